@@ -1,0 +1,210 @@
+"""The model IR: everything one ``model`` block says, resolved and checked.
+
+Settings that are plain values (numbers, strings, bools, tuples) are kept as
+:class:`Call` objects (``adam(lr = 0.01)`` -> ``Call("adam", (), (("lr", 0.01),))``)
+so the runtime can look them up by name with defaults.
+
+Example::
+
+    >>> opt = Call("adam", (), (("lr", 0.05),))
+    >>> opt.get("lr", 0.01), opt.get("beta1", 0.9)
+    (0.05, 0.9)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit
+from qlang.source import Span
+
+Value = Union[int, float, str, bool, None, tuple["Value", ...], "Call"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A named setting with positional and keyword values: ``pca(5)``, ``adam(lr = 0.1)``."""
+
+    name: str
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def get(self, key: str, default: Value = None) -> Value:
+        for k, v in self.kwargs:
+            if k == key:
+                return v
+        return default
+
+    def arg(self, index: int, key: str, default: Value = None) -> Value:
+        """Positional argument ``index``, or keyword ``key``, or ``default``."""
+        if index < len(self.args):
+            return self.args[index]
+        return self.get(key, default)
+
+    def options(self) -> dict[str, Value]:
+        return dict(self.kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class PauliTerm:
+    """``coeff * P_q0 P_q1 ...``; ``paulis`` pairs (qubit, "X"|"Y"|"Z"), sorted by qubit."""
+
+    coeff: E.Expr
+    paulis: tuple[tuple[int, str], ...]
+
+    @property
+    def is_diagonal(self) -> bool:
+        return all(p == "Z" for _, p in self.paulis)
+
+
+@dataclass(frozen=True, slots=True)
+class Observable:
+    """A Pauli sum. Coefficients may depend on weights (trainable scale and shift)."""
+
+    terms: tuple[PauliTerm, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_diagonal(self) -> bool:
+        return all(t.is_diagonal for t in self.terms)
+
+    def qubits(self) -> frozenset[int]:
+        return frozenset(q for t in self.terms for q, _ in t.paulis)
+
+    def label(self, num_qubits: int) -> list[tuple[str, complex]]:
+        """Qiskit-style little-endian labels for constant coefficients."""
+        out = []
+        for t in self.terms:
+            chars = ["I"] * num_qubits
+            for q, p in t.paulis:
+                chars[num_qubits - 1 - q] = p
+            out.append(("".join(chars), complex(E.const_value(t.coeff))))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Readout:
+    """How circuit outputs become model outputs.
+
+    ``kind``: ``expval`` (one output per observable), ``probs`` (over ``qubits``),
+    ``parity`` (``<Z...Z>`` over ``qubits``), ``samples``. ``post`` holds
+    post-processing steps (``softmax``, ``sigmoid``, ``linear(out = k)``, ``scale``).
+    """
+
+    kind: str
+    observables: tuple[Observable, ...] = ()
+    qubits: tuple[int, ...] = ()
+    shots: int | None = None
+    post: tuple[Call, ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def num_outputs(self) -> int:
+        if self.kind == "expval":
+            return len(self.observables)
+        if self.kind == "probs":
+            return 2 ** len(self.qubits)
+        if self.kind == "parity":
+            return 1
+        return len(self.qubits)
+
+
+@dataclass(frozen=True, slots=True)
+class Dense:
+    """A classical layer ``dense(in -> out, activation)`` with its own weights."""
+
+    inputs: int
+    outputs: int
+    activation: str = "linear"
+    frozen: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuantumLayer:
+    """The quantum block (circuit + readout) as a layer in a hybrid stack."""
+
+    block: str = "main"
+    frozen: bool = False
+
+
+Layer = Union[Dense, QuantumLayer]
+
+
+@dataclass(frozen=True, slots=True)
+class QuantumBlock:
+    name: str
+    circuit: Circuit
+    readout: Readout
+    encoding: Circuit | None = None  # the feature map alone (kernels need U(x))
+    frozen: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Training:
+    epochs: int | None = None
+    maxiter: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    gradient: str = "auto"
+    shots: int | None = None
+    early_stopping: Call | None = None
+    checkpoint_every: int | None = None
+    dtype: str = "complex128"
+    extra: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    device: Call | None = None
+    basis: tuple[str, ...] = ()
+    optimization_level: int = 1
+    shots: int | None = None
+    noise: tuple[Call, ...] = ()
+    mitigation: tuple[Call, ...] = ()
+    backend: str = "statevector"
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    blocks: tuple[QuantumBlock, ...]
+    data: Call | None
+    preprocess: tuple[Call, ...]
+    task: Call
+    loss: Call | None
+    optimizer: Call | None
+    training: Training
+    target: Target
+    layers: tuple[Layer, ...] = ()
+    recurrent: Call | None = None
+    num_features: int | None = None
+    source_hash: str = ""
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def main(self) -> QuantumBlock:
+        return self.blocks[0]
+
+    @property
+    def circuit(self) -> Circuit:
+        return self.blocks[0].circuit
+
+    def verify(self) -> None:
+        from qlang.ir.circuit import IRVerificationError
+
+        if not self.blocks:
+            raise IRVerificationError("model has no quantum block")
+        for b in self.blocks:
+            b.circuit.verify()
+            if b.encoding is not None:
+                b.encoding.verify()
+            for obs in b.readout.observables:
+                for q in obs.qubits():
+                    if not 0 <= q < b.circuit.num_qubits:
+                        raise IRVerificationError(f"observable qubit {q} out of range")
+            for q in b.readout.qubits:
+                if not 0 <= q < b.circuit.num_qubits:
+                    raise IRVerificationError(f"readout qubit {q} out of range")
