@@ -24,18 +24,27 @@ def read_source(path: str | Path) -> str:
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise QLangError([Diagnostic.error("QL0010", f"file not found: `{p}`",
-                                           help="check the path")]) from None
+        raise QLangError(
+            [Diagnostic.error("QL0010", f"file not found: `{p}`", help="check the path")]
+        ) from None
     except IsADirectoryError:
-        raise QLangError([Diagnostic.error("QL0010", f"`{p}` is a directory, not a file")]) from None
+        raise QLangError(
+            [Diagnostic.error("QL0010", f"`{p}` is a directory, not a file")]
+        ) from None
     except OSError as e:
         raise QLangError([Diagnostic.error("QL0010", f"cannot read `{p}`: {e.strerror}")]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise QLangError([Diagnostic.error(
-            "QL0011", f"`{p}` is not valid UTF-8 (byte {e.start})",
-            help="save the file as UTF-8")]) from None
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0011",
+                    f"`{p}` is not valid UTF-8 (byte {e.start})",
+                    help="save the file as UTF-8",
+                )
+            ]
+        ) from None
     if "\x00" in text:
         raise QLangError([Diagnostic.error("QL0011", f"`{p}` contains NUL bytes: not a text file")])
     return text.lstrip("\ufeff")

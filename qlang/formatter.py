@@ -27,8 +27,24 @@ INDENT = "  "
 MAX_INLINE_BLOCK = 80
 
 # Binding strength of each expression form (higher binds tighter).
-_PREC = {"|>": 1, "->": 2, "or": 3, "and": 4, "not": 5, "cmp": 6, "..": 7, "+": 8, "-": 8,
-         "*": 9, "/": 9, "%": 9, "unary": 10, "**": 11, "postfix": 12, "atom": 13}
+_PREC = {
+    "|>": 1,
+    "->": 2,
+    "or": 3,
+    "and": 4,
+    "not": 5,
+    "cmp": 6,
+    "..": 7,
+    "+": 8,
+    "-": 8,
+    "*": 9,
+    "/": 9,
+    "%": 9,
+    "unary": 10,
+    "**": 11,
+    "postfix": 12,
+    "atom": 13,
+}
 _CMP = {"==", "!=", "<", "<=", ">", ">="}
 
 
@@ -147,8 +163,12 @@ def _comprehension(c: ast.Comprehension) -> str:
 
 
 def args(items: Sequence[ast.Arg]) -> str:
-    if len(items) == 1 and isinstance(items[0].value, ast.Comprehension) and items[0].name is None \
-            and items[0].value.kind == "gen":
+    if (
+        len(items) == 1
+        and isinstance(items[0].value, ast.Comprehension)
+        and items[0].name is None
+        and items[0].value.kind == "gen"
+    ):
         return _comprehension(items[0].value)
     return ", ".join(f"{a.name} = {expr(a.value)}" if a.name else expr(a.value) for a in items)
 
@@ -190,15 +210,24 @@ class _Printer:
         last = prev_end
         while self.ci < len(self.comments) and self.comments[self.ci].span.start < pos:
             c = self.comments[self.ci]
-            if last is not None and self._blank_between(last, c.span.start) and self.lines \
-                    and self.lines[-1] != "":
+            if (
+                last is not None
+                and self._blank_between(last, c.span.start)
+                and self.lines
+                and self.lines[-1] != ""
+            ):
                 self.lines.append("")
             for k, line in enumerate(c.text.splitlines() or [""]):
                 self.lines.append(indent + line if k == 0 else line.rstrip())
             last = c.span.end
             self.ci += 1
-        if last is not None and last != prev_end and self._blank_between(last, pos) \
-                and self.lines and self.lines[-1] != "":
+        if (
+            last is not None
+            and last != prev_end
+            and self._blank_between(last, pos)
+            and self.lines
+            and self.lines[-1] != ""
+        ):
             self.lines.append("")
 
     def _trailing_comment(self, end: int) -> None:
@@ -221,8 +250,13 @@ class _Printer:
     def _lead(self, node: ast.Node, indent: str, prev_end: int | None) -> None:
         start = self._start(node)
         if start is not None:
-            if prev_end is not None and self._blank_between(prev_end, start) and self.lines \
-                    and self.lines[-1] != "" and not self._has_comment_before(start):
+            if (
+                prev_end is not None
+                and self._blank_between(prev_end, start)
+                and self.lines
+                and self.lines[-1] != ""
+                and not self._has_comment_before(start)
+            ):
                 self.lines.append("")
             self._comments_before(start, indent, prev_end)
 
@@ -239,7 +273,9 @@ class _Printer:
         prev: ast.Node | None = None
         prev_end: int | None = 0 if self.src is not None else None
         for item in m.items:
-            if prev is not None and not (isinstance(prev, ast.Import) and isinstance(item, ast.Import)):
+            if prev is not None and not (
+                isinstance(prev, ast.Import) and isinstance(item, ast.Import)
+            ):
                 if self.lines and self.lines[-1] != "":
                     self.lines.append("")
             start = self._start(item)
@@ -319,7 +355,8 @@ class _Printer:
         elif isinstance(s, ast.Measure):
             qubits = (
                 ", ".join(expr(q) for q in s.qubits.items)
-                if isinstance(s.qubits, ast.ListExpr) else expr(s.qubits)
+                if isinstance(s.qubits, ast.ListExpr)
+                else expr(s.qubits)
             )
             if s.target is None:
                 add(f"{indent}measure {qubits};")

@@ -13,8 +13,13 @@ from qlang.diagnostics import QLangError
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              help="json prints machine-readable diagnostics for editors and tools")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json prints machine-readable diagnostics for editors and tools",
+)
 @guarded
 def command(files: tuple[str, ...], output_format: str) -> None:
     """Check .qml files for errors without compiling or training."""

@@ -28,9 +28,16 @@ def command(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         changed.append(path)
         if show_diff:
-            click.echo("".join(difflib.unified_diff(
-                text.splitlines(True), out.splitlines(True), f"{path} (original)", f"{path} (formatted)"
-            )))
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        text.splitlines(True),
+                        out.splitlines(True),
+                        f"{path} (original)",
+                        f"{path} (formatted)",
+                    )
+                )
+            )
         elif not check:
             atomic_write_text(path, out)
     verb = "would reformat" if check or show_diff else "reformatted"
