@@ -162,4 +162,8 @@ def _load_all() -> None:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render_markdown())
+    # Import the canonical module: under ``python -m`` this file runs as ``__main__``,
+    # a second copy whose registry the other modules never see.
+    from qlang.errors import render_markdown as _render
+
+    sys.stdout.write(_render())

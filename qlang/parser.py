@@ -339,8 +339,10 @@ class _Parser:
                 trial = ip.copy()
                 try:
                     trial.feed_token(Token(name, ""))
-                    if e.token.type not in trial.accepts():
-                        continue
+                    trial.feed_token(e.token)
+                except UnexpectedInput:
+                    continue
+                try:
                     ip.feed_token(Token(name, ""))
                     ip.feed_token(e.token)
                     return True
