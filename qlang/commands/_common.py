@@ -43,6 +43,10 @@ def guarded(func: F) -> F:
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`qlang fmt --diff | head`): not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo(f"note: {REPORT_HINT}", err=True)
