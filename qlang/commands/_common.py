@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -45,7 +46,8 @@ def guarded(func: F) -> F:
             raise
         except BrokenPipeError:
             # The reader went away (`qlang fmt --diff | head`): not an error of ours.
-            sys.stderr.close()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
