@@ -127,7 +127,8 @@ def _render_snippet(span: Span, labels: tuple[Label, ...], sources: SourceMap) -
         lend_line, lend_col = src.line_col(lb.span.end)
         ltext = src.line_text(lline)
         lwidth = (lend_col - lcol) if lend_line == lline else max(1, len(ltext) - lcol + 1)
-        out.append(f"{lline:>{gutter}} | {ltext.expandtabs(1)}")
+        if lline != line:
+            out.append(f"{lline:>{gutter}} | {ltext.expandtabs(1)}")
         out.append(f"{pad} | {' ' * (lcol - 1)}{'-' * max(1, lwidth)} {lb.message}")
     return out
 
