@@ -186,3 +186,14 @@ def is_number(v: object) -> bool:
 def is_scalar(v: object) -> bool:
     """A real number, constant or symbolic."""
     return is_number(v) or isinstance(v, E.Expr)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCall:
+    """A call of a circuit (or an observable without a known width) in an expression:
+    ``zz_feature_map(x, reps = 2)`` as a model entry, applied later to a register."""
+
+    defn: Definition
+    args: tuple[tuple[Any, Any], ...]
+    kwargs: tuple[tuple[str, tuple[Any, Any]], ...]
+    span: Any = None
