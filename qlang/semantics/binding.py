@@ -37,7 +37,9 @@ from qlang.semantics.values import (
 from qlang.source import Span
 
 ARRAY_TYPES = frozenset({"float", "int", "weight", "angle", "bool"})
-SCALAR_TYPES = frozenset({"int", "float", "bool", "str", "graph", "obs", "matrix", "angle", "any"})
+SCALAR_TYPES = frozenset(
+    {"int", "float", "bool", "str", "graph", "obs", "matrix", "angle", "any", "list"}
+)
 
 #: ``on_missing(param, shape, init) -> value`` declares an implicit input/weight.
 OnMissing = Callable[[A.Param, tuple[int, ...], Init | None], Any]
@@ -241,6 +243,7 @@ def _check_scalar(defn: Definition, p: A.Param, tname: str, v: Any, span: Span |
         "obs": lambda: isinstance(v, PauliSum) or is_scalar(v),
         "matrix": lambda: isinstance(v, tuple) and all(isinstance(r, tuple) for r in v),
         "any": lambda: True,
+        "list": lambda: isinstance(v, tuple),
     }.get(tname)
     if ok is None:
         raise fail(C.TYPE_MISMATCH, f"unknown type `{tname}`", p.type.span)

@@ -83,7 +83,7 @@ def _math(name: str) -> Builtin:
 
 def _len(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> int:
     ((v, vs),) = _params("len", args, kwargs, span, ["value"], 1)
-    if isinstance(v, (tuple, Qubits)):
+    if isinstance(v, (tuple, Qubits, str)):
         return len(v)
     raise fail(C.TYPE_MISMATCH, f"`len` needs an array or register, found `{type_name(v)}`", vs)
 

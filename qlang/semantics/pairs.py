@@ -46,3 +46,32 @@ def pairs(n: int, kind: str = "full", layer: int = 0) -> tuple[tuple[int, int], 
             shifted = circular[len(circular) - k :] + circular[: len(circular) - k]
             out = [(b, a) for a, b in shifted] if layer % 2 == 1 else shifted
     return tuple(out)
+
+
+def blocks(n: int, k: int, kind: str = "full", layer: int = 0) -> tuple[tuple[int, ...], ...]:
+    """Qubit blocks of size ``k`` (Qiskit's entangler maps for any block size).
+
+    >>> blocks(4, 3, "linear")
+    ((0, 1, 2), (1, 2, 3))
+    """
+    if k == 1:
+        return tuple((i,) for i in range(n))
+    if k == 2 and kind in KINDS:
+        return pairs(n, kind, layer)
+    if kind == "full":
+        return tuple(combinations(range(n), k))
+    linear = [tuple(range(i, i + k)) for i in range(n - k + 1)]
+    if kind == "linear":
+        return tuple(linear)
+    if kind == "reverse_linear":
+        return tuple(tuple(range(n - i - k, n - i)) for i in range(n - k + 1))
+    if kind == "pairwise":
+        raise ValueError("pairwise needs blocks of two qubits")
+    circular = ([tuple(range(n - k + 1, n)) + (0,)] if n > k else []) + linear
+    if kind in ("circular", "ring"):
+        return tuple(circular)
+    if kind == "sca":
+        off = layer % len(circular) if circular else 0
+        shifted = circular[len(circular) - off :] + circular[: len(circular) - off]
+        return tuple(b[::-1] for b in shifted) if layer % 2 == 1 else tuple(shifted)
+    raise ValueError(kind)
