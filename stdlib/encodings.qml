@@ -72,6 +72,7 @@ circuit zz_feature_map(x: float[n], reps: int = 2, entanglement: str = "full", a
 /// Pauli feature map with any Pauli strings (Qiskit's `pauli_feature_map`):
 /// per repetition, Hadamards, then for each word P and each qubit block S of
 /// its length, exp(-i alpha/2 phi_S(x) P) with phi_i = x_i and
+/// (words are little-endian as in Qiskit: the last letter acts on the first qubit of S)
 /// phi_S = prod(pi - x_j) for larger blocks.
 ///
 /// Example: `encoding = pauli_feature_map(x, paulis = ["Z", "XX", "YZ"], reps = 1)`
@@ -81,9 +82,9 @@ circuit pauli_feature_map(x: float[n], reps: int = 2, entanglement: str = "full"
     for word in paulis {
       for s in blocks(n, len(word), entanglement, r) {
         if (len(s) == 1) {
-          evolve(pauli(word, s), alpha / 2 * x[s[0]]) q;
+          evolve(pauli(reversed(word), s), alpha / 2 * x[s[0]]) q;
         } else {
-          evolve(pauli(word, s), alpha / 2 * product([pi - x[j] for j in s])) q;
+          evolve(pauli(reversed(word), s), alpha / 2 * product([pi - x[j] for j in s])) q;
         }
       }
     }

@@ -231,3 +231,12 @@ def _error(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
     """``error("message")``: stop with a `QL0208` diagnostic (for checks in the stdlib)."""
     ((msg, _),) = _params("error", args, kwargs, span, ["message"], 1)
     raise fail(C.BAD_VALUE, str(msg), span)
+
+
+@register("reversed")
+def _reversed(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
+    """``reversed("XZ")`` / ``reversed([0, 1])``: the sequence back to front."""
+    ((v, vs),) = _params("reversed", args, kwargs, span, ["value"], 1)
+    if isinstance(v, (str, tuple)):
+        return v[::-1]
+    raise fail(C.TYPE_MISMATCH, f"`reversed` needs a string or list, found `{type_name(v)}`", vs)

@@ -54,8 +54,6 @@ def blocks(n: int, k: int, kind: str = "full", layer: int = 0) -> tuple[tuple[in
     >>> blocks(4, 3, "linear")
     ((0, 1, 2), (1, 2, 3))
     """
-    if k == 1:
-        return tuple((i,) for i in range(n))
     if k == 2 and kind in KINDS:
         return pairs(n, kind, layer)
     if kind == "full":
@@ -67,7 +65,8 @@ def blocks(n: int, k: int, kind: str = "full", layer: int = 0) -> tuple[tuple[in
         return tuple(tuple(range(n - i - k, n - i)) for i in range(n - k + 1))
     if kind == "pairwise":
         raise ValueError("pairwise needs blocks of two qubits")
-    circular = ([tuple(range(n - k + 1, n)) + (0,)] if n > k else []) + linear
+    wrap = [tuple((s + t) % n for t in range(k)) for s in range(n - k + 1, n)] if n > k else []
+    circular = wrap + linear
     if kind in ("circular", "ring"):
         return tuple(circular)
     if kind == "sca":
