@@ -1,0 +1,841 @@
+"""Lowering ``model`` blocks to the model IR, with the model-level checks.
+
+Example::
+
+    >>> from qlang.driver import load_model
+    >>> m = load_model('''
+    ... import encodings.angle
+    ... import ansatze.real_amplitudes
+    ... model m {
+    ...   data = iris()
+    ...   encoding = angle(x)
+    ...   ansatz = real_amplitudes(reps = 1)
+    ...   readout = expval([Z0, Z1, Z2])
+    ...   task = classify(classes = 3)
+    ... }''')
+    >>> m.circuit.num_qubits, m.circuit.num_inputs, m.circuit.weight_names()[:2]
+    (4, 4, ['ansatz_theta[0,0]', 'ansatz_theta[0,1]'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from qlang import ast as A
+from qlang.diagnostics import Diagnostic, QLangError, did_you_mean
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit
+from qlang.ir.gates import ALIASES, GATES
+from qlang.ir.model import (
+    Call,
+    Dense,
+    Layer,
+    Model,
+    Observable,
+    QuantumBlock,
+    QuantumLayer,
+    Readout,
+    Target,
+    Training,
+)
+from qlang.semantics import codes as C
+from qlang.semantics.circuits import Builder, Lowerer
+from qlang.semantics.codes import SemanticError, fail
+from qlang.semantics.datasets import DATASETS, PREPROCESS, data_shape
+from qlang.semantics.loader import Loader, Module
+from qlang.semantics.observables import PauliSum, to_observable
+from qlang.semantics.params import ParamTable
+from qlang.semantics.scope import Scope
+from qlang.semantics.values import (
+    CallValue,
+    Definition,
+    Graph,
+    Init,
+    PendingCall,
+    Qubits,
+    Symbol,
+    is_number,
+    shape_of,
+    type_name,
+)
+from qlang.source import Span
+
+MODEL_KEYS = ("data", "qubits", "encoding", "ansatz", "circuit", "observable", "readout", "task",
+              "loss", "optimizer", "layers", "metrics", "name")
+BLOCK_KINDS = ("train", "target", "quantum", "recurrent")
+BLOCK_KEYS = ("qubits", "encoding", "ansatz", "circuit", "observable", "readout")
+TASKS = ("classify", "regress", "kernel", "minimize", "generate")
+LOSSES = {
+    "mse": ("classify", "regress", "generate"),
+    "mae": ("classify", "regress"),
+    "cross_entropy": ("classify",),
+    "hinge": ("classify",),
+    "nll": ("classify", "generate"),
+    "kl": ("generate", "classify"),
+    "mmd": ("generate",),
+    "energy": ("minimize",),
+    "cvar": ("minimize",),
+    "kernel_target_alignment": ("kernel",),
+}
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "spsa", "cobyla", "nelder_mead", "lbfgsb",
+              "aqgd", "adagrad", "gradient_descent")
+GRADIENTS = ("auto", "adjoint", "parameter_shift", "finite_diff", "spsa", "backprop")
+READOUTS = ("expval", "probs", "parity", "samples")
+POST = ("softmax", "sigmoid", "linear", "scale", "tanh", "identity")
+TRAIN_FIELDS = ("epochs", "maxiter", "batch_size", "seed", "gradient", "shots", "early_stopping",
+                "checkpoint_every", "dtype")
+
+
+def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
+    """Lower the only (or the named) model of ``module``; raise every diagnostic found."""
+    models = module.models
+    if not models:
+        raise QLangError([Diagnostic.error(C.NO_MODEL, "the file defines no model", None,
+                                           help="add `model NAME { ... }`")])
+    if name is None:
+        if len(models) > 1:
+            raise QLangError([Diagnostic.error(
+                C.NO_MODEL, f"the file defines {len(models)} models; say which one", models[1].span,
+                help=f"choose one of: {', '.join(m.name for m in models)}")])
+        node = models[0]
+    else:
+        found = [m for m in models if m.name == name]
+        if not found:
+            raise QLangError([Diagnostic.error(
+                C.NO_MODEL, f"no model `{name}` in the file", None,
+                help=did_you_mean(name, [m.name for m in models]))])
+        node = found[0]
+    ml = _ModelLowerer(module, node)
+    model = ml.run()
+    if ml.diagnostics:
+        raise QLangError(ml.diagnostics)
+    assert model is not None
+    model.verify()
+    return model
+
+
+@dataclass
+class _Entries:
+    settings: dict[str, A.Setting] = field(default_factory=dict)
+    blocks: list[A.Block] = field(default_factory=list)
+    inputs: list[A.InputDecl] = field(default_factory=list)
+    weights: list[A.WeightDecl] = field(default_factory=list)
+
+
+class _ModelLowerer:
+    def __init__(self, module: Module, node: A.ModelDef):
+        self.module = module
+        self.node = node
+        self.diagnostics: list[Diagnostic] = []
+        self.table = ParamTable()
+        self.lw = Lowerer(self.table, implicit_inputs=False)
+        self.sev = self.lw.ev.with_settings(True)
+        self.scope = Scope(module.scope)
+        self.scope.module = None
+
+    # --- helpers ------------------------------------------------------------
+    def report(self, err: SemanticError) -> None:
+        if err.diagnostic not in self.diagnostics:
+            self.diagnostics.append(err.diagnostic)
+
+    def entries(self, items: tuple[A.ModelItem, ...], keys: tuple[str, ...], where: str) -> _Entries:
+        out = _Entries()
+        for it in items:
+            if isinstance(it, A.Setting):
+                if it.key in out.settings:
+                    self.report(fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in {where}", it.span))
+                elif it.key not in keys:
+                    self.report(fail(C.MODEL_ENTRY, f"unknown entry `{it.key}` in {where}", it.span,
+                                     did_you_mean(it.key, keys) or f"entries: {', '.join(keys)}"))
+                else:
+                    out.settings[it.key] = it
+            elif isinstance(it, A.Block):
+                out.blocks.append(it)
+            elif isinstance(it, A.InputDecl):
+                out.inputs.append(it)
+            elif isinstance(it, A.WeightDecl):
+                out.weights.append(it)
+        return out
+
+    def setting(self, e: _Entries, key: str, scope: Scope, settings: bool = True) -> Any:
+        st = e.settings.get(key)
+        if st is None:
+            return None
+        ev = self.sev if settings else self.lw.ev
+        return ev.eval(st.value, scope)
+
+    # --- the model ----------------------------------------------------------
+    def run(self) -> Model | None:
+        e = self.entries(self.node.items, MODEL_KEYS, f"model `{self.node.name}`")
+        data, preprocess, width, classes = self.data(e)
+        x_width = self.declare_input(e.inputs, width)
+        for wd in e.weights:
+            self.declare_weight(wd, self.scope)
+        blocks: list[QuantumBlock] = []
+        main = self.block("main", e, self.scope, x_width, self.node.span)
+        task = self.task(e, main)
+        if main is not None:
+            blocks.append(main)
+        for blk in e.blocks:
+            if blk.kind == "quantum":
+                self.quantum_block(blk, x_width)
+        blocks.extend(self.extra_blocks)
+        loss = self.loss(e, task)
+        optimizer = self.optimizer(e)
+        training = self.training(e)
+        target = self.target(e)
+        self.check_gradient(training, target)
+        layers = self.layers(e, main, x_width)
+        recurrent = self.recurrent(e)
+        if main is not None and task is not None:
+            self.check_readout(task, main, layers, classes, e)
+        if self.diagnostics or main is None or task is None:
+            return None
+        return Model(
+            name=self.node.name,
+            blocks=tuple(blocks),
+            data=data,
+            preprocess=preprocess,
+            task=task,
+            loss=loss,
+            optimizer=optimizer,
+            training=training,
+            target=target,
+            layers=layers,
+            recurrent=recurrent,
+            num_features=x_width,
+            source_hash=hashlib.sha256(self.module.text.encode("utf-8")).hexdigest(),
+            span=self.node.span,
+        )
+
+    extra_blocks: list[QuantumBlock]
+
+    # --- data and declarations ---------------------------------------------
+    def data(self, e: _Entries) -> tuple[Call | None, tuple[Call, ...], int | None, int | None]:
+        self.extra_blocks = []
+        try:
+            v = self.setting(e, "data", self.scope)
+        except SemanticError as err:
+            self.report(err)
+            return None, (), None, None
+        if v is None:
+            return None, (), None, None
+        span = e.settings["data"].span
+        chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
+        calls = [self.to_call(c, span) for c in chain]
+        data, pre = calls[0], tuple(calls[1:])
+        if data.name not in DATASETS:
+            self.report(fail(C.UNKNOWN_SETTING, f"unknown data set `{data.name}`", span,
+                             did_you_mean(data.name, DATASETS) or f"data sets: {', '.join(DATASETS)}"))
+        for p in pre:
+            if p.name not in PREPROCESS:
+                self.report(fail(C.UNKNOWN_SETTING, f"unknown preprocessing step `{p.name}`", span,
+                                 did_you_mean(p.name, PREPROCESS)))
+        width, classes = data_shape(data, pre)
+        return data, pre, width, classes
+
+    def declare_input(self, decls: list[A.InputDecl], width: int | None) -> int | None:
+        if len(decls) > 1:
+            self.report(fail(C.MODEL_ENTRY, "a model has one data input", decls[1].span))
+        if decls:
+            d = decls[0]
+            try:
+                shape = tuple(self.lw.ev.eval_int(x, self.scope, "input width") for x in d.type.dims)
+            except SemanticError as err:
+                self.report(err)
+                return width
+            size = math.prod(shape) if shape else 1
+            if width is not None and size != width:
+                self.report(fail(
+                    C.INPUT_DIMENSION,
+                    f"input `{d.name}` has {size} features but the data provides {width}",
+                    d.span, help=f"declare `input {d.name}: float[{width}]` or add `|> pca({size})`"))
+            self.scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
+            return size
+        if width is None:
+            self.scope.define("x", self.table.add_input("x", (0,), None))
+            return None
+        self.scope.define("x", self.table.add_input("x", (width,), None))
+        return width
+
+    def declare_weight(self, wd: A.WeightDecl, scope: Scope) -> None:
+        try:
+            shape = tuple(self.lw.ev.eval_int(x, scope, "weight dimension") for x in wd.type.dims)
+            init = None
+            if wd.init is not None:
+                init = self.lw.ev.eval(wd.init, scope)
+                if not isinstance(init, Init):
+                    raise fail(C.TYPE_MISMATCH, f"a weight initialiser is `uniform(a, b)`, "
+                               f"`normal(m, s)`, `zeros` or `constant(v)`, found `{type_name(init)}`",
+                               wd.init.span)
+            value = self.table.add_weight(wd.name, shape, init, wd.frozen, wd.span)
+            if not shape:
+                value = value
+            scope.define(wd.name, value)
+        except SemanticError as err:
+            self.report(err)
+
+    # --- quantum blocks -----------------------------------------------------
+    def block(self, name: str, e: _Entries, scope: Scope, x_width: int | None,
+              span: Span | None) -> QuantumBlock | None:
+        calls: dict[str, PendingCall] = {}
+        for key in ("encoding", "ansatz", "circuit"):
+            st = e.settings.get(key)
+            if st is None:
+                continue
+            try:
+                v = self.lw.ev.eval(st.value, scope)
+            except SemanticError as err:
+                self.report(err)
+                continue
+            if isinstance(v, Definition):
+                v = PendingCall(v, (), (), st.span)
+            if not isinstance(v, PendingCall) or v.defn.kind == "observable":
+                self.report(fail(C.WRONG_KIND, f"`{key}` must be a circuit call, found "
+                                 f"`{type_name(v)}`", st.value.span))
+                continue
+            calls[key] = v
+        if "circuit" in calls and ("encoding" in calls or "ansatz" in calls):
+            self.report(fail(C.MODEL_ENTRY, "use `circuit` or `encoding` + `ansatz`, not both",
+                             e.settings["circuit"].span))
+        if not calls:
+            self.report(fail(C.MODEL_ENTRY, "the model has no circuit", span,
+                             help="add `encoding = ...` and `ansatz = ...`, or `circuit = ...`"))
+            return None
+        xv = scope.lookup("x")[1]
+        n = self.qubits(e, scope, calls, xv, x_width)
+        if n is None:
+            return None
+        q = Qubits(tuple(range(n)))
+        scope.define("q", q)
+        builder = Builder()
+        builder.qubits(n, span)
+        enc_ops: tuple = ()
+        for key in ("encoding", "ansatz", "circuit"):
+            if key not in calls:
+                continue
+            pc = calls[key]
+            qargs = self.registers_for(pc, q, xv, x_width)
+            self.lw.prefix = [key]
+            try:
+                self.lw.call(pc.defn, list(pc.args), dict(pc.kwargs), qargs, builder, pc.span)
+            except SemanticError as err:
+                self.report(self.input_error(err, pc, xv, x_width))
+            finally:
+                self.lw.prefix = []
+            if key == "encoding":
+                enc_ops = tuple(builder.ops)
+        for d in self.lw.diagnostics:
+            if d not in self.diagnostics:
+                self.diagnostics.append(d)
+        self.lw.diagnostics = []
+        if builder.num_qubits != n:
+            n = builder.num_qubits
+        circuit = self.circuit(name, n, builder, tuple(builder.ops))
+        encoding = self.circuit(f"{name}_encoding", n, builder, enc_ops) if enc_ops else None
+        readout = self.readout(e, scope, n)
+        if readout is None:
+            return None
+        return QuantumBlock(name, circuit, readout, encoding)
+
+    def circuit(self, name: str, n: int, b: Builder, ops: tuple) -> Circuit:
+        return Circuit(num_qubits=n, ops=ops, num_clbits=b.num_clbits,
+                       inputs=tuple(self.table.inputs), weights=tuple(self.table.weights),
+                       name=name)
+
+    def qubits(self, e: _Entries, scope: Scope, calls: dict[str, PendingCall], xv: Any,
+               x_width: int | None) -> int | None:
+        st = e.settings.get("qubits")
+        if st is not None:
+            try:
+                n = self.lw.ev.eval_int(st.value, scope, "`qubits`")
+            except SemanticError as err:
+                self.report(err)
+                return None
+            if n < 1:
+                self.report(fail(C.QUBITS_SETTING, f"`qubits = {n}` must be at least 1", st.span))
+                return None
+            return n
+        first = calls.get("encoding") or calls.get("circuit") or calls.get("ansatz")
+        assert first is not None
+        size = _infer_size(first, xv, x_width)
+        if size is None:
+            self.report(fail(C.QUBITS_SETTING, "cannot infer the number of qubits", first.span,
+                             help="add `qubits = k` to the model"))
+        return size
+
+    def registers_for(self, pc: PendingCall, q: Qubits, xv: Any, x_width: int | None) -> list[Qubits]:
+        regs = pc.defn.node.registers
+        if len(regs) == 1:
+            size = _infer_size(pc, xv, x_width)
+            if size is not None and size < len(q):
+                return [Qubits(q.qubits[:size])]
+            return [q]
+        singles = sum(1 for r in regs if r.size is None)
+        sized = len(regs) - singles
+        if sized > 1:
+            raise fail(C.QUBIT_COUNT, f"`{pc.defn.name}` has several sized registers; "
+                       "call it from a circuit of your own", pc.span)
+        rest = len(q) - singles
+        out, pos = [], 0
+        for r in regs:
+            k = 1 if r.size is None else rest
+            out.append(Qubits(q.qubits[pos:pos + k], r.size is None))
+            pos += k
+        return out
+
+    def input_error(self, err: SemanticError, pc: PendingCall, xv: Any, width: int | None) -> SemanticError:
+        d = err.diagnostic
+        if d.code != C.SHAPE_MISMATCH or xv is None:
+            return err
+        spans = [s for v, s in pc.args if v is xv] + [s for _, (v, s) in pc.kwargs if v is xv]
+        if d.span is not None and d.span in spans:
+            return fail(C.INPUT_DIMENSION,
+                        f"the data gives {width} features but {d.message.split(' needs ')[0]} "
+                        f"needs {d.message.split(' needs shape ')[1].split(',')[0]}",
+                        d.span,
+                        help="match them: preprocess the data (`|> pca(k)`), or change `qubits`")
+        return err
+
+    def quantum_block(self, blk: A.Block, x_width: int | None) -> None:
+        name = blk.label or f"block{len(self.extra_blocks) + 1}"
+        e = self.entries(blk.items, BLOCK_KEYS, f"quantum block `{name}`")
+        scope = Scope(self.scope)
+        scope.module = None
+        width = x_width
+        for d in e.inputs:
+            try:
+                shape = tuple(self.lw.ev.eval_int(x, scope, "input width") for x in d.type.dims)
+                scope.define(d.name, self.table.add_input(f"{name}_{d.name}", shape or (1,), d.span))
+                width = math.prod(shape) if shape else 1
+            except SemanticError as err:
+                self.report(err)
+        for wd in e.weights:
+            self.declare_weight(wd, scope)
+        qb = self.block(name, e, scope, width, blk.span)
+        if qb is not None:
+            self.extra_blocks.append(qb)
+
+    # --- readout, task, loss ------------------------------------------------
+    def readout(self, e: _Entries, scope: Scope, n: int) -> Readout | None:
+        self.lw.obs_width = n
+        try:
+            obs = self.setting(e, "observable", scope)
+            obs = self.as_observable(obs, n, e.settings["observable"].span) if obs is not None else None
+            self.model_observable = obs
+            st = e.settings.get("readout")
+            if st is None:
+                task = e.settings.get("task")
+                if obs is not None:
+                    return Readout("expval", (obs,))
+                if task is not None and isinstance(task.value, A.Call) and \
+                        isinstance(task.value.func, A.Name) and task.value.func.id == "kernel":
+                    return Readout("probs", qubits=tuple(range(n)))
+                self.report(fail(C.MODEL_ENTRY, "the model has no readout", self.node.span,
+                                 help="add e.g. `readout = expval(Z0)` or `readout = probs(q)`"))
+                return None
+            v = self.sev.eval(st.value, scope)
+            chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
+            head, post = chain[0], chain[1:]
+            return self.make_readout(head, post, n, st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        finally:
+            self.lw.obs_width = None
+
+    model_observable: Observable | None = None
+
+    def as_observable(self, v: Any, n: int, span: Span | None) -> Observable:
+        if isinstance(v, PendingCall) and v.defn.kind == "observable":
+            v = self.lw.observable(v.defn, list(v.args), dict(v.kwargs), n, v.span)
+        if is_number(v) or isinstance(v, E.Expr):
+            v = PauliSum.constant(v)
+        if not isinstance(v, PauliSum):
+            raise fail(C.TYPE_MISMATCH, f"expected an observable, found `{type_name(v)}`", span)
+        if v.max_qubit() >= n:
+            raise fail(C.OBSERVABLE_WIDTH, f"the observable acts on qubit {v.max_qubit()} but the "
+                       f"circuit has {n} qubits", span,
+                       help=f"use qubits 0..{n - 1} or raise `qubits`")
+        if not v.is_hermitian():
+            raise fail(C.OBSERVABLE_WIDTH, "the observable is not hermitian (a product of "
+                       "different Paulis on one qubit)", span)
+        return to_observable(v, span)
+
+    def make_readout(self, head: Any, post: tuple, n: int, span: Span | None) -> Readout:
+        if isinstance(head, Symbol):
+            head = CallValue(head.name, (), (), span)
+        if not isinstance(head, CallValue) or head.name not in READOUTS:
+            name = head.name if isinstance(head, CallValue) else type_name(head)
+            raise fail(C.UNKNOWN_SETTING, f"unknown readout `{name}`", span,
+                       did_you_mean(str(name), READOUTS) or f"readouts: {', '.join(READOUTS)}")
+        post_calls = []
+        for p in post:
+            c = self.to_call(p, span)
+            if c.name not in POST:
+                raise fail(C.UNKNOWN_SETTING, f"unknown post-processing `{c.name}`", span,
+                           did_you_mean(c.name, POST))
+            post_calls.append(c)
+        args = head.args
+        kw = dict(head.kwargs)
+        if head.name == "expval":
+            v = args[0] if args else kw.get("obs", kw.get("observable"))
+            if v is None:
+                if self.model_observable is None:
+                    raise fail(C.BAD_ARGUMENTS, "`expval` needs an observable", span)
+                obs: tuple[Observable, ...] = (self.model_observable,)
+            else:
+                items = v if isinstance(v, tuple) else (v,)
+                obs = tuple(self.as_observable(o, n, span) for o in items)
+            return Readout("expval", obs, post=tuple(post_calls), span=span)
+        if head.name == "samples":
+            shots = args[0] if args else kw.get("shots", 1024)
+            if not is_number(shots) or int(shots) < 1:
+                raise fail(C.BAD_VALUE, "`samples` needs a positive shot count", span)
+            return Readout("samples", qubits=tuple(range(n)), shots=int(shots), post=tuple(post_calls), span=span)
+        v = args[0] if args else kw.get("qubits", Qubits(tuple(range(n))))
+        qs = self.qubit_list(v, n, span)
+        return Readout(head.name, qubits=qs, post=tuple(post_calls), span=span)
+
+    def qubit_list(self, v: Any, n: int, span: Span | None) -> tuple[int, ...]:
+        if isinstance(v, Qubits):
+            return v.qubits
+        if isinstance(v, Symbol) and v.name == "q":
+            return tuple(range(n))
+        items = v if isinstance(v, tuple) else (v,)
+        out = []
+        for i in items:
+            if isinstance(i, Qubits):
+                out.extend(i.qubits)
+            elif is_number(i) and float(i).is_integer() and 0 <= int(i) < n:
+                out.append(int(i))
+            else:
+                raise fail(C.INDEX_RANGE, f"`{i}` is not a qubit of this {n}-qubit circuit", span)
+        return tuple(out)
+
+    def task(self, e: _Entries, main: QuantumBlock | None) -> Call | None:
+        st = e.settings.get("task")
+        if st is None:
+            self.report(fail(C.MODEL_ENTRY, "the model has no task", self.node.span,
+                             help="add e.g. `task = classify(classes = 2)`"))
+            return None
+        try:
+            v = self.sev.eval(st.value, self.scope)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        if isinstance(v, CallValue) and v.name == "minimize":
+            v = CallValue("minimize", (), v.kwargs, v.span)
+        try:
+            c = self.to_call(v, st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        if c.name not in TASKS:
+            self.report(fail(C.UNKNOWN_SETTING, f"unknown task `{c.name}`", st.span,
+                             did_you_mean(c.name, TASKS) or f"tasks: {', '.join(TASKS)}"))
+            return None
+        if c.name == "minimize" and main is not None and main.readout.kind != "expval":
+            self.report(fail(C.READOUT_TASK, "`minimize` needs an `observable` (expval readout)",
+                             st.span, help="add `observable = ising(...)` or another Pauli sum"))
+        return c
+
+    def loss(self, e: _Entries, task: Call | None) -> Call | None:
+        st = e.settings.get("loss")
+        if st is None:
+            return None
+        try:
+            c = self.to_call(self.setting(e, "loss", self.scope), st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        if c.name not in LOSSES:
+            self.report(fail(C.UNKNOWN_SETTING, f"unknown loss `{c.name}`", st.span,
+                             did_you_mean(c.name, LOSSES) or f"losses: {', '.join(LOSSES)}"))
+        elif task is not None and task.name not in LOSSES[c.name]:
+            self.report(fail(C.LOSS_TASK, f"loss `{c.name}` does not fit task `{task.name}`",
+                             st.span, help="use one of: " + ", ".join(
+                                 k for k, v in LOSSES.items() if task.name in v)))
+        return c
+
+    def optimizer(self, e: _Entries) -> Call | None:
+        st = e.settings.get("optimizer")
+        if st is None:
+            return None
+        try:
+            c = self.to_call(self.setting(e, "optimizer", self.scope), st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        if c.name not in OPTIMIZERS:
+            self.report(fail(C.UNKNOWN_SETTING, f"unknown optimizer `{c.name}`", st.span,
+                             did_you_mean(c.name, OPTIMIZERS) or f"optimizers: {', '.join(OPTIMIZERS)}"))
+        return c
+
+    # --- train, target, layers ------------------------------------------------
+    def block_settings(self, kind: str) -> tuple[dict[str, Any], dict[str, Span | None]]:
+        values: dict[str, Any] = {}
+        spans: dict[str, Span | None] = {}
+        for blk in self.node.items:
+            if not isinstance(blk, A.Block) or blk.kind != kind:
+                continue
+            for it in blk.items:
+                if not isinstance(it, A.Setting):
+                    self.report(fail(C.MODEL_ENTRY, f"only `key = value` entries in `{kind}`", it.span))
+                    continue
+                if it.key in values:
+                    self.report(fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in `{kind}`", it.span))
+                    continue
+                try:
+                    if it.key == "basis" and isinstance(it.value, A.ListExpr):
+                        values[it.key] = tuple(
+                            Symbol(i.id) if isinstance(i, A.Name) else self.sev.eval(i, self.module.scope)
+                            for i in it.value.items)
+                    else:
+                        values[it.key] = self.sev.eval(it.value, self.module.scope)
+                    spans[it.key] = it.span
+                except SemanticError as err:
+                    self.report(err)
+        for blk in self.node.items:
+            if isinstance(blk, A.Block) and blk.kind not in BLOCK_KINDS:
+                self.report(fail(C.MODEL_ENTRY, f"unknown block `{blk.kind}`", blk.span,
+                                 did_you_mean(blk.kind, BLOCK_KINDS)))
+        return values, spans
+
+    def training(self, e: _Entries) -> Training:
+        vals, spans = self.block_settings("train")
+        kw: dict[str, Any] = {}
+        extra = []
+        for k, v in vals.items():
+            try:
+                if k == "gradient":
+                    g = v.name if isinstance(v, Symbol) else v
+                    if g not in GRADIENTS:
+                        raise fail(C.UNKNOWN_SETTING, f"unknown gradient method `{g}`", spans[k],
+                                   did_you_mean(str(g), GRADIENTS) or f"methods: {', '.join(GRADIENTS)}")
+                    kw[k] = g
+                elif k == "early_stopping":
+                    kw[k] = self.to_call(v, spans[k])
+                elif k in ("epochs", "maxiter", "batch_size", "seed", "shots", "checkpoint_every"):
+                    if not is_number(v) or not float(v).is_integer() or v < 0:
+                        raise fail(C.TYPE_MISMATCH, f"`{k}` must be a non-negative integer", spans[k])
+                    kw[k] = int(v)
+                elif k == "dtype":
+                    kw[k] = str(v.name if isinstance(v, Symbol) else v)
+                else:
+                    extra.append((k, self.to_value(v, spans[k])))
+            except SemanticError as err:
+                self.report(err)
+        self.train_spans = spans
+        return Training(**kw, extra=tuple(extra))
+
+    train_spans: dict[str, Span | None] = {}
+
+    def target(self, e: _Entries) -> Target:
+        vals, spans = self.block_settings("target")
+        kw: dict[str, Any] = {}
+        for k, v in vals.items():
+            try:
+                if k == "device":
+                    if isinstance(v, str):
+                        kw[k] = Call("file", (v,), span=spans[k])
+                    else:
+                        kw[k] = self.to_call(v, spans[k])
+                elif k == "basis":
+                    items = v if isinstance(v, tuple) else (v,)
+                    names = []
+                    for g in items:
+                        gname = g.name if isinstance(g, Symbol) else g
+                        gname = ALIASES.get(gname, gname) if isinstance(gname, str) else gname
+                        if gname not in GATES:
+                            raise fail(C.UNKNOWN_SETTING, f"unknown basis gate `{gname}`", spans[k],
+                                       did_you_mean(str(gname), GATES))
+                        names.append(gname)
+                    kw[k] = tuple(names)
+                elif k in ("optimization_level", "shots"):
+                    if not is_number(v) or not float(v).is_integer():
+                        raise fail(C.TYPE_MISMATCH, f"`{k}` must be an integer", spans[k])
+                    kw[k] = int(v)
+                elif k in ("noise", "mitigation"):
+                    items = v if isinstance(v, tuple) else (v,)
+                    kw[k] = tuple(self.to_call(i, spans[k]) for i in items)
+                elif k == "backend":
+                    kw[k] = str(v.name if isinstance(v, Symbol) else v)
+                else:
+                    raise fail(C.MODEL_ENTRY, f"unknown target setting `{k}`", spans[k],
+                               did_you_mean(k, ("device", "basis", "optimization_level", "shots",
+                                                "noise", "mitigation", "backend")))
+            except SemanticError as err:
+                self.report(err)
+        self.target_spans = spans
+        return Target(**kw)
+
+    target_spans: dict[str, Span | None] = {}
+
+    def check_gradient(self, t: Training, tg: Target) -> None:
+        if t.gradient != "adjoint":
+            return
+        why = []
+        if t.shots:
+            why.append(f"`shots = {t.shots}` in `train`")
+        if tg.shots:
+            why.append(f"`shots = {tg.shots}` in `target`")
+        if tg.noise:
+            why.append("a noise model in `target`")
+        if why:
+            self.report(fail(C.GRADIENT_MODE,
+                             f"`gradient = adjoint` needs exact statevector simulation, but the model "
+                             f"has {' and '.join(why)}", self.train_spans.get("gradient"),
+                             help="use `gradient = parameter_shift` (works with shots and noise) "
+                                  "or remove the shots/noise"))
+
+    def layers(self, e: _Entries, main: QuantumBlock | None, x_width: int | None) -> tuple[Layer, ...]:
+        st = e.settings.get("layers")
+        if st is None:
+            return ()
+        try:
+            v = self.sev.eval(st.value, self.scope)
+        except SemanticError as err:
+            self.report(err)
+            return ()
+        items = v if isinstance(v, tuple) else (v,)
+        out: list[Layer] = []
+        width = x_width
+        blocks = {"main": main} | {b.name: b for b in self.extra_blocks}
+        for it in items:
+            try:
+                if isinstance(it, Symbol) and it.name in ("quantum", *blocks):
+                    name = "main" if it.name == "quantum" else it.name
+                    qb = blocks.get(name)
+                    out.append(QuantumLayer(name))
+                    if qb is None:
+                        continue
+                    need = qb.circuit.num_inputs
+                    if width is not None and need != width:
+                        raise fail(C.LAYER_WIDTHS, f"the quantum block takes {need} inputs but the "
+                                   f"previous layer gives {width}", st.span)
+                    width = _outputs(qb.readout)
+                elif isinstance(it, CallValue) and it.name == "dense":
+                    arrow = it.args[0] if it.args else None
+                    if not (isinstance(arrow, CallValue) and arrow.name == "->"):
+                        raise fail(C.BAD_ARGUMENTS, "write dense layers as `dense(in -> out, act)`", st.span)
+                    a, b = arrow.args
+                    if not (is_number(a) and is_number(b)):
+                        raise fail(C.TYPE_MISMATCH, "dense widths must be integers", st.span)
+                    act = it.args[1] if len(it.args) > 1 else dict(it.kwargs).get("activation", "linear")
+                    act = act.name if isinstance(act, Symbol) else str(act)
+                    frozen = bool(dict(it.kwargs).get("frozen", False))
+                    if width is not None and int(a) != width:
+                        raise fail(C.LAYER_WIDTHS, f"`dense({int(a)} -> {int(b)})` gets {width} inputs",
+                                   st.span, help=f"make it `dense({width} -> {int(b)})`")
+                    out.append(Dense(int(a), int(b), act, frozen))
+                    width = int(b)
+                else:
+                    raise fail(C.UNKNOWN_SETTING, f"unknown layer `{type_name(it)}`", st.span,
+                               help="layers are `dense(a -> b, act)` and `quantum`")
+            except SemanticError as err:
+                self.report(err)
+        self.final_width = width
+        return tuple(out)
+
+    final_width: int | None = None
+
+    def recurrent(self, e: _Entries) -> Call | None:
+        vals, spans = self.block_settings("recurrent")
+        if not any(isinstance(b, A.Block) and b.kind == "recurrent" for b in self.node.items):
+            return None
+        try:
+            return Call("recurrent", (), tuple((k, self.to_value(v, spans[k])) for k, v in vals.items()))
+        except SemanticError as err:
+            self.report(err)
+            return None
+
+    def check_readout(self, task: Call, main: QuantumBlock, layers: tuple, classes: int | None,
+                      e: _Entries) -> None:
+        if task.name != "classify":
+            return
+        k = task.get("classes", task.args[0] if task.args else classes)
+        span = e.settings["task"].span
+        if not is_number(k) or int(k) < 2:
+            self.report(fail(C.BAD_VALUE, "`classify` needs `classes = k` with k >= 2", span))
+            return
+        k = int(k)
+        if classes is not None and classes != k:
+            self.report(fail(C.READOUT_TASK, f"the data has {classes} classes but the task says {k}",
+                             span, help=f"use `classify(classes = {classes})`"))
+        outputs = self.final_width if layers else _outputs(main.readout)
+        if outputs is not None and k >= 3 and outputs < k:
+            self.report(fail(
+                C.READOUT_TASK, f"{k} classes need at least {k} outputs, the readout gives {outputs}",
+                e.settings.get("readout", e.settings["task"]).span,
+                help=f"use `expval([...])` with {k} observables, `probs` over "
+                     f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`"))
+
+    # --- values -------------------------------------------------------------
+    def to_call(self, v: Any, span: Span | None) -> Call:
+        if isinstance(v, Symbol):
+            return Call(v.name, span=span)
+        if isinstance(v, CallValue) and v.name not in ("|>", "->"):
+            return Call(v.name, tuple(self.to_value(a, span) for a in v.args),
+                        tuple((k, self.to_value(a, span)) for k, a in v.kwargs), span=v.span or span)
+        if isinstance(v, Init):
+            return Call(v.kind, v.args, span=span)
+        if isinstance(v, PendingCall):
+            raise fail(C.WRONG_KIND, f"`{v.defn.name}` is a {v.defn.kind}, not a setting", span)
+        raise fail(C.TYPE_MISMATCH, f"expected a name or a call, found `{type_name(v)}`", span)
+
+    def to_value(self, v: Any, span: Span | None) -> Any:
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, Symbol):
+            return v.name
+        if isinstance(v, tuple):
+            return tuple(self.to_value(i, span) for i in v)
+        if isinstance(v, (CallValue, Init)):
+            if isinstance(v, CallValue) and v.name == "->":
+                return Call("->", tuple(self.to_value(a, span) for a in v.args))
+            return self.to_call(v, span)
+        if isinstance(v, E.Expr) and E.is_constant(v):
+            return E.const_value(v)
+        if isinstance(v, Graph):
+            return tuple((a, b, w) for a, b, w in v.edges)
+        raise fail(C.TYPE_MISMATCH, f"`{type_name(v)}` cannot be a setting value", span)
+
+
+def _outputs(r: Readout) -> int:
+    n = r.num_outputs
+    for p in r.post:
+        if p.name == "linear":
+            out = p.get("out", p.args[0] if p.args else None)
+            if isinstance(out, int):
+                n = out
+    return n
+
+
+def _infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:
+    """The register size implied by passing the model input to ``pc``'s array parameter."""
+    if xv is None or x_width is None:
+        return None
+    node = pc.defn.node
+    reg = next((r for r in node.registers if r.size is not None), None)
+    if reg is None or not isinstance(reg.size, A.Name):
+        return None
+    n = reg.size.id
+    bound = {p.name: v for p, (v, _) in zip(node.params, pc.args, strict=False)}
+    bound.update({k: v for k, (v, _) in pc.kwargs})
+    for p in node.params:
+        if bound.get(p.name) is not xv or not p.type.dims:
+            continue
+        d = p.type.dims[0]
+        if isinstance(d, A.Name) and d.id == n:
+            return x_width
+        if isinstance(d, A.Binary) and d.op == "*" and isinstance(d.lhs, A.Number) and \
+                isinstance(d.rhs, A.Name) and d.rhs.id == n and x_width % int(d.lhs.value) == 0:
+            return x_width // int(d.lhs.value)
+        if isinstance(d, A.Binary) and d.op == "**" and isinstance(d.rhs, A.Name) and \
+                d.rhs.id == n and x_width & (x_width - 1) == 0:
+            return x_width.bit_length() - 1
+    return None
