@@ -150,8 +150,17 @@ class Lowerer:
         if not isinstance(node, A.CircuitDef):
             raise fail(C.WRONG_KIND, f"`{defn.name}` is an observable, not a circuit", span)
         regs = _map_registers(defn, qargs, span)
+        width = sum(len(qv) for qv in qargs)
+        args = [(self._resolve_obs(v, width), s) for v, s in args]
+        kwargs = {k: (self._resolve_obs(v, width), s) for k, (v, s) in kwargs.items()}
         scope = bind(defn, args, kwargs, regs, self.ev, self._on_missing(defn, span), span)
         self.body(node.body, scope, builder)
+
+    def _resolve_obs(self, v: Any, width: int) -> Any:
+        """An observable call passed to a circuit takes the circuit's width."""
+        if isinstance(v, PendingCall) and v.defn.kind == "observable":
+            return self.observable(v.defn, list(v.args), dict(v.kwargs), width, v.span)
+        return v
 
     # --- statements ---------------------------------------------------------
     def body(self, stmts: tuple[A.Stmt, ...], scope: Scope, builder: Builder) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qlang import ast as A
@@ -171,25 +171,44 @@ class _ModelLowerer:
     def run(self) -> Model | None:
         e = self.entries(self.node.items, MODEL_KEYS, f"model `{self.node.name}`")
         data, preprocess, width, classes = self.data(e)
-        x_width = self.declare_input(e.inputs, width)
+        self.data_width = width
+        has_layers = "layers" in e.settings
+        x_width = self.declare_input(e.inputs, None if has_layers else width)
         for wd in e.weights:
             self.declare_weight(wd, self.scope)
         blocks: list[QuantumBlock] = []
-        main = self.block("main", e, self.scope, x_width, self.node.span)
-        task = self.task(e, main)
-        if main is not None:
-            blocks.append(main)
+        has_main = any(k in e.settings for k in ("encoding", "ansatz", "circuit"))
+        has_cells = any(b.kind == "quantum" for b in e.blocks)
+        main = None
+        if has_main or not has_cells:
+            main = self.block("main", e, self.scope, x_width, self.node.span)
         for blk in e.blocks:
             if blk.kind == "quantum":
                 self.quantum_block(blk, x_width)
+        if main is not None:
+            blocks.append(main)
         blocks.extend(self.extra_blocks)
+        if main is None and blocks:
+            main = blocks[0]
+        task = self.task(e, main)
         loss = self.loss(e, task)
         optimizer = self.optimizer(e)
         training = self.training(e)
         target = self.target(e)
         self.check_gradient(training, target)
-        layers = self.layers(e, main, x_width)
         recurrent = self.recurrent(e)
+        start = self.data_width
+        if recurrent is not None:
+            cell = recurrent.get("cell")
+            if isinstance(cell, Call) and isinstance(cell.get("hidden"), int):
+                start = cell.get("hidden")
+        layers = self.layers(e, main, start)
+        if "metrics" in e.settings:
+            try:
+                mv = self.to_value(self.setting(e, "metrics", self.module.scope), e.settings["metrics"].span)
+                training = replace(training, extra=training.extra + (("metrics", mv),))
+            except SemanticError as err:
+                self.report(err)
         if main is not None and task is not None:
             self.check_readout(task, main, layers, classes, e)
         if self.diagnostics or main is None or task is None:
@@ -212,6 +231,8 @@ class _ModelLowerer:
         )
 
     extra_blocks: list[QuantumBlock]
+    data_call: Call | None = None
+    data_width: int | None = None
 
     # --- data and declarations ---------------------------------------------
     def data(self, e: _Entries) -> tuple[Call | None, tuple[Call, ...], int | None, int | None]:
@@ -235,6 +256,7 @@ class _ModelLowerer:
                 self.report(fail(C.UNKNOWN_SETTING, f"unknown preprocessing step `{p.name}`", span,
                                  did_you_mean(p.name, PREPROCESS)))
         width, classes = data_shape(data, pre)
+        self.data_call = data
         return data, pre, width, classes
 
     def declare_input(self, decls: list[A.InputDecl], width: int | None) -> int | None:
@@ -256,7 +278,10 @@ class _ModelLowerer:
             self.scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
             return size
         if width is None:
-            self.scope.define("x", self.table.add_input("x", (0,), None))
+            if self.data_call is not None and self.data_call.name == "csv":
+                self.report(fail(C.INPUT_DIMENSION, "the width of `csv` data is not known before "
+                                 "reading the file", self.data_call.span,
+                                 help="declare the input, e.g. `input x: float[4]`"))
             return None
         self.scope.define("x", self.table.add_input("x", (width,), None))
         return width
@@ -319,7 +344,7 @@ class _ModelLowerer:
                 continue
             pc = calls[key]
             qargs = self.registers_for(pc, q, xv, x_width)
-            self.lw.prefix = [key]
+            self.lw.prefix = [key] if name == "main" else [name, key]
             try:
                 self.lw.call(pc.defn, list(pc.args), dict(pc.kwargs), qargs, builder, pc.span)
             except SemanticError as err:
@@ -402,14 +427,27 @@ class _ModelLowerer:
 
     def quantum_block(self, blk: A.Block, x_width: int | None) -> None:
         name = blk.label or f"block{len(self.extra_blocks) + 1}"
+        saved = (self.table, self.lw)
+        self.table = ParamTable()
+        self.lw = Lowerer(self.table, implicit_inputs=False)
+        try:
+            self._quantum_block(blk, name, x_width)
+        finally:
+            self.table, self.lw = saved
+
+    def _quantum_block(self, blk: A.Block, name: str, x_width: int | None) -> None:
+        """A ``quantum NAME { ... }`` block: its own circuit with its own parameters."""
         e = self.entries(blk.items, BLOCK_KEYS, f"quantum block `{name}`")
-        scope = Scope(self.scope)
+        scope = Scope(self.module.scope)
         scope.module = None
-        width = x_width
+        width = None
+        if not e.inputs and x_width is not None:
+            scope.define("x", self.table.add_input("x", (x_width,), None))
+            width = x_width
         for d in e.inputs:
             try:
                 shape = tuple(self.lw.ev.eval_int(x, scope, "input width") for x in d.type.dims)
-                scope.define(d.name, self.table.add_input(f"{name}_{d.name}", shape or (1,), d.span))
+                scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
                 width = math.prod(shape) if shape else 1
             except SemanticError as err:
                 self.report(err)
