@@ -104,10 +104,10 @@ circuit iqp(x: float[n], reps: int = 1, entanglement: str = "full") on q[n] {
 
 /// Data re-uploading (Perez-Salinas et al. 2020) with trainable input scaling:
 /// each layer applies, on every qubit, `rz ry rz` with angles
-/// `theta + scale * x` (features cycled), then a ring of CZ gates.
+/// `theta + scale * x` (the d features cycled), then a ring of CZ gates.
 ///
 /// Example: `encoding = reuploading(x, layers = 3)` (the model declares the weights)
-circuit reuploading(x: float[d], scale: weight[layers, n, 3] = constant(1.0), theta: weight[layers, n, 3] = uniform(0, tau), layers: int = 3) on q[n] {
+circuit reuploading(x: float[d], scale: weight[layers, n, 3] = constant(1.0), theta: weight[layers, n, 3] = uniform(0, tau), layers: int = 3, d: int = n) on q[n] {
   for l in 0..layers {
     for i in 0..n {
       rz(theta[l, i, 0] + scale[l, i, 0] * x[(3 * i) % d]) q[i];

@@ -90,7 +90,7 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
             if "model" in item else f"circuit {item['circuit']}"
         lines.append(head)
         if "error" in item:
-            lines.extend(f"  error: {m}" for m in item["error"])
+            lines.extend(f"  not lowered without arguments: {m}" for m in item["error"])
             continue
         for b in item["blocks"]:
             if "block" in b:

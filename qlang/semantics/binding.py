@@ -104,10 +104,10 @@ def bind(
         if dims and isinstance(value, tuple):
             shape = shape_of(value)
             for d, size in zip(dims, shape, strict=False):
-                _unify(d, size, scope, params)
+                _unify(d, size, scope, {k: v for k, v in params.items() if k in passed})
     for name, (value, _) in passed.items():
         scope.define(name, value)
-    pending = [p for p in node.params if p.name not in passed]
+    pending = [p for p in node.params if p.name not in passed and p.name not in scope.vars]
     errors: dict[str, SemanticError] = {}
     while pending:
         progress = []
@@ -186,7 +186,7 @@ def _resolve_missing(
         value = _fill(default, shape) if (p.type.dims and is_scalar(default)) else default
         check_value(defn, p, value, scope, ev, p.default.span if p.default else span)
         return value
-    if p.type.dims and p.type.name in ("float", "angle"):
+    if p.type.name in ("float", "angle"):
         return on_missing(p, shape, None)
     raise fail(
         C.BAD_ARGUMENTS,

@@ -122,7 +122,7 @@ class Lowerer:
     def _on_missing(self, defn: Definition, span: Span | None):  # type: ignore[no-untyped-def]
         def declare(p: A.Param, shape: tuple[int, ...], init: Init | None) -> Any:
             name = "_".join([*self.prefix, p.name])
-            if p.type.name == "weight":
+            if p.type.name == "weight" or (not shape and self.implicit_inputs):
                 return self.table.add_weight(name, shape, init, False, p.span)
             if not self.implicit_inputs:
                 raise fail(
