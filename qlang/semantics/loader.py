@@ -41,6 +41,10 @@ def stdlib_text(name: str) -> str:
     return resources.files("qlang.stdlib").joinpath(f"{name}.qml").read_text(encoding="utf-8")
 
 
+#: Parsed stdlib modules (the stdlib text does not change while a process runs).
+_STDLIB_ASTS: dict[str, tuple[str, A.Module]] = {}
+
+
 @dataclass
 class Module:
     """A loaded module: its AST, scope, models and own diagnostics."""
@@ -95,7 +99,13 @@ class Loader:
 
     # --- loading ------------------------------------------------------------
     def _load(self, key: str, text: str, filename: str, path: Path | None) -> Module:
-        tree = parse(text, filename)
+        if key.startswith("stdlib:"):
+            cached = _STDLIB_ASTS.get(key)
+            if cached is None or cached[0] != text:
+                cached = _STDLIB_ASTS[key] = (text, parse(text, filename))
+            tree = cached[1]
+        else:
+            tree = parse(text, filename)
         scope = Scope(None, module=key)
         module = Module(filename, path, text, tree, scope)
         self.modules[key] = module
@@ -136,6 +146,7 @@ class Loader:
     def _build(self, module: Module) -> None:
         scope = module.scope
         origin: dict[str, Span | None] = {}
+        how: dict[str, str] = {}
 
         def define(name: str, value: Any, span: Span | None, what: str) -> None:
             if name in GATES or name in ALIASES:
@@ -146,11 +157,13 @@ class Loader:
                 prev = origin.get(name)
                 labels = [Label(prev, "first defined here")] if prev is not None else []
                 self.diagnostics.append(Diagnostic.error(
-                    C.NAME_CONFLICT, f"`{name}` is {what} but is already defined", span,
-                    labels=labels, help="rename one of them, or import with `as`"))
+                    C.NAME_CONFLICT, f"`{name}` is {what} here but was already {how[name]}", span,
+                    labels=labels, help="rename one of them, or import with `as` "
+                    "(qlang never shadows names silently)"))
                 return
             scope.define(name, value)
             origin[name] = span
+            how[name] = what
 
         for item in module.ast.items:
             if not isinstance(item, A.Import):
