@@ -2,14 +2,15 @@
 /// Every angle stays symbolic in the inputs, so one compiled circuit serves
 /// every sample.
 
-/// Angle encoding: one feature per qubit, rotated about X, Y or Z.
+/// Angle encoding (PennyLane's `AngleEmbedding`): one feature per qubit, rotated
+/// about X, Y or Z.
 ///
 /// Example: `encoding = angle(x, rotation = "x")`
 circuit angle(x: float[n], rotation: str = "y") on q[n] {
   for i in 0..n {
     if (rotation == "x") { rx(x[i]) q[i]; }
     else if (rotation == "y") { ry(x[i]) q[i]; }
-    else if (rotation == "z") { h q[i]; rz(x[i]) q[i]; }
+    else if (rotation == "z") { rz(x[i]) q[i]; }
     else { let bad = error("angle: `rotation` must be \"x\", \"y\" or \"z\""); }
   }
 }
