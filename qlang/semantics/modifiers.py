@@ -47,6 +47,11 @@ def inverse_ops(ops: Ops) -> Ops:
                 out.append(op)
                 continue
             raise ValueError(f"`{op.name}` cannot be inverted")
+        gd = GATES[op.name]
+        if not gd.self_inverse and gd.inverse is None and op.name in _DEFINITIONS:
+            # no inverse gate in the set (iswap): invert its definition
+            out.extend(inverse_ops(tuple(_DEFINITIONS[op.name](op.qubits, op.params))))
+            continue
         name, params = inverse_of(op.name, op.params)
         out.append(replace(op, name=name, params=tuple(params)))
     return tuple(out)
