@@ -194,8 +194,22 @@ class Pipe(Node):
 
 
 Expr = Union[
-    Number, String, Bool, Name, Binary, Unary, Call, Index, Range, ListExpr, TupleExpr,
-    Comprehension, PauliFactor, PauliProduct, Arrow, Pipe,
+    Number,
+    String,
+    Bool,
+    Name,
+    Binary,
+    Unary,
+    Call,
+    Index,
+    Range,
+    ListExpr,
+    TupleExpr,
+    Comprehension,
+    PauliFactor,
+    PauliProduct,
+    Arrow,
+    Pipe,
 ]
 
 
@@ -426,3 +440,44 @@ class Module(Node):
 
     items: tuple[Decl, ...]
     doc: str = ""
+
+
+def dump(node: object, indent: int = 0) -> str:
+    """A readable, span-free rendering of a tree (used by the golden tests).
+
+    Example::
+
+        >>> print(dump(Binary("+", Name("x"), Number(1))))
+        Binary op='+'
+          lhs: Name id='x'
+          rhs: Number value=1
+    """
+    lines: list[str] = []
+    _dump(node, 0, "", lines)
+    return "\n".join(lines)
+
+
+def _dump(node: object, depth: int, label: str, lines: list[str]) -> None:
+    pad = "  " * depth + (f"{label}: " if label else "")
+    if isinstance(node, Node):
+        scalars, nested = [], []
+        for f in fields(node):
+            if f.name == "span":
+                continue
+            v = getattr(node, f.name)
+            if isinstance(v, Node) or (
+                isinstance(v, tuple) and any(isinstance(i, Node) for i in v)
+            ):
+                nested.append((f.name, v))
+            elif v is not None and v != () and v != "" and v is not False:
+                scalars.append(f"{f.name}={v!r}")
+        lines.append(pad + " ".join([type(node).__name__, *scalars]))
+        for name, v in nested:
+            if isinstance(v, tuple):
+                lines.append("  " * (depth + 1) + f"{name}:")
+                for item in v:
+                    _dump(item, depth + 2, "", lines)
+            else:
+                _dump(v, depth + 1, name, lines)
+    else:
+        lines.append(pad + repr(node))

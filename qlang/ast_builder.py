@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from qlang.parser import Comment
 
 
+class BuildError(Exception):
+    """A construct the grammar accepts but the AST cannot represent."""
+
+    def __init__(self, code: str, message: str, span: Span | None, help: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.span, self.help = code, message, span, help
+
+
 def _unescape(raw: str) -> str:
     body = raw[1:-1]
     out, i = [], 0
@@ -123,7 +131,9 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def const_def(self, meta: Any, ch: list[Any]) -> ast.ConstDef:
         span = self._span(meta)
-        return ast.ConstDef(str(ch[0]), ch[1], ch[2], doc=self._doc_before(meta.start_pos), span=span)
+        return ast.ConstDef(
+            str(ch[0]), ch[1], ch[2], doc=self._doc_before(meta.start_pos), span=span
+        )
 
     def type_name(self, meta: Any, ch: list[Any]) -> Token:
         return ch[0]  # type: ignore[no-any-return]
@@ -148,19 +158,44 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def circuit_def(self, meta: Any, ch: list[Any]) -> ast.CircuitDef:
         regs, body = self._body_split(ch[2:])
-        return ast.CircuitDef("circuit", str(ch[0]), ch[1], tuple(regs), tuple(body),
-                              doc=self._doc_before(meta.start_pos), span=self._span(meta))
+        return ast.CircuitDef(
+            "circuit",
+            str(ch[0]),
+            ch[1],
+            tuple(regs),
+            tuple(body),
+            doc=self._doc_before(meta.start_pos),
+            span=self._span(meta),
+        )
 
     def circuit_def_noparams(self, meta: Any, ch: list[Any]) -> ast.CircuitDef:
         regs, body = self._body_split(ch[1:])
-        return ast.CircuitDef("circuit", str(ch[0]), (), tuple(regs), tuple(body),
-                              doc=self._doc_before(meta.start_pos), span=self._span(meta))
+        return ast.CircuitDef(
+            "circuit",
+            str(ch[0]),
+            (),
+            tuple(regs),
+            tuple(body),
+            doc=self._doc_before(meta.start_pos),
+            span=self._span(meta),
+        )
 
-    def _gate(self, meta: Any, name: Token, params: tuple[ast.Param, ...], rest: list[Any]) -> ast.CircuitDef:
-        regs = tuple(ast.Register(str(t), None, span=self._tspan(t)) for t in rest if isinstance(t, Token))
+    def _gate(
+        self, meta: Any, name: Token, params: tuple[ast.Param, ...], rest: list[Any]
+    ) -> ast.CircuitDef:
+        regs = tuple(
+            ast.Register(str(t), None, span=self._tspan(t)) for t in rest if isinstance(t, Token)
+        )
         body = tuple(c for c in rest if not isinstance(c, Token))
-        return ast.CircuitDef("gate", str(name), params, regs, body,
-                              doc=self._doc_before(meta.start_pos), span=self._span(meta))
+        return ast.CircuitDef(
+            "gate",
+            str(name),
+            params,
+            regs,
+            body,
+            doc=self._doc_before(meta.start_pos),
+            span=self._span(meta),
+        )
 
     def gate_def(self, meta: Any, ch: list[Any]) -> ast.CircuitDef:
         return self._gate(meta, ch[0], ch[1], ch[2:])
@@ -173,8 +208,14 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def observable_def(self, meta: Any, ch: list[Any]) -> ast.ObservableDef:
         name, params, regs, body = ch[0], ch[1], ch[2], ch[3]
-        return ast.ObservableDef(str(name), params or (), regs or (), body,
-                                 doc=self._doc_before(meta.start_pos), span=self._span(meta))
+        return ast.ObservableDef(
+            str(name),
+            params or (),
+            regs or (),
+            body,
+            doc=self._doc_before(meta.start_pos),
+            span=self._span(meta),
+        )
 
     # -- statements --------------------------------------------------------
     def gate_name(self, meta: Any, ch: list[Any]) -> str:
@@ -225,8 +266,13 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def if_stmt(self, meta: Any, ch: list[Any]) -> ast.If:
         else_body = ch[2]
-        return ast.If(ch[0], self._as_body(ch[1]), else_body or (), else_body is not None,
-                      span=self._span(meta))
+        return ast.If(
+            ch[0],
+            self._as_body(ch[1]),
+            else_body or (),
+            else_body is not None,
+            span=self._span(meta),
+        )
 
     def let_stmt(self, meta: Any, ch: list[Any]) -> ast.Let:
         return ast.Let(str(ch[0]), ch[1], span=self._span(meta))
@@ -257,8 +303,9 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     # -- models ------------------------------------------------------------
     def model_def(self, meta: Any, ch: list[Any]) -> ast.ModelDef:
-        return ast.ModelDef(str(ch[0]), tuple(ch[1:]), doc=self._doc_before(meta.start_pos),
-                            span=self._span(meta))
+        return ast.ModelDef(
+            str(ch[0]), tuple(ch[1:]), doc=self._doc_before(meta.start_pos), span=self._span(meta)
+        )
 
     def setting(self, meta: Any, ch: list[Any]) -> ast.Setting:
         return ast.Setting(str(ch[0]), ch[1], span=self._span(meta))
@@ -279,7 +326,9 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
     def pipe(self, meta: Any, ch: list[Any]) -> ast.Expr:
         result = ch[0]
         for rhs in ch[1:]:
-            result = ast.Pipe(result, rhs, span=result.span.merge(rhs.span) if result.span else None)
+            result = ast.Pipe(
+                result, rhs, span=result.span.merge(rhs.span) if result.span else None
+            )
         return result  # type: ignore[no-any-return]
 
     def arrow(self, meta: Any, ch: list[Any]) -> ast.Arrow:
@@ -320,8 +369,12 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         base = ch[0]
         if isinstance(base, ast.Name):
             return ast.Name(f"{base.id}.{ch[1]}", span=self._span(meta))
-        # Member access on anything but a (dotted) name is kept as a dotted call target.
-        return ast.Name(f"<expr>.{ch[1]}", span=self._span(meta))
+        raise BuildError(
+            "QL0012",
+            f"`.{ch[1]}` can only follow a name",
+            self._span(meta),
+            "use a module-qualified name like `encodings.angle`",
+        )
 
     def number(self, meta: Any, ch: list[Any]) -> ast.Number:
         text = str(ch[0])

@@ -14,7 +14,11 @@ import sys
 import click
 
 #: Sub-command modules, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("qlang.commands.inspect",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "qlang.commands.check",
+    "qlang.commands.fmt",
+    "qlang.commands.inspect",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

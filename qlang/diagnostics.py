@@ -110,7 +110,9 @@ def _render_snippet(span: Span, labels: tuple[Label, ...], sources: SourceMap) -
     src = sources.get(span.source)
     line, col = src.line_col(span.start)
     end_line, end_col = src.line_col(max(span.start, span.end))
-    gutter = len(str(max(line, *(sources.line_col(lb.span)[0] for lb in labels)) if labels else line))
+    gutter = len(
+        str(max(line, *(sources.line_col(lb.span)[0] for lb in labels)) if labels else line)
+    )
     pad = " " * gutter
     out = [f"{pad}--> {src.name}:{line}:{col}", f"{pad} |"]
     text = src.line_text(line)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from qlang import ast
-from qlang.ast_builder import AstBuilder
+from qlang.ast_builder import AstBuilder, BuildError
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
 from qlang.source import GLOBAL_SOURCES, SourceFile, SourceMap, Span
 
@@ -34,20 +34,58 @@ MAX_NESTING = 100
 MAX_ERRORS = 20
 
 _KEYWORDS = (
-    "circuit", "gate", "observable", "model", "import", "const", "let", "for", "in",
-    "repeat", "if", "else", "measure", "reset", "barrier", "bit", "qubit", "input",
-    "weight", "frozen", "true", "false", "and", "or", "not", "as", "on",
+    "circuit",
+    "gate",
+    "observable",
+    "model",
+    "import",
+    "const",
+    "let",
+    "for",
+    "in",
+    "repeat",
+    "if",
+    "else",
+    "measure",
+    "reset",
+    "barrier",
+    "bit",
+    "qubit",
+    "input",
+    "weight",
+    "frozen",
+    "true",
+    "false",
+    "and",
+    "or",
+    "not",
+    "as",
+    "on",
 )
 _TOP_LEVEL = ("import", "const", "circuit", "gate", "observable", "model")
 _STATEMENT_KEYWORDS = {
-    "MEASURE": "measurement", "RESET": "`reset`", "BARRIER": "`barrier`", "LET": "`let` binding",
-    "BIT": "bit declaration", "QUBIT": "qubit declaration", "CONST": "constant definition",
+    "MEASURE": "measurement",
+    "RESET": "`reset`",
+    "BARRIER": "`barrier`",
+    "LET": "`let` binding",
+    "BIT": "bit declaration",
+    "QUBIT": "qubit declaration",
+    "CONST": "constant definition",
 }
 _FRIENDLY = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "PAULI_NUM": "a Pauli term",
-    "PAULI_LETTER": "a Pauli letter", "COMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
-    "MUL_OP": "`*`, `/` or `%`", "$END": "end of file", "FROZEN": "`frozen`",
-    "TRUE": "`true`", "FALSE": "`false`", "NOT": "`not`",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "PAULI_NUM": "a Pauli term",
+    "PAULI_LETTER": "a Pauli letter",
+    "COMP_OP": "a comparison",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*`, `/` or `%`",
+    "$END": "end of file",
+    "FROZEN": "`frozen`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "NOT": "`not`",
 }
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 # Tokens the recovery may insert before the offending token, most likely first.
@@ -55,7 +93,9 @@ _INSERTABLE = ("SEMICOLON", "RPAR", "RSQB", "RBRACE", "COMMA")
 
 
 #: The parser currently collecting comments (set for the duration of one parse).
-_ACTIVE: contextvars.ContextVar[_Parser | None] = contextvars.ContextVar("qlang_parser", default=None)
+_ACTIVE: contextvars.ContextVar[_Parser | None] = contextvars.ContextVar(
+    "qlang_parser", default=None
+)
 
 
 def _comment_callback(doc: bool):  # type: ignore[no-untyped-def]
@@ -101,7 +141,9 @@ class ParseResult:
     comments: list[Comment] = field(default_factory=list)
 
 
-def parse(text: str, filename: str = "<string>", *, sources: SourceMap = GLOBAL_SOURCES) -> ast.Module:
+def parse(
+    text: str, filename: str = "<string>", *, sources: SourceMap = GLOBAL_SOURCES
+) -> ast.Module:
     """Parse source text; raises :class:`~qlang.diagnostics.QLangError` on bad input."""
     return parse_full(text, filename, sources=sources).module
 
@@ -151,9 +193,11 @@ class _Parser:
             _ACTIVE.reset(token)
         if bracket_diags and self.diags and self.diags[-1].code == "QL0004":
             # The parser ran into the end of the file: the unclosed bracket is the root cause.
-            self.diags[-1] = next(
-                (d for d in bracket_diags if d.code == "QL0004"), self.diags[-1]
-            )
+            self.diags[-1] = next((d for d in bracket_diags if d.code == "QL0004"), self.diags[-1])
+        by_start = {d.span.start: d for d in bracket_diags if d.code == "QL0005" and d.span}
+        self.diags = [
+            by_start.get(d.span.start, d) if d.span is not None else d for d in self.diags
+        ]
         if self.diags or tree is None:
             if not self.diags:
                 self.diags.extend(bracket_diags)
@@ -162,10 +206,32 @@ class _Parser:
             raise QLangError(self.diags, self.sources)
         try:
             module = AstBuilder(self.src, self.comments).build(tree)
+        except VisitError as ve:
+            inner = ve.orig_exc
+            if isinstance(inner, BuildError):
+                self.diags.append(
+                    Diagnostic.error(inner.code, inner.message, inner.span, help=inner.help)
+                )
+                raise QLangError(self.diags, self.sources) from None
+            if isinstance(inner, RecursionError):
+                self.diags.append(
+                    Diagnostic.error(
+                        "QL0006",
+                        "input is nested too deeply",
+                        self.span(0, min(1, len(text))),
+                        help=f"keep nesting below {MAX_NESTING} levels",
+                    )
+                )
+                raise QLangError(self.diags, self.sources) from None
+            raise
         except RecursionError:
             self.diags.append(
-                Diagnostic.error("QL0006", "input is nested too deeply", self.span(0, min(1, len(text))),
-                                 help=f"keep nesting below {MAX_NESTING} levels")
+                Diagnostic.error(
+                    "QL0006",
+                    "input is nested too deeply",
+                    self.span(0, min(1, len(text))),
+                    help=f"keep nesting below {MAX_NESTING} levels",
+                )
             )
             raise QLangError(self.diags, self.sources) from None
         return ParseResult(module, self.src, sorted(self.comments, key=lambda c: c.span.start))
@@ -189,8 +255,13 @@ class _Parser:
             if ch == "/" and text.startswith("/*", i):
                 j = text.find("*/", i + 2)
                 if j < 0:
-                    self.error("QL0008", "unterminated block comment", i, i + 2,
-                               help="close the comment with `*/`")
+                    self.error(
+                        "QL0008",
+                        "unterminated block comment",
+                        i,
+                        i + 2,
+                        help="close the comment with `*/`",
+                    )
                     return False
                 i = j + 2
                 continue
@@ -199,8 +270,13 @@ class _Parser:
                 while j < n and text[j] not in '"\n':
                     j += 2 if text[j] == "\\" else 1
                 if j >= n or text[j] != '"':
-                    self.error("QL0007", "unterminated string", i, min(j, n),
-                               help='close the string with `"` on the same line')
+                    self.error(
+                        "QL0007",
+                        "unterminated string",
+                        i,
+                        min(j, n),
+                        help='close the string with `"` on the same line',
+                    )
                     ok = False
                     i = j
                     continue
@@ -209,25 +285,43 @@ class _Parser:
             if ch in "([{":
                 stack.append((ch, i))
                 if len(stack) > MAX_NESTING:
-                    self.error("QL0006", f"brackets nested more than {MAX_NESTING} deep", i, i + 1,
-                               help="split the expression or loop nest into smaller parts")
+                    self.error(
+                        "QL0006",
+                        f"brackets nested more than {MAX_NESTING} deep",
+                        i,
+                        i + 1,
+                        help="split the expression or loop nest into smaller parts",
+                    )
                     return False
             elif ch in ")]}":
                 if not stack:
-                    self.error("QL0005", f"unmatched closing `{ch}`", i, i + 1,
-                               help=f"remove this `{ch}` or add its opening bracket")
+                    self.error(
+                        "QL0005",
+                        f"unmatched closing `{ch}`",
+                        i,
+                        i + 1,
+                        help=f"remove this `{ch}` or add its opening bracket",
+                    )
                 else:
                     opener, pos = stack.pop()
                     if _CLOSERS[opener] != ch:
                         self.error(
-                            "QL0005", f"mismatched `{ch}`: expected `{_CLOSERS[opener]}`", i, i + 1,
+                            "QL0005",
+                            f"mismatched `{ch}`: expected `{_CLOSERS[opener]}`",
+                            i,
+                            i + 1,
                             labels=[Label(self.span(pos, pos + 1), f"`{opener}` opened here")],
                             help=f"close `{opener}` with `{_CLOSERS[opener]}`",
                         )
             i += 1
         for opener, pos in stack[:1]:
-            self.error("QL0004", f"`{opener}` is never closed", pos, pos + 1,
-                       help=f"add the closing `{_CLOSERS[opener]}`")
+            self.error(
+                "QL0004",
+                f"`{opener}` is never closed",
+                pos,
+                pos + 1,
+                help=f"add the closing `{_CLOSERS[opener]}`",
+            )
         return ok
 
     # -- error recovery ------------------------------------------------------
@@ -259,8 +353,13 @@ class _Parser:
         if isinstance(e, UnexpectedCharacters):
             pos = e.pos_in_stream or 0
             ch = self.src.text[pos : pos + 1]
-            self.error("QL0001", f"unexpected character `{ch}`", pos, pos + 1,
-                       help="remove it; qlang source uses ASCII operators")
+            self.error(
+                "QL0001",
+                f"unexpected character `{ch}`",
+                pos,
+                pos + 1,
+                help="remove it; qlang source uses ASCII operators",
+            )
             return
         if not isinstance(e, UnexpectedToken):
             self.error("QL0003", "syntax error", 0, 1)
@@ -275,16 +374,25 @@ class _Parser:
         prev_end = _end_pos(value_stack[-1]) if value_stack else None
         if tok.type == "$END":
             end = len(self.src.text)
-            self.error("QL0004", f"unexpected end of file, expected {_describe(expected)}",
-                       max(0, end - 1), end)
+            self.error(
+                "QL0004",
+                f"unexpected end of file, expected {_describe(expected)}",
+                max(0, end - 1),
+                end,
+            )
             return
         start = tok.start_pos or 0
         end = tok.end_pos or start + 1
         found = _token_text(tok)
         if "SEMICOLON" in expected and prev_end is not None and tok.type != "SEMICOLON":
             kind = _statement_kind(value_stack)
-            self.error("QL0002", f"expected `;` after {kind}, found {found}", prev_end, prev_end + 1,
-                       help=f"add `;` at the end of the {kind}")
+            self.error(
+                "QL0002",
+                f"expected `;` after {kind}, found {found}",
+                prev_end,
+                prev_end + 1,
+                help=f"add `;` at the end of the {kind}",
+            )
             return
         help_text = None
         if tok.type == "NAME":
@@ -293,12 +401,18 @@ class _Parser:
             )
             help_text = did_you_mean(str(tok), keywords)
         if "CIRCUIT" in expected and "MODEL" in expected:
-            self.error("QL0009", f"expected a definition (`circuit`, `gate`, `observable`, "
-                       f"`model`, `import` or `const`), found {found}", start, end,
-                       help=help_text or "every top-level item starts with one of these keywords")
+            self.error(
+                "QL0009",
+                f"expected a definition (`circuit`, `gate`, `observable`, "
+                f"`model`, `import` or `const`), found {found}",
+                start,
+                end,
+                help=help_text or "every top-level item starts with one of these keywords",
+            )
             return
-        self.error("QL0003", f"expected {_describe(expected)}, found {found}", start, end,
-                   help=help_text)
+        self.error(
+            "QL0003", f"expected {_describe(expected)}, found {found}", start, end, help=help_text
+        )
 
 
 def _expected_terminals(e: UnexpectedToken) -> set[str]:
