@@ -94,3 +94,14 @@ class SemanticError(Exception):
 def fail(code: str, message: str, span: Span | None, help: str | None = None) -> SemanticError:
     """Build (not raise) a :class:`SemanticError`: ``raise fail(...)``."""
     return SemanticError(Diagnostic.error(code, message, span, help=help))
+
+
+def _register() -> None:
+    from qlang.errors import register
+    from qlang.semantics.error_docs import ENTRIES
+
+    for info in ENTRIES:
+        register(info)
+
+
+_register()
