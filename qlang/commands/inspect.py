@@ -32,8 +32,12 @@ def circuit_summary(c: Circuit) -> dict[str, Any]:
         "input_blocks": [{"name": d.name, "shape": list(d.shape)} for d in c.inputs],
         "weights": c.num_weights,
         "weight_blocks": [
-            {"name": d.name, "shape": list(d.shape), "init": list(d.init) if d.init else None,
-             "frozen": d.frozen}
+            {
+                "name": d.name,
+                "shape": list(d.shape),
+                "init": list(d.init) if d.init else None,
+                "frozen": d.frozen,
+            }
             for d in c.weights
         ],
         "gate_counts": dict(sorted(c.count_ops().items())),
@@ -58,24 +62,36 @@ def inspect_file(path: Path, qubits: int = 4, model: str | None = None) -> list[
         names = [model] if model else [m.name for m in module.models]
         for name in names:
             m = lower_model(loader, module, name)
-            out.append({
-                "model": m.name,
-                "task": m.task.name,
-                "features": m.num_features,
-                "blocks": [
-                    {**circuit_summary(b.circuit), "block": b.name, "readout": b.readout.kind,
-                     "outputs": b.readout.num_outputs, "_circuit": b.circuit}
-                    for b in m.blocks
-                ],
-            })
+            out.append(
+                {
+                    "model": m.name,
+                    "task": m.task.name,
+                    "features": m.num_features,
+                    "blocks": [
+                        {
+                            **circuit_summary(b.circuit),
+                            "block": b.name,
+                            "readout": b.readout.kind,
+                            "outputs": b.readout.num_outputs,
+                            "_circuit": b.circuit,
+                        }
+                        for b in m.blocks
+                    ],
+                }
+            )
         return out
     for name, d in module.definitions.items():
         if not isinstance(d, Definition) or d.kind == "observable":
             continue
         try:
             c = lower_named_circuit(loader, module, name, {"qubits": qubits})
-            out.append({"circuit": name, "doc": d.node.doc,
-                        "blocks": [{**circuit_summary(c), "_circuit": c}]})
+            out.append(
+                {
+                    "circuit": name,
+                    "doc": d.node.doc,
+                    "blocks": [{**circuit_summary(c), "_circuit": c}],
+                }
+            )
         except QLangError as e:
             out.append({"circuit": name, "error": [x.message for x in e.diagnostics]})
     return out
@@ -86,20 +102,29 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 
     lines = []
     for item in report:
-        head = f"model {item['model']} (task {item['task']}, {item['features']} features)" \
-            if "model" in item else f"circuit {item['circuit']}"
+        head = (
+            f"model {item['model']} (task {item['task']}, {item['features']} features)"
+            if "model" in item
+            else f"circuit {item['circuit']}"
+        )
         lines.append(head)
         if "error" in item:
             lines.extend(f"  not lowered without arguments: {m}" for m in item["error"])
             continue
         for b in item["blocks"]:
             if "block" in b:
-                lines.append(f"  block {b['block']}: readout {b['readout']} ({b['outputs']} outputs)")
+                lines.append(
+                    f"  block {b['block']}: readout {b['readout']} ({b['outputs']} outputs)"
+                )
             lines.append(f"  qubits: {b['qubits']}   clbits: {b['clbits']}")
-            lines.append(f"  inputs: {b['inputs']}  " + ", ".join(
-                f"{d['name']}{d['shape']}" for d in b["input_blocks"]))
-            lines.append(f"  weights: {b['weights']}  " + ", ".join(
-                f"{d['name']}{d['shape']}" for d in b["weight_blocks"]))
+            lines.append(
+                f"  inputs: {b['inputs']}  "
+                + ", ".join(f"{d['name']}{d['shape']}" for d in b["input_blocks"])
+            )
+            lines.append(
+                f"  weights: {b['weights']}  "
+                + ", ".join(f"{d['name']}{d['shape']}" for d in b["weight_blocks"])
+            )
             lines.append("  gates: " + ", ".join(f"{k} {v}" for k, v in b["gate_counts"].items()))
             lines.append(f"  depth: {b['depth']}   two-qubit gates: {b['two_qubit_gates']}")
             if drawing:
@@ -111,7 +136,9 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 @click.command("inspect")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "model", default=None, help="Only this model of the file.")
-@click.option("--qubits", default=4, show_default=True, help="Register size for files without models.")
+@click.option(
+    "--qubits", default=4, show_default=True, help="Register size for files without models."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-draw", is_flag=True, help="Omit the circuit drawing.")
 def command(file: Path, model: str | None, qubits: int, fmt: str, no_draw: bool) -> None:

@@ -94,12 +94,16 @@ def bind(
                     f"`{defn.name}` expects one qubit for `{reg.name}`, got {len(qv)}",
                     span,
                 )
-        elif isinstance(reg.size, A.Name) and reg.size.id not in scope.vars and reg.size.id not in params:
+        elif (
+            isinstance(reg.size, A.Name)
+            and reg.size.id not in scope.vars
+            and reg.size.id not in params
+        ):
             scope.define(reg.size.id, len(qv))
         else:
             sized.append((reg, qv))
     # unify bare shape names with passed arrays
-    for name, (value, vspan) in passed.items():
+    for name, (value, _) in passed.items():
         dims = params[name].type.dims
         if dims and isinstance(value, tuple):
             shape = shape_of(value)
@@ -145,7 +149,12 @@ def _unify(d: A.Expr, size: int, scope: Scope, params: dict[str, A.Param]) -> No
             name, factor = d.rhs.id, d.lhs.value
         elif isinstance(d.rhs, A.Number) and isinstance(d.lhs, A.Name):
             name, factor = d.lhs.id, d.rhs.value
-    elif isinstance(d, A.Binary) and d.op == "**" and isinstance(d.lhs, A.Number) and d.lhs.value == 2:
+    elif (
+        isinstance(d, A.Binary)
+        and d.op == "**"
+        and isinstance(d.lhs, A.Number)
+        and d.lhs.value == 2
+    ):
         if isinstance(d.rhs, A.Name) and size > 0 and size & (size - 1) == 0:
             name, factor, size = d.rhs.id, 1, size.bit_length() - 1
     if name is None or name in scope.vars or name in params:

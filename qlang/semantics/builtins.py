@@ -41,7 +41,9 @@ def _params(
         if k not in names:
             from qlang.diagnostics import did_you_mean
 
-            raise fail(C.BAD_ARGUMENTS, f"`{name}` has no argument `{k}`", v[1], did_you_mean(k, names))
+            raise fail(
+                C.BAD_ARGUMENTS, f"`{name}` has no argument `{k}`", v[1], did_you_mean(k, names)
+            )
         i = names.index(k)
         if i < len(args):
             raise fail(C.BAD_ARGUMENTS, f"argument `{k}` given twice", v[1])
@@ -90,7 +92,11 @@ def _len(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> int:
 
 def _reduce(name: str, op: Callable[[Any, Any], Any]) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
-        items = args[0][0] if len(args) == 1 and isinstance(args[0][0], tuple) else tuple(a for a, _ in args)
+        items = (
+            args[0][0]
+            if len(args) == 1 and isinstance(args[0][0], tuple)
+            else tuple(a for a, _ in args)
+        )
         if name == "sum":
             if not items:
                 return 0
@@ -134,7 +140,9 @@ def _range(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
 
 
 def _pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
-    (n, ns), (kind, ks), (layer, ls) = _params("pairs", args, kwargs, span, ["n", "kind", "layer"], 1)
+    (n, ns), (kind, ks), (layer, ls) = _params(
+        "pairs", args, kwargs, span, ["n", "kind", "layer"], 1
+    )
     size = len(n) if isinstance(n, Qubits) else _int(ev, n, ns, "`pairs` size")
     kind = "full" if kind is None else kind
     if kind not in KINDS:

@@ -245,12 +245,12 @@ class Lowerer:
         else:
             tv = self.ev.eval(st.target, scope)
             if not isinstance(tv, Bits):
-                raise fail(C.TYPE_MISMATCH, f"expected bits, found `{type_name(tv)}`", st.target.span)
+                raise fail(
+                    C.TYPE_MISMATCH, f"expected bits, found `{type_name(tv)}`", st.target.span
+                )
             bits = tv.clbits
         if len(bits) != len(qv):
-            raise fail(
-                C.QUBIT_COUNT, f"measuring {len(qv)} qubits into {len(bits)} bits", st.span
-            )
+            raise fail(C.QUBIT_COUNT, f"measuring {len(qv)} qubits into {len(bits)} bits", st.span)
         for q, c in zip(qv.qubits, bits, strict=True):
             b.ops.append(Operation("measure", (q,), clbits=(c,), span=st.span))
 
@@ -293,7 +293,11 @@ class Lowerer:
             if m.kind in ("ctrl", "negctrl"):
                 k = 1 if m.arg is None else self.ev.eval_int(m.arg, scope, "control count")
                 if k < 1 or len(rest) <= k:
-                    raise fail(C.QUBIT_COUNT, f"`{m.kind}({k})` needs {k} control qubits and a target", st.span)
+                    raise fail(
+                        C.QUBIT_COUNT,
+                        f"`{m.kind}({k})` needs {k} control qubits and a target",
+                        st.span,
+                    )
                 ctl = []
                 for qv in rest[:k]:
                     if len(qv) != 1:
@@ -308,10 +312,19 @@ class Lowerer:
                     raise fail(C.BAD_MODIFIER, "`pow` needs an exponent: `pow(2) @`", m.span)
                 k = self.ev.eval(m.arg, scope)
                 if not is_number(k):
-                    raise fail(C.NOT_CONSTANT, "the exponent of `pow` must be a number known at compile time", m.arg.span)
+                    raise fail(
+                        C.NOT_CONSTANT,
+                        "the exponent of `pow` must be a number known at compile time",
+                        m.arg.span,
+                    )
                 mods.append(("pow", k))
             else:
-                raise fail(C.BAD_MODIFIER, f"unknown modifier `{m.kind}`", m.span, did_you_mean(m.kind, ["inv", "adjoint", "ctrl", "negctrl", "pow"]))
+                raise fail(
+                    C.BAD_MODIFIER,
+                    f"unknown modifier `{m.kind}`",
+                    m.span,
+                    did_you_mean(m.kind, ["inv", "adjoint", "ctrl", "negctrl", "pow"]),
+                )
         target = b if not mods else b.sub()
         self.apply(st.name, args, kwargs, rest, scope, target, st.span)
         if not mods:
@@ -367,14 +380,24 @@ class Lowerer:
                 if name in NATIVE_CIRCUITS:
                     NATIVE_CIRCUITS[name](self, args, kwargs, qargs, b, span)
                     return
-                cands = set(GATES) | set(ALIASES) | set(NATIVE_CIRCUITS) | {
-                    n for n in scope.names() if isinstance(scope.lookup(n)[1], Definition)
-                }
-                raise fail(C.UNKNOWN_GATE, f"unknown gate or circuit `{name}`", span, did_you_mean(name, cands))
+                cands = (
+                    set(GATES)
+                    | set(ALIASES)
+                    | set(NATIVE_CIRCUITS)
+                    | {n for n in scope.names() if isinstance(scope.lookup(n)[1], Definition)}
+                )
+                raise fail(
+                    C.UNKNOWN_GATE,
+                    f"unknown gate or circuit `{name}`",
+                    span,
+                    did_you_mean(name, cands),
+                )
         if isinstance(target, PendingCall) and not args and not kwargs:
             target, args, kwargs = target.defn, list(target.args), dict(target.kwargs)
         if not isinstance(target, Definition):
-            raise fail(C.WRONG_KIND, f"`{name}` is `{type_name(target)}`, not a gate or circuit", span)
+            raise fail(
+                C.WRONG_KIND, f"`{name}` is `{type_name(target)}`, not a gate or circuit", span
+            )
         self.prefix.append(target.name)
         try:
             self.call(target, args, kwargs, qargs, b, span)
@@ -382,7 +405,13 @@ class Lowerer:
             self.prefix.pop()
 
     def builtin_gate(
-        self, gate: str, args: list, kwargs: dict, qargs: list[Qubits], b: Builder, span: Span | None
+        self,
+        gate: str,
+        args: list,
+        kwargs: dict,
+        qargs: list[Qubits],
+        b: Builder,
+        span: Span | None,
     ) -> None:
         gd = GATES[gate]
         if kwargs:
@@ -397,7 +426,11 @@ class Lowerer:
         params = []
         for v, vspan in args:
             if not is_scalar(v):
-                raise fail(C.TYPE_MISMATCH, f"gate parameter must be a number, found `{type_name(v)}`", vspan)
+                raise fail(
+                    C.TYPE_MISMATCH,
+                    f"gate parameter must be a number, found `{type_name(v)}`",
+                    vspan,
+                )
             params.append(E.as_expr(v))
         if gd.num_qubits == 0:
             flat = tuple(q for qv in qargs for q in qv.qubits)
@@ -414,7 +447,9 @@ class Lowerer:
             )
         sizes = {len(qv) for qv in qargs if not qv.single}
         if len(sizes) > 1:
-            raise fail(C.QUBIT_COUNT, f"registers of different sizes {sorted(sizes)} in one gate", span)
+            raise fail(
+                C.QUBIT_COUNT, f"registers of different sizes {sorted(sizes)} in one gate", span
+            )
         width = sizes.pop() if sizes else 1
         for i in range(width):
             qs = tuple(qv.qubits[0] if qv.single else qv.qubits[i] for qv in qargs)
@@ -423,7 +458,9 @@ class Lowerer:
     @staticmethod
     def _emit(b: Builder, gate: str, qs: tuple[int, ...], params: list, span: Span | None) -> None:
         if len(set(qs)) != len(qs):
-            raise fail(C.DUPLICATE_QUBIT, f"gate `{gate}` uses the same qubit twice: {list(qs)}", span)
+            raise fail(
+                C.DUPLICATE_QUBIT, f"gate `{gate}` uses the same qubit twice: {list(qs)}", span
+            )
         b.ops.append(Operation(gate, qs, tuple(params), span=span))
 
 

@@ -31,8 +31,17 @@ DATASETS: dict[str, tuple[int | None, int | None]] = {
     "csv": (None, None),
 }
 
-PREPROCESS = ("standardize", "minmax", "pca", "one_hot", "downsample", "binarize", "normalize",
-              "select", "scale")
+PREPROCESS = (
+    "standardize",
+    "minmax",
+    "pca",
+    "one_hot",
+    "downsample",
+    "binarize",
+    "normalize",
+    "select",
+    "scale",
+)
 
 
 def data_shape(data: Call, preprocess: tuple[Call, ...]) -> tuple[int | None, int | None]:

@@ -13,10 +13,31 @@ from __future__ import annotations
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
 
-_CONTROLS = {"cx": 1, "cy": 1, "cz": 1, "ch": 1, "crx": 1, "cry": 1, "crz": 1, "cp": 1,
-             "ccx": 2, "cswap": 1}
-_TARGET = {"cx": "X", "ccx": "X", "mcx": "X", "cy": "Y", "cz": "●", "ch": "H", "crx": "rx",
-           "cry": "ry", "crz": "rz", "cp": "p", "cswap": "x"}
+_CONTROLS = {
+    "cx": 1,
+    "cy": 1,
+    "cz": 1,
+    "ch": 1,
+    "crx": 1,
+    "cry": 1,
+    "crz": 1,
+    "cp": 1,
+    "ccx": 2,
+    "cswap": 1,
+}
+_TARGET = {
+    "cx": "X",
+    "ccx": "X",
+    "mcx": "X",
+    "cy": "Y",
+    "cz": "●",
+    "ch": "H",
+    "crx": "rx",
+    "cry": "ry",
+    "crz": "rz",
+    "cp": "p",
+    "cswap": "x",
+}
 
 
 _NAMES: dict[str, list[str]] = {"x": [], "w": []}
@@ -24,8 +45,11 @@ _NAMES: dict[str, list[str]] = {"x": [], "w": []}
 
 def _text(p: E.Expr) -> str:
     xs, ws = _NAMES["x"], _NAMES["w"]
-    return E.to_text(p, lambda i: xs[i] if i < len(xs) else f"x[{i}]",
-                     lambda i: ws[i] if i < len(ws) else f"w[{i}]")
+    return E.to_text(
+        p,
+        lambda i: xs[i] if i < len(xs) else f"x[{i}]",
+        lambda i: ws[i] if i < len(ws) else f"w[{i}]",
+    )
 
 
 def _label(op: Operation, width: int) -> str:

@@ -190,7 +190,9 @@ class Evaluator:
             if isinstance(a, Bits) and is_number(b) or isinstance(b, Bits) and is_number(a):
                 bits, val = (a, b) if isinstance(a, Bits) else (b, a)
                 if op not in ("==", "!="):
-                    raise fail(C.BAD_CONDITION, "measured bits can only be compared with `==`", span)
+                    raise fail(
+                        C.BAD_CONDITION, "measured bits can only be compared with `==`", span
+                    )
                 v = int(val)
                 if not 0 <= v < 2 ** len(bits):
                     raise fail(C.BAD_CONDITION, f"{len(bits)} bits cannot equal {v}", span)
@@ -200,7 +202,9 @@ class Evaluator:
                     v = 1 - v
                 return BitCondition(bits.clbits, v)
             if isinstance(a, E.Expr) or isinstance(b, E.Expr):
-                raise fail(C.NOT_CONSTANT, "comparison of values that depend on inputs or weights", span)
+                raise fail(
+                    C.NOT_CONSTANT, "comparison of values that depend on inputs or weights", span
+                )
             try:
                 return _COMPARE[op](a, b)
             except TypeError:
@@ -214,7 +218,7 @@ class Evaluator:
                 if b == 0:
                     raise fail(C.BAD_VALUE, "modulo by zero", span)
                 return a % b
-            raise fail(C.BAD_OPERANDS, f"`%` needs two numbers known at compile time", span)
+            raise fail(C.BAD_OPERANDS, "`%` needs two numbers known at compile time", span)
         if op == "+" and isinstance(a, tuple) and isinstance(b, tuple):
             return a + b
         if is_scalar(a) and is_scalar(b):
@@ -325,7 +329,10 @@ class Evaluator:
             return part
         iv = self.eval(idx, scope)
         if isinstance(iv, tuple) and isinstance(base, (Qubits, Bits)):
-            picked = tuple(seq[self._check_index(self.to_int(v, idx.span, "index"), len(seq), idx.span)] for v in iv)
+            picked = tuple(
+                seq[self._check_index(self.to_int(v, idx.span, "index"), len(seq), idx.span)]
+                for v in iv
+            )
             return Qubits(picked) if isinstance(base, Qubits) else Bits(picked)
         i = self._check_index(self.to_int(iv, idx.span, "index"), len(seq), idx.span)
         if isinstance(base, Qubits):

@@ -122,18 +122,30 @@ class Loader:
             base = module.path.parent if module.path is not None else Path.cwd()
             target = (base / imp.file).resolve()
             if not target.is_file():
-                raise fail(C.UNKNOWN_MODULE, f"file `{imp.file}` not found", imp.span,
-                           help=f"paths are relative to the importing file ({base})")
+                raise fail(
+                    C.UNKNOWN_MODULE,
+                    f"file `{imp.file}` not found",
+                    imp.span,
+                    help=f"paths are relative to the importing file ({base})",
+                )
             key = str(target)
             if key in self.loading:
-                raise fail(C.IMPORT_CYCLE, f"import cycle: {' -> '.join(self._cycle(key))}", imp.span,
-                           help="move the shared definitions into a third file")
+                raise fail(
+                    C.IMPORT_CYCLE,
+                    f"import cycle: {' -> '.join(self._cycle(key))}",
+                    imp.span,
+                    help="move the shared definitions into a third file",
+                )
             return self.load_path(target), []
         head, *rest = imp.module
         if head not in stdlib_modules():
-            raise fail(C.UNKNOWN_MODULE, f"unknown module `{head}`", imp.span,
-                       did_you_mean(head, stdlib_modules()) or
-                       f"stdlib modules: {', '.join(stdlib_modules())}; files are imported as `import \"path.qml\"`")
+            raise fail(
+                C.UNKNOWN_MODULE,
+                f"unknown module `{head}`",
+                imp.span,
+                did_you_mean(head, stdlib_modules())
+                or f'stdlib modules: {", ".join(stdlib_modules())}; files are imported as `import "path.qml"`',
+            )
         key = f"stdlib:{head}"
         if key in self.loading:
             raise fail(C.IMPORT_CYCLE, f"import cycle: {' -> '.join(self._cycle(key))}", imp.span)
@@ -150,16 +162,28 @@ class Loader:
 
         def define(name: str, value: Any, span: Span | None, what: str) -> None:
             if name in GATES or name in ALIASES:
-                self._report(fail(C.NAME_CONFLICT, f"`{name}` is a builtin gate and cannot be redefined",
-                                  span, help="choose another name"))
+                self._report(
+                    fail(
+                        C.NAME_CONFLICT,
+                        f"`{name}` is a builtin gate and cannot be redefined",
+                        span,
+                        help="choose another name",
+                    )
+                )
                 return
             if name in scope.vars:
                 prev = origin.get(name)
                 labels = [Label(prev, "first defined here")] if prev is not None else []
-                self.diagnostics.append(Diagnostic.error(
-                    C.NAME_CONFLICT, f"`{name}` is {what} here but was already {how[name]}", span,
-                    labels=labels, help="rename one of them, or import with `as` "
-                    "(qlang never shadows names silently)"))
+                self.diagnostics.append(
+                    Diagnostic.error(
+                        C.NAME_CONFLICT,
+                        f"`{name}` is {what} here but was already {how[name]}",
+                        span,
+                        labels=labels,
+                        help="rename one of them, or import with `as` "
+                        "(qlang never shadows names silently)",
+                    )
+                )
                 return
             scope.define(name, value)
             origin[name] = span
@@ -183,7 +207,9 @@ class Loader:
             elif rest:
                 member = rest[-1]
                 if len(rest) > 1:
-                    self._report(fail(C.UNKNOWN_MEMBER, f"`{'.'.join(rest)}` is not a definition", item.span))
+                    self._report(
+                        fail(C.UNKNOWN_MEMBER, f"`{'.'.join(rest)}` is not a definition", item.span)
+                    )
                     continue
                 value = self._member(target, member, item.span)
                 if value is not None:
@@ -192,8 +218,12 @@ class Loader:
                 for n, v in target.definitions.items():
                     define(n, v, item.span, "imported")
             else:
-                define(item.alias or item.module[-1] if item.module else item.alias or "",
-                       ModuleRef(target.name, target.scope), item.span, "imported")
+                define(
+                    item.alias or item.module[-1] if item.module else item.alias or "",
+                    ModuleRef(target.name, target.scope),
+                    item.span,
+                    "imported",
+                )
         for item in module.ast.items:
             if isinstance(item, (A.CircuitDef, A.ObservableDef)):
                 d = Definition(item, scope, module.name)
@@ -201,7 +231,9 @@ class Loader:
                 module.definitions[item.name] = d
             elif isinstance(item, A.ModelDef):
                 if any(m.name == item.name for m in module.models):
-                    self._report(fail(C.NAME_CONFLICT, f"model `{item.name}` is defined twice", item.span))
+                    self._report(
+                        fail(C.NAME_CONFLICT, f"model `{item.name}` is defined twice", item.span)
+                    )
                 module.models.append(item)
         from qlang.semantics.circuits import Lowerer
         from qlang.semantics.params import ParamTable
@@ -216,8 +248,14 @@ class Loader:
 
     def _member(self, target: Module, name: str, span: Span | None) -> Any:
         if name not in target.definitions and name not in target.scope.vars:
-            self._report(fail(C.UNKNOWN_MEMBER, f"`{target.name}` has no definition `{name}`", span,
-                              did_you_mean(name, target.scope.vars)))
+            self._report(
+                fail(
+                    C.UNKNOWN_MEMBER,
+                    f"`{target.name}` has no definition `{name}`",
+                    span,
+                    did_you_mean(name, target.scope.vars),
+                )
+            )
             return None
         return target.scope.vars[name]
 

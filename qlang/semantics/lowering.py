@@ -44,8 +44,16 @@ def lower_named_circuit(loader: Loader, module: Module, name: str, args: dict[st
     found, defn = module.scope.lookup(name)
     if not found or not isinstance(defn, Definition) or defn.kind == "observable":
         cands = [k for k, v in module.scope.vars.items() if isinstance(v, Definition)]
-        raise QLangError([fail(C.UNKNOWN_GATE, f"no circuit `{name}` in the module", None,
-                               did_you_mean(name, cands)).diagnostic])
+        raise QLangError(
+            [
+                fail(
+                    C.UNKNOWN_GATE,
+                    f"no circuit `{name}` in the module",
+                    None,
+                    did_you_mean(name, cands),
+                ).diagnostic
+            ]
+        )
     node = defn.node
     assert isinstance(node, A.CircuitDef)
     args = {k: to_value(v) for k, v in args.items()}
@@ -65,8 +73,13 @@ def lower_named_circuit(loader: Loader, module: Module, name: str, args: dict[st
             elif isinstance(reg.size, A.Number):
                 size = int(reg.size.value)
         if size is None:
-            raise QLangError([fail(C.QUBIT_COUNT, f"how many qubits for `{reg.name}`? pass `qubits=`",
-                                   reg.span).diagnostic])
+            raise QLangError(
+                [
+                    fail(
+                        C.QUBIT_COUNT, f"how many qubits for `{reg.name}`? pass `qubits=`", reg.span
+                    ).diagnostic
+                ]
+            )
         qargs.append(builder.qubits(int(size), reg.span))
         qubits = None if reg.size is not None else qubits
     table = ParamTable()

@@ -58,13 +58,25 @@ from qlang.semantics.values import (
     Qubits,
     Symbol,
     is_number,
-    shape_of,
     type_name,
 )
 from qlang.source import Span
 
-MODEL_KEYS = ("data", "qubits", "encoding", "ansatz", "circuit", "observable", "readout", "task",
-              "loss", "optimizer", "layers", "metrics", "name")
+MODEL_KEYS = (
+    "data",
+    "qubits",
+    "encoding",
+    "ansatz",
+    "circuit",
+    "observable",
+    "readout",
+    "task",
+    "loss",
+    "optimizer",
+    "layers",
+    "metrics",
+    "name",
+)
 BLOCK_KINDS = ("train", "target", "quantum", "recurrent")
 BLOCK_KEYS = ("qubits", "encoding", "ansatz", "circuit", "observable", "readout")
 TASKS = ("classify", "regress", "kernel", "minimize", "generate")
@@ -80,33 +92,72 @@ LOSSES = {
     "cvar": ("minimize",),
     "kernel_target_alignment": ("kernel",),
 }
-OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "spsa", "cobyla", "nelder_mead", "lbfgsb",
-              "aqgd", "adagrad", "gradient_descent")
+OPTIMIZERS = (
+    "adam",
+    "sgd",
+    "momentum",
+    "rmsprop",
+    "spsa",
+    "cobyla",
+    "nelder_mead",
+    "lbfgsb",
+    "aqgd",
+    "adagrad",
+    "gradient_descent",
+)
 GRADIENTS = ("auto", "adjoint", "parameter_shift", "finite_diff", "spsa", "backprop")
 READOUTS = ("expval", "probs", "parity", "samples")
 POST = ("softmax", "sigmoid", "linear", "scale", "tanh", "identity")
-TRAIN_FIELDS = ("epochs", "maxiter", "batch_size", "seed", "gradient", "shots", "early_stopping",
-                "checkpoint_every", "dtype")
+TRAIN_FIELDS = (
+    "epochs",
+    "maxiter",
+    "batch_size",
+    "seed",
+    "gradient",
+    "shots",
+    "early_stopping",
+    "checkpoint_every",
+    "dtype",
+)
 
 
 def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
     """Lower the only (or the named) model of ``module``; raise every diagnostic found."""
     models = module.models
     if not models:
-        raise QLangError([Diagnostic.error(C.NO_MODEL, "the file defines no model", None,
-                                           help="add `model NAME { ... }`")])
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    C.NO_MODEL, "the file defines no model", None, help="add `model NAME { ... }`"
+                )
+            ]
+        )
     if name is None:
         if len(models) > 1:
-            raise QLangError([Diagnostic.error(
-                C.NO_MODEL, f"the file defines {len(models)} models; say which one", models[1].span,
-                help=f"choose one of: {', '.join(m.name for m in models)}")])
+            raise QLangError(
+                [
+                    Diagnostic.error(
+                        C.NO_MODEL,
+                        f"the file defines {len(models)} models; say which one",
+                        models[1].span,
+                        help=f"choose one of: {', '.join(m.name for m in models)}",
+                    )
+                ]
+            )
         node = models[0]
     else:
         found = [m for m in models if m.name == name]
         if not found:
-            raise QLangError([Diagnostic.error(
-                C.NO_MODEL, f"no model `{name}` in the file", None,
-                help=did_you_mean(name, [m.name for m in models]))])
+            raise QLangError(
+                [
+                    Diagnostic.error(
+                        C.NO_MODEL,
+                        f"no model `{name}` in the file",
+                        None,
+                        help=did_you_mean(name, [m.name for m in models]),
+                    )
+                ]
+            )
         node = found[0]
     ml = _ModelLowerer(module, node)
     model = ml.run()
@@ -141,15 +192,23 @@ class _ModelLowerer:
         if err.diagnostic not in self.diagnostics:
             self.diagnostics.append(err.diagnostic)
 
-    def entries(self, items: tuple[A.ModelItem, ...], keys: tuple[str, ...], where: str) -> _Entries:
+    def entries(
+        self, items: tuple[A.ModelItem, ...], keys: tuple[str, ...], where: str
+    ) -> _Entries:
         out = _Entries()
         for it in items:
             if isinstance(it, A.Setting):
                 if it.key in out.settings:
                     self.report(fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in {where}", it.span))
                 elif it.key not in keys:
-                    self.report(fail(C.MODEL_ENTRY, f"unknown entry `{it.key}` in {where}", it.span,
-                                     did_you_mean(it.key, keys) or f"entries: {', '.join(keys)}"))
+                    self.report(
+                        fail(
+                            C.MODEL_ENTRY,
+                            f"unknown entry `{it.key}` in {where}",
+                            it.span,
+                            did_you_mean(it.key, keys) or f"entries: {', '.join(keys)}",
+                        )
+                    )
                 else:
                     out.settings[it.key] = it
             elif isinstance(it, A.Block):
@@ -205,7 +264,9 @@ class _ModelLowerer:
         layers = self.layers(e, main, start)
         if "metrics" in e.settings:
             try:
-                mv = self.to_value(self.setting(e, "metrics", self.module.scope), e.settings["metrics"].span)
+                mv = self.to_value(
+                    self.setting(e, "metrics", self.module.scope), e.settings["metrics"].span
+                )
                 training = replace(training, extra=training.extra + (("metrics", mv),))
             except SemanticError as err:
                 self.report(err)
@@ -249,12 +310,24 @@ class _ModelLowerer:
         calls = [self.to_call(c, span) for c in chain]
         data, pre = calls[0], tuple(calls[1:])
         if data.name not in DATASETS:
-            self.report(fail(C.UNKNOWN_SETTING, f"unknown data set `{data.name}`", span,
-                             did_you_mean(data.name, DATASETS) or f"data sets: {', '.join(DATASETS)}"))
+            self.report(
+                fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown data set `{data.name}`",
+                    span,
+                    did_you_mean(data.name, DATASETS) or f"data sets: {', '.join(DATASETS)}",
+                )
+            )
         for p in pre:
             if p.name not in PREPROCESS:
-                self.report(fail(C.UNKNOWN_SETTING, f"unknown preprocessing step `{p.name}`", span,
-                                 did_you_mean(p.name, PREPROCESS)))
+                self.report(
+                    fail(
+                        C.UNKNOWN_SETTING,
+                        f"unknown preprocessing step `{p.name}`",
+                        span,
+                        did_you_mean(p.name, PREPROCESS),
+                    )
+                )
         width, classes = data_shape(data, pre)
         self.data_call = data
         return data, pre, width, classes
@@ -265,23 +338,34 @@ class _ModelLowerer:
         if decls:
             d = decls[0]
             try:
-                shape = tuple(self.lw.ev.eval_int(x, self.scope, "input width") for x in d.type.dims)
+                shape = tuple(
+                    self.lw.ev.eval_int(x, self.scope, "input width") for x in d.type.dims
+                )
             except SemanticError as err:
                 self.report(err)
                 return width
             size = math.prod(shape) if shape else 1
             if width is not None and size != width:
-                self.report(fail(
-                    C.INPUT_DIMENSION,
-                    f"input `{d.name}` has {size} features but the data provides {width}",
-                    d.span, help=f"declare `input {d.name}: float[{width}]` or add `|> pca({size})`"))
+                self.report(
+                    fail(
+                        C.INPUT_DIMENSION,
+                        f"input `{d.name}` has {size} features but the data provides {width}",
+                        d.span,
+                        help=f"declare `input {d.name}: float[{width}]` or add `|> pca({size})`",
+                    )
+                )
             self.scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
             return size
         if width is None:
             if self.data_call is not None and self.data_call.name == "csv":
-                self.report(fail(C.INPUT_DIMENSION, "the width of `csv` data is not known before "
-                                 "reading the file", self.data_call.span,
-                                 help="declare the input, e.g. `input x: float[4]`"))
+                self.report(
+                    fail(
+                        C.INPUT_DIMENSION,
+                        "the width of `csv` data is not known before reading the file",
+                        self.data_call.span,
+                        help="declare the input, e.g. `input x: float[4]`",
+                    )
+                )
             return None
         self.scope.define("x", self.table.add_input("x", (width,), None))
         return width
@@ -293,9 +377,12 @@ class _ModelLowerer:
             if wd.init is not None:
                 init = self.lw.ev.eval(wd.init, scope)
                 if not isinstance(init, Init):
-                    raise fail(C.TYPE_MISMATCH, f"a weight initialiser is `uniform(a, b)`, "
-                               f"`normal(m, s)`, `zeros` or `constant(v)`, found `{type_name(init)}`",
-                               wd.init.span)
+                    raise fail(
+                        C.TYPE_MISMATCH,
+                        f"a weight initialiser is `uniform(a, b)`, "
+                        f"`normal(m, s)`, `zeros` or `constant(v)`, found `{type_name(init)}`",
+                        wd.init.span,
+                    )
             value = self.table.add_weight(wd.name, shape, init, wd.frozen, wd.span)
             if not shape:
                 value = value
@@ -304,8 +391,9 @@ class _ModelLowerer:
             self.report(err)
 
     # --- quantum blocks -----------------------------------------------------
-    def block(self, name: str, e: _Entries, scope: Scope, x_width: int | None,
-              span: Span | None) -> QuantumBlock | None:
+    def block(
+        self, name: str, e: _Entries, scope: Scope, x_width: int | None, span: Span | None
+    ) -> QuantumBlock | None:
         calls: dict[str, PendingCall] = {}
         for key in ("encoding", "ansatz", "circuit"):
             st = e.settings.get(key)
@@ -319,16 +407,32 @@ class _ModelLowerer:
             if isinstance(v, Definition):
                 v = PendingCall(v, (), (), st.span)
             if not isinstance(v, PendingCall) or v.defn.kind == "observable":
-                self.report(fail(C.WRONG_KIND, f"`{key}` must be a circuit call, found "
-                                 f"`{type_name(v)}`", st.value.span))
+                self.report(
+                    fail(
+                        C.WRONG_KIND,
+                        f"`{key}` must be a circuit call, found `{type_name(v)}`",
+                        st.value.span,
+                    )
+                )
                 continue
             calls[key] = v
         if "circuit" in calls and ("encoding" in calls or "ansatz" in calls):
-            self.report(fail(C.MODEL_ENTRY, "use `circuit` or `encoding` + `ansatz`, not both",
-                             e.settings["circuit"].span))
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    "use `circuit` or `encoding` + `ansatz`, not both",
+                    e.settings["circuit"].span,
+                )
+            )
         if not calls:
-            self.report(fail(C.MODEL_ENTRY, "the model has no circuit", span,
-                             help="add `encoding = ...` and `ansatz = ...`, or `circuit = ...`"))
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    "the model has no circuit",
+                    span,
+                    help="add `encoding = ...` and `ansatz = ...`, or `circuit = ...`",
+                )
+            )
             return None
         xv = scope.lookup("x")[1]
         n = self.qubits(e, scope, calls, xv, x_width)
@@ -367,12 +471,18 @@ class _ModelLowerer:
         return QuantumBlock(name, circuit, readout, encoding)
 
     def circuit(self, name: str, n: int, b: Builder, ops: tuple) -> Circuit:
-        return Circuit(num_qubits=n, ops=ops, num_clbits=b.num_clbits,
-                       inputs=tuple(self.table.inputs), weights=tuple(self.table.weights),
-                       name=name)
+        return Circuit(
+            num_qubits=n,
+            ops=ops,
+            num_clbits=b.num_clbits,
+            inputs=tuple(self.table.inputs),
+            weights=tuple(self.table.weights),
+            name=name,
+        )
 
-    def qubits(self, e: _Entries, scope: Scope, calls: dict[str, PendingCall], xv: Any,
-               x_width: int | None) -> int | None:
+    def qubits(
+        self, e: _Entries, scope: Scope, calls: dict[str, PendingCall], xv: Any, x_width: int | None
+    ) -> int | None:
         st = e.settings.get("qubits")
         if st is not None:
             try:
@@ -388,11 +498,19 @@ class _ModelLowerer:
         assert first is not None
         size = _infer_size(first, xv, x_width)
         if size is None:
-            self.report(fail(C.QUBITS_SETTING, "cannot infer the number of qubits", first.span,
-                             help="add `qubits = k` to the model"))
+            self.report(
+                fail(
+                    C.QUBITS_SETTING,
+                    "cannot infer the number of qubits",
+                    first.span,
+                    help="add `qubits = k` to the model",
+                )
+            )
         return size
 
-    def registers_for(self, pc: PendingCall, q: Qubits, xv: Any, x_width: int | None) -> list[Qubits]:
+    def registers_for(
+        self, pc: PendingCall, q: Qubits, xv: Any, x_width: int | None
+    ) -> list[Qubits]:
         regs = pc.defn.node.registers
         if len(regs) == 1:
             size = _infer_size(pc, xv, x_width)
@@ -402,27 +520,34 @@ class _ModelLowerer:
         singles = sum(1 for r in regs if r.size is None)
         sized = len(regs) - singles
         if sized > 1:
-            raise fail(C.QUBIT_COUNT, f"`{pc.defn.name}` has several sized registers; "
-                       "call it from a circuit of your own", pc.span)
+            raise fail(
+                C.QUBIT_COUNT,
+                f"`{pc.defn.name}` has several sized registers; call it from a circuit of your own",
+                pc.span,
+            )
         rest = len(q) - singles
         out, pos = [], 0
         for r in regs:
             k = 1 if r.size is None else rest
-            out.append(Qubits(q.qubits[pos:pos + k], r.size is None))
+            out.append(Qubits(q.qubits[pos : pos + k], r.size is None))
             pos += k
         return out
 
-    def input_error(self, err: SemanticError, pc: PendingCall, xv: Any, width: int | None) -> SemanticError:
+    def input_error(
+        self, err: SemanticError, pc: PendingCall, xv: Any, width: int | None
+    ) -> SemanticError:
         d = err.diagnostic
         if d.code != C.SHAPE_MISMATCH or xv is None:
             return err
         spans = [s for v, s in pc.args if v is xv] + [s for _, (v, s) in pc.kwargs if v is xv]
         if d.span is not None and d.span in spans:
-            return fail(C.INPUT_DIMENSION,
-                        f"the data gives {width} features but {d.message.split(' needs ')[0]} "
-                        f"needs {d.message.split(' needs shape ')[1].split(',')[0]}",
-                        d.span,
-                        help="match them: preprocess the data (`|> pca(k)`), or change `qubits`")
+            return fail(
+                C.INPUT_DIMENSION,
+                f"the data gives {width} features but {d.message.split(' needs ')[0]} "
+                f"needs {d.message.split(' needs shape ')[1].split(',')[0]}",
+                d.span,
+                help="match them: preprocess the data (`|> pca(k)`), or change `qubits`",
+            )
         return err
 
     def quantum_block(self, blk: A.Block, x_width: int | None) -> None:
@@ -462,18 +587,32 @@ class _ModelLowerer:
         self.lw.obs_width = n
         try:
             obs = self.setting(e, "observable", scope)
-            obs = self.as_observable(obs, n, e.settings["observable"].span) if obs is not None else None
+            obs = (
+                self.as_observable(obs, n, e.settings["observable"].span)
+                if obs is not None
+                else None
+            )
             self.model_observable = obs
             st = e.settings.get("readout")
             if st is None:
                 task = e.settings.get("task")
                 if obs is not None:
                     return Readout("expval", (obs,))
-                if task is not None and isinstance(task.value, A.Call) and \
-                        isinstance(task.value.func, A.Name) and task.value.func.id == "kernel":
+                if (
+                    task is not None
+                    and isinstance(task.value, A.Call)
+                    and isinstance(task.value.func, A.Name)
+                    and task.value.func.id == "kernel"
+                ):
                     return Readout("probs", qubits=tuple(range(n)))
-                self.report(fail(C.MODEL_ENTRY, "the model has no readout", self.node.span,
-                                 help="add e.g. `readout = expval(Z0)` or `readout = probs(q)`"))
+                self.report(
+                    fail(
+                        C.MODEL_ENTRY,
+                        "the model has no readout",
+                        self.node.span,
+                        help="add e.g. `readout = expval(Z0)` or `readout = probs(q)`",
+                    )
+                )
                 return None
             v = self.sev.eval(st.value, scope)
             chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
@@ -495,12 +634,18 @@ class _ModelLowerer:
         if not isinstance(v, PauliSum):
             raise fail(C.TYPE_MISMATCH, f"expected an observable, found `{type_name(v)}`", span)
         if v.max_qubit() >= n:
-            raise fail(C.OBSERVABLE_WIDTH, f"the observable acts on qubit {v.max_qubit()} but the "
-                       f"circuit has {n} qubits", span,
-                       help=f"use qubits 0..{n - 1} or raise `qubits`")
+            raise fail(
+                C.OBSERVABLE_WIDTH,
+                f"the observable acts on qubit {v.max_qubit()} but the circuit has {n} qubits",
+                span,
+                help=f"use qubits 0..{n - 1} or raise `qubits`",
+            )
         if not v.is_hermitian():
-            raise fail(C.OBSERVABLE_WIDTH, "the observable is not hermitian (a product of "
-                       "different Paulis on one qubit)", span)
+            raise fail(
+                C.OBSERVABLE_WIDTH,
+                "the observable is not hermitian (a product of different Paulis on one qubit)",
+                span,
+            )
         return to_observable(v, span)
 
     def make_readout(self, head: Any, post: tuple, n: int, span: Span | None) -> Readout:
@@ -508,14 +653,22 @@ class _ModelLowerer:
             head = CallValue(head.name, (), (), span)
         if not isinstance(head, CallValue) or head.name not in READOUTS:
             name = head.name if isinstance(head, CallValue) else type_name(head)
-            raise fail(C.UNKNOWN_SETTING, f"unknown readout `{name}`", span,
-                       did_you_mean(str(name), READOUTS) or f"readouts: {', '.join(READOUTS)}")
+            raise fail(
+                C.UNKNOWN_SETTING,
+                f"unknown readout `{name}`",
+                span,
+                did_you_mean(str(name), READOUTS) or f"readouts: {', '.join(READOUTS)}",
+            )
         post_calls = []
         for p in post:
             c = self.to_call(p, span)
             if c.name not in POST:
-                raise fail(C.UNKNOWN_SETTING, f"unknown post-processing `{c.name}`", span,
-                           did_you_mean(c.name, POST))
+                raise fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown post-processing `{c.name}`",
+                    span,
+                    did_you_mean(c.name, POST),
+                )
             post_calls.append(c)
         args = head.args
         kw = dict(head.kwargs)
@@ -533,7 +686,13 @@ class _ModelLowerer:
             shots = args[0] if args else kw.get("shots", 1024)
             if not is_number(shots) or int(shots) < 1:
                 raise fail(C.BAD_VALUE, "`samples` needs a positive shot count", span)
-            return Readout("samples", qubits=tuple(range(n)), shots=int(shots), post=tuple(post_calls), span=span)
+            return Readout(
+                "samples",
+                qubits=tuple(range(n)),
+                shots=int(shots),
+                post=tuple(post_calls),
+                span=span,
+            )
         v = args[0] if args else kw.get("qubits", Qubits(tuple(range(n))))
         qs = self.qubit_list(v, n, span)
         return Readout(head.name, qubits=qs, post=tuple(post_calls), span=span)
@@ -557,8 +716,14 @@ class _ModelLowerer:
     def task(self, e: _Entries, main: QuantumBlock | None) -> Call | None:
         st = e.settings.get("task")
         if st is None:
-            self.report(fail(C.MODEL_ENTRY, "the model has no task", self.node.span,
-                             help="add e.g. `task = classify(classes = 2)`"))
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    "the model has no task",
+                    self.node.span,
+                    help="add e.g. `task = classify(classes = 2)`",
+                )
+            )
             return None
         try:
             v = self.sev.eval(st.value, self.scope)
@@ -573,12 +738,24 @@ class _ModelLowerer:
             self.report(err)
             return None
         if c.name not in TASKS:
-            self.report(fail(C.UNKNOWN_SETTING, f"unknown task `{c.name}`", st.span,
-                             did_you_mean(c.name, TASKS) or f"tasks: {', '.join(TASKS)}"))
+            self.report(
+                fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown task `{c.name}`",
+                    st.span,
+                    did_you_mean(c.name, TASKS) or f"tasks: {', '.join(TASKS)}",
+                )
+            )
             return None
         if c.name == "minimize" and main is not None and main.readout.kind != "expval":
-            self.report(fail(C.READOUT_TASK, "`minimize` needs an `observable` (expval readout)",
-                             st.span, help="add `observable = ising(...)` or another Pauli sum"))
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    "`minimize` needs an `observable` (expval readout)",
+                    st.span,
+                    help="add `observable = ising(...)` or another Pauli sum",
+                )
+            )
         return c
 
     def loss(self, e: _Entries, task: Call | None) -> Call | None:
@@ -591,12 +768,23 @@ class _ModelLowerer:
             self.report(err)
             return None
         if c.name not in LOSSES:
-            self.report(fail(C.UNKNOWN_SETTING, f"unknown loss `{c.name}`", st.span,
-                             did_you_mean(c.name, LOSSES) or f"losses: {', '.join(LOSSES)}"))
+            self.report(
+                fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown loss `{c.name}`",
+                    st.span,
+                    did_you_mean(c.name, LOSSES) or f"losses: {', '.join(LOSSES)}",
+                )
+            )
         elif task is not None and task.name not in LOSSES[c.name]:
-            self.report(fail(C.LOSS_TASK, f"loss `{c.name}` does not fit task `{task.name}`",
-                             st.span, help="use one of: " + ", ".join(
-                                 k for k, v in LOSSES.items() if task.name in v)))
+            self.report(
+                fail(
+                    C.LOSS_TASK,
+                    f"loss `{c.name}` does not fit task `{task.name}`",
+                    st.span,
+                    help="use one of: " + ", ".join(k for k, v in LOSSES.items() if task.name in v),
+                )
+            )
         return c
 
     def optimizer(self, e: _Entries) -> Call | None:
@@ -609,8 +797,14 @@ class _ModelLowerer:
             self.report(err)
             return None
         if c.name not in OPTIMIZERS:
-            self.report(fail(C.UNKNOWN_SETTING, f"unknown optimizer `{c.name}`", st.span,
-                             did_you_mean(c.name, OPTIMIZERS) or f"optimizers: {', '.join(OPTIMIZERS)}"))
+            self.report(
+                fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown optimizer `{c.name}`",
+                    st.span,
+                    did_you_mean(c.name, OPTIMIZERS) or f"optimizers: {', '.join(OPTIMIZERS)}",
+                )
+            )
         return c
 
     # --- train, target, layers ------------------------------------------------
@@ -622,16 +816,23 @@ class _ModelLowerer:
                 continue
             for it in blk.items:
                 if not isinstance(it, A.Setting):
-                    self.report(fail(C.MODEL_ENTRY, f"only `key = value` entries in `{kind}`", it.span))
+                    self.report(
+                        fail(C.MODEL_ENTRY, f"only `key = value` entries in `{kind}`", it.span)
+                    )
                     continue
                 if it.key in values:
-                    self.report(fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in `{kind}`", it.span))
+                    self.report(
+                        fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in `{kind}`", it.span)
+                    )
                     continue
                 try:
                     if it.key == "basis" and isinstance(it.value, A.ListExpr):
                         values[it.key] = tuple(
-                            Symbol(i.id) if isinstance(i, A.Name) else self.sev.eval(i, self.module.scope)
-                            for i in it.value.items)
+                            Symbol(i.id)
+                            if isinstance(i, A.Name)
+                            else self.sev.eval(i, self.module.scope)
+                            for i in it.value.items
+                        )
                     else:
                         values[it.key] = self.sev.eval(it.value, self.module.scope)
                     spans[it.key] = it.span
@@ -639,8 +840,14 @@ class _ModelLowerer:
                     self.report(err)
         for blk in self.node.items:
             if isinstance(blk, A.Block) and blk.kind not in BLOCK_KINDS:
-                self.report(fail(C.MODEL_ENTRY, f"unknown block `{blk.kind}`", blk.span,
-                                 did_you_mean(blk.kind, BLOCK_KINDS)))
+                self.report(
+                    fail(
+                        C.MODEL_ENTRY,
+                        f"unknown block `{blk.kind}`",
+                        blk.span,
+                        did_you_mean(blk.kind, BLOCK_KINDS),
+                    )
+                )
         return values, spans
 
     def training(self, e: _Entries) -> Training:
@@ -652,14 +859,20 @@ class _ModelLowerer:
                 if k == "gradient":
                     g = v.name if isinstance(v, Symbol) else v
                     if g not in GRADIENTS:
-                        raise fail(C.UNKNOWN_SETTING, f"unknown gradient method `{g}`", spans[k],
-                                   did_you_mean(str(g), GRADIENTS) or f"methods: {', '.join(GRADIENTS)}")
+                        raise fail(
+                            C.UNKNOWN_SETTING,
+                            f"unknown gradient method `{g}`",
+                            spans[k],
+                            did_you_mean(str(g), GRADIENTS) or f"methods: {', '.join(GRADIENTS)}",
+                        )
                     kw[k] = g
                 elif k == "early_stopping":
                     kw[k] = self.to_call(v, spans[k])
                 elif k in ("epochs", "maxiter", "batch_size", "seed", "shots", "checkpoint_every"):
                     if not is_number(v) or not float(v).is_integer() or v < 0:
-                        raise fail(C.TYPE_MISMATCH, f"`{k}` must be a non-negative integer", spans[k])
+                        raise fail(
+                            C.TYPE_MISMATCH, f"`{k}` must be a non-negative integer", spans[k]
+                        )
                     kw[k] = int(v)
                 elif k == "dtype":
                     kw[k] = str(v.name if isinstance(v, Symbol) else v)
@@ -689,8 +902,12 @@ class _ModelLowerer:
                         gname = g.name if isinstance(g, Symbol) else g
                         gname = ALIASES.get(gname, gname) if isinstance(gname, str) else gname
                         if gname not in GATES:
-                            raise fail(C.UNKNOWN_SETTING, f"unknown basis gate `{gname}`", spans[k],
-                                       did_you_mean(str(gname), GATES))
+                            raise fail(
+                                C.UNKNOWN_SETTING,
+                                f"unknown basis gate `{gname}`",
+                                spans[k],
+                                did_you_mean(str(gname), GATES),
+                            )
                         names.append(gname)
                     kw[k] = tuple(names)
                 elif k in ("optimization_level", "shots"):
@@ -703,9 +920,23 @@ class _ModelLowerer:
                 elif k == "backend":
                     kw[k] = str(v.name if isinstance(v, Symbol) else v)
                 else:
-                    raise fail(C.MODEL_ENTRY, f"unknown target setting `{k}`", spans[k],
-                               did_you_mean(k, ("device", "basis", "optimization_level", "shots",
-                                                "noise", "mitigation", "backend")))
+                    raise fail(
+                        C.MODEL_ENTRY,
+                        f"unknown target setting `{k}`",
+                        spans[k],
+                        did_you_mean(
+                            k,
+                            (
+                                "device",
+                                "basis",
+                                "optimization_level",
+                                "shots",
+                                "noise",
+                                "mitigation",
+                                "backend",
+                            ),
+                        ),
+                    )
             except SemanticError as err:
                 self.report(err)
         self.target_spans = spans
@@ -724,13 +955,20 @@ class _ModelLowerer:
         if tg.noise:
             why.append("a noise model in `target`")
         if why:
-            self.report(fail(C.GRADIENT_MODE,
-                             f"`gradient = adjoint` needs exact statevector simulation, but the model "
-                             f"has {' and '.join(why)}", self.train_spans.get("gradient"),
-                             help="use `gradient = parameter_shift` (works with shots and noise) "
-                                  "or remove the shots/noise"))
+            self.report(
+                fail(
+                    C.GRADIENT_MODE,
+                    f"`gradient = adjoint` needs exact statevector simulation, but the model "
+                    f"has {' and '.join(why)}",
+                    self.train_spans.get("gradient"),
+                    help="use `gradient = parameter_shift` (works with shots and noise) "
+                    "or remove the shots/noise",
+                )
+            )
 
-    def layers(self, e: _Entries, main: QuantumBlock | None, x_width: int | None) -> tuple[Layer, ...]:
+    def layers(
+        self, e: _Entries, main: QuantumBlock | None, x_width: int | None
+    ) -> tuple[Layer, ...]:
         st = e.settings.get("layers")
         if st is None:
             return ()
@@ -753,27 +991,47 @@ class _ModelLowerer:
                         continue
                     need = qb.circuit.num_inputs
                     if width is not None and need != width:
-                        raise fail(C.LAYER_WIDTHS, f"the quantum block takes {need} inputs but the "
-                                   f"previous layer gives {width}", st.span)
+                        raise fail(
+                            C.LAYER_WIDTHS,
+                            f"the quantum block takes {need} inputs but the "
+                            f"previous layer gives {width}",
+                            st.span,
+                        )
                     width = _outputs(qb.readout)
                 elif isinstance(it, CallValue) and it.name == "dense":
                     arrow = it.args[0] if it.args else None
                     if not (isinstance(arrow, CallValue) and arrow.name == "->"):
-                        raise fail(C.BAD_ARGUMENTS, "write dense layers as `dense(in -> out, act)`", st.span)
+                        raise fail(
+                            C.BAD_ARGUMENTS,
+                            "write dense layers as `dense(in -> out, act)`",
+                            st.span,
+                        )
                     a, b = arrow.args
                     if not (is_number(a) and is_number(b)):
                         raise fail(C.TYPE_MISMATCH, "dense widths must be integers", st.span)
-                    act = it.args[1] if len(it.args) > 1 else dict(it.kwargs).get("activation", "linear")
+                    act = (
+                        it.args[1]
+                        if len(it.args) > 1
+                        else dict(it.kwargs).get("activation", "linear")
+                    )
                     act = act.name if isinstance(act, Symbol) else str(act)
                     frozen = bool(dict(it.kwargs).get("frozen", False))
                     if width is not None and int(a) != width:
-                        raise fail(C.LAYER_WIDTHS, f"`dense({int(a)} -> {int(b)})` gets {width} inputs",
-                                   st.span, help=f"make it `dense({width} -> {int(b)})`")
+                        raise fail(
+                            C.LAYER_WIDTHS,
+                            f"`dense({int(a)} -> {int(b)})` gets {width} inputs",
+                            st.span,
+                            help=f"make it `dense({width} -> {int(b)})`",
+                        )
                     out.append(Dense(int(a), int(b), act, frozen))
                     width = int(b)
                 else:
-                    raise fail(C.UNKNOWN_SETTING, f"unknown layer `{type_name(it)}`", st.span,
-                               help="layers are `dense(a -> b, act)` and `quantum`")
+                    raise fail(
+                        C.UNKNOWN_SETTING,
+                        f"unknown layer `{type_name(it)}`",
+                        st.span,
+                        help="layers are `dense(a -> b, act)` and `quantum`",
+                    )
             except SemanticError as err:
                 self.report(err)
         self.final_width = width
@@ -786,13 +1044,16 @@ class _ModelLowerer:
         if not any(isinstance(b, A.Block) and b.kind == "recurrent" for b in self.node.items):
             return None
         try:
-            return Call("recurrent", (), tuple((k, self.to_value(v, spans[k])) for k, v in vals.items()))
+            return Call(
+                "recurrent", (), tuple((k, self.to_value(v, spans[k])) for k, v in vals.items())
+            )
         except SemanticError as err:
             self.report(err)
             return None
 
-    def check_readout(self, task: Call, main: QuantumBlock, layers: tuple, classes: int | None,
-                      e: _Entries) -> None:
+    def check_readout(
+        self, task: Call, main: QuantumBlock, layers: tuple, classes: int | None, e: _Entries
+    ) -> None:
         if task.name != "classify":
             return
         k = task.get("classes", task.args[0] if task.args else classes)
@@ -802,23 +1063,37 @@ class _ModelLowerer:
             return
         k = int(k)
         if classes is not None and classes != k:
-            self.report(fail(C.READOUT_TASK, f"the data has {classes} classes but the task says {k}",
-                             span, help=f"use `classify(classes = {classes})`"))
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    f"the data has {classes} classes but the task says {k}",
+                    span,
+                    help=f"use `classify(classes = {classes})`",
+                )
+            )
         outputs = self.final_width if layers else _outputs(main.readout)
         if outputs is not None and k >= 3 and outputs < k:
-            self.report(fail(
-                C.READOUT_TASK, f"{k} classes need at least {k} outputs, the readout gives {outputs}",
-                e.settings.get("readout", e.settings["task"]).span,
-                help=f"use `expval([...])` with {k} observables, `probs` over "
-                     f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`"))
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    f"{k} classes need at least {k} outputs, the readout gives {outputs}",
+                    e.settings.get("readout", e.settings["task"]).span,
+                    help=f"use `expval([...])` with {k} observables, `probs` over "
+                    f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`",
+                )
+            )
 
     # --- values -------------------------------------------------------------
     def to_call(self, v: Any, span: Span | None) -> Call:
         if isinstance(v, Symbol):
             return Call(v.name, span=span)
         if isinstance(v, CallValue) and v.name not in ("|>", "->"):
-            return Call(v.name, tuple(self.to_value(a, span) for a in v.args),
-                        tuple((k, self.to_value(a, span)) for k, a in v.kwargs), span=v.span or span)
+            return Call(
+                v.name,
+                tuple(self.to_value(a, span) for a in v.args),
+                tuple((k, self.to_value(a, span)) for k, a in v.kwargs),
+                span=v.span or span,
+            )
         if isinstance(v, Init):
             return Call(v.kind, v.args, span=span)
         if isinstance(v, PendingCall):
@@ -870,10 +1145,21 @@ def _infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:
         d = p.type.dims[0]
         if isinstance(d, A.Name) and d.id == n:
             return x_width
-        if isinstance(d, A.Binary) and d.op == "*" and isinstance(d.lhs, A.Number) and \
-                isinstance(d.rhs, A.Name) and d.rhs.id == n and x_width % int(d.lhs.value) == 0:
+        if (
+            isinstance(d, A.Binary)
+            and d.op == "*"
+            and isinstance(d.lhs, A.Number)
+            and isinstance(d.rhs, A.Name)
+            and d.rhs.id == n
+            and x_width % int(d.lhs.value) == 0
+        ):
             return x_width // int(d.lhs.value)
-        if isinstance(d, A.Binary) and d.op == "**" and isinstance(d.rhs, A.Name) and \
-                d.rhs.id == n and x_width & (x_width - 1) == 0:
+        if (
+            isinstance(d, A.Binary)
+            and d.op == "**"
+            and isinstance(d.rhs, A.Name)
+            and d.rhs.id == n
+            and x_width & (x_width - 1) == 0
+        ):
             return x_width.bit_length() - 1
     return None

@@ -170,8 +170,10 @@ def _ctrl_base(
         return [_op("cx", (b, a)), *_ctrl_base("x", cs + (a,), (b,), (), span), _op("cx", (b, a))]
     if base in _CONJUGATED:
         pre, core = _CONJUGATED[base](ts, ps)
-        inv = [_op(inverse_of(o.name, o.params)[0], o.qubits, inverse_of(o.name, o.params)[1])
-               for o in reversed(pre)]
+        inv = [
+            _op(inverse_of(o.name, o.params)[0], o.qubits, inverse_of(o.name, o.params)[1])
+            for o in reversed(pre)
+        ]
         return [*pre, *controlled(core, cs), *inv]
     if base in _DEFINITIONS:
         out: list[Operation] = []

@@ -35,7 +35,9 @@ def _fold(e: Any) -> Any:
     return E.const_value(e) if E.is_constant(e) else e
 
 
-def evolve(lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder, span: Span | None) -> None:
+def evolve(
+    lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder, span: Span | None
+) -> None:
     """``evolve(H, t, steps = 1) q;``"""
     (h, hs), (t, ts), (steps, ss) = _params("evolve", args, kwargs, span, ["H", "t", "steps"], 2)
     if is_scalar(h):
@@ -51,8 +53,11 @@ def evolve(lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder,
         raise fail(C.BAD_VALUE, "`steps` must be at least 1", ss)
     reg = tuple(q for qv in qargs for q in qv.qubits)
     if h.max_qubit() >= len(reg):
-        raise fail(C.OBSERVABLE_WIDTH, f"observable acts on qubit {h.max_qubit()} but `evolve` got "
-                   f"{len(reg)} qubits", hs)
+        raise fail(
+            C.OBSERVABLE_WIDTH,
+            f"observable acts on qubit {h.max_qubit()} but `evolve` got {len(reg)} qubits",
+            hs,
+        )
     dt = E.div(E.as_expr(t), E.Const(float(r)))
     for _ in range(r):
         for paulis, k, coeff in h.terms:
@@ -62,8 +67,9 @@ def evolve(lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder,
             b.ops.extend(pauli_rotation(paulis, E.mul(E.Const(2.0), E.mul(c, dt)), reg, span))
 
 
-def pauli_rotation(paulis: tuple[tuple[int, str], ...], angle: E.Expr, reg: tuple[int, ...],
-                   span: Span | None) -> list[Operation]:
+def pauli_rotation(
+    paulis: tuple[tuple[int, str], ...], angle: E.Expr, reg: tuple[int, ...], span: Span | None
+) -> list[Operation]:
     """``exp(-i angle/2 P)`` for a Pauli string: basis change, parity ladder, ``rz``."""
     qs = [reg[q] for q, _ in paulis]
     pre: list[Operation] = []
@@ -129,7 +135,9 @@ def _atan2_signed(b: E.Expr, a: E.Expr) -> E.Expr:
     """``atan2(b, a)`` for signed ``a, b``: ``sign(b) * arccos(a / r)`` with ``sign(0) = 1``."""
     r = E.func("sqrt", E.add(E.power(a, E.Const(2.0)), E.power(b, E.Const(2.0))))
     ab = E.func("abs", b)
-    sign = E.sub(E.ONE, E.div(E.mul(E.Const(2.0), E.sub(ab, b)), E.add(E.mul(E.Const(2.0), ab), _TINY)))
+    sign = E.sub(
+        E.ONE, E.div(E.mul(E.Const(2.0), E.sub(ab, b)), E.add(E.mul(E.Const(2.0), ab), _TINY))
+    )
     return E.mul(sign, E.func("arccos", E.div(a, E.add(r, _TINY))))
 
 
@@ -162,7 +170,9 @@ def _mottonen_angles(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> 
                 continue
             lo = _sum(sq[base : base + half])
             hi = _sum(sq[base + half : base + block])
-            row.append(_fold(E.mul(E.Const(2.0), _atan2_pos(E.func("sqrt", hi), E.func("sqrt", lo)))))
+            row.append(
+                _fold(E.mul(E.Const(2.0), _atan2_pos(E.func("sqrt", hi), E.func("sqrt", lo))))
+            )
         levels.append(tuple(row))
     return tuple(levels)
 
@@ -183,10 +193,16 @@ def _blocks(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> tuple:
         "blocks", args, kwargs, span, ["n", "k", "kind", "layer"], 2
     )
     try:
-        return blocks(ev.to_int(n, ns), ev.to_int(k, ks), kind or "full",
-                      0 if layer is None else ev.to_int(layer, ls))
+        return blocks(
+            ev.to_int(n, ns),
+            ev.to_int(k, ks),
+            kind or "full",
+            0 if layer is None else ev.to_int(layer, ls),
+        )
     except ValueError as e:
-        raise fail(C.BAD_VALUE, f"unknown or unsupported entanglement `{kind}` ({e})", kis) from None
+        raise fail(
+            C.BAD_VALUE, f"unknown or unsupported entanglement `{kind}` ({e})", kis
+        ) from None
 
 
 @register("num_params")
@@ -209,7 +225,9 @@ def _index_pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> tupl
     return tuple((i, j) for i in range(k) for j in range(k))
 
 
-def apply_gate(lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder, span: Span | None) -> None:
+def apply_gate(
+    lw: Any, args: Args, kwargs: Kwargs, qargs: list[Qubits], b: Builder, span: Span | None
+) -> None:
     """``apply_gate("ry", [theta]) q[0];``: a builtin gate chosen by a string value."""
     from qlang.ir.gates import ALIASES, GATES
 

@@ -25,7 +25,9 @@ def _check_all(circuit, x: np.ndarray, w: np.ndarray) -> int:  # type: ignore[no
                 else:
                     wp[sym.index] += H
                     wm[sym.index] -= H
-                fd = (E.evaluate(p, xp[None, :], wp)[0] - E.evaluate(p, xm[None, :], wm)[0]) / (2 * H)
+                fd = (E.evaluate(p, xp[None, :], wp)[0] - E.evaluate(p, xm[None, :], wm)[0]) / (
+                    2 * H
+                )
                 assert np.isclose(d, fd, rtol=1e-4, atol=1e-5), (
                     f"seed={SEED} op={op.name} d/d{sym}: symbolic {d} vs finite {fd}"
                 )
@@ -73,6 +75,8 @@ def test_trainable_observable_coefficients_differentiate() -> None:
             wp, wm = w.copy(), w.copy()
             wp[sym.index] += H
             wm[sym.index] -= H
-            fd = (E.evaluate(term.coeff, np.zeros((1, 2)), wp)[0]
-                  - E.evaluate(term.coeff, np.zeros((1, 2)), wm)[0]) / (2 * H)
+            fd = (
+                E.evaluate(term.coeff, np.zeros((1, 2)), wp)[0]
+                - E.evaluate(term.coeff, np.zeros((1, 2)), wm)[0]
+            ) / (2 * H)
             assert np.isclose(d, fd, rtol=1e-5)

@@ -18,44 +18,103 @@ CIRCUIT_CASES = {
     "QL0106": ("import encodings.angel\ncircuit c on q[1] { h q[0]; }", "c", 1, 1),
     "QL0107": ("circuit c on q[2] { let k = 1; for k in 0..2 { h q[k]; } }", "c", 1, 32),
     "QL0109": ("observable o on q[n] = Z0;\ncircuit c on q[1] { o q[0]; }", "c", 2, 21),
-    "QL0201": ("circuit c(k: int) on q[2] { h q[k]; }\ncircuit d on q[2] { c(k = \"one\") q; }",
-               "d", 2, 23),
-    "QL0202": ("circuit c(k: int) on q[2] { h q[k]; }\ncircuit d on q[2] { c(j = 1) q; }", "d", 2, 23),
+    "QL0201": (
+        'circuit c(k: int) on q[2] { h q[k]; }\ncircuit d on q[2] { c(k = "one") q; }',
+        "d",
+        2,
+        23,
+    ),
+    "QL0202": (
+        "circuit c(k: int) on q[2] { h q[k]; }\ncircuit d on q[2] { c(j = 1) q; }",
+        "d",
+        2,
+        23,
+    ),
     "QL0203": ("circuit c(x: float[2]) on q[2] { for i in 0..x[0] { h q[0]; } }", "c", 1, 46),
-    "QL0204": ("circuit c(t: float[3]) on q[2] { rx(t[0]) q[0]; }\ncircuit d on q[2] { c([1, 2]) q; }",
-               "d", 2, 23),
+    "QL0204": (
+        "circuit c(t: float[3]) on q[2] { rx(t[0]) q[0]; }\ncircuit d on q[2] { c([1, 2]) q; }",
+        "d",
+        2,
+        23,
+    ),
     "QL0205": ("circuit c on q[3] { cx q[0]; }", "c", 1, 21),
     "QL0206": ("circuit c on q[2] { cx q[1], q[1]; }", "c", 1, 21),
     "QL0207": ("circuit c on q[2] { h q[2]; }", "c", 1, 25),
-    "QL0208": ("circuit c on q[3] { for (i, j) in pairs(3, \"rnig\") { cx q[i], q[j]; } }", "c", 1, 44),
+    "QL0208": (
+        'circuit c on q[3] { for (i, j) in pairs(3, "rnig") { cx q[i], q[j]; } }',
+        "c",
+        1,
+        44,
+    ),
     "QL0209": ("circuit c on q[1] {\n  pow(0.5) @ h q[0];\n}", "c", 2, 3),
-    "QL0211": ("circuit c on q[2] { bit[2] b; measure q -> b; if (b < 2) { x q[0]; } }", "c", 1, 51),
+    "QL0211": (
+        "circuit c on q[2] { bit[2] b; measure q -> b; if (b < 2) { x q[0]; } }",
+        "c",
+        1,
+        51,
+    ),
     "QL0212": ("circuit c on q[1] { rx q[0]; }", "c", 1, 21),
-    "QL0213": ("circuit c on q[1] { rx(\"a\" * 2) q[0]; }", "c", 1, 24),
+    "QL0213": ('circuit c on q[1] { rx("a" * 2) q[0]; }', "c", 1, 24),
 }
 
 HEAD = "import encodings.angle\nimport ansatze.real_amplitudes\n"
 MODEL_CASES = {
     "QL0108": ("model a { task = regress() }\nmodel b { task = regress() }", 4, 1),
-    "QL0210": ("model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z5)\n"
-               "  task = classify(classes = 3)\n}", 6, 3),
-    "QL0301": ("model m {\n  data = iris()\n  qubits = 2\n  encoding = angle(x)\n"
-               "  readout = expval([Z0, Z1])\n  task = regress()\n}", 6, 20),
-    "QL0302": ("model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
-               "  task = classify(classes = 3)\n}", 6, 3),
-    "QL0303": ("model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval([Z0, Z1, Z2])\n"
-               "  task = classify(classes = 3)\n  train { gradient = adjoint, shots = 100 }\n}", 8, 11),
-    "QL0304": ("model m {\n  data = iris()\n  encodng = angle(x)\n  readout = expval(Z0)\n"
-               "  task = regress()\n}", 5, 3),
-    "QL0305": ("model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
-               "  task = regress()\n  optimizer = adma(lr = 0.1)\n}", 8, 3),
-    "QL0306": ("model m {\n  data = iris()\n  input x: float[2]\n  encoding = angle(x)\n"
-               "  readout = expval([Z0, Z1])\n  layers = [dense(3 -> 2), quantum]\n"
-               "  task = regress()\n}", 8, 3),
-    "QL0307": ("model m {\n  data = iris()\n  qubits = 0\n  encoding = angle(x)\n"
-               "  readout = expval(Z0)\n  task = regress()\n}", 5, 3),
-    "QL0308": ("model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
-               "  task = regress()\n  loss = cross_entropy\n}", 8, 3),
+    "QL0210": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z5)\n"
+        "  task = classify(classes = 3)\n}",
+        6,
+        3,
+    ),
+    "QL0301": (
+        "model m {\n  data = iris()\n  qubits = 2\n  encoding = angle(x)\n"
+        "  readout = expval([Z0, Z1])\n  task = regress()\n}",
+        6,
+        20,
+    ),
+    "QL0302": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = classify(classes = 3)\n}",
+        6,
+        3,
+    ),
+    "QL0303": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval([Z0, Z1, Z2])\n"
+        "  task = classify(classes = 3)\n  train { gradient = adjoint, shots = 100 }\n}",
+        8,
+        11,
+    ),
+    "QL0304": (
+        "model m {\n  data = iris()\n  encodng = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n}",
+        5,
+        3,
+    ),
+    "QL0305": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n  optimizer = adma(lr = 0.1)\n}",
+        8,
+        3,
+    ),
+    "QL0306": (
+        "model m {\n  data = iris()\n  input x: float[2]\n  encoding = angle(x)\n"
+        "  readout = expval([Z0, Z1])\n  layers = [dense(3 -> 2), quantum]\n"
+        "  task = regress()\n}",
+        8,
+        3,
+    ),
+    "QL0307": (
+        "model m {\n  data = iris()\n  qubits = 0\n  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n  task = regress()\n}",
+        5,
+        3,
+    ),
+    "QL0308": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n  loss = cross_entropy\n}",
+        8,
+        3,
+    ),
 }
 
 

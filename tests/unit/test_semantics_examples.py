@@ -67,8 +67,20 @@ def test_stdlib_module_loads_without_diagnostics(name: str) -> None:
         assert "Example" in d.node.doc, f"{d.name} doc has no example"
 
 
-@pytest.mark.parametrize("name", ["angle", "dense_angle", "basis", "amplitude", "zz_feature_map",
-                                  "pauli_feature_map", "iqp", "reuploading", "hamiltonian_embedding"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "angle",
+        "dense_angle",
+        "basis",
+        "amplitude",
+        "zz_feature_map",
+        "pauli_feature_map",
+        "iqp",
+        "reuploading",
+        "hamiltonian_embedding",
+    ],
+)
 def test_every_encoding_lowers(name: str) -> None:
     c = lower_circuit("encodings", name, qubits=3)
     c.verify()
@@ -76,8 +88,9 @@ def test_every_encoding_lowers(name: str) -> None:
 
 
 def test_inspect_json_reports_resources() -> None:
-    res = CliRunner().invoke(inspect_command, [str(ROOT / "examples" / "havlicek_vqc.qml"),
-                                               "--format", "json"])
+    res = CliRunner().invoke(
+        inspect_command, [str(ROOT / "examples" / "havlicek_vqc.qml"), "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     block = data[0]["blocks"][0]
@@ -87,7 +100,9 @@ def test_inspect_json_reports_resources() -> None:
 
 
 def test_inspect_text_on_stdlib_file() -> None:
-    res = CliRunner().invoke(inspect_command, [str(ROOT / "stdlib" / "ansatze.qml"), "--qubits", "3"])
+    res = CliRunner().invoke(
+        inspect_command, [str(ROOT / "stdlib" / "ansatze.qml"), "--qubits", "3"]
+    )
     assert res.exit_code == 0, res.output
     assert "circuit real_amplitudes" in res.output and "q2: " in res.output
     assert "circuit qaoa_mixer\n  qubits: 3" in res.output

@@ -45,21 +45,24 @@ def test_zz_feature_map(n: int, reps: int, ent: str) -> None:
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
-@pytest.mark.parametrize("paulis,ent", [(["Z", "XX"], "full"), (["Y", "ZX"], "linear"),
-                                        (["X", "YZ", "ZZZ"], "circular")])
+@pytest.mark.parametrize(
+    "paulis,ent", [(["Z", "XX"], "full"), (["Y", "ZX"], "linear"), (["X", "YZ", "ZZZ"], "circular")]
+)
 def test_pauli_feature_map(n: int, paulis: list[str], ent: str) -> None:
     if n < max(len(p) for p in paulis):
         pytest.skip("block larger than the register")
     rng = np.random.default_rng(SEED + n)
-    ours = lower_circuit("encodings", "pauli_feature_map", n=n, reps=2, entanglement=ent,
-                         paulis=paulis)
+    ours = lower_circuit(
+        "encodings", "pauli_feature_map", n=n, reps=2, entanglement=ent, paulis=paulis
+    )
     theirs = pauli_feature_map(n, reps=2, entanglement=ent, paulis=paulis)
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, n), rng)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-@pytest.mark.parametrize("reps,ent", [(1, "full"), (2, "reverse_linear"), (3, "sca"),
-                                      (2, "pairwise"), (2, "circular")])
+@pytest.mark.parametrize(
+    "reps,ent", [(1, "full"), (2, "reverse_linear"), (3, "sca"), (2, "pairwise"), (2, "circular")]
+)
 def test_real_amplitudes(n: int, reps: int, ent: str) -> None:
     rng = np.random.default_rng(SEED + 7 * n + reps)
     ours = lower_circuit("ansatze", "real_amplitudes", n=n, reps=reps, entanglement=ent)
@@ -79,13 +82,24 @@ def test_efficient_su2(n: int, reps: int, ent: str) -> None:
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
 @pytest.mark.parametrize(
     "rot,ent_gate,ent",
-    [(["ry"], "cx", "full"), (["ry", "rz"], "cz", "linear"), (["rx", "h"], "crx", "circular"),
-     (["rz"], "rzz", "reverse_linear")],
+    [
+        (["ry"], "cx", "full"),
+        (["ry", "rz"], "cz", "linear"),
+        (["rx", "h"], "crx", "circular"),
+        (["rz"], "rzz", "reverse_linear"),
+    ],
 )
 def test_n_local(n: int, rot: list[str], ent_gate: str, ent: str) -> None:
     rng = np.random.default_rng(SEED + 13 * n)
-    ours = lower_circuit("ansatze", "two_local", n=n, reps=2, entanglement=ent,
-                         rotation_blocks=rot, entanglement_block=ent_gate)
+    ours = lower_circuit(
+        "ansatze",
+        "two_local",
+        n=n,
+        reps=2,
+        entanglement=ent,
+        rotation_blocks=rot,
+        entanglement_block=ent_gate,
+    )
     theirs = n_local(n, rot, [ent_gate], entanglement=ent, reps=2)
     assert ours.num_weights == theirs.num_parameters
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, theirs.num_parameters), rng)

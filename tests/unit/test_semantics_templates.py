@@ -51,7 +51,9 @@ def test_strongly_entangling_layers(n: int, layers: int) -> None:
             ref += [("rz", [i], [w[l, i, 0]]), ("ry", [i], [w[l, i, 1]]), ("rz", [i], [w[l, i, 2]])]
         r = l % (n - 1) + 1
         ref += [("cx", [i, (i + r) % n], []) for i in range(n)]
-    assert np.allclose(unitary(c, weights=w.ravel()), _unitary_of(n, ref), atol=1e-9), f"seed={SEED}"
+    assert np.allclose(unitary(c, weights=w.ravel()), _unitary_of(n, ref), atol=1e-9), (
+        f"seed={SEED}"
+    )
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
@@ -136,7 +138,9 @@ def test_amplitude_encoding_is_exact(n: int, signed: bool) -> None:
 
 
 def test_evolve_matches_matrix_exponential() -> None:
-    text = "circuit e(t: float) on q[3] { evolve(0.3 * X0 Y1 - 0.7 * Z1 Z2 + 0.2 * Y2 X0 Z1, t) q; }"
+    text = (
+        "circuit e(t: float) on q[3] { evolve(0.3 * X0 Y1 - 0.7 * Z1 Z2 + 0.2 * Y2 X0 Z1, t) q; }"
+    )
     c = lower_circuit(text, "e")
     i_, x_, y_, z_ = (PAULI_MATRICES[k] for k in "IXYZ")
     terms = [  # little-endian: qubit 0 is the rightmost factor
@@ -153,9 +157,13 @@ def test_evolve_matches_matrix_exponential() -> None:
 def test_hamiltonian_embedding_converges_to_the_exponential() -> None:
     x = np.array([0.4, -0.8, 0.3])
     i_, x_, z_ = PAULI_MATRICES["I"], PAULI_MATRICES["X"], PAULI_MATRICES["Z"]
-    H = (x[0] * np.kron(np.kron(i_, i_), x_) + x[1] * np.kron(np.kron(i_, x_), i_)
-         + x[2] * np.kron(np.kron(x_, i_), i_) + x[0] * x[1] * np.kron(np.kron(i_, z_), z_)
-         + x[1] * x[2] * np.kron(np.kron(z_, z_), i_))
+    H = (
+        x[0] * np.kron(np.kron(i_, i_), x_)
+        + x[1] * np.kron(np.kron(i_, x_), i_)
+        + x[2] * np.kron(np.kron(x_, i_), i_)
+        + x[0] * x[1] * np.kron(np.kron(i_, z_), z_)
+        + x[1] * x[2] * np.kron(np.kron(z_, z_), i_)
+    )
     c = lower_circuit("encodings", "hamiltonian_embedding", n=3, t=0.7, steps=60)
     assert np.allclose(unitary(c, inputs=x), expm(-0.7j * H), atol=5e-3)
 
@@ -174,13 +182,19 @@ def _evolve_order(c: Circuit) -> list[int]:
 @pytest.mark.parametrize("p", [1, 2])
 def test_qaoa_equals_exponentials(p: int) -> None:
     rng = np.random.default_rng(SEED + p)
-    text = ("import ansatze.qaoa\nimport observables.maxcut\nconst g = random_regular(3, 6, seed = 2);\n"
-            f"circuit a on q[6] {{ qaoa(maxcut(g), p = {p}) q; }}")
+    text = (
+        "import ansatze.qaoa\nimport observables.maxcut\nconst g = random_regular(3, 6, seed = 2);\n"
+        f"circuit a on q[6] {{ qaoa(maxcut(g), p = {p}) q; }}"
+    )
     c = lower_circuit(text, "a")
     gamma, beta = rng.uniform(0, np.pi, p), rng.uniform(0, np.pi, p)
-    m = load_model(text.replace("circuit a on q[6] { qaoa(maxcut(g), p = %d) q; }" % p,
-                                "model m { qubits = 6 observable = maxcut(g) "
-                                f"ansatz = qaoa(maxcut(g), p = {p}) task = minimize(observable) }}"))
+    m = load_model(
+        text.replace(
+            f"circuit a on q[6] {{ qaoa(maxcut(g), p = {p}) q; }}",
+            "model m { qubits = 6 observable = maxcut(g) "
+            f"ansatz = qaoa(maxcut(g), p = {p}) task = minimize(observable) }}",
+        )
+    )
     C = _obs_matrix(m.main.readout.observables[0], 6)
     B = sum(_obs_matrix_single("X", i, 6) for i in range(6))
     psi = np.ones(64, dtype=complex) / 8
@@ -197,11 +211,13 @@ def _obs_matrix_single(p: str, q: int, n: int) -> np.ndarray:
 
 
 def test_maxcut_and_qubo_diagonals_equal_classical_costs() -> None:
-    text = ("import observables.{maxcut, qubo}\nconst g = graph([(0, 1), (1, 2, 2.0), (0, 2)]);\n"
-            "const Q = [[1, -2, 0], [0, 3, 1], [0, 0, -1]];\n"
-            "model a { qubits = 3 observable = maxcut(g) ansatz = c() task = minimize(observable) }\n"
-            "model b { qubits = 3 observable = qubo(Q) ansatz = c() task = minimize(observable) }\n"
-            "circuit c on q[3] { h q[0]; }")
+    text = (
+        "import observables.{maxcut, qubo}\nconst g = graph([(0, 1), (1, 2, 2.0), (0, 2)]);\n"
+        "const Q = [[1, -2, 0], [0, 3, 1], [0, 0, -1]];\n"
+        "model a { qubits = 3 observable = maxcut(g) ansatz = c() task = minimize(observable) }\n"
+        "model b { qubits = 3 observable = qubo(Q) ansatz = c() task = minimize(observable) }\n"
+        "circuit c on q[3] { h q[0]; }"
+    )
     Qm = np.array([[1, -2, 0], [0, 3, 1], [0, 0, -1]], float)
     da = np.diag(_obs_matrix(load_model(text, model="a").main.readout.observables[0], 3)).real
     db = np.diag(_obs_matrix(load_model(text, model="b").main.readout.observables[0], 3)).real
@@ -214,9 +230,11 @@ def test_maxcut_and_qubo_diagonals_equal_classical_costs() -> None:
 
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_ising_matrix(n: int) -> None:
-    text = ("import observables.ising\ncircuit c on q[%d] { h q[0]; }\n"
-            "model m { qubits = %d observable = ising(J = 0.8, h = 0.3, periodic = true) "
-            "ansatz = c() task = minimize(observable) }") % (n, n)
+    text = (
+        f"import observables.ising\ncircuit c on q[{n}] {{ h q[0]; }}\n"
+        f"model m {{ qubits = {n} observable = ising(J = 0.8, h = 0.3, periodic = true) "
+        "ansatz = c() task = minimize(observable) }"
+    )
     obs = load_model(text).main.readout.observables[0]
     want = np.zeros((2**n, 2**n), dtype=complex)
     pairs = [(i, (i + 1) % n) for i in range(n)] if n > 2 else [(0, 1), (1, 0)]
