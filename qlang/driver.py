@@ -15,13 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qlang import ast as A
 from qlang.diagnostics import QLangError
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Model
 from qlang.semantics import Loader, Module, stdlib_modules
 from qlang.semantics.lowering import lower_named_circuit
 
-__all__ = ["load_module", "load_model", "lower_circuit", "resolve_source"]
+__all__ = ["check_module", "load_module", "load_model", "lower_circuit", "resolve_source"]
 
 
 def resolve_source(loader: Loader, path_or_text: str | Path) -> Module:
@@ -70,3 +71,25 @@ def load_model(path_or_text: str | Path, *, model: str | None = None) -> Model:
     module = resolve_source(loader, path_or_text)
     loader.check()
     return lower_model(loader, module, model)
+
+
+def check_module(tree: A.Module, path: str | Path) -> None:
+    """Semantic check of a parsed file: names, imports, constants and every model.
+
+    Raises :class:`QLangError` with the diagnostics of all models together.
+    """
+    from qlang.semantics.models import lower_model
+
+    loader = Loader()
+    p = Path(path)
+    text = p.read_text(encoding="utf-8") if p.is_file() else ""
+    module = loader.load_parsed(tree, p, text)
+    loader.check()
+    diagnostics = []
+    for m in module.models:
+        try:
+            lower_model(loader, module, m.name)
+        except QLangError as err:
+            diagnostics.extend(err.diagnostics)
+    if diagnostics:
+        raise QLangError(diagnostics)

@@ -85,6 +85,19 @@ class Loader:
         path = (base / filename) if base is not None else None
         return self._load(f"text:{filename}:{id(text)}", text, filename, path)
 
+    def load_parsed(self, tree: A.Module, path: Path, text: str = "") -> Module:
+        """Resolve an already parsed file (its imports are loaded from disk)."""
+        p = Path(path).resolve()
+        key = str(p)
+        module = Module(str(path), p, text, tree, Scope(None, module=key))
+        self.modules[key] = module
+        self.loading.append(key)
+        try:
+            self._build(module)
+        finally:
+            self.loading.pop()
+        return module
+
     def check(self) -> None:
         errors = [d for d in self.diagnostics if d.severity.value == "error"]
         if errors:
