@@ -131,12 +131,14 @@ def _float(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
 def _range(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
     ps = _params("range", args, kwargs, span, ["start", "stop", "step"], 1)
     vals = [None if v is None else _int(ev, v, s) for v, s in ps]
+    from qlang.semantics.evaluator import bounded_range
+
     if vals[1] is None:
-        return tuple(range(vals[0]))
+        return bounded_range(0, vals[0], 1, span)
     step = vals[2] if vals[2] is not None else 1
     if step == 0:
         raise fail(C.BAD_VALUE, "range step cannot be zero", span)
-    return tuple(range(vals[0], vals[1], step))
+    return bounded_range(vals[0], vals[1], step, span)
 
 
 def _pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:

@@ -27,7 +27,7 @@ from qlang.semantics import codes as C
 from qlang.semantics import modifiers as M
 from qlang.semantics.binding import bind
 from qlang.semantics.codes import SemanticError, fail
-from qlang.semantics.evaluator import Evaluator, bind_targets
+from qlang.semantics.evaluator import MAX_ITEMS, Evaluator, bind_targets
 from qlang.semantics.observables import PauliSum
 from qlang.semantics.params import ParamTable
 from qlang.semantics.scope import Scope
@@ -44,8 +44,15 @@ from qlang.semantics.values import (
 )
 from qlang.source import Span
 
+#: Statements executed (and operations emitted) before lowering gives up.
+MAX_STEPS = 300_000
+
 #: Circuits implemented in Python (``evolve(H, t) q;``), see :mod:`qlang.semantics.evolution`.
 NATIVE_CIRCUITS: dict[str, Any] = {}
+
+
+class Abort(SemanticError):
+    """A resource limit was hit: stop lowering (no recovery at statement level)."""
 
 
 @dataclass
@@ -60,6 +67,8 @@ class Builder:
     def qubits(self, k: int, span: Span | None) -> Qubits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "ancilla qubits cannot be declared under a modifier", span)
+        if not 0 <= k <= 1024:
+            raise fail(C.BAD_VALUE, f"cannot allocate {k} qubits", span)
         start = self.num_qubits
         self.num_qubits += k
         return Qubits(tuple(range(start, start + k)))
@@ -67,6 +76,8 @@ class Builder:
     def clbits(self, k: int, span: Span | None) -> Bits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "bits cannot be declared under a modifier", span)
+        if not 0 <= k <= MAX_ITEMS:
+            raise fail(C.BAD_VALUE, f"cannot allocate {k} bits", span)
         start = self.num_clbits
         self.num_clbits += k
         return Bits(tuple(range(start, start + k)))
@@ -86,6 +97,7 @@ class Lowerer:
         self.ev = Evaluator(call_hook=self._expr_call)
         self.obs_width: int | None = None
         self.prefix: list[str] = []
+        self.steps = 0
 
     # --- diagnostics ------------------------------------------------------
     def report(self, err: SemanticError) -> None:
@@ -165,8 +177,19 @@ class Lowerer:
     # --- statements ---------------------------------------------------------
     def body(self, stmts: tuple[A.Stmt, ...], scope: Scope, builder: Builder) -> None:
         for st in stmts:
+            self.steps += 1
+            if self.steps > MAX_STEPS or len(builder.ops) > MAX_STEPS:
+                err = fail(
+                    C.BAD_VALUE,
+                    f"the circuit unrolls to more than {MAX_STEPS} steps",
+                    st.span,
+                    help="reduce loop bounds or repetitions",
+                )
+                raise Abort(err.diagnostic)
             try:
                 self.stmt(st, scope, builder)
+            except Abort:
+                raise
             except SemanticError as err:
                 self.report(err)
 
@@ -183,8 +206,8 @@ class Lowerer:
                 self.body(st.body, inner, b)
         elif isinstance(st, A.Repeat):
             k = self.ev.eval_int(st.count, scope, "repeat count")
-            if k < 0:
-                raise fail(C.BAD_VALUE, f"repeat count {k} is negative", st.count.span)
+            if not 0 <= k <= MAX_ITEMS:
+                raise fail(C.BAD_VALUE, f"repeat count {k} is out of range", st.count.span)
             for _ in range(k):
                 self.body(st.body, scope.child(), b)
         elif isinstance(st, A.If):

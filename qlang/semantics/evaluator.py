@@ -98,7 +98,13 @@ class Evaluator:
                 span,
                 help="use only integers, parameters of type `int` and `let` values here",
             )
-        if isinstance(v, bool) or not is_number(v) or float(v) != int(v):
+        try:
+            integral = is_number(v) and not isinstance(v, bool) and float(v) == int(v)
+        except (OverflowError, ValueError):
+            raise fail(
+                C.BAD_VALUE, f"{what} is not a finite number of reasonable size", span
+            ) from None
+        if not integral:
             raise fail(C.TYPE_MISMATCH, f"{what} must be an integer, found `{type_name(v)}`", span)
         return int(v)
 
@@ -267,7 +273,7 @@ class Evaluator:
     def _Range(self, n: A.Range, scope: Scope) -> Any:
         lo = self.eval_int(n.lo, scope, "range start")
         hi = self.eval_int(n.hi, scope, "range end")
-        return tuple(range(lo, hi))
+        return bounded_range(lo, hi, 1, n.span)
 
     def _ListExpr(self, n: A.ListExpr, scope: Scope) -> Any:
         return tuple(self.eval(i, scope) for i in n.items)
@@ -295,7 +301,7 @@ class Evaluator:
         if isinstance(v, Qubits):
             return tuple(v.index(i) for i in range(len(v)))
         if is_number(v) and not isinstance(v, bool):
-            return tuple(range(self.to_int(v, span, "loop count")))
+            return bounded_range(0, self.to_int(v, span, "loop count"), 1, span)
         if isinstance(v, E.Expr):
             raise fail(C.NOT_CONSTANT, "loop bounds must be known at compile time", span)
         raise fail(C.TYPE_MISMATCH, f"cannot loop over `{type_name(v)}`", span)
@@ -413,6 +419,22 @@ class Evaluator:
         if callable(fn):
             return fn(self, args, kwargs, n.span)
         raise fail(C.TYPE_MISMATCH, f"`{type_name(fn)}` is not callable", n.func.span)
+
+
+#: The largest range, loop or register the compiler unrolls.
+MAX_ITEMS = 1_000_000
+
+
+def bounded_range(lo: int, hi: int, step: int, span: Span | None) -> tuple[int, ...]:
+    """``tuple(range(lo, hi, step))``, refusing absurd sizes."""
+    r = range(lo, hi, step)
+    if len(r) > MAX_ITEMS:
+        raise fail(
+            C.BAD_VALUE,
+            f"range of {len(r)} values is too large to unroll (limit {MAX_ITEMS})",
+            span,
+        )
+    return tuple(r)
 
 
 def bind_targets(targets: tuple[str, ...], item: Any, scope: Scope, span: Span | None) -> None:

@@ -160,7 +160,11 @@ def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
             )
         node = found[0]
     ml = _ModelLowerer(module, node)
-    model = ml.run()
+    try:
+        model = ml.run()
+    except SemanticError as err:  # a check without its own recovery point
+        ml.report(err)
+        model = None
     if ml.diagnostics:
         raise QLangError(ml.diagnostics)
     assert model is not None
@@ -307,7 +311,11 @@ class _ModelLowerer:
             return None, (), None, None
         span = e.settings["data"].span
         chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
-        calls = [self.to_call(c, span) for c in chain]
+        try:
+            calls = [self.to_call(c, span) for c in chain]
+        except SemanticError as err:
+            self.report(err)
+            return None, (), None, None
         data, pre = calls[0], tuple(calls[1:])
         if data.name not in DATASETS:
             self.report(
@@ -447,9 +455,9 @@ class _ModelLowerer:
             if key not in calls:
                 continue
             pc = calls[key]
-            qargs = self.registers_for(pc, q, xv, x_width)
             self.lw.prefix = [key] if name == "main" else [name, key]
             try:
+                qargs = self.registers_for(pc, q, xv, x_width)
                 self.lw.call(pc.defn, list(pc.args), dict(pc.kwargs), qargs, builder, pc.span)
             except SemanticError as err:
                 self.report(self.input_error(err, pc, xv, x_width))

@@ -188,3 +188,20 @@ def test_import_name_conflict_between_two_files(tmp_path: Path) -> None:
         lower_circuit(tmp_path / "m.qml", "c", qubits=1)
     assert info.value.codes == ["QL0105"]
     assert _first(info.value, "QL0105") == (2, 1)
+
+
+def test_runaway_unrolling_stops_with_a_diagnostic() -> None:
+    src = "circuit c on q[1] {\n  for i in 0..100000 { for j in 0..100000 { let k = 1; } }\n}"
+    with pytest.raises(QLangError) as info:
+        lower_circuit(src, "c", qubits=1)
+    assert info.value.codes == ["QL0208"]
+
+
+@pytest.mark.parametrize(
+    "expr", ["2 ** 5000", "1e308 * 10", "(-1) ** 0.5", "1 / 0", "0..(2 ** 40)"]
+)
+def test_absurd_values_are_diagnosed(expr: str) -> None:
+    src = f"circuit c on q[1] {{ for i in {expr} {{ h q[0]; }} }}"
+    with pytest.raises(QLangError) as info:
+        lower_circuit(src, "c", qubits=1)
+    assert info.value.codes[0] in {"QL0201", "QL0208"}
