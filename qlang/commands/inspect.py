@@ -128,7 +128,7 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
             lines.append("  gates: " + ", ".join(f"{k} {v}" for k, v in b["gate_counts"].items()))
             lines.append(f"  depth: {b['depth']}   two-qubit gates: {b['two_qubit_gates']}")
             if drawing:
-                lines.extend("    " + ln for ln in draw(b["_circuit"]).splitlines())
+                lines.extend("    " + ln for ln in draw(b["_circuit"], max_columns=60).splitlines())
         lines.append("")
     return "\n".join(lines)
 

@@ -40,11 +40,12 @@ _TARGET = {
 }
 
 
-_NAMES: dict[str, list[str]] = {"x": [], "w": []}
+#: Input and weight names, used to print parameter expressions.
+Names = tuple[list[str], list[str]]
 
 
-def _text(p: E.Expr) -> str:
-    xs, ws = _NAMES["x"], _NAMES["w"]
+def _text(p: E.Expr, names: Names) -> str:
+    xs, ws = names
     return E.to_text(
         p,
         lambda i: xs[i] if i < len(xs) else f"x[{i}]",
@@ -52,16 +53,16 @@ def _text(p: E.Expr) -> str:
     )
 
 
-def _label(op: Operation, width: int) -> str:
+def _label(op: Operation, width: int, names: Names) -> str:
     if not op.params:
         return op.name
-    text = ",".join(_text(p) for p in op.params)
+    text = ",".join(_text(p, names) for p in op.params)
     if len(text) > width:
         text = text[: width - 1] + "…"
     return f"{op.name}({text})"
 
 
-def _cells(op: Operation, param_width: int) -> dict[int, str]:
+def _cells(op: Operation, param_width: int, names: Names) -> dict[int, str]:
     qs = op.qubits
     if op.name == "measure":
         return {qs[0]: f"M→c{op.clbits[0]}"}
@@ -74,11 +75,11 @@ def _cells(op: Operation, param_width: int) -> dict[int, str]:
     tname = _TARGET.get(op.name)
     for q in qs[k:]:
         if tname and op.params:
-            cells[q] = f"{tname}({','.join(_text(p) for p in op.params)[:param_width]})"
+            cells[q] = f"{tname}({','.join(_text(p, names) for p in op.params)[:param_width]})"
         elif tname:
             cells[q] = tname
         else:
-            cells[q] = _label(op, param_width)
+            cells[q] = _label(op, param_width, names)
     if op.condition is not None:
         bits = "".join(f"c{c}" for c in op.condition.clbits)
         for q in qs[k:]:
@@ -89,11 +90,11 @@ def _cells(op: Operation, param_width: int) -> dict[int, str]:
 def draw(circuit: Circuit, param_width: int = 14, max_columns: int = 200) -> str:
     """Text drawing; columns beyond ``max_columns`` are summarised."""
     n = circuit.num_qubits
-    _NAMES["x"], _NAMES["w"] = circuit.input_names(), circuit.weight_names()
+    names = (circuit.input_names(), circuit.weight_names())
     level = [0] * n
     columns: list[dict[int, str]] = []
     for op in circuit.ops:
-        cells = _cells(op, param_width)
+        cells = _cells(op, param_width, names)
         lo, hi = min(op.qubits), max(op.qubits)
         span = range(lo, hi + 1)
         col = max(level[q] for q in span)
