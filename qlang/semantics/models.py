@@ -529,12 +529,12 @@ class _ModelLowerer(SettingsLowering):
     def readout(self, e: _Entries, scope: Scope, n: int) -> Readout | None:
         self.lw.obs_width = n
         try:
-            obs = self.setting(e, "observable", scope)
-            obs = (
-                self.as_observable(obs, n, e.settings["observable"].span)
-                if obs is not None
-                else None
-            )
+            obs = self.setting(e, "observable", scope, settings=False)
+            obs_span = e.settings["observable"].span if obs is not None else None
+            minimized = _minimize_argument(e)
+            if obs is None and minimized is not None:  # task = minimize(ising(...))
+                obs, obs_span = self.lw.ev.eval(minimized, scope), minimized.span
+            obs = self.as_observable(obs, n, obs_span) if obs is not None else None
             self.model_observable = obs
             st = e.settings.get("readout")
             if st is None:
@@ -655,6 +655,19 @@ class _ModelLowerer(SettingsLowering):
             else:
                 raise fail(C.INDEX_RANGE, f"`{i}` is not a qubit of this {n}-qubit circuit", span)
         return tuple(out)
+
+
+def _minimize_argument(e: _Entries) -> A.Expr | None:
+    """The observable written inside ``task = minimize(...)``, unless it is `observable`."""
+    st = e.settings.get("task")
+    if st is None or not isinstance(st.value, A.Call) or not st.value.args:
+        return None
+    if not (isinstance(st.value.func, A.Name) and st.value.func.id == "minimize"):
+        return None
+    arg = st.value.args[0].value
+    if isinstance(arg, A.Name) and arg.id == "observable":
+        return None
+    return arg
 
 
 def _infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:

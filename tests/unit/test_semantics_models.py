@@ -157,3 +157,34 @@ def test_inverse_keeps_parameters_symbolic() -> None:
     assert np.isclose(abs(psi[0]), 1.0)  # U(x)^dagger U(x) = I
     y = np.array([0.3, -0.4, 1.1, 0.2])
     assert abs(statevector(c, inputs=y)[0]) < 0.999
+
+
+def test_minimize_takes_the_observable_inline() -> None:
+    m = load_model(
+        "import ansatze.efficient_su2\nimport observables.ising\nmodel m { qubits = 3 "
+        "ansatz = efficient_su2(reps = 1) task = minimize(ising(J = 1.0, h = 0.5)) loss = energy }"
+    )
+    (obs,) = m.main.readout.observables
+    assert len(obs.terms) == 5 and m.task.name == "minimize"
+
+
+def test_unknown_observable_name_is_an_unknown_name() -> None:
+    with pytest.raises(QLangError) as info:
+        load_model(
+            "import ansatze.mps\nimport observables.ising\nmodel m { qubits = 3 "
+            "ansatz = mps() observable = isng(J = 1.0) task = minimize(observable) }"
+        )
+    assert info.value.codes == ["QL0101"]
+    assert info.value.diagnostics[0].help == "did you mean `ising`?"
+
+
+def test_user_gates_and_broadcasting() -> None:
+    c = lower_circuit(
+        "gate zz(t: float) a, b { cx a, b; rz(2 * t) b; cx a, b; }\n"
+        "circuit c on q[3] { h q; zz(0.25) q[0], q[2]; cx q[0:2], q[1:3]; }",
+        "c",
+    )
+    assert [(op.name, op.qubits) for op in c.ops] == [
+        ("h", (0,)), ("h", (1,)), ("h", (2,)), ("cx", (0, 2)), ("rz", (2,)), ("cx", (0, 2)),
+        ("cx", (0, 1)), ("cx", (1, 2)),
+    ]  # fmt: skip
