@@ -191,7 +191,9 @@ circuit qcnn(conv: weight[depth, 15], pool: weight[depth, 2], depth: int = 2) on
 ///
 /// Example: `ansatz = ttn()` (8 qubits: 7 nodes)
 circuit ttn(w: weight[n - 1, 2]) on q[n] {
-  for l in 0..floor(log(n) / log(2) + 0.5) {
+  let levels = floor(log(n) / log(2) + 0.5);
+  if (2 ** levels != n) { let bad = error("ttn: the register needs 2^k qubits"); }
+  for l in 0..levels {
     let step = 2 ** l;
     let offset = n - n / step;
     for k in 0..floor(n / (2 * step)) {

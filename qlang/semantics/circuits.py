@@ -42,7 +42,7 @@ from qlang.semantics.values import (
     is_scalar,
     type_name,
 )
-from qlang.source import Span
+from qlang.source import GLOBAL_SOURCES, Span
 
 #: Statements executed (and operations emitted) before lowering gives up.
 MAX_STEPS = 300_000
@@ -166,7 +166,28 @@ class Lowerer:
         args = [(self._resolve_obs(v, width), s) for v, s in args]
         kwargs = {k: (self._resolve_obs(v, width), s) for k, (v, s) in kwargs.items()}
         scope = bind(defn, args, kwargs, regs, self.ev, self._on_missing(defn, span), span)
-        self.body(node.body, scope, builder)
+        before = len(self.diagnostics)
+        try:
+            self.body(node.body, scope, builder)
+        finally:
+            self._note_call_site(before, defn.name, span)
+
+    def _note_call_site(self, before: int, name: str, span: Span | None) -> None:
+        """Diagnostics raised inside an inlined body say where it was called from."""
+        if span is None:
+            return
+        src = GLOBAL_SOURCES.get(span.source)
+        line, col = src.line_col(span.start)
+        note = f"in `{name}`, called at {src.name}:{line}:{col}"
+        for i in range(before, len(self.diagnostics)):
+            d = self.diagnostics[i]
+            inside = (
+                d.span is not None
+                and d.span.source == span.source
+                and (span.start <= d.span.start < span.end)
+            )
+            if not inside:
+                self.diagnostics[i] = replace(d, notes=d.notes + (note,))
 
     def _resolve_obs(self, v: Any, width: int) -> Any:
         """An observable call passed to a circuit takes the circuit's width."""

@@ -205,3 +205,16 @@ def test_absurd_values_are_diagnosed(expr: str) -> None:
     with pytest.raises(QLangError) as info:
         lower_circuit(src, "c", qubits=1)
     assert info.value.codes[0] in {"QL0201", "QL0208"}
+
+
+def test_errors_inside_library_circuits_name_the_call_site() -> None:
+    src = (
+        "import ansatze.ttn\nimport encodings.angle\nmodel m {\n  data = ad_hoc(dim = 6)\n"
+        "  encoding = angle(x)\n  ansatz = ttn()\n  readout = expval(Z0)\n"
+        "  task = classify(classes = 2)\n}"
+    )
+    with pytest.raises(QLangError) as info:
+        load_model(src)
+    (d,) = info.value.diagnostics
+    assert d.code == "QL0208" and d.location()[0] == "<stdlib>/ansatze.qml"
+    assert d.notes == ("in `ttn`, called at <string>:6:12",)
