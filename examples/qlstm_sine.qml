@@ -34,7 +34,11 @@ model qlstm_sine {
     ansatz   = basic_entangler(layers = 2, rotation = "ry")
     readout  = expval([Z0, Z1, Z2])
   }
-  recurrent { cell = lstm(hidden = 3), window = 4, gates = [forget, input_gate, update, output] }
+  recurrent {
+    cell   = lstm(hidden = 3)
+    window = 4
+    gates  = [forget, input_gate, update, output]
+  }
   layers    = [dense(3 -> 1)]
   task      = regress()
   loss      = mse

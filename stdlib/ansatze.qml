@@ -6,21 +6,33 @@
 /// Example: `ansatz = real_amplitudes(reps = 2, entanglement = "full")`
 circuit real_amplitudes(theta: weight[reps + 1, n], reps: int = 3, entanglement: str = "reverse_linear") on q[n] {
   for l in 0..reps {
-    for i in 0..n { ry(theta[l, i]) q[i]; }
-    for (i, j) in pairs(n, entanglement, l) { cx q[i], q[j]; }
+    for i in 0..n {
+      ry(theta[l, i]) q[i];
+    }
+    for (i, j) in pairs(n, entanglement, l) {
+      cx q[i], q[j];
+    }
   }
-  for i in 0..n { ry(theta[reps, i]) q[i]; }
+  for i in 0..n {
+    ry(theta[reps, i]) q[i];
+  }
 }
 
 /// Qiskit's `efficient_su2`: RY then RZ on every qubit, CX entanglers.
 ///
 /// Example: `ansatz = efficient_su2(reps = 2)`
 circuit efficient_su2(theta: weight[reps + 1, 2, n], reps: int = 3, entanglement: str = "reverse_linear") on q[n] {
-  for l in 0..(reps + 1) {
-    for i in 0..n { ry(theta[l, 0, i]) q[i]; }
-    for i in 0..n { rz(theta[l, 1, i]) q[i]; }
+  for l in 0..reps + 1 {
+    for i in 0..n {
+      ry(theta[l, 0, i]) q[i];
+    }
+    for i in 0..n {
+      rz(theta[l, 1, i]) q[i];
+    }
     if (l < reps) {
-      for (i, j) in pairs(n, entanglement, l) { cx q[i], q[j]; }
+      for (i, j) in pairs(n, entanglement, l) {
+        cx q[i], q[j];
+      }
     }
   }
 }
@@ -34,21 +46,27 @@ circuit efficient_su2(theta: weight[reps + 1, 2, n], reps: int = 3, entanglement
 circuit two_local(theta: weight[(reps + 1) * sum([num_params(g) for g in rotation_blocks]) * n + reps * num_params(entanglement_block) * len(pairs(n, entanglement))], rotation_blocks: list = ["ry"], entanglement_block: str = "cx", reps: int = 3, entanglement: str = "full") on q[n] {
   let per_rot = sum([num_params(g) for g in rotation_blocks]) * n;
   let per_ent = num_params(entanglement_block) * len(pairs(n, entanglement));
-  for l in 0..(reps + 1) {
+  for l in 0..reps + 1 {
     let base = l * (per_rot + per_ent);
     for b in 0..len(rotation_blocks) {
       let g = rotation_blocks[b];
       let off = base + sum([num_params(rotation_blocks[k]) for k in 0..b]) * n;
       for i in 0..n {
-        if (num_params(g) == 0) { apply_gate(g) q[i]; }
-        else { apply_gate(g, [theta[off + i]]) q[i]; }
+        if (num_params(g) == 0) {
+          apply_gate(g) q[i];
+        } else {
+          apply_gate(g, [theta[off + i]]) q[i];
+        }
       }
     }
     if (l < reps) {
       let ps = pairs(n, entanglement, l);
       for k in 0..len(ps) {
-        if (num_params(entanglement_block) == 0) { apply_gate(entanglement_block) q[ps[k][0]], q[ps[k][1]]; }
-        else { apply_gate(entanglement_block, [theta[base + per_rot + k]]) q[ps[k][0]], q[ps[k][1]]; }
+        if (num_params(entanglement_block) == 0) {
+          apply_gate(entanglement_block) q[ps[k][0]], q[ps[k][1]];
+        } else {
+          apply_gate(entanglement_block, [theta[base + per_rot + k]]) q[ps[k][0]], q[ps[k][1]];
+        }
       }
     }
   }
@@ -67,7 +85,9 @@ circuit strongly_entangling(w: weight[layers, n, 3], layers: int = 2) on q[n] {
     }
     if (n > 1) {
       let r = l % (n - 1) + 1;
-      for i in 0..n { cx q[i], q[(i + r) % n]; }
+      for i in 0..n {
+        cx q[i], q[(i + r) % n];
+      }
     }
   }
 }
@@ -78,10 +98,15 @@ circuit strongly_entangling(w: weight[layers, n, 3], layers: int = 2) on q[n] {
 /// Example: `ansatz = basic_entangler(layers = 2, rotation = "ry")`
 circuit basic_entangler(w: weight[layers, n], layers: int = 1, rotation: str = "rx") on q[n] {
   for l in 0..layers {
-    for i in 0..n { apply_gate(rotation, [w[l, i]]) q[i]; }
-    if (n == 2) { cx q[0], q[1]; }
-    else if (n > 2) {
-      for (i, j) in pairs(n, "ring") { cx q[i], q[j]; }
+    for i in 0..n {
+      apply_gate(rotation, [w[l, i]]) q[i];
+    }
+    if (n == 2) {
+      cx q[0], q[1];
+    } else if (n > 2) {
+      for (i, j) in pairs(n, "ring") {
+        cx q[i], q[j];
+      }
     }
   }
 }
@@ -91,7 +116,9 @@ circuit basic_entangler(w: weight[layers, n], layers: int = 1, rotation: str = "
 ///
 /// Example: `ansatz = simplified_two_design(layers = 2)`
 circuit simplified_two_design(init: weight[n], w: weight[layers, n - 1, 2], layers: int = 1) on q[n] {
-  for i in 0..n { ry(init[i]) q[i]; }
+  for i in 0..n {
+    ry(init[i]) q[i];
+  }
   for l in 0..layers {
     for k in 0..floor(n / 2) {
       cz q[2 * k], q[2 * k + 1];
@@ -117,14 +144,18 @@ circuit qaoa_cost(cost: obs, gamma: float) on q[n] {
 ///
 /// Example: `qaoa_mixer(beta) q;`
 circuit qaoa_mixer(beta: float) on q[n] {
-  for i in 0..n { rx(2 * beta) q[i]; }
+  for i in 0..n {
+    rx(2 * beta) q[i];
+  }
 }
 
 /// QAOA (Farhi et al. 2014): Hadamards, then p layers of cost and mixer.
 ///
 /// Example: `ansatz = qaoa(maxcut(graph), p = 2)`
 circuit qaoa(cost: obs, gamma: weight[p] = uniform(0, pi), beta: weight[p] = uniform(0, pi), p: int = 1) on q[n] {
-  for i in 0..n { h q[i]; }
+  for i in 0..n {
+    h q[i];
+  }
   for l in 0..p {
     qaoa_cost(cost, gamma[l]) q;
     qaoa_mixer(beta[l]) q;
@@ -163,10 +194,12 @@ circuit qcnn_pool(w: weight[2]) on source, sink {
 /// when it reads 1 (a dynamic circuit).
 ///
 /// Example: `qcnn_measure_pool q[1], q[0];`
-circuit qcnn_measure_pool on source, sink {
+circuit qcnn_measure_pool() on source, sink {
   bit c;
   c = measure source;
-  if (c == 1) { x sink; }
+  if (c == 1) {
+    x sink;
+  }
 }
 
 /// Quantum convolutional neural network (Cong et al. 2019) with weights shared
@@ -176,7 +209,7 @@ circuit qcnn_measure_pool on source, sink {
 /// Example: `ansatz = qcnn(depth = 3)` (8 qubits)
 circuit qcnn(conv: weight[depth, 15], pool: weight[depth, 2], depth: int = 2) on q[n] {
   for l in 0..depth {
-    let active = [i for i in 0..n if i % (2 ** l) == 0];
+    let active = [i for i in 0..n if i % 2 ** l == 0];
     for (a, b) in pairs(len(active), "pairwise") {
       qcnn_conv(conv[l]) q[active[a]], q[active[b]];
     }
@@ -192,7 +225,9 @@ circuit qcnn(conv: weight[depth, 15], pool: weight[depth, 2], depth: int = 2) on
 /// Example: `ansatz = ttn()` (8 qubits: 7 nodes)
 circuit ttn(w: weight[n - 1, 2]) on q[n] {
   let levels = floor(log(n) / log(2) + 0.5);
-  if (2 ** levels != n) { let bad = error("ttn: the register needs 2^k qubits"); }
+  if (2 ** levels != n) {
+    let bad = error("ttn: the register needs 2^k qubits");
+  }
   for l in 0..levels {
     let step = 2 ** l;
     let offset = n - n / step;
@@ -208,7 +243,7 @@ circuit ttn(w: weight[n - 1, 2]) on q[n] {
 ///
 /// Example: `ansatz = mps()`
 circuit mps(w: weight[n - 1, 2]) on q[n] {
-  for i in 0..(n - 1) {
+  for i in 0..n - 1 {
     ry(w[i, 0]) q[i];
     ry(w[i, 1]) q[i + 1];
     cx q[i], q[i + 1];
@@ -223,8 +258,12 @@ circuit farhi_neven(w: weight[layers, 2, n], layers: int = 1) on data[n], readou
   x readout;
   h readout;
   for l in 0..layers {
-    for i in 0..n { rxx(w[l, 0, i]) data[i], readout; }
-    for i in 0..n { rzz(w[l, 1, i]) data[i], readout; }
+    for i in 0..n {
+      rxx(w[l, 0, i]) data[i], readout;
+    }
+    for i in 0..n {
+      rzz(w[l, 1, i]) data[i], readout;
+    }
   }
   h readout;
 }

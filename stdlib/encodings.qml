@@ -8,10 +8,15 @@
 /// Example: `encoding = angle(x, rotation = "x")`
 circuit angle(x: float[n], rotation: str = "y") on q[n] {
   for i in 0..n {
-    if (rotation == "x") { rx(x[i]) q[i]; }
-    else if (rotation == "y") { ry(x[i]) q[i]; }
-    else if (rotation == "z") { rz(x[i]) q[i]; }
-    else { let bad = error("angle: `rotation` must be \"x\", \"y\" or \"z\""); }
+    if (rotation == "x") {
+      rx(x[i]) q[i];
+    } else if (rotation == "y") {
+      ry(x[i]) q[i];
+    } else if (rotation == "z") {
+      rz(x[i]) q[i];
+    } else {
+      let bad = error("angle: `rotation` must be \"x\", \"y\" or \"z\"");
+    }
   }
 }
 
@@ -31,7 +36,9 @@ circuit dense_angle(x: float[2 * n]) on q[n] {
 ///
 /// Example: `encoding = basis(x)` for binarised images
 circuit basis(x: float[n]) on q[n] {
-  for i in 0..n { rx(pi * x[i]) q[i]; }
+  for i in 0..n {
+    rx(pi * x[i]) q[i];
+  }
 }
 
 /// Amplitude encoding: exact state preparation of the 2^n amplitudes `x`
@@ -49,7 +56,7 @@ circuit amplitude(x: float[2 ** n], signed: bool = false) on q[n] {
     if (k == 0) {
       ry(theta[0]) q[t];
     } else {
-      for i in 0..(2 ** k) {
+      for i in 0..2 ** k {
         ry(theta[i]) q[t];
         cx q[t + 1 + gray_control(k, i)], q[t];
       }
@@ -63,7 +70,10 @@ circuit amplitude(x: float[2 ** n], signed: bool = false) on q[n] {
 /// Example: `encoding = zz_feature_map(x, reps = 2, entanglement = "linear")`
 circuit zz_feature_map(x: float[n], reps: int = 2, entanglement: str = "full", alpha: float = 2.0) on q[n] {
   repeat reps {
-    for i in 0..n { h q[i]; p(alpha * x[i]) q[i]; }
+    for i in 0..n {
+      h q[i];
+      p(alpha * x[i]) q[i];
+    }
     for (i, j) in pairs(n, entanglement) {
       rzz(alpha * (pi - x[i]) * (pi - x[j])) q[i], q[j];
     }
@@ -79,7 +89,9 @@ circuit zz_feature_map(x: float[n], reps: int = 2, entanglement: str = "full", a
 /// Example: `encoding = pauli_feature_map(x, paulis = ["Z", "XX", "YZ"], reps = 1)`
 circuit pauli_feature_map(x: float[n], reps: int = 2, entanglement: str = "full", paulis: list = ["Z", "ZZ"], alpha: float = 2.0) on q[n] {
   for r in 0..reps {
-    for i in 0..n { h q[i]; }
+    for i in 0..n {
+      h q[i];
+    }
     for word in paulis {
       for s in blocks(n, len(word), entanglement, r) {
         if (len(s) == 1) {
@@ -98,8 +110,13 @@ circuit pauli_feature_map(x: float[n], reps: int = 2, entanglement: str = "full"
 /// Example: `encoding = iqp(x, reps = 2)`
 circuit iqp(x: float[n], reps: int = 1, entanglement: str = "full") on q[n] {
   repeat reps {
-    for i in 0..n { h q[i]; rz(x[i]) q[i]; }
-    for (i, j) in pairs(n, entanglement) { rzz(x[i] * x[j]) q[i], q[j]; }
+    for i in 0..n {
+      h q[i];
+      rz(x[i]) q[i];
+    }
+    for (i, j) in pairs(n, entanglement) {
+      rzz(x[i] * x[j]) q[i], q[j];
+    }
   }
 }
 
@@ -111,12 +128,14 @@ circuit iqp(x: float[n], reps: int = 1, entanglement: str = "full") on q[n] {
 circuit reuploading(x: float[d], scale: weight[layers, n, 3] = constant(1.0), theta: weight[layers, n, 3] = uniform(0, tau), layers: int = 3, d: int = n) on q[n] {
   for l in 0..layers {
     for i in 0..n {
-      rz(theta[l, i, 0] + scale[l, i, 0] * x[(3 * i) % d]) q[i];
+      rz(theta[l, i, 0] + scale[l, i, 0] * x[3 * i % d]) q[i];
       ry(theta[l, i, 1] + scale[l, i, 1] * x[(3 * i + 1) % d]) q[i];
       rz(theta[l, i, 2] + scale[l, i, 2] * x[(3 * i + 2) % d]) q[i];
     }
     if (n > 1 and l < layers - 1) {
-      for (i, j) in pairs(n, "ring") { cz q[i], q[j]; }
+      for (i, j) in pairs(n, "ring") {
+        cz q[i], q[j];
+      }
     }
   }
 }
@@ -127,5 +146,5 @@ circuit reuploading(x: float[d], scale: weight[layers, n, 3] = constant(1.0), th
 ///
 /// Example: `encoding = hamiltonian_embedding(x, t = 0.5, steps = 2)`
 circuit hamiltonian_embedding(x: float[n], t: float = 1.0, steps: int = 1) on q[n] {
-  evolve(sum(x[i] * X[i] for i in 0..n) + sum(x[i] * x[i + 1] * Z[i] Z[i + 1] for i in 0..(n - 1)), t, steps) q;
+  evolve(sum(x[i] * X[i] for i in 0..n) + sum(x[i] * x[i + 1] * Z[i] Z[i + 1] for i in 0..n - 1), t, steps) q;
 }

@@ -33,9 +33,7 @@ observable pauli_sum(kind: str = "Z") on q[n] = sum(pauli(kind, [i]) for i in 0.
 /// Transverse-field Ising chain: -J sum Z_i Z_(i+1) - h sum X_i (open or periodic).
 ///
 /// Example: `observable = ising(J = 1.0, h = 0.5)`
-observable ising(J: float = 1.0, h: float = 1.0, periodic: bool = false) on q[n] =
-  -J * sum(Z[i] Z[(i + 1) % n] for i in 0..(periodic and n or n - 1))
-  - h * sum(X[i] for i in 0..n);
+observable ising(J: float = 1.0, h: float = 1.0, periodic: bool = false) on q[n] = -J * sum(Z[i] Z[(i + 1) % n] for i in 0..(periodic and n or n - 1)) - h * sum(X[i] for i in 0..n);
 
 /// MaxCut cost: sum over edges (i, j, w) of w/2 (Z_i Z_j - 1); its minimum is
 /// minus the maximum cut.
