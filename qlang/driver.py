@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qlang import ast as A
-from qlang.diagnostics import QLangError
+from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Model
 from qlang.semantics import Loader, Module, stdlib_modules
@@ -85,7 +85,7 @@ def check_module(tree: A.Module, path: str | Path) -> None:
     text = p.read_text(encoding="utf-8") if p.is_file() else ""
     module = loader.load_parsed(tree, p, text)
     loader.check()
-    diagnostics = []
+    diagnostics: list[Diagnostic] = []
     for m in module.models:
         try:
             lower_model(loader, module, m.name)

@@ -12,7 +12,7 @@ Example (with a parsed definition)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qlang import ast as A
@@ -53,7 +53,7 @@ def bind(
     defn: Definition,
     args: list[tuple[Any, Span | None]],
     kwargs: dict[str, tuple[Any, Span | None]],
-    regs: list[tuple[A.Register, Qubits | None]],
+    regs: Sequence[tuple[A.Register, Qubits | None]],
     ev: Evaluator,
     on_missing: OnMissing,
     span: Span | None,
@@ -141,7 +141,8 @@ def bind(
 
 def _unify(d: A.Expr, size: int, scope: Scope, params: dict[str, A.Param]) -> None:
     """Bind ``n`` from ``float[n]`` or ``float[2 * n]`` when ``n`` is still free."""
-    name, factor = None, 1
+    name: str | None = None
+    factor: int | float = 1
     if isinstance(d, A.Name):
         name = d.id
     elif isinstance(d, A.Binary) and d.op == "*":

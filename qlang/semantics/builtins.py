@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from qlang.ir import expr as E
 from qlang.semantics import codes as C
@@ -73,7 +74,8 @@ def _math(name: str) -> Builtin:
             return E.func(name, v)
         x = _num(v, vs)
         try:
-            r = float(E.FUNCTIONS[name](x))
+            with np.errstate(all="ignore"):
+                r = float(E.FUNCTIONS[name](np.asarray(x)))
         except (ValueError, OverflowError):
             r = math.nan
         if math.isnan(r) or math.isinf(r):
@@ -90,7 +92,7 @@ def _len(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> int:
     raise fail(C.TYPE_MISMATCH, f"`len` needs an array or register, found `{type_name(v)}`", vs)
 
 
-def _reduce(name: str, op: Callable[[Any, Any], Any]) -> Builtin:
+def _reduce(name: str, op: Callable[..., Any]) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
         items = (
             args[0][0]
@@ -133,12 +135,14 @@ def _range(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
     vals = [None if v is None else _int(ev, v, s) for v, s in ps]
     from qlang.semantics.evaluator import bounded_range
 
+    start = vals[0]
+    assert start is not None  # required argument
     if vals[1] is None:
-        return bounded_range(0, vals[0], 1, span)
+        return bounded_range(0, start, 1, span)
     step = vals[2] if vals[2] is not None else 1
     if step == 0:
         raise fail(C.BAD_VALUE, "range step cannot be zero", span)
-    return bounded_range(vals[0], vals[1], step, span)
+    return bounded_range(start, vals[1], step, span)
 
 
 def _pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:

@@ -253,11 +253,11 @@ class Lowerer:
                 for q in qv.qubits:
                     b.ops.append(Operation("reset", (q,), span=st.span))
         elif isinstance(st, A.Barrier):
-            qs = [q for qv in self._qargs(st.qargs, scope) for q in qv.qubits]
+            wires = [q for qv in self._qargs(st.qargs, scope) for q in qv.qubits]
             if not st.qargs:
-                qs = list(range(b.num_qubits))
-            if qs:
-                b.ops.append(Operation("barrier", tuple(dict.fromkeys(qs)), span=st.span))
+                wires = list(range(b.num_qubits))
+            if wires:
+                b.ops.append(Operation("barrier", tuple(dict.fromkeys(wires)), span=st.span))
         else:
             raise fail(C.BAD_VALUE, f"`{type(st).__name__}` is not allowed here", st.span)
 
@@ -437,7 +437,8 @@ class Lowerer:
                     did_you_mean(name, cands),
                 )
         if isinstance(target, PendingCall) and not args and not kwargs:
-            target, args, kwargs = target.defn, list(target.args), dict(target.kwargs)
+            pending = target
+            target, args, kwargs = pending.defn, list(pending.args), dict(pending.kwargs)
         if not isinstance(target, Definition):
             raise fail(
                 C.WRONG_KIND, f"`{name}` is `{type_name(target)}`, not a gate or circuit", span

@@ -97,12 +97,12 @@ def draw(circuit: Circuit, param_width: int = 14, max_columns: int = 200) -> str
         cells = _cells(op, param_width, names)
         lo, hi = min(op.qubits), max(op.qubits)
         span = range(lo, hi + 1)
-        col = max(level[q] for q in span)
-        while len(columns) <= col:
+        at = max(level[q] for q in span)
+        while len(columns) <= at:
             columns.append({})
         for q in span:
-            columns[col][q] = cells.get(q, "│")
-            level[q] = col + 1
+            columns[at][q] = cells.get(q, "│")
+            level[q] = at + 1
     hidden = max(0, len(columns) - max_columns)
     columns = columns[:max_columns]
     width = len(f"q{n - 1}") if n else 2

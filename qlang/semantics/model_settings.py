@@ -451,7 +451,7 @@ class SettingsLowering:
     ) -> None:
         if task.name != "classify":
             return
-        k = task.get("classes", task.args[0] if task.args else classes)
+        k: Any = task.get("classes", task.args[0] if task.args else classes)
         span = e.settings["task"].span
         if not is_number(k) or int(k) < 2:
             self.report(fail(C.BAD_VALUE, "`classify` needs `classes = k` with k >= 2", span))

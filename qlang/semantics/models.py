@@ -198,8 +198,9 @@ class _ModelLowerer(SettingsLowering):
         start = self.data_width
         if recurrent is not None:
             cell = recurrent.get("cell")
-            if isinstance(cell, Call) and isinstance(cell.get("hidden"), int):
-                start = cell.get("hidden")
+            hidden = cell.get("hidden") if isinstance(cell, Call) else None
+            if isinstance(hidden, int):
+                start = hidden
         layers = self.layers(e, main, start)
         if "metrics" in e.settings:
             try:
@@ -646,7 +647,7 @@ class _ModelLowerer(SettingsLowering):
         if isinstance(v, Symbol) and v.name == "q":
             return tuple(range(n))
         items = v if isinstance(v, tuple) else (v,)
-        out = []
+        out: list[int] = []
         for i in items:
             if isinstance(i, Qubits):
                 out.extend(i.qubits)
