@@ -298,6 +298,11 @@ class _ModelLowerer(SettingsLowering):
                         help=f"declare `input {d.name}: float[{width}]` or add `|> pca({size})`",
                     )
                 )
+            try:
+                self.no_shadow(d.name, self.scope, d.span)
+            except SemanticError as err:
+                self.report(err)
+                return size
             self.scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
             return size
         if width is None:
@@ -316,6 +321,7 @@ class _ModelLowerer(SettingsLowering):
 
     def declare_weight(self, wd: A.WeightDecl, scope: Scope) -> None:
         try:
+            self.no_shadow(wd.name, scope, wd.span)
             shape = tuple(self.lw.ev.eval_int(x, scope, "weight dimension") for x in wd.type.dims)
             init = None
             if wd.init is not None:
@@ -333,6 +339,17 @@ class _ModelLowerer(SettingsLowering):
             scope.define(wd.name, value)
         except SemanticError as err:
             self.report(err)
+
+    @staticmethod
+    def no_shadow(name: str, scope: Scope, span: Span | None) -> None:
+        """Model declarations may not hide another name (an input, weight or import)."""
+        if scope.lookup(name)[0]:
+            raise fail(
+                C.NAME_CONFLICT,
+                f"`{name}` is already defined",
+                span,
+                help="choose another name (qlang never shadows names silently)",
+            )
 
     # --- quantum blocks -----------------------------------------------------
     def block(

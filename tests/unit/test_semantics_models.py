@@ -188,3 +188,15 @@ def test_user_gates_and_broadcasting() -> None:
         ("h", (0,)), ("h", (1,)), ("h", (2,)), ("cx", (0, 2)), ("rz", (2,)), ("cx", (0, 2)),
         ("cx", (0, 1)), ("cx", (1, 2)),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "decl", ["weight x: float[2]", "weight angle: float[2]", "input angle: float[2]"]
+)
+def test_model_declarations_do_not_shadow(decl: str) -> None:
+    with pytest.raises(QLangError) as info:
+        load_model(
+            f"import encodings.angle\nmodel m {{\n  data = moons()\n  {decl}\n"
+            "  encoding = angle(x)\n  readout = expval(Z0)\n  task = regress()\n}"
+        )
+    assert "QL0105" in info.value.codes
