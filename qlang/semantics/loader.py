@@ -174,6 +174,20 @@ class Loader:
         how: dict[str, str] = {}
 
         def define(name: str, value: Any, span: Span | None, what: str) -> None:
+            from qlang.semantics.circuits import NATIVE_CIRCUITS
+            from qlang.semantics.evaluator import CONSTANTS
+
+            # builtin functions may be redefined (`const graph = ...`); constants may not
+            if name in CONSTANTS or name in NATIVE_CIRCUITS:
+                self._report(
+                    fail(
+                        C.NAME_CONFLICT,
+                        f"`{name}` is a builtin and cannot be redefined",
+                        span,
+                        help="choose another name",
+                    )
+                )
+                return
             if name in GATES or name in ALIASES:
                 self._report(
                     fail(

@@ -218,3 +218,10 @@ def test_errors_inside_library_circuits_name_the_call_site() -> None:
     (d,) = info.value.diagnostics
     assert d.code == "QL0208" and d.location()[0] == "<stdlib>/ansatze.qml"
     assert d.notes == ("in `ttn`, called at <string>:6:12",)
+
+
+@pytest.mark.parametrize("name", ["pi", "evolve", "cx"])
+def test_builtin_constants_gates_and_native_circuits_cannot_be_redefined(name: str) -> None:
+    with pytest.raises(QLangError) as info:
+        lower_circuit(f"circuit {name} on q[1] {{ h q[0]; }}\ncircuit c on q[1] {{ h q[0]; }}", "c")
+    assert info.value.codes == ["QL0105"]

@@ -139,9 +139,9 @@ def test_amplitude_encoding_is_exact(n: int, signed: bool) -> None:
 
 def test_evolve_matches_matrix_exponential() -> None:
     text = (
-        "circuit e(t: float) on q[3] { evolve(0.3 * X0 Y1 - 0.7 * Z1 Z2 + 0.2 * Y2 X0 Z1, t) q; }"
+        "circuit evo(t: float) on q[3] { evolve(0.3 * X0 Y1 - 0.7 * Z1 Z2 + 0.2 * Y2 X0 Z1, t) q; }"
     )
-    c = lower_circuit(text, "e")
+    c = lower_circuit(text, "evo")
     i_, x_, y_, z_ = (PAULI_MATRICES[k] for k in "IXYZ")
     terms = [  # little-endian: qubit 0 is the rightmost factor
         0.3 * np.kron(np.kron(i_, y_), x_),
