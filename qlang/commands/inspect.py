@@ -20,6 +20,7 @@ import click
 
 from qlang.diagnostics import QLangError
 from qlang.ir.circuit import Circuit
+from qlang.ir.model import Call, Observable
 
 
 def circuit_summary(c: Circuit) -> dict[str, Any]:
@@ -47,6 +48,32 @@ def circuit_summary(c: Circuit) -> dict[str, Any]:
     }
 
 
+def _call_text(c: Call | None) -> str | None:
+    """``adam(lr = 0.05)`` from a setting call."""
+    if c is None:
+        return None
+    parts = [repr(a) for a in c.args] + [f"{k} = {v!r}" for k, v in c.kwargs]
+    return f"{c.name}({', '.join(parts)})"
+
+
+def _observable_text(obs: Observable, c: Circuit) -> str:
+    """``0.5 * Z0 Z1 + X2`` (weight names for trainable coefficients)."""
+    from qlang.ir import expr as E
+
+    names = c.weight_names()
+    terms = []
+    for t in obs.terms:
+        coeff = E.to_text(t.coeff, weight_name=lambda i: names[i])
+        paulis = " ".join(f"{p}{q}" for q, p in t.paulis) or "I"
+        terms.append(paulis if coeff == "1.0" else f"{coeff} * {paulis}")
+    if not terms:
+        return "0"
+    text = terms[0]
+    for t in terms[1:]:
+        text += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+    return text
+
+
 def inspect_file(path: Path, qubits: int = 4, model: str | None = None) -> list[dict[str, Any]]:
     """Summaries of the models of a file, or of its circuits when it has no model."""
     from qlang.semantics import Loader
@@ -67,12 +94,19 @@ def inspect_file(path: Path, qubits: int = 4, model: str | None = None) -> list[
                     "model": m.name,
                     "task": m.task.name,
                     "features": m.num_features,
+                    "data": _call_text(m.data),
+                    "preprocess": [_call_text(p) for p in m.preprocess],
+                    "loss": _call_text(m.loss),
+                    "optimizer": _call_text(m.optimizer),
                     "blocks": [
                         {
                             **circuit_summary(b.circuit),
                             "block": b.name,
                             "readout": b.readout.kind,
                             "outputs": b.readout.num_outputs,
+                            "observables": [
+                                _observable_text(o, b.circuit) for o in b.readout.observables
+                            ],
                             "_circuit": b.circuit,
                         }
                         for b in m.blocks
@@ -103,11 +137,18 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
     lines = []
     for item in report:
         head = (
-            f"model {item['model']} (task {item['task']}, {item['features']} features)"
+            f"model {item['model']} (task {item['task']}, "
+            f"{item['features'] if item['features'] is not None else 'no'} input features)"
             if "model" in item
             else f"circuit {item['circuit']}"
         )
         lines.append(head)
+        if "model" in item:
+            for key in ("data", "loss", "optimizer"):
+                if item[key]:
+                    lines.append(f"  {key}: {item[key]}")
+            if item["preprocess"]:
+                lines.append(f"  preprocess: {' |> '.join(item['preprocess'])}")
         if "error" in item:
             lines.extend(f"  not lowered without arguments: {m}" for m in item["error"])
             continue
@@ -116,6 +157,7 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
                 lines.append(
                     f"  block {b['block']}: readout {b['readout']} ({b['outputs']} outputs)"
                 )
+                lines.extend(f"    observable: {o}" for o in b["observables"])
             lines.append(f"  qubits: {b['qubits']}   clbits: {b['clbits']}")
             lines.append(
                 f"  inputs: {b['inputs']}  "

@@ -114,3 +114,14 @@ def test_inspect_reports_errors_with_exit_code(tmp_path: Path) -> None:
     bad.write_text("circuit c on q[2] { hh q[0]; }\nmodel m { circuit = c() task = regress() }\n")
     res = CliRunner().invoke(inspect_command, [str(bad)])
     assert res.exit_code == 1
+
+
+def test_inspect_shows_settings_and_observables() -> None:
+    res = CliRunner().invoke(
+        inspect_command, [str(ROOT / "examples" / "vqe_ising.qml"), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    (item,) = json.loads(res.output)
+    assert item["optimizer"] == "lbfgsb(maxiter = 300)" and item["data"] is None
+    obs = item["blocks"][0]["observables"][0]
+    assert obs.startswith("-0.5 * X0 - 0.5 * X1") and obs.endswith("- 1.0 * Z4 Z5")
