@@ -98,6 +98,7 @@ class Lowerer:
         self.obs_width: int | None = None
         self.prefix: list[str] = []
         self.steps = 0
+        self.depth = 0
 
     # --- diagnostics ------------------------------------------------------
     def report(self, err: SemanticError) -> None:
@@ -134,9 +135,10 @@ class Lowerer:
     def _on_missing(self, defn: Definition, span: Span | None):  # type: ignore[no-untyped-def]
         def declare(p: A.Param, shape: tuple[int, ...], init: Init | None) -> Any:
             name = "_".join([*self.prefix, p.name])
-            if p.type.name == "weight" or (not shape and self.implicit_inputs):
+            top = self.depth <= 1  # the circuit being lowered, not a call inside it
+            if p.type.name == "weight" or (not shape and self.implicit_inputs and top):
                 return self.table.add_weight(name, shape, init, False, p.span)
-            if not self.implicit_inputs:
+            if not (self.implicit_inputs and top):
                 raise fail(
                     C.BAD_ARGUMENTS,
                     f"`{defn.name}` is missing argument `{p.name}`",
@@ -161,6 +163,23 @@ class Lowerer:
         node = defn.node
         if not isinstance(node, A.CircuitDef):
             raise fail(C.WRONG_KIND, f"`{defn.name}` is an observable, not a circuit", span)
+        self.depth += 1
+        try:
+            self._call(defn, args, kwargs, qargs, builder, span)
+        finally:
+            self.depth -= 1
+
+    def _call(
+        self,
+        defn: Definition,
+        args: list,
+        kwargs: dict,
+        qargs: list[Qubits],
+        builder: Builder,
+        span: Span | None,
+    ) -> None:
+        node = defn.node
+        assert isinstance(node, A.CircuitDef)
         regs = _map_registers(defn, qargs, span)
         width = sum(len(qv) for qv in qargs)
         args = [(self._resolve_obs(v, width), s) for v, s in args]
@@ -369,6 +388,10 @@ class Lowerer:
                     m.span,
                     did_you_mean(m.kind, ["inv", "adjoint", "ctrl", "negctrl", "pow"]),
                 )
+        if mods and st.name in ("reset", "measure", "barrier"):
+            raise fail(
+                C.BAD_MODIFIER, f"modifiers apply to gates and circuits, not `{st.name}`", st.span
+            )
         target = b if not mods else b.sub()
         self.apply(st.name, args, kwargs, rest, scope, target, st.span)
         if not mods:

@@ -278,7 +278,7 @@ class Loader:
             self._report(
                 fail(
                     C.UNKNOWN_MEMBER,
-                    f"`{target.name}` has no definition `{name}`",
+                    f"`{_display(target.name)}` has no definition `{name}`",
                     span,
                     did_you_mean(name, target.scope.vars),
                 )
@@ -288,3 +288,8 @@ class Loader:
 
     def _report(self, err: SemanticError) -> None:
         self.diagnostics.append(err.diagnostic)
+
+
+def _display(name: str) -> str:
+    """``encodings`` for a stdlib module, else the file name."""
+    return name[len("<stdlib>/") : -len(".qml")] if name.startswith("<stdlib>/") else name

@@ -171,7 +171,7 @@ class _ModelLowerer(SettingsLowering):
         data, preprocess, width, classes = self.data(e)
         self.data_width = width
         has_layers = "layers" in e.settings
-        x_width = self.declare_input(e.inputs, None if has_layers else width)
+        x_width = self.declare_input(e.inputs, width, check=not has_layers)
         for wd in e.weights:
             self.declare_weight(wd, self.scope)
         blocks: list[QuantumBlock] = []
@@ -276,7 +276,14 @@ class _ModelLowerer(SettingsLowering):
         self.data_call = data
         return data, pre, width, classes
 
-    def declare_input(self, decls: list[A.InputDecl], width: int | None) -> int | None:
+    def declare_input(
+        self, decls: list[A.InputDecl], width: int | None, check: bool = True
+    ) -> int | None:
+        """Declare the data input (explicit, or ``x`` with the data's width).
+
+        With hybrid ``layers`` the explicit input is the quantum block's input and
+        need not match the data (``check = False``); the layer chain is checked instead.
+        """
         if len(decls) > 1:
             self.report(fail(C.MODEL_ENTRY, "a model has one data input", decls[1].span))
         if decls:
@@ -289,7 +296,7 @@ class _ModelLowerer(SettingsLowering):
                 self.report(err)
                 return width
             size = math.prod(shape) if shape else 1
-            if width is not None and size != width:
+            if check and width is not None and size != width:
                 self.report(
                     fail(
                         C.INPUT_DIMENSION,

@@ -145,6 +145,8 @@ def type_name(v: object) -> str:
         return "initialiser"
     if isinstance(v, CallValue):
         return f"{v.name}(...)"
+    if isinstance(v, PendingCall):
+        return f"{v.defn.kind} call {v.defn.name}(...)"
     return type(v).__name__
 
 
