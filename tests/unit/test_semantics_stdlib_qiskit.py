@@ -17,6 +17,7 @@ from qlang.driver import lower_circuit
 from qlang.ir.reference import equal_up_to_phase, statevector
 
 SEED = 1234
+SLOW = pytest.mark.slow  # n = 5, 6 run in the slow job
 
 
 def _random_state(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -35,7 +36,7 @@ def _check(ours, theirs, n: int, values: np.ndarray, rng: np.random.Generator) -
     assert equal_up_to_phase(got, want), f"seed={SEED}"
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW), pytest.param(6, marks=SLOW)])
 @pytest.mark.parametrize("reps,ent", [(1, "full"), (2, "linear"), (2, "circular")])
 def test_zz_feature_map(n: int, reps: int, ent: str) -> None:
     rng = np.random.default_rng(SEED + n)
@@ -44,7 +45,7 @@ def test_zz_feature_map(n: int, reps: int, ent: str) -> None:
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, n), rng)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW)])
 @pytest.mark.parametrize(
     "paulis,ent", [(["Z", "XX"], "full"), (["Y", "ZX"], "linear"), (["X", "YZ", "ZZZ"], "circular")]
 )
@@ -59,7 +60,7 @@ def test_pauli_feature_map(n: int, paulis: list[str], ent: str) -> None:
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, n), rng)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW), pytest.param(6, marks=SLOW)])
 @pytest.mark.parametrize(
     "reps,ent", [(1, "full"), (2, "reverse_linear"), (3, "sca"), (2, "pairwise"), (2, "circular")]
 )
@@ -70,7 +71,7 @@ def test_real_amplitudes(n: int, reps: int, ent: str) -> None:
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, theirs.num_parameters), rng)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW), pytest.param(6, marks=SLOW)])
 @pytest.mark.parametrize("reps,ent", [(1, "full"), (2, "reverse_linear"), (2, "sca")])
 def test_efficient_su2(n: int, reps: int, ent: str) -> None:
     rng = np.random.default_rng(SEED + 11 * n + reps)
@@ -79,7 +80,7 @@ def test_efficient_su2(n: int, reps: int, ent: str) -> None:
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, theirs.num_parameters), rng)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW), pytest.param(6, marks=SLOW)])
 @pytest.mark.parametrize(
     "rot,ent_gate,ent",
     [

@@ -39,7 +39,7 @@ def _obs_matrix(obs, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     return total
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("layers", [1, 3])
 def test_strongly_entangling_layers(n: int, layers: int) -> None:
     rng = np.random.default_rng(SEED + n + layers)
@@ -56,7 +56,7 @@ def test_strongly_entangling_layers(n: int, layers: int) -> None:
     )
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("rotation", ["rx", "ry", "rz"])
 def test_basic_entangler_layers(n: int, rotation: str) -> None:
     rng = np.random.default_rng(SEED + n)
@@ -69,7 +69,7 @@ def test_basic_entangler_layers(n: int, rotation: str) -> None:
     assert np.allclose(unitary(c, weights=w.ravel()), _unitary_of(n, ref), atol=1e-9)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 def test_simplified_two_design(n: int) -> None:
     rng = np.random.default_rng(SEED + n)
     c = lower_circuit("ansatze", "simplified_two_design", n=n, layers=2)
@@ -86,7 +86,7 @@ def test_simplified_two_design(n: int) -> None:
     assert np.allclose(got, _unitary_of(n, ref), atol=1e-9)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 def test_iqp_embedding(n: int) -> None:
     rng = np.random.default_rng(SEED + n)
     x = rng.uniform(-1, 1, n)
@@ -121,7 +121,7 @@ def test_basis_encoding_prepares_the_bit_string(n: int) -> None:
         assert equal_up_to_phase(statevector(c, inputs=np.array(bits, float)), want)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("signed", [False, True])
 def test_amplitude_encoding_is_exact(n: int, signed: bool) -> None:
     rng = np.random.default_rng(SEED + n + signed)
