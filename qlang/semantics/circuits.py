@@ -368,7 +368,7 @@ class Lowerer:
                     ctl.append(qv.qubits[0])
                 rest = rest[k:]
                 mods.append((m.kind, tuple(ctl)))
-            elif m.kind in ("inv", "adjoint"):
+            elif m.kind in ("inv", "adjoint", "inverse"):
                 mods.append(("inv", None))
             elif m.kind == "pow":
                 if m.arg is None:

@@ -200,3 +200,17 @@ def test_model_declarations_do_not_shadow(decl: str) -> None:
             "  encoding = angle(x)\n  readout = expval(Z0)\n  task = regress()\n}"
         )
     assert "QL0105" in info.value.codes
+
+
+def test_readout_forms() -> None:
+    head = "import encodings.angle\nmodel m { data = iris() encoding = angle(x) task = regress() "
+    r = load_model(head + "readout = expval(Z[i] for i in 0..len(q)) }").main.readout
+    assert r.kind == "expval" and len(r.observables) == 4
+    r = load_model(head + "readout = probs(q[0:2]) |> softmax() }").main.readout
+    assert (r.kind, r.qubits, r.num_outputs, r.post[0].name) == ("probs", (0, 1), 4, "softmax")
+    r = load_model(head + "readout = parity([1, 3]) }").main.readout
+    assert (r.kind, r.qubits, r.num_outputs) == ("parity", (1, 3), 1)
+    r = load_model(head + "readout = samples(100) }").main.readout
+    assert (r.kind, r.shots, r.num_outputs) == ("samples", 100, 4)
+    r = load_model(head + "readout = expval(Z0) |> linear(out = 3) }").main.readout
+    assert r.post[0].get("out") == 3
