@@ -74,8 +74,15 @@ def _observable_text(obs: Observable, c: Circuit) -> str:
     return text
 
 
-def inspect_file(path: Path, qubits: int = 4, model: str | None = None) -> list[dict[str, Any]]:
-    """Summaries of the models of a file, or of its circuits when it has no model."""
+def inspect_file(
+    path: Path,
+    qubits: int = 4,
+    model: str | None = None,
+    circuit: str | None = None,
+    args: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Summaries of the models of a file, or of its circuits when it has no model
+    (or of one ``circuit`` lowered with ``args``)."""
     from qlang.semantics import Loader
     from qlang.semantics.lowering import lower_named_circuit
     from qlang.semantics.models import lower_model
@@ -85,6 +92,9 @@ def inspect_file(path: Path, qubits: int = 4, model: str | None = None) -> list[
     module = loader.load_path(path)
     loader.check()
     out: list[dict[str, Any]] = []
+    if circuit is not None:
+        c = lower_named_circuit(loader, module, circuit, {"qubits": qubits, **(args or {})})
+        return [{"circuit": circuit, "blocks": [{**circuit_summary(c), "_circuit": c}]}]
     if module.models:
         names = [model] if model else [m.name for m in module.models]
         for name in names:
@@ -183,10 +193,32 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-draw", is_flag=True, help="Omit the circuit drawing.")
-def command(file: Path, model: str | None, qubits: int, fmt: str, no_draw: bool) -> None:
-    """Show the resources of the models (or circuits) of FILE."""
+@click.option("--circuit", default=None, help="Only this circuit, lowered with --arg values.")
+@click.option("--arg", "arg_items", multiple=True, help="KEY=VALUE argument (JSON or text).")
+def command(
+    file: Path,
+    model: str | None,
+    qubits: int,
+    fmt: str,
+    no_draw: bool,
+    circuit: str | None,
+    arg_items: tuple[str, ...],
+) -> None:
+    """Show the resources of the models (or circuits) of FILE.
+
+    Example: ``qlang inspect stdlib/ansatze.qml --circuit real_amplitudes --arg reps=2``
+    """
+    args: dict[str, Any] = {}
+    for item in arg_items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--arg")
+        try:
+            args[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            args[key.strip()] = raw
     try:
-        report = inspect_file(file, qubits, model)
+        report = inspect_file(file, qubits, model, circuit, args)
     except QLangError as e:
         click.echo(e.render(), err=True)
         sys.exit(1)

@@ -125,3 +125,14 @@ def test_inspect_shows_settings_and_observables() -> None:
     assert item["optimizer"] == "lbfgsb(maxiter = 300)" and item["data"] is None
     obs = item["blocks"][0]["observables"][0]
     assert obs.startswith("-0.5 * X0 - 0.5 * X1") and obs.endswith("- 1.0 * Z4 Z5")
+
+
+def test_inspect_one_circuit_with_arguments() -> None:
+    res = CliRunner().invoke(
+        inspect_command,
+        [str(ROOT / "stdlib" / "ansatze.qml"), "--circuit", "real_amplitudes", "--qubits", "3",
+         "--arg", "reps=2", "--arg", "entanglement=full", "--format", "json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (item,) = json.loads(res.output)
+    assert item["blocks"][0]["weights"] == 9 and item["blocks"][0]["gate_counts"]["cx"] == 6
