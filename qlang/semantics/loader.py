@@ -269,7 +269,10 @@ class Loader:
         for item in module.ast.items:
             if isinstance(item, A.ConstDef):
                 try:
-                    define(item.name, ev.eval(item.value, scope), item.span, "defined")
+                    value = ev.eval(item.value, scope)
+                    if item.type is not None:
+                        check_const(item, value, scope, ev)
+                    define(item.name, value, item.span, "defined")
                 except SemanticError as e:
                     self._report(e)
 
@@ -293,3 +296,13 @@ class Loader:
 def _display(name: str) -> str:
     """``encodings`` for a stdlib module, else the file name."""
     return name[len("<stdlib>/") : -len(".qml")] if name.startswith("<stdlib>/") else name
+
+
+def check_const(item: A.ConstDef, value: Any, scope: Scope, ev: Any) -> None:
+    """``const n: int = 2.5;`` is a type error (`QL0201`), a wrong shape `QL0204`."""
+    from qlang.semantics.binding import check_value
+
+    assert item.type is not None
+    param = A.Param(item.name, item.type, span=item.span)
+    defn = Definition(A.CircuitDef("circuit", "const", (param,), (), ()), scope, "")
+    check_value(defn, param, value, scope, ev, item.value.span)
