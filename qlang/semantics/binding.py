@@ -45,6 +45,14 @@ SCALAR_TYPES = frozenset(
 OnMissing = Callable[[A.Param, tuple[int, ...], Init | None], Any]
 
 
+class ShapeError(SemanticError):
+    """A shape mismatch, with the shapes (the model turns it into an input-width error)."""
+
+    def __init__(self, diagnostic: Any, circuit: str, param: str, want: tuple, got: tuple):
+        super().__init__(diagnostic)
+        self.circuit, self.param, self.want, self.got = circuit, param, want, got
+
+
 class _Deferred(Exception):
     pass
 
@@ -226,12 +234,13 @@ def check_value(
         shape = _shape(p, scope, ev)
         got = shape_of(value)
         if got != shape:
-            raise fail(
+            err = fail(
                 C.SHAPE_MISMATCH,
                 f"`{p.name}` of `{defn.name}` needs shape [{', '.join(map(str, shape))}], "
                 f"got {type_name(value)}",
                 span,
             )
+            raise ShapeError(err.diagnostic, defn.name, p.name, shape, got)
         leaves = flatten(value) if isinstance(value, tuple) else [value]
         for leaf in leaves:
             _check_scalar(defn, p, t.name, leaf, span)

@@ -36,6 +36,7 @@ from qlang.ir.model import (
     Readout,
 )
 from qlang.semantics import codes as C
+from qlang.semantics.binding import ShapeError
 from qlang.semantics.circuits import Builder, Lowerer
 from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.datasets import DATASETS, PREPROCESS, data_shape
@@ -505,16 +506,17 @@ class _ModelLowerer(SettingsLowering):
         self, err: SemanticError, pc: PendingCall, xv: Any, width: int | None
     ) -> SemanticError:
         d = err.diagnostic
-        if d.code != C.SHAPE_MISMATCH or xv is None:
+        if not isinstance(err, ShapeError) or xv is None:
             return err
         spans = [s for v, s in pc.args if v is xv] + [s for _, (v, s) in pc.kwargs if v is xv]
         if d.span is not None and d.span in spans:
+            want = " x ".join(map(str, err.want))
             return fail(
                 C.INPUT_DIMENSION,
-                f"the data gives {width} features but {d.message.split(' needs ')[0]} "
-                f"needs {d.message.split(' needs shape ')[1].split(',')[0]}",
+                f"the data gives {width} features but `{err.circuit}` takes {want} in "
+                f"`{err.param}`",
                 d.span,
-                help="match them: preprocess the data (`|> pca(k)`), or change `qubits`",
+                help="match them: preprocess the data (e.g. `|> pca(k)`) or change `qubits`",
             )
         return err
 
