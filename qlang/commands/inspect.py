@@ -69,8 +69,8 @@ def _observable_text(obs: Observable, c: Circuit) -> str:
     if not terms:
         return "0"
     text = terms[0]
-    for t in terms[1:]:
-        text += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
     return text
 
 
@@ -223,8 +223,8 @@ def command(
         click.echo(e.render(), err=True)
         sys.exit(1)
     if fmt == "json":
-        for item in report:
-            for b in item.get("blocks", []):
+        for entry in report:
+            for b in entry.get("blocks", []):
                 b.pop("_circuit", None)
         click.echo(json.dumps(report, indent=2))
     else:
