@@ -173,7 +173,17 @@ def _unify(d: A.Expr, size: int, scope: Scope, params: dict[str, A.Param]) -> No
 
 
 def _shape(p: A.Param, scope: Scope, ev: Evaluator) -> tuple[int, ...]:
-    return tuple(ev.eval_int(d, scope, f"dimension of `{p.name}`") for d in p.type.dims)
+    return tuple(
+        nonnegative(ev.eval_int(d, scope, f"dimension of `{p.name}`"), d.span, p.name)
+        for d in p.type.dims
+    )
+
+
+def nonnegative(k: int, span: Span | None, name: str) -> int:
+    """A checked array dimension."""
+    if k < 0:
+        raise fail(C.BAD_VALUE, f"dimension {k} of `{name}` is negative", span)
+    return k
 
 
 def _resolve_missing(

@@ -36,7 +36,7 @@ from qlang.ir.model import (
     Readout,
 )
 from qlang.semantics import codes as C
-from qlang.semantics.binding import ShapeError
+from qlang.semantics.binding import ShapeError, nonnegative
 from qlang.semantics.circuits import Builder, Lowerer
 from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.datasets import DATASETS, PREPROCESS, data_shape
@@ -291,7 +291,8 @@ class _ModelLowerer(SettingsLowering):
             d = decls[0]
             try:
                 shape = tuple(
-                    self.lw.ev.eval_int(x, self.scope, "input width") for x in d.type.dims
+                    nonnegative(self.lw.ev.eval_int(x, self.scope, "input width"), x.span, d.name)
+                    for x in d.type.dims
                 )
             except SemanticError as err:
                 self.report(err)
@@ -330,7 +331,10 @@ class _ModelLowerer(SettingsLowering):
     def declare_weight(self, wd: A.WeightDecl, scope: Scope) -> None:
         try:
             self.no_shadow(wd.name, scope, wd.span)
-            shape = tuple(self.lw.ev.eval_int(x, scope, "weight dimension") for x in wd.type.dims)
+            shape = tuple(
+                nonnegative(self.lw.ev.eval_int(x, scope, "weight dimension"), x.span, wd.name)
+                for x in wd.type.dims
+            )
             init = None
             if wd.init is not None:
                 init = self.lw.ev.eval(wd.init, scope)
@@ -541,7 +545,10 @@ class _ModelLowerer(SettingsLowering):
             width = x_width
         for d in e.inputs:
             try:
-                shape = tuple(self.lw.ev.eval_int(x, scope, "input width") for x in d.type.dims)
+                shape = tuple(
+                    nonnegative(self.lw.ev.eval_int(x, scope, "input width"), x.span, d.name)
+                    for x in d.type.dims
+                )
                 scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
                 width = math.prod(shape) if shape else 1
             except SemanticError as err:
