@@ -121,7 +121,7 @@ class Evaluator:
 
     # --- atoms --------------------------------------------------------------
     def _Number(self, n: A.Number, scope: Scope) -> Any:
-        return n.value
+        return checked_number(n.value, n.span)
 
     def _String(self, n: A.String, scope: Scope) -> Any:
         return n.value
@@ -236,11 +236,11 @@ class Evaluator:
                 r = _ARITH[op](a, b)
                 if isinstance(r, complex):
                     raise fail(C.BAD_VALUE, "result is not a real number", span)
-                return r
+                return checked_number(r, span)
             except ZeroDivisionError:
                 raise fail(C.BAD_VALUE, "division by zero", span) from None
-            except OverflowError:
-                raise fail(C.BAD_VALUE, "number too large", span) from None
+            except (OverflowError, ValueError, TypeError):
+                raise fail(C.BAD_VALUE, "number too large or undefined", span) from None
         raise fail(
             C.BAD_OPERANDS, f"`{op}` is not defined for `{type_name(a)}` and `{type_name(b)}`", span
         )
@@ -419,6 +419,21 @@ class Evaluator:
         if callable(fn):
             return fn(self, args, kwargs, n.span)
         raise fail(C.TYPE_MISMATCH, f"`{type_name(fn)}` is not callable", n.func.span)
+
+
+#: The largest magnitude of a compile-time integer.
+MAX_INT = 2**62
+
+
+def checked_number(r: Any, span: Span | None) -> Any:
+    """Refuse integers beyond 2^62 and non-finite floats (they only arise from mistakes)."""
+    if isinstance(r, bool):
+        return r
+    if isinstance(r, int) and abs(r) > MAX_INT:
+        raise fail(C.BAD_VALUE, "integer too large", span)
+    if isinstance(r, float) and not math.isfinite(r):
+        raise fail(C.BAD_VALUE, "number is not finite", span)
+    return r
 
 
 #: The largest range, loop or register the compiler unrolls.
