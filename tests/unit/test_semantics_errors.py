@@ -225,3 +225,14 @@ def test_builtin_constants_gates_and_native_circuits_cannot_be_redefined(name: s
     with pytest.raises(QLangError) as info:
         lower_circuit(f"circuit {name} on q[1] {{ h q[0]; }}\ncircuit c on q[1] {{ h q[0]; }}", "c")
     assert info.value.codes == ["QL0105"]
+
+
+def test_semantics_error_docs_are_up_to_date() -> None:
+    from qlang.semantics.codes import TITLES
+    from qlang.semantics.error_docs import ENTRIES, render_markdown
+
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "docs" / "errors" / "semantics.md").read_text() == render_markdown()
+    assert [e.code for e in ENTRIES] == sorted(TITLES)
+    tested = set(CIRCUIT_CASES) | set(MODEL_CASES) | {"QL0104"}
+    assert tested == set(TITLES)
