@@ -17,6 +17,7 @@ import click
 COMMAND_MODULES: tuple[str, ...] = (
     "qlang.commands.check",
     "qlang.commands.fmt",
+    "qlang.commands.inspect",
 )
 
 

@@ -1,0 +1,14 @@
+/// Data re-uploading classifier (Perez-Salinas et al. 2020) on two circles:
+/// trainable input scaling, two qubits, fidelity-style readout.
+import encodings.reuploading
+
+model reuploading_circles {
+  data      = circles(samples = 200, noise = 0.05, factor = 0.5, seed = 2)
+  qubits    = 2
+  encoding  = reuploading(x, layers = 4)
+  readout   = expval(Z0) |> sigmoid()
+  task      = classify(classes = 2)
+  loss      = mse
+  optimizer = adam(lr = 0.05)
+  train     { epochs = 40, batch_size = 20, seed = 4, gradient = adjoint }
+}

@@ -1,0 +1,107 @@
+"""Diagnostic codes of the semantic analysis, and the exception that carries one.
+
+``QL0101``-``QL0199``: names and imports; ``QL0201``-``QL0299``: types, shapes
+and values; ``QL0301``-``QL0399``: model-level checks. ``docs/errors/semantics.md``
+documents each code with a bad example and the fix.
+
+Example::
+
+    >>> err = SemanticError(Diagnostic.error(UNKNOWN_NAME, "unknown name `tehta`"))
+    >>> err.diagnostic.code
+    'QL0101'
+"""
+
+from __future__ import annotations
+
+from qlang.diagnostics import Diagnostic
+from qlang.source import Span
+
+UNKNOWN_NAME = "QL0101"
+UNKNOWN_GATE = "QL0102"
+UNKNOWN_MODULE = "QL0103"
+IMPORT_CYCLE = "QL0104"
+NAME_CONFLICT = "QL0105"
+UNKNOWN_MEMBER = "QL0106"
+SHADOWING = "QL0107"
+NO_MODEL = "QL0108"
+WRONG_KIND = "QL0109"
+
+TYPE_MISMATCH = "QL0201"
+BAD_ARGUMENTS = "QL0202"
+NOT_CONSTANT = "QL0203"
+SHAPE_MISMATCH = "QL0204"
+QUBIT_COUNT = "QL0205"
+DUPLICATE_QUBIT = "QL0206"
+INDEX_RANGE = "QL0207"
+BAD_VALUE = "QL0208"
+BAD_MODIFIER = "QL0209"
+OBSERVABLE_WIDTH = "QL0210"
+BAD_CONDITION = "QL0211"
+GATE_PARAMS = "QL0212"
+BAD_OPERANDS = "QL0213"
+
+INPUT_DIMENSION = "QL0301"
+READOUT_TASK = "QL0302"
+GRADIENT_MODE = "QL0303"
+MODEL_ENTRY = "QL0304"
+UNKNOWN_SETTING = "QL0305"
+LAYER_WIDTHS = "QL0306"
+QUBITS_SETTING = "QL0307"
+LOSS_TASK = "QL0308"
+
+TITLES: dict[str, str] = {
+    UNKNOWN_NAME: "unknown name",
+    UNKNOWN_GATE: "unknown gate or circuit",
+    UNKNOWN_MODULE: "unknown module or file in an import",
+    IMPORT_CYCLE: "import cycle",
+    NAME_CONFLICT: "name defined or imported twice",
+    UNKNOWN_MEMBER: "module has no such definition",
+    SHADOWING: "local name shadows another local name",
+    NO_MODEL: "no model, or which model is ambiguous",
+    WRONG_KIND: "definition used as the wrong kind",
+    TYPE_MISMATCH: "value of the wrong type",
+    BAD_ARGUMENTS: "wrong arguments in a call",
+    NOT_CONSTANT: "value not known at compile time",
+    SHAPE_MISMATCH: "array shape mismatch",
+    QUBIT_COUNT: "wrong number of qubits",
+    DUPLICATE_QUBIT: "same qubit twice in one operation",
+    INDEX_RANGE: "index out of range",
+    BAD_VALUE: "invalid value",
+    BAD_MODIFIER: "modifier cannot be applied",
+    OBSERVABLE_WIDTH: "observable does not fit the qubits",
+    BAD_CONDITION: "invalid classical condition",
+    GATE_PARAMS: "wrong number of gate parameters",
+    BAD_OPERANDS: "operator not defined for these operands",
+    INPUT_DIMENSION: "input dimension does not match the data",
+    READOUT_TASK: "readout does not fit the task",
+    GRADIENT_MODE: "gradient method needs another execution mode",
+    MODEL_ENTRY: "unknown, missing or repeated model entry",
+    UNKNOWN_SETTING: "unknown setting value",
+    LAYER_WIDTHS: "hybrid layer widths do not match",
+    QUBITS_SETTING: "qubit count does not fit the circuit",
+    LOSS_TASK: "loss does not fit the task",
+}
+
+
+class SemanticError(Exception):
+    """One diagnostic; aborts the statement or entry being analysed."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def fail(code: str, message: str, span: Span | None, help: str | None = None) -> SemanticError:
+    """Build (not raise) a :class:`SemanticError`: ``raise fail(...)``."""
+    return SemanticError(Diagnostic.error(code, message, span, help=help))
+
+
+def _register() -> None:
+    from qlang.errors import register
+    from qlang.semantics.error_docs import ENTRIES
+
+    for info in ENTRIES:
+        register(info)
+
+
+_register()
