@@ -33,7 +33,9 @@ CODES: dict[str, str] = {
 }
 
 
-def pass_error(code: str, message: str, *, help: str | None = None, notes: tuple[str, ...] = ()) -> QLangError:
+def pass_error(
+    code: str, message: str, *, help: str | None = None, notes: tuple[str, ...] = ()
+) -> QLangError:
     """A :class:`QLangError` carrying one coded diagnostic of this area."""
     if code not in CODES:  # pragma: no cover - programming error
         raise KeyError(code)

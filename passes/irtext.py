@@ -4,7 +4,8 @@ Example::
 
     >>> from qlang.ir.circuit import Circuit, Operation
     >>> from qlang.ir.expr import Weight
-    >>> print(circuit_text(Circuit(2, (Operation("rz", (0,), (Weight(0),)), Operation("cx", (0, 1))))))
+    >>> c = Circuit(2, (Operation("rz", (0,), (Weight(0),)), Operation("cx", (0, 1))))
+    >>> print(circuit_text(c))
     circuit main(qubits=2)
       rz(w[0]) q[0]
       cx q[0], q[1]

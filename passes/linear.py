@@ -92,5 +92,13 @@ def _close_zero(e: E.Expr) -> bool:
     return v is not None and abs(v) <= 1e-12
 
 
-__all__ = ["add", "constant_value", "from_linear", "is_zero_mod", "linear_form", "normalize", "same"]
+__all__ = [
+    "add",
+    "constant_value",
+    "from_linear",
+    "is_zero_mod",
+    "linear_form",
+    "normalize",
+    "same",
+]
 _ = math

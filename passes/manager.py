@@ -13,7 +13,7 @@ Example::
     >>> p.run(Circuit(1, (Operation("h", (0,)), Operation("h", (0,))))).ops
     ()
     >>> print(p)
-    cancel-inverses
+    cancel-inverses{commute=False}
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from qlang.diagnostics import InternalError
-from qlang.ir.circuit import Circuit, IRVerificationError
 from qlang.passes.base import Pass, PassResult
 from qlang.passes.errors import pass_error
 from qlang.passes.irtext import circuit_text
+
+from qlang.diagnostics import InternalError
+from qlang.ir.circuit import Circuit, IRVerificationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ class Pipeline:
     verify: bool = True
     max_iterations: int = 1
     print_ir_after: tuple[str, ...] = ()
+    time_passes: bool = False
     initial_properties: frozenset[str] = frozenset()
     echo: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr), compare=False)
 
@@ -231,6 +233,8 @@ class Pipeline:
             if not changed:
                 break
         report = PipelineReport(tuple(timings), time.perf_counter() - start)
+        if self.time_passes:
+            self.echo(report.render())
         return circuit, report
 
     # --- printing and serialisation --------------------------------------

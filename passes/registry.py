@@ -20,16 +20,18 @@ import typing
 from dataclasses import fields
 from typing import get_type_hints
 
-from qlang.diagnostics import did_you_mean
 from qlang.passes.base import Pass
 from qlang.passes.errors import pass_error
+
+from qlang.diagnostics import did_you_mean
 
 REGISTRY: dict[str, type[Pass]] = {}
 
 
 def register(cls: type[Pass]) -> type[Pass]:
     """Class decorator: make a pass available to ``--passes`` by its name."""
-    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+    old = REGISTRY.get(cls.name)
+    if old is not None and old.__qualname__ != cls.__qualname__:
         raise ValueError(f"pass name `{cls.name}` registered twice")
     REGISTRY[cls.name] = cls
     return cls
@@ -137,7 +139,9 @@ def parse_pipeline(text: str) -> list[Pass]:
 
     text = text.strip()
     if not text:
-        raise pass_error("QL0550", "empty pass pipeline", help="write e.g. `--passes cancel-inverses`")
+        raise pass_error(
+            "QL0550", "empty pass pipeline", help="write e.g. `--passes cancel-inverses`"
+        )
     out: list[Pass] = []
     for item in _split_top(text):
         item = item.strip()
@@ -171,12 +175,18 @@ def parse_pipeline(text: str) -> list[Pass]:
             body = tuple(parse_pipeline(inner_text))
             unknown = set(options) - {"max_iterations", "error_on_limit"}
             if unknown:
-                raise pass_error("QL0552", f"pass `fixed-point` has no option `{sorted(unknown)[0]}`")
+                raise pass_error(
+                    "QL0552", f"pass `fixed-point` has no option `{sorted(unknown)[0]}`"
+                )
             kw: dict[str, object] = {}
             if "max_iterations" in options:
-                kw["max_iterations"] = _convert(name, "max_iterations", options["max_iterations"], int)
+                kw["max_iterations"] = _convert(
+                    name, "max_iterations", options["max_iterations"], int
+                )
             if "error_on_limit" in options:
-                kw["error_on_limit"] = _convert(name, "error_on_limit", options["error_on_limit"], bool)
+                kw["error_on_limit"] = _convert(
+                    name, "error_on_limit", options["error_on_limit"], bool
+                )
             out.append(FixedPoint(body, **kw))  # type: ignore[arg-type]
             continue
         if inner_text is not None:
@@ -192,7 +202,9 @@ def _parse_options(name: str, text: str) -> dict[str, str]:
     for part in text.split(","):
         if "=" not in part:
             raise pass_error(
-                "QL0550", f"option `{part.strip()}` of `{name}` has no `=`", help="write `key=value`"
+                "QL0550",
+                f"option `{part.strip()}` of `{name}` has no `=`",
+                help="write `key=value`",
             )
         key, value = (s.strip() for s in part.split("=", 1))
         if not key:

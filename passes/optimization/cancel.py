@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit
 from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
 from qlang.passes.optimization.peephole import peephole
 from qlang.passes.optimization.rules import drop_if_zero
 from qlang.passes.registry import register
+
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit
 
 
 @register
@@ -55,6 +56,10 @@ class MergeRotations(Pass):
     name: ClassVar[str] = "merge-rotations"
     commute: bool = True
     basis: tuple[str, ...] = ()
+
+    @property
+    def invalidates(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset() if self.basis else frozenset({IN_BASIS})
 
     def run(self, circuit: Circuit) -> PassResult:
         from qlang.passes.basis.sets import resolve_basis
@@ -95,4 +100,3 @@ class RemoveZeroRotations(Pass):
 
 
 __all__ = ["CancelInverses", "MergeRotations", "RemoveZeroRotations"]
-_ = IN_BASIS

@@ -16,11 +16,12 @@ Example::
 
 from __future__ import annotations
 
-from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit, Operation
 from qlang.passes import linear as L
 from qlang.passes.commutation import commutes
 from qlang.passes.optimization.rules import combine
+
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation
 
 WINDOW = 48
 

@@ -17,15 +17,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from qlang.passes import linear as L
+
 from qlang.ir import expr as E
 from qlang.ir.circuit import Operation
 from qlang.ir.gates import GATES, inverse_of
-from qlang.passes import linear as L
 
 PI = math.pi
 
 #: rotations whose angles add when applied twice on the same qubits
-MERGEABLE = frozenset({"rx", "ry", "rz", "p", "rxx", "ryy", "rzz", "rzx", "crx", "cry", "crz", "cp"})
+MERGEABLE = frozenset(
+    {"rx", "ry", "rz", "p", "rxx", "ryy", "rzz", "rzx", "crx", "cry", "crz", "cp"}
+)
 
 #: (period, phase per period): ``R(theta + period) == exp(i*phase) R(theta)``
 PERIODS: dict[str, tuple[float, float]] = {
@@ -124,7 +127,9 @@ def combine(prev: Operation, op: Operation, allowed: frozenset[str] = frozenset(
     if prev.name == "p" or op.name == "p":
         if "p" in allowed or not allowed:
             new = Operation("p", prev.qubits, (angle,))
-            return drop_if_zero(new) or Fused(new, L.normalize(E.sub(phase, E.mul(E.Const(0.5), angle))))
+            return drop_if_zero(new) or Fused(
+                new, L.normalize(E.sub(phase, E.mul(E.Const(0.5), angle)))
+            )
     if allowed and rot not in allowed:
         return None
     new = Operation(rot, prev.qubits, (angle,))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import cmath
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def _clean(seq: GateSeq) -> GateSeq:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _frame(axes: str) -> np.ndarray:
     """A Clifford ``W`` with ``W Z W^+ = axes[0]`` and ``W Y W^+ = axes[1]``."""
     from qlang.ir.gates import PAULI_MATRICES as P
