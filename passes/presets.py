@@ -6,7 +6,10 @@
 * ``-O2``: commutation-aware merging and cancellation to a fixed point,
   translation, then the same in the basis.
 * ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) before and after
-  translation.
+  translation and, without a device, swap elision: swaps (explicit, or
+  found by KAK as ``block = swap . cheaper``) become a qubit relabelling
+  recorded in ``layout.final`` (the circuit is then equal to the original
+  followed by that output permutation).
 
 With a ``device``, the routing passes of :mod:`qlang.passes.routing` are placed
 after the first optimisation stage.
@@ -28,6 +31,7 @@ from qlang.passes.errors import pass_error
 from qlang.passes.manager import FixedPoint, Pipeline
 from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+from qlang.passes.optimization.swaps import ElideSwaps
 
 LEVELS = (0, 1, 2, 3)
 
@@ -49,11 +53,15 @@ def preset_passes(
         after: list[Pass] = [ResynthesizeOneQubit(basis=b), MergeRotations(commute=False, basis=b)]
     else:
         first = [FixedPoint((RemoveZeroRotations(), MergeRotations(commute=True)))]
+        swaps = level == 3 and device is None
+        elide: tuple[Pass, ...] = (ElideSwaps(),) if swaps else ()
         if level == 3:
             first = [
-                FixedPoint((RemoveZeroRotations(), MergeRotations(commute=True))),
+                FixedPoint(elide + (RemoveZeroRotations(), MergeRotations(commute=True))),
                 FixedPoint(
-                    (ConsolidateBlocks(), MergeRotations(commute=True), ResynthesizeOneQubit()),
+                    (ConsolidateBlocks(allow_swaps=swaps),)
+                    + elide
+                    + (MergeRotations(commute=True), ResynthesizeOneQubit()),
                     max_iterations=4,
                 ),  # fmt: skip
             ]
@@ -62,9 +70,10 @@ def preset_passes(
             MergeRotations(commute=True, basis=b),
         )
         if level == 3 and b:
-            loop = (ConsolidateBlocks(basis=b), BasisTranslation(basis=b)) + loop
+            loop = (ConsolidateBlocks(basis=b, allow_swaps=swaps),) + elide + (
+                BasisTranslation(basis=b),) + loop  # fmt: skip
         elif level == 3:
-            loop = (ConsolidateBlocks(),) + loop
+            loop = (ConsolidateBlocks(allow_swaps=swaps),) + elide + loop
         after = [FixedPoint(loop, max_iterations=6)]
     translate: list[Pass] = [BasisTranslation(basis=b)] if b else []
     return first + routing + translate + after

@@ -139,6 +139,8 @@ class ConsolidateBlocks(Pass):
     name: ClassVar[str] = "consolidate-blocks"
     invalidates: ClassVar[frozenset[str]] = frozenset({IN_BASIS})
     basis: tuple[str, ...] = ()
+    #: also try ``block = swap . V`` with a cheaper ``V`` (emits ``V; swap`` for `elide-swaps`)
+    allow_swaps: bool = False
 
     def run(self, circuit: Circuit) -> PassResult:
         basis = _basis_1q(self.basis)
@@ -156,9 +158,14 @@ class ConsolidateBlocks(Pass):
             u = seq_unitary(seq)
             try:
                 new, ph = synth_2q(u, basis)
+                new2 = sum(1 for _, qs, _ in new if len(qs) == 2)
+                if self.allow_swaps and new2 >= 2:
+                    alt, aph = synth_2q(_SWAP @ u, basis)
+                    alt2 = sum(1 for _, qs, _ in alt if len(qs) == 2)
+                    if alt2 < new2:
+                        new, ph, new2 = alt + [("swap", (0, 1), ())], aph, alt2
             except ArithmeticError:
                 continue
-            new2 = sum(1 for _, qs, _ in new if len(qs) == 2)
             if new2 > n2 or (new2 == n2 and len(new) >= len(ops)):
                 continue
             plan[idx[-1]] = [
@@ -171,6 +178,9 @@ class ConsolidateBlocks(Pass):
         if not plan:
             return PassResult(circuit, False)
         return PassResult(_rebuild(circuit, plan, drop, phase), True)
+
+
+_SWAP = gate_matrix("swap")
 
 
 def _collect_blocks(circuit: Circuit) -> list[tuple[tuple[int, int], list[int]]]:

@@ -19,6 +19,7 @@ from qlang.passes.basis.translate import BasisTranslation
 from qlang.passes.irtext import circuit_text
 from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+from qlang.passes.optimization.swaps import ElideSwaps
 from qlang.passes.presets import build_preset
 
 from qlang.ir import expr as E
@@ -78,11 +79,23 @@ def _inverse(op: Operation) -> Operation:
     return Operation(name, op.qubits, tuple(params))
 
 
+def output_permutation(n: int, final: tuple[int, ...]) -> np.ndarray:
+    """Matrix moving logical qubit ``l`` to wire ``final[l]`` (little-endian)."""
+    perm = np.zeros((2**n, 2**n))
+    for i in range(2**n):
+        j = sum(((i >> l) & 1) << final[l] for l in range(n))
+        perm[j, i] = 1
+    return perm
+
+
 def assert_equivalent(before: Circuit, after: Circuit, trials: int = 2) -> None:
     rng = np.random.default_rng(7)
     for _ in range(trials):
         x, w = rng.uniform(-3, 3, N_IN), rng.uniform(-3, 3, N_W)
         a, b = unitary(before, x, w), unitary(after, x, w)
+        if after.layout is not None and before.layout is None:
+            assert after.layout.initial == tuple(range(after.num_qubits))
+            a = output_permutation(after.num_qubits, after.layout.final) @ a
         assert np.allclose(a, b, atol=1e-6), (
             f"not equivalent at x={x}, w={w}\nbefore:\n{circuit_text(before)}\n"
             f"after:\n{circuit_text(after)}"
@@ -106,9 +119,11 @@ PASSES = [
     BasisTranslation(basis=("rigetti",)),
     BasisTranslation(basis=("ibm-ecr",)),
     BasisTranslation(basis=("cz", "rx", "ry")),
+    ConsolidateBlocks(allow_swaps=True),
+    ElideSwaps(),
 ]
 COMMON = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 
