@@ -19,7 +19,7 @@ from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
 from qlang.passes.registry import register
 from qlang.passes.synthesis.one_qubit import synth_1q
-from qlang.passes.synthesis.two_qubit import seq_unitary, synth_2q
+from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
@@ -150,23 +150,25 @@ class ConsolidateBlocks(Pass):
         phase = circuit.global_phase
         for pair, idx in blocks:
             ops = [circuit.ops[i] for i in idx]
-            n2 = sum(1 for op in ops if len(op.qubits) == 2)
+            n2 = sum(_CNOT_COST.get(op.name, 1) for op in ops if len(op.qubits) == 2)
             if n2 == 0:
                 continue
+            if n2 == 1 and ops_2q_perfect(ops):
+                continue  # one CNOT-class gate cannot get cheaper
             local = {pair[0]: 0, pair[1]: 1}
             seq = [(op.name, tuple(local[q] for q in op.qubits), _const_params(op)) for op in ops]
             u = seq_unitary(seq)
             try:
-                new, ph = synth_2q(u, basis)
-                new2 = sum(1 for _, qs, _ in new if len(qs) == 2)
-                if self.allow_swaps and new2 >= 2:
-                    alt, aph = synth_2q(_SWAP @ u, basis)
-                    alt2 = sum(1 for _, qs, _ in alt if len(qs) == 2)
-                    if alt2 < new2:
-                        new, ph, new2 = alt + [("swap", (0, 1), ())], aph, alt2
+                k = cnot_count(u)
+                k_swap = cnot_count(_SWAP @ u) if self.allow_swaps else 4
+                if min(k, k_swap) >= n2:
+                    continue
+                if k <= k_swap:
+                    new, ph = synth_2q(u, basis)
+                else:  # block = swap . V with a cheaper V: emit V, then a swap to elide
+                    new, ph = synth_2q(_SWAP @ u, basis)
+                    new = new + [("swap", (0, 1), ())]
             except ArithmeticError:
-                continue
-            if new2 > n2 or (new2 == n2 and len(new) >= len(ops)):
                 continue
             plan[idx[-1]] = [
                 Operation(n, tuple(pair[q] for q in qs), tuple(E.Const(x) for x in ps))
@@ -181,6 +183,15 @@ class ConsolidateBlocks(Pass):
 
 
 _SWAP = gate_matrix("swap")
+_PERFECT = frozenset({"cx", "cz", "cy", "ch", "ecr"})
+#: CNOTs needed by a generic instance of each 2-qubit gate (default 1)
+_CNOT_COST = {"swap": 3, "iswap": 2, "rzz": 2, "rxx": 2, "ryy": 2, "rzx": 2, "crz": 2, "cp": 2,
+              "crx": 2, "cry": 2}  # fmt: skip
+
+
+def ops_2q_perfect(ops: list[Operation]) -> bool:
+    """Whether the single 2-qubit gate of ``ops`` is CNOT-equivalent."""
+    return all(op.name in _PERFECT for op in ops if len(op.qubits) == 2)
 
 
 def _collect_blocks(circuit: Circuit) -> list[tuple[tuple[int, int], list[int]]]:

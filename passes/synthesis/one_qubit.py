@@ -48,13 +48,14 @@ def seq_matrix(seq: GateSeq) -> np.ndarray:
 
 def phase_between(u: np.ndarray, m: np.ndarray) -> float | None:
     """``phi`` with ``u == e^{i phi} m``, or ``None`` when they differ by more than a phase."""
-    k = np.unravel_index(int(np.argmax(np.abs(m))), m.shape)
-    if abs(m[k]) < 1e-12:
+    flat_m = m.reshape(-1)
+    k = int(np.argmax(np.abs(flat_m)))
+    if abs(flat_m[k]) < 1e-12:
         return None
-    ph = u[k] / m[k]
+    ph = u.reshape(-1)[k] / flat_m[k]
     if abs(abs(ph) - 1) > 1e-7:
         return None
-    if not np.allclose(u, ph * m, atol=1e-7):
+    if float(np.max(np.abs(u - ph * m))) > 1e-7:
         return None
     return cmath.phase(ph)
 

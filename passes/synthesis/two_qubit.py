@@ -137,26 +137,37 @@ def local_equivalence(
     return None
 
 
-def _core(k: int, coords: tuple[float, float, float]) -> Seq:
+def _cores(k: int, coords: tuple[float, float, float]) -> list[Seq]:
+    """CNOT cores with ``k`` CNOTs for the class ``coords`` (both orientations)."""
     a, b, c = coords
     if k == 0:
-        return []
+        return [[]]
     if k == 1:
-        return [("cx", (0, 1), ())]
-    if k == 2:  # exp(i(a XX + b ZZ))
+        return [[("cx", (0, 1), ())], [("cx", (1, 0), ())]]
+    if k == 2:  # exp(i(a XX + b ZZ)): X on the control and Z on the target commute through
         return [
-            ("cx", (0, 1), ()),
-            ("rx", (0,), (-2 * a,)),
-            ("rz", (1,), (-2 * b,)),
-            ("cx", (0, 1), ()),
+            [
+                ("cx", (0, 1), ()),
+                ("rx", (0,), (-2 * a,)),
+                ("rz", (1,), (-2 * b,)),
+                ("cx", (0, 1), ()),
+            ],
+            [
+                ("cx", (1, 0), ()),
+                ("rx", (1,), (-2 * a,)),
+                ("rz", (0,), (-2 * b,)),
+                ("cx", (1, 0), ()),
+            ],
         ]
     return [
-        ("cx", (1, 0), ()),
-        ("rz", (0,), (2 * c - PI / 2,)),
-        ("ry", (1,), (PI / 2 - 2 * a,)),
-        ("cx", (0, 1), ()),
-        ("ry", (1,), (2 * b - PI / 2,)),
-        ("cx", (1, 0), ()),
+        [
+            ("cx", (1, 0), ()),
+            ("rz", (0,), (2 * c - PI / 2,)),
+            ("ry", (1,), (PI / 2 - 2 * a,)),
+            ("cx", (0, 1), ()),
+            ("ry", (1,), (2 * b - PI / 2,)),
+            ("cx", (1, 0), ()),
+        ]
     ]
 
 
@@ -184,21 +195,28 @@ def synth_2q(u: np.ndarray, basis_1q: frozenset[str] = frozenset({"u"})) -> tupl
     k = cnot_count(u)
     a, b, c = coords
     attempts = [(kk, coords) for kk in range(k, 4)] + [(3, (a, b, -c))]
+    best: tuple[Seq, float] | None = None
     for kk, cc in attempts:
-        core_seq = _core(kk, cc)
-        found = local_equivalence(u, seq_unitary(core_seq))
-        if found is not None:
-            break
-    else:  # pragma: no cover - numerical failure
-        raise ArithmeticError("2-qubit synthesis failed")
-    l0, l1, r0, r1, phase = found
-    seq: Seq = []
-    for mat, q in ((r0, 0), (r1, 1)):
-        phase += _emit_1q(mat, q, basis_1q, seq)
-    seq.extend(core_seq)
-    for mat, q in ((l0, 0), (l1, 1)):
-        phase += _emit_1q(mat, q, basis_1q, seq)
-    return seq, phase
+        for core_seq in _cores(kk, cc):
+            core = seq_unitary(core_seq)
+            ph0 = phase_between(u, core)
+            if ph0 is not None:  # the core itself: no local gates
+                return list(core_seq), ph0
+            found = local_equivalence(u, core)
+            if found is None:
+                continue
+            l0, l1, r0, r1, phase = found
+            seq: Seq = []
+            for mat, q in ((r0, 0), (r1, 1)):
+                phase += _emit_1q(mat, q, basis_1q, seq)
+            seq.extend(core_seq)
+            for mat, q in ((l0, 0), (l1, 1)):
+                phase += _emit_1q(mat, q, basis_1q, seq)
+            if best is None or len(seq) < len(best[0]):
+                best = (seq, phase)
+        if best is not None:
+            return best
+    raise ArithmeticError("2-qubit synthesis failed")  # pragma: no cover - numerical failure
 
 
 def _emit_1q(mat: np.ndarray, q: int, basis: frozenset[str], seq: Seq) -> float:
