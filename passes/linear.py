@@ -27,32 +27,65 @@ _EPS = 1e-12
 def linear_form(e: E.Expr) -> tuple[float, dict[E.Expr, float]]:
     """``(constant, {atom: coefficient})`` with ``e == constant + sum(c * atom)``."""
     terms: dict[E.Expr, float] = {}
-    const = _collect(e, 1.0, terms)
+    const = 0.0
+    stack: list[tuple[E.Expr, float]] = [(e, 1.0)]
+    while stack:  # iterative: long sums (accumulated phases) must not hit the recursion limit
+        node, scale = stack.pop()
+        if isinstance(node, E.Const):
+            const += scale * node.value
+        elif isinstance(node, E.Add):
+            stack.append((node.rhs, scale))
+            stack.append((node.lhs, scale))
+        elif isinstance(node, E.Neg):
+            stack.append((node.operand, -scale))
+        elif isinstance(node, E.Mul) and isinstance(node.lhs, E.Const):
+            stack.append((node.rhs, scale * node.lhs.value))
+        elif isinstance(node, E.Mul) and isinstance(node.rhs, E.Const):
+            stack.append((node.lhs, scale * node.rhs.value))
+        elif E.is_constant(node):
+            const += scale * E.const_value(node)
+        else:
+            terms[node] = terms.get(node, 0.0) + scale
     return const, {a: c for a, c in terms.items() if abs(c) > _EPS}
 
 
-def _collect(e: E.Expr, scale: float, terms: dict[E.Expr, float]) -> float:
-    if isinstance(e, E.Const):
-        return scale * e.value
-    if isinstance(e, E.Add):
-        return _collect(e.lhs, scale, terms) + _collect(e.rhs, scale, terms)
-    if isinstance(e, E.Neg):
-        return _collect(e.operand, -scale, terms)
-    if isinstance(e, E.Mul) and isinstance(e.lhs, E.Const):
-        return _collect(e.rhs, scale * e.lhs.value, terms)
-    if isinstance(e, E.Mul) and isinstance(e.rhs, E.Const):
-        return _collect(e.lhs, scale * e.rhs.value, terms)
-    if E.is_constant(e):
-        return scale * E.const_value(e)
-    terms[e] = terms.get(e, 0.0) + scale
-    return 0.0
-
-
 def from_linear(const: float, terms: dict[E.Expr, float]) -> E.Expr:
-    out: E.Expr = E.ZERO
-    for atom, coef in terms.items():
-        out = E.add(out, E.mul(E.Const(coef), atom))
-    return E.add(out, E.Const(const)) if abs(const) > _EPS else out
+    """Rebuild an expression; sums are balanced so their depth stays logarithmic."""
+    parts: list[E.Expr] = [E.mul(E.Const(c), a) for a, c in terms.items()]
+    if abs(const) > _EPS or not parts:
+        parts.append(E.Const(const) if abs(const) > _EPS else E.ZERO)
+    while len(parts) > 1:
+        parts = [E.add(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]  # fmt: skip
+    return parts[0]
+
+
+class PhaseSum:
+    """Accumulates many phase terms cheaply (one linear form, built once).
+
+    Example::
+
+        >>> acc = PhaseSum(E.ZERO)
+        >>> acc.add(E.Const(0.5)); acc.add(E.Weight(0)); acc.add(E.Const(0.25))
+        >>> E.to_text(acc.result())
+        'w[0] + 0.75'
+    """
+
+    def __init__(self, start: E.Expr) -> None:
+        self.const, self.terms = linear_form(start)
+        self.changed = False
+
+    def add(self, e: E.Expr) -> None:
+        c, t = linear_form(e)
+        if c == 0.0 and not t:
+            return
+        self.changed = True
+        self.const += c
+        for a, k in t.items():
+            self.terms[a] = self.terms.get(a, 0.0) + k
+
+    def result(self) -> E.Expr:
+        return from_linear(self.const, {a: k for a, k in self.terms.items() if abs(k) > _EPS})
 
 
 def normalize(e: E.Expr) -> E.Expr:

@@ -97,8 +97,10 @@ class BasisTranslation(Pass):
             return PassResult(circuit, False)
         ops, phase = _expand_multi(circuit.ops, allowed, uni.entangler)
         ops, phase2 = _symbolic_1q(ops, allowed, uni.symbolic_carrier)
-        out = replace(circuit, ops=tuple(ops), global_phase=L.normalize(
-            E.add(E.add(circuit.global_phase, phase), phase2)))  # fmt: skip
+        total = L.PhaseSum(circuit.global_phase)
+        total.add(phase)
+        total.add(phase2)
+        out = replace(circuit, ops=tuple(ops), global_phase=total.result())
         basis_1q = frozenset(g for g in allowed if GATES[g].num_qubits == 1)
         if uni.exact:
 
@@ -126,7 +128,7 @@ def _expand_multi(
     ops: tuple[Operation, ...], allowed: frozenset[str], entangler: str
 ) -> tuple[list[Operation], E.Expr]:
     out: list[Operation] = []
-    phase: E.Expr = E.ZERO
+    phase = L.PhaseSum(E.ZERO)
     stack = list(reversed(ops))
     while stack:
         op = stack.pop()
@@ -137,9 +139,9 @@ def _expand_multi(
         if op.condition is not None:  # phase inside a classical branch is unobservable
             new = [replace(n, condition=op.condition) for n in new]
         elif ph != E.ZERO:
-            phase = E.add(phase, ph)
+            phase.add(ph)
         stack.extend(reversed(new))
-    return out, phase
+    return out, phase.result()
 
 
 def _rewrite_multi(
@@ -176,7 +178,7 @@ def _symbolic_1q(
     ops: list[Operation], allowed: frozenset[str], carrier: str | None
 ) -> tuple[list[Operation], E.Expr]:
     out: list[Operation] = []
-    phase: E.Expr = E.ZERO
+    phase = L.PhaseSum(E.ZERO)
     stack = list(reversed(ops))
     while stack:
         op = stack.pop()
@@ -197,9 +199,9 @@ def _symbolic_1q(
         if op.condition is not None:
             new = [replace(n, condition=op.condition) for n in new]
         elif ph != E.ZERO:
-            phase = E.add(phase, ph)
+            phase.add(ph)
         stack.extend(reversed(new))
-    return out, phase
+    return out, phase.result()
 
 
 def _conditioned_1q(circuit: Circuit, basis: frozenset[str], synth) -> Circuit:  # noqa: ANN001

@@ -23,7 +23,6 @@ from qlang.passes.optimization.peephole import peephole
 from qlang.passes.optimization.rules import drop_if_zero
 from qlang.passes.registry import register
 
-from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit
 
 
@@ -81,22 +80,28 @@ class RemoveZeroRotations(Pass):
 
     def run(self, circuit: Circuit) -> PassResult:
         ops = []
-        phase = circuit.global_phase
+        phase = L.PhaseSum(circuit.global_phase)
         changed = False
         for op in circuit.ops:
             if op.is_gate and op.condition is None:
                 dz = drop_if_zero(op)
                 if dz is not None:
                     changed = True
-                    if dz.phase != E.ZERO:
-                        phase = L.add(phase, dz.phase)
+                    phase.add(dz.phase)
                     continue
             ops.append(op)
         if not changed:
             return PassResult(circuit, False)
         from dataclasses import replace
 
-        return PassResult(replace(circuit, ops=tuple(ops), global_phase=phase), True)
+        return PassResult(
+            replace(
+                circuit,
+                ops=tuple(ops),
+                global_phase=phase.result() if phase.changed else circuit.global_phase,
+            ),
+            True,
+        )
 
 
 __all__ = ["CancelInverses", "MergeRotations", "RemoveZeroRotations"]

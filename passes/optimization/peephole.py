@@ -36,15 +36,14 @@ def peephole(
     """Fuse gate pairs; returns ``(circuit, changed)`` (the input object when unchanged)."""
     out: list[Operation | None] = []
     per_q: list[list[int]] = [[] for _ in range(circuit.num_qubits)]
-    phase = circuit.global_phase
+    phase = L.PhaseSum(circuit.global_phase)
     changed = False
     for op in circuit.ops:
         if op.is_gate and op.condition is None:
             fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses)
             if fused is not None:
                 changed = True
-                if fused != E.ZERO:
-                    phase = L.add(phase, fused)
+                phase.add(fused)
                 continue
         idx = len(out)
         out.append(op)
@@ -55,7 +54,8 @@ def peephole(
     ops = [op for op in out if op is not None]
     return Circuit(
         circuit.num_qubits, tuple(ops), circuit.num_clbits, circuit.inputs, circuit.weights,
-        phase, circuit.layout, circuit.name, circuit.span,
+        phase.result() if phase.changed else circuit.global_phase, circuit.layout,
+        circuit.name, circuit.span,
     ), True  # fmt: skip
 
 

@@ -44,7 +44,7 @@ def _basis_1q(basis: tuple[str, ...]) -> frozenset[str]:
 
 
 def _rebuild(
-    circuit: Circuit, plan: dict[int, list[Operation]], drop: set[int], phase: E.Expr
+    circuit: Circuit, plan: dict[int, list[Operation]], drop: set[int], phase: L.PhaseSum
 ) -> Circuit:
     ops: list[Operation] = []
     for i, op in enumerate(circuit.ops):
@@ -52,7 +52,8 @@ def _rebuild(
             ops.extend(plan[i])
         elif i not in drop:
             ops.append(op)
-    return replace(circuit, ops=tuple(ops), global_phase=phase)
+    gp = phase.result() if phase.changed else circuit.global_phase
+    return replace(circuit, ops=tuple(ops), global_phase=gp)
 
 
 @register
@@ -100,7 +101,7 @@ def resynthesize_runs(
     done.extend(runs.values())
     plan: dict[int, list[Operation]] = {}
     drop: set[int] = set()
-    phase = circuit.global_phase
+    phase = L.PhaseSum(circuit.global_phase)
     for run in done:
         ops = [circuit.ops[i] for i in run]
         outside = any(op.name not in basis for op in ops)
@@ -120,7 +121,7 @@ def resynthesize_runs(
         plan[run[0]] = [Operation(n, (q,), tuple(E.Const(x) for x in ps)) for n, ps in seq]
         drop.update(run[1:])
         if abs(ph) > 1e-12:
-            phase = L.add(phase, E.Const(ph))
+            phase.add(E.Const(ph))
     if not plan:
         return circuit, False
     return _rebuild(circuit, plan, drop, phase), True
@@ -147,7 +148,7 @@ class ConsolidateBlocks(Pass):
         blocks = _collect_blocks(circuit)
         plan: dict[int, list[Operation]] = {}
         drop: set[int] = set()
-        phase = circuit.global_phase
+        phase = L.PhaseSum(circuit.global_phase)
         for pair, idx in blocks:
             ops = [circuit.ops[i] for i in idx]
             n2 = sum(_CNOT_COST.get(op.name, 1) for op in ops if len(op.qubits) == 2)
@@ -176,7 +177,7 @@ class ConsolidateBlocks(Pass):
             ]
             drop.update(idx[:-1])
             if abs(ph) > 1e-12:
-                phase = L.add(phase, E.Const(ph))
+                phase.add(E.Const(ph))
         if not plan:
             return PassResult(circuit, False)
         return PassResult(_rebuild(circuit, plan, drop, phase), True)

@@ -164,7 +164,27 @@ def candidates(u: np.ndarray, basis: frozenset[str]) -> list[GateSeq]:
 
 
 def synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | None:
-    """The shortest exact sequence for ``u`` in ``basis`` and its global phase."""
+    """The shortest exact sequence for ``u`` in ``basis`` and its global phase.
+
+    Results are memoised on the matrix rounded to 1e-11 (compiled circuits
+    repeat the same constant runs many times).
+    """
+    u = np.asarray(u, dtype=complex)
+    key = (basis, np.round(u, 11).tobytes())
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return list(hit[0]), hit[1]
+    res = _synth_1q(u, basis)
+    if len(_CACHE) > 50000:
+        _CACHE.clear()
+    _CACHE[key] = res if res is not None else None  # type: ignore[assignment]
+    return res
+
+
+_CACHE: dict[tuple[frozenset[str], bytes], tuple[GateSeq, float]] = {}
+
+
+def _synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | None:
     best: tuple[GateSeq, float] | None = None
     for seq in candidates(np.asarray(u, dtype=complex), basis):
         seq = _clean(seq)
