@@ -228,3 +228,50 @@ def test_no_change_returns_same_object() -> None:
     c = Circuit(1, (Operation("rz", (0,), (Const(0.3),)),))
     res = MergeRotations().run(c)
     assert not res.changed and res.circuit is c
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_preset_spec_roundtrip(level: int) -> None:
+    p = build_preset(level, basis=("ibm",))
+    assert Pipeline(tuple(parse_pipeline(p.spec()))).passes == p.passes
+
+
+def test_cli_passes_command() -> None:
+    from click.testing import CliRunner
+
+    from qlang.commands.passes import command
+
+    runner = CliRunner()
+    res = runner.invoke(command, [])
+    assert res.exit_code == 0 and "merge-rotations" in res.output
+    res = runner.invoke(command, ["-O", "2", "--basis", "ibm"])
+    assert res.exit_code == 0 and "basis-translation" in res.output
+    res = runner.invoke(command, ["--passes", "merge-rotation"])
+    assert res.exit_code == 1
+
+
+def test_nothing_moves_across_measurement_or_barrier() -> None:
+    from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+
+    for sep in (Operation("measure", (0,), clbits=(0,)), Operation("barrier", (0, 1))):
+        c = Circuit(
+            2,
+            (
+                Operation("cx", (0, 1)),
+                Operation("h", (0,)),
+                sep,
+                Operation("h", (0,)),
+                Operation("cx", (0, 1)),
+            ),
+            num_clbits=1,
+        )
+        for p in (
+            CancelInverses(commute=True),
+            MergeRotations(),
+            ResynthesizeOneQubit(),
+            ConsolidateBlocks(allow_swaps=True),
+        ):
+            out = p.run(c).circuit
+            k = out.ops.index(sep)
+            assert sum(op.is_gate for op in out.ops[:k]) >= 1, p
+            assert sum(op.is_gate for op in out.ops[k + 1 :]) >= 1, p
