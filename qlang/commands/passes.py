@@ -30,7 +30,9 @@ def command(level: int | None, spec: str | None, basis: str | None, as_json: boo
         if level is None and spec is None:
             for name in available_passes():
                 cls = REGISTRY.get(name)
-                doc = (cls.__doc__ or "").strip().splitlines()[0] if cls else "repeat passes to a fixed point"
+                doc = "repeat passes until nothing changes (bounded)"
+                if cls is not None:
+                    doc = (cls.__doc__ or "").strip().splitlines()[0]
                 click.echo(f"{name:<24} {doc}")
             return
         pipe = pipeline_from_cli(spec, level or 0, (), False, True, basis, None)
