@@ -17,8 +17,10 @@ Example::
 
 from __future__ import annotations
 
+from functools import cache
+
 from qlang.ir.circuit import Operation
-from qlang.ir.gates import GATES
+from qlang.ir.gates import GATES, NON_UNITARY
 
 _X_GATES = {"x", "rx", "sx", "sxdg", "rxx"}
 _Y_GATES = {"y", "ry", "ryy"}
@@ -44,21 +46,31 @@ def qubit_kind(op: Operation, position: int) -> str | None:
     return None
 
 
+@cache
+def _kinds(name: str, arity: int) -> tuple[str | None, ...]:
+    probe = Operation(name, tuple(range(arity)))
+    return tuple(qubit_kind(probe, i) for i in range(arity))
+
+
 def commutes(a: Operation, b: Operation) -> bool:
     """Soundly decide that ``a`` and ``b`` commute (``False`` means "not proven")."""
-    shared = set(a.qubits) & set(b.qubits)
-    a_cl = set(a.clbits) | set(a.condition.clbits if a.condition else ())
-    b_cl = set(b.clbits) | set(b.condition.clbits if b.condition else ())
-    if a_cl & b_cl:
-        return False
-    if not shared:
-        return True
-    if not a.is_gate or not b.is_gate or a.condition or b.condition:
+    aq, bq = a.qubits, b.qubits
+    if not any(q in bq for q in aq):
+        if not (a.clbits or b.clbits or a.condition or b.condition):
+            return True
+        return not (_clbits(a) & _clbits(b))
+    if a.name in NON_UNITARY or b.name in NON_UNITARY or a.condition or b.condition:
         return False
     if a.name == "id" or b.name == "id":
         return True
-    for q in shared:
-        ka = qubit_kind(a, a.qubits.index(q))
-        if ka is None or ka != qubit_kind(b, b.qubits.index(q)):
-            return False
+    ka, kb = _kinds(a.name, len(aq)), _kinds(b.name, len(bq))
+    for i, q in enumerate(aq):
+        if q in bq:
+            k = ka[i]
+            if k is None or k != kb[bq.index(q)]:
+                return False
     return True
+
+
+def _clbits(op: Operation) -> set[int]:
+    return set(op.clbits) | set(op.condition.clbits if op.condition else ())

@@ -103,6 +103,22 @@ def _ccx(q, p):
     return [_op(s[0], tuple(s[1:])) for s in seq], E.ZERO
 
 
+def ccx_mirrored(q, p):
+    """The same Toffoli, decomposed in reverse order with inverted gates.
+
+    Alternating it with :func:`_ccx` for Toffolis that share controls lets the
+    control-only tails cancel (``cx a b; t a; tdg b; cx a b`` meets its inverse).
+    """
+    from qlang.ir.gates import inverse_of
+
+    ops, ph = _ccx(q, p)
+    inv = []
+    for op in reversed(ops):
+        name, params = inverse_of(op.name, op.params)
+        inv.append(Operation(name, op.qubits, tuple(params)))
+    return inv, ph
+
+
 def _cswap(q, p):
     a, b, c = q
     return [_op("cx", (c, b)), _op("ccx", (a, b, c)), _op("cx", (c, b))], E.ZERO

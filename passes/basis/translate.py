@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
-from qlang.passes.basis.rules import CARRIERS, RULES, SYMBOLIC_1Q
+from qlang.passes.basis.rules import CARRIERS, RULES, SYMBOLIC_1Q, ccx_mirrored
 from qlang.passes.basis.sets import check_universal, resolve_basis
 from qlang.passes.errors import pass_error
 from qlang.passes.optimization.resynth import resynthesize_runs
@@ -130,11 +130,19 @@ def _expand_multi(
     out: list[Operation] = []
     phase = L.PhaseSum(E.ZERO)
     stack = list(reversed(ops))
+    toffolis: dict[tuple[frozenset[int], int], int] = {}
     while stack:
         op = stack.pop()
         if not op.is_gate or op.name in allowed or (len(op.qubits) == 1 and op.name != "mcx"):
             out.append(op)
             continue
+        if op.name == "ccx":  # alternate decompositions of Toffolis with the same controls
+            key = (frozenset(op.qubits[:2]), op.qubits[2])
+            toffolis[key] = toffolis.get(key, 0) + 1
+            if toffolis[key] % 2 == 0:
+                new, ph = ccx_mirrored(op.qubits, op.params)
+                stack.extend(reversed(new))
+                continue
         new, ph = _rewrite_multi(op, allowed, entangler)
         if op.condition is not None:  # phase inside a classical branch is unobservable
             new = [replace(n, condition=op.condition) for n in new]
