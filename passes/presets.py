@@ -76,6 +76,14 @@ def preset_passes(
             loop = (ConsolidateBlocks(allow_swaps=swaps),) + elide + loop
         after = [FixedPoint(loop, max_iterations=6)]
     translate: list[Pass] = [BasisTranslation(basis=b)] if b else []
+    if level >= 2 and b and "cx" in b and "rzz" not in b:
+        # Keep rzz(theta) whole while merging 1q gates: rz commutes through it (not
+        # through its cx-rz-cx expansion), so e.g. cp's target phases reach their neighbours.
+        br = b + ("rzz",)
+        translate = [
+            BasisTranslation(basis=br),
+            FixedPoint((ResynthesizeOneQubit(basis=br), MergeRotations(commute=True, basis=br))),
+        ] + translate
     return first + routing + translate + after
 
 

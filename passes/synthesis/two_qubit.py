@@ -26,6 +26,7 @@ from __future__ import annotations
 import cmath
 import itertools
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from qlang.passes.synthesis.one_qubit import phase_between, synth_1q
@@ -33,6 +34,8 @@ from qlang.passes.synthesis.one_qubit import phase_between, synth_1q
 from qlang.ir.gates import PAULI_MATRICES, gate_matrix
 
 PI = math.pi
+#: how many local-gate solutions synthesis compares (degenerate spectra have many)
+LOCAL_CANDIDATES = 12
 Seq = list[tuple[str, tuple[int, ...], tuple[float, ...]]]
 
 _B = np.array(
@@ -106,35 +109,52 @@ def cnot_count(u: np.ndarray, atol: float = 1e-9) -> int:
     return 3
 
 
-def local_equivalence(
-    u: np.ndarray, core: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
+Locals = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
+
+
+def local_equivalence(u: np.ndarray, core: np.ndarray) -> Locals | None:
     """``(l0, l1, r0, r1, phase)`` with ``u = e^{i phase} (l0 x l1) core (r0 x r1)``."""
+    return next(local_equivalences(u, core), None)
+
+
+def local_equivalences(u: np.ndarray, core: np.ndarray, limit: int = 1) -> Iterator[Locals]:
+    """Up to ``limit`` distinct solutions of :func:`local_equivalence`.
+
+    With degenerate spectra (e.g. a CNOT core) the eigenbasis is not unique;
+    permuting equal eigenvalues and flipping eigenvector signs gives other
+    valid locals, some of them simpler.
+    """
     up = _BD @ _special(u) @ _B
     cp = _BD @ _special(core) @ _B
     pu, du = _real_diagonalize(up.T @ up)
     pc, dc = _real_diagonalize(cp.T @ cp)
+    a_inv = np.diag(np.exp(-0.5j * np.angle(du)))  # same square roots for both spectra
+    k1u = up @ pu @ a_inv
+    found = 0
+    signs = [np.ones(4)] + ([np.array(v) for v in _SIGN_FLIPS] if limit > 1 else [])
     for s in (1, -1):
+        cp2 = cp if s == 1 else 1j * cp
         for perm in itertools.permutations(range(4)):
             if not np.allclose(dc[list(perm)] * s, du, atol=1e-7):
                 continue
-            cp2 = cp if s == 1 else 1j * cp
-            pc2 = pc[:, list(perm)].copy()
-            if np.linalg.det(pc2) < 0:
-                pc2[:, 0] = -pc2[:, 0]
-            # same square roots for both spectra
-            a_inv = np.diag(np.exp(-0.5j * np.angle(du)))
-            k1u = up @ pu @ a_inv
-            k1c = cp2 @ pc2 @ a_inv
-            left = _B @ (k1u @ k1c.T) @ _BD
-            right = _B @ (pc2 @ pu.T) @ _BD
-            l0, l1 = kron_factor(left)
-            r0, r1 = kron_factor(right)
-            prod = np.kron(l0, l1) @ core @ np.kron(r0, r1)
-            ph = phase_between(u, prod)
-            if ph is not None:
-                return l0, l1, r0, r1, ph
-    return None
+            for flip in signs:
+                pc2 = pc[:, list(perm)] * flip
+                if np.linalg.det(pc2) < 0:
+                    pc2[:, 0] = -pc2[:, 0]
+                k1c = cp2 @ pc2 @ a_inv
+                left = _B @ (k1u @ k1c.T) @ _BD
+                right = _B @ (pc2 @ pu.T) @ _BD
+                l0, l1 = kron_factor(left)
+                r0, r1 = kron_factor(right)
+                ph = phase_between(u, np.kron(l0, l1) @ core @ np.kron(r0, r1))
+                if ph is not None:
+                    yield l0, l1, r0, r1, ph
+                    found += 1
+                    if found >= limit:
+                        return
+
+
+_SIGN_FLIPS = [(1, 1, -1, -1), (1, -1, 1, -1), (1, -1, -1, 1)]
 
 
 def _cores(k: int, coords: tuple[float, float, float]) -> list[Seq]:
@@ -202,18 +222,15 @@ def synth_2q(u: np.ndarray, basis_1q: frozenset[str] = frozenset({"u"})) -> tupl
             ph0 = phase_between(u, core)
             if ph0 is not None:  # the core itself: no local gates
                 return list(core_seq), ph0
-            found = local_equivalence(u, core)
-            if found is None:
-                continue
-            l0, l1, r0, r1, phase = found
-            seq: Seq = []
-            for mat, q in ((r0, 0), (r1, 1)):
-                phase += _emit_1q(mat, q, basis_1q, seq)
-            seq.extend(core_seq)
-            for mat, q in ((l0, 0), (l1, 1)):
-                phase += _emit_1q(mat, q, basis_1q, seq)
-            if best is None or len(seq) < len(best[0]):
-                best = (seq, phase)
+            for l0, l1, r0, r1, phase in local_equivalences(u, core, limit=LOCAL_CANDIDATES):
+                seq: Seq = []
+                for mat, q in ((r0, 0), (r1, 1)):
+                    phase += _emit_1q(mat, q, basis_1q, seq)
+                seq.extend(core_seq)
+                for mat, q in ((l0, 0), (l1, 1)):
+                    phase += _emit_1q(mat, q, basis_1q, seq)
+                if best is None or len(seq) < len(best[0]):
+                    best = (seq, phase)
         if best is not None:
             return best
     raise ArithmeticError("2-qubit synthesis failed")  # pragma: no cover - numerical failure
