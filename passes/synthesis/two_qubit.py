@@ -36,6 +36,8 @@ from qlang.ir.gates import PAULI_MATRICES, gate_matrix
 PI = math.pi
 #: how many local-gate solutions synthesis compares (degenerate spectra have many)
 LOCAL_CANDIDATES = 12
+#: eigenbasis choices tried for degenerate spectra (fixed: synthesis is deterministic)
+SEEDS = (1234,)
 Seq = list[tuple[str, tuple[int, ...], tuple[float, ...]]]
 
 _B = np.array(
@@ -47,18 +49,18 @@ _YY = np.kron(PAULI_MATRICES["Y"], PAULI_MATRICES["Y"])
 _ZZ = np.kron(PAULI_MATRICES["Z"], PAULI_MATRICES["Z"])
 # Eigen-signs of XX, YY, ZZ on the magic basis vectors, with a constant column.
 _SIGNS = np.array([[1.0] * 4] + [np.real(np.diag(_BD @ p @ _B)) for p in (_XX, _YY, _ZZ)]).T
-_RNG = np.random.default_rng(1234)
 
 
 def _special(u: np.ndarray) -> np.ndarray:
     return u / np.linalg.det(u) ** 0.25
 
 
-def _real_diagonalize(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _real_diagonalize(m: np.ndarray, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
     """Real orthogonal ``P`` (det +1) with ``P^T m P`` diagonal, for symmetric unitary ``m``."""
     re, im = m.real, m.imag
+    rng = np.random.default_rng(seed)  # fresh per call: results do not depend on history
     for _ in range(20):
-        t = _RNG.normal()
+        t = rng.normal()
         _, p = np.linalg.eigh(re + t * im)
         d = p.T @ m @ p
         if np.allclose(d - np.diag(np.diag(d)), 0, atol=1e-8):
@@ -117,7 +119,9 @@ def local_equivalence(u: np.ndarray, core: np.ndarray) -> Locals | None:
     return next(local_equivalences(u, core), None)
 
 
-def local_equivalences(u: np.ndarray, core: np.ndarray, limit: int = 1) -> Iterator[Locals]:
+def local_equivalences(
+    u: np.ndarray, core: np.ndarray, limit: int = 1, seed: int = 1234
+) -> Iterator[Locals]:
     """Up to ``limit`` distinct solutions of :func:`local_equivalence`.
 
     With degenerate spectra (e.g. a CNOT core) the eigenbasis is not unique;
@@ -126,7 +130,7 @@ def local_equivalences(u: np.ndarray, core: np.ndarray, limit: int = 1) -> Itera
     """
     up = _BD @ _special(u) @ _B
     cp = _BD @ _special(core) @ _B
-    pu, du = _real_diagonalize(up.T @ up)
+    pu, du = _real_diagonalize(up.T @ up, seed)
     pc, dc = _real_diagonalize(cp.T @ cp)
     a_inv = np.diag(np.exp(-0.5j * np.angle(du)))  # same square roots for both spectra
     k1u = up @ pu @ a_inv
@@ -222,7 +226,10 @@ def synth_2q(u: np.ndarray, basis_1q: frozenset[str] = frozenset({"u"})) -> tupl
             ph0 = phase_between(u, core)
             if ph0 is not None:  # the core itself: no local gates
                 return list(core_seq), ph0
-            for l0, l1, r0, r1, phase in local_equivalences(u, core, limit=LOCAL_CANDIDATES):
+            sols = itertools.chain.from_iterable(
+                local_equivalences(u, core, limit=LOCAL_CANDIDATES, seed=sd) for sd in SEEDS
+            )
+            for l0, l1, r0, r1, phase in sols:
                 seq: Seq = []
                 for mat, q in ((r0, 0), (r1, 1)):
                     phase += _emit_1q(mat, q, basis_1q, seq)
