@@ -114,7 +114,9 @@ def _convert(name: str, key: str, raw: str, typ: object) -> object:
 
 
 def _split_top(text: str, sep: str = ",") -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "{(":
             depth += 1

@@ -100,7 +100,7 @@ def _ccx(q, p):
     seq = [("h", c), ("cx", b, c), ("tdg", c), ("cx", a, c), ("t", c), ("cx", b, c), ("tdg", c),
            ("cx", a, c), ("t", b), ("t", c), ("h", c), ("cx", a, b), ("t", a), ("tdg", b),
            ("cx", a, b)]  # fmt: skip
-    return [_op(s[0], tuple(s[1:])) for s in seq], E.ZERO
+    return [_op(str(s[0]), tuple(int(x) for x in s[1:])) for s in seq], E.ZERO
 
 
 def ccx_mirrored(q, p):

@@ -175,8 +175,8 @@ def _rewrite_multi(
     if rule is not None:
         return rule(qs, op.params)
     if len(qs) == 2:  # constant 2-qubit gate: optimal CNOT synthesis
-        params = tuple(E.const_value(p) for p in op.params)
-        seq, ph = synth_2q(gate_matrix(op.name, *params), frozenset({"u"}))
+        consts = tuple(E.const_value(p) for p in op.params)
+        seq, ph = synth_2q(gate_matrix(op.name, *consts), frozenset({"u"}))
         return [Operation(n, tuple(qs[i] for i in q), tuple(E.Const(x) for x in ps))
                 for n, q, ps in seq], E.Const(ph)  # fmt: skip
     raise pass_error("QL0564", f"no translation rule for `{op.name}`")  # pragma: no cover

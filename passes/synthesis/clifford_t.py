@@ -77,7 +77,7 @@ def _net() -> tuple[np.ndarray, list[list[str]]]:
         q = q if (q[np.argmax(np.abs(q) > 1e-9)] > 0) else -q
         return tuple(np.round(q, 9))
 
-    frontier = [([], np.eye(2, dtype=complex))]
+    frontier: list[tuple[list[str], np.ndarray]] = [([], np.eye(2, dtype=complex))]
     seen[key(_quat(frontier[0][1]))] = 0
     quats.append(_quat(frontier[0][1]))
     words.append([])
