@@ -123,7 +123,7 @@ PASSES = [
     ElideSwaps(),
 ]
 COMMON = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 
@@ -156,3 +156,31 @@ def test_preset_preserves_unitary(level: int, basis, c: Circuit) -> None:
         allowed = set(resolve_basis(basis))
         assert {op.name for op in out.ops} <= allowed
     assert_equivalent(c, out, trials=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("p", PASSES, ids=lambda p: p.spec())
+@seed(777)
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(c=circuits(max_ops=24))
+def test_pass_preserves_unitary_many(p, c: Circuit) -> None:
+    res = p.run(c)
+    if not res.changed:
+        assert res.circuit == c
+    assert_equivalent(c, res.circuit, trials=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "basis", [None, ("ibm",), ("quantinuum",), ("rigetti",), ("ionq",)], ids=str
+)
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+@seed(4242)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(c=circuits(max_ops=24))
+def test_preset_preserves_unitary_many(level: int, basis, c: Circuit) -> None:
+    assert_equivalent(c, build_preset(level, basis=basis).run(c), trials=1)
