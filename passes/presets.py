@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from qlang.passes.base import Pass
 from qlang.passes.basis.sets import resolve_basis
-from qlang.passes.basis.translate import BasisTranslation
+from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.errors import pass_error
 from qlang.passes.manager import FixedPoint, Pipeline
 from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
@@ -106,4 +106,4 @@ def _routing(device: object, level: int, seed: int) -> list[Pass]:
             help="install a qlang build with `qlang.passes.routing`, or compile without `--device`",
             notes=(str(exc),),
         ) from exc
-    return list(routing_passes(device, level, seed))
+    return [UnrollMultiQubit()] + list(routing_passes(device, level, seed))

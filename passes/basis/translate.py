@@ -228,3 +228,43 @@ def _conditioned_1q(circuit: Circuit, basis: frozenset[str], synth) -> Circuit: 
                 continue
         ops.append(op)
     return replace(circuit, ops=tuple(ops)) if changed else circuit
+
+
+@register
+@dataclass(frozen=True)
+class UnrollMultiQubit(Pass):
+    """Rewrite gates on 3 or more qubits (``ccx``, ``cswap``, ``mcx``) into 1- and 2-qubit gates.
+
+    Routing needs every gate on at most two qubits; the result uses ``cx``,
+    ``cp`` and 1-qubit gates (Toffolis sharing controls alternate their
+    decomposition so that their tails can cancel).
+    """
+
+    name: ClassVar[str] = "unroll-multi-qubit"
+
+    def run(self, circuit: Circuit) -> PassResult:
+        if all(len(op.qubits) <= 2 or not op.is_gate for op in circuit.ops):
+            return PassResult(circuit, False)
+        out: list[Operation] = []
+        stack = list(reversed(circuit.ops))
+        toffolis: dict[tuple[frozenset[int], int], int] = {}
+        phase = L.PhaseSum(circuit.global_phase)
+        while stack:
+            op = stack.pop()
+            if not op.is_gate or len(op.qubits) <= 2 and op.name != "mcx":
+                out.append(op)
+                continue
+            if op.name == "ccx":
+                key = (frozenset(op.qubits[:2]), op.qubits[2])
+                toffolis[key] = toffolis.get(key, 0) + 1
+                rule = ccx_mirrored if toffolis[key] % 2 == 0 else RULES["ccx"]
+            else:
+                rule = RULES[op.name]
+            new, ph = rule(op.qubits, op.params)
+            if op.condition is not None:
+                new = [replace(n, condition=op.condition) for n in new]
+            else:
+                phase.add(ph)
+            stack.extend(reversed(new))
+        gp = phase.result() if phase.changed else circuit.global_phase
+        return PassResult(replace(circuit, ops=tuple(out), global_phase=gp), True)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from qlang.passes.basis.translate import BasisTranslation
+from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.irtext import circuit_text
 from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
@@ -121,6 +121,7 @@ PASSES = [
     BasisTranslation(basis=("cz", "rx", "ry")),
     ConsolidateBlocks(allow_swaps=True),
     ElideSwaps(),
+    UnrollMultiQubit(),
 ]
 COMMON = settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
