@@ -14,7 +14,7 @@ from qlang.diagnostics import QLangError
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl
 from qlang.ir.gates import GATES
-from qlang.ir.reference import unitary
+from qlang.ir.reference import equal_up_to_phase, unitary
 
 W = (ParamDecl("w", (3,), 0),)
 
@@ -129,3 +129,42 @@ def test_conditioned_gates_keep_condition() -> None:
     gates = [op for op in out.ops if op.is_gate]
     assert gates and all(op.condition == cond for op in gates)
     assert {op.name for op in gates} <= {"cx", "rz", "sx", "x"}
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+@pytest.mark.parametrize("basis", [None, ("ibm",), ("rigetti",)], ids=str)
+def test_presets_keep_dynamic_circuit_structure(level: int, basis) -> None:
+    from qlang.passes.presets import build_preset
+
+    from qlang.ir.circuit import Condition
+
+    cond = Condition((0,), 1)
+    w = E.Weight(0)
+    c = Circuit(
+        3,
+        (
+            Operation("h", (0,)),
+            Operation("ccx", (0, 1, 2)),
+            Operation("measure", (0,), clbits=(0,)),
+            Operation("reset", (0,)),
+            Operation("crz", (1, 2), (w,), condition=cond),
+            Operation("swap", (1, 2), condition=cond),
+            Operation("barrier", (0, 1, 2)),
+            Operation("ry", (2,), (2 * w,)),
+            Operation("measure", (2,), clbits=(1,)),
+        ),
+        num_clbits=2,
+        weights=W,
+    )
+    out = build_preset(level, basis=basis).run(c)
+    out.verify()
+    kinds = [op.name for op in out.ops if not op.is_gate]
+    assert kinds == ["measure", "reset", "barrier", "measure"]
+    m = out.ops.index(next(op for op in out.ops if op.name == "measure"))
+    between = out.ops[m + 2 : out.ops.index(next(op for op in out.ops if op.name == "barrier"))]
+    assert between and all(op.condition == cond for op in between)
+    assert out.layout is None  # conditioned swaps are never elided
+    head = Circuit(3, out.ops[:m])
+    ref = Circuit(3, c.ops[:2])
+    # the global phase belongs to the whole circuit: compare the head up to phase
+    assert equal_up_to_phase(unitary(ref), unitary(head))

@@ -219,6 +219,7 @@ def test_registry_lists_passes() -> None:
         "consolidate-blocks",
         "basis-translation",
         "elide-swaps",
+        "unroll-multi-qubit",
         "fixed-point",
     ):
         assert n in names
