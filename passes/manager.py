@@ -218,7 +218,7 @@ class Pipeline:
             dt = time.perf_counter() - t0
             if not isinstance(res, PassResult):
                 raise InternalError(f"pass `{p.name}` returned {type(res).__name__}")
-            if self.verify:
+            if self.verify and res.circuit is not c:
                 _verify(res.circuit, f"pass `{p.name}`")
             timings.append(PassTiming(p.name, dt, res.changed, len(c.ops), len(res.circuit.ops)))
             if p.name in self.print_ir_after or "all" in self.print_ir_after:

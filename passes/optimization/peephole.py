@@ -36,19 +36,26 @@ def peephole(
     """Fuse gate pairs; returns ``(circuit, changed)`` (the input object when unchanged)."""
     out: list[Operation | None] = []
     per_q: list[list[int]] = [[] for _ in range(circuit.num_qubits)]
+    # ops by qubit set: a partner must act on the same qubits, so a gate with no
+    # such op nearby skips the (commutation) search entirely
+    by_set: dict[frozenset[int], list[int]] = {}
     phase = L.PhaseSum(circuit.global_phase)
     changed = False
     for op in circuit.ops:
-        if op.is_gate and op.condition is None:
-            fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses)
-            if fused is not None:
-                changed = True
-                phase.add(fused)
-                continue
+        key = frozenset(op.qubits)
+        if op.is_gate and op.condition is None and key in by_set:
+            same = [k for k in by_set[key][-4:] if out[k] is not None]
+            if same:
+                fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, same[0])
+                if fused is not None:
+                    changed = True
+                    phase.add(fused)
+                    continue
         idx = len(out)
         out.append(op)
         for q in op.qubits:
             per_q[q].append(idx)
+        by_set.setdefault(key, []).append(idx)
     if not changed:
         return circuit, False
     ops = [op for op in out if op is not None]
@@ -66,10 +73,11 @@ def _try_fuse(
     commute: bool,
     allowed: frozenset[str],
     only_inverses: bool,
+    lowest: int,
 ) -> E.Expr | None:
     cands: set[int] = set()
     for q in op.qubits:
-        cands.update(per_q[q][-WINDOW:])
+        cands.update(k for k in per_q[q][-WINDOW:] if k >= lowest)
     for k in sorted(cands, reverse=True):
         prev = out[k]
         if prev is None:

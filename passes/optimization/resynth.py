@@ -33,7 +33,9 @@ def _const_params(op: Operation) -> tuple[float, ...]:
 
 
 def _is_const_gate(op: Operation) -> bool:
-    return op.is_gate and op.condition is None and not op.is_parameterized and op.name != "mcx"
+    if not op.is_gate or op.condition is not None or op.name == "mcx":
+        return False
+    return all(type(p) is E.Const for p in op.params) or not op.is_parameterized
 
 
 def _basis_1q(basis: tuple[str, ...]) -> frozenset[str]:
@@ -102,15 +104,20 @@ def resynthesize_runs(
     plan: dict[int, list[Operation]] = {}
     drop: set[int] = set()
     phase = L.PhaseSum(circuit.global_phase)
+    memo: dict[tuple, object] = {}
     for run in done:
         ops = [circuit.ops[i] for i in run]
         outside = any(op.name not in basis for op in ops)
         if len(ops) == 1 and not outside:
             continue
-        m = np.eye(2, dtype=complex)
-        for op in ops:
-            m = gate_matrix(op.name, *_const_params(op)) @ m
-        res = synth(m)
+        key = tuple((op.name, _const_params(op)) for op in ops)
+        if key in memo:
+            res = memo[key]  # type: ignore[assignment]
+        else:
+            m = np.eye(2, dtype=complex)
+            for name, ps in key:
+                m = gate_matrix(name, *ps) @ m
+            res = memo[key] = synth(m)
         if res is None:
             continue
         seq, ph = res
