@@ -5,8 +5,8 @@
   translation and 1-qubit resynthesis.
 * ``-O2``: commutation-aware merging and cancellation to a fixed point,
   translation, then the same in the basis.
-* ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) before and after
-  translation and, without a device, swap elision: swaps (explicit, or
+* ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) after translation
+  (before it when no basis is given) and, without a device, swap elision: swaps (explicit, or
   found by KAK as ``block = swap . cheaper``) become a qubit relabelling
   recorded in ``layout.final`` (the circuit is then equal to the original
   followed by that output permutation).
@@ -55,7 +55,9 @@ def preset_passes(
         first = [FixedPoint((RemoveZeroRotations(), MergeRotations(commute=True)))]
         swaps = level == 3 and device is None
         elide: tuple[Pass, ...] = (ElideSwaps(),) if swaps else ()
-        if level == 3:
+        if level == 3 and b:  # with a basis, consolidation runs after translation (basis-aware)
+            first = [FixedPoint(elide + (RemoveZeroRotations(), MergeRotations(commute=True)))]
+        elif level == 3:
             first = [
                 FixedPoint(elide + (RemoveZeroRotations(), MergeRotations(commute=True))),
                 FixedPoint(
