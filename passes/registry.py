@@ -11,7 +11,7 @@ Example::
 
     >>> p = parse_pipeline("cancel-inverses,merge-rotations{commute=false}")
     >>> [x.spec() for x in p]
-    ['cancel-inverses', 'merge-rotations{commute=False}']
+    ['cancel-inverses{commute=False}', 'merge-rotations{commute=False,basis=}']
 """
 
 from __future__ import annotations

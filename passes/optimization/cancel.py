@@ -5,9 +5,9 @@ All work on symbolic parameters: ``rz(w0) rz(x1 - w0) -> rz(x1)``.
 Example::
 
     >>> from qlang.ir.circuit import Circuit, Operation
-    >>> from qlang.ir.expr import Weight
-    >>> c = Circuit(1, (Operation("rz", (0,), (Weight(0),)), Operation("rz", (0,), (Weight(0),))),
-    ...             weights=())
+    >>> from qlang.ir import expr as E
+    >>> w = E.Weight(0)
+    >>> c = Circuit(1, (Operation("rz", (0,), (w,)), Operation("rz", (0,), (w,))))
     >>> [E.to_text(op.params[0]) for op in MergeRotations().run(c).circuit.ops]
     ['2.0 * w[0]']
 """
