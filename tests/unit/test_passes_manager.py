@@ -276,3 +276,44 @@ def test_nothing_moves_across_measurement_or_barrier() -> None:
             k = out.ops.index(sep)
             assert sum(op.is_gate for op in out.ops[:k]) >= 1, p
             assert sum(op.is_gate for op in out.ops[k + 1 :]) >= 1, p
+
+
+def test_preset_calls_routing_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from qlang.passes.base import LAYOUT_ASSIGNED
+
+    @dataclass(frozen=True)
+    class FakeRoute(Pass):
+        name: ClassVar[str] = "fake-route"
+        ensures: ClassVar[frozenset[str]] = frozenset({LAYOUT_ASSIGNED, ROUTED})
+
+        def run(self, circuit: Circuit) -> PassResult:
+            return PassResult(circuit, False)
+
+    @dataclass(frozen=True)
+    class NeedsRouted(Pass):
+        name: ClassVar[str] = "needs-routed"
+        requires: ClassVar[frozenset[str]] = frozenset({ROUTED})
+
+        def run(self, circuit: Circuit) -> PassResult:
+            return PassResult(circuit, False)
+
+    calls = []
+
+    def routing_passes(device: object, level: int, seed: int) -> list[Pass]:
+        calls.append((device, level, seed))
+        return [FakeRoute()]
+
+    fake = types.ModuleType("qlang.passes.routing")
+    fake.routing_passes = routing_passes  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "qlang.passes.routing", fake)
+    for level in range(4):
+        p = build_preset(level, basis=("ibm",), device="line(3)", seed=5)
+        names = [q.name for q in p.passes]
+        assert "fake-route" in names and "elide-swaps" not in p.spec()
+        assert names.index("unroll-multi-qubit") < names.index("fake-route")
+        assert ROUTED in p.ensures  # nothing after routing invalidates it
+        Pipeline(p.passes + (NeedsRouted(),))
+    assert calls[-1] == ("line(3)", 3, 5)
