@@ -60,6 +60,12 @@ class MergeRotations(Pass):
     def invalidates(self) -> frozenset[str]:  # type: ignore[override]
         return frozenset() if self.basis else frozenset({IN_BASIS})
 
+    def __post_init__(self) -> None:
+        if self.basis:
+            from qlang.passes.basis.sets import resolve_basis
+
+            resolve_basis(self.basis)  # unknown gate names: QL0560 when the pipeline is built
+
     def run(self, circuit: Circuit) -> PassResult:
         from qlang.passes.basis.sets import resolve_basis
 

@@ -70,6 +70,9 @@ class ResynthesizeOneQubit(Pass):
     name: ClassVar[str] = "resynthesize-1q"
     basis: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _basis_1q(self.basis)  # unknown gate names: QL0560 when the pipeline is built
+
     @property
     def invalidates(self) -> frozenset[str]:  # type: ignore[override]
         return frozenset() if self.basis else frozenset({IN_BASIS})
@@ -149,6 +152,18 @@ class ConsolidateBlocks(Pass):
     basis: tuple[str, ...] = ()
     #: also try ``block = swap . V`` with a cheaper ``V`` (emits ``V; swap`` for `elide-swaps`)
     allow_swaps: bool = False
+
+    def __post_init__(self) -> None:
+        from qlang.passes.errors import pass_error
+        from qlang.passes.synthesis.one_qubit import can_synthesize_exactly
+
+        if not can_synthesize_exactly(_basis_1q(self.basis)):
+            raise pass_error(
+                "QL0561",
+                f"`consolidate-blocks` needs 1-qubit gates that express any rotation exactly, "
+                f"not `{','.join(self.basis)}`",
+                help="give e.g. `basis=rz:sx:x`, or run it before translating to `clifford+t`",
+            )
 
     def run(self, circuit: Circuit) -> PassResult:
         basis = _basis_1q(self.basis)

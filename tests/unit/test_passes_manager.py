@@ -317,3 +317,17 @@ def test_preset_calls_routing_passes(monkeypatch: pytest.MonkeyPatch) -> None:
         assert ROUTED in p.ensures  # nothing after routing invalidates it
         Pipeline(p.passes + (NeedsRouted(),))
     assert calls[-1] == ("line(3)", 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        ("consolidate-blocks{basis=clifford+t}", "QL0561"),
+        ("resynthesize-1q{basis=rz:bogus}", "QL0560"),
+        ("merge-rotations{basis=bogus}", "QL0560"),
+    ],
+)
+def test_basis_options_checked_at_construction(spec: str, code: str) -> None:
+    with pytest.raises(QLangError) as e:
+        parse_pipeline(spec)
+    assert codes(e) == [code]
