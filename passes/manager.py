@@ -69,6 +69,11 @@ def check_requirements(passes: Sequence[Pass], available: frozenset[str]) -> fro
     """
     have = set(available)
     for i, p in enumerate(passes):
+        if isinstance(p, FixedPoint):
+            # the body runs repeatedly: check two rounds, so a pass that invalidates
+            # what an earlier pass of the body needs is caught
+            have = set(check_requirements(p.passes + p.passes, frozenset(have)))
+            continue
         missing = p.requires - have
         if missing:
             raise pass_error(
@@ -98,9 +103,6 @@ class FixedPoint(Pass):
     passes: tuple[Pass, ...] = ()
     max_iterations: int = 10
     error_on_limit: bool = False
-
-    def __post_init__(self) -> None:
-        check_requirements(self.passes, frozenset(p for q in self.passes for p in q.requires))
 
     @property
     def requires(self) -> frozenset[str]:  # type: ignore[override]

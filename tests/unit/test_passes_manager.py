@@ -331,3 +331,14 @@ def test_basis_options_checked_at_construction(spec: str, code: str) -> None:
     with pytest.raises(QLangError) as e:
         parse_pipeline(spec)
     assert codes(e) == [code]
+
+
+def test_fixed_point_body_checked_over_two_rounds() -> None:
+    from qlang.passes.basis.translate import BasisTranslation
+    from qlang.passes.optimization.resynth import ConsolidateBlocks
+
+    body = FixedPoint((NeedsBasis(), ConsolidateBlocks()))
+    with pytest.raises(QLangError) as e:
+        Pipeline((BasisTranslation(basis=("ibm",)), body))
+    assert codes(e) == ["QL0554"]
+    Pipeline((FixedPoint((BasisTranslation(basis=("ibm",)), NeedsBasis(), ConsolidateBlocks())),))
