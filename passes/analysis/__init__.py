@@ -4,7 +4,9 @@ from qlang.passes.analysis.metrics import (
     CircuitMetrics,
     CriticalPath,
     GateCounts,
+    MetricsComparison,
     analyze,
+    compare,
     critical_path,
     gate_counts,
 )
@@ -13,7 +15,9 @@ __all__ = [
     "CircuitMetrics",
     "CriticalPath",
     "GateCounts",
+    "MetricsComparison",
     "analyze",
+    "compare",
     "critical_path",
     "gate_counts",
 ]

@@ -113,3 +113,40 @@ def analyze(circuit: Circuit) -> CircuitMetrics:
         counts=gate_counts(circuit),
         critical_path=critical_path(circuit),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsComparison:
+    """Metrics of a circuit before and after compilation (for ``qlang inspect``).
+
+    Example::
+
+        >>> from qlang.ir.circuit import Circuit, Operation
+        >>> a = Circuit(1, (Operation("h", (0,)), Operation("h", (0,))))
+        >>> print(compare(a, a.with_ops(())).render())
+        metric              before   after
+        gates                    2       0
+        2-qubit gates            0       0
+        depth                    2       0
+        2-qubit depth            0       0
+        critical path            2       0
+    """
+
+    before: CircuitMetrics
+    after: CircuitMetrics
+
+    def render(self) -> str:
+        rows = [
+            ("gates", self.before.counts.total, self.after.counts.total),
+            ("2-qubit gates", self.before.counts.two_qubit, self.after.counts.two_qubit),
+            ("depth", self.before.depth, self.after.depth),
+            ("2-qubit depth", self.before.two_qubit_depth, self.after.two_qubit_depth),
+            ("critical path", self.before.critical_path.length, self.after.critical_path.length),
+        ]
+        lines = [f"{'metric':<16}{'before':>10}{'after':>8}"]
+        lines += [f"{name:<16}{b:>10}{a:>8}" for name, b, a in rows]
+        return "\n".join(lines)
+
+
+def compare(before: Circuit, after: Circuit) -> MetricsComparison:
+    return MetricsComparison(analyze(before), analyze(after))
