@@ -4,7 +4,7 @@
 * ``-O1``: zero-rotation removal and adjacent merging/cancellation, then
   translation and 1-qubit resynthesis.
 * ``-O2``: commutation-aware merging and cancellation to a fixed point,
-  translation, then the same in the basis.
+  reordering of commuting groups for depth, translation, then the same in the basis.
 * ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) after translation
   (before it when no basis is given) and, without a device, swap elision: swaps (explicit, or
   found by KAK as ``block = swap . cheaper``) become a qubit relabelling
@@ -30,6 +30,7 @@ from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.errors import pass_error
 from qlang.passes.manager import FixedPoint, Pipeline
 from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
+from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
 
@@ -76,6 +77,7 @@ def preset_passes(
                 BasisTranslation(basis=b),) + loop  # fmt: skip
         elif level == 3:
             loop = (ConsolidateBlocks(allow_swaps=swaps),) + elide + loop
+        first.append(CommuteReorder())
         after = [FixedPoint(loop, max_iterations=6)]
     translate: list[Pass] = [BasisTranslation(basis=b)] if b else []
     if level >= 2 and b and "cx" in b and "rzz" not in b:

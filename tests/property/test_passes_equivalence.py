@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.irtext import circuit_text
 from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
+from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
 from qlang.passes.presets import build_preset
@@ -122,6 +123,7 @@ PASSES = [
     ConsolidateBlocks(allow_swaps=True),
     ElideSwaps(),
     UnrollMultiQubit(),
+    CommuteReorder(),
 ]
 COMMON = settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None

@@ -220,6 +220,7 @@ def test_registry_lists_passes() -> None:
         "basis-translation",
         "elide-swaps",
         "unroll-multi-qubit",
+        "commute-reorder",
         "fixed-point",
     ):
         assert n in names
