@@ -18,6 +18,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qlang.commands.check",
     "qlang.commands.fmt",
     "qlang.commands.inspect",
+    "qlang.commands.compile",
+    "qlang.commands.passes",
+    "qlang.commands.train",
+    "qlang.commands.predict",
+    "qlang.commands.eval",
 )
 
 

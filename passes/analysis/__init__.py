@@ -1,0 +1,23 @@
+"""Circuit analysis: depth, 2-qubit depth, gate counts, critical path (typed results)."""
+
+from qlang.passes.analysis.metrics import (
+    CircuitMetrics,
+    CriticalPath,
+    GateCounts,
+    MetricsComparison,
+    analyze,
+    compare,
+    critical_path,
+    gate_counts,
+)
+
+__all__ = [
+    "CircuitMetrics",
+    "CriticalPath",
+    "GateCounts",
+    "MetricsComparison",
+    "analyze",
+    "compare",
+    "critical_path",
+    "gate_counts",
+]

@@ -1,0 +1,40 @@
+"""Run the docstring examples of the pass modules (imported under their package name)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "qlang.passes",
+    "qlang.passes.manager",
+    "qlang.passes.registry",
+    "qlang.passes.presets",
+    "qlang.passes.cli",
+    "qlang.passes.errors",
+    "qlang.passes.irtext",
+    "qlang.passes.linear",
+    "qlang.passes.commutation",
+    "qlang.passes.analysis.metrics",
+    "qlang.passes.optimization.rules",
+    "qlang.passes.optimization.peephole",
+    "qlang.passes.optimization.cancel",
+    "qlang.passes.optimization.resynth",
+    "qlang.passes.optimization.swaps",
+    "qlang.passes.basis.sets",
+    "qlang.passes.basis.rules",
+    "qlang.passes.basis.translate",
+    "qlang.passes.synthesis.one_qubit",
+    "qlang.passes.synthesis.two_qubit",
+    "qlang.passes.synthesis.clifford_t",
+    "qlang.ir.dag",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    mod = importlib.import_module(name)
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0
