@@ -36,6 +36,4 @@ def bind_circuit(circuit: Circuit, values: Sequence[float]) -> Circuit:
         return E.bind(e, xs, ws)
 
     ops = tuple(replace(op, params=tuple(bind(p) for p in op.params)) for op in circuit.ops)
-    return replace(
-        circuit, ops=ops, inputs=(), weights=(), global_phase=bind(circuit.global_phase)
-    )
+    return replace(circuit, ops=ops, inputs=(), weights=(), global_phase=bind(circuit.global_phase))

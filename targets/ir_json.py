@@ -54,7 +54,9 @@ def circuit_from_dict(data: dict[str, Any]) -> Circuit:
         global_phase=E.from_json(data["global_phase"]),
         layout=None
         if layout is None
-        else Layout(tuple(int(p) for p in layout["initial"]), tuple(int(p) for p in layout["final"])),
+        else Layout(
+            tuple(int(p) for p in layout["initial"]), tuple(int(p) for p in layout["final"])
+        ),
         name=str(data["name"]),
     )
 

@@ -26,9 +26,10 @@ Example::
 
 from __future__ import annotations
 
+from qlang.targets.names import parameter_identifiers
+
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Condition, Operation
-from qlang.targets.names import parameter_identifiers
 
 #: Gates provided by ``stdgates.inc`` under the IR's name.
 STDGATES: frozenset[str] = frozenset(

@@ -35,8 +35,12 @@ _MEASURE3 = re.compile(
 _MEASURE2 = re.compile(
     r"measure\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]\s*->\s*([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]\s*;"
 )
-_QDECL = re.compile(r"(?:qubit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_]\w*)|qreg\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\])\s*;")
-_CDECL = re.compile(r"(?:bit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_]\w*)|creg\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\])\s*;")
+_QDECL = re.compile(
+    r"(?:qubit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_]\w*)|qreg\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\])\s*;"
+)
+_CDECL = re.compile(
+    r"(?:bit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_]\w*)|creg\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\])\s*;"
+)
 _INPUT = re.compile(r"input\s+(?:float|angle)\s*(?:\[\s*\d+\s*\])?\s+([A-Za-z_]\w*)\s*;")
 _ANGLE = re.compile(
     rf"^(?P<sign>-)?\s*(?:(?P<num>{_NUM})|(?:(?P<coef>{_NUM})\s*\*\s*)?(?P<pi>pi|π)"
@@ -97,7 +101,7 @@ def _parse(text: str, source_id: int, name: str) -> Circuit:
         elif first == "measure" or "measure" in line:
             ops.append(_measure(line, qreg, creg, span))
         elif first in ("reset", "barrier"):
-            ops.append(_plain(first, line[len(first):-1], qreg, span))
+            ops.append(_plain(first, line[len(first) : -1], qreg, span))
         else:
             ops.append(_gate(line, qreg, input_index, span))
     if qreg is not None and qreg[0] == (creg[0] if creg else None):

@@ -24,11 +24,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from qlang.targets import qasm_fast
+from qlang.targets.qasm_lower import Lowerer, ParseFailure, parse_reference
+
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.circuit import Circuit, ParamDecl
 from qlang.source import GLOBAL_SOURCES, SourceMap, Span
-from qlang.targets import qasm_fast
-from qlang.targets.qasm_lower import Lowerer, ParseFailure, parse_reference
 
 __all__ = ["import_qasm", "import_qasm_file"]
 
@@ -51,16 +52,27 @@ def import_qasm(
     if m and m.group(1) not in {"2", "3"}:
         span = _offset_span(src.id, m.start(1), m.end(0))
         raise QLangError(
-            [Diagnostic.error("QL0518", f"unsupported OpenQASM version `{m.group(1)}`", span,
-                              help="qlang reads OpenQASM 2.0 and 3.x")],
+            [
+                Diagnostic.error(
+                    "QL0518",
+                    f"unsupported OpenQASM version `{m.group(1)}`",
+                    span,
+                    help="qlang reads OpenQASM 2.0 and 3.x",
+                )
+            ],
             sources,
         )
     opaque = _OPAQUE.search(text)
     if opaque:
         raise QLangError(
-            [Diagnostic.error("QL0511", "opaque gates have no definition to import",
-                              _offset_span(src.id, opaque.start(), opaque.end()),
-                              help="replace the `opaque` declaration by a `gate` definition")],
+            [
+                Diagnostic.error(
+                    "QL0511",
+                    "opaque gates have no definition to import",
+                    _offset_span(src.id, opaque.start(), opaque.end()),
+                    help="replace the `opaque` declaration by a `gate` definition",
+                )
+            ],
             sources,
         )
     if fast:
@@ -101,8 +113,13 @@ def import_qasm_file(path: str | Path, *, sources: SourceMap = GLOBAL_SOURCES) -
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QLangError(
-            [Diagnostic.error("QL0515", f"cannot read `{p}`: {exc.__class__.__name__}",
-                              help="check the path and that the file is UTF-8 text")],
+            [
+                Diagnostic.error(
+                    "QL0515",
+                    f"cannot read `{p}`: {exc.__class__.__name__}",
+                    help="check the path and that the file is UTF-8 text",
+                )
+            ],
             sources,
         ) from None
     return import_qasm(text, filename=str(p), sources=sources)
@@ -114,4 +131,3 @@ def _line_starts(text: str) -> list[int]:
 
 def _offset_span(source: int, start: int, end: int) -> Span:
     return Span(source, start, max(start, end))
-

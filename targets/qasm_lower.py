@@ -25,12 +25,13 @@ from typing import NoReturn
 import numpy as np
 from antlr4 import CommonTokenStream, InputStream
 from antlr4.error.ErrorListener import ErrorListener
-from antlr4.error.ErrorStrategy import BailErrorStrategy
 from antlr4.error.Errors import ParseCancellationException, RecognitionException
+from antlr4.error.ErrorStrategy import BailErrorStrategy
 from openqasm3 import ast
 from openqasm3._antlr.qasm3Lexer import qasm3Lexer
 from openqasm3._antlr.qasm3Parser import qasm3Parser
 from openqasm3.parser import QASMNodeVisitor
+from qlang.targets.qasm_prelude import CONTROLLED, DECOMPOSITIONS, PRELUDE
 
 from qlang.diagnostics import DiagnosticSink
 from qlang.ir import expr as E
@@ -38,7 +39,6 @@ from qlang.ir.circuit import Circuit, Condition, Operation
 from qlang.ir.gates import ALIASES, GATES, inverse_of
 from qlang.ir.reference import unitary
 from qlang.source import Span
-from qlang.targets.qasm_prelude import CONTROLLED, DECOMPOSITIONS, PRELUDE
 
 BodyOp = tuple[str, tuple[E.Expr, ...], tuple[int, ...]]
 _EXTRA_ALIASES = {"U": "u", "CX": "cx"}
@@ -89,9 +89,7 @@ def parse_reference(text: str) -> ast.Program:
             tok = getattr(node, "offendingToken", None)
             node = node.__cause__ or node.__context__
         if tok is not None:
-            raise ParseFailure(
-                f"unexpected `{tok.text}`", tok.line, tok.column
-            ) from None
+            raise ParseFailure(f"unexpected `{tok.text}`", tok.line, tok.column) from None
         raise ParseFailure("cannot parse the program", 1, 0) from None
     try:
         return QASMNodeVisitor().visitProgram(tree)
@@ -164,16 +162,24 @@ class Lowerer:
             except _Skip:
                 continue
             if len(self.ops) > MAX_OPS:
-                self.sink.error("QL0517", f"the program expands to more than {MAX_OPS} operations",
-                                self.span(stmt), help="import a smaller program")
+                self.sink.error(
+                    "QL0517",
+                    f"the program expands to more than {MAX_OPS} operations",
+                    self.span(stmt),
+                    help="import a smaller program",
+                )
                 return
 
     def statement(self, s: ast.Statement, cond: Condition | None, env: dict[str, object]) -> None:
         if isinstance(s, ast.Include):
             if s.filename not in _KNOWN_INCLUDES:
-                self.fail("QL0502", f"cannot include `{s.filename}`", s,
-                          help="only `stdgates.inc` and `qelib1.inc` are known; paste the "
-                               "definitions into the file")
+                self.fail(
+                    "QL0502",
+                    f"cannot include `{s.filename}`",
+                    s,
+                    help="only `stdgates.inc` and `qelib1.inc` are known; paste the "
+                    "definitions into the file",
+                )
         elif isinstance(s, ast.QubitDeclaration):
             self.declare_qubits(s)
         elif isinstance(s, ast.ClassicalDeclaration):
@@ -198,8 +204,9 @@ class Lowerer:
                 self.emit("reset", (), (q,), cond, s)
         elif isinstance(s, ast.QuantumBarrier):
             qs = [q for operand in s.qubits for q in self.qubits(operand, env)]
-            self.emit("barrier", (), tuple(dict.fromkeys(qs)) or tuple(range(self.num_qubits)),
-                      None, s)
+            self.emit(
+                "barrier", (), tuple(dict.fromkeys(qs)) or tuple(range(self.num_qubits)), None, s
+            )
         elif isinstance(s, ast.BranchingStatement):
             self.branch(s, cond, env)
         elif isinstance(s, ast.ForInLoop):
@@ -210,9 +217,13 @@ class Lowerer:
             return
         else:
             kind = type(s).__name__
-            self.fail("QL0507", f"unsupported statement `{kind}`", s,
-                      help="qlang imports gates, measurements, resets, barriers, `if` on "
-                           "bits and `for` loops; rewrite the program without it")
+            self.fail(
+                "QL0507",
+                f"unsupported statement `{kind}`",
+                s,
+                help="qlang imports gates, measurements, resets, barriers, `if` on "
+                "bits and `for` loops; rewrite the program without it",
+            )
 
     # --- declarations -----------------------------------------------------
     def declare_qubits(self, s: ast.QubitDeclaration) -> None:
@@ -231,14 +242,19 @@ class Lowerer:
             if name in self.cregs or name in self.qregs:
                 self.fail("QL0512", f"`{name}` is declared twice", s)
             if s.init_expression is not None:
-                self.fail("QL0507", "bit initialisers are not supported", s,
-                          help="declare the bits without a value; they start at 0")
+                self.fail(
+                    "QL0507",
+                    "bit initialisers are not supported",
+                    s,
+                    help="declare the bits without a value; they start at 0",
+                )
             size = 1 if s.type.size is None else self.const_int(s.type.size, env)
             self.cregs[name] = _Reg(self.num_clbits, size, s.type.size is None)
             self.num_clbits += size
             return
-        if isinstance(s.type, (ast.IntType, ast.UintType, ast.FloatType, ast.AngleType,
-                               ast.BoolType)):
+        if isinstance(
+            s.type, (ast.IntType, ast.UintType, ast.FloatType, ast.AngleType, ast.BoolType)
+        ):
             init = E.ZERO if s.init_expression is None else self.expr(s.init_expression, env)
             self.define_value(name, init, s)
             return
@@ -252,11 +268,19 @@ class Lowerer:
     def declare_io(self, s: ast.IODeclaration) -> None:
         name = s.identifier.name
         if s.io_identifier != ast.IOKeyword.input:
-            self.fail("QL0507", "`output` declarations are not supported", s,
-                      help="remove the declaration; measured bits are the circuit's output")
+            self.fail(
+                "QL0507",
+                "`output` declarations are not supported",
+                s,
+                help="remove the declaration; measured bits are the circuit's output",
+            )
         if not isinstance(s.type, (ast.FloatType, ast.AngleType)):
-            self.fail("QL0514", f"input `{name}` must be a `float` or `angle`", s,
-                      help="declare circuit parameters as `input float[64] name;`")
+            self.fail(
+                "QL0514",
+                f"input `{name}` must be a `float` or `angle`",
+                s,
+                help="declare circuit parameters as `input float[64] name;`",
+            )
         if name in self.values:
             self.fail("QL0512", f"`{name}` is declared twice", s)
         self.values[name] = E.Input(len(self.input_names))
@@ -267,8 +291,12 @@ class Lowerer:
         if not isinstance(target, ast.Identifier) or target.name not in self.values:
             self.fail("QL0507", "only assignments to classical scalar variables are supported", s)
         if self._dynamic or isinstance(self.values[target.name], E.Input):
-            self.fail("QL0507", "assignment depends on run-time values", s,
-                      help="only compile-time classical computation can be imported")
+            self.fail(
+                "QL0507",
+                "assignment depends on run-time values",
+                s,
+                help="only compile-time classical computation can be imported",
+            )
         rhs = self.expr(s.rvalue, env)
         old = self.values[target.name]
         op = s.op.name
@@ -316,15 +344,23 @@ class Lowerer:
                     return E.Const(math.fmod(E.const_value(a), E.const_value(b)))
             except ZeroDivisionError:
                 self.fail("QL0508", "division by zero", node)
-            self.fail("QL0508", f"unsupported operator `{op}` in an angle", node,
-                      help="angles may use + - * / ** and sin, cos, tan, exp, log, sqrt")
+            self.fail(
+                "QL0508",
+                f"unsupported operator `{op}` in an angle",
+                node,
+                help="angles may use + - * / ** and sin, cos, tan, exp, log, sqrt",
+            )
         if isinstance(node, ast.FunctionCall) and node.name.name in _FUNCS:
             if len(node.arguments) != 1:
                 self.fail("QL0508", f"`{node.name.name}` takes one argument", node)
             return E.func(node.name.name, self.expr(node.arguments[0], env))
         what = node.name.name if isinstance(node, ast.FunctionCall) else type(node).__name__
-        self.fail("QL0508", f"unsupported expression `{what}`", node,
-                  help="angles may use + - * / ** and sin, cos, tan, exp, log, sqrt")
+        self.fail(
+            "QL0508",
+            f"unsupported expression `{what}`",
+            node,
+            help="angles may use + - * / ** and sin, cos, tan, exp, log, sqrt",
+        )
         raise AssertionError  # unreachable
 
     def const_int(self, node: ast.Expression, env: dict[str, object]) -> int:
@@ -381,8 +417,11 @@ class Lowerer:
                 out.append(self.const_int(item, env))
         for i in out:
             if not -reg.size <= i < reg.size:
-                self.fail("QL0506", f"index {i} is out of range for `{node.name.name}` "
-                          f"of size {reg.size}", node)
+                self.fail(
+                    "QL0506",
+                    f"index {i} is out of range for `{node.name.name}` of size {reg.size}",
+                    node,
+                )
         return [i % reg.size for i in out]
 
     def clbits(self, node: ast.QASMNode, env: dict[str, object]) -> list[int]:
@@ -400,8 +439,15 @@ class Lowerer:
         raise AssertionError
 
     # --- emitting ---------------------------------------------------------
-    def emit(self, name: str, params: tuple[E.Expr, ...], qubits: tuple[int, ...],
-             cond: Condition | None, node: ast.QASMNode, clbits: tuple[int, ...] = ()) -> None:
+    def emit(
+        self,
+        name: str,
+        params: tuple[E.Expr, ...],
+        qubits: tuple[int, ...],
+        cond: Condition | None,
+        node: ast.QASMNode,
+        clbits: tuple[int, ...] = (),
+    ) -> None:
         if name == "gphase":
             if cond is None:  # a phase under a classical condition is unobservable
                 self.phase = E.add(self.phase, params[0])
@@ -410,8 +456,9 @@ class Lowerer:
             self.fail("QL0516", f"`{name}` is applied to the same qubit twice", node)
         self.ops.append(Operation(name, qubits, params, clbits, cond, self.span(node)))
 
-    def measure(self, s: ast.QuantumMeasurementStatement, cond: Condition | None,
-                env: dict[str, object]) -> None:
+    def measure(
+        self, s: ast.QuantumMeasurementStatement, cond: Condition | None, env: dict[str, object]
+    ) -> None:
         qs = self.qubits(s.measure.qubit, env)
         if s.target is None:
             cs = list(range(self.num_clbits, self.num_clbits + len(qs)))
@@ -423,16 +470,18 @@ class Lowerer:
         for q, c in zip(qs, cs, strict=True):
             self.emit("measure", (), (q,), cond, s, (c,))
 
-    def gate_statement(self, s: ast.QuantumGate, cond: Condition | None,
-                       env: dict[str, object]) -> None:
+    def gate_statement(
+        self, s: ast.QuantumGate, cond: Condition | None, env: dict[str, object]
+    ) -> None:
         operands = [self.qubits(q, env) for q in s.qubits]
         params = tuple(self.expr(a, env) for a in s.arguments)
         for qs in self.broadcast(operands, s):
             for name, ps, qubits in self.modified(s.name.name, params, qs, s.modifiers, s, env):
                 self.emit(name, ps, qubits, cond, s)
 
-    def phase_statement(self, s: ast.QuantumPhase, cond: Condition | None,
-                        env: dict[str, object]) -> None:
+    def phase_statement(
+        self, s: ast.QuantumPhase, cond: Condition | None, env: dict[str, object]
+    ) -> None:
         operands = [self.qubits(q, env) for q in s.qubits]
         theta = self.expr(s.argument, env)
         for qs in self.broadcast(operands, s) if operands else [()]:
@@ -447,8 +496,15 @@ class Lowerer:
         return [tuple(o[0] if len(o) == 1 else o[k] for o in operands) for k in range(n)]
 
     # --- gates and modifiers ----------------------------------------------
-    def modified(self, name: str, params: tuple[E.Expr, ...], qubits: tuple[int, ...],
-                 modifiers: list, node: ast.QASMNode, env: dict[str, object]) -> list[BodyOp]:
+    def modified(
+        self,
+        name: str,
+        params: tuple[E.Expr, ...],
+        qubits: tuple[int, ...],
+        modifiers: list,
+        node: ast.QASMNode,
+        env: dict[str, object],
+    ) -> list[BodyOp]:
         n_ctrl = 0
         plan: list[tuple[str, object]] = []
         for m in modifiers:
@@ -463,20 +519,25 @@ class Lowerer:
                 e = self.expr(m.argument, env)
                 v = E.const_value(e) if E.is_constant(e) else math.nan
                 if not float(v).is_integer():
-                    self.fail("QL0510", "only integer powers of gates are supported", m,
-                              help="write the gate with a scaled angle instead of `pow`")
+                    self.fail(
+                        "QL0510",
+                        "only integer powers of gates are supported",
+                        m,
+                        help="write the gate with a scaled angle instead of `pow`",
+                    )
                 plan.append(("pow", int(v)))
             else:
                 plan.append(("inv", None))
         if n_ctrl > len(qubits):
-            self.fail("QL0504", f"`{name}` has {n_ctrl} controls but only {len(qubits)} qubits",
-                      node)
+            self.fail(
+                "QL0504", f"`{name}` has {n_ctrl} controls but only {len(qubits)} qubits", node
+            )
         ops = self.base_gate(name, params, qubits[n_ctrl:], node)
         cursor = n_ctrl
         for kind, arg in reversed(plan):
             if kind in ("ctrl", "negctrl"):
                 k = int(arg)  # type: ignore[arg-type]
-                ctrls = qubits[cursor - k:cursor]
+                ctrls = qubits[cursor - k : cursor]
                 cursor -= k
                 for c in reversed(ctrls):
                     ops = self.control(ops, c, node)
@@ -490,11 +551,16 @@ class Lowerer:
                 ops = base * abs(k)
         return ops
 
-    def base_gate(self, name: str, params: tuple[E.Expr, ...], qubits: tuple[int, ...],
-                  node: ast.QASMNode, depth: int = 0) -> list[BodyOp]:
+    def base_gate(
+        self,
+        name: str,
+        params: tuple[E.Expr, ...],
+        qubits: tuple[int, ...],
+        node: ast.QASMNode,
+        depth: int = 0,
+    ) -> list[BodyOp]:
         if depth > 64:
-            self.fail("QL0507", f"gate `{name}` is nested too deeply (recursive definition?)",
-                      node)
+            self.fail("QL0507", f"gate `{name}` is nested too deeply (recursive definition?)", node)
         if name == "gphase":
             self.arity(name, params, qubits, 1, 0, node)
             return [("gphase", params, ())]
@@ -514,18 +580,39 @@ class Lowerer:
         from qlang.diagnostics import did_you_mean
 
         known = set(GATES) | set(ALIASES) | set(prelude) | set(self.gates)
-        self.fail("QL0503", f"unknown gate `{name}`", node, help=did_you_mean(name, known)
-                  or "define it with `gate` before use")
+        self.fail(
+            "QL0503",
+            f"unknown gate `{name}`",
+            node,
+            help=did_you_mean(name, known) or "define it with `gate` before use",
+        )
         raise AssertionError
 
-    def arity(self, name: str, params: tuple, qubits: tuple, n_params: int, n_qubits: int,
-              node: ast.QASMNode) -> None:
+    def arity(
+        self,
+        name: str,
+        params: tuple,
+        qubits: tuple,
+        n_params: int,
+        n_qubits: int,
+        node: ast.QASMNode,
+    ) -> None:
         if len(params) != n_params or len(qubits) != n_qubits:
-            self.fail("QL0504", f"`{name}` takes {n_params} parameters and {n_qubits} qubits, "
-                      f"found {len(params)} and {len(qubits)}", node)
+            self.fail(
+                "QL0504",
+                f"`{name}` takes {n_params} parameters and {n_qubits} qubits, "
+                f"found {len(params)} and {len(qubits)}",
+                node,
+            )
 
-    def inline(self, gdef: ast.QuantumGateDefinition, params: tuple[E.Expr, ...],
-               qubits: tuple[int, ...], node: ast.QASMNode, depth: int) -> list[BodyOp]:
+    def inline(
+        self,
+        gdef: ast.QuantumGateDefinition,
+        params: tuple[E.Expr, ...],
+        qubits: tuple[int, ...],
+        node: ast.QASMNode,
+        depth: int,
+    ) -> list[BodyOp]:
         name = gdef.name.name
         self.arity(name, params, qubits, len(gdef.arguments), len(gdef.qubits), node)
         env: dict[str, object] = {a.name: p for a, p in zip(gdef.arguments, params, strict=True)}
@@ -547,8 +634,9 @@ class Lowerer:
             elif isinstance(s, ast.QuantumBarrier):
                 continue
             else:
-                self.fail("QL0507", f"unsupported statement `{type(s).__name__}` in gate `{name}`",
-                          node)
+                self.fail(
+                    "QL0507", f"unsupported statement `{type(s).__name__}` in gate `{name}`", node
+                )
         return out
 
     def kept_as_ir(self, name: str) -> bool:
@@ -614,8 +702,9 @@ class Lowerer:
         return out
 
     # --- control flow -----------------------------------------------------
-    def branch(self, s: ast.BranchingStatement, cond: Condition | None,
-               env: dict[str, object]) -> None:
+    def branch(
+        self, s: ast.BranchingStatement, cond: Condition | None, env: dict[str, object]
+    ) -> None:
         bits, value = self.condition(s.condition, env)
         then = self.merge(cond, Condition(tuple(bits), value), s)
         self._dynamic += 1
@@ -623,8 +712,12 @@ class Lowerer:
             self.block(s.if_block, then, env)
             if s.else_block:
                 if len(bits) != 1:
-                    self.fail("QL0509", "`else` is only supported for single-bit conditions", s,
-                              help="write a second `if` with the other value instead")
+                    self.fail(
+                        "QL0509",
+                        "`else` is only supported for single-bit conditions",
+                        s,
+                        help="write a second `if` with the other value instead",
+                    )
                 other = self.merge(cond, Condition(tuple(bits), 1 - value), s)
                 self.block(s.else_block, other, env)
         finally:
@@ -678,8 +771,12 @@ class Lowerer:
             return [reg.offset + i]
         if isinstance(node, (ast.Identifier, ast.IndexedIdentifier)):
             return self.clbits(node, env)
-        self.fail("QL0509", f"unsupported condition `{type(node).__name__}`", node,
-                  help="conditions may test a bit (`c[0]`, `!c[0]`) or a register (`c == 3`)")
+        self.fail(
+            "QL0509",
+            f"unsupported condition `{type(node).__name__}`",
+            node,
+            help="conditions may test a bit (`c[0]`, `!c[0]`) or a register (`c == 3`)",
+        )
         raise AssertionError
 
     def loop(self, s: ast.ForInLoop, cond: Condition | None, env: dict[str, object]) -> None:
@@ -703,4 +800,3 @@ class Lowerer:
             inner = dict(env)
             inner[var] = E.Const(float(v))
             self.block(s.block, cond, inner)
-

@@ -158,7 +158,7 @@ def _func(name: str, a: Value) -> Value:
 
 
 def _transpile_layout(qc: QuantumCircuit, circuit: Circuit) -> TranspileLayout:
-    """Qiskit's layout object: virtual qubit ``l`` starts on ``initial[l]``, ends on ``final[l]``."""
+    """Qiskit layout: virtual qubit ``l`` starts on ``initial[l]``, ends on ``final[l]``."""
     assert circuit.layout is not None
     initial, final = circuit.layout.initial, circuit.layout.final
     n_phys = circuit.num_qubits

@@ -26,10 +26,10 @@ import sympy
 from pytket import Circuit as TketCircuit
 from pytket import OpType, Qubit
 from pytket.circuit import Node
+from qlang.targets.names import parameter_identifiers
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
-from qlang.targets.names import parameter_identifiers
 
 _OPTYPES: dict[str, OpType] = {
     "id": OpType.noop, "h": OpType.H, "x": OpType.X, "y": OpType.Y, "z": OpType.Z,
