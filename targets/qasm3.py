@@ -9,10 +9,11 @@ get an exact ``gate`` definition in the file (``rxx``, ``ryy``, ``rzz``,
 global phase a ``gphase`` statement. For routed circuits the header records the
 initial and final layout.
 
-Integer powers ``a ** k`` (``2 <= k <= 4``) are written as products because
-Qiskit's importer has no ``**``; it also has no function calls (``sin``...), so a
-circuit whose angles use functions loads in Qiskit only once bound (see
-docs/targets.md).
+Functions OpenQASM 3 lacks are rewritten exactly (``abs(a)`` as ``sqrt(a * a)``,
+``sinh``/``cosh``/``tanh`` through ``exp``). Integer powers ``a ** k``
+(``2 <= k <= 4``) are written as products because Qiskit's importer has no
+``**``; it also has no function calls (``sin``...), so a circuit whose angles
+use functions loads in Qiskit only once bound (see docs/targets.md).
 
 Example::
 
@@ -72,7 +73,7 @@ def to_qasm3(
         return idents[n_in + i]
 
     def text(e: E.Expr) -> str:
-        return E.to_text(_expand_powers(e), input_name, weight_name)
+        return E.to_text(_expand_powers(_portable(e)), input_name, weight_name)
 
     lines = _header(circuit, idents, model_name, source_hash)
     lines += ["OPENQASM 3.0;", 'include "stdgates.inc";']
@@ -161,6 +162,25 @@ def _conditioned(cond: Condition, body: str, circuit: Circuit) -> str:
     if not bits:
         return body
     return out
+
+
+def _portable(e: E.Expr) -> E.Expr:
+    """Rewrite functions OpenQASM 3 lacks (``abs``, ``sinh``, ``cosh``, ``tanh``) exactly."""
+
+    def repl(n: E.Expr) -> E.Expr | None:
+        if not isinstance(n, E.Func) or n.name not in ("abs", "sinh", "cosh", "tanh"):
+            return None
+        a = _portable(n.arg)
+        if n.name == "abs":
+            return E.Func("sqrt", E.Mul(a, a))
+        ep, em = E.Func("exp", a), E.Func("exp", E.neg(a))
+        if n.name == "sinh":
+            return E.Div(E.Add(ep, E.Neg(em)), E.Const(2.0))
+        if n.name == "cosh":
+            return E.Div(E.Add(ep, em), E.Const(2.0))
+        return E.Div(E.Add(ep, E.Neg(em)), E.Add(ep, em))
+
+    return E.substitute(e, repl)
 
 
 def _expand_powers(e: E.Expr) -> E.Expr:

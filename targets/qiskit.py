@@ -22,8 +22,10 @@ Example::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy as np
 from qiskit.circuit import (
     ClassicalRegister,
     Parameter,
@@ -134,26 +136,41 @@ def expr_to_qiskit(e: E.Expr, inputs: list[Parameter], weights: list[Parameter])
     if isinstance(e, E.Div):
         return lhs / rhs
     if isinstance(e, E.Pow):
+        if isinstance(rhs, float) and rhs.is_integer():
+            return lhs ** int(rhs)  # a negative base stays real
         return lhs**rhs
     raise TypeError(f"not an expression: {e!r}")
 
 
 def _func(name: str, a: Value) -> Value:
-    if not isinstance(a, ParameterExpression):
-        import numpy as np
+    """``name(a)`` built only from forms Qiskit 2.6 simplifies correctly.
 
+    Qiskit's symbolic adder treats ``f(-u)`` as ``-f(u)`` for every unary
+    function, so ``cos(u) + cos(-u)`` or ``exp(u) + exp(-u)`` become ``0``
+    (docs/targets.md). Only odd functions (sin, tan, arcsin, arctan) are kept
+    as calls; the others are rewritten exactly through them or through ``**``.
+    """
+    if not isinstance(a, ParameterExpression):
         return float(E.FUNCTIONS[name](np.float64(a)))
-    if name in {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "exp", "log", "abs"}:
+    if name in ("sin", "tan", "arcsin", "arctan", "log"):
         return getattr(a, name)()
+    if name == "cos":
+        return (a + math.pi / 2).sin()
+    if name == "arccos":
+        return math.pi / 2 - a.arcsin()
     if name == "sqrt":
         return a**0.5
-    ep, em = a.exp(), (-a).exp()
+    if name == "abs":
+        return (a * a) ** 0.5
+    if name == "exp":
+        return math.e**a
+    ep, em = math.e**a, math.e ** (-a)
     if name == "sinh":
         return (ep - em) / 2
     if name == "cosh":
         return (ep + em) / 2
     if name == "tanh":
-        return (ep - em) / (ep + em)
+        return 1 - 2 / (math.e ** (2 * a) + 1)
     raise KeyError(name)
 
 

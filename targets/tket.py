@@ -119,8 +119,15 @@ def expr_to_sympy(e: E.Expr, inputs: list[sympy.Symbol], weights: list[sympy.Sym
     if isinstance(e, E.Div):
         return lhs / rhs
     if isinstance(e, E.Pow):
-        return lhs**rhs
+        return lhs ** _int_if_integral(rhs)
     raise TypeError(f"not an expression: {e!r}")
+
+
+def _int_if_integral(value: Any) -> Any:
+    """``x ** 2.0`` as ``x ** 2`` so that sympy keeps a negative base real."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def tket_placement(circuit: Circuit) -> tuple[dict[Qubit, Node], dict[Qubit, Node]]:
