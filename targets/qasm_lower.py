@@ -59,12 +59,9 @@ class ParseFailure(Exception):
 
 
 class _Recorder(ErrorListener):
-    def __init__(self) -> None:
-        self.first: tuple[str, int, int] | None = None
+    """Turns the first lexer/parser error into a :class:`ParseFailure`."""
 
     def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # type: ignore[no-untyped-def]  # noqa: N802
-        if self.first is None:
-            self.first = (msg, line, column)
         raise ParseFailure(msg, line, column)
 
 
@@ -80,14 +77,21 @@ def parse_reference(text: str) -> ast.Program:
     parser._errHandler = BailErrorStrategy()
     try:
         tree = parser.program()
-    except ParseFailure:
+    except ParseFailure as exc:
+        if "<EOF>" in exc.message:
+            raise _at_end(text) from None
         raise
     except (RecognitionException, ParseCancellationException) as exc:
         tok = None
         node: BaseException | None = exc
         while node is not None and tok is None:
             tok = getattr(node, "offendingToken", None)
-            node = node.__cause__ or node.__context__
+            inner = [a for a in getattr(node, "args", ()) if isinstance(a, BaseException)]
+            node = inner[0] if inner else (node.__cause__ or node.__context__)
+        if tok is None:
+            tok = parser.getCurrentToken()
+        if tok is not None and (tok.text == "<EOF>" or tok.type == -1):
+            raise _at_end(text) from None
         if tok is not None:
             raise ParseFailure(f"unexpected `{tok.text}`", tok.line, tok.column) from None
         raise ParseFailure("cannot parse the program", 1, 0) from None
@@ -95,6 +99,14 @@ def parse_reference(text: str) -> ast.Program:
         return QASMNodeVisitor().visitProgram(tree)
     except Exception as exc:  # the visitor raises plain errors on semantic oddities
         raise ParseFailure(str(exc) or exc.__class__.__name__, 1, 0) from None
+
+
+def _at_end(text: str) -> ParseFailure:
+    """A failure at the end of the last non-blank line (a missing `;` or `}`)."""
+    before = text.rstrip()
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1)
+    return ParseFailure("unexpected end of file (missing `;` or `}`?)", line, column)
 
 
 @functools.cache

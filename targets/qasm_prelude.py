@@ -41,7 +41,7 @@ gate t a { p(pi / 4) a; }
 gate tdg a { p(-pi / 4) a; }
 gate sx a { gphase(pi / 4); rx(pi / 2) a; }
 gate sxdg a { gphase(-pi / 4); rx(-pi / 2) a; }
-gate u(theta, phi, lambda) a { gphase((phi + lambda) / 2); rz(phi) a; ry(theta) a; rz(lambda) a; }
+gate u(theta, phi, lambda) a { gphase((phi + lambda) / 2); rz(lambda) a; ry(theta) a; rz(phi) a; }
 gate cy a, b { sdg b; cx a, b; s b; }
 gate cz a, b { h b; cx a, b; h b; }
 gate ch a, b { ry(pi / 4) b; cx a, b; ry(-pi / 4) b; }
