@@ -120,7 +120,7 @@ RESERVED: frozenset[str] = frozenset(
     | set(ALIASES)
 )
 
-_NOT_IDENT = re.compile(r"[^A-Za-z0-9_]")
+_NOT_IDENT = re.compile(r"\W")  # unicode letters (θ) are valid OpenQASM 3 identifiers
 
 
 def flat_identifier(flat_name: str) -> str:

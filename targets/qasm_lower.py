@@ -718,33 +718,24 @@ class Lowerer:
         self, s: ast.BranchingStatement, cond: Condition | None, env: dict[str, object]
     ) -> None:
         bits, value = self.condition(s.condition, env)
-        then = self.merge(cond, Condition(tuple(bits), value), s)
+        if s.else_block and len(bits) != 1:
+            self.fail(
+                "QL0509",
+                "`else` is only supported for single-bit conditions",
+                s,
+                help="write a second `if` with the other value instead",
+            )
+        branches = [(s.if_block, value)]
+        if s.else_block:
+            branches.append((s.else_block, 1 - value))
         self._dynamic += 1
         try:
-            self.block(s.if_block, then, env)
-            if s.else_block:
-                if len(bits) != 1:
-                    self.fail(
-                        "QL0509",
-                        "`else` is only supported for single-bit conditions",
-                        s,
-                        help="write a second `if` with the other value instead",
-                    )
-                other = self.merge(cond, Condition(tuple(bits), 1 - value), s)
-                self.block(s.else_block, other, env)
+            for block, v in branches:
+                merged = merge_conditions(cond, Condition(tuple(bits), v))
+                if merged is not None:  # a branch that contradicts its context never runs
+                    self.block(block, merged, env)
         finally:
             self._dynamic -= 1
-
-    def merge(self, outer: Condition | None, inner: Condition, node: ast.QASMNode) -> Condition:
-        if outer is None:
-            return inner
-        want = {b: (outer.value >> k) & 1 for k, b in enumerate(outer.clbits)}
-        for k, b in enumerate(inner.clbits):
-            bit = (inner.value >> k) & 1
-            if want.setdefault(b, bit) != bit:
-                self.fail("QL0509", "nested conditions contradict each other", node)
-        bits = tuple(want)
-        return Condition(bits, sum(v << k for k, v in enumerate(want.values())))
 
     def condition(self, node: ast.Expression, env: dict[str, object]) -> tuple[list[int], int]:
         if isinstance(node, ast.UnaryExpression) and node.op.name == "!":
@@ -812,3 +803,15 @@ class Lowerer:
             inner = dict(env)
             inner[var] = E.Const(float(v))
             self.block(s.block, cond, inner)
+
+
+def merge_conditions(outer: Condition | None, inner: Condition) -> Condition | None:
+    """Both conditions at once, or ``None`` when they contradict each other."""
+    if outer is None:
+        return inner
+    want = {b: (outer.value >> k) & 1 for k, b in enumerate(outer.clbits)}
+    for k, b in enumerate(inner.clbits):
+        bit = (inner.value >> k) & 1
+        if want.setdefault(b, bit) != bit:
+            return None
+    return Condition(tuple(want), sum(v << k for k, v in enumerate(want.values())))
