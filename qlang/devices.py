@@ -78,8 +78,8 @@ class Device:
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Device)
-            and (self.num_qubits, self.edges, self.basis) == (other.num_qubits, other.edges,
-                                                              other.basis)
+            and (self.num_qubits, self.edges, self.basis)
+            == (other.num_qubits, other.edges, other.basis)
             and self.qubit_errors == other.qubit_errors
             and self.edge_errors == other.edge_errors
         )
@@ -192,9 +192,7 @@ def grid(rows: int, cols: int) -> Device:
 
 def all_to_all(n: int) -> Device:
     """Every pair coupled (trapped ions)."""
-    return Device(
-        f"all_to_all({n})", n, tuple((i, j) for i in range(n) for j in range(i + 1, n))
-    )
+    return Device(f"all_to_all({n})", n, tuple((i, j) for i in range(n) for j in range(i + 1, n)))
 
 
 def heavy_hex(d: int) -> Device:
@@ -220,7 +218,9 @@ def heavy_hex(d: int) -> Device:
 
 
 def _ibm_map(
-    name: str, row_lengths: Sequence[int], row_offsets: Sequence[int],
+    name: str,
+    row_lengths: Sequence[int],
+    row_offsets: Sequence[int],
     gap_cols: Sequence[Sequence[int]],
 ) -> Device:
     """Rows of qubits (chains) separated by bridge qubits.
@@ -261,7 +261,9 @@ def eagle() -> Device:
     """IBM Eagle r3 (127 qubits, 144 edges: ibm_washington, ibm_sherbrooke, ...)."""
     even, odd = (0, 4, 8, 12), (2, 6, 10, 14)
     d = _ibm_map(
-        "eagle", [14, 15, 15, 15, 15, 15, 14], [0, 0, 0, 0, 0, 0, 1],
+        "eagle",
+        [14, 15, 15, 15, 15, 15, 14],
+        [0, 0, 0, 0, 0, 0, 1],
         [even, odd, even, odd, even, odd],
     )
     return Device("eagle", d.num_qubits, d.edges, basis=("ecr", "rz", "sx", "x"))
@@ -310,7 +312,8 @@ def parse_device(spec: str) -> Device:
             return _family("heavy_hex", [int(key)], text)
         if key not in NAMED_DEVICES:
             raise _err(
-                "QL0561", f"unknown named device `{key}`",
+                "QL0561",
+                f"unknown named device `{key}`",
                 help=did_you_mean(key, NAMED_DEVICES) or f"known: {', '.join(NAMED_DEVICES)}",
             )
         return NAMED_DEVICES[key]()
@@ -319,19 +322,24 @@ def parse_device(spec: str) -> Device:
         fam, raw = m.group(1).lower(), m.group(2)
         if fam not in _FAMILIES:
             raise _err(
-                "QL0562", f"unknown device family `{fam}`",
+                "QL0562",
+                f"unknown device family `{fam}`",
                 help=did_you_mean(fam, _FAMILIES) or f"known: {', '.join(_FAMILIES)}",
             )
         parts = [p.strip() for p in raw.split(",")] if raw.strip() else []
         if not all(re.fullmatch(r"\d+", p) for p in parts):
-            raise _err("QL0563", f"device `{fam}` takes integer arguments, got `{raw}`",
-                       help=f"write e.g. `{_example(fam)}`")
+            raise _err(
+                "QL0563",
+                f"device `{fam}` takes integer arguments, got `{raw}`",
+                help=f"write e.g. `{_example(fam)}`",
+            )
         return _family(fam, [int(p) for p in parts], text)
     path = Path(text)
     if path.suffix.lower() in (".json", ".txt", ".edges") or path.exists():
         return device_from_file(path)
     raise _err(
-        "QL0564", f"cannot understand device spec `{text}`",
+        "QL0564",
+        f"cannot understand device spec `{text}`",
         help="use `line(n)`, `ring(n)`, `grid(r,c)`, `heavy_hex(d)`, `all_to_all(n)`, "
         "`heavy_hex:eagle` or a path to a `.json` file",
     )
@@ -344,19 +352,33 @@ def _example(fam: str) -> str:
 def _family(fam: str, args: list[int], text: str) -> Device:
     nargs, minimum = _FAMILIES[fam]
     if len(args) != nargs:
-        raise _err("QL0565", f"device `{fam}` takes {nargs} argument(s), got {len(args)}",
-                   help=f"write e.g. `{_example(fam)}`")
+        raise _err(
+            "QL0565",
+            f"device `{fam}` takes {nargs} argument(s), got {len(args)}",
+            help=f"write e.g. `{_example(fam)}`",
+        )
     if any(a < minimum for a in args):
-        raise _err("QL0566", f"device `{text}` is too small: each size must be >= {minimum}",
-                   help=f"write e.g. `{_example(fam)}`")
+        raise _err(
+            "QL0566",
+            f"device `{text}` is too small: each size must be >= {minimum}",
+            help=f"write e.g. `{_example(fam)}`",
+        )
     if fam == "heavy_hex" and args[0] % 2 == 0:
-        raise _err("QL0566", f"heavy-hex code distance must be odd, got {args[0]}",
-                   help=f"use `heavy_hex({args[0] + 1})`")
+        raise _err(
+            "QL0566",
+            f"heavy-hex code distance must be odd, got {args[0]}",
+            help=f"use `heavy_hex({args[0] + 1})`",
+        )
     size = int(np.prod(args)) if fam != "heavy_hex" else (5 * args[0] ** 2 - 2 * args[0]) // 2
     if size > _MAX_QUBITS:
         raise _err("QL0567", f"device `{text}` has {size} qubits, more than {_MAX_QUBITS}")
-    builder = {"line": line, "ring": ring, "grid": grid, "heavy_hex": heavy_hex,
-               "all_to_all": all_to_all}[fam]
+    builder = {
+        "line": line,
+        "ring": ring,
+        "grid": grid,
+        "heavy_hex": heavy_hex,
+        "all_to_all": all_to_all,
+    }[fam]
     return builder(*args)
 
 
@@ -371,8 +393,9 @@ def device_from_file(path: Path) -> Device:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _err("QL0569", f"device file `{path}` is not valid JSON: {exc.msg} "
-                       f"(line {exc.lineno})") from None
+            raise _err(
+                "QL0569", f"device file `{path}` is not valid JSON: {exc.msg} (line {exc.lineno})"
+            ) from None
         return device_from_json(data, name=path.stem)
     edges = []
     for i, raw in enumerate(text.splitlines(), 1):
@@ -394,8 +417,11 @@ def device_from_json(data: object, name: str = "device") -> Device:
     unknown = set(data) - {"name", "num_qubits", "edges", "basis", "errors"}
     if unknown:
         key = sorted(unknown)[0]
-        raise _err("QL0571", f"unknown key `{key}` in device JSON",
-                   help=did_you_mean(key, ["num_qubits", "edges", "basis", "errors"]))
+        raise _err(
+            "QL0571",
+            f"unknown key `{key}` in device JSON",
+            help=did_you_mean(key, ["num_qubits", "edges", "basis", "errors"]),
+        )
     n, edges = data.get("num_qubits"), data.get("edges")
     if not isinstance(n, int) or n < 1:
         raise _err("QL0572", "device JSON needs a positive integer `num_qubits`")
@@ -407,18 +433,20 @@ def device_from_json(data: object, name: str = "device") -> Device:
     if not isinstance(basis, list) or not all(isinstance(b, str) for b in basis):
         raise _err("QL0574", "device `basis` must be a list of gate names")
     q_err, e_err = _parse_errors(data.get("errors"), n)
-    return _checked(str(data.get("name", name)), n, [tuple(e) for e in edges], tuple(basis),
-                    q_err, e_err)
+    return _checked(
+        str(data.get("name", name)), n, [tuple(e) for e in edges], tuple(basis), q_err, e_err
+    )
 
 
 def _parse_errors(errors: object, n: int) -> tuple[tuple[float, ...] | None, tuple | None]:
     if errors is None:
         return None, None
     if not isinstance(errors, dict) or set(errors) - {"qubits", "edges"}:
-        raise _err("QL0575", "device `errors` must be `{\"qubits\": [...], \"edges\": [...]}`")
+        raise _err("QL0575", 'device `errors` must be `{"qubits": [...], "edges": [...]}`')
     q = errors.get("qubits")
     if q is not None and (
-        not isinstance(q, list) or len(q) != n
+        not isinstance(q, list)
+        or len(q) != n
         or not all(isinstance(x, (int, float)) and 0 <= x <= 1 for x in q)
     ):
         raise _err("QL0575", f"`errors.qubits` must be {n} probabilities in [0, 1]")
@@ -426,16 +454,26 @@ def _parse_errors(errors: object, n: int) -> tuple[tuple[float, ...] | None, tup
     e_out = None
     if e is not None:
         if not isinstance(e, list) or not all(
-            isinstance(t, list) and len(t) == 3 and all(isinstance(x, int) for x in t[:2])
-            and isinstance(t[2], (int, float)) and 0 <= t[2] <= 1 for t in e
+            isinstance(t, list)
+            and len(t) == 3
+            and all(isinstance(x, int) for x in t[:2])
+            and isinstance(t[2], (int, float))
+            and 0 <= t[2] <= 1
+            for t in e
         ):
             raise _err("QL0575", "`errors.edges` must be a list of `[a, b, error]` entries")
         e_out = tuple(sorted(((min(a, b), max(a, b)), float(x)) for a, b, x in e))
     return (tuple(float(x) for x in q) if q is not None else None), e_out
 
 
-def _checked(name: str, n: int, edges: Iterable[tuple], basis: tuple[str, ...],
-             q_err: tuple[float, ...] | None, e_err: tuple | None) -> Device:
+def _checked(
+    name: str,
+    n: int,
+    edges: Iterable[tuple],
+    basis: tuple[str, ...],
+    q_err: tuple[float, ...] | None,
+    e_err: tuple | None,
+) -> Device:
     edges = list(edges)
     for a, b in edges:
         if a == b:
@@ -449,6 +487,9 @@ def _checked(name: str, n: int, edges: Iterable[tuple], basis: tuple[str, ...],
                 raise _err("QL0578", f"error rate given for `{list(pair)}`, which is not an edge")
     dev = Device(name, n, tuple(edges), basis, q_err, e_err)
     if not dev.is_connected:
-        raise _err("QL0579", f"device `{name}` is not connected",
-                   help="routing needs a path between every pair of qubits")
+        raise _err(
+            "QL0579",
+            f"device `{name}` is not connected",
+            help="routing needs a path between every pair of qubits",
+        )
     return dev

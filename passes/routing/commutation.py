@@ -52,7 +52,7 @@ def qubit_labels(op: Operation) -> tuple[str | None, ...]:
 
 def commute(a: Operation, b: Operation) -> bool:
     """True when ``a`` and ``b`` provably commute (disjoint, or same basis on shared qubits)."""
-    la, lb = dict(zip(a.qubits, qubit_labels(a))), dict(zip(b.qubits, qubit_labels(b)))
+    la, lb = dict(zip(a.qubits, qubit_labels(a), strict=False)), dict(zip(b.qubits, qubit_labels(b), strict=False))
     for q, label in la.items():
         if q in lb and (label is None or lb[q] != label):
             return False
@@ -75,9 +75,7 @@ def dependencies(ops: Sequence[Operation], commute_aware: bool = True) -> list[s
         wires += [("c", c) for c in op.clbits + (op.condition.clbits if op.condition else ())]
         for w in wires:
             prev, cur = groups.get(w, ([], []))
-            joins = commute_aware and isinstance(w, int) and all(
-                commute(op, ops[j]) for j in cur
-            )
+            joins = commute_aware and isinstance(w, int) and all(commute(op, ops[j]) for j in cur)
             if joins:
                 deps.update(prev)
                 cur.append(i)

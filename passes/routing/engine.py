@@ -29,11 +29,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from qlang.passes.routing.commutation import dependencies
+from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
+
 from qlang.devices import Device
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
-from qlang.passes.routing.commutation import dependencies
-from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,9 @@ class _State:
         self.pos[u], self.pos[v] = p2, p1
         self.inv[p1], self.inv[p2] = v, u
         done = [
-            g for w in (u, v) for g in self.front_by_wire.get(w, ())
+            g
+            for w in (u, v)
+            for g in self.front_by_wire.get(w, ())
             if self.dist[self.pos[self.front[g][0]]][self.pos[self.front[g][1]]] == 1
         ]
         for g in set(done):
@@ -193,7 +196,10 @@ def route(
         nf, ne = len(st.front), max(1, len(ext))
         cands = {
             (min(p, q), max(p, q))
-            for a, b in st.front.values() for w in (a, b) for p in (pos[w],) for q in nbrs[p]
+            for a, b in st.front.values()
+            for w in (a, b)
+            for p in (pos[w],)
+            for q in nbrs[p]
         }
         best: list[tuple[int, int]] = []
         best_score = float("inf")

@@ -58,8 +58,12 @@ def gate_then_swap(op: Operation) -> tuple[list[Operation], E.Expr]:
     if op.name == "cx":
         return [Operation("cx", (b, a)), Operation("cx", (a, b))], E.ZERO
     pre, angle, phase = _diag_as_rzz(op)
-    core = [Operation("cx", (a, b)), Operation("rz", (b,), (angle,)), Operation("cx", (b, a)),
-            Operation("cx", (a, b))]
+    core = [
+        Operation("cx", (a, b)),
+        Operation("rz", (b,), (angle,)),
+        Operation("cx", (b, a)),
+        Operation("cx", (a, b)),
+    ]
     return pre + core, phase
 
 
@@ -75,8 +79,14 @@ def merge_swaps(ops: Sequence[Operation]) -> tuple[list[Operation], E.Expr]:
             a, b = qs
             j = last.get(a)
             prev = out[j] if j is not None else None
-            if (j is not None and last.get(b) == j and j not in merged and prev is not None
-                    and prev.name in MERGEABLE and prev.condition is None):
+            if (
+                j is not None
+                and last.get(b) == j
+                and j not in merged
+                and prev is not None
+                and prev.name in MERGEABLE
+                and prev.condition is None
+            ):
                 seq, ph = gate_then_swap(prev)
                 out[j] = None
                 phase = phase + ph
@@ -86,11 +96,17 @@ def merge_swaps(ops: Sequence[Operation]) -> tuple[list[Operation], E.Expr]:
                 for q in (a, b):
                     last[q] = len(out) - 1
                 continue
-        if (len(qs) == 2 and op.name in MERGEABLE and op.condition is None):
+        if len(qs) == 2 and op.name in MERGEABLE and op.condition is None:
             j = last.get(qs[0])
             prev = out[j] if j is not None else None
-            if (j is not None and last.get(qs[1]) == j and prev is not None
-                    and prev.name == "swap" and prev.condition is None and j not in merged):
+            if (
+                j is not None
+                and last.get(qs[1]) == j
+                and prev is not None
+                and prev.name == "swap"
+                and prev.condition is None
+                and j not in merged
+            ):
                 # swap then G(a, b) == G(b, a) then swap
                 flipped = Operation(op.name, (qs[1], qs[0]), op.params)
                 seq, ph = gate_then_swap(flipped)
@@ -137,7 +153,7 @@ def drop_trailing_swaps(
             continue
         if len(op.qubits) > 1:
             multi_after.update(op.qubits)
-    return [op for op, k in zip(ops, keep) if k], final
+    return [op for op, k in zip(ops, keep, strict=False) if k], final
 
 
 def _swap_labels(op: Operation, a: int, b: int) -> Operation:
@@ -154,9 +170,23 @@ def lower_three_qubit(op: Operation) -> list[Operation]:
             return [Operation(name, qs, (), op.clbits, op.condition, op.span)]
     if name == "ccx":
         a, b, c = qs
-        seq = [("h", (c,)), ("cx", (b, c)), ("tdg", (c,)), ("cx", (a, c)), ("t", (c,)),
-               ("cx", (b, c)), ("tdg", (c,)), ("cx", (a, c)), ("t", (b,)), ("t", (c,)),
-               ("h", (c,)), ("cx", (a, b)), ("t", (a,)), ("tdg", (b,)), ("cx", (a, b))]
+        seq = [
+            ("h", (c,)),
+            ("cx", (b, c)),
+            ("tdg", (c,)),
+            ("cx", (a, c)),
+            ("t", (c,)),
+            ("cx", (b, c)),
+            ("tdg", (c,)),
+            ("cx", (a, c)),
+            ("t", (b,)),
+            ("t", (c,)),
+            ("h", (c,)),
+            ("cx", (a, b)),
+            ("t", (a,)),
+            ("tdg", (b,)),
+            ("cx", (a, b)),
+        ]
         return [Operation(n, q, (), (), op.condition, op.span) for n, q in seq]
     if name == "cswap":
         a, b, c = qs
