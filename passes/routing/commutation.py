@@ -52,7 +52,8 @@ def qubit_labels(op: Operation) -> tuple[str | None, ...]:
 
 def commute(a: Operation, b: Operation) -> bool:
     """True when ``a`` and ``b`` provably commute (disjoint, or same basis on shared qubits)."""
-    la, lb = dict(zip(a.qubits, qubit_labels(a), strict=False)), dict(zip(b.qubits, qubit_labels(b), strict=False))
+    la = dict(zip(a.qubits, qubit_labels(a), strict=True))
+    lb = dict(zip(b.qubits, qubit_labels(b), strict=True))
     for q, label in la.items():
         if q in lb and (label is None or lb[q] != label):
             return False
