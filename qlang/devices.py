@@ -479,7 +479,7 @@ def _checked(
         if a == b:
             raise _err("QL0576", f"device edge `[{a}, {b}]` is a self-loop")
         if not (0 <= a < n and 0 <= b < n):
-            raise _err("QL0577", f"device edge `[{a}, {b}]` is out of range for {n} qubits")
+            raise _err("QL0576", f"device edge `[{a}, {b}]` is out of range for {n} qubits")
     if e_err:
         known = {(min(a, b), max(a, b)) for a, b in edges}
         for pair, _ in e_err:

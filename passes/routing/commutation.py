@@ -7,7 +7,7 @@ such operators are block diagonal in a common basis of the shared qubits.
 
 :func:`dependencies` builds the commutation DAG: an op depends on an earlier op only when
 they share a qubit and do not commute (kept transitively correct by grouping mutually
-commuting runs per wire). With ``commute=False`` it is the plain wire-order DAG. Every
+commuting runs per wire). With ``commute_aware=False`` it is the plain wire-order DAG. Every
 topological order of the commutation DAG is the same unitary.
 
 Example::
@@ -16,7 +16,7 @@ Example::
     >>> from qlang.ir.expr import Weight
     >>> ops = [Operation("rzz", (0, 1), (Weight(0),)), Operation("rzz", (1, 2), (Weight(1),)),
     ...        Operation("h", (1,))]
-    >>> [sorted(p) for p in dependencies(ops, commute=True)]
+    >>> [sorted(p) for p in dependencies(ops, commute_aware=True)]
     [[], [], [0, 1]]
 """
 
