@@ -64,6 +64,9 @@ class Heuristic:
     merge_bonus: float = 0.0
 
 
+DEFAULT_HEURISTIC = Heuristic()
+
+
 def finish(ops: Sequence[Operation], final: list[int], num_qubits: int) -> RouteResult:
     """Fuse swaps with neighbouring terms, drop trailing swaps, measure the result."""
     merged, phase = merge_swaps(ops)
@@ -168,7 +171,7 @@ def route(
     *,
     seed: int = 0,
     commute_aware: bool = True,
-    heuristic: Heuristic = Heuristic(),
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
 ) -> RouteResult:
     """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device``."""
     st = _State(ops, device, commute_aware)

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
-from qlang.passes.routing.engine import Heuristic, RouteResult, route
+from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult, route
 from qlang.passes.routing.network import find_path
 
 from qlang.devices import Device
@@ -152,7 +152,7 @@ def sabre_layout(
     seed: int = 0,
     trials: int = 4,
     iterations: int = 2,
-    heuristic: Heuristic = Heuristic(),
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
     start: Sequence[Sequence[int]] = (),
     error_aware: bool = False,
 ) -> tuple[tuple[int, ...], RouteResult]:
