@@ -117,6 +117,11 @@ class Device:
         dist.setflags(write=False)
         return dist
 
+    @cached_property
+    def distance_rows(self) -> list[list[int]]:
+        """:attr:`distances` as nested lists (fast scalar indexing in routers)."""
+        return self.distances.tolist()
+
     def distance(self, a: int, b: int) -> int:
         return int(self.distances[a, b])
 

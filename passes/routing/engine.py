@@ -79,19 +79,19 @@ def finish(ops: Sequence[Operation], final: list[int], num_qubits: int) -> Route
 class _State:
     """Mutable bookkeeping shared by the engine and the swap-network router."""
 
-    def __init__(self, ops: Sequence[Operation], device: Device, commute_aware: bool):
+    def __init__(
+        self, ops: Sequence[Operation], device: Device, commute_aware: bool, dag: Dag | None
+    ):
         self.ops = ops
         self.device = device
-        self.dist = device.distances.tolist()
+        self.dist = device.distance_rows
         n = device.num_qubits
         self.pos = list(range(n))
         self.inv = list(range(n))
-        preds = dependencies(ops, commute_aware)
-        self.succs: list[list[int]] = [[] for _ in ops]
-        self.indeg = [len(p) for p in preds]
-        for i, ps in enumerate(preds):
-            for j in ps:
-                self.succs[j].append(i)
+        dag = dag if dag is not None else build_dag(ops, commute_aware)
+        self.succs = dag.succs
+        self.indeg = list(dag.indeg)
+        self.version = 0
         self.ready = [i for i, d in enumerate(self.indeg) if d == 0]
         heapq.heapify(self.ready)
         self.front: dict[int, tuple[int, int]] = {}
@@ -121,6 +121,7 @@ class _State:
                 a, b = op.qubits
                 if self.dist[self.pos[a]][self.pos[b]] != 1:
                     self.front[i] = (a, b)
+                    self.version += 1
                     self.front_by_wire[a].add(i)
                     self.front_by_wire[b].add(i)
                     continue
@@ -149,6 +150,7 @@ class _State:
 
     def unfront(self, g: int) -> None:
         a, b = self.front.pop(g)
+        self.version += 1
         self.front_by_wire[a].discard(g)
         self.front_by_wire[b].discard(g)
 
@@ -165,6 +167,24 @@ class _State:
         return finish(self.out, list(self.pos), self.device.num_qubits)
 
 
+@dataclass(frozen=True)
+class Dag:
+    """Successor lists and in-degrees of a (commutation) DAG; reusable across layouts."""
+
+    succs: tuple[tuple[int, ...], ...]
+    indeg: tuple[int, ...]
+
+
+def build_dag(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:
+    """The dependency DAG of ``ops`` (unchanged by relabelling qubits)."""
+    preds = dependencies(ops, commute_aware)
+    succs: list[list[int]] = [[] for _ in ops]
+    for i, ps in enumerate(preds):
+        for j in sorted(ps):
+            succs[j].append(i)
+    return Dag(tuple(tuple(x) for x in succs), tuple(len(p) for p in preds))
+
+
 def route(
     ops: Sequence[Operation],
     device: Device,
@@ -172,65 +192,63 @@ def route(
     seed: int = 0,
     commute_aware: bool = True,
     heuristic: Heuristic = DEFAULT_HEURISTIC,
+    dag: Dag | None = None,
 ) -> RouteResult:
     """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device``."""
-    st = _State(ops, device, commute_aware)
+    st = _State(ops, device, commute_aware, dag)
     rng = random.Random(seed)
     h = heuristic
-    dist, pos, nbrs = st.dist, st.pos, st.device.neighbours
-    decay = [1.0] * device.num_qubits
+    dist, pos, inv, nbrs = st.dist, st.pos, st.inv, st.device.neighbours
+    n = device.num_qubits
+    decay = [1.0] * n
     st.drain()
     since_progress = 0
     swaps_since_reset = 0
-    max_stall = 4 * device.num_qubits + 10
+    max_stall = 4 * n + 10
+    version = -1
     while st.front:
         if since_progress > max_stall:
             _force_one(st)
             since_progress = 0
-            decay = [1.0] * device.num_qubits
+            decay = [1.0] * n
             continue
-        ext = _extended(st, h.lookahead)
-        ext_by_wire: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for a, b in ext:
-            ext_by_wire[a].append((a, b))
-            ext_by_wire[b].append((a, b))
-        f_sum = sum(dist[pos[a]][pos[b]] for a, b in st.front.values())
+        if version != st.version:  # the front changed: rebuild partner lists
+            version = st.version
+            ext = _extended(st, h.lookahead)
+            f_part: dict[int, list[int]] = defaultdict(list)
+            for a, b in st.front.values():
+                f_part[a].append(b)
+                f_part[b].append(a)
+            e_part: dict[int, list[int]] = defaultdict(list)
+            for a, b in ext:
+                e_part[a].append(b)
+                e_part[b].append(a)
+            front_pairs = list(st.front.values())
+            nf, ne = len(front_pairs), max(1, len(ext))
+        f_sum = sum(dist[pos[a]][pos[b]] for a, b in front_pairs)
         e_sum = sum(dist[pos[a]][pos[b]] for a, b in ext)
-        nf, ne = len(st.front), max(1, len(ext))
-        cands = {
-            (min(p, q), max(p, q))
-            for a, b in st.front.values()
-            for w in (a, b)
-            for p in (pos[w],)
-            for q in nbrs[p]
-        }
+        cands = set()
+        for w in f_part:
+            p = pos[w]
+            for q in nbrs[p]:
+                cands.add((p, q) if p < q else (q, p))
         best: list[tuple[int, int]] = []
         best_score = float("inf")
         for p1, p2 in sorted(cands):
-            u, v = st.inv[p1], st.inv[p2]
-
-            def moved(w: int, u: int = u, v: int = v, p1: int = p1, p2: int = p2) -> int:
-                return p2 if w == u else p1 if w == v else pos[w]
-
-            df, newly = 0, 0
-            seen: set[int] = set()
-            for w in (u, v):
-                for g in st.front_by_wire.get(w, ()):
-                    if g in seen:
-                        continue
-                    seen.add(g)
-                    a, b = st.front[g]
-                    d_new = dist[moved(a)][moved(b)]
-                    df += d_new - dist[pos[a]][pos[b]]
-                    newly += d_new == 1
-            de = 0
-            seen_e: set[tuple[int, int]] = set()
-            for w in (u, v):
-                for a, b in ext_by_wire.get(w, ()):
-                    if (a, b) in seen_e:
-                        continue
-                    seen_e.add((a, b))
-                    de += dist[moved(a)][moved(b)] - dist[pos[a]][pos[b]]
+            u, v = inv[p1], inv[p2]
+            df = de = newly = 0
+            for w, old, new, other in ((u, p1, p2, v), (v, p2, p1, u)):
+                row_new, row_old = dist[new], dist[old]
+                for o in f_part.get(w, ()):
+                    if o != other:
+                        po = pos[o]
+                        d_new = row_new[po]
+                        df += d_new - row_old[po]
+                        newly += d_new == 1
+                for o in e_part.get(w, ()):
+                    if o != other:
+                        po = pos[o]
+                        de += row_new[po] - row_old[po]
             score = (f_sum + df) / nf + h.weight * (e_sum + de) / ne
             score *= max(decay[p1], decay[p2])
             score -= h.adjacency_bonus * newly
@@ -247,11 +265,11 @@ def route(
         swaps_since_reset += 1
         if ran:
             since_progress = 0
-            decay = [1.0] * device.num_qubits
+            decay = [1.0] * n
         else:
             since_progress += 1
             if swaps_since_reset >= 5:
-                decay = [1.0] * device.num_qubits
+                decay = [1.0] * n
                 swaps_since_reset = 0
     return st.result()
 

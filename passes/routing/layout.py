@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
-from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult, route
+from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path
 
 from qlang.devices import Device
@@ -141,6 +141,25 @@ def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, .
     return tuple(lay[q] if q in lay else next(free) for q in range(circuit.num_qubits))
 
 
+def random_region_layout(device: Device, n: int, rng: random.Random) -> tuple[int, ...]:
+    """``n`` logical qubits shuffled over a connected region grown from a random qubit."""
+    region = [rng.randrange(device.num_qubits)]
+    seen = set(region)
+    k = 0
+    while len(region) < n and k < len(region):
+        nb = [q for q in device.neighbours[region[k]] if q not in seen]
+        rng.shuffle(nb)
+        for q in nb:
+            if len(region) < n:
+                region.append(q)
+                seen.add(q)
+        k += 1
+    if len(region) < n:  # disconnected leftovers: fill from the rest
+        region += [q for q in range(device.num_qubits) if q not in seen][: n - len(region)]
+    rng.shuffle(region)
+    return tuple(region)
+
+
 def _remap(ops: Sequence[Operation], initial: Sequence[int]) -> list[Operation]:
     return [replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in ops]
 
@@ -161,31 +180,33 @@ def sabre_layout(
     Each trial starts from a random layout (or one of ``start``), routes forward and
     backward ``iterations`` times, each pass starting where the previous one ended.
     """
-    n, big = circuit.num_qubits, device.num_qubits
+    n = circuit.num_qubits
     ops = list(circuit.ops)
     rev = ops[::-1]
+    dag, rdag = build_dag(ops), build_dag(rev)
     rng = random.Random(seed)
     starts = [tuple(s) for s in start]
     while len(starts) < trials:
-        starts.append(tuple(rng.sample(range(big), n)))
+        starts.append(random_region_layout(device, n, rng))
     best: tuple[tuple[int, ...], RouteResult] | None = None
     best_key: tuple[float, ...] = (math.inf,)
+
+    def fwd(lay: Sequence[int], s: int) -> RouteResult:
+        return route(_remap(ops, lay), device, seed=s, heuristic=heuristic, dag=dag)
+
     for t, init in enumerate(starts):
         lay = list(init)
         for it in range(iterations):
-            fwd = route(_remap(ops, lay), device, seed=seed + 31 * t + it, heuristic=heuristic)
-            end = [fwd.final[lay[q]] for q in range(n)]
-            back = route(_remap(rev, end), device, seed=seed + 17 * t + it, heuristic=heuristic)
+            res = fwd(lay, seed + 31 * t + it)
+            end = [res.final[lay[q]] for q in range(n)]
+            back = route(
+                _remap(rev, end), device, seed=seed + 17 * t + it, heuristic=heuristic, dag=rdag
+            )
             lay = [back.final[end[q]] for q in range(n)]
-        res = route(_remap(ops, lay), device, seed=seed + t, heuristic=heuristic)
-        key = (error_score(res.ops, device), *res.key) if error_aware else res.key
-        given = [(tuple(init), None)] if t < len(start) else []
-        for cand_lay, cand in [*given, (tuple(lay), res)]:
-            if cand is None:
-                cand = route(_remap(ops, cand_lay), device, seed=seed + t, heuristic=heuristic)
-                ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
-            else:
-                ckey = key
+        given = [tuple(init)] if t < len(start) else []
+        for cand_lay in [*given, tuple(lay)]:
+            cand = fwd(cand_lay, seed + t)
+            ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
             if ckey < best_key:
                 best_key, best = ckey, (cand_lay, cand)
     assert best is not None

@@ -97,7 +97,7 @@ def route_network(
     Returns None when the layers budget (default ``4 * len(path) + 8`` per
     dependency level, bounded overall) runs out.
     """
-    st = _State(ops, device, commute_aware)
+    st = _State(ops, device, commute_aware, None)
     st.drain()
     k = len(path)
     budget = max_layers if max_layers is not None else (4 * k + 8) * (1 + len(ops) // max(1, k))

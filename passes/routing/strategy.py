@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from qlang.passes.routing.engine import Heuristic, RouteResult, route
+from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.rewrite import lower_three_qubit
 
@@ -44,9 +44,12 @@ def best_route(
     qubits lie on a path), by (CNOT count, depth)."""
     results: list[RouteResult] = []
     heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+    dag = build_dag(ops, commute_aware)
     for t in range(max(1, trials)):
         h = heuristics[t % len(heuristics)]
-        results.append(route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h))
+        results.append(
+            route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
+        )
     if network and commute_aware:
         active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
         if len(active) >= 4:
