@@ -71,7 +71,11 @@ def finish(ops: Sequence[Operation], final: list[int], num_qubits: int) -> Route
     """Fuse swaps with neighbouring terms, drop trailing swaps, measure the result."""
     merged, phase = merge_swaps(ops)
     trimmed, final = drop_trailing_swaps(merged, final)
-    depth = Circuit(num_qubits, tuple(trimmed)).depth()
+    ncl = 1 + max(
+        (c for o in trimmed for c in o.clbits + (o.condition.clbits if o.condition else ())),
+        default=-1,
+    )
+    depth = Circuit(num_qubits, tuple(trimmed), num_clbits=ncl).depth()
     n_swaps = sum(1 for o in trimmed if o.name == "swap")
     return RouteResult(tuple(trimmed), tuple(final), phase, n_swaps, cx_cost(trimmed), depth)
 
