@@ -14,7 +14,7 @@ import sys
 import click
 
 #: Sub-command modules, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("qlang.commands.compile",)
+COMMAND_MODULES: tuple[str, ...] = ("qlang.commands.compile", "qlang.commands.passes")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,1 @@
+"""Basis translation to named and user-given gate sets."""

@@ -1,0 +1,283 @@
+"""The pass manager: pipelines, bounded fixed points, verification, timing.
+
+A :class:`Pipeline` checks when it is built that every pass's ``requires`` is
+established by earlier passes (and not invalidated since), runs the passes in
+order, verifies the IR between passes (unless ``verify=False``), can print the
+IR after chosen passes, and records per-pass timings.
+
+Example::
+
+    >>> from qlang.ir.circuit import Circuit, Operation
+    >>> from qlang.passes.optimization.cancel import CancelInverses
+    >>> p = Pipeline((CancelInverses(),))
+    >>> p.run(Circuit(1, (Operation("h", (0,)), Operation("h", (0,))))).ops
+    ()
+    >>> print(p)
+    cancel-inverses{commute=False}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from qlang.passes.base import Pass, PassResult
+from qlang.passes.errors import pass_error
+from qlang.passes.irtext import circuit_text
+
+from qlang.diagnostics import InternalError
+from qlang.ir.circuit import Circuit, IRVerificationError
+
+
+@dataclass(frozen=True, slots=True)
+class PassTiming:
+    """One pass execution: name, wall time, whether it changed the IR, op counts."""
+
+    name: str
+    seconds: float
+    changed: bool
+    ops_before: int
+    ops_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineReport:
+    """What a pipeline run did, pass by pass (in execution order)."""
+
+    timings: tuple[PassTiming, ...]
+    total_seconds: float
+
+    def render(self) -> str:
+        """A ``--time-passes`` table."""
+        width = max([len(t.name) for t in self.timings] + [4])
+        rows = [f"{'pass':<{width}}  {'ms':>9}  {'ops':>13}  changed"]
+        for t in self.timings:
+            ops = f"{t.ops_before}->{t.ops_after}"
+            rows.append(f"{t.name:<{width}}  {t.seconds * 1e3:9.2f}  {ops:>13}  {t.changed}")
+        rows.append(f"{'total':<{width}}  {self.total_seconds * 1e3:9.2f}")
+        return "\n".join(rows)
+
+
+def check_requirements(passes: Sequence[Pass], available: frozenset[str]) -> frozenset[str]:
+    """Raise ``QL0554`` if a pass needs a property not established before it.
+
+    Returns the properties established after the whole sequence.
+    """
+    have = set(available)
+    for i, p in enumerate(passes):
+        missing = p.requires - have
+        if missing:
+            raise pass_error(
+                "QL0554",
+                f"pass `{p.name}` (position {i + 1}) requires {_names(missing)}",
+                help="add a pass that ensures it earlier in the pipeline, e.g. `basis-translation` "
+                "for `in-basis`, or a layout/routing pass for `layout-assigned`/`routed`",
+            )
+        have -= p.invalidates
+        have |= p.ensures
+    return frozenset(have)
+
+
+def _names(props: set[str] | frozenset[str]) -> str:
+    return ", ".join(f"`{x}`" for x in sorted(props))
+
+
+@dataclass(frozen=True)
+class FixedPoint(Pass):
+    """Repeat ``passes`` until none changes the IR, at most ``max_iterations`` times.
+
+    With ``error_on_limit`` a run that is still changing after the bound raises
+    ``QL0555``; otherwise the last result is kept (it is still equivalent).
+    """
+
+    name: ClassVar[str] = "fixed-point"
+    passes: tuple[Pass, ...] = ()
+    max_iterations: int = 10
+    error_on_limit: bool = False
+
+    def __post_init__(self) -> None:
+        check_requirements(self.passes, frozenset(p for q in self.passes for p in q.requires))
+
+    @property
+    def requires(self) -> frozenset[str]:  # type: ignore[override]
+        need: set[str] = set()
+        have: set[str] = set()
+        for p in self.passes:
+            need |= p.requires - have
+            have = (have - p.invalidates) | p.ensures
+        return frozenset(need)
+
+    @property
+    def ensures(self) -> frozenset[str]:  # type: ignore[override]
+        have: set[str] = set()
+        for p in self.passes:
+            have = (have - p.invalidates) | p.ensures
+        return frozenset(have)
+
+    @property
+    def invalidates(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(x for p in self.passes for x in p.invalidates)
+
+    def run(self, circuit: Circuit) -> PassResult:
+        return self.run_traced(circuit, lambda p, c: p.run(c))
+
+    def run_traced(
+        self, circuit: Circuit, step: Callable[[Pass, Circuit], PassResult]
+    ) -> PassResult:
+        """Run with ``step`` doing each inner pass (the pipeline uses it to time/verify)."""
+        any_change = False
+        for _ in range(self.max_iterations):
+            changed = False
+            for p in self.passes:
+                res = step(p, circuit)
+                circuit, changed = res.circuit, changed or res.changed
+            any_change |= changed
+            if not changed:
+                return PassResult(circuit, any_change)
+        if self.error_on_limit:
+            raise pass_error(
+                "QL0555",
+                f"`fixed-point` did not converge within {self.max_iterations} iterations",
+                help="raise `max_iterations` or remove `error_on_limit`",
+            )
+        return PassResult(circuit, any_change)
+
+    def spec(self) -> str:
+        opts = f"{{max_iterations={self.max_iterations},error_on_limit={self.error_on_limit}}}"
+        return "fixed-point" + opts + "(" + ",".join(p.spec() for p in self.passes) + ")"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "options": {
+                "max_iterations": self.max_iterations,
+                "error_on_limit": self.error_on_limit,
+            },
+            "passes": [p.to_json() for p in self.passes],
+        }
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An ordered, checked sequence of passes.
+
+    ``max_iterations > 1`` repeats the whole sequence until it stops changing
+    (bounded). ``print_ir_after`` names passes whose output is written with
+    ``echo`` (stderr by default).
+    """
+
+    passes: tuple[Pass, ...]
+    verify: bool = True
+    max_iterations: int = 1
+    print_ir_after: tuple[str, ...] = ()
+    time_passes: bool = False
+    initial_properties: frozenset[str] = frozenset()
+    echo: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "passes", tuple(self.passes))
+        if self.max_iterations < 1:
+            raise pass_error("QL0553", "`max_iterations` must be at least 1")
+        self.check()
+        known = {q.name for q in _flatten(self.passes)}
+        for name in self.print_ir_after:
+            if name not in known and name != "all":
+                raise pass_error(
+                    "QL0556",
+                    f"`--print-ir-after {name}`: no pass `{name}` in the pipeline",
+                    help=f"passes in this pipeline: {', '.join(sorted(known)) or '(none)'}",
+                )
+
+    def check(self) -> frozenset[str]:
+        """Re-check requirements; returns the properties the pipeline ensures."""
+        return check_requirements(self.passes, self.initial_properties)
+
+    @property
+    def ensures(self) -> frozenset[str]:
+        return self.check()
+
+    # --- running ----------------------------------------------------------
+    def run(self, circuit: Circuit) -> Circuit:
+        return self.run_with_report(circuit)[0]
+
+    def run_with_report(self, circuit: Circuit) -> tuple[Circuit, PipelineReport]:
+        timings: list[PassTiming] = []
+        start = time.perf_counter()
+        if self.verify:
+            _verify(circuit, "the pipeline input")
+
+        def step(p: Pass, c: Circuit) -> PassResult:
+            if isinstance(p, FixedPoint):
+                return p.run_traced(c, step)
+            t0 = time.perf_counter()
+            res = p.run(c)
+            dt = time.perf_counter() - t0
+            if not isinstance(res, PassResult):
+                raise InternalError(f"pass `{p.name}` returned {type(res).__name__}")
+            if self.verify:
+                _verify(res.circuit, f"pass `{p.name}`")
+            timings.append(PassTiming(p.name, dt, res.changed, len(c.ops), len(res.circuit.ops)))
+            if p.name in self.print_ir_after or "all" in self.print_ir_after:
+                self.echo(f"// IR after {p.spec()}\n{circuit_text(res.circuit)}")
+            return res
+
+        for _ in range(self.max_iterations):
+            changed = False
+            for p in self.passes:
+                res = step(p, circuit)
+                circuit, changed = res.circuit, changed or res.changed
+            if not changed:
+                break
+        report = PipelineReport(tuple(timings), time.perf_counter() - start)
+        if self.time_passes:
+            self.echo(report.render())
+        return circuit, report
+
+    # --- printing and serialisation --------------------------------------
+    def spec(self) -> str:
+        """The ``--passes`` spelling of this pipeline."""
+        return ",".join(p.spec() for p in self.passes)
+
+    def __str__(self) -> str:
+        return self.spec()
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "verify": self.verify,
+                "max_iterations": self.max_iterations,
+                "passes": [p.to_json() for p in self.passes],
+            },
+            indent=2,
+        )
+
+    @staticmethod
+    def from_json(text: str) -> Pipeline:
+        from qlang.passes.registry import pass_from_json
+
+        data = json.loads(text)
+        return Pipeline(
+            tuple(pass_from_json(p) for p in data["passes"]),
+            verify=bool(data.get("verify", True)),
+            max_iterations=int(data.get("max_iterations", 1)),
+        )
+
+
+def _flatten(passes: Sequence[Pass]) -> list[Pass]:
+    out: list[Pass] = []
+    for p in passes:
+        out.append(p)
+        if isinstance(p, FixedPoint):
+            out.extend(_flatten(p.passes))
+    return out
+
+
+def _verify(circuit: Circuit, after: str) -> None:
+    try:
+        circuit.verify()
+    except IRVerificationError as exc:
+        raise InternalError(f"invalid IR after {after}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Optimisation passes: cancellation, rotation merging, zero removal, resynthesis."""

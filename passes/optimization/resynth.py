@@ -1,0 +1,237 @@
+"""Resynthesis of runs of constant gates: 1-qubit runs and 2-qubit blocks (KAK).
+
+Example::
+
+    >>> from qlang.ir.circuit import Circuit, Operation
+    >>> c = Circuit(1, (Operation("h", (0,)), Operation("s", (0,)), Operation("h", (0,))))
+    >>> [op.name for op in ResynthesizeOneQubit(basis=("rz", "sx")).run(c).circuit.ops]  # = sx
+    ['sx']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import numpy as np
+from qlang.passes import linear as L
+from qlang.passes.base import IN_BASIS, Pass, PassResult
+from qlang.passes.registry import register
+from qlang.passes.synthesis.one_qubit import synth_1q
+from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
+
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation
+from qlang.ir.gates import GATES, gate_matrix
+
+DEFAULT_1Q = ("u",)
+
+
+def _const_params(op: Operation) -> tuple[float, ...]:
+    return tuple(E.const_value(p) for p in op.params)
+
+
+def _is_const_gate(op: Operation) -> bool:
+    return op.is_gate and op.condition is None and not op.is_parameterized and op.name != "mcx"
+
+
+def _basis_1q(basis: tuple[str, ...]) -> frozenset[str]:
+    from qlang.passes.basis.sets import resolve_basis
+
+    names = frozenset(resolve_basis(basis)) if basis else frozenset(DEFAULT_1Q)
+    return frozenset(n for n in names if n in GATES and GATES[n].num_qubits == 1)
+
+
+def _rebuild(
+    circuit: Circuit, plan: dict[int, list[Operation]], drop: set[int], phase: L.PhaseSum
+) -> Circuit:
+    ops: list[Operation] = []
+    for i, op in enumerate(circuit.ops):
+        if i in plan:
+            ops.extend(plan[i])
+        elif i not in drop:
+            ops.append(op)
+    gp = phase.result() if phase.changed else circuit.global_phase
+    return replace(circuit, ops=tuple(ops), global_phase=gp)
+
+
+@register
+@dataclass(frozen=True)
+class ResynthesizeOneQubit(Pass):
+    """Replace each run of constant 1-qubit gates by its shortest exact form in ``basis``.
+
+    A run is replaced when the result is shorter or the run uses gates outside
+    the basis. Empty ``basis``: resynthesise into a single ``u``.
+    """
+
+    name: ClassVar[str] = "resynthesize-1q"
+    basis: tuple[str, ...] = ()
+
+    @property
+    def invalidates(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset() if self.basis else frozenset({IN_BASIS})
+
+    def run(self, circuit: Circuit) -> PassResult:
+        basis = _basis_1q(self.basis)
+        out, changed = resynthesize_runs(circuit, basis, lambda m: synth_1q(m, basis), False)
+        return PassResult(out, changed)
+
+
+Synth = Callable[[np.ndarray], "tuple[list[tuple[str, tuple[float, ...]]], float] | None"]
+
+
+def resynthesize_runs(
+    circuit: Circuit, basis: frozenset[str], synth: Synth, force_outside: bool
+) -> tuple[Circuit, bool]:
+    """Resynthesise maximal constant 1-qubit runs with ``synth``.
+
+    A run is replaced when shorter, or when it uses gates outside ``basis``
+    (with ``force_outside`` even if the result is longer).
+    """
+    runs: dict[int, list[int]] = {}
+    done: list[list[int]] = []
+    for i, op in enumerate(circuit.ops):
+        if _is_const_gate(op) and len(op.qubits) == 1:
+            runs.setdefault(op.qubits[0], []).append(i)
+            continue
+        for q in op.qubits:
+            if q in runs:
+                done.append(runs.pop(q))
+    done.extend(runs.values())
+    plan: dict[int, list[Operation]] = {}
+    drop: set[int] = set()
+    phase = L.PhaseSum(circuit.global_phase)
+    for run in done:
+        ops = [circuit.ops[i] for i in run]
+        outside = any(op.name not in basis for op in ops)
+        if len(ops) == 1 and not outside:
+            continue
+        m = np.eye(2, dtype=complex)
+        for op in ops:
+            m = gate_matrix(op.name, *_const_params(op)) @ m
+        res = synth(m)
+        if res is None:
+            continue
+        seq, ph = res
+        if not (outside and force_outside):
+            if len(seq) > len(ops) or (len(seq) == len(ops) and not outside):
+                continue
+        q = ops[0].qubits[0]
+        plan[run[0]] = [Operation(n, (q,), tuple(E.Const(x) for x in ps)) for n, ps in seq]
+        drop.update(run[1:])
+        if abs(ph) > 1e-12:
+            phase.add(E.Const(ph))
+    if not plan:
+        return circuit, False
+    return _rebuild(circuit, plan, drop, phase), True
+
+
+@register
+@dataclass(frozen=True)
+class ConsolidateBlocks(Pass):
+    """Collect maximal blocks of constant gates on a qubit pair and resynthesise them.
+
+    Each block's 4x4 unitary is decomposed with KAK into the minimum number of
+    CNOTs (0-3); the block is replaced when that lowers the 2-qubit count (or
+    the total count at equal 2-qubit count). Local gates use ``basis``.
+    """
+
+    name: ClassVar[str] = "consolidate-blocks"
+    invalidates: ClassVar[frozenset[str]] = frozenset({IN_BASIS})
+    basis: tuple[str, ...] = ()
+    #: also try ``block = swap . V`` with a cheaper ``V`` (emits ``V; swap`` for `elide-swaps`)
+    allow_swaps: bool = False
+
+    def run(self, circuit: Circuit) -> PassResult:
+        basis = _basis_1q(self.basis)
+        blocks = _collect_blocks(circuit)
+        plan: dict[int, list[Operation]] = {}
+        drop: set[int] = set()
+        phase = L.PhaseSum(circuit.global_phase)
+        for pair, idx in blocks:
+            ops = [circuit.ops[i] for i in idx]
+            n2 = sum(_CNOT_COST.get(op.name, 1) for op in ops if len(op.qubits) == 2)
+            if n2 == 0:
+                continue
+            if n2 == 1 and ops_2q_perfect(ops):
+                continue  # one CNOT-class gate cannot get cheaper
+            local = {pair[0]: 0, pair[1]: 1}
+            seq = [(op.name, tuple(local[q] for q in op.qubits), _const_params(op)) for op in ops]
+            u = seq_unitary(seq)
+            try:
+                k = cnot_count(u)
+                k_swap = cnot_count(_SWAP @ u) if self.allow_swaps else 4
+                if min(k, k_swap) >= n2:
+                    continue
+                if k <= k_swap:
+                    new, ph = synth_2q(u, basis)
+                else:  # block = swap . V with a cheaper V: emit V, then a swap to elide
+                    new, ph = synth_2q(_SWAP @ u, basis)
+                    new = new + [("swap", (0, 1), ())]
+            except ArithmeticError:
+                continue
+            plan[idx[-1]] = [
+                Operation(n, tuple(pair[q] for q in qs), tuple(E.Const(x) for x in ps))
+                for n, qs, ps in new
+            ]
+            drop.update(idx[:-1])
+            if abs(ph) > 1e-12:
+                phase.add(E.Const(ph))
+        if not plan:
+            return PassResult(circuit, False)
+        return PassResult(_rebuild(circuit, plan, drop, phase), True)
+
+
+_SWAP = gate_matrix("swap")
+_PERFECT = frozenset({"cx", "cz", "cy", "ch", "ecr"})
+#: CNOTs needed by a generic instance of each 2-qubit gate (default 1)
+_CNOT_COST = {"swap": 3, "iswap": 2, "rzz": 2, "rxx": 2, "ryy": 2, "rzx": 2, "crz": 2, "cp": 2,
+              "crx": 2, "cry": 2}  # fmt: skip
+
+
+def ops_2q_perfect(ops: list[Operation]) -> bool:
+    """Whether the single 2-qubit gate of ``ops`` is CNOT-equivalent."""
+    return all(op.name in _PERFECT for op in ops if len(op.qubits) == 2)
+
+
+def _collect_blocks(circuit: Circuit) -> list[tuple[tuple[int, int], list[int]]]:
+    """Maximal blocks: ``(pair, op indices)``; a block's ops are contiguous on its pair."""
+    owner: dict[int, int] = {}  # qubit -> open block id
+    pending: dict[int, list[int]] = {}  # qubit -> constant 1q ops not yet in a block
+    blocks: list[tuple[tuple[int, int], list[int]]] = []
+    open_ids: set[int] = set()
+
+    def close(q: int) -> None:
+        b = owner.pop(q, None)
+        if b is not None:
+            open_ids.discard(b)
+            for other in blocks[b][0]:
+                if owner.get(other) == b:
+                    del owner[other]
+        pending.pop(q, None)
+
+    for i, op in enumerate(circuit.ops):
+        qs = op.qubits
+        if _is_const_gate(op) and len(qs) == 1:
+            q = qs[0]
+            if q in owner:
+                blocks[owner[q]][1].append(i)
+            else:
+                pending.setdefault(q, []).append(i)
+            continue
+        if _is_const_gate(op) and len(qs) == 2:
+            a, b = qs
+            if a in owner and owner.get(b) == owner[a]:
+                blocks[owner[a]][1].append(i)
+                continue
+            pre = sorted(pending.get(a, []) + pending.get(b, []))
+            close(a)
+            close(b)
+            blocks.append(((a, b), pre + [i]))
+            owner[a] = owner[b] = len(blocks) - 1
+            open_ids.add(len(blocks) - 1)
+            continue
+        for q in qs:
+            close(q)
+    return blocks

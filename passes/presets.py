@@ -1,0 +1,101 @@
+"""Optimisation presets ``-O0`` .. ``-O3``.
+
+* ``-O0``: basis translation only (when a basis is given).
+* ``-O1``: zero-rotation removal and adjacent merging/cancellation, then
+  translation and 1-qubit resynthesis.
+* ``-O2``: commutation-aware merging and cancellation to a fixed point,
+  translation, then the same in the basis.
+* ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) before and after
+  translation and, without a device, swap elision: swaps (explicit, or
+  found by KAK as ``block = swap . cheaper``) become a qubit relabelling
+  recorded in ``layout.final`` (the circuit is then equal to the original
+  followed by that output permutation).
+
+With a ``device``, the routing passes of :mod:`qlang.passes.routing` are placed
+after the first optimisation stage.
+
+Example::
+
+    >>> print(build_preset(1, basis=("ibm",)))   # doctest: +NORMALIZE_WHITESPACE
+    remove-zero-rotations,merge-rotations{commute=False,basis=},basis-translation{basis=cx:rz:sx:x,precision=0.001},resynthesize-1q{basis=cx:rz:sx:x},merge-rotations{commute=False,basis=cx:rz:sx:x}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qlang.passes.base import Pass
+from qlang.passes.basis.sets import resolve_basis
+from qlang.passes.basis.translate import BasisTranslation
+from qlang.passes.errors import pass_error
+from qlang.passes.manager import FixedPoint, Pipeline
+from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
+from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+from qlang.passes.optimization.swaps import ElideSwaps
+
+LEVELS = (0, 1, 2, 3)
+
+
+def preset_passes(
+    level: int, *, basis: Sequence[str] | None = None, device: object = None, seed: int = 0
+) -> list[Pass]:
+    """The pass list of a preset (see :func:`build_preset`)."""
+    if level not in LEVELS:
+        raise pass_error(
+            "QL0557", f"optimisation level `{level}` does not exist", help="use -O0 .. -O3"
+        )
+    b = resolve_basis(tuple(basis)) if basis else ()
+    routing = _routing(device, level, seed)
+    if level == 0:
+        return routing + ([BasisTranslation(basis=b)] if b else [])
+    if level == 1:
+        first: list[Pass] = [RemoveZeroRotations(), MergeRotations(commute=False)]
+        after: list[Pass] = [ResynthesizeOneQubit(basis=b), MergeRotations(commute=False, basis=b)]
+    else:
+        first = [FixedPoint((RemoveZeroRotations(), MergeRotations(commute=True)))]
+        swaps = level == 3 and device is None
+        elide: tuple[Pass, ...] = (ElideSwaps(),) if swaps else ()
+        if level == 3:
+            first = [
+                FixedPoint(elide + (RemoveZeroRotations(), MergeRotations(commute=True))),
+                FixedPoint(
+                    (ConsolidateBlocks(allow_swaps=swaps),)
+                    + elide
+                    + (MergeRotations(commute=True), ResynthesizeOneQubit()),
+                    max_iterations=4,
+                ),  # fmt: skip
+            ]
+        loop: tuple[Pass, ...] = (
+            ResynthesizeOneQubit(basis=b),
+            MergeRotations(commute=True, basis=b),
+        )
+        if level == 3 and b:
+            loop = (ConsolidateBlocks(basis=b, allow_swaps=swaps),) + elide + (
+                BasisTranslation(basis=b),) + loop  # fmt: skip
+        elif level == 3:
+            loop = (ConsolidateBlocks(allow_swaps=swaps),) + elide + loop
+        after = [FixedPoint(loop, max_iterations=6)]
+    translate: list[Pass] = [BasisTranslation(basis=b)] if b else []
+    return first + routing + translate + after
+
+
+def build_preset(
+    level: int, *, basis: tuple[str, ...] | None = None, device: object = None, seed: int = 0
+) -> Pipeline:
+    """The ``-O<level>`` pipeline, optionally translating to ``basis`` and routing to ``device``."""
+    return Pipeline(tuple(preset_passes(level, basis=basis, device=device, seed=seed)))
+
+
+def _routing(device: object, level: int, seed: int) -> list[Pass]:
+    if device is None:
+        return []
+    try:
+        from qlang.passes.routing import routing_passes  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise pass_error(
+            "QL0558",
+            "a device was given but the routing passes are not available",
+            help="install a qlang build with `qlang.passes.routing`, or compile without `--device`",
+            notes=(str(exc),),
+        ) from exc
+    return list(routing_passes(device, level, seed))

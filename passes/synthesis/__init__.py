@@ -1,0 +1,1 @@
+"""Exact (and, for Clifford+T, approximate) synthesis of small unitaries."""

@@ -1,0 +1,40 @@
+"""``qlang passes``: list the registered passes, or show a pipeline.
+
+Example::
+
+    $ qlang passes
+    $ qlang passes -O3 --basis ibm        # the -O3 pipeline as a --passes spec
+    $ qlang passes --passes "merge-rotations,basis-translation{basis=ibm}" --json
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from qlang.diagnostics import QLangError
+
+
+@click.command("passes")
+@click.option("-O", "level", type=int, default=None, help="Show the preset pipeline of this level.")
+@click.option("--passes", "spec", default=None, help="Parse and show a custom pipeline.")
+@click.option("--basis", default=None, help="Target basis for -O (name or gate list).")
+@click.option("--json", "as_json", is_flag=True, help="Print the pipeline as JSON.")
+def command(level: int | None, spec: str | None, basis: str | None, as_json: bool) -> None:
+    """List the optimisation passes, or print a pipeline."""
+    from qlang.passes.cli import pipeline_from_cli
+    from qlang.passes.registry import REGISTRY, available_passes
+
+    try:
+        if level is None and spec is None:
+            for name in available_passes():
+                cls = REGISTRY.get(name)
+                doc = (cls.__doc__ or "").strip().splitlines()[0] if cls else "repeat passes to a fixed point"
+                click.echo(f"{name:<24} {doc}")
+            return
+        pipe = pipeline_from_cli(spec, level or 0, (), False, True, basis, None)
+    except QLangError as err:
+        click.echo(err.render(), err=True)
+        sys.exit(1)
+    click.echo(pipe.to_json() if as_json else pipe.spec())

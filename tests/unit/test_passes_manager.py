@@ -1,0 +1,277 @@
+"""Pass manager: construction checks, spec parsing, fixed points, JSON, printing, timing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from qlang.passes.base import IN_BASIS, ROUTED, Pass, PassResult
+from qlang.passes.cli import pipeline_from_cli
+from qlang.passes.errors import CODES
+from qlang.passes.manager import FixedPoint, Pipeline
+from qlang.passes.optimization.cancel import CancelInverses, MergeRotations
+from qlang.passes.presets import build_preset
+from qlang.passes.registry import available_passes, parse_pipeline
+
+from qlang.diagnostics import InternalError, QLangError
+from qlang.ir.circuit import Circuit, Operation, ParamDecl
+from qlang.ir.expr import Const, Weight
+
+
+@dataclass(frozen=True)
+class NeedsBasis(Pass):
+    name: ClassVar[str] = "needs-basis"
+    requires: ClassVar[frozenset[str]] = frozenset({IN_BASIS})
+
+    def run(self, circuit: Circuit) -> PassResult:
+        return PassResult(circuit, False)
+
+
+@dataclass(frozen=True)
+class Breaks(Pass):
+    """Produces invalid IR (a qubit out of range) to test verification."""
+
+    name: ClassVar[str] = "breaks"
+
+    def run(self, circuit: Circuit) -> PassResult:
+        return PassResult(circuit.with_ops(circuit.ops + (Operation("h", (99,)),)), True)
+
+
+@dataclass(frozen=True)
+class Flip(Pass):
+    """Never converges: toggles an x gate."""
+
+    name: ClassVar[str] = "flip"
+
+    def run(self, circuit: Circuit) -> PassResult:
+        if circuit.ops:
+            return PassResult(circuit.with_ops(()), True)
+        return PassResult(circuit.with_ops((Operation("x", (0,)),)), True)
+
+
+def codes(exc: pytest.ExceptionInfo) -> list[str]:
+    return exc.value.codes
+
+
+def test_unmet_requirement_rejected_at_construction() -> None:
+    with pytest.raises(QLangError) as e:
+        Pipeline((NeedsBasis(),))
+    assert codes(e) == ["QL0554"]
+
+
+def test_requirement_met_by_earlier_pass() -> None:
+    from qlang.passes.basis.translate import BasisTranslation
+
+    Pipeline((BasisTranslation(basis=("ibm",)), NeedsBasis()))
+
+
+def test_invalidated_requirement_rejected() -> None:
+    from qlang.passes.basis.translate import BasisTranslation
+    from qlang.passes.optimization.resynth import ConsolidateBlocks
+
+    with pytest.raises(QLangError) as e:
+        Pipeline((BasisTranslation(basis=("ibm",)), ConsolidateBlocks(), NeedsBasis()))
+    assert codes(e) == ["QL0554"]
+
+
+def test_initial_properties_count() -> None:
+    Pipeline((NeedsBasis(),), initial_properties=frozenset({IN_BASIS}))
+
+
+def test_verification_between_passes() -> None:
+    c = Circuit(1, ())
+    with pytest.raises(InternalError, match="breaks"):
+        Pipeline((Breaks(),)).run(c)
+    out = Pipeline((Breaks(),), verify=False).run(c)
+    assert len(out.ops) == 1
+
+
+def test_fixed_point_bound() -> None:
+    c = Circuit(1, ())
+    fp = FixedPoint((Flip(),), max_iterations=3)
+    assert Pipeline((fp,)).run(c) == c.with_ops((Operation("x", (0,)),))
+    with pytest.raises(QLangError) as e:
+        Pipeline((FixedPoint((Flip(),), max_iterations=3, error_on_limit=True),)).run(c)
+    assert codes(e) == ["QL0555"]
+
+
+def test_fixed_point_converges() -> None:
+    w = Weight(0)
+    c = Circuit(
+        1, tuple(Operation("rz", (0,), (w,)) for _ in range(4)), weights=(ParamDecl("w", (1,), 0),)
+    )
+    out, report = Pipeline((FixedPoint((MergeRotations(),)),)).run_with_report(c)
+    assert len(out.ops) == 1
+    assert [t.changed for t in report.timings][-1] is False
+
+
+def test_parse_and_print_roundtrip() -> None:
+    spec = (
+        "cancel-inverses{commute=true},"
+        "fixed-point{max_iterations=3}(merge-rotations,remove-zero-rotations)"
+    )
+    p = Pipeline(tuple(parse_pipeline(spec)))
+    again = Pipeline(tuple(parse_pipeline(p.spec())))
+    assert again.passes == p.passes
+    assert Pipeline.from_json(p.to_json()).passes == p.passes
+
+
+def test_tuple_option() -> None:
+    (p,) = parse_pipeline("basis-translation{basis=cx:rz:sx,precision=0.01}")
+    assert p.basis == ("cx", "rz", "sx") and p.precision == 0.01
+
+
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        ("", "QL0550"),
+        ("cancel-inverses,,merge-rotations", "QL0550"),
+        ("merge-rotations{commute=true", "QL0550"),
+        ("merge-rotations{commute}", "QL0550"),
+        ("merge-rotations)", "QL0550"),
+        ("cancel-inverses(merge-rotations)", "QL0550"),
+        ("cancel-inverse", "QL0551"),
+        ("merge-rotations{commutes=true}", "QL0552"),
+        ("merge-rotations{commute=maybe}", "QL0553"),
+        ("fixed-point{max_iterations=x}(merge-rotations)", "QL0553"),
+        ("basis-translation{basis=cx:foo}", "QL0560"),
+        ("basis-translation{basis=rz:sx}", "QL0561"),
+        ("basis-translation{basis=clifford+t,precision=0}", "QL0563"),
+    ],
+)
+def test_spec_errors(spec: str, code: str) -> None:
+    with pytest.raises(QLangError) as e:
+        parse_pipeline(spec)
+    assert codes(e) == [code]
+
+
+def test_unknown_pass_suggests() -> None:
+    with pytest.raises(QLangError) as e:
+        parse_pipeline("cancel-inverse")
+    assert "cancel-inverses" in str(e.value)
+
+
+def test_print_ir_after_and_time_passes() -> None:
+    lines: list[str] = []
+    p = Pipeline(
+        (CancelInverses(),),
+        print_ir_after=("cancel-inverses",),
+        time_passes=True,
+        echo=lines.append,
+    )
+    p.run(Circuit(1, (Operation("h", (0,)), Operation("h", (0,)))))
+    assert lines[0].startswith("// IR after cancel-inverses")
+    assert "total" in lines[-1]
+    with pytest.raises(QLangError) as e:
+        Pipeline((CancelInverses(),), print_ir_after=("merge-rotations",))
+    assert codes(e) == ["QL0556"]
+
+
+def test_pipeline_from_cli() -> None:
+    p = pipeline_from_cli(None, 2, (), False, True, "ibm", None)
+    assert "basis-translation" in p.spec()
+    q = pipeline_from_cli("cancel-inverses", 3, ("cancel-inverses",), True, False, None, None)
+    assert q.spec() == "cancel-inverses{commute=False}" and not q.verify and q.time_passes
+
+
+def test_presets_levels() -> None:
+    with pytest.raises(QLangError) as e:
+        build_preset(4)
+    assert codes(e) == ["QL0557"]
+    assert build_preset(0).passes == ()
+    for level in range(4):
+        assert build_preset(level, basis=("ibm",)).ensures >= {IN_BASIS}
+
+
+def test_device_without_routing_is_a_clear_error() -> None:
+    try:
+        import qlang.passes.routing  # noqa: F401
+    except ImportError:
+        with pytest.raises(QLangError) as e:
+            build_preset(2, device="line(4)")
+        assert codes(e) == ["QL0558"]
+    else:  # pragma: no cover - routing present (merged build)
+        pytest.skip("routing available")
+
+
+def test_elide_swaps_not_after_routing() -> None:
+    from qlang.passes.optimization.swaps import ElideSwaps
+
+    assert ROUTED in ElideSwaps().invalidates
+
+
+def test_every_code_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs/errors/passes.md").read_text()
+    documented = set(re.findall(r"^## (QL\d{4})", doc, flags=re.M))
+    assert documented == set(CODES)
+
+
+def test_registry_lists_passes() -> None:
+    names = available_passes()
+    for n in (
+        "cancel-inverses",
+        "merge-rotations",
+        "remove-zero-rotations",
+        "resynthesize-1q",
+        "consolidate-blocks",
+        "basis-translation",
+        "elide-swaps",
+        "fixed-point",
+    ):
+        assert n in names
+
+
+def test_no_change_returns_same_object() -> None:
+    c = Circuit(1, (Operation("rz", (0,), (Const(0.3),)),))
+    res = MergeRotations().run(c)
+    assert not res.changed and res.circuit is c
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_preset_spec_roundtrip(level: int) -> None:
+    p = build_preset(level, basis=("ibm",))
+    assert Pipeline(tuple(parse_pipeline(p.spec()))).passes == p.passes
+
+
+def test_cli_passes_command() -> None:
+    from click.testing import CliRunner
+
+    from qlang.commands.passes import command
+
+    runner = CliRunner()
+    res = runner.invoke(command, [])
+    assert res.exit_code == 0 and "merge-rotations" in res.output
+    res = runner.invoke(command, ["-O", "2", "--basis", "ibm"])
+    assert res.exit_code == 0 and "basis-translation" in res.output
+    res = runner.invoke(command, ["--passes", "merge-rotation"])
+    assert res.exit_code == 1
+
+
+def test_nothing_moves_across_measurement_or_barrier() -> None:
+    from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+
+    for sep in (Operation("measure", (0,), clbits=(0,)), Operation("barrier", (0, 1))):
+        c = Circuit(
+            2,
+            (
+                Operation("cx", (0, 1)),
+                Operation("h", (0,)),
+                sep,
+                Operation("h", (0,)),
+                Operation("cx", (0, 1)),
+            ),
+            num_clbits=1,
+        )
+        for p in (
+            CancelInverses(commute=True),
+            MergeRotations(),
+            ResynthesizeOneQubit(),
+            ConsolidateBlocks(allow_swaps=True),
+        ):
+            out = p.run(c).circuit
+            k = out.ops.index(sep)
+            assert sum(op.is_gate for op in out.ops[:k]) >= 1, p
+            assert sum(op.is_gate for op in out.ops[k + 1 :]) >= 1, p
