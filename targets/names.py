@@ -118,6 +118,7 @@ RESERVED: frozenset[str] = frozenset(
     }
     | set(GATES)
     | set(ALIASES)
+    | {"_a", "_b", "_t"}  # argument names of the gate definitions qlang emits
 )
 
 _NOT_IDENT = re.compile(r"\W")  # unicode letters (θ) are valid OpenQASM 3 identifiers

@@ -40,16 +40,16 @@ STDGATES: frozenset[str] = frozenset(
 
 #: Exact definitions of IR gates missing from ``stdgates.inc``.
 GATE_DEFINITIONS: dict[str, str] = {
-    "sxdg": "gate sxdg a { s a; h a; s a; gphase(-pi / 4); }",
-    "rzz": "gate rzz(theta) a, b { cx a, b; rz(theta) b; cx a, b; }",
-    "rxx": "gate rxx(theta) a, b { h a; h b; cx a, b; rz(theta) b; cx a, b; h a; h b; }",
+    "sxdg": "gate sxdg _a { s _a; h _a; s _a; gphase(-pi / 4); }",
+    "rzz": "gate rzz(_t) _a, _b { cx _a, _b; rz(_t) _b; cx _a, _b; }",
+    "rxx": ("gate rxx(_t) _a, _b { h _a; h _b; cx _a, _b; rz(_t) _b; cx _a, _b; h _a; h _b; }"),
     "ryy": (
-        "gate ryy(theta) a, b { rx(pi / 2) a; rx(pi / 2) b; cx a, b; rz(theta) b; "
-        "cx a, b; rx(-pi / 2) a; rx(-pi / 2) b; }"
+        "gate ryy(_t) _a, _b { rx(pi / 2) _a; rx(pi / 2) _b; cx _a, _b; rz(_t) _b; "
+        "cx _a, _b; rx(-pi / 2) _a; rx(-pi / 2) _b; }"
     ),
-    "rzx": "gate rzx(theta) a, b { h b; cx a, b; rz(theta) b; cx a, b; h b; }",
-    "iswap": "gate iswap a, b { s a; s b; h a; cx a, b; cx b, a; h b; }",
-    "ecr": "gate ecr a, b { rzx(pi / 4) a, b; x a; rzx(-pi / 4) a, b; }",
+    "rzx": "gate rzx(_t) _a, _b { h _b; cx _a, _b; rz(_t) _b; cx _a, _b; h _b; }",
+    "iswap": "gate iswap _a, _b { s _a; s _b; h _a; cx _a, _b; cx _b, _a; h _b; }",
+    "ecr": "gate ecr _a, _b { rzx(pi / 4) _a, _b; x _a; rzx(-pi / 4) _a, _b; }",
 }
 
 #: Definitions a definition relies on (emitted first).

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from qlang.devices import grid, heavy_hex, line, parse_device, ring
-from qlang.diagnostics import QLangError
-from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit, Operation, ParamDecl
-from qlang.ir.reference import statevector, unitary
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED
 from qlang.passes.routing import LayoutPass, RoutePass, routing_passes
 from qlang.passes.routing.commutation import commute, dependencies
@@ -25,6 +19,12 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
+
+from qlang.devices import grid, heavy_hex, line, parse_device, ring
+from qlang.diagnostics import QLangError
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation, ParamDecl
+from qlang.ir.reference import statevector, unitary
 
 
 def _compile(c: Circuit, device, level: int, seed: int = 0) -> Circuit:

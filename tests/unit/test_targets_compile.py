@@ -134,3 +134,28 @@ def test_compiled_qasm_round_trips_through_import() -> None:
     vals = np.array([0.4, 0.9, -0.3])
     assert back.parameters == ["x_0", "x_1", "theta_0"]
     assert equal_up_to_phase(ir_state(back.ir, vals), ir_state(out.ir, vals))
+
+
+@pytest.mark.skipif(not (HAS_DEVICES and HAS_PRESETS), reason="routing not installed")
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_routed_compile_targets_agree_and_layout_maps_the_state(level: int) -> None:
+    src = QASM + "cx q[0], q[2];\nrxx(a) q[1], q[2];\n"
+    logical = qlang.compile(src, optimization_level=0).ir
+    out = qlang.compile(src, device="line(5)", optimization_level=level)
+    assert out.layout is not None and out.stats.qubits == 5
+    assert "// initial layout (logical->physical):" in out.qasm3
+    vals = [0.37]
+    assert mismatches(out.ir, vals) == []
+    # logical qubit l ends on physical final[l]; unused physical qubits stay |0>
+    want = ir_state(logical, vals).reshape([2] * 3)
+    got = ir_state(out.ir, vals).reshape([2] * 5)  # axis k holds physical qubit 4 - k
+    index = [0] * 5
+    amps = []
+    for basis in range(8):
+        for lq in range(3):
+            index[4 - out.layout.final[lq]] = (basis >> lq) & 1
+        amps.append(got[tuple(index)])
+    flat_want = [want[tuple((b >> lq) & 1 for lq in (2, 1, 0))] for b in range(8)]
+    assert equal_up_to_phase(np.array(amps), np.array(flat_want), atol=1e-7)
+    qc = out.to_qiskit()
+    assert qc.layout.final_index_layout() == list(out.layout.final)
