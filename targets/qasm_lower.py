@@ -1,9 +1,8 @@
 """Lower an ``openqasm3`` reference AST to circuit-IR operations.
 
 Used by :mod:`qlang.targets.qasm_import`; see there for what is supported.
-Gate bodies are expanded into *body ops* ``(name, params, qubits)`` where the
-name ``gphase`` stands for a global phase; modifiers are applied to body-op
-lists, and the statement handler turns them into :class:`Operation` objects.
+Declarations, expressions, operands, measurements, conditions and loops live
+here; gate definitions and modifiers in :mod:`qlang.targets.qasm_gates`.
 
 Example::
 
@@ -16,107 +15,25 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
 
-import numpy as np
-from antlr4 import CommonTokenStream, InputStream
-from antlr4.error.ErrorListener import ErrorListener
-from antlr4.error.Errors import ParseCancellationException, RecognitionException
-from antlr4.error.ErrorStrategy import BailErrorStrategy
 from openqasm3 import ast
-from openqasm3._antlr.qasm3Lexer import qasm3Lexer
-from openqasm3._antlr.qasm3Parser import qasm3Parser
-from openqasm3.parser import QASMNodeVisitor
-from qlang.targets.qasm_prelude import CONTROLLED, DECOMPOSITIONS, PRELUDE
+from qlang.targets.qasm_gates import GateExpander, Skip
+from qlang.targets.qasm_parse import ParseFailure, parse_reference
 
-from qlang.diagnostics import DiagnosticSink
 from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit, Condition, Operation
-from qlang.ir.gates import ALIASES, GATES, inverse_of
-from qlang.ir.reference import unitary
-from qlang.source import Span
+from qlang.ir.circuit import Condition, Operation
 
-BodyOp = tuple[str, tuple[E.Expr, ...], tuple[int, ...]]
-_EXTRA_ALIASES = {"U": "u", "CX": "cx"}
+__all__ = ["Lowerer", "ParseFailure", "merge_conditions", "parse_reference"]
+
 _KNOWN_INCLUDES = {"stdgates.inc", "qelib1.inc"}
 _CONSTANTS = {"pi": math.pi, "π": math.pi, "tau": 2 * math.pi, "τ": 2 * math.pi,
               "euler": math.e, "ℇ": math.e}  # fmt: skip
 _FUNCS = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "exp", "log", "sqrt"}
 MAX_OPS = 5_000_000
 MAX_LOOP = 1_000_000
-
-
-class ParseFailure(Exception):
-    """The reference parser rejected the program at ``line``/``column`` (1-based, 0-based)."""
-
-    def __init__(self, message: str, line: int, column: int):
-        super().__init__(message)
-        self.message, self.line, self.column = message, line, column
-
-
-class _Recorder(ErrorListener):
-    """Turns the first lexer/parser error into a :class:`ParseFailure`."""
-
-    def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # type: ignore[no-untyped-def]  # noqa: N802
-        raise ParseFailure(msg, line, column)
-
-
-def parse_reference(text: str) -> ast.Program:
-    """``openqasm3.parse`` with errors turned into :class:`ParseFailure` (no stderr noise)."""
-    rec = _Recorder()
-    lexer = qasm3Lexer(InputStream(text))
-    lexer.removeErrorListeners()
-    lexer.addErrorListener(rec)
-    parser = qasm3Parser(CommonTokenStream(lexer))
-    parser.removeErrorListeners()
-    parser.addErrorListener(rec)
-    parser._errHandler = BailErrorStrategy()
-    try:
-        tree = parser.program()
-    except ParseFailure as exc:
-        if "<EOF>" in exc.message:
-            raise _at_end(text) from None
-        raise
-    except (RecognitionException, ParseCancellationException) as exc:
-        tok = None
-        node: BaseException | None = exc
-        while node is not None and tok is None:
-            tok = getattr(node, "offendingToken", None)
-            inner = [a for a in getattr(node, "args", ()) if isinstance(a, BaseException)]
-            node = inner[0] if inner else (node.__cause__ or node.__context__)
-        if tok is None:
-            tok = parser.getCurrentToken()
-        if tok is not None and (tok.text == "<EOF>" or tok.type == -1):
-            raise _at_end(text) from None
-        if tok is not None:
-            raise ParseFailure(f"unexpected `{tok.text}`", tok.line, tok.column) from None
-        raise ParseFailure("cannot parse the program", 1, 0) from None
-    try:
-        return QASMNodeVisitor().visitProgram(tree)
-    except Exception as exc:  # the visitor raises plain errors on semantic oddities
-        raise ParseFailure(str(exc) or exc.__class__.__name__, 1, 0) from None
-
-
-def _at_end(text: str) -> ParseFailure:
-    """A failure at the end of the last non-blank line (a missing `;` or `}`)."""
-    before = text.rstrip()
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1)
-    return ParseFailure("unexpected end of file (missing `;` or `}`?)", line, column)
-
-
-@functools.cache
-def _definitions(text: str) -> dict[str, ast.QuantumGateDefinition]:
-    prog = parse_reference("OPENQASM 3.0;\n" + text)
-    return {s.name.name: s for s in prog.statements if isinstance(s, ast.QuantumGateDefinition)}
-
-
-class _Skip(Exception):
-    """A diagnostic was recorded; abandon the current statement."""
 
 
 @dataclass
@@ -126,13 +43,11 @@ class _Reg:
     scalar: bool
 
 
-class Lowerer:
+class Lowerer(GateExpander):
     """Walks a program, collecting operations, registers, inputs and diagnostics."""
 
     def __init__(self, source_id: int, text: str):
-        self.source_id = source_id
-        self._starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-        self.sink = DiagnosticSink()
+        super().__init__(source_id, text)
         self.ops: list[Operation] = []
         self.phase: E.Expr = E.ZERO
         self.qregs: dict[str, _Reg] = {}
@@ -142,26 +57,7 @@ class Lowerer:
         self.physical = False
         self.input_names: list[str] = []
         self.values: dict[str, E.Expr] = {}
-        self.gates: dict[str, ast.QuantumGateDefinition] = {}
-        self._kept_as_ir: dict[str, bool] = {}
         self._dynamic = 0
-
-    # --- spans and errors -------------------------------------------------
-    def span(self, node: ast.QASMNode | None) -> Span | None:
-        s = getattr(node, "span", None)
-        if s is None:
-            return None
-        line = max(1, min(s.start_line, len(self._starts)))
-        end_line = max(1, min(s.end_line, len(self._starts)))
-        start = self._starts[line - 1] + s.start_column
-        end = self._starts[end_line - 1] + s.end_column + 1
-        return Span(self.source_id, start, max(start, end))
-
-    def fail(
-        self, code: str, message: str, node: ast.QASMNode | None, help: str | None = None
-    ) -> NoReturn:
-        self.sink.error(code, message, self.span(node), help=help)
-        raise _Skip
 
     # --- program ----------------------------------------------------------
     def run(self, program: ast.Program) -> None:
@@ -171,7 +67,7 @@ class Lowerer:
         for stmt in stmts:
             try:
                 self.statement(stmt, cond, env)
-            except _Skip:
+            except Skip:
                 continue
             if len(self.ops) > MAX_OPS:
                 self.sink.error(
@@ -185,7 +81,7 @@ class Lowerer:
     def statement(self, s: ast.Statement, cond: Condition | None, env: dict[str, object]) -> None:
         if isinstance(s, ast.Include):
             if s.filename not in _KNOWN_INCLUDES:
-                self.fail(
+                raise self.fail(
                     "QL0502",
                     f"cannot include `{s.filename}`",
                     s,
@@ -203,7 +99,7 @@ class Lowerer:
         elif isinstance(s, ast.QuantumGateDefinition):
             name = s.name.name
             if name in self.gates:
-                self.fail("QL0512", f"gate `{name}` is defined twice", s)
+                raise self.fail("QL0512", f"gate `{name}` is defined twice", s)
             self.gates[name] = s
         elif isinstance(s, ast.QuantumGate):
             self.gate_statement(s, cond, env)
@@ -229,7 +125,7 @@ class Lowerer:
             return
         else:
             kind = type(s).__name__
-            self.fail(
+            raise self.fail(
                 "QL0507",
                 f"unsupported statement `{kind}`",
                 s,
@@ -241,9 +137,9 @@ class Lowerer:
     def declare_qubits(self, s: ast.QubitDeclaration) -> None:
         name = s.qubit.name
         if name in self.qregs or name in self.cregs:
-            self.fail("QL0512", f"`{name}` is declared twice", s)
+            raise self.fail("QL0512", f"`{name}` is declared twice", s)
         if self.physical:
-            self.fail("QL0507", "cannot mix declared and physical (`$n`) qubits", s)
+            raise self.fail("QL0507", "cannot mix declared and physical (`$n`) qubits", s)
         size = 1 if s.size is None else self.const_int(s.size, {})
         self.qregs[name] = _Reg(self.num_qubits, size, s.size is None)
         self.num_qubits += size
@@ -252,9 +148,9 @@ class Lowerer:
         name = s.identifier.name
         if isinstance(s.type, ast.BitType):
             if name in self.cregs or name in self.qregs:
-                self.fail("QL0512", f"`{name}` is declared twice", s)
+                raise self.fail("QL0512", f"`{name}` is declared twice", s)
             if s.init_expression is not None:
-                self.fail(
+                raise self.fail(
                     "QL0507",
                     "bit initialisers are not supported",
                     s,
@@ -267,43 +163,47 @@ class Lowerer:
         if isinstance(
             s.type, (ast.IntType, ast.UintType, ast.FloatType, ast.AngleType, ast.BoolType)
         ):
+            if isinstance(s.init_expression, ast.QuantumMeasurement):
+                raise self.fail("QL0507", "a measurement can only be stored in a bit", s)
             init = E.ZERO if s.init_expression is None else self.expr(s.init_expression, env)
             self.define_value(name, init, s)
             return
-        self.fail("QL0507", f"unsupported classical type `{type(s.type).__name__}`", s)
+        raise self.fail("QL0507", f"unsupported classical type `{type(s.type).__name__}`", s)
 
     def define_value(self, name: str, value: E.Expr, node: ast.QASMNode) -> None:
         if name in self.values and isinstance(node, ast.ConstantDeclaration):
-            self.fail("QL0512", f"`{name}` is declared twice", node)
+            raise self.fail("QL0512", f"`{name}` is declared twice", node)
         self.values[name] = value
 
     def declare_io(self, s: ast.IODeclaration) -> None:
         name = s.identifier.name
         if s.io_identifier != ast.IOKeyword.input:
-            self.fail(
+            raise self.fail(
                 "QL0507",
                 "`output` declarations are not supported",
                 s,
                 help="remove the declaration; measured bits are the circuit's output",
             )
         if not isinstance(s.type, (ast.FloatType, ast.AngleType)):
-            self.fail(
+            raise self.fail(
                 "QL0514",
                 f"input `{name}` must be a `float` or `angle`",
                 s,
                 help="declare circuit parameters as `input float[64] name;`",
             )
         if name in self.values:
-            self.fail("QL0512", f"`{name}` is declared twice", s)
+            raise self.fail("QL0512", f"`{name}` is declared twice", s)
         self.values[name] = E.Input(len(self.input_names))
         self.input_names.append(name)
 
     def assign(self, s: ast.ClassicalAssignment, env: dict[str, object]) -> None:
         target = s.lvalue
         if not isinstance(target, ast.Identifier) or target.name not in self.values:
-            self.fail("QL0507", "only assignments to classical scalar variables are supported", s)
+            raise self.fail(
+                "QL0507", "only assignments to classical scalar variables are supported", s
+            )
         if self._dynamic or isinstance(self.values[target.name], E.Input):
-            self.fail(
+            raise self.fail(
                 "QL0507",
                 "assignment depends on run-time values",
                 s,
@@ -316,7 +216,7 @@ class Lowerer:
             "=": lambda a, b: b, "+=": E.add, "-=": E.sub, "*=": E.mul, "/=": E.div,
         }  # fmt: skip
         if op not in table:
-            self.fail("QL0508", f"unsupported assignment operator `{op}`", s)
+            raise self.fail("QL0508", f"unsupported assignment operator `{op}`", s)
         self.values[target.name] = table[op](old, rhs)
 
     # --- expressions ------------------------------------------------------
@@ -333,11 +233,11 @@ class Lowerer:
                 return self.values[name]
             if name in _CONSTANTS:
                 return E.Const(_CONSTANTS[name])
-            self.fail("QL0505", f"undefined identifier `{name}`", node)
+            raise self.fail("QL0505", f"undefined identifier `{name}`", node)
         if isinstance(node, ast.UnaryExpression):
             if node.op.name == "-":
                 return E.neg(self.expr(node.expression, env))
-            self.fail("QL0508", f"unsupported operator `{node.op.name}` in an angle", node)
+            raise self.fail("QL0508", f"unsupported operator `{node.op.name}` in an angle", node)
         if isinstance(node, ast.BinaryExpression):
             a, b = self.expr(node.lhs, env), self.expr(node.rhs, env)
             op = node.op.name
@@ -355,8 +255,8 @@ class Lowerer:
                 if op == "%" and E.is_constant(a) and E.is_constant(b):
                     return E.Const(math.fmod(E.const_value(a), E.const_value(b)))
             except ZeroDivisionError:
-                self.fail("QL0508", "division by zero", node)
-            self.fail(
+                raise self.fail("QL0508", "division by zero", node) from None
+            raise self.fail(
                 "QL0508",
                 f"unsupported operator `{op}` in an angle",
                 node,
@@ -364,24 +264,23 @@ class Lowerer:
             )
         if isinstance(node, ast.FunctionCall) and node.name.name in _FUNCS:
             if len(node.arguments) != 1:
-                self.fail("QL0508", f"`{node.name.name}` takes one argument", node)
+                raise self.fail("QL0508", f"`{node.name.name}` takes one argument", node)
             return E.func(node.name.name, self.expr(node.arguments[0], env))
         what = node.name.name if isinstance(node, ast.FunctionCall) else type(node).__name__
-        self.fail(
+        raise self.fail(
             "QL0508",
             f"unsupported expression `{what}`",
             node,
             help="angles may use + - * / ** and sin, cos, tan, exp, log, sqrt",
         )
-        raise AssertionError  # unreachable
 
     def const_int(self, node: ast.Expression, env: dict[str, object]) -> int:
         e = self.expr(node, env)
         if not E.is_constant(e):
-            self.fail("QL0508", "expected a compile-time integer", node)
+            raise self.fail("QL0508", "expected a compile-time integer", node)
         v = E.const_value(e)
         if not float(v).is_integer():
-            self.fail("QL0508", f"expected an integer, found `{v}`", node)
+            raise self.fail("QL0508", f"expected an integer, found `{v}`", node)
         return int(v)
 
     # --- operands ---------------------------------------------------------
@@ -395,19 +294,18 @@ class Lowerer:
                 return [self.physical_qubit(name, node)]
             reg = self.qregs.get(name)
             if reg is None:
-                self.fail("QL0505", f"undefined qubit register `{name}`", node)
+                raise self.fail("QL0505", f"undefined qubit register `{name}`", node)
             return list(range(reg.offset, reg.offset + reg.size))
         if isinstance(node, ast.IndexedIdentifier):
             reg = self.qregs.get(node.name.name)
             if reg is None:
-                self.fail("QL0505", f"undefined qubit register `{node.name.name}`", node)
+                raise self.fail("QL0505", f"undefined qubit register `{node.name.name}`", node)
             return [reg.offset + i for i in self.indices(node, reg, env)]
-        self.fail("QL0507", f"unsupported qubit operand `{type(node).__name__}`", node)
-        raise AssertionError
+        raise self.fail("QL0507", f"unsupported qubit operand `{type(node).__name__}`", node)
 
     def physical_qubit(self, name: str, node: ast.QASMNode) -> int:
         if self.qregs:
-            self.fail("QL0507", "cannot mix declared and physical (`$n`) qubits", node)
+            raise self.fail("QL0507", "cannot mix declared and physical (`$n`) qubits", node)
         self.physical = True
         index = int(name[1:])
         self.num_qubits = max(self.num_qubits, index + 1)
@@ -415,21 +313,22 @@ class Lowerer:
 
     def indices(self, node: ast.IndexedIdentifier, reg: _Reg, env: dict[str, object]) -> list[int]:
         if len(node.indices) != 1:
-            self.fail("QL0507", "multi-dimensional indexing is not supported", node)
+            raise self.fail("QL0507", "multi-dimensional indexing is not supported", node)
         out: list[int] = []
-        for item in node.indices[0]:
+        items = node.indices[0]
+        for item in items.values if isinstance(items, ast.DiscreteSet) else items:
             if isinstance(item, ast.RangeDefinition):
                 start = 0 if item.start is None else self.const_int(item.start, env)
                 end = reg.size - 1 if item.end is None else self.const_int(item.end, env)
                 step = 1 if item.step is None else self.const_int(item.step, env)
                 if step == 0:
-                    self.fail("QL0508", "range step is zero", item)
+                    raise self.fail("QL0508", "range step is zero", item)
                 out.extend(range(start, end + (1 if step > 0 else -1), step))
             else:
                 out.append(self.const_int(item, env))
         for i in out:
             if not -reg.size <= i < reg.size:
-                self.fail(
+                raise self.fail(
                     "QL0506",
                     f"index {i} is out of range for `{node.name.name}` of size {reg.size}",
                     node,
@@ -440,15 +339,14 @@ class Lowerer:
         if isinstance(node, ast.Identifier):
             reg = self.cregs.get(node.name)
             if reg is None:
-                self.fail("QL0505", f"undefined bit register `{node.name}`", node)
+                raise self.fail("QL0505", f"undefined bit register `{node.name}`", node)
             return list(range(reg.offset, reg.offset + reg.size))
         if isinstance(node, ast.IndexedIdentifier):
             reg = self.cregs.get(node.name.name)
             if reg is None:
-                self.fail("QL0505", f"undefined bit register `{node.name.name}`", node)
+                raise self.fail("QL0505", f"undefined bit register `{node.name.name}`", node)
             return [reg.offset + i for i in self.indices(node, reg, env)]
-        self.fail("QL0507", f"unsupported bit operand `{type(node).__name__}`", node)
-        raise AssertionError
+        raise self.fail("QL0507", f"unsupported bit operand `{type(node).__name__}`", node)
 
     # --- emitting ---------------------------------------------------------
     def emit(
@@ -465,7 +363,7 @@ class Lowerer:
                 self.phase = E.add(self.phase, params[0])
             return
         if len(set(qubits)) != len(qubits):
-            self.fail("QL0516", f"`{name}` is applied to the same qubit twice", node)
+            raise self.fail("QL0516", f"`{name}` is applied to the same qubit twice", node)
         self.ops.append(Operation(name, qubits, params, clbits, cond, self.span(node)))
 
     def measure(
@@ -478,7 +376,7 @@ class Lowerer:
         else:
             cs = self.clbits(s.target, env)
         if len(cs) != len(qs):
-            self.fail("QL0513", f"measuring {len(qs)} qubits into {len(cs)} bits", s)
+            raise self.fail("QL0513", f"measuring {len(qs)} qubits into {len(cs)} bits", s)
         for q, c in zip(qs, cs, strict=True):
             self.emit("measure", (), (q,), cond, s, (c,))
 
@@ -503,223 +401,17 @@ class Lowerer:
     def broadcast(self, operands: list[list[int]], node: ast.QASMNode) -> list[tuple[int, ...]]:
         sizes = {len(o) for o in operands if len(o) != 1}
         if len(sizes) > 1:
-            self.fail("QL0513", f"register operands of different sizes {sorted(sizes)}", node)
+            raise self.fail("QL0513", f"register operands of different sizes {sorted(sizes)}", node)
         n = sizes.pop() if sizes else 1
         return [tuple(o[0] if len(o) == 1 else o[k] for o in operands) for k in range(n)]
 
     # --- gates and modifiers ----------------------------------------------
-    def modified(
-        self,
-        name: str,
-        params: tuple[E.Expr, ...],
-        qubits: tuple[int, ...],
-        modifiers: list,
-        node: ast.QASMNode,
-        env: dict[str, object],
-    ) -> list[BodyOp]:
-        n_ctrl = 0
-        plan: list[tuple[str, object]] = []
-        for m in modifiers:
-            kind = m.modifier.name
-            if kind in ("ctrl", "negctrl"):
-                k = 1 if m.argument is None else self.const_int(m.argument, env)
-                if k < 1:
-                    self.fail("QL0510", "a control count must be at least 1", m)
-                n_ctrl += k
-                plan.append((kind, k))
-            elif kind == "pow":
-                e = self.expr(m.argument, env)
-                v = E.const_value(e) if E.is_constant(e) else math.nan
-                if not float(v).is_integer():
-                    self.fail(
-                        "QL0510",
-                        "only integer powers of gates are supported",
-                        m,
-                        help="write the gate with a scaled angle instead of `pow`",
-                    )
-                plan.append(("pow", int(v)))
-            else:
-                plan.append(("inv", None))
-        if n_ctrl > len(qubits):
-            self.fail(
-                "QL0504", f"`{name}` has {n_ctrl} controls but only {len(qubits)} qubits", node
-            )
-        ops = self.base_gate(name, params, qubits[n_ctrl:], node)
-        cursor = n_ctrl
-        for kind, arg in reversed(plan):
-            if kind in ("ctrl", "negctrl"):
-                k = int(arg)  # type: ignore[arg-type]
-                ctrls = qubits[cursor - k : cursor]
-                cursor -= k
-                for c in reversed(ctrls):
-                    ops = self.control(ops, c, node)
-                    if kind == "negctrl":
-                        ops = [("x", (), (c,)), *ops, ("x", (), (c,))]
-            elif kind == "inv":
-                ops = self.inverse(ops, node)
-            else:
-                k = int(arg)  # type: ignore[arg-type]
-                base = ops if k >= 0 else self.inverse(ops, node)
-                ops = base * abs(k)
-        return ops
-
-    def base_gate(
-        self,
-        name: str,
-        params: tuple[E.Expr, ...],
-        qubits: tuple[int, ...],
-        node: ast.QASMNode,
-        depth: int = 0,
-    ) -> list[BodyOp]:
-        if depth > 64:
-            self.fail("QL0507", f"gate `{name}` is nested too deeply (recursive definition?)", node)
-        if name == "gphase":
-            self.arity(name, params, qubits, 1, 0, node)
-            return [("gphase", params, ())]
-        if name in self.gates and not self.kept_as_ir(name):
-            return self.inline(self.gates[name], params, qubits, node, depth)
-        ir_name = _EXTRA_ALIASES.get(name, ALIASES.get(name, name))
-        gd = GATES.get(ir_name)
-        if gd is not None:
-            if gd.num_qubits == 0:
-                self.arity(name, params, qubits, 0, max(1, len(qubits)), node)
-            else:
-                self.arity(name, params, qubits, gd.num_params, gd.num_qubits, node)
-            return [(ir_name, params, qubits)]
-        prelude = _definitions(PRELUDE)
-        if name in prelude:
-            return self.inline(prelude[name], params, qubits, node, depth)
-        from qlang.diagnostics import did_you_mean
-
-        known = set(GATES) | set(ALIASES) | set(prelude) | set(self.gates)
-        self.fail(
-            "QL0503",
-            f"unknown gate `{name}`",
-            node,
-            help=did_you_mean(name, known) or "define it with `gate` before use",
-        )
-        raise AssertionError
-
-    def arity(
-        self,
-        name: str,
-        params: tuple,
-        qubits: tuple,
-        n_params: int,
-        n_qubits: int,
-        node: ast.QASMNode,
-    ) -> None:
-        if len(params) != n_params or len(qubits) != n_qubits:
-            self.fail(
-                "QL0504",
-                f"`{name}` takes {n_params} parameters and {n_qubits} qubits, "
-                f"found {len(params)} and {len(qubits)}",
-                node,
-            )
-
-    def inline(
-        self,
-        gdef: ast.QuantumGateDefinition,
-        params: tuple[E.Expr, ...],
-        qubits: tuple[int, ...],
-        node: ast.QASMNode,
-        depth: int,
-    ) -> list[BodyOp]:
-        name = gdef.name.name
-        self.arity(name, params, qubits, len(gdef.arguments), len(gdef.qubits), node)
-        env: dict[str, object] = {a.name: p for a, p in zip(gdef.arguments, params, strict=True)}
-        env.update({q.name: i for q, i in zip(gdef.qubits, qubits, strict=True)})
-        out: list[BodyOp] = []
-        for s in gdef.body:
-            if isinstance(s, ast.QuantumGate):
-                sub_q = [self.qubits(q, env) for q in s.qubits]
-                sub_p = tuple(self.expr(a, env) for a in s.arguments)
-                for qs in self.broadcast(sub_q, s):
-                    if s.modifiers:
-                        out += self.modified(s.name.name, sub_p, qs, s.modifiers, node, env)
-                    else:
-                        out += self.base_gate(s.name.name, sub_p, qs, node, depth + 1)
-            elif isinstance(s, ast.QuantumPhase):
-                theta = (self.expr(s.argument, env),)
-                qs = tuple(q for o in s.qubits for q in self.qubits(o, env))
-                out += self.modified("gphase", theta, qs, s.modifiers, node, env)
-            elif isinstance(s, ast.QuantumBarrier):
-                continue
-            else:
-                self.fail(
-                    "QL0507", f"unsupported statement `{type(s).__name__}` in gate `{name}`", node
-                )
-        return out
-
-    def kept_as_ir(self, name: str) -> bool:
-        """An in-file definition of an IR gate name is kept as the IR gate if unitaries match."""
-        if name not in self._kept_as_ir:
-            self._kept_as_ir[name] = self._same_as_ir(name)
-        return self._kept_as_ir[name]
-
-    def _same_as_ir(self, name: str) -> bool:
-        ir_name = _EXTRA_ALIASES.get(name, ALIASES.get(name, name))
-        gd = GATES.get(ir_name)
-        gdef = self.gates[name]
-        if gd is None or not gd.num_qubits or gd.num_qubits != len(gdef.qubits):
-            return False
-        if gd.num_params != len(gdef.arguments):
-            return False
-        n = gd.num_qubits
-        rng = np.random.default_rng(7)
-        vals = tuple(E.Const(float(v)) for v in rng.uniform(-3, 3, gd.num_params))
-        saved = self._kept_as_ir[name] = False
-        try:
-            mark = len(self.sink.diagnostics)
-            body = self.inline(gdef, vals, tuple(range(n)), gdef, 0)
-        except _Skip:
-            del self.sink.diagnostics[mark:]
-            return saved
-        phase = sum((p[0] for nm, p, _ in body if nm == "gphase"), E.ZERO)
-        ops = tuple(Operation(nm, q, p) for nm, p, q in body if nm != "gphase")
-        mine = unitary(Circuit(n, ops, global_phase=E.simplify(phase)))
-        ref = unitary(Circuit(n, (Operation(ir_name, tuple(range(n)), vals),)))
-        return bool(np.allclose(mine, ref, atol=1e-9))
-
-    def control(self, ops: list[BodyOp], c: int, node: ast.QASMNode) -> list[BodyOp]:
-        out: list[BodyOp] = []
-        decomps = _definitions(DECOMPOSITIONS)
-        for name, params, qubits in ops:
-            if c in qubits:
-                self.fail("QL0516", "a control qubit is also a target", node)
-            if name == "gphase":
-                out.append(("p", params, (c,)))
-            elif name == "barrier":
-                continue
-            elif name in CONTROLLED:
-                out.append((CONTROLLED[name], params, (c, *qubits)))
-            elif name in decomps:
-                body = self.inline(decomps[name], params, qubits, node, 0)
-                out += self.control(body, c, node)
-            else:
-                self.fail("QL0510", f"cannot control `{name}`", node)
-        return out
-
-    def inverse(self, ops: list[BodyOp], node: ast.QASMNode) -> list[BodyOp]:
-        out: list[BodyOp] = []
-        for name, params, qubits in reversed(ops):
-            if name == "gphase":
-                out.append((name, (E.neg(params[0]),), qubits))
-                continue
-            try:
-                inv_name, inv_params = inverse_of(name, params)
-            except ValueError:
-                self.fail("QL0510", f"cannot invert `{name}`", node)
-            out.append((inv_name, tuple(inv_params), qubits))
-        return out
-
-    # --- control flow -----------------------------------------------------
     def branch(
         self, s: ast.BranchingStatement, cond: Condition | None, env: dict[str, object]
     ) -> None:
         bits, value = self.condition(s.condition, env)
         if s.else_block and len(bits) != 1:
-            self.fail(
+            raise self.fail(
                 "QL0509",
                 "`else` is only supported for single-bit conditions",
                 s,
@@ -741,7 +433,7 @@ class Lowerer:
         if isinstance(node, ast.UnaryExpression) and node.op.name == "!":
             bits, value = self.condition(node.expression, env)
             if len(bits) != 1:
-                self.fail("QL0509", "`!` is only supported on a single bit", node)
+                raise self.fail("QL0509", "`!` is only supported on a single bit", node)
             return bits, 1 - value
         if isinstance(node, ast.BinaryExpression) and node.op.name in ("==", "!="):
             lhs, rhs = node.lhs, node.rhs
@@ -749,55 +441,58 @@ class Lowerer:
                 lhs, rhs = rhs, lhs
             bits = self.cond_bits(lhs, env)
             if not isinstance(rhs, (ast.IntegerLiteral, ast.BooleanLiteral)):
-                self.fail("QL0509", "compare bits with an integer or boolean literal", node)
+                raise self.fail("QL0509", "compare bits with an integer or boolean literal", node)
             value = int(rhs.value)
             if not 0 <= value < 2 ** len(bits):
-                self.fail("QL0509", f"value {value} does not fit in {len(bits)} bits", node)
+                raise self.fail("QL0509", f"value {value} does not fit in {len(bits)} bits", node)
             if node.op.name == "!=":
                 if len(bits) != 1:
-                    self.fail("QL0509", "`!=` is only supported on a single bit", node)
+                    raise self.fail("QL0509", "`!=` is only supported on a single bit", node)
                 value = 1 - value
             return bits, value
         bits = self.cond_bits(node, env)
         if len(bits) != 1:
-            self.fail("QL0509", "a register condition needs a comparison such as `c == 1`", node)
+            raise self.fail(
+                "QL0509", "a register condition needs a comparison such as `c == 1`", node
+            )
         return bits, 1
 
     def cond_bits(self, node: ast.Expression, env: dict[str, object]) -> list[int]:
         if isinstance(node, ast.IndexExpression) and isinstance(node.collection, ast.Identifier):
             reg = self.cregs.get(node.collection.name)
-            if reg is None or not isinstance(node.index, list) or len(node.index) != 1:
-                self.fail("QL0509", "unsupported condition operand", node)
-            i = self.const_int(node.index[0], env)
+            index = node.index[0] if isinstance(node.index, list) and node.index else None
+            single = isinstance(node.index, list) and len(node.index) == 1
+            if reg is None or not single or not isinstance(index, ast.Expression):
+                raise self.fail("QL0509", "unsupported condition operand", node)
+            i = self.const_int(index, env)
             if not 0 <= i < reg.size:
-                self.fail("QL0506", f"bit index {i} is out of range", node)
+                raise self.fail("QL0506", f"bit index {i} is out of range", node)
             return [reg.offset + i]
         if isinstance(node, (ast.Identifier, ast.IndexedIdentifier)):
             return self.clbits(node, env)
-        self.fail(
+        raise self.fail(
             "QL0509",
             f"unsupported condition `{type(node).__name__}`",
             node,
             help="conditions may test a bit (`c[0]`, `!c[0]`) or a register (`c == 3`)",
         )
-        raise AssertionError
 
     def loop(self, s: ast.ForInLoop, cond: Condition | None, env: dict[str, object]) -> None:
         sd = s.set_declaration
         if isinstance(sd, ast.RangeDefinition):
             if sd.start is None or sd.end is None:
-                self.fail("QL0508", "a loop range needs a start and an end", sd)
+                raise self.fail("QL0508", "a loop range needs a start and an end", sd)
             start, end = self.const_int(sd.start, env), self.const_int(sd.end, env)
             step = 1 if sd.step is None else self.const_int(sd.step, env)
             if step == 0:
-                self.fail("QL0508", "range step is zero", sd)
+                raise self.fail("QL0508", "range step is zero", sd)
             values: list[float] = list(range(start, end + (1 if step > 0 else -1), step))
         elif isinstance(sd, ast.DiscreteSet):
             values = [E.const_value(self.expr(v, env)) for v in sd.values]
         else:
-            self.fail("QL0507", "loops over arrays are not supported", s)
+            raise self.fail("QL0507", "loops over arrays are not supported", s)
         if len(values) > MAX_LOOP:
-            self.fail("QL0517", f"loop of {len(values)} iterations is too long to unroll", s)
+            raise self.fail("QL0517", f"loop of {len(values)} iterations is too long to unroll", s)
         var = s.identifier.name
         for v in values:
             inner = dict(env)

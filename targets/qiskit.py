@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypeAlias
 
 import numpy as np
 from qiskit.circuit import (
@@ -43,7 +44,7 @@ from qiskit.transpiler import TranspileLayout
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Condition, Operation
 
-Value = float | ParameterExpression
+Value: TypeAlias = float | ParameterExpression
 
 _GATES: dict[str, Callable[..., object]] = {
     "id": lib.IGate, "h": lib.HGate, "x": lib.XGate, "y": lib.YGate, "z": lib.ZGate,
@@ -151,7 +152,7 @@ def _func(name: str, a: Value) -> Value:
     as calls; the others are rewritten exactly through them or through ``**``.
     """
     if not isinstance(a, ParameterExpression):
-        return float(E.FUNCTIONS[name](np.float64(a)))
+        return float(E.FUNCTIONS[name](np.asarray(a, dtype=float)))
     if name in ("sin", "tan", "arcsin", "arctan", "log"):
         return getattr(a, name)()
     if name == "cos":

@@ -14,7 +14,7 @@ Example::
     >>> c = Circuit(1, (Operation("rx", (0,), (2 * Input(0),)),),
     ...             inputs=(ParamDecl("x", (1,), 0),))
     >>> to_tket(c).get_commands()
-    [Rx(2*x_0/pi) q[0];]
+    [Rx(2.0*x_0/pi) q[0];]
 """
 
 from __future__ import annotations

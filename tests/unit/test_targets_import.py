@@ -11,7 +11,8 @@ from qiskit.circuit import library as lib
 from qiskit.quantum_info import Operator
 from qlang.targets.qasm3 import to_qasm3
 from qlang.targets.qasm_import import import_qasm, import_qasm_file
-from qlang.targets.qasm_lower import Lowerer, _definitions
+from qlang.targets.qasm_lower import Lowerer
+from qlang.targets.qasm_parse import gate_definitions as _definitions
 from qlang.targets.qasm_prelude import DECOMPOSITIONS, PRELUDE
 
 from qlang.diagnostics import QLangError
