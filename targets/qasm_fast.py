@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -47,6 +48,7 @@ _ANGLE = re.compile(
     rf"(?:\s*/\s*(?P<den>{_NUM}))?)$"
 )
 _EXTRA = {"U": "u", "CX": "cx"}
+_WORD = re.compile(r"[A-Za-z_]\w*")
 _HEADER = re.compile(r'(OPENQASM\s+[23](?:\.\d+)?|include\s+"(?:stdgates\.inc|qelib1\.inc)")\s*;')
 
 
@@ -68,17 +70,26 @@ def _parse(text: str, source_id: int, name: str) -> Circuit:
     inputs: list[str] = []
     input_index: dict[str, int] = {}
     ops: list[Operation] = []
+    memo: dict[str, tuple[str, tuple[int, ...], tuple[E.Expr, ...]]] = {}
     offset = 0
     for raw in text.splitlines(keepends=True):
         start = offset
         offset += len(raw)
-        line = raw.split("//", 1)[0].strip()
+        line = raw.strip()
+        if "//" in line:
+            line = line.split("//", 1)[0].rstrip()
         if not line:
+            continue
+        lead = start + len(raw) - len(raw.lstrip())
+        span = Span(source_id, lead, lead + len(line))
+        shape = memo.get(line)
+        if shape is not None:  # big files repeat lines: parse each distinct gate line once
+            ops.append(Operation(shape[0], shape[1], shape[2], (), None, span))
             continue
         if line.count(";") != 1 or not line.endswith(";"):
             raise _GiveUp
-        span = Span(source_id, start + raw.index(line[0]), start + len(raw.rstrip()))
-        first = line.split(None, 1)[0].split("(", 1)[0].split("[", 1)[0]
+        word = _WORD.match(line)
+        first = word.group() if word else ""
         if first in ("OPENQASM", "include"):
             if not _HEADER.fullmatch(line):
                 raise _GiveUp
@@ -103,7 +114,8 @@ def _parse(text: str, source_id: int, name: str) -> Circuit:
         elif first in ("reset", "barrier"):
             ops.append(_plain(first, line[len(first) : -1], qreg, span))
         else:
-            ops.append(_gate(line, qreg, input_index, span))
+            shape = memo[line] = _gate(line, qreg, input_index)
+            ops.append(Operation(shape[0], shape[1], shape[2], (), None, span))
     if qreg is not None and qreg[0] == (creg[0] if creg else None):
         raise _GiveUp
     circuit = Circuit(
@@ -137,14 +149,25 @@ def _measure(line: str, qreg, creg, span: Span) -> Operation:  # type: ignore[no
 
 
 def _qubit_list(args: str, qreg) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    pairs = _operands(args)
+    if pairs is None or qreg is None:
+        raise _GiveUp
+    name, size = qreg
+    out = tuple(i for reg, i in pairs if reg == name and i < size)
+    if len(out) != len(pairs) or len(set(out)) != len(out):
+        raise _GiveUp
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _operands(args: str) -> tuple[tuple[str, int], ...] | None:
+    """``q[0], q[3]`` -> ``(("q", 0), ("q", 3))``; ``None`` for anything else."""
     out = []
     for part in args.split(","):
         m = _QARG.fullmatch(part)
         if m is None:
-            raise _GiveUp
-        out.append(_index(qreg, m.group(1), m.group(2)))
-    if len(set(out)) != len(out):
-        raise _GiveUp
+            return None
+        out.append((m.group(1), int(m.group(2))))
     return tuple(out)
 
 
@@ -155,7 +178,7 @@ def _plain(name: str, args: str, qreg, span: Span) -> Operation:  # type: ignore
     return Operation(name, qs, (), (), None, span)
 
 
-def _gate(line: str, qreg, input_index: dict[str, int], span: Span) -> Operation:  # type: ignore[no-untyped-def]
+def _gate(line: str, qreg, input_index: dict[str, int]):  # type: ignore[no-untyped-def]
     m = _GATE.fullmatch(line)
     if m is None:
         raise _GiveUp
@@ -168,13 +191,18 @@ def _gate(line: str, qreg, input_index: dict[str, int], span: Span) -> Operation
     qs = _qubit_list(raw_args, qreg)
     if len(params) != gd.num_params or len(qs) != gd.num_qubits:
         raise _GiveUp
-    return Operation(name, qs, params, (), None, span)
+    return name, qs, params
 
 
 def _angle(text: str, input_index: dict[str, int]) -> E.Expr:
     t = text.strip()
     if t in input_index:
         return E.Input(input_index[t])
+    return _const_angle(t)
+
+
+@functools.lru_cache(maxsize=4096)
+def _const_angle(t: str) -> E.Expr:
     m = _ANGLE.match(t)
     if m is None:
         raise _GiveUp

@@ -77,8 +77,7 @@ def import_qasm(
         )
     if fast:
         circuit = qasm_fast.try_parse(text, src.id, circuit_name)
-        if circuit is not None:
-            circuit.verify()
+        if circuit is not None:  # the line parser checks ranges and arities itself
             return circuit
     try:
         program = parse_reference(text)
