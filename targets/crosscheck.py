@@ -105,3 +105,24 @@ def qiskit_can_load_unbound(circuit: Circuit) -> bool:
             ):
                 return False
     return True
+
+
+def logical_state(circuit: Circuit, values: Sequence[float], num_logical: int) -> np.ndarray:
+    """The IR state on the ``num_logical`` logical qubits, undoing ``layout.final``.
+
+    For a routed or relabelled circuit, logical qubit ``l`` ends on physical
+    ``layout.final[l]`` and every other physical qubit must end in ``|0>``;
+    raises ``ValueError`` when they do not (the circuit leaked into ancillas).
+    """
+    state = ir_state(circuit, values)
+    if circuit.layout is None:
+        return state
+    final = circuit.layout.final[:num_logical]
+    n = circuit.num_qubits
+    index = np.zeros(2**num_logical, dtype=np.int64)
+    for basis in range(2**num_logical):
+        index[basis] = sum(((basis >> lq) & 1) << final[lq] for lq in range(num_logical))
+    out = state[index]
+    if not np.isclose(np.linalg.norm(out), 1.0, atol=1e-7):
+        raise ValueError(f"state leaked outside the {num_logical} logical qubits of {n}")
+    return out
