@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import openqasm3
 import pytest
+from qlang.targets.crosscheck import logical_state, mismatches
 
 import qlang
-from qlang.targets.crosscheck import logical_state, mismatches
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.qml"))
