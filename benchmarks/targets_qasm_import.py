@@ -31,16 +31,14 @@ def flat_program(n: int, qubits: int = 20, seed: int = 1) -> str:
 
 def main(n: int) -> None:
     import openqasm3
-
     from qlang.targets.qasm_import import import_qasm
 
     text = flat_program(n)
     t = time.perf_counter()
     circuit = import_qasm(text)
     fast = time.perf_counter() - t
-    print(
-        f"fast path: {len(circuit.ops)} statements in {fast:.2f} s = {len(circuit.ops) / fast:,.0f}/s"
-    )
+    n_ops = len(circuit.ops)
+    print(f"fast path: {n_ops} statements in {fast:.2f} s = {n_ops / fast:,.0f}/s")
     small = flat_program(min(n, 5000))
     t = time.perf_counter()
     prog = openqasm3.parse(small)
