@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,16 @@ class Compiled:
         from qlang.targets.ir_json import circuit_to_json
 
         return circuit_to_json(self.ir, indent=indent)
+
+    def bind(self, values: Sequence[float]) -> Compiled:
+        """A copy with every parameter bound (``values`` in :attr:`parameters` order).
+
+        Useful for tools that cannot take symbolic angles, e.g. Qiskit's
+        OpenQASM 3 importer with functions in angles (see docs/targets.md).
+        """
+        from qlang.targets.binding import bind_circuit
+
+        return replace(self, ir=bind_circuit(self.ir, values))
 
     @property
     def layout(self) -> Layout | None:

@@ -159,3 +159,18 @@ def test_routed_compile_targets_agree_and_layout_maps_the_state(level: int) -> N
     assert equal_up_to_phase(np.array(amps), np.array(flat_want), atol=1e-7)
     qc = out.to_qiskit()
     assert qc.layout.final_index_layout() == list(out.layout.final)
+
+
+def test_bind_gives_constant_angles_everywhere() -> None:
+    from qiskit import qasm3
+    from qiskit.quantum_info import Statevector
+
+    c = _circuit()
+    c = Circuit(c.num_qubits, c.ops + (Operation("rx", (1,), (E.func("sin", E.Input(0)),)),),
+                inputs=c.inputs, weights=c.weights)  # fmt: skip
+    out = qlang.compile(c, optimization_level=0)
+    vals = [0.3, -0.8, 1.7]
+    bound = out.bind(vals)
+    assert bound.parameters == [] and "input float" not in bound.qasm3
+    got = Statevector(qasm3.loads(bound.qasm3)).data
+    assert equal_up_to_phase(got, ir_state(out.ir, vals))
