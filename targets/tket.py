@@ -3,7 +3,7 @@
 pytket angles are in half-turns, so every angle is divided by pi. Parameters
 become sympy symbols named as in :mod:`qlang.targets.names` (``x[0]`` ->
 ``x_0``). ``rzx`` (no tket primitive) is written as ``H . ZZPhase . H``. For
-routed circuits the qubits are the physical ones; :func:`tket_placement` gives
+routed circuits the qubits are device nodes ``node[p]``; :func:`tket_placement` gives
 the initial and final placement (logical ``q[l]`` -> ``node[p]``) and
 :func:`to_tket_json` bundles circuit, parameters and placement.
 
@@ -71,6 +71,8 @@ def to_tket(circuit: Circuit) -> TketCircuit:
         _append(tc, op, half_turns)
     if circuit.global_phase != E.ZERO:
         tc.add_phase(half_turns(circuit.global_phase))
+    if circuit.layout is not None:  # a placed circuit acts on device nodes, as after tket routing
+        tc.rename_units({Qubit("q", p): Node(p) for p in range(circuit.num_qubits)})
     return tc
 
 

@@ -106,6 +106,7 @@ def test_tket_symbols_half_turns_and_placement() -> None:
     tc = to_tket(c)
     (cmd, _) = tc.get_commands()
     assert sympy.simplify(cmd.op.params[0] - 2 * sympy.Symbol("x_0") / sympy.pi) == 0
+    assert [str(q) for q in tc.qubits] == ["node[0]", "node[1]", "node[2]"]
     initial, final = tket_placement(c)
     assert [n.index[0] for n in initial.values()] == [0, 2]
     assert [n.index[0] for n in final.values()] == [2, 0]
