@@ -29,6 +29,7 @@ from qlang.diagnostics import QLangError
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--target",
+    "--emit",
     "-t",
     type=click.Choice(["qasm3", "qiskit", "tket", "ir"]),
     default="qasm3",
