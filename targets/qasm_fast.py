@@ -1,10 +1,10 @@
 """A fast line parser for flat OpenQASM 2/3 programs.
 
 Large files exported by other tools are mostly one gate per line with literal
-angles. This parser reads exactly that subset (declarations of one ``qubit``
-/``qreg`` and one ``bit``/``creg`` register, ``input float``, IR gates and
-their aliases on indexed qubits with numeric or ``pi``-multiple angles,
-``measure``, ``reset``, ``barrier``, comments) and gives up - returning
+angles. This parser reads exactly that subset (``qubit``/``qreg`` and
+``bit``/``creg`` declarations before the first operation, ``input float``,
+IR gates and their aliases on indexed qubits with numeric or ``pi``-multiple
+angles, ``measure``, ``reset``, ``barrier``, comments) and gives up - returning
 ``None`` - on anything else, so the caller falls back to the reference parser,
 which also produces every diagnostic.
 
@@ -48,6 +48,8 @@ _ANGLE = re.compile(
     rf"(?:\s*/\s*(?P<den>{_NUM}))?)$"
 )
 _EXTRA = {"U": "u", "CX": "cx"}
+Regs = dict[str, tuple[int, int]]  # register name -> (offset, size)
+Shape = tuple[str, tuple[int, ...], tuple[E.Expr, ...]]
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _HEADER = re.compile(r'(OPENQASM\s+[23](?:\.\d+)?|include\s+"(?:stdgates\.inc|qelib1\.inc)")\s*;')
 
@@ -65,12 +67,12 @@ def try_parse(text: str, source_id: int, name: str = "main") -> Circuit | None:
 
 
 def _parse(text: str, source_id: int, name: str) -> Circuit:
-    qreg: tuple[str, int] | None = None
-    creg: tuple[str, int] | None = None
+    qregs: Regs = {}
+    cregs: Regs = {}
     inputs: list[str] = []
     input_index: dict[str, int] = {}
     ops: list[Operation] = []
-    memo: dict[str, tuple[str, tuple[int, ...], tuple[E.Expr, ...]]] = {}
+    memo: dict[str, Shape] = {}
     offset = 0
     for raw in text.splitlines(keepends=True):
         start = offset
@@ -95,14 +97,14 @@ def _parse(text: str, source_id: int, name: str) -> Circuit:
                 raise _GiveUp
         elif first in ("qubit", "qreg"):
             m = _QDECL.fullmatch(line)
-            if m is None or qreg is not None or ops:
+            if m is None or ops:
                 raise _GiveUp
-            qreg = (m.group(2), int(m.group(1))) if m.group(1) else (m.group(3), int(m.group(4)))
+            _declare(qregs, cregs, m)
         elif first in ("bit", "creg"):
             m = _CDECL.fullmatch(line)
-            if m is None or creg is not None or ops:
+            if m is None or ops:
                 raise _GiveUp
-            creg = (m.group(2), int(m.group(1))) if m.group(1) else (m.group(3), int(m.group(4)))
+            _declare(cregs, qregs, m)
         elif first == "input":
             m = _INPUT.fullmatch(line)
             if m is None or m.group(1) in input_index or ops:
@@ -110,51 +112,56 @@ def _parse(text: str, source_id: int, name: str) -> Circuit:
             input_index[m.group(1)] = len(inputs)
             inputs.append(m.group(1))
         elif first == "measure" or "measure" in line:
-            ops.append(_measure(line, qreg, creg, span))
+            ops.append(_measure(line, qregs, cregs, span))
         elif first in ("reset", "barrier"):
-            ops.append(_plain(first, line[len(first) : -1], qreg, span))
+            ops.append(_plain(first, line[len(first) : -1], qregs, span))
         else:
-            shape = memo[line] = _gate(line, qreg, input_index)
+            shape = memo[line] = _gate(line, qregs, input_index)
             ops.append(Operation(shape[0], shape[1], shape[2], (), None, span))
-    if qreg is not None and qreg[0] == (creg[0] if creg else None):
-        raise _GiveUp
     circuit = Circuit(
-        num_qubits=qreg[1] if qreg else 0,
+        num_qubits=sum(size for _, size in qregs.values()),
         ops=tuple(ops),
-        num_clbits=creg[1] if creg else 0,
+        num_clbits=sum(size for _, size in cregs.values()),
         inputs=tuple(ParamDecl(n, (), i) for i, n in enumerate(inputs)),
         name=name,
     )
     return circuit
 
 
-def _index(reg: tuple[str, int] | None, name: str, idx: str) -> int:
-    if reg is None or reg[0] != name or int(idx) >= reg[1]:
+def _declare(regs: Regs, other: Regs, m: re.Match[str]) -> None:
+    name, size = (m.group(2), int(m.group(1))) if m.group(1) else (m.group(3), int(m.group(4)))
+    if name in regs or name in other:
         raise _GiveUp
-    return int(idx)
+    regs[name] = (sum(n for _, n in regs.values()), size)
 
 
-def _measure(line: str, qreg, creg, span: Span) -> Operation:  # type: ignore[no-untyped-def]
+def _index(regs: Regs, name: str, idx: str | int) -> int:
+    reg = regs.get(name)
+    if reg is None or int(idx) >= reg[1]:
+        raise _GiveUp
+    return reg[0] + int(idx)
+
+
+def _measure(line: str, qregs: Regs, cregs: Regs, span: Span) -> Operation:
     m = _MEASURE3.fullmatch(line)
     if m:
-        c = _index(creg, m.group(1), m.group(2))
-        q = _index(qreg, m.group(3), m.group(4))
+        c = _index(cregs, m.group(1), m.group(2))
+        q = _index(qregs, m.group(3), m.group(4))
     else:
         m = _MEASURE2.fullmatch(line)
         if m is None:
             raise _GiveUp
-        q = _index(qreg, m.group(1), m.group(2))
-        c = _index(creg, m.group(3), m.group(4))
+        q = _index(qregs, m.group(1), m.group(2))
+        c = _index(cregs, m.group(3), m.group(4))
     return Operation("measure", (q,), (), (c,), None, span)
 
 
-def _qubit_list(args: str, qreg) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def _qubit_list(args: str, qregs: Regs) -> tuple[int, ...]:
     pairs = _operands(args)
-    if pairs is None or qreg is None:
+    if pairs is None:
         raise _GiveUp
-    name, size = qreg
-    out = tuple(i for reg, i in pairs if reg == name and i < size)
-    if len(out) != len(pairs) or len(set(out)) != len(out):
+    out = tuple(_index(qregs, reg, i) for reg, i in pairs)
+    if len(set(out)) != len(out):
         raise _GiveUp
     return out
 
@@ -171,14 +178,14 @@ def _operands(args: str) -> tuple[tuple[str, int], ...] | None:
     return tuple(out)
 
 
-def _plain(name: str, args: str, qreg, span: Span) -> Operation:  # type: ignore[no-untyped-def]
-    qs = _qubit_list(args, qreg)
+def _plain(name: str, args: str, qregs: Regs, span: Span) -> Operation:
+    qs = _qubit_list(args, qregs)
     if name == "reset" and len(qs) != 1:
         raise _GiveUp
     return Operation(name, qs, (), (), None, span)
 
 
-def _gate(line: str, qreg, input_index: dict[str, int]):  # type: ignore[no-untyped-def]
+def _gate(line: str, qregs: Regs, input_index: dict[str, int]) -> Shape:
     m = _GATE.fullmatch(line)
     if m is None:
         raise _GiveUp
@@ -188,7 +195,7 @@ def _gate(line: str, qreg, input_index: dict[str, int]):  # type: ignore[no-unty
     if gd is None or gd.num_qubits == 0:
         raise _GiveUp
     params = tuple(_angle(p, input_index) for p in raw_params.split(",")) if raw_params else ()
-    qs = _qubit_list(raw_args, qreg)
+    qs = _qubit_list(raw_args, qregs)
     if len(params) != gd.num_params or len(qs) != gd.num_qubits:
         raise _GiveUp
     return name, qs, params

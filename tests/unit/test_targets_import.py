@@ -288,3 +288,20 @@ def test_error_codes_are_documented() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "errors" / "targets.md").read_text()
     for code in CODES:
         assert f"## {code}:" in doc, code
+
+
+def test_fast_path_with_several_registers() -> None:
+    text = H2 + (
+        "qreg a[2];\nqreg b[3];\ncreg m[1];\ncreg n[2];\n"
+        "h a[1];\ncx a[1],b[2];\nmeasure b[2] -> n[1];\nmeasure a[0] -> m[0];\n"
+    )
+    sm = SourceMap()
+    fast = import_qasm(text, sources=sm)
+    assert fast == import_qasm(text, fast=False, sources=sm)
+    assert fast.num_qubits == 5 and fast.num_clbits == 3
+    assert [(op.qubits, op.clbits) for op in fast.ops] == [
+        ((1,), ()),
+        ((1, 4), ()),
+        ((4,), (2,)),
+        ((0,), (0,)),
+    ]
