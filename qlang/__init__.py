@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from qlang.api import check, parse
 from qlang.diagnostics import Diagnostic, InternalError, QLangError
 
 __version__ = "0.1.0"
 
-__all__ = ["Diagnostic", "InternalError", "QLangError", "__version__"]
+__all__ = [
+    "Compiled",
+    "Diagnostic",
+    "InternalError",
+    "QLangError",
+    "__version__",
+    "check",
+    "compile",
+    "parse",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -14,7 +14,12 @@ import sys
 import click
 
 #: Sub-command modules, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("qlang.commands.compile", "qlang.commands.passes")
+COMMAND_MODULES: tuple[str, ...] = (
+    "qlang.commands.check",
+    "qlang.commands.fmt",
+    "qlang.commands.compile",
+    "qlang.commands.passes",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -110,7 +110,9 @@ def _render_snippet(span: Span, labels: tuple[Label, ...], sources: SourceMap) -
     src = sources.get(span.source)
     line, col = src.line_col(span.start)
     end_line, end_col = src.line_col(max(span.start, span.end))
-    gutter = len(str(max(line, *(sources.line_col(lb.span)[0] for lb in labels)) if labels else line))
+    gutter = len(
+        str(max(line, *(sources.line_col(lb.span)[0] for lb in labels)) if labels else line)
+    )
     pad = " " * gutter
     out = [f"{pad}--> {src.name}:{line}:{col}", f"{pad} |"]
     text = src.line_text(line)
@@ -127,7 +129,8 @@ def _render_snippet(span: Span, labels: tuple[Label, ...], sources: SourceMap) -
         lend_line, lend_col = src.line_col(lb.span.end)
         ltext = src.line_text(lline)
         lwidth = (lend_col - lcol) if lend_line == lline else max(1, len(ltext) - lcol + 1)
-        out.append(f"{lline:>{gutter}} | {ltext.expandtabs(1)}")
+        if lline != line:
+            out.append(f"{lline:>{gutter}} | {ltext.expandtabs(1)}")
         out.append(f"{pad} | {' ' * (lcol - 1)}{'-' * max(1, lwidth)} {lb.message}")
     return out
 

@@ -1,0 +1,498 @@
+"""Parse ``.qml`` text into the AST (:mod:`qlang.ast`).
+
+The grammar (``grammar/qlang.lark``) is LALR(1): parsing is linear-time and
+unambiguous. Syntax errors never escape as Lark exceptions: they become
+coded diagnostics with a located message in words, and the parser recovers
+(inserting a missing ``;``/``)``/``]``/``}`` or skipping a token) so that one
+run reports several errors.
+
+Example::
+
+    >>> m = parse("circuit bell() on q[2] { h q[0]; cx q[0], q[1]; }")
+    >>> m.items[0].name, len(m.items[0].body)
+    ('bell', 2)
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from qlang import ast
+from qlang.ast_builder import AstBuilder, BuildError
+from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
+from qlang.source import GLOBAL_SOURCES, SourceFile, SourceMap, Span
+
+#: Deepest bracket nesting accepted (deeper input gets QL0006, not a crash).
+MAX_NESTING = 100
+#: Most syntax errors reported for one file.
+MAX_ERRORS = 20
+
+_KEYWORDS = (
+    "circuit",
+    "gate",
+    "observable",
+    "model",
+    "import",
+    "const",
+    "let",
+    "for",
+    "in",
+    "repeat",
+    "if",
+    "else",
+    "measure",
+    "reset",
+    "barrier",
+    "bit",
+    "qubit",
+    "input",
+    "weight",
+    "frozen",
+    "true",
+    "false",
+    "and",
+    "or",
+    "not",
+    "as",
+    "on",
+)
+_TOP_LEVEL = ("import", "const", "circuit", "gate", "observable", "model")
+_STATEMENT_KEYWORDS = {
+    "MEASURE": "measurement",
+    "RESET": "`reset`",
+    "BARRIER": "`barrier`",
+    "LET": "`let` binding",
+    "BIT": "bit declaration",
+    "QUBIT": "qubit declaration",
+    "CONST": "constant definition",
+}
+_FRIENDLY = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "PAULI_NUM": "a Pauli term",
+    "PAULI_LETTER": "a Pauli letter",
+    "COMP_OP": "a comparison",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*`, `/` or `%`",
+    "$END": "end of file",
+    "FROZEN": "`frozen`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "NOT": "`not`",
+}
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+# Tokens the recovery may insert before the offending token, most likely first.
+_INSERTABLE = ("SEMICOLON", "RPAR", "RSQB", "RBRACE", "COMMA")
+
+
+#: The parser currently collecting comments (set for the duration of one parse).
+_ACTIVE: contextvars.ContextVar[_Parser | None] = contextvars.ContextVar(
+    "qlang_parser", default=None
+)
+
+
+def _comment_callback(doc: bool):  # type: ignore[no-untyped-def]
+    def collect(tok: Token) -> Token:
+        active = _ACTIVE.get()
+        if active is not None:
+            active.add_comment(tok, doc)
+        return tok
+
+    return collect
+
+
+@functools.cache
+def _lark() -> Lark:
+    text = resources.files("qlang.grammar").joinpath("qlang.lark").read_text(encoding="utf-8")
+    return Lark(
+        text,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={
+            "DOC_COMMENT": _comment_callback(True),
+            "LINE_COMMENT": _comment_callback(False),
+            "BLOCK_COMMENT": _comment_callback(False),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A source comment kept for the formatter (``//``, ``/* */`` or ``///``)."""
+
+    text: str
+    span: Span
+    doc: bool
+
+
+@dataclass(slots=True)
+class ParseResult:
+    module: ast.Module
+    source: SourceFile
+    comments: list[Comment] = field(default_factory=list)
+
+
+def parse(
+    text: str, filename: str = "<string>", *, sources: SourceMap = GLOBAL_SOURCES
+) -> ast.Module:
+    """Parse source text; raises :class:`~qlang.diagnostics.QLangError` on bad input."""
+    return parse_full(text, filename, sources=sources).module
+
+
+def parse_full(
+    text: str, filename: str = "<string>", *, sources: SourceMap = GLOBAL_SOURCES
+) -> ParseResult:
+    """Parse and also return the source record and the comments (for the formatter)."""
+    src = sources.add(filename, text)
+    return _Parser(src, sources).run()
+
+
+class _Parser:
+    def __init__(self, src: SourceFile, sources: SourceMap) -> None:
+        self.src = src
+        self.sources = sources
+        self.diags: list[Diagnostic] = []
+        self.comments: list[Comment] = []
+        self._last_error_line = -1
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self.src.id, start, end)
+
+    def error(self, code: str, msg: str, start: int, end: int, **kw: object) -> None:
+        line = self.src.line_col(start)[0]
+        if line == self._last_error_line or len(self.diags) >= MAX_ERRORS:
+            return
+        self._last_error_line = line
+        self.diags.append(Diagnostic.error(code, msg, self.span(start, end), **kw))  # type: ignore[arg-type]
+
+    # -- driver ------------------------------------------------------------
+    def run(self) -> ParseResult:
+        text = self.src.text
+        if not self._prescan(text):
+            raise QLangError(self.diags, self.sources)
+        bracket_diags, self.diags = self.diags, []
+        self._last_error_line = -1
+        tree: Tree | None = None
+        token = _ACTIVE.set(self)
+        try:
+            tree = _lark().parse(text, on_error=self._on_error)
+        except UnexpectedInput as e:
+            self._report(e)
+        except RecursionError:
+            self.error("QL0006", "input is nested too deeply", 0, min(1, len(text)))
+        finally:
+            _ACTIVE.reset(token)
+        if bracket_diags and self.diags and self.diags[-1].code == "QL0004":
+            # The parser ran into the end of the file: the unclosed bracket is the root cause.
+            self.diags[-1] = next((d for d in bracket_diags if d.code == "QL0004"), self.diags[-1])
+        by_start = {d.span.start: d for d in bracket_diags if d.code == "QL0005" and d.span}
+        self.diags = [
+            by_start.get(d.span.start, d) if d.span is not None else d for d in self.diags
+        ]
+        if self.diags or tree is None:
+            if not self.diags:
+                self.diags.extend(bracket_diags)
+            if not self.diags:
+                self.error("QL0003", "could not parse this file", 0, min(1, len(text)))
+            raise QLangError(self.diags, self.sources)
+        try:
+            module = AstBuilder(self.src, self.comments).build(tree)
+        except VisitError as ve:
+            inner = ve.orig_exc
+            if isinstance(inner, BuildError):
+                self.diags.append(
+                    Diagnostic.error(inner.code, inner.message, inner.span, help=inner.help)
+                )
+                raise QLangError(self.diags, self.sources) from None
+            if isinstance(inner, RecursionError):
+                self.diags.append(
+                    Diagnostic.error(
+                        "QL0006",
+                        "input is nested too deeply",
+                        self.span(0, min(1, len(text))),
+                        help=f"keep nesting below {MAX_NESTING} levels",
+                    )
+                )
+                raise QLangError(self.diags, self.sources) from None
+            raise
+        except RecursionError:
+            self.diags.append(
+                Diagnostic.error(
+                    "QL0006",
+                    "input is nested too deeply",
+                    self.span(0, min(1, len(text))),
+                    help=f"keep nesting below {MAX_NESTING} levels",
+                )
+            )
+            raise QLangError(self.diags, self.sources) from None
+        return ParseResult(module, self.src, sorted(self.comments, key=lambda c: c.span.start))
+
+    def add_comment(self, tok: Token, doc: bool) -> None:
+        start = tok.start_pos or 0
+        self.comments.append(Comment(str(tok), self.span(start, start + len(tok)), doc))
+
+    # -- pre-scan: brackets, nesting depth, strings, comments ---------------------
+    def _prescan(self, text: str) -> bool:
+        """Bracket balance and nesting depth on a light token scan."""
+        stack: list[tuple[str, int]] = []
+        i, n = 0, len(text)
+        ok = True  # False only for problems the parser cannot get past
+        while i < n:
+            ch = text[i]
+            if ch == "/" and text.startswith("//", i):
+                j = text.find("\n", i)
+                i = n if j < 0 else j
+                continue
+            if ch == "/" and text.startswith("/*", i):
+                j = text.find("*/", i + 2)
+                if j < 0:
+                    self.error(
+                        "QL0008",
+                        "unterminated block comment",
+                        i,
+                        i + 2,
+                        help="close the comment with `*/`",
+                    )
+                    return False
+                i = j + 2
+                continue
+            if ch == '"':
+                j = i + 1
+                while j < n and text[j] not in '"\n':
+                    j += 2 if text[j] == "\\" else 1
+                if j >= n or text[j] != '"':
+                    self.error(
+                        "QL0007",
+                        "unterminated string",
+                        i,
+                        min(j, n),
+                        help='close the string with `"` on the same line',
+                    )
+                    ok = False
+                    i = j
+                    continue
+                i = j + 1
+                continue
+            if ch in "([{":
+                stack.append((ch, i))
+                if len(stack) > MAX_NESTING:
+                    self.error(
+                        "QL0006",
+                        f"brackets nested more than {MAX_NESTING} deep",
+                        i,
+                        i + 1,
+                        help="split the expression or loop nest into smaller parts",
+                    )
+                    return False
+            elif ch in ")]}":
+                if not stack:
+                    self.error(
+                        "QL0005",
+                        f"unmatched closing `{ch}`",
+                        i,
+                        i + 1,
+                        help=f"remove this `{ch}` or add its opening bracket",
+                    )
+                else:
+                    opener, pos = stack.pop()
+                    if _CLOSERS[opener] != ch:
+                        self.error(
+                            "QL0005",
+                            f"mismatched `{ch}`: expected `{_CLOSERS[opener]}`",
+                            i,
+                            i + 1,
+                            labels=[Label(self.span(pos, pos + 1), f"`{opener}` opened here")],
+                            help=f"close `{opener}` with `{_CLOSERS[opener]}`",
+                        )
+            i += 1
+        for opener, pos in stack[:1]:
+            self.error(
+                "QL0004",
+                f"`{opener}` is never closed",
+                pos,
+                pos + 1,
+                help=f"add the closing `{_CLOSERS[opener]}`",
+            )
+        return ok
+
+    # -- error recovery ------------------------------------------------------
+    def _on_error(self, e: UnexpectedInput) -> bool:
+        self._report(e)
+        if len(self.diags) >= MAX_ERRORS:
+            return False
+        if isinstance(e, UnexpectedToken):
+            if e.token.type == "$END":
+                return False
+            ip = e.interactive_parser
+            for name in _INSERTABLE:
+                if name not in e.expected:
+                    continue
+                trial = ip.copy()
+                try:
+                    trial.feed_token(Token(name, ""))
+                    if e.token.type not in trial.accepts():
+                        continue
+                    ip.feed_token(Token(name, ""))
+                    ip.feed_token(e.token)
+                    return True
+                except UnexpectedInput:
+                    continue
+            return True  # skip the offending token
+        return True  # skip the offending character
+
+    def _report(self, e: UnexpectedInput) -> None:
+        if isinstance(e, UnexpectedCharacters):
+            pos = e.pos_in_stream or 0
+            ch = self.src.text[pos : pos + 1]
+            self.error(
+                "QL0001",
+                f"unexpected character `{ch}`",
+                pos,
+                pos + 1,
+                help="remove it; qlang source uses ASCII operators",
+            )
+            return
+        if not isinstance(e, UnexpectedToken):
+            self.error("QL0003", "syntax error", 0, 1)
+            return
+        tok = e.token
+        expected = sorted(_expected_terminals(e))
+        value_stack = []
+        try:
+            value_stack = list(e.interactive_parser.parser_state.value_stack)
+        except AttributeError:  # pragma: no cover - lark internals changed
+            pass
+        prev_end = _end_pos(value_stack[-1]) if value_stack else None
+        if tok.type == "$END":
+            end = len(self.src.text)
+            self.error(
+                "QL0004",
+                f"unexpected end of file, expected {_describe(expected)}",
+                max(0, end - 1),
+                end,
+            )
+            return
+        start = tok.start_pos or 0
+        end = tok.end_pos or start + 1
+        found = _token_text(tok)
+        if "SEMICOLON" in expected and prev_end is not None and tok.type != "SEMICOLON":
+            kind = _statement_kind(value_stack)
+            self.error(
+                "QL0002",
+                f"expected `;` after {kind}, found {found}",
+                prev_end,
+                prev_end + 1,
+                help=f"add `;` at the end of the {kind}",
+            )
+            return
+        help_text = None
+        if tok.type == "NAME":
+            keywords = [k for k in _KEYWORDS if k.upper() in expected] or (
+                list(_TOP_LEVEL) if "CIRCUIT" in expected else []
+            )
+            help_text = did_you_mean(str(tok), keywords)
+        if "CIRCUIT" in expected and "MODEL" in expected:
+            self.error(
+                "QL0009",
+                f"expected a definition (`circuit`, `gate`, `observable`, "
+                f"`model`, `import` or `const`), found {found}",
+                start,
+                end,
+                help=help_text or "every top-level item starts with one of these keywords",
+            )
+            return
+        self.error(
+            "QL0003", f"expected {_describe(expected)}, found {found}", start, end, help=help_text
+        )
+
+
+def _expected_terminals(e: UnexpectedToken) -> set[str]:
+    """Terminals the parser state accepts (keywords included, unlike ``e.expected``)."""
+    state = e.interactive_parser.parser_state if e.interactive_parser else e.state
+    try:
+        keys = state.parse_conf.states[state.position].keys()
+    except (AttributeError, KeyError):  # pragma: no cover - lark internals changed
+        return set(e.expected)
+    return {k for k in keys if k.isupper() or k == "$END"}
+
+
+def _end_pos(item: object) -> int | None:
+    if isinstance(item, Token):
+        return item.end_pos
+    if isinstance(item, Tree) and not item.meta.empty:
+        return item.meta.end_pos
+    return None
+
+
+def _statement_kind(stack: list[object]) -> str:
+    for item in reversed(stack):
+        if isinstance(item, Token):
+            if item.type in _STATEMENT_KEYWORDS:
+                return _STATEMENT_KEYWORDS[item.type]
+            if item.type in ("LBRACE", "SEMICOLON", "RBRACE"):
+                break
+    return "gate statement"
+
+
+def _token_text(tok: Token) -> str:
+    text = str(tok)
+    if tok.type == "NAME" and text in _KEYWORDS:
+        return f"keyword `{text}`"
+    if not text:
+        return _FRIENDLY.get(tok.type, tok.type.lower())
+    if len(text) > 20:
+        text = text[:17] + "..."
+    return f"`{text}`"
+
+
+_GROUPS = (
+    ("a statement", {"FOR", "REPEAT", "IF", "LET", "MEASURE", "RESET", "BARRIER"}),
+    ("an expression", {"NUMBER", "STRING", "NAME", "LPAR", "LSQB", "PAULI_NUM"}),
+    ("a model entry", {"INPUT", "WEIGHT", "NAME", "RBRACE"}),
+)
+_GROUP_EXTRAS = {
+    "a statement": {"NAME", "BIT", "QUBIT"},
+    "an expression": {"ADD_OP", "NOT", "TRUE", "FALSE", "PAULI_LETTER"},
+    "a model entry": set(),
+}
+
+
+def _describe(expected: list[str]) -> str:
+    parser = _lark()
+    names: list[str] = []
+    remaining = set(expected)
+    if len(remaining) > 1:
+        remaining.discard("ELSE")  # an optional `else` is never the interesting expectation
+    for label, members in _GROUPS:
+        if members <= remaining:
+            names.append(label)
+            remaining -= members | _GROUP_EXTRAS[label]
+    for term in sorted(remaining):
+        if term in _FRIENDLY:
+            names.append(_FRIENDLY[term])
+            continue
+        try:
+            pattern = parser.get_terminal(term).pattern
+        except KeyError:
+            names.append(term.lower())
+            continue
+        if pattern.type == "str":
+            names.append(f"`{pattern.value}`")
+        else:
+            names.append(term.lower())
+    names = sorted(set(names), key=lambda s: (not s.startswith("`"), s))
+    names = [n for n in names if n]
+    if len(names) > 6:
+        names = names[:6] + ["..."]
+    if len(names) == 1:
+        return names[0]
+    return "one of " + ", ".join(names)
