@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from qlang.targets.crosscheck import ir_state, logical_state, mismatches
 from qlang.targets.qasm3 import to_qasm3
-from test_targets_equivalence import circuits, values
 
 import qlang
 from qlang.ir.circuit import Circuit
 from qlang.ir.reference import equal_up_to_phase
+from tests.property.test_targets_equivalence import circuits, values
 
 SEED = 20261124
 pytestmark = pytest.mark.skipif(

@@ -290,7 +290,7 @@ def test_several_errors_are_collected() -> None:
 def test_error_codes_are_documented() -> None:
     from pathlib import Path
 
-    from qlang.targets.qasm_errors import CODES
+    from qlang.targets.codes import CODES
 
     doc = (Path(__file__).parents[2] / "docs" / "errors" / "targets.md").read_text()
     for code in CODES:
