@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from qlang.targets import qasm_fast
+from qlang.targets.qasm_header import restore_parameter_blocks
 from qlang.targets.qasm_lower import Lowerer, ParseFailure, parse_reference
 
 from qlang.diagnostics import Diagnostic, QLangError
@@ -78,7 +79,7 @@ def import_qasm(
     if fast:
         circuit = qasm_fast.try_parse(text, src.id, circuit_name)
         if circuit is not None:  # the line parser checks ranges and arities itself
-            return circuit
+            return restore_parameter_blocks(circuit, text)
     try:
         program = parse_reference(text)
     except ParseFailure as exc:
@@ -101,6 +102,7 @@ def import_qasm(
         global_phase=lowerer.phase,
         name=circuit_name,
     )
+    circuit = restore_parameter_blocks(circuit, text)
     circuit.verify()
     return circuit
 

@@ -132,7 +132,8 @@ def test_compiled_qasm_round_trips_through_import() -> None:
     out = qlang.compile(_circuit(), optimization_level=0)
     back = qlang.compile(out.qasm3, optimization_level=0)
     vals = np.array([0.4, 0.9, -0.3])
-    assert back.parameters == ["x_0", "x_1", "theta_0"]
+    assert back.parameters == ["x[0]", "x[1]", "theta[0]"]  # restored from the header
+    assert back.ir.ops == out.ir.ops
     assert equal_up_to_phase(ir_state(back.ir, vals), ir_state(out.ir, vals))
 
 

@@ -312,3 +312,22 @@ def test_fast_path_with_several_registers() -> None:
         ((4,), (2,)),
         ((0,), (0,)),
     ]
+
+
+def test_header_restores_parameter_blocks_only_when_consistent() -> None:
+    from qlang.ir.circuit import ParamDecl
+
+    c = Circuit(
+        1,
+        (Operation("rx", (0,), (E.Input(1) * E.Weight(3),)), Operation("rz", (0,), (E.Weight(4),))),
+        inputs=(ParamDecl("x", (2,), 0),),
+        weights=(ParamDecl("theta", (2, 2), 0), ParamDecl("b", (), 4)),
+        global_phase=E.Weight(0),
+    )
+    text = to_qasm3(c)
+    assert import_qasm(text) == c
+    edited = text.replace("//   1: x_1 = input x[1]", "//   1: x_1 = weight x[1]")
+    plain = import_qasm(edited)  # kinds out of order: keep scalar inputs
+    assert plain.parameter_names() == ["x_0", "x_1", "theta_0_0", "theta_0_1", "theta_1_0",
+                                       "theta_1_1", "b"]  # fmt: skip
+    assert plain.weights == ()
