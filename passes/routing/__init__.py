@@ -1,0 +1,33 @@
+"""Layout and routing onto device coupling maps (issue 6).
+
+Public entry point for the pass manager::
+
+    >>> from qlang.devices import parse_device
+    >>> [p.name for p in routing_passes(parse_device("line(4)"), 2, seed=0)]
+    ['layout', 'route']
+
+Levels: -O0 trivial layout + one plain SABRE trial; -O1/-O2 perfect layout first, then the
+best of SABRE/path layouts, commutation-aware routing with 2/4 trials; -O3 8 trials and the
+Qiskit/tket portfolio.
+"""
+
+from __future__ import annotations
+
+from qlang.passes.base import Pass
+from qlang.passes.routing.passes import LayoutPass, PortfolioRoutePass, RoutePass
+
+from qlang.devices import Device
+
+__all__ = ["LayoutPass", "RoutePass", "PortfolioRoutePass", "routing_passes"]
+
+
+def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
+    """The layout and routing passes for optimisation ``level`` (0-3)."""
+    if level <= 0:
+        return [LayoutPass(device, "trivial", seed), RoutePass(device, "sabre", seed, trials=1)]
+    trials = {1: 2, 2: 4}.get(level, 8)
+    error_aware = device.has_errors
+    layout = LayoutPass(device, "auto", seed, trials=trials, error_aware=error_aware)
+    if level >= 3:
+        return [layout, PortfolioRoutePass(device, seed, trials=trials)]
+    return [layout, RoutePass(device, "commuting", seed, trials=trials)]

@@ -1,0 +1,312 @@
+"""The routing engine: SABRE-style swap insertion over a (commutation) DAG.
+
+The circuit is already placed: its qubits are physical qubits ("wires" start on the
+qubit of the same number). The engine keeps a front layer of 2-qubit gates whose
+predecessors are done; any front gate whose qubits are adjacent runs at once. Otherwise it
+scores every swap on an edge touching the front: mean front distance plus a weighted mean
+over a lookahead window, times a decay factor for recently swapped qubits, minus a bonus
+per front gate the swap makes adjacent and a bonus when the swap can fuse with the gate
+just run on that pair (see :mod:`.rewrite`).
+
+With ``commute_aware=True`` the DAG is the commutation DAG, so a block of commuting
+gates (a ZZ feature map layer, a QAOA cost layer) sits in the front layer as one set and
+runs in whatever order the device allows.
+
+Example::
+
+    >>> from qlang.devices import line
+    >>> from qlang.ir.circuit import Operation
+    >>> res = route([Operation("cx", (0, 2))], line(3), seed=1)
+    >>> res.swaps, [o.name for o in res.ops]
+    (1, ['swap', 'cx'])
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from qlang.passes.routing.commutation import dependencies
+from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
+
+from qlang.devices import Device
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """Routed physical ops; ``final[w]`` is the physical qubit wire ``w`` ends on."""
+
+    ops: tuple[Operation, ...]
+    final: tuple[int, ...]
+    phase: E.Expr
+    swaps: int
+    cost: int
+    depth: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.cost, self.depth)
+
+
+@dataclass(frozen=True)
+class Heuristic:
+    """Tunable knobs of one trial."""
+
+    lookahead: int = 20
+    weight: float = 0.5
+    decay_step: float = 0.001
+    adjacency_bonus: float = 0.0
+    merge_bonus: float = 0.0
+
+
+DEFAULT_HEURISTIC = Heuristic()
+
+
+def finish(ops: Sequence[Operation], final: list[int], num_qubits: int) -> RouteResult:
+    """Fuse swaps with neighbouring terms, drop trailing swaps, measure the result."""
+    merged, phase = merge_swaps(ops)
+    trimmed, final = drop_trailing_swaps(merged, final)
+    ncl = 1 + max(
+        (c for o in trimmed for c in o.clbits + (o.condition.clbits if o.condition else ())),
+        default=-1,
+    )
+    depth = Circuit(num_qubits, tuple(trimmed), num_clbits=ncl).depth()
+    n_swaps = sum(1 for o in trimmed if o.name == "swap")
+    return RouteResult(tuple(trimmed), tuple(final), phase, n_swaps, cx_cost(trimmed), depth)
+
+
+class _State:
+    """Mutable bookkeeping shared by the engine and the swap-network router."""
+
+    def __init__(
+        self, ops: Sequence[Operation], device: Device, commute_aware: bool, dag: Dag | None
+    ):
+        self.ops = ops
+        self.device = device
+        self.dist = device.distance_rows
+        n = device.num_qubits
+        self.pos = list(range(n))
+        self.inv = list(range(n))
+        dag = dag if dag is not None else build_dag(ops, commute_aware)
+        self.succs = dag.succs
+        self.indeg = list(dag.indeg)
+        self.version = 0
+        self.ready = [i for i, d in enumerate(self.indeg) if d == 0]
+        heapq.heapify(self.ready)
+        self.front: dict[int, tuple[int, int]] = {}
+        self.front_by_wire: dict[int, set[int]] = defaultdict(set)
+        self.out: list[Operation] = []
+        self.last = [-1] * n
+        self.swaps = 0
+
+    def emit(self, i: int) -> None:
+        op = self.ops[i]
+        qs = tuple(self.pos[w] for w in op.qubits)
+        self.out.append(replace(op, qubits=qs))
+        for q in qs:
+            self.last[q] = len(self.out) - 1
+        for s in self.succs[i]:
+            self.indeg[s] -= 1
+            if self.indeg[s] == 0:
+                heapq.heappush(self.ready, s)
+
+    def drain(self) -> int:
+        """Run everything runnable; return how many ops ran."""
+        ran = 0
+        while self.ready:
+            i = heapq.heappop(self.ready)
+            op = self.ops[i]
+            if op.is_gate and len(op.qubits) == 2:
+                a, b = op.qubits
+                if self.dist[self.pos[a]][self.pos[b]] != 1:
+                    self.front[i] = (a, b)
+                    self.version += 1
+                    self.front_by_wire[a].add(i)
+                    self.front_by_wire[b].add(i)
+                    continue
+            self.emit(i)
+            ran += 1
+        return ran
+
+    def swap(self, p1: int, p2: int) -> int:
+        """Apply a swap on physical ``(p1, p2)``; run front gates it enables."""
+        u, v = self.inv[p1], self.inv[p2]
+        self.out.append(Operation("swap", (p1, p2)))
+        self.last[p1] = self.last[p2] = len(self.out) - 1
+        self.swaps += 1
+        self.pos[u], self.pos[v] = p2, p1
+        self.inv[p1], self.inv[p2] = v, u
+        done = [
+            g
+            for w in (u, v)
+            for g in self.front_by_wire.get(w, ())
+            if self.dist[self.pos[self.front[g][0]]][self.pos[self.front[g][1]]] == 1
+        ]
+        for g in set(done):
+            self.unfront(g)
+            heapq.heappush(self.ready, g)
+        return self.drain() if done else 0
+
+    def unfront(self, g: int) -> None:
+        a, b = self.front.pop(g)
+        self.version += 1
+        self.front_by_wire[a].discard(g)
+        self.front_by_wire[b].discard(g)
+
+    def mergeable(self, p1: int, p2: int) -> bool:
+        j = self.last[p1]
+        if j < 0 or j != self.last[p2]:
+            return False
+        op = self.out[j]
+        return op.name in MERGEABLE and op.condition is None
+
+    def result(self) -> RouteResult:
+        if self.front or self.ready:
+            raise RuntimeError("routing ended with unrouted operations")
+        return finish(self.out, list(self.pos), self.device.num_qubits)
+
+
+@dataclass(frozen=True)
+class Dag:
+    """Successor lists and in-degrees of a (commutation) DAG; reusable across layouts."""
+
+    succs: tuple[tuple[int, ...], ...]
+    indeg: tuple[int, ...]
+
+
+def build_dag(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:
+    """The dependency DAG of ``ops`` (unchanged by relabelling qubits)."""
+    preds = dependencies(ops, commute_aware)
+    succs: list[list[int]] = [[] for _ in ops]
+    for i, ps in enumerate(preds):
+        for j in sorted(ps):
+            succs[j].append(i)
+    return Dag(tuple(tuple(x) for x in succs), tuple(len(p) for p in preds))
+
+
+def route(
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    commute_aware: bool = True,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    dag: Dag | None = None,
+) -> RouteResult:
+    """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device``."""
+    st = _State(ops, device, commute_aware, dag)
+    rng = random.Random(seed)
+    h = heuristic
+    dist, pos, inv, nbrs = st.dist, st.pos, st.inv, st.device.neighbours
+    n = device.num_qubits
+    decay = [1.0] * n
+    st.drain()
+    since_progress = 0
+    swaps_since_reset = 0
+    max_stall = 4 * n + 10
+    version = -1
+    while st.front:
+        if since_progress > max_stall:
+            _force_one(st)
+            since_progress = 0
+            decay = [1.0] * n
+            continue
+        if version != st.version:  # the front changed: rebuild partner lists
+            version = st.version
+            ext = _extended(st, h.lookahead)
+            f_part: dict[int, list[int]] = defaultdict(list)
+            for a, b in st.front.values():
+                f_part[a].append(b)
+                f_part[b].append(a)
+            e_part: dict[int, list[int]] = defaultdict(list)
+            for a, b in ext:
+                e_part[a].append(b)
+                e_part[b].append(a)
+            front_pairs = list(st.front.values())
+            nf, ne = len(front_pairs), max(1, len(ext))
+        f_sum = sum(dist[pos[a]][pos[b]] for a, b in front_pairs)
+        e_sum = sum(dist[pos[a]][pos[b]] for a, b in ext)
+        cands = set()
+        for w in f_part:
+            p = pos[w]
+            for q in nbrs[p]:
+                cands.add((p, q) if p < q else (q, p))
+        best: list[tuple[int, int]] = []
+        best_score = float("inf")
+        for p1, p2 in sorted(cands):
+            u, v = inv[p1], inv[p2]
+            df = de = newly = 0
+            for w, old, new, other in ((u, p1, p2, v), (v, p2, p1, u)):
+                row_new, row_old = dist[new], dist[old]
+                for o in f_part.get(w, ()):
+                    if o != other:
+                        po = pos[o]
+                        d_new = row_new[po]
+                        df += d_new - row_old[po]
+                        newly += d_new == 1
+                for o in e_part.get(w, ()):
+                    if o != other:
+                        po = pos[o]
+                        de += row_new[po] - row_old[po]
+            score = (f_sum + df) / nf + h.weight * (e_sum + de) / ne
+            score *= max(decay[p1], decay[p2])
+            score -= h.adjacency_bonus * newly
+            if h.merge_bonus and st.mergeable(p1, p2):
+                score -= h.merge_bonus
+            if score < best_score - 1e-9:
+                best_score, best = score, [(p1, p2)]
+            elif score <= best_score + 1e-9:
+                best.append((p1, p2))
+        p1, p2 = best[rng.randrange(len(best))] if len(best) > 1 else best[0]
+        ran = st.swap(p1, p2)
+        decay[p1] += h.decay_step
+        decay[p2] += h.decay_step
+        swaps_since_reset += 1
+        if ran:
+            since_progress = 0
+            decay = [1.0] * n
+        else:
+            since_progress += 1
+            if swaps_since_reset >= 5:
+                decay = [1.0] * n
+                swaps_since_reset = 0
+    return st.result()
+
+
+def _extended(st: _State, size: int) -> list[tuple[int, int]]:
+    """Up to ``size`` 2-qubit gates that follow the front layer (breadth first)."""
+    if size <= 0:
+        return []
+    out: list[tuple[int, int]] = []
+    seen: set[int] = set(st.front)
+    queue = list(st.front)
+    k = 0
+    budget = 20 * size
+    while k < len(queue) and len(out) < size and k < budget:
+        for s in st.succs[queue[k]]:
+            if s in seen:
+                continue
+            seen.add(s)
+            op = st.ops[s]
+            if op.is_gate and len(op.qubits) == 2:
+                out.append((op.qubits[0], op.qubits[1]))
+            queue.append(s)
+        k += 1
+    return out[:size]
+
+
+def _force_one(st: _State) -> None:
+    """Escape a stall: walk the closest front gate's first qubit to its partner."""
+    g = min(st.front, key=lambda i: (st.dist[st.pos[st.front[i][0]]][st.pos[st.front[i][1]]], i))
+    a, b = st.front[g]
+    while g in st.front:
+        pa, pb = st.pos[a], st.pos[b]
+        step = min(
+            (q for q in st.device.neighbours[pa] if st.dist[q][pb] < st.dist[pa][pb]),
+        )
+        st.swap(min(pa, step), max(pa, step))

@@ -1,0 +1,213 @@
+"""Initial layout: perfect (VF2), SABRE bidirectional, path (for swap networks), error-aware.
+
+A layout is a tuple ``initial[l] = physical qubit of logical qubit l``. :func:`place`
+rewrites a logical circuit onto the device with that layout.
+
+Example::
+
+    >>> from qlang.devices import line
+    >>> from qlang.ir.circuit import Circuit, Operation
+    >>> c = Circuit(3, (Operation("cx", (0, 2)), Operation("cx", (2, 1))))
+    >>> lay = perfect_layout(c, line(3))
+    >>> all(line(3).adjacent(lay[a], lay[b]) for a, b in [(0, 2), (2, 1)])
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+import networkx as nx
+from networkx.algorithms.isomorphism import GraphMatcher
+from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.network import find_path
+
+from qlang.devices import Device
+from qlang.ir.circuit import Circuit, Layout, Operation
+
+
+def interaction_graph(circuit: Circuit) -> nx.Graph:
+    """Logical qubits joined when some 2-qubit gate acts on them (``weight`` = count)."""
+    g = nx.Graph()
+    g.add_nodes_from(range(circuit.num_qubits))
+    for op in circuit.ops:
+        if op.is_gate and len(op.qubits) == 2:
+            a, b = op.qubits
+            w = g.get_edge_data(a, b, {"weight": 0})["weight"]
+            g.add_edge(a, b, weight=w + 1)
+    return g
+
+
+def place(circuit: Circuit, device: Device, initial: Sequence[int]) -> Circuit:
+    """The circuit on the device's qubits, ``layout = (initial, initial)``."""
+    ops = tuple(replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in circuit.ops)
+    init = tuple(initial)
+    return replace(circuit, num_qubits=device.num_qubits, ops=ops, layout=Layout(init, init))
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _BoundedMatcher(GraphMatcher):
+    """networkx VF2 that gives up after a deadline (checked at every candidate pair)."""
+
+    def __init__(self, g1: nx.Graph, g2: nx.Graph, deadline: float):
+        super().__init__(g1, g2)
+        self.deadline = deadline
+        self.calls = 0
+
+    def semantic_feasibility(self, g1_node: object, g2_node: object) -> bool:
+        self.calls += 1
+        if self.calls % 128 == 0 and time.monotonic() > self.deadline:
+            raise _Timeout
+        return True
+
+
+def perfect_layouts(
+    circuit: Circuit, device: Device, time_limit: float = 1.0, limit: int = 64
+) -> Iterator[tuple[int, ...]]:
+    """Layouts under which every 2-qubit gate already lies on an edge (VF2 monomorphism)."""
+    n = circuit.num_qubits
+    if n > device.num_qubits:
+        return
+    g = interaction_graph(circuit)
+    active = nx.Graph(g.subgraph([q for q in g if g.degree(q) > 0]))
+    if any(d > max((len(x) for x in device.neighbours), default=0) for _, d in active.degree):
+        return
+    matcher = _BoundedMatcher(device.to_networkx(), active, time.monotonic() + time_limit)
+    found = 0
+    try:
+        for mapping in matcher.subgraph_monomorphisms_iter():
+            inv = {v: k for k, v in mapping.items()}
+            free = iter(q for q in range(device.num_qubits) if q not in mapping)
+            yield tuple(inv[q] if q in inv else next(free) for q in range(n))
+            found += 1
+            if found >= limit:
+                return
+    except _Timeout:
+        return
+
+
+def perfect_layout(
+    circuit: Circuit, device: Device, time_limit: float = 1.0, error_aware: bool = False
+) -> tuple[int, ...] | None:
+    """The first perfect layout, or the most reliable of the first few when error-aware."""
+    layouts = perfect_layouts(circuit, device, time_limit, limit=64 if error_aware else 1)
+    if not error_aware:
+        return next(layouts, None)
+    best = None
+    best_score = math.inf
+    for lay in layouts:
+        score = error_score(place(circuit, device, lay).ops, device)
+        if score < best_score:
+            best, best_score = lay, score
+    return best
+
+
+def error_score(ops: Sequence[Operation], device: Device) -> float:
+    """``-log`` of the estimated success probability (device error rates; 0 when none)."""
+    from qlang.passes.routing.rewrite import CX_COST
+
+    total = 0.0
+    for op in ops:
+        if not op.is_gate:
+            continue
+        if len(op.qubits) == 2:
+            e = device.edge_error(*op.qubits)
+            total += CX_COST.get(op.name, 2) * -math.log1p(-min(e, 0.999999))
+        elif len(op.qubits) == 1:
+            total += -math.log1p(-min(device.qubit_error(op.qubits[0]), 0.999999))
+    return total
+
+
+def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, ...] | None:
+    """Active qubits along a simple path, in reverse Cuthill-McKee order of their graph."""
+    g = interaction_graph(circuit)
+    active = [q for q in g if g.degree(q) > 0]
+    if not active:
+        return None
+    path = find_path(device, len(active), seed=seed)
+    if path is None:
+        return None
+    order = list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))
+    lay: dict[int, int] = dict(zip(order, path, strict=True))
+    used = set(path)
+    free = iter(q for q in range(device.num_qubits) if q not in used)
+    return tuple(lay[q] if q in lay else next(free) for q in range(circuit.num_qubits))
+
+
+def random_region_layout(device: Device, n: int, rng: random.Random) -> tuple[int, ...]:
+    """``n`` logical qubits shuffled over a connected region grown from a random qubit."""
+    region = [rng.randrange(device.num_qubits)]
+    seen = set(region)
+    k = 0
+    while len(region) < n and k < len(region):
+        nb = [q for q in device.neighbours[region[k]] if q not in seen]
+        rng.shuffle(nb)
+        for q in nb:
+            if len(region) < n:
+                region.append(q)
+                seen.add(q)
+        k += 1
+    if len(region) < n:  # disconnected leftovers: fill from the rest
+        region += [q for q in range(device.num_qubits) if q not in seen][: n - len(region)]
+    rng.shuffle(region)
+    return tuple(region)
+
+
+def _remap(ops: Sequence[Operation], initial: Sequence[int]) -> list[Operation]:
+    return [replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in ops]
+
+
+def sabre_layout(
+    circuit: Circuit,
+    device: Device,
+    *,
+    seed: int = 0,
+    trials: int = 4,
+    iterations: int = 2,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    start: Sequence[Sequence[int]] = (),
+    error_aware: bool = False,
+) -> tuple[tuple[int, ...], RouteResult]:
+    """SABRE's bidirectional layout search; returns the best layout and its forward route.
+
+    Each trial starts from a random layout (or one of ``start``), routes forward and
+    backward ``iterations`` times, each pass starting where the previous one ended.
+    """
+    n = circuit.num_qubits
+    ops = list(circuit.ops)
+    rev = ops[::-1]
+    dag, rdag = build_dag(ops), build_dag(rev)
+    rng = random.Random(seed)
+    starts = [tuple(s) for s in start]
+    while len(starts) < trials:
+        starts.append(random_region_layout(device, n, rng))
+    best: tuple[tuple[int, ...], RouteResult] | None = None
+    best_key: tuple[float, ...] = (math.inf,)
+
+    def fwd(lay: Sequence[int], s: int) -> RouteResult:
+        return route(_remap(ops, lay), device, seed=s, heuristic=heuristic, dag=dag)
+
+    for t, init in enumerate(starts):
+        lay = list(init)
+        for it in range(iterations):
+            res = fwd(lay, seed + 31 * t + it)
+            end = [res.final[lay[q]] for q in range(n)]
+            back = route(
+                _remap(rev, end), device, seed=seed + 17 * t + it, heuristic=heuristic, dag=rdag
+            )
+            lay = [back.final[end[q]] for q in range(n)]
+        given = [tuple(init)] if t < len(start) else []
+        for cand_lay in [*given, tuple(lay)]:
+            cand = fwd(cand_lay, seed + t)
+            ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
+            if ckey < best_key:
+                best_key, best = ckey, (cand_lay, cand)
+    assert best is not None
+    return best

@@ -1,0 +1,112 @@
+"""Swap networks: odd-even transposition along a line embedded in the device.
+
+For a dense block of commuting 2-qubit terms (a full ZZ feature map, QAOA on a dense
+graph) the best generic schedule is a swap network: with the ``k`` active qubits on a
+path, ``k`` alternating layers of swaps on the (even, odd) pairs bring every pair next to
+each other exactly once. Each term runs when its pair meets, and is then fused with the
+swap on that pair (3 CNOTs for term + swap, see :mod:`.rewrite`).
+
+:func:`route_network` runs the layers until the circuit is done, executing every gate
+whose qubits are adjacent as soon as it is ready (in commutation-DAG order), so it also
+routes the non-commuting parts, only less cleverly than SABRE; the router keeps whichever
+is cheaper. :func:`find_path` finds a simple path of ``k`` qubits (time-bounded search).
+
+Example::
+
+    >>> from qlang.devices import grid
+    >>> len(find_path(grid(3, 3), 9)), route_network([], grid(2, 2), [0, 1, 3, 2]).swaps
+    (9, 0)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+
+from qlang.passes.routing.engine import RouteResult, _State
+
+from qlang.devices import Device
+from qlang.ir.circuit import Operation
+
+
+def find_path(
+    device: Device,
+    length: int,
+    *,
+    within: frozenset[int] | None = None,
+    time_limit: float = 0.5,
+    seed: int = 0,
+) -> list[int] | None:
+    """A simple path of ``length`` physical qubits (inside ``within`` if given), or None.
+
+    Depth-first search preferring neighbours with fewest free neighbours (Warnsdorff),
+    starting from low-degree qubits, stopped after ``time_limit`` seconds.
+    """
+    nodes = sorted(within) if within is not None else list(range(device.num_qubits))
+    allowed = set(nodes)
+    if length <= 0:
+        return []
+    if length > len(nodes):
+        return None
+    nbrs = {q: [p for p in device.neighbours[q] if p in allowed] for q in nodes}
+    deadline = time.monotonic() + time_limit
+    rng = random.Random(seed)
+    starts = sorted(nodes, key=lambda q: (len(nbrs[q]), rng.random()))
+    for s in starts:
+        path = [s]
+        on_path = {s}
+        stack = [iter(_order(nbrs, s, on_path))]
+        steps = 0
+        while stack:
+            if len(path) == length:
+                return path
+            steps += 1
+            if steps % 256 == 0 and time.monotonic() > deadline:
+                return None
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                continue
+            if nxt in on_path:
+                continue
+            path.append(nxt)
+            on_path.add(nxt)
+            stack.append(iter(_order(nbrs, nxt, on_path)))
+        if time.monotonic() > deadline:
+            return None
+    return None
+
+
+def _order(nbrs: dict[int, list[int]], q: int, on_path: set[int]) -> list[int]:
+    free = [p for p in nbrs[q] if p not in on_path]
+    return sorted(free, key=lambda p: sum(1 for r in nbrs[p] if r not in on_path))
+
+
+def route_network(
+    ops: Sequence[Operation],
+    device: Device,
+    path: Sequence[int],
+    *,
+    commute_aware: bool = True,
+    max_layers: int | None = None,
+) -> RouteResult | None:
+    """Route placed ``ops`` whose qubits all lie on ``path`` with odd-even swap layers.
+
+    Returns None when the layers budget (default ``4 * len(path) + 8`` per
+    dependency level, bounded overall) runs out.
+    """
+    st = _State(ops, device, commute_aware, None)
+    st.drain()
+    k = len(path)
+    budget = max_layers if max_layers is not None else (4 * k + 8) * (1 + len(ops) // max(1, k))
+    layer = 0
+    while st.front:
+        if layer >= budget:
+            return None
+        for i in range(layer % 2, k - 1, 2):
+            p1, p2 = path[i], path[i + 1]
+            st.swap(min(p1, p2), max(p1, p2))
+        layer += 1
+    return st.result()

@@ -1,0 +1,198 @@
+"""Small rewrites around routing: 2-qubit cost, swap merging, trailing swaps, 3q lowering.
+
+``merge_swaps`` fuses a 2-qubit term with a swap on the same pair when nothing else
+touches the pair in between: ``rzz(t) a,b; swap a,b`` becomes ``cx a,b; rz(t) b; cx b,a;
+cx a,b`` (3 CNOTs instead of 5) and ``cx a,b; swap a,b`` becomes ``cx b,a; cx a,b``.
+``drop_trailing_swaps`` removes swaps followed only by 1-qubit work on their wires and
+folds them into the final layout.
+
+Example::
+
+    >>> from qlang.ir.circuit import Operation
+    >>> from qlang.ir.expr import Weight
+    >>> ops = [Operation("rzz", (0, 1), (Weight(0),)), Operation("swap", (0, 1))]
+    >>> new, _ = merge_swaps(ops)
+    >>> [o.name for o in new], cx_cost(ops), cx_cost(new)
+    (['cx', 'rz', 'cx', 'cx'], 5, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from qlang.diagnostics import InternalError
+from qlang.ir import expr as E
+from qlang.ir.circuit import Operation
+
+#: CNOT count of each 2-qubit gate after translation to a CNOT basis.
+CX_COST: dict[str, int] = {
+    "cx": 1, "cz": 1, "cy": 1, "ch": 1, "ecr": 1, "swap": 3, "iswap": 2,
+    "crx": 2, "cry": 2, "crz": 2, "cp": 2, "rxx": 2, "ryy": 2, "rzz": 2, "rzx": 2,
+}  # fmt: skip
+MERGEABLE = frozenset({"rzz", "cz", "cp", "crz", "cx"})
+
+
+def cx_cost(ops: Sequence[Operation]) -> int:
+    """CNOT-equivalent count of the 2-qubit gates (3q gates must be lowered first)."""
+    return sum(CX_COST.get(op.name, 2) for op in ops if op.is_gate and len(op.qubits) == 2)
+
+
+def _diag_as_rzz(op: Operation) -> tuple[list[Operation], E.Expr, E.Expr]:
+    """Write a diagonal 2q gate as ``1q diagonals + rzz(angle)`` and a global phase."""
+    a, b = op.qubits
+    if op.name == "rzz":
+        return [], op.params[0], E.ZERO
+    if op.name == "crz":  # crz(t) c,t = rz(t/2) t . rzz(-t/2)
+        t = op.params[0]
+        return [Operation("rz", (b,), (t / 2,))], -(t / 2), E.ZERO
+    lam = E.Const(math.pi) if op.name == "cz" else op.params[0]
+    # cp(l) = e^{il/4} rz(l/2) a . rz(l/2) b . rzz(-l/2)
+    pre = [Operation("rz", (a,), (lam / 2,)), Operation("rz", (b,), (lam / 2,))]
+    return pre, -(lam / 2), lam / 4
+
+
+def gate_then_swap(op: Operation) -> tuple[list[Operation], E.Expr]:
+    """``op`` followed by a swap on its pair, as few CNOTs, plus the global phase added."""
+    a, b = op.qubits
+    if op.name == "cx":
+        return [Operation("cx", (b, a)), Operation("cx", (a, b))], E.ZERO
+    pre, angle, phase = _diag_as_rzz(op)
+    core = [
+        Operation("cx", (a, b)),
+        Operation("rz", (b,), (angle,)),
+        Operation("cx", (b, a)),
+        Operation("cx", (a, b)),
+    ]
+    return pre + core, phase
+
+
+def merge_swaps(ops: Sequence[Operation]) -> tuple[list[Operation], E.Expr]:
+    """Fuse each swap with a mergeable gate on the same pair adjacent to it on both wires."""
+    out: list[Operation | None] = []
+    last: dict[int, int] = {}
+    phase: E.Expr = E.ZERO
+    merged: set[int] = set()
+    for op in ops:
+        qs = op.qubits
+        if op.name == "swap" and op.condition is None:
+            a, b = qs
+            j = last.get(a)
+            prev = out[j] if j is not None else None
+            if (
+                j is not None
+                and last.get(b) == j
+                and j not in merged
+                and prev is not None
+                and prev.name in MERGEABLE
+                and prev.condition is None
+            ):
+                seq, ph = gate_then_swap(prev)
+                out[j] = None
+                phase = phase + ph
+                start = len(out)
+                out.extend(seq)
+                merged.update(range(start, len(out)))
+                for q in (a, b):
+                    last[q] = len(out) - 1
+                continue
+        if len(qs) == 2 and op.name in MERGEABLE and op.condition is None:
+            j = last.get(qs[0])
+            prev = out[j] if j is not None else None
+            if (
+                j is not None
+                and last.get(qs[1]) == j
+                and prev is not None
+                and prev.name == "swap"
+                and prev.condition is None
+                and j not in merged
+            ):
+                # swap then G(a, b) == G(b, a) then swap
+                flipped = Operation(op.name, (qs[1], qs[0]), op.params)
+                seq, ph = gate_then_swap(flipped)
+                out[j] = None
+                phase = phase + ph
+                start = len(out)
+                out.extend(seq)
+                merged.update(range(start, len(out)))
+                for q in qs:
+                    last[q] = len(out) - 1
+                continue
+        out.append(op)
+        for q in qs:
+            last[q] = len(out) - 1
+    return [o for o in out if o is not None], phase
+
+
+def drop_trailing_swaps(
+    ops: Sequence[Operation], final: list[int]
+) -> tuple[list[Operation], list[int]]:
+    """Remove swaps with only 1-qubit ops after them on their wires.
+
+    ``final[w]`` is the physical qubit holding wire ``w``; it is updated, and the later
+    1-qubit ops are relabelled.
+    """
+    ops = list(ops)
+    final = list(final)
+    multi_after: set[int] = set()  # physical qubits with a multi-qubit op later on
+    keep = [True] * len(ops)
+    for i in range(len(ops) - 1, -1, -1):
+        op = ops[i]
+        if op.name == "swap" and op.condition is None and not (set(op.qubits) & multi_after):
+            keep[i] = False
+            a, b = op.qubits
+            # later ops on a (after the swap) now run on b and vice versa
+            for j in range(i + 1, len(ops)):
+                if keep[j] and any(q in (a, b) for q in ops[j].qubits):
+                    ops[j] = _swap_labels(ops[j], a, b)
+            for w, p in enumerate(final):
+                if p == a:
+                    final[w] = b
+                elif p == b:
+                    final[w] = a
+            continue
+        if len(op.qubits) > 1:
+            multi_after.update(op.qubits)
+    return [op for op, k in zip(ops, keep, strict=False) if k], final
+
+
+def _swap_labels(op: Operation, a: int, b: int) -> Operation:
+    qs = tuple(b if q == a else a if q == b else q for q in op.qubits)
+    return Operation(op.name, qs, op.params, op.clbits, op.condition, op.span)
+
+
+def lower_three_qubit(op: Operation) -> list[Operation]:
+    """``ccx``/``cswap``/small ``mcx`` as 1- and 2-qubit gates (exact, no global phase)."""
+    name, qs = op.name, op.qubits
+    if name == "mcx" and len(qs) <= 3:
+        name = {1: "x", 2: "cx", 3: "ccx"}[len(qs)]
+        if name != "ccx":
+            return [Operation(name, qs, (), op.clbits, op.condition, op.span)]
+    if name == "ccx":
+        a, b, c = qs
+        seq = [
+            ("h", (c,)),
+            ("cx", (b, c)),
+            ("tdg", (c,)),
+            ("cx", (a, c)),
+            ("t", (c,)),
+            ("cx", (b, c)),
+            ("tdg", (c,)),
+            ("cx", (a, c)),
+            ("t", (b,)),
+            ("t", (c,)),
+            ("h", (c,)),
+            ("cx", (a, b)),
+            ("t", (a,)),
+            ("tdg", (b,)),
+            ("cx", (a, b)),
+        ]
+        return [Operation(n, q, (), (), op.condition, op.span) for n, q in seq]
+    if name == "cswap":
+        a, b, c = qs
+        inner = Operation("ccx", (a, b, c), (), (), op.condition, op.span)
+        outer = Operation("cx", (c, b), (), (), op.condition, op.span)
+        return [outer, *lower_three_qubit(inner), outer]
+    raise InternalError(
+        f"routing needs gates on at most 2 qubits; lower `{name}` on {len(qs)} qubits first"
+    )

@@ -1,0 +1,87 @@
+"""Choosing among routes: several seeded SABRE trials and the swap network, keep the best.
+
+Example::
+
+    >>> from qlang.devices import line
+    >>> from qlang.ir.circuit import Operation
+    >>> best_route([Operation("cz", (0, 2))], line(3), trials=2).cost
+    4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.network import find_path, route_network
+from qlang.passes.routing.rewrite import lower_three_qubit
+
+from qlang.devices import Device
+from qlang.diagnostics import Diagnostic, QLangError
+from qlang.ir.circuit import Circuit, Operation
+
+#: The heuristic portfolio cycled through by the trials (plain SABRE first).
+HEURISTICS: tuple[Heuristic, ...] = (
+    Heuristic(),
+    Heuristic(merge_bonus=1.0, adjacency_bonus=0.1),
+    Heuristic(adjacency_bonus=0.2),
+    Heuristic(merge_bonus=0.5),
+    Heuristic(lookahead=40, weight=0.3, merge_bonus=1.0),
+)
+
+
+def best_route(
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    trials: int = 4,
+    commute_aware: bool = True,
+    network: bool = True,
+) -> RouteResult:
+    """The cheapest of ``trials`` SABRE runs (and a swap-network run when the active
+    qubits lie on a path), by (CNOT count, depth)."""
+    results: list[RouteResult] = []
+    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+    dag = build_dag(ops, commute_aware)
+    for t in range(max(1, trials)):
+        h = heuristics[t % len(heuristics)]
+        results.append(
+            route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
+        )
+    if network and commute_aware:
+        active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
+        if len(active) >= 4:
+            path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
+            if path is not None:
+                res = route_network(ops, device, path)
+                if res is not None:
+                    results.append(res)
+    return min(results, key=lambda r: r.key)
+
+
+def lowered(circuit: Circuit) -> Circuit:
+    """Gates on 3 or more qubits rewritten with 1- and 2-qubit gates (barriers kept)."""
+    if all(len(op.qubits) <= 2 or not op.is_gate for op in circuit.ops):
+        return circuit
+    ops: list[Operation] = []
+    for op in circuit.ops:
+        ops.extend(lower_three_qubit(op) if op.is_gate and len(op.qubits) > 2 else [op])
+    return replace(circuit, ops=tuple(ops))
+
+
+def check_fits(circuit: Circuit, device: Device) -> None:
+    """Raise ``QL0577`` when the circuit needs more qubits than the device has."""
+    if circuit.num_qubits > device.num_qubits:
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0577",
+                    f"circuit `{circuit.name}` needs {circuit.num_qubits} qubits but device "
+                    f"`{device.name}` has {device.num_qubits}",
+                    circuit.span,
+                    help="choose a larger device or use fewer qubits",
+                )
+            ]
+        )

@@ -1,0 +1,115 @@
+"""``qlang compile FILE``: lower a model or an OpenQASM file to a target.
+
+Targets: ``qasm3`` (OpenQASM 3 text), ``qiskit`` (QPY with ``-o``, else the
+circuit drawing), ``tket`` (pytket JSON with parameters and placement) and
+``ir`` (the circuit IR as JSON). Without ``-o`` the output goes to stdout;
+files are written atomically (temporary file, then rename).
+
+Example::
+
+    qlang compile model.qml --target qasm3 -O 2 -o model.qasm
+    qlang compile circuit.qasm --device "heavy_hex(3)" --target qiskit -o out.qpy
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from qlang.diagnostics import QLangError
+
+
+@click.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    "--emit",
+    "-t",
+    type=click.Choice(["qasm3", "qiskit", "tket", "ir"]),
+    default="qasm3",
+    show_default=True,
+    help="output format",
+)
+@click.option("--device", "-d", default=None, help='device spec to route for, e.g. "line(5)"')
+@click.option(
+    "-O",
+    "level",
+    type=click.IntRange(0, 3),
+    default=1,
+    show_default=True,
+    help="optimisation level",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="output file (default: stdout)",
+)
+def command(file: str, target: str, device: str | None, level: int, output: str | None) -> None:
+    """Compile FILE (.qml or .qasm) to OpenQASM 3, Qiskit, pytket or IR JSON."""
+    from qlang.compiler import compile as qcompile
+
+    try:
+        compiled = qcompile(Path(file), target=target, device=device, optimization_level=level)
+        data = _render(compiled, target, binary=output is not None)
+    except QLangError as err:
+        click.echo(err.render(), err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug in qlang, not in the user's input
+        click.echo(f"internal error: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo("this is a bug in qlang; please report it with the input file", err=True)
+        sys.exit(2)
+    for note in compiled.notes:
+        click.echo(f"note: {note}", err=True)
+    if output is None:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    atomic_write(Path(output), data if isinstance(data, bytes) else data.encode("utf-8"))
+    s = compiled.stats
+    click.echo(
+        f"wrote {output}: {s.qubits} qubits, depth {s.depth}, {s.two_qubit_gates} two-qubit gates",
+        err=True,
+    )
+
+
+def _render(compiled, target: str, binary: bool) -> str | bytes:  # type: ignore[no-untyped-def]
+    if target == "qasm3":
+        return compiled.qasm3
+    if target == "ir":
+        return compiled.to_ir_json() + "\n"
+    if target == "tket":
+        from qlang.targets.tket import to_tket_json
+
+        return json.dumps(to_tket_json(compiled.ir), indent=2) + "\n"
+    qc = compiled.to_qiskit()
+    if not binary:
+        return str(qc.draw(output="text", fold=-1)) + "\n"
+    from qiskit import qpy
+
+    buf = io.BytesIO()
+    qpy.dump(qc, buf)
+    return buf.getvalue()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` so that readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

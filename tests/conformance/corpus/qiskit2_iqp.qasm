@@ -1,0 +1,15 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+h q[0];
+h q[1];
+cu1(5*pi/2) q[0],q[1];
+h q[2];
+cu1(3*pi/2) q[0],q[2];
+u1(3*pi/2) q[0];
+h q[0];
+cu1(5*pi/2) q[1],q[2];
+u1(pi) q[1];
+h q[1];
+u1(pi/4) q[2];
+h q[2];

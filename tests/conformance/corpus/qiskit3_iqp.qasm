@@ -1,0 +1,15 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+qubit[3] q;
+h q[0];
+h q[1];
+h q[2];
+cp(5*pi/2) q[0], q[1];
+cp(3*pi/2) q[0], q[2];
+cp(5*pi/2) q[1], q[2];
+p(3*pi/2) q[0];
+p(pi) q[1];
+p(pi/4) q[2];
+h q[0];
+h q[1];
+h q[2];

@@ -1,0 +1,220 @@
+"""Layout and routing: on-edge gates, equivalence up to layout, perfect layouts, merging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED
+from qlang.passes.routing import LayoutPass, RoutePass, routing_passes
+from qlang.passes.routing.commutation import commute, dependencies
+from qlang.passes.routing.layout import perfect_layout
+from qlang.passes.routing.rewrite import cx_cost, gate_then_swap, lower_three_qubit, merge_swaps
+from qlang.passes.routing.verify import embed, equivalent_up_to_layout, off_edge_gates
+from qlang.passes.routing.workloads import (
+    efficient_su2,
+    iqp,
+    qaoa,
+    qcnn,
+    queko,
+    regular_graph,
+    zz_feature_map,
+)
+
+from qlang.devices import grid, heavy_hex, line, parse_device, ring
+from qlang.diagnostics import QLangError
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation, ParamDecl
+from qlang.ir.reference import statevector, unitary
+
+
+def _compile(c: Circuit, device, level: int, seed: int = 0) -> Circuit:
+    for p in routing_passes(device, level, seed):
+        c = p.run(c).circuit
+        c.verify()
+    return c
+
+
+SMALL = [
+    zz_feature_map(6, 1, "full"),
+    zz_feature_map(5, 2, "linear"),
+    iqp(5),
+    qaoa(6, regular_graph(6, seed=2), p=2),
+    efficient_su2(5),
+    qcnn(6),
+]
+
+
+@pytest.mark.parametrize("device", [line(6), ring(7), grid(2, 4)], ids=str)
+@pytest.mark.parametrize("level", [0, 1, 2])
+@pytest.mark.parametrize("circuit", SMALL, ids=lambda c: c.name)
+def test_routed_is_on_edges_and_unitary_equivalent(circuit, device, level):
+    routed = _compile(circuit, device, level)
+    assert off_edge_gates(routed, device) == []
+    assert routed.layout is not None and len(routed.layout.initial) == circuit.num_qubits
+    assert equivalent_up_to_layout(circuit, routed), (circuit.name, device.name, level)
+
+
+def test_unitary_of_full_placement_matches_permuted_original():
+    c = zz_feature_map(4, 2, "full")
+    routed = _compile(c, line(4), 2)
+    x = np.array([0.3, -1.1, 0.7, 2.0])
+    u_orig, u_routed = unitary(c, x), unitary(routed, x)
+    dim = 16
+    perm_in = np.stack([embed(col, routed.layout.initial, 4) for col in np.eye(dim)], axis=1)
+    perm_out = np.stack([embed(col, routed.layout.final, 4) for col in np.eye(dim)], axis=1)
+    assert np.allclose(u_routed @ perm_in, perm_out @ u_orig, atol=1e-8)
+
+
+@pytest.mark.parametrize("circuit", [qaoa(12, regular_graph(12, 3), 1), zz_feature_map(11)])
+def test_statevector_equivalence_above_ten_qubits(circuit):
+    device = grid(3, 4)
+    routed = _compile(circuit, device, 2)
+    assert off_edge_gates(routed, device) == []
+    assert equivalent_up_to_layout(circuit, routed, states=2, seed=7)
+
+
+def test_parameters_stay_symbolic_and_bind_later():
+    c = qaoa(5, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2)], p=1)
+    routed = _compile(c, line(5), 2)
+    assert any(op.is_parameterized for op in routed.ops)
+    for seed in range(3):  # route once, bind many times
+        w = np.random.default_rng(seed).uniform(-3, 3, c.num_weights)
+        assert equivalent_up_to_layout(c, routed, weights=w, states=1, seed=seed)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("device", "n"), [(grid(3, 4), 12), (heavy_hex(3), 12), (parse_device("falcon"), 20)], ids=str
+)
+def test_queko_circuits_need_no_swaps(device, n, level):
+    c = queko(device, n, depth=6, seed=n + level)
+    routed = _compile(c, device, level)
+    assert routed.count_ops()["swap"] == 0
+    assert cx_cost(routed.ops) == cx_cost(c.ops)
+    assert routed.depth() == 6
+
+
+def test_perfect_layout_absent_when_impossible():
+    # a triangle cannot embed in a line
+    c = Circuit(3, (Operation("cz", (0, 1)), Operation("cz", (1, 2)), Operation("cz", (0, 2))))
+    assert perfect_layout(c, line(5)) is None
+    assert perfect_layout(c, ring(3)) is not None
+
+
+def test_error_aware_layout_prefers_good_qubits():
+    from qlang.devices import Device
+
+    # a line of 6 where edges (0,1),(1,2) are bad: a 3-qubit chain should go to 3-4-5
+    errors = (((0, 1), 0.3), ((1, 2), 0.3), ((2, 3), 0.01), ((3, 4), 0.01), ((4, 5), 0.01))
+    dev = Device("noisy", 6, tuple(e for e, _ in errors), edge_errors=errors)
+    c = Circuit(3, (Operation("cx", (0, 1)), Operation("cx", (1, 2))))
+    placed = LayoutPass(dev, error_aware=True).run(c).circuit
+    assert set(placed.layout.initial) <= {2, 3, 4, 5}
+    assert not set(placed.layout.initial) & {0}
+
+
+def test_commuting_block_routes_with_fewer_gates_than_sequence_order():
+    c = zz_feature_map(8, 1, "full")
+    dev = line(8)
+    placed = LayoutPass(dev, "trivial").run(c).circuit
+    plain = RoutePass(dev, "sabre", trials=4).run(placed).circuit
+    aware = RoutePass(dev, "commuting", trials=4).run(placed).circuit
+    assert cx_cost(aware.ops) < cx_cost(plain.ops)
+    assert equivalent_up_to_layout(c, aware, states=1)
+
+
+def test_pass_declarations():
+    dev = line(3)
+    assert LAYOUT_ASSIGNED in LayoutPass(dev).ensures
+    assert RoutePass.requires == frozenset({LAYOUT_ASSIGNED}) and ROUTED in RoutePass.ensures
+    assert LayoutPass(dev).spec().startswith("layout{device=line(3)")
+    assert LayoutPass(dev).to_json()["options"]["device"]["num_qubits"] == 3
+    assert [p.name for p in routing_passes(dev, 3)] == ["layout", "route-portfolio"]
+
+
+def test_circuit_larger_than_device_is_a_coded_error():
+    with pytest.raises(QLangError) as err:
+        LayoutPass(line(3)).run(Circuit(4, ()))
+    assert err.value.codes == ["QL0577"]
+
+
+def test_input_circuit_is_not_mutated():
+    c = zz_feature_map(5)
+    before = c.ops
+    _compile(c, line(5), 2)
+    assert c.ops == before and c.layout is None
+
+
+# --- building blocks ---------------------------------------------------------------------
+def test_commutation_rules():
+    t = E.Weight(0)
+    assert commute(Operation("rzz", (0, 1), (t,)), Operation("cz", (1, 2)))
+    assert commute(Operation("cx", (0, 1)), Operation("cx", (0, 2)))  # shared control
+    assert commute(Operation("cx", (0, 1)), Operation("rx", (1,), (t,)))  # X on target
+    assert not commute(Operation("cx", (0, 1)), Operation("cx", (1, 2)))
+    assert not commute(Operation("h", (0,)), Operation("rz", (0,), (t,)))
+    assert not commute(Operation("measure", (0,), (), (0,)), Operation("rz", (0,), (t,)))
+    ops = [Operation("rzz", (0, 1), (t,)), Operation("rz", (1,), (t,)), Operation("h", (1,)),
+           Operation("cz", (1, 2))]  # fmt: skip
+    assert [sorted(p) for p in dependencies(ops)] == [[], [], [0, 1], [2]]
+    assert [sorted(p) for p in dependencies(ops, commute_aware=False)] == [[], [0], [1], [2]]
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        Operation("rzz", (0, 1), (E.Weight(0),)),
+        Operation("cp", (1, 0), (E.Weight(0),)),
+        Operation("crz", (0, 1), (E.Weight(0),)),
+        Operation("cz", (0, 1)),
+        Operation("cx", (1, 0)),
+    ],
+    ids=lambda op: op.name,
+)
+def test_gate_then_swap_fusion_is_exact(op):
+    seq, phase = gate_then_swap(op)
+    decl = (ParamDecl("w", (1,), 0),)
+    fused = Circuit(2, tuple(seq), weights=decl, global_phase=phase)
+    plain = Circuit(2, (op, Operation("swap", (0, 1))), weights=decl)
+    w = np.array([0.83])
+    assert np.allclose(unitary(fused, weights=w), unitary(plain, weights=w), atol=1e-10)
+    assert cx_cost(seq) < cx_cost(plain.ops)
+
+
+def test_merge_swaps_both_orders():
+    t = E.Weight(0)
+    after, _ = merge_swaps([Operation("swap", (0, 1)), Operation("rzz", (1, 0), (t,))])
+    assert cx_cost(after) == 3
+    blocked, _ = merge_swaps(
+        [Operation("rzz", (0, 1), (t,)), Operation("h", (0,)), Operation("swap", (0, 1))]
+    )
+    assert cx_cost(blocked) == 5
+
+
+@pytest.mark.parametrize("name", ["ccx", "cswap"])
+def test_three_qubit_lowering_is_exact(name):
+    op = Operation(name, (2, 0, 1))
+    low = Circuit(3, tuple(lower_three_qubit(op)))
+    assert all(len(o.qubits) <= 2 for o in low.ops)
+    assert np.allclose(unitary(low), unitary(Circuit(3, (op,))), atol=1e-10)
+
+
+def test_measurements_and_barriers_are_routed():
+    ops = (
+        Operation("h", (0,)),
+        Operation("cx", (0, 3)),
+        Operation("barrier", (0, 1, 2, 3)),
+        Operation("cx", (1, 3)),
+        Operation("measure", (3,), (), (0,)),
+        Operation("measure", (0,), (), (1,)),
+    )
+    c = Circuit(4, ops, num_clbits=2)
+    routed = _compile(c, line(4), 2)
+    assert off_edge_gates(routed, line(4)) == []
+    meas = {op.clbits[0]: op.qubits[0] for op in routed.ops if op.name == "measure"}
+    assert meas == {0: routed.layout.final[3], 1: routed.layout.final[0]}
+    unitary_part = Circuit(4, ops[:4])
+    routed_u = routed.with_ops(op for op in routed.ops if op.name != "measure")
+    sv = statevector(routed_u, initial=embed(np.eye(16)[0], routed.layout.initial, 4))
+    want = embed(statevector(unitary_part), routed.layout.final, 4)
+    assert np.allclose(sv, want)
