@@ -90,6 +90,8 @@ def _diag_scatter(pos: tuple[int, ...], k: int) -> np.ndarray:
 
 def embed(m: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
     """``m`` (``(..., dg, dg)``) as a ``(..., 2**k, 2**k)`` matrix acting on ``pos``."""
+    if len(pos) == k and pos == tuple(range(k)):
+        return m
     rows, cols, src = _scatter(pos, k)
     lead = m.shape[:-2]
     out = np.zeros(lead + (2**k, 2**k), dtype=complex)

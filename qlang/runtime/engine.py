@@ -31,6 +31,8 @@ from qlang.runtime.blocks import (
     block_diagonal,
     block_gradients,
     block_matrix,
+    local_derivatives,
+    local_matrix,
     diagonal_gradients,
     prefill,
 )
@@ -340,15 +342,53 @@ def prefix_gradients(
         mus[lam.order[0]] = lam.data
     else:
         _marginals(lam.data, list(lam.order), conj_vecs, mus)
+    nus = {q: mus[q] for q in mus}  # nu[b, i] = <v_others x e_i | lam>
+    return _run_gradients(active, values, nus, b, per_sample, cache)
+
+
+def _run_gradients(
+    runs: list[Block],
+    values: Sequence[Param],
+    nus: dict[int, np.ndarray],
+    batch: int,
+    per_sample: bool,
+    cache: dict,
+) -> dict[int, np.ndarray | float]:
+    """Gradients of one-qubit runs on ``|0>``, all qubits vectorised together.
+
+    For the run ``v = G_L..G_1 |0>`` of qubit ``q`` and ``nu_q`` from
+    :func:`prefix_gradients`: ``d/dtheta = 2 Re conj(nu) . (G_L..dG_l..G_1 |0>)``.
+    """
+    length = max(len(r.gates) for r in runs)
+    eye = np.eye(2, dtype=complex)
+    mats = np.empty((length, len(runs), batch, 2, 2), dtype=complex)
+    for j, run in enumerate(runs):
+        for l_idx in range(length):
+            if l_idx < len(run.gates):
+                mats[l_idx, j] = local_matrix(run.gates[l_idx], values, cache)
+            else:
+                mats[l_idx, j] = eye
+    s = np.zeros((len(runs), batch, 2), dtype=complex)
+    s[..., 0] = 1.0
+    before = []
+    for l_idx in range(length):
+        before.append(s)
+        s = np.einsum("qbij,qbj->qbi", mats[l_idx], s)
+    r = np.conj(np.stack([nus[run.qubits[0]] for run in runs]))  # bra rows
     grads: dict[int, np.ndarray | float] = {}
-    for blk in active:
-        mu = np.conj(mus[blk.qubits[0]])  # sum_r prod(v) conj(lam)[r, i]
-        env = np.zeros((b, 2, 2), dtype=complex)
-        env[:, 0, :] = mu
-        sample_wise = per_sample or blk.batched
-        e = env if sample_wise else env.sum(axis=0)
-        mat = block_matrix(blk, values, cache)
-        _accumulate(grads, block_gradients(blk, values, mat, e, cache))
+    for l_idx in range(length - 1, -1, -1):
+        for j, run in enumerate(runs):
+            if l_idx >= len(run.gates) or not run.gates[l_idx].slots:
+                continue
+            g = run.gates[l_idx]
+            ders = local_derivatives(g, values, cache)
+            for slot, dm in zip(g.slots, ders, strict=True):
+                dmb = np.broadcast_to(dm, (batch, 2, 2))
+                ds = np.einsum("bij,bj->bi", dmb, before[l_idx][j])
+                val = 2.0 * np.sum(r[j] * ds, axis=1).real
+                val = val if per_sample or run.batched else float(np.sum(val))
+                grads[slot] = grads[slot] + val if slot in grads else val
+        r = np.einsum("qbi,qbij->qbj", r, mats[l_idx])
     return grads
 
 

@@ -33,7 +33,7 @@ from qlang.ir.gates import GATES
 from qlang.runtime.compile_expr import ExprFunction, compile_exprs
 
 #: Default fusion limits (qubits per block) for shared, batched and diagonal blocks.
-MAX_SHARED = 5
+MAX_SHARED = 4
 MAX_BATCHED = 2
 MAX_DIAGONAL = 10
 #: Gates that permute basis states (fused into gather passes).
