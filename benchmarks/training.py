@@ -112,10 +112,9 @@ def run_pl_lightning(n: int, batch: int, reps: int) -> float:
 
 
 def _qiskit_circuit(n: int):
+    from circuits import sel_ranges
     from qiskit import QuantumCircuit
     from qiskit.circuit import ParameterVector
-
-    from circuits import sel_ranges
 
     xs = ParameterVector("x", n)
     ws = ParameterVector("w", LAYERS * n * 3)
@@ -153,9 +152,8 @@ def run_qiskit_ml(n: int, batch: int, reps: int) -> float:
 
 
 def run_qulacs(n: int, batch: int, reps: int) -> float:
-    from qulacs import Observable, ParametricQuantumCircuit, QuantumState
-
     from circuits import sel_ranges
+    from qulacs import Observable, ParametricQuantumCircuit, QuantumState
 
     x, w, y = data(n, batch)
     circ = ParametricQuantumCircuit(n)
@@ -240,8 +238,18 @@ def child(args: argparse.Namespace) -> None:
 
 
 def measure(name: str, args: argparse.Namespace, n: int = 0) -> tuple[float | None, str]:
-    cmd = [sys.executable, __file__, "--child", name, "--n", str(n), "--batch",
-           str(args.batch), "--reps", str(args.reps)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        "--n",
+        str(n),
+        "--batch",
+        str(args.batch),
+        "--reps",
+        str(args.reps),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -309,7 +317,8 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
         qul = row.get("qulacs", (None, ""))[0]
         vs_qulacs = f"{qul / ours:.1f}x" if ours and qul else "-"
         lines.append(
-            f"| {n} | {pass_bytes / 2**20:.1f} MiB | " + " | ".join(cells)
+            f"| {n} | {pass_bytes / 2**20:.1f} MiB | "
+            + " | ".join(cells)
             + f" | {fastest} | {vs_qulacs} |"
         )
     return "\n".join(lines)

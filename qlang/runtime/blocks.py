@@ -192,9 +192,7 @@ def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = No
     return v
 
 
-def block_diagonal(
-    block: Block, values: Sequence[Param], cache: Cache | None = None
-) -> np.ndarray:
+def block_diagonal(block: Block, values: Sequence[Param], cache: Cache | None = None) -> np.ndarray:
     """The diagonal of a diagonal block, ``(d,)`` or ``(batch, d)``."""
     k = len(block.qubits)
     v: np.ndarray = np.ones(2**k, dtype=complex)

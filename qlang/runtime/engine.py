@@ -31,9 +31,9 @@ from qlang.runtime.blocks import (
     block_diagonal,
     block_gradients,
     block_matrix,
+    diagonal_gradients,
     local_derivatives,
     local_matrix,
-    diagonal_gradients,
     prefill,
 )
 from qlang.runtime.gatelib import Param
@@ -213,8 +213,9 @@ def apply_diagonal(state: State, block: Block, diag: np.ndarray, adjoint: bool =
     view = _diag_view(np.conj(diag) if adjoint else diag, block, state.order)
     out = take(state.data.shape, state.data.dtype)
     shape = (b,) + (2,) * n
-    np.multiply(state.data.reshape(shape), view.astype(state.data.dtype, copy=False),
-                out=out.reshape(shape))
+    np.multiply(
+        state.data.reshape(shape), view.astype(state.data.dtype, copy=False), out=out.reshape(shape)
+    )
     return State(out, state.order)
 
 
@@ -243,8 +244,9 @@ def run_forward(
             state = apply_block(state, block, block_matrix(block, values, cache))
     for block in plan.blocks:
         if block.permutation:
-            state = apply_permutation(state, block, block.out_order or state.order, False,
-                                      plan.memo)
+            state = apply_permutation(
+                state, block, block.out_order or state.order, False, plan.memo
+            )
             fresh = False
             continue
         if block.diagonal:
@@ -295,7 +297,9 @@ def product_state(
     return State(out, tuple(range(n - 1, -1, -1)))
 
 
-def _contract(t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool) -> np.ndarray:
+def _contract(
+    t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool
+) -> np.ndarray:
     """Contract axes of ``t`` (batch, 2, ..., 2) with per-qubit vectors, no transposes.
 
     ``axes`` lists the qubit of every tensor axis; ``lead`` contracts from the front.

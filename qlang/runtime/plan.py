@@ -89,9 +89,7 @@ class Plan:
 
     def gate_names(self) -> dict[int, str]:
         """The gate name owning each parameter slot."""
-        return {
-            s: g.name for blk in self.prefix + self.blocks for g in blk.gates for s in g.slots
-        }
+        return {s: g.name for blk in self.prefix + self.blocks for g in blk.gates for s in g.slots}
 
 
 def _depends_on_inputs(e: E.Expr) -> bool:
@@ -240,8 +238,9 @@ def _order_blocks(n: int, raw: list[dict]) -> tuple[Block, ...]:
         local = tuple(q for q in order if q in blk["qubits"])
         out_order: tuple[int, ...] = ()
         if blk["permutation"]:
-            nxt = next((b for b in raw[i + 1 :] if not b["diagonal"] and not b["permutation"]),
-                       None)
+            nxt = next(
+                (b for b in raw[i + 1 :] if not b["diagonal"] and not b["permutation"]), None
+            )
             if nxt is not None:
                 order = tuple(q for q in order if q not in nxt["qubits"]) + tuple(
                     q for q in order if q in nxt["qubits"]

@@ -96,8 +96,9 @@ def test_spsa_is_exact_for_one_parameter_and_unbiased_for_many() -> None:
     est = qf.jacobian(x, w)
     assert np.allclose(est[1], exact[1], atol=0.2)
     assert np.allclose(est[2], exact[2], atol=0.2)
-    again = QuantumFunction(block, gradient="spsa", seed=3, spsa_samples=600,
-                            spsa_step=1e-3).jacobian(x, w)
+    again = QuantumFunction(
+        block, gradient="spsa", seed=3, spsa_samples=600, spsa_step=1e-3
+    ).jacobian(x, w)
     assert np.array_equal(est[1], again[1])  # seeded
 
 
