@@ -176,11 +176,11 @@ def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = No
         return cache[key]
     if cache is not None and not block.batched and not block.diagonal:
         stack = _stack(block, values, cache)
-        v = stack[0]
+        prod = stack[0]
         for full in stack[1:]:
-            v = full @ v
-        cache[key] = v
-        return v
+            prod = full @ prod
+        cache[key] = prod
+        return prod
     k = len(block.qubits)
     v: np.ndarray | None = None
     for g in block.gates:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.linalg import blas
 
 from qlang.runtime.blocks import (
@@ -53,7 +54,7 @@ class State:
         return self.data.shape[0]
 
 
-def zero_state(batch: int, n: int, dtype: np.dtype | str = np.complex128) -> State:
+def zero_state(batch: int, n: int, dtype: DTypeLike = np.complex128) -> State:
     data = np.zeros((batch, 2**n), dtype=dtype)
     data[:, 0] = 1.0
     return State(data, tuple(range(n - 1, -1, -1)))
@@ -223,7 +224,7 @@ def run_forward(
     plan: Plan,
     values: Sequence[Param],
     batch: int,
-    dtype: np.dtype | str = np.complex128,
+    dtype: DTypeLike = np.complex128,
     initial: State | None = None,
     cache: dict | None = None,
 ) -> State:
@@ -278,7 +279,7 @@ def prefix_vectors(
 
 
 def product_state(
-    plan: Plan, values: Sequence[Param], batch: int, dtype: np.dtype | str, cache: dict
+    plan: Plan, values: Sequence[Param], batch: int, dtype: DTypeLike, cache: dict
 ) -> State:
     """``|v_{n-1}> x ... x |v_0>`` built by batched outer products (canonical order)."""
     vecs = [v.astype(dtype) for v in prefix_vectors(plan, values, batch, cache)]

@@ -23,7 +23,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 def chain_rule(
     plan: Plan,
-    slot_grads: dict[int, np.ndarray | float],
+    slot_grads: Mapping[int, np.ndarray | float],
     x: np.ndarray,
     w: np.ndarray,
     per_sample: bool,

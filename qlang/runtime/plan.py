@@ -182,11 +182,11 @@ def compile_plan(
     dexprs: list[E.Expr] = []
     dindex: list[tuple[int, ...]] = []
     for e, syms in zip(exprs, slot_symbols, strict=True):
-        idx = []
+        positions: list[int] = []
         for s in syms:
-            idx.append(len(dexprs))
+            positions.append(len(dexprs))
             dexprs.append(E.diff(e, s))
-        dindex.append(tuple(idx))
+        dindex.append(tuple(positions))
     return Plan(
         num_qubits=circuit.num_qubits,
         blocks=blocks,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 #: Maximum number of pooled buffers and their total size (bytes).
 MAX_BUFFERS = 8
@@ -29,7 +30,7 @@ MAX_BYTES = 2 * 2**30
 _POOL: list[np.ndarray] = []
 
 
-def take(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+def take(shape: tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape``, reused when possible."""
     dt = np.dtype(dtype)
     size = int(np.prod(shape))
