@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ LABELS = {
     "qlang": "qlang (adjoint)",
     "pl_default": "PennyLane default.qubit (backprop)",
     "pl_lightning": "PennyLane lightning.qubit (adjoint)",
-    "qiskit_ml": "Qiskit ML EstimatorQNN",
+    "qiskit_ml": "Qiskit ML EstimatorQNN (*)",
     "qulacs": "qulacs (per-sample backprop)",
 }
 LAYERS = 3
@@ -51,20 +52,22 @@ def data(n: int, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, w, y
 
 
-def best_of(fn, reps: int) -> float:
+def best_of(fn, reps: int) -> tuple[float, float]:
+    """Best (wall, CPU) seconds of ``reps`` runs after one warm-up."""
     fn()  # warm-up (compilation, caches)
-    times = []
+    walls, cpus = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
 
 
 # --- one measurement per framework -------------------------------------------------
 
 
-def run_qlang(n: int, batch: int, reps: int) -> float:
+def run_qlang(n: int, batch: int, reps: int) -> tuple[float, float]:
     from circuits import sel_block
 
     from qlang.runtime import QuantumFunction
@@ -79,7 +82,7 @@ def run_qlang(n: int, batch: int, reps: int) -> float:
     return best_of(step, reps)
 
 
-def _pl(n: int, batch: int, reps: int, device: str, method: str) -> float:
+def _pl(n: int, batch: int, reps: int, device: str, method: str) -> tuple[float, float]:
     import pennylane as qml
     from pennylane import numpy as pnp
 
@@ -103,11 +106,11 @@ def _pl(n: int, batch: int, reps: int, device: str, method: str) -> float:
     return best_of(lambda: grad(weights), reps)
 
 
-def run_pl_default(n: int, batch: int, reps: int) -> float:
+def run_pl_default(n: int, batch: int, reps: int) -> tuple[float, float]:
     return _pl(n, batch, reps, "default.qubit", "backprop")
 
 
-def run_pl_lightning(n: int, batch: int, reps: int) -> float:
+def run_pl_lightning(n: int, batch: int, reps: int) -> tuple[float, float]:
     return _pl(n, batch, reps, "lightning.qubit", "adjoint")
 
 
@@ -132,10 +135,17 @@ def _qiskit_circuit(n: int):
     return qc, xs, ws
 
 
-def run_qiskit_ml(n: int, batch: int, reps: int) -> float:
+#: EstimatorQNN is measured on this many samples and scaled linearly to the batch
+#: (its parameter-shift gradient costs the same per sample); marked in the table.
+QISKIT_SAMPLES = 4
+
+
+def run_qiskit_ml(n: int, batch: int, reps: int) -> tuple[float, float]:
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_machine_learning.neural_networks import EstimatorQNN
 
+    scale = batch / min(batch, QISKIT_SAMPLES)
+    batch = min(batch, QISKIT_SAMPLES)
     x, w, y = data(n, batch)
     qc, xs, ws = _qiskit_circuit(n)
     obs = SparsePauliOp.from_sparse_list([("Z", [0], 1.0)], num_qubits=n)
@@ -148,10 +158,11 @@ def run_qiskit_ml(n: int, batch: int, reps: int) -> float:
         cot = 2 * (out - y[:, None]) / batch
         return np.einsum("bk,bkw->w", cot, gw)
 
-    return best_of(step, max(1, reps if n <= 8 else 1))
+    wall, cpu = best_of(step, 1)
+    return wall * scale, cpu * scale
 
 
-def run_qulacs(n: int, batch: int, reps: int) -> float:
+def run_qulacs(n: int, batch: int, reps: int) -> tuple[float, float]:
     from circuits import sel_ranges
     from qulacs import Observable, ParametricQuantumCircuit, QuantumState
 
@@ -190,7 +201,7 @@ def run_qulacs(n: int, batch: int, reps: int) -> float:
 # --- kernel -------------------------------------------------------------------------
 
 
-def run_kernel_qlang(reps: int) -> float:
+def run_kernel_qlang(reps: int) -> tuple[float, float]:
     from circuits import zz_feature_map
 
     from qlang.runtime import kernel_matrix
@@ -200,7 +211,7 @@ def run_kernel_qlang(reps: int) -> float:
     return best_of(lambda: kernel_matrix(enc, X), reps)
 
 
-def run_kernel_qiskit(reps: int) -> float:
+def run_kernel_qiskit(reps: int) -> tuple[float, float]:
     from qiskit.circuit.library import zz_feature_map
     from qiskit_machine_learning.kernels import FidelityStatevectorKernel
 
@@ -234,10 +245,22 @@ def child(args: argparse.Namespace) -> None:
         t = kernel_check()
     else:
         t = globals()[f"run_{args.child}"](args.n, args.batch, args.reps)
-    print(json.dumps({"seconds": t}))
+    if isinstance(t, tuple):
+        print(json.dumps({"wall": t[0], "cpu": t[1]}))
+    else:
+        print(json.dumps({"wall": t, "cpu": t}))
+
+
+#: Every framework runs single-threaded: on a shared CPU, spinning OpenMP/BLAS workers
+#: make wall-clock times meaningless (qulacs measured 30x slower with default threads).
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QLANG_NUM_THREADS")
 
 
 def measure(name: str, args: argparse.Namespace, n: int = 0) -> tuple[float | None, str]:
+    """Seconds (CPU time of the process, see ``--clock``) or ``None`` and a note."""
+    env = dict(os.environ)
+    if args.threads:
+        env.update({v: str(args.threads) for v in THREAD_VARS})
     cmd = [
         sys.executable,
         __file__,
@@ -251,13 +274,14 @@ def measure(name: str, args: argparse.Namespace, n: int = 0) -> tuple[float | No
         str(args.reps),
     ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=env)
     except subprocess.TimeoutExpired:
         return None, f"> {args.timeout:.0f} s (time limit)"
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
         return None, f"failed: {last[:80]}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])["seconds"], ""
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result[args.clock], ""
 
 
 def fmt(t: float | None, note: str) -> str:
@@ -274,6 +298,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--peers", nargs="+", default=list(PEERS))
     ap.add_argument("--no-kernel", action="store_true")
+    ap.add_argument("--threads", type=int, default=1, help="threads per framework (0: defaults)")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -204,7 +204,8 @@ def apply_permutation(
         if memo is not None:
             memo[key] = src
     out = take(state.data.shape, state.data.dtype)
-    np.take(state.data, src, axis=1, out=out)
+    for row in range(state.batch):  # 1-d gathers are about twice as fast as one 2-d gather
+        np.take(state.data[row], src, out=out[row])
     return State(out, out_order)
 
 
