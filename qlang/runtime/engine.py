@@ -37,7 +37,7 @@ from qlang.runtime.blocks import (
     local_matrix,
     prefill,
 )
-from qlang.runtime.gatelib import Param
+from qlang.runtime.gatelib import Param, permute_bits
 from qlang.runtime.plan import Block, Plan
 from qlang.runtime.workspace import take
 
@@ -142,25 +142,6 @@ def apply_block(
     return State(out, st.order)
 
 
-def _bit_action(name: str, qubits: tuple[int, ...], j: np.ndarray) -> np.ndarray:
-    """Apply a basis-permutation gate to canonical indices ``j`` (self-inverse gates)."""
-    if name == "x":
-        return j ^ (1 << qubits[0])
-    if name in ("cx", "ccx", "mcx"):
-        ctrl = np.ones_like(j)
-        for c in qubits[:-1]:
-            ctrl &= j >> c
-        return j ^ ((ctrl & 1) << qubits[-1])
-    if name in ("swap", "cswap"):
-        a, b = qubits[-2], qubits[-1]
-        x = (j >> a) ^ (j >> b)
-        for c in qubits[:-2]:
-            x &= j >> c
-        x &= 1
-        return j ^ ((x << a) | (x << b))
-    raise KeyError(name)
-
-
 def _to_canonical(m: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
     n = len(order)
     out = np.zeros_like(m)
@@ -185,7 +166,7 @@ def permutation_source(
     c = _to_canonical(np.arange(2**n, dtype=np.int64), out_order)
     gates = block.gates if inverse else tuple(reversed(block.gates))
     for g in gates:  # psi_out[c] = psi_in[f^-1(c)]; every permutation gate is self-inverse
-        c = _bit_action(g.name, g.qubits, c)
+        c = permute_bits(g.name, g.qubits, c)
     return _to_memory(c, in_order).astype(np.intp)
 
 

@@ -50,10 +50,10 @@ def chain_rule(
     gx = np.zeros(x.shape)
     if not slot_grads:
         return gw, gx
-    assert plan.derivative is not None
-    dvals = plan.derivative(x, w)
+    derivative, index = plan.derivatives()
+    dvals = derivative(x, w)
     for slot, g in slot_grads.items():
-        for sym, k in zip(plan.slot_symbols[slot], plan.derivative_index[slot], strict=True):
+        for sym, k in zip(plan.slot_symbols[slot], index[slot], strict=True):
             contrib = np.asarray(g) * dvals[k]
             if isinstance(sym, E.Weight):
                 if per_sample:
