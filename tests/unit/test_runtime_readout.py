@@ -80,3 +80,23 @@ def test_unknown_readout_kind_raises_ql0605() -> None:
     with pytest.raises(QLangError) as err:
         ReadoutPlan(Readout("histogram"), 2)
     assert err.value.codes == ["QL0605"]
+
+
+def test_dynamic_circuit_expectations_by_trajectories() -> None:
+    from qlang.ir.circuit import Circuit, Condition, Operation, ParamDecl
+
+    ops = (
+        Operation("ry", (0,), (E.Input(0),)),
+        Operation("measure", (0,), clbits=(0,)),
+        Operation("x", (1,), condition=Condition((0,), 1)),
+    )
+    c = Circuit(2, ops, num_clbits=1, inputs=(ParamDecl("x", (1,), 0),))
+    z1 = Observable((PauliTerm(E.Const(1.0), ((1, "Z"),)),))
+    block = QuantumBlock("m", c, Readout("expval", (z1,)))
+    with pytest.raises(QLangError) as err:
+        QuantumFunction(block)
+    assert err.value.codes == ["QL0602"]
+    qf = QuantumFunction(block, shots=3000, seed=4, gradient="spsa")
+    x = np.array([[0.3], [2.0]])
+    est = qf.forward(x, np.zeros(0))
+    assert np.allclose(est[:, 0], np.cos(x[:, 0]), atol=5 * qf.last_stderr[:, 0] + 1e-3)
