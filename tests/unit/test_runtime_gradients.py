@@ -134,3 +134,15 @@ def test_adjoint_with_shots_and_unknown_method_are_rejected() -> None:
     with pytest.raises(QLangError) as err:
         QuantumFunction(block, gradient="backprop")
     assert err.value.codes == ["QL0604"]
+
+
+def test_complex64_gradients_are_close_to_complex128() -> None:
+    rng = np.random.default_rng(12)
+    c = random_circuit(rng, 5, 40)
+    block = QuantumBlock("m", c, _readouts(5)[0])
+    x, w = rng.uniform(-2, 2, (4, 2)), rng.uniform(-2, 2, 4)
+    cot = rng.normal(size=(4, 2))
+    a = QuantumFunction(block).vjp(x, w, cot)
+    b = QuantumFunction(block, dtype="complex64").vjp(x, w, cot)
+    for u, v in zip(a, b, strict=True):
+        assert np.allclose(u, v, atol=1e-4)
