@@ -146,3 +146,19 @@ def test_complex64_gradients_are_close_to_complex128() -> None:
     b = QuantumFunction(block, dtype="complex64").vjp(x, w, cot)
     for u, v in zip(a, b, strict=True):
         assert np.allclose(u, v, atol=1e-4)
+
+
+def test_chunked_batches_give_the_same_gradients() -> None:
+    rng = np.random.default_rng(13)
+    c = random_circuit(rng, 4, 30)
+    block = QuantumBlock("m", c, _readouts(4)[0])
+    x, w = rng.uniform(-2, 2, (7, 2)), rng.uniform(-2, 2, 4)
+    cot = rng.normal(size=(7, 2))
+    full = QuantumFunction(block)
+    small = QuantumFunction(block, memory_budget=2 * full.simulator.estimate_memory(1, True))
+    assert len(small._chunks(7, adjoint=True)) == 4
+    for a, b in zip(full.vjp(x, w, cot), small.vjp(x, w, cot), strict=True):
+        assert np.allclose(a, b)
+    for a, b in zip(full.jacobian(x, w), small.jacobian(x, w), strict=True):
+        assert np.allclose(a, b)
+    assert np.allclose(full.forward(x, w), small.forward(x, w))
