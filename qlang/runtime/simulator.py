@@ -21,7 +21,7 @@ import numpy as np
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.circuit import Circuit, Operation
 from qlang.runtime.blocks import block_matrix
-from qlang.runtime.compile_expr import compile_exprs
+from qlang.runtime.compile_expr import ExprFunction, compile_exprs
 from qlang.runtime.engine import State, apply_block, canonical, run_forward, zero_state
 from qlang.runtime.plan import Block, GateRef, Plan, compile_plan
 from qlang.runtime.threads import blas_threads
@@ -161,6 +161,13 @@ class Simulator:
         return check_arrays(self.circuit, inputs, weights)
 
     # --- sampling with mid-circuit measurement -------------------------------
+    def _op_params(self, op: Operation) -> ExprFunction:
+        """The operation's angle function, compiled once per operation."""
+        cache = self.__dict__.setdefault("_op_fns", {})
+        if id(op) not in cache:
+            cache[id(op)] = compile_exprs(op.params)
+        return cache[id(op)]
+
     def trajectories(
         self, inputs: np.ndarray, weights: np.ndarray, shots: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +201,7 @@ class Simulator:
                         )
                 continue
             blk = _single_block(op, slots=tuple(range(len(op.params))))
-            vals = compile_exprs(op.params)(x, weights)
+            vals = self._op_params(op)(x, weights)
             new = apply_block(state, blk, block_matrix(blk, vals))
             if mask.all():
                 state = new
