@@ -1,0 +1,1 @@
+"""The qlang runtime: simulation, gradients and training."""
