@@ -1,0 +1,117 @@
+"""What every task shares: the run context, the trained result, schedule and loss lookup.
+
+Example::
+
+    >>> from qlang.ir.model import Call, Training
+    >>> schedule_for(Training(maxiter=50), None, None).max_steps
+    50
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qlang.diagnostics import did_you_mean
+from qlang.ir.model import Call, Model, Training
+from qlang.runtime.build import Factory
+from qlang.runtime.data import Dataset, FittedStep, fit_steps, load_dataset, transform
+from qlang.runtime.errors import fail
+from qlang.runtime.losses import LOSSES, LossFn
+from qlang.runtime.seeding import Seeds
+from qlang.runtime.trainer import Schedule
+
+DEFAULT_EPOCHS = 100
+
+
+@dataclass(frozen=True, eq=False)
+class RunContext:
+    """Everything a task needs besides the model: seed, overrides, where files are."""
+
+    seed: int
+    epochs: int | None = None
+    quiet: bool = False
+    factory: Factory | None = None
+    base_dir: Path | None = None
+
+    @property
+    def seeds(self) -> Seeds:
+        return Seeds(self.seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Trained:
+    """A trained model's state: everything ``predict`` and the artifacts need (JSON only)."""
+
+    task: str
+    params: np.ndarray
+    param_names: tuple[str, ...]
+    metrics: dict[str, Any]
+    curve: list[dict[str, float]]
+    seed: int
+    preprocess: tuple[FittedStep, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def schedule_for(training: Training, optimizer: Any, epochs: int | None) -> Schedule:
+    """``--epochs`` beats ``train { epochs }`` beats ``maxiter`` (training or optimizer)."""
+    maxiter = training.maxiter or getattr(optimizer, "maxiter", None)
+    if epochs is not None:
+        return Schedule(int(epochs), training.batch_size)
+    if training.epochs is not None:
+        return Schedule(training.epochs, training.batch_size)
+    if maxiter:
+        return Schedule(int(maxiter), training.batch_size, max_steps=int(maxiter))
+    return Schedule(DEFAULT_EPOCHS, training.batch_size)
+
+
+def loss_for(call: Call | None, default: str, allowed: tuple[str, ...], task: str) -> tuple[str, LossFn, dict]:
+    """The loss function a setting names, checked against what the task can use."""
+    name = call.name if call is not None else default
+    span = call.span if call is not None else None
+    if name not in LOSSES:
+        fail("QL0652", f"unknown loss `{name}`", span,
+             help=did_you_mean(name, LOSSES) or f"losses: {', '.join(LOSSES)}")
+    if name not in allowed:
+        fail("QL0653", f"loss `{name}` cannot train a `{task}` task", span,
+             help=f"use one of: {', '.join(allowed)}")
+    opts = dict(call.kwargs) if call is not None else {}
+    return name, LOSSES[name], opts
+
+
+def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep, ...]]:
+    """The model's data set with preprocessing fitted on the training part and applied."""
+    if model.data is None:
+        fail("QL0655", f"model `{model.name}` has a `{model.task.name}` task but no `data`",
+             model.task.span, help="add a data setting, e.g. `data = iris()`")
+    ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
+    steps = tuple(fit_steps(model.preprocess, ds.X_train, ds.y_train))
+    from dataclasses import replace
+
+    ds = replace(ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test))
+    return ds, steps
+
+
+def check_width(expected: int, got: int, model: Model, what: str = "the data") -> None:
+    if expected != got:
+        fail(
+            "QL0656",
+            f"{what} has {got} features but model `{model.name}` takes {expected} inputs",
+            model.data.span if model.data is not None else None,
+            help="match the circuit's input size, e.g. with `pca(k)` or by choosing other columns",
+        )
+
+
+def param_names(net: Any) -> tuple[str, ...]:
+    """Readable names for the flat parameter vector: circuit weight names, dense W/b."""
+    names: list[str] = []
+    for i, stage in enumerate(net.stages):
+        block = getattr(stage, "block", None)
+        if block is not None:
+            names += [f"{block.name}.{n}" for n in block.circuit.weight_names()]
+        elif stage.num_params:
+            names += [f"layer{i}.p{k}" for k in range(stage.num_params)]
+    return tuple(names)
