@@ -61,11 +61,11 @@ class FakeQuantumFunction:
         return sub
 
     def forward(self, inputs, weights):
-        X = np.asarray(inputs, float).reshape(-1, self.circuit.num_inputs)
+        X = np.asarray(inputs, float).reshape(len(inputs), self.circuit.num_inputs)
         return np.stack([self._one(x, np.asarray(weights, float)) for x in X])
 
     def vjp(self, inputs, weights, cotangent):
-        X = np.asarray(inputs, float).reshape(-1, self.circuit.num_inputs)
+        X = np.asarray(inputs, float).reshape(len(inputs), self.circuit.num_inputs)
         w = np.asarray(weights, float)
         ct = np.asarray(cotangent, float)
         out = self.forward(X, w)
@@ -83,3 +83,10 @@ class FakeQuantumFunction:
                 xm[i] -= h
                 gx[b, i] = ct[b] @ (self._one(xp, w) - self._one(xm, w)) / (2 * h)
         return out, gw, gx
+
+
+def fake_kernel_matrix(encoding, X1, X2=None, weights=None):
+    w = np.zeros(encoding.num_weights) if weights is None else np.asarray(weights, float)
+    S1 = np.stack([statevector(encoding, x, w) for x in np.asarray(X1, float)])
+    S2 = S1 if X2 is None else np.stack([statevector(encoding, x, w) for x in np.asarray(X2, float)])
+    return np.abs(S1.conj() @ S2.T) ** 2

@@ -36,6 +36,13 @@ class RunContext:
     quiet: bool = False
     factory: Factory | None = None
     base_dir: Path | None = None
+    kernel: Any = None  # kernel_matrix(encoding, X1, X2, weights); default: the simulator's
+
+    def kernel_matrix(self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any):
+        fn = self.kernel
+        if fn is None:
+            from qlang.runtime import kernel_matrix as fn  # provided by the simulator
+        return np.asarray(fn(encoding, X1, X2, weights=weights), dtype=float)
 
     @property
     def seeds(self) -> Seeds:
