@@ -14,7 +14,11 @@ import sys
 import click
 
 #: Sub-command modules, in help order.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "qlang.commands.train",
+    "qlang.commands.predict",
+    "qlang.commands.eval",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -118,7 +118,7 @@ def apply_step(step: FittedStep, X: np.ndarray) -> np.ndarray:
         from qlang.runtime.data.builtin import downsample_images
 
         return downsample_images(X, s["side"], s["size"])
-    return X  # one_hot acts on targets only
+    return X  # one_hot acts on targets; input records the raw width
 
 
 def fit_steps(calls: tuple[Call, ...], X: np.ndarray, y: np.ndarray | None) -> list[FittedStep]:

@@ -90,12 +90,17 @@ def loss_for(call: Call | None, default: str, allowed: tuple[str, ...], task: st
 
 
 def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep, ...]]:
-    """The model's data set with preprocessing fitted on the training part and applied."""
+    """The model's data set with preprocessing fitted on the training part and applied.
+
+    The raw feature count is recorded as ``FittedStep("input", {"width": n})`` first, so
+    ``predict`` can check the width of new data before replaying the steps.
+    """
     if model.data is None:
         fail("QL0655", f"model `{model.name}` has a `{model.task.name}` task but no `data`",
              model.task.span, help="add a data setting, e.g. `data = iris()`")
     ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
-    steps = tuple(fit_steps(model.preprocess, ds.X_train, ds.y_train))
+    steps = (FittedStep("input", {"width": ds.num_features}),
+             *fit_steps(model.preprocess, ds.X_train, ds.y_train))
     from dataclasses import replace
 
     ds = replace(ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test))
