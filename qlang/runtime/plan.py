@@ -1,0 +1,187 @@
+"""Compile a circuit into a reusable execution plan of fused gate blocks.
+
+Gates are fused greedily (respecting qubit dependencies) into *blocks* acting
+on at most ``max_qubits`` qubits. A block is ``shared`` when none of its
+angles depend on inputs (one small matrix for the whole batch), ``batched``
+otherwise (one small matrix per sample), and ``diagonal`` when every gate in it
+is diagonal (applied as element-wise phases, no data movement). Runs of
+one-qubit gates always end up in one block. The plan is compiled once per
+circuit structure; parameter values are evaluated per call by one generated
+numpy function (:mod:`qlang.runtime.compile_expr`).
+
+Example::
+
+    >>> from qlang.ir.circuit import Circuit, Operation
+    >>> from qlang.ir.expr import Weight
+    >>> c = Circuit(2, (Operation("h", (0,)), Operation("rz", (0,), (Weight(0),)),
+    ...                 Operation("cx", (0, 1))))
+    >>> p = compile_plan(c)
+    >>> [(b.qubits, len(b.gates), b.batched) for b in p.blocks]
+    [((1, 0), 3, False)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qlang.diagnostics import Diagnostic, QLangError
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit
+from qlang.ir.gates import GATES
+from qlang.runtime.compile_expr import ExprFunction, compile_exprs
+
+#: Default fusion limits (qubits per block) for shared, batched and diagonal blocks.
+MAX_SHARED = 5
+MAX_BATCHED = 2
+MAX_DIAGONAL = 10
+
+
+@dataclass(frozen=True, slots=True)
+class GateRef:
+    """One gate inside a block: ``slots`` index the plan's flat parameter list."""
+
+    op_index: int
+    name: str
+    qubits: tuple[int, ...]
+    slots: tuple[int, ...]
+    pos: tuple[int, ...]  # positions of ``qubits`` in the block's local order
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Fused gates on ``qubits`` (local order: first is the most significant bit)."""
+
+    qubits: tuple[int, ...]
+    gates: tuple[GateRef, ...]
+    batched: bool
+    diagonal: bool
+
+    @property
+    def dim(self) -> int:
+        return 2 ** len(self.qubits)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled form of a unitary circuit (see module docstring)."""
+
+    num_qubits: int
+    blocks: tuple[Block, ...]
+    exprs: tuple[E.Expr, ...]  # one per gate parameter slot
+    slot_batched: tuple[bool, ...]
+    evaluate: ExprFunction = field(repr=False)
+    #: per slot: ((symbol, compiled-derivative index), ...)
+    slot_symbols: tuple[tuple[E.Symbol, ...], ...] = ()
+    derivative: ExprFunction | None = field(default=None, repr=False)
+    derivative_index: tuple[tuple[int, ...], ...] = ()
+
+
+def _depends_on_inputs(e: E.Expr) -> bool:
+    return any(isinstance(s, E.Input) for s in E.symbols(e))
+
+
+def check_unitary(circuit: Circuit) -> None:
+    """Raise ``QL0602`` when an exact (statevector) run meets a non-unitary op."""
+    for op in circuit.ops:
+        if op.name in ("measure", "reset") or op.condition is not None:
+            what = f"conditioned `{op.name}`" if op.condition is not None else f"`{op.name}`"
+            raise QLangError(
+                [
+                    Diagnostic.error(
+                        "QL0602",
+                        f"exact simulation cannot run mid-circuit {what}",
+                        op.span,
+                        help="set `shots` to simulate measurements, resets and "
+                        "conditioned gates by sampling",
+                    )
+                ]
+            )
+
+
+def compile_plan(
+    circuit: Circuit,
+    max_shared: int = MAX_SHARED,
+    max_batched: int = MAX_BATCHED,
+    max_diagonal: int = MAX_DIAGONAL,
+) -> Plan:
+    """Fuse the gates of a unitary circuit into blocks (barriers are ignored)."""
+    check_unitary(circuit)
+    exprs: list[E.Expr] = []
+    raw: list[dict] = []  # qubits (set), gates, batched, diagonal
+    latest: dict[int, int] = {}
+    for index, op in enumerate(circuit.ops):
+        if op.name == "barrier":
+            continue
+        gd = GATES[op.name]
+        slots = tuple(range(len(exprs), len(exprs) + len(op.params)))
+        exprs.extend(op.params)
+        batched = any(_depends_on_inputs(p) for p in op.params)
+        gate = (index, op.name, op.qubits, slots)
+        owners = [latest[q] for q in op.qubits if q in latest]
+        target = max(owners) if owners else None
+        merged = False
+        if target is not None:
+            blk = raw[target]
+            qubits = blk["qubits"] | set(op.qubits)
+            is_batched = blk["batched"] or batched
+            is_diag = blk["diagonal"] and gd.diagonal
+            limit = max_diagonal if is_diag else (max_batched if is_batched else max_shared)
+            limit = max(limit, len(op.qubits))
+            mixes = blk["batched"] != batched and not is_diag and len(qubits) > max_batched
+            if len(qubits) <= limit and not mixes:
+                blk.update(qubits=qubits, batched=is_batched, diagonal=is_diag)
+                blk["gates"].append(gate)
+                merged = True
+        if not merged:
+            raw.append(
+                {
+                    "qubits": set(op.qubits),
+                    "gates": [gate],
+                    "batched": batched,
+                    "diagonal": gd.diagonal,
+                }
+            )
+            target = len(raw) - 1
+        for q in op.qubits:
+            latest[q] = target
+    blocks = _order_blocks(circuit.num_qubits, raw)
+    slot_batched = tuple(_depends_on_inputs(e) for e in exprs)
+    slot_symbols = tuple(tuple(sorted(E.symbols(e), key=_sym_key)) for e in exprs)
+    dexprs: list[E.Expr] = []
+    dindex: list[tuple[int, ...]] = []
+    for e, syms in zip(exprs, slot_symbols, strict=True):
+        idx = []
+        for s in syms:
+            idx.append(len(dexprs))
+            dexprs.append(E.diff(e, s))
+        dindex.append(tuple(idx))
+    return Plan(
+        num_qubits=circuit.num_qubits,
+        blocks=blocks,
+        exprs=tuple(exprs),
+        slot_batched=slot_batched,
+        evaluate=compile_exprs(exprs),
+        slot_symbols=slot_symbols,
+        derivative=compile_exprs(dexprs),
+        derivative_index=tuple(dindex),
+    )
+
+
+def _sym_key(s: E.Symbol) -> tuple[int, int]:
+    return (0 if isinstance(s, E.Input) else 1, s.index)
+
+
+def _order_blocks(n: int, raw: list[dict]) -> tuple[Block, ...]:
+    """Pick each block's local qubit order to minimise state transposes."""
+    order = list(range(n - 1, -1, -1))  # axis order of the state, most significant first
+    out = []
+    for blk in raw:
+        local = tuple(q for q in order if q in blk["qubits"])
+        if not blk["diagonal"]:
+            order = [q for q in order if q not in blk["qubits"]] + list(local)
+        gates = tuple(
+            GateRef(i, name, qs, slots, tuple(local.index(q) for q in qs))
+            for i, name, qs, slots in blk["gates"]
+        )
+        out.append(Block(local, gates, blk["batched"], blk["diagonal"]))
+    return tuple(out)
