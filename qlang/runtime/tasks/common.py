@@ -37,6 +37,7 @@ class RunContext:
     factory: Factory | None = None
     base_dir: Path | None = None
     kernel: Any = None  # kernel_matrix(encoding, X1, X2, weights); default: the simulator's
+    arrays: tuple[np.ndarray, np.ndarray] | None = None  # (X, y) given directly (estimator API)
 
     def kernel_matrix(self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any):
         fn = self.kernel
@@ -95,16 +96,37 @@ def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep,
     The raw feature count is recorded as ``FittedStep("input", {"width": n})`` first, so
     ``predict`` can check the width of new data before replaying the steps.
     """
-    if model.data is None:
+    if ctx.arrays is not None:
+        ds = arrays_dataset(model, *ctx.arrays)
+    elif model.data is None:
         fail("QL0655", f"model `{model.name}` has a `{model.task.name}` task but no `data`",
              model.task.span, help="add a data setting, e.g. `data = iris()`")
-    ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
+    else:
+        ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
     steps = (FittedStep("input", {"width": ds.num_features}),
              *fit_steps(model.preprocess, ds.X_train, ds.y_train))
     from dataclasses import replace
 
     ds = replace(ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test))
     return ds, steps
+
+
+def arrays_dataset(model: Model, X: np.ndarray, y: np.ndarray) -> Dataset:
+    """A training-only data set from arrays (labels already encoded ``0..k-1`` for classes)."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
+        fail("QL0408", f"expected a non-empty 2-D feature array with one label per row, got "
+             f"shape {X.shape} and {len(y)} labels")
+    if not np.all(np.isfinite(X)):
+        fail("QL0406", "the features contain NaN or infinite values",
+             help="remove or impute missing values before training")
+    classify = model.task.name == "classify" or (
+        model.task.name == "kernel" and np.all(np.asarray(y) == np.round(np.asarray(y, float)))
+    )
+    yy = np.asarray(y).astype(int) if classify else np.asarray(y, dtype=float)
+    empty = np.zeros((0, X.shape[1]))
+    return Dataset("arrays", X, yy, empty, yy[:0], kind="classification" if classify else "regression",
+                   classes=tuple(int(c) for c in np.unique(yy)) if classify else ())
 
 
 def check_width(expected: int, got: int, model: Model, what: str = "the data") -> None:
