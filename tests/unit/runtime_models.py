@@ -68,13 +68,13 @@ def model(
 
 
 def tiny_classifier(epochs: int = 20, n: int = 40, **kw) -> Model:
-    return model(
-        angle_circuit(2, 1),
-        Readout("expval", observables=(z_obs(0),)),
+    """2 qubits, angle encoding, <Z0>, on ``moons`` scaled to [0, pi]."""
+    settings = dict(
         data=Call("moons", (), (("n", n), ("noise", 0.05))),
         preprocess=(Call("minmax", (0.0, 3.14159)),),
         task=Call("classify", (), (("classes", 2),)),
         optimizer=Call("adam", (), (("lr", 0.1),)),
         training=Training(epochs=epochs, seed=3),
-        **kw,
     )
+    settings.update(kw)
+    return model(angle_circuit(2, 1), Readout("expval", observables=(z_obs(0),)), **settings)
