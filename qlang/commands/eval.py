@@ -11,7 +11,9 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 
 @click.command("eval")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--weights", required=True, type=click.Path(), help="Folder written by `qlang train`.")
+@click.option(
+    "--weights", required=True, type=click.Path(), help="Folder written by `qlang train`."
+)
 @with_errors
 def command(file: str, weights: str) -> None:
     """Evaluate trained weights on the test data."""

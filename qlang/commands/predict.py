@@ -17,12 +17,18 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 
 @click.command("predict")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--weights", required=True, type=click.Path(), help="Folder written by `qlang train`.")
-@click.option("--input", "input_path", required=True, type=click.Path(), help="CSV of feature rows.")
+@click.option(
+    "--weights", required=True, type=click.Path(), help="Folder written by `qlang train`."
+)
+@click.option(
+    "--input", "input_path", required=True, type=click.Path(), help="CSV of feature rows."
+)
 @click.option("--label", default=None, help="A label column in the input to ignore.")
 @click.option("--output", default=None, type=click.Path(dir_okay=False), help="Write CSV here.")
 @with_errors
-def command(file: str, weights: str, input_path: str, label: str | None, output: str | None) -> None:
+def command(
+    file: str, weights: str, input_path: str, label: str | None, output: str | None
+) -> None:
     """Predict with trained weights."""
     from qlang.runtime.api import load
     from qlang.runtime.data import read_csv
@@ -35,7 +41,9 @@ def command(file: str, weights: str, input_path: str, label: str | None, output:
     proba = pred.predict_proba(X) if pred.proba_fn is not None else None
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["prediction"] + ([f"p{k}" for k in range(proba.shape[1])] if proba is not None else []))
+    w.writerow(
+        ["prediction"] + ([f"p{k}" for k in range(proba.shape[1])] if proba is not None else [])
+    )
     for i, v in enumerate(y):
         row = [int(v) if float(v).is_integer() and pred.trained.task != "regress" else float(v)]
         w.writerow(row + ([f"{p:.6g}" for p in proba[i]] if proba is not None else []))

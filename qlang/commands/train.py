@@ -18,8 +18,13 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Override the epochs.")
 @click.option("--seed", type=int, default=None, help="Override the model seed.")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Artifact folder (default: runs/<file name>).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Artifact folder (default: runs/<file name>).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @with_errors
 def command(file: str, epochs: int | None, seed: int | None, out: str | None, quiet: bool) -> None:
@@ -29,8 +34,9 @@ def command(file: str, epochs: int | None, seed: int | None, out: str | None, qu
     model = load_model(file)
     source, base = source_of(file)
     out_dir = Path(out) if out else Path("runs") / Path(file).stem
-    trained = train(model, epochs=epochs, seed=seed, out=out_dir, quiet=quiet, base_dir=base,
-                    source=source)
+    trained = train(
+        model, epochs=epochs, seed=seed, out=out_dir, quiet=quiet, base_dir=base, source=source
+    )
     summary = {k: v for k, v in trained.metrics.items() if k in ("train", "test")} or {
         k: v for k, v in trained.metrics.items() if isinstance(v, int | float | str)
     }

@@ -44,8 +44,15 @@ def train(
     kernel: Any = None,
 ) -> Trained:
     """Train ``model``; with ``out`` also write the artifact folder (atomically)."""
-    ctx = context(model, seed, epochs=epochs, quiet=quiet, factory=factory, kernel=kernel,
-                  base_dir=Path(base_dir) if base_dir is not None else None)
+    ctx = context(
+        model,
+        seed,
+        epochs=epochs,
+        quiet=quiet,
+        factory=factory,
+        kernel=kernel,
+        base_dir=Path(base_dir) if base_dir is not None else None,
+    )
     trained = run_task(model, ctx)
     if out is not None:
         write_artifacts(out, model, trained, source=source)
@@ -107,8 +114,9 @@ def load(model: Model, directory: str | Path, **kw: Any) -> Predictor:
     return predictor(model, load_trained(directory), **kw)
 
 
-def evaluate(model: Model, trained: Trained, *, base_dir: str | Path | None = None,
-             **kw: Any) -> dict[str, Any]:
+def evaluate(
+    model: Model, trained: Trained, *, base_dir: str | Path | None = None, **kw: Any
+) -> dict[str, Any]:
     """Metrics of stored weights on the model's test split (same seed -> same split)."""
     from qlang.runtime.metrics import classification_metrics, regression_metrics
 
@@ -124,7 +132,9 @@ def evaluate(model: Model, trained: Trained, *, base_dir: str | Path | None = No
     ds, _ = load_data(model, ctx)
     X_test = ds.X_test  # already preprocessed with the same (deterministic) fit
     y_pred = pred.predict_fn(X_test)
-    if trained.task == "regress" or (trained.task == "kernel" and not trained.extra["classification"]):
+    if trained.task == "regress" or (
+        trained.task == "kernel" and not trained.extra["classification"]
+    ):
         return regression_metrics(ds.y_test, y_pred)
     proba = pred.proba_fn(X_test) if pred.proba_fn is not None else None
     return classification_metrics(ds.y_test, y_pred, proba)

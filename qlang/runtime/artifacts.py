@@ -71,7 +71,11 @@ def load_trained(directory: str | Path) -> Trained:
     d = Path(directory)
     wfile = d / "weights.json"
     if not wfile.is_file():
-        fail("QL0658", f"no `weights.json` in `{d}`", help="pass the folder `qlang train --out` wrote")
+        fail(
+            "QL0658",
+            f"no `weights.json` in `{d}`",
+            help="pass the folder `qlang train --out` wrote",
+        )
     try:
         data = json.loads(wfile.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -103,8 +107,12 @@ def circuit_to_json(c: Circuit) -> dict[str, Any]:
         "num_clbits": c.num_clbits,
         "parameters": c.parameter_names(),
         "ops": [
-            {"name": op.name, "qubits": list(op.qubits),
-             "params": [E.to_json(p) for p in op.params], "clbits": list(op.clbits)}
+            {
+                "name": op.name,
+                "qubits": list(op.qubits),
+                "params": [E.to_json(p) for p in op.params],
+                "clbits": list(op.clbits),
+            }
             for op in c.ops
         ],
         "global_phase": E.to_json(c.global_phase),
@@ -121,7 +129,9 @@ def compiled_program(model: Model) -> tuple[str, str]:
         from qlang.targets.qasm3 import to_qasm3  # type: ignore[import-not-found]
     except ImportError:
         return "model.ir.json", json.dumps(circuit_to_json(model.circuit), indent=1)
-    return "model.qasm", to_qasm3(model.circuit, model_name=model.name, source_hash=model.source_hash)
+    return "model.qasm", to_qasm3(
+        model.circuit, model_name=model.name, source_hash=model.source_hash
+    )
 
 
 def versions() -> dict[str, str]:
@@ -202,18 +212,23 @@ def write_artifacts(
         name, text = compiled_program(model)
         (tmp / name).write_text(text, encoding="utf-8")
         if name != "model.qasm":
-            notes.append("model.qasm not written: the OpenQASM 3 target is not available; "
-                         "model.ir.json holds the circuit IR")
-        _dump(tmp / "provenance.json", {
-            "model": model.name,
-            "task": trained.task,
-            "seed": trained.seed,
-            "source_hash": source_hash(model, source),
-            "versions": versions(),
-            "pass_pipeline": "none (exact simulation of the logical circuit)",
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "notes": notes,
-        })
+            notes.append(
+                "model.qasm not written: the OpenQASM 3 target is not available; "
+                "model.ir.json holds the circuit IR"
+            )
+        _dump(
+            tmp / "provenance.json",
+            {
+                "model": model.name,
+                "task": trained.task,
+                "seed": trained.seed,
+                "source_hash": source_hash(model, source),
+                "versions": versions(),
+                "pass_pipeline": "none (exact simulation of the logical circuit)",
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "notes": notes,
+            },
+        )
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -222,8 +237,9 @@ def write_artifacts(
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n", encoding="utf-8"
+    )
 
 
 def _json_default(value: Any) -> Any:

@@ -53,7 +53,7 @@ def quantum_function(
 
 
 def post_stages(readout: Readout, width: int) -> list[Any]:
-    """Stages for the readout's post-processing (``softmax``, ``sigmoid``, ``linear(out = k)``...)."""
+    """Stages for the readout post-processing: ``softmax``, ``sigmoid``, ``linear(out = k)``."""
     stages: list[Any] = []
     for call in readout.post:
         if call.name in ("softmax", "sigmoid", "tanh"):
@@ -76,7 +76,11 @@ def post_stages(readout: Readout, width: int) -> list[Any]:
 
 
 def block_stages(
-    block: QuantumBlock, training: Training, seeds: Seeds, factory: Factory | None, frozen: bool = False
+    block: QuantumBlock,
+    training: Training,
+    seeds: Seeds,
+    factory: Factory | None,
+    frozen: bool = False,
 ) -> list[Any]:
     qs = QuantumStage(block, quantum_function(block, training, seeds, factory), frozen=frozen)
     return [qs, *post_stages(block.readout, qs.num_outputs)]
@@ -103,7 +107,9 @@ def build_network(
                         f"unknown activation `{layer.activation}`",
                         help=f"available: {', '.join(ACTIVATIONS)}",
                     )
-                stages.append(DenseStage(layer.inputs, layer.outputs, layer.activation, layer.frozen))
+                stages.append(
+                    DenseStage(layer.inputs, layer.outputs, layer.activation, layer.frozen)
+                )
             elif isinstance(layer, QuantumLayer):
                 block = blocks.get(layer.block)
                 if block is None:
@@ -113,7 +119,8 @@ def build_network(
         if prev.num_outputs != nxt.num_inputs:
             fail(
                 "QL0656",
-                f"layer widths do not match: {prev.num_outputs} outputs feed {nxt.num_inputs} inputs",
+                f"layer widths do not match: {prev.num_outputs} outputs feed "
+                f"{nxt.num_inputs} inputs",
                 help="make each layer's input width equal to the previous layer's output width",
             )
     return Network(tuple(stages))

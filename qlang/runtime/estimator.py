@@ -82,16 +82,21 @@ class QLangEstimator(BaseEstimator):
         from qlang.runtime.tasks import run_task
 
         if self.model.task.name not in ("classify", "regress", "kernel"):
-            fail("QL0664", f"a `{self.model.task.name}` model cannot be fitted to (X, y)",
-                 self.model.task.span, help="use `qlang train` for minimize and generate tasks")
+            fail(
+                "QL0664",
+                f"a `{self.model.task.name}` model cannot be fitted to (X, y)",
+                self.model.task.span,
+                help="use `qlang train` for minimize and generate tasks",
+            )
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)
         if self._is_classifier:
             self.classes_, y_enc = np.unique(y, return_inverse=True)
         else:
             y_enc = y.astype(float)
-        model = with_hyperparameters(self.model, batch_size=self.batch_size,
-                                     learning_rate=self.learning_rate)
+        model = with_hyperparameters(
+            self.model, batch_size=self.batch_size, learning_rate=self.learning_rate
+        )
         ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet, arrays=(X, y_enc))
         self.trained_ = run_task(model, ctx)
         self.predictor_ = predictor(model, self.trained_)

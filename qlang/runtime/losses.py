@@ -96,7 +96,7 @@ def mmd_kernel(num: int, sigmas: tuple[float, ...] = (0.1, 1.0, 10.0)) -> np.nda
     """Gaussian-mixture kernel over bitstrings as integers (Liu and Wang 2018)."""
     x = np.arange(num, dtype=float)
     d2 = (x[:, None] - x[None, :]) ** 2
-    return sum(np.exp(-d2 / (2.0 * s)) for s in sigmas) / len(sigmas)
+    return np.mean([np.exp(-d2 / (2.0 * s)) for s in sigmas], axis=0)
 
 
 def mmd(

@@ -38,7 +38,9 @@ def classification_metrics(
                 else:
                     p = proba / np.clip(proba.sum(axis=1, keepdims=True), 1e-12, None)
                     out["roc_auc"] = float(
-                        skm.roc_auc_score(y_true, p, multi_class="ovr", labels=np.arange(p.shape[1]))
+                        skm.roc_auc_score(
+                            y_true, p, multi_class="ovr", labels=np.arange(p.shape[1])
+                        )
                     )
             except ValueError:
                 pass

@@ -156,7 +156,10 @@ class Spsa:
         k = state["t"]
         a = state["a"]
         if a is None:
-            mags = [np.mean(np.abs(self.gradient(params, fun, 0, rng)[0])) for _ in range(self.calibration)]
+            mags = [
+                np.mean(np.abs(self.gradient(params, fun, 0, rng)[0]))
+                for _ in range(self.calibration)
+            ]
             mag = max(float(np.mean(mags)), 1e-12)
             a = self.target * (self.stability + 1) ** self.alpha / mag
         g, loss = self.gradient(params, fun, k, rng)
@@ -199,7 +202,13 @@ _SCIPY = {
     "lbfgsb": ("L-BFGS-B", {"ftol": float, "gtol": float, "maxcor": int}),
 }
 OPTIMIZERS = (*_GRADIENT, "spsa", *_SCIPY)
-_ALIASES = {"learning_rate": "lr", "a": "lr", "c": "perturbation", "beta_1": "beta1", "beta_2": "beta2"}
+_ALIASES = {
+    "learning_rate": "lr",
+    "a": "lr",
+    "c": "perturbation",
+    "beta_1": "beta1",
+    "beta_2": "beta2",
+}
 
 
 def _fields(cls) -> dict[str, Any]:
@@ -212,7 +221,11 @@ def _check_number(call: Call, key: str, value: Any) -> None:
         ok = isinstance(value, bool)
     if not ok:
         fail("QL0651", f"`{call.name}` option `{key}` must be a number, got `{value}`", call.span)
-    if key not in ("nesterov", "adaptive", "stability") and isinstance(value, int | float) and value < 0:
+    if (
+        key not in ("nesterov", "adaptive", "stability")
+        and isinstance(value, int | float)
+        and value < 0
+    ):
         fail("QL0651", f"`{call.name}` option `{key}` must not be negative, got {value}", call.span)
 
 
@@ -222,7 +235,7 @@ def make_optimizer(call: Call | None, default: str = "adam"):
     name = call.name
     if call.args:
         fail("QL0651", f"`{name}` takes keyword options only, e.g. `{name}(lr = 0.05)`", call.span)
-    opts = {_ALIASES.get(k, k): v for k, v in call.kwargs}
+    opts: dict[str, Any] = {_ALIASES.get(k, k): v for k, v in call.kwargs}
     if name in _GRADIENT or name == "spsa":
         cls = Spsa if name == "spsa" else _GRADIENT[name]
         allowed = _fields(cls)
@@ -239,7 +252,7 @@ def make_optimizer(call: Call | None, default: str = "adam"):
             opts["maxiter"] = int(opts["maxiter"])
         return cls(**opts)
     if name in _SCIPY:
-        method, allowed = _SCIPY[name]
+        method, allowed = _SCIPY[name]  # type: ignore[assignment]
         maxiter = opts.pop("maxiter", 200)
         for key, value in opts.items():
             if key not in allowed:
@@ -247,7 +260,8 @@ def make_optimizer(call: Call | None, default: str = "adam"):
                     "QL0651",
                     f"`{name}` has no option `{key}`",
                     call.span,
-                    help=did_you_mean(key, [*allowed, "maxiter"]) or f"options: maxiter, {', '.join(allowed)}",
+                    help=did_you_mean(key, [*allowed, "maxiter"])
+                    or f"options: maxiter, {', '.join(allowed)}",
                 )
             _check_number(call, key, value)
         _check_number(call, "maxiter", maxiter)

@@ -23,7 +23,12 @@ class Progress:
     """Report per-epoch loss and metrics; ``quiet`` silences it."""
 
     def __init__(
-        self, total: int, *, quiet: bool = False, stream: TextIO | None = None, width: int = 20,
+        self,
+        total: int,
+        *,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        width: int = 20,
         label: str = "epoch",
     ) -> None:
         self.total = max(1, total)

@@ -88,8 +88,12 @@ class EarlyStopping:
         known = {"patience", "min_delta", "monitor", "restore_best"}
         for key, _ in call.kwargs:
             if key not in known:
-                fail("QL0663", f"`early_stopping` has no option `{key}`", call.span,
-                     help=f"options: {', '.join(sorted(known))}")
+                fail(
+                    "QL0663",
+                    f"`early_stopping` has no option `{key}`",
+                    call.span,
+                    help=f"options: {', '.join(sorted(known))}",
+                )
         return EarlyStopping(
             patience=int(call.arg(0, "patience", 10)),  # type: ignore[arg-type]
             min_delta=float(call.get("min_delta", 1e-4)),  # type: ignore[arg-type]
@@ -177,8 +181,15 @@ def fit(
             step += 1
         loss = float(np.mean(losses))
         metrics = objective.evaluate(embed(sub)) if objective.evaluate else {}
-        curve.append({"epoch": epoch, "step": step, "loss": loss, **metrics,
-                      "time": time.perf_counter() - start})
+        curve.append(
+            {
+                "epoch": epoch,
+                "step": step,
+                "loss": loss,
+                **metrics,
+                "time": time.perf_counter() - start,
+            }
+        )
         bar.update(epoch, loss, metrics)
         if early_stopping is not None:
             key = early_stopping.monitor
@@ -190,8 +201,10 @@ def fit(
                 waited += 1
                 if waited >= early_stopping.patience:
                     stopped = True
-                    bar.note(f"early stopping at epoch {epoch}: `{key}` did not improve "
-                             f"for {early_stopping.patience} epochs")
+                    bar.note(
+                        f"early stopping at epoch {epoch}: `{key}` did not improve "
+                        f"for {early_stopping.patience} epochs"
+                    )
                     break
         if tol is not None and abs(prev_loss - loss) < tol:
             bar.note(f"converged at epoch {epoch}: loss changed by less than {tol}")
@@ -205,8 +218,10 @@ def fit(
 
 def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progress, start):
     maxiter = schedule.max_steps or schedule.epochs
-    opt = optimizer if optimizer.maxiter == maxiter else type(optimizer)(
-        optimizer.method, maxiter, optimizer.options
+    opt = (
+        optimizer
+        if optimizer.maxiter == maxiter
+        else type(optimizer)(optimizer.method, maxiter, optimizer.options)
     )
     bar = progress or Progress(maxiter, quiet=quiet, label="iter")
     curve: list[dict[str, float]] = []
@@ -227,15 +242,33 @@ def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progres
         z = args[0] if args else kw["intermediate_result"].x
         metrics = objective.evaluate(embed(np.asarray(z))) if objective.evaluate else {}
         it = len(curve) + 1
-        curve.append({"epoch": it, "step": it, "loss": last["value"], **metrics,
-                      "time": time.perf_counter() - start})
+        curve.append(
+            {
+                "epoch": it,
+                "step": it,
+                "loss": last["value"],
+                **metrics,
+                "time": time.perf_counter() - start,
+            }
+        )
         bar.update(it, last["value"], metrics)
 
     res = opt.minimize(fun, base[mask], jac=jac, callback=callback)
     bar.close()
     params = embed(np.asarray(res.x))
     if not curve:
-        curve.append({"epoch": 1, "step": 1, "loss": fun(np.asarray(res.x)),
-                      "time": time.perf_counter() - start})
-    return FitResult(params, curve, int(getattr(res, "nit", len(curve)) or len(curve)),
-                     time.perf_counter() - start, False)
+        curve.append(
+            {
+                "epoch": 1,
+                "step": 1,
+                "loss": fun(np.asarray(res.x)),
+                "time": time.perf_counter() - start,
+            }
+        )
+    return FitResult(
+        params,
+        curve,
+        int(getattr(res, "nit", len(curve)) or len(curve)),
+        time.perf_counter() - start,
+        False,
+    )

@@ -46,7 +46,9 @@ def test_same_seed_twice_gives_identical_weight_files(tmp_path):
     m = tiny_classifier(epochs=3)
     train(m, out=tmp_path / "a", quiet=True)
     train(m, out=tmp_path / "b", quiet=True)
-    assert (tmp_path / "a" / "weights.json").read_bytes() == (tmp_path / "b" / "weights.json").read_bytes()
+    assert (tmp_path / "a" / "weights.json").read_bytes() == (
+        tmp_path / "b" / "weights.json"
+    ).read_bytes()
 
 
 def test_rewriting_a_folder_replaces_it(tmp_path):
@@ -73,12 +75,15 @@ def test_reload_predict_and_eval_match_training_metrics(run_dir):
 
 def test_weights_from_another_model_are_rejected(run_dir):
     from qlang.diagnostics import QLangError
-    from qlang.ir.model import Call
+    from qlang.ir.model import Call, Readout
     from tests.unit.runtime_models import angle_circuit, model, z_obs
-    from qlang.ir.model import Readout
 
-    other = model(angle_circuit(2, 2), Readout("expval", observables=(z_obs(0),)),
-                  data=Call("moons"), task=Call("classify"))
+    other = model(
+        angle_circuit(2, 2),
+        Readout("expval", observables=(z_obs(0),)),
+        data=Call("moons"),
+        task=Call("classify"),
+    )
     with pytest.raises(QLangError) as err:
         load(other, run_dir)
     assert err.value.codes == ["QL0659"]
@@ -112,7 +117,9 @@ def test_cli_train_predict_eval(tmp_path, driver):
     assert lines[0] == "prediction,p0,p1" and len(lines) == 3
     r = runner.invoke(main, ["eval", str(src), "--weights", str(out)])
     assert r.exit_code == 0 and "accuracy" in json.loads(r.output)
-    r = runner.invoke(main, ["train", str(src), "--epochs", "2", "--quiet", "--out", str(tmp_path / "q")])
+    r = runner.invoke(
+        main, ["train", str(src), "--epochs", "2", "--quiet", "--out", str(tmp_path / "q")]
+    )
     assert "epoch" not in r.output
 
 
@@ -121,10 +128,15 @@ def test_cli_bad_input_is_a_diagnostic_not_a_traceback(tmp_path, driver):
     src.write_text("")
     runner = CliRunner()
     out = tmp_path / "out"
-    assert runner.invoke(main, ["train", str(src), "--epochs", "1", "--out", str(out), "-q"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["train", str(src), "--epochs", "1", "--out", str(out), "-q"]).exit_code
+        == 0
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,c\n1,2,3\n")
     r = runner.invoke(main, ["predict", str(src), "--weights", str(out), "--input", str(bad)])
     assert r.exit_code == 1 and "QL0408" in r.output and "Traceback" not in r.output
-    r = runner.invoke(main, ["predict", str(src), "--weights", str(out), "--input", str(tmp_path / "no.csv")])
+    r = runner.invoke(
+        main, ["predict", str(src), "--weights", str(out), "--input", str(tmp_path / "no.csv")]
+    )
     assert r.exit_code == 1 and "QL0403" in r.output

@@ -11,7 +11,12 @@ from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
 from qlang.runtime.data import DATASETS, load_dataset
 from qlang.runtime.data.preprocess import FittedStep, fit_steps, transform
-from qlang.runtime.data.synthetic import ad_hoc_labels, bas_patterns, feature_map_states, haar_unitary
+from qlang.runtime.data.synthetic import (
+    ad_hoc_labels,
+    bas_patterns,
+    feature_map_states,
+    haar_unitary,
+)
 
 SPECS = {
     "ad_hoc": (Call("ad_hoc", (), (("train", 20), ("test", 10))), (20, 2), (10, 2)),
@@ -104,7 +109,9 @@ def test_series_windows_predict_the_next_value_chronologically():
 def test_preprocessing_fit_transform_and_json_round_trip():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 6)) * np.arange(1, 7)
-    steps = fit_steps((Call("standardize"), Call("pca", (3,)), Call("minmax", (-1.0, 1.0))), X, None)
+    steps = fit_steps(
+        (Call("standardize"), Call("pca", (3,)), Call("minmax", (-1.0, 1.0))), X, None
+    )
     Y = transform(steps, X)
     assert Y.shape == (30, 3) and Y.min() == pytest.approx(-1.0) and Y.max() == pytest.approx(1.0)
     again = [FittedStep.from_json(json.loads(json.dumps(s.to_json()))) for s in steps]
@@ -139,8 +146,12 @@ def test_bad_data_specs_are_coded_errors(call, code):
 
 @pytest.mark.parametrize(
     "call, code",
-    [(Call("pca", (9,)), "QL0410"), (Call("minmax", (1.0, 0.0)), "QL0410"),
-     (Call("standardise"), "QL0409"), (Call("downsample", (3,)), "QL0410")],
+    [
+        (Call("pca", (9,)), "QL0410"),
+        (Call("minmax", (1.0, 0.0)), "QL0410"),
+        (Call("standardise"), "QL0409"),
+        (Call("downsample", (3,)), "QL0410"),
+    ],
 )
 def test_bad_preprocessing_is_a_coded_error(call, code):
     with pytest.raises(QLangError) as err:

@@ -34,7 +34,9 @@ def test_clone_and_params():
 
 def test_pipeline_fit_predict_score_with_string_labels(data):
     X, y = data
-    pipe = make_pipeline(MinMaxScaler((0.0, 1.0)), QLangEstimator(tiny_classifier(), epochs=20, seed=1))
+    pipe = make_pipeline(
+        MinMaxScaler((0.0, 1.0)), QLangEstimator(tiny_classifier(), epochs=20, seed=1)
+    )
     pipe.fit(X, y)
     pred = pipe.predict(X)
     assert set(pred) <= {"a", "b"}

@@ -27,13 +27,20 @@ CASES = {
     "mae": lambda rng: (rng.normal(size=(5, 2)), rng.normal(size=(5, 2)) + 3.0, {}),
     "cross_entropy": lambda rng: (_probs(rng, 6, 3), rng.integers(0, 3, 6), {}),
     "nll": lambda rng: (np.log(_probs(rng, 6, 3)), rng.integers(0, 3, 6), {}),
-    "hinge": lambda rng: (rng.normal(size=(6, 1)) * 0.3, np.where(rng.random((6, 1)) < 0.5, -1.0, 1.0), {}),
+    "hinge": lambda rng: (
+        rng.normal(size=(6, 1)) * 0.3,
+        np.where(rng.random((6, 1)) < 0.5, -1.0, 1.0),
+        {},
+    ),
     "kl": lambda rng: (_probs(rng, 1, 8), _probs(rng, 1, 8)[0], {}),
     "mmd": lambda rng: (_probs(rng, 1, 8), _probs(rng, 1, 8)[0], {}),
     "energy": lambda rng: (rng.normal(size=(3, 2)), None, {}),
     "cvar": lambda rng: (_probs(rng, 1, 8), rng.permutation(8).astype(float), {"alpha": 0.3}),
     "kernel_target_alignment": lambda rng: (
-        (lambda A: A @ A.T)(rng.normal(size=(6, 6))), np.array([0, 1, 0, 1, 1, 0]), {}),
+        (lambda A: A @ A.T)(rng.normal(size=(6, 6))),
+        np.array([0, 1, 0, 1, 1, 0]),
+        {},
+    ),
 }
 
 

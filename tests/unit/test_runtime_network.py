@@ -37,7 +37,9 @@ def test_dense_gradients(act):
     assert np.allclose(g, fd_params(net, X, p, sq), atol=1e-5)
 
 
-@pytest.mark.parametrize("kind", ["softmax", "sigmoid", "scale", "log", "parity_probs", "fold", "bernoulli"])
+@pytest.mark.parametrize(
+    "kind", ["softmax", "sigmoid", "scale", "log", "parity_probs", "fold", "bernoulli"]
+)
 def test_map_stage_gradients(kind):
     rng = np.random.default_rng(3)
     width = 1 if kind in ("parity_probs", "bernoulli") else 4
@@ -56,9 +58,13 @@ def test_map_stage_gradients(kind):
 def test_hybrid_dense_quantum_dense_backprop():
     """dense(3 -> 2, tanh) -> 2-qubit block -> dense(1 -> 2) -> softmax, all trainable."""
     circ = angle_circuit(2, 1)
-    m = model(circ, Readout("expval", observables=(z_obs(0),)), data=None,
-              task=Call("classify"),
-              layers=(Dense(3, 2, "tanh"), QuantumLayer("main"), Dense(1, 2, "softmax")))
+    m = model(
+        circ,
+        Readout("expval", observables=(z_obs(0),)),
+        data=None,
+        task=Call("classify"),
+        layers=(Dense(3, 2, "tanh"), QuantumLayer("main"), Dense(1, 2, "softmax")),
+    )
     net = build_network(m, Training(), Seeds(0))
     assert [type(s).__name__ for s in net.stages] == ["DenseStage", "QuantumStage", "DenseStage"]
     rng = np.random.default_rng(0)
@@ -72,8 +78,13 @@ def test_hybrid_dense_quantum_dense_backprop():
 def test_width_mismatch_between_layers_is_a_coded_error():
     from qlang.diagnostics import QLangError
 
-    m = model(angle_circuit(2, 1), Readout("expval", observables=(z_obs(0),)), data=None,
-              task=Call("classify"), layers=(Dense(3, 3, "tanh"), QuantumLayer("main")))
+    m = model(
+        angle_circuit(2, 1),
+        Readout("expval", observables=(z_obs(0),)),
+        data=None,
+        task=Call("classify"),
+        layers=(Dense(3, 3, "tanh"), QuantumLayer("main")),
+    )
     with pytest.raises(QLangError) as err:
         build_network(m, Training(), Seeds(0))
     assert err.value.codes == ["QL0656"]
@@ -82,7 +93,9 @@ def test_width_mismatch_between_layers_is_a_coded_error():
 def test_post_processing_linear_head_and_unknown_step():
     from qlang.diagnostics import QLangError
 
-    stages = post_stages(Readout("expval", post=(Call("linear", (), (("out", 3),)), Call("softmax"))), 2)
+    stages = post_stages(
+        Readout("expval", post=(Call("linear", (), (("out", 3),)), Call("softmax"))), 2
+    )
     assert stages[0].num_params == 2 * 3 + 3 and stages[1].num_outputs == 3
     with pytest.raises(QLangError) as err:
         post_stages(Readout("expval", post=(Call("softmaks"),)), 2)

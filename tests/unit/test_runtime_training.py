@@ -47,8 +47,7 @@ def test_same_seed_same_weights_other_seed_other_weights():
 
 
 def test_spsa_is_reproducible_and_learns():
-    m = tiny_classifier(optimizer=Call("spsa", (), (("maxiter", 40),)),
-                        training=Training(seed=2))
+    m = tiny_classifier(optimizer=Call("spsa", (), (("maxiter", 40),)), training=Training(seed=2))
     a, b = train(m, quiet=True), train(m, quiet=True)
     assert np.array_equal(a.params, b.params)
     assert a.steps if hasattr(a, "steps") else a.metrics["steps"] == 40
@@ -58,11 +57,15 @@ def test_spsa_is_reproducible_and_learns():
 def test_regression_on_a_sine_window():
     circ = angle_circuit(2, 2)
     head = (Call("linear", (), (("out", 1),)),)
-    m = model(circ, Readout("expval", observables=(z_obs(0),), post=head),
-              data=Call("sine", (), (("n", 60), ("window", 2))),
-              preprocess=(Call("scale", (1.5,)),),
-              task=Call("regress"), optimizer=Call("adam", (), (("lr", 0.1),)),
-              training=Training(epochs=60, seed=1))
+    m = model(
+        circ,
+        Readout("expval", observables=(z_obs(0),), post=head),
+        data=Call("sine", (), (("n", 60), ("window", 2))),
+        preprocess=(Call("scale", (1.5,)),),
+        task=Call("regress"),
+        optimizer=Call("adam", (), (("lr", 0.1),)),
+        training=Training(epochs=60, seed=1),
+    )
     t = train(m, quiet=True)
     assert t.metrics["train"]["r2"] > 0.8, t.metrics
 
@@ -76,51 +79,79 @@ def test_hinge_and_nll_and_mse_losses_train():
 def test_three_classes_with_softmax_post_processing():
     circ = angle_circuit(4, 1)
     obs = tuple(z_obs(q) for q in range(3))
-    m = model(circ, Readout("expval", observables=obs, post=(Call("softmax", (), (("scale", 3.0),)),)),
-              data=Call("iris"), preprocess=(Call("minmax", (0.0, 3.14)),),
-              task=Call("classify", (), (("classes", 3),)),
-              optimizer=Call("adam", (), (("lr", 0.1),)),
-              training=Training(epochs=30, batch_size=32, seed=0))
+    m = model(
+        circ,
+        Readout("expval", observables=obs, post=(Call("softmax", (), (("scale", 3.0),)),)),
+        data=Call("iris"),
+        preprocess=(Call("minmax", (0.0, 3.14)),),
+        task=Call("classify", (), (("classes", 3),)),
+        optimizer=Call("adam", (), (("lr", 0.1),)),
+        training=Training(epochs=30, batch_size=32, seed=0),
+    )
     t = train(m, quiet=True)
     assert t.metrics["test"]["accuracy"] >= 0.7, t.metrics
 
 
 def test_early_stopping_stops_and_restores_best():
-    m = tiny_classifier(training=Training(
-        epochs=200, seed=3, early_stopping=Call("early_stopping", (), (("patience", 3), ("min_delta", 0.01)))))
+    m = tiny_classifier(
+        training=Training(
+            epochs=200,
+            seed=3,
+            early_stopping=Call("early_stopping", (), (("patience", 3), ("min_delta", 0.01))),
+        )
+    )
     t = train(m, quiet=True)
     assert len(t.curve) < 200
 
 
 def test_vqe_reaches_exact_ground_energy():
-    H = Observable((
-        PauliTerm(E.Const(-1.0), ((0, "Z"), (1, "Z"))),
-        PauliTerm(E.Const(-1.0), ((1, "Z"), (2, "Z"))),
-        PauliTerm(E.Const(-0.7), ((0, "X"),)),
-        PauliTerm(E.Const(-0.7), ((1, "X"),)),
-        PauliTerm(E.Const(-0.7), ((2, "X"),)),
-    ))
-    m = model(ansatz(3, 3, ("uniform", (-0.1, 0.1))), Readout("expval", observables=(H,)),
-              data=None, task=Call("minimize"), optimizer=Call("lbfgsb", (), (("maxiter", 300),)),
-              training=Training(seed=0))
+    H = Observable(
+        (
+            PauliTerm(E.Const(-1.0), ((0, "Z"), (1, "Z"))),
+            PauliTerm(E.Const(-1.0), ((1, "Z"), (2, "Z"))),
+            PauliTerm(E.Const(-0.7), ((0, "X"),)),
+            PauliTerm(E.Const(-0.7), ((1, "X"),)),
+            PauliTerm(E.Const(-0.7), ((2, "X"),)),
+        )
+    )
+    m = model(
+        ansatz(3, 3, ("uniform", (-0.1, 0.1))),
+        Readout("expval", observables=(H,)),
+        data=None,
+        task=Call("minimize"),
+        optimizer=Call("lbfgsb", (), (("maxiter", 300),)),
+        training=Training(seed=0),
+    )
     t = train(m, quiet=True)
     assert abs(t.metrics["energy_error"]) < 1e-3, t.metrics
 
 
 def test_qaoa_style_cvar_on_a_triangle():
-    H = Observable(tuple(PauliTerm(E.Const(0.5), ((i, "Z"), (j, "Z"))) for i, j in ((0, 1), (1, 2), (0, 2))))
-    m = model(ansatz(3, 2), Readout("expval", observables=(H,)), data=None,
-              task=Call("minimize", (), (("cvar", 0.2),)),
-              optimizer=Call("cobyla", (), (("maxiter", 150),)), training=Training(seed=1))
+    H = Observable(
+        tuple(PauliTerm(E.Const(0.5), ((i, "Z"), (j, "Z"))) for i, j in ((0, 1), (1, 2), (0, 2)))
+    )
+    m = model(
+        ansatz(3, 2),
+        Readout("expval", observables=(H,)),
+        data=None,
+        task=Call("minimize", (), (("cvar", 0.2),)),
+        optimizer=Call("cobyla", (), (("maxiter", 150),)),
+        training=Training(seed=1),
+    )
     t = train(m, quiet=True)
     assert t.metrics["cvar"] == pytest.approx(t.metrics["exact_energy"], abs=0.05), t.metrics
     assert "approximation_ratio" in t.metrics
 
 
 def test_born_machine_fits_bars_and_stripes():
-    m = model(ansatz(4, 3), Readout("probs", qubits=(0, 1, 2, 3)),
-              data=Call("bars_and_stripes", (2, 2)), task=Call("generate"),
-              optimizer=Call("adam", (), (("lr", 0.1),)), training=Training(epochs=80, seed=0))
+    m = model(
+        ansatz(4, 3),
+        Readout("probs", qubits=(0, 1, 2, 3)),
+        data=Call("bars_and_stripes", (2, 2)),
+        task=Call("generate"),
+        optimizer=Call("adam", (), (("lr", 0.1),)),
+        training=Training(epochs=80, seed=0),
+    )
     t = train(m, quiet=True)
     assert t.metrics["kl"] < 0.5, t.metrics
     assert t.metrics["valid_mass"] > 0.7
@@ -131,19 +162,53 @@ def test_kernel_svm_on_ad_hoc_and_trainable_alignment():
     for _ in range(2):
         for q in range(2):
             zz += [Operation("h", (q,)), Operation("p", (q,), (E.mul(E.Const(2.0), E.Input(q)),))]
-        zz.append(Operation("rzz", (0, 1), (E.mul(E.Const(2.0), E.mul(E.sub(E.Const(np.pi), E.Input(0)), E.sub(E.Const(np.pi), E.Input(1)))),)))
+        zz.append(
+            Operation(
+                "rzz",
+                (0, 1),
+                (
+                    E.mul(
+                        E.Const(2.0),
+                        E.mul(E.sub(E.Const(np.pi), E.Input(0)), E.sub(E.Const(np.pi), E.Input(1))),
+                    ),
+                ),
+            )
+        )
     enc = Circuit(2, tuple(zz), inputs=(ParamDecl("x", (2,), 0),))
     data = Call("ad_hoc", (), (("train", 40), ("test", 20), ("seed", 1)))
-    m = model(enc, Readout("expval", observables=(z_obs(0),)), data=data, task=Call("kernel"), encoding=enc)
+    m = model(
+        enc,
+        Readout("expval", observables=(z_obs(0),)),
+        data=data,
+        task=Call("kernel"),
+        encoding=enc,
+    )
     t = train(m, quiet=True)
     assert t.metrics["test"]["accuracy"] >= 0.9, t.metrics
     # trainable bandwidth: scale every input by a weight, align on the training set
     scaled = E.substitute
-    ops = tuple(replace(op, params=tuple(scaled(p, lambda n: E.mul(E.Weight(0), n) if isinstance(n, E.Input) else None) for p in op.params)) for op in zz)
-    enc_w = Circuit(2, ops, inputs=enc.inputs, weights=(ParamDecl("bw", (1,), 0, ("constant", (0.3,))),))
-    m2 = model(enc_w, Readout("expval", observables=(z_obs(0),)), data=data,
-               task=Call("kernel"), optimizer=Call("spsa", (), (("maxiter", 15),)), encoding=enc_w,
-               training=Training(seed=2))
+    ops = tuple(
+        replace(
+            op,
+            params=tuple(
+                scaled(p, lambda n: E.mul(E.Weight(0), n) if isinstance(n, E.Input) else None)
+                for p in op.params
+            ),
+        )
+        for op in zz
+    )
+    enc_w = Circuit(
+        2, ops, inputs=enc.inputs, weights=(ParamDecl("bw", (1,), 0, ("constant", (0.3,))),)
+    )
+    m2 = model(
+        enc_w,
+        Readout("expval", observables=(z_obs(0),)),
+        data=data,
+        task=Call("kernel"),
+        optimizer=Call("spsa", (), (("maxiter", 15),)),
+        encoding=enc_w,
+        training=Training(seed=2),
+    )
     t2 = train(m2, quiet=True)
     assert t2.metrics["steps"] == 15 and len(t2.curve) == 15
     assert t2.curve[-1]["loss"] <= t2.curve[0]["loss"] + 1e-9 or t2.metrics["alignment"] > 0.1
@@ -169,9 +234,14 @@ def test_model_errors_are_coded(change, code):
 
 def test_divergence_is_reported():
     head = Readout("expval", observables=(z_obs(0),), post=(Call("linear", (), (("out", 1),)),))
-    m = model(angle_circuit(2, 1), head, data=Call("sine", (), (("n", 30), ("window", 2))),
-              task=Call("regress"), optimizer=Call("sgd", (), (("lr", 1e300),)),
-              training=Training(epochs=5))
+    m = model(
+        angle_circuit(2, 1),
+        head,
+        data=Call("sine", (), (("n", 30), ("window", 2))),
+        task=Call("regress"),
+        optimizer=Call("sgd", (), (("lr", 1e300),)),
+        training=Training(epochs=5),
+    )
     with pytest.raises(QLangError) as err:
         train(m, quiet=True)
     assert err.value.codes == ["QL0661"]

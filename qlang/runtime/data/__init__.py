@@ -65,7 +65,7 @@ def load_dataset(call: Call, seed: int = 0, base_dir: str | Path | None = None) 
     """
     kwargs = {k: _plain(v) for k, v in call.kwargs}
     own_seed = kwargs.pop("seed", None)
-    rng = np.random.default_rng(seed if own_seed is None else int(own_seed))  # type: ignore[arg-type]
+    rng = np.random.default_rng(seed if own_seed is None else int(own_seed))  # type: ignore[call-overload]
     if call.name == "csv":
         return _csv_dataset(call, kwargs, rng, base_dir)
     fn = DATASETS.get(call.name)
@@ -90,7 +90,8 @@ def load_dataset(call: Call, seed: int = 0, base_dir: str | Path | None = None) 
                 "QL0402",
                 f"`{call.name}` has no argument `{key}`",
                 call.span,
-                help=did_you_mean(key, allowed) or f"arguments: {', '.join(sorted(allowed)) or 'none'}",
+                help=did_you_mean(key, allowed)
+                or f"arguments: {', '.join(sorted(allowed)) or 'none'}",
             )
     if len(call.args) > len(params):
         fail("QL0402", f"`{call.name}` takes at most {len(params)} positional arguments", call.span)
@@ -105,14 +106,18 @@ def load_dataset(call: Call, seed: int = 0, base_dir: str | Path | None = None) 
 def _csv_dataset(call: Call, kwargs: dict, rng: np.random.Generator, base_dir) -> Dataset:
     path = call.arg(0, "path")
     if not isinstance(path, str):
-        fail("QL0402", "`csv` needs a file path: `csv(\"data.csv\", label = \"y\")`", call.span)
+        fail("QL0402", '`csv` needs a file path: `csv("data.csv", label = "y")`', call.span)
     label = kwargs.get("label")
     if not isinstance(label, str):
-        fail("QL0402", "`csv` needs the label column: `label = \"name\"`", call.span)
+        fail("QL0402", '`csv` needs the label column: `label = "name"`', call.span)
     unknown = set(kwargs) - {"path", "label", "test", "task"}
     if unknown:
-        fail("QL0402", f"`csv` has no argument `{sorted(unknown)[0]}`", call.span,
-             help="arguments: path, label, test, task")
+        fail(
+            "QL0402",
+            f"`csv` has no argument `{sorted(unknown)[0]}`",
+            call.span,
+            help="arguments: path, label, test, task",
+        )
     p = Path(path)
     if base_dir is not None and not p.is_absolute():
         p = Path(base_dir) / p

@@ -44,7 +44,9 @@ def _sk(name: str, classes, test, rng, span) -> Dataset:
     from sklearn import datasets
 
     bunch = getattr(datasets, f"load_{name}")()
-    X, y = select_classes(np.asarray(bunch.data, float), np.asarray(bunch.target), classes, name, span)
+    X, y = select_classes(
+        np.asarray(bunch.data, float), np.asarray(bunch.target), classes, name, span
+    )
     names = tuple(str(f) for f in getattr(bunch, "feature_names", [])) or tuple(
         f"x{i}" for i in range(X.shape[1])
     )

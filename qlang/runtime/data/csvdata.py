@@ -37,11 +37,21 @@ def read_csv(
     """
     p = Path(path)
     if not p.is_file():
-        fail("QL0403", f"data file `{p}` not found", span, help="check the path (relative paths start at the model file)")
+        fail(
+            "QL0403",
+            f"data file `{p}` not found",
+            span,
+            help="check the path (relative paths start at the model file)",
+        )
     with p.open(newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
     if len(rows) < 2:
-        fail("QL0404", f"data file `{p}` has no data rows", span, help="add a header line and at least one row")
+        fail(
+            "QL0404",
+            f"data file `{p}` has no data rows",
+            span,
+            help="add a header line and at least one row",
+        )
     header = [h.strip() for h in rows[0]]
     if label is not None and label not in header:
         from qlang.diagnostics import did_you_mean
@@ -70,7 +80,8 @@ def read_csv(
             if not math.isfinite(v):
                 fail(
                     "QL0406",
-                    f"row {r}, column `{header[c]}` of `{p.name}` is not a finite number: `{cell.strip()}`",
+                    f"row {r}, column `{header[c]}` of `{p.name}` is not a finite number: "
+                    f"`{cell.strip()}`",
                     span,
                     help="remove or impute missing values before training",
                 )

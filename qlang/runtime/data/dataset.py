@@ -96,5 +96,12 @@ def make_split(
     tr, te = split_indices(len(X), test, rng, strat, span)
     classes = tuple(int(c) for c in np.unique(y)) if kind == "classification" else ()
     return Dataset(
-        name, X[tr], y[tr], X[te], y[te], kind=kind, classes=classes, **extra  # type: ignore[arg-type]
+        name,
+        X[tr],
+        y[tr],
+        X[te],
+        y[te],
+        kind=kind,
+        classes=classes,
+        **extra,  # type: ignore[arg-type]
     )

@@ -55,7 +55,9 @@ def fit_step(call: Call, X: np.ndarray, y: np.ndarray | None) -> FittedStep:
     name = call.name
     if name == "standardize":
         mean, std = X.mean(axis=0), X.std(axis=0)
-        return FittedStep(name, {"mean": mean.tolist(), "std": np.where(std > 0, std, 1.0).tolist()})
+        return FittedStep(
+            name, {"mean": mean.tolist(), "std": np.where(std > 0, std, 1.0).tolist()}
+        )
     if name == "minmax":
         a, b = _num(call, 0, "low", 0.0), _num(call, 1, "high", 1.0)
         if not a < b:
@@ -77,7 +79,9 @@ def fit_step(call: Call, X: np.ndarray, y: np.ndarray | None) -> FittedStep:
         comps = vt[:k]
         # deterministic sign: largest-magnitude entry of each component positive
         signs = np.sign(comps[np.arange(k), np.argmax(np.abs(comps), axis=1)])
-        return FittedStep(name, {"mean": mean.tolist(), "components": (comps * signs[:, None]).tolist()})
+        return FittedStep(
+            name, {"mean": mean.tolist(), "components": (comps * signs[:, None]).tolist()}
+        )
     if name == "downsample":
         size = int(_num(call, 0, "size", 4))
         side = int(round(np.sqrt(X.shape[1])))

@@ -38,8 +38,12 @@ def _runner(model: Model) -> Callable[[Model, RunContext], Trained]:
         from qlang.runtime.tasks.kernel import train_kernel
 
         return train_kernel
-    fail("QL0654", f"unknown task `{name}`", model.task.span,
-         help=did_you_mean(name, TASKS) or f"tasks: {', '.join(TASKS)}")
+    fail(
+        "QL0654",
+        f"unknown task `{name}`",
+        model.task.span,
+        help=did_you_mean(name, TASKS) or f"tasks: {', '.join(TASKS)}",
+    )
 
 
 def run_task(model: Model, ctx: RunContext) -> Trained:

@@ -76,16 +76,26 @@ def schedule_for(training: Training, optimizer: Any, epochs: int | None) -> Sche
     return Schedule(DEFAULT_EPOCHS, training.batch_size)
 
 
-def loss_for(call: Call | None, default: str, allowed: tuple[str, ...], task: str) -> tuple[str, LossFn, dict]:
+def loss_for(
+    call: Call | None, default: str, allowed: tuple[str, ...], task: str
+) -> tuple[str, LossFn, dict]:
     """The loss function a setting names, checked against what the task can use."""
     name = call.name if call is not None else default
     span = call.span if call is not None else None
     if name not in LOSSES:
-        fail("QL0652", f"unknown loss `{name}`", span,
-             help=did_you_mean(name, LOSSES) or f"losses: {', '.join(LOSSES)}")
+        fail(
+            "QL0652",
+            f"unknown loss `{name}`",
+            span,
+            help=did_you_mean(name, LOSSES) or f"losses: {', '.join(LOSSES)}",
+        )
     if name not in allowed:
-        fail("QL0653", f"loss `{name}` cannot train a `{task}` task", span,
-             help=f"use one of: {', '.join(allowed)}")
+        fail(
+            "QL0653",
+            f"loss `{name}` cannot train a `{task}` task",
+            span,
+            help=f"use one of: {', '.join(allowed)}",
+        )
     opts = dict(call.kwargs) if call is not None else {}
     return name, LOSSES[name], opts
 
@@ -99,15 +109,23 @@ def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep,
     if ctx.arrays is not None:
         ds = arrays_dataset(model, *ctx.arrays)
     elif model.data is None:
-        fail("QL0655", f"model `{model.name}` has a `{model.task.name}` task but no `data`",
-             model.task.span, help="add a data setting, e.g. `data = iris()`")
+        fail(
+            "QL0655",
+            f"model `{model.name}` has a `{model.task.name}` task but no `data`",
+            model.task.span,
+            help="add a data setting, e.g. `data = iris()`",
+        )
     else:
         ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
-    steps = (FittedStep("input", {"width": ds.num_features}),
-             *fit_steps(model.preprocess, ds.X_train, ds.y_train))
+    steps = (
+        FittedStep("input", {"width": ds.num_features}),
+        *fit_steps(model.preprocess, ds.X_train, ds.y_train),
+    )
     from dataclasses import replace
 
-    ds = replace(ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test))
+    ds = replace(
+        ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test)
+    )
     return ds, steps
 
 
@@ -115,18 +133,31 @@ def arrays_dataset(model: Model, X: np.ndarray, y: np.ndarray) -> Dataset:
     """A training-only data set from arrays (labels already encoded ``0..k-1`` for classes)."""
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
-        fail("QL0408", f"expected a non-empty 2-D feature array with one label per row, got "
-             f"shape {X.shape} and {len(y)} labels")
+        fail(
+            "QL0408",
+            f"expected a non-empty 2-D feature array with one label per row, got "
+            f"shape {X.shape} and {len(y)} labels",
+        )
     if not np.all(np.isfinite(X)):
-        fail("QL0406", "the features contain NaN or infinite values",
-             help="remove or impute missing values before training")
+        fail(
+            "QL0406",
+            "the features contain NaN or infinite values",
+            help="remove or impute missing values before training",
+        )
     classify = model.task.name == "classify" or (
         model.task.name == "kernel" and np.all(np.asarray(y) == np.round(np.asarray(y, float)))
     )
     yy = np.asarray(y).astype(int) if classify else np.asarray(y, dtype=float)
     empty = np.zeros((0, X.shape[1]))
-    return Dataset("arrays", X, yy, empty, yy[:0], kind="classification" if classify else "regression",
-                   classes=tuple(int(c) for c in np.unique(yy)) if classify else ())
+    return Dataset(
+        "arrays",
+        X,
+        yy,
+        empty,
+        yy[:0],
+        kind="classification" if classify else "regression",
+        classes=tuple(int(c) for c in np.unique(yy)) if classify else (),
+    )
 
 
 def check_width(expected: int, got: int, model: Model, what: str = "the data") -> None:

@@ -54,8 +54,12 @@ def distribution_metrics(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
 def train_generate(model: Model, ctx: RunContext) -> Trained:
     block = model.main
     if block.circuit.num_inputs:
-        fail("QL0656", "a `generate` model takes no data inputs", model.task.span,
-             help="the data set only supplies the target distribution")
+        fail(
+            "QL0656",
+            "a `generate` model takes no data inputs",
+            model.task.span,
+            help="the data set only supplies the target distribution",
+        )
     if block.readout.kind != "probs":
         fail("QL0653", "`generate` needs a `probs` readout", block.readout.span)
     ds, _ = load_data(model, ctx)
@@ -64,12 +68,19 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         target = ds.distribution
     else:
         if ds.num_features != bits:
-            fail("QL0656", f"the data rows have {ds.num_features} bits, the readout {bits} qubits",
-                 model.data.span if model.data else None)
+            fail(
+                "QL0656",
+                f"the data rows have {ds.num_features} bits, the readout {bits} qubits",
+                model.data.span if model.data else None,
+            )
         target = empirical_distribution(ds.X_train, bits)
     if len(target) != 2**bits:
-        fail("QL0656", f"the target distribution has {len(target)} outcomes, the readout "
-             f"gives {2**bits}", block.readout.span, help="read out one qubit per pixel or bit")
+        fail(
+            "QL0656",
+            f"the target distribution has {len(target)} outcomes, the readout gives {2**bits}",
+            block.readout.span,
+            help="read out one qubit per pixel or bit",
+        )
     loss_name, loss_fn, opts = loss_for(model.loss, "kl", ("kl", "mmd"), "generate")
     seeds = ctx.seeds
     net = build_network(model, model.training, seeds, ctx.factory)
@@ -94,8 +105,20 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         early_stopping=EarlyStopping.from_call(model.training.early_stopping),
     )
     probs = net.forward(X, res.params)[0]
-    metrics: dict[str, Any] = {"task": "generate", "loss": loss_name,
-                               "final_loss": res.curve[-1]["loss"], "steps": res.steps,
-                               "seconds": res.seconds, **distribution_metrics(probs, target)}
-    return Trained("generate", res.params, param_names(net), metrics, res.curve, ctx.seed,
-                   extra={"target": target.tolist()})
+    metrics: dict[str, Any] = {
+        "task": "generate",
+        "loss": loss_name,
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+        **distribution_metrics(probs, target),
+    }
+    return Trained(
+        "generate",
+        res.params,
+        param_names(net),
+        metrics,
+        res.curve,
+        ctx.seed,
+        extra={"target": target.tolist()},
+    )

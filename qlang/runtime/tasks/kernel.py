@@ -38,8 +38,11 @@ def estimator_for(method: str, options: dict[str, Any]) -> Any:
     if method == "svc":
         return SVC(kernel="precomputed", C=float(options.get("C", 1.0)))
     if method == "svr":
-        return SVR(kernel="precomputed", C=float(options.get("C", 1.0)),
-                   epsilon=float(options.get("epsilon", 0.1)))
+        return SVR(
+            kernel="precomputed",
+            C=float(options.get("C", 1.0)),
+            epsilon=float(options.get("epsilon", 0.1)),
+        )
     return KernelRidge(kernel="precomputed", alpha=float(options.get("alpha", 1.0)))
 
 
@@ -47,8 +50,12 @@ def _method(model: Model, classification: bool) -> tuple[str, dict[str, Any]]:
     opts = model.task.options()
     method = str(opts.pop("method", "svc" if classification else "svr"))
     if method not in METHODS:
-        fail("QL0653", f"unknown kernel method `{method}`", model.task.span,
-             help=f"use one of: {', '.join(METHODS)}")
+        fail(
+            "QL0653",
+            f"unknown kernel method `{method}`",
+            model.task.span,
+            help=f"use one of: {', '.join(METHODS)}",
+        )
     if method == "svc" and not classification:
         fail("QL0653", "`svc` needs class labels", model.task.span, help="use `svr` or `krr`")
     return method, opts
@@ -106,8 +113,12 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     alignment = -kernel_target_alignment(K_train, ds.y_train)[0] if classification else None
     if not curve:
         curve = [{"epoch": 1, "step": 0, "loss": -alignment if alignment is not None else 0.0}]
-    metrics: dict[str, Any] = {"task": "kernel", "method": method, "steps": nsteps,
-                               "final_loss": curve[-1]["loss"]}
+    metrics: dict[str, Any] = {
+        "task": "kernel",
+        "method": method,
+        "steps": nsteps,
+        "final_loss": curve[-1]["loss"],
+    }
     if alignment is not None:
         metrics["alignment"] = alignment
     parts = [("train", K_train, ds.y_train)]
@@ -121,8 +132,13 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
             metrics[part] = classification_metrics(y, np.rint(pred).astype(int))
         else:
             metrics[part] = regression_metrics(y, pred)
-    extra = {"method": method, "options": opts, "X_train": ds.X_train.tolist(),
-             "y_train": ds.y_train.tolist(), "classification": classification}
+    extra = {
+        "method": method,
+        "options": opts,
+        "X_train": ds.X_train.tolist(),
+        "y_train": ds.y_train.tolist(),
+        "classification": classification,
+    }
     names = tuple(enc.weight_names())
     return Trained("kernel", w, names, metrics, curve, ctx.seed, steps, extra)
 

@@ -77,32 +77,47 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
     block = model.main
     n = block.circuit.num_qubits
     if block.circuit.num_inputs:
-        fail("QL0656", "a `minimize` model takes no data inputs", model.task.span,
-             help="remove the `input` declaration or use `classify`/`regress`")
+        fail(
+            "QL0656",
+            "a `minimize` model takes no data inputs",
+            model.task.span,
+            help="remove the `input` declaration or use `classify`/`regress`",
+        )
     if block.readout.kind != "expval" or len(block.readout.observables) != 1:
-        fail("QL0653", "`minimize` needs a readout `expval(H)` of one observable",
-             block.readout.span)
+        fail(
+            "QL0653", "`minimize` needs a readout `expval(H)` of one observable", block.readout.span
+        )
     obs = block.readout.observables[0]
     alpha = _cvar_alpha(model)
-    loss_name = "cvar" if alpha is not None else loss_for(model.loss, "energy", ("energy", "cvar"), "minimize")[0]
+    loss_name = (
+        "cvar"
+        if alpha is not None
+        else loss_for(model.loss, "energy", ("energy", "cvar"), "minimize")[0]
+    )
     seeds = ctx.seeds
     energy_net = build_network(model, model.training, seeds, ctx.factory)
     X = np.zeros((1, 0))
     if loss_name == "cvar":
         alpha = 0.1 if alpha is None else alpha
         if not obs.is_diagonal or any(not E.is_constant(t.coeff) for t in obs.terms):
-            fail("QL0653", "CVaR needs a diagonal observable (Z terms) with constant coefficients",
-                 block.readout.span)
+            fail(
+                "QL0653",
+                "CVaR needs a diagonal observable (Z terms) with constant coefficients",
+                block.readout.span,
+            )
         costs = diagonal_costs(obs, n)
-        probs_block = replace(block, readout=Readout("probs", qubits=tuple(range(n)),
-                                                     shots=block.readout.shots))
+        probs_block = replace(
+            block, readout=Readout("probs", qubits=tuple(range(n)), shots=block.readout.shots)
+        )
         net = Network(tuple(block_stages(probs_block, model.training, seeds, ctx.factory)[:1]))
 
         def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
             return cvar(out, costs, alpha)
     else:
         net = energy_net
-        lossf = energy
+
+        def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
+            return energy(out)
 
     def vg(params: np.ndarray, idx: Any) -> tuple[float, np.ndarray]:
         value, grad, _ = net.value_and_grad(X, params, lossf)
@@ -124,9 +139,14 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         early_stopping=EarlyStopping.from_call(model.training.early_stopping),
     )
     final_energy = float(energy_net.forward(X, res.params)[0].sum())
-    metrics: dict[str, Any] = {"task": "minimize", "loss": loss_name, "energy": final_energy,
-                               "final_loss": res.curve[-1]["loss"], "steps": res.steps,
-                               "seconds": res.seconds}
+    metrics: dict[str, Any] = {
+        "task": "minimize",
+        "loss": loss_name,
+        "energy": final_energy,
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
     if loss_name == "cvar":
         metrics["cvar"] = value(res.params, None)
         metrics["alpha"] = alpha

@@ -78,8 +78,11 @@ def classifier_head(net: Network, num_classes: int, loss: str, model: Model) -> 
     readout = model.main.readout
     if loss == "hinge":
         if width not in (1, num_classes):
-            fail("QL0653", f"hinge loss needs 1 or {num_classes} outputs, the model has {width}",
-                 model.loss.span if model.loss else None)
+            fail(
+                "QL0653",
+                f"hinge loss needs 1 or {num_classes} outputs, the model has {width}",
+                model.loss.span if model.loss else None,
+            )
         return Classifier(net, num_classes, "scores")
     extra: list[Any] = []
     is_map = isinstance(last, MapStage)
@@ -114,16 +117,24 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
     classify = task == "classify"
     ds, steps = load_data(model, ctx)
     if classify and ds.kind != "classification":
-        fail("QL0662", f"`classify` needs labelled classes, `{ds.name}` is {ds.kind} data",
-             model.data.span if model.data else None, help="use `regress` for continuous targets")
+        fail(
+            "QL0662",
+            f"`classify` needs labelled classes, `{ds.name}` is {ds.kind} data",
+            model.data.span if model.data else None,
+            help="use `regress` for continuous targets",
+        )
     seeds = ctx.seeds
     net = build_network(model, model.training, seeds, ctx.factory)
     check_width(net.num_inputs, ds.num_features, model)
     if classify:
         num_classes = int(model.task.get("classes", len(ds.classes)) or len(ds.classes))  # type: ignore[arg-type]
         if len(ds.classes) > num_classes or (ds.classes and max(ds.classes) >= num_classes):
-            fail("QL0662", f"the data has {len(ds.classes)} classes, the task says {num_classes}",
-                 model.task.span, help=f"write `classify(classes = {len(ds.classes)})`")
+            fail(
+                "QL0662",
+                f"the data has {len(ds.classes)} classes, the task says {num_classes}",
+                model.task.span,
+                help=f"write `classify(classes = {len(ds.classes)})`",
+            )
         loss_name, loss_fn, opts = loss_for(model.loss, "cross_entropy", CLASSIFY_LOSSES, task)
         head = classifier_head(net, num_classes, loss_name, model)
         train_net = head.net
@@ -140,8 +151,12 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         train_net = net
         y_train = ds.y_train.reshape(len(ds.y_train), -1)
         if y_train.shape[1] != net.num_outputs:
-            fail("QL0653", f"the targets have {y_train.shape[1]} columns, the model gives "
-                 f"{net.num_outputs} outputs", model.main.readout.span)
+            fail(
+                "QL0653",
+                f"the targets have {y_train.shape[1]} columns, the model gives "
+                f"{net.num_outputs} outputs",
+                model.main.readout.span,
+            )
 
     def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
         X = ds.X_train if idx is None else ds.X_train[idx]
@@ -175,8 +190,13 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         quiet=ctx.quiet,
         early_stopping=EarlyStopping.from_call(model.training.early_stopping),
     )
-    metrics: dict[str, Any] = {"task": task, "loss": loss_name, "final_loss": res.curve[-1]["loss"],
-                               "steps": res.steps, "seconds": res.seconds}
+    metrics: dict[str, Any] = {
+        "task": task,
+        "loss": loss_name,
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
     extra: dict[str, Any] = {}
     if classify:
         extra["num_classes"] = num_classes
@@ -197,6 +217,13 @@ def supervised_predictor(model: Model, trained: Trained, ctx: RunContext):
     if trained.task == "classify":
         loss_name = model.loss.name if model.loss is not None else "cross_entropy"
         head = classifier_head(net, int(trained.extra["num_classes"]), loss_name, model)
-        return (lambda X: head.predict(X, trained.params)), (lambda X: head.proba(X, trained.params))
-    return (lambda X: net.forward(X, trained.params)[:, 0] if net.num_outputs == 1
-            else net.forward(X, trained.params)), None
+        return (lambda X: head.predict(X, trained.params)), (
+            lambda X: head.proba(X, trained.params)
+        )
+    return (
+        lambda X: (
+            net.forward(X, trained.params)[:, 0]
+            if net.num_outputs == 1
+            else net.forward(X, trained.params)
+        )
+    ), None
