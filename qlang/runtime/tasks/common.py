@@ -160,8 +160,8 @@ def arrays_dataset(model: Model, X: np.ndarray, y: np.ndarray) -> Dataset:
     )
 
 
-def check_width(expected: int, got: int, model: Model, what: str = "the data") -> None:
-    if expected != got:
+def check_width(expected: int | None, got: int, model: Model, what: str = "the data") -> None:
+    if expected is not None and expected != got:
         fail(
             "QL0656",
             f"{what} has {got} features but model `{model.name}` takes {expected} inputs",
@@ -174,9 +174,13 @@ def param_names(net: Any) -> tuple[str, ...]:
     """Readable names for the flat parameter vector: circuit weight names, dense W/b."""
     names: list[str] = []
     for i, stage in enumerate(net.stages):
-        block = getattr(stage, "block", None)
+        block = getattr(stage, "block", None) or getattr(
+            getattr(stage, "quantum", None), "block", None
+        )
         if block is not None:
             names += [f"{block.name}.{n}" for n in block.circuit.weight_names()]
+            rest = stage.num_params - block.circuit.num_weights
+            names += [f"layer{i}.p{k}" for k in range(rest)]
         elif stage.num_params:
             names += [f"layer{i}.p{k}" for k in range(stage.num_params)]
     return tuple(names)
