@@ -245,3 +245,17 @@ def test_divergence_is_reported():
     with pytest.raises(QLangError) as err:
         train(m, quiet=True)
     assert err.value.codes == ["QL0661"]
+
+
+def test_one_hot_turns_regression_targets_into_indicators():
+    circ = angle_circuit(2, 1)
+    m = model(
+        circ,
+        Readout("expval", observables=(z_obs(0), z_obs(1))),
+        data=Call("moons", (), (("n", 30),)),
+        preprocess=(Call("minmax", (0.0, 3.14)), Call("one_hot")),
+        task=Call("regress"),
+        training=Training(epochs=3),
+    )
+    t = train(m, quiet=True)
+    assert t.metrics["train"]["mse"] < 1.0

@@ -15,13 +15,14 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from qlang.ir.model import Model
 from qlang.runtime.build import build_network
+from qlang.runtime.data.preprocess import one_hot_classes
 from qlang.runtime.errors import fail
 from qlang.runtime.layers import MapStage
 from qlang.runtime.metrics import classification_metrics, regression_metrics
@@ -40,6 +41,16 @@ from qlang.runtime.trainer import EarlyStopping, Objective, fit
 
 CLASSIFY_LOSSES = ("cross_entropy", "nll", "mse", "mae", "hinge")
 REGRESS_LOSSES = ("mse", "mae")
+
+
+def encode_one_hot(y: np.ndarray, classes: list[int]) -> np.ndarray:
+    """Rows of the identity for each label (labels outside ``classes`` give zero rows)."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    out = np.zeros((len(y), len(classes)))
+    for r, v in enumerate(np.asarray(y).ravel()):
+        if int(v) in lookup:
+            out[r, lookup[int(v)]] = 1.0
+    return out
 
 
 def hinge_targets(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -149,6 +160,13 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
     else:
         loss_name, loss_fn, opts = loss_for(model.loss, "mse", REGRESS_LOSSES, task)
         train_net = net
+        classes = one_hot_classes(list(steps))
+        if classes is not None:  # regress onto one-hot class indicators
+            ds = replace(
+                ds,
+                y_train=encode_one_hot(ds.y_train, classes),
+                y_test=encode_one_hot(ds.y_test, classes),
+            )
         y_train = ds.y_train.reshape(len(ds.y_train), -1)
         if y_train.shape[1] != net.num_outputs:
             fail(
@@ -175,7 +193,7 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         if classify:
             return {"test_accuracy": float(np.mean(head.predict(ds.X_test, params) == ds.y_test))}
         pred = net.forward(ds.X_test, params)
-        return {"test_mse": float(np.mean((pred.ravel() - ds.y_test.ravel()) ** 2))}
+        return {"test_mse": float(np.mean((pred.ravel() - np.ravel(ds.y_test)) ** 2))}
 
     optimizer = make_optimizer(model.optimizer, "adam")
     schedule = schedule_for(model.training, optimizer, ctx.epochs)
