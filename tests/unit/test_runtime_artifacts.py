@@ -140,3 +140,67 @@ def test_cli_bad_input_is_a_diagnostic_not_a_traceback(tmp_path, driver):
         main, ["predict", str(src), "--weights", str(out), "--input", str(tmp_path / "no.csv")]
     )
     assert r.exit_code == 1 and "QL0403" in r.output
+
+
+def _zz_encoding():
+    from qlang.ir import expr as E
+    from qlang.ir.circuit import Circuit, Operation, ParamDecl
+
+    ops = []
+    for _ in range(2):
+        for q in range(2):
+            ops += [Operation("h", (q,)), Operation("p", (q,), (E.mul(E.Const(2.0), E.Input(q)),))]
+        angle = E.mul(E.sub(E.Const(np.pi), E.Input(0)), E.sub(E.Const(np.pi), E.Input(1)))
+        ops.append(Operation("rzz", (0, 1), (E.mul(E.Const(2.0), angle),)))
+    return Circuit(2, tuple(ops), inputs=(ParamDecl("x", (2,), 0),))
+
+
+def test_kernel_artifacts_refit_and_predict_like_training(tmp_path):
+    from qlang.ir.model import Call, Readout
+    from tests.unit.runtime_models import model, z_obs
+
+    enc = _zz_encoding()
+    data = Call("ad_hoc", (), (("train", 20), ("test", 10), ("seed", 2)))
+    m = model(
+        enc,
+        Readout("expval", observables=(z_obs(0),)),
+        data=data,
+        task=Call("kernel", (), (("C", 2.0),)),
+        encoding=enc,
+    )
+    t = train(m, out=tmp_path / "k", quiet=True)
+    assert evaluate(m, load_trained(tmp_path / "k"))["accuracy"] == t.metrics["test"]["accuracy"]
+    w = json.loads((tmp_path / "k" / "weights.json").read_text())
+    assert w["extra"]["method"] == "svc" and len(w["extra"]["X_train"]) == 20
+
+
+def test_minimize_and_generate_eval_from_artifacts(tmp_path):
+    from qlang.ir import expr as E
+    from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    from qlang.ir.model import Call, Readout, Training
+    from tests.unit.runtime_models import model, z_obs
+
+    c = Circuit(1, (Operation("ry", (0,), (E.Weight(0),)),), weights=(ParamDecl("t", (1,), 0),))
+    m = model(
+        c,
+        Readout("expval", observables=(z_obs(0),)),
+        data=None,
+        task=Call("minimize"),
+        optimizer=Call("adam", (), (("lr", 0.2),)),
+        training=Training(epochs=60),
+    )
+    t = train(m, out=tmp_path / "e", quiet=True)
+    assert t.metrics["energy"] < -0.99
+    assert evaluate(m, load_trained(tmp_path / "e"))["energy"] == pytest.approx(t.metrics["energy"])
+    g = model(
+        c,
+        Readout("probs", qubits=(0,)),
+        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"), ("test", 0))),
+        task=Call("generate"),
+        training=Training(epochs=40),
+        optimizer=Call("adam", (), (("lr", 0.2),)),
+    )
+    (tmp_path / "bits.csv").write_text("b,y\n1,0\n1,0\n1,0\n0,0\n")
+    tg = train(g, out=tmp_path / "g", quiet=True)
+    assert tg.metrics["kl"] < 0.05
+    assert evaluate(g, load_trained(tmp_path / "g"))["kl"] == pytest.approx(tg.metrics["kl"])
