@@ -180,19 +180,17 @@ class ScipyMinimizer:
     def uses_gradient(self) -> bool:
         return self.method == "L-BFGS-B"
 
-    def minimize(self, fun, x0, jac=None, callback=None):
+    def minimize(self, fun, x0, value_and_grad=None, callback=None):
+        """Run scipy; gradient methods get ``value_and_grad`` (one call per evaluation)."""
         from scipy.optimize import minimize
 
         opts = dict(self.options)
         opts["maxiter"] = int(self.maxiter or 200)
-        return minimize(
-            fun,
-            x0,
-            jac=jac if self.uses_gradient else None,
-            method=self.method,
-            options=opts,
-            callback=callback,
-        )
+        if self.uses_gradient and value_and_grad is not None:
+            return minimize(
+                value_and_grad, x0, jac=True, method=self.method, options=opts, callback=callback
+            )
+        return minimize(fun, x0, method=self.method, options=opts, callback=callback)
 
 
 _GRADIENT = {"sgd": Sgd, "momentum": Momentum, "rmsprop": RmsProp, "adam": Adam, "aqgd": Aqgd}

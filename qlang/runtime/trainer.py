@@ -233,10 +233,11 @@ def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progres
         last["value"] = v
         return v
 
-    def jac(z: np.ndarray) -> np.ndarray:
+    def value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
         v, g = objective.value_and_grad(embed(z), None)
+        _check_finite(float(v), len(curve))
         last["value"] = float(v)
-        return np.asarray(g)[mask]
+        return float(v), np.asarray(g)[mask]
 
     def callback(*args: Any, **kw: Any) -> None:
         z = args[0] if args else kw["intermediate_result"].x
@@ -253,7 +254,7 @@ def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progres
         )
         bar.update(it, last["value"], metrics)
 
-    res = opt.minimize(fun, base[mask], jac=jac, callback=callback)
+    res = opt.minimize(fun, base[mask], value_and_grad, callback=callback)
     bar.close()
     params = embed(np.asarray(res.x))
     if not curve:
