@@ -1,12 +1,13 @@
 """Small-matrix algebra for fused blocks: block unitaries and their gradients.
 
 A block's unitary ``V = G_m ... G_1`` acts on ``k`` local qubits (``d = 2**k``);
-every gate ``G_l`` is embedded on its local positions. Given the block's
-*environment* ``E[j, i] = sum_r psi_before[r, j] * conj(lam_after[r, i])``
-(summed over the other qubits, and over the batch for shared blocks), the
-derivative of ``Re <lam|V|psi>`` with respect to any gate angle is
-``Re tr(dG_l F_l)`` with ``F_l = (G_{l-1}..G_1) E (G_m..G_{l+1})``; all of these
-are obtained in one backward sweep over the block's gates.
+every gate ``G_l`` is scattered into a ``d x d`` matrix through index tables
+precomputed once per block. Given the block's *environment*
+``E[j, i] = sum_r psi_before[r, j] * conj(lam_after[r, i])`` (summed over the
+other qubits, and over the batch for shared blocks), the derivative of
+``Re <lam|V|psi>`` with respect to a gate angle is ``Re tr(dG_l F_l)`` with
+``F_l = (G_{l-1}..G_1) E (G_m..G_{l+1})``; one backward sweep over the block's
+gates yields all of them.
 
 Example::
 
@@ -19,120 +20,157 @@ Example::
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
-from qlang.ir.gates import GATES
 from qlang.runtime.gatelib import Param, gate_derivatives, gate_matrix
 from qlang.runtime.plan import Block, GateRef
 
-_ROW = string.ascii_lowercase
-_OUT = string.ascii_uppercase
+#: Per-call memo of gate matrices: ``(op_index, "m" | "d") -> array(s)``.
+Cache = dict
 
 
 def gate_params(g: GateRef, values: Sequence[Param]) -> list[Param]:
     return [values[s] for s in g.slots]
 
 
-def local_matrix(g: GateRef, values: Sequence[Param]) -> np.ndarray:
-    return gate_matrix(g.name, gate_params(g, values), len(g.qubits))
+def local_matrix(g: GateRef, values: Sequence[Param], cache: Cache | None = None) -> np.ndarray:
+    key = (g.op_index, "m")
+    if cache is not None and key in cache:
+        return cache[key]
+    m = gate_matrix(g.name, gate_params(g, values), len(g.qubits))
+    if cache is not None:
+        cache[key] = m
+    return m
 
 
-def apply_rows(m: np.ndarray, g: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
-    """``(g embedded on pos) @ m`` for ``m`` of shape ``(..., 2**k, c)``."""
+def local_derivatives(
+    g: GateRef, values: Sequence[Param], cache: Cache | None = None
+) -> list[np.ndarray]:
+    key = (g.op_index, "d")
+    if cache is not None and key in cache:
+        return cache[key]
+    ds = gate_derivatives(g.name, gate_params(g, values))
+    if cache is not None:
+        cache[key] = ds
+    return ds
+
+
+@lru_cache(maxsize=4096)
+def _scatter(pos: tuple[int, ...], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index tables placing a gate on local positions ``pos`` into a ``2**k`` matrix."""
     kg = len(pos)
+    d, dg = 2**k, 2**kg
+    rows, cols, src = [], [], []
+    shifts = [k - 1 - p for p in pos]  # bit of local position p in the row index
+    gate_mask = sum(1 << s for s in shifts)
+    for r in range(d):
+        a = 0
+        for s in shifts:
+            a = (a << 1) | ((r >> s) & 1)
+        for a2 in range(dg):
+            c = r & ~gate_mask
+            for i, s in enumerate(shifts):
+                c |= ((a2 >> (kg - 1 - i)) & 1) << s
+            rows.append(r)
+            cols.append(c)
+            src.append(a * dg + a2)
+    return np.array(rows), np.array(cols), np.array(src)
+
+
+@lru_cache(maxsize=4096)
+def _diag_scatter(pos: tuple[int, ...], k: int) -> np.ndarray:
+    rows, cols, src = _scatter(pos, k)
+    keep = rows == cols
+    dg = 2 ** len(pos)
+    return (src[keep] // dg)[np.argsort(rows[keep])]
+
+
+def embed(m: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
+    """``m`` (``(..., dg, dg)``) as a ``(..., 2**k, 2**k)`` matrix acting on ``pos``."""
+    rows, cols, src = _scatter(pos, k)
     lead = m.shape[:-2]
-    t = m.reshape(lead + (2,) * k + (m.shape[-1],))
-    gt = g.reshape(g.shape[:-2] + (2,) * (2 * kg))
-    rows = _ROW[:k]
-    gin = "".join(rows[p] for p in pos)
-    gout = _OUT[:kg]
-    out_rows = list(rows)
-    for p, letter in zip(pos, gout, strict=True):
-        out_rows[p] = letter
-    sub = f"...{gout}{gin},...{rows}z->...{''.join(out_rows)}z"
-    res = np.einsum(sub, gt, t)
-    return res.reshape(res.shape[: res.ndim - k - 1] + (2**k, m.shape[-1]))
+    out = np.zeros(lead + (2**k, 2**k), dtype=complex)
+    out[..., rows, cols] = m.reshape(lead + (-1,))[..., src]
+    return out
 
 
-def apply_cols(m: np.ndarray, g: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
-    """``m @ (g embedded on pos)``."""
-    mt = np.swapaxes(m, -1, -2)
-    return np.swapaxes(apply_rows(mt, np.swapaxes(g, -1, -2), pos, k), -1, -2)
+def embed_diag(vec: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
+    """A gate diagonal ``(..., dg)`` expanded to ``(..., 2**k)``."""
+    return vec[..., _diag_scatter(pos, k)]
 
 
-def block_matrix(block: Block, values: Sequence[Param]) -> np.ndarray:
+def embedded_matrix(
+    g: GateRef, values: Sequence[Param], k: int, cache: Cache | None = None
+) -> np.ndarray:
+    key = (g.op_index, "e")
+    if cache is not None and key in cache:
+        return cache[key]
+    full = embed(local_matrix(g, values, cache), g.pos, k)
+    if cache is not None:
+        cache[key] = full
+    return full
+
+
+def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = None) -> np.ndarray:
     """The block unitary, ``(d, d)`` or ``(batch, d, d)``."""
+    key = ("block", id(block))
+    if cache is not None and key in cache:
+        return cache[key]
     k = len(block.qubits)
-    v: np.ndarray = np.eye(2**k, dtype=complex)
+    v: np.ndarray | None = None
     for g in block.gates:
-        v = apply_rows(v, local_matrix(g, values), g.pos, k)
+        full = embedded_matrix(g, values, k, cache)
+        v = full if v is None else full @ v
+    assert v is not None
+    if cache is not None:
+        cache[key] = v
     return v
 
 
-def _diag_embed(vec: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
-    """A gate diagonal ``(..., 2**kg)`` expanded to ``(..., 2**k)`` on positions ``pos``."""
-    kg = len(pos)
-    lead = vec.shape[:-1]
-    t = vec.reshape(lead + (2,) * kg)
-    # order gate axes by local position, then insert singleton axes for the others
-    ordering = sorted(range(kg), key=lambda a: pos[a])
-    t = np.moveaxis(t, [len(lead) + a for a in ordering], list(range(len(lead), len(lead) + kg)))
-    shape = list(lead) + [2 if p in pos else 1 for p in range(k)]
-    return np.broadcast_to(t.reshape(shape), lead + (2,) * k).reshape(lead + (2**k,))
-
-
-def block_diagonal(block: Block, values: Sequence[Param]) -> np.ndarray:
+def block_diagonal(
+    block: Block, values: Sequence[Param], cache: Cache | None = None
+) -> np.ndarray:
     """The diagonal of a diagonal block, ``(d,)`` or ``(batch, d)``."""
     k = len(block.qubits)
     v: np.ndarray = np.ones(2**k, dtype=complex)
     for g in block.gates:
-        m = local_matrix(g, values)
-        v = v * _diag_embed(np.diagonal(m, axis1=-2, axis2=-1), g.pos, k)
+        m = local_matrix(g, values, cache)
+        v = v * embed_diag(np.diagonal(m, axis1=-2, axis2=-1), g.pos, k)
     return v
 
 
-def _reduced(f: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
-    """Partial trace of ``f`` (..., d, d) over the local qubits not in ``pos``."""
-    lead = f.shape[:-2]
-    t = f.reshape(lead + (2,) * (2 * k))
-    rows = list(_ROW[:k])
-    cols = list(_OUT[:k])
-    for p in range(k):
-        if p not in pos:
-            cols[p] = rows[p]
-    out_r = "".join(rows[p] for p in pos)
-    out_c = "".join(cols[p] for p in pos)
-    red = np.einsum(f"...{''.join(rows)}{''.join(cols)}->...{out_r}{out_c}", t)
-    dg = 2 ** len(pos)
-    return red.reshape(lead + (dg, dg))
-
-
 def block_gradients(
-    block: Block, values: Sequence[Param], v: np.ndarray, env: np.ndarray
+    block: Block,
+    values: Sequence[Param],
+    v: np.ndarray,
+    env: np.ndarray,
+    cache: Cache | None = None,
 ) -> dict[int, np.ndarray]:
     """``{slot: 2 Re tr(dV/dslot E)}`` for a dense block (``env`` = ``E``)."""
     k = len(block.qubits)
     out: dict[int, np.ndarray] = {}
     f = v @ env
-    mats = [local_matrix(g, values) for g in block.gates]
-    for g, m in zip(reversed(block.gates), reversed(mats), strict=True):
-        f = apply_rows(f, np.conj(np.swapaxes(m, -1, -2)), g.pos, k)
+    for g in reversed(block.gates):
+        full = embedded_matrix(g, values, k, cache)
+        f = np.conj(np.swapaxes(full, -1, -2)) @ f
         if g.slots:
-            red = _reduced(f, g.pos, k)
-            for slot, dm in zip(
-                g.slots, gate_derivatives(g.name, gate_params(g, values)), strict=True
-            ):
-                val = 2.0 * np.einsum("...ab,...ba->...", dm, red).real
-                out[slot] = out.get(slot, 0.0) + val
-        f = apply_cols(f, m, g.pos, k)
+            ft = np.swapaxes(f, -1, -2)
+            for slot, dm in zip(g.slots, local_derivatives(g, values, cache), strict=True):
+                val = 2.0 * np.sum(embed(dm, g.pos, k) * ft, axis=(-2, -1)).real
+                out[slot] = out[slot] + val if slot in out else val
+        f = f @ full
     return out
 
 
 def diagonal_gradients(
-    block: Block, values: Sequence[Param], v: np.ndarray, env_diag: np.ndarray
+    block: Block,
+    values: Sequence[Param],
+    v: np.ndarray,
+    env_diag: np.ndarray,
+    cache: Cache | None = None,
 ) -> dict[int, np.ndarray]:
     """Like :func:`block_gradients` for a diagonal block (``env_diag[i] = E[i, i]``)."""
     k = len(block.qubits)
@@ -141,13 +179,9 @@ def diagonal_gradients(
     for g in block.gates:
         if not g.slots:
             continue
-        params = gate_params(g, values)
-        m = np.diagonal(local_matrix(g, values), axis1=-2, axis2=-1)
-        for slot, dm in zip(g.slots, gate_derivatives(g.name, params), strict=True):
-            ratio = _diag_embed(np.diagonal(dm, axis1=-2, axis2=-1) * np.conj(m), g.pos, k)
-            out[slot] = out.get(slot, 0.0) + 2.0 * np.sum(ratio * weighted, axis=-1).real
+        m = np.diagonal(local_matrix(g, values, cache), axis1=-2, axis2=-1)
+        for slot, dm in zip(g.slots, local_derivatives(g, values, cache), strict=True):
+            ratio = embed_diag(np.diagonal(dm, axis1=-2, axis2=-1) * np.conj(m), g.pos, k)
+            val = 2.0 * np.sum(ratio * weighted, axis=-1).real
+            out[slot] = out[slot] + val if slot in out else val
     return out
-
-
-def is_diagonal_gate(name: str) -> bool:
-    return GATES[name].diagonal

@@ -117,28 +117,117 @@ def run_forward(
     batch: int,
     dtype: np.dtype | str = np.complex128,
     initial: State | None = None,
+    cache: dict | None = None,
 ) -> State:
     """Apply every block of ``plan`` to ``|0...0>`` (or ``initial``)."""
+    cache = {} if cache is None else cache
     state = initial if initial is not None else None
     fresh = initial is None
-    if state is None:
+    if state is None and plan.prefix:
+        state = product_state(plan, values, batch, dtype, cache)
+        fresh = False
+    elif state is None:
         state = zero_state(batch, plan.num_qubits, dtype)
+    elif plan.prefix:
+        for block in plan.prefix:
+            state = apply_block(state, block, block_matrix(block, values, cache))
     for block in plan.blocks:
         if block.diagonal:
             if fresh:  # phases on |0...0> only change the global phase of each sample
-                diag = block_diagonal(block, values)
+                diag = block_diagonal(block, values, cache)
                 phase = diag[..., 0] if diag.ndim == 2 else np.full(batch, diag[0])
                 state = State(state.data * phase[:, None].astype(state.data.dtype), state.order)
                 continue
-            state = apply_diagonal(state, block, block_diagonal(block, values))
+            state = apply_diagonal(state, block, block_diagonal(block, values, cache))
             continue
-        mat = block_matrix(block, values)
+        mat = block_matrix(block, values, cache)
         if fresh:
             state = _apply_to_zero(state, block, mat)
             fresh = False
         else:
             state = apply_block(state, block, mat)
     return state
+
+
+def prefix_vectors(
+    plan: Plan, values: Sequence[Param], batch: int, cache: dict
+) -> list[np.ndarray]:
+    """Per-qubit states ``(batch, 2)`` of the product prefix, qubit 0 first."""
+    vecs = [np.broadcast_to(np.array([1.0, 0.0], dtype=complex), (batch, 2))] * plan.num_qubits
+    for block in plan.prefix:
+        col = block_matrix(block, values, cache)[..., :, 0]
+        vecs[block.qubits[0]] = np.broadcast_to(col, (batch, 2))
+    return vecs
+
+
+def product_state(
+    plan: Plan, values: Sequence[Param], batch: int, dtype: np.dtype | str, cache: dict
+) -> State:
+    """``|v_{n-1}> x ... x |v_0>`` built by batched outer products (canonical order)."""
+    vecs = prefix_vectors(plan, values, batch, cache)
+    data = np.ones((batch, 1), dtype=dtype)
+    for q in range(plan.num_qubits - 1, -1, -1):
+        data = (data[:, :, None] * vecs[q][:, None, :].astype(dtype)).reshape(batch, -1)
+    return State(data, tuple(range(plan.num_qubits - 1, -1, -1)))
+
+
+def _contract(t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool) -> np.ndarray:
+    """Contract axes of ``t`` (batch, 2, ..., 2) with per-qubit vectors, no transposes.
+
+    ``axes`` lists the qubit of every tensor axis; ``lead`` contracts from the front.
+    """
+    b = t.shape[0]
+    for q in axes if lead else reversed(axes):
+        v = vecs[q]
+        if lead:
+            t = np.matmul(v[:, None, :], t.reshape(b, 2, -1)).reshape(b, -1)
+        else:
+            t = np.matmul(t.reshape(b, -1, 2), v[:, :, None]).reshape(b, -1)
+    return t
+
+
+def _marginals(
+    t: np.ndarray, axes: list[int], vecs: dict[int, np.ndarray], out: dict[int, np.ndarray]
+) -> None:
+    """``out[q] = sum over other axes of t * prod conj-free vecs`` by halving recursion."""
+    if len(axes) == 1:
+        out[axes[0]] = t.reshape(t.shape[0], 2)
+        return
+    half = len(axes) // 2
+    front, back = axes[:half], axes[half:]
+    _marginals(_contract(t, vecs, back, lead=False), front, vecs, out)
+    _marginals(_contract(t, vecs, front, lead=True), back, vecs, out)
+
+
+def prefix_gradients(
+    plan: Plan,
+    values: Sequence[Param],
+    lam: State,
+    per_sample: bool,
+    cache: dict,
+) -> dict[int, np.ndarray | float]:
+    """Gradients of the prefix angles from the cotangent state at the prefix boundary."""
+    active = [blk for blk in plan.prefix if any(g.slots for g in blk.gates)]
+    if not active:
+        return {}
+    b = lam.batch
+    vecs = prefix_vectors(plan, values, b, cache)
+    conj_vecs = {q: np.conj(vecs[q]).astype(lam.data.dtype) for q in range(plan.num_qubits)}
+    mus: dict[int, np.ndarray] = {}
+    if plan.num_qubits == 1:
+        mus[lam.order[0]] = lam.data
+    else:
+        _marginals(lam.data, list(lam.order), conj_vecs, mus)
+    grads: dict[int, np.ndarray | float] = {}
+    for blk in active:
+        mu = np.conj(mus[blk.qubits[0]])  # sum_r prod(v) conj(lam)[r, i]
+        env = np.zeros((b, 2, 2), dtype=complex)
+        env[:, 0, :] = mu
+        sample_wise = per_sample or blk.batched
+        e = env if sample_wise else env.sum(axis=0)
+        mat = block_matrix(blk, values, cache)
+        _accumulate(grads, block_gradients(blk, values, mat, e, cache))
+    return grads
 
 
 def _apply_to_zero(state: State, block: Block, mat: np.ndarray) -> State:
@@ -153,17 +242,18 @@ def _apply_to_zero(state: State, block: Block, mat: np.ndarray) -> State:
 
 
 def _environment(psi: State, lam: State, d: int, per_sample: bool) -> np.ndarray:
-    """``E[j, i] = sum_r psi[r, j] conj(lam[r, i])`` per sample or summed."""
+    """``E[j, i] = sum_r psi[r, j] conj(lam[r, i])`` per sample or summed (BLAS, no copies)."""
     gemm = blas.zgemm if psi.data.dtype == np.complex128 else blas.cgemm
     b = psi.batch
     if not per_sample:
-        c = gemm(1.0, lam.data.reshape(-1, d), psi.data.reshape(-1, d), trans_a=2)
-        return np.asarray(c, dtype=complex).T
+        # Fortran-ordered (d, rows) views: E = psi^T conj(lam)
+        c = gemm(1.0, psi.data.reshape(-1, d).T, lam.data.reshape(-1, d).T, trans_b=2)
+        return np.asarray(c, dtype=complex)
     p3 = psi.data.reshape(b, -1, d)
     l3 = lam.data.reshape(b, -1, d)
     out = np.empty((b, d, d), dtype=complex)
     for i in range(b):
-        out[i] = gemm(1.0, l3[i], p3[i], trans_a=2).T
+        out[i] = gemm(1.0, p3[i].T, l3[i].T, trans_b=2)
     return out
 
 
@@ -186,6 +276,7 @@ def run_adjoint(
     psi: State,
     lam: State,
     per_sample: bool,
+    cache: dict | None = None,
 ) -> dict[int, np.ndarray | float]:
     """Backward sweep: ``{slot: d Re<lam|U|0> / d angle}`` (times 2), per sample or summed.
 
@@ -193,27 +284,29 @@ def run_adjoint(
     both are consumed. A slot's gradient is summed over the batch unless
     ``per_sample`` or the slot's block is batched.
     """
+    cache = {} if cache is None else cache
     grads: dict[int, np.ndarray | float] = {}
     for block in reversed(plan.blocks):
         sample_wise = per_sample or block.batched
         if block.diagonal:
-            diag = block_diagonal(block, values)
+            diag = block_diagonal(block, values, cache)
             psi = apply_diagonal(psi, block, diag, adjoint=True)
             lam = reorder(lam, psi.order)
             has_params = any(g.slots for g in block.gates)
             if has_params:
                 env = _environment_diag(psi, lam, block, sample_wise)
-                local = diagonal_gradients(block, values, diag, env)
+                local = diagonal_gradients(block, values, diag, env, cache)
                 _accumulate(grads, local)
             lam = apply_diagonal(lam, block, diag, adjoint=True)
             continue
-        mat = block_matrix(block, values)
+        mat = block_matrix(block, values, cache)
         psi = apply_block(psi, block, mat, adjoint=True)
         lam = reorder(lam, psi.order)
         if any(g.slots for g in block.gates):
             env = _environment(psi, lam, block.dim, sample_wise)
-            _accumulate(grads, block_gradients(block, values, mat, env))
+            _accumulate(grads, block_gradients(block, values, mat, env, cache))
         lam = apply_block(lam, block, mat, adjoint=True)
+    _accumulate(grads, prefix_gradients(plan, values, lam, per_sample, cache))
     return grads
 
 

@@ -23,6 +23,7 @@ from qlang.runtime import gradients as G
 from qlang.runtime.engine import canonical, run_forward
 from qlang.runtime.readout import ReadoutPlan
 from qlang.runtime.simulator import Simulator, bad_input
+from qlang.runtime.threads import blas_threads
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -140,6 +141,10 @@ class QuantumFunction:
 
     def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Outputs ``(B, num_outputs)`` (shot estimates when ``shots`` is set)."""
+        with blas_threads():
+            return self._forward(inputs, weights)
+
+    def _forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         x, w = self.simulator.normalize(inputs, weights)
         self._stderr: list[np.ndarray] = []
         dyn_shots = self.shots if self.simulator.dynamic else None
@@ -166,6 +171,12 @@ class QuantumFunction:
         self, inputs: np.ndarray, weights: np.ndarray, cotangent: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``."""
+        with blas_threads():
+            return self._vjp(inputs, weights, cotangent)
+
+    def _vjp(
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, w = self.simulator.normalize(inputs, weights)
         cot = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
         self._require_static()
@@ -188,6 +199,12 @@ class QuantumFunction:
         self, inputs: np.ndarray, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))``."""
+        with blas_threads():
+            return self._jacobian(inputs, weights)
+
+    def _jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, w = self.simulator.normalize(inputs, weights)
         self._require_static()
         parts = [self._jacobian_chunk(x[s], w) for s in self._chunks(x.shape[0], adjoint=True)]

@@ -36,6 +36,7 @@ GENERATOR_GATES: dict[str, str] = {
 CONTROLLED_ROTATIONS: dict[str, str] = {"crx": "rx", "cry": "ry", "crz": "rz", "cp": "p"}
 
 
+@cache
 def _pauli(label: str) -> np.ndarray:
     out = np.ones((1, 1), dtype=complex)
     for ch in label:

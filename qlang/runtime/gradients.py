@@ -73,12 +73,13 @@ def adjoint_vjp(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
-    st = qf.simulator.run(x, w, values)
+    cache: dict = {}
+    st = qf.simulator.run(x, w, values, cache)
     psi = canonical(st)
     out = qf.readout.outputs(psi, x, w)
     lam = qf.readout.cotangent_state(psi, cot, x, w)
     order = tuple(range(qf.n - 1, -1, -1))
-    grads = run_adjoint(plan, values, State(psi, order), State(lam, order), per_sample=False)
+    grads = run_adjoint(plan, values, State(psi, order), State(lam, order), False, cache)
     gw, gx = chain_rule(plan, grads, x, w, per_sample=False)
     cw, cx = qf.readout.coefficient_vjp(psi, cot, x, w)
     return out, gw + cw, gx + cx
@@ -89,7 +90,8 @@ def adjoint_jacobian(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
-    psi = canonical(qf.simulator.run(x, w, values))
+    cache: dict = {}
+    psi = canonical(qf.simulator.run(x, w, values, cache))
     out = qf.readout.outputs(psi, x, w)
     b, k_out = out.shape
     jw = np.zeros((b, k_out, w.shape[0]))
@@ -99,7 +101,7 @@ def adjoint_jacobian(
         cot = np.zeros((b, k_out))
         cot[:, k] = 1.0
         lam = qf.readout.cotangent_state(psi, cot, x, w)
-        grads = run_adjoint(plan, values, State(psi.copy(), order), State(lam, order), True)
+        grads = run_adjoint(plan, values, State(psi.copy(), order), State(lam, order), True, cache)
         gw, gx = chain_rule(plan, grads, x, w, per_sample=True)
         jw[:, k, :] = gw
         jx[:, k, :] = gx
@@ -118,7 +120,7 @@ def shift_slot_derivatives(
     values = list(plan.evaluate(x, w))
     out = qf.outputs_from_values(x, w, tuple(values))
     derivs: dict[int, np.ndarray] = {}
-    slot_gate = {s: g.name for blk in plan.blocks for g in blk.gates for s in g.slots}
+    slot_gate = plan.gate_names()
     for slot, syms in enumerate(plan.slot_symbols):
         if not syms:
             continue

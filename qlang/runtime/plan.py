@@ -1,6 +1,8 @@
 """Compile a circuit into a reusable execution plan of fused gate blocks.
 
-Gates are fused greedily (respecting qubit dependencies) into *blocks* acting
+One-qubit gates that act before any multi-qubit gate touches their qubit form
+the *prefix*: they prepare a product state, built directly by outer products.
+The remaining gates are fused greedily (respecting qubit dependencies) into *blocks* acting
 on at most ``max_qubits`` qubits. A block is ``shared`` when none of its
 angles depend on inputs (one small matrix for the whole batch), ``batched``
 otherwise (one small matrix per sample), and ``diagonal`` when every gate in it
@@ -16,8 +18,8 @@ Example::
     >>> c = Circuit(2, (Operation("h", (0,)), Operation("rz", (0,), (Weight(0),)),
     ...                 Operation("cx", (0, 1))))
     >>> p = compile_plan(c)
-    >>> [(b.qubits, len(b.gates), b.batched) for b in p.blocks]
-    [((1, 0), 3, False)]
+    >>> [(b.qubits, len(b.gates)) for b in p.prefix], [(b.qubits, len(b.gates)) for b in p.blocks]
+    ([((0,), 2)], [((1, 0), 1)])
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class Plan:
 
     num_qubits: int
     blocks: tuple[Block, ...]
+    #: one-qubit blocks run first on ``|0>``: together they prepare a product state
+    prefix: tuple[Block, ...]
     exprs: tuple[E.Expr, ...]  # one per gate parameter slot
     slot_batched: tuple[bool, ...]
     evaluate: ExprFunction = field(repr=False)
@@ -74,6 +78,12 @@ class Plan:
     slot_symbols: tuple[tuple[E.Symbol, ...], ...] = ()
     derivative: ExprFunction | None = field(default=None, repr=False)
     derivative_index: tuple[tuple[int, ...], ...] = ()
+
+    def gate_names(self) -> dict[int, str]:
+        """The gate name owning each parameter slot."""
+        return {
+            s: g.name for blk in self.prefix + self.blocks for g in blk.gates for s in g.slots
+        }
 
 
 def _depends_on_inputs(e: E.Expr) -> bool:
@@ -109,6 +119,8 @@ def compile_plan(
     exprs: list[E.Expr] = []
     raw: list[dict] = []  # qubits (set), gates, batched, diagonal
     latest: dict[int, int] = {}
+    prefix: dict[int, list] = {}
+    entangled: set[int] = set()
     for index, op in enumerate(circuit.ops):
         if op.name == "barrier":
             continue
@@ -117,6 +129,10 @@ def compile_plan(
         exprs.extend(op.params)
         batched = any(_depends_on_inputs(p) for p in op.params)
         gate = (index, op.name, op.qubits, slots)
+        if len(op.qubits) == 1 and op.qubits[0] not in entangled:
+            prefix.setdefault(op.qubits[0], []).append(gate)
+            continue
+        entangled.update(op.qubits)
         owners = [latest[q] for q in op.qubits if q in latest]
         target = max(owners) if owners else None
         merged = False
@@ -145,6 +161,15 @@ def compile_plan(
         for q in op.qubits:
             latest[q] = target
     blocks = _order_blocks(circuit.num_qubits, raw)
+    prefix_blocks = tuple(
+        Block(
+            (q,),
+            tuple(GateRef(i, name, qs, sl, (0,)) for i, name, qs, sl in gates),
+            batched=any(_depends_on_inputs(exprs[s]) for *_, sl in gates for s in sl),
+            diagonal=all(GATES[name].diagonal for _, name, _, _ in gates),
+        )
+        for q, gates in sorted(prefix.items())
+    )
     slot_batched = tuple(_depends_on_inputs(e) for e in exprs)
     slot_symbols = tuple(tuple(sorted(E.symbols(e), key=_sym_key)) for e in exprs)
     dexprs: list[E.Expr] = []
@@ -158,6 +183,7 @@ def compile_plan(
     return Plan(
         num_qubits=circuit.num_qubits,
         blocks=blocks,
+        prefix=prefix_blocks,
         exprs=tuple(exprs),
         slot_batched=slot_batched,
         evaluate=compile_exprs(exprs),

@@ -24,6 +24,7 @@ from qlang.runtime.blocks import block_matrix
 from qlang.runtime.compile_expr import compile_exprs
 from qlang.runtime.engine import State, apply_block, canonical, run_forward, zero_state
 from qlang.runtime.plan import Block, GateRef, Plan, compile_plan
+from qlang.runtime.threads import blas_threads
 
 DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
 #: Working buffers of one state batch: forward run, adjoint sweep.
@@ -130,10 +131,16 @@ class Simulator:
     def values(self, inputs: np.ndarray, weights: np.ndarray) -> tuple:
         return self.plan.evaluate(inputs, weights)
 
-    def run(self, inputs: np.ndarray, weights: np.ndarray, values: tuple | None = None) -> State:
+    def run(
+        self,
+        inputs: np.ndarray,
+        weights: np.ndarray,
+        values: tuple | None = None,
+        cache: dict | None = None,
+    ) -> State:
         """Final states (tracked axis order) of one chunk; global phase not applied."""
         vals = self.values(inputs, weights) if values is None else values
-        return run_forward(self.plan, vals, inputs.shape[0], self.dtype)
+        return run_forward(self.plan, vals, inputs.shape[0], self.dtype, cache=cache)
 
     def statevector(
         self, inputs: np.ndarray | None = None, weights: np.ndarray | None = None
@@ -141,8 +148,9 @@ class Simulator:
         """Canonical final states ``(batch, 2**n)`` including the global phase."""
         x, w = self.normalize(inputs, weights)
         out = np.empty((x.shape[0], 2**self.n), dtype=self.dtype)
-        for sl in self.chunks(x.shape[0]):
-            out[sl] = canonical(self.run(x[sl], w))
+        with blas_threads():
+            for sl in self.chunks(x.shape[0]):
+                out[sl] = canonical(self.run(x[sl], w))
         phase = np.exp(1j * np.asarray(self._phase(x, w)[0]))
         return out * np.reshape(phase, (-1, 1)).astype(self.dtype)
 
