@@ -77,10 +77,41 @@ class QLangEstimator(BaseEstimator):
             tags.classifier_tags = ClassifierTags()
         return tags
 
-    def fit(self, X: Any, y: Any) -> QLangEstimator:
+    @classmethod
+    def from_artifacts(cls, model: Model, directory: Any, **params: Any) -> QLangEstimator:
+        """A fitted estimator from a ``qlang train --out`` folder (no retraining)."""
+        from qlang.runtime.api import predictor
+        from qlang.runtime.artifacts import load_trained
+
+        est = cls(model, **params)
+        est._set_trained(load_trained(directory), predictor)
+        return est
+
+    def _set_trained(self, trained: Any, predictor: Any) -> None:
+        self.trained_ = trained
+        self.predictor_ = predictor(self.model, trained)
+        if self._is_classifier and not hasattr(self, "classes_"):
+            k = int(trained.extra.get("num_classes", 0)) or len(
+                set(trained.extra.get("y_train", []))
+            )
+            self.classes_ = np.arange(k)
+        n = self.predictor_.num_features
+        if n is not None:
+            self.n_features_in_ = n
+
+    def fit(self, X: Any = None, y: Any = None) -> QLangEstimator:
+        """Train on ``(X, y)``; with no arguments, on the model's own ``data`` setting."""
         from qlang.runtime.api import context, predictor
         from qlang.runtime.tasks import run_task
 
+        if X is None:
+            self.__dict__.pop("classes_", None)
+            model = with_hyperparameters(
+                self.model, batch_size=self.batch_size, learning_rate=self.learning_rate
+            )
+            ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet)
+            self._set_trained(run_task(model, ctx), predictor)
+            return self
         if self.model.task.name not in ("classify", "regress", "kernel"):
             fail(
                 "QL0664",
@@ -98,9 +129,7 @@ class QLangEstimator(BaseEstimator):
             self.model, batch_size=self.batch_size, learning_rate=self.learning_rate
         )
         ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet, arrays=(X, y_enc))
-        self.trained_ = run_task(model, ctx)
-        self.predictor_ = predictor(model, self.trained_)
-        self.n_features_in_ = X.shape[1]
+        self._set_trained(run_task(model, ctx), predictor)
         return self
 
     def _check_fitted(self) -> None:

@@ -53,3 +53,16 @@ def test_grid_search_over_learning_rate_and_reproducible_fit(data):
     a = clone(est).fit(X, y).trained_.params
     b = clone(est).fit(X, y).trained_.params
     assert np.array_equal(a, b)
+
+
+def test_from_artifacts_and_fit_on_the_model_data(tmp_path):
+    from qlang.runtime.api import train
+
+    m = tiny_classifier(epochs=3)
+    t = train(m, out=tmp_path / "run", quiet=True)
+    est = QLangEstimator.from_artifacts(m, tmp_path / "run")
+    X = np.array([[0.0, 0.5], [1.0, -0.5]])
+    assert np.array_equal(est.trained_.params, t.params)
+    assert est.predict(X).shape == (2,) and est.n_features_in_ == 2
+    own = QLangEstimator(m).fit()
+    assert np.array_equal(own.trained_.params, t.params)
