@@ -44,9 +44,15 @@ def train(
     kernel: Any = None,
 ) -> Trained:
     """Train ``model``; with ``out`` also write the artifact folder (atomically)."""
+    ckpt_dir = checkpoint_dir(out) if out is not None and model.training.checkpoint_every else None
+    if ckpt_dir is not None:
+        import shutil
+
+        shutil.rmtree(ckpt_dir, ignore_errors=True)  # leftovers of an interrupted run
     ctx = context(
         model,
         seed,
+        checkpoint=CheckpointWriter(ckpt_dir) if ckpt_dir is not None else None,
         epochs=epochs,
         quiet=quiet,
         factory=factory,
@@ -55,8 +61,31 @@ def train(
     )
     trained = run_task(model, ctx)
     if out is not None:
-        write_artifacts(out, model, trained, source=source)
+        write_artifacts(out, model, trained, source=source, checkpoints=ckpt_dir)
     return trained
+
+
+def checkpoint_dir(out: str | Path) -> Path:
+    """Where checkpoints go while training (moved into ``out/checkpoints`` at the end)."""
+    p = Path(out).resolve()
+    return p.parent / f".{p.name}.checkpoints"
+
+
+@dataclass(frozen=True)
+class CheckpointWriter:
+    """Writes ``epoch_00005.json`` (parameters as JSON) atomically into ``directory``."""
+
+    directory: Path
+
+    def __call__(self, epoch: int, params: np.ndarray) -> None:
+        import json
+        import os
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"epoch_{epoch:05d}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"epoch": epoch, "params": [float(v) for v in params]}))
+        os.replace(tmp, path)
 
 
 @dataclass(frozen=True, eq=False)

@@ -195,7 +195,12 @@ def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> st
 
 
 def write_artifacts(
-    out: str | Path, model: Model, trained: Trained, *, source: str | None = None
+    out: str | Path,
+    model: Model,
+    trained: Trained,
+    *,
+    source: str | None = None,
+    checkpoints: Path | None = None,
 ) -> Path:
     """Write the artifact folder ``out`` atomically and return its path."""
     out = Path(out).resolve()
@@ -229,6 +234,8 @@ def write_artifacts(
                 "notes": notes,
             },
         )
+        if checkpoints is not None and checkpoints.is_dir():
+            shutil.move(str(checkpoints), str(tmp / "checkpoints"))
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -131,8 +131,14 @@ def fit(
     quiet: bool = False,
     early_stopping: EarlyStopping | None = None,
     progress: Progress | None = None,
+    checkpoint: Callable[[int, np.ndarray], None] | None = None,
+    checkpoint_every: int | None = None,
 ) -> FitResult:
-    """Optimise ``params0`` (only where ``mask`` is true) and return the best parameters."""
+    """Optimise ``params0`` (only where ``mask`` is true) and return the best parameters.
+
+    ``checkpoint(epoch, params)`` is called every ``checkpoint_every`` epochs (iterations
+    for scipy minimisers).
+    """
     start = time.perf_counter()
     mask = np.ones(len(params0), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     base = np.array(params0, dtype=float)
@@ -143,7 +149,20 @@ def fit(
         return full
 
     if optimizer.family == "scipy":
-        return _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progress, start)
+        every = checkpoint_every if checkpoint is not None else None
+        return _fit_scipy(
+            objective,
+            base,
+            mask,
+            embed,
+            optimizer,
+            schedule,
+            quiet,
+            progress,
+            start,
+            checkpoint,
+            every,
+        )
 
     n = objective.n_samples
     per_epoch = schedule.steps_per_epoch(n)
@@ -191,6 +210,8 @@ def fit(
             }
         )
         bar.update(epoch, loss, metrics)
+        if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0:
+            checkpoint(epoch, embed(sub))
         if early_stopping is not None:
             key = early_stopping.monitor
             current = loss if key == "loss" else metrics.get(key, loss)
@@ -216,7 +237,9 @@ def fit(
     return FitResult(embed(sub), curve, step, time.perf_counter() - start, stopped)
 
 
-def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progress, start):
+def _fit_scipy(
+    objective, base, mask, embed, optimizer, schedule, quiet, progress, start, checkpoint, every
+):
     maxiter = schedule.max_steps or schedule.epochs
     opt = (
         optimizer
@@ -253,6 +276,8 @@ def _fit_scipy(objective, base, mask, embed, optimizer, schedule, quiet, progres
             }
         )
         bar.update(it, last["value"], metrics)
+        if checkpoint is not None and every and it % every == 0:
+            checkpoint(it, embed(np.asarray(z)))
 
     res = opt.minimize(fun, base[mask], value_and_grad, callback=callback)
     bar.close()

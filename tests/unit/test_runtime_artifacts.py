@@ -204,3 +204,15 @@ def test_minimize_and_generate_eval_from_artifacts(tmp_path):
     tg = train(g, out=tmp_path / "g", quiet=True)
     assert tg.metrics["kl"] < 0.05
     assert evaluate(g, load_trained(tmp_path / "g"))["kl"] == pytest.approx(tg.metrics["kl"])
+
+
+def test_checkpoints_every_k_epochs_end_up_in_the_folder(tmp_path):
+    from qlang.ir.model import Training
+
+    m = tiny_classifier(training=Training(epochs=6, seed=3, checkpoint_every=2))
+    t = train(m, out=tmp_path / "c", quiet=True)
+    names = sorted(p.name for p in (tmp_path / "c" / "checkpoints").iterdir())
+    assert names == ["epoch_00002.json", "epoch_00004.json", "epoch_00006.json"]
+    last = json.loads((tmp_path / "c" / "checkpoints" / names[-1]).read_text())
+    assert last["params"] == [float(v) for v in t.params]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]

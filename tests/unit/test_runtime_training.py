@@ -259,3 +259,13 @@ def test_one_hot_turns_regression_targets_into_indicators():
     )
     t = train(m, quiet=True)
     assert t.metrics["train"]["mse"] < 1.0
+
+
+def test_training_with_shots_is_seeded():
+    m = tiny_classifier(
+        optimizer=Call("spsa", (), (("maxiter", 10),)), training=Training(seed=3, shots=128)
+    )
+    a, b = train(m, quiet=True), train(m, quiet=True)
+    assert np.array_equal(a.params, b.params)
+    c = train(m, seed=5, quiet=True)
+    assert not np.array_equal(a.params, c.params)

@@ -38,6 +38,7 @@ class RunContext:
     base_dir: Path | None = None
     kernel: Any = None  # kernel_matrix(encoding, X1, X2, weights); default: the simulator's
     arrays: tuple[np.ndarray, np.ndarray] | None = None  # (X, y) given directly (estimator API)
+    checkpoint: Any = None  # checkpoint(epoch, params) every `train { checkpoint_every }` epochs
 
     def kernel_matrix(self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any):
         fn = self.kernel
@@ -62,6 +63,18 @@ class Trained:
     seed: int
     preprocess: tuple[FittedStep, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fit_options(model: Model, ctx: RunContext) -> dict[str, Any]:
+    """The training-loop options every task passes: progress, early stopping, checkpoints."""
+    from qlang.runtime.trainer import EarlyStopping
+
+    return {
+        "quiet": ctx.quiet,
+        "early_stopping": EarlyStopping.from_call(model.training.early_stopping),
+        "checkpoint": ctx.checkpoint if model.training.checkpoint_every else None,
+        "checkpoint_every": model.training.checkpoint_every,
+    }
 
 
 def schedule_for(training: Training, optimizer: Any, epochs: int | None) -> Schedule:

@@ -25,12 +25,13 @@ from qlang.runtime.optimizers import make_optimizer
 from qlang.runtime.tasks.common import (
     RunContext,
     Trained,
+    fit_options,
     load_data,
     loss_for,
     param_names,
     schedule_for,
 )
-from qlang.runtime.trainer import EarlyStopping, Objective, fit
+from qlang.runtime.trainer import Objective, fit
 
 
 def empirical_distribution(X: np.ndarray, bits: int) -> np.ndarray:
@@ -101,8 +102,7 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         optimizer,
         schedule_for(model.training, optimizer, ctx.epochs),
         seeds,
-        quiet=ctx.quiet,
-        early_stopping=EarlyStopping.from_call(model.training.early_stopping),
+        **fit_options(model, ctx),
     )
     probs = net.forward(X, res.params)[0]
     metrics: dict[str, Any] = {

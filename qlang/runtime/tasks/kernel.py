@@ -24,8 +24,15 @@ from qlang.runtime.layers import init_decl
 from qlang.runtime.losses import kernel_target_alignment
 from qlang.runtime.metrics import classification_metrics, regression_metrics
 from qlang.runtime.optimizers import make_optimizer
-from qlang.runtime.tasks.common import RunContext, Trained, check_width, load_data, schedule_for
-from qlang.runtime.trainer import EarlyStopping, Objective, fit
+from qlang.runtime.tasks.common import (
+    RunContext,
+    Trained,
+    check_width,
+    fit_options,
+    load_data,
+    schedule_for,
+)
+from qlang.runtime.trainer import Objective, fit
 
 METHODS = ("svc", "svr", "krr")
 
@@ -95,8 +102,7 @@ def kernel_weights(model: Model, ctx: RunContext, enc: Any, X: np.ndarray, y: np
         optimizer,
         schedule_for(model.training, optimizer, ctx.epochs),
         ctx.seeds,
-        quiet=ctx.quiet,
-        early_stopping=EarlyStopping.from_call(model.training.early_stopping),
+        **fit_options(model, ctx),
     )
     return res.params, res.curve, res.steps
 

@@ -28,8 +28,15 @@ from qlang.runtime.errors import fail
 from qlang.runtime.losses import cvar, energy
 from qlang.runtime.network import Network
 from qlang.runtime.optimizers import make_optimizer
-from qlang.runtime.tasks.common import RunContext, Trained, loss_for, param_names, schedule_for
-from qlang.runtime.trainer import EarlyStopping, Objective, fit
+from qlang.runtime.tasks.common import (
+    RunContext,
+    Trained,
+    fit_options,
+    loss_for,
+    param_names,
+    schedule_for,
+)
+from qlang.runtime.trainer import Objective, fit
 
 EXACT_LIMIT = 14  # qubits up to which the exact ground energy is computed
 
@@ -135,8 +142,7 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         optimizer,
         schedule,
         seeds,
-        quiet=ctx.quiet,
-        early_stopping=EarlyStopping.from_call(model.training.early_stopping),
+        **fit_options(model, ctx),
     )
     final_energy = float(energy_net.forward(X, res.params)[0].sum())
     metrics: dict[str, Any] = {

@@ -32,12 +32,13 @@ from qlang.runtime.tasks.common import (
     RunContext,
     Trained,
     check_width,
+    fit_options,
     load_data,
     loss_for,
     param_names,
     schedule_for,
 )
-from qlang.runtime.trainer import EarlyStopping, Objective, fit
+from qlang.runtime.trainer import Objective, fit
 
 CLASSIFY_LOSSES = ("cross_entropy", "nll", "mse", "mae", "hinge")
 REGRESS_LOSSES = ("mse", "mae")
@@ -205,8 +206,7 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         optimizer,
         schedule,
         seeds,
-        quiet=ctx.quiet,
-        early_stopping=EarlyStopping.from_call(model.training.early_stopping),
+        **fit_options(model, ctx),
     )
     metrics: dict[str, Any] = {
         "task": task,
