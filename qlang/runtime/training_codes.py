@@ -208,6 +208,14 @@ ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
         "`qlang train`, not fitted to (X, y).",
     ),
     (
+        "QL0666",
+        "bad loss option",
+        "loss = mmd(sigmma = 1.0)",
+        "loss = mmd(sigma = 1.0)",
+        "Options: cvar(alpha), mmd(sigma) or mmd(sigmas = [0.1, 1, 10]); other losses take "
+        "none; values must be positive.",
+    ),
+    (
         "QL0665",
         "bad recurrent cell",
         "recurrent = qlstm(hidden = 3)  # circuit takes 3 inputs",
@@ -239,7 +247,7 @@ def render_markdown() -> str:
         "(`python -m qlang.runtime.training_codes > docs/errors/runtime.md`).",
         "",
     ]
-    for code, title, bad, fix, explanation in ENTRIES:
+    for code, title, bad, fix, explanation in sorted(ENTRIES):
         out += [f"## {code}: {title}", "", explanation, "", "Bad:", "", "```", bad, "```", ""]
         out += ["Fixed:", "", "```", fix, "```", ""]
     return "\n".join(out)

@@ -269,3 +269,42 @@ def test_training_with_shots_is_seeded():
     assert np.array_equal(a.params, b.params)
     c = train(m, seed=5, quiet=True)
     assert not np.array_equal(a.params, c.params)
+
+
+@pytest.mark.parametrize(
+    "loss", [Call("cross_entropy", (), (("weight", 2.0),)), Call("mmd", (), (("sigma", -1.0),))]
+)
+def test_bad_loss_options_are_coded(loss):
+    m = replace(tiny_classifier(2), loss=loss)
+    if loss.name == "mmd":
+        m = model(
+            ansatz(2, 1),
+            Readout("probs", qubits=(0, 1)),
+            data=Call("bars_and_stripes", (1, 2)),
+            task=Call("generate"),
+            loss=loss,
+        )
+    with pytest.raises(QLangError) as err:
+        train(m, quiet=True)
+    assert err.value.codes == ["QL0666"]
+
+
+def test_mmd_with_one_bandwidth_and_cvar_as_a_task_argument():
+    m = model(
+        ansatz(2, 1),
+        Readout("probs", qubits=(0, 1)),
+        data=Call("bars_and_stripes", (1, 2)),
+        task=Call("generate"),
+        loss=Call("mmd", (), (("sigma", 1.0),)),
+        training=Training(epochs=5),
+    )
+    assert train(m, quiet=True).metrics["loss"] == "mmd"
+    H = Observable((PauliTerm(E.Const(1.0), ((0, "Z"), (1, "Z"))),))
+    m = model(
+        ansatz(2, 1),
+        Readout("expval", observables=(H,)),
+        data=None,
+        task=Call("minimize", (Call("cvar", (), (("alpha", 0.25),)),)),
+        training=Training(epochs=5),
+    )
+    assert train(m, quiet=True).metrics["alpha"] == 0.25

@@ -110,7 +110,27 @@ def loss_for(
             help=f"use one of: {', '.join(allowed)}",
         )
     opts = dict(call.kwargs) if call is not None else {}
+    if "sigma" in opts:  # mmd(sigma = 1.0) -> one bandwidth
+        opts["sigmas"] = (opts.pop("sigma"),)
+    if call is not None and call.args and name == "mmd":
+        opts["sigmas"] = tuple(call.args) if len(call.args) > 1 else (call.args[0],)
+    known = LOSS_OPTIONS.get(name, ())
+    for key, value in opts.items():
+        if key not in known:
+            fail(
+                "QL0666",
+                f"loss `{name}` has no option `{key}`",
+                span,
+                help=f"options: {', '.join(known)}" if known else f"`{name}` takes no options",
+            )
+        vals = value if isinstance(value, tuple) else (value,)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in vals):
+            fail("QL0666", f"loss option `{key}` must be positive numbers, got `{value}`", span)
     return name, LOSSES[name], opts
+
+
+#: Options each loss accepts in the model file (``cvar(alpha = 0.1)``, ``mmd(sigma = 1)``).
+LOSS_OPTIONS: dict[str, tuple[str, ...]] = {"mmd": ("sigmas",), "cvar": ("alpha",)}
 
 
 def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep, ...]]:

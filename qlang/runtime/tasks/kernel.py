@@ -55,7 +55,21 @@ def estimator_for(method: str, options: dict[str, Any]) -> Any:
 
 def _method(model: Model, classification: bool) -> tuple[str, dict[str, Any]]:
     opts = model.task.options()
-    method = str(opts.pop("method", "svc" if classification else "svr"))
+    first = model.task.args[0] if model.task.args else None
+    method = str(
+        opts.pop("method", first if isinstance(first, str) else None)
+        or ("svc" if classification else "svr")
+    )
+    for key, value in opts.items():
+        if key not in ("C", "alpha", "epsilon"):
+            fail(
+                "QL0653",
+                f"`kernel` has no option `{key}`",
+                model.task.span,
+                help="options: method, C, alpha, epsilon",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            fail("QL0653", f"`kernel` option `{key}` must be a positive number", model.task.span)
     if method not in METHODS:
         fail(
             "QL0653",

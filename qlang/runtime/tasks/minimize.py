@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir import expr as E
-from qlang.ir.model import Model, Observable, Readout
+from qlang.ir.model import Call, Model, Observable, Readout
 from qlang.runtime.build import block_stages, build_network
 from qlang.runtime.errors import fail
 from qlang.runtime.losses import cvar, energy
@@ -71,6 +71,9 @@ def exact_ground_energy(obs: Observable, num_qubits: int) -> float | None:
 
 def _cvar_alpha(model: Model) -> float | None:
     alpha = model.task.get("cvar")
+    for a in model.task.args:  # minimize(cvar(alpha = 0.1))
+        if isinstance(a, Call) and a.name == "cvar":
+            alpha = a.arg(0, "alpha", 0.1)
     if alpha is None and model.loss is not None and model.loss.name == "cvar":
         alpha = model.loss.arg(0, "alpha", 0.1)
     if alpha is None:
