@@ -119,19 +119,29 @@ def circuit_to_json(c: Circuit) -> dict[str, Any]:
     }
 
 
-def compiled_program(model: Model) -> tuple[str, str]:
-    """``(file name, text)`` of the compiled program: the OpenQASM 3 target hook.
+def compiled_program(model: Model) -> tuple[str, str, str | None]:
+    """``(file name, text, note)`` of the compiled program: the OpenQASM 3 target hook.
 
-    Uses ``qlang.targets.qasm3.to_qasm3`` when the targets package provides it, else
-    writes the IR JSON as ``model.ir.json``.
+    Uses ``qlang.targets.qasm3.to_qasm3`` when the targets package provides it; else (or
+    if the export fails) the IR JSON as ``model.ir.json`` with a note saying why.
     """
+    fallback = json.dumps(circuit_to_json(model.circuit), indent=1)
     try:
         from qlang.targets.qasm3 import to_qasm3  # type: ignore[import-not-found]
     except ImportError:
-        return "model.ir.json", json.dumps(circuit_to_json(model.circuit), indent=1)
-    return "model.qasm", to_qasm3(
-        model.circuit, model_name=model.name, source_hash=model.source_hash
-    )
+        return (
+            "model.ir.json",
+            fallback,
+            (
+                "model.qasm not written: the OpenQASM 3 target is not available; "
+                "model.ir.json holds the circuit IR"
+            ),
+        )
+    try:
+        text = to_qasm3(model.circuit, model_name=model.name, source_hash=model.source_hash)
+    except Exception as exc:  # the trained weights must not be lost to an export problem
+        return "model.ir.json", fallback, f"OpenQASM 3 export failed ({exc}); wrote the IR JSON"
+    return "model.qasm", text, None
 
 
 def versions() -> dict[str, str]:
@@ -214,13 +224,10 @@ def write_artifacts(
         note = write_curve_png(tmp / "curve.png", trained.curve, f"{model.name} ({trained.task})")
         if note:
             notes.append(note)
-        name, text = compiled_program(model)
+        name, text, qasm_note = compiled_program(model)
         (tmp / name).write_text(text, encoding="utf-8")
-        if name != "model.qasm":
-            notes.append(
-                "model.qasm not written: the OpenQASM 3 target is not available; "
-                "model.ir.json holds the circuit IR"
-            )
+        if qasm_note:
+            notes.append(qasm_note)
         _dump(
             tmp / "provenance.json",
             {

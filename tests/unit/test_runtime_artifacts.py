@@ -216,3 +216,35 @@ def test_checkpoints_every_k_epochs_end_up_in_the_folder(tmp_path):
     last = json.loads((tmp_path / "c" / "checkpoints" / names[-1]).read_text())
     assert last["params"] == [float(v) for v in t.params]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+
+
+def test_cli_predict_for_generate_needs_no_input(tmp_path, monkeypatch):
+    from qlang.ir import expr as E
+    from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    from qlang.ir.model import Call, Readout, Training
+    from tests.unit.runtime_models import model
+
+    c = Circuit(1, (Operation("ry", (0,), (E.Weight(0),)),), weights=(ParamDecl("t", (1,), 0),))
+    g = model(
+        c,
+        Readout("probs", qubits=(0,)),
+        data=Call("bars_and_stripes", (1, 1)),
+        task=Call("generate"),
+        training=Training(epochs=2),
+    )
+    mod = types.ModuleType("qlang.driver")
+    mod.load_model = lambda path: g
+    monkeypatch.setitem(sys.modules, "qlang.driver", mod)
+    src = tmp_path / "g.qml"
+    src.write_text("")
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["train", str(src), "-q", "--out", str(tmp_path / "g")]).exit_code == 0
+    )
+    r = runner.invoke(main, ["predict", str(src), "--weights", str(tmp_path / "g")])
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert lines[0] == "bitstring,probability" and [x.split(",")[0] for x in lines[1:]] == [
+        "0",
+        "1",
+    ]
