@@ -56,3 +56,23 @@ def random_circuit(
     )
     c.verify()
     return c
+
+
+def to_qiskit(circuit: Circuit, inputs: np.ndarray, weights: np.ndarray):
+    """The bound circuit as a Qiskit ``QuantumCircuit`` (same qubit order conventions)."""
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(circuit.num_qubits)
+    x = np.asarray(inputs, dtype=float).reshape(1, -1)
+    w = np.asarray(weights, dtype=float)
+    for op in circuit.ops:
+        vals = [float(E.evaluate(p, x, w)[0]) for p in op.params]
+        name = {"id": "id"}.get(op.name, op.name)
+        if op.name == "mcx":
+            if len(op.qubits) == 1:
+                qc.x(op.qubits[0])
+            else:
+                qc.mcx(list(op.qubits[:-1]), op.qubits[-1])
+            continue
+        getattr(qc, name)(*vals, *op.qubits)
+    return qc

@@ -90,6 +90,8 @@ def _diag_scatter(pos: tuple[int, ...], k: int) -> np.ndarray:
 
 def embed(m: np.ndarray, pos: tuple[int, ...], k: int) -> np.ndarray:
     """``m`` (``(..., dg, dg)``) as a ``(..., 2**k, 2**k)`` matrix acting on ``pos``."""
+    if len(pos) == k and pos == tuple(range(k)):
+        return m
     rows, cols, src = _scatter(pos, k)
     lead = m.shape[:-2]
     out = np.zeros(lead + (2**k, 2**k), dtype=complex)
@@ -114,11 +116,71 @@ def embedded_matrix(
     return full
 
 
+def prefill(blocks: Sequence[Block], values: Sequence[Param], cache: Cache) -> None:
+    """Evaluate every shared parameterised gate of ``blocks`` with one call per gate kind.
+
+    Fills ``cache`` with the gates' matrices and derivatives, so per-gate work in
+    :func:`block_matrix` and :func:`block_gradients` reduces to look-ups.
+    """
+    groups: dict[str, list[GateRef]] = {}
+    for blk in blocks:
+        if blk.permutation:
+            continue
+        for g in blk.gates:
+            if g.slots and all(not isinstance(values[s], np.ndarray) for s in g.slots):
+                groups.setdefault(g.name, []).append(g)
+    for name, gates in groups.items():
+        params = np.array([[values[s] for s in g.slots] for g in gates], dtype=float)
+        cols = [params[:, i] for i in range(params.shape[1])]
+        mats = gate_matrix(name, cols)
+        ders = gate_derivatives(name, cols)
+        for i, g in enumerate(gates):
+            cache[(g.op_index, "m")] = mats[i]
+            cache[(g.op_index, "d")] = [d[i] for d in ders]
+
+
+def _stack(block: Block, values: Sequence[Param], cache: Cache) -> np.ndarray:
+    """All gates of a shared block embedded at once: ``(m, d, d)``."""
+    key = ("stack", id(block))
+    if key in cache:
+        return cache[key]
+    k = len(block.qubits)
+    d = 2**k
+    flat = np.concatenate([local_matrix(g, values, cache).reshape(-1) for g in block.gates])
+    out = np.zeros(len(block.gates) * d * d, dtype=complex)
+    dest, src = _stack_tables(block)
+    out[dest] = flat[src]
+    out = out.reshape(len(block.gates), d, d)
+    cache[key] = out
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _stack_tables(block: Block) -> tuple[np.ndarray, np.ndarray]:
+    k = len(block.qubits)
+    d = 2**k
+    dest, src = [], []
+    offset = 0
+    for i, g in enumerate(block.gates):
+        rows, cols, s = _scatter(g.pos, k)
+        dest.append(i * d * d + rows * d + cols)
+        src.append(offset + s)
+        offset += 4 ** len(g.pos)
+    return np.concatenate(dest), np.concatenate(src)
+
+
 def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = None) -> np.ndarray:
     """The block unitary, ``(d, d)`` or ``(batch, d, d)``."""
     key = ("block", id(block))
     if cache is not None and key in cache:
         return cache[key]
+    if cache is not None and not block.batched and not block.diagonal:
+        stack = _stack(block, values, cache)
+        v = stack[0]
+        for full in stack[1:]:
+            v = full @ v
+        cache[key] = v
+        return v
     k = len(block.qubits)
     v: np.ndarray | None = None
     for g in block.gates:
@@ -153,6 +215,8 @@ def block_gradients(
     k = len(block.qubits)
     out: dict[int, np.ndarray] = {}
     f = v @ env
+    if cache is not None and not block.batched and env.ndim == 2:
+        return _shared_gradients(block, values, f, cache)
     for g in reversed(block.gates):
         full = embedded_matrix(g, values, k, cache)
         f = np.conj(np.swapaxes(full, -1, -2)) @ f
@@ -162,6 +226,34 @@ def block_gradients(
                 val = 2.0 * np.sum(embed(dm, g.pos, k) * ft, axis=(-2, -1)).real
                 out[slot] = out[slot] + val if slot in out else val
         f = f @ full
+    return out
+
+
+def _shared_gradients(
+    block: Block, values: Sequence[Param], f: np.ndarray, cache: Cache
+) -> dict[int, np.ndarray]:
+    """:func:`block_gradients` for a shared block and a batch-summed environment."""
+    stack = _stack(block, values, cache)
+    k = len(block.qubits)
+    fs: list[np.ndarray] = []
+    dms: list[np.ndarray] = []
+    slots: list[int] = []
+    for i in range(len(block.gates) - 1, -1, -1):
+        g = block.gates[i]
+        full = stack[i]
+        f = full.conj().T @ f
+        if g.slots:
+            for slot, dm in zip(g.slots, local_derivatives(g, values, cache), strict=True):
+                fs.append(f)
+                dms.append(embed(dm, g.pos, k))
+                slots.append(slot)
+        f = f @ full
+    if not slots:
+        return {}
+    vals = 2.0 * np.einsum("pab,pba->p", np.stack(dms), np.stack(fs)).real
+    out: dict[int, np.ndarray] = {}
+    for slot, val in zip(slots, vals, strict=True):
+        out[slot] = out[slot] + val if slot in out else val
     return out
 
 

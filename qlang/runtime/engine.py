@@ -31,10 +31,14 @@ from qlang.runtime.blocks import (
     block_diagonal,
     block_gradients,
     block_matrix,
+    local_derivatives,
+    local_matrix,
     diagonal_gradients,
+    prefill,
 )
 from qlang.runtime.gatelib import Param
 from qlang.runtime.plan import Block, Plan
+from qlang.runtime.workspace import take
 
 
 @dataclass
@@ -63,7 +67,9 @@ def reorder(state: State, order: tuple[int, ...]) -> State:
     b = state.batch
     axes = [0] + [1 + state.order.index(q) for q in order]
     t = state.data.reshape((b,) + (2,) * n).transpose(axes)
-    return State(np.ascontiguousarray(t).reshape(b, -1), order)
+    out = take(state.data.shape, state.data.dtype)
+    np.copyto(out.reshape(t.shape), t)
+    return State(out, order)
 
 
 def canonical(state: State) -> np.ndarray:
@@ -88,27 +94,128 @@ def _diag_view(diag: np.ndarray, block: Block, order: tuple[int, ...]) -> np.nda
     return t.reshape((lead[0] if lead else 1,) + tuple(shape))
 
 
-def apply_block(state: State, block: Block, mat: np.ndarray, adjoint: bool = False) -> State:
+#: Smallest inner stride (amplitudes) for applying a block in place of its axes.
+MIN_STRIDE = 8
+
+
+def layout_for(order: tuple[int, ...], qubits: tuple[int, ...], stacked: bool = True) -> tuple:
+    """How to apply a block on ``qubits``: ``("trailing" | "stacked", order)``.
+
+    ``trailing``: the qubits are (or are moved to be) the last axes, in local
+    order. ``stacked``: they already occupy adjacent axes in local order with at
+    least :data:`MIN_STRIDE` amplitudes after them, so no data moves.
+    """
+    n, k = len(order), len(qubits)
+    pos = [order.index(q) for q in qubits]
+    if pos == list(range(n - k, n)):
+        return ("trailing", order)
+    if stacked and pos == list(range(pos[0], pos[0] + k)) and 2 ** (n - pos[0] - k) >= MIN_STRIDE:
+        return ("stacked", order)
+    return ("trailing", _trailing(order, qubits))
+
+
+def apply_block(
+    state: State, block: Block, mat: np.ndarray, adjoint: bool = False, stacked: bool = True
+) -> State:
     """Apply a dense block matrix (or its adjoint) to every state of the batch."""
     d = block.dim
-    st = reorder(state, _trailing(state.order, block.qubits))
+    mode, order = layout_for(state.order, block.qubits, stacked)
+    st = reorder(state, order)
     m = mat.astype(st.data.dtype, copy=False)
+    b = st.batch
+    out = take(st.data.shape, st.data.dtype)
+    if mode == "stacked":
+        left = np.conj(np.swapaxes(m, -1, -2)) if adjoint else m
+        s = 2 ** (len(order) - order.index(block.qubits[0]) - len(block.qubits))
+        if m.ndim == 2:
+            np.matmul(left, st.data.reshape(-1, d, s), out=out.reshape(-1, d, s))
+        else:
+            np.matmul(left[:, None], st.data.reshape(b, -1, d, s), out=out.reshape(b, -1, d, s))
+        return State(out, st.order)
     # row-vector form: psi <- psi @ V^T  (adjoint: psi @ conj(V))
     right = np.conj(m) if adjoint else np.swapaxes(m, -1, -2)
-    b = st.batch
     if m.ndim == 2:
-        out = st.data.reshape(-1, d) @ right
+        np.matmul(st.data.reshape(-1, d), right, out=out.reshape(-1, d))
     else:
-        out = np.matmul(st.data.reshape(b, -1, d), right)
-    return State(out.reshape(b, -1), st.order)
+        np.matmul(st.data.reshape(b, -1, d), right, out=out.reshape(b, -1, d))
+    return State(out, st.order)
+
+
+def _bit_action(name: str, qubits: tuple[int, ...], j: np.ndarray) -> np.ndarray:
+    """Apply a basis-permutation gate to canonical indices ``j`` (self-inverse gates)."""
+    if name == "x":
+        return j ^ (1 << qubits[0])
+    if name in ("cx", "ccx", "mcx"):
+        ctrl = np.ones_like(j)
+        for c in qubits[:-1]:
+            ctrl &= j >> c
+        return j ^ ((ctrl & 1) << qubits[-1])
+    if name in ("swap", "cswap"):
+        a, b = qubits[-2], qubits[-1]
+        x = (j >> a) ^ (j >> b)
+        for c in qubits[:-2]:
+            x &= j >> c
+        x &= 1
+        return j ^ ((x << a) | (x << b))
+    raise KeyError(name)
+
+
+def _to_canonical(m: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    n = len(order)
+    out = np.zeros_like(m)
+    for a, q in enumerate(order):
+        out |= ((m >> (n - 1 - a)) & 1) << q
+    return out
+
+
+def _to_memory(c: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    n = len(order)
+    out = np.zeros_like(c)
+    for a, q in enumerate(order):
+        out |= ((c >> q) & 1) << (n - 1 - a)
+    return out
+
+
+def permutation_source(
+    block: Block, in_order: tuple[int, ...], out_order: tuple[int, ...], inverse: bool
+) -> np.ndarray:
+    """Gather table: ``out[:, m] = in[:, src[m]]`` for a permutation block."""
+    n = len(in_order)
+    c = _to_canonical(np.arange(2**n, dtype=np.int64), out_order)
+    gates = block.gates if inverse else tuple(reversed(block.gates))
+    for g in gates:  # psi_out[c] = psi_in[f^-1(c)]; every permutation gate is self-inverse
+        c = _bit_action(g.name, g.qubits, c)
+    return _to_memory(c, in_order).astype(np.intp)
+
+
+def apply_permutation(
+    state: State,
+    block: Block,
+    out_order: tuple[int, ...],
+    inverse: bool = False,
+    memo: dict | None = None,
+) -> State:
+    """Permute amplitudes (and re-lay out the axes) in one gather pass."""
+    key = ("perm", id(block), state.order, out_order, inverse)
+    src = memo.get(key) if memo is not None else None
+    if src is None:
+        src = permutation_source(block, state.order, out_order, inverse)
+        if memo is not None:
+            memo[key] = src
+    out = take(state.data.shape, state.data.dtype)
+    np.take(state.data, src, axis=1, out=out)
+    return State(out, out_order)
 
 
 def apply_diagonal(state: State, block: Block, diag: np.ndarray, adjoint: bool = False) -> State:
     n = len(state.order)
     b = state.batch
     view = _diag_view(np.conj(diag) if adjoint else diag, block, state.order)
-    t = state.data.reshape((b,) + (2,) * n) * view.astype(state.data.dtype, copy=False)
-    return State(t.reshape(b, -1), state.order)
+    out = take(state.data.shape, state.data.dtype)
+    shape = (b,) + (2,) * n
+    np.multiply(state.data.reshape(shape), view.astype(state.data.dtype, copy=False),
+                out=out.reshape(shape))
+    return State(out, state.order)
 
 
 def run_forward(
@@ -121,6 +228,9 @@ def run_forward(
 ) -> State:
     """Apply every block of ``plan`` to ``|0...0>`` (or ``initial``)."""
     cache = {} if cache is None else cache
+    if ("prefilled",) not in cache:
+        prefill(plan.prefix + plan.blocks, values, cache)
+        cache[("prefilled",)] = True
     state = initial if initial is not None else None
     fresh = initial is None
     if state is None and plan.prefix:
@@ -132,6 +242,11 @@ def run_forward(
         for block in plan.prefix:
             state = apply_block(state, block, block_matrix(block, values, cache))
     for block in plan.blocks:
+        if block.permutation:
+            state = apply_permutation(state, block, block.out_order or state.order, False,
+                                      plan.memo)
+            fresh = False
+            continue
         if block.diagonal:
             if fresh:  # phases on |0...0> only change the global phase of each sample
                 diag = block_diagonal(block, values, cache)
@@ -164,11 +279,20 @@ def product_state(
     plan: Plan, values: Sequence[Param], batch: int, dtype: np.dtype | str, cache: dict
 ) -> State:
     """``|v_{n-1}> x ... x |v_0>`` built by batched outer products (canonical order)."""
-    vecs = prefix_vectors(plan, values, batch, cache)
-    data = np.ones((batch, 1), dtype=dtype)
-    for q in range(plan.num_qubits - 1, -1, -1):
-        data = (data[:, :, None] * vecs[q][:, None, :].astype(dtype)).reshape(batch, -1)
-    return State(data, tuple(range(plan.num_qubits - 1, -1, -1)))
+    vecs = [v.astype(dtype) for v in prefix_vectors(plan, values, batch, cache)]
+    n = plan.num_qubits
+
+    def kron(qubits: range) -> np.ndarray:  # qubits in descending order
+        data = np.ones((batch, 1), dtype=dtype)
+        for q in qubits:
+            data = (data[:, :, None] * vecs[q][:, None, :]).reshape(batch, -1)
+        return data
+
+    half = n // 2
+    high, low = kron(range(n - 1, half - 1, -1)), kron(range(half - 1, -1, -1))
+    out = take((batch, 2**n), dtype)
+    np.multiply(high[:, :, None], low[:, None, :], out=out.reshape(batch, high.shape[1], -1))
+    return State(out, tuple(range(n - 1, -1, -1)))
 
 
 def _contract(t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool) -> np.ndarray:
@@ -218,15 +342,53 @@ def prefix_gradients(
         mus[lam.order[0]] = lam.data
     else:
         _marginals(lam.data, list(lam.order), conj_vecs, mus)
+    nus = {q: mus[q] for q in mus}  # nu[b, i] = <v_others x e_i | lam>
+    return _run_gradients(active, values, nus, b, per_sample, cache)
+
+
+def _run_gradients(
+    runs: list[Block],
+    values: Sequence[Param],
+    nus: dict[int, np.ndarray],
+    batch: int,
+    per_sample: bool,
+    cache: dict,
+) -> dict[int, np.ndarray | float]:
+    """Gradients of one-qubit runs on ``|0>``, all qubits vectorised together.
+
+    For the run ``v = G_L..G_1 |0>`` of qubit ``q`` and ``nu_q`` from
+    :func:`prefix_gradients`: ``d/dtheta = 2 Re conj(nu) . (G_L..dG_l..G_1 |0>)``.
+    """
+    length = max(len(r.gates) for r in runs)
+    eye = np.eye(2, dtype=complex)
+    mats = np.empty((length, len(runs), batch, 2, 2), dtype=complex)
+    for j, run in enumerate(runs):
+        for l_idx in range(length):
+            if l_idx < len(run.gates):
+                mats[l_idx, j] = local_matrix(run.gates[l_idx], values, cache)
+            else:
+                mats[l_idx, j] = eye
+    s = np.zeros((len(runs), batch, 2), dtype=complex)
+    s[..., 0] = 1.0
+    before = []
+    for l_idx in range(length):
+        before.append(s)
+        s = np.einsum("qbij,qbj->qbi", mats[l_idx], s)
+    r = np.conj(np.stack([nus[run.qubits[0]] for run in runs]))  # bra rows
     grads: dict[int, np.ndarray | float] = {}
-    for blk in active:
-        mu = np.conj(mus[blk.qubits[0]])  # sum_r prod(v) conj(lam)[r, i]
-        env = np.zeros((b, 2, 2), dtype=complex)
-        env[:, 0, :] = mu
-        sample_wise = per_sample or blk.batched
-        e = env if sample_wise else env.sum(axis=0)
-        mat = block_matrix(blk, values, cache)
-        _accumulate(grads, block_gradients(blk, values, mat, e, cache))
+    for l_idx in range(length - 1, -1, -1):
+        for j, run in enumerate(runs):
+            if l_idx >= len(run.gates) or not run.gates[l_idx].slots:
+                continue
+            g = run.gates[l_idx]
+            ders = local_derivatives(g, values, cache)
+            for slot, dm in zip(g.slots, ders, strict=True):
+                dmb = np.broadcast_to(dm, (batch, 2, 2))
+                ds = np.einsum("bij,bj->bi", dmb, before[l_idx][j])
+                val = 2.0 * np.sum(r[j] * ds, axis=1).real
+                val = val if per_sample or run.batched else float(np.sum(val))
+                grads[slot] = grads[slot] + val if slot in grads else val
+        r = np.einsum("qbi,qbij->qbj", r, mats[l_idx])
     return grads
 
 
@@ -285,9 +447,22 @@ def run_adjoint(
     ``per_sample`` or the slot's block is batched.
     """
     cache = {} if cache is None else cache
+    if ("prefilled",) not in cache:
+        prefill(plan.prefix + plan.blocks, values, cache)
+        cache[("prefilled",)] = True
     grads: dict[int, np.ndarray | float] = {}
-    for block in reversed(plan.blocks):
+    blocks = plan.blocks
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
         sample_wise = per_sample or block.batched
+        if block.permutation:
+            prev = blocks[index - 1] if index else None
+            target = psi.order
+            if prev is not None and not prev.diagonal and not prev.permutation:
+                target = _trailing(psi.order, prev.qubits)
+            psi = apply_permutation(psi, block, target, True, plan.memo)
+            lam = apply_permutation(lam, block, target, True, plan.memo)
+            continue
         if block.diagonal:
             diag = block_diagonal(block, values, cache)
             psi = apply_diagonal(psi, block, diag, adjoint=True)
@@ -300,12 +475,15 @@ def run_adjoint(
             lam = apply_diagonal(lam, block, diag, adjoint=True)
             continue
         mat = block_matrix(block, values, cache)
-        psi = apply_block(psi, block, mat, adjoint=True)
-        lam = reorder(lam, psi.order)
         if any(g.slots for g in block.gates):
+            psi = apply_block(psi, block, mat, adjoint=True, stacked=False)
+            lam = reorder(lam, psi.order)
             env = _environment(psi, lam, block.dim, sample_wise)
             _accumulate(grads, block_gradients(block, values, mat, env, cache))
-        lam = apply_block(lam, block, mat, adjoint=True)
+            lam = apply_block(lam, block, mat, adjoint=True, stacked=False)
+        else:
+            psi = apply_block(psi, block, mat, adjoint=True)
+            lam = apply_block(lam, block, mat, adjoint=True)
     _accumulate(grads, prefix_gradients(plan, values, lam, per_sample, cache))
     return grads
 

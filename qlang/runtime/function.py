@@ -168,28 +168,36 @@ class QuantumFunction:
 
     # --- gradients ----------------------------------------------------------
     def vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: np.ndarray
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``."""
+        """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``.
+
+        ``cotangent`` is ``(B, n_out)``, or a row-wise callable ``outputs -> cotangent``
+        (e.g. ``lambda out: 2 * (out - y) / len(y)`` for MSE), evaluated inside the
+        same pass so a training step needs a single simulation.
+        """
         with blas_threads():
             return self._vjp(inputs, weights, cotangent)
 
     def _vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: np.ndarray
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, w = self.simulator.normalize(inputs, weights)
-        cot = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
+        if not callable(cotangent):
+            cotangent = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
         self._require_static()
         outs, gws, gxs = [], np.zeros(w.shape[0]), []
         for s in self._chunks(x.shape[0], adjoint=True):
+            cot = cotangent if callable(cotangent) else cotangent[s]
             if self.gradient == "adjoint":
-                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot[s])
+                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot)
             elif self.gradient == "parameter-shift":
-                out, gw, gx = G.shift_vjp(self, x[s], w, cot[s])
+                out, gw, gx = G.shift_vjp(self, x[s], w, cot)
             else:
                 out, jw, jx = self._jacobian_chunk(x[s], w)
-                gw = np.einsum("bk,bkw->w", cot[s], jw)
-                gx = np.einsum("bk,bkx->bx", cot[s], jx)
+                c = G.resolve_cotangent(cot, out)
+                gw = np.einsum("bk,bkw->w", c, jw)
+                gx = np.einsum("bk,bkx->bx", c, jx)
             outs.append(out)
             gws += gw
             gxs.append(gx)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qlang.ir import expr as E
-from qlang.runtime.engine import State, canonical, run_adjoint
+from qlang.runtime.engine import State, canonical, reorder, run_adjoint
 from qlang.runtime.gatelib import shift_rule
 from qlang.runtime.plan import Plan
 
@@ -65,11 +65,20 @@ def chain_rule(
     return gw, gx
 
 
+Cotangent = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
+
+def resolve_cotangent(cot: Cotangent, out: np.ndarray) -> np.ndarray:
+    """The cotangent array; a callable receives the outputs (``(B, n_out)``)."""
+    value = cot(out) if callable(cot) else cot
+    return np.asarray(value, dtype=float).reshape(out.shape)
+
+
 # --- adjoint ----------------------------------------------------------------
 
 
 def adjoint_vjp(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: np.ndarray
+    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: Cotangent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
@@ -77,9 +86,11 @@ def adjoint_vjp(
     st = qf.simulator.run(x, w, values, cache)
     psi = canonical(st)
     out = qf.readout.outputs(psi, x, w)
+    cot = resolve_cotangent(cot, out)
     lam = qf.readout.cotangent_state(psi, cot, x, w)
     order = tuple(range(qf.n - 1, -1, -1))
-    grads = run_adjoint(plan, values, State(psi, order), State(lam, order), False, cache)
+    lam_st = reorder(State(lam, order), st.order)  # continue in the forward's final layout
+    grads = run_adjoint(plan, values, st, lam_st, False, cache)
     gw, gx = chain_rule(plan, grads, x, w, per_sample=False)
     cw, cx = qf.readout.coefficient_vjp(psi, cot, x, w)
     return out, gw + cw, gx + cx
@@ -134,9 +145,10 @@ def shift_slot_derivatives(
 
 
 def shift_vjp(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: np.ndarray
+    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: Cotangent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out, derivs = shift_slot_derivatives(qf, x, w)
+    cot = resolve_cotangent(cot, out)
     grads = {s: np.sum(d * cot, axis=1) for s, d in derivs.items()}
     gw, gx = chain_rule(qf.simulator.plan, grads, x, w, per_sample=False)
     psi = qf.exact_states(x, w)

@@ -33,9 +33,11 @@ from qlang.ir.gates import GATES
 from qlang.runtime.compile_expr import ExprFunction, compile_exprs
 
 #: Default fusion limits (qubits per block) for shared, batched and diagonal blocks.
-MAX_SHARED = 5
+MAX_SHARED = 4
 MAX_BATCHED = 2
 MAX_DIAGONAL = 10
+#: Gates that permute basis states (fused into gather passes).
+PERMUTATION_GATES = frozenset({"x", "cx", "swap", "ccx", "cswap", "mcx"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ class Block:
     gates: tuple[GateRef, ...]
     batched: bool
     diagonal: bool
+    #: a network of basis permutations (x, cx, swap, ccx, cswap, mcx): one gather pass
+    permutation: bool = False
+    #: for permutation blocks: the qubit-axis order the gather writes
+    out_order: tuple[int, ...] = ()
 
     @property
     def dim(self) -> int:
@@ -78,6 +84,8 @@ class Plan:
     slot_symbols: tuple[tuple[E.Symbol, ...], ...] = ()
     derivative: ExprFunction | None = field(default=None, repr=False)
     derivative_index: tuple[tuple[int, ...], ...] = ()
+    #: runtime memo (gather index tables), not part of the plan's identity
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def gate_names(self) -> dict[int, str]:
         """The gate name owning each parameter slot."""
@@ -116,6 +124,7 @@ def compile_plan(
 ) -> Plan:
     """Fuse the gates of a unitary circuit into blocks (barriers are ignored)."""
     check_unitary(circuit)
+    limits = (max_shared, max_batched, max_diagonal)
     exprs: list[E.Expr] = []
     raw: list[dict] = []  # qubits (set), gates, batched, diagonal
     latest: dict[int, int] = {}
@@ -133,31 +142,31 @@ def compile_plan(
             prefix.setdefault(op.qubits[0], []).append(gate)
             continue
         entangled.update(op.qubits)
-        owners = [latest[q] for q in op.qubits if q in latest]
-        target = max(owners) if owners else None
-        merged = False
-        if target is not None:
-            blk = raw[target]
-            qubits = blk["qubits"] | set(op.qubits)
-            is_batched = blk["batched"] or batched
-            is_diag = blk["diagonal"] and gd.diagonal
-            limit = max_diagonal if is_diag else (max_batched if is_batched else max_shared)
-            limit = max(limit, len(op.qubits))
-            mixes = blk["batched"] != batched and not is_diag and len(qubits) > max_batched
-            if len(qubits) <= limit and not mixes:
-                blk.update(qubits=qubits, batched=is_batched, diagonal=is_diag)
-                blk["gates"].append(gate)
-                merged = True
-        if not merged:
+        perm = op.name in PERMUTATION_GATES
+        floor = max((latest[q] for q in op.qubits if q in latest), default=0)
+        target = None
+        for idx in range(len(raw) - 1, floor - 1, -1):
+            if _accepts(raw[idx], op.qubits, gd.diagonal, batched, perm, limits):
+                target = idx
+                break
+        if target is None:
             raw.append(
                 {
                     "qubits": set(op.qubits),
                     "gates": [gate],
                     "batched": batched,
-                    "diagonal": gd.diagonal,
+                    "diagonal": gd.diagonal and not perm,
+                    "permutation": perm,
                 }
             )
             target = len(raw) - 1
+        else:
+            blk = raw[target]
+            blk["gates"].append(gate)
+            if not blk["permutation"]:
+                blk["batched"] = blk["batched"] or batched
+                blk["diagonal"] = blk["diagonal"] and gd.diagonal
+            blk["qubits"] |= set(op.qubits)
         for q in op.qubits:
             latest[q] = target
     blocks = _order_blocks(circuit.num_qubits, raw)
@@ -193,21 +202,58 @@ def compile_plan(
     )
 
 
+def _accepts(
+    blk: dict,
+    qubits: tuple[int, ...],
+    diagonal: bool,
+    batched: bool,
+    perm: bool,
+    limits: tuple[int, int, int],
+) -> bool:
+    """May a gate join block ``blk`` (all dependency checks done by the caller)?"""
+    if blk["permutation"] or perm:
+        if blk["permutation"]:
+            return perm
+        return not blk["diagonal"] and set(qubits) <= blk["qubits"]
+    max_shared, max_batched, max_diagonal = limits
+    merged = blk["qubits"] | set(qubits)
+    is_batched = blk["batched"] or batched
+    is_diag = blk["diagonal"] and diagonal
+    limit = max_diagonal if is_diag else (max_batched if is_batched else max_shared)
+    if len(merged) > len(blk["qubits"]) and len(merged) > limit:
+        return False
+    mixes = blk["batched"] != batched and not is_diag and len(merged) > max_batched
+    return not mixes
+
+
 def _sym_key(s: E.Symbol) -> tuple[int, int]:
     return (0 if isinstance(s, E.Input) else 1, s.index)
 
 
 def _order_blocks(n: int, raw: list[dict]) -> tuple[Block, ...]:
     """Pick each block's local qubit order to minimise state transposes."""
-    order = list(range(n - 1, -1, -1))  # axis order of the state, most significant first
+    from qlang.runtime.engine import layout_for
+
+    order = tuple(range(n - 1, -1, -1))  # axis order of the state, most significant first
     out = []
-    for blk in raw:
+    for i, blk in enumerate(raw):
         local = tuple(q for q in order if q in blk["qubits"])
-        if not blk["diagonal"]:
-            order = [q for q in order if q not in blk["qubits"]] + list(local)
+        out_order: tuple[int, ...] = ()
+        if blk["permutation"]:
+            nxt = next((b for b in raw[i + 1 :] if not b["diagonal"] and not b["permutation"]),
+                       None)
+            if nxt is not None:
+                order = tuple(q for q in order if q not in nxt["qubits"]) + tuple(
+                    q for q in order if q in nxt["qubits"]
+                )
+            out_order = order
+        elif not blk["diagonal"]:
+            order = layout_for(order, local)[1]
         gates = tuple(
             GateRef(i, name, qs, slots, tuple(local.index(q) for q in qs))
             for i, name, qs, slots in blk["gates"]
         )
-        out.append(Block(local, gates, blk["batched"], blk["diagonal"]))
+        out.append(
+            Block(local, gates, blk["batched"], blk["diagonal"], blk["permutation"], out_order)
+        )
     return tuple(out)
