@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -37,10 +38,14 @@ LABELS = {
     "qlang": "qlang (adjoint)",
     "pl_default": "PennyLane default.qubit (backprop)",
     "pl_lightning": "PennyLane lightning.qubit (adjoint)",
-    "qiskit_ml": "Qiskit ML EstimatorQNN",
+    "qiskit_ml": "Qiskit ML EstimatorQNN (*)",
     "qulacs": "qulacs (per-sample backprop)",
 }
 LAYERS = 3
+#: Caveats raised while measuring (printed next to the number).
+NOTES: list[str] = []
+#: Extra numbers reported by a measurement (qlang: state passes, copy time).
+INFO: dict[str, float] = {}
 
 
 def data(n: int, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,20 +56,22 @@ def data(n: int, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, w, y
 
 
-def best_of(fn, reps: int) -> float:
+def best_of(fn, reps: int) -> tuple[float, float]:
+    """Best (wall, CPU) seconds of ``reps`` runs after one warm-up."""
     fn()  # warm-up (compilation, caches)
-    times = []
+    walls, cpus = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
 
 
 # --- one measurement per framework -------------------------------------------------
 
 
-def run_qlang(n: int, batch: int, reps: int) -> float:
+def run_qlang(n: int, batch: int, reps: int) -> tuple[float, float]:
     from circuits import sel_block
 
     from qlang.runtime import QuantumFunction
@@ -76,10 +83,21 @@ def run_qlang(n: int, batch: int, reps: int) -> float:
     def step() -> np.ndarray:  # forward and MSE cotangent inside one adjoint pass
         return qf.vjp(x, wf, lambda out: 2 * (out - y[:, None]) / batch)[1]
 
-    return best_of(step, reps)
+    result = best_of(step, reps)
+    # memory-bandwidth bound: full-state passes per gradient x time of one copy pass
+    from qlang.runtime import workspace
+
+    before = workspace.STATS["buffers"]
+    step()
+    passes = workspace.STATS["buffers"] - before
+    state = np.ones((batch, 2**n), dtype=complex)
+    target = np.empty_like(state)
+    copy_wall, copy_cpu = best_of(lambda: np.copyto(target, state), 5)
+    INFO.update(passes=passes, copy_seconds=copy_cpu)
+    return result
 
 
-def _pl(n: int, batch: int, reps: int, device: str, method: str) -> float:
+def _pl(n: int, batch: int, reps: int, device: str, method: str) -> tuple[float, float]:
     import pennylane as qml
     from pennylane import numpy as pnp
 
@@ -100,22 +118,31 @@ def _pl(n: int, batch: int, reps: int, device: str, method: str) -> float:
 
     grad = qml.grad(loss)
     weights = pnp.array(w, requires_grad=True)
-    return best_of(lambda: grad(weights), reps)
+    try:
+        return best_of(lambda: grad(weights), reps)
+    except ValueError as exc:  # PennyLane 0.45 broadcasting bug on >= 12 wires (tensordot path)
+        NOTES.append(f"broadcasting failed ({exc}); per-sample loop on 4 samples, scaled")
+
+    def per_sample() -> None:
+        for b in range(4):
+            qml.grad(lambda ww, b=b: (circuit(xs[b], ww) - ys[b]) ** 2 / batch)(weights)
+
+    wall, cpu = best_of(per_sample, 1)
+    return wall * batch / 4, cpu * batch / 4
 
 
-def run_pl_default(n: int, batch: int, reps: int) -> float:
+def run_pl_default(n: int, batch: int, reps: int) -> tuple[float, float]:
     return _pl(n, batch, reps, "default.qubit", "backprop")
 
 
-def run_pl_lightning(n: int, batch: int, reps: int) -> float:
+def run_pl_lightning(n: int, batch: int, reps: int) -> tuple[float, float]:
     return _pl(n, batch, reps, "lightning.qubit", "adjoint")
 
 
 def _qiskit_circuit(n: int):
+    from circuits import sel_ranges
     from qiskit import QuantumCircuit
     from qiskit.circuit import ParameterVector
-
-    from circuits import sel_ranges
 
     xs = ParameterVector("x", n)
     ws = ParameterVector("w", LAYERS * n * 3)
@@ -133,10 +160,17 @@ def _qiskit_circuit(n: int):
     return qc, xs, ws
 
 
-def run_qiskit_ml(n: int, batch: int, reps: int) -> float:
+#: EstimatorQNN is measured on this many samples and scaled linearly to the batch
+#: (its parameter-shift gradient costs the same per sample); marked in the table.
+QISKIT_SAMPLES = 4
+
+
+def run_qiskit_ml(n: int, batch: int, reps: int) -> tuple[float, float]:
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_machine_learning.neural_networks import EstimatorQNN
 
+    scale = batch / min(batch, QISKIT_SAMPLES)
+    batch = min(batch, QISKIT_SAMPLES)
     x, w, y = data(n, batch)
     qc, xs, ws = _qiskit_circuit(n)
     obs = SparsePauliOp.from_sparse_list([("Z", [0], 1.0)], num_qubits=n)
@@ -149,13 +183,13 @@ def run_qiskit_ml(n: int, batch: int, reps: int) -> float:
         cot = 2 * (out - y[:, None]) / batch
         return np.einsum("bk,bkw->w", cot, gw)
 
-    return best_of(step, max(1, reps if n <= 8 else 1))
+    wall, cpu = best_of(step, 1)
+    return wall * scale, cpu * scale
 
 
-def run_qulacs(n: int, batch: int, reps: int) -> float:
-    from qulacs import Observable, ParametricQuantumCircuit, QuantumState
-
+def run_qulacs(n: int, batch: int, reps: int) -> tuple[float, float]:
     from circuits import sel_ranges
+    from qulacs import Observable, ParametricQuantumCircuit, QuantumState
 
     x, w, y = data(n, batch)
     circ = ParametricQuantumCircuit(n)
@@ -192,7 +226,7 @@ def run_qulacs(n: int, batch: int, reps: int) -> float:
 # --- kernel -------------------------------------------------------------------------
 
 
-def run_kernel_qlang(reps: int) -> float:
+def run_kernel_qlang(reps: int) -> tuple[float, float]:
     from circuits import zz_feature_map
 
     from qlang.runtime import kernel_matrix
@@ -202,7 +236,7 @@ def run_kernel_qlang(reps: int) -> float:
     return best_of(lambda: kernel_matrix(enc, X), reps)
 
 
-def run_kernel_qiskit(reps: int) -> float:
+def run_kernel_qiskit(reps: int) -> tuple[float, float]:
     from qiskit.circuit.library import zz_feature_map
     from qiskit_machine_learning.kernels import FidelityStatevectorKernel
 
@@ -236,26 +270,53 @@ def child(args: argparse.Namespace) -> None:
         t = kernel_check()
     else:
         t = globals()[f"run_{args.child}"](args.n, args.batch, args.reps)
-    print(json.dumps({"seconds": t}))
+    wall, cpu = t if isinstance(t, tuple) else (t, t)
+    print(json.dumps({"wall": wall, "cpu": cpu, "note": "; ".join(NOTES), "info": INFO}))
+
+
+#: Every framework runs single-threaded: on a shared CPU, spinning OpenMP/BLAS workers
+#: make wall-clock times meaningless (qulacs measured 30x slower with default threads).
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QLANG_NUM_THREADS")
+
+
+LAST_INFO: dict[str, float] = {}
 
 
 def measure(name: str, args: argparse.Namespace, n: int = 0) -> tuple[float | None, str]:
-    cmd = [sys.executable, __file__, "--child", name, "--n", str(n), "--batch",
-           str(args.batch), "--reps", str(args.reps)]
+    """Seconds (CPU time of the process, see ``--clock``) or ``None`` and a note."""
+    env = dict(os.environ)
+    if args.threads:
+        env.update({v: str(args.threads) for v in THREAD_VARS})
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        "--n",
+        str(n),
+        "--batch",
+        str(args.batch),
+        "--reps",
+        str(args.reps),
+    ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=env)
     except subprocess.TimeoutExpired:
         return None, f"> {args.timeout:.0f} s (time limit)"
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
         return None, f"failed: {last[:80]}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])["seconds"], ""
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    LAST_INFO.clear()
+    LAST_INFO.update(result.get("info", {}))
+    return result[args.clock], result.get("note", "")
 
 
 def fmt(t: float | None, note: str) -> str:
     if t is None:
         return note
-    return f"{t * 1e3:.1f} ms" if t < 10 else f"{t:.1f} s"
+    text = f"{t * 1e3:.1f} ms" if t < 10 else f"{t:.1f} s"
+    return text + (" (†)" if note else "")
 
 
 def main() -> None:
@@ -266,6 +327,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--peers", nargs="+", default=list(PEERS))
     ap.add_argument("--no-kernel", action="store_true")
+    ap.add_argument("--threads", type=int, default=1, help="threads per framework (0: defaults)")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -277,7 +340,11 @@ def main() -> None:
         row = {"n": n}
         for peer in args.peers:
             row[peer] = measure(peer, args, n)
+            if peer == "qlang":
+                row["info"] = dict(LAST_INFO)
             print(f"n={n:2d} {LABELS[peer]:40s} {fmt(*row[peer])}", flush=True)
+            if row[peer][0] is not None and row[peer][1]:
+                print(f"      † {row[peer][1]}", flush=True)
         rows.append(row)
     print()
     print(table(rows, args))
@@ -296,9 +363,10 @@ def main() -> None:
 
 
 def table(rows: list[dict], args: argparse.Namespace) -> str:
-    head = "| n | bytes per gate pass | " + " | ".join(LABELS[p] for p in args.peers)
+    head = "| n | bytes per pass | qlang passes (memory bound) | "
+    head += " | ".join(LABELS[p] for p in args.peers)
     head += " | fastest peer / qlang | qulacs / qlang |"
-    lines = [head, "|" + "---|" * (len(args.peers) + 4)]
+    lines = [head, "|" + "---|" * (len(args.peers) + 5)]
     for row in rows:
         n = row["n"]
         pass_bytes = 2 * args.batch * 2**n * 16  # read + write of the batch state, complex128
@@ -308,8 +376,13 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
         fastest = f"{min(peers) / ours:.1f}x" if ours and peers else "-"
         qul = row.get("qulacs", (None, ""))[0]
         vs_qulacs = f"{qul / ours:.1f}x" if ours and qul else "-"
+        info = row.get("info", {})
+        bound = "-"
+        if info:
+            bound = f"{info['passes']:.0f} ({info['passes'] * info['copy_seconds'] * 1e3:.1f} ms)"
         lines.append(
-            f"| {n} | {pass_bytes / 2**20:.1f} MiB | " + " | ".join(cells)
+            f"| {n} | {pass_bytes / 2**20:.1f} MiB | {bound} | "
+            + " | ".join(cells)
             + f" | {fastest} | {vs_qulacs} |"
         )
     return "\n".join(lines)

@@ -12,7 +12,7 @@ gates yields all of them.
 Example::
 
     >>> import numpy as np
-    >>> from qlang.runtime.plan import Block, GateRef
+    >>> from qlang.runtime.plan import PERMUTATION_GATES, Block, GateRef
     >>> blk = Block((0,), (GateRef(0, "h", (0,), (), (0,)),), False, False)
     >>> np.allclose(block_matrix(blk, ()), [[1, 1], [1, -1]] / np.sqrt(2))
     True
@@ -25,8 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from qlang.runtime.gatelib import Param, gate_derivatives, gate_matrix
-from qlang.runtime.plan import Block, GateRef
+from qlang.runtime.gatelib import Param, gate_derivatives, gate_matrix, permute_bits
+from qlang.runtime.plan import PERMUTATION_GATES, Block, GateRef
 
 #: Per-call memo of gate matrices: ``(op_index, "m" | "d") -> array(s)``.
 Cache = dict
@@ -176,11 +176,11 @@ def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = No
         return cache[key]
     if cache is not None and not block.batched and not block.diagonal:
         stack = _stack(block, values, cache)
-        v = stack[0]
+        prod = stack[0]
         for full in stack[1:]:
-            v = full @ v
-        cache[key] = v
-        return v
+            prod = full @ prod
+        cache[key] = prod
+        return prod
     k = len(block.qubits)
     v: np.ndarray | None = None
     for g in block.gates:
@@ -192,16 +192,65 @@ def block_matrix(block: Block, values: Sequence[Param], cache: Cache | None = No
     return v
 
 
-def block_diagonal(
-    block: Block, values: Sequence[Param], cache: Cache | None = None
-) -> np.ndarray:
-    """The diagonal of a diagonal block, ``(d,)`` or ``(batch, d)``."""
+def _is_permutation(name: str) -> bool:
+    return name in PERMUTATION_GATES
+
+
+def block_diagonal(block: Block, values: Sequence[Param], cache: Cache | None = None) -> np.ndarray:
+    """The diagonal of a diagonal block, ``(d,)`` or ``(batch, d)``.
+
+    Permutation gates inside (``cx ... cx`` around diagonal gates) are tracked as an
+    index map; the block's total permutation is the identity by construction.
+    """
     k = len(block.qubits)
+    if all(len(g.qubits) <= 2 for g in block.gates):
+        return _phase_polynomial(block, values, cache)
     v: np.ndarray = np.ones(2**k, dtype=complex)
+    perm = np.arange(2**k)
     for g in block.gates:
+        if _is_permutation(g.name):
+            perm = permute_bits(g.name, tuple(k - 1 - p for p in g.pos), perm)
+            continue
         m = local_matrix(g, values, cache)
-        v = v * embed_diag(np.diagonal(m, axis1=-2, axis2=-1), g.pos, k)
+        v = v * embed_diag(np.diagonal(m, axis1=-2, axis2=-1), g.pos, k)[..., perm]
     return v
+
+
+def _phase_polynomial(block: Block, values: Sequence[Param], cache: Cache | None) -> np.ndarray:
+    """A diagonal block of <= 2-qubit gates as ``exp(i (c0 + C @ S))``.
+
+    Every diagonal gate's phase is a multilinear polynomial in the bits it reads
+    (after the block's ``cx`` permutations), so the block's phases are one small
+    matrix product of per-gate coefficients ``C`` and bit features ``S``.
+    """
+    k = len(block.qubits)
+    perm = np.arange(2**k)
+    const: Param = 0.0
+    coefs: list[Param] = []
+    feats: list[np.ndarray] = []
+    for g in block.gates:
+        if _is_permutation(g.name):
+            perm = permute_bits(g.name, tuple(k - 1 - p for p in g.pos), perm)
+            continue
+        ph = np.angle(np.diagonal(local_matrix(g, values, cache), axis1=-2, axis2=-1))
+        bits = [((perm >> (k - 1 - p)) & 1).astype(float) for p in g.pos]
+        const = const + ph[..., 0]
+        if len(bits) == 1:
+            coefs.append(ph[..., 1] - ph[..., 0])
+            feats.append(bits[0])
+        else:  # index = 2 * first + second
+            coefs += [
+                ph[..., 2] - ph[..., 0],
+                ph[..., 1] - ph[..., 0],
+                ph[..., 3] - ph[..., 2] - ph[..., 1] + ph[..., 0],
+            ]
+            feats += [bits[0], bits[1], bits[0] * bits[1]]
+    if not feats:
+        return np.exp(1j * np.asarray(const))[..., None] * np.ones(2**k)
+    lead = np.broadcast_shapes(*[np.shape(c) for c in coefs], np.shape(const))
+    cmat = np.stack([np.broadcast_to(c, lead) for c in coefs], axis=-1)
+    angles = np.asarray(const)[..., None] + cmat @ np.stack(feats)
+    return np.exp(1j * angles)
 
 
 def block_gradients(
@@ -268,12 +317,17 @@ def diagonal_gradients(
     k = len(block.qubits)
     out: dict[int, np.ndarray] = {}
     weighted = v * env_diag
+    perm = np.arange(2**k)
     for g in block.gates:
+        if _is_permutation(g.name):
+            perm = permute_bits(g.name, tuple(k - 1 - p for p in g.pos), perm)
+            continue
         if not g.slots:
             continue
         m = np.diagonal(local_matrix(g, values, cache), axis1=-2, axis2=-1)
         for slot, dm in zip(g.slots, local_derivatives(g, values, cache), strict=True):
-            ratio = embed_diag(np.diagonal(dm, axis1=-2, axis2=-1) * np.conj(m), g.pos, k)
+            ratio = np.diagonal(dm, axis1=-2, axis2=-1) * np.conj(m)
+            ratio = embed_diag(ratio, g.pos, k)[..., perm]
             val = 2.0 * np.sum(ratio * weighted, axis=-1).real
             out[slot] = out[slot] + val if slot in out else val
     return out

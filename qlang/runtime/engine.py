@@ -25,18 +25,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.linalg import blas
 
 from qlang.runtime.blocks import (
     block_diagonal,
     block_gradients,
     block_matrix,
+    diagonal_gradients,
     local_derivatives,
     local_matrix,
-    diagonal_gradients,
     prefill,
 )
-from qlang.runtime.gatelib import Param
+from qlang.runtime.gatelib import Param, permute_bits
 from qlang.runtime.plan import Block, Plan
 from qlang.runtime.workspace import take
 
@@ -53,7 +54,7 @@ class State:
         return self.data.shape[0]
 
 
-def zero_state(batch: int, n: int, dtype: np.dtype | str = np.complex128) -> State:
+def zero_state(batch: int, n: int, dtype: DTypeLike = np.complex128) -> State:
     data = np.zeros((batch, 2**n), dtype=dtype)
     data[:, 0] = 1.0
     return State(data, tuple(range(n - 1, -1, -1)))
@@ -141,25 +142,6 @@ def apply_block(
     return State(out, st.order)
 
 
-def _bit_action(name: str, qubits: tuple[int, ...], j: np.ndarray) -> np.ndarray:
-    """Apply a basis-permutation gate to canonical indices ``j`` (self-inverse gates)."""
-    if name == "x":
-        return j ^ (1 << qubits[0])
-    if name in ("cx", "ccx", "mcx"):
-        ctrl = np.ones_like(j)
-        for c in qubits[:-1]:
-            ctrl &= j >> c
-        return j ^ ((ctrl & 1) << qubits[-1])
-    if name in ("swap", "cswap"):
-        a, b = qubits[-2], qubits[-1]
-        x = (j >> a) ^ (j >> b)
-        for c in qubits[:-2]:
-            x &= j >> c
-        x &= 1
-        return j ^ ((x << a) | (x << b))
-    raise KeyError(name)
-
-
 def _to_canonical(m: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
     n = len(order)
     out = np.zeros_like(m)
@@ -184,7 +166,7 @@ def permutation_source(
     c = _to_canonical(np.arange(2**n, dtype=np.int64), out_order)
     gates = block.gates if inverse else tuple(reversed(block.gates))
     for g in gates:  # psi_out[c] = psi_in[f^-1(c)]; every permutation gate is self-inverse
-        c = _bit_action(g.name, g.qubits, c)
+        c = permute_bits(g.name, g.qubits, c)
     return _to_memory(c, in_order).astype(np.intp)
 
 
@@ -203,7 +185,8 @@ def apply_permutation(
         if memo is not None:
             memo[key] = src
     out = take(state.data.shape, state.data.dtype)
-    np.take(state.data, src, axis=1, out=out)
+    for row in range(state.batch):  # 1-d gathers are about twice as fast as one 2-d gather
+        np.take(state.data[row], src, out=out[row])
     return State(out, out_order)
 
 
@@ -213,8 +196,9 @@ def apply_diagonal(state: State, block: Block, diag: np.ndarray, adjoint: bool =
     view = _diag_view(np.conj(diag) if adjoint else diag, block, state.order)
     out = take(state.data.shape, state.data.dtype)
     shape = (b,) + (2,) * n
-    np.multiply(state.data.reshape(shape), view.astype(state.data.dtype, copy=False),
-                out=out.reshape(shape))
+    np.multiply(
+        state.data.reshape(shape), view.astype(state.data.dtype, copy=False), out=out.reshape(shape)
+    )
     return State(out, state.order)
 
 
@@ -222,7 +206,7 @@ def run_forward(
     plan: Plan,
     values: Sequence[Param],
     batch: int,
-    dtype: np.dtype | str = np.complex128,
+    dtype: DTypeLike = np.complex128,
     initial: State | None = None,
     cache: dict | None = None,
 ) -> State:
@@ -243,8 +227,9 @@ def run_forward(
             state = apply_block(state, block, block_matrix(block, values, cache))
     for block in plan.blocks:
         if block.permutation:
-            state = apply_permutation(state, block, block.out_order or state.order, False,
-                                      plan.memo)
+            state = apply_permutation(
+                state, block, block.out_order or state.order, False, plan.memo
+            )
             fresh = False
             continue
         if block.diagonal:
@@ -276,7 +261,7 @@ def prefix_vectors(
 
 
 def product_state(
-    plan: Plan, values: Sequence[Param], batch: int, dtype: np.dtype | str, cache: dict
+    plan: Plan, values: Sequence[Param], batch: int, dtype: DTypeLike, cache: dict
 ) -> State:
     """``|v_{n-1}> x ... x |v_0>`` built by batched outer products (canonical order)."""
     vecs = [v.astype(dtype) for v in prefix_vectors(plan, values, batch, cache)]
@@ -295,7 +280,9 @@ def product_state(
     return State(out, tuple(range(n - 1, -1, -1)))
 
 
-def _contract(t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool) -> np.ndarray:
+def _contract(
+    t: np.ndarray, vecs: dict[int, np.ndarray], axes: list[int], lead: bool
+) -> np.ndarray:
     """Contract axes of ``t`` (batch, 2, ..., 2) with per-qubit vectors, no transposes.
 
     ``axes`` lists the qubit of every tensor axis; ``lead`` contracts from the front.

@@ -169,3 +169,22 @@ def shift_rule(name: str) -> tuple[tuple[float, float], ...]:
     if GATES[name].num_params == 0:
         raise KeyError(f"gate `{name}` has no parameters")
     return ((0.5, math.pi / 2), (-0.5, -math.pi / 2))
+
+
+def permute_bits(name: str, qubits: tuple[int, ...], j: np.ndarray) -> np.ndarray:
+    """Apply a basis-permutation gate to indices ``j`` (``qubits`` are bit numbers)."""
+    if name == "x":
+        return j ^ (1 << qubits[0])
+    if name in ("cx", "ccx", "mcx"):
+        ctrl = np.ones_like(j)
+        for c in qubits[:-1]:
+            ctrl &= j >> c
+        return j ^ ((ctrl & 1) << qubits[-1])
+    if name in ("swap", "cswap"):
+        a, b = qubits[-2], qubits[-1]
+        x = (j >> a) ^ (j >> b)
+        for c in qubits[:-2]:
+            x &= j >> c
+        x &= 1
+        return j ^ ((x << a) | (x << b))
+    raise KeyError(name)

@@ -23,7 +23,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 def chain_rule(
     plan: Plan,
-    slot_grads: dict[int, np.ndarray | float],
+    slot_grads: Mapping[int, np.ndarray | float],
     x: np.ndarray,
     w: np.ndarray,
     per_sample: bool,
@@ -50,10 +50,10 @@ def chain_rule(
     gx = np.zeros(x.shape)
     if not slot_grads:
         return gw, gx
-    assert plan.derivative is not None
-    dvals = plan.derivative(x, w)
+    derivative, index = plan.derivatives()
+    dvals = derivative(x, w)
     for slot, g in slot_grads.items():
-        for sym, k in zip(plan.slot_symbols[slot], plan.derivative_index[slot], strict=True):
+        for sym, k in zip(plan.slot_symbols[slot], index[slot], strict=True):
             contrib = np.asarray(g) * dvals[k]
             if isinstance(sym, E.Weight):
                 if per_sample:

@@ -49,7 +49,7 @@ def kernel_matrix(
         np.fill_diagonal(k, np.abs(np.einsum("ij,ij->i", s1.conj(), s1)) ** 2)
         return k.real.astype(float)
     s2 = sim.statevector(X2, weights)
-    return (np.abs(s1.conj() @ s2.T) ** 2).T.T.astype(float)
+    return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
 
 
 def bloch_vectors(states: np.ndarray, num_qubits: int) -> np.ndarray:

@@ -25,10 +25,11 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit
+from qlang.ir.circuit import Circuit, Operation
 from qlang.ir.gates import GATES
 from qlang.runtime.compile_expr import ExprFunction, compile_exprs
 
@@ -80,18 +81,31 @@ class Plan:
     exprs: tuple[E.Expr, ...]  # one per gate parameter slot
     slot_batched: tuple[bool, ...]
     evaluate: ExprFunction = field(repr=False)
-    #: per slot: ((symbol, compiled-derivative index), ...)
+    #: per slot: the inputs and weights its angle depends on
     slot_symbols: tuple[tuple[E.Symbol, ...], ...] = ()
-    derivative: ExprFunction | None = field(default=None, repr=False)
-    derivative_index: tuple[tuple[int, ...], ...] = ()
-    #: runtime memo (gather index tables), not part of the plan's identity
+    #: runtime memo (gather tables, compiled derivatives), not part of the plan's identity
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derivatives(self) -> tuple[ExprFunction, tuple[tuple[int, ...], ...]]:
+        """``(f, index)``: ``f(x, w)[index[slot][i]]`` is d angle / d ``slot_symbols[slot][i]``.
+
+        Compiled on first use (forward-only users never pay for it).
+        """
+        if "derivatives" not in self.memo:
+            dexprs: list[E.Expr] = []
+            dindex: list[tuple[int, ...]] = []
+            for e, syms in zip(self.exprs, self.slot_symbols, strict=True):
+                positions: list[int] = []
+                for s in syms:
+                    positions.append(len(dexprs))
+                    dexprs.append(E.diff(e, s))
+                dindex.append(tuple(positions))
+            self.memo["derivatives"] = (compile_exprs(dexprs), tuple(dindex))
+        return self.memo["derivatives"]
 
     def gate_names(self) -> dict[int, str]:
         """The gate name owning each parameter slot."""
-        return {
-            s: g.name for blk in self.prefix + self.blocks for g in blk.gates for s in g.slots
-        }
+        return {s: g.name for blk in self.prefix + self.blocks for g in blk.gates for s in g.slots}
 
 
 def _depends_on_inputs(e: E.Expr) -> bool:
@@ -122,52 +136,70 @@ def compile_plan(
     max_batched: int = MAX_BATCHED,
     max_diagonal: int = MAX_DIAGONAL,
 ) -> Plan:
-    """Fuse the gates of a unitary circuit into blocks (barriers are ignored)."""
+    """Fuse the gates of a unitary circuit into blocks (barriers are ignored).
+
+    Plans are cached per circuit structure and limits (circuits are immutable).
+    """
     check_unitary(circuit)
+    try:
+        return _cached_plan(circuit, max_shared, max_batched, max_diagonal)
+    except TypeError:  # an unhashable circuit (should not happen with the IR classes)
+        return _compile(circuit, max_shared, max_batched, max_diagonal)
+
+
+@lru_cache(maxsize=64)
+def _cached_plan(circuit: Circuit, max_shared: int, max_batched: int, max_diagonal: int) -> Plan:
+    return _compile(circuit, max_shared, max_batched, max_diagonal)
+
+
+def _compile(circuit: Circuit, max_shared: int, max_batched: int, max_diagonal: int) -> Plan:
     limits = (max_shared, max_batched, max_diagonal)
     exprs: list[E.Expr] = []
     raw: list[dict] = []  # qubits (set), gates, batched, diagonal
     latest: dict[int, int] = {}
     prefix: dict[int, list] = {}
     entangled: set[int] = set()
-    for index, op in enumerate(circuit.ops):
-        if op.name == "barrier":
+    for unit in _units(circuit):
+        gates = []
+        batched = False
+        for index, op in unit:
+            slots = tuple(range(len(exprs), len(exprs) + len(op.params)))
+            exprs.extend(op.params)
+            batched = batched or any(_depends_on_inputs(p) for p in op.params)
+            gates.append((index, op.name, op.qubits, slots))
+        qubits = tuple(sorted({q for _, op in unit for q in op.qubits}))
+        first = unit[0][1]
+        if len(unit) == 1 and len(qubits) == 1 and qubits[0] not in entangled:
+            prefix.setdefault(qubits[0], []).append(gates[0])
             continue
-        gd = GATES[op.name]
-        slots = tuple(range(len(exprs), len(exprs) + len(op.params)))
-        exprs.extend(op.params)
-        batched = any(_depends_on_inputs(p) for p in op.params)
-        gate = (index, op.name, op.qubits, slots)
-        if len(op.qubits) == 1 and op.qubits[0] not in entangled:
-            prefix.setdefault(op.qubits[0], []).append(gate)
-            continue
-        entangled.update(op.qubits)
-        perm = op.name in PERMUTATION_GATES
-        floor = max((latest[q] for q in op.qubits if q in latest), default=0)
+        entangled.update(qubits)
+        perm = len(unit) == 1 and first.name in PERMUTATION_GATES
+        diagonal = len(unit) > 1 or GATES[first.name].diagonal
+        floor = max((latest[q] for q in qubits if q in latest), default=0)
         target = None
         for idx in range(len(raw) - 1, floor - 1, -1):
-            if _accepts(raw[idx], op.qubits, gd.diagonal, batched, perm, limits):
+            if _accepts(raw[idx], qubits, diagonal, batched, perm, limits):
                 target = idx
                 break
         if target is None:
             raw.append(
                 {
-                    "qubits": set(op.qubits),
-                    "gates": [gate],
+                    "qubits": set(qubits),
+                    "gates": gates,
                     "batched": batched,
-                    "diagonal": gd.diagonal and not perm,
+                    "diagonal": diagonal and not perm,
                     "permutation": perm,
                 }
             )
             target = len(raw) - 1
         else:
             blk = raw[target]
-            blk["gates"].append(gate)
+            blk["gates"].extend(gates)
             if not blk["permutation"]:
                 blk["batched"] = blk["batched"] or batched
-                blk["diagonal"] = blk["diagonal"] and gd.diagonal
-            blk["qubits"] |= set(op.qubits)
-        for q in op.qubits:
+                blk["diagonal"] = blk["diagonal"] and diagonal
+            blk["qubits"] |= set(qubits)
+        for q in qubits:
             latest[q] = target
     blocks = _order_blocks(circuit.num_qubits, raw)
     prefix_blocks = tuple(
@@ -181,14 +213,6 @@ def compile_plan(
     )
     slot_batched = tuple(_depends_on_inputs(e) for e in exprs)
     slot_symbols = tuple(tuple(sorted(E.symbols(e), key=_sym_key)) for e in exprs)
-    dexprs: list[E.Expr] = []
-    dindex: list[tuple[int, ...]] = []
-    for e, syms in zip(exprs, slot_symbols, strict=True):
-        idx = []
-        for s in syms:
-            idx.append(len(dexprs))
-            dexprs.append(E.diff(e, s))
-        dindex.append(tuple(idx))
     return Plan(
         num_qubits=circuit.num_qubits,
         blocks=blocks,
@@ -197,9 +221,33 @@ def compile_plan(
         slot_batched=slot_batched,
         evaluate=compile_exprs(exprs),
         slot_symbols=slot_symbols,
-        derivative=compile_exprs(dexprs),
-        derivative_index=tuple(dindex),
     )
+
+
+def _units(circuit: Circuit) -> list[list[tuple[int, Operation]]]:
+    """Group ops for fusion: ``cx(a, b); diagonal gates on b; cx(a, b)`` is one diagonal unit."""
+    ops = [(i, op) for i, op in enumerate(circuit.ops) if op.name != "barrier"]
+    units: list[list[tuple[int, Operation]]] = []
+    i = 0
+    while i < len(ops):
+        op = ops[i][1]
+        if op.name == "cx":
+            a, b = op.qubits
+            j = i + 1
+            while j < len(ops) and ops[j][1].qubits == (b,) and GATES[ops[j][1].name].diagonal:
+                j += 1
+            if (
+                j > i + 1
+                and j < len(ops)
+                and ops[j][1].name == "cx"
+                and ops[j][1].qubits == op.qubits
+            ):
+                units.append(ops[i : j + 1])
+                i = j + 1
+                continue
+        units.append([ops[i]])
+        i += 1
+    return units
 
 
 def _accepts(
@@ -240,8 +288,9 @@ def _order_blocks(n: int, raw: list[dict]) -> tuple[Block, ...]:
         local = tuple(q for q in order if q in blk["qubits"])
         out_order: tuple[int, ...] = ()
         if blk["permutation"]:
-            nxt = next((b for b in raw[i + 1 :] if not b["diagonal"] and not b["permutation"]),
-                       None)
+            nxt = next(
+                (b for b in raw[i + 1 :] if not b["diagonal"] and not b["permutation"]), None
+            )
             if nxt is not None:
                 order = tuple(q for q in order if q not in nxt["qubits"]) + tuple(
                     q for q in order if q in nxt["qubits"]

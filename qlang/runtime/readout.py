@@ -155,12 +155,15 @@ class ReadoutPlan:
 
     def probabilities(self, psi: np.ndarray) -> np.ndarray:
         """Marginal probabilities over the readout qubits, ``(batch, 2**k)``."""
-        probs = np.abs(psi) ** 2
-        k = len(self.readout.qubits)
-        out = np.zeros((psi.shape[0], 2**k))
-        for j in range(2**k):
-            out[:, j] = probs[:, self.index == j].sum(axis=1)
-        return out
+        b, n = psi.shape[0], self.n
+        qs = self.readout.qubits
+        probs = (np.abs(psi) ** 2).reshape((b,) + (2,) * n)  # axis 1 + a holds qubit n-1-a
+        other = tuple(1 + n - 1 - q for q in range(n) if q not in qs)
+        red = probs.sum(axis=other) if other else probs
+        kept = [q for q in range(n - 1, -1, -1) if q in qs]  # remaining axes, in order
+        # output index j: qubits[m] is bit m, so qubits[-1] is the most significant axis
+        axes = [0] + [1 + kept.index(q) for q in reversed(qs)]
+        return np.transpose(red, axes).reshape(b, 2 ** len(qs))
 
     def outputs(self, psi: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         if self.kind == "expval":

@@ -252,7 +252,7 @@ def check_arrays(
     if x.ndim != 2 or x.shape[1] != n_in:
         raise bad_input(
             "QL0603",
-            f"inputs have shape {tuple(np.shape(inputs))}, expected (batch, {n_in})",
+            f"inputs have shape {x.shape}, expected (batch, {n_in})",
             f"pass a 2-d array with {n_in} feature column(s)",
         )
     w = np.zeros(n_w) if weights is None else np.asarray(weights, dtype=float).reshape(-1)

@@ -2,7 +2,7 @@
 
 Each entry is ``(code, title, bad example, fix, explanation)``. Importing this module
 registers them with ``qlang.errors`` when the registry exists; ``python -m
-qlang.runtime.training_codes`` prints ``docs/errors/runtime.md``.
+qlang.runtime.training_codes`` prints its section of ``docs/errors/runtime.md``.
 
 Example::
 
@@ -238,17 +238,17 @@ def register_all() -> None:
 
 
 def render_markdown() -> str:
-    """The text of ``docs/errors/runtime.md``."""
+    """The data and training section of ``docs/errors/runtime.md`` (after the simulator's)."""
     out = [
-        "# Runtime errors: data (QL0401-QL0449) and training (QL0650-QL0699)",
+        "## Data and training errors (QL0401-QL0449, QL0650-QL0699)",
         "",
         "Raised by `qlang train`, `qlang predict`, `qlang eval`, `qlang.runtime.api` and",
         "`QLangEstimator`. Generated from `qlang/runtime/training_codes.py`",
-        "(`python -m qlang.runtime.training_codes > docs/errors/runtime.md`).",
+        "(`python -m qlang.runtime.training_codes`).",
         "",
     ]
     for code, title, bad, fix, explanation in sorted(ENTRIES):
-        out += [f"## {code}: {title}", "", explanation, "", "Bad:", "", "```", bad, "```", ""]
+        out += [f"### {code}: {title}", "", explanation, "", "Bad:", "", "```", bad, "```", ""]
         out += ["Fixed:", "", "```", fix, "```", ""]
     return "\n".join(out)
 

@@ -22,17 +22,21 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 #: Maximum number of pooled buffers and their total size (bytes).
 MAX_BUFFERS = 8
 MAX_BYTES = 2 * 2**30
 _POOL: list[np.ndarray] = []
+#: Number of state buffers handed out (each is one full write pass over a batch state).
+STATS = {"buffers": 0}
 
 
-def take(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+def take(shape: tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape``, reused when possible."""
     dt = np.dtype(dtype)
     size = int(np.prod(shape))
+    STATS["buffers"] += 1
     for buf in _POOL:
         # references: the pool list, the loop variable, getrefcount's argument
         if buf.dtype == dt and buf.size == size and sys.getrefcount(buf) <= 3:

@@ -22,5 +22,5 @@ def test_every_raised_code_is_documented():
         assert title and bad.strip() and fix.strip() and bad != fix, code
 
 
-def test_docs_page_is_generated_from_the_table():
-    assert (ROOT / "docs/errors/runtime.md").read_text(encoding="utf-8") == render_markdown()
+def test_docs_page_holds_the_generated_section():
+    assert render_markdown() in (ROOT / "docs/errors/runtime.md").read_text(encoding="utf-8")

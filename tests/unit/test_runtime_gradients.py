@@ -96,8 +96,9 @@ def test_spsa_is_exact_for_one_parameter_and_unbiased_for_many() -> None:
     est = qf.jacobian(x, w)
     assert np.allclose(est[1], exact[1], atol=0.2)
     assert np.allclose(est[2], exact[2], atol=0.2)
-    again = QuantumFunction(block, gradient="spsa", seed=3, spsa_samples=600,
-                            spsa_step=1e-3).jacobian(x, w)
+    again = QuantumFunction(
+        block, gradient="spsa", seed=3, spsa_samples=600, spsa_step=1e-3
+    ).jacobian(x, w)
     assert np.array_equal(est[1], again[1])  # seeded
 
 
@@ -133,3 +134,15 @@ def test_adjoint_with_shots_and_unknown_method_are_rejected() -> None:
     with pytest.raises(QLangError) as err:
         QuantumFunction(block, gradient="backprop")
     assert err.value.codes == ["QL0604"]
+
+
+def test_complex64_gradients_are_close_to_complex128() -> None:
+    rng = np.random.default_rng(12)
+    c = random_circuit(rng, 5, 40)
+    block = QuantumBlock("m", c, _readouts(5)[0])
+    x, w = rng.uniform(-2, 2, (4, 2)), rng.uniform(-2, 2, 4)
+    cot = rng.normal(size=(4, 2))
+    a = QuantumFunction(block).vjp(x, w, cot)
+    b = QuantumFunction(block, dtype="complex64").vjp(x, w, cot)
+    for u, v in zip(a, b, strict=True):
+        assert np.allclose(u, v, atol=1e-4)

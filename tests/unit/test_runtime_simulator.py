@@ -142,12 +142,19 @@ def test_trajectories_follow_measurement_and_conditions() -> None:
 
 @pytest.mark.parametrize(
     ("inputs", "weights"),
-    [(np.zeros((2, 3)), np.zeros(1)), (np.zeros((2, 1)), np.zeros(2)),
-     (np.array([[np.nan]]), np.zeros(1))],
+    [
+        (np.zeros((2, 3)), np.zeros(1)),
+        (np.zeros((2, 1)), np.zeros(2)),
+        (np.array([[np.nan]]), np.zeros(1)),
+    ],
 )
 def test_bad_arrays_raise_ql0603(inputs: np.ndarray, weights: np.ndarray) -> None:
-    c = Circuit(1, (Operation("rx", (0,), (E.Input(0) * E.Weight(0),)),),
-                inputs=(ParamDecl("x", (1,), 0),), weights=(ParamDecl("w", (1,), 0),))
+    c = Circuit(
+        1,
+        (Operation("rx", (0,), (E.Input(0) * E.Weight(0),)),),
+        inputs=(ParamDecl("x", (1,), 0),),
+        weights=(ParamDecl("w", (1,), 0),),
+    )
     with pytest.raises(QLangError) as err:
         Simulator(c).statevector(inputs, weights)
     assert err.value.codes == ["QL0603"]
