@@ -86,7 +86,7 @@ def test_three_classes_with_softmax_post_processing():
         preprocess=(Call("minmax", (0.0, 3.14)),),
         task=Call("classify", (), (("classes", 3),)),
         optimizer=Call("adam", (), (("lr", 0.1),)),
-        training=Training(epochs=30, batch_size=32, seed=0),
+        training=Training(epochs=12, batch_size=32, seed=0),
     )
     t = train(m, quiet=True)
     assert t.metrics["test"]["accuracy"] >= 0.7, t.metrics
