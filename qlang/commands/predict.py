@@ -69,8 +69,11 @@ def _data_rows(pred, input_path: str | None, label: str | None) -> str:
     w.writerow(
         ["prediction"] + ([f"p{k}" for k in range(proba.shape[1])] if proba is not None else [])
     )
+    names = pred.trained.extra.get("labels") if classes else None
     for i, v in enumerate(y):
         first = str(int(v)) if classes else f"{float(v):.6g}"
+        if names and 0 <= int(v) < len(names):
+            first = str(names[int(v)])
         w.writerow([first] + ([f"{p:.6g}" for p in proba[i]] if proba is not None else []))
     return buf.getvalue()
 

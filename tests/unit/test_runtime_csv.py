@@ -62,3 +62,10 @@ def test_label_typo_gets_a_suggestion(tmp_path):
     with pytest.raises(QLangError) as err:
         read_csv(p, "lable")
     assert "did you mean `label`" in str(err.value)
+
+
+def test_arbitrary_class_labels_are_encoded_and_remembered(tmp_path):
+    p = write(tmp_path, "a,y\n" + "".join(f"{i},{(-1) ** i}\n" for i in range(8)))
+    d = load_dataset(Call("csv", (str(p),), (("label", "y"),)))
+    assert d.classes == (0, 1) and d.labels == (-1, 1)
+    assert set(d.y_train.tolist()) == {0, 1}

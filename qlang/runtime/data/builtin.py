@@ -50,7 +50,8 @@ def _sk(name: str, classes, test, rng, span) -> Dataset:
     names = tuple(str(f) for f in getattr(bunch, "feature_names", [])) or tuple(
         f"x{i}" for i in range(X.shape[1])
     )
-    return make_split(name, X, y, test, rng, span=span, feature_names=names)
+    labels = tuple(int(c) for c in classes) if classes is not None else None
+    return make_split(name, X, y, test, rng, span=span, feature_names=names, labels=labels)
 
 
 def iris(classes=None, test: float = 0.25, *, rng: np.random.Generator, span=None) -> Dataset:
@@ -106,6 +107,6 @@ def digits(
 
         keep, _ = split_indices(len(X), len(X) - int(limit), rng, y, span)
         X, y = X[keep], y[keep]
-    return make_split(
-        "digits", X, y, test, rng, span=span, feature_names=tuple(f"p{i}" for i in range(size**2))
-    )
+    names = tuple(f"p{i}" for i in range(size**2))
+    labels = tuple(int(c) for c in classes) if classes is not None else None
+    return make_split("digits", X, y, test, rng, span=span, feature_names=names, labels=labels)

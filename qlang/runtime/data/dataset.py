@@ -36,6 +36,7 @@ class Dataset:
     classes: tuple[int, ...] = ()
     distribution: np.ndarray | None = None
     feature_names: tuple[str, ...] = field(default=())
+    labels: tuple[object, ...] = ()  # original label of each class index (classification)
 
     @property
     def num_features(self) -> int:
@@ -89,12 +90,22 @@ def make_split(
     rng: np.random.Generator,
     kind: str = "classification",
     span: Span | None = None,
+    labels: tuple[object, ...] | None = None,
     **extra: object,
 ) -> Dataset:
-    """Split ``(X, y)`` into a :class:`Dataset` (stratified for classification)."""
+    """Split ``(X, y)`` into a :class:`Dataset` (stratified for classification).
+
+    Class labels are encoded ``0..k-1`` in sorted order; ``labels`` (default: the sorted
+    original values) records what each index stands for.
+    """
+    if kind == "classification":
+        uniq = np.unique(y)
+        if labels is None:
+            labels = tuple(v.item() if hasattr(v, "item") else v for v in uniq)
+        y = np.searchsorted(uniq, y)
     strat = y if kind == "classification" else None
     tr, te = split_indices(len(X), test, rng, strat, span)
-    classes = tuple(int(c) for c in np.unique(y)) if kind == "classification" else ()
+    classes = tuple(range(len(np.unique(y)))) if kind == "classification" else ()
     return Dataset(
         name,
         X[tr],
@@ -103,5 +114,6 @@ def make_split(
         y[te],
         kind=kind,
         classes=classes,
+        labels=labels or (),
         **extra,  # type: ignore[arg-type]
     )

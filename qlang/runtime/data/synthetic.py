@@ -115,6 +115,7 @@ def ad_hoc(
         X_test[p_te],
         y_test[p_te],
         classes=(0, 1),
+        labels=(0, 1),
         feature_names=tuple(f"x{i}" for i in range(dim)),
     )
 

@@ -218,6 +218,8 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
     extra: dict[str, Any] = {}
     if classify:
         extra["num_classes"] = num_classes
+        if ds.labels:
+            extra["labels"] = list(ds.labels)
         for part, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
             if len(X):
                 proba = head.proba(X, res.params)
