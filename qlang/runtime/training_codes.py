@@ -208,6 +208,13 @@ ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
         "`qlang train`, not fitted to (X, y).",
     ),
     (
+        "QL0667",
+        "bad validation fraction",
+        "train { validation = 1.5 }",
+        "train { validation = 0.2 }",
+        "A fraction strictly between 0 and 1 of the training set, leaving at least one sample.",
+    ),
+    (
         "QL0666",
         "bad loss option",
         "loss = mmd(sigmma = 1.0)",

@@ -308,3 +308,17 @@ def test_mmd_with_one_bandwidth_and_cvar_as_a_task_argument():
         training=Training(epochs=5),
     )
     assert train(m, quiet=True).metrics["alpha"] == 0.25
+
+
+def test_validation_split_reports_val_metrics_and_drives_early_stopping():
+    es = Call("early_stopping", (), (("patience", 2), ("monitor", "val_accuracy")))
+    m = tiny_classifier(
+        training=Training(epochs=30, seed=3, extra=(("validation", 0.25),), early_stopping=es)
+    )
+    t = train(m, quiet=True)
+    assert {"val_loss", "val_accuracy", "test_accuracy"} <= set(t.curve[0])
+    assert len(t.curve) < 30
+    bad = tiny_classifier(training=Training(epochs=2, extra=(("validation", 1.5),)))
+    with pytest.raises(QLangError) as err:
+        train(bad, quiet=True)
+    assert err.value.codes == ["QL0667"]

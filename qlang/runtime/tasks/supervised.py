@@ -54,6 +54,30 @@ def encode_one_hot(y: np.ndarray, classes: list[int]) -> np.ndarray:
     return out
 
 
+def validation_split(
+    model: Model, ctx: RunContext, ds: Any
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``train { validation = 0.2 }``: hold out part of the training set (seeded, stratified
+    for classes) for ``val_loss`` / ``val_accuracy`` per epoch and early stopping."""
+    frac = dict(model.training.extra).get("validation")
+    if frac is None:
+        return None
+    if isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 < frac < 1:
+        fail(
+            "QL0667",
+            f"`validation` must be a fraction between 0 and 1, got `{frac}`",
+            help="write e.g. `validation = 0.2`",
+        )
+    from qlang.runtime.data.dataset import split_indices
+
+    strat = ds.y_train if ds.kind == "classification" else None
+    n = len(ds.X_train)
+    tr, va = split_indices(n, float(frac), ctx.seeds.rng("split"), strat)
+    if len(va) == 0:
+        fail("QL0667", f"`validation = {frac}` leaves no validation samples out of {n}")
+    return tr, va
+
+
 def hinge_targets(labels: np.ndarray, num_classes: int) -> np.ndarray:
     """Binary labels -> +1 (class 0) / -1 (class 1); multi-class labels are kept."""
     y = np.asarray(labels)
@@ -177,30 +201,44 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
                 model.main.readout.span,
             )
 
+    X_fit, y_fit, X_val, y_val, val_labels = ds.X_train, y_train, None, None, None
+    parts = validation_split(model, ctx, ds)
+    if parts is not None:
+        tr, va = parts
+        X_fit, y_fit, X_val, y_val = ds.X_train[tr], y_train[tr], ds.X_train[va], y_train[va]
+        val_labels = ds.y_train[va]
+
     def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
-        X = ds.X_train if idx is None else ds.X_train[idx]
-        Y = y_train if idx is None else y_train[idx]
+        X = X_fit if idx is None else X_fit[idx]
+        Y = y_fit if idx is None else y_fit[idx]
         value, grad, _ = train_net.value_and_grad(X, params, lambda out: loss_fn(out, Y, **opts))
         return value, grad
 
     def value(params: np.ndarray, idx: np.ndarray | None) -> float:
-        X = ds.X_train if idx is None else ds.X_train[idx]
-        Y = y_train if idx is None else y_train[idx]
+        X = X_fit if idx is None else X_fit[idx]
+        Y = y_fit if idx is None else y_fit[idx]
         return loss_fn(train_net.forward(X, params), Y, **opts)[0]
 
     def evaluate(params: np.ndarray) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if X_val is not None:
+            out["val_loss"] = float(loss_fn(train_net.forward(X_val, params), y_val, **opts)[0])
+            if classify:
+                out["val_accuracy"] = float(np.mean(head.predict(X_val, params) == val_labels))
         if len(ds.X_test) == 0:
-            return {}
+            return out
         if classify:
-            return {"test_accuracy": float(np.mean(head.predict(ds.X_test, params) == ds.y_test))}
-        pred = net.forward(ds.X_test, params)
-        return {"test_mse": float(np.mean((pred.ravel() - np.ravel(ds.y_test)) ** 2))}
+            out["test_accuracy"] = float(np.mean(head.predict(ds.X_test, params) == ds.y_test))
+        else:
+            pred = net.forward(ds.X_test, params)
+            out["test_mse"] = float(np.mean((pred.ravel() - np.ravel(ds.y_test)) ** 2))
+        return out
 
     optimizer = make_optimizer(model.optimizer, "adam")
     schedule = schedule_for(model.training, optimizer, ctx.epochs)
     params0 = net.init(seeds.rng("init"))
     res = fit(
-        Objective(len(ds.X_train), vg, value, evaluate),
+        Objective(len(X_fit), vg, value, evaluate),
         params0,
         net.trainable(),
         optimizer,
