@@ -322,3 +322,26 @@ def test_validation_split_reports_val_metrics_and_drives_early_stopping():
     with pytest.raises(QLangError) as err:
         train(bad, quiet=True)
     assert err.value.codes == ["QL0667"]
+
+
+def test_projected_kernel_with_krr():
+    enc = angle_circuit(2, 0)
+    from dataclasses import replace as dc_replace
+
+    enc = dc_replace(enc, ops=enc.ops[:2], weights=())
+    m = model(
+        enc,
+        Readout("expval", observables=(z_obs(0),)),
+        data=Call("moons", (), (("n", 40),)),
+        preprocess=(Call("minmax", (0.0, 3.0)),),
+        task=Call(
+            "kernel", (), (("method", "krr"), ("kind", "projected"), ("gamma", 2.0), ("alpha", 0.1))
+        ),
+        encoding=enc,
+    )
+    t = train(m, quiet=True)
+    assert t.metrics["test"]["accuracy"] >= 0.7, t.metrics
+    bad = replace(m, task=Call("kernel", (), (("kind", "projektd"),)))
+    with pytest.raises(QLangError) as err:
+        train(bad, quiet=True)
+    assert err.value.codes == ["QL0653"]

@@ -1,6 +1,7 @@
 """``kernel``: a fidelity quantum kernel with an SVM, SVR or kernel ridge on top.
 
-``kernel(method = "svc" | "svr" | "krr", C = 1.0, alpha = 1.0)``. The kernel
+``kernel(method = "svc" | "svr" | "krr", kind = "fidelity" | "projected", C = 1.0,
+alpha = 1.0, gamma = 1.0)``; ``projected`` uses one-qubit reduced density matrices. The kernel
 ``k(x, x') = |<phi(x')|phi(x)>|^2`` comes from the block's ``encoding`` circuit (or the
 whole circuit). If the encoding has trainable weights they are first fitted by
 maximising kernel-target alignment (gradient-free by default: ``spsa``; gradient
@@ -35,6 +36,18 @@ from qlang.runtime.tasks.common import (
 from qlang.runtime.trainer import Objective, fit
 
 METHODS = ("svc", "svr", "krr")
+KINDS = ("fidelity", "projected")
+
+
+def gram(ctx: RunContext, enc: Any, X1: Any, X2: Any, w: Any, opts: dict[str, Any]) -> np.ndarray:
+    """The kernel matrix of the chosen kind: fidelity (default) or projected (``gamma``)."""
+    if opts.get("kind", "fidelity") == "projected":
+        from qlang.runtime import projected_kernel
+
+        return np.asarray(
+            projected_kernel(enc, X1, X2, weights=w, gamma=float(opts.get("gamma", 1.0)))
+        )
+    return ctx.kernel_matrix(enc, X1, X2, w)
 
 
 def estimator_for(method: str, options: dict[str, Any]) -> Any:
@@ -60,13 +73,23 @@ def _method(model: Model, classification: bool) -> tuple[str, dict[str, Any]]:
         opts.pop("method", first if isinstance(first, str) else None)
         or ("svc" if classification else "svr")
     )
+    kind = opts.get("kind", "fidelity")
+    if kind not in KINDS:
+        fail(
+            "QL0653",
+            f"unknown kernel kind `{kind}`",
+            model.task.span,
+            help=f"use one of: {', '.join(KINDS)}",
+        )
     for key, value in opts.items():
-        if key not in ("C", "alpha", "epsilon"):
+        if key == "kind":
+            continue
+        if key not in ("C", "alpha", "epsilon", "gamma"):
             fail(
                 "QL0653",
                 f"`kernel` has no option `{key}`",
                 model.task.span,
-                help="options: method, C, alpha, epsilon",
+                help="options: method, kind, C, alpha, epsilon, gamma",
             )
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             fail("QL0653", f"`kernel` option `{key}` must be a positive number", model.task.span)
@@ -82,7 +105,9 @@ def _method(model: Model, classification: bool) -> tuple[str, dict[str, Any]]:
     return method, opts
 
 
-def kernel_weights(model: Model, ctx: RunContext, enc: Any, X: np.ndarray, y: np.ndarray):
+def kernel_weights(
+    model: Model, ctx: RunContext, enc: Any, X: np.ndarray, y: np.ndarray, opts: dict[str, Any]
+):
     """Initial (and, if trainable, alignment-trained) encoding weights plus the curve."""
     decls = enc.weights
     if not decls:
@@ -97,7 +122,7 @@ def kernel_weights(model: Model, ctx: RunContext, enc: Any, X: np.ndarray, y: np
 
     def value(w: np.ndarray, idx: Any) -> float:
         Xs, ys = (X, y) if idx is None else (X[idx], y[idx])
-        return kernel_target_alignment(ctx.kernel_matrix(enc, Xs, None, w), ys)[0]
+        return kernel_target_alignment(gram(ctx, enc, Xs, None, w, opts), ys)[0]
 
     def vg(w: np.ndarray, idx: Any) -> tuple[float, np.ndarray]:
         h = 1e-4
@@ -127,8 +152,8 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     method, opts = _method(model, classification)
     enc = model.main.encoding or model.main.circuit
     check_width(enc.num_inputs, ds.num_features, model)
-    w, curve, nsteps = kernel_weights(model, ctx, enc, ds.X_train, ds.y_train)
-    K_train = ctx.kernel_matrix(enc, ds.X_train, None, w)
+    w, curve, nsteps = kernel_weights(model, ctx, enc, ds.X_train, ds.y_train, opts)
+    K_train = gram(ctx, enc, ds.X_train, None, w, opts)
     est = estimator_for(method, opts).fit(K_train, ds.y_train)
     alignment = -kernel_target_alignment(K_train, ds.y_train)[0] if classification else None
     if not curve:
@@ -143,7 +168,7 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
         metrics["alignment"] = alignment
     parts = [("train", K_train, ds.y_train)]
     if len(ds.X_test):
-        parts.append(("test", ctx.kernel_matrix(enc, ds.X_test, ds.X_train, w), ds.y_test))
+        parts.append(("test", gram(ctx, enc, ds.X_test, ds.X_train, w, opts), ds.y_test))
     for part, K, y in parts:
         pred = est.predict(K)
         if method == "svc":
@@ -169,10 +194,11 @@ def kernel_predictor(model: Model, trained: Trained, ctx: RunContext):
     X_train = np.asarray(trained.extra["X_train"], dtype=float)
     y_train = np.asarray(trained.extra["y_train"])
     est = estimator_for(trained.extra["method"], trained.extra["options"])
-    est.fit(ctx.kernel_matrix(enc, X_train, None, trained.params), y_train)
+    opts = trained.extra["options"]
+    est.fit(gram(ctx, enc, X_train, None, trained.params, opts), y_train)
 
     def predict(X: np.ndarray) -> np.ndarray:
-        pred = est.predict(ctx.kernel_matrix(enc, X, X_train, trained.params))
+        pred = est.predict(gram(ctx, enc, X, X_train, trained.params, opts))
         if trained.extra["classification"] and trained.extra["method"] != "svc":
             return np.rint(pred).astype(int)
         return pred
