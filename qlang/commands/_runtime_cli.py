@@ -24,8 +24,12 @@ T = TypeVar("T")
 
 def load_model(path: str) -> Any:
     """The Model IR of a ``.qml`` file (front end imported lazily)."""
-    from qlang.driver import load_model as _load  # provided by the front end
-
+    try:
+        from qlang.driver import load_model as _load  # provided by the front end
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("qlang.driver",):
+            raise
+        raise InternalError("this build has no front end (`qlang.driver.load_model`)") from exc
     return _load(path)
 
 

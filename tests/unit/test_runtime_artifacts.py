@@ -248,3 +248,11 @@ def test_cli_predict_for_generate_needs_no_input(tmp_path, monkeypatch):
         "0",
         "1",
     ]
+
+
+def test_cli_without_front_end_is_a_clean_internal_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "qlang.driver", None)  # import fails like a missing module
+    src = tmp_path / "m.qml"
+    src.write_text("")
+    r = CliRunner().invoke(main, ["train", str(src)])
+    assert r.exit_code == 2 and "no front end" in r.output
