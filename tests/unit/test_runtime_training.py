@@ -345,3 +345,21 @@ def test_projected_kernel_with_krr():
     with pytest.raises(QLangError) as err:
         train(bad, quiet=True)
     assert err.value.codes == ["QL0653"]
+
+
+def test_dressed_circuit_with_a_frozen_pre_layer_trains_only_the_rest():
+    from qlang.ir.model import Dense, QuantumLayer
+
+    m = tiny_classifier(
+        epochs=5,
+        layers=(Dense(2, 2, "tanh", frozen=True), QuantumLayer("main"), Dense(1, 2, "softmax")),
+    )
+    from qlang.runtime.build import build_network
+    from qlang.runtime.seeding import Seeds
+
+    net = build_network(m, m.training, Seeds(3))
+    p0 = net.init(Seeds(3).rng("init"))
+    t = train(m, quiet=True)
+    assert np.array_equal(t.params[:6], p0[:6])  # the frozen dense(2 -> 2) block
+    assert not np.array_equal(t.params[6:], p0[6:])
+    assert t.metrics["train"]["accuracy"] > 0.5
