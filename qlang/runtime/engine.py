@@ -95,6 +95,8 @@ def _diag_view(diag: np.ndarray, block: Block, order: tuple[int, ...]) -> np.nda
     return t.reshape((lead[0] if lead else 1,) + tuple(shape))
 
 
+#: Row length (amplitudes) from which permutations gather row by row.
+ROW_GATHER = 2**13
 #: Smallest inner stride (amplitudes) for applying a block in place of its axes.
 MIN_STRIDE = 8
 
@@ -185,8 +187,11 @@ def apply_permutation(
         if memo is not None:
             memo[key] = src
     out = take(state.data.shape, state.data.dtype)
-    for row in range(state.batch):  # 1-d gathers are about twice as fast as one 2-d gather
-        np.take(state.data[row], src, out=out[row])
+    if src.shape[0] >= ROW_GATHER:  # large rows: 1-d gathers are about twice as fast
+        for row in range(state.batch):
+            np.take(state.data[row], src, out=out[row])
+    else:
+        np.take(state.data, src, axis=1, out=out)
     return State(out, out_order)
 
 
