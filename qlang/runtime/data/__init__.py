@@ -65,6 +65,8 @@ def load_dataset(call: Call, seed: int = 0, base_dir: str | Path | None = None) 
     """
     kwargs = {k: _plain(v) for k, v in call.kwargs}
     own_seed = kwargs.pop("seed", None)
+    if own_seed is not None and (isinstance(own_seed, bool) or not isinstance(own_seed, int)):
+        fail("QL0402", f"`{call.name}` seed must be an integer, got `{own_seed}`", call.span)
     rng = np.random.default_rng(seed if own_seed is None else int(own_seed))  # type: ignore[call-overload]
     if call.name == "csv":
         return _csv_dataset(call, kwargs, rng, base_dir)
