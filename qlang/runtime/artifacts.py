@@ -158,6 +158,39 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def call_text(call: Any) -> str | None:
+    """``adam(lr = 0.1)`` style text of a setting (``None`` stays ``None``)."""
+    if call is None:
+        return None
+
+    def text(v: Any) -> str:
+        return call_text(v) if hasattr(v, "kwargs") else repr(v)  # type: ignore[return-value]
+
+    parts = [text(a) for a in call.args] + [f"{k} = {text(v)}" for k, v in call.kwargs]
+    return f"{call.name}({', '.join(parts)})"
+
+
+def settings_summary(model: Model) -> dict[str, Any]:
+    """The settings that shaped the run, as plain JSON."""
+    t = model.training
+    return {
+        "data": call_text(model.data),
+        "preprocess": [call_text(c) for c in model.preprocess],
+        "task": call_text(model.task),
+        "loss": call_text(model.loss),
+        "optimizer": call_text(model.optimizer),
+        "epochs": t.epochs,
+        "maxiter": t.maxiter,
+        "batch_size": t.batch_size,
+        "gradient": t.gradient,
+        "shots": t.shots,
+        "dtype": t.dtype,
+        "early_stopping": call_text(t.early_stopping),
+        "qubits": model.circuit.num_qubits,
+        "parameters": model.circuit.num_weights,
+    }
+
+
 def source_hash(model: Model, source: str | None) -> str:
     if model.source_hash:
         return model.source_hash
@@ -237,6 +270,7 @@ def write_artifacts(
                 "source_hash": source_hash(model, source),
                 "versions": versions(),
                 "pass_pipeline": "none (exact simulation of the logical circuit)",
+                "settings": settings_summary(model),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "notes": notes,
             },
