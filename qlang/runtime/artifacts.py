@@ -220,11 +220,15 @@ def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> st
     fig, ax = plt.subplots(figsize=(6, 4))
     ep = [r["epoch"] for r in curve]
     ax.plot(ep, [r["loss"] for r in curve], label="train loss")
-    extra = [k for k in curve[0] if k.startswith("test_")] if curve else []
+    if curve and "val_loss" in curve[0]:
+        ax.plot(ep, [r.get("val_loss", np.nan) for r in curve], label="val loss", color="tab:gray")
+    keys = list(curve[0]) if curve else []
+    extra = [k for k in keys if k.startswith(("test_", "val_")) and k != "val_loss"]
     if extra:
         ax2 = ax.twinx()
-        for k in extra:
-            ax2.plot(ep, [r.get(k, np.nan) for r in curve], "--", label=k, color="tab:orange")
+        colors = ("tab:orange", "tab:green", "tab:red", "tab:purple")
+        for i, k in enumerate(extra):
+            ax2.plot(ep, [r.get(k, np.nan) for r in curve], "--", label=k, color=colors[i % 4])
         ax2.set_ylabel(", ".join(extra))
         ax2.legend(loc="upper right")
     ax.set_xlabel("epoch")
