@@ -369,16 +369,22 @@ def _run_gradients(
     r = np.conj(np.stack([nus[run.qubits[0]] for run in runs]))  # bra rows
     grads: dict[int, np.ndarray | float] = {}
     for l_idx in range(length - 1, -1, -1):
+        rows, slots, dms, batched = [], [], [], []
         for j, run in enumerate(runs):
             if l_idx >= len(run.gates) or not run.gates[l_idx].slots:
                 continue
             g = run.gates[l_idx]
-            ders = local_derivatives(g, values, cache)
-            for slot, dm in zip(g.slots, ders, strict=True):
-                dmb = np.broadcast_to(dm, (batch, 2, 2))
-                ds = np.einsum("bij,bj->bi", dmb, before[l_idx][j])
-                val = 2.0 * np.sum(r[j] * ds, axis=1).real
-                val = val if per_sample or run.batched else float(np.sum(val))
+            for slot, dm in zip(g.slots, local_derivatives(g, values, cache), strict=True):
+                rows.append(j)
+                slots.append(slot)
+                dms.append(np.broadcast_to(dm, (batch, 2, 2)))
+                batched.append(run.batched)
+        if slots:
+            idx = np.array(rows)
+            ds = np.einsum("sbij,sbj->sbi", np.stack(dms), before[l_idx][idx])
+            vals = 2.0 * np.sum(r[idx] * ds, axis=2).real  # (slots, batch)
+            for i, slot in enumerate(slots):
+                val = vals[i] if per_sample or batched[i] else float(np.sum(vals[i]))
                 grads[slot] = grads[slot] + val if slot in grads else val
         r = np.einsum("qbi,qbij->qbj", r, mats[l_idx])
     return grads

@@ -52,16 +52,30 @@ def chain_rule(
         return gw, gx
     derivative, index = plan.derivatives()
     dvals = derivative(x, w)
-    for slot, g in slot_grads.items():
+    slots, ks, is_weight, targets = [], [], [], []
+    for slot in slot_grads:
         for sym, k in zip(plan.slot_symbols[slot], index[slot], strict=True):
-            contrib = np.asarray(g) * dvals[k]
-            if isinstance(sym, E.Weight):
-                if per_sample:
-                    gw[:, sym.index] += np.broadcast_to(contrib, (b,))
-                else:
-                    gw[sym.index] += float(np.sum(contrib))
-            else:
-                gx[:, sym.index] += contrib
+            if not isinstance(slot_grads[slot], np.ndarray):  # summed over the batch already
+                gw[sym.index] += float(slot_grads[slot]) * float(dvals[k])
+                continue
+            slots.append(slot)
+            ks.append(k)
+            is_weight.append(isinstance(sym, E.Weight))
+            targets.append(sym.index)
+    if not slots:
+        return gw, gx
+    g = np.stack([np.broadcast_to(slot_grads[s], (b,)) for s in slots])  # (terms, batch)
+    d = np.stack([np.broadcast_to(dvals[k], (b,)) for k in ks])
+    contrib = g * d
+    wmask = np.array(is_weight)
+    tgt = np.array(targets)
+    if wmask.any():
+        if per_sample:
+            np.add.at(gw.T, tgt[wmask], contrib[wmask])
+        else:
+            np.add.at(gw, tgt[wmask], contrib[wmask].sum(axis=1))
+    if (~wmask).any():
+        np.add.at(gx.T, tgt[~wmask], contrib[~wmask])
     return gw, gx
 
 
