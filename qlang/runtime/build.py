@@ -32,22 +32,29 @@ def default_factory(block: QuantumBlock, **kw: Any) -> Any:
     return QuantumFunction(block, **kw)
 
 
-def gradient_method(training: Training) -> str:
+def block_shots(block: QuantumBlock, training: Training) -> int | None:
+    """``train { shots }`` wins; else the readout's own ``shots``; else exact (``None``)."""
+    return training.shots if training.shots is not None else block.readout.shots
+
+
+def gradient_method(training: Training, shots: int | None = None) -> str:
     """``auto`` -> adjoint for exact simulation, parameter shift with shots."""
     if training.gradient != "auto":
         return training.gradient
-    return "adjoint" if training.shots is None else "parameter_shift"
+    shots = training.shots if shots is None else shots
+    return "adjoint" if shots is None else "parameter_shift"
 
 
 def quantum_function(
     block: QuantumBlock, training: Training, seeds: Seeds, factory: Factory | None = None
 ) -> Any:
     make = factory or default_factory
+    shots = block_shots(block, training)
     return make(
         block,
-        gradient=gradient_method(training),
+        gradient=gradient_method(training, shots),
         dtype=training.dtype,
-        shots=training.shots,
+        shots=shots,
         seed=seeds.int_seed("sampling"),
     )
 

@@ -119,3 +119,21 @@ def test_weight_initialisers_and_frozen_mask():
     m = model(frozen, Readout("expval", observables=(z_obs(0),)), data=None, task=Call("regress"))
     stage = QuantumStage(m.main, QuantumFunction(m.main))
     assert not stage.trainable().any()
+
+
+def test_readout_shots_are_used_unless_training_sets_them():
+    from qlang.runtime.build import block_shots, gradient_method
+
+    m = model(
+        angle_circuit(2, 1),
+        Readout("expval", observables=(z_obs(0),), shots=100),
+        data=None,
+        task=Call("regress"),
+    )
+    assert block_shots(m.main, Training()) == 100
+    assert block_shots(m.main, Training(shots=7)) == 7
+    assert gradient_method(Training(), 100) == "parameter_shift"
+    assert gradient_method(Training(), None) == "adjoint"
+    assert gradient_method(Training(gradient="finite_diff"), 100) == "finite_diff"
+    net = build_network(m, Training(), Seeds(0))
+    assert net.stages[0].qf.shots == 100
