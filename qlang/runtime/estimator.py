@@ -90,6 +90,8 @@ class QLangEstimator(BaseEstimator):
     def _set_trained(self, trained: Any, predictor: Any) -> None:
         self.trained_ = trained
         self.predictor_ = predictor(self.model, trained)
+        if self._is_classifier and not hasattr(self, "classes_") and trained.extra.get("labels"):
+            self.classes_ = np.asarray(trained.extra["labels"])
         if self._is_classifier and not hasattr(self, "classes_"):
             k = int(trained.extra.get("num_classes", 0)) or len(
                 set(trained.extra.get("y_train", []))
