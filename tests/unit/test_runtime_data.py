@@ -157,3 +157,20 @@ def test_bad_preprocessing_is_a_coded_error(call, code):
     with pytest.raises(QLangError) as err:
         fit_steps((call,), np.ones((5, 4)), None)
     assert err.value.codes == [code]
+
+
+def test_zz_feature_map_circuit_prepares_the_conjugate_state():
+    from qlang.ir import expr as E
+    from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    from qlang.ir.reference import statevector
+
+    ops = []
+    for _ in range(2):
+        for q in range(2):
+            ops += [Operation("h", (q,)), Operation("p", (q,), (E.mul(E.Const(2.0), E.Input(q)),))]
+        a = E.mul(E.sub(E.Const(np.pi), E.Input(0)), E.sub(E.Const(np.pi), E.Input(1)))
+        ops.append(Operation("rzz", (0, 1), (E.mul(E.Const(2.0), a),)))
+    c = Circuit(2, tuple(ops), inputs=(ParamDecl("x", (2,), 0),))
+    for x in np.random.default_rng(0).uniform(0, 2 * np.pi, size=(5, 2)):
+        overlap = np.vdot(statevector(c, x), feature_map_states(x[None])[0].conj())
+        assert abs(abs(overlap) - 1.0) < 1e-9

@@ -32,7 +32,9 @@ def feature_map_states(X: np.ndarray) -> np.ndarray:
     """The Havlicek feature-map states ``U_phi(x) H U_phi(x) H |0>`` for each row of ``X``.
 
     ``U_phi(x) = exp(i sum_S phi_S(x) prod_{k in S} Z_k)`` over single qubits
-    (``phi_i = x_i``) and pairs (``phi_ij = (pi - x_i)(pi - x_j)``).
+    (``phi_i = x_i``) and pairs (``phi_ij = (pi - x_i)(pi - x_j)``). The usual circuit
+    ``h; p(2 x_i)`` and ``rzz(2 (pi - x_i)(pi - x_j))`` prepares the complex conjugate of
+    this state up to a global phase (tested), so fidelity kernels agree exactly.
     """
     X = np.asarray(X, dtype=float)
     dim = X.shape[1]
