@@ -1,0 +1,61 @@
+"""The QLSTM-style recurrent cell: backpropagation through time and a sine fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qlang.diagnostics import QLangError
+from qlang.ir.model import Call, Readout, Training
+from qlang.runtime.api import train
+from qlang.runtime.build import build_network
+from qlang.runtime.seeding import Seeds
+from tests.unit.runtime_models import angle_circuit, model, z_obs
+
+
+def qlstm_model(hidden=2, epochs=10, **kw):
+    n = hidden + 1
+    return model(
+        angle_circuit(n, 1),
+        Readout("expval", observables=tuple(z_obs(q) for q in range(n))),
+        data=Call("sine", (), (("n", 40), ("window", 4))),
+        task=Call("regress"),
+        optimizer=Call("adam", (), (("lr", 0.05),)),
+        training=Training(epochs=epochs, seed=0),
+        recurrent=Call("qlstm", (), (("hidden", hidden),)),
+        **kw,
+    )
+
+
+def test_backprop_through_time_matches_finite_differences():
+    net = build_network(qlstm_model(), Training(), Seeds(0))
+    rng = np.random.default_rng(1)
+    p = net.init(rng)
+    X = rng.uniform(-1, 1, size=(3, 4))
+
+    def loss(Y):
+        return float(np.sum(Y**2)), 2 * Y
+
+    _, g, _ = net.value_and_grad(X, p, loss)
+    num = np.zeros_like(p)
+    for k in range(len(p)):
+        e = np.zeros_like(p)
+        e[k] = 1e-6
+        num[k] = (loss(net.forward(X, p + e))[0] - loss(net.forward(X, p - e))[0]) / 2e-6
+    assert np.allclose(g, num, atol=1e-5)
+
+
+def test_qlstm_learns_a_sine_series():
+    t = train(qlstm_model(epochs=25), quiet=True)
+    assert t.curve[-1]["loss"] < 0.5 * t.curve[0]["loss"], t.curve
+    assert t.metrics["test"]["mse"] < 0.2, t.metrics
+
+
+def test_circuit_width_must_be_hidden_plus_features():
+    m = qlstm_model(hidden=2)
+    from dataclasses import replace
+
+    bad = replace(m, recurrent=Call("qlstm", (), (("hidden", 3),)))
+    with pytest.raises(QLangError) as err:
+        train(bad, quiet=True)
+    assert err.value.codes == ["QL0665"]
