@@ -1,6 +1,17 @@
-"""qlang: a domain-specific language and compiler for quantum machine learning."""
+"""qlang: a domain-specific language and compiler for quantum machine learning.
+
+The public API::
+
+    qlang.parse(text, filename)        # source -> AST
+    qlang.check(path)                  # parse + semantic checks, raises QLangError
+    qlang.load_model(path)             # -> model IR (qlang.ir.model.Model)
+    qlang.compile(source, target=...)  # -> Compiled (qasm3, qiskit, tket, ir, layout, stats)
+    qlang.load(path)                   # -> scikit-learn compatible estimator
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from qlang.api import check, parse
 from qlang.diagnostics import Diagnostic, InternalError, QLangError
@@ -15,14 +26,24 @@ __all__ = [
     "__version__",
     "check",
     "compile",
+    "load",
+    "load_model",
     "parse",
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Lazy ``qlang.compile`` / ``qlang.Compiled`` (keeps ``import qlang`` light)."""
+def __getattr__(name: str) -> Any:
+    """Lazy attributes keep ``import qlang`` light (no Qiskit/pytket import)."""
     if name in ("compile", "Compiled"):
         from qlang import compiler
 
         return getattr(compiler, name)
+    if name == "load_model":
+        from qlang.driver import load_model
+
+        return load_model
+    if name == "load":
+        from qlang.api import load
+
+        return load
     raise AttributeError(f"module 'qlang' has no attribute {name!r}")

@@ -11,10 +11,14 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qlang import ast
 from qlang.fileio import read_source
 from qlang.parser import parse as _parse
+
+if TYPE_CHECKING:
+    from qlang.runtime.estimator import QLangEstimator
 
 
 def parse(text: str, filename: str = "<string>") -> ast.Module:
@@ -22,13 +26,33 @@ def parse(text: str, filename: str = "<string>") -> ast.Module:
     return _parse(text, filename)
 
 
+def load(
+    path: str | Path, *, weights: str | Path | None = None, model: str | None = None, **params: Any
+) -> QLangEstimator:
+    """A scikit-learn compatible estimator for the model of a ``.qml`` file.
+
+    With ``weights`` (a ``qlang train --out`` folder) the estimator is already fitted;
+    otherwise call ``fit(X, y)`` or ``fit()`` to train on the model's own data.
+    ``params`` are estimator hyperparameters (``epochs``, ``seed``, ``batch_size``,
+    ``learning_rate``, ``quiet``)::
+
+        est = qlang.load("examples/iris_vqc.qml", epochs=5)
+        est.fit(X_train, y_train).score(X_test, y_test)
+    """
+    from qlang.driver import load_model
+    from qlang.runtime.estimator import QLangEstimator
+
+    m = load_model(path, model=model)
+    if weights is not None:
+        return QLangEstimator.from_artifacts(m, weights, **params)
+    return QLangEstimator(m, **params)
+
+
 def check(path: str | Path) -> ast.Module:
     """Parse and check a file; raises :class:`qlang.QLangError` with every diagnostic found."""
     text = read_source(path)
     module = _parse(text, str(path))
-    try:
-        from qlang import driver
-    except ImportError:
-        return module
+    from qlang import driver
+
     driver.check_module(module, Path(path))
     return module

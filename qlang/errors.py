@@ -136,6 +136,13 @@ def render_markdown() -> str:
         "`qlang/errors.py` (`python -m qlang.errors > docs/errors.md`); a test keeps it in sync.",
         "",
     ]
+    out += [
+        "The pass manager, routing and simulator codes (QL055x-QL059x, QL060x) are documented",
+        "with their examples in the area pages: [passes](errors/passes.md),",
+        "[routing](errors/routing.md), [runtime](errors/runtime.md); the semantic, target and",
+        "training codes also have area pages under `docs/errors/`.",
+        "",
+    ]
     for code in sorted(CODES):
         e = CODES[code]
         out += [f"## {code}: {e.title}", ""]
@@ -151,9 +158,8 @@ def _load_all() -> None:
 
     for mod in (
         "qlang.semantics.codes",
-        "qlang.runtime.codes",
+        "qlang.runtime.training_codes",
         "qlang.targets.codes",
-        "qlang.passes.codes",
     ):
         try:
             importlib.import_module(mod)
