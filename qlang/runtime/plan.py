@@ -268,7 +268,9 @@ def _accepts(
     is_batched = blk["batched"] or batched
     is_diag = blk["diagonal"] and diagonal
     limit = max_diagonal if is_diag else (max_batched if is_batched else max_shared)
-    if len(merged) > len(blk["qubits"]) and len(merged) > limit:
+    # The limit applies to the merged block's kind: a large diagonal block must not
+    # absorb a non-diagonal gate (that would turn it into a dense 2^k x 2^k matrix).
+    if len(merged) > limit:
         return False
     mixes = blk["batched"] != batched and not is_diag and len(merged) > max_batched
     return not mixes
