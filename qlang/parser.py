@@ -33,7 +33,8 @@ MAX_NESTING = 100
 #: Most syntax errors reported for one file.
 MAX_ERRORS = 20
 
-_KEYWORDS = (
+#: Reserved words (also used by the tests that generate programs).
+KEYWORDS = _KEYWORDS = (
     "circuit",
     "gate",
     "observable",
@@ -214,27 +215,23 @@ class _Parser:
                 )
                 raise QLangError(self.diags, self.sources) from None
             if isinstance(inner, RecursionError):
-                self.diags.append(
-                    Diagnostic.error(
-                        "QL0006",
-                        "input is nested too deeply",
-                        self.span(0, min(1, len(text))),
-                        help=f"keep nesting below {MAX_NESTING} levels",
-                    )
-                )
-                raise QLangError(self.diags, self.sources) from None
+                raise self._too_deep() from None
             raise
         except RecursionError:
-            self.diags.append(
-                Diagnostic.error(
-                    "QL0006",
-                    "input is nested too deeply",
-                    self.span(0, min(1, len(text))),
-                    help=f"keep nesting below {MAX_NESTING} levels",
-                )
-            )
-            raise QLangError(self.diags, self.sources) from None
+            raise self._too_deep() from None
         return ParseResult(module, self.src, sorted(self.comments, key=lambda c: c.span.start))
+
+    def _too_deep(self) -> QLangError:
+        span = self.span(0, min(1, len(self.src.text)))
+        self.diags.append(
+            Diagnostic.error(
+                "QL0006",
+                "input is nested too deeply",
+                span,
+                help=f"keep nesting below {MAX_NESTING} levels",
+            )
+        )
+        return QLangError(self.diags, self.sources)
 
     def add_comment(self, tok: Token, doc: bool) -> None:
         start = tok.start_pos or 0

@@ -60,6 +60,27 @@ def qasm3_state(circuit: Circuit, values: Sequence[float], bound: bool = False) 
     return Statevector(qc.assign_parameters({p: by_name[p.name] for p in qc.parameters})).data
 
 
+#: pytket's own statevector refuses larger circuits; above this we apply its ops' unitaries.
+TKET_STATEVECTOR_LIMIT = 16
+
+
+def _tket_commands_state(tc: object) -> np.ndarray:
+    """Little-endian state of a pytket circuit, applying each command's own unitary."""
+    from qlang.ir.reference import apply_matrix
+
+    qubits = list(tc.qubits)  # type: ignore[attr-defined]
+    index = {q: i for i, q in enumerate(qubits)}
+    n = len(qubits)
+    state = np.zeros(2**n, dtype=complex)
+    state[0] = 1.0
+    for cmd in tc.get_commands():  # type: ignore[attr-defined]
+        if cmd.op.type.name == "Barrier":
+            continue
+        mat = np.asarray(cmd.op.get_unitary())
+        state = apply_matrix(state, mat, tuple(index[q] for q in cmd.qubits), n)
+    return state * np.exp(1j * np.pi * float(tc.phase))  # type: ignore[attr-defined]
+
+
 def tket_state(circuit: Circuit, values: Sequence[float]) -> np.ndarray:
     """Through :func:`qlang.targets.tket.to_tket` and pytket's statevector."""
     from qlang.targets.tket import tket_symbols, to_tket
@@ -67,6 +88,8 @@ def tket_state(circuit: Circuit, values: Sequence[float]) -> np.ndarray:
     tc = to_tket(circuit)
     tc.symbol_substitution(dict(zip(tket_symbols(circuit), values, strict=True)))
     n = circuit.num_qubits
+    if n > TKET_STATEVECTOR_LIMIT:
+        return _tket_commands_state(tc)
     big = np.asarray(tc.get_statevector())
     return big.reshape([2] * n).transpose(list(reversed(range(n)))).reshape(-1) if n else big
 

@@ -11,37 +11,7 @@ from hypothesis import strategies as st
 
 from qlang import ast
 from qlang.formatter import format_module
-from qlang.parser import parse
-
-KEYWORDS = {
-    "circuit",
-    "gate",
-    "observable",
-    "model",
-    "import",
-    "const",
-    "let",
-    "for",
-    "in",
-    "repeat",
-    "if",
-    "else",
-    "measure",
-    "reset",
-    "barrier",
-    "bit",
-    "qubit",
-    "input",
-    "weight",
-    "frozen",
-    "true",
-    "false",
-    "and",
-    "or",
-    "not",
-    "as",
-    "on",
-}
+from qlang.parser import KEYWORDS, parse
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True).filter(lambda s: s not in KEYWORDS)
 numbers = st.one_of(
