@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from qlang.devices import grid, heavy_hex, line, parse_device, ring
-from qlang.diagnostics import QLangError
-from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit, Operation, ParamDecl
-from qlang.ir.reference import statevector, unitary
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED
 from qlang.passes.routing import LayoutPass, RoutePass, routing_passes
 from qlang.passes.routing.commutation import commute, dependencies
@@ -25,6 +19,12 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
+
+from qlang.devices import grid, heavy_hex, line, parse_device, ring
+from qlang.diagnostics import QLangError
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation, ParamDecl
+from qlang.ir.reference import statevector, unitary
 
 
 def _compile(c: Circuit, device, level: int, seed: int = 0) -> Circuit:
@@ -218,3 +218,38 @@ def test_measurements_and_barriers_are_routed():
     sv = statevector(routed_u, initial=embed(np.eye(16)[0], routed.layout.initial, 4))
     want = embed(statevector(unitary_part), routed.layout.final, 4)
     assert np.allclose(sv, want)
+
+
+@pytest.mark.parametrize("peer", ["qiskit", "tket"])
+def test_peer_routes_are_equivalent(peer):
+    from qlang.passes.routing.layout import place
+    from qlang.passes.routing.peers import route_with_peer
+
+    c = Circuit(
+        5,
+        (
+            Operation("h", (0,)),
+            Operation("rzz", (0, 3), (E.Weight(0),)),
+            Operation("crz", (4, 1), (E.Weight(1),)),
+            Operation("cx", (2, 4)),
+            Operation("ry", (2,), (E.Weight(0) * 2,)),
+            Operation("cp", (0, 2), (E.Weight(1),)),
+        ),
+        weights=(ParamDecl("w", (2,), 0),),
+    )
+    dev = line(5)
+    routed = route_with_peer(place(c, dev, (0, 1, 2, 3, 4)), dev, peer, seed=3)
+    assert routed is not None
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(c, routed)
+
+
+def test_portfolio_pass_is_equivalent_and_not_worse_than_native():
+    c = qaoa(6, regular_graph(6, seed=4), p=1)
+    dev = grid(2, 3)
+    placed = LayoutPass(dev).run(c).circuit
+    native = RoutePass(dev, trials=8).run(placed).circuit
+    best = routing_passes(dev, 3)[1].run(placed).circuit
+    assert off_edge_gates(best, dev) == []
+    assert equivalent_up_to_layout(c, best)
+    assert cx_cost(best.ops) <= cx_cost(native.ops)
