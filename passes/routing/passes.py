@@ -103,7 +103,7 @@ class LayoutPass(_DevicePass):
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
         placed = place(circuit, self.device, lay)
-        return best_route(placed.ops, self.device, seed=self.seed, trials=self.trials)
+        return best_route(placed.ops, self.device, seed=self.seed, trials=min(self.trials, 4))
 
     def _score(self, res: RouteResult) -> tuple[float, ...]:
         if self.error_aware:
@@ -192,7 +192,8 @@ class PortfolioRoutePass(_DevicePass):
         return PassResult(best, changed=True)
 
 
-def _key(c: Circuit) -> tuple[int, int]:
-    from qlang.passes.routing.rewrite import cx_cost
+def _key(c: Circuit) -> tuple[int, int, int]:
+    """Portfolio order: CNOTs after block consolidation, then raw CNOTs, then depth."""
+    from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 
-    return (cx_cost(c.ops), c.depth())
+    return (consolidated_cost(c.ops), cx_cost(c.ops), c.depth())
