@@ -193,7 +193,7 @@ class PortfolioRoutePass(_DevicePass):
 
 
 def _key(c: Circuit) -> tuple[int, int, int]:
-    """Portfolio order: CNOTs after block consolidation, then raw CNOTs, then depth."""
+    """Portfolio order: CNOTs, then CNOTs after 2-qubit block consolidation, then depth."""
     from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 
-    return (consolidated_cost(c.ops), cx_cost(c.ops), c.depth())
+    return (cx_cost(c.ops), consolidated_cost(c.ops), c.depth())
