@@ -214,7 +214,8 @@ def queko_rows(quick: bool) -> list[tuple[str, int, int, int, int, float]]:
 
 def _line(r: Row) -> str:
     cells = " ".join(f"{t}={v[0]}/{v[1]}/{v[2]:.1f}s" for t, v in r.results.items())
-    return f"{r.circuit:22s} {r.device:10s} {cells} O2x={r.ratio('qlang-O2'):.2f} O3x={r.ratio('qlang-O3'):.2f}"
+    ratios = f"O2x={r.ratio('qlang-O2'):.2f} O3x={r.ratio('qlang-O3'):.2f}"
+    return f"{r.circuit:22s} {r.device:10s} {cells} {ratios}"
 
 
 def markdown(rows: list[Row], queko: list, argv: str, tket: bool) -> str:
