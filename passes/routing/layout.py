@@ -174,8 +174,13 @@ def sabre_layout(
     heuristic: Heuristic = DEFAULT_HEURISTIC,
     start: Sequence[Sequence[int]] = (),
     error_aware: bool = False,
+    ranking: list[tuple[int, tuple[int, ...]]] | None = None,
 ) -> tuple[tuple[int, ...], RouteResult]:
     """SABRE's bidirectional layout search; returns the best layout and its forward route.
+
+    ``ranking``, when given, receives every ``(trial, layout)`` tried, best first. Trial
+    ``t`` depends only on ``seed`` and ``t``, so a run with more trials extends a run with
+    fewer.
 
     Each trial starts from a random layout (or one of ``start``), routes forward and
     backward ``iterations`` times, each pass starting where the previous one ended.
@@ -190,6 +195,7 @@ def sabre_layout(
         starts.append(random_region_layout(device, n, rng))
     best: tuple[tuple[int, ...], RouteResult] | None = None
     best_key: tuple[float, ...] = (math.inf,)
+    ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
     def fwd(lay: Sequence[int], s: int) -> RouteResult:
         return route(_remap(ops, lay), device, seed=s, heuristic=heuristic, dag=dag)
@@ -207,7 +213,11 @@ def sabre_layout(
         for cand_lay in [*given, tuple(lay)]:
             cand = fwd(cand_lay, seed + t)
             ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
+            ranked.append((ckey, t, cand_lay))
             if ckey < best_key:
                 best_key, best = ckey, (cand_lay, cand)
     assert best is not None
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    if ranking is not None:
+        ranking.extend((t, lay) for _, t, lay in ranked)
     return best

@@ -92,13 +92,19 @@ class LayoutPass(_DevicePass):
             if self.method == "perfect":
                 return tuple(range(n))
         starts = [s for s in [path_layout(circuit, dev, self.seed)] if s is not None]
+        ranking: list[tuple[int, tuple[int, ...]]] = []
         lay, _ = sabre_layout(
             circuit, dev, seed=self.seed, trials=self.trials, start=starts,
-            error_aware=self.error_aware,
+            error_aware=self.error_aware, ranking=ranking,
         )  # fmt: skip
         if self.method == "sabre":
             return lay
-        cands = {lay, *starts}
+        # the best 3 of every prefix of 8 trials (so more trials never lose what fewer
+        # found), the best 3 overall, and the path layout
+        cands: list[tuple[int, ...]] = []
+        for limit in (*range(8, self.trials, 8), self.trials):
+            cands += [lay for t, lay in ranking if t < limit][:3]
+        cands = list(dict.fromkeys([*cands, *starts]))
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
