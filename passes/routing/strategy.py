@@ -83,9 +83,10 @@ def _best_route(
         if len(active) >= 4:
             path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
             if path is not None:
-                res = route_network(ops, device, path)
-                if res is not None:
-                    results.append(res)
+                for lazy in (False, True):
+                    res = route_network(ops, device, path, lazy=lazy)
+                    if res is not None:
+                        results.append(res)
     return min(results, key=lambda r: r.key)
 
 

@@ -260,3 +260,21 @@ def test_portfolio_pass_is_equivalent_and_not_worse_than_native():
     assert off_edge_gates(best, dev) == []
     assert equivalent_up_to_layout(c, best)
     assert cx_cost(best.ops) <= cx_cost(native.ops)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_swap_network_all_to_all(lazy):
+    from qlang.passes.routing.layout import place
+    from qlang.passes.routing.network import route_network
+    from qlang.passes.routing.passes import apply_route
+
+    c = zz_feature_map(6, 2, "full")
+    dev = line(6)
+    placed = place(c, dev, tuple(range(6)))
+    res = route_network(placed.ops, dev, list(range(6)), lazy=lazy)
+    assert res is not None
+    routed = apply_route(placed, res)
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(c, routed)
+    if lazy:  # every one of the 2 x 15 terms fused with a swap: 3 CNOTs each
+        assert cx_cost(routed.ops) <= 3 * 30
