@@ -278,3 +278,24 @@ def test_swap_network_all_to_all(lazy):
     assert equivalent_up_to_layout(c, routed)
     if lazy:  # the 2 x 15 terms fused with swaps (3 CNOTs each), at most one swap unfused
         assert cx_cost(routed.ops) <= 3 * 30 + 3
+
+
+def test_perfect_layout_networkx_fallback(monkeypatch):
+    from qlang.passes.routing import layout as layout_mod
+
+    monkeypatch.setattr(layout_mod, "_rustworkx_monomorphisms", lambda *a: None)
+    dev = grid(3, 4)
+    c = queko(dev, 10, depth=4, seed=5)
+    lay = layout_mod.perfect_layout(c, dev, time_limit=5.0)
+    assert lay is not None
+    placed = layout_mod.place(c, dev, lay)
+    assert off_edge_gates(placed, dev) == []
+
+
+def test_queko_on_eagle_large():
+    from qlang.devices import eagle
+
+    dev = eagle()
+    c = queko(dev, 54, depth=8, seed=3)
+    routed = _compile(c, dev, 2)
+    assert routed.count_ops()["swap"] == 0 and routed.depth() == 8
