@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -377,14 +377,14 @@ def _family(fam: str, args: list[int], text: str) -> Device:
     size = int(np.prod(args)) if fam != "heavy_hex" else (5 * args[0] ** 2 - 2 * args[0]) // 2
     if size > _MAX_QUBITS:
         raise _err("QL0567", f"device `{text}` has {size} qubits, more than {_MAX_QUBITS}")
-    builder = {
+    builder: dict[str, Callable[..., Device]] = {
         "line": line,
         "ring": ring,
         "grid": grid,
         "heavy_hex": heavy_hex,
         "all_to_all": all_to_all,
-    }[fam]
-    return builder(*args)
+    }
+    return builder[fam](*args)
 
 
 def device_from_file(path: Path) -> Device:

@@ -159,7 +159,7 @@ def _tket(
             table[sym.name] = p
             params.append(sym)
         tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), params, list(op.qubits))
-    arch = Architecture([list(e) for e in device.edges])
+    arch = Architecture(list(device.edges))
     cu = CompilationUnit(tk)
     DefaultMappingPass(arch).apply(cu)
     out = cu.circuit
@@ -183,7 +183,7 @@ def _tket(
             continue
         if kind not in _FROM_TK:
             raise _Unsupported(kind)
-        params = []
+        params: list[E.Expr] = []
         for p in cmd.op.params:
             key = str(p)
             if key not in table:
