@@ -101,12 +101,12 @@ def lowered(circuit: Circuit) -> Circuit:
 
 
 def check_fits(circuit: Circuit, device: Device) -> None:
-    """Raise ``QL0577`` when the circuit needs more qubits than the device has."""
+    """Raise ``QL0597`` when the circuit needs more qubits than the device has."""
     if circuit.num_qubits > device.num_qubits:
         raise QLangError(
             [
                 Diagnostic.error(
-                    "QL0577",
+                    "QL0597",
                     f"circuit `{circuit.name}` needs {circuit.num_qubits} qubits but device "
                     f"`{device.name}` has {device.num_qubits}",
                     circuit.span,

@@ -142,7 +142,7 @@ def test_pass_declarations():
 def test_circuit_larger_than_device_is_a_coded_error():
     with pytest.raises(QLangError) as err:
         LayoutPass(line(3)).run(Circuit(4, ()))
-    assert err.value.codes == ["QL0577"]
+    assert err.value.codes == ["QL0597"]
 
 
 def test_input_circuit_is_not_mutated():
