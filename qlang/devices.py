@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -309,7 +309,7 @@ def parse_device(spec: str) -> Device:
     """
     text = spec.strip()
     if not text:
-        raise _err("QL0560", "empty device spec", help="write e.g. `line(8)` or `heavy_hex:eagle`")
+        raise _err("QL0580", "empty device spec", help="write e.g. `line(8)` or `heavy_hex:eagle`")
     low = text.lower()
     if low.startswith("heavy_hex:") or low in NAMED_DEVICES:
         key = low.split(":", 1)[1] if ":" in low else low
@@ -317,7 +317,7 @@ def parse_device(spec: str) -> Device:
             return _family("heavy_hex", [int(key)], text)
         if key not in NAMED_DEVICES:
             raise _err(
-                "QL0561",
+                "QL0581",
                 f"unknown named device `{key}`",
                 help=did_you_mean(key, NAMED_DEVICES) or f"known: {', '.join(NAMED_DEVICES)}",
             )
@@ -327,14 +327,14 @@ def parse_device(spec: str) -> Device:
         fam, raw = m.group(1).lower(), m.group(2)
         if fam not in _FAMILIES:
             raise _err(
-                "QL0562",
+                "QL0582",
                 f"unknown device family `{fam}`",
                 help=did_you_mean(fam, _FAMILIES) or f"known: {', '.join(_FAMILIES)}",
             )
         parts = [p.strip() for p in raw.split(",")] if raw.strip() else []
         if not all(re.fullmatch(r"\d+", p) for p in parts):
             raise _err(
-                "QL0563",
+                "QL0583",
                 f"device `{fam}` takes integer arguments, got `{raw}`",
                 help=f"write e.g. `{_example(fam)}`",
             )
@@ -343,7 +343,7 @@ def parse_device(spec: str) -> Device:
     if path.suffix.lower() in (".json", ".txt", ".edges") or path.exists():
         return device_from_file(path)
     raise _err(
-        "QL0564",
+        "QL0584",
         f"cannot understand device spec `{text}`",
         help="use `line(n)`, `ring(n)`, `grid(r,c)`, `heavy_hex(d)`, `all_to_all(n)`, "
         "`heavy_hex:eagle` or a path to a `.json` file",
@@ -358,33 +358,33 @@ def _family(fam: str, args: list[int], text: str) -> Device:
     nargs, minimum = _FAMILIES[fam]
     if len(args) != nargs:
         raise _err(
-            "QL0565",
+            "QL0585",
             f"device `{fam}` takes {nargs} argument(s), got {len(args)}",
             help=f"write e.g. `{_example(fam)}`",
         )
     if any(a < minimum for a in args):
         raise _err(
-            "QL0566",
+            "QL0586",
             f"device `{text}` is too small: each size must be >= {minimum}",
             help=f"write e.g. `{_example(fam)}`",
         )
     if fam == "heavy_hex" and args[0] % 2 == 0:
         raise _err(
-            "QL0566",
+            "QL0586",
             f"heavy-hex code distance must be odd, got {args[0]}",
             help=f"use `heavy_hex({args[0] + 1})`",
         )
     size = int(np.prod(args)) if fam != "heavy_hex" else (5 * args[0] ** 2 - 2 * args[0]) // 2
     if size > _MAX_QUBITS:
-        raise _err("QL0567", f"device `{text}` has {size} qubits, more than {_MAX_QUBITS}")
-    builder = {
+        raise _err("QL0587", f"device `{text}` has {size} qubits, more than {_MAX_QUBITS}")
+    builder: dict[str, Callable[..., Device]] = {
         "line": line,
         "ring": ring,
         "grid": grid,
         "heavy_hex": heavy_hex,
         "all_to_all": all_to_all,
-    }[fam]
-    return builder(*args)
+    }
+    return builder[fam](*args)
 
 
 def device_from_file(path: Path) -> Device:
@@ -393,13 +393,13 @@ def device_from_file(path: Path) -> Device:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise _err("QL0568", f"cannot read device file `{path}`: {exc.strerror}") from None
+        raise _err("QL0588", f"cannot read device file `{path}`: {exc.strerror}") from None
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _err(
-                "QL0569", f"device file `{path}` is not valid JSON: {exc.msg} (line {exc.lineno})"
+                "QL0589", f"device file `{path}` is not valid JSON: {exc.msg} (line {exc.lineno})"
             ) from None
         return device_from_json(data, name=path.stem)
     edges = []
@@ -409,7 +409,7 @@ def device_from_file(path: Path) -> Device:
             continue
         parts = body.replace(",", " ").split()
         if len(parts) != 2 or not all(p.isdigit() for p in parts):
-            raise _err("QL0570", f"line {i} of `{path}` is not an edge `a b`: `{raw.strip()}`")
+            raise _err("QL0590", f"line {i} of `{path}` is not an edge `a b`: `{raw.strip()}`")
         edges.append((int(parts[0]), int(parts[1])))
     n = 1 + max((max(e) for e in edges), default=-1)
     return _checked(path.stem, n, edges, (), None, None)
@@ -418,25 +418,25 @@ def device_from_file(path: Path) -> Device:
 def device_from_json(data: object, name: str = "device") -> Device:
     """A device from parsed JSON; errors as ``{"qubits": [..], "edges": [[a, b, e], ..]}``."""
     if not isinstance(data, dict):
-        raise _err("QL0571", "a device JSON must be an object with `num_qubits` and `edges`")
+        raise _err("QL0591", "a device JSON must be an object with `num_qubits` and `edges`")
     unknown = set(data) - {"name", "num_qubits", "edges", "basis", "errors"}
     if unknown:
         key = sorted(unknown)[0]
         raise _err(
-            "QL0571",
+            "QL0591",
             f"unknown key `{key}` in device JSON",
             help=did_you_mean(key, ["num_qubits", "edges", "basis", "errors"]),
         )
     n, edges = data.get("num_qubits"), data.get("edges")
     if not isinstance(n, int) or n < 1:
-        raise _err("QL0572", "device JSON needs a positive integer `num_qubits`")
+        raise _err("QL0592", "device JSON needs a positive integer `num_qubits`")
     if not isinstance(edges, list) or not all(
         isinstance(e, list) and len(e) == 2 and all(isinstance(x, int) for x in e) for e in edges
     ):
-        raise _err("QL0573", "device `edges` must be a list of `[a, b]` integer pairs")
+        raise _err("QL0593", "device `edges` must be a list of `[a, b]` integer pairs")
     basis = data.get("basis", [])
     if not isinstance(basis, list) or not all(isinstance(b, str) for b in basis):
-        raise _err("QL0574", "device `basis` must be a list of gate names")
+        raise _err("QL0594", "device `basis` must be a list of gate names")
     q_err, e_err = _parse_errors(data.get("errors"), n)
     return _checked(
         str(data.get("name", name)), n, [tuple(e) for e in edges], tuple(basis), q_err, e_err
@@ -447,14 +447,14 @@ def _parse_errors(errors: object, n: int) -> tuple[tuple[float, ...] | None, tup
     if errors is None:
         return None, None
     if not isinstance(errors, dict) or set(errors) - {"qubits", "edges"}:
-        raise _err("QL0575", 'device `errors` must be `{"qubits": [...], "edges": [...]}`')
+        raise _err("QL0595", 'device `errors` must be `{"qubits": [...], "edges": [...]}`')
     q = errors.get("qubits")
     if q is not None and (
         not isinstance(q, list)
         or len(q) != n
         or not all(isinstance(x, (int, float)) and 0 <= x <= 1 for x in q)
     ):
-        raise _err("QL0575", f"`errors.qubits` must be {n} probabilities in [0, 1]")
+        raise _err("QL0595", f"`errors.qubits` must be {n} probabilities in [0, 1]")
     e = errors.get("edges")
     e_out = None
     if e is not None:
@@ -466,7 +466,7 @@ def _parse_errors(errors: object, n: int) -> tuple[tuple[float, ...] | None, tup
             and 0 <= t[2] <= 1
             for t in e
         ):
-            raise _err("QL0575", "`errors.edges` must be a list of `[a, b, error]` entries")
+            raise _err("QL0595", "`errors.edges` must be a list of `[a, b, error]` entries")
         e_out = tuple(sorted(((min(a, b), max(a, b)), float(x)) for a, b, x in e))
     return (tuple(float(x) for x in q) if q is not None else None), e_out
 
@@ -482,18 +482,18 @@ def _checked(
     edges = list(edges)
     for a, b in edges:
         if a == b:
-            raise _err("QL0576", f"device edge `[{a}, {b}]` is a self-loop")
+            raise _err("QL0596", f"device edge `[{a}, {b}]` is a self-loop")
         if not (0 <= a < n and 0 <= b < n):
-            raise _err("QL0576", f"device edge `[{a}, {b}]` is out of range for {n} qubits")
+            raise _err("QL0596", f"device edge `[{a}, {b}]` is out of range for {n} qubits")
     if e_err:
         known = {(min(a, b), max(a, b)) for a, b in edges}
         for pair, _ in e_err:
             if pair not in known:
-                raise _err("QL0578", f"error rate given for `{list(pair)}`, which is not an edge")
+                raise _err("QL0598", f"error rate given for `{list(pair)}`, which is not an edge")
     dev = Device(name, n, tuple(edges), basis, q_err, e_err)
     if not dev.is_connected:
         raise _err(
-            "QL0579",
+            "QL0599",
             f"device `{name}` is not connected",
             help="routing needs a path between every pair of qubits",
         )

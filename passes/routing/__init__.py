@@ -7,8 +7,8 @@ Public entry point for the pass manager::
     ['layout', 'route']
 
 Levels: -O0 trivial layout + one plain SABRE trial; -O1/-O2 perfect layout first, then the
-best of SABRE/path layouts, commutation-aware routing with 2/4 trials; -O3 8 trials and the
-Qiskit/tket portfolio.
+best of SABRE (4/8 layout trials) and path layouts, commutation-aware routing with 2/4
+routing trials; -O3 16 layout trials, 8 routing trials and the Qiskit/tket portfolio.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
     if level <= 0:
         return [LayoutPass(device, "trivial", seed), RoutePass(device, "sabre", seed, trials=1)]
     trials = {1: 2, 2: 4}.get(level, 8)
+    layout_trials = {1: 4, 2: 8}.get(level, 16)
     error_aware = device.has_errors
-    layout = LayoutPass(device, "auto", seed, trials=trials, error_aware=error_aware)
+    layout = LayoutPass(device, "auto", seed, trials=layout_trials, error_aware=error_aware)
     if level >= 3:
         return [layout, PortfolioRoutePass(device, seed, trials=trials)]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

@@ -96,6 +96,7 @@ class _State:
         self.succs = dag.succs
         self.indeg = list(dag.indeg)
         self.version = 0
+        self.hold = False  # lazy mode: 2-qubit gates wait in the front until asked for
         self.ready = [i for i, d in enumerate(self.indeg) if d == 0]
         heapq.heapify(self.ready)
         self.front: dict[int, tuple[int, int]] = {}
@@ -123,7 +124,7 @@ class _State:
             op = self.ops[i]
             if op.is_gate and len(op.qubits) == 2:
                 a, b = op.qubits
-                if self.dist[self.pos[a]][self.pos[b]] != 1:
+                if self.hold or self.dist[self.pos[a]][self.pos[b]] != 1:
                     self.front[i] = (a, b)
                     self.version += 1
                     self.front_by_wire[a].add(i)
@@ -141,6 +142,8 @@ class _State:
         self.swaps += 1
         self.pos[u], self.pos[v] = p2, p1
         self.inv[p1], self.inv[p2] = v, u
+        if self.hold:
+            return 0
         done = [
             g
             for w in (u, v)
@@ -151,6 +154,18 @@ class _State:
             self.unfront(g)
             heapq.heappush(self.ready, g)
         return self.drain() if done else 0
+
+    def run_gate_on(self, p1: int, p2: int) -> bool:
+        """Run a front gate acting on exactly the qubits at ``p1``, ``p2`` (lazy mode)."""
+        u, v = self.inv[p1], self.inv[p2]
+        both = self.front_by_wire.get(u, set()) & self.front_by_wire.get(v, set())
+        if not both:
+            return False
+        g = min(both)
+        self.unfront(g)
+        self.emit(g)
+        self.drain()
+        return True
 
     def unfront(self, g: int) -> None:
         a, b = self.front.pop(g)

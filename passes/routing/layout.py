@@ -71,7 +71,8 @@ class _BoundedMatcher(GraphMatcher):
 def perfect_layouts(
     circuit: Circuit, device: Device, time_limit: float = 1.0, limit: int = 64
 ) -> Iterator[tuple[int, ...]]:
-    """Layouts under which every 2-qubit gate already lies on an edge (VF2 monomorphism)."""
+    """Layouts under which every 2-qubit gate already lies on an edge (VF2 monomorphism:
+    rustworkx when available, else networkx's matcher stopped after ``time_limit`` s)."""
     n = circuit.num_qubits
     if n > device.num_qubits:
         return
@@ -79,10 +80,13 @@ def perfect_layouts(
     active = nx.Graph(g.subgraph([q for q in g if g.degree(q) > 0]))
     if any(d > max((len(x) for x in device.neighbours), default=0) for _, d in active.degree):
         return
-    matcher = _BoundedMatcher(device.to_networkx(), active, time.monotonic() + time_limit)
+    mappings = _rustworkx_monomorphisms(device, active, time_limit)
+    if mappings is None:
+        matcher = _BoundedMatcher(device.to_networkx(), active, time.monotonic() + time_limit)
+        mappings = matcher.subgraph_monomorphisms_iter()
     found = 0
     try:
-        for mapping in matcher.subgraph_monomorphisms_iter():
+        for mapping in mappings:
             inv = {v: k for k, v in mapping.items()}
             free = iter(q for q in range(device.num_qubits) if q not in mapping)
             yield tuple(inv[q] if q in inv else next(free) for q in range(n))
@@ -91,6 +95,30 @@ def perfect_layouts(
                 return
     except _Timeout:
         return
+
+
+def _rustworkx_monomorphisms(
+    device: Device, active: nx.Graph, time_limit: float
+) -> Iterator[dict[int, int]] | None:
+    """VF2 in rustworkx (Qiskit's graph library, much faster than networkx), bounded by a
+    call limit scaled from ``time_limit``; None when rustworkx is missing."""
+    try:
+        import rustworkx as rx
+    except ImportError:
+        return None
+    nodes = sorted(active)
+    g1 = rx.PyGraph()
+    g1.add_nodes_from(range(device.num_qubits))
+    g1.add_edges_from_no_data(list(device.edges))
+    g2 = rx.PyGraph()
+    g2.add_nodes_from(nodes)
+    index = {q: i for i, q in enumerate(nodes)}
+    g2.add_edges_from_no_data([(index[a], index[b]) for a, b in active.edges()])
+    it = rx.vf2_mapping(
+        g1, g2, subgraph=True, induced=False, id_order=False,
+        call_limit=int(2_000_000 * max(time_limit, 0.1)),
+    )  # fmt: skip
+    return ({d: nodes[c] for d, c in m.items()} for m in it)
 
 
 def perfect_layout(
@@ -174,8 +202,13 @@ def sabre_layout(
     heuristic: Heuristic = DEFAULT_HEURISTIC,
     start: Sequence[Sequence[int]] = (),
     error_aware: bool = False,
+    ranking: list[tuple[int, tuple[int, ...]]] | None = None,
 ) -> tuple[tuple[int, ...], RouteResult]:
     """SABRE's bidirectional layout search; returns the best layout and its forward route.
+
+    ``ranking``, when given, receives every ``(trial, layout)`` tried, best first. Trial
+    ``t`` depends only on ``seed`` and ``t``, so a run with more trials extends a run with
+    fewer.
 
     Each trial starts from a random layout (or one of ``start``), routes forward and
     backward ``iterations`` times, each pass starting where the previous one ended.
@@ -190,6 +223,7 @@ def sabre_layout(
         starts.append(random_region_layout(device, n, rng))
     best: tuple[tuple[int, ...], RouteResult] | None = None
     best_key: tuple[float, ...] = (math.inf,)
+    ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
     def fwd(lay: Sequence[int], s: int) -> RouteResult:
         return route(_remap(ops, lay), device, seed=s, heuristic=heuristic, dag=dag)
@@ -207,7 +241,11 @@ def sabre_layout(
         for cand_lay in [*given, tuple(lay)]:
             cand = fwd(cand_lay, seed + t)
             ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
+            ranked.append((ckey, t, cand_lay))
             if ckey < best_key:
                 best_key, best = ckey, (cand_lay, cand)
     assert best is not None
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    if ranking is not None:
+        ranking.extend((t, lay) for _, t, lay in ranked)
     return best

@@ -92,18 +92,24 @@ class LayoutPass(_DevicePass):
             if self.method == "perfect":
                 return tuple(range(n))
         starts = [s for s in [path_layout(circuit, dev, self.seed)] if s is not None]
+        ranking: list[tuple[int, tuple[int, ...]]] = []
         lay, _ = sabre_layout(
             circuit, dev, seed=self.seed, trials=self.trials, start=starts,
-            error_aware=self.error_aware,
+            error_aware=self.error_aware, ranking=ranking,
         )  # fmt: skip
         if self.method == "sabre":
             return lay
-        cands = {lay, *starts}
+        # the best 3 of every prefix of 8 trials (so more trials never lose what fewer
+        # found), the best 3 overall, and the path layout
+        cands: list[tuple[int, ...]] = []
+        for limit in (*range(8, self.trials, 8), self.trials):
+            cands += [lay for t, lay in ranking if t < limit][:3]
+        cands = list(dict.fromkeys([*cands, *starts]))
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
         placed = place(circuit, self.device, lay)
-        return best_route(placed.ops, self.device, seed=self.seed, trials=self.trials)
+        return best_route(placed.ops, self.device, seed=self.seed, trials=min(self.trials, 4))
 
     def _score(self, res: RouteResult) -> tuple[float, ...]:
         if self.error_aware:
@@ -192,7 +198,8 @@ class PortfolioRoutePass(_DevicePass):
         return PassResult(best, changed=True)
 
 
-def _key(c: Circuit) -> tuple[int, int]:
-    from qlang.passes.routing.rewrite import cx_cost
+def _key(c: Circuit) -> tuple[int, int, int]:
+    """Portfolio order: CNOTs, then CNOTs after 2-qubit block consolidation, then depth."""
+    from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 
-    return (cx_cost(c.ops), c.depth())
+    return (cx_cost(c.ops), consolidated_cost(c.ops), c.depth())

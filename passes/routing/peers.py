@@ -153,13 +153,13 @@ def _tket(
             continue
         if op.name not in _TK_NAMES:
             raise _Unsupported(op.name)
-        params = []
+        syms = []
         for p in op.params:  # tket angles are in half-turns: the symbol stands for p / pi
             sym = sympy.Symbol(f"p{len(table)}")
             table[sym.name] = p
-            params.append(sym)
-        tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), params, list(op.qubits))
-    arch = Architecture([list(e) for e in device.edges])
+            syms.append(sym)
+        tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), syms, list(op.qubits))
+    arch = Architecture(list(device.edges))
     cu = CompilationUnit(tk)
     DefaultMappingPass(arch).apply(cu)
     out = cu.circuit
@@ -183,11 +183,11 @@ def _tket(
             continue
         if kind not in _FROM_TK:
             raise _Unsupported(kind)
-        params = []
-        for p in cmd.op.params:
-            key = str(p)
+        params: list[E.Expr] = []
+        for angle in cmd.op.params:
+            key = str(angle)
             if key not in table:
-                raise _Unsupported(f"unexpected parameter {p!r}")
+                raise _Unsupported(f"unexpected parameter {angle!r}")
             params.append(table[key])
         back.append(Operation(_FROM_TK[kind], qs, tuple(params)))
     _check_names(back)

@@ -38,6 +38,34 @@ def cx_cost(ops: Sequence[Operation]) -> int:
     return sum(CX_COST.get(op.name, 2) for op in ops if op.is_gate and len(op.qubits) == 2)
 
 
+def consolidated_cost(ops: Sequence[Operation]) -> int:
+    """CNOT estimate after 2-qubit block consolidation: each maximal run of gates on one
+    pair (1-qubit gates in between allowed) costs at most 3 CNOTs (KAK)."""
+    total = 0
+    block_of: dict[int, int] = {}  # qubit -> id of the open block on it
+    blocks: list[int] = []  # cost of each block so far
+    pair_of: list[tuple[int, int]] = []
+    for op in ops:
+        if not op.is_gate or op.condition is not None or len(op.qubits) > 2:
+            for q in op.qubits:
+                block_of.pop(q, None)
+            continue
+        if len(op.qubits) == 1:
+            continue
+        a, b = op.qubits
+        key = (min(a, b), max(a, b))
+        j = block_of.get(a)
+        cost = CX_COST.get(op.name, 2)
+        if j is not None and block_of.get(b) == j and pair_of[j] == key:
+            blocks[j] += cost
+            continue
+        block_of[a] = block_of[b] = len(blocks)
+        blocks.append(cost)
+        pair_of.append(key)
+    total = sum(min(c, 3) for c in blocks)
+    return total
+
+
 def _diag_as_rzz(op: Operation) -> tuple[list[Operation], E.Expr, E.Expr]:
     """Write a diagonal 2q gate as ``1q diagonals + rzz(angle)`` and a global phase."""
     a, b = op.qubits

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
@@ -41,7 +42,34 @@ def best_route(
     network: bool = True,
 ) -> RouteResult:
     """The cheapest of ``trials`` SABRE runs (and a swap-network run when the active
-    qubits lie on a path), by (CNOT count, depth)."""
+    qubits lie on a path), by (CNOT count, depth). Memoised: the layout pass and the
+    routing pass ask for the same route."""
+    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network)
+
+
+@lru_cache(maxsize=8)
+def _best_route_cached(
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    trials: int,
+    commute_aware: bool,
+    network: bool,
+) -> RouteResult:
+    return _best_route(
+        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network
+    )
+
+
+def _best_route(
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    trials: int = 4,
+    commute_aware: bool = True,
+    network: bool = True,
+) -> RouteResult:
     results: list[RouteResult] = []
     heuristics = HEURISTICS if commute_aware else (Heuristic(),)
     dag = build_dag(ops, commute_aware)
@@ -55,9 +83,10 @@ def best_route(
         if len(active) >= 4:
             path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
             if path is not None:
-                res = route_network(ops, device, path)
-                if res is not None:
-                    results.append(res)
+                for lazy in (False, True):
+                    res = route_network(ops, device, path, lazy=lazy)
+                    if res is not None:
+                        results.append(res)
     return min(results, key=lambda r: r.key)
 
 
@@ -72,12 +101,12 @@ def lowered(circuit: Circuit) -> Circuit:
 
 
 def check_fits(circuit: Circuit, device: Device) -> None:
-    """Raise ``QL0577`` when the circuit needs more qubits than the device has."""
+    """Raise ``QL0597`` when the circuit needs more qubits than the device has."""
     if circuit.num_qubits > device.num_qubits:
         raise QLangError(
             [
                 Diagnostic.error(
-                    "QL0577",
+                    "QL0597",
                     f"circuit `{circuit.name}` needs {circuit.num_qubits} qubits but device "
                     f"`{device.name}` has {device.num_qubits}",
                     circuit.span,

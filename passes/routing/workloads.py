@@ -144,7 +144,7 @@ def queko(device: Device, n: int, depth: int, density: float = 0.5, seed: int = 
     for _ in range(depth):
         rng.shuffle(edges)
         busy: set[int] = set()
-        layer = []
+        layer: list[Operation] = []
         for a, b in edges:
             if a not in busy and b not in busy and (not layer or rng.random() < density):
                 busy |= {a, b}

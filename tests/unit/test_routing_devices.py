@@ -104,16 +104,16 @@ def test_parse_json_and_edge_list(tmp_path):
 @pytest.mark.parametrize(
     ("spec", "code"),
     [
-        ("", "QL0560"),
-        ("heavy_hex:osprey", "QL0561"),
-        ("torus(3)", "QL0562"),
-        ("line(x)", "QL0563"),
-        ("???", "QL0564"),
-        ("grid(3)", "QL0565"),
-        ("line(0)", "QL0566"),
-        ("heavy_hex(4)", "QL0566"),
-        ("all_to_all(20000)", "QL0567"),
-        ("missing/dev.json", "QL0568"),
+        ("", "QL0580"),
+        ("heavy_hex:osprey", "QL0581"),
+        ("torus(3)", "QL0582"),
+        ("line(x)", "QL0583"),
+        ("???", "QL0584"),
+        ("grid(3)", "QL0585"),
+        ("line(0)", "QL0586"),
+        ("heavy_hex(4)", "QL0586"),
+        ("all_to_all(20000)", "QL0587"),
+        ("missing/dev.json", "QL0588"),
     ],
 )
 def test_bad_specs_have_codes(spec, code):
@@ -125,17 +125,17 @@ def test_bad_specs_have_codes(spec, code):
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        ("{not json", "QL0569"),
-        ("[1, 2]", "QL0571"),
-        ('{"num_qubits": 2, "edges": [[0, 1]], "colour": 1}', "QL0571"),
-        ('{"edges": [[0, 1]]}', "QL0572"),
-        ('{"num_qubits": 2, "edges": [[0]]}', "QL0573"),
-        ('{"num_qubits": 2, "edges": [[0, 1]], "basis": "cx"}', "QL0574"),
-        ('{"num_qubits": 2, "edges": [[0, 1]], "errors": {"qubits": [2, 0]}}', "QL0575"),
-        ('{"num_qubits": 2, "edges": [[0, 0]]}', "QL0576"),
-        ('{"num_qubits": 2, "edges": [[0, 5]]}', "QL0576"),
-        ('{"num_qubits": 3, "edges": [[0, 1]], "errors": {"edges": [[1, 2, 0.1]]}}', "QL0578"),
-        ('{"num_qubits": 3, "edges": [[0, 1]]}', "QL0579"),
+        ("{not json", "QL0589"),
+        ("[1, 2]", "QL0591"),
+        ('{"num_qubits": 2, "edges": [[0, 1]], "colour": 1}', "QL0591"),
+        ('{"edges": [[0, 1]]}', "QL0592"),
+        ('{"num_qubits": 2, "edges": [[0]]}', "QL0593"),
+        ('{"num_qubits": 2, "edges": [[0, 1]], "basis": "cx"}', "QL0594"),
+        ('{"num_qubits": 2, "edges": [[0, 1]], "errors": {"qubits": [2, 0]}}', "QL0595"),
+        ('{"num_qubits": 2, "edges": [[0, 0]]}', "QL0596"),
+        ('{"num_qubits": 2, "edges": [[0, 5]]}', "QL0596"),
+        ('{"num_qubits": 3, "edges": [[0, 1]], "errors": {"edges": [[1, 2, 0.1]]}}', "QL0598"),
+        ('{"num_qubits": 3, "edges": [[0, 1]]}', "QL0599"),
     ],
 )
 def test_bad_json_devices_have_codes(tmp_path, content, code):
@@ -151,4 +151,4 @@ def test_bad_edge_list_line(tmp_path):
     f.write_text("0 1\n1 two\n")
     with pytest.raises(QLangError) as err:
         parse_device(str(f))
-    assert err.value.codes == ["QL0570"]
+    assert err.value.codes == ["QL0590"]
