@@ -397,10 +397,10 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
     def name(self, meta: Any, ch: list[Any]) -> ast.Name:
         return ast.Name(str(ch[0]), span=self._span(meta))
 
-    def tuple(self, meta: Any, ch: list[Any]) -> ast.TupleExpr:
+    def tuple_expr(self, meta: Any, ch: list[Any]) -> ast.TupleExpr:
         return ast.TupleExpr(tuple(c for c in ch if c is not None), span=self._span(meta))
 
-    def list(self, meta: Any, ch: list[Any]) -> ast.ListExpr:
+    def list_expr(self, meta: Any, ch: list[Any]) -> ast.ListExpr:
         return ast.ListExpr(tuple(c for c in ch if c is not None), span=self._span(meta))
 
     def comp_for(self, meta: Any, ch: list[Any]) -> tuple[Any, ...]:
@@ -458,7 +458,9 @@ def _doc_text(raw: str) -> str:
 
 def _split_slice(text: str) -> list[str]:
     """Split slice text on top-level colons (``a:b:c`` -> ``['a', 'b', 'c']``)."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([{":
             depth += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from qlang.passes import linear as L
@@ -107,7 +107,7 @@ def resynthesize_runs(
     plan: dict[int, list[Operation]] = {}
     drop: set[int] = set()
     phase = L.PhaseSum(circuit.global_phase)
-    memo: dict[tuple, object] = {}
+    memo: dict[tuple, Any] = {}
     for run in done:
         ops = [circuit.ops[i] for i in run]
         outside = any(op.name not in basis for op in ops)
@@ -115,7 +115,7 @@ def resynthesize_runs(
             continue
         key = tuple((op.name, _const_params(op)) for op in ops)
         if key in memo:
-            res = memo[key]  # type: ignore[assignment]
+            res = memo[key]
         else:
             m = np.eye(2, dtype=complex)
             for name, ps in key:

@@ -230,7 +230,7 @@ def func(name: str, arg: Expr) -> Expr:
         raise KeyError(name)
     if isinstance(arg, Const):
         with np.errstate(all="ignore"):
-            return Const(float(FUNCTIONS[name](np.float64(arg.value))))
+            return Const(float(FUNCTIONS[name](np.asarray(arg.value, dtype=float))))
     return Func(name, arg)
 
 
@@ -371,7 +371,7 @@ def diff(e: Expr, wrt: Symbol) -> Expr:
     if isinstance(e, Pow):
         b, p = e.base, e.exponent
         db, dp = diff(b, wrt), diff(p, wrt)
-        term = ZERO
+        term: Expr = ZERO
         if db != ZERO:
             term = mul(mul(p, power(b, sub(p, ONE))), db)
         if dp != ZERO:
