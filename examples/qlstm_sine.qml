@@ -5,7 +5,7 @@ import encodings.angle
 import ansatze.basic_entangler
 
 model qlstm_sine {
-  data      = sine(samples = 200, window = 4, noise = 0.0, seed = 0)
+  data      = sine(n = 200, window = 4, noise = 0.0)
   quantum forget {
     input v: float[4]
     qubits   = 4
