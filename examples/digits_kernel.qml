@@ -5,7 +5,7 @@
 import encodings.reuploading
 
 model digits_kernel {
-  data      = digits(classes = [0, 1, 2, 3], limit = 300) |> standardize() |> pca(8) |> scale(0.5)
+  data      = digits(classes = [0, 1, 2, 3], limit = 300) |> standardize() |> pca(8) |> scale(0.15)
   qubits    = 8
   encoding  = reuploading(x, layers = 2)
   task      = kernel(method = "svc", kind = "fidelity", C = 1.0)
