@@ -13,7 +13,7 @@ model qaoa_maxcut {
   ansatz     = qaoa(maxcut(graph), p = 3)
   task       = minimize(observable)
   loss       = energy
-  optimizer  = cobyla(maxiter = 300)
+  optimizer  = lbfgsb(maxiter = 300)
   train      { seed = 1, gradient = auto }
   target     { device = heavy_hex(3), basis = [cx, rz, sx, x], shots = 1024 }
 }

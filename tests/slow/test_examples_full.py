@@ -38,11 +38,12 @@ def rbf_svm_baseline(name: str) -> dict[str, float]:
     ds, _ = load_data(model, context(model))
     pred = SVC(kernel="rbf").fit(ds.X_train, ds.y_train).predict(ds.X_test)
     y = ds.y_test
+    avg = "binary" if len(np.unique(ds.y_train)) == 2 else "macro"
     return {
         "accuracy": accuracy_score(y, pred),
-        "precision": precision_score(y, pred),
-        "recall": recall_score(y, pred),
-        "f1": f1_score(y, pred),
+        "precision": precision_score(y, pred, average=avg),
+        "recall": recall_score(y, pred, average=avg),
+        "f1": f1_score(y, pred, average=avg),
     }
 
 
