@@ -81,14 +81,14 @@ CASES = [
         optimizer=(("lr", 0.1),),
         batch_size=8,
     ),
-    Case("qaoa_maxcut", 40, lambda m: m["approximation_ratio"] >= 0.6),
-    Case("qaoa_maxcut_cvar", 20, lambda m: m["approximation_ratio"] >= 0.6),
-    Case("vqe_ising", 60, lambda m: m["energy_error"] < 0.5),
-    Case("born_machine_bas", 30, lambda m: m["kl"] < 0.7),
+    Case("qaoa_maxcut", 40, lambda m: m["approximation_ratio"] >= 0.8),
+    Case("qaoa_maxcut_cvar", 20, lambda m: m["approximation_ratio"] >= 0.75),
+    Case("vqe_ising", 60, lambda m: m["energy_error"] < 0.1),
+    Case("born_machine_bas", 30, lambda m: m["kl"] < 0.3),
     Case("born_machine_bas3", 5, lambda m: m["valid_mass"] > 14 / 512),
     Case("digits_kernel", 3, acc(0.6), data=(("limit", 80),)),
-    Case("qcnn", 3, acc(0.55)),
-    Case("dressed_circuit", 3, acc(0.8)),
+    Case("qcnn", 3, acc(0.7)),
+    Case("dressed_circuit", 3, acc(0.85)),
 ]
 
 
