@@ -64,6 +64,7 @@ GOALS = {
     "digits_kernel": lambda m: m["accuracy"] >= 0.80,
     "qcnn": lambda m: m["accuracy"] >= 0.85,
     "dressed_circuit": lambda m: m["accuracy"] >= 0.95,
+    "qlstm_sine": lambda m: m["r2"] >= 0.95,
 }
 
 
