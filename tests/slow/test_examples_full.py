@@ -1,5 +1,5 @@
 """Full runs of the example gallery with the numbers documented in docs/results.md
-(run with ``pytest -m slow tests/slow/test_examples_full.py``; about 10 minutes on a
+(run with ``pytest -m slow tests/slow/test_examples_full.py``; about 4 minutes on a
 shared 2-core machine). Each example trains exactly as ``qlang train FILE`` does
 (the file's own settings and seed); the thresholds are the issue's goals or, where
 the issue only asks for a report, a margin below the documented number.
