@@ -8,7 +8,7 @@ model born_machine_bas {
   ansatz    = strongly_entangling(layers = 4)
   readout   = probs(q)
   task      = generate(target = data)
-  loss      = mmd(bandwidth = [0.25, 1.0, 4.0])
+  loss      = mmd(sigmas = [0.25, 1.0, 4.0])
   optimizer = adam(lr = 0.05)
   train     { epochs = 100, seed = 8, gradient = adjoint }
 }

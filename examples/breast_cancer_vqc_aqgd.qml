@@ -4,10 +4,10 @@ import encodings.angle
 import ansatze.efficient_su2
 
 model breast_cancer_vqc_aqgd {
-  data      = breast_cancer() |> standardize() |> pca(5)
+  data      = breast_cancer() |> standardize() |> pca(5) |> minmax(0, 3.14159)
   encoding  = angle(x)
   ansatz    = efficient_su2(reps = 2, entanglement = "linear")
-  readout   = expval(Z0) |> sigmoid()
+  readout   = expval(Z0) |> scale(3) |> sigmoid()
   task      = classify(classes = 2)
   loss      = cross_entropy
   metrics   = [accuracy, precision, recall, f1]

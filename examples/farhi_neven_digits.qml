@@ -4,7 +4,7 @@ import encodings.basis
 import ansatze.farhi_neven
 
 model farhi_neven_digits {
-  data      = digits(classes = [3, 6]) |> downsample(4, 4) |> binarize(0.5)
+  data      = digits(size = 4, classes = [3, 6], binarize = 0.5, limit = 200)
   qubits    = 17
   encoding  = basis(x)
   ansatz    = farhi_neven(layers = 2)
@@ -12,5 +12,5 @@ model farhi_neven_digits {
   task      = classify(classes = 2)
   loss      = hinge
   optimizer = adam(lr = 0.02)
-  train     { epochs = 5, batch_size = 32, seed = 1, gradient = adjoint }
+  train     { epochs = 2, batch_size = 32, seed = 1, gradient = adjoint }
 }

@@ -6,7 +6,7 @@ model havlicek_kernel {
   data     = ad_hoc(dim = 2, gap = 0.3, train = 40, test = 20, seed = 1)
   qubits   = 2
   encoding = zz_feature_map(x, reps = 2, entanglement = "linear")
-  task     = kernel(kind = "fidelity", model = "svm", C = 1.0)
+  task     = kernel(kind = "fidelity", method = "svc", C = 1.0)
   loss     = kernel_target_alignment
   train    { seed = 3 }
   target   { device = line(2), basis = [cx, rz, sx, x], shots = 2048 }

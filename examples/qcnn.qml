@@ -1,12 +1,12 @@
-/// Quantum convolutional neural network (Cong et al. 2019) on 2x4
-/// bars-and-stripes images: angle encoding, three levels of shared
+/// Quantum convolutional neural network (Cong et al. 2019) as a classifier on
+/// breast-cancer data (PCA to 8): angle encoding, three levels of shared
 /// convolution + pooling, readout on the last active qubit.
 /// (stdlib `qcnn_measure_pool` is the mid-circuit-measurement pooling variant.)
 import encodings.angle
 import ansatze.qcnn
 
 model qcnn {
-  data      = bars_and_stripes(2, 4, labels = "orientation") |> minmax(0, 3.14159)
+  data      = breast_cancer() |> standardize() |> pca(8) |> minmax(0, 3.14159)
   qubits    = 8
   encoding  = angle(x, rotation = "y")
   ansatz    = qcnn(depth = 3)

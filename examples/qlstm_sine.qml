@@ -1,33 +1,13 @@
-/// Quantum LSTM (Chen et al. 2020) predicting a sine series: four small
-/// variational circuits (forget, input, update, output gates) as the cell of a
-/// recurrent model; each takes [x_t, h_(t-1)] (1 + 3 values) on 4 qubits.
+/// Quantum LSTM (after Chen et al. 2020) predicting a sine series: a small
+/// variational circuit takes [h_(t-1), x_t] (3 + 1 values) on 4 qubits at each
+/// step of the window; a trainable linear map turns its 3 outputs into the four
+/// LSTM gates. Chen et al. use one circuit per gate; here one circuit is shared.
 import encodings.angle
 import ansatze.basic_entangler
 
 model qlstm_sine {
-  data      = sine(samples = 200, window = 4, noise = 0.0, seed = 0)
-  quantum forget {
-    input v: float[4]
-    qubits   = 4
-    encoding = angle(v)
-    ansatz   = basic_entangler(layers = 2, rotation = "ry")
-    readout  = expval([Z0, Z1, Z2])
-  }
-  quantum input_gate {
-    input v: float[4]
-    qubits   = 4
-    encoding = angle(v)
-    ansatz   = basic_entangler(layers = 2, rotation = "ry")
-    readout  = expval([Z0, Z1, Z2])
-  }
-  quantum update {
-    input v: float[4]
-    qubits   = 4
-    encoding = angle(v)
-    ansatz   = basic_entangler(layers = 2, rotation = "ry")
-    readout  = expval([Z0, Z1, Z2])
-  }
-  quantum output {
+  data      = sine(n = 200, window = 4, noise = 0.0)
+  quantum cell {
     input v: float[4]
     qubits   = 4
     encoding = angle(v)
@@ -37,7 +17,7 @@ model qlstm_sine {
   recurrent {
     cell   = lstm(hidden = 3)
     window = 4
-    gates  = [forget, input_gate, update, output]
+    gates  = [cell]
   }
   layers    = [dense(3 -> 1)]
   task      = regress()

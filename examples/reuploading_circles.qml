@@ -3,7 +3,7 @@
 import encodings.reuploading
 
 model reuploading_circles {
-  data      = circles(samples = 200, noise = 0.05, factor = 0.5, seed = 2)
+  data      = circles(n = 200, noise = 0.05, factor = 0.5)
   qubits    = 2
   encoding  = reuploading(x, layers = 4)
   readout   = expval(Z0) |> sigmoid()

@@ -26,11 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from qlang.ir.model import Model, Training
+from qlang.ir.model import Call, Model, QuantumBlock, Training
 from qlang.runtime.build import Factory, quantum_function
 from qlang.runtime.errors import fail
 from qlang.runtime.layers import DenseStage, QuantumStage
 from qlang.runtime.seeding import Seeds
+
+CELLS = ("lstm", "qlstm")
 
 
 def _sig(z: np.ndarray) -> np.ndarray:
@@ -120,19 +122,50 @@ class QLSTMStage:
         return np.concatenate([gq, gg_tot]), dX
 
 
+def cell_call(model: Model) -> tuple[Call, QuantumBlock]:
+    """The ``qlstm(...)`` call and its cell block, from either spelling.
+
+    ``recurrent = qlstm(hidden = H, features = f)`` (the main block is the cell) or the
+    front end's ``recurrent { cell = lstm(hidden = H), gates = [cell] }`` block, where
+    ``features`` is what the cell's inputs leave after the hidden state.
+    """
+    call = model.recurrent
+    assert call is not None
+    if call.name == "qlstm":
+        return call, model.main
+    cell = call.get("cell")
+    if call.name != "recurrent" or not isinstance(cell, Call) or cell.name not in CELLS:
+        name = cell.name if isinstance(cell, Call) else call.name
+        fail("QL0665", f"unknown recurrent cell `{name}`", call.span, help="use `qlstm`")
+    gates = call.get("gates", ())
+    names = tuple(dict.fromkeys(gates if isinstance(gates, (tuple, list)) else (gates,)))
+    if len(names) > 1:
+        fail(
+            "QL0665",
+            f"the recurrent cell uses {len(names)} gate circuits, the runtime one shared circuit",
+            call.span,
+            help="list one block in `gates` (it computes all four LSTM gates)",
+        )
+    blocks = {b.name: b for b in model.blocks}
+    block = blocks.get(str(names[0]), model.main) if names else model.main
+    if names and str(names[0]) not in blocks:
+        fail("QL0665", f"unknown gate block `{names[0]}`", call.span)
+    hidden = int(cell.get("hidden", 2))  # type: ignore[arg-type]
+    kwargs = dict(cell.kwargs) | {"hidden": hidden}
+    kwargs.setdefault("features", block.circuit.num_inputs - hidden)
+    return Call("qlstm", (), tuple(kwargs.items()), call.span), block
+
+
 def recurrent_stages(
     model: Model, training: Training, seeds: Seeds, factory: Factory | None
 ) -> list[Any]:
     """``[QLSTMStage, DenseStage(H -> outputs)]`` for ``recurrent = qlstm(...)``."""
-    call = model.recurrent
-    assert call is not None
-    if call.name != "qlstm":
-        fail("QL0665", f"unknown recurrent cell `{call.name}`", call.span, help="use `qlstm`")
+    assert model.recurrent is not None
+    call, block = cell_call(model)
     hidden = int(call.get("hidden", 2))  # type: ignore[arg-type]
     features = int(call.get("features", 1))  # type: ignore[arg-type]
     outputs = int(call.get("outputs", 1))  # type: ignore[arg-type]
     steps = int(call.get("steps", 0))  # type: ignore[arg-type]
-    block = model.main
     if block.circuit.num_inputs != hidden + features:
         fail(
             "QL0665",

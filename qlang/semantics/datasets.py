@@ -60,6 +60,8 @@ def data_shape(data: Call, preprocess: tuple[Call, ...]) -> tuple[int | None, in
     elif data.name == "digits":
         k = _int(data.get("classes", data.get("n_class", 10)))
         classes = k
+        side = _int(data.arg(0, "size", 8))  # `digits(size = 4)` pools to 4x4 pixels
+        width = None if side is None else side * side
     elif data.name == "blobs":
         width = _int(data.get("features", 2))
         classes = _int(data.get("centers", 3))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -58,4 +60,24 @@ def test_circuit_width_must_be_hidden_plus_features():
     bad = replace(m, recurrent=Call("qlstm", (), (("hidden", 3),)))
     with pytest.raises(QLangError) as err:
         train(bad, quiet=True)
+    assert err.value.codes == ["QL0665"]
+
+
+def test_front_end_recurrent_block_maps_to_the_qlstm_cell():
+    cell = Call("lstm", (), (("hidden", 2),))
+    m = qlstm_model(hidden=2)
+    block = Call("recurrent", (), (("cell", cell), ("gates", (m.main.name,))))
+    ref = build_network(m, Training(), Seeds(0))
+    net = build_network(replace(m, recurrent=block), Training(), Seeds(0))
+    p = ref.init(np.random.default_rng(2))
+    X = np.random.default_rng(3).uniform(-1, 1, size=(2, 4))
+    assert np.allclose(net.forward(X, p), ref.forward(X, p))
+
+
+def test_front_end_recurrent_block_with_four_gate_circuits_is_rejected():
+    cell = Call("lstm", (), (("hidden", 2),))
+    m = qlstm_model(hidden=2)
+    block = Call("recurrent", (), (("cell", cell), ("gates", ("a", "b", "c", "d"))))
+    with pytest.raises(QLangError) as err:
+        build_network(replace(m, recurrent=block), Training(), Seeds(0))
     assert err.value.codes == ["QL0665"]

@@ -25,9 +25,13 @@ EXPECTED = {
     "reuploading_circles": (2, 2, 48),
     "farhi_neven_digits": (17, 16, 64),
     "qcnn": (8, 8, 51),
-    "qaoa_maxcut": (8, 0, 4),
-    "vqe_ising": (6, 0, 48),
+    "qaoa_maxcut": (10, 0, 6),
+    "qaoa_maxcut_cvar": (10, 0, 4),
+    "vqe_ising": (6, 0, 42),
     "born_machine_bas": (4, 4, 48),
+    "born_machine_bas3": (9, 9, 162),
+    "reuploading_circles_1q": (1, 2, 24),
+    "digits_kernel": (8, 8, 96),
     "dressed_circuit": (4, 4, 16),
     "qlstm_sine": (4, 4, 8),
 }
@@ -122,7 +126,7 @@ def test_inspect_shows_settings_and_observables() -> None:
     )
     assert res.exit_code == 0, res.output
     (item,) = json.loads(res.output)
-    assert item["optimizer"] == "lbfgsb(maxiter = 300)" and item["data"] is None
+    assert item["optimizer"] == "lbfgsb(maxiter = 1000)" and item["data"] is None
     obs = item["blocks"][0]["observables"][0]
     assert obs.startswith("-0.5 * X0 - 0.5 * X1") and obs.endswith("- 1.0 * Z4 Z5")
 

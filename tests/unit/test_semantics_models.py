@@ -100,13 +100,13 @@ def test_several_models_need_a_name() -> None:
 def test_settings_become_calls() -> None:
     m = load_model(Path(__file__).resolve().parents[2] / "examples" / "breast_cancer_vqc.qml")
     assert m.data is not None and m.data.name == "breast_cancer"
-    assert [p.name for p in m.preprocess] == ["standardize", "pca"]
+    assert [p.name for p in m.preprocess] == ["standardize", "pca", "minmax"]
     assert m.preprocess[1].args == (5,)
-    assert m.optimizer is not None and m.optimizer.get("maxiter") == 150
+    assert m.optimizer is not None and m.optimizer.get("maxiter") == 300
     assert m.target.basis == ("cx", "rz", "sx", "x") and m.target.shots == 4096
     assert m.target.device is not None and m.target.device.name == "ring"
     assert dict(m.training.extra)["metrics"] == ("accuracy", "precision", "recall", "f1")
-    assert m.main.readout.post[0].name == "sigmoid"
+    assert [c.name for c in m.main.readout.post] == ["scale", "sigmoid"]
     assert m.num_features == 5
 
 

@@ -52,9 +52,16 @@ def distribution_metrics(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
     }
 
 
+def uses_inputs(circuit: Any) -> bool:
+    """Whether any gate angle depends on a data input (declared but unused inputs are fine)."""
+    from qlang.ir.expr import Input, symbols
+
+    return any(isinstance(s, Input) for op in circuit.ops for p in op.params for s in symbols(p))
+
+
 def train_generate(model: Model, ctx: RunContext) -> Trained:
     block = model.main
-    if block.circuit.num_inputs:
+    if uses_inputs(block.circuit):
         fail(
             "QL0656",
             "a `generate` model takes no data inputs",
@@ -85,7 +92,7 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
     loss_name, loss_fn, opts = loss_for(model.loss, "kl", ("kl", "mmd"), "generate")
     seeds = ctx.seeds
     net = build_network(model, model.training, seeds, ctx.factory)
-    X = np.zeros((1, 0))
+    X = np.zeros((1, block.circuit.num_inputs))  # declared from the data width, unused
 
     def vg(params: np.ndarray, idx: Any) -> tuple[float, np.ndarray]:
         value, grad, _ = net.value_and_grad(X, params, lambda out: loss_fn(out, target, **opts))

@@ -1,0 +1,80 @@
+"""Full runs of the example gallery with the numbers documented in docs/results.md
+(run with ``pytest -m slow tests/slow/test_examples_full.py``; about 4 minutes on a
+shared 2-core machine). Each example trains exactly as ``qlang train FILE`` does
+(the file's own settings and seed); the thresholds are the issue's goals or, where
+the issue only asks for a report, a margin below the documented number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from qlang.driver import load_model
+from qlang.runtime.api import context, train
+from qlang.runtime.tasks.common import load_data
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def run(name: str) -> dict[str, Any]:
+    trained = train(load_model(EXAMPLES / f"{name}.qml"), quiet=True)
+    m = trained.metrics
+    return m | m.get("test", {})
+
+
+def rbf_svm_baseline(name: str) -> dict[str, float]:
+    """An RBF SVM (scikit-learn defaults) on the example's own preprocessed split."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+    from sklearn.svm import SVC
+
+    model = load_model(EXAMPLES / f"{name}.qml")
+    ds, _ = load_data(model, context(model))
+    pred = SVC(kernel="rbf").fit(ds.X_train, ds.y_train).predict(ds.X_test)
+    y = ds.y_test
+    avg = "binary" if len(np.unique(ds.y_train)) == 2 else "macro"
+    return {
+        "accuracy": accuracy_score(y, pred),
+        "precision": precision_score(y, pred, average=avg),
+        "recall": recall_score(y, pred, average=avg),
+        "f1": f1_score(y, pred, average=avg),
+    }
+
+
+GOALS = {
+    "havlicek_vqc": lambda m: m["accuracy"] >= 0.95,
+    "havlicek_kernel": lambda m: m["accuracy"] >= 0.95,
+    "iris_vqc": lambda m: m["accuracy"] >= 0.90,
+    "breast_cancer_vqc": lambda m: m["accuracy"] >= 0.85,
+    "breast_cancer_vqc_aqgd": lambda m: m["accuracy"] >= 0.60,
+    "reuploading_circles": lambda m: m["accuracy"] >= 0.90,
+    "reuploading_circles_1q": lambda m: m["accuracy"] >= 0.90,
+    "farhi_neven_digits": lambda m: m["accuracy"] >= 0.80,
+    "qaoa_maxcut": lambda m: m["approximation_ratio"] >= 0.80,
+    "qaoa_maxcut_cvar": lambda m: m["approximation_ratio"] >= 0.80,
+    "vqe_ising": lambda m: m["energy_error"] < 1e-3,
+    "born_machine_bas": lambda m: m["kl"] < 0.05,
+    "born_machine_bas3": lambda m: m["kl"] < 0.5,
+    "digits_kernel": lambda m: m["accuracy"] >= 0.80,
+    "qcnn": lambda m: m["accuracy"] >= 0.85,
+    "dressed_circuit": lambda m: m["accuracy"] >= 0.95,
+    "qlstm_sine": lambda m: m["r2"] >= 0.95,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOALS))
+def test_example_full(name: str) -> None:
+    m = run(name)
+    assert GOALS[name](m), f"{name}: {m}"
+
+
+def test_breast_cancer_baseline_beats_chance() -> None:
+    base = rbf_svm_baseline("breast_cancer_vqc")
+    assert base["accuracy"] >= 0.9, base
+    assert np.isfinite(base["f1"])
