@@ -71,6 +71,8 @@ CASES = [
     Case("iris_vqc", 5, acc(0.7)),
     Case("breast_cancer_vqc", 40, acc(0.55)),
     Case("breast_cancer_vqc_aqgd", 3, acc(0.5)),
+    Case("breast_cancer_zz", 40, acc(0.45)),
+    Case("breast_cancer_zz_aqgd", 3, acc(0.4)),
     Case("reuploading_circles", 10, acc(0.7), data=(("n", 100),)),
     Case("reuploading_circles_1q", 10, acc(0.7), data=(("n", 100),)),
     Case(

@@ -22,6 +22,8 @@ EXPECTED = {
     "iris_vqc": (4, 4, 36),
     "breast_cancer_vqc": (5, 5, 30),
     "breast_cancer_vqc_aqgd": (5, 5, 30),
+    "breast_cancer_zz": (5, 5, 30),
+    "breast_cancer_zz_aqgd": (5, 5, 30),
     "reuploading_circles": (2, 2, 48),
     "farhi_neven_digits": (17, 16, 64),
     "qcnn": (8, 8, 51),
