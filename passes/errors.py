@@ -24,7 +24,6 @@ CODES: dict[str, str] = {
     "QL0555": "fixed-point iteration limit exceeded",
     "QL0556": "`--print-ir-after` names a pass that is not in the pipeline",
     "QL0557": "invalid optimisation level",
-    "QL0558": "a device was requested but routing is unavailable",
     "QL0560": "unknown gate in a basis",
     "QL0561": "basis is not universal",
     "QL0562": "symbolic rotation cannot be expressed in a finite gate set",

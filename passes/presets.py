@@ -101,13 +101,6 @@ def build_preset(
 def _routing(device: object, level: int, seed: int) -> list[Pass]:
     if device is None:
         return []
-    try:
-        from qlang.passes.routing import routing_passes  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise pass_error(
-            "QL0558",
-            "a device was given but the routing passes are not available",
-            help="install a qlang build with `qlang.passes.routing`, or compile without `--device`",
-            notes=(str(exc),),
-        ) from exc
+    from qlang.passes.routing import routing_passes
+
     return [UnrollMultiQubit()] + list(routing_passes(device, level, seed))

@@ -216,54 +216,18 @@ def _read(path: Path) -> str:
 
 
 def _load_model(path_or_text: str) -> tuple[Circuit, str, str]:
-    try:
-        from qlang.driver import load_model  # provided by the front end
-    except ImportError:
-        raise QLangError(
-            [
-                Diagnostic.error(
-                    "QL0522",
-                    "this build of qlang cannot compile `.qml` models (no `qlang.driver`)",
-                    help="compile an OpenQASM file or a Circuit, or install the full qlang",
-                )
-            ]
-        ) from None
+    from qlang.driver import load_model
+
     model = load_model(path_or_text)
     return model.circuit, model.name, getattr(model, "source_hash", "")
 
 
 def _optimise(circuit: Circuit, level: int, device: Any, notes: list[str]) -> Circuit:
-    dev = device
-    if isinstance(device, str):
-        try:
-            from qlang.devices import parse_device
-        except ImportError:
-            raise QLangError(
-                [
-                    Diagnostic.error(
-                        "QL0523",
-                        f"cannot route to `{device}`: device support is not installed",
-                        help="compile without --device",
-                    )
-                ]
-            ) from None
-        dev = parse_device(device)
+    from qlang.devices import parse_device
+    from qlang.passes.presets import build_preset
+
+    dev = parse_device(device) if isinstance(device, str) else device
     if level == 0 and dev is None:
-        return circuit
-    try:
-        from qlang.passes.presets import build_preset
-    except ImportError:
-        if dev is not None:
-            raise QLangError(
-                [
-                    Diagnostic.error(
-                        "QL0523",
-                        "cannot route: the pass pipeline is not installed",
-                        help="compile without --device",
-                    )
-                ]
-            ) from None
-        notes.append(f"optimisation level {level} requested but no pass presets are installed")
         return circuit
     pipeline = build_preset(level, device=dev)
     return pipeline.run(circuit)

@@ -72,11 +72,6 @@ ENTRIES: tuple[ErrorInfo, ...] = (
               'qlang.compile("m.qml", target="qiskit")'),
     ErrorInfo("QL0521", "bad optimisation level", 'qlang.compile("m.qml", optimization_level=5)',
               'qlang.compile("m.qml", optimization_level=3)'),
-    ErrorInfo("QL0522", "`.qml` models cannot be compiled by this build",
-              "qlang compile model.qml   # without the front end", "qlang compile circuit.qasm",
-              "`qlang.driver` (the front end) is not installed."),
-    ErrorInfo("QL0523", "routing is not available", 'qlang compile c.qasm --device "line(5)"',
-              "qlang compile c.qasm", "The device or pass modules are not installed."),
 )  # fmt: skip
 
 for _entry in ENTRIES:

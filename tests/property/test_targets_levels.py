@@ -7,8 +7,6 @@ must match the *uncompiled* circuit's state once the final layout is undone.
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from qlang.targets.crosscheck import ir_state, logical_state, mismatches
@@ -20,9 +18,6 @@ from qlang.ir.reference import equal_up_to_phase
 from tests.property.test_targets_equivalence import circuits, values
 
 SEED = 20261124
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("qlang.passes.presets") is None, reason="no pass presets"
-)
 SETTINGS = settings(
     max_examples=4,
     deadline=None,
@@ -50,7 +45,6 @@ def test_every_level_preserves_the_state(circuit: Circuit, vals: list[float]) ->
     _check_levels(circuit, vals, None)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("qlang.devices") is None, reason="no devices")
 @seed(SEED + 1)
 @SETTINGS
 @given(circuits(functions=False), values)

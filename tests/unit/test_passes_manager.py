@@ -186,17 +186,6 @@ def test_presets_levels() -> None:
         assert build_preset(level, basis=("ibm",)).ensures >= {IN_BASIS}
 
 
-def test_device_without_routing_is_a_clear_error() -> None:
-    try:
-        import qlang.passes.routing  # noqa: F401
-    except ImportError:
-        with pytest.raises(QLangError) as e:
-            build_preset(2, device="line(4)")
-        assert codes(e) == ["QL0558"]
-    else:  # pragma: no cover - routing present (merged build)
-        pytest.skip("routing available")
-
-
 def test_elide_swaps_not_after_routing() -> None:
     from qlang.passes.optimization.swaps import ElideSwaps
 

@@ -45,13 +45,17 @@ def test_zz_feature_map(n: int, reps: int, ent: str) -> None:
     _check(ours, theirs, n, rng.uniform(-np.pi, np.pi, n), rng)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, pytest.param(5, marks=SLOW)])
-@pytest.mark.parametrize(
-    "paulis,ent", [(["Z", "XX"], "full"), (["Y", "ZX"], "linear"), (["X", "YZ", "ZZZ"], "circular")]
-)
+PAULI_CASES = [
+    pytest.param(n, paulis, ent, marks=SLOW) if n == 5 else (n, paulis, ent)
+    for n in (2, 3, 4, 5)
+    for paulis, ent in ((["Z", "XX"], "full"), (["Y", "ZX"], "linear"),
+                        (["X", "YZ", "ZZZ"], "circular"))  # fmt: skip
+    if n >= max(len(p) for p in paulis)  # a Pauli block never exceeds the register
+]
+
+
+@pytest.mark.parametrize("n,paulis,ent", PAULI_CASES)
 def test_pauli_feature_map(n: int, paulis: list[str], ent: str) -> None:
-    if n < max(len(p) for p in paulis):
-        pytest.skip("block larger than the register")
     rng = np.random.default_rng(SEED + n)
     ours = lower_circuit(
         "encodings", "pauli_feature_map", n=n, reps=2, entanglement=ent, paulis=paulis

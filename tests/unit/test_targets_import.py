@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from qiskit import qasm2, qasm3
@@ -201,19 +199,23 @@ def test_fast_path_matches_reference_path() -> None:
     assert all(op.span is not None for op in fast.ops)
 
 
-def test_fast_path_throughput() -> None:
-    """The fast path is much faster than the reference parser (relative, load-independent)."""
+def test_fast_path_handles_large_flat_files() -> None:
+    """A large flat file takes the fast path and agrees with the reference parser.
+
+    Its speed is measured in ``benchmarks/targets_qasm_import.py``, not asserted here.
+    """
     body = "".join(f"cx q[{i % 5}],q[{(i + 1) % 5}];\nrz({i * 0.01}) q[{i % 5}];\n"
                    for i in range(1500))  # fmt: skip
     text = H2 + "qreg q[5];\n" + body
-    t = time.perf_counter()
+    from qlang.targets import qasm_fast
+
+    from qlang.source import GLOBAL_SOURCES
+
+    direct = qasm_fast.try_parse(text, GLOBAL_SOURCES.add("flat.qasm", text).id)
+    assert direct is not None  # the fast path accepts it
     fast = import_qasm(text)
-    t_fast = time.perf_counter() - t
-    t = time.perf_counter()
     slow = import_qasm(text, fast=False)
-    t_slow = time.perf_counter() - t
     assert fast == slow and len(fast.ops) == 3000
-    assert t_fast * 5 < t_slow
 
 
 # --- one test per error code --------------------------------------------------
