@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from qlang.diagnostics import InternalError
 from qlang.ir import expr as E
 from qlang.ir.circuit import Operation
 
@@ -187,40 +186,3 @@ def drop_trailing_swaps(
 def _swap_labels(op: Operation, a: int, b: int) -> Operation:
     qs = tuple(b if q == a else a if q == b else q for q in op.qubits)
     return Operation(op.name, qs, op.params, op.clbits, op.condition, op.span)
-
-
-def lower_three_qubit(op: Operation) -> list[Operation]:
-    """``ccx``/``cswap``/small ``mcx`` as 1- and 2-qubit gates (exact, no global phase)."""
-    name, qs = op.name, op.qubits
-    if name == "mcx" and len(qs) <= 3:
-        name = {1: "x", 2: "cx", 3: "ccx"}[len(qs)]
-        if name != "ccx":
-            return [Operation(name, qs, (), op.clbits, op.condition, op.span)]
-    if name == "ccx":
-        a, b, c = qs
-        seq = [
-            ("h", (c,)),
-            ("cx", (b, c)),
-            ("tdg", (c,)),
-            ("cx", (a, c)),
-            ("t", (c,)),
-            ("cx", (b, c)),
-            ("tdg", (c,)),
-            ("cx", (a, c)),
-            ("t", (b,)),
-            ("t", (c,)),
-            ("h", (c,)),
-            ("cx", (a, b)),
-            ("t", (a,)),
-            ("tdg", (b,)),
-            ("cx", (a, b)),
-        ]
-        return [Operation(n, q, (), (), op.condition, op.span) for n, q in seq]
-    if name == "cswap":
-        a, b, c = qs
-        inner = Operation("ccx", (a, b, c), (), (), op.condition, op.span)
-        outer = Operation("cx", (c, b), (), (), op.condition, op.span)
-        return [outer, *lower_three_qubit(inner), outer]
-    raise InternalError(
-        f"routing needs gates on at most 2 qubits; lower `{name}` on {len(qs)} qubits first"
-    )

@@ -11,12 +11,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
-from qlang.passes.routing.rewrite import lower_three_qubit
 
 from qlang.devices import Device
 from qlang.diagnostics import Diagnostic, QLangError
@@ -91,13 +89,11 @@ def _best_route(
 
 
 def lowered(circuit: Circuit) -> Circuit:
-    """Gates on 3 or more qubits rewritten with 1- and 2-qubit gates (barriers kept)."""
-    if all(len(op.qubits) <= 2 or not op.is_gate for op in circuit.ops):
-        return circuit
-    ops: list[Operation] = []
-    for op in circuit.ops:
-        ops.extend(lower_three_qubit(op) if op.is_gate and len(op.qubits) > 2 else [op])
-    return replace(circuit, ops=tuple(ops))
+    """Gates on 3 or more qubits (``ccx``, ``cswap``, ``mcx`` with any number of controls)
+    rewritten with 1- and 2-qubit gates by :class:`UnrollMultiQubit` (barriers kept)."""
+    from qlang.passes.basis.translate import UnrollMultiQubit
+
+    return UnrollMultiQubit().run(circuit).circuit
 
 
 def check_fits(circuit: Circuit, device: Device) -> None:

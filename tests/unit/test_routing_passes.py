@@ -8,7 +8,8 @@ from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED
 from qlang.passes.routing import LayoutPass, RoutePass, routing_passes
 from qlang.passes.routing.commutation import commute, dependencies
 from qlang.passes.routing.layout import perfect_layout
-from qlang.passes.routing.rewrite import cx_cost, gate_then_swap, lower_three_qubit, merge_swaps
+from qlang.passes.routing.rewrite import cx_cost, gate_then_swap, merge_swaps
+from qlang.passes.routing.strategy import lowered
 from qlang.passes.routing.verify import embed, equivalent_up_to_layout, off_edge_gates
 from qlang.passes.routing.workloads import (
     efficient_su2,
@@ -198,12 +199,30 @@ def test_merge_swaps_both_orders():
     assert cx_cost(blocked) == 5
 
 
-@pytest.mark.parametrize("name", ["ccx", "cswap"])
-def test_three_qubit_lowering_is_exact(name):
-    op = Operation(name, (2, 0, 1))
-    low = Circuit(3, tuple(lower_three_qubit(op)))
+@pytest.mark.parametrize(
+    "op",
+    [
+        Operation("ccx", (2, 0, 1)),
+        Operation("cswap", (2, 0, 1)),
+        Operation("mcx", (3, 0, 4, 1)),
+        Operation("mcx", (4, 2, 0, 3, 1)),
+    ],
+    ids=["ccx", "cswap", "mcx3", "mcx4"],
+)
+def test_multi_qubit_lowering_is_exact(op):
+    n = max(op.qubits) + 1
+    low = lowered(Circuit(n, (op,)))
     assert all(len(o.qubits) <= 2 for o in low.ops)
-    assert np.allclose(unitary(low), unitary(Circuit(3, (op,))), atol=1e-10)
+    assert np.allclose(unitary(low), unitary(Circuit(n, (op,))), atol=1e-10)
+
+
+def test_mcx_with_many_controls_is_routed():
+    dev = line(5)
+    src = Circuit(5, (Operation("h", (0,)), Operation("mcx", (4, 0, 2, 1, 3))))
+    routed = RoutePass(dev).run(LayoutPass(dev).run(src).circuit).circuit
+    assert all(dev.adjacent(*o.qubits) for o in routed.ops if len(o.qubits) == 2)
+    assert routed.layout is not None
+    assert equivalent_up_to_layout(src, routed)
 
 
 def test_measurements_and_barriers_are_routed():
