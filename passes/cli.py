@@ -30,7 +30,7 @@ def pipeline_from_cli(
     if isinstance(basis, str):
         basis = (basis,)
     if passes:
-        plist = parse_pipeline(passes)
+        plist = parse_pipeline(passes, device=device)
     else:
         plist = preset_passes(level, basis=basis, device=device, seed=seed)
     return Pipeline(

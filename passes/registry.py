@@ -23,6 +23,7 @@ from typing import get_type_hints
 from qlang.passes.base import Pass
 from qlang.passes.errors import pass_error
 
+from qlang.devices import Device, device_from_json, parse_device
 from qlang.diagnostics import did_you_mean
 
 REGISTRY: dict[str, type[Pass]] = {}
@@ -47,8 +48,13 @@ def available_passes() -> list[str]:
     return sorted(REGISTRY) + ["fixed-point"]
 
 
-def make_pass(name: str, options: dict[str, str]) -> Pass:
-    """Build a registered pass from string options (converted by field type)."""
+def make_pass(name: str, options: dict[str, str], device: object = None) -> Pass:
+    """Build a registered pass from string options (converted by field type).
+
+    A pass with a ``device`` field (``layout``, ``route``, ``route-portfolio``) takes it
+    from its options (``route{device=line(5)}``) or else from ``device`` (the
+    ``--device`` of the command).
+    """
     _load_builtin()
     cls = REGISTRY.get(name)
     if cls is None:
@@ -68,6 +74,14 @@ def make_pass(name: str, options: dict[str, str]) -> Pass:
                 help=did_you_mean(key, flds) or f"options: {', '.join(flds) or '(none)'}",
             )
         kwargs[key] = _convert(name, key, raw, hints.get(key, str))
+    if "device" in flds and "device" not in kwargs:
+        if device is None:
+            raise pass_error(
+                "QL0553",
+                f"pass `{name}` needs a device",
+                help=f"give `--device SPEC` or write `{name}{{device=line(5)}}`",
+            )
+        kwargs["device"] = device
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -84,6 +98,8 @@ def _convert(name: str, key: str, raw: str, typ: object) -> object:
 
     origin = typing.get_origin(typ)
     args = typing.get_args(typ)
+    if typ is Device:
+        return parse_device(raw)
     if typ is bool:
         low = raw.lower()
         if low in ("1", "true", "yes", "on"):
@@ -135,8 +151,11 @@ def _split_top(text: str, sep: str = ",") -> list[str]:
     return parts
 
 
-def parse_pipeline(text: str) -> list[Pass]:
-    """Parse a ``--passes`` spec into pass objects (errors QL0550-QL0553)."""
+def parse_pipeline(text: str, device: object = None) -> list[Pass]:
+    """Parse a ``--passes`` spec into pass objects (errors QL0550-QL0553).
+
+    ``device`` is the default for passes that route (see :func:`make_pass`).
+    """
     from qlang.passes.manager import FixedPoint
 
     text = text.strip()
@@ -174,7 +193,7 @@ def parse_pipeline(text: str) -> list[Pass]:
         if name == "fixed-point":
             if inner_text is None:
                 raise pass_error("QL0550", "`fixed-point` needs a body: `fixed-point(a,b)`")
-            body = tuple(parse_pipeline(inner_text))
+            body = tuple(parse_pipeline(inner_text, device))
             unknown = set(options) - {"max_iterations", "error_on_limit"}
             if unknown:
                 raise pass_error(
@@ -193,7 +212,7 @@ def parse_pipeline(text: str) -> list[Pass]:
             continue
         if inner_text is not None:
             raise pass_error("QL0550", f"only `fixed-point` takes a `( ... )` body, not `{name}`")
-        out.append(make_pass(name, options))
+        out.append(make_pass(name, options, device))
     return out
 
 
@@ -201,7 +220,7 @@ def _parse_options(name: str, text: str) -> dict[str, str]:
     options: dict[str, str] = {}
     if not text.strip():
         return options
-    for part in text.split(","):
+    for part in _split_top(text):
         if "=" not in part:
             raise pass_error(
                 "QL0550",
@@ -235,5 +254,8 @@ def pass_from_json(data: dict) -> Pass:
     for key, value in data.get("options", {}).items():
         if key not in flds:
             raise pass_error("QL0552", f"pass `{data['name']}` has no option `{key}`")
-        kwargs[key] = tuple(value) if isinstance(value, list) else value
+        if key == "device" and isinstance(value, dict):
+            kwargs[key] = device_from_json(value, name=str(value.get("name", "device")))
+        else:
+            kwargs[key] = tuple(value) if isinstance(value, list) else value
     return cls(**kwargs)

@@ -136,12 +136,24 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     source: str | Path | Circuit | Any,
     target: str = "qasm3",
     device: Any = None,
-    optimization_level: int = 1,
+    optimization_level: int | None = None,
+    *,
+    basis: str | Sequence[str] | None = None,
+    passes: str | None = None,
+    seed: int = 0,
+    print_ir_after: Sequence[str] = (),
+    time_passes: bool = False,
+    verify: bool = True,
 ) -> Compiled:
     """Compile a ``.qml``/``.qasm`` path, source text, ``Model`` or ``Circuit``.
 
-    ``device`` is a device spec string (``"heavy_hex(3)"``) or a device object;
-    ``optimization_level`` is 0-3 (0 runs no passes).
+    ``device`` is a device spec string (``"heavy_hex(3)"``) or a device object, ``basis`` a
+    named basis (``"ibm"``) or gate names, ``optimization_level`` 0-3 (0 runs no passes
+    unless routing or a basis needs them). For a model, each of the three defaults to the
+    model's ``target { device, basis, optimization_level }``; ``device="none"`` and
+    ``basis="none"`` ignore the model's. ``passes`` replaces the ``-O`` preset with a ``--passes`` pipeline spec
+    (routing passes take ``device`` unless they name one). ``print_ir_after`` and
+    ``time_passes`` write the IR after the named passes / a timing table to stderr.
     """
     if target not in TARGETS:
         raise QLangError(
@@ -151,7 +163,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
                 )
             ]
         )
-    if optimization_level not in (0, 1, 2, 3):
+    if optimization_level is not None and optimization_level not in (0, 1, 2, 3):
         raise QLangError(
             [
                 Diagnostic.error(
@@ -159,22 +171,87 @@ def compile(  # noqa: A001 (the public name the issue asks for)
                 )
             ]
         )
-    circuit, name, digest = _load(source)
+    circuit, name, digest, model_target = _load(source)
     notes: list[str] = []
-    circuit = _optimise(circuit, optimization_level, device, notes)
+    settings = _settings(model_target, device, basis, optimization_level, notes)
+    pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
+    if pipeline is not None:
+        circuit = pipeline.run(circuit)
     circuit.verify()
-    return Compiled(circuit, target, name, digest, optimization_level, tuple(notes))
+    return Compiled(circuit, target, name, digest, settings.level, tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    device: Any
+    basis: tuple[str, ...]
+    level: int
+
+
+def _settings(
+    model_target: Any,
+    device: Any,
+    basis: str | Sequence[str] | None,
+    level: int | None,
+    notes: list[str],
+) -> _Settings:
+    """Explicit arguments win over the model's ``target`` block."""
+    from qlang.devices import device_spec, parse_device
+
+    if device is None and model_target is not None and model_target.device is not None:
+        device = device_spec(model_target.device)
+        notes.append(f"routing for `{device}` (from the model's target block)")
+    if isinstance(device, str):
+        device = None if device.strip().lower() in ("", "none") else parse_device(device)
+    if basis is None and model_target is not None and model_target.basis:
+        basis = tuple(model_target.basis)
+    if isinstance(basis, str):
+        basis = tuple(b.strip() for b in basis.split(",") if b.strip())
+    if basis is not None and tuple(basis) == ("none",):
+        basis = ()
+    if level is None:
+        level = model_target.optimization_level if model_target is not None else 1
+    return _Settings(device, tuple(basis or ()), level)
+
+
+def _pipeline(
+    s: _Settings,
+    passes: str | None,
+    seed: int,
+    print_ir_after: tuple[str, ...],
+    time_passes: bool,
+    verify: bool,
+) -> Any:
+    from qlang.passes.manager import Pipeline
+    from qlang.passes.presets import preset_passes
+    from qlang.passes.registry import parse_pipeline
+
+    if passes is not None:
+        plist = parse_pipeline(passes, device=s.device)
+    elif s.level == 0 and s.device is None and not s.basis:
+        return None
+    else:
+        plist = preset_passes(s.level, basis=s.basis or None, device=s.device, seed=seed)
+    return Pipeline(
+        tuple(plist), verify=verify, print_ir_after=print_ir_after, time_passes=time_passes
+    )
 
 
 def _hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _load(source: Any) -> tuple[Circuit, str, str]:
+def _load(source: Any) -> tuple[Circuit, str, str, Any]:
+    """(circuit, name, source hash, the model's ``Target`` or ``None``)."""
     if isinstance(source, Circuit):
-        return source, source.name, ""
+        return source, source.name, "", None
     if hasattr(source, "circuit") and isinstance(getattr(source, "circuit", None), Circuit):
-        return source.circuit, getattr(source, "name", "main"), getattr(source, "source_hash", "")
+        return (
+            source.circuit,
+            getattr(source, "name", "main"),
+            getattr(source, "source_hash", ""),
+            getattr(source, "target", None),
+        )
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         if path.suffix.lower() in (".qasm", ".qasm2", ".qasm3"):
@@ -182,14 +259,14 @@ def _load(source: Any) -> tuple[Circuit, str, str]:
 
             text = _read(path)
             circuit = import_qasm_file(path)
-            return circuit, circuit.name, _hash(text)
+            return circuit, circuit.name, _hash(text), None
         return _load_model(str(path))
     if isinstance(source, str):
         if _QASM_HEADER.match(source):
             from qlang.targets.qasm_import import import_qasm
 
             circuit = import_qasm(source)
-            return circuit, circuit.name, _hash(source)
+            return circuit, circuit.name, _hash(source), None
         return _load_model(source)
     raise TypeError(f"cannot compile a {type(source).__name__}")
 
@@ -215,19 +292,8 @@ def _read(path: Path) -> str:
         ) from None
 
 
-def _load_model(path_or_text: str) -> tuple[Circuit, str, str]:
+def _load_model(path_or_text: str) -> tuple[Circuit, str, str, Any]:
     from qlang.driver import load_model
 
     model = load_model(path_or_text)
-    return model.circuit, model.name, getattr(model, "source_hash", "")
-
-
-def _optimise(circuit: Circuit, level: int, device: Any, notes: list[str]) -> Circuit:
-    from qlang.devices import parse_device
-    from qlang.passes.presets import build_preset
-
-    dev = parse_device(device) if isinstance(device, str) else device
-    if level == 0 and dev is None:
-        return circuit
-    pipeline = build_preset(level, device=dev)
-    return pipeline.run(circuit)
+    return model.circuit, model.name, getattr(model, "source_hash", ""), model.target

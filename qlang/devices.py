@@ -43,6 +43,7 @@ __all__ = [
     "heron",
     "NAMED_DEVICES",
     "device_from_json",
+    "device_spec",
     "parse_device",
 ]
 
@@ -348,6 +349,28 @@ def parse_device(spec: str) -> Device:
         help="use `line(n)`, `ring(n)`, `grid(r,c)`, `heavy_hex(d)`, `all_to_all(n)`, "
         "`heavy_hex:eagle` or a path to a `.json` file",
     )
+
+
+def device_spec(call: object) -> str:
+    """The ``parse_device`` spec of a ``target { device = ... }`` setting (a model ``Call``).
+
+    >>> from qlang.ir.model import Call
+    >>> device_spec(Call("grid", (3, 4))), device_spec(Call("eagle")), device_spec(Call("file", ("d.json",)))
+    ('grid(3,4)', 'eagle', 'd.json')
+    """
+    name = str(getattr(call, "name", call))
+    args = tuple(getattr(call, "args", ()))
+    if name == "file" and len(args) == 1:
+        return str(args[0])
+    if not args:
+        return name
+    return f"{name}({','.join(_spec_arg(a) for a in args)})"
+
+
+def _spec_arg(a: object) -> str:
+    if isinstance(a, float) and a.is_integer():
+        return str(int(a))
+    return str(a)
 
 
 def _example(fam: str) -> str:

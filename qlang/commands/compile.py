@@ -9,6 +9,11 @@ Example::
 
     qlang compile model.qml --target qasm3 -O 2 -o model.qasm
     qlang compile circuit.qasm --device "heavy_hex(3)" --target qiskit -o out.qpy
+    qlang compile model.qml --passes "merge-rotations,layout,route" --device "line(4)" \\
+        --print-ir-after route --time-passes
+
+A model's ``target { device, basis, optimization_level }`` are the defaults; the flags
+override them (``--device none`` compiles without routing).
 """
 
 from __future__ import annotations
@@ -36,14 +41,41 @@ from qlang.diagnostics import QLangError
     show_default=True,
     help="output format",
 )
-@click.option("--device", "-d", default=None, help='device spec to route for, e.g. "line(5)"')
+@click.option(
+    "--device",
+    "-d",
+    default=None,
+    help='device to route for, e.g. "line(5)", "heavy_hex:eagle", a .json file, or "none" '
+    "(default: the model's target device)",
+)
 @click.option(
     "-O",
     "level",
     type=click.IntRange(0, 3),
-    default=1,
-    show_default=True,
-    help="optimisation level",
+    default=None,
+    help="optimisation level 0-3 (default: the model's target, else 1)",
+)
+@click.option(
+    "--basis",
+    default=None,
+    help='gate basis: a named set ("ibm"), gate names "cx,rz,sx,x", or "none" '
+    "(default: the model's target basis)",
+)
+@click.option(
+    "--passes",
+    default=None,
+    help='custom pipeline instead of -O, e.g. "merge-rotations,layout,route" (see `qlang passes`)',
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="layout/routing seed")
+@click.option(
+    "--print-ir-after",
+    multiple=True,
+    metavar="PASS",
+    help="print the IR after each run of PASS (or `all`) to stderr",
+)
+@click.option("--time-passes", is_flag=True, help="print a per-pass timing table to stderr")
+@click.option(
+    "--verify/--no-verify", default=True, show_default=True, help="verify the IR between passes"
 )
 @click.option(
     "-o",
@@ -52,12 +84,35 @@ from qlang.diagnostics import QLangError
     default=None,
     help="output file (default: stdout)",
 )
-def command(file: str, target: str, device: str | None, level: int, output: str | None) -> None:
+def command(
+    file: str,
+    target: str,
+    device: str | None,
+    level: int | None,
+    basis: str | None,
+    passes: str | None,
+    seed: int,
+    print_ir_after: tuple[str, ...],
+    time_passes: bool,
+    verify: bool,
+    output: str | None,
+) -> None:
     """Compile FILE (.qml or .qasm) to OpenQASM 3, Qiskit, pytket or IR JSON."""
     from qlang.compiler import compile as qcompile
 
     try:
-        compiled = qcompile(Path(file), target=target, device=device, optimization_level=level)
+        compiled = qcompile(
+            Path(file),
+            target=target,
+            device=device,
+            optimization_level=level,
+            basis=basis,
+            passes=passes,
+            seed=seed,
+            print_ir_after=print_ir_after,
+            time_passes=time_passes,
+            verify=verify,
+        )
         data = _render(compiled, target, binary=output is not None)
     except QLangError as err:
         click.echo(err.render(), err=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qlang import ast as A
@@ -286,10 +287,7 @@ class SettingsLowering:
         for k, v in vals.items():
             try:
                 if k == "device":
-                    if isinstance(v, str):
-                        kw[k] = Call("file", (v,), span=spans[k])
-                    else:
-                        kw[k] = self.to_call(v, spans[k])
+                    kw[k] = self.device(v, spans[k])
                 elif k == "basis":
                     items = v if isinstance(v, tuple) else (v,)
                     names = []
@@ -338,6 +336,26 @@ class SettingsLowering:
         return Target(**kw)
 
     target_spans: dict[str, Span | None] = {}
+
+    def device(self, v: Any, span: Span | None) -> Call:
+        """The ``device`` setting, checked now (a located QL058x error for a bad spec).
+        A string is a device file, relative to the model file."""
+        from qlang.devices import device_spec, parse_device
+        from qlang.diagnostics import QLangError
+
+        if isinstance(v, str):
+            path = Path(v)
+            if not path.is_absolute() and getattr(self.module, "path", None) is not None:
+                path = self.module.path.parent / path
+            call = Call("file", (str(path),), span=span)
+        else:
+            call = self.to_call(v, span)
+        try:
+            parse_device(device_spec(call))
+        except QLangError as err:
+            d = err.diagnostics[0]
+            raise fail(d.code, f"in `target {{ device }}`: {d.message}", span, d.help) from None
+        return call
 
     def check_gradient(self, t: Training, tg: Target) -> None:
         if t.gradient != "adjoint":

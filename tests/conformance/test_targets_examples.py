@@ -22,7 +22,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.qml"))
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_all_targets_all_levels(path: Path) -> None:
-    base = qlang.compile(path, optimization_level=0)
+    base = qlang.compile(path, optimization_level=0, device="none", basis="none")
     rng = np.random.default_rng(0)
     vals = list(rng.uniform(-np.pi, np.pi, len(base.parameters)))
     want = logical_state(base.ir, vals, base.ir.num_qubits)
