@@ -12,7 +12,7 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -356,6 +356,30 @@ class SettingsLowering:
             d = err.diagnostics[0]
             raise fail(d.code, f"in `target {{ device }}`: {d.message}", span, d.help) from None
         return call
+
+    def check_device_fits(self, tg: Target, blocks: Sequence[Any]) -> None:
+        """``QL0597`` at the device setting when a quantum block is wider than the device."""
+        from qlang.devices import device_spec, parse_device
+        from qlang.diagnostics import QLangError
+
+        if tg.device is None:
+            return
+        try:
+            dev = parse_device(device_spec(tg.device))
+        except QLangError:
+            return  # already reported where the device was read
+        for b in blocks:
+            if b.circuit.num_qubits > dev.num_qubits:
+                self.report(
+                    fail(
+                        "QL0597",
+                        f"the model needs {b.circuit.num_qubits} qubits but device "
+                        f"`{dev.name}` has {dev.num_qubits}",
+                        self.target_spans.get("device"),
+                        "choose a larger device or use fewer qubits",
+                    )
+                )
+                return
 
     def check_gradient(self, t: Training, tg: Target) -> None:
         if t.gradient != "adjoint":

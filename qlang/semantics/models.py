@@ -195,6 +195,7 @@ class _ModelLowerer(SettingsLowering):
         training = self.training(e)
         target = self.target(e)
         self.check_gradient(training, target)
+        self.check_device_fits(target, blocks)
         recurrent = self.recurrent(e)
         start = self.data_width
         if recurrent is not None:
