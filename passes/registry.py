@@ -249,7 +249,7 @@ def pass_from_json(data: dict) -> Pass:
     cls = REGISTRY.get(data["name"])
     if cls is None:
         raise pass_error("QL0551", f"unknown pass `{data['name']}`")
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     flds = {f.name: f for f in fields(cls)}
     for key, value in data.get("options", {}).items():
         if key not in flds:
