@@ -255,10 +255,10 @@ def _load(source: Any) -> tuple[Circuit, str, str, Any]:
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         if path.suffix.lower() in (".qasm", ".qasm2", ".qasm3"):
-            from qlang.targets.qasm_import import import_qasm_file
+            from qlang.targets.qasm_import import import_qasm, read_qasm_file
 
-            text = _read(path)
-            circuit = import_qasm_file(path)
+            text = read_qasm_file(path)
+            circuit = import_qasm(text, filename=str(path))
             return circuit, circuit.name, _hash(text), None
         return _load_model(str(path))
     if isinstance(source, str):
@@ -275,21 +275,6 @@ def _looks_like_path(text: str) -> bool:
     if "\n" in text or ";" in text or "{" in text:
         return False
     return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or Path(text).exists()
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QLangError(
-            [
-                Diagnostic.error(
-                    "QL0515",
-                    f"cannot read `{path}`: {exc.__class__.__name__}",
-                    help="check the path and that the file is UTF-8 text",
-                )
-            ]
-        ) from None
 
 
 def _load_model(path_or_text: str) -> tuple[Circuit, str, str, Any]:

@@ -109,21 +109,24 @@ def import_qasm(
 
 def import_qasm_file(path: str | Path, *, sources: SourceMap = GLOBAL_SOURCES) -> Circuit:
     """Read and import an OpenQASM file (QL0515 when it cannot be read)."""
-    p = Path(path)
+    return import_qasm(read_qasm_file(path, sources), filename=str(path), sources=sources)
+
+
+def read_qasm_file(path: str | Path, sources: SourceMap = GLOBAL_SOURCES) -> str:
+    """The UTF-8 text of ``path``, or ``QL0515`` when it cannot be read."""
     try:
-        text = p.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QLangError(
             [
                 Diagnostic.error(
                     "QL0515",
-                    f"cannot read `{p}`: {exc.__class__.__name__}",
+                    f"cannot read `{path}`: {exc.__class__.__name__}",
                     help="check the path and that the file is UTF-8 text",
                 )
             ],
             sources,
         ) from None
-    return import_qasm(text, filename=str(p), sources=sources)
 
 
 def _line_starts(text: str) -> list[int]:

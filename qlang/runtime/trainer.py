@@ -120,6 +120,7 @@ def _check_finite(value: float, step: int) -> None:
         )
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # QL0661 reports it
 def fit(
     objective: Objective,
     params0: np.ndarray,
@@ -139,37 +140,6 @@ def fit(
     ``checkpoint(epoch, params)`` is called every ``checkpoint_every`` epochs (iterations
     for scipy minimisers).
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # QL0661 reports it
-        return _fit(
-            objective,
-            params0,
-            mask,
-            optimizer,
-            schedule,
-            seeds,
-            quiet=quiet,
-            early_stopping=early_stopping,
-            progress=progress,
-            checkpoint=checkpoint,
-            checkpoint_every=checkpoint_every,
-        )
-
-
-def _fit(
-    objective: Objective,
-    params0: np.ndarray,
-    mask: np.ndarray | None,
-    optimizer: Any,
-    schedule: Schedule,
-    seeds: Seeds,
-    *,
-    quiet: bool = False,
-    early_stopping: EarlyStopping | None = None,
-    progress: Progress | None = None,
-    checkpoint: Callable[[int, np.ndarray], None] | None = None,
-    checkpoint_every: int | None = None,
-) -> FitResult:
-    """The loop behind :func:`fit`."""
     start = time.perf_counter()
     mask = np.ones(len(params0), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     base = np.array(params0, dtype=float)
