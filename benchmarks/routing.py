@@ -13,7 +13,10 @@ For each circuit and device: 2-qubit gate count (CNOTs after translation to the 
 qlang keeps parameters symbolic. The peers get the same circuit with random numeric
 angles (Qiskit's O3 with symbolic parameters takes minutes on a 16-qubit full ZZ map;
 routing and 2-qubit counts do not depend on the angle values). Seeds are fixed; one run.
-Ratios are qlang / min(qiskit, tket) on the 2-qubit count.
+Ratios are qlang / min(qiskit, tket) on the 2-qubit count; Qiskit's time is the fastest of
+3 identical runs. ``unrouted 2q`` is qlang -O3 without a device (the count before any
+routing cost). The router-alone table compares qlang's -O2 layout + routing passes with
+Qiskit's own layout + routing stages on the same input circuit, before any optimisation.
 
 QUEKO-style rows: circuits built to fit the device exactly, relabelled at random; the
 optimal answer is zero swaps and the construction depth.
@@ -63,6 +66,8 @@ class Row:
     n: int
     commuting: bool
     results: dict[str, tuple[int, int, float]]  # tool -> (2q count, depth, seconds)
+    unrouted: int = 0  # qlang -O3 2q count with all-to-all connectivity (no routing cost)
+    router: tuple[int, int] | None = None  # (qlang, qiskit SABRE) routed CNOT cost, same input
 
     def ratio(self, tool: str) -> float:
         peers = [self.results[t][0] for t in ("qiskit", "tket") if t in self.results]
@@ -109,6 +114,29 @@ def run_qlang(c: Circuit, dev: Device, level: int) -> tuple[int, int, float]:
     return out.num_two_qubit_gates, out.depth(), dt
 
 
+def unrouted_count(c: Circuit) -> int:
+    """The -O3 2-qubit count without a device: what the circuit costs before routing."""
+    return build_preset(3, basis=BASIS, seed=SEED).run(c).num_two_qubit_gates
+
+
+def router_only(c: Circuit, dev: Device) -> tuple[int, int]:
+    """Router against router on the same input, no optimisation on either side: CNOT cost
+    (swap = 3, a swap fused with a 2-qubit term as its KAK cost) after qlang's -O2 layout and
+    routing passes, and after Qiskit's own O3 layout + routing stages (SabreLayout /
+    SabreSwap, run by ``route_with_peer`` from a trivial placement)."""
+    from qlang.passes.routing.peers import route_with_peer
+    from qlang.passes.routing.rewrite import cx_cost
+
+    ours = c
+    for p in routing_passes(dev, 2, SEED):
+        ours = p.run(ours).circuit
+    placed = routing_passes(dev, 0, SEED)[0].run(c).circuit  # trivial layout: Qiskit re-lays out
+    theirs = route_with_peer(placed, dev, "qiskit", SEED)
+    if theirs is None:
+        return cx_cost(ours.ops), -1
+    return cx_cost(ours.ops), cx_cost(theirs.ops)
+
+
 def _numeric_qiskit(c: Circuit):  # noqa: ANN202
     from qiskit import QuantumCircuit
     from qiskit.circuit.library import get_standard_gate_name_mapping
@@ -128,13 +156,15 @@ def run_qiskit(c: Circuit, dev: Device) -> tuple[int, int, float]:
 
     qc = _numeric_qiskit(c)
     cmap = CouplingMap([list(e) for e in dev.edges] + [[b, a] for a, b in dev.edges])
-    t = time.perf_counter()
-    out = transpile(
-        qc, coupling_map=cmap, basis_gates=list(BASIS), optimization_level=3,
-        seed_transpiler=SEED,
-    )  # fmt: skip
-    dt = time.perf_counter() - t
-    return out.count_ops().get("cx", 0), out.depth(), dt
+    times = []
+    for _ in range(3):  # the fastest of 3 (conservative for the time ratios)
+        t = time.perf_counter()
+        out = transpile(
+            qc, coupling_map=cmap, basis_gates=list(BASIS), optimization_level=3,
+            seed_transpiler=SEED,
+        )  # fmt: skip
+        times.append(time.perf_counter() - t)
+    return out.count_ops().get("cx", 0), out.depth(), min(times)
 
 
 def _numeric_tket(c: Circuit):  # noqa: ANN202
@@ -191,6 +221,9 @@ def measure(sizes: list[int], quick: bool, full: bool, with_tket: bool) -> list[
                 if with_tket:
                     res["tket"] = run_tket(c, dev)
                 row = Row(c.name, dev.name, n, commuting, res)
+                row.unrouted = unrouted_count(c)
+                if not commuting:
+                    row.router = router_only(c, dev)
                 rows.append(row)
                 print(_line(row), file=sys.stderr, flush=True)
     return rows
@@ -220,17 +253,27 @@ def _line(r: Row) -> str:
 
 def markdown(rows: list[Row], queko: list, argv: str, tket: bool) -> str:
     tools = ["qlang-O2", "qlang-O3", "qiskit"] + (["tket"] if tket else [])
-    head = "| circuit | device | " + " | ".join(f"{t} 2q / depth / s" for t in tools)
+    head = "| circuit | device | unrouted 2q | " + " | ".join(f"{t} 2q / depth / s" for t in tools)
     head += " | O2 ratio | O3 ratio |"
-    lines = [head, "|" + "---|" * (len(tools) + 4)]
+    lines = [head, "|" + "---|" * (len(tools) + 5)]
     for r in rows:
         cells = " | ".join(
             f"{r.results[t][0]} / {r.results[t][1]} / {r.results[t][2]:.1f}" for t in tools
         )
         lines.append(
-            f"| {r.circuit} | {r.device} | {cells} | {r.ratio('qlang-O2'):.2f} "
+            f"| {r.circuit} | {r.device} | {r.unrouted} | {cells} | {r.ratio('qlang-O2'):.2f} "
             f"| {r.ratio('qlang-O3'):.2f} |"
         )
+    routed = [r for r in rows if r.router is not None]
+    if routed:
+        lines += ["", "Router alone on the general circuits (same input, no optimisation; CNOT "
+                  "cost after routing, swap = 3):", "",
+                  "| circuit | device | qlang native (-O2 layout + route) | Qiskit SabreLayout "
+                  "+ SabreSwap | ratio |", "|---|---|---|---|---|"]  # fmt: skip
+        for r in routed:
+            assert r.router is not None
+            q, k = r.router
+            lines.append(f"| {r.circuit} | {r.device} | {q} | {k} | {q / k:.2f} |")
     lines += ["", "QUEKO-style circuits (known optimum: zero swaps, construction depth):", ""]
     lines += [
         "| circuit | level | swaps | depth | optimal depth | s |",
@@ -241,31 +284,58 @@ def markdown(rows: list[Row], queko: list, argv: str, tket: bool) -> str:
     return "\n".join(lines)
 
 
+def _no_routing_cost(r: Row) -> bool:
+    """The better peer already needs no routing: its count equals the unrouted count."""
+    best = min(r.results[t][0] for t in ("qiskit", "tket") if t in r.results)
+    return best <= r.unrouted
+
+
 def goals(rows: list[Row], queko: list) -> list[str]:
-    """The issue's goals, each checked against the measured rows."""
+    """The issue's goals, each checked against the measured rows (-O3 = the issue's
+    "Done when" command)."""
     out = []
     comm = [r for r in rows if r.commuting]
     if comm:
-        mean = float(np.mean([r.ratio("qlang-O3") for r in comm]))
-        worst16 = max((r.ratio("qlang-O3") for r in comm if r.n >= 16), default=math.nan)
-        ok = mean <= 0.85 and worst16 <= 0.85
-        out.append(
-            f"- commuting circuits, 2q count <= 0.85x better peer: mean {mean:.2f}, worst at "
-            f"n >= 16 {worst16:.2f} -> {'MET' if ok else 'NOT MET'}"
-        )
-    worst = max((r.ratio("qlang-O3") for r in rows), default=math.nan)
-    out.append(f"- all circuits at -O3 <= 1.0x better peer: worst {worst:.2f} -> "
+        ties = [r for r in comm if _no_routing_cost(r)]
+        rest = [r for r in comm if not _no_routing_cost(r)]
+        for label, group in (("all commuting rows", comm), ("rows that need routing", rest)):
+            if not group:
+                continue
+            mean = float(np.mean([r.ratio("qlang-O3") for r in group]))
+            big = [r for r in group if r.n >= 16]
+            worst = max(big, key=lambda r: r.ratio("qlang-O3")) if big else None
+            w = worst.ratio("qlang-O3") if worst else math.nan
+            ok = mean <= 0.85 and w <= 0.85
+            where = f" ({worst.circuit} on {worst.device})" if worst else ""
+            out.append(
+                f"- commuting circuits, -O3 2q count <= 0.85x better peer, {label}: mean "
+                f"{mean:.2f}, worst at n >= 16 {w:.2f}{where} -> {'MET' if ok else 'NOT MET'}"
+            )
+        if ties:
+            names = ", ".join(sorted({f"{r.circuit}/{r.device}" for r in ties}))
+            out.append(
+                f"  - {len(ties)} commuting rows need no routing at all (a peer's count equals "
+                f"the unrouted count, so 0.85x is impossible there): {names}"
+            )
+    worst_row = max(rows, key=lambda r: r.ratio("qlang-O3"))
+    worst = worst_row.ratio("qlang-O3")
+    out.append(f"- all circuits at -O3 <= 1.0x better peer: worst {worst:.2f} "
+               f"({worst_row.circuit} on {worst_row.device}) -> "
                f"{'MET' if worst <= 1.0 else 'NOT MET'}")  # fmt: skip
-    gen = [r for r in rows if not r.commuting]
+    gen = [r for r in rows if r.router is not None and r.router[1] > 0]
     if gen:
-        w = max(r.results["qlang-O2"][0] / max(1, r.results["qiskit"][0]) for r in gen)
-        out.append(f"- native (-O2) within 1.10x of Qiskit on general circuits: worst {w:.2f} "
-                   f"-> {'MET' if w <= 1.10 else 'NOT MET'}")  # fmt: skip
+        w = max(r.router[0] / r.router[1] for r in gen if r.router)
+        out.append(f"- native router alone within 1.10x of Qiskit's SABRE (same input) on "
+                   f"general circuits: worst {w:.2f} -> {'MET' if w <= 1.10 else 'NOT MET'}")  # fmt: skip
+        full = max(r.results["qlang-O2"][0] / max(1, r.results["qiskit"][0]) for r in gen)
+        out.append(f"  - whole -O2 pipeline vs whole Qiskit O3 (numeric angles) on the same "
+                   f"rows: worst {full:.2f}")  # fmt: skip
     qk = all(q[2] == 0 and q[3] == q[4] for q in queko)
     out.append(f"- QUEKO: zero swaps and optimal depth at -O1..-O3: {'MET' if qk else 'NOT MET'}")
-    t = max(r.results["qlang-O2"][2] / max(1e-3, r.results["qiskit"][2]) for r in rows)
-    out.append(f"- -O2 compile time within 3x of Qiskit O3: worst {t:.1f}x -> "
-               f"{'MET' if t <= 3 else 'NOT MET'}")  # fmt: skip
+    t_row = max(rows, key=lambda r: r.results["qlang-O2"][2] / max(1e-3, r.results["qiskit"][2]))
+    t = t_row.results["qlang-O2"][2] / max(1e-3, t_row.results["qiskit"][2])
+    out.append(f"- -O2 compile time within 3x of Qiskit O3: worst {t:.1f}x "
+               f"({t_row.circuit} on {t_row.device}) -> {'MET' if t <= 3 else 'NOT MET'}")  # fmt: skip
     return out
 
 
