@@ -23,16 +23,9 @@ from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
-from qlang.passes.routing.engine import (
-    DEFAULT_HEURISTIC,
-    Heuristic,
-    Program,
-    RouteResult,
-    Trial,
-    prepare,
-    search,
-)
+from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
 from qlang.passes.routing.network import find_path
+from qlang.passes.routing.sabre import Program, Trial, prepare, search
 
 from qlang.devices import Device
 from qlang.ir.circuit import Circuit, Layout, Operation
