@@ -206,7 +206,7 @@ def search(
     e_part: dict[int, list[int]] = {}
     nf = ne = f_sum = e_sum = 1
     at = pos.__getitem__
-    incident, ahead, back = _moves(device)
+    incident, ends, ahead, back = _moves(device)
     while front:
         if swaps > limit >= 0:
             return None
@@ -233,24 +233,33 @@ def search(
             cands.update(incident[pos[w]])
         best: list[tuple[int, int, int, int]] = []
         best_score = float("inf")
-        for edge in sorted(cands):
-            p1, p2 = edge
+        f_get, e_get = f_part.get, e_part.get
+        for k in sorted(cands):
+            p1, p2 = ends[k]
             u, v = inv[p1], inv[p2]
-            df = de = newly = 0
             # u moves p1 -> p2 and v the other way; each excludes the other from its
             # partners (the sum counts that pair's distance going 1 -> 0: add 1 back)
-            for w, other, step, new in ((u, v, ahead[edge], p2), (v, u, back[edge], p1)):
-                ps = f_part.get(w)
-                if ps is not None:
-                    df += sum(map(step.__getitem__, map(at, ps))) + ps.count(other)
-                    if adj:
-                        newly += list(map(dist[new].__getitem__, map(at, ps))).count(1)
-                ps = e_part.get(w)
-                if ps is not None:
-                    de += sum(map(step.__getitem__, map(at, ps))) + ps.count(other)
+            step = ahead[k]
+            ps = f_get(u)
+            df = 0 if ps is None else sum(map(step.__getitem__, map(at, ps))) + ps.count(v)
+            ps = e_get(u)
+            de = 0 if ps is None else sum(map(step.__getitem__, map(at, ps))) + ps.count(v)
+            step = back[k]
+            ps = f_get(v)
+            if ps is not None:
+                df += sum(map(step.__getitem__, map(at, ps))) + ps.count(u)
+            ps = e_get(v)
+            if ps is not None:
+                de += sum(map(step.__getitem__, map(at, ps))) + ps.count(u)
             score = (f_sum + df) / nf + wgt * (e_sum + de) / ne
             score *= max(decay[p1], decay[p2])
-            score -= adj * newly
+            if adj:
+                newly = 0
+                for w, new in ((u, p2), (v, p1)):
+                    ps = f_get(w)
+                    if ps is not None:
+                        newly += list(map(dist[new].__getitem__, map(at, ps))).count(1)
+                score -= adj * newly
             if mb:
                 j = last[p1]
                 if j >= 0 and j == last[p2] and trace[j] >= 0 and fusable[trace[j]]:
@@ -282,22 +291,19 @@ def search(
 @lru_cache(maxsize=16)
 def _moves(
     device: Device,
-) -> tuple[
-    list[tuple[tuple[int, int], ...]],
-    dict[tuple[int, int], list[int]],
-    dict[tuple[int, int], list[int]],
-]:
-    """Per physical qubit its edges ``(p, q)``, ``p < q``; per edge the change of every
-    qubit's distance when moving from ``p`` to ``q`` (``ahead``) and back (``back``)."""
+) -> tuple[list[list[int]], tuple[tuple[int, int], ...], list[list[int]], list[list[int]]]:
+    """Per physical qubit the ids of its edges; per edge ``k = (p, q)``, ``p < q``, the
+    change of every qubit's distance when moving from ``p`` to ``q`` (``ahead[k]``) and
+    back (``back[k]``). Edge ids follow the sorted edge list, so sorted ids = sorted edges."""
     dist = device.distance_rows
-    incident: list[list[tuple[int, int]]] = [[] for _ in range(device.num_qubits)]
-    ahead, back = {}, {}
-    for p, q in device.edges:
-        incident[p].append((p, q))
-        incident[q].append((p, q))
-        ahead[p, q] = [y - x for x, y in zip(dist[p], dist[q], strict=True)]
-        back[p, q] = [-d for d in ahead[p, q]]
-    return [tuple(e) for e in incident], ahead, back
+    incident: list[list[int]] = [[] for _ in range(device.num_qubits)]
+    ahead, back = [], []
+    for k, (p, q) in enumerate(device.edges):
+        incident[p].append(k)
+        incident[q].append(k)
+        ahead.append([y - x for x, y in zip(dist[p], dist[q], strict=True)])
+        back.append([-d for d in ahead[k]])
+    return incident, device.edges, ahead, back
 
 
 def _lookahead(
