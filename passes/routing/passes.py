@@ -37,7 +37,7 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.strategy import best_route, check_fits, lowered
+from qlang.passes.routing.strategy import best_route, check_fits, first_route, lowered
 
 from qlang.devices import Device
 from qlang.diagnostics import InternalError
@@ -45,6 +45,9 @@ from qlang.ir.circuit import Circuit, Layout
 
 LAYOUT_METHODS = ("auto", "perfect", "sabre", "trivial")
 ROUTE_METHODS = ("commuting", "sabre")
+#: ``auto`` layout: candidates whose first route costs more than this times the best
+#: first route are dropped before full routing (never the winner on the benchmark suite)
+PRUNE = 1.1
 
 
 class _DevicePass(Pass):
@@ -105,6 +108,14 @@ class LayoutPass(_DevicePass):
         for limit in (*range(8, self.trials, 8), self.trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
         cands = list(dict.fromkeys([*cands, *starts]))
+        if len(cands) > 1 and not self.error_aware:
+            # a first plain SABRE route per candidate (reused by the full routing below);
+            # candidates far behind the best first route are not routed further
+            first = [
+                first_route(place(circuit, dev, c).ops, dev, seed=self.seed).cost for c in cands
+            ]
+            floor = min(first)
+            cands = [c for c, f in zip(cands, first, strict=True) if f <= PRUNE * floor]
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:

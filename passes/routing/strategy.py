@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.rewrite import lower_three_qubit
 
@@ -62,7 +62,7 @@ def _best_route_cached(
 
 
 def _best_route(
-    ops: Sequence[Operation],
+    ops: tuple[Operation, ...],
     device: Device,
     *,
     seed: int = 0,
@@ -70,14 +70,7 @@ def _best_route(
     commute_aware: bool = True,
     network: bool = True,
 ) -> RouteResult:
-    results: list[RouteResult] = []
-    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
-    dag = build_dag(ops, commute_aware)
-    for t in range(max(1, trials)):
-        h = heuristics[t % len(heuristics)]
-        results.append(
-            route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
-        )
+    results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
         active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
         if len(active) >= 4:
@@ -88,6 +81,29 @@ def _best_route(
                     if res is not None:
                         results.append(res)
     return min(results, key=lambda r: r.key)
+
+
+def first_route(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, commute_aware: bool = True
+) -> RouteResult:
+    """Trial 0 of :func:`best_route` (plain SABRE), memoised so that ``best_route`` on the
+    same ops reuses it: a cheap first look at a candidate layout."""
+    return _trial_route(tuple(ops), device, seed, 0, commute_aware)
+
+
+@lru_cache(maxsize=32)
+def _trial_route(
+    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+) -> RouteResult:
+    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+    h = heuristics[t % len(heuristics)]
+    dag = _dag(ops, commute_aware)
+    return route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
+
+
+@lru_cache(maxsize=8)
+def _dag(ops: tuple[Operation, ...], commute_aware: bool) -> Dag:
+    return build_dag(ops, commute_aware)
 
 
 def lowered(circuit: Circuit) -> Circuit:
