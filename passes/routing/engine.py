@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from qlang.passes.routing.commutation import dependencies
 from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
@@ -107,7 +107,9 @@ class _State:
     def emit(self, i: int) -> None:
         op = self.ops[i]
         qs = tuple(self.pos[w] for w in op.qubits)
-        self.out.append(replace(op, qubits=qs))
+        if qs != op.qubits:
+            op = Operation(op.name, qs, op.params, op.clbits, op.condition, op.span)
+        self.out.append(op)
         for q in qs:
             self.last[q] = len(self.out) - 1
         for s in self.succs[i]:
