@@ -220,5 +220,4 @@ def route(
 
     trial = search(prepare(ops, commute_aware, dag), device, range(device.num_qubits),
                    seed=seed, heuristic=heuristic)  # fmt: skip
-    assert trial is not None
     return trial.result(ops)

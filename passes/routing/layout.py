@@ -228,9 +228,7 @@ def sabre_layout(
     ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
     def run(p: Program, lay: Sequence[int], s: int) -> Trial:
-        trial = search(p, device, _start(lay, big), seed=s, heuristic=heuristic)
-        assert trial is not None
-        return trial
+        return search(p, device, _start(lay, big), seed=s, heuristic=heuristic)
 
     def fwd(lay: Sequence[int], s: int) -> RouteResult:
         return run(prog, lay, s).result(ops)

@@ -125,10 +125,10 @@ def search(
     *,
     seed: int = 0,
     heuristic: Heuristic = DEFAULT_HEURISTIC,
-    max_swaps: int | None = None,
-) -> Trial | None:
+) -> Trial:
     """Route ``prog`` with wire ``w`` starting on physical qubit ``start[w]`` (one entry per
-    device qubit); None when more than ``max_swaps`` swaps would be needed."""
+    device qubit). Relabelling wires does not change the decisions, so a logical program
+    started on a layout routes exactly like the placed circuit."""
     n = device.num_qubits
     dist, nbrs = device.distance_rows, device.neighbours
     qubits, pa, pb, fusable = prog.qubits, prog.a, prog.b, prog.fusable
@@ -147,7 +147,6 @@ def search(
     trace: list[int] = []
     last = [-1] * n
     dirty = True
-    limit = max_swaps if max_swaps is not None else -1
     swaps = 0
 
     def drain() -> int:
@@ -208,8 +207,6 @@ def search(
     at = pos.__getitem__
     incident, ends, ahead, back = _moves(device)
     while front:
-        if swaps > limit >= 0:
-            return None
         if since_progress > max_stall:
             _force_one(front, pos, dist, nbrs, swap)
             since_progress = 0
