@@ -7,7 +7,8 @@ Public entry point for the pass manager::
     ['layout', 'route']
 
 Levels: -O0 trivial layout + one plain SABRE trial; -O1/-O2 perfect layout first, then the
-best of SABRE (4/8 layout trials) and path layouts, commutation-aware routing with 2/4
+best of SABRE (4/8 layout trials; at -O2 fewer, down to 4, on circuits with more than 100
+two-qubit gates: ``gate_budget``) and path layouts, commutation-aware routing with 2/4
 routing trials; -O3 16 layout trials, 8 routing trials and the Qiskit/tket portfolio.
 """
 
@@ -28,7 +29,10 @@ def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
     trials = {1: 2, 2: 4}.get(level, 8)
     layout_trials = {1: 4, 2: 8}.get(level, 16)
     error_aware = device.has_errors
-    layout = LayoutPass(device, "auto", seed, trials=layout_trials, error_aware=error_aware)
+    budget = 800 if level == 2 else 0  # -O2: about 800 / (2q gates) layout trials, 4..8
+    layout = LayoutPass(
+        device, "auto", seed, trials=layout_trials, error_aware=error_aware, gate_budget=budget
+    )
     if level >= 3:
         return [layout, PortfolioRoutePass(device, seed, trials=trials)]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

@@ -71,6 +71,7 @@ class LayoutPass(_DevicePass):
     trials: int = 4
     error_aware: bool = False
     vf2_time: float = 1.0
+    gate_budget: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in LAYOUT_METHODS:
@@ -96,8 +97,9 @@ class LayoutPass(_DevicePass):
                 return tuple(range(n))
         starts = [s for s in [path_layout(circuit, dev, self.seed)] if s is not None]
         ranking: list[tuple[int, tuple[int, ...]]] = []
+        trials = self.layout_trials(circuit)
         lay, _ = sabre_layout(
-            circuit, dev, seed=self.seed, trials=self.trials, start=starts,
+            circuit, dev, seed=self.seed, trials=trials, start=starts,
             error_aware=self.error_aware, ranking=ranking,
         )  # fmt: skip
         if self.method == "sabre":
@@ -105,7 +107,7 @@ class LayoutPass(_DevicePass):
         # the best 3 of every prefix of 8 trials (so more trials never lose what fewer
         # found), the best 3 overall, and the path layout
         cands: list[tuple[int, ...]] = []
-        for limit in (*range(8, self.trials, 8), self.trials):
+        for limit in (*range(8, trials, 8), trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
         cands = list(dict.fromkeys([*cands, *starts]))
         if len(cands) > 1 and not self.error_aware:
@@ -117,6 +119,16 @@ class LayoutPass(_DevicePass):
             floor = min(first)
             cands = [c for c, f in zip(cands, first, strict=True) if f <= PRUNE * floor]
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
+
+    def layout_trials(self, circuit: Circuit) -> int:
+        """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about
+        ``gate_budget / (2-qubit gates)`` of them (at least 4), so large circuits get a
+        bounded layout search. Trial ``t`` does not depend on the count, so fewer trials
+        are a prefix of more."""
+        if not self.gate_budget:
+            return self.trials
+        per = self.gate_budget // max(1, circuit.num_two_qubit_gates)
+        return min(self.trials, max(4, per))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
         placed = place(circuit, self.device, lay)
