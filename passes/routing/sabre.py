@@ -144,6 +144,7 @@ def search(
     ready = [i for i, d in enumerate(indeg) if d == 0]  # ascending: already a heap
     front: dict[int, tuple[int, int]] = {}
     by_wire: list[set[int]] = [set() for _ in range(n)]
+    f_part: dict[int, list[int]] = {}  # front partners of each wire (with multiplicity)
     trace: list[int] = []
     last = [-1] * n
     dirty = True
@@ -161,6 +162,8 @@ def search(
                     front[i] = (a, b)
                     by_wire[a].add(i)
                     by_wire[b].add(i)
+                    f_part.setdefault(a, []).append(b)
+                    f_part.setdefault(b, []).append(a)
                     dirty = True
                     continue
             trace.append(i)
@@ -192,6 +195,11 @@ def search(
             a, b = front.pop(g)
             by_wire[a].discard(g)
             by_wire[b].discard(g)
+            for w, o in ((a, b), (b, a)):
+                ps = f_part[w]
+                ps.remove(o)
+                if not ps:
+                    del f_part[w]
             heapq.heappush(ready, g)
         dirty = True
         return drain()
@@ -201,7 +209,6 @@ def search(
     since_progress = 0
     swaps_since_reset = 0
     max_stall = 4 * n + 10
-    f_part: dict[int, list[int]] = {}
     e_part: dict[int, list[int]] = {}
     nf = ne = f_sum = e_sum = 1
     at = pos.__getitem__
@@ -215,10 +222,7 @@ def search(
         if dirty:  # the front changed: rebuild partner lists and distance sums
             dirty = False
             ext = _lookahead(front, succs, pa, pb, h.lookahead)
-            f_part, e_part = {}, {}
-            for a, b in front.values():
-                f_part.setdefault(a, []).append(b)
-                f_part.setdefault(b, []).append(a)
+            e_part = {}
             for a, b in ext:
                 e_part.setdefault(a, []).append(b)
                 e_part.setdefault(b, []).append(a)
