@@ -37,7 +37,13 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.strategy import best_route, check_fits, first_route, lowered
+from qlang.passes.routing.strategy import (
+    best_route,
+    check_fits,
+    first_route,
+    lowered,
+    network_route,
+)
 
 from qlang.devices import Device
 from qlang.diagnostics import InternalError
@@ -45,8 +51,8 @@ from qlang.ir.circuit import Circuit, Layout
 
 LAYOUT_METHODS = ("auto", "perfect", "sabre", "trivial")
 ROUTE_METHODS = ("commuting", "sabre")
-#: ``auto`` layout: candidates whose first route costs more than this times the best
-#: first route are dropped before full routing (never the winner on the benchmark suite)
+#: ``auto`` layout: candidates whose first SABRE route costs more than this times the
+#: best cheap route (first SABRE trial or swap network) get no further SABRE trials
 PRUNE = 1.1
 
 
@@ -111,14 +117,29 @@ class LayoutPass(_DevicePass):
             cands += [lay for t, lay in ranking if t < limit][:3]
         cands = list(dict.fromkeys([*cands, *starts]))
         if len(cands) > 1 and not self.error_aware:
-            # a first plain SABRE route per candidate (reused by the full routing below);
-            # candidates far behind the best first route are not routed further
-            first = [
-                first_route(place(circuit, dev, c).ops, dev, seed=self.seed).cost for c in cands
-            ]
-            floor = min(first)
-            cands = [c for c, f in zip(cands, first, strict=True) if f <= PRUNE * floor]
+            return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
+
+    def _pick(self, circuit: Circuit, cands: list[tuple[int, ...]]) -> tuple[int, ...]:
+        """The candidate with the best route. Each first gets the cheap routes (plain SABRE
+        trial 0 and the swap network, both reused by the full routing); only candidates
+        whose SABRE trial is within ``PRUNE`` of the best cheap route get the remaining
+        SABRE trials, the others keep their cheap routes."""
+        dev = self.device
+        placed = [place(circuit, dev, c).ops for c in cands]
+        quick = [
+            [first_route(ops, dev, seed=self.seed)]
+            + [r for r in [network_route(ops, dev, seed=self.seed)] if r is not None]
+            for ops in placed
+        ]
+        floor = min(r.cost for rs in quick for r in rs)
+
+        def score(i: int) -> tuple[float, ...]:
+            if quick[i][0].cost <= PRUNE * floor:
+                return self._score(self._route(circuit, cands[i]))
+            return min(self._score(r) for r in quick[i])
+
+        return cands[min(range(len(cands)), key=score)]
 
     def layout_trials(self, circuit: Circuit) -> int:
         """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about

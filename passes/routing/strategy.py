@@ -72,15 +72,29 @@ def _best_route(
 ) -> RouteResult:
     results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
-        active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
-        if len(active) >= 4:
-            path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
-            if path is not None:
-                for lazy in (False, True):
-                    res = route_network(ops, device, path, lazy=lazy)
-                    if res is not None:
-                        results.append(res)
+        net = _network_route(ops, device, seed)
+        if net is not None:
+            results.append(net)
     return min(results, key=lambda r: r.key)
+
+
+def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) -> RouteResult | None:
+    """The swap-network candidate of :func:`best_route` (memoised, so ``best_route`` on the
+    same ops reuses it): the cheaper of the eager and lazy networks along a path through
+    the active qubits, or None (fewer than 4 active qubits, no such path, no result)."""
+    return _network_route(tuple(ops), device, seed)
+
+
+@lru_cache(maxsize=16)
+def _network_route(ops: tuple[Operation, ...], device: Device, seed: int) -> RouteResult | None:
+    active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
+    if len(active) < 4:
+        return None
+    path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
+    if path is None:
+        return None
+    found = [route_network(ops, device, path, lazy=lazy) for lazy in (False, True)]
+    return min((r for r in found if r is not None), key=lambda r: r.key, default=None)
 
 
 def first_route(
