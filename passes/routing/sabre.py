@@ -149,9 +149,10 @@ def search(
     last = [-1] * n
     dirty = True
     swaps = 0
+    f_sum = 0  # total distance of the front gates, kept up to date
 
     def drain() -> int:
-        nonlocal dirty
+        nonlocal dirty, f_sum
         ran = 0
         while ready:
             i = heapq.heappop(ready)
@@ -164,6 +165,7 @@ def search(
                     by_wire[b].add(i)
                     f_part.setdefault(a, []).append(b)
                     f_part.setdefault(b, []).append(a)
+                    f_sum += dist[pos[a]][pos[b]]
                     dirty = True
                     continue
             trace.append(i)
@@ -179,7 +181,7 @@ def search(
         return ran
 
     def swap(p1: int, p2: int) -> int:
-        nonlocal dirty, swaps
+        nonlocal dirty, swaps, f_sum
         u, v = inv[p1], inv[p2]
         trace.append(-1 - (p1 * n + p2))
         last[p1] = last[p2] = len(trace) - 1
@@ -201,6 +203,7 @@ def search(
                 if not ps:
                     del f_part[w]
             heapq.heappush(ready, g)
+        f_sum -= len(done)  # each left the front at distance 1
         dirty = True
         return drain()
 
@@ -210,12 +213,13 @@ def search(
     swaps_since_reset = 0
     max_stall = 4 * n + 10
     e_part: dict[int, list[int]] = {}
-    nf = ne = f_sum = e_sum = 1
+    nf = ne = e_sum = 1
     at = pos.__getitem__
     incident, ends, ahead, back = _moves(device)
     while front:
         if since_progress > max_stall:
             _force_one(front, pos, dist, nbrs, swap)
+            f_sum = sum(dist[pos[a]][pos[b]] for a, b in front.values())
             since_progress = 0
             decay = [1.0] * n
             continue
@@ -227,7 +231,6 @@ def search(
                 e_part.setdefault(a, []).append(b)
                 e_part.setdefault(b, []).append(a)
             nf, ne = len(front), max(1, len(ext))
-            f_sum = sum(dist[pos[a]][pos[b]] for a, b in front.values())
             e_sum = sum(dist[pos[a]][pos[b]] for a, b in ext)
         cands = set()
         for w in f_part:
