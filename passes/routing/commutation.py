@@ -69,15 +69,17 @@ def dependencies(ops: Sequence[Operation], commute_aware: bool = True) -> list[s
     are wires too (a measurement and a later condition on its bit are ordered).
     """
     groups: dict[object, tuple[list[int], list[int]]] = {}  # wire -> (previous, current)
+    labels = [dict(zip(op.qubits, qubit_labels(op), strict=True)) for op in ops]
     preds: list[set[int]] = []
     for i, op in enumerate(ops):
         deps: set[int] = set()
         wires: list[object] = list(op.qubits)
-        wires += [("c", c) for c in op.clbits + (op.condition.clbits if op.condition else ())]
+        if op.clbits or op.condition:
+            wires += [("c", c) for c in op.clbits + (op.condition.clbits if op.condition else ())]
+        mine = labels[i]
         for w in wires:
             prev, cur = groups.get(w, ([], []))
-            joins = commute_aware and isinstance(w, int) and all(commute(op, ops[j]) for j in cur)
-            if joins:
+            if commute_aware and isinstance(w, int) and _commutes_with_all(mine, cur, labels):
                 deps.update(prev)
                 cur.append(i)
                 groups[w] = (prev, cur)
@@ -86,3 +88,15 @@ def dependencies(ops: Sequence[Operation], commute_aware: bool = True) -> list[s
                 groups[w] = (cur, [i])
         preds.append(deps)
     return preds
+
+
+def _commutes_with_all(
+    mine: dict[int, str | None], group: list[int], labels: list[dict[int, str | None]]
+) -> bool:
+    """:func:`commute` of one op (by its labels) with every op of ``group``."""
+    for j in group:
+        other = labels[j]
+        for q, label in mine.items():
+            if q in other and (label is None or other[q] != label):
+                return False
+    return True

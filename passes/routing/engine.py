@@ -24,10 +24,9 @@ Example::
 from __future__ import annotations
 
 import heapq
-import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from qlang.passes.routing.commutation import dependencies
 from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
@@ -108,7 +107,9 @@ class _State:
     def emit(self, i: int) -> None:
         op = self.ops[i]
         qs = tuple(self.pos[w] for w in op.qubits)
-        self.out.append(replace(op, qubits=qs))
+        if qs != op.qubits:
+            op = Operation(op.name, qs, op.params, op.clbits, op.condition, op.span)
+        self.out.append(op)
         for q in qs:
             self.last[q] = len(self.out) - 1
         for s in self.succs[i]:
@@ -213,115 +214,10 @@ def route(
     heuristic: Heuristic = DEFAULT_HEURISTIC,
     dag: Dag | None = None,
 ) -> RouteResult:
-    """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device``."""
-    st = _State(ops, device, commute_aware, dag)
-    rng = random.Random(seed)
-    h = heuristic
-    dist, pos, inv, nbrs = st.dist, st.pos, st.inv, st.device.neighbours
-    n = device.num_qubits
-    decay = [1.0] * n
-    st.drain()
-    since_progress = 0
-    swaps_since_reset = 0
-    max_stall = 4 * n + 10
-    version = -1
-    while st.front:
-        if since_progress > max_stall:
-            _force_one(st)
-            since_progress = 0
-            decay = [1.0] * n
-            continue
-        if version != st.version:  # the front changed: rebuild partner lists
-            version = st.version
-            ext = _extended(st, h.lookahead)
-            f_part: dict[int, list[int]] = defaultdict(list)
-            for a, b in st.front.values():
-                f_part[a].append(b)
-                f_part[b].append(a)
-            e_part: dict[int, list[int]] = defaultdict(list)
-            for a, b in ext:
-                e_part[a].append(b)
-                e_part[b].append(a)
-            front_pairs = list(st.front.values())
-            nf, ne = len(front_pairs), max(1, len(ext))
-        f_sum = sum(dist[pos[a]][pos[b]] for a, b in front_pairs)
-        e_sum = sum(dist[pos[a]][pos[b]] for a, b in ext)
-        cands = set()
-        for w in f_part:
-            p = pos[w]
-            for q in nbrs[p]:
-                cands.add((p, q) if p < q else (q, p))
-        best: list[tuple[int, int]] = []
-        best_score = float("inf")
-        for p1, p2 in sorted(cands):
-            u, v = inv[p1], inv[p2]
-            df = de = newly = 0
-            for w, old, new, other in ((u, p1, p2, v), (v, p2, p1, u)):
-                row_new, row_old = dist[new], dist[old]
-                for o in f_part.get(w, ()):
-                    if o != other:
-                        po = pos[o]
-                        d_new = row_new[po]
-                        df += d_new - row_old[po]
-                        newly += d_new == 1
-                for o in e_part.get(w, ()):
-                    if o != other:
-                        po = pos[o]
-                        de += row_new[po] - row_old[po]
-            score = (f_sum + df) / nf + h.weight * (e_sum + de) / ne
-            score *= max(decay[p1], decay[p2])
-            score -= h.adjacency_bonus * newly
-            if h.merge_bonus and st.mergeable(p1, p2):
-                score -= h.merge_bonus
-            if score < best_score - 1e-9:
-                best_score, best = score, [(p1, p2)]
-            elif score <= best_score + 1e-9:
-                best.append((p1, p2))
-        p1, p2 = best[rng.randrange(len(best))] if len(best) > 1 else best[0]
-        ran = st.swap(p1, p2)
-        decay[p1] += h.decay_step
-        decay[p2] += h.decay_step
-        swaps_since_reset += 1
-        if ran:
-            since_progress = 0
-            decay = [1.0] * n
-        else:
-            since_progress += 1
-            if swaps_since_reset >= 5:
-                decay = [1.0] * n
-                swaps_since_reset = 0
-    return st.result()
+    """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device`` (one
+    trial of :func:`qlang.passes.routing.sabre.search`)."""
+    from qlang.passes.routing.sabre import prepare, search
 
-
-def _extended(st: _State, size: int) -> list[tuple[int, int]]:
-    """Up to ``size`` 2-qubit gates that follow the front layer (breadth first)."""
-    if size <= 0:
-        return []
-    out: list[tuple[int, int]] = []
-    seen: set[int] = set(st.front)
-    queue = list(st.front)
-    k = 0
-    budget = 20 * size
-    while k < len(queue) and len(out) < size and k < budget:
-        for s in st.succs[queue[k]]:
-            if s in seen:
-                continue
-            seen.add(s)
-            op = st.ops[s]
-            if op.is_gate and len(op.qubits) == 2:
-                out.append((op.qubits[0], op.qubits[1]))
-            queue.append(s)
-        k += 1
-    return out[:size]
-
-
-def _force_one(st: _State) -> None:
-    """Escape a stall: walk the closest front gate's first qubit to its partner."""
-    g = min(st.front, key=lambda i: (st.dist[st.pos[st.front[i][0]]][st.pos[st.front[i][1]]], i))
-    a, b = st.front[g]
-    while g in st.front:
-        pa, pb = st.pos[a], st.pos[b]
-        step = min(
-            (q for q in st.device.neighbours[pa] if st.dist[q][pb] < st.dist[pa][pb]),
-        )
-        st.swap(min(pa, step), max(pa, step))
+    trial = search(prepare(ops, commute_aware, dag), device, range(device.num_qubits),
+                   seed=seed, heuristic=heuristic)  # fmt: skip
+    return trial.result(ops)

@@ -23,8 +23,9 @@ from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
-from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
 from qlang.passes.routing.network import find_path
+from qlang.passes.routing.sabre import Program, Trial, prepare, search
 
 from qlang.devices import Device
 from qlang.ir.circuit import Circuit, Layout, Operation
@@ -188,8 +189,10 @@ def random_region_layout(device: Device, n: int, rng: random.Random) -> tuple[in
     return tuple(region)
 
 
-def _remap(ops: Sequence[Operation], initial: Sequence[int]) -> list[Operation]:
-    return [replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in ops]
+def _start(lay: Sequence[int], num_qubits: int) -> list[int]:
+    """``lay`` extended with the unused physical qubits (ascending) for the idle wires."""
+    used = set(lay)
+    return [*lay, *(q for q in range(num_qubits) if q not in used)]
 
 
 def sabre_layout(
@@ -213,10 +216,9 @@ def sabre_layout(
     Each trial starts from a random layout (or one of ``start``), routes forward and
     backward ``iterations`` times, each pass starting where the previous one ended.
     """
-    n = circuit.num_qubits
+    n, big = circuit.num_qubits, device.num_qubits
     ops = list(circuit.ops)
-    rev = ops[::-1]
-    dag, rdag = build_dag(ops), build_dag(rev)
+    prog, rprog = prepare(ops), prepare(ops[::-1])
     rng = random.Random(seed)
     starts = [tuple(s) for s in start]
     while len(starts) < trials:
@@ -225,18 +227,17 @@ def sabre_layout(
     best_key: tuple[float, ...] = (math.inf,)
     ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
+    def run(p: Program, lay: Sequence[int], s: int) -> Trial:
+        return search(p, device, _start(lay, big), seed=s, heuristic=heuristic)
+
     def fwd(lay: Sequence[int], s: int) -> RouteResult:
-        return route(_remap(ops, lay), device, seed=s, heuristic=heuristic, dag=dag)
+        return run(prog, lay, s).result(ops)
 
     for t, init in enumerate(starts):
         lay = list(init)
         for it in range(iterations):
-            res = fwd(lay, seed + 31 * t + it)
-            end = [res.final[lay[q]] for q in range(n)]
-            back = route(
-                _remap(rev, end), device, seed=seed + 17 * t + it, heuristic=heuristic, dag=rdag
-            )
-            lay = [back.final[end[q]] for q in range(n)]
+            end = run(prog, lay, seed + 31 * t + it).final[:n]
+            lay = list(run(rprog, end, seed + 17 * t + it).final[:n])
         given = [tuple(init)] if t < len(start) else []
         for cand_lay in [*given, tuple(lay)]:
             cand = fwd(cand_lay, seed + t)

@@ -37,7 +37,13 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.strategy import best_route, check_fits, lowered
+from qlang.passes.routing.strategy import (
+    best_route,
+    check_fits,
+    first_route,
+    lowered,
+    network_route,
+)
 
 from qlang.devices import Device
 from qlang.diagnostics import InternalError
@@ -45,6 +51,9 @@ from qlang.ir.circuit import Circuit, Layout
 
 LAYOUT_METHODS = ("auto", "perfect", "sabre", "trivial")
 ROUTE_METHODS = ("commuting", "sabre")
+#: ``auto`` layout: candidates whose first SABRE route costs more than this times the
+#: best cheap route (first SABRE trial or swap network) get no further SABRE trials
+PRUNE = 1.1
 
 
 class _DevicePass(Pass):
@@ -68,6 +77,7 @@ class LayoutPass(_DevicePass):
     trials: int = 4
     error_aware: bool = False
     vf2_time: float = 1.0
+    gate_budget: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in LAYOUT_METHODS:
@@ -93,8 +103,9 @@ class LayoutPass(_DevicePass):
                 return tuple(range(n))
         starts = [s for s in [path_layout(circuit, dev, self.seed)] if s is not None]
         ranking: list[tuple[int, tuple[int, ...]]] = []
+        trials = self.layout_trials(circuit)
         lay, _ = sabre_layout(
-            circuit, dev, seed=self.seed, trials=self.trials, start=starts,
+            circuit, dev, seed=self.seed, trials=trials, start=starts,
             error_aware=self.error_aware, ranking=ranking,
         )  # fmt: skip
         if self.method == "sabre":
@@ -102,10 +113,43 @@ class LayoutPass(_DevicePass):
         # the best 3 of every prefix of 8 trials (so more trials never lose what fewer
         # found), the best 3 overall, and the path layout
         cands: list[tuple[int, ...]] = []
-        for limit in (*range(8, self.trials, 8), self.trials):
+        for limit in (*range(8, trials, 8), trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
         cands = list(dict.fromkeys([*cands, *starts]))
+        if len(cands) > 1 and not self.error_aware:
+            return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
+
+    def _pick(self, circuit: Circuit, cands: list[tuple[int, ...]]) -> tuple[int, ...]:
+        """The candidate with the best route. Each first gets the cheap routes (plain SABRE
+        trial 0 and the swap network, both reused by the full routing); only candidates
+        whose SABRE trial is within ``PRUNE`` of the best cheap route get the remaining
+        SABRE trials, the others keep their cheap routes."""
+        dev = self.device
+        placed = [place(circuit, dev, c).ops for c in cands]
+        quick = [
+            [first_route(ops, dev, seed=self.seed)]
+            + [r for r in [network_route(ops, dev, seed=self.seed)] if r is not None]
+            for ops in placed
+        ]
+        floor = min(r.cost for rs in quick for r in rs)
+
+        def score(i: int) -> tuple[float, ...]:
+            if quick[i][0].cost <= PRUNE * floor:
+                return self._score(self._route(circuit, cands[i]))
+            return min(self._score(r) for r in quick[i])
+
+        return cands[min(range(len(cands)), key=score)]
+
+    def layout_trials(self, circuit: Circuit) -> int:
+        """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about
+        ``gate_budget / (2-qubit gates)`` of them (at least 4), so large circuits get a
+        bounded layout search. Trial ``t`` does not depend on the count, so fewer trials
+        are a prefix of more."""
+        if not self.gate_budget:
+            return self.trials
+        per = self.gate_budget // max(1, circuit.num_two_qubit_gates)
+        return min(self.trials, max(4, per))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
         placed = place(circuit, self.device, lay)

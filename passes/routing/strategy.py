@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
 
 from qlang.devices import Device
@@ -60,7 +60,7 @@ def _best_route_cached(
 
 
 def _best_route(
-    ops: Sequence[Operation],
+    ops: tuple[Operation, ...],
     device: Device,
     *,
     seed: int = 0,
@@ -68,24 +68,54 @@ def _best_route(
     commute_aware: bool = True,
     network: bool = True,
 ) -> RouteResult:
-    results: list[RouteResult] = []
-    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
-    dag = build_dag(ops, commute_aware)
-    for t in range(max(1, trials)):
-        h = heuristics[t % len(heuristics)]
-        results.append(
-            route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
-        )
+    results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
-        active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
-        if len(active) >= 4:
-            path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
-            if path is not None:
-                for lazy in (False, True):
-                    res = route_network(ops, device, path, lazy=lazy)
-                    if res is not None:
-                        results.append(res)
+        net = _network_route(ops, device, seed)
+        if net is not None:
+            results.append(net)
     return min(results, key=lambda r: r.key)
+
+
+def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) -> RouteResult | None:
+    """The swap-network candidate of :func:`best_route` (memoised, so ``best_route`` on the
+    same ops reuses it): the cheaper of the eager and lazy networks along a path through
+    the active qubits, or None (fewer than 4 active qubits, no such path, no result)."""
+    return _network_route(tuple(ops), device, seed)
+
+
+@lru_cache(maxsize=16)
+def _network_route(ops: tuple[Operation, ...], device: Device, seed: int) -> RouteResult | None:
+    active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
+    if len(active) < 4:
+        return None
+    path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
+    if path is None:
+        return None
+    found = [route_network(ops, device, path, lazy=lazy) for lazy in (False, True)]
+    return min((r for r in found if r is not None), key=lambda r: r.key, default=None)
+
+
+def first_route(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, commute_aware: bool = True
+) -> RouteResult:
+    """Trial 0 of :func:`best_route` (plain SABRE), memoised so that ``best_route`` on the
+    same ops reuses it: a cheap first look at a candidate layout."""
+    return _trial_route(tuple(ops), device, seed, 0, commute_aware)
+
+
+@lru_cache(maxsize=32)
+def _trial_route(
+    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+) -> RouteResult:
+    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+    h = heuristics[t % len(heuristics)]
+    dag = _dag(ops, commute_aware)
+    return route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
+
+
+@lru_cache(maxsize=8)
+def _dag(ops: tuple[Operation, ...], commute_aware: bool) -> Dag:
+    return build_dag(ops, commute_aware)
 
 
 def lowered(circuit: Circuit) -> Circuit:

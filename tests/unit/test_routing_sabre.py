@@ -1,0 +1,87 @@
+"""The flat SABRE search: relabelling invariance, traces, memoised trials, router comparison."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from qlang.passes.routing.engine import Heuristic, route
+from qlang.passes.routing.layout import _start, place, random_region_layout, sabre_layout
+from qlang.passes.routing.sabre import prepare, search
+from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
+from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
+from qlang.passes.routing.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
+
+from qlang.devices import grid, heavy_hex, line
+from qlang.ir.circuit import Layout
+
+CIRCUITS = [iqp(7), qaoa(8, regular_graph(8, seed=3), p=2), qcnn(8), efficient_su2(6)]
+DEVICES = [line(9), grid(3, 4), heavy_hex(3)]
+
+
+@pytest.mark.parametrize("device", DEVICES, ids=str)
+@pytest.mark.parametrize("circuit", CIRCUITS, ids=lambda c: c.name)
+@pytest.mark.parametrize("heuristic", HEURISTICS[:3], ids=range(3))
+def test_logical_program_on_a_layout_routes_like_the_placed_circuit(circuit, device, heuristic):
+    """Wire labels never steer the search: starting logical wires on ``lay`` gives the
+    same route as the circuit placed on ``lay``."""
+    lay = random_region_layout(device, circuit.num_qubits, random.Random(5))
+    placed = place(circuit, device, lay)
+    want = route(placed.ops, device, seed=7, heuristic=heuristic)
+    trial = search(prepare(circuit.ops), device, _start(lay, device.num_qubits), seed=7,
+                   heuristic=heuristic)  # fmt: skip
+    got = trial.result(circuit.ops)
+    assert (got.ops, got.final, got.phase, got.key) == (want.ops, want.final, want.phase, want.key)
+
+
+@pytest.mark.parametrize("circuit", CIRCUITS, ids=lambda c: c.name)
+def test_trace_operations_are_on_edges_and_equivalent(circuit):
+    dev = grid(3, 4)
+    lay = random_region_layout(dev, circuit.num_qubits, random.Random(1))
+    placed = place(circuit, dev, lay)
+    trial = search(prepare(placed.ops), dev, range(dev.num_qubits), seed=3)
+    ops = trial.operations(placed.ops)
+    assert sum(op.name == "swap" for op in ops) == trial.swaps
+    routed = replace(
+        placed, ops=tuple(ops), layout=Layout(tuple(lay), tuple(trial.final[p] for p in lay))
+    )
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(circuit, routed, states=3)
+
+
+def test_same_seed_same_route_and_seeds_matter():
+    c, dev = qaoa(8, regular_graph(8, seed=1), p=2), line(8)
+    prog = prepare(c.ops)
+    runs = {search(prog, dev, range(8), seed=s, heuristic=Heuristic()).trace for s in range(6)}
+    again = search(prog, dev, range(8), seed=0, heuristic=Heuristic()).trace
+    assert again in runs and len(runs) > 1
+
+
+def test_best_route_reuses_the_memoised_first_trial():
+    c, dev = iqp(6), line(6)
+    placed = place(c, dev, (3, 1, 4, 0, 5, 2))
+    first = first_route(placed.ops, dev, seed=2)
+    assert first_route(placed.ops, dev, seed=2) is first
+    best = best_route(placed.ops, dev, seed=2, trials=3, network=False)
+    assert best.key <= first.key
+    assert route(placed.ops, dev, seed=2, heuristic=HEURISTICS[0]) == first
+
+
+def test_sabre_layout_ranking_is_deterministic_and_best_first():
+    c, dev = qcnn(8), grid(3, 4)
+    r1: list = []
+    r2: list = []
+    lay1, res1 = sabre_layout(c, dev, seed=4, trials=3, ranking=r1)
+    lay2, res2 = sabre_layout(c, dev, seed=4, trials=3, ranking=r2)
+    assert (lay1, r1, res1) == (lay2, r2, res2)
+    assert r1[0][1] == lay1 and len(r1) == 3
+
+
+def test_compare_routers_counts_both_routers():
+    from qlang.passes.routing.compare import compare_routers
+
+    r = compare_routers(qcnn(6), line(6), seed=1)
+    assert r.native >= r.unrouted > 0
+    assert r.qiskit is not None and r.qiskit >= r.unrouted
+    assert r.ratio == r.native / r.qiskit
