@@ -187,9 +187,10 @@ class PortfolioRoutePass(_DevicePass):
         >>> from qlang.passes.optimization.cancel import CancelInverses
         >>> c = Circuit(3, (Operation("cx", (0, 2)), Operation("cx", (0, 2))))
         >>> placed = LayoutPass(line(3), "trivial").run(c).circuit
+        >>> routed = PortfolioRoutePass(line(3), peers=()).run(placed).circuit
         >>> p = PortfolioRoutePass(line(3), peers=(), finish=(CancelInverses(),))
-        >>> p.run(placed).circuit.ops
-        ()
+        >>> [op.name for op in routed.ops], [op.name for op in p.run(placed).circuit.ops]
+        (['swap', 'cx', 'cx'], ['swap'])
     """
 
     name: ClassVar[str] = "route-portfolio"
@@ -200,7 +201,7 @@ class PortfolioRoutePass(_DevicePass):
     trials: int = 8
     peers: tuple[str, ...] = ("qiskit", "tket")
     layouts: int = 0
-    layout_work: int = 12000
+    layout_work: int = 7000
     finish: tuple[Pass, ...] = ()
 
     def __post_init__(self) -> None:
