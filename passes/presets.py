@@ -12,7 +12,9 @@
   followed by that output permutation).
 
 With a ``device``, the routing passes of :mod:`qlang.passes.routing` are placed
-after the first optimisation stage.
+after the first optimisation stage. At ``-O3`` the post-routing stage (swap fusion across
+1-qubit gates, translation, the consolidation loop) runs inside the routing portfolio on
+every candidate route, and the best final circuit is kept (route-and-finish).
 
 Example::
 
@@ -30,6 +32,7 @@ from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.errors import pass_error
 from qlang.passes.manager import FixedPoint, Pipeline
 from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
+from qlang.passes.optimization.fuse_swaps import FuseSwaps
 from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
@@ -46,9 +49,8 @@ def preset_passes(
             "QL0557", f"optimisation level `{level}` does not exist", help="use -O0 .. -O3"
         )
     b = resolve_basis(tuple(basis)) if basis else ()
-    routing = _routing(device, level, seed)
     if level == 0:
-        return routing + ([BasisTranslation(basis=b)] if b else [])
+        return _routing(device, level, seed) + ([BasisTranslation(basis=b)] if b else [])
     if level == 1:
         first: list[Pass] = [RemoveZeroRotations(), MergeRotations(commute=False)]
         after: list[Pass] = [ResynthesizeOneQubit(basis=b), MergeRotations(commute=False, basis=b)]
@@ -88,7 +90,12 @@ def preset_passes(
             BasisTranslation(basis=br),
             FixedPoint((ResynthesizeOneQubit(basis=br), MergeRotations(commute=True, basis=br))),
         ] + translate
-    return first + routing + translate + after
+    if level == 3 and device is not None:
+        # route-and-finish portfolio: every candidate route runs through the post-routing
+        # stage, and the best final circuit wins
+        finish = (FuseSwaps(), *translate, *after)
+        return first + _routing(device, level, seed, finish=finish)
+    return first + _routing(device, level, seed) + translate + after
 
 
 def build_preset(
@@ -98,9 +105,15 @@ def build_preset(
     return Pipeline(tuple(preset_passes(level, basis=basis, device=device, seed=seed)))
 
 
-def _routing(device: object, level: int, seed: int) -> list[Pass]:
+def _routing(
+    device: object,
+    level: int,
+    seed: int,
+    *,
+    finish: tuple[Pass, ...] = (),
+) -> list[Pass]:
     if device is None:
         return []
     from qlang.passes.routing import routing_passes
 
-    return [UnrollMultiQubit()] + list(routing_passes(device, level, seed))
+    return [UnrollMultiQubit(), *routing_passes(device, level, seed, finish=finish)]

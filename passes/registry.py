@@ -117,6 +117,11 @@ def _convert(name: str, key: str, raw: str, typ: object) -> object:
             return float(raw)
         except ValueError:
             raise bad("a number") from None
+    if origin is tuple and args and isinstance(args[0], type) and issubclass(args[0], Pass):
+        body = raw.strip()
+        if not (body.startswith("(") and body.endswith(")")):
+            raise bad("a pass list `(a,b{k=v})`")
+        return tuple(parse_pipeline(body[1:-1])) if body[1:-1].strip() else ()
     if origin is tuple:
         inner = args[0] if args else str
         parts = [s for s in raw.split(":") if s] if raw else []
@@ -176,7 +181,7 @@ def parse_pipeline(text: str, device: object = None) -> list[Pass]:
         options: dict[str, str] = {}
         inner_text: str | None = None
         if rest.startswith("{"):
-            close = rest.find("}")
+            close = _matching(rest)
             if close < 0:
                 raise pass_error("QL0550", f"missing `}}` after options of `{name}`")
             options = _parse_options(name, rest[1:close])
@@ -214,6 +219,19 @@ def parse_pipeline(text: str, device: object = None) -> list[Pass]:
             raise pass_error("QL0550", f"only `fixed-point` takes a `( ... )` body, not `{name}`")
         out.append(make_pass(name, options, device))
     return out
+
+
+def _matching(text: str) -> int:
+    """Index of the bracket closing ``text[0]`` (``{`` or ``(``), or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def _parse_options(name: str, text: str) -> dict[str, str]:
@@ -256,6 +274,8 @@ def pass_from_json(data: dict) -> Pass:
             raise pass_error("QL0552", f"pass `{data['name']}` has no option `{key}`")
         if key == "device" and isinstance(value, dict):
             kwargs[key] = device_from_json(value, name=str(value.get("name", "device")))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            kwargs[key] = tuple(pass_from_json(v) for v in value)  # nested passes
         else:
             kwargs[key] = tuple(value) if isinstance(value, list) else value
     return cls(**kwargs)

@@ -23,8 +23,18 @@ from qlang.devices import Device
 __all__ = ["LayoutPass", "RoutePass", "PortfolioRoutePass", "routing_passes"]
 
 
-def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
-    """The layout and routing passes for optimisation ``level`` (0-3)."""
+def routing_passes(
+    device: Device,
+    level: int,
+    seed: int = 0,
+    *,
+    finish: tuple[Pass, ...] = (),
+) -> list[Pass]:
+    """The layout and routing passes for optimisation ``level`` (0-3).
+
+    At -O3, ``finish`` (the post-routing passes) goes to :class:`PortfolioRoutePass`, which
+    judges every candidate route after them.
+    """
     if level <= 0:
         return [LayoutPass(device, "trivial", seed), RoutePass(device, "sabre", seed, trials=1)]
     trials = {1: 2, 2: 4}.get(level, 8)
@@ -32,5 +42,5 @@ def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
     error_aware = device.has_errors
     layout = LayoutPass(device, "auto", seed, trials=layout_trials, error_aware=error_aware)
     if level >= 3:
-        return [layout, PortfolioRoutePass(device, seed, trials=trials)]
+        return [layout, PortfolioRoutePass(device, seed, trials, layouts=4, finish=finish)]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

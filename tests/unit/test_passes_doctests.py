@@ -23,6 +23,8 @@ MODULES = [
     "qlang.passes.optimization.cancel",
     "qlang.passes.optimization.resynth",
     "qlang.passes.optimization.swaps",
+    "qlang.passes.optimization.fuse_swaps",
+    "qlang.passes.routing.passes",
     "qlang.passes.basis.sets",
     "qlang.passes.basis.rules",
     "qlang.passes.basis.translate",

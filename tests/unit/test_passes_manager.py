@@ -292,9 +292,14 @@ def test_preset_calls_routing_passes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     calls = []
 
-    def routing_passes(device: object, level: int, seed: int) -> list[Pass]:
+    def routing_passes(
+        device: object, level: int, seed: int, *, finish: tuple[Pass, ...] = ()
+    ) -> list[Pass]:
         calls.append((device, level, seed))
+        finishes.append(finish)
         return [FakeRoute()]
+
+    finishes: list[tuple[Pass, ...]] = []
 
     fake = types.ModuleType("qlang.passes.routing")
     fake.routing_passes = routing_passes  # type: ignore[attr-defined]
@@ -307,6 +312,8 @@ def test_preset_calls_routing_passes(monkeypatch: pytest.MonkeyPatch) -> None:
         assert ROUTED in p.ensures  # nothing after routing invalidates it
         Pipeline(p.passes + (NeedsRouted(),))
     assert calls[-1] == ("line(3)", 3, 5)
+    # -O3 hands its post-routing stage to the routing portfolio (route-and-finish)
+    assert [bool(f) for f in finishes] == [False, False, False, True]
 
 
 @pytest.mark.parametrize(
