@@ -28,7 +28,9 @@ def routing_passes(device: Device, level: int, seed: int = 0) -> list[Pass]:
     trials = {1: 2, 2: 4}.get(level, 8)
     layout_trials = {1: 4, 2: 8}.get(level, 16)
     error_aware = device.has_errors
-    layout = LayoutPass(device, "auto", seed, trials=layout_trials, error_aware=error_aware)
+    layout = LayoutPass(
+        device, "auto", seed, trials=layout_trials, error_aware=error_aware, thorough=level >= 3
+    )
     if level >= 3:
         return [layout, PortfolioRoutePass(device, seed, trials=trials)]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

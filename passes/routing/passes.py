@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.routing.commuting import chain_layout
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
     error_score,
@@ -68,6 +69,7 @@ class LayoutPass(_DevicePass):
     trials: int = 4
     error_aware: bool = False
     vf2_time: float = 1.0
+    thorough: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in LAYOUT_METHODS:
@@ -104,7 +106,8 @@ class LayoutPass(_DevicePass):
         cands: list[tuple[int, ...]] = []
         for limit in (*range(8, self.trials, 8), self.trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
-        cands = list(dict.fromkeys([*cands, *starts]))
+        chain = chain_layout(circuit, dev, self.seed, self.thorough)
+        cands = list(dict.fromkeys([*cands, *starts, *([chain] if chain else [])]))
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
@@ -147,6 +150,7 @@ class RoutePass(_DevicePass):
     method: str = "commuting"
     seed: int = 0
     trials: int = 4
+    thorough: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in ROUTE_METHODS:
@@ -162,7 +166,7 @@ class RoutePass(_DevicePass):
         commuting = self.method == "commuting"
         return best_route(
             circuit.ops, self.device, seed=self.seed, trials=self.trials,
-            commute_aware=commuting, network=commuting,
+            commute_aware=commuting, network=commuting, thorough=self.thorough,
         )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Choosing among routes: several seeded SABRE trials and the swap network, keep the best.
+"""Choosing among routes: seeded SABRE trials, swap networks and parity chains; keep the best.
 
 Example::
 
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
+from qlang.passes.routing.commuting import chain_route
 from qlang.passes.routing.engine import Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.rewrite import lower_three_qubit
@@ -40,11 +41,13 @@ def best_route(
     trials: int = 4,
     commute_aware: bool = True,
     network: bool = True,
+    thorough: bool = False,
 ) -> RouteResult:
-    """The cheapest of ``trials`` SABRE runs (and a swap-network run when the active
-    qubits lie on a path), by (CNOT count, depth). Memoised: the layout pass and the
-    routing pass ask for the same route."""
-    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network)
+    """The cheapest of ``trials`` SABRE runs (and swap-network and parity-chain runs when
+    the active qubits lie on a path), by (CNOT count, depth). ``thorough`` also tries
+    the parity-chain router along other paths through the same qubits. Memoised: the layout pass and the routing pass ask
+    for the same route."""
+    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network, thorough)
 
 
 @lru_cache(maxsize=8)
@@ -55,10 +58,12 @@ def _best_route_cached(
     trials: int,
     commute_aware: bool,
     network: bool,
+    thorough: bool = False,
 ) -> RouteResult:
     return _best_route(
-        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network
-    )
+        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network,
+        thorough=thorough,
+    )  # fmt: skip
 
 
 def _best_route(
@@ -69,6 +74,7 @@ def _best_route(
     trials: int = 4,
     commute_aware: bool = True,
     network: bool = True,
+    thorough: bool = False,
 ) -> RouteResult:
     results: list[RouteResult] = []
     heuristics = HEURISTICS if commute_aware else (Heuristic(),)
@@ -80,13 +86,24 @@ def _best_route(
         )
     if network and commute_aware:
         active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
-        if len(active) >= 4:
+        path = None
+        if len(active) >= 2:
             path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
-            if path is not None:
-                for lazy in (False, True):
-                    res = route_network(ops, device, path, lazy=lazy)
-                    if res is not None:
-                        results.append(res)
+        if path is not None and len(active) >= 4:
+            for lazy in (False, True):
+                res = route_network(ops, device, path, lazy=lazy)
+                if res is not None:
+                    results.append(res)
+        paths = [path] if path is not None else []
+        if thorough and path is not None:  # other paths through the same qubits
+            for s in range(1, 4):
+                p = find_path(device, len(active), within=active, time_limit=0.1, seed=seed + s)
+                if p is not None and p not in paths and p[::-1] not in paths:
+                    paths.append(p)
+        for p in paths:
+            chain = chain_route(ops, device, p, seed=seed, trials=4)
+            if chain is not None:
+                results.append(chain)
     return min(results, key=lambda r: r.key)
 
 
