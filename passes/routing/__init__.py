@@ -8,7 +8,8 @@ Public entry point for the pass manager::
 
 Levels: -O0 trivial layout + one plain SABRE trial; -O1/-O2 perfect layout first, then the
 best of SABRE (4/8 layout trials) and path layouts, commutation-aware routing with 2/4
-routing trials; -O3 16 layout trials, 8 routing trials and the Qiskit/tket portfolio.
+routing trials; -O3 16 layout trials (and a thorough parity-chain layout search), 8 routing
+trials and the Qiskit/tket portfolio.
 """
 
 from __future__ import annotations

@@ -157,14 +157,18 @@ class _ChainRouter:
         path = self.path
         vec = [1 << w for w in order]
         pending = {(1 << a) | (1 << b): list(angles) for (a, b), angles in terms.items()}
-        for a, b in sorted(choice.direct):
-            pa, pb = self.pos[a], self.pos[b]
-            for angle in pending.pop((1 << a) | (1 << b)):
-                self.out += [
-                    Operation("cx", (pa, pb)),
-                    Operation("rz", (pb,), (angle,)),
-                    Operation("cx", (pa, pb)),
-                ]
+
+        def direct(pairs: frozenset[Pair], where: Sequence[int]) -> None:
+            at = {w: path[i] for i, w in enumerate(where)}
+            for a, b in sorted(pairs):
+                for angle in pending.pop((1 << a) | (1 << b)):
+                    self.out += [
+                        Operation("cx", (at[a], at[b])),
+                        Operation("rz", (at[b],), (angle,)),
+                        Operation("cx", (at[a], at[b])),
+                    ]
+
+        direct(choice.direct_start, order)
 
         def cx(c: int, t: int) -> None:
             vec[t] ^= vec[c]
@@ -183,6 +187,7 @@ class _ChainRouter:
             sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
         for i in reversed(links):
             cx(i + 1, i)
+        direct(choice.direct_end, sigma)
         if pending or any(v != 1 << w for v, w in zip(vec, sigma, strict=True)):
             raise RuntimeError("parity chain ended with pending terms or an unclean state")
         return sigma
@@ -194,11 +199,13 @@ Pair = tuple[int, int]
 @dataclass(frozen=True)
 class Plan:
     """One block's schedule: transpositions, the chain links in use (the others are cut,
-    saving their entry and exit CNOTs), the terms run directly on non-path edges."""
+    saving their entry and exit CNOTs), the terms run directly on non-path edges before
+    the entry and after the exit."""
 
     plan: list[int]
     links: frozenset[int]
-    direct: frozenset[Pair]
+    direct_start: frozenset[Pair]
+    direct_end: frozenset[Pair]
     cost: int
 
 
@@ -210,40 +217,55 @@ def best_plan(
     rng: random.Random,
     trials: int,
     previous: list[int] | None = None,
+    quick: bool = False,
 ) -> Plan:
     """The cheapest schedule for the block ``pairs`` from chain order ``order``.
 
     Pairs on a device edge off the path (a "rung") run directly as ``cx; rz; cx``; the
     rest come from the odd-even plan, ``trials`` greedy plans and ``previous`` (the last
-    block's plan reversed, which visits the same chain states backwards).
+    block's plan reversed, which visits the same chain states backwards). ``quick``
+    (for layout search) tries only greedy plans around the rungs.
     """
-    at = {w: i for i, w in enumerate(order)}
-    rungs = frozenset(
-        (a, b) for a, b in pairs
-        if abs(at[a] - at[b]) > 1 and device.adjacent(path[at[a]], path[at[b]])
-    )  # fmt: skip
+    rungs = _rungs(order, pairs, device, path)
     best: Plan | None = None
     for want in (pairs - rungs, pairs):
+        at = {w: i for i, w in enumerate(order)}
         rest = {(a, b) for a, b in want if abs(at[a] - at[b]) > 1}
-        plans = [_odd_even_plan(order, rest)]
+        plans = [] if quick else [_odd_even_plan(order, rest)]
         weights = (1.0, 2.0, 0.5, 1.5)
         for t in range(trials):
             plans.append(_greedy_plan(order, rest, rng, weights[t % len(weights)]))
         if previous is not None:
             plans.append(previous)
         for plan in plans:
-            links = _links_used(order, want, plan)
+            final = list(order)
+            for j in plan:
+                final[j], final[j + 1] = final[j + 1], final[j]
+            end_rungs = _rungs(final, pairs, device, path) - rungs
+            links = _links_used(order, want - end_rungs, plan)
             if links is None:
                 continue
-            direct = rungs - _exposed(order, rungs, plan, links)
-            cost = 2 * len(links) + 2 * len(direct)
+            done = _exposed(order, rungs | end_rungs, plan, links)
+            start, end = rungs - done, end_rungs - done
+            cost = 2 * (len(links) + len(start) + len(end))
             cost += sum(1 + (j >= 1 and j - 1 in links) for j in plan)
             if best is None or (cost, len(plan)) < (best.cost, len(best.plan)):
-                best = Plan(plan, links, direct, cost)
-        if not rungs:
+                best = Plan(plan, links, start, end, cost)
+        if not rungs or quick:
             break
     assert best is not None  # the odd-even plan always covers ``want``
     return best
+
+
+def _rungs(
+    order: Sequence[int], pairs: frozenset[Pair], device: Device, path: Sequence[int]
+) -> frozenset[Pair]:
+    """The ``pairs`` on a device edge between path qubits that are not path neighbours."""
+    at = {w: i for i, w in enumerate(order)}
+    return frozenset(
+        (a, b) for a, b in pairs
+        if abs(at[a] - at[b]) > 1 and device.adjacent(path[at[a]], path[at[b]])
+    )  # fmt: skip
 
 
 def _exposed(
@@ -417,8 +439,9 @@ def chain_layout(
     n = circuit.num_qubits
     if not chain_applicable(circuit.ops, range(n)):
         return None
-    g = interaction_graph(circuit)
-    active = sorted(q for q in g if g.degree(q) > 0)
+    g = nx.Graph()  # canonical: the same graph whatever the order of the terms
+    g.add_edges_from(sorted({tuple(sorted(e)) for e in interaction_graph(circuit).edges()}))
+    active = sorted(g)
     if len(active) < 3:
         return None
     rng = random.Random(seed)
@@ -426,21 +449,22 @@ def chain_layout(
     if not paths:
         return None
     pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
+    k = len(active)
+    dense = 4 * len(pairs) > k * (k - 1)  # then any order is about as good
     starts = [list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))]
-    starts += [_walk(g, active, rng) for _ in range(4 if thorough else 2)]
-    steps = 150 * len(active)
+    starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
+    steps = 150 * k
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
 
     def cost(order: Sequence[int], path: Sequence[int]) -> int:
-        return best_plan(order, pairs, device, path, random.Random(seed), 1).cost
+        return best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
 
     scored = sorted(
         (cost(o, p), i, o, p) for i, (o, p) in enumerate((o, p) for p in paths for o in orders)
     )
     best_cost, _, best_order, best_path = scored[0]
-    dense = 4 * len(pairs) > len(active) * (len(active) - 1)  # any order is about as good
-    rounds = 0 if dense or not thorough else 16 * len(active)
-    for _, _, order, path in scored[:2]:
+    rounds = 0 if dense or not thorough else 40 * k if k <= 20 else 100
+    for _, _, order, path in scored[: 3 if thorough else 1]:
         c, o = _refine(order, path, cost, rng, rounds)
         if c < best_cost:
             best_cost, best_order, best_path = c, o, path
@@ -453,23 +477,25 @@ def chain_layout(
 def _candidate_paths(
     device: Device, k: int, rng: random.Random, regions: int, seed: int
 ) -> list[list[int]]:
-    """A ``k``-qubit path anywhere, and paths inside compact regions grown breadth-first
-    from random qubits (their off-path edges become rungs). Each path is the one
+    """A ``k``-qubit path anywhere, and paths inside compact regions grown from random
+    qubits (their off-path edges become rungs). Each path is the one
     :func:`~.network.find_path` returns for its qubit set and ``seed``: the path the
     router will find again from the placed circuit."""
     out = []
     found = [find_path(device, k, time_limit=0.2, seed=rng.randrange(1 << 30))]
     for _ in range(regions):
-        start = rng.randrange(device.num_qubits)
-        region = [start]
-        seen = {start}
-        for q in region:
-            if len(region) >= k:
+        region = [rng.randrange(device.num_qubits)]
+        inside = set(region)
+        while len(region) < k:  # the frontier qubit with most neighbours inside
+            frontier = {r for q in region for r in device.neighbours[q]} - inside
+            if not frontier:
                 break
-            for r in device.neighbours[q]:
-                if r not in seen and len(region) < k:
-                    seen.add(r)
-                    region.append(r)
+            q = max(
+                sorted(frontier),
+                key=lambda r: (len(inside & set(device.neighbours[r])), rng.random()),
+            )
+            region.append(q)
+            inside.add(q)
         if len(region) == k:
             found.append(region)
     for cells in found:

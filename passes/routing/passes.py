@@ -2,10 +2,12 @@
 
 * :class:`LayoutPass` (``layout``) places logical qubits on the device (ensures
   ``layout-assigned``): ``perfect`` (VF2), ``sabre`` (bidirectional), ``trivial``, or
-  ``auto`` = perfect first, then the best of SABRE layout and a path layout for swap
-  networks, judged by the route each gives.
+  ``auto`` = perfect first, then the best of SABRE layout, a path layout for swap
+  networks and a chain layout for parity chains (searched harder when ``thorough``),
+  judged by the route each gives.
 * :class:`RoutePass` (``route``) inserts swaps (ensures ``routed``) with the
-  commutation-aware router (``method="commuting"``) or plain SABRE (``"sabre"``).
+  commutation-aware router (``method="commuting"``: SABRE trials, swap networks and
+  parity chains, the cheapest wins) or plain SABRE (``"sabre"``).
 * :class:`PortfolioRoutePass` (``route-portfolio``, -O3) also routes the same IR with
   Qiskit's and tket's routers and keeps the best valid result.
 
