@@ -445,7 +445,7 @@ def chain_layout(
     if len(active) < 3:
         return None
     rng = random.Random(seed)
-    paths = _candidate_paths(device, len(active), rng, 4 if thorough else 2, seed)
+    paths = _candidate_paths(device, len(active), rng, 8 if thorough else 2, seed)
     if not paths:
         return None
     pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
