@@ -224,16 +224,19 @@ def best_plan(
     Pairs on a device edge off the path (a "rung") run directly as ``cx; rz; cx``; the
     rest come from the odd-even plan, ``trials`` greedy plans and ``previous`` (the last
     block's plan reversed, which visits the same chain states backwards). ``quick``
-    (for layout search) tries only greedy plans around the rungs.
+    (for layout search) tries one plan around the rungs: greedy, or odd-even when more
+    than half of all pairs are pending (dense blocks, where greedy rarely wins and is
+    slow; they get one greedy plan otherwise).
     """
     rungs = _rungs(order, pairs, device, path)
     best: Plan | None = None
     for want in (pairs - rungs, pairs):
         at = {w: i for i, w in enumerate(order)}
         rest = {(a, b) for a, b in want if abs(at[a] - at[b]) > 1}
-        plans = [] if quick else [_odd_even_plan(order, rest)]
+        dense = 4 * len(rest) > len(order) * (len(order) - 1)
+        plans = [] if quick and not dense else [_odd_even_plan(order, rest)]
         weights = (1.0, 2.0, 0.5, 1.5)
-        for t in range(trials):
+        for t in range(0 if quick and dense else 1 if dense else trials):
             plans.append(_greedy_plan(order, rest, rng, weights[t % len(weights)]))
         if previous is not None:
             plans.append(previous)
@@ -453,7 +456,7 @@ def chain_layout(
     dense = 4 * len(pairs) > k * (k - 1)  # then any order is about as good
     starts = [list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))]
     starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
-    steps = 150 * k
+    steps = 0 if dense else 150 * k
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
 
     def cost(order: Sequence[int], path: Sequence[int]) -> int:
