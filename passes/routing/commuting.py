@@ -161,12 +161,8 @@ class _ChainRouter:
         def direct(pairs: frozenset[Pair], where: Sequence[int]) -> None:
             at = {w: path[i] for i, w in enumerate(where)}
             for a, b in sorted(pairs):
-                for angle in pending.pop((1 << a) | (1 << b)):
-                    self.out += [
-                        Operation("cx", (at[a], at[b])),
-                        Operation("rz", (at[b],), (angle,)),
-                        Operation("cx", (at[a], at[b])),
-                    ]
+                rz = [Operation("rz", (at[b],), (t,)) for t in pending.pop((1 << a) | (1 << b))]
+                self.out += [Operation("cx", (at[a], at[b])), *rz, Operation("cx", (at[a], at[b]))]
 
         direct(choice.direct_start, order)
 

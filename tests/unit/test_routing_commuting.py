@@ -162,3 +162,16 @@ def test_layout_and_route_passes_pick_the_chain_for_a_dense_block():
     assert path is not None
     net = route_network(place(c, dev, path).ops, dev, path, lazy=True)
     assert net is not None and cx_cost(routed.ops) < net.cost
+
+
+def test_repeated_terms_and_rungs_on_a_grid():
+    """Two terms on the same pair (one rz each on the shared parity) and rung pairs."""
+    ops = [Operation("h", (q,)) for q in range(6)]
+    for a, b in [(0, 5), (0, 5), (1, 4), (2, 3), (0, 2), (3, 5), (1, 4)]:
+        ops.append(Operation("rzz", (a, b), (E.Weight(len(ops) % 3),)))
+    circuit = Circuit(6, tuple(ops), weights=(ParamDecl("theta", (3,), 0),))
+    dev = grid(2, 3)
+    placed, res = _chain(circuit, dev, [0, 1, 2, 5, 4, 3], shuffle=2)
+    routed = apply_route(placed, res)
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(circuit, routed)
