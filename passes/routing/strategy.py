@@ -100,7 +100,7 @@ def _best_route(
                 p = find_path(device, len(active), within=active, time_limit=0.1, seed=seed + s)
                 if p is not None and p not in paths and p[::-1] not in paths:
                     paths.append(p)
-        for p in paths:
+        for p in [q for path in paths for q in (path, path[::-1])]:  # anchor at either end
             chain = chain_route(ops, device, p, seed=seed, trials=4)
             if chain is not None:
                 results.append(chain)
