@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
-from qlang.passes.routing.commuting import chain_layout
+from qlang.passes.routing.chain_layout import chain_layout
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
     error_score,

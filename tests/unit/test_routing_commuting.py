@@ -6,7 +6,8 @@ import random
 
 import pytest
 from qlang.passes.routing import LayoutPass, RoutePass
-from qlang.passes.routing.commuting import chain_applicable, chain_layout, chain_route
+from qlang.passes.routing.chain_layout import chain_layout
+from qlang.passes.routing.commuting import chain_applicable, chain_route
 from qlang.passes.routing.engine import route
 from qlang.passes.routing.layout import place
 from qlang.passes.routing.network import find_path, route_network
