@@ -10,7 +10,8 @@ Levels: -O0 trivial layout + one plain SABRE trial; -O1/-O2 perfect layout first
 best of SABRE (4/8 layout trials) and path layouts, commutation-aware routing with 2/4
 routing trials (``LayoutPass(gate_budget=...)`` can cap layout trials on large circuits;
 the presets do not: the cap cost router quality, e.g. qcnn_32 on eagle 1.09x -> 1.11x
-Qiskit's SABRE, for about 10% of -O2 compile time); -O3 16 layout trials, 8 routing trials and the Qiskit/tket portfolio.
+Qiskit's SABRE, for about 10% of -O2 compile time); -O3 16 layout trials (and a thorough
+parity-chain layout search), 8 routing trials and the Qiskit/tket portfolio.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def routing_passes(
     trials = {1: 2, 2: 4}.get(level, 8)
     layout_trials = {1: 4, 2: 8}.get(level, 16)
     error_aware = device.has_errors
-    layout = LayoutPass(device, "auto", seed, trials=layout_trials, error_aware=error_aware)
+    layout = LayoutPass(
+        device, "auto", seed, trials=layout_trials, error_aware=error_aware, thorough=level >= 3
+    )
     if level >= 3:
         return [layout, PortfolioRoutePass(device, seed, trials, layouts=4, finish=finish)]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

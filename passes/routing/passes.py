@@ -2,10 +2,12 @@
 
 * :class:`LayoutPass` (``layout``) places logical qubits on the device (ensures
   ``layout-assigned``): ``perfect`` (VF2), ``sabre`` (bidirectional), ``trivial``, or
-  ``auto`` = perfect first, then the best of SABRE layout and a path layout for swap
-  networks, judged by the route each gives.
+  ``auto`` = perfect first, then the best of SABRE layout, a path layout for swap
+  networks and a chain layout for parity chains (searched harder when ``thorough``),
+  judged by the route each gives.
 * :class:`RoutePass` (``route``) inserts swaps (ensures ``routed``) with the
-  commutation-aware router (``method="commuting"``) or plain SABRE (``"sabre"``).
+  commutation-aware router (``method="commuting"``: SABRE trials, swap networks and
+  parity chains, the cheapest wins) or plain SABRE (``"sabre"``).
 * :class:`PortfolioRoutePass` (``route-portfolio``, -O3) also routes the same IR with
   Qiskit's and tket's routers and keeps the best valid result.
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.routing.chain_layout import chain_layout
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
     error_score,
@@ -40,6 +43,7 @@ from qlang.passes.routing.layout import (
 from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
     best_route,
+    chain_routes,
     check_fits,
     first_route,
     lowered,
@@ -79,6 +83,7 @@ class LayoutPass(_DevicePass):
     error_aware: bool = False
     vf2_time: float = 1.0
     gate_budget: int = 0
+    thorough: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in LAYOUT_METHODS:
@@ -116,7 +121,8 @@ class LayoutPass(_DevicePass):
         cands: list[tuple[int, ...]] = []
         for limit in (*range(8, trials, 8), trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
-        cands = list(dict.fromkeys([*cands, *starts]))
+        chain = chain_layout(circuit, dev, self.seed, self.thorough)
+        cands = list(dict.fromkeys([*cands, *starts, *([chain] if chain else [])]))
         if len(cands) > 1 and not self.error_aware:
             return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
@@ -131,6 +137,7 @@ class LayoutPass(_DevicePass):
         quick = [
             [first_route(ops, dev, seed=self.seed)]
             + [r for r in [network_route(ops, dev, seed=self.seed)] if r is not None]
+            + chain_routes(ops, dev, seed=self.seed, thorough=self.thorough)
             for ops in placed
         ]
         floor = min(r.cost for rs in quick for r in rs)
@@ -154,7 +161,10 @@ class LayoutPass(_DevicePass):
 
     def _route(self, circuit: Circuit, lay: tuple[int, ...]) -> RouteResult:
         placed = place(circuit, self.device, lay)
-        return best_route(placed.ops, self.device, seed=self.seed, trials=min(self.trials, 4))
+        return best_route(
+            placed.ops, self.device, seed=self.seed, trials=min(self.trials, 4),
+            thorough=self.thorough,
+        )  # fmt: skip
 
     def _score(self, res: RouteResult) -> tuple[float, ...]:
         if self.error_aware:
@@ -192,6 +202,7 @@ class RoutePass(_DevicePass):
     method: str = "commuting"
     seed: int = 0
     trials: int = 4
+    thorough: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in ROUTE_METHODS:
@@ -207,7 +218,7 @@ class RoutePass(_DevicePass):
         commuting = self.method == "commuting"
         return best_route(
             circuit.ops, self.device, seed=self.seed, trials=self.trials,
-            commute_aware=commuting, network=commuting,
+            commute_aware=commuting, network=commuting, thorough=self.thorough,
         )  # fmt: skip
 
 
@@ -298,7 +309,8 @@ class PortfolioRoutePass(_DevicePass):
 
     def _native(self, placed: Circuit) -> Circuit:
         return apply_route(
-            placed, RoutePass(self.device, seed=self.seed, trials=self.trials).route(placed)
+            placed,
+            RoutePass(self.device, seed=self.seed, trials=self.trials, thorough=True).route(placed),
         )
 
     def _relaid(self, placed: Circuit, k: int) -> Circuit:

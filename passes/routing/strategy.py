@@ -1,4 +1,4 @@
-"""Choosing among routes: several seeded SABRE trials and the swap network, keep the best.
+"""Choosing among routes: seeded SABRE trials, swap networks and parity chains; keep the best.
 
 Example::
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from qlang.passes.routing.commuting import chain_route
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
 
@@ -38,11 +39,13 @@ def best_route(
     trials: int = 4,
     commute_aware: bool = True,
     network: bool = True,
+    thorough: bool = False,
 ) -> RouteResult:
-    """The cheapest of ``trials`` SABRE runs (and a swap-network run when the active
-    qubits lie on a path), by (CNOT count, depth). Memoised: the layout pass and the
-    routing pass ask for the same route."""
-    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network)
+    """The cheapest of ``trials`` SABRE runs (and swap-network and parity-chain runs when
+    the active qubits lie on a path), by (CNOT count, depth). ``thorough`` also tries
+    the parity-chain router along other paths through the same qubits. Memoised: the layout pass and the routing pass ask
+    for the same route."""
+    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network, thorough)
 
 
 @lru_cache(maxsize=8)
@@ -53,10 +56,12 @@ def _best_route_cached(
     trials: int,
     commute_aware: bool,
     network: bool,
+    thorough: bool = False,
 ) -> RouteResult:
     return _best_route(
-        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network
-    )
+        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network,
+        thorough=thorough,
+    )  # fmt: skip
 
 
 def _best_route(
@@ -67,12 +72,14 @@ def _best_route(
     trials: int = 4,
     commute_aware: bool = True,
     network: bool = True,
+    thorough: bool = False,
 ) -> RouteResult:
     results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
         net = _network_route(ops, device, seed)
         if net is not None:
             results.append(net)
+        results += _chain_routes(ops, device, seed, thorough)
     return min(results, key=lambda r: r.key)
 
 
@@ -85,14 +92,59 @@ def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) ->
 
 @lru_cache(maxsize=16)
 def _network_route(ops: tuple[Operation, ...], device: Device, seed: int) -> RouteResult | None:
-    active = frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
+    active = _active(ops)
     if len(active) < 4:
         return None
-    path = find_path(device, len(active), within=active, time_limit=0.2, seed=seed)
+    path = _path(device, active, seed, 0.2)
     if path is None:
         return None
     found = [route_network(ops, device, path, lazy=lazy) for lazy in (False, True)]
     return min((r for r in found if r is not None), key=lambda r: r.key, default=None)
+
+
+def chain_routes(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, thorough: bool = False
+) -> list[RouteResult]:
+    """The parity-chain candidates of :func:`best_route` (memoised): the chain router along a
+    path through the active qubits, anchored at either end (``thorough``: also along up to
+    3 other such paths). Empty when the circuit is not a chain-routable diagonal block."""
+    return _chain_routes(tuple(ops), device, seed, thorough)
+
+
+@lru_cache(maxsize=16)
+def _chain_routes(
+    ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
+) -> list[RouteResult]:
+    active = _active(ops)
+    if len(active) < 2:
+        return []
+    path = _path(device, active, seed, 0.2)
+    if path is None:
+        return []
+    paths = [path]
+    if thorough:  # other paths through the same qubits
+        for s in range(1, 4):
+            p = _path(device, active, seed + s, 0.1)
+            if p is not None and p not in paths and p[::-1] not in paths:
+                paths.append(p)
+    out = []
+    for p in [q for path in paths for q in (path, path[::-1])]:  # anchor at either end
+        chain = chain_route(ops, device, p, seed=seed, trials=4)
+        if chain is not None:
+            out.append(chain)
+    return out
+
+
+def _active(ops: Sequence[Operation]) -> frozenset[int]:
+    return frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
+
+
+@lru_cache(maxsize=64)
+def _path(
+    device: Device, active: frozenset[int], seed: int, time_limit: float
+) -> tuple[int, ...] | None:
+    path = find_path(device, len(active), within=active, time_limit=time_limit, seed=seed)
+    return None if path is None else tuple(path)
 
 
 def first_route(

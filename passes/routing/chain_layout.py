@@ -1,0 +1,189 @@
+"""Layouts for the parity-chain router (:mod:`.commuting`): active wires along a path.
+
+The chain order decides which pairs the entry exposes for free and how far the others
+are apart, so the order along the path is searched for (interaction graph, not gate
+order); paths inside compact regions add rungs (direct terms).
+
+Example::
+
+    >>> from qlang.devices import grid
+    >>> from qlang.passes.routing.workloads import qaoa
+    >>> lay = chain_layout(qaoa(4, [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]), grid(2, 2))
+    >>> sorted(lay)
+    [0, 1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import networkx as nx
+from qlang.passes.routing.commuting import best_plan, chain_applicable
+from qlang.passes.routing.layout import interaction_graph
+from qlang.passes.routing.network import find_path
+
+from qlang.devices import Device
+from qlang.ir.circuit import Circuit
+
+__all__ = ["chain_layout"]
+
+
+def chain_layout(
+    circuit: Circuit, device: Device, seed: int = 0, thorough: bool = False
+) -> tuple[int, ...] | None:
+    """A layout for :func:`chain_route`: the active wires along a device path, ordered so
+    that interacting wires are chain neighbours, rung neighbours or close (None when
+    chains do not apply).
+
+    Candidate paths: one through the whole device and ones inside compact regions (more
+    rungs). Start orders (reverse Cuthill-McKee and greedy walks in the interaction graph)
+    are improved by random exchanges that do not increase the summed excess chain
+    distance; the best few are then refined by exchanges and segment reversals judged by
+    the block's planned CNOT cost (:func:`best_plan`), more of them when ``thorough``.
+    """
+    n = circuit.num_qubits
+    if not chain_applicable(circuit.ops, range(n)):
+        return None
+    g = nx.Graph()  # canonical: the same graph whatever the order of the terms
+    g.add_edges_from(sorted({tuple(sorted(e)) for e in interaction_graph(circuit).edges()}))
+    active = sorted(g)
+    if len(active) < 3:
+        return None
+    rng = random.Random(seed)
+    paths = _candidate_paths(device, len(active), rng, 8 if thorough else 2, seed)
+    if not paths:
+        return None
+    pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
+    k = len(active)
+    dense = 4 * len(pairs) > k * (k - 1)  # then any order is about as good
+    starts = [list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))]
+    starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
+    steps = 0 if dense else 150 * k
+    orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
+
+    def cost(order: Sequence[int], path: Sequence[int]) -> int:
+        return best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
+
+    scored = sorted(
+        (cost(o, p), i, o, p) for i, (o, p) in enumerate((o, p) for p in paths for o in orders)
+    )
+    best_cost, _, best_order, best_path = scored[0]
+    rounds = 0 if dense or not thorough else 40 * k if k <= 20 else 100
+    for _, _, order, path in scored[: 3 if thorough else 1]:
+        c, o = _refine(order, path, cost, rng, rounds)
+        if c < best_cost:
+            best_cost, best_order, best_path = c, o, path
+    lay: dict[int, int] = dict(zip(best_order, best_path, strict=True))
+    used = set(best_path)
+    free = iter(q for q in range(device.num_qubits) if q not in used)
+    return tuple(lay[q] if q in lay else next(free) for q in range(n))
+
+
+def _candidate_paths(
+    device: Device, k: int, rng: random.Random, regions: int, seed: int
+) -> list[list[int]]:
+    """A ``k``-qubit path anywhere, and paths inside compact regions grown from random
+    qubits (their off-path edges become rungs). Each path is the one
+    :func:`~.network.find_path` returns for its qubit set and ``seed``: the path the
+    router will find again from the placed circuit."""
+    out = []
+    found = [find_path(device, k, time_limit=0.2, seed=rng.randrange(1 << 30))]
+    for _ in range(regions):
+        region = [rng.randrange(device.num_qubits)]
+        inside = set(region)
+        while len(region) < k:  # the frontier qubit with most neighbours inside
+            frontier = {r for q in region for r in device.neighbours[q]} - inside
+            if not frontier:
+                break
+            q = max(
+                sorted(frontier),
+                key=lambda r: (len(inside & set(device.neighbours[r])), rng.random()),
+            )
+            region.append(q)
+            inside.add(q)
+        if len(region) == k:
+            found.append(region)
+    for cells in found:
+        if cells is not None:
+            path = find_path(device, k, within=frozenset(cells), time_limit=0.2, seed=seed)
+            if path is not None and path not in out:
+                out.append(path)
+    return out
+
+
+def _refine(
+    order: Sequence[int],
+    path: Sequence[int],
+    cost: Callable[[Sequence[int], Sequence[int]], int],
+    rng: random.Random,
+    rounds: int,
+) -> tuple[int, list[int]]:
+    """Exchanges and segment reversals of the order, kept when the planned cost does not
+    grow."""
+    best = list(order)
+    best_cost = cost(best, path)
+    k = len(best)
+    for _ in range(rounds):
+        i, j = sorted((rng.randrange(k), rng.randrange(k)))
+        if i == j:
+            continue
+        cand = list(best)
+        if rng.random() < 0.5:
+            cand[i], cand[j] = cand[j], cand[i]
+        else:
+            cand[i : j + 1] = cand[i : j + 1][::-1]
+        c = cost(cand, path)
+        if c <= best_cost:
+            best, best_cost = cand, c
+    return best_cost, best
+
+
+def _walk(g: nx.Graph, active: Sequence[int], rng: random.Random) -> list[int]:
+    """A long walk through the interaction graph (fewest unvisited neighbours first),
+    jumping to the nearest unvisited wire when stuck."""
+    left = set(active)
+    cur = rng.choice(sorted(active, key=lambda q: g.degree(q))[: max(1, len(active) // 4)])
+    order = [cur]
+    left.discard(cur)
+    while left:
+        nxt = [q for q in g.neighbors(cur) if q in left]
+        if nxt:
+            cur = min(
+                nxt, key=lambda q: (sum(1 for r in g.neighbors(q) if r in left), rng.random())
+            )
+        else:
+            dist = nx.single_source_shortest_path_length(g, cur)
+            cur = min(left, key=lambda q: (dist.get(q, len(g) + 1), rng.random()))
+        order.append(cur)
+        left.discard(cur)
+    return order
+
+
+def _exchange(
+    order: list[int], pairs: Sequence[tuple[int, int]], rng: random.Random, steps: int
+) -> list[int]:
+    """Random position exchanges kept when the summed excess distance does not grow."""
+    order = list(order)
+    where = {w: i for i, w in enumerate(order)}
+    partners: dict[int, list[int]] = defaultdict(list)
+    for a, b in pairs:
+        partners[a].append(b)
+        partners[b].append(a)
+
+    def local(w: int, at: int, skip: int) -> int:
+        return sum(max(0, abs(at - where[o]) - 1) for o in partners[w] if o != skip)
+
+    k = len(order)
+    for _ in range(steps):
+        i, j = rng.randrange(k), rng.randrange(k)
+        if i == j:
+            continue
+        a, b = order[i], order[j]
+        before = local(a, i, b) + local(b, j, a)
+        after = local(a, j, b) + local(b, i, a)
+        if after <= before:
+            order[i], order[j] = b, a
+            where[a], where[b] = j, i
+    return order

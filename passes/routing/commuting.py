@@ -1,0 +1,425 @@
+"""Parity-chain routing for blocks of commuting diagonal 2-qubit terms.
+
+A block of diagonal terms (``rzz``, ``cz``, ``cp``, ``crz``: a ZZ feature-map layer, an IQP
+layer, a QAOA cost layer) is a phase polynomial: ``rzz(t)`` on wires ``a, b`` is ``rz(t)``
+on any qubit that currently holds the parity ``x_a + x_b`` (mod 2). Instead of moving
+qubits with swaps (3 CNOTs) and running each term as ``cx; rz; cx`` (2 CNOTs), this router
+moves *parities* with single CNOTs.
+
+The active wires sit on a path ``p_0 .. p_{k-1}`` of the device in the order
+``s_0 .. s_{k-1}``. A block runs in three phases:
+
+1. **entry**: ``cx p_{i+1} -> p_i`` for ``i = 0 .. k-2`` leaves the *chain state*: ``p_i``
+   holds ``x_{s_i} + x_{s_{i+1}}`` and ``p_{k-1}`` holds ``x_{s_{k-1}}``. Every
+   chain-adjacent pair is exposed (its terms run as ``rz`` on that qubit, no CNOT).
+2. **transpositions**: swapping ``s_j`` and ``s_{j+1}`` in the chain order is
+   ``cx p_j -> p_{j-1}; cx p_j -> p_{j+1}`` (one CNOT at ``j = 0``) and exposes the two
+   new chain-adjacent pairs ``(s_{j-1}, s_{j+1})`` and ``(s_j, s_{j+2})``. A greedy
+   planner picks transpositions that expose pending pairs or shrink their summed chain
+   distance (a stall valve walks the closest pending pair together); odd-even layers are
+   the alternative for dense blocks. The cheaper plan wins.
+3. **exit**: ``cx p_{i+1} -> p_i`` for ``i = k-2 .. 0`` returns to plain qubits, now in
+   the final chain order (a permutation: the next block starts from it, and non-diagonal
+   gates between blocks run on clean qubits).
+
+Refinements (:func:`best_plan`): pairs on a device edge between non-neighbouring path
+qubits ("rungs") run directly as ``cx; rz; cx`` before the entry or after the exit; chain
+links that no transposition crosses and where no wanted pair is exposed are cut (their
+entry and exit CNOTs dropped); a block with the same pairs as the previous one may replay
+the previous plan backwards (QAOA p >= 2, ZZ reps 2).
+
+So a block costs ``2`` CNOTs per link in use, ``2`` per direct term and ``2`` per
+transposition, against 2 per term plus 3 per swap (1 when fused) for swap routing; a full
+ZZ map on 16 qubits needs about two thirds of the CNOTs of the best swap route. The router
+applies when every 2-qubit gate is diagonal and the active wires lie on ``path``;
+otherwise it returns None. :mod:`.chain_layout` chooses layouts for it.
+
+Example::
+
+    >>> from qlang.devices import line
+    >>> from qlang.ir.circuit import Operation
+    >>> from qlang.ir.expr import Weight
+    >>> ops = [Operation("rzz", (a, b), (Weight(0),)) for a in range(4) for b in range(a + 1, 4)]
+    >>> chain_route(ops, line(4), [0, 1, 2, 3]).cost < 12
+    True
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from qlang.passes.routing.engine import RouteResult, finish
+from qlang.passes.routing.rewrite import _diag_as_rzz
+
+from qlang.devices import Device
+from qlang.ir import expr as E
+from qlang.ir.circuit import Operation
+from qlang.ir.gates import GATES
+
+DIAGONAL_2Q = frozenset({"rzz", "cz", "cp", "crz"})
+
+
+def chain_applicable(ops: Sequence[Operation], path: Sequence[int]) -> bool:
+    """True when every 2-qubit gate is an unconditioned diagonal term on ``path`` wires."""
+    on_path = set(path)
+    for op in ops:
+        if not op.is_gate:
+            continue
+        if len(op.qubits) > 2 or (op.condition is not None and len(op.qubits) == 2):
+            return False
+        if len(op.qubits) == 2 and (
+            op.name not in DIAGONAL_2Q or not all(q in on_path for q in op.qubits)
+        ):
+            return False
+    return True
+
+
+def chain_route(
+    ops: Sequence[Operation],
+    device: Device,
+    path: Sequence[int],
+    *,
+    seed: int = 0,
+    trials: int = 2,
+) -> RouteResult | None:
+    """Route placed ``ops`` with parity chains along ``path`` (None when not applicable).
+
+    ``trials`` greedy plans (different seeds and weights) plus the odd-even plan are
+    tried for each block; the cheapest is kept (plans of one block do not affect the
+    cost of the next except through the final order, which is the same set of wires).
+    """
+    if len(path) < 2 or not chain_applicable(ops, path):
+        return None
+    router = _ChainRouter(device, path, random.Random(seed), max(1, trials))
+    block: list[Operation] = []
+    for op in ops:
+        if _is_diagonal(op):
+            block.append(op)
+            continue
+        if block:
+            router.run_block(block)
+            block = []
+        router.emit(op)
+    if block:
+        router.run_block(block)
+    res = finish(router.out, router.pos, device.num_qubits)
+    return replace(res, phase=res.phase + router.phase)
+
+
+def _is_diagonal(op: Operation) -> bool:
+    return op.is_gate and op.condition is None and GATES[op.name].diagonal
+
+
+class _ChainRouter:
+    """Clean-state bookkeeping between blocks and the emitted ops."""
+
+    def __init__(self, device: Device, path: Sequence[int], rng: random.Random, trials: int):
+        self.device = device
+        self.path = list(path)
+        self.pos = list(range(device.num_qubits))  # wire -> physical qubit (clean state)
+        self.inv = list(range(device.num_qubits))
+        self.out: list[Operation] = []
+        self.phase: E.Expr = E.ZERO
+        self.rng = rng
+        self.trials = trials
+        self.last: tuple[frozenset[Pair], list[int]] | None = None
+
+    def emit(self, op: Operation) -> None:
+        self.out.append(replace(op, qubits=tuple(self.pos[w] for w in op.qubits)))
+
+    def run_block(self, block: Sequence[Operation]) -> None:
+        terms: dict[Pair, list[E.Expr]] = defaultdict(list)
+        for op in block:
+            if len(op.qubits) == 1:
+                self.emit(op)
+                continue
+            pre, angle, phase = _diag_as_rzz(op)
+            for p in pre:
+                self.emit(p)
+            self.phase = self.phase + phase
+            a, b = op.qubits
+            terms[(min(a, b), max(a, b))].append(angle)
+        if not terms:
+            return
+        order = [self.inv[p] for p in self.path]
+        pairs = frozenset(terms)
+        previous = None
+        if self.last is not None and self.last[0] == pairs:
+            previous = self.last[1][::-1]
+        choice = best_plan(order, pairs, self.device, self.path, self.rng, self.trials, previous)
+        self.last = (pairs, choice.plan)
+        final = self._apply(order, terms, choice)
+        for i, w in enumerate(final):
+            self.pos[w] = self.path[i]
+            self.inv[self.path[i]] = w
+
+    def _apply(self, order: list[int], terms: dict[Pair, list[E.Expr]], choice: Plan) -> list[int]:
+        """Emit direct terms, entry, the transpositions and exit; return the final order."""
+        path = self.path
+        vec = [1 << w for w in order]
+        pending = {(1 << a) | (1 << b): list(angles) for (a, b), angles in terms.items()}
+
+        def direct(pairs: frozenset[Pair], where: Sequence[int]) -> None:
+            at = {w: path[i] for i, w in enumerate(where)}
+            for a, b in sorted(pairs):
+                rz = [Operation("rz", (at[b],), (t,)) for t in pending.pop((1 << a) | (1 << b))]
+                self.out += [Operation("cx", (at[a], at[b])), *rz, Operation("cx", (at[a], at[b]))]
+
+        direct(choice.direct_start, order)
+
+        def cx(c: int, t: int) -> None:
+            vec[t] ^= vec[c]
+            self.out.append(Operation("cx", (path[c], path[t])))
+            for angle in pending.pop(vec[t], ()):
+                self.out.append(Operation("rz", (path[t],), (angle,)))
+
+        sigma = list(order)
+        links = sorted(choice.links)
+        for i in links:
+            cx(i + 1, i)
+        for j in choice.plan:
+            if j >= 1 and j - 1 in choice.links:
+                cx(j, j - 1)
+            cx(j, j + 1)
+            sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
+        for i in reversed(links):
+            cx(i + 1, i)
+        direct(choice.direct_end, sigma)
+        if pending or any(v != 1 << w for v, w in zip(vec, sigma, strict=True)):
+            raise RuntimeError("parity chain ended with pending terms or an unclean state")
+        return sigma
+
+
+Pair = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One block's schedule: transpositions, the chain links in use (the others are cut,
+    saving their entry and exit CNOTs), the terms run directly on non-path edges before
+    the entry and after the exit."""
+
+    plan: list[int]
+    links: frozenset[int]
+    direct_start: frozenset[Pair]
+    direct_end: frozenset[Pair]
+    cost: int
+
+
+def best_plan(
+    order: Sequence[int],
+    pairs: frozenset[Pair],
+    device: Device,
+    path: Sequence[int],
+    rng: random.Random,
+    trials: int,
+    previous: list[int] | None = None,
+    quick: bool = False,
+) -> Plan:
+    """The cheapest schedule for the block ``pairs`` from chain order ``order``.
+
+    Pairs on a device edge off the path (a "rung") run directly as ``cx; rz; cx``; the
+    rest come from the odd-even plan, ``trials`` greedy plans and ``previous`` (the last
+    block's plan reversed, which visits the same chain states backwards). ``quick``
+    (for layout search) tries one plan around the rungs: greedy, or odd-even when more
+    than half of all pairs are pending (dense blocks, where greedy rarely wins and is
+    slow; they get one greedy plan otherwise).
+    """
+    rungs = _rungs(order, pairs, device, path)
+    best: Plan | None = None
+    for want in (pairs - rungs, pairs):
+        at = {w: i for i, w in enumerate(order)}
+        rest = {(a, b) for a, b in want if abs(at[a] - at[b]) > 1}
+        dense = 4 * len(rest) > len(order) * (len(order) - 1)
+        plans = [] if quick and not dense else [_odd_even_plan(order, rest)]
+        weights = (1.0, 2.0, 0.5, 1.5)
+        for t in range(0 if quick and dense else 1 if dense else trials):
+            plans.append(_greedy_plan(order, rest, rng, weights[t % len(weights)]))
+        if previous is not None:
+            plans.append(previous)
+        for plan in plans:
+            final = list(order)
+            for j in plan:
+                final[j], final[j + 1] = final[j + 1], final[j]
+            end_rungs = _rungs(final, pairs, device, path) - rungs
+            links = _links_used(order, want - end_rungs, plan)
+            if links is None:
+                continue
+            done = _exposed(order, rungs | end_rungs, plan, links)
+            start, end = rungs - done, end_rungs - done
+            cost = 2 * (len(links) + len(start) + len(end))
+            cost += sum(1 + (j >= 1 and j - 1 in links) for j in plan)
+            if best is None or (cost, len(plan)) < (best.cost, len(best.plan)):
+                best = Plan(plan, links, start, end, cost)
+        if not rungs or quick:
+            break
+    assert best is not None  # the odd-even plan always covers ``want``
+    return best
+
+
+def _rungs(
+    order: Sequence[int], pairs: frozenset[Pair], device: Device, path: Sequence[int]
+) -> frozenset[Pair]:
+    """The ``pairs`` on a device edge between path qubits that are not path neighbours."""
+    at = {w: i for i, w in enumerate(order)}
+    return frozenset(
+        (a, b) for a, b in pairs
+        if abs(at[a] - at[b]) > 1 and device.adjacent(path[at[a]], path[at[b]])
+    )  # fmt: skip
+
+
+def _exposed(
+    order: Sequence[int], pairs: frozenset[Pair], plan: Sequence[int], links: frozenset[int]
+) -> set[Pair]:
+    """The ``pairs`` that the chain exposes when only ``links`` are in use."""
+    k = len(order)
+    sigma = list(order)
+    out: set[Pair] = set()
+
+    def expose(i: int) -> None:
+        if i in links:
+            u, v = sigma[i], sigma[i + 1]
+            pair = (min(u, v), max(u, v))
+            if pair in pairs:
+                out.add(pair)
+
+    for i in range(k - 1):
+        expose(i)
+    for j in plan:
+        sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
+        if j >= 1:
+            expose(j - 1)
+        if j + 2 < k:
+            expose(j + 1)
+    return out
+
+
+def _links_used(
+    order: Sequence[int], want: frozenset[Pair], plan: Sequence[int]
+) -> frozenset[int] | None:
+    """Chain links (``i``: between positions ``i`` and ``i + 1``) the plan needs: those
+    transposed and those where a wanted pair is first exposed; None if ``want`` is not
+    covered."""
+    k = len(order)
+    sigma = list(order)
+    left = set(want)
+    used: set[int] = set()
+
+    def expose(i: int) -> None:
+        u, v = sigma[i], sigma[i + 1]
+        pair = (min(u, v), max(u, v))
+        if pair in left:
+            left.discard(pair)
+            used.add(i)
+
+    for i in range(k - 1):
+        expose(i)
+    for j in plan:
+        sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
+        used.add(j)
+        if j >= 1:
+            expose(j - 1)
+        if j + 2 < k:
+            expose(j + 1)
+    return frozenset(used) if not left else None
+
+
+def _odd_even_plan(order: Sequence[int], rest: set[Pair]) -> list[int]:
+    """Odd-even transposition layers until every pair of ``rest`` has been chain-adjacent."""
+    k = len(order)
+    sigma = list(order)
+    where = {w: i for i, w in enumerate(sigma)}
+    pending = set(rest)
+    plan: list[int] = []
+    layer = 0
+    while pending and layer <= k + 1:
+        for j in range(layer % 2, k - 1, 2):
+            if not pending:
+                break
+            plan.append(j)
+            _transpose(sigma, where, j, pending)
+        layer += 1
+    return plan
+
+
+def _transpose(
+    sigma: list[int], where: dict[int, int], j: int, pending: set[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Swap chain positions ``j, j+1``; return the pending pairs it exposed (removed)."""
+    done = []
+    a, b = sigma[j], sigma[j + 1]
+    sigma[j], sigma[j + 1] = b, a
+    where[a], where[b] = j + 1, j
+    for x, y in ((j - 1, j), (j + 1, j + 2)):
+        if 0 <= x and y < len(sigma):
+            u, v = sigma[x], sigma[y]
+            pair = (min(u, v), max(u, v))
+            if pair in pending:
+                pending.discard(pair)
+                done.append(pair)
+    return done
+
+
+def _greedy_plan(
+    order: Sequence[int], rest: set[Pair], rng: random.Random, gain_weight: float
+) -> list[int]:
+    """Transpositions chosen one at a time by (summed chain distance change - exposed
+    pending pairs) per CNOT; a stall valve moves the closest pending pair together."""
+    k = len(order)
+    sigma = list(order)
+    where = {w: i for i, w in enumerate(sigma)}
+    pending = set(rest)
+    partners: dict[int, set[int]] = defaultdict(set)
+    for a, b in pending:
+        partners[a].add(b)
+        partners[b].add(a)
+    plan: list[int] = []
+    last = -1
+    stall = 0
+    budget = 4 * k * k + 16
+    while pending and len(plan) < budget:
+        best: list[int] = []
+        best_score = 0.0
+        for j in range(k - 1):
+            if j == last:
+                continue
+            a, b = sigma[j], sigma[j + 1]
+            delta = 0
+            for w, old, new, other in ((a, j, j + 1, b), (b, j + 1, j, a)):
+                for o in partners[w]:
+                    if o != other:
+                        po = where[o]
+                        delta += abs(new - po) - abs(old - po)
+            gain = 0
+            for x, y in ((j - 1, j), (j + 1, j + 2)):
+                if 0 <= x and y < k:
+                    u = b if x == j else sigma[x]
+                    v = a if y == j + 1 else sigma[y]
+                    gain += (min(u, v), max(u, v)) in pending
+            score = (delta - gain_weight * gain) / (1 if j == 0 else 2)
+            if score < best_score - 1e-9:
+                best_score, best = score, [j]
+            elif best and score <= best_score + 1e-9:
+                best.append(j)
+        if best and stall < k:
+            j = best[rng.randrange(len(best))]
+            stall = 0 if best_score < 0 else stall + 1
+        else:
+            j = _valve(sigma, where, pending)
+            stall = 0
+        plan.append(j)
+        before = len(pending)
+        for a, b in _transpose(sigma, where, j, pending):
+            partners[a].discard(b)
+            partners[b].discard(a)
+        last = j if len(pending) == before else -1
+    return plan if not pending else _odd_even_plan(order, rest)
+
+
+def _valve(sigma: list[int], where: dict[int, int], pending: set[tuple[int, int]]) -> int:
+    """A transposition moving the closest pending pair one step closer."""
+    a, b = min(pending, key=lambda p: (abs(where[p[0]] - where[p[1]]), p))
+    return min(where[a], where[b])  # move the left one right: the distance shrinks by one

@@ -1,0 +1,178 @@
+"""The parity-chain router for commuting diagonal blocks (passes/routing/commuting.py)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from qlang.passes.routing import LayoutPass, RoutePass
+from qlang.passes.routing.chain_layout import chain_layout
+from qlang.passes.routing.commuting import chain_applicable, chain_route
+from qlang.passes.routing.engine import route
+from qlang.passes.routing.layout import place
+from qlang.passes.routing.network import find_path, route_network
+from qlang.passes.routing.passes import apply_route
+from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
+from qlang.passes.routing.workloads import (
+    erdos_renyi,
+    iqp,
+    qaoa,
+    regular_graph,
+    zz_feature_map,
+)
+
+from qlang.devices import Device, grid, line, ring
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit, Operation, ParamDecl
+
+
+def _mixed(n: int, seed: int, measure: bool = False) -> Circuit:
+    """Random diagonal blocks (rzz, cz, cp, crz, rz, t) between layers of h / sx, and
+    optionally measurements at the end."""
+    rng = random.Random(seed)
+    ops: list[Operation] = []
+    k = 0
+    for _ in range(3):
+        ops += [Operation(rng.choice(["h", "sx"]), (q,)) for q in range(n)]
+        pairs = [(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < 0.5]
+        for a, b in pairs:
+            name = rng.choice(["rzz", "cz", "cp", "crz"])
+            qs = (a, b) if rng.random() < 0.5 else (b, a)
+            params = () if name == "cz" else (E.Weight(k),)
+            k += name != "cz"
+            ops.append(Operation(name, qs, params))
+        ops += [Operation("t", (rng.randrange(n),)), Operation("rz", (0,), (E.Weight(k),))]
+        k += 1
+    if measure:
+        ops += [Operation("measure", (q,), clbits=(q,)) for q in range(n)]
+    return Circuit(
+        n, tuple(ops), num_clbits=n if measure else 0, weights=(ParamDecl("theta", (k,), 0),)
+    )
+
+
+def _chain(c: Circuit, device: Device, path: list[int], seed: int = 0, shuffle: int = 1):
+    lay = list(path)
+    random.Random(shuffle).shuffle(lay)
+    placed = place(c, device, lay[: c.num_qubits])
+    res = chain_route(placed.ops, device, path, seed=seed, trials=3)
+    assert res is not None
+    return placed, res
+
+
+CASES = [
+    (zz_feature_map(6, 2, "full"), line(6), [0, 1, 2, 3, 4, 5]),
+    (iqp(5), ring(5), [2, 3, 4, 0, 1]),
+    (qaoa(6, regular_graph(6, seed=2), p=3), grid(2, 3), [0, 1, 2, 5, 4, 3]),
+    (qaoa(7, erdos_renyi(7, 0.4, seed=1), p=2), line(7), list(range(7))),
+    (zz_feature_map(5, 1, "linear"), line(5), list(range(5))),
+    (_mixed(5, 3), grid(2, 3), [3, 0, 1, 4, 5, 2]),
+    (_mixed(6, 8), line(6), list(range(6))),
+]
+
+
+@pytest.mark.parametrize(("circuit", "device", "path"), CASES, ids=lambda x: str(x)[:20])
+def test_chain_route_on_edges_and_unitary_equivalent(circuit, device, path):
+    placed, res = _chain(circuit, device, path)
+    routed = apply_route(placed, res)
+    routed.verify()
+    assert off_edge_gates(routed, device) == []
+    assert equivalent_up_to_layout(circuit, routed), circuit.name
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_blocks_equivalent(seed):
+    circuit = _mixed(5, 100 + seed)
+    placed, res = _chain(circuit, line(5), list(range(5)), seed=seed, shuffle=seed)
+    routed = apply_route(placed, res)
+    assert off_edge_gates(routed, line(5)) == []
+    assert equivalent_up_to_layout(circuit, routed, seed=seed)
+
+
+def test_measurements_follow_the_final_layout():
+    circuit = _mixed(5, 4, measure=True)
+    placed, res = _chain(circuit, line(5), list(range(5)))
+    routed = apply_route(placed, res)
+    routed.verify()
+    assert routed.layout is not None
+    measured = {op.clbits[0]: op.qubits[0] for op in routed.ops if op.name == "measure"}
+    assert measured == {q: routed.layout.final[q] for q in range(5)}
+
+
+def test_statevector_equivalence_above_ten_qubits():
+    circuit = qaoa(12, regular_graph(12, 3), p=2)
+    dev = grid(3, 4)
+    path = [0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11]
+    placed, res = _chain(circuit, dev, path)
+    routed = apply_route(placed, res)
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(circuit, routed, states=2, seed=5)
+
+
+def test_deterministic_for_a_seed():
+    c = qaoa(8, regular_graph(8, 4), p=2)
+    a = _chain(c, line(8), list(range(8)), seed=3)[1]
+    b = _chain(c, line(8), list(range(8)), seed=3)[1]
+    assert a.ops == b.ops and a.final == b.final
+    assert chain_layout(c, grid(3, 3), seed=2) == chain_layout(c, grid(3, 3), seed=2)
+
+
+@pytest.mark.parametrize(
+    "circuit", [zz_feature_map(8, 1, "full"), qaoa(8, regular_graph(8, 1), p=1), iqp(7)]
+)
+def test_beats_order_following_and_swap_network_routes(circuit):
+    """Set routing with parity chains against SABRE in gate order (no commutation) and
+    the swap network with term+swap fusion, same placement."""
+    n = circuit.num_qubits
+    dev = line(n)
+    placed = place(circuit, dev, tuple(range(n)))
+    chain = chain_route(placed.ops, dev, list(range(n)))
+    plain = route(placed.ops, dev, seed=0, commute_aware=False)
+    network = route_network(placed.ops, dev, list(range(n)), lazy=True)
+    assert chain is not None and network is not None
+    assert chain.cost < plain.cost
+    assert chain.cost < network.cost
+
+
+def test_not_applicable_without_diagonal_terms_or_off_the_path():
+    ops = [Operation("cx", (0, 1)), Operation("rzz", (1, 2), (E.Weight(0),))]
+    assert not chain_applicable(ops, [0, 1, 2])
+    assert chain_route(ops, line(3), [0, 1, 2]) is None
+    ops = [Operation("rzz", (0, 3), (E.Weight(0),))]
+    assert chain_route(ops, line(4), [0, 1, 2]) is None
+    cx_only = Circuit(3, (Operation("cx", (0, 1)), Operation("cx", (1, 2))))
+    assert chain_layout(cx_only, line(4)) is None
+
+
+def test_chain_layout_puts_active_wires_on_a_path():
+    c = qaoa(9, regular_graph(8, 2) + [(7, 8)], p=1)
+    dev = grid(4, 4)
+    lay = chain_layout(c, dev, seed=1, thorough=True)
+    assert lay is not None and len(set(lay)) == c.num_qubits
+    assert find_path(dev, 9, within=frozenset(lay)) is not None
+
+
+def test_layout_and_route_passes_pick_the_chain_for_a_dense_block():
+    c = zz_feature_map(7, 1, "full")
+    dev = grid(3, 3)
+    placed = LayoutPass(dev, seed=0, trials=4, thorough=True).run(c).circuit
+    routed = RoutePass(dev, seed=0, thorough=True).run(placed).circuit
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(c, routed)
+    path = find_path(dev, 7)
+    assert path is not None
+    net = route_network(place(c, dev, path).ops, dev, path, lazy=True)
+    assert net is not None and cx_cost(routed.ops) < net.cost
+
+
+def test_repeated_terms_and_rungs_on_a_grid():
+    """Two terms on the same pair (one rz each on the shared parity) and rung pairs."""
+    ops = [Operation("h", (q,)) for q in range(6)]
+    for a, b in [(0, 5), (0, 5), (1, 4), (2, 3), (0, 2), (3, 5), (1, 4)]:
+        ops.append(Operation("rzz", (a, b), (E.Weight(len(ops) % 3),)))
+    circuit = Circuit(6, tuple(ops), weights=(ParamDecl("theta", (3,), 0),))
+    dev = grid(2, 3)
+    placed, res = _chain(circuit, dev, [0, 1, 2, 5, 4, 3], shuffle=2)
+    routed = apply_route(placed, res)
+    assert off_edge_gates(routed, dev) == []
+    assert equivalent_up_to_layout(circuit, routed)
