@@ -120,21 +120,13 @@ def unrouted_count(c: Circuit) -> int:
 
 
 def router_only(c: Circuit, dev: Device) -> tuple[int, int]:
-    """Router against router on the same input, no optimisation on either side: CNOT cost
-    (swap = 3, a swap fused with a 2-qubit term as its KAK cost) after qlang's -O2 layout and
-    routing passes, and after Qiskit's own O3 layout + routing stages (SabreLayout /
-    SabreSwap, run by ``route_with_peer`` from a trivial placement)."""
-    from qlang.passes.routing.peers import route_with_peer
-    from qlang.passes.routing.rewrite import cx_cost
+    """Router against router on the same input (``compare_routers``: the -O2 passes before
+    routing, then qlang's -O2 layout + route vs Qiskit's own O3 layout + routing stages, no
+    optimisation after): CNOT cost after each (swap = 3)."""
+    from qlang.passes.routing.compare import compare_routers
 
-    ours = c
-    for p in routing_passes(dev, 2, SEED):
-        ours = p.run(ours).circuit
-    placed = routing_passes(dev, 0, SEED)[0].run(c).circuit  # trivial layout: Qiskit re-lays out
-    theirs = route_with_peer(placed, dev, "qiskit", SEED)
-    if theirs is None:
-        return cx_cost(ours.ops), -1
-    return cx_cost(ours.ops), cx_cost(theirs.ops)
+    r = compare_routers(c, dev, level=2, seed=SEED, basis=BASIS)
+    return r.native, -1 if r.qiskit is None else r.qiskit
 
 
 def _numeric_qiskit(c: Circuit):  # noqa: ANN202
