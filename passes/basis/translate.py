@@ -31,6 +31,7 @@ from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
 from qlang.passes.basis.rules import CARRIERS, RULES, SYMBOLIC_1Q, ccx_mirrored
 from qlang.passes.basis.sets import check_universal, resolve_basis
+from qlang.passes.basis.swap_orientation import orient_swaps
 from qlang.passes.errors import pass_error
 from qlang.passes.optimization.resynth import resynthesize_runs
 from qlang.passes.registry import register
@@ -129,7 +130,7 @@ def _expand_multi(
 ) -> tuple[list[Operation], E.Expr]:
     out: list[Operation] = []
     phase = L.PhaseSum(E.ZERO)
-    stack = list(reversed(ops))
+    stack = list(reversed(ops if "swap" in allowed else orient_swaps(ops)))
     toffolis: dict[tuple[frozenset[int], int], int] = {}
     while stack:
         op = stack.pop()
@@ -187,7 +188,7 @@ def _symbolic_1q(
 ) -> tuple[list[Operation], E.Expr]:
     out: list[Operation] = []
     phase = L.PhaseSum(E.ZERO)
-    stack = list(reversed(ops))
+    stack = list(reversed(ops if "swap" in allowed else orient_swaps(ops)))
     while stack:
         op = stack.pop()
         if not op.is_gate or op.name in allowed or not op.is_parameterized or len(op.qubits) != 1:

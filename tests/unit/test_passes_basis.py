@@ -168,3 +168,24 @@ def test_presets_keep_dynamic_circuit_structure(level: int, basis) -> None:
     ref = Circuit(3, c.ops[:2])
     # the global phase belongs to the whole circuit: compare the head up to phase
     assert equal_up_to_phase(unitary(ref), unitary(head))
+
+
+@pytest.mark.parametrize(
+    "ops, cnots",
+    [
+        # cx a,b; cx b,a; swap a,b == cx b,a
+        ((Operation("cx", (0, 1)), Operation("cx", (1, 0)), Operation("swap", (0, 1))), 1),
+        # swap next to a cx across a commuting rz on the control: 3 + 1 -> 2
+        ((Operation("swap", (0, 1)), Operation("rz", (1,), (E.Const(0.3),)),
+          Operation("cx", (1, 0))), 2),  # fmt: skip
+        # a non-commuting gate in between: no cancellation possible, still exact
+        ((Operation("cx", (0, 1)), Operation("h", (1,)), Operation("swap", (0, 1))), 4),
+    ],
+)
+def test_swaps_oriented_to_cancel_with_neighbouring_cx(ops: tuple, cnots: int) -> None:
+    from qlang.passes.presets import build_preset
+
+    c = Circuit(2, ops)
+    out = build_preset(2, basis=("ibm",)).run(c)
+    assert out.num_two_qubit_gates == cnots
+    assert equal_up_to_phase(unitary(c), unitary(out))
