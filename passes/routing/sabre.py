@@ -26,9 +26,10 @@ Example::
 from __future__ import annotations
 
 import heapq
-import random
+import os
+from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qlang.passes.routing.engine import (
@@ -44,6 +45,35 @@ from qlang.passes.routing.rewrite import MERGEABLE
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
 
+try:  # the compiled search (same decisions as the Python one below, which is the reference)
+    from qlang.passes.routing import _sabre as _compiled  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - the extension was not built: pure Python
+    _compiled = None
+
+#: ``QLANG_PURE_PYTHON=1`` forces the Python search even when the extension is built
+PURE_PYTHON = os.environ.get("QLANG_PURE_PYTHON", "") not in ("", "0")
+_MASK = (1 << 64) - 1
+
+
+def compiled_available() -> bool:
+    """Whether the compiled SABRE search is built and used."""
+    return _compiled is not None and not PURE_PYTHON
+
+
+class TieBreaker:
+    """The splitmix64 stream that breaks ties between equally scored swaps (the compiled
+    search uses the same stream, so both pick the same swaps)."""
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed & _MASK
+
+    def below(self, k: int) -> int:
+        """A number in ``range(k)``."""
+        self.state = z = (self.state + 0x9E3779B97F4A7C15) & _MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return (z ^ (z >> 31)) % k
+
 
 @dataclass(frozen=True)
 class Program:
@@ -56,6 +86,7 @@ class Program:
     b: tuple[int, ...]
     fusable: tuple[bool, ...]
     dag: Dag
+    flat: tuple[array, ...] = field(default=(), compare=False, repr=False)
 
 
 def prepare(
@@ -66,13 +97,35 @@ def prepare(
     for i, op in enumerate(ops):
         if len(op.qubits) == 2 and op.is_gate:
             a[i], b[i] = op.qubits
-    return Program(
-        tuple(op.qubits for op in ops),
-        tuple(a),
-        tuple(b),
-        tuple(op.name in MERGEABLE and op.condition is None for op in ops),
-        dag if dag is not None else build_dag(ops, commute_aware),
-    )
+    qubits = tuple(op.qubits for op in ops)
+    fusable = tuple(op.name in MERGEABLE and op.condition is None for op in ops)
+    dag = dag if dag is not None else build_dag(ops, commute_aware)
+    flat: tuple[array, ...] = ()
+    if _compiled is not None:
+        q_ptr, q_idx = _csr(qubits)
+        s_ptr, s_idx = _csr(dag.succs)
+        flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), s_ptr, s_idx,
+                array("i", dag.indeg))  # fmt: skip
+    return Program(qubits, tuple(a), tuple(b), fusable, dag, flat)
+
+
+def _csr(rows: Sequence[Sequence[int]]) -> tuple[array, array]:
+    """``rows`` as (offsets, entries) int32 arrays."""
+    ptr = array("i", [0])
+    idx = array("i")
+    for r in rows:
+        idx.extend(r)
+        ptr.append(len(idx))
+    return ptr, idx
+
+
+@lru_cache(maxsize=16)
+def _flat_device(device: Device) -> tuple[array, array, array, array]:
+    """The device as int32 arrays: distances (row-major), edge ends, incident edge ids."""
+    incident, ends, _, _ = _moves(device)
+    inc_ptr, inc_idx = _csr(incident)
+    dist = array("i", [d for row in device.distance_rows for d in row])
+    return dist, array("i", [q for e in ends for q in e]), inc_ptr, inc_idx
 
 
 @dataclass(frozen=True)
@@ -128,7 +181,30 @@ def search(
 ) -> Trial:
     """Route ``prog`` with wire ``w`` starting on physical qubit ``start[w]`` (one entry per
     device qubit). Relabelling wires does not change the decisions, so a logical program
-    started on a layout routes exactly like the placed circuit."""
+    started on a layout routes exactly like the placed circuit. Uses the compiled search
+    when it is built (identical decisions), else :func:`search_python`."""
+    if prog.flat and not PURE_PYTHON:
+        assert _compiled is not None
+        h, n = heuristic, device.num_qubits
+        if len(start) != n:
+            raise ValueError("search: start needs one entry per device qubit")
+        trace, final, swaps = _compiled.search(
+            n, *_flat_device(device), *prog.flat, array("i", start), h.lookahead, h.weight,
+            h.decay_step, h.adjacency_bonus, h.merge_bonus, seed & _MASK,
+        )  # fmt: skip
+        return Trial(tuple(trace), tuple(start), tuple(final), swaps)
+    return search_python(prog, device, start, seed=seed, heuristic=heuristic)
+
+
+def search_python(
+    prog: Program,
+    device: Device,
+    start: Sequence[int],
+    *,
+    seed: int = 0,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+) -> Trial:
+    """The pure-Python search: the reference for the compiled one."""
     n = device.num_qubits
     dist, nbrs = device.distance_rows, device.neighbours
     qubits, pa, pb, fusable = prog.qubits, prog.a, prog.b, prog.fusable
@@ -136,7 +212,7 @@ def search(
     indeg = list(prog.dag.indeg)
     h = heuristic
     wgt, adj, mb = h.weight, h.adjacency_bonus, h.merge_bonus
-    rng = random.Random(seed)
+    rng = TieBreaker(seed)
     pos = list(start)
     inv = [0] * n
     for w, p in enumerate(pos):
@@ -272,7 +348,7 @@ def search(
                 best_score, best = score, [(p1, p2, df, de)]
             elif score <= best_score + 1e-9:
                 best.append((p1, p2, df, de))
-        p1, p2, df, de = best[rng.randrange(len(best))] if len(best) > 1 else best[0]
+        p1, p2, df, de = best[rng.below(len(best))] if len(best) > 1 else best[0]
         f_sum += df
         e_sum += de
         ran = swap(p1, p2)

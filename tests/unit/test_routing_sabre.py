@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from qlang.passes.routing.engine import Heuristic, route
 from qlang.passes.routing.layout import _start, place, random_region_layout, sabre_layout
-from qlang.passes.routing.sabre import prepare, search
+from qlang.passes.routing.sabre import compiled_available, prepare, search, search_python
 from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
 from qlang.passes.routing.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
@@ -85,3 +85,20 @@ def test_compare_routers_counts_both_routers():
     assert r.native >= r.unrouted > 0
     assert r.qiskit is not None and r.qiskit >= r.unrouted
     assert r.ratio == r.native / r.qiskit
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled search is not built")
+@pytest.mark.parametrize("device", [*DEVICES, heavy_hex(5)], ids=str)
+@pytest.mark.parametrize("commute_aware", [True, False])
+def test_compiled_search_decides_exactly_like_the_python_search(device, commute_aware):
+    """The C search is a port of the Python one (same scores, same tie-breaking stream):
+    identical traces on every heuristic, layout and seed, including the stall valve."""
+    circuits = [*CIRCUITS, qaoa(12, regular_graph(12, seed=1), p=3), efficient_su2(10)]
+    for k, circuit in enumerate(c for c in circuits if c.num_qubits <= device.num_qubits):
+        prog = prepare(list(circuit.ops), commute_aware)
+        for t, h in enumerate((*HEURISTICS, Heuristic(decay_step=0.0, lookahead=0))):
+            lay = random_region_layout(device, circuit.num_qubits, random.Random(31 * k + t))
+            start = _start(lay, device.num_qubits)
+            fast = search(prog, device, start, seed=t, heuristic=h)
+            ref = search_python(prog, device, start, seed=t, heuristic=h)
+            assert fast == ref, (circuit.name, t)

@@ -1,0 +1,492 @@
+/* The SABRE swap search of qlang.passes.routing.sabre.search, compiled.
+ *
+ * A line-by-line port of the pure-Python search (the reference, used when this module is
+ * not built): the same front layer, lookahead window, decay, adjacency and merge bonuses,
+ * the same tie-breaking stream (splitmix64), so both give identical traces. The Python side
+ * prepares every input as a flat int32 buffer once (per program, per device).
+ *
+ * search(n, dist, ends, inc_ptr, inc_idx, q_ptr, q_idx, pa, pb, fusable, s_ptr, s_idx,
+ *        indeg, start, lookahead, weight, decay_step, adjacency, merge, seed)
+ *   -> (trace: list[int], final: list[int], swaps: int)
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int *d;
+    Py_ssize_t len, cap;
+} ivec;
+
+static int iv_push(ivec *v, int x) {
+    if (v->len == v->cap) {
+        Py_ssize_t nc = v->cap ? 2 * v->cap : 4;
+        int *nd = (int *)realloc(v->d, (size_t)nc * sizeof(int));
+        if (!nd) return -1;
+        v->d = nd;
+        v->cap = nc;
+    }
+    v->d[v->len++] = x;
+    return 0;
+}
+
+static void iv_remove_one(ivec *v, int x) {
+    for (Py_ssize_t i = 0; i < v->len; i++) {
+        if (v->d[i] == x) {
+            v->d[i] = v->d[v->len - 1];
+            v->len--;
+            return;
+        }
+    }
+}
+
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* --- binary min-heap of op indices ------------------------------------------------- */
+static int heap_push(ivec *h, int x) {
+    if (iv_push(h, x) < 0) return -1;
+    Py_ssize_t i = h->len - 1;
+    while (i > 0) {
+        Py_ssize_t p = (i - 1) / 2;
+        if (h->d[p] <= h->d[i]) break;
+        int t = h->d[p];
+        h->d[p] = h->d[i];
+        h->d[i] = t;
+        i = p;
+    }
+    return 0;
+}
+
+static int heap_pop(ivec *h) {
+    int top = h->d[0];
+    h->d[0] = h->d[--h->len];
+    Py_ssize_t i = 0;
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->len && h->d[l] < h->d[m]) m = l;
+        if (r < h->len && h->d[r] < h->d[m]) m = r;
+        if (m == i) break;
+        int t = h->d[m];
+        h->d[m] = h->d[i];
+        h->d[i] = t;
+        i = m;
+    }
+    return top;
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* --- the search state -------------------------------------------------------------- */
+typedef struct {
+    int n, nops;
+    const int *dist, *ends, *inc_ptr, *inc_idx, *q_ptr, *q_idx, *pa, *pb, *fus, *s_ptr,
+        *s_idx;
+    int *indeg, *pos, *inv, *last, *infront, *fa, *fb, *seen, *cmark;
+    double *decay;
+    ivec ready, forder, trace, done, cands, ext, queue, best;
+    ivec *by_wire, *f_part, *e_part;
+    Py_ssize_t nfront, f_sum, swaps;
+    int dirty, stamp, cstamp;
+    double mb;
+} State;
+
+#define DIST(s, p, q) ((s)->dist[(Py_ssize_t)(p) * (s)->n + (q)])
+
+static Py_ssize_t drain(State *s) {
+    Py_ssize_t ran = 0;
+    while (s->ready.len) {
+        int i = heap_pop(&s->ready);
+        int a = s->pa[i];
+        if (a >= 0) {
+            int b = s->pb[i];
+            int d = DIST(s, s->pos[a], s->pos[b]);
+            if (d != 1) {
+                s->infront[i] = 1;
+                s->fa[i] = a;
+                s->fb[i] = b;
+                s->nfront++;
+                if (iv_push(&s->forder, i) < 0 || iv_push(&s->by_wire[a], i) < 0 ||
+                    iv_push(&s->by_wire[b], i) < 0 || iv_push(&s->f_part[a], b) < 0 ||
+                    iv_push(&s->f_part[b], a) < 0)
+                    return -1;
+                s->f_sum += d;
+                s->dirty = 1;
+                continue;
+            }
+        }
+        if (iv_push(&s->trace, i) < 0) return -1;
+        if (s->mb != 0.0) {
+            int k = (int)s->trace.len - 1;
+            for (int j = s->q_ptr[i]; j < s->q_ptr[i + 1]; j++) s->last[s->pos[s->q_idx[j]]] = k;
+        }
+        for (int j = s->s_ptr[i]; j < s->s_ptr[i + 1]; j++) {
+            int t = s->s_idx[j];
+            if (--s->indeg[t] == 0 && heap_push(&s->ready, t) < 0) return -1;
+        }
+        ran++;
+    }
+    return ran;
+}
+
+static Py_ssize_t do_swap(State *s, int p1, int p2) {
+    int n = s->n;
+    int u = s->inv[p1], v = s->inv[p2];
+    if (iv_push(&s->trace, -1 - (p1 * n + p2)) < 0) return -1;
+    s->last[p1] = s->last[p2] = (int)s->trace.len - 1;
+    s->swaps++;
+    s->pos[u] = p2;
+    s->pos[v] = p1;
+    s->inv[p1] = v;
+    s->inv[p2] = u;
+    s->done.len = 0;
+    int ws[2] = {u, v};
+    for (int k = 0; k < 2; k++) {
+        ivec *bw = &s->by_wire[ws[k]];
+        for (Py_ssize_t j = 0; j < bw->len; j++) {
+            int g = bw->d[j];
+            if (DIST(s, s->pos[s->fa[g]], s->pos[s->fb[g]]) != 1) continue;
+            int dup = 0;
+            for (Py_ssize_t m = 0; m < s->done.len; m++) dup |= s->done.d[m] == g;
+            if (!dup && iv_push(&s->done, g) < 0) return -1;
+        }
+    }
+    if (!s->done.len) return 0;
+    for (Py_ssize_t m = 0; m < s->done.len; m++) {
+        int g = s->done.d[m], a = s->fa[g], b = s->fb[g];
+        s->infront[g] = 0;
+        s->nfront--;
+        iv_remove_one(&s->by_wire[a], g);
+        iv_remove_one(&s->by_wire[b], g);
+        iv_remove_one(&s->f_part[a], b);
+        iv_remove_one(&s->f_part[b], a);
+        if (heap_push(&s->ready, g) < 0) return -1;
+    }
+    s->f_sum -= s->done.len;
+    s->dirty = 1;
+    return drain(s);
+}
+
+/* front gates in insertion order (compacting the lazily deleted entries) */
+static void compact_front(State *s) {
+    Py_ssize_t k = 0;
+    for (Py_ssize_t j = 0; j < s->forder.len; j++)
+        if (s->infront[s->forder.d[j]]) s->forder.d[k++] = s->forder.d[j];
+    s->forder.len = k;
+}
+
+/* up to `size` 2-qubit gates after the front (breadth first), as wire pairs in s->ext */
+static int lookahead(State *s, int size) {
+    s->ext.len = 0;
+    if (size <= 0) return 0;
+    s->stamp++;
+    s->queue.len = 0;
+    for (Py_ssize_t j = 0; j < s->forder.len; j++) {
+        int g = s->forder.d[j];
+        s->seen[g] = s->stamp;
+        if (iv_push(&s->queue, g) < 0) return -1;
+    }
+    Py_ssize_t k = 0, budget = 20 * (Py_ssize_t)size;
+    while (k < s->queue.len && s->ext.len / 2 < size && k < budget) {
+        int g = s->queue.d[k];
+        for (int j = s->s_ptr[g]; j < s->s_ptr[g + 1]; j++) {
+            int t = s->s_idx[j];
+            if (s->seen[t] == s->stamp) continue;
+            s->seen[t] = s->stamp;
+            if (s->pa[t] >= 0 && (iv_push(&s->ext, s->pa[t]) < 0 || iv_push(&s->ext, s->pb[t]) < 0))
+                return -1;
+            if (iv_push(&s->queue, t) < 0) return -1;
+        }
+        k++;
+    }
+    if (s->ext.len / 2 > size) s->ext.len = 2 * (Py_ssize_t)size;
+    return 0;
+}
+
+static int force_one(State *s) {
+    int g = -1, gd = 0;
+    for (Py_ssize_t j = 0; j < s->forder.len; j++) {
+        int i = s->forder.d[j];
+        if (!s->infront[i]) continue;
+        int d = DIST(s, s->pos[s->fa[i]], s->pos[s->fb[i]]);
+        if (g < 0 || d < gd || (d == gd && i < g)) g = i, gd = d;
+    }
+    int a = s->fa[g], b = s->fb[g];
+    while (s->infront[g]) {
+        int pa = s->pos[a], pb = s->pos[b], step = -1;
+        for (int j = s->inc_ptr[pa]; j < s->inc_ptr[pa + 1]; j++) {
+            int k = s->inc_idx[j];
+            int q = s->ends[2 * k] == pa ? s->ends[2 * k + 1] : s->ends[2 * k];
+            if (DIST(s, q, pb) < DIST(s, pa, pb) && (step < 0 || q < step)) step = q;
+        }
+        if (step < 0) {
+            PyErr_SetString(PyExc_RuntimeError, "routing: device is disconnected");
+            return -1;
+        }
+        if (do_swap(s, pa < step ? pa : step, pa < step ? step : pa) < 0) return -1;
+    }
+    return 0;
+}
+
+/* sum over partners x of wire w of (dist[to][pos x] - dist[from][pos x]) + #(x == other) */
+static Py_ssize_t delta(State *s, const ivec *ps, int from, int to, int other) {
+    Py_ssize_t t = 0;
+    const int *rt = s->dist + (Py_ssize_t)to * s->n, *rf = s->dist + (Py_ssize_t)from * s->n;
+    for (Py_ssize_t j = 0; j < ps->len; j++) {
+        int x = ps->d[j];
+        int p = s->pos[x];
+        t += rt[p] - rf[p] + (x == other);
+    }
+    return t;
+}
+
+typedef struct {
+    Py_buffer b[13];
+    int nb;
+} Buffers;
+
+static void release(Buffers *bs) {
+    for (int i = 0; i < bs->nb; i++) PyBuffer_Release(&bs->b[i]);
+}
+
+static const int *buf(Buffers *bs, PyObject *o, Py_ssize_t *len) {
+    Py_buffer *v = &bs->b[bs->nb];
+    if (PyObject_GetBuffer(o, v, PyBUF_SIMPLE) < 0) return NULL;
+    bs->nb++;
+    if (len) *len = v->len / (Py_ssize_t)sizeof(int);
+    return (const int *)v->buf;
+}
+
+static void free_state(State *s) {
+    if (s->by_wire)
+        for (int w = 0; w < s->n; w++) free(s->by_wire[w].d), free(s->f_part[w].d), free(s->e_part[w].d);
+    free(s->by_wire), free(s->f_part), free(s->e_part);
+    free(s->indeg), free(s->pos), free(s->inv), free(s->last), free(s->infront), free(s->fa);
+    free(s->fb), free(s->seen), free(s->cmark), free(s->decay);
+    free(s->ready.d), free(s->forder.d), free(s->trace.d), free(s->done.d), free(s->cands.d);
+    free(s->ext.d), free(s->queue.d), free(s->best.d);
+}
+
+static int run(State *s, int look, double wgt, double decay_step, double adj, uint64_t seed) {
+    int n = s->n;
+    for (int i = 0; i < s->nops; i++)
+        if (s->indeg[i] == 0 && heap_push(&s->ready, i) < 0) return -1;
+    for (int i = 0; i < n; i++) s->decay[i] = 1.0;
+    s->dirty = 1;
+    if (drain(s) < 0) return -1;
+    Py_ssize_t since_progress = 0, swaps_since_reset = 0, max_stall = 4 * (Py_ssize_t)n + 10;
+    Py_ssize_t nf = 1, ne = 1, e_sum = 1;
+    uint64_t rng = seed;
+    while (s->nfront) {
+        if (since_progress > max_stall) {
+            compact_front(s);
+            if (force_one(s) < 0) return -1;
+            compact_front(s);
+            s->f_sum = 0;
+            for (Py_ssize_t j = 0; j < s->forder.len; j++) {
+                int g = s->forder.d[j];
+                s->f_sum += DIST(s, s->pos[s->fa[g]], s->pos[s->fb[g]]);
+            }
+            since_progress = 0;
+            for (int i = 0; i < n; i++) s->decay[i] = 1.0;
+            continue;
+        }
+        compact_front(s);
+        if (s->dirty) {
+            s->dirty = 0;
+            for (Py_ssize_t j = 0; j < s->ext.len; j++) s->e_part[s->ext.d[j]].len = 0;
+            if (lookahead(s, look) < 0) return -1;
+            e_sum = 0;
+            for (Py_ssize_t j = 0; j < s->ext.len; j += 2) {
+                int a = s->ext.d[j], b = s->ext.d[j + 1];
+                if (iv_push(&s->e_part[a], b) < 0 || iv_push(&s->e_part[b], a) < 0) return -1;
+                e_sum += DIST(s, s->pos[a], s->pos[b]);
+            }
+            nf = s->nfront;
+            ne = s->ext.len / 2 > 1 ? s->ext.len / 2 : 1;
+        }
+        s->cstamp++;
+        s->cands.len = 0;
+        for (Py_ssize_t j = 0; j < s->forder.len; j++) {
+            int g = s->forder.d[j];
+            int ps[2] = {s->pos[s->fa[g]], s->pos[s->fb[g]]};
+            for (int m = 0; m < 2; m++)
+                for (int t = s->inc_ptr[ps[m]]; t < s->inc_ptr[ps[m] + 1]; t++) {
+                    int k = s->inc_idx[t];
+                    if (s->cmark[k] == s->cstamp) continue;
+                    s->cmark[k] = s->cstamp;
+                    if (iv_push(&s->cands, k) < 0) return -1;
+                }
+        }
+        qsort(s->cands.d, (size_t)s->cands.len, sizeof(int), cmp_int);
+        double best_score = 1.0 / 0.0;
+        s->best.len = 0; /* (edge, df, de) triples */
+        for (Py_ssize_t c = 0; c < s->cands.len; c++) {
+            int k = s->cands.d[c];
+            int p1 = s->ends[2 * k], p2 = s->ends[2 * k + 1];
+            int u = s->inv[p1], v = s->inv[p2];
+            Py_ssize_t df = delta(s, &s->f_part[u], p1, p2, v) + delta(s, &s->f_part[v], p2, p1, u);
+            Py_ssize_t de = delta(s, &s->e_part[u], p1, p2, v) + delta(s, &s->e_part[v], p2, p1, u);
+            double score = (double)(s->f_sum + df) / (double)nf +
+                           wgt * (double)(e_sum + de) / (double)ne;
+            score *= s->decay[p1] > s->decay[p2] ? s->decay[p1] : s->decay[p2];
+            if (adj != 0.0) {
+                Py_ssize_t newly = 0;
+                int ws[2] = {u, v}, nw[2] = {p2, p1};
+                for (int m = 0; m < 2; m++) {
+                    const ivec *ps = &s->f_part[ws[m]];
+                    const int *row = s->dist + (Py_ssize_t)nw[m] * n;
+                    for (Py_ssize_t j = 0; j < ps->len; j++) newly += row[s->pos[ps->d[j]]] == 1;
+                }
+                score -= adj * (double)newly;
+            }
+            if (s->mb != 0.0) {
+                int j = s->last[p1];
+                if (j >= 0 && j == s->last[p2] && s->trace.d[j] >= 0 && s->fus[s->trace.d[j]])
+                    score -= s->mb;
+            }
+            if (score < best_score - 1e-9) {
+                best_score = score;
+                s->best.len = 0;
+            } else if (!(score <= best_score + 1e-9)) {
+                continue;
+            }
+            if (iv_push(&s->best, k) < 0 || iv_push(&s->best, (int)df) < 0 ||
+                iv_push(&s->best, (int)de) < 0)
+                return -1;
+        }
+        Py_ssize_t nb = s->best.len / 3, pick = 0;
+        if (nb > 1) pick = (Py_ssize_t)(splitmix(&rng) % (uint64_t)nb);
+        int k = s->best.d[3 * pick];
+        int p1 = s->ends[2 * k], p2 = s->ends[2 * k + 1];
+        s->f_sum += s->best.d[3 * pick + 1];
+        e_sum += s->best.d[3 * pick + 2];
+        Py_ssize_t ran = do_swap(s, p1, p2);
+        if (ran < 0) return -1;
+        s->decay[p1] += decay_step;
+        s->decay[p2] += decay_step;
+        swaps_since_reset++;
+        if (ran) {
+            since_progress = 0;
+            for (int i = 0; i < n; i++) s->decay[i] = 1.0;
+        } else {
+            since_progress++;
+            if (swaps_since_reset >= 5) {
+                for (int i = 0; i < n; i++) s->decay[i] = 1.0;
+                swaps_since_reset = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static PyObject *to_list(const int *d, Py_ssize_t len) {
+    PyObject *out = PyList_New(len);
+    if (!out) return NULL;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        PyObject *x = PyLong_FromLong(d[i]);
+        if (!x) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, x);
+    }
+    return out;
+}
+
+static PyObject *search(PyObject *self, PyObject *args) {
+    (void)self;
+    int n, look;
+    double wgt, decay_step, adj, mb;
+    unsigned long long seed;
+    PyObject *o[14];
+    if (!PyArg_ParseTuple(args, "iOOOOOOOOOOOOOiddddK", &n, &o[0], &o[1], &o[2], &o[3], &o[4],
+                          &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &look,
+                          &wgt, &decay_step, &adj, &mb, &seed))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    State s;
+    memset(&s, 0, sizeof s);
+    PyObject *result = NULL;
+    Py_ssize_t nops = 0, nstart = 0, nd = 0;
+    s.n = n;
+    s.dist = buf(&bs, o[0], &nd);
+    s.ends = s.dist ? buf(&bs, o[1], NULL) : NULL;
+    s.inc_ptr = s.ends ? buf(&bs, o[2], NULL) : NULL;
+    s.inc_idx = s.inc_ptr ? buf(&bs, o[3], NULL) : NULL;
+    s.q_ptr = s.inc_idx ? buf(&bs, o[4], NULL) : NULL;
+    s.q_idx = s.q_ptr ? buf(&bs, o[5], NULL) : NULL;
+    s.pa = s.q_idx ? buf(&bs, o[6], &nops) : NULL;
+    s.pb = s.pa ? buf(&bs, o[7], NULL) : NULL;
+    s.fus = s.pb ? buf(&bs, o[8], NULL) : NULL;
+    s.s_ptr = s.fus ? buf(&bs, o[9], NULL) : NULL;
+    s.s_idx = s.s_ptr ? buf(&bs, o[10], NULL) : NULL;
+    const int *indeg = s.s_idx ? buf(&bs, o[11], NULL) : NULL;
+    const int *start = indeg ? buf(&bs, o[12], &nstart) : NULL;
+    if (!start) goto out;
+    if (nd != (Py_ssize_t)n * n || nstart != n) {
+        PyErr_SetString(PyExc_ValueError, "search: inconsistent sizes");
+        goto out;
+    }
+    s.nops = (int)nops;
+    s.mb = mb;
+    size_t N = (size_t)n, M = (size_t)(nops ? nops : 1);
+    s.indeg = malloc(M * sizeof(int));
+    s.pos = malloc(N * sizeof(int));
+    s.inv = malloc(N * sizeof(int));
+    s.last = malloc(N * sizeof(int));
+    s.infront = calloc(M, sizeof(int));
+    s.fa = calloc(M, sizeof(int));
+    s.fb = calloc(M, sizeof(int));
+    s.seen = calloc(M, sizeof(int));
+    s.cmark = calloc((size_t)s.inc_ptr[n] + 1, sizeof(int));
+    s.decay = malloc(N * sizeof(double));
+    s.by_wire = calloc(N, sizeof(ivec));
+    s.f_part = calloc(N, sizeof(ivec));
+    s.e_part = calloc(N, sizeof(ivec));
+    if (!s.indeg || !s.pos || !s.inv || !s.last || !s.infront || !s.fa || !s.fb || !s.seen ||
+        !s.cmark || !s.decay || !s.by_wire || !s.f_part || !s.e_part) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    memcpy(s.indeg, indeg, (size_t)nops * sizeof(int));
+    for (int w = 0; w < n; w++) {
+        s.pos[w] = start[w];
+        s.last[w] = -1;
+    }
+    for (int w = 0; w < n; w++) s.inv[s.pos[w]] = w;
+    if (run(&s, look, wgt, decay_step, adj, (uint64_t)seed) < 0) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto out;
+    }
+    if (s.ready.len) {
+        PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
+        goto out;
+    }
+    PyObject *trace = to_list(s.trace.d, s.trace.len);
+    PyObject *final = trace ? to_list(s.pos, n) : NULL;
+    if (final) result = Py_BuildValue("NNn", trace, final, s.swaps);
+    else Py_XDECREF(trace);
+out:
+    free_state(&s);
+    release(&bs);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_sabre", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__sabre(void) { return PyModule_Create(&module); }
