@@ -164,6 +164,18 @@ def _walk(g: nx.Graph, active: Sequence[int], rng: random.Random) -> list[int]:
 def _exchange(
     order: list[int], pairs: Sequence[tuple[int, int]], rng: random.Random, steps: int
 ) -> list[int]:
+    """:func:`_exchange_python`, compiled when the routing kernels are built (the same
+    result: the kernel draws its random positions from ``rng``)."""
+    from qlang.passes.routing import sabre
+
+    if sabre.compiled_available() and steps > 0:
+        return list(sabre._compiled.exchange(list(order), list(pairs), rng.randrange, steps))
+    return _exchange_python(order, pairs, rng, steps)
+
+
+def _exchange_python(
+    order: list[int], pairs: Sequence[tuple[int, int]], rng: random.Random, steps: int
+) -> list[int]:
     """Random position exchanges kept when the summed excess distance does not grow."""
     order = list(order)
     where = {w: i for i, w in enumerate(order)}

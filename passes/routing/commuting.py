@@ -366,6 +366,19 @@ def _transpose(
 def _greedy_plan(
     order: Sequence[int], rest: set[Pair], rng: random.Random, gain_weight: float
 ) -> list[int]:
+    """:func:`_greedy_plan_python`, compiled when the routing kernels are built (the same
+    plans: the kernel draws its random choices from ``rng``)."""
+    from qlang.passes.routing import sabre
+
+    if sabre.compiled_available():
+        plan = sabre._compiled.greedy_plan(list(order), list(rest), rng.randrange, gain_weight)
+        return plan if plan is not None else _odd_even_plan(order, rest)
+    return _greedy_plan_python(order, rest, rng, gain_weight)
+
+
+def _greedy_plan_python(
+    order: Sequence[int], rest: set[Pair], rng: random.Random, gain_weight: float
+) -> list[int]:
     """Transpositions chosen one at a time by (summed chain distance change - exposed
     pending pairs) per CNOT; a stall valve moves the closest pending pair together."""
     k = len(order)

@@ -50,6 +50,8 @@ def find_path(
     if length > len(nodes):
         return None
     nbrs = {q: [p for p in device.neighbours[q] if p in allowed] for q in nodes}
+    if length == len(nodes) and not _may_have_hamiltonian_path(nbrs):
+        return None
     deadline = time.monotonic() + time_limit
     rng = random.Random(seed)
     starts = sorted(nodes, key=lambda q: (len(nbrs[q]), rng.random()))
@@ -77,6 +79,29 @@ def find_path(
         if time.monotonic() > deadline:
             return None
     return None
+
+
+def _may_have_hamiltonian_path(nbrs: dict[int, list[int]]) -> bool:
+    """False when a path through every node is impossible: the graph is disconnected, or
+    bipartite with colour classes differing by more than one (a path alternates colours).
+    Either way the exhaustive search would fail, only slowly."""
+    if not nbrs:
+        return True
+    first = next(iter(nbrs))
+    colour = {first: 0}
+    queue = [first]
+    bipartite = True
+    for q in queue:
+        for p in nbrs[q]:
+            if p not in colour:
+                colour[p] = 1 - colour[q]
+                queue.append(p)
+            elif colour[p] == colour[q]:
+                bipartite = False
+    if len(colour) < len(nbrs):
+        return False
+    ones = sum(colour.values())
+    return not bipartite or abs(len(nbrs) - 2 * ones) <= 1
 
 
 def _order(nbrs: dict[int, list[int]], q: int, on_path: set[int]) -> list[int]:

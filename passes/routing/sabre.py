@@ -46,7 +46,7 @@ from qlang.devices import Device
 from qlang.ir.circuit import Operation
 
 try:  # the compiled search (same decisions as the Python one below, which is the reference)
-    from qlang.passes.routing import _sabre as _compiled  # type: ignore[attr-defined]
+    from qlang.passes.routing import _kernels as _compiled  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - the extension was not built: pure Python
     _compiled = None
 

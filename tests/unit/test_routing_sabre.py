@@ -102,3 +102,33 @@ def test_compiled_search_decides_exactly_like_the_python_search(device, commute_
             fast = search(prog, device, start, seed=t, heuristic=h)
             ref = search_python(prog, device, start, seed=t, heuristic=h)
             assert fast == ref, (circuit.name, t)
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+@pytest.mark.parametrize("case", range(40))
+def test_compiled_chain_kernels_match_the_python_planners(case):
+    """The greedy parity-chain planner and the chain-order exchange search give the same
+    plans and orders compiled as in Python, and consume the caller's random stream alike."""
+    from qlang.passes.routing.chain_layout import _exchange, _exchange_python
+    from qlang.passes.routing.commuting import _greedy_plan, _greedy_plan_python
+
+    r = random.Random(case)
+    k = r.randrange(2, 30)
+    order = r.sample(range(100), k)
+    at = {w: i for i, w in enumerate(order)}
+    density = r.random()
+    pairs = {
+        (min(a, b), max(a, b)) for a in order for b in order if a < b and r.random() < density
+    }
+    rest = {p for p in pairs if abs(at[p[0]] - at[p[1]]) > 1}
+    for gain_weight in (1.0, 0.5):
+        r1, r2 = random.Random(case), random.Random(case)
+        assert _greedy_plan(order, set(rest), r1, gain_weight) == _greedy_plan_python(
+            order, set(rest), r2, gain_weight
+        )
+        assert r1.random() == r2.random()
+    r1, r2 = random.Random(case), random.Random(case)
+    assert _exchange(order, sorted(pairs), r1, 40 * k) == _exchange_python(
+        order, sorted(pairs), r2, 40 * k
+    )
+    assert r1.random() == r2.random()

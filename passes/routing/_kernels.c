@@ -1,4 +1,5 @@
-/* The SABRE swap search of qlang.passes.routing.sabre.search, compiled.
+/* Compiled routing kernels: the SABRE swap search of qlang.passes.routing.sabre.search and
+ * the greedy parity-chain planner of qlang.passes.routing.commuting._greedy_plan.
  *
  * A line-by-line port of the pure-Python search (the reference, used when this module is
  * not built): the same front layer, lookahead window, decay, adjacency and merge bonuses,
@@ -8,6 +9,12 @@
  * search(n, dist, ends, inc_ptr, inc_idx, q_ptr, q_idx, pa, pb, fusable, s_ptr, s_idx,
  *        indeg, start, lookahead, weight, decay_step, adjacency, merge, seed)
  *   -> (trace: list[int], final: list[int], swaps: int)
+ *
+ * greedy_plan(order, pairs, randrange, gain_weight) -> list[int] | None
+ *   (None: pairs left when the budget ran out; the caller falls back to odd-even.) Random
+ *   choices call back into the caller's random.Random, so the plans are those of Python.
+ *
+ * exchange(order, pairs, randrange, steps) -> list[int]   (chain_layout._exchange)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -482,11 +489,294 @@ out:
     return result;
 }
 
+
+/* --- the greedy parity-chain planner ----------------------------------------------- */
+typedef struct {
+    int k;
+    int *sigma, *where, *lab;
+    unsigned char *pend; /* k x k, by chain index */
+    Py_ssize_t npend;
+} Chain;
+
+#define PEND(c, x, y) ((c)->pend[(Py_ssize_t)(x) * (c)->k + (y)])
+
+/* swap chain positions j, j+1; return how many pending pairs became adjacent */
+static int transpose(Chain *c, int j, ivec *partners) {
+    int a = c->sigma[j], b = c->sigma[j + 1], exposed = 0;
+    c->sigma[j] = b;
+    c->sigma[j + 1] = a;
+    c->where[a] = j + 1;
+    c->where[b] = j;
+    int xs[2] = {j - 1, j + 1};
+    for (int m = 0; m < 2; m++) {
+        int x = xs[m], y = x + 1;
+        if (x < 0 || y >= c->k) continue;
+        int u = c->sigma[x], v = c->sigma[y];
+        if (PEND(c, u, v)) {
+            PEND(c, u, v) = PEND(c, v, u) = 0;
+            c->npend--;
+            iv_remove_one(&partners[u], v);
+            iv_remove_one(&partners[v], u);
+            exposed++;
+        }
+    }
+    return exposed;
+}
+
+/* the transposition moving the closest pending pair (ties: smallest label pair) closer */
+static int valve(Chain *c) {
+    int bu = -1, bv = -1, bd = 0;
+    for (int u = 0; u < c->k; u++)
+        for (int v = 0; v < c->k; v++) {
+            if (!PEND(c, u, v) || c->lab[u] > c->lab[v]) continue;
+            int d = abs(c->where[u] - c->where[v]);
+            if (bu < 0 || d < bd ||
+                (d == bd && (c->lab[u] < c->lab[bu] || (c->lab[u] == c->lab[bu] && c->lab[v] < c->lab[bv]))))
+                bu = u, bv = v, bd = d;
+        }
+    return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
+}
+
+static PyObject *greedy_plan(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *order, *pairs, *randrange;
+    double gw;
+    if (!PyArg_ParseTuple(args, "OOOd", &order, &pairs, &randrange, &gw)) return NULL;
+    PyObject *ord = PySequence_Fast(order, "order must be a sequence");
+    if (!ord) return NULL;
+    PyObject *prs = PySequence_Fast(pairs, "pairs must be a sequence");
+    if (!prs) {
+        Py_DECREF(ord);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Chain c;
+    memset(&c, 0, sizeof c);
+    ivec *partners = NULL, plan = {0}, best = {0};
+    int k = (int)PySequence_Fast_GET_SIZE(ord);
+    c.k = k;
+    size_t K = (size_t)(k ? k : 1);
+    c.sigma = malloc(K * sizeof(int));
+    c.where = malloc(K * sizeof(int));
+    c.lab = malloc(K * sizeof(int));
+    c.pend = calloc(K * K, 1);
+    partners = calloc(K, sizeof(ivec));
+    if (!c.sigma || !c.where || !c.lab || !c.pend || !partners) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (int i = 0; i < k; i++) {
+        c.lab[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+        c.sigma[i] = c.where[i] = i;
+    }
+    if (PyErr_Occurred()) goto out;
+    for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(prs); t++) {
+        PyObject *pr = PySequence_Fast_GET_ITEM(prs, t);
+        int la, lb, u = -1, v = -1;
+        if (!PyArg_ParseTuple(pr, "ii", &la, &lb)) goto out;
+        for (int i = 0; i < k; i++) {
+            if (c.lab[i] == la) u = i;
+            if (c.lab[i] == lb) v = i;
+        }
+        if (u < 0 || v < 0 || u == v) {
+            PyErr_SetString(PyExc_ValueError, "greedy_plan: pair wire not in the order");
+            goto out;
+        }
+        if (!PEND(&c, u, v)) {
+            PEND(&c, u, v) = PEND(&c, v, u) = 1;
+            c.npend++;
+            if (iv_push(&partners[u], v) < 0 || iv_push(&partners[v], u) < 0) {
+                PyErr_NoMemory();
+                goto out;
+            }
+        }
+    }
+    Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
+    int last = -1, stall = 0;
+    while (c.npend && plan.len < budget) {
+        double best_score = 0.0;
+        best.len = 0;
+        for (int j = 0; j < k - 1; j++) {
+            if (j == last) continue;
+            int a = c.sigma[j], b = c.sigma[j + 1];
+            Py_ssize_t delta = 0;
+            int ws[2] = {a, b}, olds[2] = {j, j + 1}, news[2] = {j + 1, j}, others[2] = {b, a};
+            for (int m = 0; m < 2; m++) {
+                ivec *ps = &partners[ws[m]];
+                for (Py_ssize_t t = 0; t < ps->len; t++) {
+                    int o = ps->d[t];
+                    if (o == others[m]) continue;
+                    int po = c.where[o];
+                    delta += abs(news[m] - po) - abs(olds[m] - po);
+                }
+            }
+            int gain = 0; /* the pairs next to j, j+1 as the Python planner counts them */
+            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], a);
+            if (j + 2 < k) gain += PEND(&c, b, c.sigma[j + 2]);
+            double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
+            if (score < best_score - 1e-9) {
+                best_score = score;
+                best.len = 0;
+            } else if (!(best.len && score <= best_score + 1e-9)) {
+                continue;
+            }
+            if (iv_push(&best, j) < 0) {
+                PyErr_NoMemory();
+                goto out;
+            }
+        }
+        int j;
+        if (best.len && stall < k) {
+            PyObject *r = PyObject_CallFunction(randrange, "n", best.len);
+            if (!r) goto out;
+            Py_ssize_t pick = PyLong_AsSsize_t(r);
+            Py_DECREF(r);
+            if (pick < 0 || pick >= best.len) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "randrange out of range");
+                goto out;
+            }
+            j = best.d[pick];
+            stall = best_score < 0 ? 0 : stall + 1;
+        } else {
+            j = valve(&c);
+            stall = 0;
+        }
+        if (iv_push(&plan, j) < 0) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        last = transpose(&c, j, partners) ? -1 : j;
+    }
+    if (c.npend) {
+        result = Py_None;
+        Py_INCREF(result);
+    } else {
+        result = to_list(plan.d, plan.len);
+    }
+out:
+    if (partners)
+        for (int i = 0; i < k; i++) free(partners[i].d);
+    free(partners), free(c.sigma), free(c.where), free(c.lab), free(c.pend);
+    free(plan.d), free(best.d);
+    Py_DECREF(ord);
+    Py_DECREF(prs);
+    return result;
+}
+
+/* --- the chain-order exchange search of chain_layout._exchange ---------------------- */
+static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, int skip) {
+    Py_ssize_t t = 0;
+    for (Py_ssize_t m = 0; m < partners[w].len; m++) {
+        int o = partners[w].d[m];
+        if (o == skip) continue;
+        int d = abs(at - where[o]) - 1;
+        t += d > 0 ? d : 0;
+    }
+    return t;
+}
+
+static int draw(PyObject *randrange, PyObject *kobj, int *out) {
+    PyObject *r = PyObject_CallOneArg(randrange, kobj);
+    if (!r) return -1;
+    long v = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static PyObject *exchange(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *order, *pairs, *randrange;
+    Py_ssize_t steps;
+    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &randrange, &steps)) return NULL;
+    PyObject *ord = PySequence_Fast(order, "order must be a sequence");
+    if (!ord) return NULL;
+    PyObject *prs = PySequence_Fast(pairs, "pairs must be a sequence");
+    if (!prs) {
+        Py_DECREF(ord);
+        return NULL;
+    }
+    PyObject *result = NULL, *kobj = NULL;
+    int k = (int)PySequence_Fast_GET_SIZE(ord);
+    size_t K = (size_t)(k ? k : 1);
+    int *lab = malloc(K * sizeof(int)), *sigma = malloc(K * sizeof(int));
+    int *where = malloc(K * sizeof(int));
+    ivec *partners = calloc(K, sizeof(ivec));
+    if (!lab || !sigma || !where || !partners) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (int i = 0; i < k; i++) {
+        lab[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+        sigma[i] = where[i] = i;
+    }
+    if (PyErr_Occurred()) goto out;
+    for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(prs); t++) {
+        int la, lb, u = -1, v = -1;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(prs, t), "ii", &la, &lb)) goto out;
+        for (int i = 0; i < k; i++) {
+            if (lab[i] == la) u = i;
+            if (lab[i] == lb) v = i;
+        }
+        if (u < 0 || v < 0) {
+            PyErr_SetString(PyExc_ValueError, "exchange: pair wire not in the order");
+            goto out;
+        }
+        if (iv_push(&partners[u], v) < 0 || iv_push(&partners[v], u) < 0) {
+            PyErr_NoMemory();
+            goto out;
+        }
+    }
+    kobj = PyLong_FromLong(k);
+    if (!kobj) goto out;
+    for (Py_ssize_t s = 0; s < steps; s++) {
+        int i, j;
+        if (draw(randrange, kobj, &i) < 0 || draw(randrange, kobj, &j) < 0) goto out;
+        if (i == j) continue;
+        if (i < 0 || j < 0 || i >= k || j >= k) {
+            PyErr_SetString(PyExc_ValueError, "randrange out of range");
+            goto out;
+        }
+        int a = sigma[i], b = sigma[j];
+        Py_ssize_t before = local_cost(partners, where, a, i, b) + local_cost(partners, where, b, j, a);
+        Py_ssize_t after = local_cost(partners, where, a, j, b) + local_cost(partners, where, b, i, a);
+        if (after <= before) {
+            sigma[i] = b;
+            sigma[j] = a;
+            where[a] = j;
+            where[b] = i;
+        }
+    }
+    result = PyList_New(k);
+    if (result)
+        for (int i = 0; i < k; i++) {
+            PyObject *x = PyLong_FromLong(lab[sigma[i]]);
+            if (!x) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(result, i, x);
+        }
+out:
+    if (partners)
+        for (int i = 0; i < k; i++) free(partners[i].d);
+    free(partners), free(lab), free(sigma), free(where);
+    Py_XDECREF(kobj);
+    Py_DECREF(ord);
+    Py_DECREF(prs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
+    {"greedy_plan", greedy_plan, METH_VARARGS,
+     "The greedy parity-chain planner (see qlang.passes.routing.commuting)."},
+    {"exchange", exchange, METH_VARARGS,
+     "The chain-order exchange search (see qlang.passes.routing.chain_layout)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_sabre", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__sabre(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
