@@ -490,6 +490,35 @@ out:
 }
 
 
+/* --- the chain kernels' shared argument handling ----------------------------------- */
+/* `order` and `pairs` as fast sequences (both new references), or -1 */
+static int open_chain(PyObject *order, PyObject *pairs, PyObject **ord, PyObject **prs) {
+    *ord = PySequence_Fast(order, "order must be a sequence");
+    if (!*ord) return -1;
+    *prs = PySequence_Fast(pairs, "pairs must be a sequence");
+    if (!*prs) {
+        Py_DECREF(*ord);
+        return -1;
+    }
+    return 0;
+}
+
+/* the chain indices of the wires of pair `pr` (labels `lab[0..k)`), or -1 */
+static int pair_index(PyObject *pr, const int *lab, int k, int *u, int *v) {
+    int la, lb;
+    if (!PyArg_ParseTuple(pr, "ii", &la, &lb)) return -1;
+    *u = *v = -1;
+    for (int i = 0; i < k; i++) {
+        if (lab[i] == la) *u = i;
+        if (lab[i] == lb) *v = i;
+    }
+    if (*u < 0 || *v < 0 || *u == *v) {
+        PyErr_SetString(PyExc_ValueError, "pair wire not in the chain order");
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the greedy parity-chain planner ----------------------------------------------- */
 typedef struct {
     int k;
@@ -542,13 +571,8 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     PyObject *order, *pairs, *randrange;
     double gw;
     if (!PyArg_ParseTuple(args, "OOOd", &order, &pairs, &randrange, &gw)) return NULL;
-    PyObject *ord = PySequence_Fast(order, "order must be a sequence");
-    if (!ord) return NULL;
-    PyObject *prs = PySequence_Fast(pairs, "pairs must be a sequence");
-    if (!prs) {
-        Py_DECREF(ord);
-        return NULL;
-    }
+    PyObject *ord, *prs;
+    if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL;
     Chain c;
     memset(&c, 0, sizeof c);
@@ -571,17 +595,8 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     }
     if (PyErr_Occurred()) goto out;
     for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(prs); t++) {
-        PyObject *pr = PySequence_Fast_GET_ITEM(prs, t);
-        int la, lb, u = -1, v = -1;
-        if (!PyArg_ParseTuple(pr, "ii", &la, &lb)) goto out;
-        for (int i = 0; i < k; i++) {
-            if (c.lab[i] == la) u = i;
-            if (c.lab[i] == lb) v = i;
-        }
-        if (u < 0 || v < 0 || u == v) {
-            PyErr_SetString(PyExc_ValueError, "greedy_plan: pair wire not in the order");
-            goto out;
-        }
+        int u, v;
+        if (pair_index(PySequence_Fast_GET_ITEM(prs, t), c.lab, k, &u, &v) < 0) goto out;
         if (!PEND(&c, u, v)) {
             PEND(&c, u, v) = PEND(&c, v, u) = 1;
             c.npend++;
@@ -690,13 +705,8 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     PyObject *order, *pairs, *randrange;
     Py_ssize_t steps;
     if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &randrange, &steps)) return NULL;
-    PyObject *ord = PySequence_Fast(order, "order must be a sequence");
-    if (!ord) return NULL;
-    PyObject *prs = PySequence_Fast(pairs, "pairs must be a sequence");
-    if (!prs) {
-        Py_DECREF(ord);
-        return NULL;
-    }
+    PyObject *ord, *prs;
+    if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL, *kobj = NULL;
     int k = (int)PySequence_Fast_GET_SIZE(ord);
     size_t K = (size_t)(k ? k : 1);
@@ -713,16 +723,8 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     }
     if (PyErr_Occurred()) goto out;
     for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(prs); t++) {
-        int la, lb, u = -1, v = -1;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(prs, t), "ii", &la, &lb)) goto out;
-        for (int i = 0; i < k; i++) {
-            if (lab[i] == la) u = i;
-            if (lab[i] == lb) v = i;
-        }
-        if (u < 0 || v < 0) {
-            PyErr_SetString(PyExc_ValueError, "exchange: pair wire not in the order");
-            goto out;
-        }
+        int u, v;
+        if (pair_index(PySequence_Fast_GET_ITEM(prs, t), lab, k, &u, &v) < 0) goto out;
         if (iv_push(&partners[u], v) < 0 || iv_push(&partners[v], u) < 0) {
             PyErr_NoMemory();
             goto out;
