@@ -188,7 +188,7 @@ def _symbolic_1q(
 ) -> tuple[list[Operation], E.Expr]:
     out: list[Operation] = []
     phase = L.PhaseSum(E.ZERO)
-    stack = list(reversed(ops if "swap" in allowed else orient_swaps(ops)))
+    stack = list(reversed(ops))
     while stack:
         op = stack.pop()
         if not op.is_gate or op.name in allowed or not op.is_parameterized or len(op.qubits) != 1:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 import networkx as nx
 from qlang.passes.routing.commuting import best_plan, chain_applicable
+from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.layout import interaction_graph
 from qlang.passes.routing.network import find_path
 
@@ -166,10 +167,8 @@ def _exchange(
 ) -> list[int]:
     """:func:`_exchange_python`, compiled when the routing kernels are built (the same
     result: the kernel draws its random positions from ``rng``)."""
-    from qlang.passes.routing import sabre
-
-    if sabre.compiled_available() and steps > 0:
-        return list(sabre._compiled.exchange(list(order), list(pairs), rng.randrange, steps))
+    if KERNELS is not None and steps > 0:
+        return list(KERNELS.exchange(list(order), list(pairs), rng.randrange, steps))
     return _exchange_python(order, pairs, rng, steps)
 
 

@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qlang.passes.routing.engine import RouteResult, finish
+from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.rewrite import _diag_as_rzz
 
 from qlang.devices import Device
@@ -368,10 +369,8 @@ def _greedy_plan(
 ) -> list[int]:
     """:func:`_greedy_plan_python`, compiled when the routing kernels are built (the same
     plans: the kernel draws its random choices from ``rng``)."""
-    from qlang.passes.routing import sabre
-
-    if sabre.compiled_available():
-        plan = sabre._compiled.greedy_plan(list(order), list(rest), rng.randrange, gain_weight)
+    if KERNELS is not None:
+        plan = KERNELS.greedy_plan(list(order), list(rest), rng.randrange, gain_weight)
         return plan if plan is not None else _odd_even_plan(order, rest)
     return _greedy_plan_python(order, rest, rng, gain_weight)
 

@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import heapq
-import os
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,24 +39,13 @@ from qlang.passes.routing.engine import (
     build_dag,
     finish,
 )
+from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.rewrite import MERGEABLE
 
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
 
-try:  # the compiled search (same decisions as the Python one below, which is the reference)
-    from qlang.passes.routing import _kernels as _compiled  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - the extension was not built: pure Python
-    _compiled = None
-
-#: ``QLANG_PURE_PYTHON=1`` forces the Python search even when the extension is built
-PURE_PYTHON = os.environ.get("QLANG_PURE_PYTHON", "") not in ("", "0")
 _MASK = (1 << 64) - 1
-
-
-def compiled_available() -> bool:
-    """Whether the compiled SABRE search is built and used."""
-    return _compiled is not None and not PURE_PYTHON
 
 
 class TieBreaker:
@@ -101,7 +89,7 @@ def prepare(
     fusable = tuple(op.name in MERGEABLE and op.condition is None for op in ops)
     dag = dag if dag is not None else build_dag(ops, commute_aware)
     flat: tuple[array, ...] = ()
-    if _compiled is not None:
+    if KERNELS is not None:
         q_ptr, q_idx = _csr(qubits)
         s_ptr, s_idx = _csr(dag.succs)
         flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), s_ptr, s_idx,
@@ -183,12 +171,11 @@ def search(
     device qubit). Relabelling wires does not change the decisions, so a logical program
     started on a layout routes exactly like the placed circuit. Uses the compiled search
     when it is built (identical decisions), else :func:`search_python`."""
-    if prog.flat and not PURE_PYTHON:
-        assert _compiled is not None
+    if prog.flat and KERNELS is not None:
         h, n = heuristic, device.num_qubits
         if len(start) != n:
             raise ValueError("search: start needs one entry per device qubit")
-        trace, final, swaps = _compiled.search(
+        trace, final, swaps = KERNELS.search(
             n, *_flat_device(device), *prog.flat, array("i", start), h.lookahead, h.weight,
             h.decay_step, h.adjacency_bonus, h.merge_bonus, seed & _MASK,
         )  # fmt: skip

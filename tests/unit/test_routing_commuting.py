@@ -176,3 +176,22 @@ def test_repeated_terms_and_rungs_on_a_grid():
     routed = apply_route(placed, res)
     assert off_edge_gates(routed, dev) == []
     assert equivalent_up_to_layout(circuit, routed)
+
+
+def test_find_path_rejects_sets_without_a_hamiltonian_path_before_searching():
+    """A grid region with unbalanced colour classes (a plus shape: centre + 4 arms of the
+    other colour) or a disconnected set has no path through all its qubits: the cheap check
+    says so, and find_path agrees with it on every case."""
+    from qlang.passes.routing.network import _may_have_hamiltonian_path
+
+    dev = grid(3, 3)  # 0 1 2 / 3 4 5 / 6 7 8
+    plus = frozenset({1, 3, 4, 5, 7})
+    apart = frozenset({0, 1, 8})
+    snake = frozenset({0, 1, 2, 5, 4})
+    for cells, ok in ((plus, False), (apart, False), (snake, True)):
+        nbrs = {q: [p for p in dev.neighbours[q] if p in cells] for q in cells}
+        assert _may_have_hamiltonian_path(nbrs) is ok
+        assert (find_path(dev, len(cells), within=cells) is not None) is ok
+    # odd cycles are not bipartite: a triangle passes the check and has a path
+    tri = {0: [1, 2], 1: [0, 2], 2: [0, 1]}
+    assert _may_have_hamiltonian_path(tri)

@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 from qlang.passes.routing.engine import Heuristic, route
+from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import _start, place, random_region_layout, sabre_layout
-from qlang.passes.routing.sabre import compiled_available, prepare, search, search_python
+from qlang.passes.routing.sabre import prepare, search, search_python
 from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
 from qlang.passes.routing.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
