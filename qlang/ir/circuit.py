@@ -184,6 +184,7 @@ class Circuit:
         _check_decls(self.weights, "weight")
         n_in, n_w = self.num_inputs, self.num_weights
         _check_expr(self.global_phase, n_in, n_w, "global phase")
+        checked: set[int] = set()  # ids of expressions already checked (passes share them)
         for i, op in enumerate(self.ops):
             where = f"op {i} ({op.name})"
             if not isinstance(op.qubits, tuple) or not isinstance(op.params, tuple):
@@ -212,7 +213,9 @@ class Circuit:
             if len(op.params) != gd.num_params:
                 raise IRVerificationError(f"{where}: expects {gd.num_params} parameters")
             for p in op.params:
-                _check_expr(p, n_in, n_w, where)
+                if id(p) not in checked:
+                    _check_expr(p, n_in, n_w, where)
+                    checked.add(id(p))
         if self.layout is not None:
             for name in ("initial", "final"):
                 perm = getattr(self.layout, name)

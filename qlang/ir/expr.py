@@ -263,7 +263,14 @@ def symbols(e: Expr) -> frozenset[Symbol]:
 
 
 def is_constant(e: Expr) -> bool:
-    return not symbols(e)
+    """True when ``e`` depends on no input or weight (stops at the first symbol found).
+
+    >>> is_constant(Const(1.0)) and not is_constant(Input(0))
+    True
+    """
+    if isinstance(e, Const):
+        return True
+    return not any(isinstance(n, (Input, Weight)) for n in walk(e))
 
 
 def const_value(e: Expr) -> float:
