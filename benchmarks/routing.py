@@ -13,8 +13,9 @@ For each circuit and device: 2-qubit gate count (CNOTs after translation to the 
 qlang keeps parameters symbolic. The peers get the same circuit with random numeric
 angles (Qiskit's O3 with symbolic parameters takes minutes on a 16-qubit full ZZ map;
 routing and 2-qubit counts do not depend on the angle values). Seeds are fixed; one run.
-Ratios are qlang / min(qiskit, tket) on the 2-qubit count; Qiskit's time is the fastest of
-3 identical runs. ``unrouted 2q`` is qlang -O3 without a device (the count before any
+Ratios are qlang / min(qiskit, tket) on the 2-qubit count; Qiskit's and qlang -O2's times
+are each the fastest of 3 identical runs (the -O2 vs Qiskit O3 time ratio compares like with
+like); -O3 and tket are timed once. ``unrouted 2q`` is qlang -O3 without a device (the count before any
 routing cost). The router-alone table compares qlang's -O2 layout + routing passes with
 Qiskit's own layout + routing stages on the same input circuit, before any optimisation.
 
@@ -68,6 +69,7 @@ class Row:
     results: dict[str, tuple[int, int, float]]  # tool -> (2q count, depth, seconds)
     unrouted: int = 0  # qlang -O3 2q count with all-to-all connectivity (no routing cost)
     router: tuple[int, int] | None = None  # (qlang, qiskit SABRE) routed CNOT cost, same input
+    o2_first: float = 0.0  # seconds of the first of the three -O2 runs
 
     def ratio(self, tool: str) -> float:
         peers = [self.results[t][0] for t in ("qiskit", "tket") if t in self.results]
@@ -104,14 +106,21 @@ def devices(n: int, quick: bool) -> list[Device]:
 
 
 # --- tools ---------------------------------------------------------------------------
-def run_qlang(c: Circuit, dev: Device, level: int) -> tuple[int, int, float]:
-    t = time.perf_counter()
-    out = build_preset(level, basis=BASIS, device=dev, seed=SEED).run(c)
-    dt = time.perf_counter() - t
+def run_qlang(
+    c: Circuit, dev: Device, level: int, repeat: int = 1
+) -> tuple[int, int, float, float]:
+    """Compile ``c`` ``repeat`` times (a fresh pipeline each time, same result): 2-qubit
+    count, depth, the fastest run's seconds (measured like Qiskit's) and the first run's."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = build_preset(level, basis=BASIS, device=dev, seed=SEED).run(c)
+        times.append(time.perf_counter() - t)
+    dt = min(times)
     bad = off_edge_gates(out, dev)
     if bad:
         raise AssertionError(f"qlang left {len(bad)} gates off the device edges")
-    return out.num_two_qubit_gates, out.depth(), dt
+    return out.num_two_qubit_gates, out.depth(), dt, times[0]
 
 
 def unrouted_count(c: Circuit) -> int:
@@ -205,14 +214,15 @@ def measure(sizes: list[int], quick: bool, full: bool, with_tket: bool) -> list[
             for c, commuting in suite(n, full):
                 if quick and c.name.startswith(("qaoa3reg_p3", "zz_full_r2")):
                     continue
+                q2, d2, t2, o2_first = run_qlang(c, dev, 2, repeat=3)
                 res = {
-                    "qlang-O2": run_qlang(c, dev, 2),
-                    "qlang-O3": run_qlang(c, dev, 3),
+                    "qlang-O2": (q2, d2, t2),
+                    "qlang-O3": run_qlang(c, dev, 3)[:3],
                     "qiskit": run_qiskit(c, dev),
                 }
                 if with_tket:
                     res["tket"] = run_tket(c, dev)
-                row = Row(c.name, dev.name, n, commuting, res)
+                row = Row(c.name, dev.name, n, commuting, res, o2_first=o2_first)
                 row.unrouted = unrouted_count(c)
                 if not commuting:
                     row.router = router_only(c, dev)
@@ -333,6 +343,10 @@ def goals(rows: list[Row], queko: list) -> list[str]:
     out.append(f"- -O2 compile time within 3x of Qiskit O3: worst {t:.1f}x "
                f"({t_row.circuit} on {t_row.device}), median {np.median([t_ratio(r) for r in rows]):.1f}x, "
                f"{within} of {len(rows)} rows within 3x -> {'MET' if t <= 3 else 'NOT MET'}")  # fmt: skip
+    cold = [r.o2_first / max(1e-3, r.results["qiskit"][2]) for r in rows]
+    out.append(f"  - first of the three -O2 runs instead of the fastest: worst {max(cold):.1f}x, "
+               f"median {np.median(cold):.1f}x, {sum(x <= 3 for x in cold)} of {len(rows)} "
+               "rows within 3x")  # fmt: skip
     return out
 
 
