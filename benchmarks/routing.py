@@ -14,9 +14,9 @@ qlang keeps parameters symbolic. The peers get the same circuit with random nume
 angles (Qiskit's O3 with symbolic parameters takes minutes on a 16-qubit full ZZ map;
 routing and 2-qubit counts do not depend on the angle values). Seeds are fixed; one run.
 Ratios are qlang / min(qiskit, tket) on the 2-qubit count; Qiskit's and qlang -O2's times
-are each the fastest of 3 identical runs (the -O2 vs Qiskit O3 time ratio compares like with
-like); -O3 and tket are timed once. ``unrouted 2q`` is qlang -O3 without a device (the count before any
-routing cost). The router-alone table compares qlang's -O2 layout + routing passes with
+are each the fastest of 3 identical runs (so the -O2 vs Qiskit O3 time ratio compares like
+with like); -O3 and tket are timed once. ``unrouted 2q`` is qlang -O3 without a device (the
+count before any routing cost). The router-alone table compares qlang's -O2 layout + routing passes with
 Qiskit's own layout + routing stages on the same input circuit, before any optimisation.
 
 QUEKO-style rows: circuits built to fit the device exactly, relabelled at random; the
