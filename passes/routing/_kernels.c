@@ -15,6 +15,8 @@
  *   choices call back into the caller's random.Random, so the plans are those of Python.
  *
  * exchange(order, pairs, randrange, steps) -> list[int]   (chain_layout._exchange)
+ *
+ * trace_key(n, trace, start, codes, q_ptr, q_idx) -> (cost, depth)   (sabre.Trial.key)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -770,12 +772,167 @@ out:
     return result;
 }
 
+/* --- trace_key: the (cost, depth) key of a finished trace -------------------------- */
+/* The key engine.finish(trial.operations(ops)) would give, without building the
+ * operations: the relabelling of Trial.operations, the swap fusion of
+ * rewrite.merge_swaps, rewrite.drop_trailing_swaps and the depth, all on int records.
+ * codes[i] = kind << 4 | CNOT cost of op i (rewrite.finish_codes). */
+enum { K_1Q = 0, K_CX = 1, K_RZZ = 2, K_CRZ = 3, K_CP = 4, K_SWAP = 5, K_OTHER = 6 };
+
+typedef struct {
+    int *kind, *a, *b, *cost, *merged, *alive, *last;
+    Py_ssize_t len;
+} Records;
+
+static Py_ssize_t rec_push(Records *r, int kind, int a, int b, int cost, int merged) {
+    Py_ssize_t i = r->len++;
+    r->kind[i] = kind, r->a[i] = a, r->b[i] = b, r->cost[i] = cost, r->merged[i] = merged;
+    r->alive[i] = 1;
+    return i;
+}
+
+/* rewrite.gate_then_swap of a gate of `kind` on (a, b), replacing record j */
+static void fuse(Records *r, Py_ssize_t j, int kind, int a, int b) {
+    Py_ssize_t i;
+    r->alive[j] = 0;
+    if (kind == K_CX) {
+        rec_push(r, K_CX, b, a, 1, 1);
+        i = rec_push(r, K_CX, a, b, 1, 1);
+    } else {
+        if (kind == K_CP) rec_push(r, K_1Q, a, -1, 0, 1);
+        if (kind == K_CP || kind == K_CRZ) rec_push(r, K_1Q, b, -1, 0, 1);
+        rec_push(r, K_CX, a, b, 1, 1);
+        rec_push(r, K_1Q, b, -1, 0, 1);
+        rec_push(r, K_CX, b, a, 1, 1);
+        i = rec_push(r, K_CX, a, b, 1, 1);
+    }
+    r->last[a] = r->last[b] = (int)i;
+}
+
+static PyObject *trace_key(PyObject *self, PyObject *args) {
+    (void)self;
+    int n;
+    PyObject *trace_o, *start_o, *o[3];
+    if (!PyArg_ParseTuple(args, "iOOOOO", &n, &trace_o, &start_o, &o[0], &o[1], &o[2]))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    PyObject *result = NULL, *trace = NULL, *start = NULL;
+    Records r = {0};
+    int *pos = NULL, *inv = NULL, *level = NULL;
+    Py_ssize_t nops = 0;
+    const int *codes = buf(&bs, o[0], &nops);
+    const int *q_ptr = codes ? buf(&bs, o[1], NULL) : NULL;
+    const int *q_idx = q_ptr ? buf(&bs, o[2], NULL) : NULL;
+    trace = q_idx ? PySequence_Fast(trace_o, "trace_key: trace must be a sequence") : NULL;
+    start = trace ? PySequence_Fast(start_o, "trace_key: start must be a sequence") : NULL;
+    if (!start) goto out;
+    if (PySequence_Fast_GET_SIZE(start) != n || n <= 0) {
+        PyErr_SetString(PyExc_ValueError, "trace_key: start needs one entry per device qubit");
+        goto out;
+    }
+    Py_ssize_t nt = PySequence_Fast_GET_SIZE(trace), cap = 6 * nt + 1;
+    size_t N = (size_t)n;
+    int **cols[] = {&r.kind, &r.a, &r.b, &r.cost, &r.merged, &r.alive};
+    for (int c = 0; c < 6; c++)
+        if (!(*cols[c] = malloc((size_t)cap * sizeof(int)))) goto nomem;
+    r.last = malloc(N * sizeof(int)), pos = malloc(N * sizeof(int));
+    inv = malloc(N * sizeof(int)), level = calloc(N, sizeof(int));
+    if (!r.last || !pos || !inv || !level) goto nomem;
+    for (int w = 0; w < n; w++) {
+        long p = PyLong_AsLong(PySequence_Fast_GET_ITEM(start, w));
+        if (p < 0 || p >= n) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "trace_key: bad start");
+            goto out;
+        }
+        pos[w] = (int)p, inv[p] = w, r.last[w] = -1;
+    }
+    for (Py_ssize_t k = 0; k < nt; k++) {
+        long t = PyLong_AsLong(PySequence_Fast_GET_ITEM(trace, k));
+        if (t == -1 && PyErr_Occurred()) goto out;
+        int kind, cost, qa, qb = -1;
+        if (t >= 0) {
+            if (t >= nops) {
+                PyErr_SetString(PyExc_ValueError, "trace_key: op index out of range");
+                goto out;
+            }
+            kind = codes[t] >> 4, cost = codes[t] & 15;
+            qa = pos[q_idx[q_ptr[t]]];
+            if (q_ptr[t + 1] - q_ptr[t] == 2) qb = pos[q_idx[q_ptr[t] + 1]];
+        } else {
+            long p = -1 - t;
+            if (p >= (long)n * n) {
+                PyErr_SetString(PyExc_ValueError, "trace_key: swap out of range");
+                goto out;
+            }
+            kind = K_SWAP, cost = 3, qa = (int)(p / n), qb = (int)(p % n);
+            int u = inv[qa], v = inv[qb];
+            pos[u] = qb, pos[v] = qa, inv[qa] = v, inv[qb] = u;
+        }
+        int j = qb >= 0 ? r.last[qa] : -1;
+        if (j >= 0 && r.last[qb] == j && r.alive[j] && !r.merged[j]) {
+            int pk = r.kind[j];
+            if (kind == K_SWAP && pk >= K_CX && pk <= K_CP) {
+                fuse(&r, j, pk, r.a[j], r.b[j]);
+                continue;
+            }
+            if (kind >= K_CX && kind <= K_CP && pk == K_SWAP) {
+                fuse(&r, j, kind, qb, qa); /* swap; G(a, b) == G(b, a); swap */
+                continue;
+            }
+        }
+        Py_ssize_t i = rec_push(&r, kind, qa, qb, cost, 0);
+        r.last[qa] = (int)i;
+        if (qb >= 0) r.last[qb] = (int)i;
+    }
+    /* drop_trailing_swaps: r.merged is reused as "removed"; inv as "multi-qubit op later" */
+    for (int p = 0; p < n; p++) inv[p] = 0, pos[p] = p;
+    for (Py_ssize_t i = r.len - 1; i >= 0; i--) {
+        r.merged[i] = 0;
+        if (!r.alive[i] || r.b[i] < 0) continue;
+        if (r.kind[i] == K_SWAP && !inv[r.a[i]] && !inv[r.b[i]]) r.merged[i] = 1;
+        else inv[r.a[i]] = inv[r.b[i]] = 1;
+    }
+    long cost = 0, depth = 0;
+    for (Py_ssize_t i = 0; i < r.len; i++) {
+        if (!r.alive[i]) continue;
+        int a = r.a[i], b = r.b[i], l;
+        if (r.merged[i]) { /* a removed swap relabels the 1-qubit work after it */
+            int tmp = pos[a];
+            pos[a] = pos[b], pos[b] = tmp;
+            continue;
+        }
+        a = pos[a];
+        if (b >= 0) {
+            b = pos[b];
+            l = 1 + (level[a] > level[b] ? level[a] : level[b]);
+            level[a] = level[b] = l;
+            cost += r.cost[i];
+        } else {
+            l = ++level[a];
+        }
+        if (l > depth) depth = l;
+    }
+    result = Py_BuildValue("ll", cost, depth);
+    goto out;
+nomem:
+    PyErr_NoMemory();
+out:
+    free(r.kind), free(r.a), free(r.b), free(r.cost), free(r.merged), free(r.alive);
+    free(r.last), free(pos), free(inv), free(level);
+    Py_XDECREF(trace);
+    Py_XDECREF(start);
+    release(&bs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
      "The greedy parity-chain planner (see qlang.passes.routing.commuting)."},
     {"exchange", exchange, METH_VARARGS,
      "The chain-order exchange search (see qlang.passes.routing.chain_layout)."},
+    {"trace_key", trace_key, METH_VARARGS,
+     "The (cost, depth) key of a finished trace (see qlang.passes.routing.sabre)."},
     {NULL, NULL, 0, NULL},
 };
 

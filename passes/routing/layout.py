@@ -25,6 +25,7 @@ import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
 from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
 from qlang.passes.routing.network import find_path
+from qlang.passes.routing.rewrite import finish_codes
 from qlang.passes.routing.sabre import Program, Trial, prepare, search
 
 from qlang.devices import Device
@@ -219,19 +220,23 @@ def sabre_layout(
     n, big = circuit.num_qubits, device.num_qubits
     ops = list(circuit.ops)
     prog, rprog = prepare(ops), prepare(ops[::-1])
+    codes = None if error_aware else finish_codes(ops)  # candidates scored without finishing
     rng = random.Random(seed)
     starts = [tuple(s) for s in start]
     while len(starts) < trials:
         starts.append(random_region_layout(device, n, rng))
-    best: tuple[tuple[int, ...], RouteResult] | None = None
+    best: tuple[tuple[int, ...], Trial] | None = None
     best_key: tuple[float, ...] = (math.inf,)
     ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
     def run(p: Program, lay: Sequence[int], s: int) -> Trial:
         return search(p, device, _start(lay, big), seed=s, heuristic=heuristic)
 
-    def fwd(lay: Sequence[int], s: int) -> RouteResult:
-        return run(prog, lay, s).result(ops)
+    def score(trial: Trial) -> tuple[float, ...]:
+        if error_aware:
+            res = trial.result(ops)
+            return (error_score(res.ops, device), *res.key)
+        return trial.key(prog, ops, codes)
 
     for t, init in enumerate(starts):
         lay = list(init)
@@ -240,8 +245,8 @@ def sabre_layout(
             lay = list(run(rprog, end, seed + 17 * t + it).final[:n])
         given = [tuple(init)] if t < len(start) else []
         for cand_lay in [*given, tuple(lay)]:
-            cand = fwd(cand_lay, seed + t)
-            ckey = (error_score(cand.ops, device), *cand.key) if error_aware else cand.key
+            cand = run(prog, cand_lay, seed + t)
+            ckey = score(cand)
             ranked.append((ckey, t, cand_lay))
             if ckey < best_key:
                 best_key, best = ckey, (cand_lay, cand)
@@ -249,4 +254,4 @@ def sabre_layout(
     ranked.sort(key=lambda r: (r[0], r[1]))
     if ranking is not None:
         ranking.extend((t, lay) for _, t, lay in ranked)
-    return best
+    return best[0], best[1].result(ops)

@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 
 from qlang.ir import expr as E
@@ -35,6 +36,36 @@ MERGEABLE = frozenset({"rzz", "cz", "cp", "crz", "cx"})
 def cx_cost(ops: Sequence[Operation]) -> int:
     """CNOT-equivalent count of the 2-qubit gates (3q gates must be lowered first)."""
     return sum(CX_COST.get(op.name, 2) for op in ops if op.is_gate and len(op.qubits) == 2)
+
+
+#: ``finish_codes`` kinds: the swap-fusion class of each 2-qubit gate (others: 6)
+_FUSE_KIND = {"cx": 1, "rzz": 2, "crz": 3, "cp": 4, "cz": 4, "swap": 5}
+
+
+def finish_codes(ops: Sequence[Operation]) -> array | None:
+    """Per op ``kind << 4 | CNOT cost``, what the compiled ``trace_key`` needs to score a
+    route exactly like :func:`.engine.finish`; ``kind`` 0 is a 1-qubit op, 1-5 are ``cx``,
+    ``rzz``, ``crz``, ``cp``/``cz`` and ``swap`` (their fused forms differ), 6 any other
+    2-qubit gate. None when an op is outside what the kernel models (conditions, clbits,
+    barriers, ops on 3+ qubits or 2-qubit non-gates).
+
+    Example::
+
+        >>> list(finish_codes([Operation("rzz", (0, 1), (E.Weight(0),)), Operation("h", (0,))]))
+        [34, 0]
+    """
+    out = array("i")
+    for op in ops:
+        nq = len(op.qubits)
+        if op.condition is not None or op.clbits or op.name == "barrier" or not 1 <= nq <= 2:
+            return None
+        if nq == 1:
+            out.append(0)
+        elif not op.is_gate:
+            return None
+        else:
+            out.append(_FUSE_KIND.get(op.name, 6) << 4 | CX_COST.get(op.name, 2))
+    return out
 
 
 def consolidated_cost(ops: Sequence[Operation]) -> int:

@@ -150,6 +150,16 @@ class Trial:
                 inv[p1], inv[p2] = v, u
         return out
 
+    def key(self, prog: Program, ops: Sequence[Operation], codes: array | None) -> tuple[int, int]:
+        """``self.result(ops).key`` (CNOT cost, depth), computed by the compiled
+        ``trace_key`` without building the operations when ``codes`` (from
+        :func:`.rewrite.finish_codes`) and the kernels are there."""
+        if codes is None or KERNELS is None or not prog.flat:
+            return self.result(ops).key
+        cost, depth = KERNELS.trace_key(len(self.start), self.trace, self.start, codes,
+                                        *prog.flat[:2])  # fmt: skip
+        return cost, depth
+
     def result(self, ops: Sequence[Operation]) -> RouteResult:
         """The finished :class:`RouteResult` (swaps fused, trailing swaps dropped); its
         ``final`` is indexed by starting physical qubit."""

@@ -79,6 +79,36 @@ def test_sabre_layout_ranking_is_deterministic_and_best_first():
     assert r1[0][1] == lay1 and len(r1) == 3
 
 
+@pytest.mark.parametrize("circuit", CIRCUITS, ids=lambda c: c.name)
+def test_sabre_layout_scores_candidates_like_finishing_them(circuit, monkeypatch):
+    """Scoring candidates with the compiled trace key picks the same layouts, in the same
+    order, as finishing every candidate route (``finish_codes`` -> None forces that)."""
+    from qlang.passes.routing import layout
+
+    dev = grid(3, 4)
+    fast: list = []
+    got = sabre_layout(circuit, dev, seed=2, trials=5, ranking=fast)
+    monkeypatch.setattr(layout, "finish_codes", lambda ops: None)
+    slow: list = []
+    want = sabre_layout(circuit, dev, seed=2, trials=5, ranking=slow)
+    assert (got, fast) == (want, slow)
+
+
+def test_finish_codes_refuses_what_the_kernel_does_not_model():
+    from qlang.passes.routing.rewrite import finish_codes
+
+    from qlang.ir.circuit import Condition, Operation
+
+    assert finish_codes([Operation("cx", (0, 1)), Operation("swap", (1, 0))]) is not None
+    for op in [
+        Operation("measure", (0,), clbits=(0,)),
+        Operation("barrier", (0, 1)),
+        Operation("ccx", (0, 1, 2)),
+        Operation("x", (0,), condition=Condition((0,), 1)),
+    ]:
+        assert finish_codes([Operation("h", (0,)), op]) is None, op
+
+
 def test_compare_routers_counts_both_routers():
     from qlang.passes.routing.compare import compare_routers
 
