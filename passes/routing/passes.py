@@ -48,6 +48,7 @@ from qlang.passes.routing.strategy import (
     first_route,
     lowered,
     network_route,
+    ops_key,
 )
 
 from qlang.devices import Device
@@ -133,7 +134,7 @@ class LayoutPass(_DevicePass):
         whose SABRE trial is within ``PRUNE`` of the best cheap route get the remaining
         SABRE trials, the others keep their cheap routes."""
         dev = self.device
-        placed = [place(circuit, dev, c).ops for c in cands]
+        placed = [ops_key(place(circuit, dev, c).ops) for c in cands]
         quick = [
             [first_route(ops, dev, seed=self.seed)]
             + [r for r in [network_route(ops, dev, seed=self.seed)] if r is not None]

@@ -31,6 +31,32 @@ HEURISTICS: tuple[Heuristic, ...] = (
 )
 
 
+class OpsKey(tuple):  # type: ignore[type-arg]
+    """A tuple of operations that computes its hash once: the route caches below key on
+    whole circuits, and one layout candidate is looked up in several of them.
+
+    Example::
+
+        >>> k = ops_key([Operation("cx", (0, 1))])
+        >>> ops_key(k) is k, hash(k) == hash(tuple(k))
+        (True, True)
+    """
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = h = tuple.__hash__(self)
+            return h
+
+
+def ops_key(ops: Sequence[Operation]) -> OpsKey:
+    """``ops`` as an :class:`OpsKey` (itself when it already is one)."""
+    return ops if isinstance(ops, OpsKey) else OpsKey(ops)
+
+
 def best_route(
     ops: Sequence[Operation],
     device: Device,
@@ -45,7 +71,7 @@ def best_route(
     the active qubits lie on a path), by (CNOT count, depth). ``thorough`` also tries
     the parity-chain router along other paths through the same qubits. Memoised: the layout pass and the routing pass ask
     for the same route."""
-    return _best_route_cached(tuple(ops), device, seed, trials, commute_aware, network, thorough)
+    return _best_route_cached(ops_key(ops), device, seed, trials, commute_aware, network, thorough)
 
 
 @lru_cache(maxsize=8)
@@ -87,7 +113,7 @@ def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) ->
     """The swap-network candidate of :func:`best_route` (memoised, so ``best_route`` on the
     same ops reuses it): the cheaper of the eager and lazy networks along a path through
     the active qubits, or None (fewer than 4 active qubits, no such path, no result)."""
-    return _network_route(tuple(ops), device, seed)
+    return _network_route(ops_key(ops), device, seed)
 
 
 @lru_cache(maxsize=16)
@@ -108,7 +134,7 @@ def chain_routes(
     """The parity-chain candidates of :func:`best_route` (memoised): the chain router along a
     path through the active qubits, anchored at either end (``thorough``: also along up to
     3 other such paths). Empty when the circuit is not a chain-routable diagonal block."""
-    return _chain_routes(tuple(ops), device, seed, thorough)
+    return _chain_routes(ops_key(ops), device, seed, thorough)
 
 
 @lru_cache(maxsize=16)
@@ -152,7 +178,7 @@ def first_route(
 ) -> RouteResult:
     """Trial 0 of :func:`best_route` (plain SABRE), memoised so that ``best_route`` on the
     same ops reuses it: a cheap first look at a candidate layout."""
-    return _trial_route(tuple(ops), device, seed, 0, commute_aware)
+    return _trial_route(ops_key(ops), device, seed, 0, commute_aware)
 
 
 @lru_cache(maxsize=32)
