@@ -237,10 +237,7 @@ static int force_one(State *s) {
             int q = s->ends[2 * k] == pa ? s->ends[2 * k + 1] : s->ends[2 * k];
             if (DIST(s, q, pb) < DIST(s, pa, pb) && (step < 0 || q < step)) step = q;
         }
-        if (step < 0) {
-            PyErr_SetString(PyExc_RuntimeError, "routing: device is disconnected");
-            return -1;
-        }
+        if (step < 0) return -2; /* disconnected device: the caller raises (with the GIL) */
         if (do_swap(s, pa < step ? pa : step, pa < step ? step : pa) < 0) return -1;
     }
     return 0;
@@ -298,7 +295,8 @@ static int run(State *s, int look, double wgt, double decay_step, double adj, ui
     while (s->nfront) {
         if (since_progress > max_stall) {
             compact_front(s);
-            if (force_one(s) < 0) return -1;
+            int f = force_one(s);
+            if (f < 0) return f;
             compact_front(s);
             s->f_sum = 0;
             for (Py_ssize_t j = 0; j < s->forder.len; j++) {
@@ -473,7 +471,15 @@ static PyObject *search(PyObject *self, PyObject *args) {
         s.last[w] = -1;
     }
     for (int w = 0; w < n; w++) s.inv[s.pos[w]] = w;
-    if (run(&s, look, wgt, decay_step, adj, (uint64_t)seed) < 0) {
+    int rc;
+    Py_BEGIN_ALLOW_THREADS /* run touches no Python object: trials can run in threads */
+    rc = run(&s, look, wgt, decay_step, adj, (uint64_t)seed);
+    Py_END_ALLOW_THREADS
+    if (rc == -2) {
+        PyErr_SetString(PyExc_RuntimeError, "routing: device is disconnected");
+        goto out;
+    }
+    if (rc < 0) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto out;
     }

@@ -24,6 +24,7 @@ from dataclasses import replace
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
 from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
+from qlang.passes.routing.kernels import parallel_map
 from qlang.passes.routing.network import find_path
 from qlang.passes.routing.rewrite import finish_codes
 from qlang.passes.routing.sabre import Program, Trial, prepare, search
@@ -190,6 +191,11 @@ def random_region_layout(device: Device, n: int, rng: random.Random) -> tuple[in
     return tuple(region)
 
 
+#: circuits with at least this many ops run their layout trials in threads (below it, the
+#: thread handoffs cost more than the searches)
+THREADED_MIN_OPS = 200
+
+
 def _start(lay: Sequence[int], num_qubits: int) -> list[int]:
     """``lay`` extended with the unused physical qubits (ascending) for the idle wires."""
     used = set(lay)
@@ -238,14 +244,19 @@ def sabre_layout(
             return (error_score(res.ops, device), *res.key)
         return trial.key(prog, ops, codes)
 
-    for t, init in enumerate(starts):
+    def trial(t: int) -> list[tuple[tuple[int, ...], Trial]]:
+        init = starts[t]
         lay = list(init)
         for it in range(iterations):
             end = run(prog, lay, seed + 31 * t + it).final[:n]
             lay = list(run(rprog, end, seed + 17 * t + it).final[:n])
         given = [tuple(init)] if t < len(start) else []
-        for cand_lay in [*given, tuple(lay)]:
-            cand = run(prog, cand_lay, seed + t)
+        return [(cand, run(prog, cand, seed + t)) for cand in [*given, tuple(lay)]]
+
+    threaded = len(ops) >= THREADED_MIN_OPS  # trials are independent: run them in threads
+    found = parallel_map(trial, range(len(starts))) if threaded else map(trial, range(len(starts)))
+    for t, cands in enumerate(found):
+        for cand_lay, cand in cands:
             ckey = score(cand)
             ranked.append((ckey, t, cand_lay))
             if ckey < best_key:

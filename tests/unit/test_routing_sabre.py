@@ -163,3 +163,40 @@ def test_compiled_chain_kernels_match_the_python_planners(case):
         order, sorted(pairs), r2, 40 * k
     )
     assert r1.random() == r2.random()
+
+
+def test_threaded_layout_trials_match_sequential_ones(monkeypatch):
+    """Trials run in threads (the compiled search releases the GIL) give the same layouts
+    and ranking as one after another."""
+    from qlang.passes.routing import layout
+
+    c, dev = qaoa(8, regular_graph(8, seed=3), p=2), grid(3, 4)
+    monkeypatch.setattr(layout, "THREADED_MIN_OPS", 0)
+    fast: list = []
+    got = sabre_layout(c, dev, seed=3, trials=6, ranking=fast)
+    monkeypatch.setattr(layout, "THREADED_MIN_OPS", 10**9)
+    slow: list = []
+    want = sabre_layout(c, dev, seed=3, trials=6, ranking=slow)
+    assert (got, fast) == (want, slow)
+
+
+def test_parallel_map_keeps_order_and_raises(monkeypatch):
+    from qlang.passes.routing import kernels
+
+    monkeypatch.setenv("QLANG_THREADS", "2")
+    assert list(kernels.parallel_map(lambda x: -x, range(50))) == [-x for x in range(50)]
+
+    def boom(x: int) -> int:
+        raise ValueError(x)
+
+    with pytest.raises(ValueError):
+        list(kernels.parallel_map(boom, range(3)))
+
+
+def test_search_on_a_disconnected_device_raises():
+    from qlang.devices import Device
+    from qlang.ir.circuit import Operation
+
+    dev = Device("split", 4, ((0, 1), (2, 3)))
+    with pytest.raises(RuntimeError, match="disconnected"):
+        search(prepare([Operation("cx", (0, 2))]), dev, range(4), seed=0)
