@@ -633,9 +633,9 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
                     delta += abs(news[m] - po) - abs(olds[m] - po);
                 }
             }
-            int gain = 0; /* the pairs next to j, j+1 as the Python planner counts them */
-            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], a);
-            if (j + 2 < k) gain += PEND(&c, b, c.sigma[j + 2]);
+            int gain = 0; /* pending pairs the transposition makes adjacent */
+            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
+            if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
             double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
             if (score < best_score - 1e-9) {
                 best_score = score;

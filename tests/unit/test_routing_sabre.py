@@ -152,7 +152,7 @@ def test_compiled_chain_kernels_match_the_python_planners(case):
         (min(a, b), max(a, b)) for a in order for b in order if a < b and r.random() < density
     }
     rest = {p for p in pairs if abs(at[p[0]] - at[p[1]]) > 1}
-    for gain_weight in (1.0, 0.5):
+    for gain_weight in (1.0, 0.5, 0.0):
         r1, r2 = random.Random(case), random.Random(case)
         assert _greedy_plan(order, set(rest), r1, gain_weight) == _greedy_plan_python(
             order, set(rest), r2, gain_weight
@@ -200,3 +200,20 @@ def test_search_on_a_disconnected_device_raises():
     dev = Device("split", 4, ((0, 1), (2, 3)))
     with pytest.raises(RuntimeError, match="disconnected"):
         search(prepare([Operation("cx", (0, 2))]), dev, range(4), seed=0)
+
+
+def test_greedy_chain_planner_gain_term_counts_newly_adjacent_pairs():
+    """The exposed-pairs bonus is live: weighting it changes some plans (it once looked at
+    the pairs already adjacent before the transposition, so it was always 0)."""
+    from qlang.passes.routing.commuting import _greedy_plan, _greedy_plan_python
+
+    differ = 0
+    for case in range(20):
+        r = random.Random(case)
+        order = list(range(10))
+        rest = {(a, b) for a in order for b in order if b > a + 1 and r.random() < 0.3}
+        for plan in (_greedy_plan, _greedy_plan_python):
+            differ += plan(order, set(rest), random.Random(0), 0.0) != plan(
+                order, set(rest), random.Random(0), 3.0
+            )
+    assert differ > 0
