@@ -4,7 +4,9 @@
 * ``-O1``: zero-rotation removal and adjacent merging/cancellation, then
   translation and 1-qubit resynthesis.
 * ``-O2``: commutation-aware merging and cancellation to a fixed point,
-  reordering of commuting groups for depth, translation, then the same in the basis.
+  reordering of commuting groups for depth, translation, then the same in the basis
+  together with symbolic resynthesis of 2-qubit ``cx``/``rz`` blocks
+  (``resynthesize-cnot-phase``, when the basis has ``cx`` and ``rz``).
 * ``-O3``: ``-O2`` plus 2-qubit block consolidation (KAK) after translation
   (before it when no basis is given) and, without a device, swap elision: swaps (explicit, or
   found by KAK as ``block = swap . cheaper``) become a qubit relabelling
@@ -33,6 +35,7 @@ from qlang.passes.errors import pass_error
 from qlang.passes.manager import FixedPoint, Pipeline
 from qlang.passes.optimization.cancel import MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.fuse_swaps import FuseSwaps
+from qlang.passes.optimization.phase_poly import ResynthesizeCnotPhase
 from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
@@ -74,6 +77,8 @@ def preset_passes(
             ResynthesizeOneQubit(basis=b),
             MergeRotations(commute=True, basis=b),
         )
+        if not b or {"cx", "rz"} <= set(b):  # symbolic cx/rz blocks (emits only cx, rz)
+            loop = (ResynthesizeCnotPhase(),) + loop
         if level == 3 and b:
             loop = (ConsolidateBlocks(basis=b, allow_swaps=swaps),) + elide + (
                 BasisTranslation(basis=b),) + loop  # fmt: skip

@@ -45,7 +45,7 @@ def _basis_1q(basis: tuple[str, ...]) -> frozenset[str]:
     return frozenset(n for n in names if n in GATES and GATES[n].num_qubits == 1)
 
 
-def _rebuild(
+def rebuild(
     circuit: Circuit, plan: dict[int, list[Operation]], drop: set[int], phase: L.PhaseSum
 ) -> Circuit:
     ops: list[Operation] = []
@@ -134,7 +134,7 @@ def resynthesize_runs(
             phase.add(E.Const(ph))
     if not plan:
         return circuit, False
-    return _rebuild(circuit, plan, drop, phase), True
+    return rebuild(circuit, plan, drop, phase), True
 
 
 @register
@@ -167,7 +167,7 @@ class ConsolidateBlocks(Pass):
 
     def run(self, circuit: Circuit) -> PassResult:
         basis = _basis_1q(self.basis)
-        blocks = _collect_blocks(circuit)
+        blocks = collect_blocks(circuit, _is_const_gate)
         plan: dict[int, list[Operation]] = {}
         drop: set[int] = set()
         phase = L.PhaseSum(circuit.global_phase)
@@ -202,7 +202,7 @@ class ConsolidateBlocks(Pass):
                 phase.add(E.Const(ph))
         if not plan:
             return PassResult(circuit, False)
-        return PassResult(_rebuild(circuit, plan, drop, phase), True)
+        return PassResult(rebuild(circuit, plan, drop, phase), True)
 
 
 _SWAP = gate_matrix("swap")
@@ -217,8 +217,11 @@ def ops_2q_perfect(ops: list[Operation]) -> bool:
     return all(op.name in _PERFECT for op in ops if len(op.qubits) == 2)
 
 
-def _collect_blocks(circuit: Circuit) -> list[tuple[tuple[int, int], list[int]]]:
-    """Maximal blocks: ``(pair, op indices)``; a block's ops are contiguous on its pair."""
+def collect_blocks(
+    circuit: Circuit, member: Callable[[Operation], bool]
+) -> list[tuple[tuple[int, int], list[int]]]:
+    """Maximal blocks of 1- and 2-qubit ``member`` ops: ``(pair, op indices)``; a block's
+    ops are contiguous on its pair, so it may be re-emitted at its last index."""
     owner: dict[int, int] = {}  # qubit -> open block id
     pending: dict[int, list[int]] = {}  # qubit -> constant 1q ops not yet in a block
     blocks: list[tuple[tuple[int, int], list[int]]] = []
@@ -235,14 +238,14 @@ def _collect_blocks(circuit: Circuit) -> list[tuple[tuple[int, int], list[int]]]
 
     for i, op in enumerate(circuit.ops):
         qs = op.qubits
-        if _is_const_gate(op) and len(qs) == 1:
+        if len(qs) == 1 and member(op):
             q = qs[0]
             if q in owner:
                 blocks[owner[q]][1].append(i)
             else:
                 pending.setdefault(q, []).append(i)
             continue
-        if _is_const_gate(op) and len(qs) == 2:
+        if len(qs) == 2 and member(op):
             a, b = qs
             if a in owner and owner.get(b) == owner[a]:
                 blocks[owner[a]][1].append(i)

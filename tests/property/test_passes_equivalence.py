@@ -19,6 +19,7 @@ from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
 from qlang.passes.irtext import circuit_text
 from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.fuse_swaps import FuseSwaps
+from qlang.passes.optimization.phase_poly import ResynthesizeCnotPhase
 from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
@@ -122,6 +123,7 @@ PASSES = [
     BasisTranslation(basis=("ibm-ecr",)),
     BasisTranslation(basis=("cz", "rx", "ry")),
     ConsolidateBlocks(allow_swaps=True),
+    ResynthesizeCnotPhase(),
     ElideSwaps(),
     FuseSwaps(),
     UnrollMultiQubit(),
