@@ -3,8 +3,9 @@
 * :class:`LayoutPass` (``layout``) places logical qubits on the device (ensures
   ``layout-assigned``): ``perfect`` (VF2), ``sabre`` (bidirectional), ``trivial``, or
   ``auto`` = perfect first, then the best of SABRE layout, a path layout for swap
-  networks and a chain layout for parity chains (searched harder when ``thorough``),
-  judged by the route each gives.
+  networks and chain layouts for parity chains (searched harder when ``thorough``, and
+  ``chain_restarts`` times from independent random streams), judged by the route each
+  gives.
 * :class:`RoutePass` (``route``) inserts swaps (ensures ``routed``) with the
   commutation-aware router (``method="commuting"``: SABRE trials, swap networks and
   parity chains, the cheapest wins) or plain SABRE (``"sabre"``).
@@ -31,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
-from qlang.passes.routing.chain_layout import chain_layout
+from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
     error_score,
@@ -85,8 +86,11 @@ class LayoutPass(_DevicePass):
     vf2_time: float = 1.0
     gate_budget: int = 0
     thorough: bool = False
+    chain_restarts: int = 1
 
     def __post_init__(self) -> None:
+        if self.chain_restarts < 1:
+            raise ValueError("chain_restarts must be at least 1")
         if self.method not in LAYOUT_METHODS:
             raise ValueError(f"layout method must be one of {LAYOUT_METHODS}")
 
@@ -122,8 +126,9 @@ class LayoutPass(_DevicePass):
         cands: list[tuple[int, ...]] = []
         for limit in (*range(8, trials, 8), trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
-        chain = chain_layout(circuit, dev, self.seed, self.thorough)
-        cands = list(dict.fromkeys([*cands, *starts, *([chain] if chain else [])]))
+        # the best 3 parity-chain layouts of ``chain_restarts`` independent searches
+        chains = chain_layouts(circuit, dev, self.seed, self.thorough, self.chain_restarts)[:3]
+        cands = list(dict.fromkeys([*cands, *starts, *chains]))
         if len(cands) > 1 and not self.error_aware:
             return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
