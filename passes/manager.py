@@ -30,7 +30,7 @@ from qlang.passes.errors import pass_error
 from qlang.passes.irtext import circuit_text
 
 from qlang.diagnostics import InternalError
-from qlang.ir.circuit import Circuit, IRVerificationError
+from qlang.ir.circuit import Circuit, IRVerificationError, VerifiedOps
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +209,9 @@ class Pipeline:
     def run_with_report(self, circuit: Circuit) -> tuple[Circuit, PipelineReport]:
         timings: list[PassTiming] = []
         start = time.perf_counter()
-        if self.verify:
-            _verify(circuit, "the pipeline input")
+        seen = VerifiedOps()  # operations verified so far: each pass's output is checked
+        if self.verify:  # only where it changed
+            _verify(circuit, "the pipeline input", seen)
 
         def step(p: Pass, c: Circuit) -> PassResult:
             if isinstance(p, FixedPoint):
@@ -221,7 +222,7 @@ class Pipeline:
             if not isinstance(res, PassResult):
                 raise InternalError(f"pass `{p.name}` returned {type(res).__name__}")
             if self.verify and res.circuit is not c:
-                _verify(res.circuit, f"pass `{p.name}`")
+                _verify(res.circuit, f"pass `{p.name}`", seen)
             timings.append(PassTiming(p.name, dt, res.changed, len(c.ops), len(res.circuit.ops)))
             if p.name in self.print_ir_after or "all" in self.print_ir_after:
                 self.echo(f"// IR after {p.spec()}\n{circuit_text(res.circuit)}")
@@ -278,8 +279,8 @@ def _flatten(passes: Sequence[Pass]) -> list[Pass]:
     return out
 
 
-def _verify(circuit: Circuit, after: str) -> None:
+def _verify(circuit: Circuit, after: str, seen: VerifiedOps | None = None) -> None:
     try:
-        circuit.verify()
+        circuit.verify(seen)
     except IRVerificationError as exc:
         raise InternalError(f"invalid IR after {after}: {exc}") from exc

@@ -176,46 +176,28 @@ class Circuit:
         return max(level + clevel + [0])
 
     # --- invariants -------------------------------------------------------
-    def verify(self) -> None:
-        """Check every structural invariant; raise :class:`IRVerificationError`."""
+    def verify(self, seen: VerifiedOps | None = None) -> None:
+        """Check every structural invariant; raise :class:`IRVerificationError`.
+
+        ``seen`` (kept by a pipeline across its passes) skips operations already verified
+        in a circuit of the same shape, and records the ones checked here: a pass that
+        changes a few operations gets only those checked again."""
         if self.num_qubits < 0 or self.num_clbits < 0:
             raise IRVerificationError("negative register size")
         _check_decls(self.inputs, "input")
         _check_decls(self.weights, "weight")
         n_in, n_w = self.num_inputs, self.num_weights
         _check_expr(self.global_phase, n_in, n_w, "global phase")
+        known = None
+        if seen is not None:
+            known = seen.for_shape((self.num_qubits, self.num_clbits, n_in, n_w))
         checked: set[int] = set()  # ids of expressions already checked (passes share them)
         for i, op in enumerate(self.ops):
-            where = f"op {i} ({op.name})"
-            if not isinstance(op.qubits, tuple) or not isinstance(op.params, tuple):
-                raise IRVerificationError(f"{where}: children must be tuples")
-            for q in op.qubits:
-                if not isinstance(q, int) or not 0 <= q < self.num_qubits:
-                    raise IRVerificationError(f"{where}: qubit {q!r} out of range")
-            if len(set(op.qubits)) != len(op.qubits):
-                raise IRVerificationError(f"{where}: repeated qubit in {op.qubits}")
-            for c in op.clbits + (op.condition.clbits if op.condition else ()):
-                if not 0 <= c < self.num_clbits:
-                    raise IRVerificationError(f"{where}: clbit {c} out of range")
-            if op.name in NON_UNITARY:
-                if op.name == "measure" and len(op.clbits) != len(op.qubits):
-                    raise IRVerificationError(f"{where}: measure needs one clbit per qubit")
-                if op.params:
-                    raise IRVerificationError(f"{where}: takes no parameters")
+            if known is not None and known.get(id(op)) is op:
                 continue
-            gd = GATES.get(op.name)
-            if gd is None:
-                raise IRVerificationError(f"{where}: unknown gate")
-            if gd.num_qubits and len(op.qubits) != gd.num_qubits:
-                raise IRVerificationError(f"{where}: expects {gd.num_qubits} qubits")
-            if not gd.num_qubits and len(op.qubits) < 1:
-                raise IRVerificationError(f"{where}: needs at least one qubit")
-            if len(op.params) != gd.num_params:
-                raise IRVerificationError(f"{where}: expects {gd.num_params} parameters")
-            for p in op.params:
-                if id(p) not in checked:
-                    _check_expr(p, n_in, n_w, where)
-                    checked.add(id(p))
+            self._verify_op(i, op, checked)
+            if known is not None:
+                known[id(op)] = op
         if self.layout is not None:
             for name in ("initial", "final"):
                 perm = getattr(self.layout, name)
@@ -223,6 +205,66 @@ class Circuit:
                     not 0 <= p < self.num_qubits for p in perm
                 ):
                     raise IRVerificationError(f"layout.{name} is not an injective map")
+
+    def _verify_op(self, i: int, op: Operation, checked: set[int]) -> None:
+        where = f"op {i} ({op.name})"
+        if not isinstance(op.qubits, tuple) or not isinstance(op.params, tuple):
+            raise IRVerificationError(f"{where}: children must be tuples")
+        for q in op.qubits:
+            if not isinstance(q, int) or not 0 <= q < self.num_qubits:
+                raise IRVerificationError(f"{where}: qubit {q!r} out of range")
+        if len(set(op.qubits)) != len(op.qubits):
+            raise IRVerificationError(f"{where}: repeated qubit in {op.qubits}")
+        for c in op.clbits + (op.condition.clbits if op.condition else ()):
+            if not 0 <= c < self.num_clbits:
+                raise IRVerificationError(f"{where}: clbit {c} out of range")
+        if op.name in NON_UNITARY:
+            if op.name == "measure" and len(op.clbits) != len(op.qubits):
+                raise IRVerificationError(f"{where}: measure needs one clbit per qubit")
+            if op.params:
+                raise IRVerificationError(f"{where}: takes no parameters")
+            return
+        gd = GATES.get(op.name)
+        if gd is None:
+            raise IRVerificationError(f"{where}: unknown gate")
+        if gd.num_qubits and len(op.qubits) != gd.num_qubits:
+            raise IRVerificationError(f"{where}: expects {gd.num_qubits} qubits")
+        if not gd.num_qubits and len(op.qubits) < 1:
+            raise IRVerificationError(f"{where}: needs at least one qubit")
+        if len(op.params) != gd.num_params:
+            raise IRVerificationError(f"{where}: expects {gd.num_params} parameters")
+        n_in, n_w = self.num_inputs, self.num_weights
+        for p in op.params:
+            if id(p) not in checked:
+                _check_expr(p, n_in, n_w, where)
+                checked.add(id(p))
+
+
+@dataclass
+class VerifiedOps:
+    """Operations that passed :meth:`Circuit.verify` in circuits of one shape (qubits,
+    clbits, inputs, weights). The checks of an operation depend only on that shape, and
+    operations are immutable, so an operation object seen before need not be checked
+    again. It holds the objects themselves, so their ids are not reused while it lives.
+
+    Example::
+
+        >>> c = Circuit(2, (Operation("cx", (0, 1)),))
+        >>> seen = VerifiedOps()
+        >>> c.verify(seen); len(seen.ops)
+        1
+        >>> Circuit(3, c.ops).verify(seen); seen.shape  # another shape starts afresh
+        (3, 0, 0, 0)
+    """
+
+    shape: tuple[int, int, int, int] | None = None
+    ops: dict[int, Operation] = field(default_factory=dict)
+
+    def for_shape(self, shape: tuple[int, int, int, int]) -> dict[int, Operation]:
+        """The verified operations for ``shape`` (emptied when the shape changes)."""
+        if shape != self.shape:
+            self.shape, self.ops = shape, {}
+        return self.ops
 
 
 def _check_decls(decls: tuple[ParamDecl, ...], kind: str) -> None:

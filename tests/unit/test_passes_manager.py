@@ -89,6 +89,42 @@ def test_verification_between_passes() -> None:
     assert len(out.ops) == 1
 
 
+@dataclass(frozen=True)
+class Shrinks(Pass):
+    """Drops the last qubit but keeps the operations: ops that were valid become invalid."""
+
+    name: ClassVar[str] = "shrinks"
+
+    def run(self, circuit: Circuit) -> PassResult:
+        return PassResult(Circuit(circuit.num_qubits - 1, circuit.ops), True)
+
+
+def test_verification_rechecks_shared_ops_when_the_shape_changes() -> None:
+    """The pipeline skips operations it verified before only for circuits of the same
+    shape: the same (unchanged) operation objects are checked again on fewer qubits."""
+    c = Circuit(2, (Operation("h", (0,)), Operation("cx", (0, 1))))
+    with pytest.raises(InternalError, match="shrinks.*qubit 1 out of range"):
+        Pipeline((CancelInverses(), Shrinks())).run(c)
+
+
+def test_verification_checks_new_ops_after_unchanged_ones() -> None:
+    c = Circuit(1, tuple(Operation("x", (0,)) for _ in range(3)))
+    with pytest.raises(InternalError, match="breaks"):
+        Pipeline((CancelInverses(), Breaks())).run(c)  # the 3 x's are known, h(99) is not
+
+
+def test_verified_ops_cache_skips_only_identical_objects() -> None:
+    from qlang.ir.circuit import IRVerificationError, VerifiedOps
+
+    seen = VerifiedOps()
+    good = Operation("rz", (0,), (Weight(0),))
+    Circuit(1, (good,), weights=(ParamDecl("w", (1,), 0),)).verify(seen)
+    assert seen.ops == {id(good): good}
+    equal_but_new = Operation("rz", (0,), (Weight(0),))
+    with pytest.raises(IRVerificationError, match="weight index 0 out of range"):
+        Circuit(1, (equal_but_new,)).verify(seen)  # no weights: another shape
+
+
 def test_fixed_point_bound() -> None:
     c = Circuit(1, ())
     fp = FixedPoint((Flip(),), max_iterations=3)
