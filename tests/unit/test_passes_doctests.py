@@ -1,4 +1,5 @@
-"""Run the docstring examples of the pass modules (imported under their package name)."""
+"""Run the docstring examples of the pass modules and the circuit IR (imported under their
+package name)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,23 @@ MODULES = [
     "qlang.passes.synthesis.two_qubit",
     "qlang.passes.synthesis.clifford_t",
     "qlang.ir.dag",
+    "qlang.passes.optimization.phase_poly",
+    "qlang.passes.routing.chain_layout",
+    "qlang.passes.routing.commutation",
+    "qlang.passes.routing.commuting",
+    "qlang.passes.routing.compare",
+    "qlang.passes.routing.engine",
+    "qlang.passes.routing.kernels",
+    "qlang.passes.routing.layout",
+    "qlang.passes.routing.network",
+    "qlang.passes.routing.peers",
+    "qlang.passes.routing.rewrite",
+    "qlang.passes.routing.sabre",
+    "qlang.passes.routing.strategy",
+    "qlang.passes.routing.verify",
+    "qlang.passes.routing.workloads",
+    "qlang.ir.circuit",
+    "qlang.ir.expr",
 ]
 
 
