@@ -43,6 +43,7 @@ from qlang.passes.routing.layout import (
 )
 from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
+    OpsKey,
     best_route,
     chain_routes,
     check_fits,
@@ -50,6 +51,7 @@ from qlang.passes.routing.strategy import (
     lowered,
     network_route,
     ops_key,
+    swap_route_floor,
 )
 
 from qlang.devices import Device
@@ -113,6 +115,18 @@ class LayoutPass(_DevicePass):
             if self.method == "perfect":
                 return tuple(range(n))
         starts = [s for s in [path_layout(circuit, dev, self.seed)] if s is not None]
+        # the best 3 parity-chain layouts of ``chain_restarts`` independent searches
+        chains: list[tuple[int, ...]] = []
+        if self.method == "auto":
+            chains = chain_layouts(circuit, dev, self.seed, self.thorough, self.chain_restarts)
+            chains = chains[:3]
+        if chains and not self.error_aware:
+            placed = ops_key(place(circuit, dev, chains[0]).ops)
+            if self._quick_routes(placed)[1]:
+                # a parity chain beats any swap route on any layout: SABRE layouts (made
+                # for swap routing) are not searched
+                few = list(dict.fromkeys([*starts, *chains]))
+                return self._pick(circuit, few) if len(few) > 1 else few[0]
         ranking: list[tuple[int, tuple[int, ...]]] = []
         trials = self.layout_trials(circuit)
         lay, _ = sabre_layout(
@@ -126,8 +140,6 @@ class LayoutPass(_DevicePass):
         cands: list[tuple[int, ...]] = []
         for limit in (*range(8, trials, 8), trials):
             cands += [lay for t, lay in ranking if t < limit][:3]
-        # the best 3 parity-chain layouts of ``chain_restarts`` independent searches
-        chains = chain_layouts(circuit, dev, self.seed, self.thorough, self.chain_restarts)[:3]
         cands = list(dict.fromkeys([*cands, *starts, *chains]))
         if len(cands) > 1 and not self.error_aware:
             return self._pick(circuit, cands)
@@ -140,20 +152,27 @@ class LayoutPass(_DevicePass):
         SABRE trials, the others keep their cheap routes."""
         dev = self.device
         placed = [ops_key(place(circuit, dev, c).ops) for c in cands]
-        quick = [
-            [first_route(ops, dev, seed=self.seed)]
-            + [r for r in [network_route(ops, dev, seed=self.seed)] if r is not None]
-            + chain_routes(ops, dev, seed=self.seed, thorough=self.thorough)
-            for ops in placed
-        ]
-        floor = min(r.cost for rs in quick for r in rs)
+        quick = [self._quick_routes(ops) for ops in placed]
+        floor = min(r.cost for rs, _ in quick for r in rs)
 
         def score(i: int) -> tuple[float, ...]:
-            if quick[i][0].cost <= PRUNE * floor:
+            routes, chain_wins = quick[i]
+            if not chain_wins and routes[0].cost <= PRUNE * floor:
                 return self._score(self._route(circuit, cands[i]))
-            return min(self._score(r) for r in quick[i])
+            return min(self._score(r) for r in routes)
 
         return cands[min(range(len(cands)), key=score)]
+
+    def _quick_routes(self, ops: OpsKey) -> tuple[list[RouteResult], bool]:
+        """The cheap routes of placed ``ops`` (SABRE trial 0 first, the swap network, the
+        parity chains) and whether a chain beats every swap route (:func:`swap_route_floor`:
+        then only the chains are run, and they are what :func:`best_route` returns)."""
+        dev, seed = self.device, self.seed
+        chains = chain_routes(ops, dev, seed=seed, thorough=self.thorough)
+        if chains and min(r.cost for r in chains) < swap_route_floor(ops):
+            return chains, True
+        net = [r for r in [network_route(ops, dev, seed=seed)] if r is not None]
+        return [first_route(ops, dev, seed=seed), *net, *chains], False
 
     def layout_trials(self, circuit: Circuit) -> int:
         """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about

@@ -16,6 +16,7 @@ from functools import lru_cache
 from qlang.passes.routing.commuting import chain_route
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag, route
 from qlang.passes.routing.network import find_path, route_network
+from qlang.passes.routing.rewrite import cx_cost
 
 from qlang.devices import Device
 from qlang.diagnostics import Diagnostic, QLangError
@@ -100,13 +101,32 @@ def _best_route(
     network: bool = True,
     thorough: bool = False,
 ) -> RouteResult:
+    chains = _chain_routes(ops, device, seed, thorough) if network and commute_aware else []
+    if chains and min(r.cost for r in chains) < swap_route_floor(ops):
+        return min(chains, key=lambda r: r.key)  # the same winner, without the swap routes
     results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
         net = _network_route(ops, device, seed)
         if net is not None:
             results.append(net)
-        results += _chain_routes(ops, device, seed, thorough)
+        results += chains
     return min(results, key=lambda r: r.key)
+
+
+def swap_route_floor(ops: Sequence[Operation]) -> int:
+    """A lower bound on the CNOT cost of any swap-based route of ``ops`` (SABRE, swap
+    networks): they keep every 2-qubit gate and add swaps, and a swap fused with its
+    neighbouring term costs at least the term (``rzz`` + swap: 3 >= 2, ``cx`` + swap:
+    2 >= 1). Input swaps are left out (a router may fuse or drop them). A parity-chain
+    route below it beats every swap route, so those need not be run.
+
+    Example::
+
+        >>> from qlang.ir.expr import Weight
+        >>> swap_route_floor([Operation("rzz", (0, 1), (Weight(0),)), Operation("swap", (0, 1))])
+        2
+    """
+    return cx_cost([op for op in ops if op.name != "swap"])
 
 
 def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) -> RouteResult | None:
@@ -159,6 +179,22 @@ def _chain_routes(
         if chain is not None:
             out.append(chain)
     return out
+
+
+def clear_route_caches() -> None:
+    """Forget every memoised route, path and dependency graph (they are keyed by the
+    operations, so compiling the same circuit again reuses them): for timing a compile
+    from a cold start.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> r = best_route([Operation("cz", (0, 2))], line(3))
+        >>> clear_route_caches(); _best_route_cached.cache_info().currsize
+        0
+    """
+    for memo in (_best_route_cached, _network_route, _chain_routes, _path, _trial_route, _dag):
+        memo.cache_clear()
 
 
 def _active(ops: Sequence[Operation]) -> frozenset[int]:

@@ -19,6 +19,7 @@ from qlang.passes.routing.workloads import (
     erdos_renyi,
     iqp,
     qaoa,
+    qcnn,
     regular_graph,
     zz_feature_map,
 )
@@ -221,3 +222,73 @@ def test_find_path_rejects_sets_without_a_hamiltonian_path_before_searching():
     # odd cycles are not bipartite: a triangle passes the check and has a path
     tri = {0: [1, 2], 1: [0, 2], 2: [0, 1]}
     assert _may_have_hamiltonian_path(tri)
+
+
+def _random_diagonal_ops(rng: random.Random, n: int, terms: int) -> list[Operation]:
+    names = ("rzz", "cz", "cp", "crz")
+    ops = []
+    for i in range(terms):
+        a, b = rng.sample(range(n), 2)
+        name = rng.choice(names)
+        params = () if name == "cz" else (E.Weight(i),)
+        ops.append(Operation(name, (a, b), params))
+        if rng.random() < 0.3:
+            ops.append(Operation("h", (rng.randrange(n),)))
+    return ops
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_swap_route_floor_bounds_every_swap_route(seed):
+    """The bound the router's pruning relies on: SABRE trials (plain and commutation-aware,
+    with the merge bonus) and swap networks never cost less than ``swap_route_floor``."""
+    from qlang.passes.routing.engine import Heuristic
+    from qlang.passes.routing.strategy import swap_route_floor
+
+    rng = random.Random(seed)
+    dev = [line(7), grid(3, 3), ring(8)][seed % 3]
+    ops = _random_diagonal_ops(rng, 7, rng.randrange(6, 30))
+    floor = swap_route_floor(ops)
+    assert floor == cx_cost(ops)
+    for aware in (False, True):
+        for h in (Heuristic(), Heuristic(merge_bonus=1.0)):
+            assert route(ops, dev, seed=seed, commute_aware=aware, heuristic=h).cost >= floor
+    path = find_path(dev, 7, within=frozenset(range(7)))
+    if path is not None:
+        for lazy in (False, True):
+            net = route_network(ops, dev, path, lazy=lazy)
+            assert net is None or net.cost >= floor
+
+
+def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
+    """When a parity chain costs less than any swap route can, best_route returns it
+    without running them; the winner is the one the full comparison picks."""
+    from qlang.passes.routing import strategy as S
+
+    dense = place(zz_feature_map(8, 1, "full"), line(8), tuple(range(8))).ops
+    S.clear_route_caches()
+    won = S.best_route(dense, line(8), seed=1)
+    assert S._trial_route.cache_info().currsize == 0  # no SABRE trial ran
+    full = min(
+        [S._trial_route(S.ops_key(dense), line(8), 1, t, True) for t in range(4)]
+        + [r for r in [S.network_route(dense, line(8), seed=1)] if r is not None]
+        + S.chain_routes(dense, line(8), seed=1),
+        key=lambda r: r.key,
+    )
+    assert won.key == full.key and won.cost < S.swap_route_floor(dense)
+    sparse = place(qaoa(8, [(0, 7), (1, 6)], p=1), line(8), tuple(range(8))).ops
+    S.clear_route_caches()
+    S.best_route(sparse, line(8), seed=1)
+    assert S._trial_route.cache_info().currsize == 4  # chains lose here: SABRE ran
+
+
+def test_layout_pass_skips_the_sabre_search_when_a_chain_wins(monkeypatch):
+    from qlang.passes.routing import passes as P
+
+    calls = []
+    real = P.sabre_layout
+    monkeypatch.setattr(P, "sabre_layout", lambda *a, **k: calls.append(1) or real(*a, **k))
+    dense = zz_feature_map(8, 1, "full")
+    lay = LayoutPass(grid(3, 3), seed=0, trials=4).choose(dense)
+    assert calls == [] and len(set(lay)) == 8
+    LayoutPass(grid(3, 3), seed=0, trials=4).choose(qcnn(8))  # not diagonal: SABRE layout
+    assert calls == [1]
