@@ -120,13 +120,6 @@ class LayoutPass(_DevicePass):
         if self.method == "auto":
             chains = chain_layouts(circuit, dev, self.seed, self.thorough, self.chain_restarts)
             chains = chains[:3]
-        if chains and not self.error_aware:
-            placed = ops_key(place(circuit, dev, chains[0]).ops)
-            if self._quick_routes(placed)[1]:
-                # a parity chain beats any swap route on any layout: SABRE layouts (made
-                # for swap routing) are not searched
-                few = list(dict.fromkeys([*starts, *chains]))
-                return self._pick(circuit, few) if len(few) > 1 else few[0]
         ranking: list[tuple[int, tuple[int, ...]]] = []
         trials = self.layout_trials(circuit)
         lay, _ = sabre_layout(

@@ -19,7 +19,6 @@ from qlang.passes.routing.workloads import (
     erdos_renyi,
     iqp,
     qaoa,
-    qcnn,
     regular_graph,
     zz_feature_map,
 )
@@ -280,15 +279,3 @@ def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
     S.best_route(sparse, line(8), seed=1)
     assert S._trial_route.cache_info().currsize == 4  # chains lose here: SABRE ran
 
-
-def test_layout_pass_skips_the_sabre_search_when_a_chain_wins(monkeypatch):
-    from qlang.passes.routing import passes as P
-
-    calls = []
-    real = P.sabre_layout
-    monkeypatch.setattr(P, "sabre_layout", lambda *a, **k: calls.append(1) or real(*a, **k))
-    dense = zz_feature_map(8, 1, "full")
-    lay = LayoutPass(grid(3, 3), seed=0, trials=4).choose(dense)
-    assert calls == [] and len(set(lay)) == 8
-    LayoutPass(grid(3, 3), seed=0, trials=4).choose(qcnn(8))  # not diagonal: SABRE layout
-    assert calls == [1]
