@@ -50,6 +50,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from qlang.passes.routing.engine import RouteResult, finish
 from qlang.passes.routing.kernels import KERNELS
@@ -267,11 +268,22 @@ def _rungs(
     order: Sequence[int], pairs: frozenset[Pair], device: Device, path: Sequence[int]
 ) -> frozenset[Pair]:
     """The ``pairs`` on a device edge between path qubits that are not path neighbours."""
-    at = {w: i for i, w in enumerate(order)}
-    return frozenset(
-        (a, b) for a, b in pairs
-        if abs(at[a] - at[b]) > 1 and device.adjacent(path[at[a]], path[at[b]])
-    )  # fmt: skip
+    out = []
+    for i, j in _rung_positions(device, tuple(path)):
+        a, b = order[i], order[j]
+        pair = (a, b) if a < b else (b, a)
+        if pair in pairs:
+            out.append(pair)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=64)
+def _rung_positions(device: Device, path: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Path position pairs ``(i, j)``, ``j > i + 1``, whose qubits share a device edge: the
+    places where a rung can be (none on a line)."""
+    at = {p: i for i, p in enumerate(path)}
+    return tuple((i, at[q]) for i, p in enumerate(path) for q in device.neighbours[p]
+                 if q in at and at[q] > i + 1)  # fmt: skip
 
 
 def _exposed(

@@ -68,8 +68,11 @@ DEFAULT_HEURISTIC = Heuristic()
 
 def finish(ops: Sequence[Operation], final: list[int], num_qubits: int) -> RouteResult:
     """Fuse swaps with neighbouring terms, drop trailing swaps, measure the result."""
-    merged, phase = merge_swaps(ops)
-    trimmed, final = drop_trailing_swaps(merged, final)
+    if any(o.name == "swap" for o in ops):
+        merged, phase = merge_swaps(ops)
+        trimmed, final = drop_trailing_swaps(merged, final)
+    else:  # parity chains: nothing to fuse or drop
+        trimmed, phase = list(ops), E.ZERO
     ncl = 1 + max(
         (c for o in trimmed for c in o.clbits + (o.condition.clbits if o.condition else ())),
         default=-1,
