@@ -293,22 +293,26 @@ def _exposed(
     k = len(order)
     sigma = list(order)
     out: set[Pair] = set()
-
-    def expose(i: int) -> None:
-        if i in links:
-            u, v = sigma[i], sigma[i + 1]
-            pair = (min(u, v), max(u, v))
+    if not pairs:
+        return out
+    for i in links:
+        u, v = sigma[i], sigma[i + 1]
+        pair = (u, v) if u < v else (v, u)
+        if pair in pairs:
+            out.add(pair)
+    for j in plan:
+        a, b = sigma[j], sigma[j + 1]
+        sigma[j], sigma[j + 1] = b, a
+        if j >= 1 and j - 1 in links:  # the new neighbour pairs, where the link is in use
+            u = sigma[j - 1]
+            pair = (u, b) if u < b else (b, u)
             if pair in pairs:
                 out.add(pair)
-
-    for i in range(k - 1):
-        expose(i)
-    for j in plan:
-        sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
-        if j >= 1:
-            expose(j - 1)
-        if j + 2 < k:
-            expose(j + 1)
+        if j + 2 < k and j + 1 in links:
+            v = sigma[j + 2]
+            pair = (a, v) if a < v else (v, a)
+            if pair in pairs:
+                out.add(pair)
     return out
 
 
@@ -322,23 +326,31 @@ def _links_used(
     sigma = list(order)
     left = set(want)
     used: set[int] = set()
-
-    def expose(i: int) -> None:
+    for i in range(k - 1):
         u, v = sigma[i], sigma[i + 1]
-        pair = (min(u, v), max(u, v))
+        pair = (u, v) if u < v else (v, u)
         if pair in left:
             left.discard(pair)
             used.add(i)
-
-    for i in range(k - 1):
-        expose(i)
-    for j in plan:
-        sigma[j], sigma[j + 1] = sigma[j + 1], sigma[j]
+    for t, j in enumerate(plan):
+        if not left:  # the rest of the plan only adds the links it transposes
+            used.update(plan[t:])
+            break
+        a, b = sigma[j], sigma[j + 1]
+        sigma[j], sigma[j + 1] = b, a
         used.add(j)
-        if j >= 1:
-            expose(j - 1)
+        if j >= 1:  # the new neighbour pairs: (sigma[j-1], b) and (a, sigma[j+2])
+            u = sigma[j - 1]
+            pair = (u, b) if u < b else (b, u)
+            if pair in left:
+                left.discard(pair)
+                used.add(j - 1)
         if j + 2 < k:
-            expose(j + 1)
+            v = sigma[j + 2]
+            pair = (a, v) if a < v else (v, a)
+            if pair in left:
+                left.discard(pair)
+                used.add(j + 1)
     return frozenset(used) if not left else None
 
 
