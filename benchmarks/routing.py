@@ -345,6 +345,13 @@ def goals(rows: list[Row], queko: list) -> list[str]:
     out.append(f"- -O2 compile time within 3x of Qiskit O3: worst {t:.1f}x "
                f"({t_row.circuit} on {t_row.device}), median {np.median([t_ratio(r) for r in rows]):.1f}x, "
                f"{within} of {len(rows)} rows within 3x -> {'MET' if t <= 3 else 'NOT MET'}")  # fmt: skip
+    slow = sorted((r for r in rows if t_ratio(r) > 3), key=t_ratio, reverse=True)
+    if slow:
+        out.append("  - above 3x: " + ", ".join(
+            f"{r.circuit}/{r.device} {t_ratio(r):.1f}x "
+            f"({r.results['qlang-O2'][2] * 1e3:.0f} vs {r.results['qiskit'][2] * 1e3:.0f} ms)"
+            for r in slow
+        ))  # fmt: skip
     cold = [r.o2_first / max(1e-3, r.results["qiskit"][2]) for r in rows]
     out.append(f"  - first of the three -O2 runs instead of the fastest: worst {max(cold):.1f}x, "
                f"median {np.median(cold):.1f}x, {sum(x <= 3 for x in cold)} of {len(rows)} "
