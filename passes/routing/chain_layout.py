@@ -68,10 +68,8 @@ def chain_layouts(
     if len(g) < 3:
         return []
     pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
-    k = len(g)
-    dense = 4 * len(pairs) > k * (k - 1)
     found: dict[tuple[int, ...], int] = {}
-    for r in range(1 if dense else max(1, restarts)):
+    for r in range(1 if _dense(pairs, len(g)) else max(1, restarts)):
         # restart 0 is the single search's stream; the paths keep ``seed`` (see below)
         rng = random.Random(seed if r == 0 else (seed << 8) + r)
         hit = _search(g, pairs, device, n, rng, seed, thorough)
@@ -102,7 +100,7 @@ def _search(
     if not paths:
         return None
     k = len(active)
-    dense = 4 * len(pairs) > k * (k - 1)  # then any order is about as good
+    dense = _dense(pairs, k)
     starts = [list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))]
     starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
     steps = 0 if dense else 150 * k
@@ -124,6 +122,12 @@ def _search(
     used = set(best_path)
     free = iter(q for q in range(device.num_qubits) if q not in used)
     return best_cost, tuple(lay[q] if q in lay else next(free) for q in range(n))
+
+
+def _dense(pairs: frozenset[tuple[int, int]], k: int) -> bool:
+    """More than half of all pairs of the ``k`` wires interact: then any order is about as
+    good (no order search, one restart)."""
+    return 4 * len(pairs) > k * (k - 1)
 
 
 def _candidate_paths(

@@ -45,13 +45,13 @@ from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
     OpsKey,
     best_route,
+    chain_beats_swaps,
     chain_routes,
     check_fits,
     first_route,
     lowered,
     network_route,
     ops_key,
-    swap_route_floor,
 )
 
 from qlang.devices import Device
@@ -158,11 +158,11 @@ class LayoutPass(_DevicePass):
 
     def _quick_routes(self, ops: OpsKey) -> tuple[list[RouteResult], bool]:
         """The cheap routes of placed ``ops`` (SABRE trial 0 first, the swap network, the
-        parity chains) and whether a chain beats every swap route (:func:`swap_route_floor`:
+        parity chains) and whether a chain beats every swap route (:func:`chain_beats_swaps`:
         then only the chains are run, and they are what :func:`best_route` returns)."""
         dev, seed = self.device, self.seed
         chains = chain_routes(ops, dev, seed=seed, thorough=self.thorough)
-        if chains and min(r.cost for r in chains) < swap_route_floor(ops):
+        if chain_beats_swaps(chains, ops):
             return chains, True
         net = [r for r in [network_route(ops, dev, seed=seed)] if r is not None]
         return [first_route(ops, dev, seed=seed), *net, *chains], False

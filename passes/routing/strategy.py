@@ -102,7 +102,7 @@ def _best_route(
     thorough: bool = False,
 ) -> RouteResult:
     chains = _chain_routes(ops, device, seed, thorough) if network and commute_aware else []
-    if chains and min(r.cost for r in chains) < swap_route_floor(ops):
+    if chain_beats_swaps(chains, ops):
         return min(chains, key=lambda r: r.key)  # the same winner, without the swap routes
     results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
@@ -127,6 +127,12 @@ def swap_route_floor(ops: Sequence[Operation]) -> int:
         2
     """
     return cx_cost([op for op in ops if op.name != "swap"])
+
+
+def chain_beats_swaps(chains: Sequence[RouteResult], ops: Sequence[Operation]) -> bool:
+    """True when one of the parity-chain routes ``chains`` of ``ops`` costs less than any
+    swap route can (:func:`swap_route_floor`), so the swap routes need not be run."""
+    return bool(chains) and min(r.cost for r in chains) < swap_route_floor(ops)
 
 
 def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) -> RouteResult | None:

@@ -195,7 +195,7 @@ class Circuit:
         for i, op in enumerate(self.ops):
             if known is not None and known.get(id(op)) is op:
                 continue
-            self._verify_op(i, op, checked)
+            self._verify_op(i, op, n_in, n_w, checked)
             if known is not None:
                 known[id(op)] = op
         if self.layout is not None:
@@ -206,7 +206,8 @@ class Circuit:
                 ):
                     raise IRVerificationError(f"layout.{name} is not an injective map")
 
-    def _verify_op(self, i: int, op: Operation, checked: set[int]) -> None:
+    def _verify_op(self, i: int, op: Operation, n_in: int, n_w: int, checked: set[int]) -> None:
+        """The checks of one operation (``n_in``/``n_w``: the input and weight counts)."""
         where = f"op {i} ({op.name})"
         if not isinstance(op.qubits, tuple) or not isinstance(op.params, tuple):
             raise IRVerificationError(f"{where}: children must be tuples")
@@ -233,7 +234,6 @@ class Circuit:
             raise IRVerificationError(f"{where}: needs at least one qubit")
         if len(op.params) != gd.num_params:
             raise IRVerificationError(f"{where}: expects {gd.num_params} parameters")
-        n_in, n_w = self.num_inputs, self.num_weights
         for p in op.params:
             if id(p) not in checked:
                 _check_expr(p, n_in, n_w, where)
