@@ -24,7 +24,8 @@ import random
 import time
 from collections.abc import Sequence
 
-from qlang.passes.routing.engine import RouteResult, _State
+from qlang.passes.routing.engine import Dag, RouteResult, _State
+from qlang.passes.routing.rewrite import cx_cost
 
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
@@ -109,6 +110,41 @@ def _order(nbrs: dict[int, list[int]], q: int, on_path: set[int]) -> list[int]:
     return sorted(free, key=lambda p: sum(1 for r in nbrs[p] if r not in on_path))
 
 
+class _CountingState(_State):
+    """:class:`_State` that also counts the inserted swaps certain to cost at least one
+    CNOT in the finished route (``kept``): those with a later 2-qubit non-swap op on one
+    of their qubits. Such a swap survives ``drop_trailing_swaps``; alone it costs 3, fused
+    with a term it adds at least 1 to the term's cost (``rewrite.gate_then_swap``), and a
+    term fuses with at most one swap. So a finished route costs at least
+    ``cx_cost(non-swap ops) + kept``."""
+
+    def __init__(self, ops: Sequence[Operation], device: Device, commute_aware: bool,
+                 dag: Dag | None):  # fmt: skip
+        super().__init__(ops, device, commute_aware, dag)
+        self.open: list[list[int]] = [[] for _ in range(device.num_qubits)]
+        self.confirmed: list[bool] = []
+        self.kept = 0
+
+    def swap(self, p1: int, p2: int) -> int:
+        k = len(self.confirmed)
+        self.confirmed.append(False)
+        self.open[p1].append(k)
+        self.open[p2].append(k)
+        return super().swap(p1, p2)
+
+    def emit(self, i: int) -> None:
+        op = self.ops[i]
+        if len(op.qubits) >= 2 and op.name != "swap":
+            for w in op.qubits:
+                waiting = self.open[self.pos[w]]
+                for k in waiting:
+                    if not self.confirmed[k]:
+                        self.confirmed[k] = True
+                        self.kept += 1
+                waiting.clear()
+        super().emit(i)
+
+
 def route_network(
     ops: Sequence[Operation],
     device: Device,
@@ -117,6 +153,8 @@ def route_network(
     commute_aware: bool = True,
     max_layers: int | None = None,
     lazy: bool = False,
+    bound: int | None = None,
+    dag: Dag | None = None,
 ) -> RouteResult | None:
     """Route placed ``ops`` whose qubits all lie on ``path`` with odd-even swap layers.
 
@@ -126,16 +164,19 @@ def route_network(
     when nothing is left.
 
     Returns None when the layers budget (default ``4 * len(path) + 8`` per
-    dependency level, bounded overall) runs out.
+    dependency level, bounded overall) runs out, or, with a ``bound``, as soon as the
+    route is certain to cost more than ``bound`` CNOTs (a route it does return is the
+    same as without the bound). ``dag``: the dependency DAG of ``ops``, when known.
     """
-    st = _State(ops, device, commute_aware, None)
+    st = _CountingState(ops, device, commute_aware, dag)
     st.hold = lazy
     st.drain()
     k = len(path)
     budget = max_layers if max_layers is not None else (4 * k + 8) * (1 + len(ops) // max(1, k))
+    floor = cx_cost([op for op in ops if op.name != "swap"])
     layer = 0
     while st.front:
-        if layer >= budget:
+        if layer >= budget or (bound is not None and floor + st.kept > bound):
             return None
         for i in range(layer % 2, k - 1, 2):
             p1, p2 = min(path[i], path[i + 1]), max(path[i], path[i + 1])

@@ -139,13 +139,20 @@ class LayoutPass(_DevicePass):
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _pick(self, circuit: Circuit, cands: list[tuple[int, ...]]) -> tuple[int, ...]:
-        """The candidate with the best route. Each first gets the cheap routes (plain SABRE
-        trial 0 and the swap network, both reused by the full routing); only candidates
-        whose SABRE trial is within ``PRUNE`` of the best cheap route get the remaining
-        SABRE trials, the others keep their cheap routes."""
+        """The candidate with the best route. Each first gets the cheap routes (parity
+        chains, plain SABRE trial 0 and the swap network, all reused by the full routing);
+        only candidates whose SABRE trial is within ``PRUNE`` of the best cheap route get
+        the remaining SABRE trials, the others keep their cheap routes. Swap networks run
+        last, bounded by the best chain or SABRE route of any candidate: one that would
+        cost more can neither set the floor nor win, so it is stopped early."""
         dev = self.device
         placed = [ops_key(place(circuit, dev, c).ops) for c in cands]
         quick = [self._quick_routes(ops) for ops in placed]
+        bound = min(r.cost for rs, _ in quick for r in rs)
+        for ops, (routes, chain_wins) in zip(placed, quick, strict=True):
+            if not chain_wins:
+                net = network_route(ops, dev, seed=self.seed, bound=bound)
+                routes += [net] if net is not None else []
         floor = min(r.cost for rs, _ in quick for r in rs)
 
         def score(i: int) -> tuple[float, ...]:
@@ -157,15 +164,15 @@ class LayoutPass(_DevicePass):
         return cands[min(range(len(cands)), key=score)]
 
     def _quick_routes(self, ops: OpsKey) -> tuple[list[RouteResult], bool]:
-        """The cheap routes of placed ``ops`` (SABRE trial 0 first, the swap network, the
-        parity chains) and whether a chain beats every swap route (:func:`chain_beats_swaps`:
-        then only the chains are run, and they are what :func:`best_route` returns)."""
+        """The cheap routes of placed ``ops`` but the swap network (SABRE trial 0 first,
+        the parity chains) and whether a chain beats every swap route
+        (:func:`chain_beats_swaps`: then only the chains are run, and they are what
+        :func:`best_route` returns)."""
         dev, seed = self.device, self.seed
         chains = chain_routes(ops, dev, seed=seed, thorough=self.thorough)
         if chain_beats_swaps(chains, ops):
             return chains, True
-        net = [r for r in [network_route(ops, dev, seed=seed)] if r is not None]
-        return [first_route(ops, dev, seed=seed), *net, *chains], False
+        return [first_route(ops, dev, seed=seed), *chains], False
 
     def layout_trials(self, circuit: Circuit) -> int:
         """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about

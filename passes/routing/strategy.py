@@ -106,7 +106,9 @@ def _best_route(
         return min(chains, key=lambda r: r.key)  # the same winner, without the swap routes
     results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
     if network and commute_aware:
-        net = _network_route(ops, device, seed)
+        # a network costing more than the best other route cannot win: stop it early
+        bound = min(r.cost for r in results + chains)
+        net = _network_route(ops, device, seed, bound)
         if net is not None:
             results.append(net)
         results += chains
@@ -135,23 +137,65 @@ def chain_beats_swaps(chains: Sequence[RouteResult], ops: Sequence[Operation]) -
     return bool(chains) and min(r.cost for r in chains) < swap_route_floor(ops)
 
 
-def network_route(ops: Sequence[Operation], device: Device, *, seed: int = 0) -> RouteResult | None:
+def network_route(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, bound: int | None = None
+) -> RouteResult | None:
     """The swap-network candidate of :func:`best_route` (memoised, so ``best_route`` on the
     same ops reuses it): the cheaper of the eager and lazy networks along a path through
-    the active qubits, or None (fewer than 4 active qubits, no such path, no result)."""
-    return _network_route(ops_key(ops), device, seed)
+    the active qubits, or None (fewer than 4 active qubits, no such path, no result, or
+    with a ``bound``, each network certain to cost more than ``bound`` CNOTs: a network
+    stops as soon as it is, see :func:`.network.route_network`).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> from qlang.ir.expr import Weight
+        >>> ops = [Operation("rzz", (i, j), (Weight(0),)) for i in range(6) for j in range(i)]
+        >>> network_route(ops, line(6), bound=35), network_route(ops, line(6)).cost
+        (None, 44)
+    """
+    return _network_route(ops_key(ops), device, seed, bound)
 
 
-@lru_cache(maxsize=16)
-def _network_route(ops: tuple[Operation, ...], device: Device, seed: int) -> RouteResult | None:
+#: memo of :func:`_network_one`: (ops, device, seed, lazy) -> (route or None, the bound
+#: it ran with); None under a bound means "costs more than that bound"
+_NETWORKS: dict[tuple[object, ...], tuple[RouteResult | None, int | None]] = {}
+_NETWORKS_MAX = 32
+
+
+def _network_route(
+    ops: tuple[Operation, ...], device: Device, seed: int, bound: int | None
+) -> RouteResult | None:
     active = _active(ops)
     if len(active) < 4:
         return None
     path = _path(device, active, seed, 0.2)
     if path is None:
         return None
-    found = [route_network(ops, device, path, lazy=lazy) for lazy in (False, True)]
+    found = [_network_one(ops, device, seed, path, lazy, bound) for lazy in (False, True)]
     return min((r for r in found if r is not None), key=lambda r: r.key, default=None)
+
+
+def _network_one(
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    path: tuple[int, ...],
+    lazy: bool,
+    bound: int | None,
+) -> RouteResult | None:
+    key = (ops, device, seed, lazy)
+    hit = _NETWORKS.get(key)
+    if hit is not None:
+        res, ran_with = hit
+        # a route is the same under any bound; None under a bound b stands for any b' <= b
+        if res is not None or ran_with is None or (bound is not None and bound <= ran_with):
+            return res
+    res = route_network(ops, device, path, lazy=lazy, bound=bound, dag=dag_of(ops, True))
+    if len(_NETWORKS) >= _NETWORKS_MAX:
+        del _NETWORKS[next(iter(_NETWORKS))]
+    _NETWORKS[key] = (res, None if res is not None else bound)
+    return res
 
 
 def chain_routes(
@@ -199,8 +243,9 @@ def clear_route_caches() -> None:
         >>> clear_route_caches(); _best_route_cached.cache_info().currsize
         0
     """
-    for memo in (_best_route_cached, _network_route, _chain_routes, _path, _trial_route, _dag):
+    for memo in (_best_route_cached, _chain_routes, _path, _trial_route, _dag):
         memo.cache_clear()
+    _NETWORKS.clear()
 
 
 def _active(ops: Sequence[Operation]) -> frozenset[int]:
@@ -229,13 +274,50 @@ def _trial_route(
 ) -> RouteResult:
     heuristics = HEURISTICS if commute_aware else (Heuristic(),)
     h = heuristics[t % len(heuristics)]
-    dag = _dag(ops, commute_aware)
+    dag = dag_of(ops, commute_aware)
     return route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
 
 
+def dag_of(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:
+    """The dependency DAG of ``ops`` (:func:`.engine.build_dag`), memoised by the ops'
+    shape: names, clbits, conditions and the pattern of qubits (relabelled in order of
+    first use), which is all the DAG depends on. So every layout of one circuit shares it.
+
+    Example::
+
+        >>> a = [Operation("cx", (0, 1)), Operation("h", (1,))]
+        >>> b = [Operation("cx", (5, 3)), Operation("h", (3,))]
+        >>> dag_of(a) is dag_of(b), dag_of(a).succs
+        (True, ((1,), ()))
+    """
+    return _dag(_Shaped(ops), commute_aware)
+
+
+class _Shaped:
+    """``ops`` compared and hashed by their shape (what :func:`dag_of` keys on)."""
+
+    __slots__ = ("ops", "shape", "_hash")
+
+    def __init__(self, ops: Sequence[Operation]):
+        index: dict[int, int] = {}
+        self.ops = ops
+        self.shape = tuple(
+            (op.name, tuple(index.setdefault(q, len(index)) for q in op.qubits), op.clbits,
+             op.condition)
+            for op in ops
+        )  # fmt: skip
+        self._hash = hash(self.shape)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shaped) and self.shape == other.shape
+
+
 @lru_cache(maxsize=8)
-def _dag(ops: tuple[Operation, ...], commute_aware: bool) -> Dag:
-    return build_dag(ops, commute_aware)
+def _dag(shaped: _Shaped, commute_aware: bool) -> Dag:
+    return build_dag(shaped.ops, commute_aware)
 
 
 def lowered(circuit: Circuit) -> Circuit:

@@ -16,6 +16,7 @@ from qlang.passes.routing.rewrite import cx_cost
 from qlang.passes.routing.strategy import chain_routes
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
 from qlang.passes.routing.workloads import (
+    efficient_su2,
     erdos_renyi,
     iqp,
     qaoa,
@@ -279,3 +280,117 @@ def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
     S.best_route(sparse, line(8), seed=1)
     assert S._trial_route.cache_info().currsize == 4  # chains lose here: SABRE ran
 
+
+def _random_mixed_ops(rng: random.Random, n: int, count: int) -> list[Operation]:
+    """Diagonal terms, ``cx``, input swaps and 1-qubit gates on ``n`` qubits."""
+    ops = _random_diagonal_ops(rng, n, count)
+    for _ in range(count // 3):
+        a, b = rng.sample(range(n), 2)
+        name = rng.choice(("cx", "cx", "swap"))
+        ops.insert(rng.randrange(len(ops) + 1), Operation(name, (a, b)))
+        ops.insert(rng.randrange(len(ops) + 1), Operation("ry", (a,), (E.Weight(0),)))
+    return ops
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bounded_network_stops_only_when_it_would_cost_more(seed):
+    """``route_network(bound=b)`` returns the unbounded route unchanged, or None only when
+    that route costs more than ``b`` (its running lower bound is sound)."""
+    rng = random.Random(seed)
+    dev = [line(7), grid(3, 3), ring(8)][seed % 3]
+    ops = _random_mixed_ops(rng, 7, rng.randrange(8, 30))
+    if seed % 2:  # a dense diagonal block, where lazy networks fuse nearly every swap
+        pairs = [(a, b) for a in range(7) for b in range(a)]
+        ops = [Operation("rzz", rng.sample(p, 2), (E.Weight(0),)) for p in pairs]
+        rng.shuffle(ops)
+    path = find_path(dev, 7, within=frozenset(range(7)))
+    assert path is not None
+    floor = cx_cost([op for op in ops if op.name != "swap"])
+    for lazy in (False, True):
+        full = route_network(ops, dev, path, lazy=lazy)
+        assert full is not None
+        for bound in range(floor - 1, full.cost + 2):
+            got = route_network(ops, dev, path, lazy=lazy, bound=bound)
+            if got is None:
+                assert full.cost > bound
+            else:
+                assert got == full
+
+
+def test_bounded_network_stops_early_on_a_dense_block():
+    """The bound bites: a full block on a line is dropped well below its cost."""
+    ops = [Operation("rzz", (i, j), (E.Weight(0),)) for i in range(8) for j in range(i)]
+    path = list(range(8))
+    for lazy in (False, True):
+        full = route_network(ops, line(8), path, lazy=lazy)
+        assert full is not None and full.cost > 60
+        assert route_network(ops, line(8), path, lazy=lazy, bound=60) is None
+
+
+def test_dag_of_is_shared_by_every_relabelling():
+    """``dag_of`` keys on the ops' shape: a relabelled copy gets the same (correct) DAG,
+    a different pattern of qubits its own."""
+    from qlang.passes.routing.engine import build_dag
+    from qlang.passes.routing.strategy import clear_route_caches, dag_of
+
+    clear_route_caches()
+    rng = random.Random(3)
+    ops = _random_mixed_ops(rng, 6, 20)
+    perm = rng.sample(range(10), 6)
+    moved = [Operation(o.name, tuple(perm[q] for q in o.qubits), o.params) for o in ops]
+    assert dag_of(moved) is dag_of(ops) and dag_of(moved) == build_dag(moved)
+    a = [Operation("cx", (0, 1)), Operation("cx", (0, 1))]
+    b = [Operation("cx", (0, 1)), Operation("cx", (1, 0))]
+    assert dag_of(a) == build_dag(a) and dag_of(b) == build_dag(b) and dag_of(a) != dag_of(b)
+    assert dag_of(a, commute_aware=False) == build_dag(a, commute_aware=False)
+
+
+@pytest.mark.parametrize(
+    "circuit",
+    [
+        qaoa(8, erdos_renyi(8, 0.5, 2), 2),
+        efficient_su2(7, 1, "full"),
+        zz_feature_map(7, 2),
+        Circuit(
+            8,
+            tuple(Operation("rxx", (i, j), (E.Weight(0),)) for i in range(8) for j in range(i)),
+            name="rxx_all_8",
+        ),  # fmt: skip
+    ],
+    ids=lambda c: c.name,
+)
+def test_network_bounds_change_no_layout_or_route(circuit, monkeypatch):
+    """Bounding the swap networks (layout pass and best_route) picks the same layout and
+    the same route as running every network in full (on ``rxx_all_8`` on a line, the
+    network is the winning route)."""
+    from qlang.passes.routing import passes as P
+    from qlang.passes.routing import strategy as S
+
+    unbounded = S._network_route
+    for dev in (line(8), grid(3, 3)):
+        S.clear_route_caches()
+        lay = LayoutPass(dev, seed=5).choose(circuit)
+        routed = RoutePass(dev, seed=5).route(place(circuit, dev, lay))
+        with monkeypatch.context() as m:
+            m.setattr(S, "_network_route", lambda o, d, s, b: unbounded(o, d, s, None))
+            m.setattr(
+                P, "network_route", lambda o, d, *, seed, bound: S.network_route(o, d, seed=seed)
+            )
+            S.clear_route_caches()
+            lay_full = LayoutPass(dev, seed=5).choose(circuit)
+            routed_full = RoutePass(dev, seed=5).route(place(circuit, dev, lay_full))
+        assert lay == lay_full and routed == routed_full
+
+
+def test_bounded_network_still_wins_where_it_is_best():
+    """A full ``rxx`` block on a line in place: the swap network beats every SABRE trial
+    (same CNOTs, lower depth); the bound best_route gives it must not drop it."""
+    from qlang.passes.routing import strategy as S
+
+    ops = S.ops_key([Operation("rxx", (i, j), (E.Weight(0),)) for i in range(8) for j in range(i)])
+    S.clear_route_caches()
+    net = S.network_route(ops, line(8), seed=5)
+    trials = [S._trial_route(ops, line(8), 5, t, True) for t in range(4)]
+    assert net is not None and all(net.key < t.key for t in trials)
+    S.clear_route_caches()
+    assert S.best_route(ops, line(8), seed=5) == net
