@@ -45,10 +45,11 @@ from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
     OpsKey,
     best_route,
+    best_route_key,
     chain_beats_swaps,
     chain_routes,
     check_fits,
-    first_route,
+    first_key,
     lowered,
     network_route,
     ops_key,
@@ -139,40 +140,45 @@ class LayoutPass(_DevicePass):
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
 
     def _pick(self, circuit: Circuit, cands: list[tuple[int, ...]]) -> tuple[int, ...]:
-        """The candidate with the best route. Each first gets the cheap routes (parity
-        chains, plain SABRE trial 0 and the swap network, all reused by the full routing);
-        only candidates whose SABRE trial is within ``PRUNE`` of the best cheap route get
-        the remaining SABRE trials, the others keep their cheap routes. Swap networks run
-        last, bounded by the best chain or SABRE route of any candidate: one that would
-        cost more can neither set the floor nor win, so it is stopped early."""
+        """The candidate with the best route, judged by route keys (CNOTs, depth); SABRE
+        trials are scored by their compiled trace key, not finished. Each candidate first
+        gets the cheap routes (parity chains, plain SABRE trial 0 and the swap network, all
+        reused by the full routing); only candidates whose SABRE trial is within ``PRUNE``
+        of the best cheap route get the remaining SABRE trials, the others keep their cheap
+        routes. Swap networks run last, bounded by the best chain or SABRE route of any
+        candidate: one that would cost more can neither set the floor nor win, so it is
+        stopped early."""
         dev = self.device
         placed = [ops_key(place(circuit, dev, c).ops) for c in cands]
-        quick = [self._quick_routes(ops) for ops in placed]
-        bound = min(r.cost for rs, _ in quick for r in rs)
-        for ops, (routes, chain_wins) in zip(placed, quick, strict=True):
+        quick = [self._quick_keys(ops) for ops in placed]
+        bound = min(k[0] for ks, _ in quick for k in ks)
+        for ops, (keys, chain_wins) in zip(placed, quick, strict=True):
             if not chain_wins:
                 net = network_route(ops, dev, seed=self.seed, bound=bound)
-                routes += [net] if net is not None else []
-        floor = min(r.cost for rs, _ in quick for r in rs)
+                keys += [net.key] if net is not None else []
+        floor = min(k[0] for ks, _ in quick for k in ks)
 
-        def score(i: int) -> tuple[float, ...]:
-            routes, chain_wins = quick[i]
-            if not chain_wins and routes[0].cost <= PRUNE * floor:
-                return self._score(self._route(circuit, cands[i]))
-            return min(self._score(r) for r in routes)
+        def score(i: int) -> tuple[int, int]:
+            keys, chain_wins = quick[i]
+            if not chain_wins and keys[0][0] <= PRUNE * floor:
+                return best_route_key(
+                    placed[i], dev, seed=self.seed, trials=min(self.trials, 4),
+                    thorough=self.thorough,
+                )  # fmt: skip
+            return min(keys)
 
         return cands[min(range(len(cands)), key=score)]
 
-    def _quick_routes(self, ops: OpsKey) -> tuple[list[RouteResult], bool]:
-        """The cheap routes of placed ``ops`` but the swap network (SABRE trial 0 first,
-        the parity chains) and whether a chain beats every swap route
+    def _quick_keys(self, ops: OpsKey) -> tuple[list[tuple[int, int]], bool]:
+        """The keys of the cheap routes of placed ``ops`` but the swap network (SABRE
+        trial 0 first, the parity chains) and whether a chain beats every swap route
         (:func:`chain_beats_swaps`: then only the chains are run, and they are what
         :func:`best_route` returns)."""
         dev, seed = self.device, self.seed
         chains = chain_routes(ops, dev, seed=seed, thorough=self.thorough)
         if chain_beats_swaps(chains, ops):
-            return chains, True
-        return [first_route(ops, dev, seed=seed), *chains], False
+            return [r.key for r in chains], True
+        return [first_key(ops, dev, seed=seed), *(r.key for r in chains)], False
 
     def layout_trials(self, circuit: Circuit) -> int:
         """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about

@@ -10,13 +10,15 @@ Example::
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 
 from qlang.passes.routing.commuting import chain_route
-from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag, route
+from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
 from qlang.passes.routing.network import find_path, route_network
-from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.rewrite import cx_cost, finish_codes
+from qlang.passes.routing.sabre import Program, Trial, prepare, search
 
 from qlang.devices import Device
 from qlang.diagnostics import Diagnostic, QLangError
@@ -70,29 +72,18 @@ def best_route(
 ) -> RouteResult:
     """The cheapest of ``trials`` SABRE runs (and swap-network and parity-chain runs when
     the active qubits lie on a path), by (CNOT count, depth). ``thorough`` also tries
-    the parity-chain router along other paths through the same qubits. Memoised: the layout pass and the routing pass ask
-    for the same route."""
-    return _best_route_cached(ops_key(ops), device, seed, trials, commute_aware, network, thorough)
+    the parity-chain router along other paths through the same qubits. Memoised: the
+    layout pass and the routing pass ask for the same route. Only the winning SABRE trial
+    is finished into operations; the others are scored by their compiled trace key."""
+    key = ops_key(ops)
+    _, pick = _best_choice(key, device, seed, trials, commute_aware, network, thorough)
+    if isinstance(pick, int):
+        return _trial_route(key, device, seed, pick, commute_aware)
+    return pick
 
 
-@lru_cache(maxsize=8)
-def _best_route_cached(
-    ops: tuple[Operation, ...],
-    device: Device,
-    seed: int,
-    trials: int,
-    commute_aware: bool,
-    network: bool,
-    thorough: bool = False,
-) -> RouteResult:
-    return _best_route(
-        ops, device, seed=seed, trials=trials, commute_aware=commute_aware, network=network,
-        thorough=thorough,
-    )  # fmt: skip
-
-
-def _best_route(
-    ops: tuple[Operation, ...],
+def best_route_key(
+    ops: Sequence[Operation],
     device: Device,
     *,
     seed: int = 0,
@@ -100,19 +91,46 @@ def _best_route(
     commute_aware: bool = True,
     network: bool = True,
     thorough: bool = False,
-) -> RouteResult:
+) -> tuple[int, int]:
+    """``best_route(...).key`` without finishing the winning SABRE trial (what the layout
+    pass needs to judge a candidate layout).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> best_route_key([Operation("cz", (0, 2))], line(3), trials=2)
+        (4, 2)
+    """
+    return _best_choice(ops_key(ops), device, seed, trials, commute_aware, network, thorough)[0]
+
+
+@lru_cache(maxsize=16)
+def _best_choice(
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    trials: int,
+    commute_aware: bool,
+    network: bool,
+    thorough: bool,
+) -> tuple[tuple[int, int], int | RouteResult]:
+    """The winning key and route of :func:`best_route`: a SABRE trial number or a finished
+    route (swap network, parity chain). Candidates in the order trials, network, chains;
+    the first with the least key wins."""
     chains = _chain_routes(ops, device, seed, thorough) if network and commute_aware else []
-    if chain_beats_swaps(chains, ops):
-        return min(chains, key=lambda r: r.key)  # the same winner, without the swap routes
-    results = [_trial_route(ops, device, seed, t, commute_aware) for t in range(max(1, trials))]
+    if chain_beats_swaps(chains, ops):  # the same winner, without the swap routes
+        best = min(chains, key=lambda r: r.key)
+        return best.key, best
+    options: list[tuple[tuple[int, int], int | RouteResult]] = [
+        (_trial_key(ops, device, seed, t, commute_aware), t) for t in range(max(1, trials))
+    ]
     if network and commute_aware:
         # a network costing more than the best other route cannot win: stop it early
-        bound = min(r.cost for r in results + chains)
+        bound = min([k[0] for k, _ in options] + [r.cost for r in chains])
         net = _network_route(ops, device, seed, bound)
-        if net is not None:
-            results.append(net)
-        results += chains
-    return min(results, key=lambda r: r.key)
+        options += [(net.key, net)] if net is not None else []
+        options += [(r.key, r) for r in chains]
+    return min(options, key=lambda o: o[0])
 
 
 def swap_route_floor(ops: Sequence[Operation]) -> int:
@@ -240,10 +258,10 @@ def clear_route_caches() -> None:
 
         >>> from qlang.devices import line
         >>> r = best_route([Operation("cz", (0, 2))], line(3))
-        >>> clear_route_caches(); _best_route_cached.cache_info().currsize
+        >>> clear_route_caches(); _best_choice.cache_info().currsize
         0
     """
-    for memo in (_best_route_cached, _chain_routes, _path, _trial_route, _dag):
+    for memo in (_best_choice, _chain_routes, _path, _program, _trial, _trial_route, _dag):
         memo.cache_clear()
     _NETWORKS.clear()
 
@@ -268,14 +286,51 @@ def first_route(
     return _trial_route(ops_key(ops), device, seed, 0, commute_aware)
 
 
+def first_key(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, commute_aware: bool = True
+) -> tuple[int, int]:
+    """``first_route(...).key`` from the compiled trace key, without finishing the route.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> ops = [Operation("cz", (0, 2)), Operation("cx", (1, 2))]
+        >>> first_key(ops, line(3)) == first_route(ops, line(3)).key
+        True
+    """
+    return _trial_key(ops_key(ops), device, seed, 0, commute_aware)
+
+
+@lru_cache(maxsize=16)
+def _program(ops: tuple[Operation, ...], commute_aware: bool) -> tuple[Program, array | None]:
+    """The search program of ``ops`` and their ``finish_codes`` (for trace keys)."""
+    return prepare(ops, commute_aware, dag_of(ops, commute_aware)), finish_codes(ops)
+
+
+@lru_cache(maxsize=64)
+def _trial(
+    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+) -> Trial:
+    """SABRE trial ``t`` of ``ops`` (heuristic ``t`` of :data:`HEURISTICS`, seed
+    ``seed + t``), as a trace."""
+    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+    prog, _ = _program(ops, commute_aware)
+    n = device.num_qubits
+    return search(prog, device, range(n), seed=seed + t, heuristic=heuristics[t % len(heuristics)])
+
+
+def _trial_key(
+    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+) -> tuple[int, int]:
+    prog, codes = _program(ops, commute_aware)
+    return _trial(ops, device, seed, t, commute_aware).key(prog, ops, codes)
+
+
 @lru_cache(maxsize=32)
 def _trial_route(
     ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
 ) -> RouteResult:
-    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
-    h = heuristics[t % len(heuristics)]
-    dag = dag_of(ops, commute_aware)
-    return route(ops, device, seed=seed + t, commute_aware=commute_aware, heuristic=h, dag=dag)
+    return _trial(ops, device, seed, t, commute_aware).result(ops)
 
 
 def dag_of(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:

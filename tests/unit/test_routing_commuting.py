@@ -267,7 +267,7 @@ def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
     dense = place(zz_feature_map(8, 1, "full"), line(8), tuple(range(8))).ops
     S.clear_route_caches()
     won = S.best_route(dense, line(8), seed=1)
-    assert S._trial_route.cache_info().currsize == 0  # no SABRE trial ran
+    assert S._trial.cache_info().currsize == 0  # no SABRE trial ran
     full = min(
         [S._trial_route(S.ops_key(dense), line(8), 1, t, True) for t in range(4)]
         + [r for r in [S.network_route(dense, line(8), seed=1)] if r is not None]
@@ -278,7 +278,7 @@ def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
     sparse = place(qaoa(8, [(0, 7), (1, 6)], p=1), line(8), tuple(range(8))).ops
     S.clear_route_caches()
     S.best_route(sparse, line(8), seed=1)
-    assert S._trial_route.cache_info().currsize == 4  # chains lose here: SABRE ran
+    assert S._trial.cache_info().currsize == 4  # chains lose here: SABRE ran
 
 
 def _random_mixed_ops(rng: random.Random, n: int, count: int) -> list[Operation]:
@@ -394,3 +394,23 @@ def test_bounded_network_still_wins_where_it_is_best():
     assert net is not None and all(net.key < t.key for t in trials)
     S.clear_route_caches()
     assert S.best_route(ops, line(8), seed=5) == net
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_best_route_is_the_least_finished_route_and_finishes_only_the_winner(seed):
+    """Trials are compared by their trace keys; the result is still the first route of
+    least key among all the finished trials, networks and chains, and at most the winning
+    trial is finished. ``best_route_key`` agrees."""
+    from qlang.passes.routing import strategy as S
+
+    rng = random.Random(seed)
+    dev = [line(7), grid(3, 3)][seed % 2]
+    ops = S.ops_key(_random_mixed_ops(rng, 7, 24))
+    S.clear_route_caches()
+    got = S.best_route(ops, dev, seed=seed)
+    assert S._trial_route.cache_info().currsize <= 1
+    assert S.best_route_key(ops, dev, seed=seed) == got.key
+    finished = [S._trial_route(ops, dev, seed, t, True) for t in range(4)]
+    finished += [r for r in [S.network_route(ops, dev, seed=seed)] if r is not None]
+    finished += S.chain_routes(ops, dev, seed=seed)
+    assert got == min(finished, key=lambda r: r.key)
