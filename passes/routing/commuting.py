@@ -50,7 +50,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from qlang.passes.routing.engine import RouteResult, finish
 from qlang.passes.routing.kernels import KERNELS
@@ -93,9 +93,77 @@ def chain_route(
     tried for each block; the cheapest is kept (plans of one block do not affect the
     cost of the next except through the final order, which is the same set of wires).
     """
+    plan = chain_plan(ops, device, path, seed=seed, trials=trials)
+    return None if plan is None else plan.result
+
+
+def chain_plan(
+    ops: Sequence[Operation],
+    device: Device,
+    path: Sequence[int],
+    *,
+    seed: int = 0,
+    trials: int = 2,
+) -> ChainPlan | None:
+    """The schedule :func:`chain_route` would follow, with its exact CNOT cost, without
+    building the operations (``.result`` builds them, once): what judging many candidate
+    layouts needs.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> from qlang.ir.expr import Weight
+        >>> ops = [Operation("rzz", (a, b), (Weight(0),)) for a in range(4) for b in range(a)]
+        >>> plan = chain_plan(ops, line(4), [0, 1, 2, 3])
+        >>> plan.cost == plan.result.cost == chain_route(ops, line(4), [0, 1, 2, 3]).cost
+        True
+    """
     if len(path) < 2 or not chain_applicable(ops, path):
         return None
-    router = _ChainRouter(device, path, random.Random(seed), max(1, trials))
+    router = _ChainRouter(device, path, random.Random(seed), max(1, trials), build=False)
+    _walk(router, ops)
+    return ChainPlan(ops, device, tuple(path), tuple(router.choices), router.cost)
+
+
+@dataclass(frozen=True, eq=False)
+class ChainPlan:
+    """A parity-chain route as its per-block plans; ``cost`` is the routed CNOT count."""
+
+    ops: Sequence[Operation]
+    device: Device
+    path: tuple[int, ...]
+    choices: tuple[Plan, ...]
+    cost: int
+
+    @cached_property
+    def result(self) -> RouteResult:
+        """The routed operations, built by replaying the plans."""
+        router = _ChainRouter(self.device, self.path, random.Random(0), 1, replay=self.choices)
+        _walk(router, self.ops)
+        res = finish(router.out, router.pos, self.device.num_qubits)
+        return replace(res, phase=res.phase + router.phase)
+
+    @cached_property
+    def depth(self) -> int:
+        """``result.depth``, from a replay that tracks circuit levels instead of building
+        operations (or from ``result`` when it is built already)."""
+        if "result" in self.__dict__:
+            return self.result.depth
+        router = _ChainRouter(
+            self.device, self.path, random.Random(0), 1, replay=self.choices, depth_only=True
+        )
+        _walk(router, self.ops)
+        assert router.level is not None
+        return max([*router.level, *router.clevel.values(), 0])
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """``result.key``: (CNOT count, depth)."""
+        return (self.cost, self.depth)
+
+
+def _walk(router: _ChainRouter, ops: Sequence[Operation]) -> None:
+    """Feed ``ops`` to ``router``: maximal runs of diagonal gates as blocks."""
     block: list[Operation] = []
     for op in ops:
         if _is_diagonal(op):
@@ -107,8 +175,6 @@ def chain_route(
         router.emit(op)
     if block:
         router.run_block(block)
-    res = finish(router.out, router.pos, device.num_qubits)
-    return replace(res, phase=res.phase + router.phase)
 
 
 def _is_diagonal(op: Operation) -> bool:
@@ -116,9 +182,21 @@ def _is_diagonal(op: Operation) -> bool:
 
 
 class _ChainRouter:
-    """Clean-state bookkeeping between blocks and the emitted ops."""
+    """Clean-state bookkeeping between blocks and the emitted ops. With ``build=False`` it
+    only plans (``choices``, ``cost``); with ``replay`` it follows given plans instead of
+    searching."""
 
-    def __init__(self, device: Device, path: Sequence[int], rng: random.Random, trials: int):
+    def __init__(
+        self,
+        device: Device,
+        path: Sequence[int],
+        rng: random.Random,
+        trials: int,
+        *,
+        build: bool = True,
+        replay: Sequence[Plan] | None = None,
+        depth_only: bool = False,
+    ):
         self.device = device
         self.path = list(path)
         self.pos = list(range(device.num_qubits))  # wire -> physical qubit (clean state)
@@ -128,11 +206,50 @@ class _ChainRouter:
         self.rng = rng
         self.trials = trials
         self.last: tuple[frozenset[Pair], list[int]] | None = None
+        self.build = build
+        self.replay = None if replay is None else iter(replay)
+        self.choices: list[Plan] = []
+        self.cost = 0
+        # depth_only: circuit levels per physical qubit / clbit instead of operations
+        self.level = [0] * device.num_qubits if depth_only else None
+        self.clevel: dict[int, int] = {}
 
     def emit(self, op: Operation) -> None:
-        self.out.append(replace(op, qubits=tuple(self.pos[w] for w in op.qubits)))
+        if not self.build:
+            return
+        qs = tuple(self.pos[w] for w in op.qubits)
+        if self.level is None:
+            self.out.append(Operation(op.name, qs, op.params, op.clbits, op.condition, op.span))
+            return
+        cs = op.clbits + (op.condition.clbits if op.condition else ())
+        lv, clv = self.level, self.clevel
+        end = max([lv[q] for q in qs] + [clv.get(c, 0) for c in cs] + [0])
+        end += op.name != "barrier"
+        for q in qs:
+            lv[q] = end
+        for c in cs:
+            clv[c] = end
+
+    def _cx(self, c: int, t: int) -> None:
+        if self.level is None:
+            self.out.append(Operation("cx", (c, t)))
+        else:
+            self.level[c] = self.level[t] = max(self.level[c], self.level[t]) + 1
+
+    def _rz(self, q: int, angle: E.Expr) -> None:
+        if self.level is None:
+            self.out.append(Operation("rz", (q,), (angle,)))
+        else:
+            self.level[q] += 1
 
     def run_block(self, block: Sequence[Operation]) -> None:
+        if not self.build:
+            pairs = frozenset(
+                (min(op.qubits), max(op.qubits)) for op in block if len(op.qubits) == 2
+            )
+            if pairs:
+                self._schedule(pairs, None)
+            return
         terms: dict[Pair, list[E.Expr]] = defaultdict(list)
         for op in block:
             if len(op.qubits) == 1:
@@ -141,19 +258,34 @@ class _ChainRouter:
             pre, angle, phase = _diag_as_rzz(op)
             for p in pre:
                 self.emit(p)
-            self.phase = self.phase + phase
+            if self.level is None:  # (a depth-only replay has no use for the phase)
+                self.phase = self.phase + phase
             a, b = op.qubits
             terms[(min(a, b), max(a, b))].append(angle)
-        if not terms:
-            return
+        if terms:
+            self._schedule(frozenset(terms), terms)
+
+    def _schedule(self, pairs: frozenset[Pair], terms: dict[Pair, list[E.Expr]] | None) -> None:
+        """Choose (or replay) the block's plan, emit it when building, move to its order."""
         order = [self.inv[p] for p in self.path]
-        pairs = frozenset(terms)
-        previous = None
-        if self.last is not None and self.last[0] == pairs:
-            previous = self.last[1][::-1]
-        choice = best_plan(order, pairs, self.device, self.path, self.rng, self.trials, previous)
+        if self.replay is not None:
+            choice = next(self.replay)
+        else:
+            previous = None
+            if self.last is not None and self.last[0] == pairs:
+                previous = self.last[1][::-1]
+            choice = best_plan(
+                order, pairs, self.device, self.path, self.rng, self.trials, previous
+            )
         self.last = (pairs, choice.plan)
-        final = self._apply(order, terms, choice)
+        self.choices.append(choice)
+        self.cost += choice.cost
+        if terms is not None:
+            final = self._apply(order, terms, choice)
+        else:
+            final = list(order)
+            for j in choice.plan:
+                final[j], final[j + 1] = final[j + 1], final[j]
         for i, w in enumerate(final):
             self.pos[w] = self.path[i]
             self.inv[self.path[i]] = w
@@ -167,16 +299,18 @@ class _ChainRouter:
         def direct(pairs: frozenset[Pair], where: Sequence[int]) -> None:
             at = {w: path[i] for i, w in enumerate(where)}
             for a, b in sorted(pairs):
-                rz = [Operation("rz", (at[b],), (t,)) for t in pending.pop((1 << a) | (1 << b))]
-                self.out += [Operation("cx", (at[a], at[b])), *rz, Operation("cx", (at[a], at[b]))]
+                self._cx(at[a], at[b])
+                for t in pending.pop((1 << a) | (1 << b)):
+                    self._rz(at[b], t)
+                self._cx(at[a], at[b])
 
         direct(choice.direct_start, order)
 
         def cx(c: int, t: int) -> None:
             vec[t] ^= vec[c]
-            self.out.append(Operation("cx", (path[c], path[t])))
+            self._cx(path[c], path[t])
             for angle in pending.pop(vec[t], ()):
-                self.out.append(Operation("rz", (path[t],), (angle,)))
+                self._rz(path[t], angle)
 
         sigma = list(order)
         links = sorted(choice.links)

@@ -43,11 +43,13 @@ from qlang.passes.routing.layout import (
 )
 from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
+    Known,
     OpsKey,
+    Scored,
     best_route,
     best_route_key,
     chain_beats_swaps,
-    chain_routes,
+    chain_plans,
     check_fits,
     first_key,
     lowered,
@@ -150,35 +152,40 @@ class LayoutPass(_DevicePass):
         stopped early."""
         dev = self.device
         placed = [ops_key(place(circuit, dev, c).ops) for c in cands]
-        quick = [self._quick_keys(ops) for ops in placed]
-        bound = min(k[0] for ks, _ in quick for k in ks)
-        for ops, (keys, chain_wins) in zip(placed, quick, strict=True):
+        quick = [self._quick_routes(ops) for ops in placed]
+        bound = min(r.cost for rs, _ in quick for r in rs)
+        for ops, (routes, chain_wins) in zip(placed, quick, strict=True):
             if not chain_wins:
                 net = network_route(ops, dev, seed=self.seed, bound=bound)
-                keys += [net.key] if net is not None else []
-        floor = min(k[0] for ks, _ in quick for k in ks)
+                routes += [net] if net is not None else []
+        floor = min(r.cost for rs, _ in quick for r in rs)
 
-        def score(i: int) -> tuple[int, int]:
-            keys, chain_wins = quick[i]
-            if not chain_wins and keys[0][0] <= PRUNE * floor:
-                return best_route_key(
+        def scored(i: int) -> list[Scored]:
+            routes, chain_wins = quick[i]
+            if not chain_wins and routes[0].cost <= PRUNE * floor:
+                return [Known(best_route_key(
                     placed[i], dev, seed=self.seed, trials=min(self.trials, 4),
                     thorough=self.thorough,
-                )  # fmt: skip
-            return min(keys)
+                ))]  # fmt: skip
+            return routes
 
-        return cands[min(range(len(cands)), key=score)]
+        # the first candidate of least key (a candidate's key: its least route key); only
+        # routes of the least cost overall need their depth (a chain's needs its ops)
+        per = [scored(i) for i in range(len(cands))]
+        low = min(r.cost for rs in per for r in rs)
+        tied = [i for i, rs in enumerate(per) if any(r.cost == low for r in rs)]
+        return cands[min(tied, key=lambda i: min(r.key for r in per[i] if r.cost == low))]
 
-    def _quick_keys(self, ops: OpsKey) -> tuple[list[tuple[int, int]], bool]:
-        """The keys of the cheap routes of placed ``ops`` but the swap network (SABRE
-        trial 0 first, the parity chains) and whether a chain beats every swap route
-        (:func:`chain_beats_swaps`: then only the chains are run, and they are what
+    def _quick_routes(self, ops: OpsKey) -> tuple[list[Scored], bool]:
+        """The cheap routes of placed ``ops`` but the swap network (SABRE trial 0 first,
+        by its trace key; the parity-chain plans) and whether a chain beats every swap
+        route (:func:`chain_beats_swaps`: then only the chains are run, and they are what
         :func:`best_route` returns)."""
         dev, seed = self.device, self.seed
-        chains = chain_routes(ops, dev, seed=seed, thorough=self.thorough)
+        chains: list[Scored] = list(chain_plans(ops, dev, seed=seed, thorough=self.thorough))
         if chain_beats_swaps(chains, ops):
-            return [r.key for r in chains], True
-        return [first_key(ops, dev, seed=seed), *(r.key for r in chains)], False
+            return chains, True
+        return [Known(first_key(ops, dev, seed=seed)), *chains], False
 
     def layout_trials(self, circuit: Circuit) -> int:
         """SABRE layout trials for ``circuit``: ``trials``, or with a ``gate_budget`` about

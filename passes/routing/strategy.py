@@ -13,8 +13,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
-from qlang.passes.routing.commuting import chain_route
+from qlang.passes.routing.commuting import ChainPlan, chain_plan
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.rewrite import cx_cost, finish_codes
@@ -79,7 +80,7 @@ def best_route(
     _, pick = _best_choice(key, device, seed, trials, commute_aware, network, thorough)
     if isinstance(pick, int):
         return _trial_route(key, device, seed, pick, commute_aware)
-    return pick
+    return pick.result if isinstance(pick, ChainPlan) else pick
 
 
 def best_route_key(
@@ -104,6 +105,40 @@ def best_route_key(
     return _best_choice(ops_key(ops), device, seed, trials, commute_aware, network, thorough)[0]
 
 
+class Scored(Protocol):
+    """A candidate route as the choosers see it: its CNOT ``cost`` at once, its ``key``
+    (cost, depth) possibly computed on demand (:class:`.commuting.ChainPlan`)."""
+
+    @property
+    def cost(self) -> int: ...
+
+    @property
+    def key(self) -> tuple[int, int]: ...
+
+
+class Known(NamedTuple):
+    """A :class:`Scored` whose key is already known (a SABRE trial's trace key)."""
+
+    key: tuple[int, int]
+
+    @property
+    def cost(self) -> int:
+        return self.key[0]
+
+
+def first_least(items: Sequence[Scored]) -> int:
+    """The index of the first item of least key, asking for keys only of the items of
+    least cost (a chain's depth needs its operations built).
+
+    Example::
+
+        >>> first_least([Known((5, 9)), Known((4, 8)), Known((4, 7))])
+        2
+    """
+    low = min(x.cost for x in items)
+    return min((i for i, x in enumerate(items) if x.cost == low), key=lambda i: items[i].key)
+
+
 @lru_cache(maxsize=16)
 def _best_choice(
     ops: tuple[Operation, ...],
@@ -113,24 +148,25 @@ def _best_choice(
     commute_aware: bool,
     network: bool,
     thorough: bool,
-) -> tuple[tuple[int, int], int | RouteResult]:
-    """The winning key and route of :func:`best_route`: a SABRE trial number or a finished
-    route (swap network, parity chain). Candidates in the order trials, network, chains;
-    the first with the least key wins."""
+) -> tuple[tuple[int, int], int | RouteResult | ChainPlan]:
+    """The winning key and route of :func:`best_route`: a SABRE trial number, a swap
+    network or a parity-chain plan. Candidates in the order trials, network, chains; the
+    first with the least key wins."""
     chains = _chain_routes(ops, device, seed, thorough) if network and commute_aware else []
     if chain_beats_swaps(chains, ops):  # the same winner, without the swap routes
-        best = min(chains, key=lambda r: r.key)
+        best = chains[first_least(chains)]
         return best.key, best
-    options: list[tuple[tuple[int, int], int | RouteResult]] = [
-        (_trial_key(ops, device, seed, t, commute_aware), t) for t in range(max(1, trials))
+    options: list[tuple[Scored, int | RouteResult | ChainPlan]] = [
+        (Known(_trial_key(ops, device, seed, t, commute_aware)), t) for t in range(max(1, trials))
     ]
     if network and commute_aware:
         # a network costing more than the best other route cannot win: stop it early
-        bound = min([k[0] for k, _ in options] + [r.cost for r in chains])
+        bound = min([o.cost for o, _ in options] + [r.cost for r in chains])
         net = _network_route(ops, device, seed, bound)
-        options += [(net.key, net)] if net is not None else []
-        options += [(r.key, r) for r in chains]
-    return min(options, key=lambda o: o[0])
+        options += [(net, net)] if net is not None else []
+        options += [(r, r) for r in chains]
+    scored, pick = options[first_least([o for o, _ in options])]
+    return scored.key, pick
 
 
 def swap_route_floor(ops: Sequence[Operation]) -> int:
@@ -149,7 +185,7 @@ def swap_route_floor(ops: Sequence[Operation]) -> int:
     return cx_cost([op for op in ops if op.name != "swap"])
 
 
-def chain_beats_swaps(chains: Sequence[RouteResult], ops: Sequence[Operation]) -> bool:
+def chain_beats_swaps(chains: Sequence[Scored], ops: Sequence[Operation]) -> bool:
     """True when one of the parity-chain routes ``chains`` of ``ops`` costs less than any
     swap route can (:func:`swap_route_floor`), so the swap routes need not be run."""
     return bool(chains) and min(r.cost for r in chains) < swap_route_floor(ops)
@@ -222,13 +258,20 @@ def chain_routes(
     """The parity-chain candidates of :func:`best_route` (memoised): the chain router along a
     path through the active qubits, anchored at either end (``thorough``: also along up to
     3 other such paths). Empty when the circuit is not a chain-routable diagonal block."""
+    return [p.result for p in chain_plans(ops, device, seed=seed, thorough=thorough)]
+
+
+def chain_plans(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, thorough: bool = False
+) -> list[ChainPlan]:
+    """:func:`chain_routes` as plans: exact costs, operations built only when asked for."""
     return _chain_routes(ops_key(ops), device, seed, thorough)
 
 
 @lru_cache(maxsize=16)
 def _chain_routes(
     ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
-) -> list[RouteResult]:
+) -> list[ChainPlan]:
     active = _active(ops)
     if len(active) < 2:
         return []
@@ -243,7 +286,7 @@ def _chain_routes(
                 paths.append(p)
     out = []
     for p in [q for path in paths for q in (path, path[::-1])]:  # anchor at either end
-        chain = chain_route(ops, device, p, seed=seed, trials=4)
+        chain = chain_plan(ops, device, p, seed=seed, trials=4)
         if chain is not None:
             out.append(chain)
     return out

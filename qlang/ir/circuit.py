@@ -165,9 +165,14 @@ class Circuit:
         clevel = [0] * self.num_clbits
         for op in self.ops:
             qs = op.qubits
+            counts = op.name != "barrier" and (not only_multi_qubit or len(qs) >= 2)
+            if not op.clbits and op.condition is None and 1 <= len(qs) <= 2:  # fast path
+                a, b = qs[0], qs[-1]
+                end = max(level[a], level[b]) + counts
+                level[a] = level[b] = end
+                continue
             cs = op.clbits + (op.condition.clbits if op.condition else ())
             start = max([level[q] for q in qs] + [clevel[c] for c in cs] + [0])
-            counts = op.name != "barrier" and (not only_multi_qubit or len(qs) >= 2)
             end = start + (1 if counts else 0)
             for q in qs:
                 level[q] = end
@@ -201,9 +206,7 @@ class Circuit:
         if self.layout is not None:
             for name in ("initial", "final"):
                 perm = getattr(self.layout, name)
-                if len(set(perm)) != len(perm) or any(
-                    not 0 <= p < self.num_qubits for p in perm
-                ):
+                if len(set(perm)) != len(perm) or any(not 0 <= p < self.num_qubits for p in perm):
                     raise IRVerificationError(f"layout.{name} is not an injective map")
 
     def _verify_op(self, i: int, op: Operation, n_in: int, n_w: int, checked: set[int]) -> None:

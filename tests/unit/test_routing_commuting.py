@@ -414,3 +414,32 @@ def test_best_route_is_the_least_finished_route_and_finishes_only_the_winner(see
     finished += [r for r in [S.network_route(ops, dev, seed=seed)] if r is not None]
     finished += S.chain_routes(ops, dev, seed=seed)
     assert got == min(finished, key=lambda r: r.key)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_chain_plan_cost_and_depth_are_the_built_routes(seed):
+    """A chain plan's cost and its depth-only replay agree with the built route, with
+    measurements, conditioned gates and barriers between the blocks."""
+    from qlang.passes.routing.commuting import chain_plan
+
+    from qlang.ir.circuit import Condition
+
+    rng = random.Random(seed)
+    n = rng.randrange(4, 9)
+    dev = line(n) if seed % 2 else ring(n)
+    ops = _random_diagonal_ops(rng, n, rng.randrange(6, 24))
+    for _ in range(4):
+        q = rng.randrange(n)
+        extra = [
+            Operation("measure", (q,), clbits=(rng.randrange(3),)),
+            Operation("x", (q,), condition=Condition((rng.randrange(3),), 1)),
+            Operation("barrier", tuple(rng.sample(range(n), 2))),
+        ]
+        ops.insert(rng.randrange(len(ops) + 1), rng.choice(extra))
+    path = find_path(dev, n, within=frozenset(range(n)), seed=1)
+    assert path is not None
+    plan = chain_plan(ops, dev, path, seed=seed, trials=3)
+    assert plan is not None
+    depth = plan.depth  # computed before the route is built
+    built = chain_route(ops, dev, path, seed=seed, trials=3)
+    assert plan.result == built and plan.key == built.key == (plan.cost, depth)
