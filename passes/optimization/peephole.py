@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from qlang.passes import linear as L
 from qlang.passes.commutation import commutes
 from qlang.passes.optimization.rules import combine
@@ -75,10 +77,7 @@ def _try_fuse(
     only_inverses: bool,
     lowest: int,
 ) -> E.Expr | None:
-    cands: set[int] = set()
-    for q in op.qubits:
-        cands.update(k for k in per_q[q][-WINDOW:] if k >= lowest)
-    for k in sorted(cands, reverse=True):
+    for k in _backwards(per_q, op.qubits, lowest):
         prev = out[k]
         if prev is None:
             continue
@@ -90,3 +89,36 @@ def _try_fuse(
         if not commute or not commutes(prev, op):
             return None
     return None
+
+
+def _backwards(per_q: list[list[int]], qubits: tuple[int, ...], lowest: int) -> Iterator[int]:
+    """The indices ``>= lowest`` among the last ``WINDOW`` ops on each of ``qubits``, each
+    once, latest first (lazily: the search usually stops after a few)."""
+    if len(qubits) == 1:
+        ks = per_q[qubits[0]]
+        for i in range(len(ks) - 1, max(-1, len(ks) - WINDOW - 1), -1):
+            if ks[i] < lowest:
+                return
+            yield ks[i]
+        return
+    if len(qubits) == 2:
+        a, b = per_q[qubits[0]], per_q[qubits[1]]
+        i, j = len(a) - 1, len(b) - 1
+        ia, jb = max(-1, len(a) - WINDOW - 1), max(-1, len(b) - WINDOW - 1)
+        while True:
+            ka = a[i] if i > ia and a[i] >= lowest else -1
+            kb = b[j] if j > jb and b[j] >= lowest else -1
+            if ka < 0 and kb < 0:
+                return
+            if ka >= kb:
+                yield ka
+                i -= 1
+                if ka == kb:
+                    j -= 1
+            else:
+                yield kb
+                j -= 1
+    cands: set[int] = set()
+    for q in qubits:
+        cands.update(k for k in per_q[q][-WINDOW:] if k >= lowest)
+    yield from sorted(cands, reverse=True)
