@@ -17,6 +17,9 @@
  * exchange(order, pairs, randrange, steps) -> list[int]   (chain_layout._exchange)
  *
  * trace_key(n, trace, start, codes, q_ptr, q_idx) -> (cost, depth)   (sabre.Trial.key)
+ *
+ * network(n, dist, q_ptr, q_idx, pa, pb, confirms, s_ptr, s_idx, indeg, path, lazy, budget,
+ *         bound, floor) -> (trace, final, swaps) | None   (network.route_network)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -107,9 +110,18 @@ typedef struct {
     Py_ssize_t nfront, f_sum, swaps;
     int dirty, stamp, cstamp;
     double mb;
+    /* swap networks only (network()): hold 2-qubit gates in the front (lazy mode); count
+       the inserted swaps a later 2-qubit non-swap op makes permanent (`kept`) */
+    int hold;
+    const int *confirms;
+    ivec *open;
+    ivec confirmed;
+    Py_ssize_t kept;
 } State;
 
 #define DIST(s, p, q) ((s)->dist[(Py_ssize_t)(p) * (s)->n + (q)])
+
+static int emit(State *s, int i);
 
 static Py_ssize_t drain(State *s) {
     Py_ssize_t ran = 0;
@@ -119,7 +131,7 @@ static Py_ssize_t drain(State *s) {
         if (a >= 0) {
             int b = s->pb[i];
             int d = DIST(s, s->pos[a], s->pos[b]);
-            if (d != 1) {
+            if (s->hold || d != 1) {
                 s->infront[i] = 1;
                 s->fa[i] = a;
                 s->fb[i] = b;
@@ -133,18 +145,37 @@ static Py_ssize_t drain(State *s) {
                 continue;
             }
         }
-        if (iv_push(&s->trace, i) < 0) return -1;
-        if (s->mb != 0.0) {
-            int k = (int)s->trace.len - 1;
-            for (int j = s->q_ptr[i]; j < s->q_ptr[i + 1]; j++) s->last[s->pos[s->q_idx[j]]] = k;
-        }
-        for (int j = s->s_ptr[i]; j < s->s_ptr[i + 1]; j++) {
-            int t = s->s_idx[j];
-            if (--s->indeg[t] == 0 && heap_push(&s->ready, t) < 0) return -1;
-        }
+        if (emit(s, i) < 0) return -1;
         ran++;
     }
     return ran;
+}
+
+/* run op i: trace it, release its successors (and, in a network, confirm the swaps
+   waiting on its qubits) */
+static int emit(State *s, int i) {
+    if (iv_push(&s->trace, i) < 0) return -1;
+    if (s->mb != 0.0) {
+        int k = (int)s->trace.len - 1;
+        for (int j = s->q_ptr[i]; j < s->q_ptr[i + 1]; j++) s->last[s->pos[s->q_idx[j]]] = k;
+    }
+    if (s->confirms && s->confirms[i]) {
+        for (int j = s->q_ptr[i]; j < s->q_ptr[i + 1]; j++) {
+            ivec *w = &s->open[s->pos[s->q_idx[j]]];
+            for (Py_ssize_t m = 0; m < w->len; m++) {
+                if (!s->confirmed.d[w->d[m]]) {
+                    s->confirmed.d[w->d[m]] = 1;
+                    s->kept++;
+                }
+            }
+            w->len = 0;
+        }
+    }
+    for (int j = s->s_ptr[i]; j < s->s_ptr[i + 1]; j++) {
+        int t = s->s_idx[j];
+        if (--s->indeg[t] == 0 && heap_push(&s->ready, t) < 0) return -1;
+    }
+    return 0;
 }
 
 static Py_ssize_t do_swap(State *s, int p1, int p2) {
@@ -492,6 +523,159 @@ static PyObject *search(PyObject *self, PyObject *args) {
     if (final) result = Py_BuildValue("NNn", trace, final, s.swaps);
     else Py_XDECREF(trace);
 out:
+    free_state(&s);
+    release(&bs);
+    return result;
+}
+
+
+/* --- swap networks (qlang.passes.routing.network.route_network) --------------------- */
+static void unfront(State *s, int g) {
+    int a = s->fa[g], b = s->fb[g];
+    s->infront[g] = 0;
+    s->nfront--;
+    iv_remove_one(&s->by_wire[a], g);
+    iv_remove_one(&s->by_wire[b], g);
+    iv_remove_one(&s->f_part[a], b);
+    iv_remove_one(&s->f_part[b], a);
+}
+
+/* a swap inserted by the network: waits on both qubits until an op confirms it */
+static Py_ssize_t net_swap(State *s, int p1, int p2) {
+    int k = (int)s->confirmed.len;
+    if (iv_push(&s->confirmed, 0) < 0 || iv_push(&s->open[p1], k) < 0 ||
+        iv_push(&s->open[p2], k) < 0)
+        return -1;
+    if (!s->hold) return do_swap(s, p1, p2);
+    int n = s->n, u = s->inv[p1], v = s->inv[p2];
+    if (iv_push(&s->trace, -1 - (p1 * n + p2)) < 0) return -1;
+    s->swaps++;
+    s->pos[u] = p2;
+    s->pos[v] = p1;
+    s->inv[p1] = v;
+    s->inv[p2] = u;
+    return 0;
+}
+
+/* lazy mode: run the lowest front gate on exactly the wires at p1, p2; 1 if one ran */
+static int run_gate_on(State *s, int p1, int p2) {
+    int u = s->inv[p1], v = s->inv[p2], g = -1;
+    ivec *bw = &s->by_wire[u];
+    for (Py_ssize_t j = 0; j < bw->len; j++) {
+        int h = bw->d[j];
+        if ((s->fa[h] == v || s->fb[h] == v) && (g < 0 || h < g)) g = h;
+    }
+    if (g < 0) return 0;
+    unfront(s, g);
+    if (emit(s, g) < 0 || drain(s) < 0) return -1;
+    return 1;
+}
+
+/* 0 done, 1 stopped (budget or bound), -1 error */
+static int net_run(State *s, const int *path, int k, int lazy, Py_ssize_t budget,
+                   Py_ssize_t bound, Py_ssize_t floor) {
+    s->hold = lazy;
+    for (int i = 0; i < s->nops; i++)
+        if (s->indeg[i] == 0 && heap_push(&s->ready, i) < 0) return -1;
+    if (drain(s) < 0) return -1;
+    for (Py_ssize_t layer = 0; s->nfront; layer++) {
+        if (layer >= budget || (bound >= 0 && floor + s->kept > bound)) return 1;
+        for (int i = (int)(layer % 2); i < k - 1; i += 2) {
+            int p1 = path[i] < path[i + 1] ? path[i] : path[i + 1];
+            int p2 = path[i] < path[i + 1] ? path[i + 1] : path[i];
+            if (lazy) {
+                int r;
+                while ((r = run_gate_on(s, p1, p2)) == 1) {
+                }
+                if (r < 0) return -1;
+                if (!s->nfront) break;
+            }
+            if (net_swap(s, p1, p2) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *network(PyObject *self, PyObject *args) {
+    (void)self;
+    int n, lazy;
+    Py_ssize_t budget, bound, floor;
+    PyObject *o[10];
+    if (!PyArg_ParseTuple(args, "iOOOOOOOOOOinnn", &n, &o[0], &o[1], &o[2], &o[3], &o[4],
+                          &o[5], &o[6], &o[7], &o[8], &o[9], &lazy, &budget, &bound, &floor))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    State s;
+    memset(&s, 0, sizeof s);
+    PyObject *result = NULL;
+    Py_ssize_t nops = 0, nd = 0, npath = 0, nb = 0, nc = 0, ni = 0;
+    s.n = n;
+    s.dist = buf(&bs, o[0], &nd);
+    s.q_ptr = s.dist ? buf(&bs, o[1], NULL) : NULL;
+    s.q_idx = s.q_ptr ? buf(&bs, o[2], NULL) : NULL;
+    s.pa = s.q_idx ? buf(&bs, o[3], &nops) : NULL;
+    s.pb = s.pa ? buf(&bs, o[4], &nb) : NULL;
+    s.confirms = s.pb ? buf(&bs, o[5], &nc) : NULL;
+    s.s_ptr = s.confirms ? buf(&bs, o[6], NULL) : NULL;
+    s.s_idx = s.s_ptr ? buf(&bs, o[7], NULL) : NULL;
+    const int *indeg = s.s_idx ? buf(&bs, o[8], &ni) : NULL;
+    const int *path = indeg ? buf(&bs, o[9], &npath) : NULL;
+    if (!path) goto out;
+    if (nd != (Py_ssize_t)n * n || nb != nops || nc != nops || ni != nops) {
+        PyErr_SetString(PyExc_ValueError, "network: inconsistent sizes");
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < npath; i++)
+        if (path[i] < 0 || path[i] >= n) {
+            PyErr_SetString(PyExc_ValueError, "network: path qubit out of range");
+            goto out;
+        }
+    s.nops = (int)nops;
+    size_t N = (size_t)n, M = (size_t)(nops ? nops : 1);
+    s.indeg = malloc(M * sizeof(int));
+    s.pos = malloc(N * sizeof(int));
+    s.inv = malloc(N * sizeof(int));
+    s.last = malloc(N * sizeof(int));
+    s.infront = calloc(M, sizeof(int));
+    s.fa = calloc(M, sizeof(int));
+    s.fb = calloc(M, sizeof(int));
+    s.by_wire = calloc(N, sizeof(ivec));
+    s.f_part = calloc(N, sizeof(ivec));
+    s.e_part = calloc(N, sizeof(ivec));
+    s.open = calloc(N, sizeof(ivec));
+    if (!s.indeg || !s.pos || !s.inv || !s.last || !s.infront || !s.fa || !s.fb || !s.by_wire ||
+        !s.f_part || !s.e_part || !s.open) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    memcpy(s.indeg, indeg, (size_t)nops * sizeof(int));
+    for (int w = 0; w < n; w++) s.pos[w] = s.inv[w] = w, s.last[w] = -1;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = net_run(&s, path, (int)npath, lazy, budget, bound, floor);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (rc == 1) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto out;
+    }
+    if (s.ready.len) {
+        PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
+        goto out;
+    }
+    PyObject *trace = to_list(s.trace.d, s.trace.len);
+    PyObject *final = trace ? to_list(s.pos, n) : NULL;
+    if (final) result = Py_BuildValue("NNn", trace, final, s.swaps);
+    else Py_XDECREF(trace);
+out:
+    if (s.open)
+        for (int w = 0; w < n; w++) free(s.open[w].d);
+    free(s.open);
+    free(s.confirmed.d);
     free_state(&s);
     release(&bs);
     return result;
@@ -937,6 +1121,8 @@ static PyMethodDef methods[] = {
      "The greedy parity-chain planner (see qlang.passes.routing.commuting)."},
     {"exchange", exchange, METH_VARARGS,
      "The chain-order exchange search (see qlang.passes.routing.chain_layout)."},
+    {"network", network, METH_VARARGS,
+     "A swap network along a path (see qlang.passes.routing.network.route_network)."},
     {"trace_key", trace_key, METH_VARARGS,
      "The (cost, depth) key of a finished trace (see qlang.passes.routing.sabre)."},
     {NULL, NULL, 0, NULL},

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import random
 import time
+from array import array
 from collections.abc import Sequence
 
 from qlang.passes.routing.engine import Dag, RouteResult, _State
+from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.sabre import Program, Trial, _flat_device
 
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
@@ -172,8 +175,8 @@ def route_network(
     st.hold = lazy
     st.drain()
     k = len(path)
-    budget = max_layers if max_layers is not None else (4 * k + 8) * (1 + len(ops) // max(1, k))
-    floor = cx_cost([op for op in ops if op.name != "swap"])
+    budget = layer_budget(len(ops), k, max_layers)
+    floor = network_floor(ops)
     layer = 0
     while st.front:
         if layer >= budget or (bound is not None and floor + st.kept > bound):
@@ -188,3 +191,52 @@ def route_network(
             st.swap(p1, p2)
         layer += 1
     return st.result()
+
+
+def layer_budget(num_ops: int, path_len: int, max_layers: int | None = None) -> int:
+    """The layers a swap network may use before giving up (:func:`route_network`)."""
+    if max_layers is not None:
+        return max_layers
+    return (4 * path_len + 8) * (1 + num_ops // max(1, path_len))
+
+
+def network_floor(ops: Sequence[Operation]) -> int:
+    """The CNOT cost of the non-swap 2-qubit gates: the part of a network's running lower
+    bound that does not depend on its swaps."""
+    return cx_cost([op for op in ops if op.name != "swap"])
+
+
+def network_confirms(ops: Sequence[Operation]) -> array:
+    """Per op, 1 when running it makes the swaps waiting on its qubits permanent (a
+    2-qubit or wider op that is not a swap): what the compiled network counts with."""
+    return array("i", [int(len(op.qubits) >= 2 and op.name != "swap") for op in ops])
+
+
+def network_trial(
+    prog: Program,
+    confirms: array,
+    device: Device,
+    path: Sequence[int],
+    *,
+    lazy: bool = False,
+    bound: int | None = None,
+    floor: int = 0,
+) -> Trial | None:
+    """:func:`route_network` run by the compiled kernel on a commutation-aware ``prog``
+    (:func:`.sabre.prepare` of the placed ops), as a search trace: ``trial.result(ops)`` is
+    the route :func:`route_network` returns, and ``trial.key`` scores it without building
+    it. ``floor``: :func:`network_floor` of the ops (for the ``bound``). Needs the compiled
+    kernels (:func:`.kernels.compiled_available`) and a program built with them."""
+    if KERNELS is None or not prog.flat:
+        raise RuntimeError("network_trial needs the compiled kernels")
+    n = device.num_qubits
+    q_ptr, q_idx, a, b, _fus, s_ptr, s_idx, indeg = prog.flat
+    budget = layer_budget(len(prog.qubits), len(path))
+    out = KERNELS.network(
+        n, _flat_device(device)[0], q_ptr, q_idx, a, b, confirms, s_ptr, s_idx, indeg,
+        array("i", path), int(lazy), budget, -1 if bound is None else bound, floor,
+    )  # fmt: skip
+    if out is None:
+        return None
+    trace, final, swaps = out
+    return Trial(tuple(trace), tuple(range(n)), tuple(final), swaps)

@@ -53,7 +53,7 @@ from qlang.passes.routing.strategy import (
     check_fits,
     first_key,
     lowered,
-    network_route,
+    network_candidate,
     ops_key,
 )
 
@@ -156,7 +156,7 @@ class LayoutPass(_DevicePass):
         bound = min(r.cost for rs, _ in quick for r in rs)
         for ops, (routes, chain_wins) in zip(placed, quick, strict=True):
             if not chain_wins:
-                net = network_route(ops, dev, seed=self.seed, bound=bound)
+                net = network_candidate(ops, dev, seed=self.seed, bound=bound)
                 routes += [net] if net is not None else []
         floor = min(r.cost for rs, _ in quick for r in rs)
 

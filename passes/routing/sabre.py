@@ -29,7 +29,7 @@ import heapq
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from qlang.passes.routing.engine import (
     DEFAULT_HEURISTIC,
@@ -167,6 +167,29 @@ class Trial:
         for p, q in zip(self.start, self.final, strict=True):
             final[p] = q
         return finish(self.operations(ops), final, len(self.start))
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredTrial:
+    """A trace with what scoring it needs: ``key`` (CNOT cost, depth) from
+    :meth:`Trial.key`, the finished ``result`` built only when asked for."""
+
+    trial: Trial
+    prog: Program
+    ops: Sequence[Operation]
+    codes: array | None
+
+    @cached_property
+    def key(self) -> tuple[int, int]:
+        return self.trial.key(self.prog, self.ops, self.codes)
+
+    @property
+    def cost(self) -> int:
+        return self.key[0]
+
+    @cached_property
+    def result(self) -> RouteResult:
+        return self.trial.result(self.ops)
 
 
 def search(
@@ -422,5 +445,8 @@ def _force_one(
     a, b = front[g]
     while g in front:
         pa, pb = pos[a], pos[b]
-        step = min(q for q in nbrs[pa] if dist[q][pb] < dist[pa][pb])
+        closer = [q for q in nbrs[pa] if dist[q][pb] < dist[pa][pb]]
+        if not closer:  # as the compiled search reports it
+            raise RuntimeError("routing: device is disconnected")
+        step = min(closer)
         swap(min(pa, step), max(pa, step))

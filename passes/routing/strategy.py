@@ -13,13 +13,20 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeAlias
 
 from qlang.passes.routing.commuting import ChainPlan, chain_plan
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
-from qlang.passes.routing.network import find_path, route_network
+from qlang.passes.routing.kernels import KERNELS
+from qlang.passes.routing.network import (
+    find_path,
+    network_confirms,
+    network_floor,
+    network_trial,
+    route_network,
+)
 from qlang.passes.routing.rewrite import cx_cost, finish_codes
-from qlang.passes.routing.sabre import Program, Trial, prepare, search
+from qlang.passes.routing.sabre import Program, ScoredTrial, Trial, prepare, search
 
 from qlang.devices import Device
 from qlang.diagnostics import Diagnostic, QLangError
@@ -80,7 +87,7 @@ def best_route(
     _, pick = _best_choice(key, device, seed, trials, commute_aware, network, thorough)
     if isinstance(pick, int):
         return _trial_route(key, device, seed, pick, commute_aware)
-    return pick.result if isinstance(pick, ChainPlan) else pick
+    return _finished(pick)
 
 
 def best_route_key(
@@ -126,6 +133,10 @@ class Known(NamedTuple):
         return self.key[0]
 
 
+#: a finished route, a parity-chain plan or a scored trace: what the choosers compare
+Candidate: TypeAlias = RouteResult | ChainPlan | ScoredTrial
+
+
 def first_least(items: Sequence[Scored]) -> int:
     """The index of the first item of least key, asking for keys only of the items of
     least cost (a chain's depth needs its operations built).
@@ -148,7 +159,7 @@ def _best_choice(
     commute_aware: bool,
     network: bool,
     thorough: bool,
-) -> tuple[tuple[int, int], int | RouteResult | ChainPlan]:
+) -> tuple[tuple[int, int], int | Candidate]:
     """The winning key and route of :func:`best_route`: a SABRE trial number, a swap
     network or a parity-chain plan. Candidates in the order trials, network, chains; the
     first with the least key wins."""
@@ -156,7 +167,7 @@ def _best_choice(
     if chain_beats_swaps(chains, ops):  # the same winner, without the swap routes
         best = chains[first_least(chains)]
         return best.key, best
-    options: list[tuple[Scored, int | RouteResult | ChainPlan]] = [
+    options: list[tuple[Scored, int | Candidate]] = [
         (Known(_trial_key(ops, device, seed, t, commute_aware)), t) for t in range(max(1, trials))
     ]
     if network and commute_aware:
@@ -194,8 +205,8 @@ def chain_beats_swaps(chains: Sequence[Scored], ops: Sequence[Operation]) -> boo
 def network_route(
     ops: Sequence[Operation], device: Device, *, seed: int = 0, bound: int | None = None
 ) -> RouteResult | None:
-    """The swap-network candidate of :func:`best_route` (memoised, so ``best_route`` on the
-    same ops reuses it): the cheaper of the eager and lazy networks along a path through
+    """The swap-network candidate of :func:`best_route`, finished (memoised, so
+    ``best_route`` on the same ops reuses it): the cheaper of the eager and lazy networks along a path through
     the active qubits, or None (fewer than 4 active qubits, no such path, no result, or
     with a ``bound``, each network certain to cost more than ``bound`` CNOTs: a network
     stops as soon as it is, see :func:`.network.route_network`).
@@ -208,18 +219,32 @@ def network_route(
         >>> network_route(ops, line(6), bound=35), network_route(ops, line(6)).cost
         (None, 44)
     """
+    net = _network_route(ops_key(ops), device, seed, bound)
+    return None if net is None else _finished(net)
+
+
+def network_candidate(
+    ops: Sequence[Operation], device: Device, *, seed: int = 0, bound: int | None = None
+) -> Scored | None:
+    """:func:`network_route` as a :class:`Scored` candidate: with the compiled kernels, a
+    trace scored by its trace key, the operations built only if it wins."""
     return _network_route(ops_key(ops), device, seed, bound)
+
+
+def _finished(route: Candidate) -> RouteResult:
+    """The :class:`RouteResult` of a candidate route (plans and traces build it)."""
+    return route if isinstance(route, RouteResult) else route.result
 
 
 #: memo of :func:`_network_one`: (ops, device, seed, lazy) -> (route or None, the bound
 #: it ran with); None under a bound means "costs more than that bound"
-_NETWORKS: dict[tuple[object, ...], tuple[RouteResult | None, int | None]] = {}
+_NETWORKS: dict[tuple[object, ...], tuple[Candidate | None, int | None]] = {}
 _NETWORKS_MAX = 32
 
 
 def _network_route(
     ops: tuple[Operation, ...], device: Device, seed: int, bound: int | None
-) -> RouteResult | None:
+) -> Candidate | None:
     active = _active(ops)
     if len(active) < 4:
         return None
@@ -237,19 +262,33 @@ def _network_one(
     path: tuple[int, ...],
     lazy: bool,
     bound: int | None,
-) -> RouteResult | None:
+) -> Candidate | None:
     key = (ops, device, seed, lazy)
     hit = _NETWORKS.get(key)
     if hit is not None:
-        res, ran_with = hit
+        known, ran_with = hit
         # a route is the same under any bound; None under a bound b stands for any b' <= b
-        if res is not None or ran_with is None or (bound is not None and bound <= ran_with):
-            return res
-    res = route_network(ops, device, path, lazy=lazy, bound=bound, dag=dag_of(ops, True))
+        if known is not None or ran_with is None or (bound is not None and bound <= ran_with):
+            return known
+    res: Candidate | None
+    prog, codes = _program(ops, True)
+    if KERNELS is not None and prog.flat:  # compiled: a trace, finished only if it wins
+        trial = network_trial(
+            prog, _confirms(ops), device, path, lazy=lazy, bound=bound,
+            floor=network_floor(ops),
+        )  # fmt: skip
+        res = None if trial is None else ScoredTrial(trial, prog, ops, codes)
+    else:
+        res = route_network(ops, device, path, lazy=lazy, bound=bound, dag=dag_of(ops, True))
     if len(_NETWORKS) >= _NETWORKS_MAX:
         del _NETWORKS[next(iter(_NETWORKS))]
     _NETWORKS[key] = (res, None if res is not None else bound)
     return res
+
+
+@lru_cache(maxsize=16)
+def _confirms(ops: tuple[Operation, ...]) -> array:
+    return network_confirms(ops)
 
 
 def chain_routes(
@@ -304,7 +343,8 @@ def clear_route_caches() -> None:
         >>> clear_route_caches(); _best_choice.cache_info().currsize
         0
     """
-    for memo in (_best_choice, _chain_routes, _path, _program, _trial, _trial_route, _dag):
+    for memo in (_best_choice, _chain_routes, _confirms, _path, _program, _trial, _trial_route,
+                 _dag):  # fmt: skip
         memo.cache_clear()
     _NETWORKS.clear()
 

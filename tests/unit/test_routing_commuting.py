@@ -374,7 +374,9 @@ def test_network_bounds_change_no_layout_or_route(circuit, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(S, "_network_route", lambda o, d, s, b: unbounded(o, d, s, None))
             m.setattr(
-                P, "network_route", lambda o, d, *, seed, bound: S.network_route(o, d, seed=seed)
+                P,
+                "network_candidate",
+                lambda o, d, *, seed, bound: S.network_candidate(o, d, seed=seed),
             )
             S.clear_route_caches()
             lay_full = LayoutPass(dev, seed=5).choose(circuit)
@@ -443,3 +445,38 @@ def test_chain_plan_cost_and_depth_are_the_built_routes(seed):
     depth = plan.depth  # computed before the route is built
     built = chain_route(ops, dev, path, seed=seed, trials=3)
     assert plan.result == built and plan.key == built.key == (plan.cost, depth)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_network_routes_exactly_like_the_python_network(seed):
+    """``network_trial`` (the compiled kernel, as a trace) finishes into the route
+    ``route_network`` builds, eager and lazy, with and without a bound; its trace key is
+    that route's key."""
+    from qlang.passes.routing.kernels import compiled_available
+    from qlang.passes.routing.network import network_confirms, network_floor, network_trial
+    from qlang.passes.routing.rewrite import finish_codes
+    from qlang.passes.routing.sabre import prepare
+    from qlang.passes.routing.strategy import dag_of
+
+    if not compiled_available():
+        pytest.skip("the compiled kernels are not built")
+    rng = random.Random(seed)
+    n = rng.randrange(5, 9)
+    dev = [line(n), ring(n), grid(3, 3)][seed % 3]
+    ops = _random_mixed_ops(rng, n, rng.randrange(6, 30))
+    if seed % 4 == 1:  # a dense block, where the lazy network fuses its swaps
+        ops = [Operation("rzz", (a, b), (E.Weight(0),)) for a in range(n) for b in range(a)]
+    path = find_path(dev, n, within=frozenset(range(n)), seed=1)
+    assert path is not None
+    prog = prepare(ops, True, dag_of(ops))
+    conf, floor = network_confirms(ops), network_floor(ops)
+    for lazy in (False, True):
+        full = route_network(ops, dev, path, lazy=lazy)
+        assert full is not None
+        for bound in (None, floor, (floor + full.cost) // 2, full.cost - 1, full.cost):
+            want = route_network(ops, dev, path, lazy=lazy, bound=bound)
+            trial = network_trial(prog, conf, dev, path, lazy=lazy, bound=bound, floor=floor)
+            assert (trial is None) == (want is None)
+            if trial is not None:
+                assert trial.result(ops) == want
+                assert trial.key(prog, ops, finish_codes(ops)) == want.key
