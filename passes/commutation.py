@@ -52,6 +52,17 @@ def _kinds(name: str, arity: int) -> tuple[str | None, ...]:
     return tuple(qubit_kind(probe, i) for i in range(arity))
 
 
+def qubit_kinds(op: Operation) -> tuple[str | None, ...]:
+    """:func:`qubit_kind` of each qubit of ``op``, memoised per gate name and arity.
+
+    Example::
+
+        >>> qubit_kinds(Operation("cx", (3, 5)))
+        ('Z', 'X')
+    """
+    return _kinds(op.name, len(op.qubits))
+
+
 def commutes(a: Operation, b: Operation) -> bool:
     """Soundly decide that ``a`` and ``b`` commute (``False`` means "not proven")."""
     aq, bq = a.qubits, b.qubits

@@ -19,11 +19,12 @@ Example::
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import Pass, PassResult
-from qlang.passes.commutation import commutes
+from qlang.passes.commutation import qubit_kinds
 from qlang.passes.registry import register
 
 from qlang.ir.circuit import Circuit, Operation
@@ -41,25 +42,34 @@ class CommuteReorder(Pass):
         level = [0] * circuit.num_qubits
         out: list[Operation] = []
         group: list[Operation] = []
-        on_qubit: dict[int, list[Operation]] = {}  # group members by qubit
+        # the kinds (Z/X/Y/None, see passes.commutation) of the non-`id` group members on
+        # each qubit: a gate commutes with every member iff on each of its qubits it has
+        # the one kind found there (the rule `commutes` applies pair by pair)
+        kinds_on: dict[int, set[str | None]] = {}
 
         def flush() -> None:
             out.extend(_schedule(group, level) if len(group) > 2 else _place(group, level))
             group.clear()
-            on_qubit.clear()
+            kinds_on.clear()
+
+        def joins(op: Operation) -> bool:
+            if op.name == "id":
+                return True
+            for q, k in zip(op.qubits, qubit_kinds(op), strict=True):
+                there = kinds_on.get(q)
+                if there and (k is None or there != {k}):
+                    return False
+            return True
 
         def add(op: Operation) -> None:
             group.append(op)
-            for q in op.qubits:
-                on_qubit.setdefault(q, []).append(op)
+            if op.name != "id":
+                for q, k in zip(op.qubits, qubit_kinds(op), strict=True):
+                    kinds_on.setdefault(q, set()).add(k)
 
         for op in circuit.ops:
             gate = op.is_gate and op.condition is None
-            if (
-                gate
-                and len(group) < self.max_group
-                and all(commutes(g, op) for q in op.qubits for g in on_qubit.get(q, ()))
-            ):
+            if gate and len(group) < self.max_group and joins(op):
                 add(op)
                 continue
             flush()
@@ -82,11 +92,17 @@ def _place(ops: list[Operation], level: list[int]) -> list[Operation]:
 
 
 def _schedule(group: list[Operation], level: list[int]) -> list[Operation]:
-    """Greedy list scheduling; ties keep the original order (deterministic)."""
-    remaining = list(range(len(group)))
+    """Greedy list scheduling: repeatedly the gate that can start earliest, ties to the
+    first in the original order (deterministic). Start levels only grow, so a heap of
+    possibly stale starts is exact: a popped entry still current is the true minimum."""
+    heap = [(max((level[q] for q in op.qubits), default=0), i) for i, op in enumerate(group)]
+    heapq.heapify(heap)
     out: list[Operation] = []
-    while remaining:
-        best = min(remaining, key=lambda i: (max(level[q] for q in group[i].qubits), i))
-        remaining.remove(best)
-        out.extend(_place([group[best]], level))
+    while heap:
+        start, i = heapq.heappop(heap)
+        now = max((level[q] for q in group[i].qubits), default=0)
+        if now != start:
+            heapq.heappush(heap, (now, i))
+            continue
+        out.extend(_place([group[i]], level))
     return out
