@@ -441,6 +441,42 @@ static PyObject *to_list(const int *d, Py_ssize_t len) {
     return out;
 }
 
+/* the arrays every run needs (s->n set): 0, or -1 when out of memory */
+static int alloc_state(State *s, Py_ssize_t nops, const int *indeg) {
+    size_t N = (size_t)s->n, M = (size_t)(nops ? nops : 1);
+    s->nops = (int)nops;
+    s->indeg = malloc(M * sizeof(int));
+    s->pos = malloc(N * sizeof(int));
+    s->inv = malloc(N * sizeof(int));
+    s->last = malloc(N * sizeof(int));
+    s->infront = calloc(M, sizeof(int));
+    s->fa = calloc(M, sizeof(int));
+    s->fb = calloc(M, sizeof(int));
+    s->by_wire = calloc(N, sizeof(ivec));
+    s->f_part = calloc(N, sizeof(ivec));
+    s->e_part = calloc(N, sizeof(ivec));
+    if (!s->indeg || !s->pos || !s->inv || !s->last || !s->infront || !s->fa || !s->fb ||
+        !s->by_wire || !s->f_part || !s->e_part)
+        return -1;
+    memcpy(s->indeg, indeg, (size_t)nops * sizeof(int));
+    return 0;
+}
+
+/* (trace, final, swaps) of a finished run, or NULL with an exception set */
+static PyObject *finished(State *s) {
+    if (s->ready.len) {
+        PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
+        return NULL;
+    }
+    PyObject *trace = to_list(s->trace.d, s->trace.len);
+    PyObject *final = trace ? to_list(s->pos, s->n) : NULL;
+    if (!final) {
+        Py_XDECREF(trace);
+        return NULL;
+    }
+    return Py_BuildValue("NNn", trace, final, s->swaps);
+}
+
 static PyObject *search(PyObject *self, PyObject *args) {
     (void)self;
     int n, look;
@@ -475,28 +511,15 @@ static PyObject *search(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "search: inconsistent sizes");
         goto out;
     }
-    s.nops = (int)nops;
     s.mb = mb;
-    size_t N = (size_t)n, M = (size_t)(nops ? nops : 1);
-    s.indeg = malloc(M * sizeof(int));
-    s.pos = malloc(N * sizeof(int));
-    s.inv = malloc(N * sizeof(int));
-    s.last = malloc(N * sizeof(int));
-    s.infront = calloc(M, sizeof(int));
-    s.fa = calloc(M, sizeof(int));
-    s.fb = calloc(M, sizeof(int));
+    size_t M = (size_t)(nops ? nops : 1);
     s.seen = calloc(M, sizeof(int));
     s.cmark = calloc((size_t)s.inc_ptr[n] + 1, sizeof(int));
-    s.decay = malloc(N * sizeof(double));
-    s.by_wire = calloc(N, sizeof(ivec));
-    s.f_part = calloc(N, sizeof(ivec));
-    s.e_part = calloc(N, sizeof(ivec));
-    if (!s.indeg || !s.pos || !s.inv || !s.last || !s.infront || !s.fa || !s.fb || !s.seen ||
-        !s.cmark || !s.decay || !s.by_wire || !s.f_part || !s.e_part) {
+    s.decay = malloc((size_t)n * sizeof(double));
+    if (alloc_state(&s, nops, indeg) < 0 || !s.seen || !s.cmark || !s.decay) {
         PyErr_NoMemory();
         goto out;
     }
-    memcpy(s.indeg, indeg, (size_t)nops * sizeof(int));
     for (int w = 0; w < n; w++) {
         s.pos[w] = start[w];
         s.last[w] = -1;
@@ -514,14 +537,7 @@ static PyObject *search(PyObject *self, PyObject *args) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto out;
     }
-    if (s.ready.len) {
-        PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
-        goto out;
-    }
-    PyObject *trace = to_list(s.trace.d, s.trace.len);
-    PyObject *final = trace ? to_list(s.pos, n) : NULL;
-    if (final) result = Py_BuildValue("NNn", trace, final, s.swaps);
-    else Py_XDECREF(trace);
+    result = finished(&s);
 out:
     free_state(&s);
     release(&bs);
@@ -630,25 +646,11 @@ static PyObject *network(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "network: path qubit out of range");
             goto out;
         }
-    s.nops = (int)nops;
-    size_t N = (size_t)n, M = (size_t)(nops ? nops : 1);
-    s.indeg = malloc(M * sizeof(int));
-    s.pos = malloc(N * sizeof(int));
-    s.inv = malloc(N * sizeof(int));
-    s.last = malloc(N * sizeof(int));
-    s.infront = calloc(M, sizeof(int));
-    s.fa = calloc(M, sizeof(int));
-    s.fb = calloc(M, sizeof(int));
-    s.by_wire = calloc(N, sizeof(ivec));
-    s.f_part = calloc(N, sizeof(ivec));
-    s.e_part = calloc(N, sizeof(ivec));
-    s.open = calloc(N, sizeof(ivec));
-    if (!s.indeg || !s.pos || !s.inv || !s.last || !s.infront || !s.fa || !s.fb || !s.by_wire ||
-        !s.f_part || !s.e_part || !s.open) {
+    s.open = calloc((size_t)n, sizeof(ivec));
+    if (alloc_state(&s, nops, indeg) < 0 || !s.open) {
         PyErr_NoMemory();
         goto out;
     }
-    memcpy(s.indeg, indeg, (size_t)nops * sizeof(int));
     for (int w = 0; w < n; w++) s.pos[w] = s.inv[w] = w, s.last[w] = -1;
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -663,14 +665,7 @@ static PyObject *network(PyObject *self, PyObject *args) {
         Py_INCREF(result);
         goto out;
     }
-    if (s.ready.len) {
-        PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
-        goto out;
-    }
-    PyObject *trace = to_list(s.trace.d, s.trace.len);
-    PyObject *final = trace ? to_list(s.pos, n) : NULL;
-    if (final) result = Py_BuildValue("NNn", trace, final, s.swaps);
-    else Py_XDECREF(trace);
+    result = finished(&s);
 out:
     if (s.open)
         for (int w = 0; w < n; w++) free(s.open[w].d);
