@@ -178,6 +178,17 @@ static int emit(State *s, int i) {
     return 0;
 }
 
+/* take front gate g out of the front */
+static void unfront(State *s, int g) {
+    int a = s->fa[g], b = s->fb[g];
+    s->infront[g] = 0;
+    s->nfront--;
+    iv_remove_one(&s->by_wire[a], g);
+    iv_remove_one(&s->by_wire[b], g);
+    iv_remove_one(&s->f_part[a], b);
+    iv_remove_one(&s->f_part[b], a);
+}
+
 static Py_ssize_t do_swap(State *s, int p1, int p2) {
     int n = s->n;
     int u = s->inv[p1], v = s->inv[p2];
@@ -202,13 +213,8 @@ static Py_ssize_t do_swap(State *s, int p1, int p2) {
     }
     if (!s->done.len) return 0;
     for (Py_ssize_t m = 0; m < s->done.len; m++) {
-        int g = s->done.d[m], a = s->fa[g], b = s->fb[g];
-        s->infront[g] = 0;
-        s->nfront--;
-        iv_remove_one(&s->by_wire[a], g);
-        iv_remove_one(&s->by_wire[b], g);
-        iv_remove_one(&s->f_part[a], b);
-        iv_remove_one(&s->f_part[b], a);
+        int g = s->done.d[m];
+        unfront(s, g);
         if (heap_push(&s->ready, g) < 0) return -1;
     }
     s->f_sum -= s->done.len;
@@ -546,15 +552,6 @@ out:
 
 
 /* --- swap networks (qlang.passes.routing.network.route_network) --------------------- */
-static void unfront(State *s, int g) {
-    int a = s->fa[g], b = s->fb[g];
-    s->infront[g] = 0;
-    s->nfront--;
-    iv_remove_one(&s->by_wire[a], g);
-    iv_remove_one(&s->by_wire[b], g);
-    iv_remove_one(&s->f_part[a], b);
-    iv_remove_one(&s->f_part[b], a);
-}
 
 /* a swap inserted by the network: waits on both qubits until an op confirms it */
 static Py_ssize_t net_swap(State *s, int p1, int p2) {
