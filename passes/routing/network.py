@@ -137,7 +137,7 @@ class _CountingState(_State):
 
     def emit(self, i: int) -> None:
         op = self.ops[i]
-        if len(op.qubits) >= 2 and op.name != "swap":
+        if _confirms_swaps(op):
             for w in op.qubits:
                 waiting = self.open[self.pos[w]]
                 for k in waiting:
@@ -209,7 +209,11 @@ def network_floor(ops: Sequence[Operation]) -> int:
 def network_confirms(ops: Sequence[Operation]) -> array:
     """Per op, 1 when running it makes the swaps waiting on its qubits permanent (a
     2-qubit or wider op that is not a swap): what the compiled network counts with."""
-    return array("i", [int(len(op.qubits) >= 2 and op.name != "swap") for op in ops])
+    return array("i", [int(_confirms_swaps(op)) for op in ops])
+
+
+def _confirms_swaps(op: Operation) -> bool:
+    return len(op.qubits) >= 2 and op.name != "swap"
 
 
 def network_trial(

@@ -25,7 +25,7 @@ from qlang.passes.routing.network import (
     network_trial,
     route_network,
 )
-from qlang.passes.routing.rewrite import cx_cost, finish_codes
+from qlang.passes.routing.rewrite import finish_codes
 from qlang.passes.routing.sabre import Program, ScoredTrial, Trial, prepare, search
 
 from qlang.devices import Device
@@ -193,7 +193,7 @@ def swap_route_floor(ops: Sequence[Operation]) -> int:
         >>> swap_route_floor([Operation("rzz", (0, 1), (Weight(0),)), Operation("swap", (0, 1))])
         2
     """
-    return cx_cost([op for op in ops if op.name != "swap"])
+    return network_floor(ops)
 
 
 def chain_beats_swaps(chains: Sequence[Scored], ops: Sequence[Operation]) -> bool:
@@ -273,9 +273,9 @@ def _network_one(
     res: Candidate | None
     prog, codes = _program(ops, True)
     if KERNELS is not None and prog.flat:  # compiled: a trace, finished only if it wins
+        confirms, floor = _network_inputs(ops)
         trial = network_trial(
-            prog, _confirms(ops), device, path, lazy=lazy, bound=bound,
-            floor=network_floor(ops),
+            prog, confirms, device, path, lazy=lazy, bound=bound, floor=floor
         )  # fmt: skip
         res = None if trial is None else ScoredTrial(trial, prog, ops, codes)
     else:
@@ -287,8 +287,10 @@ def _network_one(
 
 
 @lru_cache(maxsize=16)
-def _confirms(ops: tuple[Operation, ...]) -> array:
-    return network_confirms(ops)
+def _network_inputs(ops: tuple[Operation, ...]) -> tuple[array, int]:
+    """What the compiled network needs of ``ops`` besides their program: which ops
+    confirm swaps, and the unrouted cost (:func:`swap_route_floor`)."""
+    return network_confirms(ops), network_floor(ops)
 
 
 def chain_routes(
@@ -343,7 +345,7 @@ def clear_route_caches() -> None:
         >>> clear_route_caches(); _best_choice.cache_info().currsize
         0
     """
-    for memo in (_best_choice, _chain_routes, _confirms, _path, _program, _trial, _trial_route,
+    for memo in (_best_choice, _chain_routes, _network_inputs, _path, _program, _trial, _trial_route,
                  _dag):  # fmt: skip
         memo.cache_clear()
     _NETWORKS.clear()

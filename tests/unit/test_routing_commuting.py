@@ -9,6 +9,7 @@ from qlang.passes.routing import LayoutPass, RoutePass
 from qlang.passes.routing.chain_layout import chain_layout, chain_layouts
 from qlang.passes.routing.commuting import chain_applicable, chain_route
 from qlang.passes.routing.engine import route
+from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import place
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.passes import apply_route
@@ -447,19 +448,17 @@ def test_chain_plan_cost_and_depth_are_the_built_routes(seed):
     assert plan.result == built and plan.key == built.key == (plan.cost, depth)
 
 
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
 @pytest.mark.parametrize("seed", range(12))
 def test_compiled_network_routes_exactly_like_the_python_network(seed):
     """``network_trial`` (the compiled kernel, as a trace) finishes into the route
     ``route_network`` builds, eager and lazy, with and without a bound; its trace key is
     that route's key."""
-    from qlang.passes.routing.kernels import compiled_available
     from qlang.passes.routing.network import network_confirms, network_floor, network_trial
     from qlang.passes.routing.rewrite import finish_codes
     from qlang.passes.routing.sabre import prepare
     from qlang.passes.routing.strategy import dag_of
 
-    if not compiled_available():
-        pytest.skip("the compiled kernels are not built")
     rng = random.Random(seed)
     n = rng.randrange(5, 9)
     dev = [line(n), ring(n), grid(3, 3)][seed % 3]
