@@ -184,7 +184,8 @@ def _is_diagonal(op: Operation) -> bool:
 class _ChainRouter:
     """Clean-state bookkeeping between blocks and the emitted ops. With ``build=False`` it
     only plans (``choices``, ``cost``); with ``replay`` it follows given plans instead of
-    searching."""
+    searching; with ``depth_only`` it tracks circuit levels (``level``, ``clevel``, by the
+    rule of ``Circuit.depth``) instead of building operations."""
 
     def __init__(
         self,
