@@ -74,7 +74,7 @@ def best_of(fn, reps: int) -> tuple[float, float]:
 def run_qlang(n: int, batch: int, reps: int) -> tuple[float, float]:
     from circuits import sel_block
 
-    from qlang.runtime import QuantumFunction
+    from qlang.sim import QuantumFunction
 
     x, w, y = data(n, batch)
     qf = QuantumFunction(sel_block(n, LAYERS))
@@ -85,7 +85,7 @@ def run_qlang(n: int, batch: int, reps: int) -> tuple[float, float]:
 
     result = best_of(step, reps)
     # memory-bandwidth bound: full-state passes per gradient x time of one copy pass
-    from qlang.runtime import workspace
+    from qlang.sim import workspace
 
     before = workspace.STATS["buffers"]
     step()
@@ -229,7 +229,7 @@ def run_qulacs(n: int, batch: int, reps: int) -> tuple[float, float]:
 def run_kernel_qlang(reps: int) -> tuple[float, float]:
     from circuits import zz_feature_map
 
-    from qlang.runtime import kernel_matrix
+    from qlang.sim import kernel_matrix
 
     X = np.random.default_rng(7).uniform(0, 2 * np.pi, (200, 8))
     enc = zz_feature_map(8)
@@ -251,7 +251,7 @@ def kernel_check() -> float:
     from qiskit.circuit.library import zz_feature_map
     from qiskit_machine_learning.kernels import FidelityStatevectorKernel
 
-    from qlang.runtime import kernel_matrix
+    from qlang.sim import kernel_matrix
 
     X = np.random.default_rng(7).uniform(0, 2 * np.pi, (20, 8))
     ref = FidelityStatevectorKernel(feature_map=zz_feature_map(8, reps=2)).evaluate(X)

@@ -18,7 +18,7 @@ from qlang.fileio import read_source
 from qlang.parser import parse as _parse
 
 if TYPE_CHECKING:
-    from qlang.runtime.estimator import QLangEstimator
+    from qlang.train.estimator import QLangEstimator
 
 
 def parse(text: str, filename: str = "<string>") -> ast.Module:
@@ -40,7 +40,7 @@ def load(
         est.fit(X_train, y_train).score(X_test, y_test)
     """
     from qlang.driver import load_model
-    from qlang.runtime.estimator import QLangEstimator
+    from qlang.train.estimator import QLangEstimator
 
     m = load_model(path, model=model)
     if weights is not None:

@@ -158,7 +158,7 @@ def _load_all() -> None:
 
     for mod in (
         "qlang.semantics.codes",
-        "qlang.runtime.training_codes",
+        "qlang.train.training_codes",
         "qlang.targets.codes",
     ):
         try:

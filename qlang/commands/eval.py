@@ -17,8 +17,8 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 @with_errors
 def command(file: str, weights: str) -> None:
     """Evaluate trained weights on the test data."""
-    from qlang.runtime.api import evaluate
-    from qlang.runtime.artifacts import load_trained
+    from qlang.train.api import evaluate
+    from qlang.train.artifacts import load_trained
 
     model = load_model(file)
     _, base = source_of(file)

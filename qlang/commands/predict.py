@@ -35,7 +35,7 @@ def command(
     file: str, weights: str, input_path: str | None, label: str | None, output: str | None
 ) -> None:
     """Predict with trained weights."""
-    from qlang.runtime.api import load
+    from qlang.train.api import load
 
     model = load_model(file)
     _, base = source_of(file)
@@ -51,8 +51,8 @@ def command(
 
 
 def _data_rows(pred, input_path: str | None, label: str | None) -> str:
-    from qlang.runtime.data import read_csv
-    from qlang.runtime.errors import fail
+    from qlang.train.data import read_csv
+    from qlang.train.errors import fail
 
     if input_path is None:
         fail("QL0408", f"a `{pred.trained.task}` model needs `--input data.csv` to predict")

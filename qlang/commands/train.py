@@ -29,7 +29,7 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 @with_errors
 def command(file: str, epochs: int | None, seed: int | None, out: str | None, quiet: bool) -> None:
     """Train a model and write its artifacts."""
-    from qlang.runtime.api import train
+    from qlang.train.api import train
 
     model = load_model(file)
     source, base = source_of(file)

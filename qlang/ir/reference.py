@@ -1,7 +1,7 @@
 """A small, obviously-correct dense simulator for tests and equivalence checks.
 
 It builds full matrices and is meant for circuits up to ~12 qubits. The fast
-batched simulator lives in :mod:`qlang.runtime`.
+batched simulator lives in :mod:`qlang.sim`.
 
 Example::
 

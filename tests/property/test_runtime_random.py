@@ -12,7 +12,7 @@ from qiskit.quantum_info import Statevector
 
 from qlang.ir import expr as E
 from qlang.ir.model import Observable, PauliTerm, QuantumBlock, Readout
-from qlang.runtime import QuantumFunction, Simulator
+from qlang.sim import QuantumFunction, Simulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from runtime_helpers import random_circuit, to_qiskit  # noqa: E402

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qlang.runtime import losses as L
-from qlang.runtime.data.dataset import split_indices
+from qlang.train import losses as L
+from qlang.train.data.dataset import split_indices
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from qlang.driver import load_model
-from qlang.runtime.api import context, train
-from qlang.runtime.tasks.common import load_data
+from qlang.train.api import context, train
+from qlang.train.tasks.common import load_data
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import pytest
 
 from qlang.driver import load_model
 from qlang.ir.model import Call, Model
-from qlang.runtime.api import train
+from qlang.train.api import train
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

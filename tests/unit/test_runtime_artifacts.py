@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from qlang.cli import main
-from qlang.runtime.api import evaluate, load, train
-from qlang.runtime.artifacts import load_trained
+from qlang.train.api import evaluate, load, train
+from qlang.train.artifacts import load_trained
 from tests.unit.runtime_models import tiny_classifier
 
 FILES = {"weights.json", "metrics.json", "curve.csv", "curve.png", "provenance.json"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qlang.runtime.training_codes import CODES, render_markdown
+from qlang.train.training_codes import CODES, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 MINE = re.compile(r"\"(QL04\d\d|QL06[5-9]\d)\"")
@@ -13,7 +13,7 @@ MINE = re.compile(r"\"(QL04\d\d|QL06[5-9]\d)\"")
 
 def test_every_raised_code_is_documented():
     used = set()
-    for folder in ("qlang/runtime", "qlang/commands"):
+    for folder in ("qlang/sim", "qlang/train", "qlang/commands"):
         for path in (ROOT / folder).rglob("*.py"):
             if path.name != "training_codes.py":
                 used |= set(MINE.findall(path.read_text(encoding="utf-8")))

@@ -6,7 +6,7 @@ import pytest
 
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
-from qlang.runtime.data import load_dataset, read_csv
+from qlang.train.data import load_dataset, read_csv
 
 
 def write(tmp_path, text, name="d.csv"):

@@ -9,9 +9,9 @@ import pytest
 
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
-from qlang.runtime.data import DATASETS, load_dataset
-from qlang.runtime.data.preprocess import FittedStep, fit_steps, transform
-from qlang.runtime.data.synthetic import (
+from qlang.train.data import DATASETS, load_dataset
+from qlang.train.data.preprocess import FittedStep, fit_steps, transform
+from qlang.train.data.synthetic import (
     ad_hoc_labels,
     bas_patterns,
     feature_map_states,
@@ -57,7 +57,7 @@ def test_seed_changes_the_split_and_the_call_seed_wins():
 
 def test_ad_hoc_follows_the_havlicek_definition():
     rng = np.random.default_rng(3)
-    from qlang.runtime.data.synthetic import ad_hoc
+    from qlang.train.data.synthetic import ad_hoc
 
     d = ad_hoc(dim=2, gap=0.3, train=30, test=10, rng=rng)
     # reproduce V from the same stream and check every label against f(x) and the gap

@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from qlang.runtime.estimator import QLangEstimator
+from qlang.train.estimator import QLangEstimator
 from tests.unit.runtime_models import tiny_classifier
 
 
@@ -56,7 +56,7 @@ def test_grid_search_over_learning_rate_and_reproducible_fit(data):
 
 
 def test_from_artifacts_and_fit_on_the_model_data(tmp_path):
-    from qlang.runtime.api import train
+    from qlang.train.api import train
 
     m = tiny_classifier(epochs=3)
     t = train(m, out=tmp_path / "run", quiet=True)

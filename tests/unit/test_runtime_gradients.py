@@ -12,7 +12,7 @@ from qlang.diagnostics import QLangError
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl
 from qlang.ir.model import Observable, PauliTerm, QuantumBlock, Readout
-from qlang.runtime import QuantumFunction
+from qlang.sim import QuantumFunction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from runtime_helpers import PARAM_GATES, random_circuit  # noqa: E402

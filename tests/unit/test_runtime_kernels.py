@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from qlang.ir.reference import statevector
-from qlang.runtime import kernel_matrix, projected_kernel
+from qlang.sim import kernel_matrix, projected_kernel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from circuits import zz_feature_map  # noqa: E402

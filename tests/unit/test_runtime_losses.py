@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qlang.runtime import losses as L
+from qlang.train import losses as L
 
 
 def fd_grad(f, x, h=1e-6):

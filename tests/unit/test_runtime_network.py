@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from qlang.ir.model import Call, Dense, QuantumLayer, Readout, Training
-from qlang.runtime import QuantumFunction
-from qlang.runtime.build import build_network, post_stages
-from qlang.runtime.layers import DenseStage, MapStage, QuantumStage, init_decl
-from qlang.runtime.network import Network
-from qlang.runtime.seeding import Seeds
+from qlang.sim import QuantumFunction
+from qlang.train.build import build_network, post_stages
+from qlang.train.layers import DenseStage, MapStage, QuantumStage, init_decl
+from qlang.train.network import Network
+from qlang.train.seeding import Seeds
 from tests.unit.runtime_models import angle_circuit, model, z_obs
 
 
@@ -122,7 +122,7 @@ def test_weight_initialisers_and_frozen_mask():
 
 
 def test_readout_shots_are_used_unless_training_sets_them():
-    from qlang.runtime.build import block_shots, gradient_method
+    from qlang.train.build import block_shots, gradient_method
 
     m = model(
         angle_circuit(2, 1),

@@ -7,9 +7,9 @@ import pytest
 
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
-from qlang.runtime.optimizers import make_optimizer
-from qlang.runtime.seeding import Seeds
-from qlang.runtime.trainer import Objective, Schedule, fit
+from qlang.train.optimizers import make_optimizer
+from qlang.train.seeding import Seeds
+from qlang.train.trainer import Objective, Schedule, fit
 
 A = np.diag([1.0, 4.0, 9.0])
 X0 = np.array([1.5, -1.0, 0.5])

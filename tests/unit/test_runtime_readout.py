@@ -12,8 +12,8 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from qlang.diagnostics import QLangError
 from qlang.ir import expr as E
 from qlang.ir.model import Observable, PauliTerm, QuantumBlock, Readout
-from qlang.runtime import QuantumFunction
-from qlang.runtime.readout import ReadoutPlan
+from qlang.sim import QuantumFunction
+from qlang.sim.readout import ReadoutPlan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from runtime_helpers import random_circuit, to_qiskit  # noqa: E402

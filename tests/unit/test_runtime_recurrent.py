@@ -9,9 +9,9 @@ import pytest
 
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call, Readout, Training
-from qlang.runtime.api import train
-from qlang.runtime.build import build_network
-from qlang.runtime.seeding import Seeds
+from qlang.train.api import train
+from qlang.train.build import build_network
+from qlang.train.seeding import Seeds
 from tests.unit.runtime_models import angle_circuit, model, z_obs
 
 

@@ -13,7 +13,7 @@ import pytest
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl
 from qlang.ir.model import Call, Observable, PauliTerm, Readout, Training
-from qlang.runtime.api import train
+from qlang.train.api import train
 from tests.unit.runtime_models import model, z_obs
 
 pytestmark = pytest.mark.slow

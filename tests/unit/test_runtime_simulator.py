@@ -14,9 +14,9 @@ from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Condition, Operation, ParamDecl
 from qlang.ir.gates import GATES
 from qlang.ir.reference import statevector as reference_statevector
-from qlang.runtime import Simulator
-from qlang.runtime.gatelib import gate_derivatives, gate_matrix, shift_rule
-from qlang.runtime.plan import compile_plan
+from qlang.sim import Simulator
+from qlang.sim.gatelib import gate_derivatives, gate_matrix, shift_rule
+from qlang.sim.plan import compile_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from runtime_helpers import PARAM_GATES, random_circuit, to_qiskit  # noqa: E402

@@ -11,7 +11,7 @@ from qlang.diagnostics import QLangError
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl
 from qlang.ir.model import Call, Observable, PauliTerm, Readout, Training
-from qlang.runtime.api import train
+from qlang.train.api import train
 from tests.unit.runtime_models import angle_circuit, model, tiny_classifier, z_obs
 
 
@@ -354,8 +354,8 @@ def test_dressed_circuit_with_a_frozen_pre_layer_trains_only_the_rest():
         epochs=5,
         layers=(Dense(2, 2, "tanh", frozen=True), QuantumLayer("main"), Dense(1, 2, "softmax")),
     )
-    from qlang.runtime.build import build_network
-    from qlang.runtime.seeding import Seeds
+    from qlang.train.build import build_network
+    from qlang.train.seeding import Seeds
 
     net = build_network(m, m.training, Seeds(3))
     p0 = net.init(Seeds(3).rng("init"))

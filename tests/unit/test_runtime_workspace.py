@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qlang.runtime import workspace
+from qlang.sim import workspace
 
 
 def test_buffers_in_use_are_not_reused() -> None:

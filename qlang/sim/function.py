@@ -1,0 +1,245 @@
+"""``QuantumFunction``: a quantum block as a differentiable batched function.
+
+Example::
+
+    >>> import numpy as np
+    >>> from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    >>> from qlang.ir.expr import Const, Input, Weight
+    >>> from qlang.ir.model import Observable, PauliTerm, QuantumBlock, Readout
+    >>> c = Circuit(1, (Operation("ry", (0,), (Input(0) + Weight(0),)),),
+    ...             inputs=(ParamDecl("x", (1,), 0),), weights=(ParamDecl("w", (1,), 0),))
+    >>> z = Observable((PauliTerm(Const(1.0), ((0, "Z"),)),))
+    >>> qf = QuantumFunction(QuantumBlock("main", c, Readout("expval", (z,))))
+    >>> qf.forward(np.array([[0.0], [np.pi]]), np.array([0.0])).round(6).tolist()
+    [[1.0], [-1.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qlang.ir.model import QuantumBlock
+from qlang.sim import gradients as G
+from qlang.sim.engine import canonical, run_forward
+from qlang.sim.readout import ReadoutPlan
+from qlang.sim.simulator import Simulator, bad_input
+from qlang.sim.threads import blas_threads
+
+#: Accepted spellings of the gradient methods.
+METHODS = {
+    "auto": "auto",
+    "adjoint": "adjoint",
+    "parameter_shift": "parameter-shift",
+    "parameter-shift": "parameter-shift",
+    "ps": "parameter-shift",
+    "finite_diff": "finite-diff",
+    "finite-diff": "finite-diff",
+    "fd": "finite-diff",
+    "spsa": "spsa",
+}
+
+
+class QuantumFunction:
+    """Outputs ``(B, num_outputs)`` of ``block`` for inputs ``(B, n_in)`` and weights ``(n_w,)``.
+
+    ``gradient``: ``adjoint`` (default, exact simulation only), ``parameter-shift``,
+    ``finite-diff``, ``spsa`` or ``auto`` (adjoint without shots, parameter shift
+    with shots). With ``shots`` the outputs are seeded shot estimates
+    (``last_stderr`` holds their standard errors); circuits with mid-circuit
+    measurement need ``shots``.
+    """
+
+    def __init__(
+        self,
+        block: QuantumBlock,
+        *,
+        gradient: str = "adjoint",
+        dtype: str = "complex128",
+        shots: int | None = None,
+        seed: int | None = None,
+        memory_budget: int | None = None,
+        fd_step: float | None = None,
+        spsa_step: float = 0.01,
+        spsa_samples: int = 1,
+    ):
+        if gradient not in METHODS:
+            raise bad_input(
+                "QL0604",
+                f"unknown gradient method `{gradient}`",
+                "use `adjoint`, `parameter-shift`, `finite-diff`, `spsa` or `auto`",
+            )
+        method = METHODS[gradient]
+        if method == "auto":
+            method = "adjoint" if shots is None else "parameter-shift"
+        if method == "adjoint" and shots is not None:
+            raise bad_input(
+                "QL0604",
+                "adjoint gradients need exact simulation, but `shots` is set",
+                "use `gradient = parameter_shift` or `spsa` with shots, or drop `shots`",
+            )
+        if shots is not None and shots < 1:
+            raise bad_input("QL0604", f"`shots` must be positive, got {shots}", "use shots >= 1")
+        self.block = block
+        self.circuit = block.circuit
+        self.n = block.circuit.num_qubits
+        self.gradient = method
+        self.shots = shots
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.simulator = Simulator(block.circuit, dtype=dtype, memory_budget=memory_budget)
+        if self.simulator.dynamic and shots is None:
+            self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
+        self.readout = ReadoutPlan(block.readout, self.n)
+        default_step = 1e-6 if dtype == "complex128" else 1e-3
+        self.fd_step = fd_step if fd_step is not None else default_step
+        self.spsa_step = spsa_step
+        self.spsa_samples = spsa_samples
+        self.last_stderr: np.ndarray | None = None
+
+    @property
+    def num_outputs(self) -> int:
+        return self.readout.num_outputs
+
+    @property
+    def num_inputs(self) -> int:
+        return self.circuit.num_inputs
+
+    @property
+    def num_weights(self) -> int:
+        return self.circuit.num_weights
+
+    # --- forward --------------------------------------------------------------
+    def exact_states(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return canonical(self.simulator.run(x, w))
+
+    def outputs_from_values(self, x: np.ndarray, w: np.ndarray, values: tuple) -> np.ndarray:
+        """Outputs for explicit gate-angle values (used by the shift rules)."""
+        plan = self.simulator.plan
+        psi = canonical(run_forward(plan, values, x.shape[0], self.simulator.dtype))
+        if self.shots is None:
+            return self.readout.outputs(psi, x, w)
+        est, _ = self.readout.sample_outputs(psi, x, w, self.shots, self.rng)
+        return est
+
+    def _forward_chunk(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        if self.shots is None:
+            return self.readout.outputs(self.exact_states(x, w), x, w)
+        if self.simulator.dynamic:
+            return self._dynamic_chunk(x, w)
+        est, err = self.readout.sample_outputs(self.exact_states(x, w), x, w, self.shots, self.rng)
+        self._stderr.append(err)
+        return est
+
+    def _dynamic_chunk(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        shots = self.shots or 1
+        states, _ = self.simulator.trajectories(x, w, shots, self.rng)
+        xr = np.repeat(x, shots, axis=0)
+        one, _ = self.readout.sample_outputs(states, xr, w, 1, self.rng)
+        per = one.reshape(x.shape[0], shots, -1)
+        self._stderr.append(per.std(axis=1) / np.sqrt(shots))
+        return per.mean(axis=1)
+
+    def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Outputs ``(B, num_outputs)`` (shot estimates when ``shots`` is set)."""
+        with blas_threads():
+            return self._forward(inputs, weights)
+
+    def _forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        x, w = self.simulator.normalize(inputs, weights)
+        self._stderr: list[np.ndarray] = []
+        dyn_shots = self.shots if self.simulator.dynamic else None
+        if dyn_shots:
+            out = np.concatenate(
+                [
+                    self._dynamic_chunk(x[s], w)
+                    for s in self._chunks(x.shape[0] * dyn_shots, x.shape[0])
+                ]
+            )
+        else:
+            out = np.concatenate([self._forward_chunk(x[s], w) for s in self._chunks(x.shape[0])])
+        self.last_stderr = np.concatenate(self._stderr) if self._stderr else None
+        return out
+
+    def _chunks(self, rows: int, batch: int | None = None, adjoint: bool = False) -> list[slice]:
+        batch = rows if batch is None else batch
+        size = self.simulator.chunk_size(rows, adjoint)
+        size = max(1, size * batch // max(rows, 1))
+        return [slice(i, min(batch, i + size)) for i in range(0, max(batch, 1), size)]
+
+    # --- gradients ----------------------------------------------------------
+    def vjp(
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``.
+
+        ``cotangent`` is ``(B, n_out)``, or a row-wise callable ``outputs -> cotangent``
+        (e.g. ``lambda out: 2 * (out - y) / len(y)`` for MSE), evaluated inside the
+        same pass so a training step needs a single simulation.
+        """
+        with blas_threads():
+            return self._vjp(inputs, weights, cotangent)
+
+    def _vjp(
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x, w = self.simulator.normalize(inputs, weights)
+        if not callable(cotangent):
+            cotangent = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
+        self._require_static()
+        outs, gws, gxs = [], np.zeros(w.shape[0]), []
+        for s in self._chunks(x.shape[0], adjoint=True):
+            cot = cotangent if callable(cotangent) else cotangent[s]
+            if self.gradient == "adjoint":
+                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot)
+            elif self.gradient == "parameter-shift":
+                out, gw, gx = G.shift_vjp(self, x[s], w, cot)
+            else:
+                out, jw, jx = self._jacobian_chunk(x[s], w)
+                c = G.resolve_cotangent(cot, out)
+                gw = np.einsum("bk,bkw->w", c, jw)
+                gx = np.einsum("bk,bkx->bx", c, jx)
+            outs.append(out)
+            gws += gw
+            gxs.append(gx)
+        return np.concatenate(outs), gws, np.concatenate(gxs)
+
+    def jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))``."""
+        with blas_threads():
+            return self._jacobian(inputs, weights)
+
+    def _jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x, w = self.simulator.normalize(inputs, weights)
+        self._require_static()
+        parts = [self._jacobian_chunk(x[s], w) for s in self._chunks(x.shape[0], adjoint=True)]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore
+
+    def _jacobian_chunk(
+        self, x: np.ndarray, w: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.gradient == "adjoint":
+            return G.adjoint_jacobian(self, x, w)
+        if self.gradient == "parameter-shift":
+            return G.shift_jacobian(self, x, w)
+        if self.gradient == "finite-diff":
+            return G.fd_jacobian(self._forward_exact_or_shots, x, w, self.fd_step)
+        return G.spsa_jacobian(
+            self._forward_exact_or_shots, x, w, self.spsa_step, self.spsa_samples, self.rng
+        )
+
+    def _forward_exact_or_shots(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        self._stderr = []
+        return self._forward_chunk(x, w)
+
+    def _require_static(self) -> None:
+        if self.simulator.dynamic:
+            raise bad_input(
+                "QL0602",
+                "gradients of circuits with mid-circuit measurement are not supported",
+                "move measurements to the readout, or train with `optimizer = spsa` on "
+                "`forward` values",
+            )

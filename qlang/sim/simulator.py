@@ -1,0 +1,276 @@
+"""The public simulator: exact batched states, memory checks, shot sampling.
+
+Example::
+
+    >>> import numpy as np
+    >>> from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    >>> from qlang.ir.expr import Input
+    >>> c = Circuit(1, (Operation("ry", (0,), (Input(0),)),), inputs=(ParamDecl("x", (1,), 0),))
+    >>> sim = Simulator(c)
+    >>> np.round(sim.statevector(np.array([[0.0], [np.pi]])).real, 6).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+from qlang.diagnostics import Diagnostic, QLangError
+from qlang.ir.circuit import Circuit, Operation
+from qlang.sim.blocks import block_matrix
+from qlang.sim.compile_expr import ExprFunction, compile_exprs
+from qlang.sim.engine import State, apply_block, canonical, run_forward, zero_state
+from qlang.sim.plan import Block, GateRef, Plan, compile_plan
+from qlang.sim.threads import blas_threads
+
+DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
+#: Working buffers of one state batch: forward run, adjoint sweep.
+FORWARD_BUFFERS = 4
+ADJOINT_BUFFERS = 8
+
+
+def available_memory() -> int:
+    """Bytes available: ``QLANG_MEMORY_BUDGET`` if set, else MemAvailable (Linux)."""
+    env = os.environ.get("QLANG_MEMORY_BUDGET")
+    if env:
+        return int(float(env))
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 2**30
+
+
+def bad_input(code: str, message: str, help: str) -> QLangError:
+    return QLangError([Diagnostic.error(code, message, help=help)])
+
+
+def resolve_dtype(dtype: str) -> type:
+    if dtype not in DTYPES:
+        raise bad_input("QL0604", f"unknown dtype `{dtype}`", "use `complex128` or `complex64`")
+    return DTYPES[dtype]
+
+
+class Simulator:
+    """Batched statevector simulation of one circuit (plan compiled once).
+
+    ``memory_budget`` (bytes) defaults to :func:`available_memory`; batches that
+    do not fit are split into chunks, and a run whose single sample does not fit
+    raises ``QL0601``.
+    """
+
+    def __init__(
+        self,
+        circuit: Circuit,
+        *,
+        dtype: str = "complex128",
+        memory_budget: int | None = None,
+        max_shared: int | None = None,
+        max_batched: int | None = None,
+    ):
+        self.circuit = circuit
+        self.n = circuit.num_qubits
+        self.dtype = resolve_dtype(dtype)
+        self.memory_budget = memory_budget
+        self.dynamic = any(
+            op.name in ("measure", "reset") or op.condition is not None for op in circuit.ops
+        )
+        kw = {}
+        if max_shared is not None:
+            kw["max_shared"] = max_shared
+        if max_batched is not None:
+            kw["max_batched"] = max_batched
+        self._plan: Plan | None = None if self.dynamic else compile_plan(circuit, **kw)
+        self._phase = compile_exprs([circuit.global_phase])
+
+    @property
+    def plan(self) -> Plan:
+        """The compiled plan; raises ``QL0602`` for circuits with mid-circuit measurement."""
+        if self._plan is None:
+            self._plan = compile_plan(self.circuit)  # raises the QL0602 diagnostic
+        return self._plan
+
+    # --- memory -------------------------------------------------------------
+    def estimate_memory(self, batch: int, adjoint: bool = False) -> int:
+        """Bytes a run over ``batch`` samples needs (state buffers dominate)."""
+        item = np.dtype(self.dtype).itemsize
+        buffers = ADJOINT_BUFFERS if adjoint else FORWARD_BUFFERS
+        return batch * (2**self.n) * item * buffers
+
+    def chunk_size(self, batch: int, adjoint: bool = False) -> int:
+        """The largest batch chunk that fits the budget (``QL0601`` if none does)."""
+        budget = self.memory_budget if self.memory_budget is not None else available_memory()
+        per_sample = self.estimate_memory(1, adjoint)
+        if per_sample > budget:
+            need = per_sample / 2**30
+            raise QLangError(
+                [
+                    Diagnostic.error(
+                        "QL0601",
+                        f"simulating {self.n} qubits needs {need:.2f} GiB per sample, "
+                        f"more than the memory budget of {budget / 2**30:.2f} GiB",
+                        help="reduce the number of qubits, use `dtype = complex64`, or raise "
+                        "the budget (`QLANG_MEMORY_BUDGET` in bytes)",
+                    )
+                ]
+            )
+        return max(1, min(batch, budget // per_sample))
+
+    def chunks(self, batch: int, adjoint: bool = False) -> Iterator[slice]:
+        size = self.chunk_size(batch, adjoint)
+        for start in range(0, max(batch, 1), size):
+            yield slice(start, min(batch, start + size))
+
+    # --- exact runs ---------------------------------------------------------
+    def values(self, inputs: np.ndarray, weights: np.ndarray) -> tuple:
+        return self.plan.evaluate(inputs, weights)
+
+    def run(
+        self,
+        inputs: np.ndarray,
+        weights: np.ndarray,
+        values: tuple | None = None,
+        cache: dict | None = None,
+    ) -> State:
+        """Final states (tracked axis order) of one chunk; global phase not applied."""
+        vals = self.values(inputs, weights) if values is None else values
+        return run_forward(self.plan, vals, inputs.shape[0], self.dtype, cache=cache)
+
+    def statevector(
+        self, inputs: np.ndarray | None = None, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Canonical final states ``(batch, 2**n)`` including the global phase."""
+        x, w = self.normalize(inputs, weights)
+        out = np.empty((x.shape[0], 2**self.n), dtype=self.dtype)
+        with blas_threads():
+            for sl in self.chunks(x.shape[0]):
+                out[sl] = canonical(self.run(x[sl], w))
+        phase = np.exp(1j * np.asarray(self._phase(x, w)[0]))
+        return out * np.reshape(phase, (-1, 1)).astype(self.dtype)
+
+    def normalize(
+        self, inputs: np.ndarray | None, weights: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Validate shapes and values (``QL0603``) and return float arrays."""
+        return check_arrays(self.circuit, inputs, weights)
+
+    # --- sampling with mid-circuit measurement -------------------------------
+    def _op_params(self, op: Operation) -> ExprFunction:
+        """The operation's angle function, compiled once per operation."""
+        cache = self.__dict__.setdefault("_op_fns", {})
+        if id(op) not in cache:
+            cache[id(op)] = compile_exprs(op.params)
+        return cache[id(op)]
+
+    def trajectories(
+        self, inputs: np.ndarray, weights: np.ndarray, shots: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run ``shots`` trajectories per sample: ``(states (B*shots, 2**n), clbits)``.
+
+        Measurements collapse each trajectory with a seeded random outcome, resets
+        measure and flip, conditioned gates apply only where the bits match.
+        """
+        x = np.repeat(inputs, shots, axis=0)
+        b = x.shape[0]
+        state = zero_state(b, self.n, self.dtype)
+        bits = np.zeros((b, self.circuit.num_clbits), dtype=np.int64)
+        for op in self.circuit.ops:
+            if op.name == "barrier":
+                continue
+            mask = _condition_mask(op, bits)
+            if op.name in ("measure", "reset"):
+                for i, q in enumerate(op.qubits):
+                    state, outcome = _measure(state, q, self.n, rng)
+                    if op.name == "measure":
+                        bits[:, op.clbits[i]] = np.where(mask, outcome, bits[:, op.clbits[i]])
+                    else:
+                        flip = _single_block(Operation("x", (q,)))
+                        flipped = apply_block(state, flip, block_matrix(flip, ()))
+                        sel = (outcome == 1) & mask
+                        state = State(
+                            np.where(
+                                sel[:, None], flipped.data, _reorder_like(state, flipped).data
+                            ),
+                            flipped.order,
+                        )
+                continue
+            blk = _single_block(op, slots=tuple(range(len(op.params))))
+            vals = self._op_params(op)(x, weights)
+            new = apply_block(state, blk, block_matrix(blk, vals))
+            if mask.all():
+                state = new
+            else:
+                old = _reorder_like(state, new)
+                state = State(np.where(mask[:, None], new.data, old.data), new.order)
+        return canonical(state), bits
+
+
+def _reorder_like(state: State, like: State) -> State:
+    from qlang.sim.engine import reorder
+
+    return reorder(state, like.order)
+
+
+def _single_block(op: Operation, slots: tuple[int, ...] = ()) -> Block:
+    local = tuple(op.qubits)
+    gate = GateRef(0, op.name, op.qubits, slots, tuple(range(len(local))))
+    return Block(local, (gate,), batched=True, diagonal=False)
+
+
+def _condition_mask(op: Operation, bits: np.ndarray) -> np.ndarray:
+    if op.condition is None:
+        return np.ones(bits.shape[0], dtype=bool)
+    value = np.zeros(bits.shape[0], dtype=np.int64)
+    for m, c in enumerate(op.condition.clbits):
+        value |= bits[:, c] << m
+    return value == op.condition.value
+
+
+def _measure(state: State, q: int, n: int, rng: np.random.Generator) -> tuple[State, np.ndarray]:
+    b = state.batch
+    axis = 1 + state.order.index(q)
+    t = state.data.reshape((b,) + (2,) * n)
+    probs = np.abs(t) ** 2
+    p1 = np.take(probs, 1, axis=axis).reshape(b, -1).sum(axis=1)
+    outcome = (rng.random(b) < p1).astype(np.int64)
+    keep = np.where(outcome == 1, p1, 1 - p1)
+    shape = [1] * (n + 1)
+    shape[0], shape[axis] = b, 2
+    sel = np.zeros((b, 2))
+    sel[np.arange(b), outcome] = 1.0
+    t = t * sel.reshape(shape) / np.sqrt(np.maximum(keep, 1e-300)).reshape((b,) + (1,) * n)
+    return State(t.reshape(b, -1).astype(state.data.dtype), state.order), outcome
+
+
+def check_arrays(
+    circuit: Circuit, inputs: np.ndarray | None, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs as ``(batch, n_in)`` and weights as ``(n_w,)`` floats, or ``QL0603``."""
+    n_in, n_w = circuit.num_inputs, circuit.num_weights
+    x = np.zeros((1, n_in)) if inputs is None else np.asarray(inputs, dtype=float)
+    if x.ndim == 1:
+        x = x.reshape(1, -1) if n_in else x.reshape(-1, 0)
+    if x.ndim != 2 or x.shape[1] != n_in:
+        raise bad_input(
+            "QL0603",
+            f"inputs have shape {x.shape}, expected (batch, {n_in})",
+            f"pass a 2-d array with {n_in} feature column(s)",
+        )
+    w = np.zeros(n_w) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape[0] != n_w:
+        raise bad_input(
+            "QL0603",
+            f"got {w.shape[0]} weight(s), the circuit has {n_w}",
+            "pass one value per flat weight, in `circuit.weight_names()` order",
+        )
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(w))):
+        raise bad_input(
+            "QL0603", "inputs or weights contain NaN or infinity", "clean the data first"
+        )
+    return x, w

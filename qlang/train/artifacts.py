@@ -1,0 +1,316 @@
+"""The training output folder, written atomically (temp folder, then rename). No pickle.
+
+Files: ``weights.json`` (parameters, names, fitted preprocessing, task state),
+``metrics.json``, ``curve.csv``, ``curve.png`` (if matplotlib is installed),
+``model.qasm`` (OpenQASM 3 via :func:`compiled_program`; until the targets exist the
+IR as JSON in ``model.ir.json``) and ``provenance.json`` (versions, seed, source hash).
+
+Example::
+
+    >>> import numpy as np, tempfile, os
+    >>> from qlang.train.tasks.common import Trained
+    >>> t = Trained("regress", np.array([0.5]), ("main.w[0]",), {}, [{"epoch": 1, "loss": 0.1}], 7)
+    >>> trained_from_json(trained_to_json(t)).params.tolist()
+    [0.5]
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qlang.ir import expr as E
+from qlang.ir.circuit import Circuit
+from qlang.ir.model import Model
+from qlang.train.data import FittedStep
+from qlang.train.errors import fail
+from qlang.train.tasks.common import Trained
+
+FORMAT = "qlang-weights/1"
+DEPENDENCIES = ("numpy", "scipy", "scikit-learn", "qiskit", "pytket", "lark", "matplotlib")
+
+
+def trained_to_json(t: Trained) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "task": t.task,
+        "seed": t.seed,
+        "params": [float(v) for v in t.params],
+        "names": list(t.param_names),
+        "preprocess": [s.to_json() for s in t.preprocess],
+        "extra": t.extra,
+    }
+
+
+def trained_from_json(data: dict[str, Any], metrics: dict | None = None) -> Trained:
+    return Trained(
+        task=str(data["task"]),
+        params=np.asarray(data["params"], dtype=float),
+        param_names=tuple(data["names"]),
+        metrics=metrics or {},
+        curve=[],
+        seed=int(data["seed"]),
+        preprocess=tuple(FittedStep.from_json(s) for s in data.get("preprocess", [])),
+        extra=dict(data.get("extra", {})),
+    )
+
+
+def load_trained(directory: str | Path) -> Trained:
+    """Read ``weights.json`` (and ``metrics.json`` when present) from a training folder."""
+    d = Path(directory)
+    wfile = d / "weights.json"
+    if not wfile.is_file():
+        fail(
+            "QL0658",
+            f"no `weights.json` in `{d}`",
+            help="pass the folder `qlang train --out` wrote",
+        )
+    try:
+        data = json.loads(wfile.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        fail("QL0658", f"`{wfile}` is not valid JSON: {exc.msg} (line {exc.lineno})")
+    if data.get("format") != FORMAT:
+        fail("QL0658", f"`{wfile}` is not a qlang weights file (format {data.get('format')!r})")
+    mfile = d / "metrics.json"
+    metrics = json.loads(mfile.read_text(encoding="utf-8")) if mfile.is_file() else {}
+    return trained_from_json(data, metrics)
+
+
+def check_compatible(model: Model, trained: Trained, expected: int) -> None:
+    """The weights must belong to this model (same task and parameter count)."""
+    if trained.task != model.task.name or len(trained.params) != expected:
+        fail(
+            "QL0659",
+            f"the weights ({trained.task}, {len(trained.params)} parameters) do not fit model "
+            f"`{model.name}` ({model.task.name}, {expected} parameters)",
+            help="retrain with `qlang train` after changing the model",
+        )
+
+
+def circuit_to_json(c: Circuit) -> dict[str, Any]:
+    """The circuit IR as plain JSON (the fallback when no OpenQASM 3 target is available)."""
+    return {
+        "format": "qlang-ir/1",
+        "name": c.name,
+        "num_qubits": c.num_qubits,
+        "num_clbits": c.num_clbits,
+        "parameters": c.parameter_names(),
+        "ops": [
+            {
+                "name": op.name,
+                "qubits": list(op.qubits),
+                "params": [E.to_json(p) for p in op.params],
+                "clbits": list(op.clbits),
+            }
+            for op in c.ops
+        ],
+        "global_phase": E.to_json(c.global_phase),
+    }
+
+
+def compiled_program(model: Model) -> tuple[str, str, str | None]:
+    """``(file name, text, note)`` of the compiled program: the OpenQASM 3 target hook.
+
+    Uses ``qlang.targets.qasm3.to_qasm3`` when the targets package provides it; else (or
+    if the export fails) the IR JSON as ``model.ir.json`` with a note saying why.
+    """
+    fallback = json.dumps(circuit_to_json(model.circuit), indent=1)
+    try:
+        from qlang.targets.qasm3 import to_qasm3  # type: ignore[import-not-found]
+    except ImportError:
+        return (
+            "model.ir.json",
+            fallback,
+            (
+                "model.qasm not written: the OpenQASM 3 target is not available; "
+                "model.ir.json holds the circuit IR"
+            ),
+        )
+    try:
+        text = to_qasm3(model.circuit, model_name=model.name, source_hash=model.source_hash)
+    except Exception as exc:  # the trained weights must not be lost to an export problem
+        return "model.ir.json", fallback, f"OpenQASM 3 export failed ({exc}); wrote the IR JSON"
+    return "model.qasm", text, None
+
+
+def versions() -> dict[str, str]:
+    out = {"qlang": _version("qlang"), "python": platform.python_version()}
+    for dep in DEPENDENCIES:
+        out[dep] = _version(dep)
+    return out
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def call_text(call: Any) -> str | None:
+    """``adam(lr = 0.1)`` style text of a setting (``None`` stays ``None``)."""
+    if call is None:
+        return None
+
+    def text(v: Any) -> str:
+        return call_text(v) if hasattr(v, "kwargs") else repr(v)  # type: ignore[return-value]
+
+    parts = [text(a) for a in call.args] + [f"{k} = {text(v)}" for k, v in call.kwargs]
+    return f"{call.name}({', '.join(parts)})"
+
+
+def settings_summary(model: Model) -> dict[str, Any]:
+    """The settings that shaped the run, as plain JSON."""
+    t = model.training
+    return {
+        "data": call_text(model.data),
+        "preprocess": [call_text(c) for c in model.preprocess],
+        "task": call_text(model.task),
+        "loss": call_text(model.loss),
+        "optimizer": call_text(model.optimizer),
+        "epochs": t.epochs,
+        "maxiter": t.maxiter,
+        "batch_size": t.batch_size,
+        "gradient": t.gradient,
+        "shots": t.shots,
+        "dtype": t.dtype,
+        "early_stopping": call_text(t.early_stopping),
+        "qubits": model.circuit.num_qubits,
+        "parameters": model.circuit.num_weights,
+    }
+
+
+def source_hash(model: Model, source: str | None) -> str:
+    if model.source_hash:
+        return model.source_hash
+    return hashlib.sha256(source.encode()).hexdigest() if source is not None else ""
+
+
+def write_curve_csv(path: Path, curve: list[dict[str, float]]) -> None:
+    keys: list[str] = []
+    for row in curve:
+        keys += [k for k in row if k not in keys]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        for row in curve:
+            w.writerow({k: row.get(k, "") for k in keys})
+
+
+def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> str | None:
+    """Plot loss (and test metrics) per epoch; returns a note when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "curve.png skipped: matplotlib is not installed (pip install matplotlib)"
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ep = [r["epoch"] for r in curve]
+    ax.plot(ep, [r["loss"] for r in curve], label="train loss")
+    if curve and "val_loss" in curve[0]:
+        ax.plot(ep, [r.get("val_loss", np.nan) for r in curve], label="val loss", color="tab:gray")
+    keys = list(curve[0]) if curve else []
+    extra = [k for k in keys if k.startswith(("test_", "val_")) and k != "val_loss"]
+    if extra:
+        ax2 = ax.twinx()
+        colors = ("tab:orange", "tab:green", "tab:red", "tab:purple")
+        for i, k in enumerate(extra):
+            ax2.plot(ep, [r.get(k, np.nan) for r in curve], "--", label=k, color=colors[i % 4])
+        ax2.set_ylabel(", ".join(extra))
+        ax2.legend(loc="upper right")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return None
+
+
+def write_artifacts(
+    out: str | Path,
+    model: Model,
+    trained: Trained,
+    *,
+    source: str | None = None,
+    checkpoints: Path | None = None,
+) -> Path:
+    """Write the artifact folder ``out`` atomically and return its path."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        _dump(tmp / "weights.json", trained_to_json(trained))
+        _dump(tmp / "metrics.json", trained.metrics)
+        write_curve_csv(tmp / "curve.csv", trained.curve)
+        notes = []
+        note = write_curve_png(tmp / "curve.png", trained.curve, f"{model.name} ({trained.task})")
+        if note:
+            notes.append(note)
+        name, text, qasm_note = compiled_program(model)
+        (tmp / name).write_text(text, encoding="utf-8")
+        if qasm_note:
+            notes.append(qasm_note)
+        _dump(
+            tmp / "provenance.json",
+            {
+                "model": model.name,
+                "task": trained.task,
+                "seed": trained.seed,
+                "source_hash": source_hash(model, source),
+                "versions": versions(),
+                "pass_pipeline": "none (exact simulation of the logical circuit)",
+                "settings": settings_summary(model),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "notes": notes,
+            },
+        )
+        if checkpoints is not None and checkpoints.is_dir():
+            shutil.move(str(checkpoints), str(tmp / "checkpoints"))
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(
+        json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n", encoding="utf-8"
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+def _replace_dir(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,177 @@
+"""``minimize``: VQE / QAOA energy of the readout observable, or its CVaR(alpha).
+
+``minimize`` with ``loss = energy`` (default) minimises the expectation value. With
+``minimize(cvar = alpha)`` or ``loss = cvar(alpha = a)`` it minimises the mean cost of
+the best ``alpha`` fraction of the bitstring distribution (the observable must be
+diagonal, i.e. Z terms only). Metrics report the exact optimum for comparison:
+brute force over bitstrings for diagonal observables, sparse diagonalisation otherwise.
+
+Example::
+
+    >>> from qlang.ir.model import PauliTerm
+    >>> obs = Observable((PauliTerm(E.Const(1.0), ((0, "Z"), (1, "Z"))),))
+    >>> diagonal_costs(obs, 2).tolist()
+    [1.0, -1.0, -1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from qlang.ir import expr as E
+from qlang.ir.model import Call, Model, Observable, Readout
+from qlang.train.build import block_stages, build_network
+from qlang.train.errors import fail
+from qlang.train.losses import cvar, energy
+from qlang.train.network import Network
+from qlang.train.optimizers import make_optimizer
+from qlang.train.tasks.common import (
+    RunContext,
+    Trained,
+    fit_options,
+    loss_for,
+    param_names,
+    schedule_for,
+)
+from qlang.train.trainer import Objective, fit
+
+EXACT_LIMIT = 14  # qubits up to which the exact ground energy is computed
+
+
+def diagonal_costs(obs: Observable, num_qubits: int) -> np.ndarray:
+    """``c[b] = <b|H|b>`` for a Z-only observable with constant coefficients (little-endian)."""
+    idx = np.arange(2**num_qubits)
+    costs = np.zeros(2**num_qubits)
+    for term in obs.terms:
+        sign = np.ones(2**num_qubits)
+        for q, _ in term.paulis:
+            sign = sign * (1 - 2 * ((idx >> q) & 1))
+        costs += E.const_value(term.coeff) * sign
+    return costs
+
+
+def exact_ground_energy(obs: Observable, num_qubits: int) -> float | None:
+    """Smallest eigenvalue of a constant-coefficient Pauli sum (``None`` if too large)."""
+    if num_qubits > EXACT_LIMIT or any(not E.is_constant(t.coeff) for t in obs.terms):
+        return None
+    if obs.is_diagonal:
+        return float(diagonal_costs(obs, num_qubits).min())
+    from qiskit.quantum_info import SparsePauliOp
+
+    op = SparsePauliOp.from_list(obs.label(num_qubits))
+    if num_qubits <= 6:
+        return float(np.linalg.eigvalsh(op.to_matrix()).min())
+    from scipy.sparse.linalg import eigsh
+
+    return float(eigsh(op.to_matrix(sparse=True), k=1, which="SA")[0][0])
+
+
+def _cvar_alpha(model: Model) -> float | None:
+    alpha = model.task.get("cvar")
+    for a in model.task.args:  # minimize(cvar(alpha = 0.1))
+        if isinstance(a, Call) and a.name == "cvar":
+            alpha = a.arg(0, "alpha", 0.1)
+    if alpha is None and model.loss is not None and model.loss.name == "cvar":
+        alpha = model.loss.arg(0, "alpha", 0.1)
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha <= 1:
+        fail("QL0653", f"CVaR needs 0 < alpha <= 1, got `{alpha}`", model.task.span)
+    return float(alpha)
+
+
+def train_minimize(model: Model, ctx: RunContext) -> Trained:
+    block = model.main
+    n = block.circuit.num_qubits
+    if block.circuit.num_inputs:
+        fail(
+            "QL0656",
+            "a `minimize` model takes no data inputs",
+            model.task.span,
+            help="remove the `input` declaration or use `classify`/`regress`",
+        )
+    if block.readout.kind != "expval" or len(block.readout.observables) != 1:
+        fail(
+            "QL0653", "`minimize` needs a readout `expval(H)` of one observable", block.readout.span
+        )
+    obs = block.readout.observables[0]
+    alpha = _cvar_alpha(model)
+    loss_name = (
+        "cvar"
+        if alpha is not None
+        else loss_for(model.loss, "energy", ("energy", "cvar"), "minimize")[0]
+    )
+    seeds = ctx.seeds
+    energy_net = build_network(model, model.training, seeds, ctx.factory)
+    X = np.zeros((1, 0))
+    if loss_name == "cvar":
+        alpha = 0.1 if alpha is None else alpha
+        if not obs.is_diagonal or any(not E.is_constant(t.coeff) for t in obs.terms):
+            fail(
+                "QL0653",
+                "CVaR needs a diagonal observable (Z terms) with constant coefficients",
+                block.readout.span,
+            )
+        costs = diagonal_costs(obs, n)
+        probs_block = replace(
+            block, readout=Readout("probs", qubits=tuple(range(n)), shots=block.readout.shots)
+        )
+        net = Network(tuple(block_stages(probs_block, model.training, seeds, ctx.factory)[:1]))
+
+        def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
+            return cvar(out, costs, alpha)
+    else:
+        net = energy_net
+
+        def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
+            return energy(out)
+
+    def vg(params: np.ndarray, idx: Any) -> tuple[float, np.ndarray]:
+        value, grad, _ = net.value_and_grad(X, params, lossf)
+        return value, grad
+
+    def value(params: np.ndarray, idx: Any) -> float:
+        return lossf(net.forward(X, params))[0]
+
+    optimizer = make_optimizer(model.optimizer, "adam")
+    schedule = schedule_for(model.training, optimizer, ctx.epochs)
+    res = fit(
+        Objective(1, vg, value),
+        energy_net.init(seeds.rng("init")),
+        energy_net.trainable(),
+        optimizer,
+        schedule,
+        seeds,
+        **fit_options(model, ctx),
+    )
+    final_energy = float(energy_net.forward(X, res.params)[0].sum())
+    metrics: dict[str, Any] = {
+        "task": "minimize",
+        "loss": loss_name,
+        "energy": final_energy,
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
+    if loss_name == "cvar":
+        metrics["cvar"] = value(res.params, None)
+        metrics["alpha"] = alpha
+    exact = exact_ground_energy(obs, n)
+    if exact is not None:
+        metrics["exact_energy"] = exact
+        metrics["energy_error"] = final_energy - exact
+        if obs.is_diagonal:
+            costs = diagonal_costs(obs, n)
+            probs_block = replace(block, readout=Readout("probs", qubits=tuple(range(n))))
+            stages = block_stages(probs_block, model.training, seeds, ctx.factory)[:1]
+            probs = Network(tuple(stages)).forward(X, res.params)[0]
+            best = int(np.argmax(probs))
+            metrics["most_likely_bitstring"] = format(best, f"0{n}b")
+            metrics["most_likely_cost"] = float(costs[best])
+            metrics["optimum_probability"] = float(probs[np.isclose(costs, exact)].sum())
+            if exact != 0:
+                metrics["approximation_ratio"] = final_energy / exact
+    return Trained("minimize", res.params, param_names(energy_net), metrics, res.curve, ctx.seed)

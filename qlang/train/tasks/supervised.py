@@ -1,0 +1,287 @@
+"""``classify`` and ``regress``: a network trained on labelled data.
+
+Classification turns the model outputs into class probabilities with a head chosen
+from the readout: a trailing ``softmax``/``sigmoid`` is used as is, ``probs`` outcomes
+are folded onto classes (outcome mod classes), one ``<Z...Z>`` value ``s`` gives
+``P(0) = (1 + s)/2`` (parity convention), ``k = classes`` raw values get a softmax.
+The ``hinge`` loss uses raw scores instead (positive score = class 0 for one output).
+
+Example::
+
+    >>> import numpy as np
+    >>> hinge_targets(np.array([0, 1, 1]), 2).tolist()
+    [1.0, -1.0, -1.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from qlang.ir.model import Model
+from qlang.train.build import build_network
+from qlang.train.data.preprocess import one_hot_classes
+from qlang.train.errors import fail
+from qlang.train.layers import MapStage
+from qlang.train.metrics import classification_metrics, regression_metrics
+from qlang.train.network import Network
+from qlang.train.optimizers import make_optimizer
+from qlang.train.tasks.common import (
+    RunContext,
+    Trained,
+    check_width,
+    fit_options,
+    load_data,
+    loss_for,
+    param_names,
+    schedule_for,
+)
+from qlang.train.trainer import Objective, fit
+
+CLASSIFY_LOSSES = ("cross_entropy", "nll", "mse", "mae", "hinge")
+REGRESS_LOSSES = ("mse", "mae")
+
+
+def encode_one_hot(y: np.ndarray, classes: list[int]) -> np.ndarray:
+    """Rows of the identity for each label (labels outside ``classes`` give zero rows)."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    out = np.zeros((len(y), len(classes)))
+    for r, v in enumerate(np.asarray(y).ravel()):
+        if int(v) in lookup:
+            out[r, lookup[int(v)]] = 1.0
+    return out
+
+
+def validation_split(
+    model: Model, ctx: RunContext, ds: Any
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``train { validation = 0.2 }``: hold out part of the training set (seeded, stratified
+    for classes) for ``val_loss`` / ``val_accuracy`` per epoch and early stopping."""
+    frac = dict(model.training.extra).get("validation")
+    if frac is None:
+        return None
+    if isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 < frac < 1:
+        fail(
+            "QL0667",
+            f"`validation` must be a fraction between 0 and 1, got `{frac}`",
+            help="write e.g. `validation = 0.2`",
+        )
+    from qlang.train.data.dataset import split_indices
+
+    strat = ds.y_train if ds.kind == "classification" else None
+    n = len(ds.X_train)
+    tr, va = split_indices(n, float(frac), ctx.seeds.rng("split"), strat)
+    if len(va) == 0:
+        fail("QL0667", f"`validation = {frac}` leaves no validation samples out of {n}")
+    return tr, va
+
+
+def hinge_targets(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Binary labels -> +1 (class 0) / -1 (class 1); multi-class labels are kept."""
+    y = np.asarray(labels)
+    return np.where(y == 0, 1.0, -1.0) if num_classes == 2 else y
+
+
+@dataclass(frozen=True, eq=False)
+class Classifier:
+    """A network plus the head that yields class probabilities (or hinge scores)."""
+
+    net: Network
+    num_classes: int
+    mode: str  # "probs" | "scores" | "logprobs"
+
+    def proba(self, X: np.ndarray, params: np.ndarray) -> np.ndarray:
+        out = self.net.forward(X, params)
+        if self.mode == "logprobs":
+            return np.exp(out)
+        if self.mode == "scores":
+            if out.shape[1] == 1:
+                s = np.clip(out[:, 0], -1.0, 1.0)
+                return np.stack([(1 + s) / 2, (1 - s) / 2], axis=1)
+            e = np.exp(out - out.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        return out
+
+    def predict(self, X: np.ndarray, params: np.ndarray) -> np.ndarray:
+        return np.argmax(self.proba(X, params), axis=1)
+
+
+def classifier_head(net: Network, num_classes: int, loss: str, model: Model) -> Classifier:
+    last = net.stages[-1]
+    width = net.num_outputs
+    readout = model.main.readout
+    if loss == "hinge":
+        if width not in (1, num_classes):
+            fail(
+                "QL0653",
+                f"hinge loss needs 1 or {num_classes} outputs, the model has {width}",
+                model.loss.span if model.loss else None,
+            )
+        return Classifier(net, num_classes, "scores")
+    extra: list[Any] = []
+    is_map = isinstance(last, MapStage)
+    if is_map and last.kind == "sigmoid" and width == 1 and num_classes == 2:
+        extra.append(MapStage("bernoulli", 1))
+    elif is_map and last.kind == "softmax" and width == num_classes:
+        pass
+    elif readout.kind == "probs" and not model.layers and width >= num_classes:
+        if width != num_classes:
+            extra.append(MapStage("fold", width, classes=num_classes))
+    elif width == 1 and num_classes == 2:
+        extra.append(MapStage("parity_probs", 1))
+    elif width == num_classes:
+        extra.append(MapStage("softmax", width))
+    else:
+        fail(
+            "QL0653",
+            f"the model gives {width} outputs, which cannot be read as {num_classes} classes",
+            readout.span,
+            help="read out one value per class (with softmax), one parity value for two classes, "
+            "or probabilities",
+        )
+    mode = "probs"
+    if loss == "nll":
+        extra.append(MapStage("log", num_classes))
+        mode = "logprobs"
+    return Classifier(Network(net.stages + tuple(extra)), num_classes, mode)
+
+
+def train_supervised(model: Model, ctx: RunContext) -> Trained:
+    task = model.task.name
+    classify = task == "classify"
+    ds, steps = load_data(model, ctx)
+    if classify and ds.kind != "classification":
+        fail(
+            "QL0662",
+            f"`classify` needs labelled classes, `{ds.name}` is {ds.kind} data",
+            model.data.span if model.data else None,
+            help="use `regress` for continuous targets",
+        )
+    seeds = ctx.seeds
+    net = build_network(model, model.training, seeds, ctx.factory)
+    check_width(net.num_inputs, ds.num_features, model)
+    if classify:
+        num_classes = int(model.task.get("classes", len(ds.classes)) or len(ds.classes))  # type: ignore[arg-type]
+        if len(ds.classes) > num_classes or (ds.classes and max(ds.classes) >= num_classes):
+            fail(
+                "QL0662",
+                f"the data has {len(ds.classes)} classes, the task says {num_classes}",
+                model.task.span,
+                help=f"write `classify(classes = {len(ds.classes)})`",
+            )
+        loss_name, loss_fn, opts = loss_for(model.loss, "cross_entropy", CLASSIFY_LOSSES, task)
+        head = classifier_head(net, num_classes, loss_name, model)
+        train_net = head.net
+        if loss_name == "hinge":
+            y_train = hinge_targets(ds.y_train, num_classes)
+            if head.net.num_outputs == 1:
+                y_train = y_train.reshape(-1, 1)
+        elif loss_name in ("mse", "mae"):
+            y_train = np.eye(num_classes)[ds.y_train.astype(int)]
+        else:
+            y_train = ds.y_train.astype(int)
+    else:
+        loss_name, loss_fn, opts = loss_for(model.loss, "mse", REGRESS_LOSSES, task)
+        train_net = net
+        classes = one_hot_classes(list(steps))
+        if classes is not None:  # regress onto one-hot class indicators
+            ds = replace(
+                ds,
+                y_train=encode_one_hot(ds.y_train, classes),
+                y_test=encode_one_hot(ds.y_test, classes),
+            )
+        y_train = ds.y_train.reshape(len(ds.y_train), -1)
+        if y_train.shape[1] != net.num_outputs:
+            fail(
+                "QL0653",
+                f"the targets have {y_train.shape[1]} columns, the model gives "
+                f"{net.num_outputs} outputs",
+                model.main.readout.span,
+            )
+
+    X_fit, y_fit, X_val, y_val, val_labels = ds.X_train, y_train, None, None, None
+    parts = validation_split(model, ctx, ds)
+    if parts is not None:
+        tr, va = parts
+        X_fit, y_fit, X_val, y_val = ds.X_train[tr], y_train[tr], ds.X_train[va], y_train[va]
+        val_labels = ds.y_train[va]
+
+    def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
+        X = X_fit if idx is None else X_fit[idx]
+        Y = y_fit if idx is None else y_fit[idx]
+        value, grad, _ = train_net.value_and_grad(X, params, lambda out: loss_fn(out, Y, **opts))
+        return value, grad
+
+    def value(params: np.ndarray, idx: np.ndarray | None) -> float:
+        X = X_fit if idx is None else X_fit[idx]
+        Y = y_fit if idx is None else y_fit[idx]
+        return loss_fn(train_net.forward(X, params), Y, **opts)[0]
+
+    def evaluate(params: np.ndarray) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if X_val is not None:
+            out["val_loss"] = float(loss_fn(train_net.forward(X_val, params), y_val, **opts)[0])
+            if classify:
+                out["val_accuracy"] = float(np.mean(head.predict(X_val, params) == val_labels))
+        if len(ds.X_test) == 0:
+            return out
+        if classify:
+            out["test_accuracy"] = float(np.mean(head.predict(ds.X_test, params) == ds.y_test))
+        else:
+            pred = net.forward(ds.X_test, params)
+            out["test_mse"] = float(np.mean((pred.ravel() - np.ravel(ds.y_test)) ** 2))
+        return out
+
+    optimizer = make_optimizer(model.optimizer, "adam")
+    schedule = schedule_for(model.training, optimizer, ctx.epochs)
+    params0 = net.init(seeds.rng("init"))
+    res = fit(
+        Objective(len(X_fit), vg, value, evaluate),
+        params0,
+        net.trainable(),
+        optimizer,
+        schedule,
+        seeds,
+        **fit_options(model, ctx),
+    )
+    metrics: dict[str, Any] = {
+        "task": task,
+        "loss": loss_name,
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
+    extra: dict[str, Any] = {}
+    if classify:
+        extra["num_classes"] = num_classes
+        if ds.labels:
+            extra["labels"] = list(ds.labels)
+        for part, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
+            if len(X):
+                proba = head.proba(X, res.params)
+                metrics[part] = classification_metrics(y, np.argmax(proba, axis=1), proba)
+    else:
+        for part, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
+            if len(X):
+                metrics[part] = regression_metrics(y, net.forward(X, res.params))
+    return Trained(task, res.params, param_names(net), metrics, res.curve, ctx.seed, steps, extra)
+
+
+def supervised_predictor(model: Model, trained: Trained, ctx: RunContext):
+    """``(predict(X) -> labels or values, proba(X) or None)`` for already-preprocessed X."""
+    net = build_network(model, model.training, ctx.seeds, ctx.factory)
+    if trained.task == "classify":
+        loss_name = model.loss.name if model.loss is not None else "cross_entropy"
+        head = classifier_head(net, int(trained.extra["num_classes"]), loss_name, model)
+        return (lambda X: head.predict(X, trained.params)), (
+            lambda X: head.proba(X, trained.params)
+        )
+    return (
+        lambda X: (
+            net.forward(X, trained.params)[:, 0]
+            if net.num_outputs == 1
+            else net.forward(X, trained.params)
+        )
+    ), None

@@ -1,0 +1,301 @@
+"""The training loop: mini-batches, seeded shuffling, early stopping, progress, curve.
+
+The loop only sees an :class:`Objective` (loss and gradient on a batch of sample
+indices) and a parameter vector; tasks build the objective. Frozen parameters are
+masked out; gradient steppers, SPSA and scipy minimisers all run on the trainable part.
+
+Example (Adam on a 1-D least-squares problem)::
+
+    >>> import numpy as np
+    >>> from qlang.ir.model import Call
+    >>> from qlang.train.optimizers import make_optimizer
+    >>> from qlang.train.seeding import Seeds
+    >>> x = np.linspace(-1, 1, 16); y = 3 * x
+    >>> def vg(p, idx):
+    ...     i = slice(None) if idx is None else idx
+    ...     r = p[0] * x[i] - y[i]
+    ...     return float(np.mean(r**2)), np.array([2 * np.mean(r * x[i])])
+    >>> obj = Objective(16, vg)
+    >>> sched = Schedule(epochs=60, batch_size=4)
+    >>> res = fit(obj, np.zeros(1), None, make_optimizer(Call("adam", (), (("lr", 0.1),))),
+    ...           sched, Seeds(0), quiet=True)
+    >>> round(float(res.params[0]), 2)
+    3.0
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qlang.ir.model import Call
+from qlang.train.errors import fail
+from qlang.train.progress import Progress
+from qlang.train.seeding import Seeds
+
+ValueAndGrad = Callable[[np.ndarray, np.ndarray | None], tuple[float, np.ndarray]]
+MAXIMISE = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """``value_and_grad(params, idx)`` on the samples ``idx`` (``None`` = all);
+    ``value`` defaults to the first element of it; ``evaluate(params)`` gives the
+    per-epoch metrics shown on the progress bar and stored in the curve."""
+
+    n_samples: int
+    value_and_grad: ValueAndGrad
+    value: Callable[[np.ndarray, np.ndarray | None], float] | None = None
+    evaluate: Callable[[np.ndarray], dict[str, float]] | None = None
+
+    def loss(self, params: np.ndarray, idx: np.ndarray | None) -> float:
+        if self.value is not None:
+            return self.value(params, idx)
+        return self.value_and_grad(params, idx)[0]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``epochs`` passes over the data in batches of ``batch_size`` (``None`` = full
+    batch), capped at ``max_steps`` optimizer steps when given."""
+
+    epochs: int
+    batch_size: int | None = None
+    max_steps: int | None = None
+
+    def steps_per_epoch(self, n: int) -> int:
+        if self.batch_size is None or self.batch_size >= n:
+            return 1
+        return math.ceil(n / self.batch_size)
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    patience: int = 10
+    min_delta: float = 1e-4
+    monitor: str = "loss"
+    restore_best: bool = True
+
+    @staticmethod
+    def from_call(call: Call | None) -> EarlyStopping | None:
+        if call is None:
+            return None
+        known = {"patience", "min_delta", "monitor", "restore_best"}
+        for key, _ in call.kwargs:
+            if key not in known:
+                fail(
+                    "QL0663",
+                    f"`early_stopping` has no option `{key}`",
+                    call.span,
+                    help=f"options: {', '.join(sorted(known))}",
+                )
+        return EarlyStopping(
+            patience=int(call.arg(0, "patience", 10)),  # type: ignore[arg-type]
+            min_delta=float(call.get("min_delta", 1e-4)),  # type: ignore[arg-type]
+            monitor=str(call.get("monitor", "loss")),
+            restore_best=bool(call.get("restore_best", True)),
+        )
+
+
+@dataclass(frozen=True)
+class FitResult:
+    params: np.ndarray
+    curve: list[dict[str, float]] = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+    stopped_early: bool = False
+
+
+def _check_finite(value: float, step: int) -> None:
+    if not math.isfinite(value):
+        fail(
+            "QL0661",
+            f"the loss became {value} at step {step}",
+            help="lower the learning rate, standardise the data or change the initialisation",
+        )
+
+
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # QL0661 reports it
+def fit(
+    objective: Objective,
+    params0: np.ndarray,
+    mask: np.ndarray | None,
+    optimizer: Any,
+    schedule: Schedule,
+    seeds: Seeds,
+    *,
+    quiet: bool = False,
+    early_stopping: EarlyStopping | None = None,
+    progress: Progress | None = None,
+    checkpoint: Callable[[int, np.ndarray], None] | None = None,
+    checkpoint_every: int | None = None,
+) -> FitResult:
+    """Optimise ``params0`` (only where ``mask`` is true) and return the best parameters.
+
+    ``checkpoint(epoch, params)`` is called every ``checkpoint_every`` epochs (iterations
+    for scipy minimisers).
+    """
+    start = time.perf_counter()
+    mask = np.ones(len(params0), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    base = np.array(params0, dtype=float)
+
+    def embed(sub: np.ndarray) -> np.ndarray:
+        full = base.copy()
+        full[mask] = sub
+        return full
+
+    if optimizer.family == "scipy":
+        every = checkpoint_every if checkpoint is not None else None
+        return _fit_scipy(
+            objective,
+            base,
+            mask,
+            embed,
+            optimizer,
+            schedule,
+            quiet,
+            progress,
+            start,
+            checkpoint,
+            every,
+        )
+
+    n = objective.n_samples
+    per_epoch = schedule.steps_per_epoch(n)
+    total = schedule.max_steps if schedule.max_steps is not None else schedule.epochs * per_epoch
+    epochs = math.ceil(total / per_epoch) if total else 0
+    bar = progress or Progress(epochs, quiet=quiet)
+    shuffle, spsa_rng = seeds.rng("shuffle"), seeds.rng("spsa")
+    sub = base[mask].copy()
+    state = optimizer.init(sub)
+    curve: list[dict[str, float]] = []
+    best: tuple[float, np.ndarray] | None = None
+    waited, step, stopped = 0, 0, False
+    prev_loss = math.inf
+    tol = getattr(optimizer, "tol", None)
+    for epoch in range(1, epochs + 1):
+        batched = per_epoch > 1
+        order = shuffle.permutation(n) if batched else None
+        losses = []
+        for b in range(per_epoch):
+            if step >= total:
+                break
+            idx = None
+            if order is not None:
+                idx = order[b * schedule.batch_size : (b + 1) * schedule.batch_size]  # type: ignore[operator]
+            if optimizer.family == "spsa":
+                sub, state, value = optimizer.step(
+                    sub, lambda z, i=idx: objective.loss(embed(z), i), state, spsa_rng
+                )
+            else:
+                value, grad = objective.value_and_grad(embed(sub), idx)
+                _check_finite(value, step)
+                sub, state = optimizer.step(sub, np.asarray(grad)[mask], state)
+            _check_finite(float(value), step)
+            losses.append(float(value))
+            step += 1
+        loss = float(np.mean(losses))
+        metrics = objective.evaluate(embed(sub)) if objective.evaluate else {}
+        curve.append(
+            {
+                "epoch": epoch,
+                "step": step,
+                "loss": loss,
+                **metrics,
+                "time": time.perf_counter() - start,
+            }
+        )
+        bar.update(epoch, loss, metrics)
+        if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0:
+            checkpoint(epoch, embed(sub))
+        if early_stopping is not None:
+            key = early_stopping.monitor
+            current = loss if key == "loss" else metrics.get(key, loss)
+            score = -current if key.split("_")[-1] in MAXIMISE or key in MAXIMISE else current
+            if best is None or score < best[0] - early_stopping.min_delta:
+                best, waited = (score, sub.copy()), 0
+            else:
+                waited += 1
+                if waited >= early_stopping.patience:
+                    stopped = True
+                    bar.note(
+                        f"early stopping at epoch {epoch}: `{key}` did not improve "
+                        f"for {early_stopping.patience} epochs"
+                    )
+                    break
+        if tol is not None and abs(prev_loss - loss) < tol:
+            bar.note(f"converged at epoch {epoch}: loss changed by less than {tol}")
+            break
+        prev_loss = loss
+    bar.close()
+    if stopped and best is not None and early_stopping is not None and early_stopping.restore_best:
+        sub = best[1]
+    return FitResult(embed(sub), curve, step, time.perf_counter() - start, stopped)
+
+
+def _fit_scipy(
+    objective, base, mask, embed, optimizer, schedule, quiet, progress, start, checkpoint, every
+):
+    maxiter = schedule.max_steps or schedule.epochs
+    opt = (
+        optimizer
+        if optimizer.maxiter == maxiter
+        else type(optimizer)(optimizer.method, maxiter, optimizer.options)
+    )
+    bar = progress or Progress(maxiter, quiet=quiet, label="iter")
+    curve: list[dict[str, float]] = []
+    last = {"value": math.nan}
+
+    def fun(z: np.ndarray) -> float:
+        v = float(objective.loss(embed(z), None))
+        _check_finite(v, len(curve))
+        last["value"] = v
+        return v
+
+    def value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
+        v, g = objective.value_and_grad(embed(z), None)
+        _check_finite(float(v), len(curve))
+        last["value"] = float(v)
+        return float(v), np.asarray(g)[mask]
+
+    def callback(*args: Any, **kw: Any) -> None:
+        z = args[0] if args else kw["intermediate_result"].x
+        metrics = objective.evaluate(embed(np.asarray(z))) if objective.evaluate else {}
+        it = len(curve) + 1
+        curve.append(
+            {
+                "epoch": it,
+                "step": it,
+                "loss": last["value"],
+                **metrics,
+                "time": time.perf_counter() - start,
+            }
+        )
+        bar.update(it, last["value"], metrics)
+        if checkpoint is not None and every and it % every == 0:
+            checkpoint(it, embed(np.asarray(z)))
+
+    res = opt.minimize(fun, base[mask], value_and_grad, callback=callback)
+    bar.close()
+    params = embed(np.asarray(res.x))
+    if not curve:
+        curve.append(
+            {
+                "epoch": 1,
+                "step": 1,
+                "loss": fun(np.asarray(res.x)),
+                "time": time.perf_counter() - start,
+            }
+        )
+    return FitResult(
+        params,
+        curve,
+        int(getattr(res, "nit", len(curve)) or len(curve)),
+        time.perf_counter() - start,
+        False,
+    )
