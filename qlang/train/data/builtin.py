@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qlang.source import Span
 from qlang.train.data.dataset import Dataset, make_split
 from qlang.train.errors import fail
-from qlang.source import Span
 
 
 def select_classes(

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qlang.train.errors import fail
 from qlang.source import Span
+from qlang.train.errors import fail
 
 
 def read_csv(

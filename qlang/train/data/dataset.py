@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qlang.train.errors import fail
 from qlang.source import Span
+from qlang.train.errors import fail
 
 
 @dataclass(frozen=True, eq=False)

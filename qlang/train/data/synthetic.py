@@ -15,9 +15,9 @@ from itertools import combinations, product
 
 import numpy as np
 
+from qlang.source import Span
 from qlang.train.data.dataset import Dataset, make_split
 from qlang.train.errors import fail
-from qlang.source import Span
 
 # --- ad_hoc ------------------------------------------------------------------
 
