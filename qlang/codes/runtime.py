@@ -1,0 +1,73 @@
+"""Codes of the simulator and the gradient engine (QL0601-QL0649): pure data.
+
+Example::
+
+    >>> {e.code: e for e in ENTRIES}["QL0601"].title
+    'the simulation does not fit in memory'
+"""
+
+from __future__ import annotations
+
+from qlang.codes.info import Area, ErrorInfo
+
+AREA = Area(
+    "runtime",
+    "Simulator errors",
+    "Raised by the simulator and gradient engine in `qlang.sim` as `QLangError` with one "
+    "coded diagnostic.",
+    "QL0601",
+    "QL0649",
+)
+
+ENTRIES: tuple[ErrorInfo, ...] = (
+    ErrorInfo(
+        "QL0601",
+        "the simulation does not fit in memory",
+        "Simulator(Circuit(34, ops)).statevector()   # 2**34 amplitudes",
+        'Simulator(Circuit(24, ops), dtype="complex64").statevector()   # or a larger budget',
+        "A run needs `batch x 2**n x 16` bytes per state buffer (8 for `complex64`) and a "
+        "few buffers (4 for a forward run, 8 for an adjoint gradient). Batches are split into "
+        "chunks automatically; the error appears only when a single sample does not fit the "
+        "budget (available RAM, or `QLANG_MEMORY_BUDGET` in bytes, or "
+        '`Simulator(memory_budget=...)`). Use fewer qubits, `dtype="complex64"`, or a '
+        "larger budget.",
+    ),
+    ErrorInfo(
+        "QL0602",
+        "mid-circuit measurement in exact simulation",
+        "QuantumFunction(block_with_measure)            # shots=None",
+        "QuantumFunction(block_with_measure, shots=1000)",
+        "Exact statevector runs and gradients need a unitary circuit. `measure`, `reset` and "
+        "conditioned gates are simulated only by sampling: pass `shots=...` (trajectory "
+        "sampling with a seeded RNG), or move the measurement into the readout. Gradients of "
+        "dynamic circuits are not available; train them with a gradient-free optimizer on "
+        "`forward` values.",
+    ),
+    ErrorInfo(
+        "QL0603",
+        "inputs or weights have the wrong shape or bad values",
+        "qf.forward(np.zeros((8, 3)), w)     # the circuit has 4 input features\n"
+        "qf.forward(x_with_nan, w)",
+        "qf.forward(np.zeros((8, 4)), w)\nqf.forward(np.nan_to_num(x_with_nan), w)",
+        "Inputs must be `(batch, num_inputs)`, weights `(num_weights,)` in "
+        "`circuit.weight_names()` order, all finite: pass one column per input feature and "
+        "one value per flat weight; clean NaN/inf.",
+    ),
+    ErrorInfo(
+        "QL0604",
+        "unknown or incompatible runtime option",
+        'QuantumFunction(block, gradient="adjoint", shots=1000)',
+        'QuantumFunction(block, gradient="parameter-shift", shots=1000)',
+        'Unknown `gradient` or `dtype`, `shots < 1`, or `gradient="adjoint"` together '
+        "with `shots`. `gradient` is one of `adjoint`, `parameter-shift`, `finite-diff`, "
+        "`spsa`, `auto` (`auto` picks adjoint without shots and parameter shift with shots); "
+        "`dtype` is `complex128` or `complex64`.",
+    ),
+    ErrorInfo(
+        "QL0605",
+        "unknown readout kind",
+        'Readout("histogram")',
+        'Readout("probs")',
+        "Use `expval`, `probs`, `parity` or `samples`.",
+    ),
+)
