@@ -15,7 +15,8 @@ from qlang.codes.info import Area, ErrorInfo
 
 AREA = Area(
     "semantics",
-    "Semantic errors (`QL01xx` names and imports, `QL02xx` types and values, `QL03xx` models)",
+    "Semantic errors",
+    "`QL01xx`: names and imports; `QL02xx`: types, shapes and values; `QL03xx`: models. "
     "Each diagnostic points at the offending code, says what is wrong and, where possible, "
     "how to fix it (`help:`); several are reported per run. The bad examples are the "
     "malformed inputs of `tests/unit/test_semantics_errors.py`.",
