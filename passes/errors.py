@@ -1,7 +1,7 @@
-"""Error codes of the pass manager and the passes (QL0550-QL0599).
+"""Raising a coded error of the pass manager and the passes (QL0550-QL0579).
 
-Every code is documented in ``docs/errors/passes.md`` with a bad example and
-the fix.
+The codes, with a bad example and the fix for each, are registered in
+:mod:`qlang.codes.passes` (``docs/errors/passes.md``).
 
 Example::
 
@@ -12,24 +12,8 @@ Example::
 
 from __future__ import annotations
 
+from qlang.codes import CODES
 from qlang.diagnostics import Diagnostic, QLangError
-
-#: code -> short title (kept in sync with docs/errors/passes.md by a test).
-CODES: dict[str, str] = {
-    "QL0550": "malformed pass pipeline specification",
-    "QL0551": "unknown pass name",
-    "QL0552": "unknown pass option",
-    "QL0553": "invalid pass option value",
-    "QL0554": "pass requirement not met by the pipeline",
-    "QL0555": "fixed-point iteration limit exceeded",
-    "QL0556": "`--print-ir-after` names a pass that is not in the pipeline",
-    "QL0557": "invalid optimisation level",
-    "QL0560": "unknown gate in a basis",
-    "QL0561": "basis is not universal",
-    "QL0562": "symbolic rotation cannot be expressed in a finite gate set",
-    "QL0563": "invalid synthesis precision",
-    "QL0564": "gate cannot be translated to the basis",
-}
 
 
 def pass_error(

@@ -1,8 +1,8 @@
 """Diagnostic codes of the semantic analysis, and the exception that carries one.
 
 ``QL0101``-``QL0199``: names and imports; ``QL0201``-``QL0299``: types, shapes
-and values; ``QL0301``-``QL0399``: model-level checks. ``docs/errors/semantics.md``
-documents each code with a bad example and the fix.
+and values; ``QL0301``-``QL0399``: model-level checks. Each code's title, bad example
+and fix are in :mod:`qlang.codes.semantics` (``docs/errors/semantics.md``).
 
 Example::
 
@@ -49,39 +49,6 @@ LAYER_WIDTHS = "QL0306"
 QUBITS_SETTING = "QL0307"
 LOSS_TASK = "QL0308"
 
-TITLES: dict[str, str] = {
-    UNKNOWN_NAME: "unknown name",
-    UNKNOWN_GATE: "unknown gate or circuit",
-    UNKNOWN_MODULE: "unknown module or file in an import",
-    IMPORT_CYCLE: "import cycle",
-    NAME_CONFLICT: "name defined or imported twice",
-    UNKNOWN_MEMBER: "module has no such definition",
-    SHADOWING: "local name shadows another local name",
-    NO_MODEL: "no model, or which model is ambiguous",
-    WRONG_KIND: "definition used as the wrong kind",
-    TYPE_MISMATCH: "value of the wrong type",
-    BAD_ARGUMENTS: "wrong arguments in a call",
-    NOT_CONSTANT: "value not known at compile time",
-    SHAPE_MISMATCH: "array shape mismatch",
-    QUBIT_COUNT: "wrong number of qubits",
-    DUPLICATE_QUBIT: "same qubit twice in one operation",
-    INDEX_RANGE: "index out of range",
-    BAD_VALUE: "invalid value",
-    BAD_MODIFIER: "modifier cannot be applied",
-    OBSERVABLE_WIDTH: "observable does not fit the qubits",
-    BAD_CONDITION: "invalid classical condition",
-    GATE_PARAMS: "wrong number of gate parameters",
-    BAD_OPERANDS: "operator not defined for these operands",
-    INPUT_DIMENSION: "input dimension does not match the data",
-    READOUT_TASK: "readout does not fit the task",
-    GRADIENT_MODE: "gradient method needs another execution mode",
-    MODEL_ENTRY: "unknown, missing or repeated model entry",
-    UNKNOWN_SETTING: "unknown setting value",
-    LAYER_WIDTHS: "hybrid layer widths do not match",
-    QUBITS_SETTING: "qubit count does not fit the circuit",
-    LOSS_TASK: "loss does not fit the task",
-}
-
 
 class SemanticError(Exception):
     """One diagnostic; aborts the statement or entry being analysed."""
@@ -94,14 +61,3 @@ class SemanticError(Exception):
 def fail(code: str, message: str, span: Span | None, help: str | None = None) -> SemanticError:
     """Build (not raise) a :class:`SemanticError`: ``raise fail(...)``."""
     return SemanticError(Diagnostic.error(code, message, span, help=help))
-
-
-def _register() -> None:
-    from qlang.errors import register
-    from qlang.semantics.error_docs import ENTRIES
-
-    for info in ENTRIES:
-        register(info)
-
-
-_register()
