@@ -154,4 +154,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "train { validation = 0.2 }",
         "A fraction strictly between 0 and 1 of the training set, leaving at least one sample.",
     ),
+    ErrorInfo(
+        "QL0668",
+        "unknown or misplaced metric",
+        'QLangEstimator(kernel_model).fit(X, y_values)  # model says metrics = [accuracy]',
+        "QLangEstimator(kernel_model).fit(X, y_labels)",
+        "A metric must be in the catalog and fit the task and its targets (a kernel on "
+        "continuous targets reports mse, mae and r2, not accuracy).",
+    ),
 )
