@@ -81,6 +81,7 @@ class BlockLowerer:
     lw: Lowerer = field(init=False)
     model_observable: Observable | None = None
     readout_shots_given: bool = False
+    input_value: Any = None  # the value of the block's data input, once declared
 
     def __post_init__(self) -> None:
         self.lw = Lowerer(self.table, implicit_inputs=False)
@@ -126,8 +127,14 @@ class BlockLowerer:
         except SemanticError as err:
             self.report(err)
             return None
-        scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
+        self.input_value = self.table.add_input(d.name, shape or (1,), d.span)
+        scope.define(d.name, self.input_value)
         return math.prod(shape) if shape else 1
+
+    def implicit_input(self, scope: Scope, width: int) -> None:
+        """``x`` with the data's width, when the block declares no input."""
+        self.input_value = self.table.add_input("x", (width,), None)
+        scope.define("x", self.input_value)
 
     # --- the block ---------------------------------------------------------------
     def lower(
@@ -175,7 +182,7 @@ class BlockLowerer:
                 )
             )
             return None
-        xv = scope.lookup("x")[1]
+        xv = self.input_value
         n = self.qubits(e, scope, calls, xv, x_width)
         if n is None:
             return None

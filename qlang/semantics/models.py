@@ -256,10 +256,13 @@ class ModelLowerer:
             main = main_bl.lower(e, self.scope, x_width, self.node.span)
             self.main_lowerer = main_bl
         blocks: list[QuantumBlock] = [main] if main is not None else []
+        self.failed_blocks: set[str] = set()
         for blk in named:
             qb = self.quantum_block(blk, x_width)
             if qb is not None:
                 blocks.append(qb)
+            elif blk.label is not None:
+                self.failed_blocks.add(blk.label)
         self.check_block_names(blocks, named)
         first = blocks[0] if blocks else None
         task = self.task(e, first)
@@ -362,7 +365,7 @@ class ModelLowerer:
                     )
                 )
             return None
-        self.scope.define("x", bl.table.add_input("x", (width,), None))
+        bl.implicit_input(self.scope, width)
         return width
 
     def quantum_block(self, blk: A.Block, x_width: int | None) -> QuantumBlock | None:
@@ -375,7 +378,7 @@ class ModelLowerer:
         scope.module = None
         width = None
         if not e.inputs and x_width is not None:
-            scope.define("x", bl.table.add_input("x", (x_width,), None))
+            bl.implicit_input(scope, x_width)
             width = x_width
         for d in e.inputs:
             width = bl.declare_input(d, scope)
@@ -724,6 +727,9 @@ class ModelLowerer:
                     if name == "main" and "main" not in by_name and blocks:
                         name = blocks[0].name
                     qb = by_name.get(name)
+                    if qb is None and name in self.failed_blocks:
+                        width = None  # the block's own error is reported
+                        continue
                     if qb is None:
                         raise fail(
                             C.UNKNOWN_SETTING,
