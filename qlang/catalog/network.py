@@ -55,7 +55,7 @@ READOUTS: tuple[Entry, ...] = (
     Entry(
         "readout",
         "parity",
-        "<Z...Z> over the qubits (one output)",
+        "`<Z...Z>` over the qubits (one output)",
         (Param("qubits", OPAQUE, None, "the qubits read (default: all)"),),
         impl=READOUT,
     ),
@@ -122,7 +122,7 @@ LAYERS: tuple[Entry, ...] = (
         "quantum",
         "a quantum block with its readout: `quantum` (the model's own) or `quantum(name)`",
         (
-            Param("block", STR, "main", "the block's name"),
+            Param("block", STR, "main", "the block's name", example="a"),
             Param(
                 "frozen",
                 BOOL,
@@ -211,14 +211,14 @@ RECURRENT_KEYS: tuple[Entry, ...] = (
         "recurrent",
         "gates",
         "the quantum block evaluated at every step (one block; default: the model's own)",
-        (Param("value", NAMES, None, "a list with one block name"),),
+        (Param("value", NAMES, None, "a list with one block name", example=("cell",)),),
         value_key=True,
     ),
     Entry(
         "recurrent",
         "window",
         "time steps per sample (default: the data width / the features per step)",
-        (Param("value", INT, None, "steps", Range(1, MAX_FEATURES)),),
+        (Param("value", INT, None, "steps", Range(1, MAX_FEATURES), example=4),),
         value_key=True,
     ),
 )

@@ -147,13 +147,13 @@ class Param:
             CHOICE: "one of " + ", ".join(str(c) for c in self.choices),
             INTS: "list of integers",
             FLOATS: "list of numbers",
-            CALL: f"a {self.kind}",
+            CALL: f"a {self.kind} entry",
             CALLS: f"list of {self.kind} entries",
             NAMES: "list of names",
             OPAQUE: "see the documentation",
         }
         text = " or ".join(kinds[t] for t in (self.type, *self.alt))
-        if self.range is not None:
+        if self.range is not None and (self.range.low, self.range.high) != (None, None):
             text += f" in {self.range.text()}"
         if self.choices and self.type != CHOICE:
             text += " (" + ", ".join(str(c) for c in self.choices) + ")"

@@ -119,7 +119,10 @@ class QLangEstimator(BaseEstimator):
             ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet)
             self._set_trained(run_task(model, ctx), predictor)
             return self
-        if self.model.task.name not in ("classify", "regress", "kernel"):
+        from qlang import catalog
+
+        task = catalog.lookup("task", self.model.task.name)
+        if task is None or not task.info.needs_data:
             fail(
                 "QL0664",
                 f"a `{self.model.task.name}` model cannot be fitted to (X, y)",
