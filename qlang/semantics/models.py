@@ -917,6 +917,18 @@ class ModelLowerer:
         if entry is None:
             return
         spans = self.spans["train"]
+        lengths = [(f"`train {{ {k} }}`", spans[k]) for k in ("epochs", "maxiter") if k in spans]
+        if optimizer is not None and optimizer.get("maxiter") is not None:
+            lengths.append((f"`{entry.name}(maxiter = ...)`", e.settings["optimizer"].span))
+        for what, where in lengths[1:]:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    f"{what} does not apply: {lengths[0][0]} already sets the run's length",
+                    where,
+                    help="give the number of epochs or iterations in one place",
+                )
+            )
         family, gradients = entry.info.family, entry.info.gradients
         keys = ("batch_size", "early_stopping") if family == "scipy" else ()
         for key in keys:

@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,19 +26,24 @@ from qlang.train.errors import fail
 Array = np.ndarray
 
 
-def _labels(y_true: Array, y_pred: Array) -> tuple[Array, Array, str]:
-    t, p = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
-    labels = np.unique(np.concatenate([t, p]))
-    return t, p, "binary" if set(labels.tolist()) <= {0, 1} else "macro"
+def _labels(y_true: Array, y_pred: Array) -> tuple[Array, Array, Array]:
+    t, p = np.asarray(y_true).astype(int).ravel(), np.asarray(y_pred).astype(int).ravel()
+    return t, p, np.unique(np.concatenate([t, p]))
 
 
-def _sk(name: str, y_true: Array, y_pred: Array) -> float:
-    from sklearn import metrics as skm
+def _counts(y_true: Array, y_pred: Array) -> list[tuple[int, int, int]]:
+    """``(tp, fp, fn)`` of class 1 for binary labels, else of every label (macro)."""
+    t, p, labels = _labels(y_true, y_pred)
+    classes = [1] if set(labels.tolist()) <= {0, 1} else labels.tolist()
+    return [
+        (int(np.sum((p == c) & (t == c))), int(np.sum((p == c) & (t != c))),
+         int(np.sum((p != c) & (t == c))))
+        for c in classes
+    ]  # fmt: skip
 
-    t, p, avg = _labels(y_true, y_pred)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(getattr(skm, f"{name}_score")(t, p, average=avg, zero_division=0))
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0  # scikit-learn's zero_division = 0
 
 
 def accuracy(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
@@ -48,30 +52,43 @@ def accuracy(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
 
 
 def precision(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
-    return _sk("precision", y_true, y_pred)
+    """Class 1 for two classes, else the macro average (as scikit-learn, tested)."""
+    return float(np.mean([_ratio(tp, tp + fp) for tp, fp, _ in _counts(y_true, y_pred)]))
 
 
 def recall(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
-    return _sk("recall", y_true, y_pred)
+    return float(np.mean([_ratio(tp, tp + fn) for tp, _, fn in _counts(y_true, y_pred)]))
 
 
 def f1(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
-    return _sk("f1", y_true, y_pred)
+    return float(
+        np.mean([_ratio(2 * tp, 2 * tp + fp + fn) for tp, fp, fn in _counts(y_true, y_pred)])
+    )
+
+
+def _auc(positive: Array, score: Array) -> float:
+    """Mann-Whitney AUC with tied scores counted half."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(score)
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def roc_auc(y_true: Array, y_pred: Array, proba: Array | None = None) -> float | None:
-    from sklearn import metrics as skm
-
-    t = np.asarray(y_true).astype(int)
-    if proba is None or len(np.unique(t)) < 2:
+    """Binary AUC of P(class 1); one-vs-rest macro average for more classes; ``None``
+    when a class is missing from ``y_true`` (undefined)."""
+    t = np.asarray(y_true).astype(int).ravel()
+    if proba is None:
         return None
-    try:
-        if proba.shape[1] == 2:
-            return float(skm.roc_auc_score(t, proba[:, 1]))
-        p = proba / np.clip(proba.sum(axis=1, keepdims=True), 1e-12, None)
-        return float(skm.roc_auc_score(t, p, multi_class="ovr", labels=np.arange(p.shape[1])))
-    except ValueError:  # a class absent from this split
+    k = proba.shape[1]
+    if set(np.unique(t).tolist()) != set(range(k)):
         return None
+    if k == 2:
+        return _auc(t == 1, proba[:, 1])
+    p = proba / np.clip(proba.sum(axis=1, keepdims=True), 1e-12, None)
+    return float(np.mean([_auc(t == c, p[:, c]) for c in range(k)]))
 
 
 def _values(y_true: Array, y_pred: Array) -> tuple[Array, Array]:
