@@ -90,7 +90,7 @@ def _sklearn(name: str, doc: str, width: int, k: int) -> Entry:
                 None,
                 "keep only these classes (relabelled 0..k-1 in this order)",
                 Range(0, k - 1),
-                example=(0, 1),
+                example=(1, 0) if k == 2 else (0, 1),
             ),
             TEST,
             SEED,
@@ -108,7 +108,10 @@ def _distinct_classes(v: Values, given: frozenset[str]) -> str | None:
     return None
 
 
-def _series(name: str, doc: str) -> Entry:
+def _series(name: str, doc: str, periodic: bool = True) -> Entry:
+    periods = (
+        Param("periods", FLOAT, 4.0, "periods over the series", Range(0, None, True), example=2.5),
+    )
     return Entry(
         "data",
         name,
@@ -123,9 +126,7 @@ def _series(name: str, doc: str) -> Entry:
                 Range(1, MAX_FEATURES),
                 example=3,
             ),
-            Param(
-                "periods", FLOAT, 4.0, "periods over the series", Range(0, None, True), example=2.5
-            ),
+            *(periods if periodic else ()),
             Param("noise", FLOAT, 0.0, "std of added Gaussian noise", Range(0, None), example=0.1),
             Param("horizon", INT, 1, "steps ahead to predict", Range(1, MAX_DATA_ROWS), example=2),
             TEST,
@@ -335,7 +336,7 @@ DATASETS: tuple[Entry, ...] = (
     _series("sawtooth", "a sawtooth wave in [-1, 1]"),
     _series("triangle", "a triangle wave in [-1, 1]"),
     _series("square_wave", "a square wave in {-1, 1}"),
-    _series("random_walk", "a seeded Gaussian random walk scaled to [-1, 1]"),
+    _series("random_walk", "a seeded Gaussian random walk scaled to [-1, 1]", periodic=False),
     Entry(
         "data",
         "csv",

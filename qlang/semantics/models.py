@@ -903,6 +903,21 @@ class ModelLowerer:
             )
         if name == "kernel":
             self.check_kernel(e, first, training)
+        cvar = task.get("cvar") is not None or (loss is not None and loss.name == "cvar")
+        if name == "minimize" and cvar and first.readout.kind == "expval":
+            from qlang.ir import expr as E
+
+            obs = first.readout.observables
+            if any(not t.is_diagonal or not E.is_constant(t.coeff) for o in obs for t in o.terms):
+                self.report(
+                    fail(
+                        C.READOUT_TASK,
+                        "CVaR needs a diagonal observable (Z terms only) with constant "
+                        "coefficients: it ranks the costs of bit strings",
+                        span,
+                        help="use an Ising/QUBO cost, or minimise the energy instead",
+                    )
+                )
         if name == "classify":
             self.check_classes(task, first, layers, data, e)
 

@@ -205,6 +205,15 @@ class ScipyMinimizer:
 
         opts = self.options()
         opts["maxiter"] = int(self.maxiter or 200)
+        if self.method == "COBYLA" and opts["maxiter"] < len(x0) + 2:
+            from qlang.train.errors import fail
+
+            fail(
+                "QL0651",
+                f"`cobyla` needs maxiter >= parameters + 2 = {len(x0) + 2} (it evaluates a "
+                f"simplex first), got {opts['maxiter']}",
+                help=f"use `cobyla(maxiter = {len(x0) + 2})` or more",
+            )
         if self.uses_gradient and value_and_grad is not None:
             return minimize(
                 value_and_grad, x0, jac=True, method=self.method, options=opts, callback=callback

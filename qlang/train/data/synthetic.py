@@ -334,10 +334,23 @@ def _series_loader(kind: str):
     return load
 
 
+def random_walk(
+    n: int = 200,
+    window: int = 4,
+    noise: float = 0.0,
+    horizon: int = 1,
+    test: float = 0.25,
+    *,
+    rng: np.random.Generator,
+    span=None,
+) -> Dataset:
+    """A seeded Gaussian random walk scaled to ``[-1, 1]`` as sliding windows (no periods)."""
+    return series("random_walk", n, window, 1.0, noise, horizon, test, rng=rng, span=span)
+
+
 sine = _series_loader("sine")
 cosine = _series_loader("cosine")
 damped_sine = _series_loader("damped_sine")
 sawtooth = _series_loader("sawtooth")
 triangle = _series_loader("triangle")
 square_wave = _series_loader("square_wave")
-random_walk = _series_loader("random_walk")

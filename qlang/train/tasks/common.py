@@ -137,15 +137,20 @@ def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep,
         )
     else:
         ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
-    steps = (
-        FittedStep("input", {"width": ds.num_features}),
-        *fit_steps(model.preprocess, ds.X_train, ds.y_train),
-    )
     from dataclasses import replace
 
-    ds = replace(
-        ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test)
-    )
+    from qlang.sim.threads import blas_threads
+
+    with blas_threads():  # small SVDs: BLAS threads only wait on each other on a shared CPU
+        steps = (
+            FittedStep("input", {"width": ds.num_features}),
+            *fit_steps(model.preprocess, ds.X_train, ds.y_train),
+        )
+        ds = replace(
+            ds,
+            X_train=transform(list(steps), ds.X_train),
+            X_test=transform(list(steps), ds.X_test),
+        )
     return ds, steps
 
 
