@@ -135,9 +135,10 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0665",
         "bad recurrent cell",
-        "recurrent = qlstm(hidden = 3)  # circuit takes 3 inputs",
-        "recurrent = qlstm(hidden = 2)  # hidden + features = 3 inputs",
-        "The cell feeds hidden + features values to the circuit at every step; the cell is qlstm.",
+        "recurrent { cell = lstm(hidden = 3), gates = [cell] }  # cell takes 3 inputs",
+        "recurrent { cell = lstm(hidden = 2), gates = [cell] }  # hidden + 1 feature = 3",
+        "The cell feeds hidden + features values to its gate block at every step, and a "
+        "sample must hold whole steps; `qlang check` reports the same as QL0306/QL0301.",
     ),
     ErrorInfo(
         "QL0666",

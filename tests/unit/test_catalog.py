@@ -174,6 +174,26 @@ def test_checking_a_model_does_not_import_the_training_runtime() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
+def test_no_import_cycles_inside_semantics() -> None:
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "qlang" / "semantics").glob("*.py")):
+        deps: set[str] = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "qlang.semantics."
+            ):
+                deps.add(str(node.module).rsplit(".", 1)[1])
+        graph[path.stem] = deps
+
+    def reach(start: str, node: str, seen: set[str]) -> bool:
+        for d in graph.get(node, ()):
+            if d == start or (d not in seen and (seen.add(d) or reach(start, d, seen))):
+                return True
+        return False
+
+    assert [m for m in graph if reach(m, m, set())] == []
+
+
 @pytest.mark.parametrize(
     "name",
     ["qlang.catalog", *(f"qlang.catalog.{m}" for m in ("schema", "data", "network", "tasks",
