@@ -7,9 +7,10 @@ The result is exactly what :func:`qlang.parser.parse_full` gives for the whole t
 - without syntax errors the items are the same (each chunk is a complete ``item*``
   sequence, so the parser is between items at every chunk boundary); their spans are
   moved into the document's one :class:`~qlang.source.SourceFile`;
-- with a syntax error in a chunk, the text from that chunk to the end is parsed in one
-  piece (the chunks before it are valid, so the whole parse is between items there):
-  its errors are the whole parse's errors, since error recovery may run past a chunk.
+- with syntax errors, a chunk's errors are the whole parse's errors there when the
+  parser's recovery still ended between items (it accepted the chunk's end); otherwise
+  the text from that chunk on is parsed in one piece (the chunks before it are valid,
+  so the whole parse is between items there).
 
 A property test (``tests/unit/test_lsp_chunks.py``) edits the examples at random and
 compares both ways.
@@ -28,7 +29,7 @@ from dataclasses import dataclass, fields
 
 from qlang import ast
 from qlang.diagnostics import Diagnostic, Label, QLangError
-from qlang.parser import parse_full
+from qlang.parser import MAX_ERRORS, parse_full
 from qlang.source import GLOBAL_SOURCES, SourceMap, Span
 
 __all__ = ["ChunkCache", "ParseOutcome", "split"]
@@ -79,6 +80,8 @@ class _Parsed:
     doc: str
     errors: tuple[Diagnostic, ...]
     source: int  # the throwaway source id the relative spans carry
+    local: bool = True  # errors stay inside the chunk: the parser ended between items
+    aborts: bool = False  # the pre-scan stopped the parse (the whole file's would stop too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,9 @@ class ChunkCache:
             res = parse_full(text, "<chunk>", sources=self._sources)
             got = _Parsed(res.module.items, res.module.doc, (), res.source.id)
         except QLangError as err:
-            got = _Parsed((), "", err.diagnostics, -1)
+            aborts = getattr(err, "scan_stopped", False)
+            local = getattr(err, "parsed_to_end", False) and not aborts
+            got = _Parsed((), "", err.diagnostics, -1, local, aborts)
         self._parsed[text] = got
         return got
 
@@ -119,6 +124,7 @@ class ChunkCache:
         """Parse ``text``, the current contents of ``GLOBAL_SOURCES`` entry ``source_id``."""
         parts = split(text)
         items: list[ast.Decl] = []
+        errors: list[Diagnostic] = []
         fresh = 0
         doc = ""
         for k, (start, end) in enumerate(parts):
@@ -128,25 +134,41 @@ class ChunkCache:
             p = self._parse_chunk(chunk)
             if k == 0:
                 doc = p.doc
-            if p.errors:
-                # Error recovery may carry on past the chunk: the rest of the text is parsed
-                # in one piece, exactly as the whole parse sees it after the valid chunks.
-                errors = self._tail(text, start, source_id)
+            if p.aborts:
+                # an unterminated comment or string, or too deep nesting, stops the whole
+                # parse before any other error: only the whole text says which errors remain
+                return ParseOutcome(
+                    None, self._tail(text, 0, source_id)[0], tuple(items), fresh, True
+                )
+            if p.errors and (not p.local or len(errors) + len(p.errors) > MAX_ERRORS):
+                # Recovery may run past this chunk: parse the rest in one piece, exactly as
+                # the whole parse sees it (the chunks before it ended between items).
+                tail, stopped = self._tail(text, start, source_id)
+                if errors and stopped:
+                    tail, _ = self._tail(text, 0, source_id)  # the pre-scan stops it all
+                    errors = []
+                errors.extend(tail)
                 for s2, e2 in parts[k + 1 :]:
                     later = self._parsed.get(text[s2:e2])  # reused for navigation only
                     if later is not None and not later.errors:
                         items.extend(_shift(it, later.source, source_id, s2) for it in later.items)  # type: ignore[misc]
-                return ParseOutcome(None, errors, tuple(items), fresh + 1, True)
+                return ParseOutcome(None, tuple(errors[:MAX_ERRORS]), tuple(items), fresh, True)
+            errors.extend(_shift_diag(d, source_id, start) for d in p.errors)
             items.extend(_shift(it, p.source, source_id, start) for it in p.items)  # type: ignore[misc]
+        if errors:
+            return ParseOutcome(None, tuple(errors), tuple(items), fresh, False)
         module = ast.Module(tuple(items), doc=doc, span=Span(source_id, 0, len(text)))
         return ParseOutcome(module, (), tuple(items), fresh, False)
 
-    def _tail(self, text: str, start: int, source_id: int) -> tuple[Diagnostic, ...]:
+    def _tail(self, text: str, start: int, source_id: int) -> tuple[tuple[Diagnostic, ...], bool]:
+        """The errors of ``text[start:]`` parsed in one piece, and whether the pre-scan
+        stopped that parse."""
         try:
             parse_full(text[start:], "<tail>", sources=self._sources)
         except QLangError as err:
-            return tuple(_shift_diag(d, source_id, start) for d in err.diagnostics)
-        return ()  # pragma: no cover - a chunk with errors never parses as part of a tail
+            errors = tuple(_shift_diag(d, source_id, start) for d in err.diagnostics)
+            return errors, getattr(err, "scan_stopped", False)
+        return (), False  # pragma: no cover - a chunk with errors never parses as part of a tail
 
 
 # --- moving spans into the document's source ------------------------------------------
