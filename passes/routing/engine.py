@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qlang.passes.routing.commutation import dependencies
+from qlang.passes.commutation import dependencies
 from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
 
 from qlang.devices import Device
