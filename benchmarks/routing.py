@@ -37,13 +37,19 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from qlang.passes.presets import build_preset
-from qlang.passes.routing import routing_passes
-from qlang.passes.routing.strategy import clear_route_caches
-from qlang.passes.routing.verify import off_edge_gates
-from qlang.passes.routing.workloads import (
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+
+from qlang.passes.presets import build_preset  # noqa: E402
+from qlang.passes.routing import routing_passes  # noqa: E402
+from qlang.passes.routing.strategy import clear_route_caches  # noqa: E402
+from qlang.passes.routing.verify import off_edge_gates  # noqa: E402
+
+from benchmarks.routing_peers.peers import run_qiskit, run_tket, tket_available  # noqa: E402
+from benchmarks.routing_peers.workloads import (  # noqa: E402
     efficient_su2,
     erdos_renyi,
     iqp,
@@ -53,9 +59,8 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
-
-from qlang.devices import Device, eagle, grid, line
-from qlang.ir.circuit import Circuit
+from qlang.devices import Device, eagle, grid, line  # noqa: E402
+from qlang.ir.circuit import Circuit  # noqa: E402
 
 SEED = 11
 #: timed runs of qlang -O2 and of Qiskit O3 per row; each reports its fastest (the machine
@@ -137,76 +142,10 @@ def router_only(c: Circuit, dev: Device) -> tuple[int, int]:
     """Router against router on the same input (``compare_routers``: the -O2 passes before
     routing, then qlang's -O2 layout + route vs Qiskit's own O3 layout + routing stages, no
     optimisation after): CNOT cost after each (swap = 3)."""
-    from qlang.passes.routing.compare import compare_routers
+    from benchmarks.routing_peers.compare import compare_routers
 
     r = compare_routers(c, dev, level=2, seed=SEED, basis=BASIS)
     return r.native, -1 if r.qiskit is None else r.qiskit
-
-
-def _numeric_qiskit(c: Circuit):  # noqa: ANN202
-    from qiskit import QuantumCircuit
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    std = get_standard_gate_name_mapping()
-    rng = np.random.default_rng(SEED)
-    qc = QuantumCircuit(c.num_qubits)
-    for op in c.ops:
-        ps = [float(rng.uniform(0.1, 3.0)) for _ in op.params]
-        qc.append(std[op.name].base_class(*ps) if ps else std[op.name], list(op.qubits))
-    return qc
-
-
-def run_qiskit(c: Circuit, dev: Device) -> tuple[int, int, float]:
-    from qiskit import transpile
-    from qiskit.transpiler import CouplingMap
-
-    qc = _numeric_qiskit(c)
-    cmap = CouplingMap([list(e) for e in dev.edges] + [[b, a] for a, b in dev.edges])
-    times = []
-    for _ in range(TIME_REPEATS):  # the fastest run, as for qlang -O2
-        t = time.perf_counter()
-        out = transpile(
-            qc, coupling_map=cmap, basis_gates=list(BASIS), optimization_level=3,
-            seed_transpiler=SEED,
-        )  # fmt: skip
-        times.append(time.perf_counter() - t)
-    return out.count_ops().get("cx", 0), out.depth(), min(times)
-
-
-def _numeric_tket(c: Circuit):  # noqa: ANN202
-    from pytket import Circuit as TkCircuit
-    from pytket import OpType
-    from qlang.passes.routing.peers import _TK_NAMES
-
-    rng = np.random.default_rng(SEED)
-    tk = TkCircuit(c.num_qubits)
-    for op in c.ops:
-        ps = [float(rng.uniform(0.1, 3.0)) / math.pi for _ in op.params]  # half-turns
-        tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), ps, list(op.qubits))
-    return tk
-
-
-def run_tket(c: Circuit, dev: Device) -> tuple[int, int, float]:
-    from pytket.architecture import Architecture
-    from pytket.circuit import OpType
-    from pytket.passes import AutoRebase, DefaultMappingPass, FullPeepholeOptimise
-
-    tk = _numeric_tket(c)
-    arch = Architecture([list(e) for e in dev.edges])
-    t = time.perf_counter()
-    DefaultMappingPass(arch).apply(tk)
-    FullPeepholeOptimise(allow_swaps=False).apply(tk)
-    AutoRebase({OpType.CX, OpType.Rz, OpType.Rx}).apply(tk)
-    dt = time.perf_counter() - t
-    return tk.n_gates_of_type(OpType.CX), tk.depth(), dt
-
-
-def tket_available() -> bool:
-    try:
-        import pytket  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 # --- main ----------------------------------------------------------------------------
@@ -223,10 +162,10 @@ def measure(sizes: list[int], quick: bool, full: bool, with_tket: bool) -> list[
                 res = {
                     "qlang-O2": (q2, d2, t2),
                     "qlang-O3": run_qlang(c, dev, 3)[:3],
-                    "qiskit": run_qiskit(c, dev),
+                    "qiskit": run_qiskit(c, dev, BASIS, SEED, TIME_REPEATS),
                 }
                 if with_tket:
-                    res["tket"] = run_tket(c, dev)
+                    res["tket"] = run_tket(c, dev, SEED)
                 row = Row(c.name, dev.name, n, commuting, res, o2_first=o2_first)
                 row.unrouted = unrouted_count(c)
                 if not commuting:

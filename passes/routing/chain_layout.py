@@ -7,8 +7,11 @@ order); paths inside compact regions add rungs (direct terms).
 Example::
 
     >>> from qlang.devices import grid
-    >>> from qlang.passes.routing.workloads import qaoa
-    >>> lay = chain_layout(qaoa(4, [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]), grid(2, 2))
+    >>> from qlang.ir.circuit import Operation
+    >>> from qlang.ir.expr import Weight
+    >>> edges = [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]
+    >>> c = Circuit(4, tuple(Operation("rzz", e, (Weight(0),)) for e in edges))
+    >>> lay = chain_layout(c, grid(2, 2))
     >>> sorted(lay)
     [0, 1, 2, 3]
 """
@@ -54,8 +57,10 @@ def chain_layouts(
     Example::
 
         >>> from qlang.devices import grid
-        >>> from qlang.passes.routing.workloads import qaoa
-        >>> c = qaoa(5, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2)])
+        >>> from qlang.ir.circuit import Operation
+        >>> from qlang.ir.expr import Weight
+        >>> edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2)]
+        >>> c = Circuit(5, tuple(Operation("rzz", e, (Weight(0),)) for e in edges))
         >>> lays = chain_layouts(c, grid(3, 3), restarts=3)
         >>> 1 <= len(lays) <= 3 and all(len(set(lay)) == 5 for lay in lays)
         True

@@ -329,7 +329,7 @@ class PortfolioRoutePass(_DevicePass):
 
     def candidates(self, circuit: Circuit) -> list[tuple[str, Circuit]]:
         """Every routed (unfinished) candidate of the placed ``circuit``, with a label."""
-        from qlang.passes.routing.peers import route_with_peer
+        from qlang.passes.routing.adapters import route_with_peer
 
         src = lowered(circuit)
         native = self._native(src)

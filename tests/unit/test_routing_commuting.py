@@ -16,7 +16,8 @@ from qlang.passes.routing.passes import apply_route
 from qlang.passes.routing.rewrite import cx_cost
 from qlang.passes.routing.strategy import chain_routes
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import (
+
+from benchmarks.routing_peers.workloads import (
     efficient_su2,
     erdos_renyi,
     iqp,
@@ -24,7 +25,6 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
-
 from qlang.devices import Device, grid, line, ring
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl

@@ -12,8 +12,8 @@ from qlang.passes.routing.layout import _start, place, random_region_layout, sab
 from qlang.passes.routing.sabre import prepare, search, search_python
 from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
 
+from benchmarks.routing_peers.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
 from qlang.devices import grid, heavy_hex, line
 from qlang.ir.circuit import Layout
 
@@ -110,7 +110,7 @@ def test_finish_codes_refuses_what_the_kernel_does_not_model():
 
 
 def test_compare_routers_counts_both_routers():
-    from qlang.passes.routing.compare import compare_routers
+    from benchmarks.routing_peers.compare import compare_routers
 
     r = compare_routers(qcnn(6), line(6), seed=1)
     assert r.native >= r.unrouted > 0
