@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.fixed_point import check_requirements
 from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
@@ -298,8 +299,6 @@ class PortfolioRoutePass(_DevicePass):
     finish: tuple[Pass, ...] = ()
 
     def __post_init__(self) -> None:
-        from qlang.passes.manager import check_requirements
-
         check_requirements(self.finish, frozenset({LAYOUT_ASSIGNED, ROUTED}))
         for p in self.finish:
             if p.invalidates & {LAYOUT_ASSIGNED, ROUTED}:

@@ -8,12 +8,12 @@ import pytest
 from qlang.passes.routing import LayoutPass, RoutePass
 from qlang.passes.routing.chain_layout import chain_layout, chain_layouts
 from qlang.passes.routing.commuting import chain_applicable, chain_route
-from qlang.passes.routing.engine import route
 from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import place
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.passes import apply_route
 from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.sabre import route
 from qlang.passes.routing.strategy import chain_routes
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
 
