@@ -29,6 +29,7 @@ from qlang.passes.errors import pass_error
 from qlang.passes.fixed_point import FixedPoint, check_requirements
 from qlang.passes.irtext import circuit_text
 from qlang.passes.registry import pass_from_json
+from qlang.passes.routing.memo import route_memo
 
 from qlang.diagnostics import InternalError
 from qlang.ir.circuit import Circuit, IRVerificationError, VerifiedOps
@@ -128,13 +129,14 @@ class Pipeline:
                 self.echo(f"// IR after {p.spec()}\n{circuit_text(res.circuit)}")
             return res
 
-        for _ in range(self.max_iterations):
-            changed = False
-            for p in self.passes:
-                res = step(p, circuit)
-                circuit, changed = res.circuit, changed or res.changed
-            if not changed:
-                break
+        with route_memo():  # one routing memo per run: layout and routing share it
+            for _ in range(self.max_iterations):
+                changed = False
+                for p in self.passes:
+                    res = step(p, circuit)
+                    circuit, changed = res.circuit, changed or res.changed
+                if not changed:
+                    break
         report = PipelineReport(tuple(timings), time.perf_counter() - start)
         if self.time_passes:
             self.echo(report.render())
