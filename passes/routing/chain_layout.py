@@ -143,7 +143,7 @@ def _candidate_paths(
     :func:`~.network.find_path` returns for its qubit set and ``seed``: the path the
     router will find again from the placed circuit."""
     out = []
-    found = [find_path(device, k, time_limit=0.2, seed=rng.randrange(1 << 30))]
+    found = [find_path(device, k, seed=rng.randrange(1 << 30))]
     for _ in range(regions):
         region = [rng.randrange(device.num_qubits)]
         inside = set(region)
@@ -161,7 +161,7 @@ def _candidate_paths(
             found.append(region)
     for cells in found:
         if cells is not None:
-            path = find_path(device, k, within=frozenset(cells), time_limit=0.2, seed=seed)
+            path = find_path(device, k, within=frozenset(cells), seed=seed)
             if path is not None and path not in out:
                 out.append(path)
     return out

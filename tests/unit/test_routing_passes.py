@@ -306,7 +306,7 @@ def test_perfect_layout_networkx_fallback(monkeypatch):
     monkeypatch.setattr(layout_mod, "_rustworkx_monomorphisms", lambda *a: None)
     dev = grid(3, 4)
     c = queko(dev, 10, depth=4, seed=5)
-    lay = layout_mod.perfect_layout(c, dev, time_limit=5.0)
+    lay = layout_mod.perfect_layout(c, dev, calls=10_000_000)
     assert lay is not None
     placed = layout_mod.place(c, dev, lay)
     assert off_edge_gates(placed, dev) == []
