@@ -166,8 +166,8 @@ def create_server() -> QLangServer:
 
     @server.feature(T.INITIALIZED)
     def initialized(ls: QLangServer, params: T.InitializedParams) -> None:
-        enc = ls.server_capabilities.position_encoding
-        ls.qlang.encoding = str(enc.value if hasattr(enc, "value") else enc or "utf-16")
+        enc: Any = ls.server_capabilities.position_encoding
+        ls.qlang.encoding = str(getattr(enc, "value", enc) or "utf-16")
 
     @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: QLangServer, params: T.DidOpenTextDocumentParams) -> None:
