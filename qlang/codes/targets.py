@@ -186,4 +186,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "block with `qlang.compile(model, block = name)`). `Compiled.bind` with names must "
         "cover all inputs or all weights.",
     ),
+    ErrorInfo(
+        "QL0530",
+        "unknown picture format",
+        "qlang inspect m.qml --draw circuit.jpg",
+        "qlang inspect m.qml --draw circuit.svg",
+        "Circuit pictures are written as SVG (our own renderer) or PNG (through "
+        "matplotlib), chosen by the file's suffix.",
+    ),
 )

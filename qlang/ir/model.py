@@ -211,6 +211,18 @@ class Model:
         """The quantum block called ``name`` (``main`` is the model's own)."""
         return next((b for b in self.blocks if b.name == name), None)
 
+    def __repr__(self) -> str:
+        c = self.circuit
+        return (
+            f"Model({self.name!r}, task={self.task.name!r}, qubits={c.num_qubits}, "
+            f"inputs={c.num_inputs}, weights={c.num_weights}, blocks={len(self.blocks)})"
+        )
+
+    def _repr_html_(self) -> str:
+        from qlang.jupyter.render import model_html
+
+        return model_html(self)
+
     @property
     def circuit(self) -> Circuit:
         return self.blocks[0].circuit
