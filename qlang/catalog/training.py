@@ -43,27 +43,29 @@ class Where:
     block: bool = False
 
 
-def _model(name: str, doc: str, where: Where = Where()) -> Entry:
-    return Entry(
-        "model", name, doc, (Param("value", OPAQUE, None, doc),), info=where, value_key=True
-    )
+def _model(name: str, doc: str, where: Where = Where(), kind: str | None = None) -> Entry:
+    """A model entry; ``kind`` is the catalog kind its value names (for editors)."""
+    value = Param("value", OPAQUE, None, doc, kind=kind)
+    return Entry("model", name, doc, (value,), info=where, value_key=True)
 
 
 _BOTH = Where(model=True, quantum=True)
 
 MODEL: tuple[Entry, ...] = (
-    _model("data", "the data set, piped into preprocessing steps: `iris() |> pca(2)`"),
+    _model("data", "the data set, piped into preprocessing steps: `iris() |> pca(2)`", kind="data"),
     _model("qubits", "the number of qubits (else inferred from the encoding)", _BOTH),
     _model("encoding", "the feature map: a circuit call taking the input", _BOTH),
     _model("ansatz", "the trainable circuit", _BOTH),
     _model("circuit", "one circuit call instead of encoding + ansatz", _BOTH),
     _model("observable", "a Pauli sum or a named Hamiltonian", _BOTH),
-    _model("readout", "how the circuit becomes outputs, piped into post-processing", _BOTH),
-    _model("task", "what is trained"),
-    _model("loss", "the loss (default: the task's)"),
-    _model("optimizer", "the optimizer (default: adam, spsa for kernels)"),
-    _model("layers", "a hybrid stack of classical and quantum layers"),
-    _model("metrics", "the metrics reported (default: all of the task's)"),
+    _model(
+        "readout", "how the circuit becomes outputs, piped into post-processing", _BOTH, "readout"
+    ),
+    _model("task", "what is trained", kind="task"),
+    _model("loss", "the loss (default: the task's)", kind="loss"),
+    _model("optimizer", "the optimizer (default: adam, spsa for kernels)", kind="optimizer"),
+    _model("layers", "a hybrid stack of classical and quantum layers", kind="layer"),
+    _model("metrics", "the metrics reported (default: all of the task's)", kind="metric"),
     _model("train", "training settings", Where(block=True)),
     _model("target", "compilation target settings", Where(block=True)),
     _model("quantum", "`quantum NAME { ... }`: another quantum block", Where(block=True)),
