@@ -857,6 +857,12 @@ class ModelLowerer:
                 data.span,
                 "remove `data`",
             )
+        if name == "generate" and data.call is not None and data.call.get("test") is not None:
+            unused(
+                "a `generate` task fits every row of the data; `test` does not apply",
+                data.call.span or data.span,
+                "remove `test`",
+            )
         if name == "classify" and data.kind in ("regression", "distribution"):
             unused(
                 f"`classify` needs class labels, `{data.call.name if data.call else 'the data'}` "
