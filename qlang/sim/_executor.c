@@ -47,7 +47,7 @@ enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 #define SW 3  /* slot: kind, index, batched */
 #define GW 6  /* gate: nq, pos0, pos1, slot, diag, mat offset */
 #define PRW 4 /* prefix (per qubit): g0, g1, batched, split (head gates [g0, split)) */
-#define OW 9  /* op: kind, k, g0, g1, batched, params, aux0, aux1, c */
+#define OW 10 /* op: kind, k, g0, g1, batched, params, aux0, aux1, c, phase offset */
 #define PW 4  /* pass: o0, o1, nl, c */
 #define MAXQ 16
 #define MAXN 40
@@ -72,6 +72,7 @@ typedef struct {
     int32_t *aux;
     int32_t *pass_i;
     int32_t *pass_bits;
+    double *phases; /* diagonal ops in phase form: base phases, then d(phase)/d(angle) per gate */
     int64_t **runs;  /* per pass: offsets of the contiguous runs of a tile */
     int64_t **bases; /* per pass: global index of every tile's first amplitude */
     int64_t *env_off;
@@ -123,6 +124,7 @@ static void Program_dealloc(Program *self) {
     free(self->aux);
     free(self->pass_i);
     free(self->pass_bits);
+    free(self->phases);
     if (self->runs)
         for (int p = 0; p < self->npasses; p++) free(self->runs[p]);
     if (self->bases)
@@ -154,11 +156,11 @@ static int op_dim(const Program *P, int o) {
 static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     (void)kw;
     PyObject *o_slot_i, *o_slot_f, *o_gate_i, *o_gate_f, *o_mats, *o_prefix, *o_op_i, *o_op_q,
-        *o_aux, *o_pass_i, *o_pass_bits;
+        *o_aux, *o_pass_i, *o_pass_bits, *o_phases;
     int n, L, n_in, n_w, n_expr;
-    if (!PyArg_ParseTuple(args, "iiiiiOOOOOOOOOOO", &n, &L, &n_in, &n_w, &n_expr, &o_slot_i,
+    if (!PyArg_ParseTuple(args, "iiiiiOOOOOOOOOOOO", &n, &L, &n_in, &n_w, &n_expr, &o_slot_i,
                           &o_slot_f, &o_gate_i, &o_gate_f, &o_mats, &o_prefix, &o_op_i, &o_op_q,
-                          &o_aux, &o_pass_i, &o_pass_bits))
+                          &o_aux, &o_pass_i, &o_pass_bits, &o_phases))
         return -1;
     if (n < 1 || n > MAXN || L < 1 || L > 30) {
         PyErr_SetString(PyExc_ValueError, "bad qubit count or tile size");
@@ -189,6 +191,7 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     if (copy_buffer(o_pass_i, "i", 4, (void **)&self->pass_i, &len) < 0) return -1;
     self->npasses = (int)(len / PW);
     if (copy_buffer(o_pass_bits, "i", 4, (void **)&self->pass_bits, &len) < 0) return -1;
+    if (copy_buffer(o_phases, "d", 8, (void **)&self->phases, &len) < 0) return -1;
     self->grouped = n <= L;
     self->prefix_params = 0;
     for (int q = 0; q < n; q++) {
@@ -448,11 +451,65 @@ static void op_dense_matrix(const Ctx *c, int o, int b, cdouble *V) {
     }
 }
 
-/* Diagonal op table (2**k) at sample b. */
+/* s[i], c[i] = sin(x[i]), cos(x[i]): Cody-Waite reduction by pi/2 and fdlibm's kernels on
+ * [-pi/4, pi/4] (branch-free, so the loop vectorises); |x| >= 2**19 goes to libm. */
+HOT static void sincos_array(const double *restrict x, double *restrict s, double *restrict c,
+                             int64_t n) {
+    const double inv = 6.36619772367581382433e-01, p1 = 1.57079632673412561417e+00,
+                 p2 = 6.07710050630396597660e-11, p3 = 2.02226624871116645580e-21;
+    const double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
+                 S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
+                 S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+    const double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
+                 C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
+                 C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+    const double shifter = 6755399441055744.0; /* 1.5 * 2**52: rounds to an integer */
+    int big = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double xi = x[i];
+        big |= !(fabs(xi) < 524288.0);
+        double t = xi * inv + shifter;
+        double q = t - shifter;
+        int64_t qi;
+        memcpy(&qi, &t, sizeof qi); /* the low bits of t's mantissa are q mod 4 */
+        double r = ((xi - q * p1) - q * p2) - q * p3;
+        double z = r * r;
+        double sr = r + r * z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))));
+        double hz = 0.5 * z, w = 1.0 - hz;
+        double cr = w + (((1.0 - w) - hz) + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6))))));
+        double ss = (qi & 1) ? cr : sr, cc = (qi & 1) ? sr : cr;
+        s[i] = (qi & 2) ? -ss : ss;
+        c[i] = ((qi + 1) & 2) ? -cc : cc;
+    }
+    if (big)
+        for (int64_t i = 0; i < n; i++)
+            if (!(fabs(x[i]) < 524288.0)) sincos(x[i], &s[i], &c[i]);
+}
+
+#define MAXD 1024 /* largest diagonal table kept on the stack */
+
+/* Diagonal op table (2**k) at sample b. Phase form: phi = base + sum_g t_g dphi_g,
+ * T = exp(i phi) (one vectorised sincos over the table); else the product of the gates. */
 static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
     const Program *P = c->P;
     const int32_t *r = P->op_i + (int64_t)o * OW;
     int k = r[1], d = 1 << k;
+    if (r[9] >= 0 && d <= MAXD) {
+        double phi[MAXD], sn[MAXD], cs[MAXD];
+        const double *ph = P->phases + r[9];
+        memcpy(phi, ph, sizeof(double) * (size_t)d);
+        ph += d;
+        for (int g = r[2]; g < r[3]; g++) {
+            int slot = P->gate_i[(int64_t)g * GW + 3];
+            if (slot < 0) continue;
+            double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
+            for (int i = 0; i < d; i++) phi[i] += t * ph[i];
+            ph += d;
+        }
+        sincos_array(phi, sn, cs, d);
+        for (int i = 0; i < d; i++) T[i] = cs[i] + I * sn[i];
+        return;
+    }
     cdouble bufM[16], bufD[16];
     for (int i = 0; i < d; i++) T[i] = 1.0;
     for (int g = r[2]; g < r[3]; g++) {
@@ -595,6 +652,19 @@ static void diag_grads(const Ctx *c, Acc *acc, int o, int b, const cdouble *e) {
     if (!T) return;
     op_diag_table(c, o, b, T);
     for (int i = 0; i < d; i++) T[i] *= e[i]; /* w = V e */
+    if (r[9] >= 0 && d <= MAXD) { /* dD/D = i dphi: grad = -2 sum dphi Im(w) */
+        const double *ph = P->phases + r[9] + d;
+        for (int g = r[2]; g < r[3]; g++) {
+            int slot = P->gate_i[(int64_t)g * GW + 3];
+            if (slot < 0) continue;
+            double acc2 = 0.0;
+            for (int i = 0; i < d; i++) acc2 += ph[i] * cimag(T[i]);
+            add_slot(c, acc, slot, b, -2.0 * acc2);
+            ph += d;
+        }
+        if (T != stackT) free(T);
+        return;
+    }
     cdouble bufM[16], bufD[16];
     for (int g = r[2]; g < r[3]; g++) {
         const int32_t *gr = P->gate_i + (int64_t)g * GW;

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -146,9 +146,13 @@ class Program:
     expr_diff: ExprFunction | None = None
     #: per expression row: summed over the batch in the adjoint (its gate is shared)
     expr_summed: list[bool] = field(default_factory=list)
+    _arrays: tuple | None = field(default=None, repr=False)
 
     def arrays(self) -> tuple:
-        return _arrays(self)
+        """The tables of ``_executor.Program`` (built once per program)."""
+        if self._arrays is None:
+            self._arrays = _arrays(self)
+        return self._arrays
 
 
 # --- slots ----------------------------------------------------------------------------
@@ -250,7 +254,9 @@ def _accepts(op: Op, g: Gate, limit: int) -> bool:
         if op.kind in (OP_DENSE1, OP_DENSE2):
             return q <= set(op.qubits)
         return merged <= limit
-    return merged <= 2 and (op.kind != OP_DIAG or len(op.qubits) <= 2)
+    # a dense gate never widens an op beyond its own qubits (a wider dense op costs more
+    # arithmetic per amplitude than the two it replaces)
+    return set(op.qubits) <= q or q <= set(op.qubits) and op.kind != OP_DIAG
 
 
 def _join(op: Op, g: Gate) -> None:
@@ -336,8 +342,18 @@ class Unsupported(ValueError):
 
 
 def build_program(circuit: Circuit, tile_bits: int = TILE_BITS) -> Program:
-    """Compile a unitary circuit (``QL0602`` for mid-circuit measurement or reset)."""
+    """Compile a unitary circuit (``QL0602`` for mid-circuit measurement or reset). Programs
+    are cached per circuit structure and tile size (circuits are immutable)."""
     check_unitary(circuit)
+    return _cached_program(circuit, tile_bits)
+
+
+@lru_cache(maxsize=64)
+def _cached_program(circuit: Circuit, tile_bits: int) -> Program:
+    return _build(circuit, tile_bits)
+
+
+def _build(circuit: Circuit, tile_bits: int) -> Program:
     n = circuit.num_qubits
     if n > MAXN or tile_bits < RUN_BITS + 3:
         raise Unsupported(f"at most {MAXN} qubits and at least {RUN_BITS + 3} tile bits")
@@ -430,6 +446,46 @@ def _perm_tables(op: Op, local: dict[int, int], nl: int) -> tuple[np.ndarray, np
     return src.astype(np.int32), inv.astype(np.int32)
 
 
+def _entry_phases(g: Gate) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(c, m)`` with diagonal entry ``a`` of the gate equal to ``exp(i (c[a] + m[a] t))``
+    (checked at several angles), or None when the gate is not of that form."""
+    diag = lambda t: (np.diagonal(g.A) if g.slot < 0 else  # noqa: E731
+                      np.diagonal(g.A + math.cos(g.alpha * t) * g.B + math.sin(g.alpha * t) * g.C))  # type: ignore[operator]  # fmt: skip
+    d0 = diag(0.0)
+    if not np.allclose(np.abs(d0), 1.0, atol=1e-14, rtol=0):
+        return None
+    c = np.angle(d0)
+    m = np.zeros_like(c)
+    if g.slot >= 0:
+        m = np.round(np.angle(diag(math.pi / 2) / d0) / (math.pi / 2) * 2) / 2
+    for t in (0.37, -2.11, 5.3):
+        if not np.allclose(diag(t), np.exp(1j * (c + m * t)), atol=1e-13, rtol=0):
+            return None
+    return c, m
+
+
+def phase_form(op: Op) -> np.ndarray | None:
+    """A diagonal op as ``[base phases, d(phase)/d(angle) of each gate with a parameter]``
+    (each ``2**k`` over the op index), or None when a gate is not a pure phase."""
+    k = len(op.qubits)
+    i = np.arange(2**k)
+    base = np.zeros(2**k)
+    slopes: list[np.ndarray] = []
+    for g in op.gates:
+        form = _entry_phases(g)
+        if form is None:
+            return None
+        c, m = form
+        pos = [op.qubits.index(q) for q in g.qubits]
+        cls = np.zeros_like(i)
+        for p in pos:
+            cls = 2 * cls + ((i >> (k - 1 - p)) & 1)
+        base += c[cls]
+        if g.slot >= 0:
+            slopes.append(m[cls])
+    return np.concatenate([base, *slopes])
+
+
 def _arrays(p: Program) -> tuple:
     n = p.num_qubits
     slot_i = np.array([[s.kind, s.index, int(s.batched)] for s in p.slots], dtype=np.int32)
@@ -468,6 +524,8 @@ def _arrays(p: Program) -> tuple:
         aux_len += a.size
         return aux_len - a.size
 
+    phase_parts: list[np.ndarray] = []
+    phases_len = 0
     pass_i = np.zeros((len(p.passes), 4), dtype=np.int32)
     pass_bits = np.full((len(p.passes), MAXN), -1, dtype=np.int32)
     for pi, ps in enumerate(p.passes):
@@ -487,16 +545,22 @@ def _arrays(p: Program) -> tuple:
                 for g in op.gates:
                     add_gate(g, tuple(op.qubits.index(q) for q in g.qubits))
             aux0 = aux1 = c = 0
+            phase = -1
             if op.kind == OP_DIAG:
                 lo, hi, c = _local_index_tables(lq, nl)
                 aux0, aux1 = add_aux(lo), add_aux(hi)
+                form = phase_form(op)
+                if form is not None:
+                    phase = phases_len
+                    phase_parts.append(form)
+                    phases_len += form.size
             elif op.kind == OP_PERM:
                 src, inv = _perm_tables(op, local, nl)
                 aux0, aux1 = add_aux(src), add_aux(inv)
             op_rows.append([op.kind, len(op.qubits), g0, len(gate_rows), int(op.batched),
-                            int(op.params), aux0, aux1, c])  # fmt: skip
+                            int(op.params), aux0, aux1, c, phase])  # fmt: skip
     gate_i = np.array(gate_rows, dtype=np.int32).reshape(-1, 6)
-    op_i = np.array(op_rows, dtype=np.int32).reshape(-1, 9)
+    op_i = np.array(op_rows, dtype=np.int32).reshape(-1, 10)
     return (
         n,
         p.tile_bits,
@@ -514,4 +578,5 @@ def _arrays(p: Program) -> tuple:
         np.concatenate(aux).astype(np.int32) if aux else np.zeros(0, dtype=np.int32),
         pass_i,
         pass_bits,
+        np.concatenate(phase_parts) if phase_parts else np.zeros(0),
     )
