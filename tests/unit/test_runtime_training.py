@@ -363,3 +363,48 @@ def test_dressed_circuit_with_a_frozen_pre_layer_trains_only_the_rest():
     assert np.array_equal(t.params[:6], p0[:6])  # the frozen dense(2 -> 2) block
     assert not np.array_equal(t.params[6:], p0[6:])
     assert t.metrics["train"]["accuracy"] > 0.5
+
+
+def test_classification_metrics_equal_scikit_learns() -> None:
+    """The numpy metrics give scikit-learn's numbers (binary, multiclass, ties, missing
+    classes, zero divisions). Where ROC AUC is undefined (a class without positives)
+    scikit-learn raises or, since 1.6, warns and returns NaN; both mean "left out"."""
+    import warnings
+
+    skm = pytest.importorskip("sklearn.metrics")
+    from qlang.train.metrics import classification_metrics
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        k = 2 if trial % 3 == 0 else int(rng.integers(3, 6))
+        n = int(rng.integers(2, 40))
+        y = rng.integers(0, k, n)
+        pred = np.where(rng.random(n) < 0.6, y, rng.integers(0, k, n))
+        proba = rng.random((n, k))
+        if trial % 4 == 0:
+            proba = np.round(proba, 1)  # ties
+        got = classification_metrics(y, pred, proba)
+        labels = np.unique(np.concatenate([y, pred]))
+        avg = "binary" if set(labels.tolist()) <= {0, 1} else "macro"
+        ref = {
+            "accuracy": skm.accuracy_score(y, pred),
+            "precision": skm.precision_score(y, pred, average=avg, zero_division=0),
+            "recall": skm.recall_score(y, pred, average=avg, zero_division=0),
+            "f1": skm.f1_score(y, pred, average=avg, zero_division=0),
+        }
+        if len(np.unique(y)) > 1:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    if k == 2:
+                        auc = skm.roc_auc_score(y, proba[:, 1])
+                    else:
+                        p = proba / proba.sum(axis=1, keepdims=True)
+                        auc = skm.roc_auc_score(y, p, multi_class="ovr", labels=np.arange(k))
+                    if np.isfinite(auc):
+                        ref["roc_auc"] = auc
+                except ValueError:
+                    pass
+        assert set(got) == set(ref), (trial, got, ref)
+        for key, value in ref.items():
+            assert got[key] == pytest.approx(value, abs=1e-12), (trial, key)
