@@ -20,7 +20,6 @@ Example::
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas
 
 from qlang.ir.circuit import Circuit
 from qlang.sim.simulator import Simulator
@@ -55,6 +54,8 @@ def kernel_matrix(
 def _gram_fidelity(s: np.ndarray) -> np.ndarray:
     """``|<s_i|s_j>|**2`` for all pairs: one Hermitian rank-k update (half a matrix product)
     for the upper triangle, mirrored."""
+    from scipy.linalg import blas  # imported on first use (scipy.linalg is slow to import)
+
     herk = blas.zherk if s.dtype == np.complex128 else blas.cherk
     upper = herk(1.0, s)  # (S S^H)[i, j] = conj(<s_i|s_j>); upper triangle only
     k = upper.real**2 + upper.imag**2
