@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -44,20 +45,22 @@ def select_classes(
     return X[mask], np.array([relabel[int(v)] for v in y[mask]])
 
 
-def bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """``(X, y, feature_names)`` of a bundled data set (floats, integer labels)."""
+@cache
+def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """A bundled data set ``(X, y, feature_names)``, read once per process (read-only
+    arrays; ``.npz`` of plain arrays, loaded without pickle)."""
     with resources.files("qlang.train.data").joinpath(f"sets/{name}.npz").open("rb") as fh:
         with np.load(fh, allow_pickle=False) as data:
             X = np.asarray(data["X"], dtype=float)
             y = np.asarray(data["y"], dtype=np.int64)
             names = tuple(str(f) for f in data["feature_names"])
-    return X, y, names
+    X.flags.writeable = y.flags.writeable = False
+    return X, y, names or tuple(f"x{i}" for i in range(X.shape[1]))
 
 
 def _sk(name: str, classes, test, rng, span) -> Dataset:
-    data, target, feature_names = bundled(name)
+    data, target, names = _bundled(name)
     X, y = select_classes(data, target, classes, name, span)
-    names = feature_names or tuple(f"x{i}" for i in range(X.shape[1]))
     labels = tuple(int(c) for c in classes) if classes is not None else None
     return make_split(name, X, y, test, rng, span=span, feature_names=names, labels=labels)
 
@@ -101,9 +104,8 @@ def digits(
     limited to ``limit`` samples (a seeded, stratified subset) before the split."""
     if size not in (1, 2, 4, 8):
         fail("QL0402", f"`digits` size must divide 8, got {size}", span, help="use 2, 4 or 8")
-    data, target, _ = bundled("digits")
-    X = data / 16.0
-    X, y = select_classes(X, target, classes, "digits", span)
+    data, target, _ = _bundled("digits")
+    X, y = select_classes(data / 16.0, target, classes, "digits", span)
     if size != 8:
         X = downsample_images(X, 8, size)
     if binarize is not None:
