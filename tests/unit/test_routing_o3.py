@@ -217,7 +217,7 @@ def test_levels_below_three_do_not_finish_inside_routing():
 def test_o3_on_tiny_circuits_calls_no_peer_and_finishes_few_candidates(seed, monkeypatch):
     """At most 5 logical qubits: no peer is called and at most three candidates (native,
     one other layout, -O2's) are finished, whatever the circuit's length: the effort is
-    bounded by the size (measured: at most about 0.2 s of CPU for 80 operations)."""
+    bounded by the size (measured: at most 0.23 s of CPU for 80 operations)."""
     from qlang.passes.routing import adapters
     from qlang.passes.routing.portfolio import TINY_QUBITS
 
