@@ -48,11 +48,14 @@ def load(
     return QLangEstimator(m, **params)
 
 
-def check(path: str | Path) -> ast.Module:
-    """Parse and check a file; raises :class:`qlang.QLangError` with every diagnostic found."""
-    text = read_source(path)
-    module = _parse(text, str(path))
+def check(path: str | Path, *, text: str | None = None) -> ast.Module:
+    """Parse and check a file; raises :class:`qlang.QLangError` with every diagnostic found.
+
+    ``text`` checks these contents as the file ``path`` (an editor's unsaved buffer:
+    imports are still resolved relative to ``path``); by default the file is read.
+    """
     from qlang import driver
 
-    driver.check_module(module, Path(path))
-    return module
+    if text is None:
+        text = read_source(path)
+    return driver.check_source(text, path)

@@ -22,7 +22,14 @@ from qlang.ir.model import Model
 from qlang.semantics import Loader, Module, stdlib_modules
 from qlang.semantics.lowering import lower_named_circuit
 
-__all__ = ["check_module", "load_module", "load_model", "lower_circuit", "resolve_source"]
+__all__ = [
+    "check_module",
+    "check_source",
+    "load_module",
+    "load_model",
+    "lower_circuit",
+    "resolve_source",
+]
 
 
 def resolve_source(loader: Loader, path_or_text: str | Path) -> Module:
@@ -73,16 +80,21 @@ def load_model(path_or_text: str | Path, *, model: str | None = None) -> Model:
     return lower_model(loader, module, model)
 
 
-def check_module(tree: A.Module, path: str | Path) -> None:
+def check_module(
+    tree: A.Module, path: str | Path, text: str | None = None, loader: Loader | None = None
+) -> None:
     """Semantic check of a parsed file: names, imports, constants and every model.
 
+    ``text`` is the file's contents (read from ``path`` when ``None``); ``loader`` may be
+    one that already holds imported modules (the language server reuses them).
     Raises :class:`QLangError` with the diagnostics of all models together.
     """
     from qlang.semantics.models import lower_model
 
-    loader = Loader()
+    loader = loader if loader is not None else Loader()
     p = Path(path)
-    text = p.read_text(encoding="utf-8") if p.is_file() else ""
+    if text is None:
+        text = p.read_text(encoding="utf-8") if p.is_file() else ""
     module = loader.load_parsed(tree, p, text)
     loader.check()
     diagnostics: list[Diagnostic] = []
@@ -93,3 +105,21 @@ def check_module(tree: A.Module, path: str | Path) -> None:
             diagnostics.extend(err.diagnostics)
     if diagnostics:
         raise QLangError(diagnostics)
+
+
+def check_source(
+    text: str,
+    path: str | Path,
+    *,
+    tree: A.Module | None = None,
+    loader: Loader | None = None,
+) -> A.Module:
+    """``qlang check`` of one file's text: parse (unless ``tree``, the same text already
+    parsed, is given), then :func:`check_module`. The one entry path of ``qlang check``,
+    :func:`qlang.check` and the language server."""
+    from qlang.parser import parse
+
+    if tree is None:
+        tree = parse(text, str(path))
+    check_module(tree, Path(path), text, loader)
+    return tree
