@@ -64,3 +64,13 @@ def test_a_metric_that_does_not_fit_the_targets_is_a_coded_error() -> None:
     with pytest.raises(QLangError) as err:
         M.metric_names("classify", "classification", ("acuracy",))
     assert err.value.codes == ["QL0668"]
+
+
+def test_ranks_with_ties_equal_scipys() -> None:
+    """The AUC's ranks (numpy, so a run does not import scipy.stats) equal rankdata's."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 40):
+        score = np.round(rng.random(n), 1)  # many ties
+        assert np.array_equal(M._rankdata(score), rankdata(score))
