@@ -67,7 +67,7 @@ def test_the_magic_checks_and_shows_the_model(executed: list) -> None:
 def test_diagnostics_are_shown_inline(executed: list) -> None:
     html = _html(executed[2])
     assert "error[QL0305]" in html and "did you mean `adam`?" in html
-    assert "&lt;cell 3&gt;.qml:14:3" in html
+    assert "&lt;cell 3&gt;.qml:14:" in html  # the cell and the line of the setting
 
 
 def test_compile_shows_stats_layout_and_drawing(executed: list) -> None:
