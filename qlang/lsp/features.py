@@ -357,6 +357,10 @@ def _resolve_name(
         got = _vocab(name, V.value_kinds(block, setting.key, piped))
         if got is not None:
             return got
+        if setting.key == "device":
+            got = _device(name)
+            if got is not None:
+                return got
     if name in GATES or name in ALIASES:
         g = GATES[ALIASES.get(name, name)]
         arity = "any number of" if g.num_qubits == 0 else str(g.num_qubits)
@@ -400,6 +404,12 @@ def _resolve(ws: Workspace, analysis: Analysis, offset: int) -> tuple[_Resolved,
     ctx = cursor_context(text, start)
     if ctx.in_comment or (ctx.in_string and not isinstance(inner, A.Import)):
         return None
+    # `Z0`, `X[i + 1]`: a Pauli factor
+    if isinstance(inner, A.PauliFactor) or (
+        isinstance(inner, A.PauliProduct) and word[0] in "XYZI" and word[1:].isdigit()
+    ):
+        where = word[1:] if word[1:].isdigit() else "the qubit in brackets"
+        return _Resolved(_code(word) + f"\n\nPauli {word[0]} on qubit {where}"), start, end
     # `import encodings.angle`, `import "lib.qml"`, `import ansatze.{a, b}`
     if isinstance(inner, A.Import):
         return _resolve_import(ws, analysis, inner, word, start, end)
@@ -443,6 +453,23 @@ def _resolve(ws: Workspace, analysis: Analysis, offset: int) -> tuple[_Resolved,
                     )
     got = _resolve_name(ws, analysis, word, path, start)
     return (got, start, end) if got else None
+
+
+def _device(name: str) -> _Resolved | None:
+    """A device family or named device of ``target { device = ... }`` (qlang.devices)."""
+    from qlang import devices
+
+    fn = getattr(devices, name, None)
+    if (
+        not callable(fn)
+        or name.startswith("_")
+        or not (name in devices.NAMED_DEVICES or name in devices._FAMILIES)
+    ):
+        return None
+    import inspect
+
+    sig = f"{name}({', '.join(inspect.signature(fn).parameters)})"
+    return _Resolved(_code(sig) + "\n\n*device*: " + (inspect.getdoc(fn) or ""))
 
 
 def _key(block: str | None, key: str) -> _Resolved | None:

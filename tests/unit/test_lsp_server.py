@@ -267,3 +267,14 @@ def test_without_pygls_the_command_says_how_to_install(tmp_path: Path) -> None:
     )
     assert out.returncode == 1
     assert 'pip install "qlang[lsp]"' in out.stderr
+
+
+def test_hover_on_paulis_and_devices(lsp: LspClient) -> None:
+    path = ROOT / "examples" / "iris_vqc.qml"
+    uri, text, _ = _open(lsp, path)
+    body = text.index("model iris_vqc")
+    line, col = _pos(text, text.index("Z1", body))
+    assert "Pauli Z on qubit 1" in lsp.at("textDocument/hover", uri, line, col)["contents"]["value"]
+    line, col = _pos(text, text.index("line(4)", body))
+    value = lsp.at("textDocument/hover", uri, line, col)["contents"]["value"]
+    assert "line(n)" in value and "*device*" in value
