@@ -888,9 +888,12 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
 def formatting(analysis: Analysis) -> str | None:
     """The document as ``qlang fmt`` prints it (``None`` when it does not parse)."""
     from qlang.diagnostics import QLangError
-    from qlang.formatter import format_source
+    from qlang.formatter import format_module
+    from qlang.parser import parse_full
+    from qlang.source import SourceMap
 
-    try:
-        return format_source(analysis.text, str(analysis.path))
+    try:  # `qlang fmt`'s format_source, with the text kept out of the global source map
+        res = parse_full(analysis.text, str(analysis.path), sources=SourceMap())
     except QLangError:
         return None
+    return format_module(res.module, res.comments, res.source)
