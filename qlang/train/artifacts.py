@@ -185,6 +185,8 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "gradient": t.gradient,
         "shots": t.shots,
         "dtype": t.dtype,
+        "validation": t.validation,
+        "metrics": list(t.metrics),
         "early_stopping": call_text(t.early_stopping),
         "qubits": model.circuit.num_qubits,
         "parameters": model.circuit.num_weights,

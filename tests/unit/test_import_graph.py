@@ -28,8 +28,6 @@ EXTENSIONS = {"qlang.passes.routing._kernels": ROOT / "passes" / "routing" / "_k
 AREAS = ("qlang.sim", "qlang.train", "qlang.semantics", "qlang.passes")
 #: cycles still being removed elsewhere: (area, kind, frozenset of the cycle's modules)
 ALLOWED: set[tuple[str, str, frozenset[str]]] = {
-    # training: build.py imports recurrent inside a function; recurrent imports build
-    ("qlang.train", "all", frozenset({"qlang.train.build", "qlang.train.recurrent"})),
     # semantics: builtins <-> evaluator, both inside functions
     ("qlang.semantics", "all",
      frozenset({"qlang.semantics.builtins", "qlang.semantics.evaluator"})),

@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from qlang import catalog
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
-from qlang.train.data import DATASETS, load_dataset
+from qlang.train.data import load_dataset
 from qlang.train.data.preprocess import FittedStep, fit_steps, transform
 from qlang.train.data.synthetic import (
     ad_hoc_labels,
@@ -41,9 +42,12 @@ def test_shapes_and_determinism(name):
     assert np.all(np.isfinite(a.X_train))
 
 
-def test_every_registered_data_set_loads():
-    for name in DATASETS:
-        assert load_dataset(Call(name), seed=0).num_features > 0, name
+def test_every_catalog_data_set_loads_with_its_defaults():
+    for entry in catalog.entries("data"):
+        if any(p.required for p in entry.params):
+            continue  # csv needs a file (tests/unit/test_runtime_csv.py)
+        d = load_dataset(Call(entry.name), seed=0)
+        assert d.num_features == entry.info.features(entry.defaults()), entry.name
 
 
 def test_seed_changes_the_split_and_the_call_seed_wins():
@@ -135,7 +139,8 @@ def test_stratified_split_keeps_class_ratios():
         (Call("iris", (), (("tset", 0.2),)), "QL0402"),
         (Call("ad_hoc", (), (("gap", 2.0),)), "QL0402"),
         (Call("digits", (), (("classes", (3, 11)),)), "QL0402"),
-        (Call("iris", (), (("test", 500),)), "QL0411"),
+        (Call("iris", (), (("test", 500),)), "QL0402"),
+        (Call("moons", (), (("n", 10**8),)), "QL0402"),
     ],
 )
 def test_bad_data_specs_are_coded_errors(call, code):

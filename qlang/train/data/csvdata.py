@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qlang.source import Span
+from qlang.train.data.dataset import Dataset
 from qlang.train.errors import fail
 
 
@@ -101,3 +102,37 @@ def read_csv(
             help="pass exactly the feature columns the model was trained on",
         )
     return X, y, names
+
+
+def load_csv(
+    path: str,
+    label: str,
+    test: float = 0.25,
+    task: str | None = None,
+    *,
+    rng: np.random.Generator,
+    span: Span | None = None,
+    base_dir: str | Path | None = None,
+) -> Dataset:
+    """``csv("data.csv", label = "y")``: the file's label column is the target; classes when
+    every label is an integer (or ``task = "classify"``), values otherwise (or ``task =
+    "regress"``)."""
+    from qlang.train.data.dataset import make_split
+
+    p = Path(path)
+    if base_dir is not None and not p.is_absolute():
+        p = Path(base_dir) / p
+    X, y, names = read_csv(p, label, span=span)
+    assert y is not None
+    integral = bool(np.all(y == np.round(y)))
+    if task == "classify" and not integral:
+        fail(
+            "QL0402",
+            f'`csv(task = "classify")` needs integer labels in `{label}`',
+            span,
+            help='use `task = "regress"` for continuous targets',
+        )
+    regression = task == "regress" or (task is None and not integral)
+    kind = "regression" if regression else "classification"
+    yy = y if regression else y.astype(int)
+    return make_split(p.stem, X, yy, test, rng, kind=kind, span=span, feature_names=names)
