@@ -313,10 +313,7 @@ def _setting_context(path: list[A.Node], offset: int) -> tuple[str | None, A.Set
 def _vocab(name: str, kinds: tuple[str, ...]) -> _Resolved | None:
     from qlang.lsp import vocabulary as V
 
-    try:
-        entry = V.find(name, kinds)
-    except ImportError:  # pragma: no cover - the catalog is part of qlang
-        return None
+    entry = V.find(name, kinds)
     if entry is None:
         return None
     return _Resolved(V.entry_markdown(entry))
@@ -473,13 +470,10 @@ def _device(name: str) -> _Resolved | None:
 
 
 def _key(block: str | None, key: str) -> _Resolved | None:
+    from qlang import catalog
     from qlang.lsp import vocabulary as V
 
-    cat = V._catalog()
-    if cat is None:
-        return None
-    kind = V.kinds_of_block(block)
-    entry = cat.lookup(kind, key) or cat.lookup("model", key)
+    entry = catalog.lookup(V.keys_kind(block), key) or catalog.lookup("model", key)
     return _Resolved(V.entry_markdown(entry)) if entry is not None else None
 
 
@@ -501,10 +495,7 @@ def _resolve_argument(
 
     block, setting, piped = _setting_context(path, offset)
     kinds = V.value_kinds(block, setting.key, piped) if setting is not None else ()
-    try:
-        entry = V.find(callee, kinds)
-    except ImportError:  # pragma: no cover
-        return None
+    entry = V.find(callee, kinds)
     if entry is None:
         return None
     for p in entry.params:
@@ -768,10 +759,7 @@ def completion(ws: Workspace, analysis: Analysis, offset: int) -> list[Completio
             if ctx.block is None:
                 out += [CompletionItem(k, "keyword", sort="3") for k in ("input", "weight")]
             return out
-        try:
-            kinds = V.value_kinds(ctx.block, ctx.key, ctx.piped)
-        except ImportError:  # pragma: no cover
-            kinds = ()
+        kinds = V.value_kinds(ctx.block, ctx.key, ctx.piped)
         if callee is None or not out:
             out += _vocab_items(kinds)
         out += _scope_items(ws, analysis, offset)
@@ -808,10 +796,7 @@ def _argument_items(
         ]
     if ctx.item != "model":
         return []
-    try:
-        entry = V.find(callee, V.value_kinds(ctx.block, ctx.key, ctx.piped))
-    except ImportError:  # pragma: no cover
-        return []
+    entry = V.find(callee, V.value_kinds(ctx.block, ctx.key, ctx.piped))
     if entry is None:
         return []
     return [
