@@ -26,6 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from qlang import ast
 from qlang.ast_builder import AstBuilder, BuildError
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
+from qlang.parser_tables import load_or_build
 from qlang.source import GLOBAL_SOURCES, SourceFile, SourceMap, Span
 
 #: Deepest bracket nesting accepted (deeper input gets QL0006, not a crash).
@@ -112,17 +113,16 @@ def _comment_callback(doc: bool):  # type: ignore[no-untyped-def]
 @functools.cache
 def _lark() -> Lark:
     text = resources.files("qlang.grammar").joinpath("qlang.lark").read_text(encoding="utf-8")
-    return Lark(
-        text,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        lexer_callbacks={
-            "DOC_COMMENT": _comment_callback(True),
-            "LINE_COMMENT": _comment_callback(False),
-            "BLOCK_COMMENT": _comment_callback(False),
-        },
+    options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                   maybe_placeholders=True)  # fmt: skip
+    callbacks = {
+        "DOC_COMMENT": _comment_callback(True),
+        "LINE_COMMENT": _comment_callback(False),
+        "BLOCK_COMMENT": _comment_callback(False),
+    }
+    # the LALR tables are cached (as JSON data) between runs: see qlang.parser_tables
+    return load_or_build(
+        text, options, callbacks, lambda: Lark(text, lexer_callbacks=callbacks, **options)
     )
 
 

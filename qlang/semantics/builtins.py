@@ -15,7 +15,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from qlang import catalog
@@ -191,6 +190,8 @@ def _random_regular(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> G
     deg, nodes = _int(ev, d, ds), _int(ev, n, ns)
     if deg >= nodes or (deg * nodes) % 2:
         raise fail(C.BAD_VALUE, f"no {deg}-regular graph on {nodes} nodes exists", span)
+    import networkx as nx  # on first use: importing networkx costs ~0.1 s of every run
+
     g = nx.random_regular_graph(deg, nodes, seed=0 if seed is None else _int(ev, seed, ss))
     return Graph(nodes, tuple(sorted((min(a, b), max(a, b), 1.0) for a, b in g.edges())))
 
