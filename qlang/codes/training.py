@@ -164,4 +164,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "continuous targets reports the regression metrics, not accuracy "
         "(docs/training.md#metrics).",
     ),
+    ErrorInfo(
+        "QL0669",
+        "the block cannot be a framework layer",
+        'readout = expval([Z0, Z1]) |> linear(out = 2)  # QLayer("m.qml")',
+        'readout = expval([Z0, Z1])  # QLayer("m.qml") then torch.nn.Linear(2, 2)',
+        "`qlang.torch.QLayer` and `qlang.jax.qfunction` carry a block's circuit weights "
+        "only; a readout ending in a trainable `linear` map has weights of its own, so put "
+        "the framework's own dense layer after the quantum layer (docs/hybrid.md).",
+    ),
 )

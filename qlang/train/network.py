@@ -70,11 +70,44 @@ class Network:
             Y, cache = s.forward(Y, params[a:b])
             caches.append(cache)
         value, dY = loss(Y)
+        grad, _ = self._backward(caches, params, dY)
+        return value, grad, Y
+
+    def value_and_grads(
+        self,
+        X: np.ndarray,
+        params: np.ndarray,
+        loss: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """``(loss, d loss / d params, d loss / d X, outputs)``: also the gradient with
+        respect to the inputs (adversarial examples, PyTorch and JAX layers)."""
+        Y = np.asarray(X, dtype=float)
+        caches = []
+        for s, (a, b) in zip(self.stages, self.offsets(), strict=True):
+            Y, cache = s.forward(Y, params[a:b])
+            caches.append(cache)
+        value, dY = loss(Y)
+        grad, dX = self._backward(caches, params, dY)
+        return value, grad, dX, Y
+
+    def vjp(
+        self, X: np.ndarray, params: np.ndarray, cotangent: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(outputs, cot . d out / d params, cot . d out / d X)`` for a cotangent of the
+        outputs' shape."""
+        _, grad, dX, Y = self.value_and_grads(
+            X, params, lambda out: (0.0, np.asarray(cotangent, dtype=float).reshape(out.shape))
+        )
+        return Y, grad, dX
+
+    def _backward(
+        self, caches: list[Any], params: np.ndarray, dY: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         grad = np.zeros_like(params, dtype=float)
         g = np.asarray(dY, dtype=float)
         for s, (a, b), cache in zip(
-            reversed(self.stages), reversed(offs), reversed(caches), strict=True
+            reversed(self.stages), reversed(self.offsets()), reversed(caches), strict=True
         ):
             gp, g = s.backward(cache, params[a:b], g)
             grad[a:b] = gp
-        return value, grad, Y
+        return grad, g
