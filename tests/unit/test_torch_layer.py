@@ -230,3 +230,17 @@ def test_dressed_circuit_qlang_train_equals_a_pytorch_loop_around_qlayer() -> No
     assert trained.metrics["steps"] == SGD_STEPS
     assert np.max(np.abs(ours - p0)) > 1e-3  # the weights moved
     assert np.max(np.abs(ours - trained.params)) < 1e-8
+
+
+def test_the_torch_dressed_example_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "torch_dressed.py"), "--epochs", "1",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    assert "test accuracy" in out
+    names = json.loads((tmp_path / "weights.json").read_text())["names"]
+    assert names[0] == "ansatz_w_0_0"
