@@ -134,6 +134,35 @@ LAYERS: tuple[Entry, ...] = (
         ),
         impl="qlang.train.build:quantum_layer",
     ),
+    Entry(
+        "layer",
+        "conv",
+        "quanvolution: the block slid over the k x k patches (stride s) of a square image with "
+        "shared weights, all patches of a batch in one simulator call; its m outputs per "
+        "patch form m feature maps (channel-major)",
+        (
+            Param("block", STR, REQUIRED, "the block (k * k inputs)"),
+            Param(
+                "kernel",
+                INT,
+                2,
+                "patch side k",
+                Range(1, 64),
+                example=3,
+                positional=False,
+            ),
+            Param("stride", INT, 2, "step between patches", Range(1, 64), example=1, positional=False),
+            Param(
+                "frozen",
+                BOOL,
+                False,
+                "keep the block's initial weights",
+                example=True,
+                positional=False,
+            ),
+        ),
+        impl="qlang.train.conv:conv_layer",
+    ),
 )
 
 ACTIVATIONS: tuple[Entry, ...] = tuple(

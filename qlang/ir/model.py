@@ -130,7 +130,26 @@ class QuantumLayer:
     frozen: bool = False
 
 
-Layer = Union[Dense, QuantumLayer]
+@dataclass(frozen=True, slots=True)
+class Conv:
+    """``conv(block, kernel = k, stride = s)``: a quanvolution. The quantum block is slid
+    over the ``k x k`` patches (stride ``s``) of a square ``side x side`` image, with the
+    same weights for every patch; its ``m`` outputs per patch form ``m`` feature maps,
+    written channel-major (all patches of output 0, then of output 1, ...)."""
+
+    block: str
+    kernel: int
+    stride: int
+    side: int
+    frozen: bool = False
+
+    @property
+    def patches(self) -> int:
+        per_row = (self.side - self.kernel) // self.stride + 1
+        return per_row * per_row
+
+
+Layer = Union[Dense, QuantumLayer, Conv]
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from qlang import catalog
 from qlang.diagnostics import did_you_mean
-from qlang.ir.model import Call, Layer, QuantumBlock, QuantumLayer, Recurrent, Training
+from qlang.ir.model import Call, Conv, Layer, QuantumBlock, QuantumLayer, Recurrent, Training
 from qlang.semantics import codes as C
 from qlang.semantics.blocks import Entries, readout_outputs
 from qlang.semantics.codes import SemanticError, fail
@@ -66,6 +66,8 @@ class ModelChecks:
     node_span: Span | None = None
     final_width: int | None = None
     samples_shots_given: bool = False
+    #: blocks a layer names (also a layer with an error: its block is not "unused")
+    layer_blocks: frozenset[str] = frozenset()
 
     def monitor(self, training: Training, task: str | None) -> None:
         es = training.early_stopping
@@ -166,7 +168,8 @@ class ModelChecks:
                     step.span or data.span,
                     "remove the `|> ...` steps",
                 )
-        used = {layer.block for layer in layers if isinstance(layer, QuantumLayer)}
+        used = {layer.block for layer in layers if isinstance(layer, QuantumLayer | Conv)}
+        used |= self.layer_blocks
         if recurrent is not None:
             used.add(recurrent.block)
         if not layers and recurrent is None:

@@ -38,6 +38,7 @@ from qlang.diagnostics import Diagnostic, QLangError, did_you_mean
 from qlang.ir.gates import ALIASES, GATES
 from qlang.ir.model import (
     Call,
+    Conv,
     Dense,
     Layer,
     Model,
@@ -272,6 +273,7 @@ class ModelLowerer:
             self.node.span,
             self.final_width,
             main is not None and main_bl.readout_shots_given,
+            frozenset(self.layer_blocks),
         )
         checks.monitor(training, task_name)
         if first is not None and task is not None:
@@ -701,6 +703,7 @@ class ModelLowerer:
     ) -> tuple[Layer, ...]:
         st = e.settings.get("layers")
         self.final_width: int | None = None
+        self.layer_blocks: set[str] = set()  # named by a layer, even one with an error
         if st is None:
             return ()
         try:
@@ -718,10 +721,11 @@ class ModelLowerer:
                         C.TYPE_MISMATCH, f"expected a layer, found `{type_name(it)}`", st.span
                     )
                 entry, values, _ = bind_raw("layer", head, st.span)
-                if entry.name == "quantum":
+                if entry.name in ("quantum", "conv"):
                     name = str(values["block"])
                     if name == "main" and "main" not in by_name and blocks:
                         name = blocks[0].name
+                    self.layer_blocks.add(name)
                     qb = by_name.get(name)
                     if qb is None and name in self.failed_blocks:
                         width = None  # the block's own error is reported
@@ -733,6 +737,11 @@ class ModelLowerer:
                             st.span,
                             did_you_mean(name, by_name) or f"blocks: {', '.join(by_name)}",
                         )
+                    if entry.name == "conv":
+                        conv = self.conv_layer(qb, values, width, head.span or st.span)
+                        out.append(conv)
+                        width = readout_outputs(qb.readout) * conv.patches
+                        continue
                     need = qb.circuit.num_inputs
                     if width is not None and need != width:
                         raise fail(
@@ -760,6 +769,53 @@ class ModelLowerer:
                 width = None
         self.final_width = width
         return tuple(out)
+
+    @staticmethod
+    def conv_layer(
+        qb: QuantumBlock, values: dict[str, Any], width: int | None, span: Span | None
+    ) -> Conv:
+        """``conv(block, kernel = k, stride = s)`` over the square image the previous layer
+        (or the data) gives: ``QL0306`` when the sizes do not fit."""
+        k, stride = int(values["kernel"]), int(values["stride"])
+        if qb.circuit.num_inputs != k * k:
+            raise fail(
+                C.LAYER_WIDTHS,
+                f"`conv(kernel = {k})` feeds {k * k} pixels of a patch to block `{qb.name}`, "
+                f"which takes {qb.circuit.num_inputs} inputs",
+                span,
+                help=f"declare `input p: float[{k * k}]` in the block or change `kernel`",
+            )
+        if width is None:
+            raise fail(
+                C.LAYER_WIDTHS,
+                "`conv` needs the width of its input image before the data is read",
+                span,
+                help="select the pixel columns (`|> select([...])`) or put a `dense` layer first",
+            )
+        side = int(round(width**0.5))
+        if side * side != width:
+            raise fail(
+                C.LAYER_WIDTHS,
+                f"`conv` reads a square image, but its input has {width} values",
+                span,
+                help="give it side x side pixels (e.g. `digits()`: 8 x 8 = 64)",
+            )
+        if k > side:
+            raise fail(
+                C.LAYER_WIDTHS,
+                f"the `conv` kernel ({k} x {k}) is larger than the {side} x {side} image",
+                span,
+                help=f"use `kernel` <= {side}",
+            )
+        if (side - k) % stride:
+            raise fail(
+                C.LAYER_WIDTHS,
+                f"`conv(kernel = {k}, stride = {stride})` does not tile a {side} x {side} "
+                f"image: the last {(side - k) % stride} pixel rows and columns would be skipped",
+                span,
+                help=f"choose a stride that divides {side - k} (or another kernel)",
+            )
+        return Conv(qb.name, k, stride, side, bool(values["frozen"]))
 
     @staticmethod
     def dense_widths(shape: Any, span: Span | None) -> tuple[int, int]:

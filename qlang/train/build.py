@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from qlang import catalog
-from qlang.ir.model import Call, Dense, Layer, Model, QuantumBlock, QuantumLayer, Readout, Training
+from qlang.ir.model import (
+    Call,
+    Conv,
+    Dense,
+    Layer,
+    Model,
+    QuantumBlock,
+    QuantumLayer,
+    Readout,
+    Training,
+)
 from qlang.train.errors import fail
 from qlang.train.layers import DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
@@ -123,7 +133,9 @@ def dense_layer(layer: Dense, ctx: BuildContext) -> list[Any]:
 
 def layer_kind(layer: Layer) -> str:
     """The catalog name of a layer IR node."""
-    return "dense" if isinstance(layer, Dense) else "quantum"
+    if isinstance(layer, Dense):
+        return "dense"
+    return "conv" if isinstance(layer, Conv) else "quantum"
 
 
 def layer_stages(layer: Layer, ctx: BuildContext) -> list[Any]:

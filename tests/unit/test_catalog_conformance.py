@@ -202,6 +202,8 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("data", "csv", "label"): "required; a missing column is QL0405 (test_runtime_csv)",
     ("preprocess", "select", "columns"): "required; probed as [0] against [1]",
     ("layer", "dense", "shape"): "required widths; mismatches are QL0306",
+    ("layer", "conv", "block"): "required: the block is the layer (a block that does not fit "
+    "the kernel is QL0306, test_conv_layer)",
     ("task", "minimize", "observable"): "the observable itself (test_semantics_models)",
     ("recurrent", "cell", "value"): "required; probed by the cell entries",
     ("recurrent", "gates", "value"): "the default is the only block, so `[cell]` is the same run",
@@ -305,6 +307,7 @@ def probes() -> list[Probe]:
             Probe("layer", "dense", "activation", dense({}), dense({"activation": "tanh"}), "outputs"),
             Probe("layer", "dense", "frozen", dense({}), dense({"frozen": True}), "outputs")]  # fmt: skip
     out += quantum_layer_probes()
+    out += conv_probes()
     for e in catalog.entries("activation"):
         p = Probe("activation", e.name, None, dense({"activation": "linear"}),
                   dense({"activation": e.name}), "outputs", "runs" if e.name == "linear" else "differs")  # fmt: skip
@@ -401,6 +404,25 @@ def quantum_layer_probes() -> list[Probe]:
         Probe("layer", "quantum", None, two("a", "b"), compare="outputs", expect="runs"),
         Probe("layer", "quantum", "block", two("b", "a"), two("a", "b"), "outputs"),
         Probe("layer", "quantum", "frozen", two("a", "b"), two("a", "b", ", frozen = true"), "outputs"),
+    ]
+
+
+def conv_probes() -> list[Probe]:
+    def conv(kernel: int = 2, stride: int = 2, frozen: str = "") -> str:
+        per = (4 - kernel) // stride + 1
+        block = (f" {{ input p: float[{kernel * kernel}]\n    qubits = {kernel * kernel}\n"
+                 "    encoding = angle(p)\n    ansatz = real_amplitudes(reps = 1)\n"
+                 "    readout = expval([Z0, Z1])\n  }")  # fmt: skip
+        layers = f"[conv(f, kernel = {kernel}, stride = {stride}{frozen}), dense({2 * per * per} -> 2)]"
+        return render(classify(data="digits(size = 4, classes = [0, 1], limit = 40)",
+                               encoding=None, ansatz=None, readout=None,
+                               **{"quantum f": block}, layers=layers))  # fmt: skip
+
+    return [
+        Probe("layer", "conv", None, conv(), compare="outputs", expect="runs"),
+        Probe("layer", "conv", "kernel", conv(), conv(kernel=3, stride=1), "outputs"),
+        Probe("layer", "conv", "stride", conv(), conv(stride=1), "outputs"),
+        Probe("layer", "conv", "frozen", conv(), conv(frozen=", frozen = true"), "outputs"),
     ]
 
 
