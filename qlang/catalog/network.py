@@ -10,7 +10,8 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from qlang.catalog.schema import (
@@ -217,6 +218,18 @@ INITS: tuple[Entry, ...] = (
     ),
 )
 
+@dataclass(frozen=True)
+class CellInfo:
+    """How a recurrent cell uses its block: the features of one step it feeds the block
+    (``None``: the values cannot fit), and the width it hands to the model's ``layers``,
+    from the cell's arguments and the block's input and output widths."""
+
+    features: Callable[[Mapping[str, Any], int], int]
+    outputs: Callable[[Mapping[str, Any], int], int]
+    #: the block must have trainable weights (they are what the cell writes)
+    needs_weights: bool = False
+
+
 CELLS: tuple[Entry, ...] = (
     Entry(
         "cell",
@@ -225,6 +238,26 @@ CELLS: tuple[Entry, ...] = (
         "linear map at every step (one circuit shared by the gates)",
         (Param("hidden", INT, 2, "hidden state size", Range(1, 64), example=3),),
         impl="qlang.train.recurrent:lstm_stages",
+        info=CellInfo(lambda v, ins: ins - v["hidden"], lambda v, outs: v["hidden"]),
+    ),
+    Entry(
+        "cell",
+        "fast_weights",
+        "fast-weight programmer: a dense net (`dense(f + m -> hidden, tanh), dense(hidden -> "
+        "n_w)`) reads the step's features and the block's previous outputs and writes the "
+        "block's n_w weights for that step; gradients flow through the circuit into it",
+        (
+            Param("hidden", INT, 8, "width of the programmer's hidden layer", Range(1, 1024), example=3),
+            Param(
+                "accumulate",
+                BOOL,
+                True,
+                "add each step's update to the previous weights (else to the block's own)",
+                example=False,
+            ),
+        ),
+        impl="qlang.train.fastweights:fast_weight_stages",
+        info=CellInfo(lambda v, ins: ins, lambda v, outs: outs, needs_weights=True),
     ),
 )
 

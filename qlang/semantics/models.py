@@ -263,7 +263,11 @@ class ModelLowerer:
         recurrent = self.recurrent(e, blocks, data)
         start = data.width
         if recurrent is not None:
-            start = int(catalog.runtime_bind("cell", recurrent.cell)[1]["hidden"])
+            cell, cell_values = catalog.runtime_bind("cell", recurrent.cell)
+            rec_block = next(b for b in blocks if b.name == recurrent.block)
+            start = cell.info.outputs(cell_values, readout_outputs(rec_block.readout))
+        elif any(b.kind == "recurrent" for b in e.blocks):
+            start = None  # the cell's own error is reported; its width is unknown
         layers = self.layers(e, blocks, start)
         training = replace(training, metrics=self.metrics(e, task_name))
         checks = ModelChecks(
@@ -273,7 +277,7 @@ class ModelLowerer:
             self.node.span,
             self.final_width,
             main is not None and main_bl.readout_shots_given,
-            frozenset(self.layer_blocks),
+            frozenset(self.layer_blocks | self.cell_blocks),
         )
         checks.monitor(training, task_name)
         if first is not None and task is not None:
@@ -620,6 +624,7 @@ class ModelLowerer:
         self, e: Entries, blocks: list[QuantumBlock], data: DataFacts
     ) -> Recurrent | None:
         found = [b for b in e.blocks if b.kind == "recurrent"]
+        self.cell_blocks: set[str] = set()  # the cell's block, also when the cell has an error
         if not found:
             return None
         vals = self.block_settings(e, "recurrent")
@@ -666,17 +671,41 @@ class ModelLowerer:
                 )
             )
             return None
+        self.cell_blocks.add(block.name)
         rec = Recurrent(out["cell"], block.name, out.get("window"))
-        hidden = int(catalog.runtime_bind("cell", rec.cell)[1]["hidden"])
-        features = block.circuit.num_inputs - hidden
+        cell, cell_values = catalog.runtime_bind("cell", rec.cell)
+        info = cell.info
+        features = info.features(cell_values, block.circuit.num_inputs)
+        if features < 1 and cell.name == "lstm":
+            self.report(
+                fail(
+                    C.LAYER_WIDTHS,
+                    f"the cell feeds {cell_values['hidden']} hidden values plus the inputs of a "
+                    f"step to block `{block.name}`, which takes {block.circuit.num_inputs} inputs",
+                    spans.get("cell"),
+                    help=f"declare `input v: float[{cell_values['hidden'] + 1}]` (hidden + 1 "
+                    "feature per step)",
+                )
+            )
+            return None
         if features < 1:
             self.report(
                 fail(
                     C.LAYER_WIDTHS,
-                    f"the cell feeds {hidden} hidden values plus the inputs of a step to block "
-                    f"`{block.name}`, which takes {block.circuit.num_inputs} inputs",
+                    f"the `{cell.name}` cell feeds the features of a step to block "
+                    f"`{block.name}`, which takes no inputs",
                     spans.get("cell"),
-                    help=f"declare `input v: float[{hidden + 1}]` (hidden + 1 feature per step)",
+                    help="declare the block's input, e.g. `input v: float[1]`",
+                )
+            )
+            return None
+        if info.needs_weights and not block.circuit.num_weights:
+            self.report(
+                fail(
+                    C.SETTING_RANGE,
+                    f"`{cell.name}` writes the weights of block `{block.name}`, which has none",
+                    spans.get("cell"),
+                    help="give the block an ansatz with weights",
                 )
             )
             return None

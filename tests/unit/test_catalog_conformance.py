@@ -530,8 +530,15 @@ def recurrent_probes() -> list[Probe]:
                               readout=None, **{"quantum cell": block},
                               recurrent=f"cell = {cell}, gates = [cell], window = 4"))  # fmt: skip
 
+    def fast(args: dict[str, Any]) -> str:
+        block = (" { input v: float[1]\n    qubits = 2\n    encoding = angle(v)\n"
+                 "    ansatz = real_amplitudes(reps = 1)\n    readout = expval([Z0, Z1])\n  }")  # fmt: skip
+        return render(regress(data="sine(n = 30, window = 3)", encoding=None, ansatz=None,
+                              readout=None, **{"quantum cell": block}, layers="[dense(2 -> 1)]",
+                              recurrent=f"cell = {call('fast_weights', args)}, gates = [cell]"))  # fmt: skip
+
     keys = [Probe("recurrent", k, None, rec({}), expect="runs") for k in catalog.names("recurrent")]
-    return entry_probes("cell", "lstm", rec) + keys
+    return entry_probes("cell", "lstm", rec) + entry_probes("cell", "fast_weights", fast) + keys
 
 
 # --- the test --------------------------------------------------------------------------

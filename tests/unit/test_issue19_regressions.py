@@ -105,11 +105,11 @@ def test_recurrent_cell_names_come_from_the_catalog() -> None:
         "data = sine(n = 40, window = 4)",
         "quantum cell {\n    input v: float[3]\n    qubits = 3\n    encoding = angle(v)\n"
         "    readout = expval([Z0, Z1])\n  }",
-        "recurrent { cell = fast_weights(hidden = 2), gates = [cell] }",
+        "recurrent { cell = gru(hidden = 2), gates = [cell] }",
         "task = regress()",
     )
     assert codes(src) == ["QL0305"]
-    t = train(load_model(src.replace("fast_weights", "lstm") + ""), epochs=1, quiet=True)
+    t = train(load_model(src.replace("gru", "lstm") + ""), epochs=1, quiet=True)
     assert np.isfinite(t.metrics["final_loss"])
 
 

@@ -119,7 +119,7 @@ def test_the_front_end_recurrent_block_trains_with_window_and_layers():
 @pytest.mark.parametrize(
     "recurrent, code",
     [
-        ("cell = fast_weights(hidden = 2), gates = [cell]", "QL0305"),
+        ("cell = gru(hidden = 2), gates = [cell]", "QL0305"),
         ("cell = lstm(hidden = 2), gates = [cell, cell]", "QL0310"),
         ("cell = lstm(hidden = 2), gates = [cel]", "QL0305"),
         ("cell = lstm(hidden = 3), gates = [cell]", "QL0306"),

@@ -221,6 +221,13 @@ def param_names(net: Any) -> tuple[str, ...]:
     names: list[str] = []
     classical: list[tuple[int, str]] = []
     for i, stage in enumerate(net.stages):
+        own = getattr(stage, "parameter_names", None)
+        if own is not None:  # a stage that names its own parameters (a recurrent cell)
+            for n, is_classical in own():
+                if is_classical:
+                    classical.append((len(names), n))
+                names.append(n)
+            continue
         block = getattr(stage, "block", None) or getattr(
             getattr(stage, "quantum", None), "block", None
         )
