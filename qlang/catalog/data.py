@@ -474,6 +474,24 @@ STEPS: tuple[Entry, ...] = (
         impl="qlang.train.data.preprocess:ONE_HOT",
         info=StepInfo(targets=True),
     ),
+    Entry(
+        "preprocess",
+        "shuffle_labels",
+        "randomisation test: a seeded permutation of the training labels (the validation "
+        "part included); the test labels stay true (acts on the targets)",
+        (
+            Param(
+                "seed",
+                INT,
+                None,
+                "permutation seed (default: derived from the run seed)",
+                Range(0, 2**63 - 1),
+                example=3,
+            ),
+        ),
+        impl="qlang.train.data.preprocess:SHUFFLE_LABELS",
+        info=StepInfo(targets=True),
+    ),
 )
 
 ENTRIES: tuple[Entry, ...] = DATASETS + STEPS

@@ -161,6 +161,12 @@ class ModelChecks:
         for step in data.steps:
             if step.name == "one_hot" and name != "regress":
                 unused("`one_hot` only applies to a `regress` task", step.span or data.span)
+            if step.name == "shuffle_labels" and name not in ("classify", "regress", "kernel"):
+                unused(
+                    f"`shuffle_labels` permutes training labels; a `{name}` task has none",
+                    step.span or data.span,
+                    "remove `shuffle_labels`",
+                )
             if data.kind == "distribution" and needs_data:
                 unused(
                     f"`{data.call.name if data.call else 'the data'}` supplies a distribution; "

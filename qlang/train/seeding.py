@@ -20,7 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Stream names in spawn order (append only).
-STREAMS: tuple[str, ...] = ("init", "shuffle", "split", "spsa", "sampling", "data", "kernel")
+STREAMS: tuple[str, ...] = (
+    "init",
+    "shuffle",
+    "split",
+    "spsa",
+    "sampling",
+    "data",
+    "kernel",
+    "labels",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,6 +138,21 @@ SELECT = Step(_select_fit, lambda s, X: X[:, s["columns"]])
 DOWNSAMPLE = Step(_downsample_fit, _downsample_apply)
 #: acts on the targets (``regress`` onto class indicators); the features pass unchanged
 ONE_HOT = Step(_one_hot_fit, lambda s, X: X)
+#: acts on the training targets (a randomisation test); the features pass unchanged
+SHUFFLE_LABELS = Step(lambda v, X, y, span: {"seed": int(v["seed"])}, lambda s, X: X)
+
+
+def shuffle_labels(steps: list[FittedStep], y: np.ndarray) -> np.ndarray:
+    """``y`` permuted by every fitted ``shuffle_labels`` step (seeded), else unchanged.
+
+    >>> shuffle_labels([FittedStep("shuffle_labels", {"seed": 1})], np.arange(5)).tolist()
+    [4, 0, 1, 2, 3]
+    """
+    out = np.asarray(y)
+    for step in steps:
+        if step.name == "shuffle_labels":
+            out = out[np.random.default_rng(int(step.state["seed"])).permutation(len(out))]
+    return out
 
 
 def step_impl(name: str) -> Step:

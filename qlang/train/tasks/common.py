@@ -19,6 +19,7 @@ import numpy as np
 from qlang.ir.model import Call, Model, Training
 from qlang.train.build import Factory
 from qlang.train.data import Dataset, FittedStep, fit_steps, load_dataset, transform
+from qlang.train.data.preprocess import shuffle_labels
 from qlang.train.errors import fail
 from qlang.train.losses import LossFn
 from qlang.train.seeding import Seeds
@@ -152,17 +153,27 @@ def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep,
 
     from qlang.sim.threads import blas_threads
 
+    calls = tuple(label_seed(c, ctx) for c in model.preprocess)
     with blas_threads():  # small SVDs: BLAS threads only wait on each other on a shared CPU
         steps = (
             FittedStep("input", {"width": ds.num_features}),
-            *fit_steps(model.preprocess, ds.X_train, ds.y_train),
+            *fit_steps(calls, ds.X_train, ds.y_train),
         )
         ds = replace(
             ds,
             X_train=transform(list(steps), ds.X_train),
             X_test=transform(list(steps), ds.X_test),
+            y_train=shuffle_labels(list(steps), ds.y_train),
         )
     return ds, steps
+
+
+def label_seed(call: Call, ctx: RunContext) -> Call:
+    """``shuffle_labels()`` with its seed made explicit (derived from the run seed), so
+    the fitted step (and ``weights.json``) records the permutation used."""
+    if call.name != "shuffle_labels" or call.arg(0, "seed") is not None:
+        return call
+    return Call(call.name, (ctx.seeds.int_seed("labels"),), span=call.span)
 
 
 def arrays_dataset(model: Model, X: np.ndarray, y: np.ndarray) -> Dataset:
