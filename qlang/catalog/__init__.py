@@ -128,6 +128,14 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("train", "train setting", "train settings", "`train { key = value }`"),
         Kind(
+            "attack",
+            "adversarial attack",
+            "adversarial attacks",
+            "`train { adversarial = ... }`",
+            "QL0670",
+            "QL0670",
+        ),
+        Kind(
             "callback",
             "callback",
             "callbacks",

@@ -147,7 +147,7 @@ class Param:
             CHOICE: "one of " + ", ".join(str(c) for c in self.choices),
             INTS: "list of integers",
             FLOATS: "list of numbers",
-            CALL: f"a {self.kind} entry",
+            CALL: f"{'an' if (self.kind or 'x')[0] in 'aeiou' else 'a'} {self.kind} entry",
             CALLS: f"list of {self.kind} entries",
             NAMES: "list of names",
             OPAQUE: "see the documentation",

@@ -35,6 +35,10 @@ class MetricInfo:
     targets: str
     maximise: bool
     proba: bool = False
+    #: reported when a model lists no `metrics` (else only when asked for)
+    default: bool = True
+    #: computed from the model itself (input gradients), not from predictions alone
+    model: bool = False
 
 
 def _kernel_options(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
@@ -65,6 +69,12 @@ def _distribution(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
         return f"a target distribution has 2**k probabilities, got {k}"
     if not math.isclose(sum(t), 1.0, abs_tol=1e-6):
         return f"the target probabilities sum to {sum(t):g}, not 1"
+    return None
+
+
+def _attack_steps(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
+    if "steps" in given and v["attack"] != "pgd":
+        return "`steps` only applies to `attack = pgd`"
     return None
 
 
@@ -275,6 +285,20 @@ METRICS: tuple[Entry, ...] = (
     Entry("metric", "mmd", "squared MMD (bandwidths 0.1, 1, 10)", impl="qlang.train.metrics:mmd", tasks=("generate",), info=MetricInfo("distribution", False)),
     Entry("metric", "tvd", "total variation distance", impl="qlang.train.metrics:tvd", tasks=("generate",), info=MetricInfo("distribution", False)),
     Entry("metric", "valid_mass", "probability on the target's support", impl="qlang.train.metrics:valid_mass", tasks=("generate",), info=MetricInfo("distribution", True)),
+    Entry(
+        "metric",
+        "adversarial_accuracy",
+        "accuracy on inputs attacked within an eps-ball (robust accuracy); only when listed",
+        (
+            Param("eps", FLOAT, 0.1, "attack radius (L-infinity, preprocessed feature units)", POSITIVE, example=0.3),
+            Param("attack", CHOICE, "pgd", "the attack", choices=("pgd", "fgsm"), example="fgsm", positional=False),
+            Param("steps", INT, 10, "pgd steps (step size 2.5 eps / steps)", Range(1, 1000), example=2, positional=False),
+        ),
+        impl="qlang.train.adversarial:adversarial_accuracy",
+        tasks=("classify",),
+        info=MetricInfo("classification", True, default=False, model=True),
+        rules=(_attack_steps,),
+    ),
 )  # fmt: skip
 
 ENTRIES: tuple[Entry, ...] = TASKS + LOSSES + METRICS

@@ -13,7 +13,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from qlang.catalog.schema import (
     BOOL,
@@ -150,6 +152,13 @@ TRAIN: tuple[Entry, ...] = (
         Param("value", INT, None, "epochs", Range(1, MAX_EPOCHS), example=1),
     ),
     _key(
+        "adversarial",
+        "adversarial training: each batch is attacked through the gradient of the loss "
+        "with respect to the inputs, and the model trains on the attacked batch too",
+        Param("value", CALL, None, "an attack: fgsm(...) or pgd(...)", kind="attack", example="fgsm"),
+        ("classify", "regress"),
+    ),
+    _key(
         "dtype",
         "statevector precision",
         Param(
@@ -161,6 +170,70 @@ TRAIN: tuple[Entry, ...] = (
             example="complex64",
         ),
         NETWORK_TASKS,
+    ),
+)
+
+def _pgd_step(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
+    if v["alpha"] is not None and v["alpha"] > v["eps"]:
+        return f"the `pgd` step `alpha` ({v['alpha']:g}) is larger than `eps` ({v['eps']:g})"
+    return None
+
+
+_EPS = Param(
+    "eps",
+    FLOAT,
+    0.1,
+    "radius of the L-infinity ball around each input (in preprocessed feature units)",
+    Range(0, None, low_open=True),
+    example=0.3,
+)
+_WEIGHT = Param(
+    "weight",
+    FLOAT,
+    0.5,
+    "share of the adversarial loss: (1 - weight) L(x) + weight L(x_adv)",
+    Range(0, 1, low_open=True),
+    example=1.0,
+    positional=False,
+)
+
+ATTACKS: tuple[Entry, ...] = (
+    Entry(
+        "attack",
+        "fgsm",
+        "fast gradient sign method (Goodfellow et al. 2015): x_adv = x + eps sign(d L / d x)",
+        (_EPS, _WEIGHT),
+        impl="qlang.train.adversarial:fgsm",
+    ),
+    Entry(
+        "attack",
+        "pgd",
+        "projected gradient descent (Madry et al. 2018): `steps` signed steps of size "
+        "`alpha` (default 2.5 eps / steps), each projected back into the eps-ball",
+        (
+            _EPS,
+            Param("steps", INT, 10, "gradient steps", Range(1, 1000), example=3),
+            Param(
+                "alpha",
+                FLOAT,
+                None,
+                "step size (default 2.5 eps / steps)",
+                Range(0, None, low_open=True),
+                example=0.02,
+                positional=False,
+            ),
+            _WEIGHT,
+            Param(
+                "random_start",
+                BOOL,
+                False,
+                "start from a uniform random point of the eps-ball (seeded)",
+                example=True,
+                positional=False,
+            ),
+        ),
+        impl="qlang.train.adversarial:pgd",
+        rules=(_pgd_step,),
     ),
 )
 
@@ -203,4 +276,4 @@ CALLBACKS: tuple[Entry, ...] = (
     ),
 )
 
-ENTRIES: tuple[Entry, ...] = MODEL + TRAIN + CALLBACKS
+ENTRIES: tuple[Entry, ...] = MODEL + TRAIN + ATTACKS + CALLBACKS

@@ -173,4 +173,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "only; a readout ending in a trainable `linear` map has weights of its own, so put "
         "the framework's own dense layer after the quantum layer (docs/hybrid.md).",
     ),
+    ErrorInfo(
+        "QL0670",
+        "bad adversarial attack",
+        "train { adversarial = fgms(eps = 0.1) }",
+        "train { adversarial = fgsm(eps = 0.1) }",
+        "The attacks are the `attack` table of the catalog (fgsm, pgd) with a positive "
+        "`eps` and a `weight` in (0, 1]; `qlang check` reports the same as QL0305/QL0309/"
+        "QL0310 (docs/hybrid.md#adversarial-training).",
+    ),
 )

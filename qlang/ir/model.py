@@ -181,6 +181,10 @@ class Training:
     dtype: str = "complex128"
     validation: float = 0.2
     metrics: tuple[str, ...] = ()
+    #: the ``metrics`` entries as calls (``adversarial_accuracy(eps = 0.2)``), same order
+    metric_calls: tuple[Call, ...] = ()
+    #: ``train { adversarial = fgsm(...) }``: adversarial training
+    adversarial: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,7 @@ class ModelChecks:
         monitor = str(catalog.runtime_bind("callback", es)[1]["monitor"])
         validated = task in ("classify", "regress") and training.validation > 0
         metrics = training.metrics or tuple(
-            m.name for m in catalog.entries("metric") if task in m.tasks
+            m.name for m in catalog.entries("metric") if task in m.tasks and m.info.default
         )
         allowed = ["loss"]
         if validated:
@@ -161,7 +161,7 @@ class ModelChecks:
         for step in data.steps:
             if step.name == "one_hot" and name != "regress":
                 unused("`one_hot` only applies to a `regress` task", step.span or data.span)
-            if step.name == "shuffle_labels" and name not in ("classify", "regress", "kernel"):
+            if step.name == "shuffle_labels" and not info.needs_data:
                 unused(
                     f"`shuffle_labels` permutes training labels; a `{name}` task has none",
                     step.span or data.span,

@@ -269,7 +269,12 @@ class ModelLowerer:
         elif any(b.kind == "recurrent" for b in e.blocks):
             start = None  # the cell's own error is reported; its width is unknown
         layers = self.layers(e, blocks, start)
-        training = replace(training, metrics=self.metrics(e, task_name))
+        metric_calls = self.metrics(e, task_name)
+        training = replace(
+            training,
+            metrics=tuple(c.name for c in metric_calls),
+            metric_calls=metric_calls,
+        )
         checks = ModelChecks(
             self.report,
             e,
@@ -489,11 +494,11 @@ class ModelLowerer:
             return None
         return call
 
-    def metrics(self, e: Entries, task: str | None) -> tuple[str, ...]:
+    def metrics(self, e: Entries, task: str | None) -> tuple[Call, ...]:
         st = e.settings.get("metrics")
         if st is None:
             return ()
-        out: list[str] = []
+        out: list[Call] = []
         try:
             v = self.setting(e, "metrics")
             for item in v if isinstance(v, tuple) else (v,):
@@ -509,9 +514,9 @@ class ModelLowerer:
                         if fits
                         else f"a `{task}` task reports fixed metrics; remove `metrics`",
                     )
-                if entry.name in out:
+                if entry.name in [c.name for c in out]:
                     raise fail(C.MODEL_ENTRY, f"metric `{entry.name}` is listed twice", st.span)
-                out.append(entry.name)
+                out.append(call)
         except SemanticError as err:
             self.report(err)
         return tuple(out)

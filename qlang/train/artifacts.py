@@ -186,8 +186,9 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "shots": t.shots,
         "dtype": t.dtype,
         "validation": t.validation,
-        "metrics": list(t.metrics),
+        "metrics": [call_text(c) for c in t.metric_calls] or list(t.metrics),
         "early_stopping": call_text(t.early_stopping),
+        "adversarial": call_text(t.adversarial),
         "qubits": model.circuit.num_qubits,
         "parameters": model.circuit.num_weights,
     }

@@ -154,7 +154,7 @@ def metric_names(task: str, family: str, selected: Sequence[str] = ()) -> tuple[
         e.name for e in catalog.entries("metric") if task in e.tasks and e.info.targets == family
     ]
     if not selected:
-        return tuple(known)
+        return tuple(n for n in known if catalog.lookup("metric", n).info.default)  # type: ignore[union-attr]
     for name in selected:
         catalog.runtime_bind("metric", Call(name))
         if name not in known:
@@ -169,12 +169,15 @@ def metric_names(task: str, family: str, selected: Sequence[str] = ()) -> tuple[
 def compute(
     names: Sequence[str], y_true: Array, y_pred: Array, proba: Array | None = None
 ) -> dict[str, float]:
-    """The named metrics (those undefined for these values are left out)."""
+    """The named metrics (those undefined for these values are left out; metrics computed
+    from the model itself, such as ``adversarial_accuracy``, are the task's to add)."""
     from qlang import catalog
 
     out: dict[str, float] = {}
     for name in names:
         entry, _ = catalog.runtime_bind("metric", Call(name))
+        if entry.info.model:
+            continue
         value = entry.load()(y_true, y_pred, proba)
         if value is not None:
             out[name] = float(value)

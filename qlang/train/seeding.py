@@ -29,6 +29,7 @@ STREAMS: tuple[str, ...] = (
     "data",
     "kernel",
     "labels",
+    "attack",
 )
 
 

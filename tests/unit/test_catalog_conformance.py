@@ -346,10 +346,21 @@ def probes() -> list[Probe]:
             return render(tpl(loss=call(e.name, args)))
 
         out += entry_probes("loss", e.name, loss)
-    # metrics: exactly the metrics asked for are reported
+    # metrics: exactly the metrics asked for are reported (arguments change the values)
     for e in catalog.entries("metric"):
         tpl = TEMPLATES[e.tasks[0]]
         out.append(Probe("metric", e.name, None, render(tpl(metrics=f"[{e.name}]")), compare="metrics", expect="runs"))
+        def metric(args: dict[str, Any], e=e, tpl=tpl) -> str:
+            return render(tpl(metrics=f"[{call(e.name, args)}]"))
+
+        ctx = {"steps": {"attack": "pgd", "eps": 0.5}, "attack": {"eps": 0.5}}
+        out += entry_probes("metric", e.name, metric, ctx, "metric_values")[1:]
+    # adversarial attacks (train { adversarial = ... }): the trained parameters differ
+    for e in catalog.entries("attack"):
+        def attack(args: dict[str, Any], e=e) -> str:
+            return render(classify(train=f"epochs = 2, adversarial = {call(e.name, args)}"))
+
+        out += entry_probes("attack", e.name, attack, {"alpha": {"eps": 0.5}, "steps": {"eps": 1.5}})
     # optimizers: the trained parameters differ (contexts make each option matter)
     opt_ctx: dict[str, dict[str, dict[str, Any]]] = {
         "aqgd": {"tol": {"maxiter": 6}},
@@ -575,6 +586,8 @@ def fingerprint(probe: Probe, src: str, tmp: Path) -> Any:
         if "test" in m:
             return sorted(m["test"])
         return sorted(k for k in m if catalog.lookup("metric", k) is not None)
+    if probe.compare == "metric_values":
+        return sorted(r.trained.metrics["test"].items())
     if probe.compare == "predict":
         from qlang.train.api import predictor
 

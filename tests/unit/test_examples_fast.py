@@ -92,6 +92,8 @@ CASES = [
     Case("qcnn", 3, acc(0.7)),
     Case("dressed_circuit", 3, acc(0.85)),
     Case("qlstm_sine", 3, lambda m: m["r2"] > 0.5),
+    Case("adversarial_vqc", 5, lambda m: m["accuracy"] >= 0.8 and m["adversarial_accuracy"] > 0.2),
+    Case("adversarial_vqc_plain", 5, acc(0.8)),
 ]
 
 

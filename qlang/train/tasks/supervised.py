@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir.model import Model
+from qlang.train.adversarial import AttackTarget
 from qlang.train.build import build_network
 from qlang.train.data.preprocess import one_hot_classes
 from qlang.train.errors import fail
@@ -123,6 +124,45 @@ def classifier_head(net: Network, num_classes: int, loss: str, model: Model) -> 
     return Classifier(Network(net.stages + tuple(extra)), num_classes, mode)
 
 
+def label_encoder(loss: str, num_classes: int, outputs: int):
+    """Raw class labels -> the targets the loss reads (hinge: +-1; mse/mae: one-hot)."""
+
+    def encode(labels: np.ndarray) -> np.ndarray:
+        if loss == "hinge":
+            t = hinge_targets(labels, num_classes)
+            return t.reshape(-1, 1) if outputs == 1 else t
+        if loss in ("mse", "mae"):
+            return np.eye(num_classes)[np.asarray(labels).astype(int)]
+        return np.asarray(labels).astype(int)
+
+    return encode
+
+
+def model_metric_calls(model: Model, names: tuple[str, ...]) -> list[tuple[Any, dict]]:
+    """``(entry, values)`` of the listed metrics computed from the model itself."""
+    from qlang import catalog
+    from qlang.ir.model import Call
+
+    calls = {c.name: c for c in model.training.metric_calls}
+    out = []
+    for name in names:
+        entry, values = catalog.runtime_bind("metric", calls.get(name, Call(name)))
+        if entry.info.model:
+            out.append((entry, values))
+    return out
+
+
+def adversarial_training(model: Model) -> Any:
+    """The ``train { adversarial = ... }`` attack as an ``AdversarialTraining``, or None."""
+    call = model.training.adversarial
+    if call is None:
+        return None
+    from qlang import catalog
+
+    entry, values = catalog.runtime_bind("attack", call)
+    return entry.load()(**values)
+
+
 def num_classes_of(model: Model, ds: Any) -> int:
     from qlang import catalog
 
@@ -160,14 +200,7 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
             )
         head = classifier_head(net, num_classes, loss_name, model)
         train_net = head.net
-        if loss_name == "hinge":
-            y_train = hinge_targets(ds.y_train, num_classes)
-            if head.net.num_outputs == 1:
-                y_train = y_train.reshape(-1, 1)
-        elif loss_name in ("mse", "mae"):
-            y_train = np.eye(num_classes)[ds.y_train.astype(int)]
-        else:
-            y_train = ds.y_train.astype(int)
+        encode = label_encoder(loss_name, num_classes, head.net.num_outputs)
     else:
         train_net = net
         classes = one_hot_classes(list(steps))
@@ -177,14 +210,18 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
                 y_train=encode_one_hot(ds.y_train, classes),
                 y_test=encode_one_hot(ds.y_test, classes),
             )
-        y_train = ds.y_train.reshape(len(ds.y_train), -1)
-        if y_train.shape[1] != net.num_outputs:
+
+        def encode(values: np.ndarray) -> np.ndarray:
+            return np.asarray(values).reshape(len(values), -1)
+
+        width = encode(ds.y_train).shape[1]
+        if width != net.num_outputs:
             fail(
                 "QL0653",
-                f"the targets have {y_train.shape[1]} columns, the model gives "
-                f"{net.num_outputs} outputs",
+                f"the targets have {width} columns, the model gives {net.num_outputs} outputs",
                 model.main.readout.span,
             )
+    y_train = encode(ds.y_train)
 
     fit_idx = np.arange(len(ds.X_train))
     val_idx = None
@@ -193,30 +230,46 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         fit_idx, val_idx = parts
     X_fit, y_fit = ds.X_train[fit_idx], y_train[fit_idx]
 
+    def lossf(out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        return loss_fn(out, Y, **opts)
+
+    target = AttackTarget(train_net, lossf, encode, head.predict) if classify else None
+    model_metrics = model_metric_calls(model, names)
+
     def scores(X: np.ndarray, labels: np.ndarray, params: np.ndarray) -> dict[str, float]:
         """The model's metrics on ``X`` (raw labels / values ``labels``)."""
         if classify:
             proba = head.proba(X, params)
-            return compute(names, labels, np.argmax(proba, axis=1), proba)
+            out = compute(names, labels, np.argmax(proba, axis=1), proba)
+            for entry, values in model_metrics:
+                out[entry.name] = entry.load()(target, params, X, labels, **values)
+            return out
         return compute(names, labels, net.forward(X, params))
+
+    adversarial = adversarial_training(model)
+    attack_rng = seeds.rng("attack")
 
     def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
         X = X_fit if idx is None else X_fit[idx]
         Y = y_fit if idx is None else y_fit[idx]
-        value, grad, _ = train_net.value_and_grad(X, params, lambda out: loss_fn(out, Y, **opts))
+        if adversarial is not None:
+            return adversarial.value_and_grad(train_net, params, X, Y, lossf, attack_rng)
+        value, grad, _ = train_net.value_and_grad(X, params, lambda out: lossf(out, Y))
         return value, grad
 
     def value(params: np.ndarray, idx: np.ndarray | None) -> float:
         X = X_fit if idx is None else X_fit[idx]
         Y = y_fit if idx is None else y_fit[idx]
-        return loss_fn(train_net.forward(X, params), Y, **opts)[0]
+        if adversarial is not None:
+            return adversarial.value(train_net, params, X, Y, lossf, attack_rng)
+        return lossf(train_net.forward(X, params), Y)[0]
 
     evaluate = None
     if val_idx is not None:
         X_val, y_val, raw_val = ds.X_train[val_idx], y_train[val_idx], ds.y_train[val_idx]
 
         def evaluate(params: np.ndarray) -> dict[str, float]:
-            out = {"val_loss": float(loss_fn(train_net.forward(X_val, params), y_val, **opts)[0])}
+            out = {"val_loss": float(lossf(train_net.forward(X_val, params), y_val)[0])}
             out.update({f"val_{k}": v for k, v in scores(X_val, raw_val, params).items()})
             return out
 
@@ -287,7 +340,22 @@ def evaluate_supervised(model: Model, trained: Trained, ctx: RunContext) -> dict
     if not classify and classes is not None:
         y_test = encode_one_hot(y_test, classes)
     p = proba(ds.X_test) if proba is not None else None
-    return compute(names, y_test, predict(ds.X_test), p)
+    out = compute(names, y_test, predict(ds.X_test), p)
+    calls = model_metric_calls(model, names) if classify else []
+    if calls:
+        loss_name, loss_fn, opts = loss_for(model.loss, "classify")
+        k = int(trained.extra["num_classes"])
+        head = classifier_head(build_network(model, model.training, ctx.seeds, ctx.factory), k,
+                               loss_name, model)  # fmt: skip
+        target = AttackTarget(
+            head.net,
+            lambda o, Y: loss_fn(o, Y, **opts),
+            label_encoder(loss_name, k, head.net.num_outputs),
+            head.predict,
+        )
+        for entry, values in calls:
+            out[entry.name] = entry.load()(target, trained.params, ds.X_test, ds.y_test, **values)
+    return out
 
 
 CLASSIFY = TaskRunner(
