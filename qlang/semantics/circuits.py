@@ -23,11 +23,12 @@ from qlang.diagnostics import Diagnostic, did_you_mean
 from qlang.ir import expr as E
 from qlang.ir.circuit import Condition, Operation
 from qlang.ir.gates import ALIASES, GATES
+from qlang.limits import MAX_CLBITS, MAX_QUBITS, MAX_RANGE, MAX_STEPS
 from qlang.semantics import codes as C
 from qlang.semantics import modifiers as M
 from qlang.semantics.binding import bind
 from qlang.semantics.codes import SemanticError, fail
-from qlang.semantics.evaluator import MAX_ITEMS, Evaluator, bind_targets
+from qlang.semantics.evaluator import Evaluator, bind_targets
 from qlang.semantics.observables import PauliSum
 from qlang.semantics.params import ParamTable
 from qlang.semantics.scope import Scope
@@ -45,7 +46,6 @@ from qlang.semantics.values import (
 from qlang.source import GLOBAL_SOURCES, Span
 
 #: Statements executed (and operations emitted) before lowering gives up.
-MAX_STEPS = 300_000
 
 #: Circuits implemented in Python (``evolve(H, t) q;``), see :mod:`qlang.semantics.evolution`.
 NATIVE_CIRCUITS: dict[str, Any] = {}
@@ -67,8 +67,14 @@ class Builder:
     def qubits(self, k: int, span: Span | None) -> Qubits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "ancilla qubits cannot be declared under a modifier", span)
-        if not 0 <= k <= 1024:
+        if k < 0:
             raise fail(C.BAD_VALUE, f"cannot allocate {k} qubits", span)
+        if k > MAX_QUBITS - self.num_qubits:
+            raise fail(
+                "QL0823",
+                f"cannot allocate {k:,} qubits: a circuit has at most {MAX_QUBITS:,}",
+                span,
+            )
         start = self.num_qubits
         self.num_qubits += k
         return Qubits(tuple(range(start, start + k)))
@@ -76,8 +82,10 @@ class Builder:
     def clbits(self, k: int, span: Span | None) -> Bits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "bits cannot be declared under a modifier", span)
-        if not 0 <= k <= MAX_ITEMS:
+        if k < 0:
             raise fail(C.BAD_VALUE, f"cannot allocate {k} bits", span)
+        if k > MAX_CLBITS - self.num_clbits:
+            raise fail("QL0823", f"cannot allocate {k:,} bits (limit {MAX_CLBITS:,})", span)
         start = self.num_clbits
         self.num_clbits += k
         return Bits(tuple(range(start, start + k)))
@@ -220,8 +228,8 @@ class Lowerer:
             self.steps += 1
             if self.steps > MAX_STEPS or len(builder.ops) > MAX_STEPS:
                 err = fail(
-                    C.BAD_VALUE,
-                    f"the circuit unrolls to more than {MAX_STEPS} steps",
+                    "QL0824",
+                    f"the circuit unrolls to more than {MAX_STEPS:,} steps",
                     st.span,
                     help="reduce loop bounds or repetitions",
                 )
@@ -246,8 +254,12 @@ class Lowerer:
                 self.body(st.body, inner, b)
         elif isinstance(st, A.Repeat):
             k = self.ev.eval_int(st.count, scope, "repeat count")
-            if not 0 <= k <= MAX_ITEMS:
-                raise fail(C.BAD_VALUE, f"repeat count {k} is out of range", st.count.span)
+            if k < 0:
+                raise fail(C.BAD_VALUE, f"repeat count {k} is negative", st.count.span)
+            if k > MAX_RANGE:
+                raise fail(
+                    "QL0824", f"repeat count {k:,} is above the limit of {MAX_RANGE:,}", st.count.span
+                )
             for _ in range(k):
                 self.body(st.body, scope.child(), b)
         elif isinstance(st, A.If):

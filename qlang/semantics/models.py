@@ -35,6 +35,7 @@ from qlang.ir.model import (
     QuantumBlock,
     Readout,
 )
+from qlang.limits import MAX_QUBITS
 from qlang.semantics import codes as C
 from qlang.semantics.binding import ShapeError, nonnegative
 from qlang.semantics.circuits import Builder, Lowerer
@@ -466,6 +467,11 @@ class _ModelLowerer(SettingsLowering):
                 return None
             if n < 1:
                 self.report(fail(C.QUBITS_SETTING, f"`qubits = {n}` must be at least 1", st.span))
+                return None
+            if n > MAX_QUBITS:
+                self.report(
+                    fail("QL0823", f"`qubits = {n:,}` is above the limit of {MAX_QUBITS:,}", st.span)
+                )
                 return None
             return n
         first = calls.get("encoding") or calls.get("circuit") or calls.get("ansatz")

@@ -13,13 +13,19 @@ Example::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import numpy as np
 
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.circuit import Circuit, Operation
+from qlang.limits import (
+    BUDGET_HELP,
+    describe_budget,
+    format_bytes,
+    memory_budget,
+    simulation_bytes,
+)
 from qlang.sim.blocks import block_matrix
 from qlang.sim.compile_expr import ExprFunction, compile_exprs
 from qlang.sim.engine import State, apply_block, canonical, run_forward, zero_state
@@ -27,24 +33,30 @@ from qlang.sim.plan import Block, GateRef, Plan, compile_plan
 from qlang.sim.threads import blas_threads
 
 DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
-#: Working buffers of one state batch: forward run, adjoint sweep.
-FORWARD_BUFFERS = 4
-ADJOINT_BUFFERS = 8
 
 
 def available_memory() -> int:
-    """Bytes available: ``QLANG_MEMORY_BUDGET`` if set, else MemAvailable (Linux)."""
-    env = os.environ.get("QLANG_MEMORY_BUDGET")
-    if env:
-        return int(float(env))
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 * 2**30
+    """The memory budget in bytes: ``--memory``, ``QLANG_MEMORY`` (or the older
+    ``QLANG_MEMORY_BUDGET``), else the machine's available memory (:mod:`qlang.limits`)."""
+    return memory_budget()
+
+
+def require_memory(need: int, num_qubits: int, budget: int | None, what: str = "sample") -> None:
+    """``QL0601`` when ``need`` bytes exceed the budget (checked before allocating)."""
+    limit = budget if budget is not None else memory_budget()
+    if need > limit:
+        shown = describe_budget(limit) if budget is None else f"the budget of {format_bytes(limit)}"
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0601",
+                    f"simulating {num_qubits} qubits needs {format_bytes(need)} per {what}, "
+                    f"more than {shown}",
+                    help="reduce the number of qubits, use `dtype = complex64`, or "
+                    + BUDGET_HELP,
+                )
+            ]
+        )
 
 
 def bad_input(code: str, message: str, help: str) -> QLangError:
@@ -78,6 +90,8 @@ class Simulator:
         self.n = circuit.num_qubits
         self.dtype = resolve_dtype(dtype)
         self.memory_budget = memory_budget
+        # refuse a circuit whose single sample cannot be simulated before planning it
+        require_memory(self.estimate_memory(1), self.n, memory_budget)
         self.dynamic = any(
             op.name in ("measure", "reset") or op.condition is not None for op in circuit.ops
         )
@@ -100,26 +114,13 @@ class Simulator:
     def estimate_memory(self, batch: int, adjoint: bool = False) -> int:
         """Bytes a run over ``batch`` samples needs (state buffers dominate)."""
         item = np.dtype(self.dtype).itemsize
-        buffers = ADJOINT_BUFFERS if adjoint else FORWARD_BUFFERS
-        return batch * (2**self.n) * item * buffers
+        return batch * simulation_bytes(self.n, itemsize=item, adjoint=adjoint)
 
     def chunk_size(self, batch: int, adjoint: bool = False) -> int:
         """The largest batch chunk that fits the budget (``QL0601`` if none does)."""
-        budget = self.memory_budget if self.memory_budget is not None else available_memory()
+        budget = self.memory_budget if self.memory_budget is not None else memory_budget()
         per_sample = self.estimate_memory(1, adjoint)
-        if per_sample > budget:
-            need = per_sample / 2**30
-            raise QLangError(
-                [
-                    Diagnostic.error(
-                        "QL0601",
-                        f"simulating {self.n} qubits needs {need:.2f} GiB per sample, "
-                        f"more than the memory budget of {budget / 2**30:.2f} GiB",
-                        help="reduce the number of qubits, use `dtype = complex64`, or raise "
-                        "the budget (`QLANG_MEMORY_BUDGET` in bytes)",
-                    )
-                ]
-            )
+        require_memory(per_sample, self.n, self.memory_budget)
         return max(1, min(batch, budget // per_sample))
 
     def chunks(self, batch: int, adjoint: bool = False) -> Iterator[slice]:

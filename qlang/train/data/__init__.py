@@ -3,6 +3,7 @@
 Data specs arrive as :class:`~qlang.ir.model.Call` objects::
 
     >>> from qlang.ir.model import Call
+from qlang.limits import MAX_DATA_ROWS, MAX_DATA_VALUES, MAX_FEATURES
     >>> d = load_dataset(Call("moons", (), (("n", 40),)), seed=3)
     >>> d.X_train.shape, d.X_test.shape
     ((30, 2), (10, 2))
@@ -13,11 +14,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from qlang.diagnostics import did_you_mean
 from qlang.ir.model import Call
+from qlang.limits import MAX_DATA_ROWS, MAX_DATA_VALUES, MAX_FEATURES
 from qlang.train.data import builtin, synthetic
 from qlang.train.data.csvdata import read_csv
 from qlang.train.data.dataset import Dataset, make_split, split_indices
@@ -99,10 +102,39 @@ def load_dataset(call: Call, seed: int = 0, base_dir: str | Path | None = None) 
         fail("QL0402", f"`{call.name}` takes at most {len(params)} positional arguments", call.span)
     for p, v in zip(params, call.args, strict=False):
         kwargs[p.name] = _plain(v)
+    check_sizes(call.name, kwargs, call.span)
     try:
         return fn(**kwargs, rng=rng, span=call.span)
     except (TypeError, ValueError) as exc:
         fail("QL0402", f"bad arguments for `{call.name}`: {exc}", call.span)
+
+
+#: Generator arguments that count rows, and those that count features.
+ROW_ARGS = ("n", "train", "test")
+FEATURE_ARGS = ("window", "dim")
+
+
+def check_sizes(name: str, kwargs: dict, span: Any) -> None:
+    """``QL0826`` before a generator is asked for more rows or features than the limits."""
+    rows = 0
+    for key in ROW_ARGS:
+        v = kwargs.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            rows += max(v, 0)
+    width = 1
+    for key in FEATURE_ARGS:
+        v = kwargs.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            width = max(width, v)
+    if rows > MAX_DATA_ROWS or width > MAX_FEATURES or rows * width > MAX_DATA_VALUES:
+        fail(
+            "QL0826",
+            f"`{name}` would generate {rows:,} rows"
+            + (f" of {width:,} features" if width > 1 else ""),
+            span,
+            help=f"a data set holds at most {MAX_DATA_ROWS:,} rows, {MAX_FEATURES:,} features "
+            f"and {MAX_DATA_VALUES:,} values",
+        )
 
 
 def _csv_dataset(call: Call, kwargs: dict, rng: np.random.Generator, base_dir) -> Dataset:
@@ -123,7 +155,7 @@ def _csv_dataset(call: Call, kwargs: dict, rng: np.random.Generator, base_dir) -
     p = Path(path)
     if base_dir is not None and not p.is_absolute():
         p = Path(base_dir) / p
-    X, y, names = read_csv(p, label, span=call.span)
+    X, y, names = read_csv(p, label, span=call.span, policy=True)
     assert y is not None
     regression = kwargs.get("task") == "regress" or not np.all(y == np.round(y))
     kind = "regression" if regression else "classification"
