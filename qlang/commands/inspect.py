@@ -12,12 +12,12 @@ Example::
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from qlang.commands._common import allow_option, guarded, memory_option, model_scope
 from qlang.diagnostics import QLangError
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Call, Observable
@@ -82,7 +82,25 @@ def inspect_file(
     args: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries of the models of a file, or of its circuits when it has no model
-    (or of one ``circuit`` lowered with ``args``)."""
+    (or of one ``circuit`` lowered with ``args``).
+
+    The file is read through the front end's entry path (limits, the file access policy);
+    a model must fit the simulator's memory budget like in ``qlang check`` (``QL0821``).
+    """
+    from qlang import access
+
+    with access.for_model(path):
+        return _inspect(path, qubits, model, circuit, args)
+
+
+def _inspect(
+    path: Path,
+    qubits: int,
+    model: str | None,
+    circuit: str | None,
+    args: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    from qlang.resources import check_model_memory
     from qlang.semantics import Loader
     from qlang.semantics.lowering import lower_named_circuit
     from qlang.semantics.models import lower_model
@@ -99,6 +117,7 @@ def inspect_file(
         names = [model] if model else [m.name for m in module.models]
         for name in names:
             m = lower_model(loader, module, name)
+            check_model_memory(m)
             out.append(
                 {
                     "model": m.name,
@@ -186,7 +205,7 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 
 
 @click.command("inspect")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "model", default=None, help="Only this model of the file.")
 @click.option(
     "--qubits", default=4, show_default=True, help="Register size for files without models."
@@ -195,6 +214,9 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 @click.option("--no-draw", is_flag=True, help="Omit the circuit drawing.")
 @click.option("--circuit", default=None, help="Only this circuit, lowered with --arg values.")
 @click.option("--arg", "arg_items", multiple=True, help="KEY=VALUE argument (JSON or text).")
+@memory_option
+@allow_option
+@guarded
 def command(
     file: Path,
     model: str | None,
@@ -203,6 +225,8 @@ def command(
     no_draw: bool,
     circuit: str | None,
     arg_items: tuple[str, ...],
+    memory: str | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Show the resources of the models (or circuits) of FILE.
 
@@ -214,14 +238,11 @@ def command(
         if not sep:
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--arg")
         try:
-            args[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
+            args[key.strip()] = json.loads(raw, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             args[key.strip()] = raw
-    try:
+    with model_scope(file, memory, allow):
         report = inspect_file(file, qubits, model, circuit, args)
-    except QLangError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(1)
     if fmt == "json":
         for entry in report:
             for b in entry.get("blocks", []):
@@ -229,3 +250,7 @@ def command(
         click.echo(json.dumps(report, indent=2))
     else:
         click.echo(_text(report, not no_draw))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)

@@ -20,7 +20,7 @@ from qlang.ir.model import Dense, Model, QuantumBlock, QuantumLayer, Readout, Tr
 from qlang.train.errors import fail
 from qlang.train.layers import ACTIVATIONS, DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
-from qlang.train.seeding import Seeds
+from qlang.train.seeding import Seeds, track
 
 Factory = Callable[..., Any]
 POST = ("softmax", "sigmoid", "tanh", "linear", "scale")
@@ -50,13 +50,15 @@ def quantum_function(
 ) -> Any:
     make = factory or default_factory
     shots = block_shots(block, training)
-    return make(
+    fn = make(
         block,
         gradient=gradient_method(training, shots),
         dtype=training.dtype,
         shots=shots,
         seed=seeds.int_seed("sampling"),
     )
+    track(getattr(fn, "rng", None))  # its sampling state goes into checkpoints
+    return fn
 
 
 def post_stages(readout: Readout, width: int) -> list[Any]:

@@ -32,6 +32,7 @@ import numpy as np
 
 from qlang.diagnostics import did_you_mean
 from qlang.ir.model import Call
+from qlang.limits import MAX_EPOCHS
 from qlang.train.errors import fail
 
 State = dict[str, Any]
@@ -227,6 +228,19 @@ def _check_number(call: Call, key: str, value: Any) -> None:
         fail("QL0651", f"`{call.name}` option `{key}` must not be negative, got {value}", call.span)
 
 
+def _count(call: Call, key: str, value: Any, limit: int) -> int:
+    """A whole number in ``1..limit`` (``QL0651`` otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        fail("QL0651", f"`{call.name}` option `{key}` must be a whole number", call.span)
+    if not 1 <= value <= limit:
+        fail(
+            "QL0651",
+            f"`{call.name}` option `{key}` must be between 1 and {limit:,}, got {value:g}",
+            call.span,
+        )
+    return int(value)
+
+
 def make_optimizer(call: Call | None, default: str = "adam"):
     """The optimizer a setting names, with its hyperparameters checked (QL0650/QL0651)."""
     call = call or Call(default)
@@ -247,7 +261,12 @@ def make_optimizer(call: Call | None, default: str = "adam"):
                 )
             _check_number(call, key, value)
         if "maxiter" in opts:
-            opts["maxiter"] = int(opts["maxiter"])
+            opts["maxiter"] = _count(call, "maxiter", opts["maxiter"], MAX_EPOCHS)
+        if name == "spsa":
+            if "perturbation" in opts and not opts["perturbation"] > 0:
+                fail("QL0651", "`spsa` option `perturbation` must be positive", call.span)
+            if "calibration" in opts:
+                opts["calibration"] = _count(call, "calibration", opts["calibration"], 10_000)
         return cls(**opts)
     if name in _SCIPY:
         method, allowed = _SCIPY[name]  # type: ignore[assignment]
@@ -263,7 +282,9 @@ def make_optimizer(call: Call | None, default: str = "adam"):
                 )
             _check_number(call, key, value)
         _check_number(call, "maxiter", maxiter)
-        return ScipyMinimizer(method, int(maxiter), tuple(sorted(opts.items())))
+        return ScipyMinimizer(
+            method, _count(call, "maxiter", maxiter, MAX_EPOCHS), tuple(sorted(opts.items()))
+        )
     fail(
         "QL0650",
         f"unknown optimizer `{name}`",
