@@ -25,7 +25,8 @@ optimal answer is zero swaps and the construction depth.
 Usage::
 
     python benchmarks/routing.py --quick          # ~2 minutes
-    python benchmarks/routing.py                  # default suite (~10 minutes)
+    python benchmarks/routing.py                  # default suite, with the large rows
+    python benchmarks/routing.py --no-large       # without the 32-100 qubit rows
     python benchmarks/routing.py --full           # adds n = 64
     python benchmarks/routing.py --markdown out.md
 """
@@ -37,13 +38,18 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from qlang.passes.presets import build_preset
-from qlang.passes.routing import routing_passes
-from qlang.passes.routing.strategy import clear_route_caches
-from qlang.passes.routing.verify import off_edge_gates
-from qlang.passes.routing.workloads import (
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+
+from qlang.passes.presets import build_preset  # noqa: E402
+from qlang.passes.routing import routing_passes  # noqa: E402
+from qlang.passes.routing.verify import off_edge_gates  # noqa: E402
+
+from benchmarks.routing_peers.peers import run_qiskit, run_tket, tket_available  # noqa: E402
+from benchmarks.routing_peers.workloads import (  # noqa: E402
     efficient_su2,
     erdos_renyi,
     iqp,
@@ -53,15 +59,17 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
-
-from qlang.devices import Device, eagle, grid, line
-from qlang.ir.circuit import Circuit
+from qlang.devices import Device, eagle, grid, heavy_hex, line  # noqa: E402
+from qlang.ir.circuit import Circuit  # noqa: E402
 
 SEED = 11
 #: timed runs of qlang -O2 and of Qiskit O3 per row; each reports its fastest (the machine
 #: is shared: single runs at 20-100 ms vary by up to 2x)
 TIME_REPEATS = 5
 BASIS = ("cx", "rz", "sx", "x")
+#: tket runs on rows of at most this many logical qubits (its FullPeepholeOptimise takes
+#: minutes on the 64- and 100-qubit rows)
+TKET_MAX_QUBITS = 32
 
 
 @dataclass
@@ -109,15 +117,53 @@ def devices(n: int, quick: bool) -> list[Device]:
     return [eagle(), grid(8, 8), line(n)]
 
 
+#: the large rows: logical qubits, on heavy_hex(7) (115 qubits) and Eagle (127 qubits)
+LARGE_SIZES = (32, 64, 100)
+
+
+def large_suite(n: int) -> list[tuple[Circuit, bool]]:
+    """The large rows' circuits: ZZ feature map, QAOA on a 3-regular graph (p = 1, 2),
+    a hardware-efficient EfficientSU2 ansatz (linear entanglement, 2 layers) and QCNN."""
+    graph = regular_graph(n, SEED)
+    return [
+        (zz_feature_map(n, 1, "linear"), True),
+        (qaoa(n, graph, 1, "qaoa3reg"), True),
+        (qaoa(n, graph, 2, "qaoa3reg"), True),
+        (efficient_su2(n, 2, "linear"), False),
+        (qcnn(n), False),
+    ]
+
+
+def benchmark_rows(
+    quick: bool = False, full: bool = False, large: bool = True
+) -> list[tuple[Circuit, bool, Device]]:
+    """Every (circuit, has commuting structure, device) row of the benchmark, in order:
+    n = 8, 16, 32 (and 64 with ``full``) on Eagle (and the grid and line at n = 16), then
+    the large rows (:data:`LARGE_SIZES` on heavy_hex(7) and Eagle) unless ``quick``."""
+    out = []
+    sizes = [8, 16] if quick else [8, 16, 32] + ([64] if full else [])
+    for n in sizes:
+        for dev in devices(n, quick):
+            for c, commuting in suite(n, full):
+                if quick and c.name.startswith(("qaoa3reg_p3", "zz_full_r2")):
+                    continue
+                out.append((c, commuting, dev))
+    if large and not quick:
+        seen = {(c.name, d.name) for c, _, d in out}
+        for n in LARGE_SIZES:
+            for dev in (heavy_hex(7), eagle()):
+                out += [(c, m, dev) for c, m in large_suite(n) if (c.name, dev.name) not in seen]
+    return out
+
+
 # --- tools ---------------------------------------------------------------------------
 def run_qlang(
     c: Circuit, dev: Device, level: int, repeat: int = 1
 ) -> tuple[int, int, float, float]:
-    """Compile ``c`` ``repeat`` times (a fresh pipeline each time, same result): 2-qubit
+    """Compile ``c`` ``repeat`` times (each run starts with an empty route memo, same result): 2-qubit
     count, depth, the fastest run's seconds (measured like Qiskit's) and the first run's."""
     times = []
     for _ in range(repeat):
-        clear_route_caches()  # else a repeat reuses the routes memoised by the first run
         t = time.perf_counter()
         out = build_preset(level, basis=BASIS, device=dev, seed=SEED).run(c)
         times.append(time.perf_counter() - t)
@@ -137,102 +183,31 @@ def router_only(c: Circuit, dev: Device) -> tuple[int, int]:
     """Router against router on the same input (``compare_routers``: the -O2 passes before
     routing, then qlang's -O2 layout + route vs Qiskit's own O3 layout + routing stages, no
     optimisation after): CNOT cost after each (swap = 3)."""
-    from qlang.passes.routing.compare import compare_routers
+    from benchmarks.routing_peers.compare import compare_routers
 
     r = compare_routers(c, dev, level=2, seed=SEED, basis=BASIS)
     return r.native, -1 if r.qiskit is None else r.qiskit
 
 
-def _numeric_qiskit(c: Circuit):  # noqa: ANN202
-    from qiskit import QuantumCircuit
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    std = get_standard_gate_name_mapping()
-    rng = np.random.default_rng(SEED)
-    qc = QuantumCircuit(c.num_qubits)
-    for op in c.ops:
-        ps = [float(rng.uniform(0.1, 3.0)) for _ in op.params]
-        qc.append(std[op.name].base_class(*ps) if ps else std[op.name], list(op.qubits))
-    return qc
-
-
-def run_qiskit(c: Circuit, dev: Device) -> tuple[int, int, float]:
-    from qiskit import transpile
-    from qiskit.transpiler import CouplingMap
-
-    qc = _numeric_qiskit(c)
-    cmap = CouplingMap([list(e) for e in dev.edges] + [[b, a] for a, b in dev.edges])
-    times = []
-    for _ in range(TIME_REPEATS):  # the fastest run, as for qlang -O2
-        t = time.perf_counter()
-        out = transpile(
-            qc, coupling_map=cmap, basis_gates=list(BASIS), optimization_level=3,
-            seed_transpiler=SEED,
-        )  # fmt: skip
-        times.append(time.perf_counter() - t)
-    return out.count_ops().get("cx", 0), out.depth(), min(times)
-
-
-def _numeric_tket(c: Circuit):  # noqa: ANN202
-    from pytket import Circuit as TkCircuit
-    from pytket import OpType
-    from qlang.passes.routing.peers import _TK_NAMES
-
-    rng = np.random.default_rng(SEED)
-    tk = TkCircuit(c.num_qubits)
-    for op in c.ops:
-        ps = [float(rng.uniform(0.1, 3.0)) / math.pi for _ in op.params]  # half-turns
-        tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), ps, list(op.qubits))
-    return tk
-
-
-def run_tket(c: Circuit, dev: Device) -> tuple[int, int, float]:
-    from pytket.architecture import Architecture
-    from pytket.circuit import OpType
-    from pytket.passes import AutoRebase, DefaultMappingPass, FullPeepholeOptimise
-
-    tk = _numeric_tket(c)
-    arch = Architecture([list(e) for e in dev.edges])
-    t = time.perf_counter()
-    DefaultMappingPass(arch).apply(tk)
-    FullPeepholeOptimise(allow_swaps=False).apply(tk)
-    AutoRebase({OpType.CX, OpType.Rz, OpType.Rx}).apply(tk)
-    dt = time.perf_counter() - t
-    return tk.n_gates_of_type(OpType.CX), tk.depth(), dt
-
-
-def tket_available() -> bool:
-    try:
-        import pytket  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 # --- main ----------------------------------------------------------------------------
-def measure(sizes: list[int], quick: bool, full: bool, with_tket: bool) -> list[Row]:
+def measure(quick: bool, full: bool, large: bool, with_tket: bool) -> list[Row]:
     rows = []
-    for n in sizes:
-        for dev in devices(n, quick):
-            if n > dev.num_qubits:
-                continue
-            for c, commuting in suite(n, full):
-                if quick and c.name.startswith(("qaoa3reg_p3", "zz_full_r2")):
-                    continue
-                q2, d2, t2, o2_first = run_qlang(c, dev, 2, repeat=TIME_REPEATS)
-                res = {
-                    "qlang-O2": (q2, d2, t2),
-                    "qlang-O3": run_qlang(c, dev, 3)[:3],
-                    "qiskit": run_qiskit(c, dev),
-                }
-                if with_tket:
-                    res["tket"] = run_tket(c, dev)
-                row = Row(c.name, dev.name, n, commuting, res, o2_first=o2_first)
-                row.unrouted = unrouted_count(c)
-                if not commuting:
-                    row.router = router_only(c, dev)
-                rows.append(row)
-                print(_line(row), file=sys.stderr, flush=True)
+    for c, commuting, dev in benchmark_rows(quick, full, large):
+        n = c.num_qubits
+        q2, d2, t2, o2_first = run_qlang(c, dev, 2, repeat=TIME_REPEATS)
+        res = {
+            "qlang-O2": (q2, d2, t2),
+            "qlang-O3": run_qlang(c, dev, 3)[:3],
+            "qiskit": run_qiskit(c, dev, BASIS, SEED, TIME_REPEATS),
+        }
+        if with_tket and n <= TKET_MAX_QUBITS:
+            res["tket"] = run_tket(c, dev, SEED)
+        row = Row(c.name, dev.name, n, commuting, res, o2_first=o2_first)
+        row.unrouted = unrouted_count(c)
+        if not commuting:
+            row.router = router_only(c, dev)
+        rows.append(row)
+        print(_line(row), file=sys.stderr, flush=True)
     return rows
 
 
@@ -366,12 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="n = 8, 16 on eagle, fewer circuits")
     ap.add_argument("--full", action="store_true", help="add n = 64 and larger dense circuits")
+    ap.add_argument("--no-large", action="store_true", help="leave out the 32-100 qubit rows")
     ap.add_argument("--markdown", help="write the table to this file")
     args = ap.parse_args(argv)
-    sizes = [8, 16] if args.quick else [8, 16, 32] + ([64] if args.full else [])
     with_tket = tket_available()
     t0 = time.perf_counter()
-    rows = measure(sizes, args.quick, args.full, with_tket)
+    rows = measure(args.quick, args.full, not args.no_large, with_tket)
     qk = queko_rows(args.quick)
     text = markdown(rows, qk, " ".join(sys.argv[1:]), with_tket)
     text += f"\n\nTotal benchmark time: {time.perf_counter() - t0:.0f} s.\n"

@@ -85,11 +85,9 @@ def run_qlang(n: int, batch: int, reps: int) -> tuple[float, float]:
 
     result = best_of(step, reps)
     # memory-bandwidth bound: full-state passes per gradient x time of one copy pass
-    from qlang.sim import workspace
-
-    before = workspace.STATS["buffers"]
+    before = qf.simulator.workspace.taken
     step()
-    passes = workspace.STATS["buffers"] - before
+    passes = qf.simulator.workspace.taken - before
     state = np.ones((batch, 2**n), dtype=complex)
     target = np.empty_like(state)
     copy_wall, copy_cpu = best_of(lambda: np.copyto(target, state), 5)
@@ -276,7 +274,7 @@ def child(args: argparse.Namespace) -> None:
 
 #: Every framework runs single-threaded: on a shared CPU, spinning OpenMP/BLAS workers
 #: make wall-clock times meaningless (qulacs measured 30x slower with default threads).
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QLANG_NUM_THREADS")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QLANG_THREADS")
 
 
 LAST_INFO: dict[str, float] = {}

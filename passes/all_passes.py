@@ -1,16 +1,30 @@
-"""Import every built-in pass module so the registry knows them."""
+"""The built-in passes, by class: the registry (:mod:`qlang.passes.registry`) starts from
+this table, so no pass module registers itself by import side effect."""
 
-from qlang.passes.basis import translate  # noqa: F401
-from qlang.passes.optimization import (  # noqa: F401
-    cancel,
-    fuse_swaps,
-    phase_poly,
-    reorder,
-    resynth,
-    swaps,
-)
-from qlang.passes.registry import register
+from qlang.passes.base import Pass
+from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
+from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
+from qlang.passes.optimization.fuse_swaps import FuseSwaps
+from qlang.passes.optimization.phase_poly import ResynthesizeCnotPhase
+from qlang.passes.optimization.reorder import CommuteReorder
+from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
+from qlang.passes.optimization.swaps import ElideSwaps
 from qlang.passes.routing.passes import LayoutPass, PortfolioRoutePass, RoutePass
 
-for _routing_pass in (LayoutPass, RoutePass, PortfolioRoutePass):
-    register(_routing_pass)
+#: every built-in pass class (``fixed-point`` is the pipeline's own combinator, not here)
+BUILTIN_PASSES: tuple[type[Pass], ...] = (
+    FuseSwaps,
+    ResynthesizeOneQubit,
+    ConsolidateBlocks,
+    ResynthesizeCnotPhase,
+    CommuteReorder,
+    CancelInverses,
+    MergeRotations,
+    RemoveZeroRotations,
+    ElideSwaps,
+    BasisTranslation,
+    UnrollMultiQubit,
+    LayoutPass,
+    RoutePass,
+    PortfolioRoutePass,
+)

@@ -20,13 +20,16 @@ import typing
 from dataclasses import fields
 from typing import get_type_hints
 
+from qlang.passes.all_passes import BUILTIN_PASSES
 from qlang.passes.base import Pass
 from qlang.passes.errors import pass_error
+from qlang.passes.fixed_point import FixedPoint
 
 from qlang.devices import Device, device_from_json, parse_device
 from qlang.diagnostics import did_you_mean
 
-REGISTRY: dict[str, type[Pass]] = {}
+#: pass name -> class: the built-in passes, and any registered with :func:`register`
+REGISTRY: dict[str, type[Pass]] = {cls.name: cls for cls in BUILTIN_PASSES}
 
 
 def register(cls: type[Pass]) -> type[Pass]:
@@ -38,13 +41,7 @@ def register(cls: type[Pass]) -> type[Pass]:
     return cls
 
 
-def _load_builtin() -> None:
-    # Importing the modules registers their passes.
-    from qlang.passes import all_passes  # noqa: F401
-
-
 def available_passes() -> list[str]:
-    _load_builtin()
     return sorted(REGISTRY) + ["fixed-point"]
 
 
@@ -55,7 +52,6 @@ def make_pass(name: str, options: dict[str, str], device: object = None) -> Pass
     from its options (``route{device=line(5)}``) or else from ``device`` (the
     ``--device`` of the command).
     """
-    _load_builtin()
     cls = REGISTRY.get(name)
     if cls is None:
         raise pass_error(
@@ -161,7 +157,6 @@ def parse_pipeline(text: str, device: object = None) -> list[Pass]:
 
     ``device`` is the default for passes that route (see :func:`make_pass`).
     """
-    from qlang.passes.manager import FixedPoint
 
     text = text.strip()
     if not text:
@@ -254,7 +249,6 @@ def _parse_options(name: str, text: str) -> dict[str, str]:
 
 def pass_from_json(data: dict) -> Pass:
     """Inverse of :meth:`Pass.to_json` (and :meth:`FixedPoint.to_json`)."""
-    from qlang.passes.manager import FixedPoint
 
     if data["name"] == "fixed-point":
         opts = data.get("options", {})
@@ -263,7 +257,6 @@ def pass_from_json(data: dict) -> Pass:
             max_iterations=int(opts.get("max_iterations", 10)),
             error_on_limit=bool(opts.get("error_on_limit", False)),
         )
-    _load_builtin()
     cls = REGISTRY.get(data["name"])
     if cls is None:
         raise pass_error("QL0551", f"unknown pass `{data['name']}`")

@@ -34,7 +34,6 @@ from qlang.passes.basis.sets import check_universal, resolve_basis
 from qlang.passes.basis.swap_orientation import orient_swaps
 from qlang.passes.errors import pass_error
 from qlang.passes.optimization.resynth import resynthesize_runs
-from qlang.passes.registry import register
 from qlang.passes.synthesis.one_qubit import synth_1q, zyz_angles
 from qlang.passes.synthesis.two_qubit import local_equivalence, synth_2q
 
@@ -70,7 +69,6 @@ def _u_op(q: int, ps: tuple[float, ...]) -> Operation:
     return Operation("u", (q,), tuple(E.Const(x) for x in ps))
 
 
-@register
 @dataclass(frozen=True)
 class BasisTranslation(Pass):
     """Translate every gate into ``basis`` (a named set or gate names), exactly.
@@ -231,7 +229,6 @@ def _conditioned_1q(circuit: Circuit, basis: frozenset[str], synth) -> Circuit: 
     return replace(circuit, ops=tuple(ops)) if changed else circuit
 
 
-@register
 @dataclass(frozen=True)
 class UnrollMultiQubit(Pass):
     """Rewrite gates on 3 or more qubits (``ccx``, ``cswap``, ``mcx``) into 1- and 2-qubit gates.

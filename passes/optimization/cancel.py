@@ -21,12 +21,10 @@ from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
 from qlang.passes.optimization.peephole import peephole
 from qlang.passes.optimization.rules import drop_if_zero
-from qlang.passes.registry import register
 
 from qlang.ir.circuit import Circuit
 
 
-@register
 @dataclass(frozen=True)
 class CancelInverses(Pass):
     """Remove adjacent gate/inverse pairs (``h h``, ``cx cx``, ``s sdg``, ``rz(a) rz(-a)``).
@@ -42,7 +40,6 @@ class CancelInverses(Pass):
         return PassResult(out, changed)
 
 
-@register
 @dataclass(frozen=True)
 class MergeRotations(Pass):
     """Merge rotations on the same qubits (``rz(a) rz(b) -> rz(a+b)``, also ``p s t``...).
@@ -74,7 +71,6 @@ class MergeRotations(Pass):
         return PassResult(out, changed)
 
 
-@register
 @dataclass(frozen=True)
 class RemoveZeroRotations(Pass):
     """Drop rotations whose angle is provably a multiple of their period, and ``id``.

@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import Pass, PassResult
-from qlang.passes.registry import register
 from qlang.passes.routing.rewrite import MERGEABLE, gate_then_swap
 
 from qlang.ir import expr as E
@@ -35,7 +34,6 @@ def _plain(op: Operation) -> bool:
     return op.is_gate and op.condition is None
 
 
-@register
 @dataclass(frozen=True)
 class FuseSwaps(Pass):
     """Fuse each swap with a mergeable 2-qubit gate on its pair across 1-qubit gates."""

@@ -33,7 +33,6 @@ from typing import ClassVar
 from qlang.passes import linear as L
 from qlang.passes.base import Pass, PassResult
 from qlang.passes.optimization.resynth import collect_blocks, rebuild
-from qlang.passes.registry import register
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl  # noqa: F401  (doctest)
@@ -127,7 +126,6 @@ def _sum(terms: list[E.Expr]) -> E.Expr:
     return total
 
 
-@register
 @dataclass(frozen=True)
 class ResynthesizeCnotPhase(Pass):
     """Replace each maximal ``cx``/``rz`` block on a qubit pair by its shortest form.

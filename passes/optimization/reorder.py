@@ -25,12 +25,10 @@ from typing import ClassVar
 
 from qlang.passes.base import Pass, PassResult
 from qlang.passes.commutation import qubit_kinds
-from qlang.passes.registry import register
 
 from qlang.ir.circuit import Circuit, Operation
 
 
-@register
 @dataclass(frozen=True)
 class CommuteReorder(Pass):
     """Reorder groups of mutually commuting gates to reduce depth (at most ``max_group`` each)."""

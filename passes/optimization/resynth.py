@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 import numpy as np
 from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
-from qlang.passes.registry import register
 from qlang.passes.synthesis.one_qubit import synth_1q
 from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
 
@@ -58,7 +57,6 @@ def rebuild(
     return replace(circuit, ops=tuple(ops), global_phase=gp)
 
 
-@register
 @dataclass(frozen=True)
 class ResynthesizeOneQubit(Pass):
     """Replace each run of constant 1-qubit gates by its shortest exact form in ``basis``.
@@ -137,7 +135,6 @@ def resynthesize_runs(
     return rebuild(circuit, plan, drop, phase), True
 
 
-@register
 @dataclass(frozen=True)
 class ConsolidateBlocks(Pass):
     """Collect maximal blocks of constant gates on a qubit pair and resynthesise them.

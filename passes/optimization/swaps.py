@@ -22,12 +22,10 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
-from qlang.passes.registry import register
 
 from qlang.ir.circuit import Circuit, Layout
 
 
-@register
 @dataclass(frozen=True)
 class ElideSwaps(Pass):
     """Drop unconditioned ``swap`` gates, tracking the output permutation in ``layout``."""

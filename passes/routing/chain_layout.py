@@ -7,8 +7,11 @@ order); paths inside compact regions add rungs (direct terms).
 Example::
 
     >>> from qlang.devices import grid
-    >>> from qlang.passes.routing.workloads import qaoa
-    >>> lay = chain_layout(qaoa(4, [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]), grid(2, 2))
+    >>> from qlang.ir.circuit import Operation
+    >>> from qlang.ir.expr import Weight
+    >>> edges = [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]
+    >>> c = Circuit(4, tuple(Operation("rzz", e, (Weight(0),)) for e in edges))
+    >>> lay = chain_layout(c, grid(2, 2))
     >>> sorted(lay)
     [0, 1, 2, 3]
 """
@@ -54,8 +57,10 @@ def chain_layouts(
     Example::
 
         >>> from qlang.devices import grid
-        >>> from qlang.passes.routing.workloads import qaoa
-        >>> c = qaoa(5, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2)])
+        >>> from qlang.ir.circuit import Operation
+        >>> from qlang.ir.expr import Weight
+        >>> edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (0, 2)]
+        >>> c = Circuit(5, tuple(Operation("rzz", e, (Weight(0),)) for e in edges))
         >>> lays = chain_layouts(c, grid(3, 3), restarts=3)
         >>> 1 <= len(lays) <= 3 and all(len(set(lay)) == 5 for lay in lays)
         True
@@ -138,7 +143,7 @@ def _candidate_paths(
     :func:`~.network.find_path` returns for its qubit set and ``seed``: the path the
     router will find again from the placed circuit."""
     out = []
-    found = [find_path(device, k, time_limit=0.2, seed=rng.randrange(1 << 30))]
+    found = [find_path(device, k, seed=rng.randrange(1 << 30))]
     for _ in range(regions):
         region = [rng.randrange(device.num_qubits)]
         inside = set(region)
@@ -156,7 +161,7 @@ def _candidate_paths(
             found.append(region)
     for cells in found:
         if cells is not None:
-            path = find_path(device, k, within=frozenset(cells), time_limit=0.2, seed=seed)
+            path = find_path(device, k, within=frozenset(cells), seed=seed)
             if path is not None and path not in out:
                 out.append(path)
     return out

@@ -12,13 +12,15 @@ With ``commute_aware=True`` the DAG is the commutation DAG, so a block of commut
 gates (a ZZ feature map layer, a QAOA cost layer) sits in the front layer as one set and
 runs in whatever order the device allows.
 
+The search itself is :func:`.sabre.search` (``sabre.route`` runs one trial); this module
+holds what it shares with the other routers: heuristics, the dependency DAG, the routing
+state and the finishing of a route (:class:`RouteResult`).
+
 Example::
 
-    >>> from qlang.devices import line
     >>> from qlang.ir.circuit import Operation
-    >>> res = route([Operation("cx", (0, 2))], line(3), seed=1)
-    >>> res.swaps, [o.name for o in res.ops]
-    (1, ['swap', 'cx'])
+    >>> build_dag([Operation("cx", (0, 1)), Operation("h", (1,))]).succs
+    ((1,), ())
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qlang.passes.routing.commutation import dependencies
+from qlang.passes.commutation import dependencies
 from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
 
 from qlang.devices import Device
@@ -206,21 +208,3 @@ def build_dag(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:
         for j in sorted(ps):
             succs[j].append(i)
     return Dag(tuple(tuple(x) for x in succs), tuple(len(p) for p in preds))
-
-
-def route(
-    ops: Sequence[Operation],
-    device: Device,
-    *,
-    seed: int = 0,
-    commute_aware: bool = True,
-    heuristic: Heuristic = DEFAULT_HEURISTIC,
-    dag: Dag | None = None,
-) -> RouteResult:
-    """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device`` (one
-    trial of :func:`qlang.passes.routing.sabre.search`)."""
-    from qlang.passes.routing.sabre import prepare, search
-
-    trial = search(prepare(ops, commute_aware, dag), device, range(device.num_qubits),
-                   seed=seed, heuristic=heuristic)  # fmt: skip
-    return trial.result(ops)

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import TypeVar
 
+from qlang.threads import threads
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -42,15 +44,12 @@ def compiled_available() -> bool:
 
 
 def _threads() -> int:
-    """Worker threads for :func:`parallel_map`: ``QLANG_THREADS``, else the CPU count (at
-    most 8); 1 without the compiled kernels (the Python search holds the GIL)."""
+    """Worker threads for :func:`parallel_map`: :func:`qlang.threads.threads` (the one
+    ``QLANG_THREADS`` setting); 1 without the compiled kernels (the Python search holds
+    the GIL)."""
     if KERNELS is None:
         return 1
-    env = os.environ.get("QLANG_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))  # fmt: skip
+    return threads()
 
 
 _POOL: ThreadPoolExecutor | None = None

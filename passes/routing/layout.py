@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -52,30 +51,36 @@ def place(circuit: Circuit, device: Device, initial: Sequence[int]) -> Circuit:
     return replace(circuit, num_qubits=device.num_qubits, ops=ops, layout=Layout(init, init))
 
 
-class _Timeout(Exception):
+#: the default VF2 budget of :func:`perfect_layouts`: candidate pairs the matcher may
+#: try (rustworkx's ``call_limit``; the same count of feasibility checks in the networkx
+#: fallback). A count, never a time: the answer is the same on any machine.
+VF2_CALLS = 2_000_000
+
+
+class _OutOfCalls(Exception):
     pass
 
 
 class _BoundedMatcher(GraphMatcher):
-    """networkx VF2 that gives up after a deadline (checked at every candidate pair)."""
+    """networkx VF2 that gives up after ``calls`` feasibility checks."""
 
-    def __init__(self, g1: nx.Graph, g2: nx.Graph, deadline: float):
+    def __init__(self, g1: nx.Graph, g2: nx.Graph, calls: int):
         super().__init__(g1, g2)
-        self.deadline = deadline
-        self.calls = 0
+        self.left = calls
 
     def semantic_feasibility(self, g1_node: object, g2_node: object) -> bool:
-        self.calls += 1
-        if self.calls % 128 == 0 and time.monotonic() > self.deadline:
-            raise _Timeout
+        self.left -= 1
+        if self.left < 0:
+            raise _OutOfCalls
         return True
 
 
 def perfect_layouts(
-    circuit: Circuit, device: Device, time_limit: float = 1.0, limit: int = 64
+    circuit: Circuit, device: Device, calls: int = VF2_CALLS, limit: int = 64
 ) -> Iterator[tuple[int, ...]]:
     """Layouts under which every 2-qubit gate already lies on an edge (VF2 monomorphism:
-    rustworkx when available, else networkx's matcher stopped after ``time_limit`` s)."""
+    rustworkx when available, else networkx's matcher), the search stopped after ``calls``
+    candidate pairs."""
     n = circuit.num_qubits
     if n > device.num_qubits:
         return
@@ -83,9 +88,9 @@ def perfect_layouts(
     active = nx.Graph(g.subgraph([q for q in g if g.degree(q) > 0]))
     if any(d > max((len(x) for x in device.neighbours), default=0) for _, d in active.degree):
         return
-    mappings = _rustworkx_monomorphisms(device, active, time_limit)
+    mappings = _rustworkx_monomorphisms(device, active, calls)
     if mappings is None:
-        matcher = _BoundedMatcher(device.to_networkx(), active, time.monotonic() + time_limit)
+        matcher = _BoundedMatcher(device.to_networkx(), active, calls)
         mappings = matcher.subgraph_monomorphisms_iter()
     found = 0
     try:
@@ -96,15 +101,15 @@ def perfect_layouts(
             found += 1
             if found >= limit:
                 return
-    except _Timeout:
+    except _OutOfCalls:
         return
 
 
 def _rustworkx_monomorphisms(
-    device: Device, active: nx.Graph, time_limit: float
+    device: Device, active: nx.Graph, calls: int
 ) -> Iterator[dict[int, int]] | None:
-    """VF2 in rustworkx (Qiskit's graph library, much faster than networkx), bounded by a
-    call limit scaled from ``time_limit``; None when rustworkx is missing."""
+    """VF2 in rustworkx (Qiskit's graph library, much faster than networkx), bounded by
+    ``calls``; None when rustworkx is missing."""
     try:
         import rustworkx as rx
     except ImportError:
@@ -119,16 +124,16 @@ def _rustworkx_monomorphisms(
     g2.add_edges_from_no_data([(index[a], index[b]) for a, b in active.edges()])
     it = rx.vf2_mapping(
         g1, g2, subgraph=True, induced=False, id_order=False,
-        call_limit=int(2_000_000 * max(time_limit, 0.1)),
+        call_limit=calls,
     )  # fmt: skip
     return ({d: nodes[c] for d, c in m.items()} for m in it)
 
 
 def perfect_layout(
-    circuit: Circuit, device: Device, time_limit: float = 1.0, error_aware: bool = False
+    circuit: Circuit, device: Device, calls: int = VF2_CALLS, error_aware: bool = False
 ) -> tuple[int, ...] | None:
     """The first perfect layout, or the most reliable of the first few when error-aware."""
-    layouts = perfect_layouts(circuit, device, time_limit, limit=64 if error_aware else 1)
+    layouts = perfect_layouts(circuit, device, calls, limit=64 if error_aware else 1)
     if not error_aware:
         return next(layouts, None)
     best = None

@@ -32,15 +32,18 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.fixed_point import check_requirements
 from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
+    VF2_CALLS,
     error_score,
     path_layout,
     perfect_layout,
     place,
     sabre_layout,
 )
+from qlang.passes.routing.memo import route_memo
 from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
     Known,
@@ -88,7 +91,7 @@ class LayoutPass(_DevicePass):
     seed: int = 0
     trials: int = 4
     error_aware: bool = False
-    vf2_time: float = 1.0
+    vf2_calls: int = VF2_CALLS
     gate_budget: int = 0
     thorough: bool = False
     chain_restarts: int = 1
@@ -108,11 +111,17 @@ class LayoutPass(_DevicePass):
         return PassResult(place(src, self.device, lay), changed=True)
 
     def choose(self, circuit: Circuit) -> tuple[int, ...]:
+        """The initial layout of the logical ``circuit`` (in the run's route memo: the
+        routes judged here are reused by the routing pass of the same pipeline run)."""
+        with route_memo():
+            return self._choose(circuit)
+
+    def _choose(self, circuit: Circuit) -> tuple[int, ...]:
         n, dev = circuit.num_qubits, self.device
         if self.method == "trivial":
             return tuple(range(n))
         if self.method in ("auto", "perfect"):
-            lay = perfect_layout(circuit, dev, self.vf2_time, self.error_aware)
+            lay = perfect_layout(circuit, dev, self.vf2_calls, self.error_aware)
             if lay is not None:
                 return lay
             if self.method == "perfect":
@@ -254,10 +263,11 @@ class RoutePass(_DevicePass):
 
     def route(self, circuit: Circuit) -> RouteResult:
         commuting = self.method == "commuting"
-        return best_route(
-            circuit.ops, self.device, seed=self.seed, trials=self.trials,
-            commute_aware=commuting, network=commuting, thorough=self.thorough,
-        )  # fmt: skip
+        with route_memo():
+            return best_route(
+                circuit.ops, self.device, seed=self.seed, trials=self.trials,
+                commute_aware=commuting, network=commuting, thorough=self.thorough,
+            )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -298,8 +308,6 @@ class PortfolioRoutePass(_DevicePass):
     finish: tuple[Pass, ...] = ()
 
     def __post_init__(self) -> None:
-        from qlang.passes.manager import check_requirements
-
         check_requirements(self.finish, frozenset({LAYOUT_ASSIGNED, ROUTED}))
         for p in self.finish:
             if p.invalidates & {LAYOUT_ASSIGNED, ROUTED}:
@@ -319,7 +327,9 @@ class PortfolioRoutePass(_DevicePass):
     def run(self, circuit: Circuit) -> PassResult:
         _check_placed(circuit, self.device, self.name)
         best, best_key = None, None
-        for _, cand in self.candidates(circuit):
+        with route_memo():
+            cands = self.candidates(circuit)
+        for _, cand in cands:
             done = self.finished(cand)
             key = _final_key(done) if self.finish else _key(done)
             if best_key is None or key < best_key:
@@ -329,7 +339,7 @@ class PortfolioRoutePass(_DevicePass):
 
     def candidates(self, circuit: Circuit) -> list[tuple[str, Circuit]]:
         """Every routed (unfinished) candidate of the placed ``circuit``, with a label."""
-        from qlang.passes.routing.peers import route_with_peer
+        from qlang.passes.routing.adapters import route_with_peer
 
         src = lowered(circuit)
         native = self._native(src)
@@ -360,7 +370,7 @@ class PortfolioRoutePass(_DevicePass):
         logical = replace(placed, num_qubits=n, ops=ops, layout=None)
         chooser = LayoutPass(
             self.device, "auto", self.seed + 1000 * k, trials=16,
-            error_aware=self.device.has_errors, vf2_time=0.05,
+            error_aware=self.device.has_errors, vf2_calls=VF2_CALLS // 10,
         )  # fmt: skip
         return self._native(place(logical, self.device, chooser.choose(logical)))
 

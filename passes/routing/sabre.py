@@ -1,4 +1,4 @@
-"""The SABRE swap search on flat arrays: the core of :func:`.engine.route` and of the
+"""The SABRE swap search on flat arrays: the core of :func:`route` and of the
 layout search.
 
 The circuit is a :class:`Program` (wires of each op, 2-qubit gate pairs, the dependency
@@ -450,3 +450,27 @@ def _force_one(
             raise RuntimeError("routing: device is disconnected")
         step = min(closer)
         swap(min(pa, step), max(pa, step))
+
+
+def route(
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    commute_aware: bool = True,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    dag: Dag | None = None,
+) -> RouteResult:
+    """Route placed ``ops`` (qubits = physical, at most 2 per gate) on ``device`` (one
+    trial of :func:`search`).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> res = route([Operation("cx", (0, 2))], line(3), seed=1)
+        >>> res.swaps, [o.name for o in res.ops]
+        (1, ['swap', 'cx'])
+    """
+    trial = search(prepare(ops, commute_aware, dag), device, range(device.num_qubits),
+                   seed=seed, heuristic=heuristic)  # fmt: skip
+    return trial.result(ops)

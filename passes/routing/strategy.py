@@ -1,5 +1,8 @@
 """Choosing among routes: seeded SABRE trials, swap networks and parity chains; keep the best.
 
+What is computed is memoised in the run's :class:`.memo.RouteMemo` (every function takes
+``memo=``; by default the enclosing :func:`.memo.route_memo` scope's).
+
 Example::
 
     >>> from qlang.devices import line
@@ -12,13 +15,14 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import NamedTuple, Protocol, TypeAlias
 
 from qlang.passes.routing.commuting import ChainPlan, chain_plan
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
 from qlang.passes.routing.kernels import KERNELS
+from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.network import (
+    PATH_STEPS_PER_QUBIT,
     find_path,
     network_confirms,
     network_floor,
@@ -43,7 +47,7 @@ HEURISTICS: tuple[Heuristic, ...] = (
 
 
 class OpsKey(tuple):  # type: ignore[type-arg]
-    """A tuple of operations that computes its hash once: the route caches below key on
+    """A tuple of operations that computes its hash once: the route memo keys on
     whole circuits, and one layout candidate is looked up in several of them.
 
     Example::
@@ -77,16 +81,18 @@ def best_route(
     commute_aware: bool = True,
     network: bool = True,
     thorough: bool = False,
+    memo: RouteMemo | None = None,
 ) -> RouteResult:
     """The cheapest of ``trials`` SABRE runs (and swap-network and parity-chain runs when
     the active qubits lie on a path), by (CNOT count, depth). ``thorough`` also tries
     the parity-chain router along other paths through the same qubits. Memoised: the
-    layout pass and the routing pass ask for the same route. Only the winning SABRE trial
-    is finished into operations; the others are scored by their compiled trace key."""
-    key = ops_key(ops)
-    _, pick = _best_choice(key, device, seed, trials, commute_aware, network, thorough)
+    layout pass and the routing pass ask for the same route (in ``memo``, by default the
+    current run's, :func:`.memo.route_memo`). Only the winning SABRE trial is finished
+    into operations; the others are scored by their compiled trace key."""
+    key, m = ops_key(ops), memo or active_memo()
+    _, pick = _best_choice(m, key, device, seed, trials, commute_aware, network, thorough)
     if isinstance(pick, int):
-        return _trial_route(key, device, seed, pick, commute_aware)
+        return _trial_route(m, key, device, seed, pick, commute_aware)
     return _finished(pick)
 
 
@@ -99,6 +105,7 @@ def best_route_key(
     commute_aware: bool = True,
     network: bool = True,
     thorough: bool = False,
+    memo: RouteMemo | None = None,
 ) -> tuple[int, int]:
     """``best_route(...).key`` without finishing the winning SABRE trial (what the layout
     pass needs to judge a candidate layout).
@@ -109,7 +116,8 @@ def best_route_key(
         >>> best_route_key([Operation("cz", (0, 2))], line(3), trials=2)
         (4, 2)
     """
-    return _best_choice(ops_key(ops), device, seed, trials, commute_aware, network, thorough)[0]
+    m = memo or active_memo()
+    return _best_choice(m, ops_key(ops), device, seed, trials, commute_aware, network, thorough)[0]
 
 
 class Scored(Protocol):
@@ -150,8 +158,8 @@ def first_least(items: Sequence[Scored]) -> int:
     return min((i for i, x in enumerate(items) if x.cost == low), key=lambda i: items[i].key)
 
 
-@lru_cache(maxsize=16)
 def _best_choice(
+    memo: RouteMemo,
     ops: tuple[Operation, ...],
     device: Device,
     seed: int,
@@ -163,17 +171,35 @@ def _best_choice(
     """The winning key and route of :func:`best_route`: a SABRE trial number, a swap
     network or a parity-chain plan. Candidates in the order trials, network, chains; the
     first with the least key wins."""
-    chains = _chain_routes(ops, device, seed, thorough) if network and commute_aware else []
+    key = (ops, device, seed, trials, commute_aware, network, thorough)
+    return memo.lookup(
+        "choice",
+        key,
+        lambda: _choose(memo, ops, device, seed, trials, commute_aware, network, thorough),
+    )
+
+
+def _choose(
+    memo: RouteMemo,
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    trials: int,
+    commute_aware: bool,
+    network: bool,
+    thorough: bool,
+) -> tuple[tuple[int, int], int | Candidate]:
+    chains = _chain_routes(memo, ops, device, seed, thorough) if network and commute_aware else []
     if chain_beats_swaps(chains, ops):  # the same winner, without the swap routes
         best = chains[first_least(chains)]
         return best.key, best
     options: list[tuple[Scored, int | Candidate]] = [
-        (Known(_trial_key(ops, device, seed, t, commute_aware)), t) for t in range(max(1, trials))
+        (Known(_trial_key(memo, ops, device, seed, t, commute_aware)), t) for t in range(max(1, trials))
     ]
     if network and commute_aware:
         # a network costing more than the best other route cannot win: stop it early
         bound = min([o.cost for o, _ in options] + [r.cost for r in chains])
-        net = _network_route(ops, device, seed, bound)
+        net = _network_route(memo, ops, device, seed, bound)
         options += [(net, net)] if net is not None else []
         options += [(r, r) for r in chains]
     scored, pick = options[first_least([o for o, _ in options])]
@@ -203,7 +229,12 @@ def chain_beats_swaps(chains: Sequence[Scored], ops: Sequence[Operation]) -> boo
 
 
 def network_route(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, bound: int | None = None
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    bound: int | None = None,
+    memo: RouteMemo | None = None,
 ) -> RouteResult | None:
     """The swap-network candidate of :func:`best_route`, finished (memoised, so
     ``best_route`` on the same ops reuses it): the cheaper of the eager and lazy networks along a path through
@@ -219,16 +250,21 @@ def network_route(
         >>> network_route(ops, line(6), bound=35), network_route(ops, line(6)).cost
         (None, 44)
     """
-    net = _network_route(ops_key(ops), device, seed, bound)
+    net = _network_route(memo or active_memo(), ops_key(ops), device, seed, bound)
     return None if net is None else _finished(net)
 
 
 def network_candidate(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, bound: int | None = None
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    bound: int | None = None,
+    memo: RouteMemo | None = None,
 ) -> Scored | None:
     """:func:`network_route` as a :class:`Scored` candidate: with the compiled kernels, a
     trace scored by its trace key, the operations built only if it wins."""
-    return _network_route(ops_key(ops), device, seed, bound)
+    return _network_route(memo or active_memo(), ops_key(ops), device, seed, bound)
 
 
 def _finished(route: Candidate) -> RouteResult:
@@ -236,26 +272,21 @@ def _finished(route: Candidate) -> RouteResult:
     return route if isinstance(route, RouteResult) else route.result
 
 
-#: memo of :func:`_network_one`: (ops, device, seed, lazy) -> (route or None, the bound
-#: it ran with); None under a bound means "costs more than that bound"
-_NETWORKS: dict[tuple[object, ...], tuple[Candidate | None, int | None]] = {}
-_NETWORKS_MAX = 32
-
-
 def _network_route(
-    ops: tuple[Operation, ...], device: Device, seed: int, bound: int | None
+    memo: RouteMemo, ops: tuple[Operation, ...], device: Device, seed: int, bound: int | None
 ) -> Candidate | None:
     active = _active(ops)
     if len(active) < 4:
         return None
-    path = _path(device, active, seed, 0.2)
+    path = _path(memo, device, active, seed, 1)
     if path is None:
         return None
-    found = [_network_one(ops, device, seed, path, lazy, bound) for lazy in (False, True)]
+    found = [_network_one(memo, ops, device, seed, path, lazy, bound) for lazy in (False, True)]
     return min((r for r in found if r is not None), key=lambda r: r.key, default=None)
 
 
 def _network_one(
+    memo: RouteMemo,
     ops: tuple[Operation, ...],
     device: Device,
     seed: int,
@@ -263,66 +294,84 @@ def _network_one(
     lazy: bool,
     bound: int | None,
 ) -> Candidate | None:
+    # memo "network": (ops, device, seed, lazy) -> (route or None, the bound it ran with);
+    # None under a bound means "costs more than that bound"
     key = (ops, device, seed, lazy)
-    hit = _NETWORKS.get(key)
+    hit = memo.get("network", key)
     if hit is not None:
-        known, ran_with = hit
+        known, ran_with = hit  # type: ignore[misc]
         # a route is the same under any bound; None under a bound b stands for any b' <= b
         if known is not None or ran_with is None or (bound is not None and bound <= ran_with):
             return known
     res: Candidate | None
-    prog, codes = _program(ops, True)
+    prog, codes = _program(memo, ops, True)
     if KERNELS is not None and prog.flat:  # compiled: a trace, finished only if it wins
-        confirms, floor = _network_inputs(ops)
+        confirms, floor = _network_inputs(memo, ops)
         trial = network_trial(
             prog, confirms, device, path, lazy=lazy, bound=bound, floor=floor
         )  # fmt: skip
         res = None if trial is None else ScoredTrial(trial, prog, ops, codes)
     else:
-        res = route_network(ops, device, path, lazy=lazy, bound=bound, dag=dag_of(ops, True))
-    if len(_NETWORKS) >= _NETWORKS_MAX:
-        del _NETWORKS[next(iter(_NETWORKS))]
-    _NETWORKS[key] = (res, None if res is not None else bound)
+        dag = dag_of(ops, True, memo=memo)
+        res = route_network(ops, device, path, lazy=lazy, bound=bound, dag=dag)
+    memo.store("network", key, (res, None if res is not None else bound))
     return res
 
 
-@lru_cache(maxsize=16)
-def _network_inputs(ops: tuple[Operation, ...]) -> tuple[array, int]:
+def _network_inputs(memo: RouteMemo, ops: tuple[Operation, ...]) -> tuple[array, int]:
     """What the compiled network needs of ``ops`` besides their program: which ops
     confirm swaps, and the unrouted cost (:func:`swap_route_floor`)."""
-    return network_confirms(ops), network_floor(ops)
+    return memo.lookup("network_inputs", ops, lambda: (network_confirms(ops), network_floor(ops)))
 
 
 def chain_routes(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, thorough: bool = False
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    thorough: bool = False,
+    memo: RouteMemo | None = None,
 ) -> list[RouteResult]:
     """The parity-chain candidates of :func:`best_route` (memoised): the chain router along a
     path through the active qubits, anchored at either end (``thorough``: also along up to
     3 other such paths). Empty when the circuit is not a chain-routable diagonal block."""
-    return [p.result for p in chain_plans(ops, device, seed=seed, thorough=thorough)]
+    return [p.result for p in chain_plans(ops, device, seed=seed, thorough=thorough, memo=memo)]
 
 
 def chain_plans(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, thorough: bool = False
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    thorough: bool = False,
+    memo: RouteMemo | None = None,
 ) -> list[ChainPlan]:
     """:func:`chain_routes` as plans: exact costs, operations built only when asked for."""
-    return _chain_routes(ops_key(ops), device, seed, thorough)
+    return _chain_routes(memo or active_memo(), ops_key(ops), device, seed, thorough)
 
 
-@lru_cache(maxsize=16)
 def _chain_routes(
-    ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
+    memo: RouteMemo, ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
+) -> list[ChainPlan]:
+    return memo.lookup(
+        "chains", (ops, device, seed, thorough),
+        lambda: _plan_chains(memo, ops, device, seed, thorough),
+    )  # fmt: skip
+
+
+def _plan_chains(
+    memo: RouteMemo, ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
 ) -> list[ChainPlan]:
     active = _active(ops)
     if len(active) < 2:
         return []
-    path = _path(device, active, seed, 0.2)
+    path = _path(memo, device, active, seed, 1)
     if path is None:
         return []
     paths = [path]
     if thorough:  # other paths through the same qubits
         for s in range(1, 4):
-            p = _path(device, active, seed + s, 0.1)
+            p = _path(memo, device, active, seed + s, 2)
             if p is not None and p not in paths and p[::-1] not in paths:
                 paths.append(p)
     out = []
@@ -333,46 +382,65 @@ def _chain_routes(
     return out
 
 
-def clear_route_caches() -> None:
-    """Forget every memoised route, path and dependency graph (they are keyed by the
-    operations, so compiling the same circuit again reuses them): for timing a compile
-    from a cold start.
-
-    Example::
-
-        >>> from qlang.devices import line
-        >>> r = best_route([Operation("cz", (0, 2))], line(3))
-        >>> clear_route_caches(); _best_choice.cache_info().currsize
-        0
-    """
-    for memo in (_best_choice, _chain_routes, _network_inputs, _path, _program, _trial, _trial_route,
-                 _dag):  # fmt: skip
-        memo.cache_clear()
-    _NETWORKS.clear()
-
-
 def _active(ops: Sequence[Operation]) -> frozenset[int]:
     return frozenset(q for op in ops if op.is_gate and len(op.qubits) == 2 for q in op.qubits)
 
 
-@lru_cache(maxsize=64)
 def _path(
-    device: Device, active: frozenset[int], seed: int, time_limit: float
+    memo: RouteMemo, device: Device, active: frozenset[int], seed: int, share: int
 ) -> tuple[int, ...] | None:
-    path = find_path(device, len(active), within=active, time_limit=time_limit, seed=seed)
-    return None if path is None else tuple(path)
+    """A path through the ``active`` qubits (:func:`.network.find_path` with ``1/share``
+    of its default step budget)."""
+
+    def compute() -> tuple[int, ...] | None:
+        steps = PATH_STEPS_PER_QUBIT * len(active) // share
+        path = find_path(device, len(active), within=active, max_steps=steps, seed=seed)
+        return None if path is None else tuple(path)
+
+    return memo.lookup("path", (device, active, seed, share), compute)
 
 
 def first_route(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, commute_aware: bool = True
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    commute_aware: bool = True,
+    memo: RouteMemo | None = None,
 ) -> RouteResult:
     """Trial 0 of :func:`best_route` (plain SABRE), memoised so that ``best_route`` on the
     same ops reuses it: a cheap first look at a candidate layout."""
-    return _trial_route(ops_key(ops), device, seed, 0, commute_aware)
+    return _trial_route(memo or active_memo(), ops_key(ops), device, seed, 0, commute_aware)
+
+
+def trial_route(
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    trial: int = 0,
+    commute_aware: bool = True,
+    memo: RouteMemo | None = None,
+) -> RouteResult:
+    """SABRE trial ``trial`` of :func:`best_route` (heuristic ``trial`` of
+    :data:`HEURISTICS`, seed ``seed + trial``), finished.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> trial_route([Operation("cz", (0, 2))], line(3), trial=1).cost
+        4
+    """
+    return _trial_route(memo or active_memo(), ops_key(ops), device, seed, trial, commute_aware)
 
 
 def first_key(
-    ops: Sequence[Operation], device: Device, *, seed: int = 0, commute_aware: bool = True
+    ops: Sequence[Operation],
+    device: Device,
+    *,
+    seed: int = 0,
+    commute_aware: bool = True,
+    memo: RouteMemo | None = None,
 ) -> tuple[int, int]:
     """``first_route(...).key`` from the compiled trace key, without finishing the route.
 
@@ -383,54 +451,86 @@ def first_key(
         >>> first_key(ops, line(3)) == first_route(ops, line(3)).key
         True
     """
-    return _trial_key(ops_key(ops), device, seed, 0, commute_aware)
+    return _trial_key(memo or active_memo(), ops_key(ops), device, seed, 0, commute_aware)
 
 
-@lru_cache(maxsize=16)
-def _program(ops: tuple[Operation, ...], commute_aware: bool) -> tuple[Program, array | None]:
+def _program(
+    memo: RouteMemo, ops: tuple[Operation, ...], commute_aware: bool
+) -> tuple[Program, array | None]:
     """The search program of ``ops`` and their ``finish_codes`` (for trace keys)."""
-    return prepare(ops, commute_aware, dag_of(ops, commute_aware)), finish_codes(ops)
+    return memo.lookup(
+        "program", (ops, commute_aware),
+        lambda: (prepare(ops, commute_aware, dag_of(ops, commute_aware, memo=memo)),
+                 finish_codes(ops)),
+    )  # fmt: skip
 
 
-@lru_cache(maxsize=64)
 def _trial(
-    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+    memo: RouteMemo,
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    t: int,
+    commute_aware: bool,
 ) -> Trial:
     """SABRE trial ``t`` of ``ops`` (heuristic ``t`` of :data:`HEURISTICS`, seed
     ``seed + t``), as a trace."""
-    heuristics = HEURISTICS if commute_aware else (Heuristic(),)
-    prog, _ = _program(ops, commute_aware)
-    n = device.num_qubits
-    return search(prog, device, range(n), seed=seed + t, heuristic=heuristics[t % len(heuristics)])
+
+    def compute() -> Trial:
+        heuristics = HEURISTICS if commute_aware else (Heuristic(),)
+        prog, _ = _program(memo, ops, commute_aware)
+        h = heuristics[t % len(heuristics)]
+        return search(prog, device, range(device.num_qubits), seed=seed + t, heuristic=h)
+
+    return memo.lookup("trial", (ops, device, seed, t, commute_aware), compute)
 
 
 def _trial_key(
-    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+    memo: RouteMemo,
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    t: int,
+    commute_aware: bool,
 ) -> tuple[int, int]:
-    prog, codes = _program(ops, commute_aware)
-    return _trial(ops, device, seed, t, commute_aware).key(prog, ops, codes)
+    prog, codes = _program(memo, ops, commute_aware)
+    return _trial(memo, ops, device, seed, t, commute_aware).key(prog, ops, codes)
 
 
-@lru_cache(maxsize=32)
 def _trial_route(
-    ops: tuple[Operation, ...], device: Device, seed: int, t: int, commute_aware: bool
+    memo: RouteMemo,
+    ops: tuple[Operation, ...],
+    device: Device,
+    seed: int,
+    t: int,
+    commute_aware: bool,
 ) -> RouteResult:
-    return _trial(ops, device, seed, t, commute_aware).result(ops)
+    return memo.lookup(
+        "trial_route", (ops, device, seed, t, commute_aware),
+        lambda: _trial(memo, ops, device, seed, t, commute_aware).result(ops),
+    )  # fmt: skip
 
 
-def dag_of(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:
+def dag_of(
+    ops: Sequence[Operation], commute_aware: bool = True, *, memo: RouteMemo | None = None
+) -> Dag:
     """The dependency DAG of ``ops`` (:func:`.engine.build_dag`), memoised by the ops'
     shape: names, clbits, conditions and the pattern of qubits (relabelled in order of
     first use), which is all the DAG depends on. So every layout of one circuit shares it.
 
     Example::
 
+        >>> from qlang.passes.routing.memo import route_memo
         >>> a = [Operation("cx", (0, 1)), Operation("h", (1,))]
         >>> b = [Operation("cx", (5, 3)), Operation("h", (3,))]
-        >>> dag_of(a) is dag_of(b), dag_of(a).succs
+        >>> with route_memo():
+        ...     dag_of(a) is dag_of(b), dag_of(a).succs
         (True, ((1,), ()))
     """
-    return _dag(_Shaped(ops), commute_aware)
+    shaped = _Shaped(ops)
+    return (memo or active_memo()).lookup(
+        "dag", (shaped, commute_aware), lambda: build_dag(shaped.ops, commute_aware)
+    )
 
 
 class _Shaped:
@@ -453,11 +553,6 @@ class _Shaped:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Shaped) and self.shape == other.shape
-
-
-@lru_cache(maxsize=8)
-def _dag(shaped: _Shaped, commute_aware: bool) -> Dag:
-    return build_dag(shaped.ops, commute_aware)
 
 
 def lowered(circuit: Circuit) -> Circuit:

@@ -38,8 +38,9 @@ from qlang.sim.blocks import (
     prefill,
 )
 from qlang.sim.gatelib import Param, permute_bits
+from qlang.sim.layout import layout_for, trailing
 from qlang.sim.plan import Block, Plan
-from qlang.sim.workspace import take
+from qlang.sim.workspace import Workspace, take
 
 
 @dataclass
@@ -48,16 +49,20 @@ class State:
 
     data: np.ndarray  # (batch, 2**n)
     order: tuple[int, ...]
+    #: where the operations on this state take their output buffers (None: fresh arrays)
+    ws: Workspace | None = None
 
     @property
     def batch(self) -> int:
         return self.data.shape[0]
 
 
-def zero_state(batch: int, n: int, dtype: DTypeLike = np.complex128) -> State:
+def zero_state(
+    batch: int, n: int, dtype: DTypeLike = np.complex128, ws: Workspace | None = None
+) -> State:
     data = np.zeros((batch, 2**n), dtype=dtype)
     data[:, 0] = 1.0
-    return State(data, tuple(range(n - 1, -1, -1)))
+    return State(data, tuple(range(n - 1, -1, -1)), ws)
 
 
 def reorder(state: State, order: tuple[int, ...]) -> State:
@@ -68,19 +73,15 @@ def reorder(state: State, order: tuple[int, ...]) -> State:
     b = state.batch
     axes = [0] + [1 + state.order.index(q) for q in order]
     t = state.data.reshape((b,) + (2,) * n).transpose(axes)
-    out = take(state.data.shape, state.data.dtype)
+    out = take(state.ws, state.data.shape, state.data.dtype)
     np.copyto(out.reshape(t.shape), t)
-    return State(out, order)
+    return State(out, order, state.ws)
 
 
 def canonical(state: State) -> np.ndarray:
     """The states as ``(batch, 2**n)`` little-endian vectors (qubit i = bit i)."""
     n = len(state.order)
     return reorder(state, tuple(range(n - 1, -1, -1))).data
-
-
-def _trailing(order: tuple[int, ...], qubits: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(q for q in order if q not in qubits) + qubits
 
 
 def _diag_view(diag: np.ndarray, block: Block, order: tuple[int, ...]) -> np.ndarray:
@@ -97,24 +98,6 @@ def _diag_view(diag: np.ndarray, block: Block, order: tuple[int, ...]) -> np.nda
 
 #: Row length (amplitudes) from which permutations gather row by row.
 ROW_GATHER = 2**13
-#: Smallest inner stride (amplitudes) for applying a block in place of its axes.
-MIN_STRIDE = 8
-
-
-def layout_for(order: tuple[int, ...], qubits: tuple[int, ...], stacked: bool = True) -> tuple:
-    """How to apply a block on ``qubits``: ``("trailing" | "stacked", order)``.
-
-    ``trailing``: the qubits are (or are moved to be) the last axes, in local
-    order. ``stacked``: they already occupy adjacent axes in local order with at
-    least :data:`MIN_STRIDE` amplitudes after them, so no data moves.
-    """
-    n, k = len(order), len(qubits)
-    pos = [order.index(q) for q in qubits]
-    if pos == list(range(n - k, n)):
-        return ("trailing", order)
-    if stacked and pos == list(range(pos[0], pos[0] + k)) and 2 ** (n - pos[0] - k) >= MIN_STRIDE:
-        return ("stacked", order)
-    return ("trailing", _trailing(order, qubits))
 
 
 def apply_block(
@@ -126,7 +109,7 @@ def apply_block(
     st = reorder(state, order)
     m = mat.astype(st.data.dtype, copy=False)
     b = st.batch
-    out = take(st.data.shape, st.data.dtype)
+    out = take(st.ws, st.data.shape, st.data.dtype)
     if mode == "stacked":
         left = np.conj(np.swapaxes(m, -1, -2)) if adjoint else m
         s = 2 ** (len(order) - order.index(block.qubits[0]) - len(block.qubits))
@@ -134,14 +117,14 @@ def apply_block(
             np.matmul(left, st.data.reshape(-1, d, s), out=out.reshape(-1, d, s))
         else:
             np.matmul(left[:, None], st.data.reshape(b, -1, d, s), out=out.reshape(b, -1, d, s))
-        return State(out, st.order)
+        return State(out, st.order, st.ws)
     # row-vector form: psi <- psi @ V^T  (adjoint: psi @ conj(V))
     right = np.conj(m) if adjoint else np.swapaxes(m, -1, -2)
     if m.ndim == 2:
         np.matmul(st.data.reshape(-1, d), right, out=out.reshape(-1, d))
     else:
         np.matmul(st.data.reshape(b, -1, d), right, out=out.reshape(b, -1, d))
-    return State(out, st.order)
+    return State(out, st.order, st.ws)
 
 
 def _to_canonical(m: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
@@ -186,25 +169,25 @@ def apply_permutation(
         src = permutation_source(block, state.order, out_order, inverse)
         if memo is not None:
             memo[key] = src
-    out = take(state.data.shape, state.data.dtype)
+    out = take(state.ws, state.data.shape, state.data.dtype)
     if src.shape[0] >= ROW_GATHER:  # large rows: 1-d gathers are about twice as fast
         for row in range(state.batch):
             np.take(state.data[row], src, out=out[row])
     else:
         np.take(state.data, src, axis=1, out=out)
-    return State(out, out_order)
+    return State(out, out_order, state.ws)
 
 
 def apply_diagonal(state: State, block: Block, diag: np.ndarray, adjoint: bool = False) -> State:
     n = len(state.order)
     b = state.batch
     view = _diag_view(np.conj(diag) if adjoint else diag, block, state.order)
-    out = take(state.data.shape, state.data.dtype)
+    out = take(state.ws, state.data.shape, state.data.dtype)
     shape = (b,) + (2,) * n
     np.multiply(
         state.data.reshape(shape), view.astype(state.data.dtype, copy=False), out=out.reshape(shape)
     )
-    return State(out, state.order)
+    return State(out, state.order, state.ws)
 
 
 def run_forward(
@@ -214,8 +197,10 @@ def run_forward(
     dtype: DTypeLike = np.complex128,
     initial: State | None = None,
     cache: dict | None = None,
+    ws: Workspace | None = None,
 ) -> State:
-    """Apply every block of ``plan`` to ``|0...0>`` (or ``initial``)."""
+    """Apply every block of ``plan`` to ``|0...0>`` (or ``initial``); new states take their
+    buffers from ``ws`` (an ``initial`` state keeps its own)."""
     cache = {} if cache is None else cache
     if ("prefilled",) not in cache:
         prefill(plan.prefix + plan.blocks, values, cache)
@@ -223,10 +208,10 @@ def run_forward(
     state = initial if initial is not None else None
     fresh = initial is None
     if state is None and plan.prefix:
-        state = product_state(plan, values, batch, dtype, cache)
+        state = product_state(plan, values, batch, dtype, cache, ws)
         fresh = False
     elif state is None:
-        state = zero_state(batch, plan.num_qubits, dtype)
+        state = zero_state(batch, plan.num_qubits, dtype, ws)
     elif plan.prefix:
         for block in plan.prefix:
             state = apply_block(state, block, block_matrix(block, values, cache))
@@ -241,7 +226,9 @@ def run_forward(
             if fresh:  # phases on |0...0> only change the global phase of each sample
                 diag = block_diagonal(block, values, cache)
                 phase = diag[..., 0] if diag.ndim == 2 else np.full(batch, diag[0])
-                state = State(state.data * phase[:, None].astype(state.data.dtype), state.order)
+                state = State(
+                    state.data * phase[:, None].astype(state.data.dtype), state.order, state.ws
+                )
                 continue
             state = apply_diagonal(state, block, block_diagonal(block, values, cache))
             continue
@@ -266,7 +253,12 @@ def prefix_vectors(
 
 
 def product_state(
-    plan: Plan, values: Sequence[Param], batch: int, dtype: DTypeLike, cache: dict
+    plan: Plan,
+    values: Sequence[Param],
+    batch: int,
+    dtype: DTypeLike,
+    cache: dict,
+    ws: Workspace | None = None,
 ) -> State:
     """``|v_{n-1}> x ... x |v_0>`` built by batched outer products (canonical order)."""
     vecs = [v.astype(dtype) for v in prefix_vectors(plan, values, batch, cache)]
@@ -280,9 +272,9 @@ def product_state(
 
     half = n // 2
     high, low = kron(range(n - 1, half - 1, -1)), kron(range(half - 1, -1, -1))
-    out = take((batch, 2**n), dtype)
+    out = take(ws, (batch, 2**n), dtype)
     np.multiply(high[:, :, None], low[:, None, :], out=out.reshape(batch, high.shape[1], -1))
-    return State(out, tuple(range(n - 1, -1, -1)))
+    return State(out, tuple(range(n - 1, -1, -1)), ws)
 
 
 def _contract(
@@ -392,13 +384,13 @@ def _run_gradients(
 
 def _apply_to_zero(state: State, block: Block, mat: np.ndarray) -> State:
     """First dense block on ``c |0...0>``: write the first matrix column, no product."""
-    order = _trailing(state.order, block.qubits)
+    order = trailing(state.order, block.qubits)
     b, d = state.batch, block.dim
     c = state.data[:, 0].copy()
     data = np.zeros_like(state.data)
     col = mat[..., :, 0]
     data.reshape(b, -1, d)[:, 0, :] = c[:, None] * (col if col.ndim == 2 else col[None, :])
-    return State(data, order)
+    return State(data, order, state.ws)
 
 
 def _environment(psi: State, lam: State, d: int, per_sample: bool) -> np.ndarray:
@@ -457,7 +449,7 @@ def run_adjoint(
             prev = blocks[index - 1] if index else None
             target = psi.order
             if prev is not None and not prev.diagonal and not prev.permutation:
-                target = _trailing(psi.order, prev.qubits)
+                target = trailing(psi.order, prev.qubits)
             psi = apply_permutation(psi, block, target, True, plan.memo)
             lam = apply_permutation(lam, block, target, True, plan.memo)
             continue

@@ -21,7 +21,7 @@ import numpy as np
 from qlang.ir.model import QuantumBlock
 from qlang.limits import readout_tables, simulation_bytes
 from qlang.sim import gradients as G
-from qlang.sim.engine import canonical, run_forward
+from qlang.sim.engine import canonical
 from qlang.sim.readout import ReadoutPlan
 from qlang.sim.simulator import Simulator, bad_input, require_memory
 from qlang.sim.threads import blas_threads
@@ -125,8 +125,8 @@ class QuantumFunction:
 
     def outputs_from_values(self, x: np.ndarray, w: np.ndarray, values: tuple) -> np.ndarray:
         """Outputs for explicit gate-angle values (used by the shift rules)."""
-        plan = self.simulator.plan
-        psi = canonical(run_forward(plan, values, x.shape[0], self.simulator.dtype))
+        sim = self.simulator
+        psi = canonical(sim.run(x, w, values))
         if self.shots is None:
             return self.readout.outputs(psi, x, w)
         est, _ = self.readout.sample_outputs(psi, x, w, self.shots, self.rng)

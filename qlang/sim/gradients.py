@@ -24,7 +24,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -32,9 +32,21 @@ from qlang.ir import expr as E
 from qlang.sim.engine import State, canonical, reorder, run_adjoint
 from qlang.sim.gatelib import shift_rule
 from qlang.sim.plan import Plan
+from qlang.sim.readout import ReadoutPlan
+from qlang.sim.simulator import Simulator
 
-if TYPE_CHECKING:
-    from qlang.sim.function import QuantumFunction
+
+class Evaluator(Protocol):
+    """What the gradient methods need of a differentiable quantum function (a
+    :class:`~qlang.sim.function.QuantumFunction` is one)."""
+
+    n: int
+    simulator: Simulator
+    readout: ReadoutPlan
+
+    def exact_states(self, x: np.ndarray, w: np.ndarray) -> np.ndarray: ...
+
+    def outputs_from_values(self, x: np.ndarray, w: np.ndarray, values: tuple) -> np.ndarray: ...
 
 
 def chain_rule(
@@ -92,7 +104,7 @@ def resolve_cotangent(cot: Cotangent, out: np.ndarray) -> np.ndarray:
 
 
 def adjoint_vjp(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: Cotangent
+    qf: Evaluator, x: np.ndarray, w: np.ndarray, cot: Cotangent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
@@ -111,7 +123,7 @@ def adjoint_vjp(
 
 
 def adjoint_jacobian(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray
+    qf: Evaluator, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
@@ -138,7 +150,7 @@ def adjoint_jacobian(
 
 
 def shift_slot_derivatives(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray
+    qf: Evaluator, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Outputs and ``{slot: d outputs / d angle}`` (``(B, n_out)``) by shift rules."""
     plan = qf.simulator.plan
@@ -159,7 +171,7 @@ def shift_slot_derivatives(
 
 
 def shift_vjp(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray, cot: Cotangent
+    qf: Evaluator, x: np.ndarray, w: np.ndarray, cot: Cotangent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out, derivs = shift_slot_derivatives(qf, x, w)
     cot = resolve_cotangent(cot, out)
@@ -171,7 +183,7 @@ def shift_vjp(
 
 
 def shift_jacobian(
-    qf: QuantumFunction, x: np.ndarray, w: np.ndarray
+    qf: Evaluator, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out, derivs = shift_slot_derivatives(qf, x, w)
     b, k_out = out.shape

@@ -32,6 +32,7 @@ from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
 from qlang.ir.gates import GATES
 from qlang.sim.compile_expr import ExprFunction, compile_exprs
+from qlang.sim.layout import layout_for
 
 #: Default fusion limits (qubits per block) for shared, batched and diagonal blocks.
 MAX_SHARED = 4
@@ -282,8 +283,6 @@ def _sym_key(s: E.Symbol) -> tuple[int, int]:
 
 def _order_blocks(n: int, raw: list[dict]) -> tuple[Block, ...]:
     """Pick each block's local qubit order to minimise state transposes."""
-    from qlang.sim.engine import layout_for
-
     order = tuple(range(n - 1, -1, -1))  # axis order of the state, most significant first
     out = []
     for i, blk in enumerate(raw):

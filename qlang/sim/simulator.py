@@ -28,9 +28,10 @@ from qlang.limits import (
 )
 from qlang.sim.blocks import block_matrix
 from qlang.sim.compile_expr import ExprFunction, compile_exprs
-from qlang.sim.engine import State, apply_block, canonical, run_forward, zero_state
+from qlang.sim.engine import State, apply_block, canonical, reorder, run_forward, zero_state
 from qlang.sim.plan import Block, GateRef, Plan, compile_plan
 from qlang.sim.threads import blas_threads
+from qlang.sim.workspace import Workspace
 
 DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
 
@@ -74,7 +75,7 @@ class Simulator:
 
     ``memory_budget`` (bytes) defaults to :func:`available_memory`; batches that
     do not fit are split into chunks, and a run whose single sample does not fit
-    raises ``QL0601``.
+    raises ``QL0601``. The simulator owns its buffer pool (``workspace``).
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class Simulator:
         self.memory_budget = memory_budget
         # refuse a circuit whose single sample cannot be simulated before planning it
         require_memory(self.estimate_memory(1), self.n, memory_budget)
+        self.workspace = Workspace()
         self.dynamic = any(
             op.name in ("measure", "reset") or op.condition is not None for op in circuit.ops
         )
@@ -141,7 +143,9 @@ class Simulator:
     ) -> State:
         """Final states (tracked axis order) of one chunk; global phase not applied."""
         vals = self.values(inputs, weights) if values is None else values
-        return run_forward(self.plan, vals, inputs.shape[0], self.dtype, cache=cache)
+        return run_forward(
+            self.plan, vals, inputs.shape[0], self.dtype, cache=cache, ws=self.workspace
+        )
 
     def statevector(
         self, inputs: np.ndarray | None = None, weights: np.ndarray | None = None
@@ -179,7 +183,7 @@ class Simulator:
         """
         x = np.repeat(inputs, shots, axis=0)
         b = x.shape[0]
-        state = zero_state(b, self.n, self.dtype)
+        state = zero_state(b, self.n, self.dtype, self.workspace)
         bits = np.zeros((b, self.circuit.num_clbits), dtype=np.int64)
         for op in self.circuit.ops:
             if op.name == "barrier":
@@ -196,9 +200,10 @@ class Simulator:
                         sel = (outcome == 1) & mask
                         state = State(
                             np.where(
-                                sel[:, None], flipped.data, _reorder_like(state, flipped).data
+                                sel[:, None], flipped.data, reorder(state, flipped.order).data
                             ),
                             flipped.order,
+                            state.ws,
                         )
                 continue
             blk = _single_block(op, slots=tuple(range(len(op.params))))
@@ -207,15 +212,9 @@ class Simulator:
             if mask.all():
                 state = new
             else:
-                old = _reorder_like(state, new)
-                state = State(np.where(mask[:, None], new.data, old.data), new.order)
+                old = reorder(state, new.order)
+                state = State(np.where(mask[:, None], new.data, old.data), new.order, state.ws)
         return canonical(state), bits
-
-
-def _reorder_like(state: State, like: State) -> State:
-    from qlang.sim.engine import reorder
-
-    return reorder(state, like.order)
 
 
 def _single_block(op: Operation, slots: tuple[int, ...] = ()) -> Block:
@@ -246,7 +245,7 @@ def _measure(state: State, q: int, n: int, rng: np.random.Generator) -> tuple[St
     sel = np.zeros((b, 2))
     sel[np.arange(b), outcome] = 1.0
     t = t * sel.reshape(shape) / np.sqrt(np.maximum(keep, 1e-300)).reshape((b,) + (1,) * n)
-    return State(t.reshape(b, -1).astype(state.data.dtype), state.order), outcome
+    return State(t.reshape(b, -1).astype(state.data.dtype), state.order, state.ws), outcome
 
 
 def check_arrays(

@@ -1,9 +1,11 @@
-"""Bound the BLAS thread pool during simulation.
+"""Keep BLAS single-threaded inside the reference engine's calls.
 
-The simulator's matrix products are small (block dimension <= 32) and
-memory-bound; on a shared CPU, BLAS worker threads mostly wait on each other.
-Runtime entry points therefore run with ``QLANG_NUM_THREADS`` BLAS threads
-(default 1). The controller is created once (scanning loaded libraries is slow).
+The reference engine's matrix products are small (block dimension <= 32) and
+memory-bound; on a shared CPU, BLAS worker threads mostly wait on each other, so
+its entry points run with one BLAS thread. This is not a user setting: the one
+thread setting of the package is ``QLANG_THREADS`` (:mod:`qlang.threads`), which
+sets the compiled executor's worker threads. The ``threadpoolctl`` controller is
+created once per process (scanning the loaded libraries is slow).
 
 Example::
 
@@ -14,26 +16,30 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
-_CONTROLLER: object | None = None
+#: BLAS threads inside the reference engine's calls
+BLAS_THREADS = 1
 
 
-def default_threads() -> int:
-    return int(os.environ.get("QLANG_NUM_THREADS", "1"))
-
-
-@contextlib.contextmanager
-def blas_threads(limit: int | None = None) -> Iterator[None]:
-    """Limit BLAS threads inside the block (no-op without ``threadpoolctl``)."""
-    global _CONTROLLER
+@cache
+def _controller() -> Any:
+    """The process's ``threadpoolctl`` controller, or None without ``threadpoolctl``."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int = BLAS_THREADS) -> Iterator[None]:
+    """Limit BLAS threads inside the block (no-op without ``threadpoolctl``)."""
+    controller = _controller()
+    if controller is None:
         yield
         return
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=limit or default_threads(), user_api="blas"):  # type: ignore
+    with controller.limit(limits=limit, user_api="blas"):
         yield

@@ -8,15 +8,17 @@ import pytest
 from qlang.passes.routing import LayoutPass, RoutePass
 from qlang.passes.routing.chain_layout import chain_layout, chain_layouts
 from qlang.passes.routing.commuting import chain_applicable, chain_route
-from qlang.passes.routing.engine import route
 from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import place
+from qlang.passes.routing.memo import RouteMemo, route_memo
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.passes import apply_route
 from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.sabre import route
 from qlang.passes.routing.strategy import chain_routes
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import (
+
+from benchmarks.routing_peers.workloads import (
     efficient_su2,
     erdos_renyi,
     iqp,
@@ -24,7 +26,6 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
-
 from qlang.devices import Device, grid, line, ring
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl
@@ -266,20 +267,20 @@ def test_best_route_skips_swap_routes_only_when_a_chain_beats_them():
     from qlang.passes.routing import strategy as S
 
     dense = place(zz_feature_map(8, 1, "full"), line(8), tuple(range(8))).ops
-    S.clear_route_caches()
-    won = S.best_route(dense, line(8), seed=1)
-    assert S._trial.cache_info().currsize == 0  # no SABRE trial ran
-    full = min(
-        [S._trial_route(S.ops_key(dense), line(8), 1, t, True) for t in range(4)]
-        + [r for r in [S.network_route(dense, line(8), seed=1)] if r is not None]
-        + S.chain_routes(dense, line(8), seed=1),
-        key=lambda r: r.key,
-    )
+    with route_memo() as memo:
+        won = S.best_route(dense, line(8), seed=1)
+        assert memo.size("trial") == 0  # no SABRE trial ran
+        full = min(
+            [S.trial_route(dense, line(8), seed=1, trial=t) for t in range(4)]
+            + [r for r in [S.network_route(dense, line(8), seed=1)] if r is not None]
+            + S.chain_routes(dense, line(8), seed=1),
+            key=lambda r: r.key,
+        )
     assert won.key == full.key and won.cost < S.swap_route_floor(dense)
     sparse = place(qaoa(8, [(0, 7), (1, 6)], p=1), line(8), tuple(range(8))).ops
-    S.clear_route_caches()
-    S.best_route(sparse, line(8), seed=1)
-    assert S._trial.cache_info().currsize == 4  # chains lose here: SABRE ran
+    with route_memo() as memo:
+        S.best_route(sparse, line(8), seed=1)
+        assert memo.size("trial") == 4  # chains lose here: SABRE ran
 
 
 def _random_mixed_ops(rng: random.Random, n: int, count: int) -> list[Operation]:
@@ -332,14 +333,14 @@ def test_dag_of_is_shared_by_every_relabelling():
     """``dag_of`` keys on the ops' shape: a relabelled copy gets the same (correct) DAG,
     a different pattern of qubits its own."""
     from qlang.passes.routing.engine import build_dag
-    from qlang.passes.routing.strategy import clear_route_caches, dag_of
+    from qlang.passes.routing.strategy import dag_of
 
-    clear_route_caches()
     rng = random.Random(3)
     ops = _random_mixed_ops(rng, 6, 20)
     perm = rng.sample(range(10), 6)
     moved = [Operation(o.name, tuple(perm[q] for q in o.qubits), o.params) for o in ops]
-    assert dag_of(moved) is dag_of(ops) and dag_of(moved) == build_dag(moved)
+    memo = RouteMemo()
+    assert dag_of(moved, memo=memo) is dag_of(ops, memo=memo) and dag_of(moved) == build_dag(moved)
     a = [Operation("cx", (0, 1)), Operation("cx", (0, 1))]
     b = [Operation("cx", (0, 1)), Operation("cx", (1, 0))]
     assert dag_of(a) == build_dag(a) and dag_of(b) == build_dag(b) and dag_of(a) != dag_of(b)
@@ -369,17 +370,16 @@ def test_network_bounds_change_no_layout_or_route(circuit, monkeypatch):
 
     unbounded = S._network_route
     for dev in (line(8), grid(3, 3)):
-        S.clear_route_caches()
-        lay = LayoutPass(dev, seed=5).choose(circuit)
-        routed = RoutePass(dev, seed=5).route(place(circuit, dev, lay))
-        with monkeypatch.context() as m:
-            m.setattr(S, "_network_route", lambda o, d, s, b: unbounded(o, d, s, None))
+        with route_memo():
+            lay = LayoutPass(dev, seed=5).choose(circuit)
+            routed = RoutePass(dev, seed=5).route(place(circuit, dev, lay))
+        with monkeypatch.context() as m, route_memo():
+            m.setattr(S, "_network_route", lambda memo, o, d, s, b: unbounded(memo, o, d, s, None))
             m.setattr(
                 P,
                 "network_candidate",
                 lambda o, d, *, seed, bound: S.network_candidate(o, d, seed=seed),
             )
-            S.clear_route_caches()
             lay_full = LayoutPass(dev, seed=5).choose(circuit)
             routed_full = RoutePass(dev, seed=5).route(place(circuit, dev, lay_full))
         assert lay == lay_full and routed == routed_full
@@ -391,12 +391,10 @@ def test_bounded_network_still_wins_where_it_is_best():
     from qlang.passes.routing import strategy as S
 
     ops = S.ops_key([Operation("rxx", (i, j), (E.Weight(0),)) for i in range(8) for j in range(i)])
-    S.clear_route_caches()
     net = S.network_route(ops, line(8), seed=5)
-    trials = [S._trial_route(ops, line(8), 5, t, True) for t in range(4)]
+    trials = [S.trial_route(ops, line(8), seed=5, trial=t) for t in range(4)]
     assert net is not None and all(net.key < t.key for t in trials)
-    S.clear_route_caches()
-    assert S.best_route(ops, line(8), seed=5) == net
+    assert S.best_route(ops, line(8), seed=5, memo=RouteMemo()) == net
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -409,11 +407,11 @@ def test_best_route_is_the_least_finished_route_and_finishes_only_the_winner(see
     rng = random.Random(seed)
     dev = [line(7), grid(3, 3)][seed % 2]
     ops = S.ops_key(_random_mixed_ops(rng, 7, 24))
-    S.clear_route_caches()
-    got = S.best_route(ops, dev, seed=seed)
-    assert S._trial_route.cache_info().currsize <= 1
-    assert S.best_route_key(ops, dev, seed=seed) == got.key
-    finished = [S._trial_route(ops, dev, seed, t, True) for t in range(4)]
+    memo = RouteMemo()
+    got = S.best_route(ops, dev, seed=seed, memo=memo)
+    assert memo.size("trial_route") <= 1
+    assert S.best_route_key(ops, dev, seed=seed, memo=memo) == got.key
+    finished = [S.trial_route(ops, dev, seed=seed, trial=t) for t in range(4)]
     finished += [r for r in [S.network_route(ops, dev, seed=seed)] if r is not None]
     finished += S.chain_routes(ops, dev, seed=seed)
     assert got == min(finished, key=lambda r: r.key)

@@ -19,8 +19,14 @@ from qlang.passes.routing import LayoutPass, PortfolioRoutePass
 from qlang.passes.routing.passes import _final_key, _key
 from qlang.passes.routing.rewrite import cx_cost
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import efficient_su2, qaoa, qcnn, regular_graph, zz_feature_map
 
+from benchmarks.routing_peers.workloads import (
+    efficient_su2,
+    qaoa,
+    qcnn,
+    regular_graph,
+    zz_feature_map,
+)
 from qlang.devices import grid, heavy_hex, line
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation, ParamDecl

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED
+from qlang.passes.commutation import commutes as commute
+from qlang.passes.commutation import dependencies
 from qlang.passes.routing import LayoutPass, RoutePass, routing_passes
-from qlang.passes.routing.commutation import commute, dependencies
 from qlang.passes.routing.layout import perfect_layout
 from qlang.passes.routing.rewrite import cx_cost, gate_then_swap, merge_swaps
 from qlang.passes.routing.strategy import lowered
 from qlang.passes.routing.verify import embed, equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import (
+
+from benchmarks.routing_peers.workloads import (
     efficient_su2,
     iqp,
     qaoa,
@@ -20,7 +22,6 @@ from qlang.passes.routing.workloads import (
     regular_graph,
     zz_feature_map,
 )
-
 from qlang.devices import grid, heavy_hex, line, parse_device, ring
 from qlang.diagnostics import QLangError
 from qlang.ir import expr as E
@@ -248,8 +249,8 @@ def test_measurements_and_barriers_are_routed():
 
 @pytest.mark.parametrize("peer", ["qiskit", "tket"])
 def test_peer_routes_are_equivalent(peer):
+    from qlang.passes.routing.adapters import route_with_peer
     from qlang.passes.routing.layout import place
-    from qlang.passes.routing.peers import route_with_peer
 
     c = Circuit(
         5,
@@ -305,7 +306,7 @@ def test_perfect_layout_networkx_fallback(monkeypatch):
     monkeypatch.setattr(layout_mod, "_rustworkx_monomorphisms", lambda *a: None)
     dev = grid(3, 4)
     c = queko(dev, 10, depth=4, seed=5)
-    lay = layout_mod.perfect_layout(c, dev, time_limit=5.0)
+    lay = layout_mod.perfect_layout(c, dev, calls=10_000_000)
     assert lay is not None
     placed = layout_mod.place(c, dev, lay)
     assert off_edge_gates(placed, dev) == []

@@ -6,14 +6,15 @@ import random
 from dataclasses import replace
 
 import pytest
-from qlang.passes.routing.engine import Heuristic, route
+from qlang.passes.routing.engine import Heuristic
 from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import _start, place, random_region_layout, sabre_layout
-from qlang.passes.routing.sabre import prepare, search, search_python
+from qlang.passes.routing.memo import route_memo
+from qlang.passes.routing.sabre import prepare, route, search, search_python
 from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
-from qlang.passes.routing.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
 
+from benchmarks.routing_peers.workloads import efficient_su2, iqp, qaoa, qcnn, regular_graph
 from qlang.devices import grid, heavy_hex, line
 from qlang.ir.circuit import Layout
 
@@ -62,9 +63,10 @@ def test_same_seed_same_route_and_seeds_matter():
 def test_best_route_reuses_the_memoised_first_trial():
     c, dev = iqp(6), line(6)
     placed = place(c, dev, (3, 1, 4, 0, 5, 2))
-    first = first_route(placed.ops, dev, seed=2)
-    assert first_route(placed.ops, dev, seed=2) is first
-    best = best_route(placed.ops, dev, seed=2, trials=3, network=False)
+    with route_memo():
+        first = first_route(placed.ops, dev, seed=2)
+        assert first_route(placed.ops, dev, seed=2) is first
+        best = best_route(placed.ops, dev, seed=2, trials=3, network=False)
     assert best.key <= first.key
     assert route(placed.ops, dev, seed=2, heuristic=HEURISTICS[0]) == first
 
@@ -110,7 +112,7 @@ def test_finish_codes_refuses_what_the_kernel_does_not_model():
 
 
 def test_compare_routers_counts_both_routers():
-    from qlang.passes.routing.compare import compare_routers
+    from benchmarks.routing_peers.compare import compare_routers
 
     r = compare_routers(qcnn(6), line(6), seed=1)
     assert r.native >= r.unrouted > 0

@@ -3,7 +3,7 @@
 :func:`compare_routers` runs the ``-O<level>`` passes that come before routing, then
 both routers on that same circuit: the native :class:`LayoutPass` + :class:`RoutePass`
 (as :func:`routing_passes` configures them) and Qiskit's own O3 layout and routing
-stages (:func:`.peers.route_with_peer`, no optimisation). The cost is the CNOT count of
+stages (:func:`qlang.passes.routing.adapters.route_with_peer`, no optimisation). The cost is the CNOT count of
 the routed 2-qubit gates (a swap = 3, fused swaps as emitted, see :func:`.rewrite.cx_cost`).
 
 Example::
@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from qlang.passes.routing.peers import route_with_peer
+from qlang.passes.routing.adapters import route_with_peer
 from qlang.passes.routing.rewrite import cx_cost
 
 from qlang.devices import Device

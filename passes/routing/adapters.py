@@ -1,4 +1,5 @@
-"""Route the same IR with Qiskit's or tket's router (the -O3 portfolio).
+"""Adapters to the peers' routers for the -O3 route portfolio: route the same IR with Qiskit's
+or tket's router (qiskit and pytket are imported lazily, on the first call).
 
 A small private IR <-> Qiskit / pytket conversion: each angle is replaced by a placeholder
 symbol on the way out and the original symbolic expression is put back on the way in, so
@@ -122,14 +123,14 @@ def _qiskit(
 
 
 # --- tket -------------------------------------------------------------------------------
-_TK_NAMES = {
+TK_NAMES = {
     "h": "H", "x": "X", "y": "Y", "z": "Z", "s": "S", "sdg": "Sdg", "t": "T", "tdg": "Tdg",
     "sx": "SX", "sxdg": "SXdg", "rx": "Rx", "ry": "Ry", "rz": "Rz", "p": "U1", "u": "U3",
     "cx": "CX", "cy": "CY", "cz": "CZ", "ch": "CH", "swap": "SWAP", "crx": "CRx",
     "cry": "CRy", "crz": "CRz", "cp": "CU1", "rxx": "XXPhase", "ryy": "YYPhase",
     "rzz": "ZZPhase", "id": "noop",
 }  # fmt: skip
-_FROM_TK = {v: k for k, v in _TK_NAMES.items()}
+_FROM_TK = {v: k for k, v in TK_NAMES.items()}
 
 
 def _tket(
@@ -151,14 +152,14 @@ def _tket(
         if op.name == "barrier":
             tk.add_barrier(list(op.qubits))
             continue
-        if op.name not in _TK_NAMES:
+        if op.name not in TK_NAMES:
             raise _Unsupported(op.name)
         syms = []
         for p in op.params:  # tket angles are in half-turns: the symbol stands for p / pi
             sym = sympy.Symbol(f"p{len(table)}")
             table[sym.name] = p
             syms.append(sym)
-        tk.add_gate(getattr(OpType, _TK_NAMES[op.name]), syms, list(op.qubits))
+        tk.add_gate(getattr(OpType, TK_NAMES[op.name]), syms, list(op.qubits))
     arch = Architecture(list(device.edges))
     cu = CompilationUnit(tk)
     DefaultMappingPass(arch).apply(cu)

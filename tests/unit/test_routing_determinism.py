@@ -1,0 +1,133 @@
+"""Compiles depend only on their input and seed: the routing benchmark's circuits compile
+to the same OpenQASM 3 text and layout on a loaded machine and on an idle one.
+
+Every search budget of the compiler is a count of steps (VF2 calls, path-search steps,
+SABRE trials), never a time. Two checks: the circuits compiled while busy processes and
+a busy thread hog the CPU (the real effect of a loaded machine), and while every clock of
+the ``time`` module runs 1000 s per reading (a machine infinitely slow: any wall-clock
+deadline would expire at its first check, so this fails if one comes back).
+A fast representative subset runs in the default suite; every row of the benchmark runs
+in the slow job.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from qlang.passes.presets import build_preset
+from qlang.passes.routing.network import find_path
+from qlang.targets.qasm3 import to_qasm3
+
+from benchmarks.routing import BASIS, SEED, benchmark_rows
+from qlang.devices import Device, grid
+from qlang.ir.circuit import Circuit
+
+ROWS = benchmark_rows()
+#: the default suite's subset: (circuit name, device name, levels)
+FAST = [
+    ("qaoa3reg_p1_8", "eagle", (1, 2, 3)),
+    ("qcnn_8", "eagle", (2, 3)),
+    ("zz_full_r1_8", "eagle", (2, 3)),
+    ("su2_full_r1_8", "eagle", (2,)),
+    ("qaoaER_p2_16", "grid(8,8)", (2,)),
+    ("iqp_16", "line(16)", (2,)),
+    ("qaoa3reg_p1_32", "heavy_hex(7)", (2,)),
+]
+
+
+def _row(name: str, dev: str) -> tuple[Circuit, Device]:
+    return next((c, d) for c, _, d in ROWS if c.name == name and d.name == dev)
+
+
+def compiled(c: Circuit, dev: Device, level: int) -> tuple[str, object]:
+    """The -O``level`` compile of ``c`` for ``dev``: its QASM text and layout."""
+    out = build_preset(level, basis=BASIS, device=dev, seed=SEED).run(c)
+    return to_qasm3(out), out.layout
+
+
+def _spin(stop: object) -> None:
+    while not stop.is_set():  # type: ignore[attr-defined]
+        sum(i * i for i in range(1000))
+
+
+@contextmanager
+def machine_busy(processes: int = 3) -> Iterator[None]:
+    """Busy processes on every core and a busy thread competing for this interpreter."""
+    ctx = multiprocessing.get_context("spawn")
+    stop_p = ctx.Event()
+    hogs = [ctx.Process(target=_spin, args=(stop_p,), daemon=True) for _ in range(processes)]
+    stop_t = threading.Event()
+    thread = threading.Thread(target=_spin, args=(stop_t,), daemon=True)
+    for h in hogs:
+        h.start()
+    thread.start()
+    try:
+        yield
+    finally:
+        stop_p.set()
+        stop_t.set()
+        thread.join()
+        for h in hogs:
+            h.join(timeout=10)
+            if h.is_alive():
+                h.terminate()
+
+
+@contextmanager
+def clocks_crawl(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every clock of ``time`` advances 1000 s per reading."""
+    tick = itertools.count()
+    with monkeypatch.context() as m:
+        for name in ("monotonic", "perf_counter", "process_time", "time"):
+            m.setattr(time, name, lambda: 1000.0 * next(tick))
+        yield
+
+
+def _check(cases: list[tuple[str, str, tuple[int, ...]]], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, dev_name, levels in cases:
+        c, dev = _row(name, dev_name)
+        for level in levels:
+            idle = compiled(c, dev, level)
+            with machine_busy():
+                busy = compiled(c, dev, level)
+            with clocks_crawl(monkeypatch):
+                crawl = compiled(c, dev, level)
+            where = f"{name} on {dev_name} at -O{level}"
+            assert busy == idle, f"{where}: a loaded machine changed the output"
+            assert crawl == idle, f"{where}: a slow clock changed the output"
+
+
+def test_fast_subset_is_the_same_on_a_loaded_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    _check(FAST, monkeypatch)
+
+
+def test_clock_crawl_would_catch_a_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crawling clock is what a wall-clock deadline reads: one set before a search
+    is long past at its first check."""
+    with clocks_crawl(monkeypatch):
+        deadline = time.monotonic() + 0.5
+        assert time.monotonic() > deadline
+
+
+def test_path_search_needs_no_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 36-qubit region of a 7x7 grid whose path takes about 2000 search steps (the
+    issue's case: a deadline checked every 256 steps on a slow machine gives up first)."""
+    region = frozenset([1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 25,
+                        26, 30, 31, 32, 33, 34, 36, 37, 38, 39, 40, 41, 43, 44, 45, 46, 47])  # fmt: skip
+    idle = find_path(grid(7, 7), 36, within=region)
+    assert idle is not None and find_path(grid(7, 7), 36, within=region, max_steps=1000) is None
+    with clocks_crawl(monkeypatch):
+        assert find_path(grid(7, 7), 36, within=region) == idle
+
+
+@pytest.mark.slow
+def test_every_benchmark_row_is_the_same_on_a_loaded_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _check([(c.name, d.name, (1, 2, 3)) for c, _, d in ROWS], monkeypatch)
