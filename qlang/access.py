@@ -48,9 +48,16 @@ def project_root(folder: Path) -> Path:
     """The nearest folder at or above ``folder`` holding a project marker, else ``folder``."""
     folder = folder.resolve()
     for candidate in (folder, *folder.parents):
-        if any((candidate / m).exists() for m in PROJECT_MARKERS):
+        if any(_exists(candidate / m) for m in PROJECT_MARKERS):
             return candidate
     return folder
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -65,6 +65,11 @@ class QlangGroup(click.Group):
         if "--debug" in argv[:cut]:  # `--debug` anywhere before `--`
             set_debug(True)
             argv = [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
+        if any("\x00" in a for a in argv):  # impossible from a shell; click would crash
+            report_errors(
+                QLangError([Diagnostic.error("QL0880", "an argument contains a NUL byte")])
+            )
+            sys.exit(1)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as err:  # usage errors, bad option values, missing files

@@ -173,6 +173,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
             ]
         )
     circuit, name, digest, model_target = _load(source, tuple(allow))
+    check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
@@ -309,7 +310,9 @@ def _load(source: Any, allow: tuple[str | Path, ...] = ()) -> tuple[Circuit, str
 def _looks_like_path(text: str) -> bool:
     if "\n" in text or ";" in text or "{" in text:
         return False
-    return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or Path(text).exists()
+    from qlang.fileio import exists
+
+    return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or exists(text)
 
 
 def _load_model(

@@ -340,8 +340,10 @@ def parse_device(spec: str) -> Device:
                 help=f"write e.g. `{_example(fam)}`",
             )
         return _family(fam, [int(p) for p in parts], text)
+    from qlang.fileio import exists
+
     path = Path(text)
-    if path.suffix.lower() in (".json", ".txt", ".edges") or path.exists():
+    if path.suffix.lower() in (".json", ".txt", ".edges") or exists(path):
         return device_from_file(path)
     raise _err(
         "QL0584",

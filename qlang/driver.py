@@ -27,6 +27,7 @@ from typing import Any
 from qlang import access
 from qlang import ast as A
 from qlang.diagnostics import Diagnostic, QLangError
+from qlang.fileio import is_file
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Model
 from qlang.semantics import Loader, Module, stdlib_modules
@@ -52,7 +53,7 @@ def _path_of(path_or_text: str | Path) -> Path | None:
     if text in stdlib_modules() or "\n" in text or "{" in text or ";" in text:
         return None
     p = Path(text)
-    return p if p.suffix == ".qml" or p.is_file() else None
+    return p if p.suffix == ".qml" or is_file(p) else None
 
 
 def resolve_source(loader: Loader, path_or_text: str | Path) -> Module:

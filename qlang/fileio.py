@@ -34,6 +34,23 @@ from qlang.limits import MAX_SOURCE_BYTES, format_bytes
 from qlang.source import Span
 
 
+def exists(path: str | Path) -> bool:
+    """``Path.exists`` that answers ``False`` for names the OS cannot even look up
+    (too long, a NUL byte, no permission on a parent) instead of raising."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: str | Path) -> bool:
+    """``Path.is_file`` with the same tolerance as :func:`exists`."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _error(code: str, message: str, span: Span | None, help: str | None = None) -> QLangError:
     return QLangError([Diagnostic.error(code, message, span, help=help)])
 
@@ -65,6 +82,8 @@ def read_bytes(
     names); without it only the special-file and size rules.
     """
     p = Path(path)
+    if "\x00" in str(p):
+        raise _error("QL0010", f"{what} path contains a NUL byte", span)
     try:
         real = access.check_path(p, what=what, span=span) if policy else p.resolve()
     except (OSError, RuntimeError) as exc:  # a symbolic link loop on old Pythons
@@ -120,6 +139,8 @@ def open_text(
     """A UTF-8 text stream of a regular file of at most ``limit`` bytes (checked as
     :func:`read_bytes` does, without reading it whole); the caller closes it."""
     p = Path(path)
+    if "\x00" in str(p):
+        raise _error("QL0010", f"{what} path contains a NUL byte", span)
     real = access.check_path(p, what=what, span=span) if policy else p.resolve()
     if not policy and access.is_special(real):
         raise _error("QL0802", f"{what} `{p}` is a device or kernel file, not a regular file", span)
@@ -245,8 +266,8 @@ def write_output(path: str | Path, data: bytes | str, *, what: str = "output fil
         if p.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         atomic_write_bytes(p, raw)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or "not a valid path"
         raise _error(
             "QL0805",
             f"cannot write {what} `{p}`: {reason.lower()}",

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 # --- files -------------------------------------------------------------------------
 #: bytes of one ``.qml`` source file (the model and each file it imports)
-MAX_SOURCE_BYTES = 4 * 2**20
+MAX_SOURCE_BYTES = 2**20
 #: bytes of one data file (``csv(...)``, ``qlang predict --input``)
 MAX_DATA_FILE_BYTES = 512 * 2**20
 #: bytes of one device file (``target { device = "my_device.json" }``, ``--device``)
@@ -38,15 +38,19 @@ MAX_ARTIFACT_BYTES = 256 * 2**20
 MAX_LITERAL_DIGITS = 400
 #: nesting of one expression: brackets, calls, unary and power operators, ... (a flat
 #: chain ``a + b + c`` counts once: it is folded in a loop, see ``MAX_CHAIN_TERMS``)
-MAX_EXPR_DEPTH = 200
+MAX_EXPR_DEPTH = 100
+#: circuit calls nested inside each other (a recursive circuit must stop before this)
+MAX_CALL_DEPTH = 32
 #: operands of one flat chain of operators (``1 + 1 + ... + 1``, ``a or b or ...``)
 MAX_CHAIN_TERMS = 10_000
+#: nesting of one symbolic gate-angle expression over inputs and weights
+MAX_ANGLE_DEPTH = 200
 #: nodes of one symbolic gate-angle expression (shared parts counted each time used)
 MAX_EXPR_NODES = 100_000
 #: values of one range, loop, list or comprehension the compiler unrolls
 MAX_RANGE = 1_000_000
 #: statements one circuit unrolls to (loops and repetitions expanded)
-MAX_STEPS = 300_000
+MAX_STEPS = 100_000
 #: elements of one declared array (weights, inputs, constants)
 MAX_ARRAY_ELEMENTS = 1_000_000
 #: repetitions / layers of an ansatz, encoding or loop-like argument

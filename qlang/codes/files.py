@@ -47,7 +47,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "file too large",
         'import "huge.qml"      // a 50 MB source file',
         'import "small.qml"',
-        "Source files are limited to 4 MiB, data files to 512 MiB, device files to 16 MiB "
+        "Source files are limited to 1 MiB, data files to 512 MiB, device files to 16 MiB "
         "and run-folder JSON files to 256 MiB (`qlang/limits.py`).",
     ),
     ErrorInfo(

@@ -63,7 +63,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "input nested too deeply",
         "const x = ((((((((((...))))))))));  // more than 100 levels",
         "const x = 1;",
-        "Brackets nested more than 100 levels deep, an expression nested more than 200 "
+        "Brackets nested more than 100 levels deep, an expression nested more than 100 "
         "levels (calls, indexing, unary and power operators, brackets), or a flat chain "
         "`a + b + ...` of more than 10,000 operands are rejected instead of exhausting "
         "the stack. A flat chain counts as one level: it is evaluated in a loop.",

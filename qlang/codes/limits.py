@@ -63,8 +63,9 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "loop, range or repetition too large",
         "repeat 10**9 { rx(0.1) q[0]; }\nconst xs = 0..10**8;",
         "repeat 10 { rx(0.1) q[0]; }\nconst xs = 0..100;",
-        "A range, loop, list or comprehension unrolls at most 1,000,000 values, and one "
-        "circuit at most 300,000 statements once loops and repetitions are expanded.",
+        "A range, loop, list or comprehension unrolls at most 1,000,000 values, one "
+        "circuit at most 100,000 statements or gates once loops and repetitions are expanded, and "
+        "circuit calls nest at most 32 deep (a recursive circuit needs an end).",
     ),
     ErrorInfo(
         "QL0825",

@@ -35,4 +35,4 @@ def source_of(path: str) -> tuple[str | None, Path]:
     try:
         return read_source(p), p.resolve().parent
     except QLangError:
-        return None, p.resolve().parent if p.parent.exists() else Path.cwd()
+        return None, p.resolve().parent

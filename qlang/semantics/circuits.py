@@ -23,7 +23,7 @@ from qlang.diagnostics import Diagnostic, did_you_mean
 from qlang.ir import expr as E
 from qlang.ir.circuit import Condition, Operation
 from qlang.ir.gates import ALIASES, GATES
-from qlang.limits import MAX_CLBITS, MAX_QUBITS, MAX_RANGE, MAX_STEPS
+from qlang.limits import MAX_CALL_DEPTH, MAX_CLBITS, MAX_QUBITS, MAX_RANGE, MAX_STEPS
 from qlang.semantics import codes as C
 from qlang.semantics import modifiers as M
 from qlang.semantics.binding import bind
@@ -171,6 +171,13 @@ class Lowerer:
         node = defn.node
         if not isinstance(node, A.CircuitDef):
             raise fail(C.WRONG_KIND, f"`{defn.name}` is an observable, not a circuit", span)
+        if self.depth >= MAX_CALL_DEPTH:
+            raise fail(
+                "QL0824",
+                f"circuit calls nested more than {MAX_CALL_DEPTH} deep (is `{defn.name}` "
+                "recursive without an end?)",
+                span,
+            )
         self.depth += 1
         try:
             self._call(defn, args, kwargs, qargs, builder, span)
@@ -414,6 +421,13 @@ class Lowerer:
                 if kind == "inv":
                     ops = M.inverse_ops(ops)
                 elif kind == "pow":
+                    if float(val).is_integer() and abs(val) * len(ops) + len(b.ops) > MAX_STEPS:
+                        raise fail(
+                            "QL0824",
+                            f"`pow({val:g})` repeats {len(ops)} gate{'s' * (len(ops) != 1)} "
+                            f"beyond the limit of {MAX_STEPS:,} gates",
+                            st.span,
+                        )
                     ops = M.power_ops(ops, val)
                 else:
                     ops = M.control_ops(ops, val, negative=kind == "negctrl")

@@ -23,7 +23,7 @@ from typing import Any
 from qlang import ast as A
 from qlang.diagnostics import did_you_mean
 from qlang.ir import expr as E
-from qlang.limits import MAX_EXPR_DEPTH, MAX_EXPR_NODES, MAX_RANGE
+from qlang.limits import MAX_ANGLE_DEPTH, MAX_EXPR_NODES, MAX_RANGE
 from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
 from qlang.semantics.observables import PauliSum
@@ -508,17 +508,17 @@ _SIZES = _Size()
 
 def checked_expr(e: E.Expr, span: Span | None) -> E.Expr:
     """Refuse symbolic expressions that folded to a non-finite constant (``QL0208``) or
-    grew beyond :data:`~qlang.limits.MAX_EXPR_DEPTH` / :data:`~qlang.limits.MAX_EXPR_NODES`
+    grew beyond :data:`~qlang.limits.MAX_ANGLE_DEPTH` / :data:`~qlang.limits.MAX_EXPR_NODES`
     (``QL0825``)."""
     for node in (e, getattr(e, "lhs", None)):
         if isinstance(node, E.Const) and not math.isfinite(node.value):
             raise fail(C.BAD_VALUE, "number is not finite", span)
     depth, count = _SIZES.of(e)
-    if depth > MAX_EXPR_DEPTH or count > MAX_EXPR_NODES:
-        what = f"{depth} operations deep" if depth > MAX_EXPR_DEPTH else f"{count:,} nodes large"
+    if depth > MAX_ANGLE_DEPTH or count > MAX_EXPR_NODES:
+        what = f"{depth} operations deep" if depth > MAX_ANGLE_DEPTH else f"{count:,} nodes large"
         raise fail(
             "QL0825",
-            f"this gate-angle expression is {what} (limits: depth {MAX_EXPR_DEPTH}, "
+            f"this gate-angle expression is {what} (limits: depth {MAX_ANGLE_DEPTH}, "
             f"{MAX_EXPR_NODES:,} nodes)",
             span,
             help="fold constants first, or restructure the expression",

@@ -25,7 +25,7 @@ from qlang import access
 from qlang import ast as A
 from qlang.access import AccessPolicy
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
-from qlang.fileio import read_source
+from qlang.fileio import exists, read_source
 from qlang.ir.circuit import Circuit
 from qlang.ir.gates import ALIASES, GATES
 from qlang.parser import parse
@@ -162,7 +162,7 @@ class Loader:
             try:
                 with access.using(self.policy):
                     resolved = access.check_path(target, what="imported file", span=imp.span)
-                if not resolved.exists():
+                if not exists(resolved):
                     raise fail(
                         C.UNKNOWN_MODULE,
                         f"file `{imp.file}` not found",

@@ -14,7 +14,9 @@ seed, epochs, the files qlang wrote, a ``complete`` flag). The rules:
 * ``DIR`` that is not empty and has no manifest (``--out .`` in a project) is someone's
   folder: ``QL0850``, nothing is written or deleted.
 * A lock (``DIR/.lock``, an OS file lock holding the writer's process id) makes a second
-  writer fail fast with ``QL0852``; a lock left by a killed process is taken over.
+  writer of the same folder fail fast with ``QL0852`` while the first runs (it is not
+  moved to a numbered folder: two runs at once into one name are most likely a mistake);
+  a lock left by a killed process is taken over.
 * While training, the full loop state is checkpointed atomically to
   ``DIR/checkpoint.json`` (every ``train { checkpoint_every }`` epochs, and at least
   every few seconds); ``checkpoint_every`` also keeps the parameters of those epochs in
@@ -189,14 +191,9 @@ class RunLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                holder = _read_holder(fd)
+                holder = _read_holder(fd) or "its process id is unknown"
                 os.close(fd)
-                fail(
-                    "QL0852",
-                    f"the run folder `{self.folder}` is in use by another qlang process"
-                    + (f" ({holder})" if holder else ""),
-                    help="wait for it to finish, or write to another folder with `--out`",
-                )
+                _in_use(self.folder, holder)
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {_now()}\n".encode())
         self.fd = fd
@@ -211,6 +208,32 @@ class RunLock:
             pass
         os.close(self.fd)  # releases the OS lock
         self.fd = None
+
+
+def holder_of(folder: Path) -> str | None:
+    """Who holds ``folder``'s lock (``pid ... on host since ...``), or ``None`` if free."""
+    path = folder / LOCK
+    if fcntl is None or not path.is_file():
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return _read_holder(fd) or "another qlang process"
+    finally:
+        os.close(fd)  # also drops the probe's own shared lock
+    return None
+
+
+def _in_use(folder: Path, holder: str) -> NoReturn:
+    fail(
+        "QL0852",
+        f"the run folder `{folder}` is in use by another qlang process ({holder})",
+        help="wait for it to finish, or write to another folder with `--out`",
+    )
 
 
 def _read_holder(fd: int) -> str:
@@ -249,6 +272,9 @@ def plan_run_dir(out: Path, model: str, *, overwrite: bool) -> Plan:
     manifest = read_manifest(out)
     if manifest is None and not _looks_like_old_run(out):
         _foreign(out)
+    holder = holder_of(out)
+    if holder is not None:  # a run in progress: a second writer is most likely a mistake
+        _in_use(out, holder)
     if overwrite:
         if manifest is None:
             fail(

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from qlang.fileio import open_text
+from qlang.fileio import exists, open_text
 from qlang.limits import MAX_DATA_FILE_BYTES, MAX_DATA_ROWS, MAX_DATA_VALUES, MAX_FEATURES
 from qlang.source import Span
 from qlang.train.errors import fail
@@ -42,7 +42,7 @@ def read_csv(
     numbers, never the file's contents.
     """
     p = Path(path)
-    if not p.exists():
+    if not exists(p):
         fail(
             "QL0403",
             f"data file `{p}` not found",
