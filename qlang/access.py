@@ -44,9 +44,23 @@ PROJECT_MARKERS = ("pyproject.toml", "qlang.toml", ".git")
 SPECIAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
+def resolve(path: Path, *, what: str = "file", span: Span | None = None) -> Path:
+    """``path`` with every symbolic link followed; a loop of links is ``QL0010``."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError, ValueError):  # a symlink loop, an unreadable parent
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0010", f"{what} `{path}` cannot be resolved (a loop of symbolic links?)", span
+                )
+            ]
+        ) from None
+
+
 def project_root(folder: Path) -> Path:
     """The nearest folder at or above ``folder`` holding a project marker, else ``folder``."""
-    folder = folder.resolve()
+    folder = resolve(folder, what="folder")
     for candidate in (folder, *folder.parents):
         if any(_exists(candidate / m) for m in PROJECT_MARKERS):
             return candidate
@@ -73,18 +87,21 @@ class AccessPolicy:
     @staticmethod
     def for_file(path: str | Path, allow: Iterable[str | Path] = ()) -> AccessPolicy:
         """The policy of a model file: its project tree plus the ``allow`` folders."""
-        folder = Path(path).resolve().parent
+        folder = resolve(Path(path), what="model file").parent
         return AccessPolicy.for_folder(folder, allow)
 
     @staticmethod
     def for_folder(folder: str | Path, allow: Iterable[str | Path] = ()) -> AccessPolicy:
         roots = [project_root(Path(folder))]
-        roots += [Path(a).resolve() for a in allow]
+        roots += [resolve(Path(a), what="allowed folder") for a in allow]
         return AccessPolicy(tuple(dict.fromkeys(roots)))
 
     def allows(self, path: Path) -> bool:
         """Whether ``path`` (after following symbolic links) is inside a root."""
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (RuntimeError, OSError, ValueError):
+            return False
         return any(_inside(real, r) for r in self.roots)
 
     def describe(self) -> str:
@@ -138,7 +155,7 @@ def for_model(path: str | Path | None, allow: Iterable[str | Path] = ()) -> Iter
     outer = current()
     allow = tuple(allow)
     if outer is not None:
-        policy = AccessPolicy((*outer.roots, *(Path(a).resolve() for a in allow)))
+        policy = AccessPolicy((*outer.roots, *(resolve(Path(a), what="folder") for a in allow)))
     elif path is not None:
         policy = AccessPolicy.for_file(path, allow)
     else:
@@ -157,7 +174,7 @@ def check_path(path: Path, *, what: str, span: Span | None = None) -> Path:
 
     ``QL0802`` for kernel/device files (always), ``QL0801`` outside the policy's roots.
     """
-    real = path.resolve()
+    real = resolve(path, what=what, span=span)
     if is_special(real):
         raise QLangError(
             [

@@ -85,8 +85,8 @@ def read_bytes(
     if "\x00" in str(p):
         raise _error("QL0010", f"{what} path contains a NUL byte", span)
     try:
-        real = access.check_path(p, what=what, span=span) if policy else p.resolve()
-    except (OSError, RuntimeError) as exc:  # a symbolic link loop on old Pythons
+        real = access.check_path(p, what=what, span=span) if policy else access.resolve(p, what=what, span=span)
+    except OSError as exc:
         raise _error("QL0010", f"cannot resolve {what} `{p}`: {exc}", span) from None
     if not policy and access.is_special(real):
         raise _error(
@@ -141,7 +141,7 @@ def open_text(
     p = Path(path)
     if "\x00" in str(p):
         raise _error("QL0010", f"{what} path contains a NUL byte", span)
-    real = access.check_path(p, what=what, span=span) if policy else p.resolve()
+    real = access.check_path(p, what=what, span=span) if policy else access.resolve(p, what=what, span=span)
     if not policy and access.is_special(real):
         raise _error("QL0802", f"{what} `{p}` is a device or kernel file, not a regular file", span)
     try:

@@ -34,5 +34,5 @@ def source_of(path: str) -> tuple[str | None, Path]:
     p = Path(path)
     try:
         return read_source(p), p.resolve().parent
-    except QLangError:
-        return None, p.resolve().parent
+    except (QLangError, RuntimeError, OSError):
+        return None, p.absolute().parent

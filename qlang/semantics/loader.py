@@ -80,7 +80,7 @@ class Loader:
         if self.policy is None:
             self.policy = access.current() or AccessPolicy.for_file(p)
         text = read_source(p)
-        resolved = p.resolve()
+        resolved = access.resolve(p, what="source file")
         key = str(resolved)
         if key in self.modules:
             return self.modules[key]

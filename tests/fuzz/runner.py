@@ -2,7 +2,8 @@
 
 Each case runs ``qlang.check`` (the API) and the commands ``check``, ``compile``,
 ``train --epochs 1``, ``predict`` and ``eval`` in a fresh project folder inside a worker
-process. A result is an *escape* when a command exits with anything but 0 or 1, exits 1
+process (``check`` with a 512 MiB memory budget, the simulating commands with 16 MiB:
+models of up to 16 qubits run, wider ones exercise the memory guard). A result is an *escape* when a command exits with anything but 0 or 1, exits 1
 without a coded diagnostic, prints a traceback, or the API raises anything but
 ``QLangError``. The parent kills a worker that takes longer than ``timeout`` seconds on one
 case (a *hang*) or whose resident memory passes ``rss_limit`` bytes (a *memory* failure),
@@ -32,6 +33,9 @@ from typing import Any
 from tests.fuzz.cases import INPUT_CSV, Case, apply_weight_edit, base_model, make_case
 
 COMMANDS = ("api", "check", "compile", "train", "predict", "eval")
+#: The budget of the commands that simulate: up to 16 qubits run, wider models are refused
+#: by the memory guard (which is exercised that way) instead of taking minutes per input.
+RUN_MEMORY = "16M"
 CODED = re.compile(r"error\[QL\d{4}\]")
 
 
@@ -104,10 +108,10 @@ def run_case(case: Case, good_weights: Path) -> Outcome:
             runs = {
                 "check": ["check", model, "--memory", "512M"],
                 "compile": ["compile", model, "-o", str(folder / "out.qasm")],
-                "train": ["train", model, "-q", "--epochs", "1", "--out", "run", "--memory", "512M"],
+                "train": ["train", model, "-q", "--epochs", "1", "--out", "run", "--memory", RUN_MEMORY],
                 "predict": ["predict", model, "--weights", str(weights), "--input", "input.csv",
-                            "--memory", "512M"],
-                "eval": ["eval", model, "--weights", str(weights), "--memory", "512M"],
+                            "--memory", RUN_MEMORY],
+                "eval": ["eval", model, "--weights", str(weights), "--memory", RUN_MEMORY],
             }  # fmt: skip
             for name, args in runs.items():
                 if name not in wanted:
