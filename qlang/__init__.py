@@ -32,6 +32,19 @@ __all__ = [
 ]
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext qlang``: the ``%%qlang`` cell magic and notebook displays (qlang.jupyter)."""
+    from qlang.jupyter import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from qlang.jupyter import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 def __getattr__(name: str) -> Any:
     """Lazy attributes keep ``import qlang`` light (no Qiskit/pytket import)."""
     if name in ("compile", "Compiled"):

@@ -57,6 +57,7 @@ def load(
 def check(
     path: str | Path,
     *,
+    text: str | None = None,
     allow: Iterable[str | Path] = (),
     memory: int | str | None = None,
     simulate: bool = True,
@@ -67,10 +68,13 @@ def check(
     limits, the file access policy (``allow`` adds folders), and for each model the
     simulator's memory budget (``memory``: bytes or ``"16G"``; default ``QLANG_MEMORY``
     or the available memory). ``simulate=False`` skips the memory check (a model that
-    is only compiled).
+    is only compiled). ``text`` checks these contents as the file ``path`` (an editor's
+    unsaved buffer: imports are still resolved relative to ``path``).
     """
-    from qlang.driver import check_file
+    from qlang import driver
     from qlang.limits import memory_budget_set
 
     with memory_budget_set(memory):
-        return check_file(Path(path), allow=allow, simulate=simulate)
+        if text is None:
+            return driver.check_file(Path(path), allow=allow, simulate=simulate)
+        return driver.check_source(text, path, allow=allow, simulate=simulate)

@@ -121,6 +121,26 @@ class Compiled:
         """Flat parameter names in binding order (inputs, then weights)."""
         return self.ir.parameter_names()
 
+    def __repr__(self) -> str:
+        s = self.stats
+        routed = ", routed" if self.layout is not None else ""
+        return (
+            f"Compiled({self.model_name!r}, target={self.target!r}, "
+            f"O{self.optimization_level}, qubits={s.qubits}, depth={s.depth}, "
+            f"two_qubit_gates={s.two_qubit_gates}, parameters={len(self.parameters)}{routed})"
+        )
+
+    def _repr_html_(self) -> str:
+        from qlang.jupyter.render import compiled_html
+
+        return compiled_html(self)
+
+    def _repr_svg_(self) -> str:
+        from qlang.jupyter.render import MAX_COLUMNS
+        from qlang.semantics.drawing_svg import to_svg
+
+        return to_svg(self.ir, max_columns=MAX_COLUMNS)
+
     def output(self) -> Any:
         """The object for ``target``: str (qasm3, ir JSON), QuantumCircuit or pytket Circuit."""
         if self.target == "qasm3":

@@ -156,6 +156,11 @@ class QLangError(Exception):
     def to_json(self) -> str:
         return json.dumps([d.to_json(self.sources) for d in self.diagnostics], indent=2)
 
+    def _repr_html_(self) -> str:
+        from qlang.jupyter.render import diagnostics_html
+
+        return diagnostics_html(self)
+
 
 class InternalError(Exception):
     """A bug in qlang itself (not in the user's input)."""

@@ -36,6 +36,7 @@ from qlang.semantics.lowering import lower_named_circuit
 __all__ = [
     "check_file",
     "check_module",
+    "check_source",
     "load_module",
     "load_model",
     "lower_circuit",
@@ -109,22 +110,57 @@ def check_file(path: str | Path, *, allow: Allow = (), simulate: bool = True) ->
     will be trained on (``QL0821``, :mod:`qlang.resources`). Raises :class:`QLangError`
     with the diagnostics of all models together; returns the AST when clean.
     """
-    with access.for_model(_path_of(path) or Path(path), allow):
-        loader = Loader()
-        module = loader.load_path(Path(path))
+    from qlang.fileio import read_source
+
+    return check_source(read_source(Path(path)), path, allow=allow, simulate=simulate)
+
+
+def check_source(
+    text: str,
+    path: str | Path,
+    *,
+    tree: A.Module | None = None,
+    loader: Loader | None = None,
+    allow: Allow = (),
+    simulate: bool = True,
+) -> A.Module:
+    """``qlang check`` of one file's text: parse (unless ``tree``, the same text already
+    parsed, is given), then :func:`check_module`. The one entry path of ``qlang check``,
+    :func:`qlang.check` and the language server (which passes an editor's unsaved text and
+    a ``loader`` holding the modules it already imported)."""
+    from qlang.parser import parse
+
+    with access.for_model(Path(path), allow):
+        if tree is None:
+            tree = parse(text, str(path))
+        check_module(tree, Path(path), text, loader, simulate=simulate)
+    return tree
+
+
+def check_module(
+    tree: A.Module,
+    path: str | Path,
+    text: str | None = None,
+    loader: Loader | None = None,
+    *,
+    simulate: bool = True,
+) -> None:
+    """Semantic check of a parsed file: names, imports, constants and every model.
+
+    ``text`` is the file's contents (read from ``path`` when ``None``); ``loader`` may be
+    one that already holds imported modules. Raises :class:`QLangError` with the
+    diagnostics of all models together.
+    """
+    from qlang.fileio import is_file, read_source
+
+    p = Path(path)
+    with access.for_model(p):
+        loader = loader if loader is not None else Loader()
+        if text is None:
+            text = read_source(p) if is_file(p) else ""
+        module = loader.load_parsed(tree, p, text)
         loader.check()
         _check_models(loader, module, simulate)
-        return module.ast
-
-
-def check_module(tree: A.Module, path: str | Path) -> None:
-    """Semantic check of an already parsed file (its imports are loaded from disk)."""
-    with access.for_model(Path(path)):
-        loader = Loader()
-        p = Path(path)
-        module = loader.load_parsed(tree, p, "")
-        loader.check()
-        _check_models(loader, module, simulate=True)
 
 
 def _check_models(loader: Loader, module: Module, simulate: bool) -> None:

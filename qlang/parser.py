@@ -161,6 +161,25 @@ class Comment:
     doc: bool
 
 
+class SyntaxErrors(QLangError):
+    """The syntax errors of one parse, with two facts the language server's incremental
+    parsing relies on: ``parsed_to_end``, error recovery still ended with the parser
+    accepting the end of the input (between top-level items); ``scan_stopped``, the
+    pre-scan (an unterminated comment or string, too deep nesting) stopped the parse."""
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        sources: SourceMap,
+        *,
+        parsed_to_end: bool,
+        scan_stopped: bool = False,
+    ) -> None:
+        super().__init__(diagnostics, sources)
+        self.parsed_to_end = parsed_to_end
+        self.scan_stopped = scan_stopped
+
+
 @dataclass(slots=True)
 class ParseResult:
     module: ast.Module
@@ -213,9 +232,9 @@ class _Parser:
                 1,
                 help="split it into files that import each other",
             )
-            raise QLangError(self.diags, self.sources)
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=False, scan_stopped=True)
         if not self._prescan(text):
-            raise QLangError(self.diags, self.sources)
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=False, scan_stopped=True)
         bracket_diags, self.diags = self.diags, []
         self._last_error_line = -1
         tree: Tree | None = None
@@ -240,10 +259,10 @@ class _Parser:
                 self.diags.extend(bracket_diags)
             if not self.diags:
                 self.error("QL0003", "could not parse this file", 0, min(1, len(text)))
-            raise QLangError(self.diags, self.sources)
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=tree is not None)
         self._check_limits(tree)
         if self.diags:
-            raise QLangError(self.diags, self.sources)
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=True)
         try:
             module = AstBuilder(self.src, self.comments).build(tree)
         except VisitError as ve:

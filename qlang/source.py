@@ -79,6 +79,15 @@ class SourceMap:
     def get(self, source_id: int) -> SourceFile:
         return self._files[source_id]
 
+    def update(self, source_id: int, text: str) -> SourceFile:
+        """Replace the text of a source in place (an editor buffer that changed), so a
+        long-lived process keeps one record per file instead of one per version.
+        Spans into it keep their meaning only if they were made for the new text."""
+        old = self._files[source_id]
+        src = SourceFile(old.id, old.name, text)
+        self._files[source_id] = src
+        return src
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._files)
 

@@ -176,4 +176,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'qlang.compile("m.qml", optimization_level=3)',
         "Use 0, 1, 2 or 3.",
     ),
+    ErrorInfo(
+        "QL0530",
+        "unknown picture format",
+        "qlang inspect m.qml --draw circuit.jpg",
+        "qlang inspect m.qml --draw circuit.svg",
+        "Circuit pictures are written as SVG (our own renderer) or PNG (through "
+        "matplotlib), chosen by the file's suffix.",
+    ),
 )

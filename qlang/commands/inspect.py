@@ -160,10 +160,21 @@ def _inspect(
     return out
 
 
-def _text(report: list[dict[str, Any]], drawing: bool) -> str:
+def _wrap(line: str, width: int | None) -> list[str]:
+    """A summary line folded to ``width`` (continuation lines indented under its value)."""
+    if width is None or len(line) <= width:
+        return [line]
+    import textwrap
+
+    indent = len(line) - len(line.lstrip()) + 2
+    return textwrap.wrap(line, width, subsequent_indent=" " * indent, break_on_hyphens=False)
+
+
+def _text(report: list[dict[str, Any]], drawing: bool, width: int | None = None) -> str:
     from qlang.semantics.drawing import draw
 
-    lines = []
+    lines: list[str] = []
+    drawn: set[int] = set()  # indices of drawing lines (never re-wrapped)
     for item in report:
         head = (
             f"model {item['model']} (task {item['task']}, "
@@ -199,9 +210,23 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
             lines.append("  gates: " + ", ".join(f"{k} {v}" for k, v in b["gate_counts"].items()))
             lines.append(f"  depth: {b['depth']}   two-qubit gates: {b['two_qubit_gates']}")
             if drawing:
-                lines.extend("    " + ln for ln in draw(b["_circuit"], max_columns=60).splitlines())
+                pic = draw(b["_circuit"], None if width is None else width - 4, max_columns=60)
+                for ln in pic.splitlines():
+                    drawn.add(len(lines))
+                    lines.append(("    " + ln).rstrip())
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(
+        out
+        for i, line in enumerate(lines)
+        for out in ([line] if i in drawn else _wrap(line, width))
+    )
+
+
+def terminal_width() -> int:
+    """``COLUMNS``, else the terminal's width, else 80."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size((80, 24)).columns)
 
 
 @click.command("inspect")
@@ -214,6 +239,19 @@ def _text(report: list[dict[str, Any]], drawing: bool) -> str:
 @click.option("--no-draw", is_flag=True, help="Omit the circuit drawing.")
 @click.option("--circuit", default=None, help="Only this circuit, lowered with --arg values.")
 @click.option("--arg", "arg_items", multiple=True, help="KEY=VALUE argument (JSON or text).")
+@click.option(
+    "--width",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Fold the drawing to this many columns (default: COLUMNS or the terminal; 0: no folding).",
+)
+@click.option(
+    "--draw",
+    "draw_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the circuit as a picture (.svg, or .png through matplotlib).",
+)
 @memory_option
 @allow_option
 @guarded
@@ -225,6 +263,8 @@ def command(
     no_draw: bool,
     circuit: str | None,
     arg_items: tuple[str, ...],
+    width: int | None,
+    draw_to: Path | None,
     memory: str | None,
     allow: tuple[str, ...],
 ) -> None:
@@ -241,15 +281,41 @@ def command(
             args[key.strip()] = json.loads(raw, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             args[key.strip()] = raw
+    if draw_to is not None:
+        from qlang.semantics.drawing_svg import check_picture_path
+
+        check_picture_path(draw_to)
     with model_scope(file, memory, allow):
         report = inspect_file(file, qubits, model, circuit, args)
+    if draw_to is not None:
+        _write_pictures(report, draw_to)
     if fmt == "json":
         for entry in report:
             for b in entry.get("blocks", []):
                 b.pop("_circuit", None)
         click.echo(json.dumps(report, indent=2))
     else:
-        click.echo(_text(report, not no_draw))
+        fold = terminal_width() if width is None else (width or None)
+        click.echo(_text(report, not no_draw, fold))
+
+
+def _write_pictures(report: list[dict[str, Any]], path: Path) -> None:
+    """One picture per drawn circuit: ``path`` itself when there is one, else
+    ``<stem>-<model or circuit>[-<block>]<suffix>`` beside it."""
+    from qlang.semantics.drawing_svg import save
+
+    items = [
+        (entry.get("model") or entry.get("circuit"), b)
+        for entry in report
+        for b in entry.get("blocks", [])
+    ]
+    for name, b in items:
+        target = path
+        if len(items) > 1:
+            tail = name if b.get("block") in (None, "main") else f"{name}-{b['block']}"
+            target = path.with_name(f"{path.stem}-{tail}{path.suffix}")
+        save(b["_circuit"], target)
+        click.echo(f"wrote {target}", err=True)
 
 
 def _no_constant(name: str) -> Any:

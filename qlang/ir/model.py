@@ -188,6 +188,18 @@ class Model:
     def main(self) -> QuantumBlock:
         return self.blocks[0]
 
+    def __repr__(self) -> str:
+        c = self.circuit
+        return (
+            f"Model({self.name!r}, task={self.task.name!r}, qubits={c.num_qubits}, "
+            f"inputs={c.num_inputs}, weights={c.num_weights}, blocks={len(self.blocks)})"
+        )
+
+    def _repr_html_(self) -> str:
+        from qlang.jupyter.render import model_html
+
+        return model_html(self)
+
     @property
     def circuit(self) -> Circuit:
         return self.blocks[0].circuit

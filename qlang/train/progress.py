@@ -1,6 +1,8 @@
 """A plain-text progress bar on stderr: ``epoch 3/50 |###-------| loss 0.4123 acc 0.850 1.2s``.
 
-On a terminal the line is redrawn in place; otherwise about ten lines are printed.
+On a terminal the line is redrawn in place; otherwise about ten lines are printed. With
+:data:`DISPLAY` set (in a notebook after ``%load_ext qlang``) each bar goes to a live
+display instead.
 
 Example::
 
@@ -16,7 +18,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
+
+#: Where progress goes instead of the text bar, e.g. a live notebook display
+#: (``%load_ext qlang`` sets it): called as ``DISPLAY(total, label)`` for each bar, it
+#: returns an object with ``update(n, loss, metrics)``, ``note(text)`` and ``close()``.
+DISPLAY: Callable[[int, str], Any] | None = None
 
 
 class Progress:
@@ -40,6 +48,7 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.every = max(1, self.total // 10)
         self._open = False
+        self.sink = DISPLAY(self.total, label) if DISPLAY is not None and not quiet else None
 
     def line(self, n: int, loss: float, metrics: dict[str, float]) -> str:
         done = int(self.width * min(n, self.total) / self.total)
@@ -52,6 +61,9 @@ class Progress:
     def update(self, n: int, loss: float, metrics: dict[str, float]) -> None:
         if self.quiet:
             return
+        if self.sink is not None:
+            self.sink.update(n, loss, metrics)
+            return
         text = self.line(n, loss, metrics)
         if self.tty:
             self.stream.write("\r" + text + "\033[K")
@@ -63,6 +75,9 @@ class Progress:
     def note(self, text: str) -> None:
         if self.quiet:
             return
+        if self.sink is not None:
+            self.sink.note(text)
+            return
         if self._open:
             self.stream.write("\n")
             self._open = False
@@ -70,6 +85,9 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        if self.sink is not None:
+            self.sink.close()
+            return
         if self._open and not self.quiet:
             self.stream.write("\n")
             self.stream.flush()

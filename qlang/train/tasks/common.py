@@ -65,6 +65,17 @@ class Trained:
     preprocess: tuple[FittedStep, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"Trained(task={self.task!r}, parameters={len(self.params)}, "
+            f"epochs={len(self.curve)}, seed={self.seed})"
+        )
+
+    def _repr_html_(self) -> str:
+        from qlang.jupyter.render import training_html
+
+        return training_html(self)
+
 
 def fit_options(model: Model, ctx: RunContext) -> dict[str, Any]:
     """The training-loop options every task passes: progress, early stopping, checkpoints."""
