@@ -44,7 +44,7 @@ MAX_CALL_DEPTH = 32
 #: operands of one flat chain of operators (``1 + 1 + ... + 1``, ``a or b or ...``)
 MAX_CHAIN_TERMS = 10_000
 #: nesting of one symbolic gate-angle expression over inputs and weights
-MAX_ANGLE_DEPTH = 200
+MAX_ANGLE_DEPTH = 64
 #: nodes of one symbolic gate-angle expression (shared parts counted each time used)
 MAX_EXPR_NODES = 100_000
 #: values of one range, loop, list or comprehension the compiler unrolls

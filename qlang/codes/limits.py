@@ -72,7 +72,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "gate-angle expression too large",
         "rx(sum(x[i % 2] for i in 0..100000)) q[0];",
         "rx(50000 * (x[0] + x[1])) q[0];",
-        "A symbolic expression over inputs and weights has at most 200 nested operations "
+        "A symbolic expression over inputs and weights has at most 64 nested operations "
         "and 100,000 nodes; beyond that no target could print it and no simulator evaluate "
         "it. Fold constants or restructure the expression.",
     ),

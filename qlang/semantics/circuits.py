@@ -248,11 +248,25 @@ class Lowerer:
             except SemanticError as err:
                 self.report(err)
 
+    def _steps_ahead(self, steps: int, span: Span | None) -> None:
+        """Stop at once when a loop will certainly pass ``MAX_STEPS`` (each iteration runs
+        at least the statements of its body), instead of after unrolling most of it."""
+        if self.steps + steps > MAX_STEPS:
+            err = fail(
+                "QL0824",
+                f"the circuit unrolls to more than {MAX_STEPS:,} steps (this loop alone to "
+                f"at least {steps:,})",
+                span,
+                help="reduce loop bounds or repetitions",
+            )
+            raise Abort(err.diagnostic)
+
     def stmt(self, st: A.Stmt, scope: Scope, b: Builder) -> None:
         if isinstance(st, A.GateCall):
             self.gate_call(st, scope, b)
         elif isinstance(st, A.For):
             items = self.ev.iterable(self.ev.eval(st.iterable, scope), st.iterable.span)
+            self._steps_ahead(len(items) * len(st.body), st.span)
             for item in items:
                 inner = scope.child()
                 for t in st.targets:
@@ -267,6 +281,7 @@ class Lowerer:
                 raise fail(
                     "QL0824", f"repeat count {k:,} is above the limit of {MAX_RANGE:,}", st.count.span
                 )
+            self._steps_ahead(k * len(st.body), st.span)
             for _ in range(k):
                 self.body(st.body, scope.child(), b)
         elif isinstance(st, A.If):

@@ -16,7 +16,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.scope import Scope
 from qlang.semantics.values import Definition, ModuleRef
 from qlang.source import Span
+
+#: Codes of a file that cannot be read (reported at the import that names it).
+_READ_CODES = ("QL0010", "QL0011", "QL0801", "QL0802", "QL0803")
 
 
 def stdlib_modules() -> list[str]:
@@ -177,12 +180,16 @@ class Loader:
                         imp.span,
                         help="move the shared definitions into a third file",
                     )
-                if key in self.modules:
-                    return self.modules[key], []
-                text = read_source(target, what="imported file", span=imp.span)
-            except QLangError as err:  # not allowed, or not readable: one diagnostic
+            except QLangError as err:  # not allowed, or not there: one diagnostic
                 raise SemanticError(err.diagnostics[0]) from None
-            return self._load(key, text, str(target), resolved), []
+            try:
+                return self.load_path(target), []
+            except QLangError as err:  # not readable (too large, not UTF-8, ...)
+                d = err.diagnostics
+                if len(d) == 1 and d[0].span is None and d[0].code in _READ_CODES:
+                    message = d[0].message.replace("source file", "imported file", 1)
+                    raise SemanticError(replace(d[0], message=message, span=imp.span)) from None
+                raise
         head, *rest = imp.module
         if head not in stdlib_modules():
             raise fail(
