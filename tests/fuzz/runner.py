@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import tempfile
@@ -204,6 +205,7 @@ class Report:
     hangs: list[Outcome] = field(default_factory=list)
     memory: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the workers' CPU time (user + system): load-independent
     peak_rss: int = 0
     families: dict[str, int] = field(default_factory=dict)
     family_seconds: dict[str, float] = field(default_factory=dict)
@@ -218,6 +220,7 @@ class Report:
         lines = [
             f"inputs {self.inputs}, escapes {len(self.escapes)}, hangs {len(self.hangs)}, "
             f"memory kills {len(self.memory)}, wall time {self.seconds:.0f} s, "
+            f"worker CPU time {self.cpu_seconds:.0f} s, "
             f"peak worker RSS {self.peak_rss / 2**20:.0f} MiB, "
             f"slowest case {self.slowest[0]:.1f} s ({self.slowest[1]})",
             "families: "
@@ -246,6 +249,8 @@ def run(
     ctx = mp.get_context("fork")
     report = Report()
     began = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = usage.ru_utime + usage.ru_stime
     pending = [(seed, i) for i in range(start + count - 1, start - 1, -1)]  # popped from the end
     with tempfile.TemporaryDirectory(prefix="qlang-fuzz-base-") as base:
         good = train_good_weights(Path(base))
@@ -304,6 +309,8 @@ def run(
             if p.is_alive():
                 p.kill()
     report.seconds = time.perf_counter() - began
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report.cpu_seconds = usage.ru_utime + usage.ru_stime - cpu0
     return report
 
 
