@@ -15,5 +15,5 @@ model breast_cancer_vqc {
   metrics   = [accuracy, precision, recall, f1]
   optimizer = cobyla(maxiter = 300)
   train     { seed = 5, gradient = auto }
-  target    { device = ring(5), basis = [cx, rz, sx, x], shots = 4096 }
+  target    { device = ring(5), basis = [cx, rz, sx, x] }
 }

@@ -15,5 +15,5 @@ model breast_cancer_zz_aqgd {
   metrics   = [accuracy, precision, recall, f1]
   optimizer = aqgd(maxiter = 100, eta = 1.0, momentum = 0.25)
   train     { seed = 5, gradient = parameter_shift }
-  target    { device = ring(5), basis = [cx, rz, sx, x], shots = 4096 }
+  target    { device = ring(5), basis = [cx, rz, sx, x] }
 }

@@ -9,5 +9,5 @@ model havlicek_kernel {
   task     = kernel(kind = "fidelity", method = "svc", C = 1.0)
   loss     = kernel_target_alignment
   train    { seed = 3 }
-  target   { device = line(2), basis = [cx, rz, sx, x], shots = 2048 }
+  target   { device = line(2), basis = [cx, rz, sx, x] }
 }

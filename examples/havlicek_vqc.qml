@@ -13,5 +13,5 @@ model havlicek_vqc {
   loss      = cross_entropy
   optimizer = spsa(maxiter = 200)
   train     { seed = 7, gradient = auto }
-  target    { device = heavy_hex(3), basis = [cx, rz, sx, x], shots = 1024 }
+  target    { device = heavy_hex(3), basis = [cx, rz, sx, x] }
 }

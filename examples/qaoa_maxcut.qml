@@ -15,5 +15,5 @@ model qaoa_maxcut {
   loss       = energy
   optimizer  = lbfgsb(maxiter = 300)
   train      { seed = 1, gradient = auto }
-  target     { device = heavy_hex(3), basis = [cx, rz, sx, x], shots = 1024 }
+  target     { device = heavy_hex(3), basis = [cx, rz, sx, x] }
 }

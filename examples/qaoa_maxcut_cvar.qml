@@ -14,5 +14,5 @@ model qaoa_maxcut_cvar {
   loss       = cvar(alpha = 0.2)
   optimizer  = cobyla(maxiter = 200)
   train      { seed = 1, shots = 1024, gradient = auto }
-  target     { device = heavy_hex(3), basis = [cx, rz, sx, x], shots = 1024 }
+  target     { device = heavy_hex(3), basis = [cx, rz, sx, x] }
 }

@@ -14,11 +14,7 @@ model qlstm_sine {
     ansatz   = basic_entangler(layers = 2, rotation = "ry")
     readout  = expval([Z0, Z1, Z2])
   }
-  recurrent {
-    cell   = lstm(hidden = 3)
-    window = 4
-    gates  = [cell]
-  }
+  recurrent { cell = lstm(hidden = 3), window = 4, gates = [cell] }
   layers    = [dense(3 -> 1)]
   task      = regress()
   loss      = mse

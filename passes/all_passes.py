@@ -9,7 +9,8 @@ from qlang.passes.optimization.phase_poly import ResynthesizeCnotPhase
 from qlang.passes.optimization.reorder import CommuteReorder
 from qlang.passes.optimization.resynth import ConsolidateBlocks, ResynthesizeOneQubit
 from qlang.passes.optimization.swaps import ElideSwaps
-from qlang.passes.routing.passes import LayoutPass, PortfolioRoutePass, RoutePass
+from qlang.passes.routing.passes import LayoutPass, RoutePass
+from qlang.passes.routing.portfolio import PortfolioRoutePass
 
 #: every built-in pass class (``fixed-point`` is the pipeline's own combinator, not here)
 BUILTIN_PASSES: tuple[type[Pass], ...] = (

@@ -10,7 +10,7 @@ Example::
     ...             inputs=(ParamDecl("x", (1,), 0),))
     >>> out = compile(c, optimization_level=0)
     >>> out.parameters, out.stats.two_qubit_gates
-    (['x[0]'], 1)
+    (['x_0'], 1)
     >>> out.qasm3.splitlines()[-1]
     'cx q[0], q[1];'
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -97,15 +97,65 @@ class Compiled:
 
         return circuit_to_json(self.ir, indent=indent)
 
-    def bind(self, values: Sequence[float]) -> Compiled:
-        """A copy with every parameter bound (``values`` in :attr:`parameters` order).
+    def bind(self, values: Sequence[float] | Mapping[str, float]) -> Compiled:
+        """A copy with parameters bound: every one (a sequence in :attr:`parameters`
+        order), or by name (a mapping that covers all inputs and/or all weights; the
+        rest stay free).
 
         Useful for tools that cannot take symbolic angles, e.g. Qiskit's
         OpenQASM 3 importer with functions in angles (see docs/targets.md).
         """
-        from qlang.targets.binding import bind_circuit
+        from qlang.targets.binding import bind_circuit, bind_parts
 
-        return replace(self, ir=bind_circuit(self.ir, values))
+        if not isinstance(values, Mapping):
+            return replace(self, ir=bind_circuit(self.ir, values))
+        names = self.parameters
+        n_in = self.ir.num_inputs
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise _bind_error(f"the circuit has no parameter `{unknown[0]}`", names)
+        parts: dict[str, list[float] | None] = {}
+        for part, group in (("inputs", names[:n_in]), ("weights", names[n_in:])):
+            given = [n for n in group if n in values]
+            if given and len(given) != len(group):
+                missing = next(n for n in group if n not in values)
+                raise _bind_error(f"no value for `{missing}` (bind all {part} or none)", names)
+            parts[part] = [float(values[n]) for n in group] if given else None
+        return replace(self, ir=bind_parts(self.ir, parts["inputs"], parts["weights"]))
+
+    def bind_weights(
+        self, weights: str | Path | Any, inputs: Sequence[float] | None = None
+    ) -> Compiled:
+        """The trained weights bound by name: ``weights`` is a ``qlang train --out`` folder,
+        a :class:`~qlang.train.tasks.common.Trained` or a ``{name: value}`` mapping.
+
+        Every weight of this circuit must be in it (``QL0522`` otherwise): the artifact's
+        names are the circuit's parameter names (:attr:`parameters`), the same in
+        ``weights.json``, ``model.qasm``, Qiskit and tket. With ``inputs`` (the
+        preprocessed features, e.g. ``qlang.train.api.load(model, run).prepare(X)[0]``)
+        the data input is bound too, giving a program without free parameters.
+        """
+        if isinstance(weights, str | Path):
+            from qlang.train.artifacts import load_trained
+
+            weights = load_trained(weights)
+        if not isinstance(weights, Mapping):
+            weights = dict(zip(weights.param_names, (float(v) for v in weights.params), strict=True))
+        names = self.parameters
+        n_in = self.ir.num_inputs
+        own = names[n_in:]
+        missing = [n for n in own if n not in weights]
+        if missing:
+            raise _bind_error(
+                f"the weights have no value for `{missing[0]}` of circuit `{self.ir.name}`",
+                names,
+            )
+        values: dict[str, float] = {n: float(weights[n]) for n in own}
+        if inputs is not None:
+            if len(inputs) != n_in:
+                raise _bind_error(f"expected {n_in} input values, got {len(inputs)}", names)
+            values.update(zip(names[:n_in], (float(v) for v in inputs), strict=True))
+        return self.bind(values)
 
     @property
     def layout(self) -> Layout | None:
@@ -118,8 +168,13 @@ class Compiled:
 
     @property
     def parameters(self) -> list[str]:
-        """Flat parameter names in binding order (inputs, then weights)."""
-        return self.ir.parameter_names()
+        """Parameter names in binding order (inputs, then weights): ``theta[1,2]`` is
+        ``theta_1_2``, exactly as in the OpenQASM 3 ``input`` declarations, the Qiskit and
+        tket parameters and a trained model's ``weights.json``
+        (:func:`qlang.targets.names.parameter_identifiers`)."""
+        from qlang.targets.names import parameter_identifiers
+
+        return parameter_identifiers(self.ir)
 
     def __repr__(self) -> str:
         s = self.stats
@@ -164,9 +219,14 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     print_ir_after: Sequence[str] = (),
     time_passes: bool = False,
     verify: bool = True,
+    block: str | None = None,
     allow: Sequence[str | Path] = (),
 ) -> Compiled:
     """Compile a ``.qml``/``.qasm`` path, source text, ``Model`` or ``Circuit``.
+
+    For a model, ``block`` picks one of its quantum blocks (default: the first, the
+    model's own circuit); every block keeps its parameter names, so
+    :meth:`Compiled.bind_weights` binds any of them from the trained artifact.
 
     ``device`` is a device spec string (``"heavy_hex(3)"``) or a device object, ``basis`` a
     named basis (``"ibm"``) or gate names, ``optimization_level`` 0-3 (0 runs no passes
@@ -192,7 +252,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
                 )
             ]
         )
-    circuit, name, digest, model_target = _load(source, tuple(allow))
+    circuit, name, digest, model_target = _load(source, block, tuple(allow))
     check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
@@ -286,21 +346,38 @@ def _pipeline(
     )
 
 
+def _bind_error(message: str, names: Sequence[str]) -> QLangError:
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return QLangError(
+        [
+            Diagnostic.error(
+                "QL0522",
+                message,
+                help=f"the circuit's parameters: {shown or 'none'}",
+            )
+        ]
+    )
+
+
 def _hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _load(source: Any, allow: tuple[str | Path, ...] = ()) -> tuple[Circuit, str, str, Any]:
+def _load(
+    source: Any, block: str | None = None, allow: tuple[str | Path, ...] = ()
+) -> tuple[Circuit, str, str, Any]:
     """(circuit, name, source hash, the model's ``Target`` or ``None``)."""
     if isinstance(source, Circuit):
         return source, source.name, "", None
-    if hasattr(source, "circuit") and isinstance(getattr(source, "circuit", None), Circuit):
+    if hasattr(source, "blocks") and hasattr(source, "circuit"):
         return (
-            source.circuit,
+            _block_circuit(source, block),
             getattr(source, "name", "main"),
             getattr(source, "source_hash", ""),
             getattr(source, "target", None),
         )
+    if isinstance(getattr(source, "circuit", None), Circuit):  # e.g. a QuantumBlock
+        return source.circuit, getattr(source, "name", "main"), "", None
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         if path.suffix.lower() in (".qasm", ".qasm2", ".qasm3"):
@@ -316,29 +393,49 @@ def _load(source: Any, allow: tuple[str | Path, ...] = ()) -> tuple[Circuit, str
                 raise QLangError([d]) from None
             circuit = import_qasm(text, filename=str(path))
             return circuit, circuit.name, _hash(text), None
-        return _load_model(path, allow)
+        return _load_model(path, block, allow)
     if isinstance(source, str):
         if _QASM_HEADER.match(source):
             from qlang.targets.qasm_import import import_qasm
 
             circuit = import_qasm(source)
             return circuit, circuit.name, _hash(source), None
-        return _load_model(source, allow)
+        return _load_model(source, block, allow)
     raise TypeError(f"cannot compile a {type(source).__name__}")
 
 
 def _looks_like_path(text: str) -> bool:
-    if "\n" in text or ";" in text or "{" in text:
-        return False
     from qlang.fileio import exists
 
+    if "\n" in text or ";" in text or "{" in text:
+        return False
     return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or exists(text)
 
 
 def _load_model(
-    path_or_text: str | Path, allow: tuple[str | Path, ...]
+    path_or_text: str | Path, block: str | None, allow: tuple[str | Path, ...] = ()
 ) -> tuple[Circuit, str, str, Any]:
     from qlang.driver import load_model
 
     model = load_model(path_or_text, allow=allow)
-    return model.circuit, model.name, getattr(model, "source_hash", ""), model.target
+    return _block_circuit(model, block), model.name, model.source_hash, model.target
+
+
+def _block_circuit(model: Any, block: str | None) -> Circuit:
+    if block is None:
+        return model.circuit
+    found = model.block(block)
+    if found is None:
+        from qlang.diagnostics import did_you_mean
+
+        names = [b.name for b in model.blocks]
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0522",
+                    f"model `{model.name}` has no quantum block `{block}`",
+                    help=did_you_mean(block, names) or f"blocks: {', '.join(names)}",
+                )
+            ]
+        )
+    return found.circuit

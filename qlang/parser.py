@@ -27,6 +27,7 @@ from qlang import ast
 from qlang.ast_builder import AstBuilder, BuildError
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
 from qlang.limits import MAX_CHAIN_TERMS, MAX_EXPR_DEPTH, MAX_LITERAL_DIGITS, MAX_SOURCE_BYTES
+from qlang.parser_tables import load_or_build
 from qlang.source import GLOBAL_SOURCES, SourceFile, SourceMap, Span
 
 #: Deepest bracket nesting accepted (deeper input gets QL0006, not a crash).
@@ -138,17 +139,16 @@ def _comment_callback(doc: bool):  # type: ignore[no-untyped-def]
 @functools.cache
 def _lark() -> Lark:
     text = resources.files("qlang.grammar").joinpath("qlang.lark").read_text(encoding="utf-8")
-    return Lark(
-        text,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        lexer_callbacks={
-            "DOC_COMMENT": _comment_callback(True),
-            "LINE_COMMENT": _comment_callback(False),
-            "BLOCK_COMMENT": _comment_callback(False),
-        },
+    options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                   maybe_placeholders=True)  # fmt: skip
+    callbacks = {
+        "DOC_COMMENT": _comment_callback(True),
+        "LINE_COMMENT": _comment_callback(False),
+        "BLOCK_COMMENT": _comment_callback(False),
+    }
+    # the LALR tables are cached (as JSON data) between runs: see qlang.parser_tables
+    return load_or_build(
+        text, options, callbacks, lambda: Lark(text, lexer_callbacks=callbacks, **options)
     )
 
 

@@ -38,12 +38,8 @@ def qiskit_state(circuit: Circuit, values: Sequence[float]) -> np.ndarray:
     from qlang.targets.qiskit import to_qiskit
 
     qc = to_qiskit(circuit)
-    n_in = circuit.num_inputs
-    bind = {}
-    for p in qc.parameters:
-        vec, index = p.vector.name, p.index
-        bind[p] = values[index] if vec == "inputs" else values[n_in + index]
-    return Statevector(qc.assign_parameters(bind)).data
+    by_name = dict(zip(qc.metadata["qlang_parameters"], values, strict=True))
+    return Statevector(qc.assign_parameters({p: by_name[p.name] for p in qc.parameters})).data
 
 
 def qasm3_state(circuit: Circuit, values: Sequence[float], bound: bool = False) -> np.ndarray:

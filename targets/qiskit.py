@@ -1,13 +1,16 @@
 """Lower the circuit IR to a Qiskit ``QuantumCircuit`` with free parameters.
 
-Inputs become the ``ParameterVector`` ``inputs`` and weights the vector
-``weights``, so Qiskit's alphabetical parameter order (``inputs[0..]`` then
-``weights[0..]``) equals qlang's binding order. Expressions become
+Every parameter is a ``Parameter`` named by :func:`qlang.targets.names.parameter_identifiers`
+(``x[0]`` -> ``x_0``, ``ansatz_theta[1,2]`` -> ``ansatz_theta_1_2``): the same names as
+the ``input float[64]`` declarations of the OpenQASM 3 program, the tket symbols,
+``Compiled.parameters`` and a trained model's ``weights.json``, so values bind by name.
+Qiskit sorts parameters alphabetically; ``qc.metadata["qlang_parameters"]`` lists them in
+qlang's binding order (inputs, then weights). Expressions become
 ``ParameterExpression`` trees (``sin``/``cos``/``exp``/... included; ``sqrt``
 as ``** 0.5``, hyperbolic functions through ``exp``). Conditions become
 ``if_test`` blocks; for a routed circuit a ``TranspileLayout`` is attached
 (``qc.layout``), so ``SparsePauliOp.apply_layout(qc.layout)`` maps observables.
-``qc.metadata`` carries ``qlang_parameters`` (flat names in binding order).
+``qc.metadata`` also carries ``qlang_flat_names`` (``x[0]``, ``theta[1,2]``).
 
 Example::
 
@@ -16,8 +19,8 @@ Example::
     >>> c = Circuit(1, (Operation("rx", (0,), (2 * Input(0),)),),
     ...             inputs=(ParamDecl("x", (1,), 0),))
     >>> qc = to_qiskit(c)
-    >>> [str(p) for p in qc.parameters]
-    ['inputs[0]']
+    >>> [str(p) for p in qc.parameters], qc.metadata["qlang_parameters"]
+    (['x_0'], ['x_0'])
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from qiskit.circuit import (
     ClassicalRegister,
     Parameter,
     ParameterExpression,
-    ParameterVector,
     QuantumCircuit,
     QuantumRegister,
     Qubit,
@@ -40,6 +42,7 @@ from qiskit.circuit import library as lib
 from qiskit.circuit.classical import expr as cexpr
 from qiskit.transpiler import Layout as QiskitLayout
 from qiskit.transpiler import TranspileLayout
+from qlang.targets.names import parameter_identifiers
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Condition, Operation
@@ -67,11 +70,12 @@ def to_qiskit(circuit: Circuit) -> QuantumCircuit:
         creg = ClassicalRegister(circuit.num_clbits, "c")
         regs.append(creg)
     qc = QuantumCircuit(*regs, name=circuit.name)
-    xs = ParameterVector("inputs", circuit.num_inputs)
-    ws = ParameterVector("weights", circuit.num_weights)
+    names = parameter_identifiers(circuit)
+    params = [Parameter(name) for name in names]
+    xs, ws = params[: circuit.num_inputs], params[circuit.num_inputs :]
 
     def conv(e: E.Expr) -> Value:
-        return expr_to_qiskit(e, list(xs), list(ws))
+        return expr_to_qiskit(e, xs, ws)
 
     for op in circuit.ops:
         if op.condition is None:
@@ -80,7 +84,11 @@ def to_qiskit(circuit: Circuit) -> QuantumCircuit:
         with qc.if_test(_condition(qc, creg, op.condition)):
             _append(qc, op, conv)
     qc.global_phase = conv(circuit.global_phase)
-    qc.metadata = {"qlang_parameters": circuit.parameter_names(), "qlang_name": circuit.name}
+    qc.metadata = {
+        "qlang_parameters": names,
+        "qlang_flat_names": circuit.parameter_names(),
+        "qlang_name": circuit.name,
+    }
     if circuit.layout is not None:
         qc._layout = _transpile_layout(qc, circuit)  # noqa: SLF001 (Qiskit's own attribute)
     return qc

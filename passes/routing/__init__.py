@@ -12,13 +12,17 @@ routing trials (``LayoutPass(gate_budget=...)`` can cap layout trials on large c
 the presets do not: with the compiled search, 16 rather than 8 layout trials at -O2 took
 the router-alone worst case from 1.12x to 1.04x Qiskit's SABRE for about 30% more routing
 time); -O3 16 layout trials (and 8 thorough parity-chain layout searches), 8 routing trials
-and the Qiskit/tket portfolio.
+and the route portfolio (:mod:`.portfolio`: other layouts, and Qiskit's router where the
+native route is not provably out of its reach; tket's router only when asked for with
+``route-portfolio{peers=qiskit:tket}``: on the routing benchmark it never won a row and
+costs 0.2-2 s a call).
 """
 
 from __future__ import annotations
 
 from qlang.passes.base import Pass
-from qlang.passes.routing.passes import LayoutPass, PortfolioRoutePass, RoutePass
+from qlang.passes.routing.passes import LayoutPass, RoutePass
+from qlang.passes.routing.portfolio import PortfolioRoutePass
 
 from qlang.devices import Device
 
@@ -28,6 +32,8 @@ __all__ = ["LayoutPass", "RoutePass", "PortfolioRoutePass", "routing_passes"]
 #: judged by their routes). One search costs 0.1-0.6 s on the benchmark's sparse blocks;
 #: dense blocks get one whatever this says.
 CHAIN_RESTARTS = 8
+#: the peers' routers the -O3 portfolio may call (see :mod:`.portfolio` for when it does)
+O3_PEERS = ("qiskit",)
 
 
 def routing_passes(
@@ -52,5 +58,8 @@ def routing_passes(
         thorough=level >= 3, chain_restarts=CHAIN_RESTARTS if level >= 3 else 1,
     )  # fmt: skip
     if level >= 3:
-        return [layout, PortfolioRoutePass(device, seed, trials, layouts=4, finish=finish)]
+        portfolio = PortfolioRoutePass(
+            device, seed, trials, peers=O3_PEERS, layouts=4, finish=finish
+        )
+        return [layout, portfolio]
     return [layout, RoutePass(device, "commuting", seed, trials=trials)]

@@ -10,11 +10,11 @@
  *        indeg, start, lookahead, weight, decay_step, adjacency, merge, seed)
  *   -> (trace: list[int], final: list[int], swaps: int)
  *
- * greedy_plan(order, pairs, randrange, gain_weight) -> list[int] | None
+ * greedy_plan(order, pairs, getrandbits, gain_weight) -> list[int] | None
  *   (None: pairs left when the budget ran out; the caller falls back to odd-even.) Random
  *   choices call back into the caller's random.Random, so the plans are those of Python.
  *
- * exchange(order, pairs, randrange, steps) -> list[int]   (chain_layout._exchange)
+ * exchange(order, pairs, getrandbits, steps) -> list[int]   (chain_layout._exchange)
  *
  * trace_key(n, trace, start, codes, q_ptr, q_idx) -> (cost, depth)   (sabre.Trial.key)
  *
@@ -750,11 +750,44 @@ static int valve(Chain *c) {
     return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
 }
 
+/* Python's random.Random.randrange(n) for n > 0, drawn bit for bit as CPython does
+ * (Random._randbelow_with_getrandbits: k = n.bit_length() bits, redrawn while >= n), from
+ * the caller's ``getrandbits``: the same stream as the Python reference, without two
+ * Python-level frames per draw. */
+static int below(PyObject *getrandbits, Py_ssize_t n, Py_ssize_t *out) {
+    if (n <= 0) {
+        PyErr_SetString(PyExc_ValueError, "empty range for randrange");
+        return -1;
+    }
+    int bits = 0;
+    for (Py_ssize_t m = n; m; m >>= 1) bits++;
+    PyObject *kobj = PyLong_FromLong(bits);
+    if (!kobj) return -1;
+    for (;;) {
+        PyObject *r = PyObject_CallOneArg(getrandbits, kobj);
+        if (!r) {
+            Py_DECREF(kobj);
+            return -1;
+        }
+        Py_ssize_t v = PyLong_AsSsize_t(r);
+        Py_DECREF(r);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(kobj);
+            return -1;
+        }
+        if (v < n) {
+            *out = v;
+            Py_DECREF(kobj);
+            return 0;
+        }
+    }
+}
+
 static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *randrange;
+    PyObject *order, *pairs, *getrandbits;
     double gw;
-    if (!PyArg_ParseTuple(args, "OOOd", &order, &pairs, &randrange, &gw)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOd", &order, &pairs, &getrandbits, &gw)) return NULL;
     PyObject *ord, *prs;
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL;
@@ -826,14 +859,8 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
         }
         int j;
         if (best.len && stall < k) {
-            PyObject *r = PyObject_CallFunction(randrange, "n", best.len);
-            if (!r) goto out;
-            Py_ssize_t pick = PyLong_AsSsize_t(r);
-            Py_DECREF(r);
-            if (pick < 0 || pick >= best.len) {
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "randrange out of range");
-                goto out;
-            }
+            Py_ssize_t pick;
+            if (below(getrandbits, best.len, &pick) < 0) goto out;
             j = best.d[pick];
             stall = best_score < 0 ? 0 : stall + 1;
         } else {
@@ -874,21 +901,18 @@ static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, in
     return t;
 }
 
-static int draw(PyObject *randrange, PyObject *kobj, int *out) {
-    PyObject *r = PyObject_CallOneArg(randrange, kobj);
-    if (!r) return -1;
-    long v = PyLong_AsLong(r);
-    Py_DECREF(r);
-    if (v == -1 && PyErr_Occurred()) return -1;
+static int draw(PyObject *getrandbits, Py_ssize_t n, int *out) {
+    Py_ssize_t v;
+    if (below(getrandbits, n, &v) < 0) return -1;
     *out = (int)v;
     return 0;
 }
 
 static PyObject *exchange(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *randrange;
+    PyObject *order, *pairs, *getrandbits;
     Py_ssize_t steps;
-    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &randrange, &steps)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &getrandbits, &steps)) return NULL;
     PyObject *ord, *prs;
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL, *kobj = NULL;
@@ -918,7 +942,7 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     if (!kobj) goto out;
     for (Py_ssize_t s = 0; s < steps; s++) {
         int i, j;
-        if (draw(randrange, kobj, &i) < 0 || draw(randrange, kobj, &j) < 0) goto out;
+        if (draw(getrandbits, k, &i) < 0 || draw(getrandbits, k, &j) < 0) goto out;
         if (i == j) continue;
         if (i < 0 || j < 0 || i >= k || j >= k) {
             PyErr_SetString(PyExc_ValueError, "randrange out of range");

@@ -221,7 +221,7 @@ def _exchange(
     """:func:`_exchange_python`, compiled when the routing kernels are built (the same
     result: the kernel draws its random positions from ``rng``)."""
     if KERNELS is not None and steps > 0:
-        return list(KERNELS.exchange(list(order), list(pairs), rng.randrange, steps))
+        return list(KERNELS.exchange(list(order), list(pairs), rng.getrandbits, steps))
     return _exchange_python(order, pairs, rng, steps)
 
 

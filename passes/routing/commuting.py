@@ -531,7 +531,7 @@ def _greedy_plan(
     """:func:`_greedy_plan_python`, compiled when the routing kernels are built (the same
     plans: the kernel draws its random choices from ``rng``)."""
     if KERNELS is not None:
-        plan = KERNELS.greedy_plan(list(order), list(rest), rng.randrange, gain_weight)
+        plan = KERNELS.greedy_plan(list(order), list(rest), rng.getrandbits, gain_weight)
         return plan if plan is not None else _odd_even_plan(order, rest)
     return _greedy_plan_python(order, rest, rng, gain_weight)
 

@@ -9,8 +9,9 @@
 * :class:`RoutePass` (``route``) inserts swaps (ensures ``routed``) with the
   commutation-aware router (``method="commuting"``: SABRE trials, swap networks and
   parity chains, the cheapest wins) or plain SABRE (``"sabre"``).
-* :class:`PortfolioRoutePass` (``route-portfolio``, -O3) also routes the same IR with
-  Qiskit's and tket's routers and keeps the best valid result.
+* :class:`~.portfolio.PortfolioRoutePass` (``route-portfolio``, -O3, in
+  :mod:`.portfolio`) also routes on other layouts and, where it can pay off, with the
+  peers' routers, and keeps the best finished result.
 
 Parameters stay symbolic: only qubits change (and fused swap terms reuse the same
 expressions).
@@ -32,7 +33,6 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
-from qlang.passes.fixed_point import check_requirements
 from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
@@ -44,7 +44,6 @@ from qlang.passes.routing.layout import (
     sabre_layout,
 )
 from qlang.passes.routing.memo import route_memo
-from qlang.passes.routing.rewrite import consolidated_cost, cx_cost
 from qlang.passes.routing.strategy import (
     Known,
     OpsKey,
@@ -268,141 +267,3 @@ class RoutePass(_DevicePass):
                 circuit.ops, self.device, seed=self.seed, trials=self.trials,
                 commute_aware=commuting, network=commuting, thorough=self.thorough,
             )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PortfolioRoutePass(_DevicePass):
-    """Route natively and with Qiskit's and tket's routers; keep the best valid result.
-
-    Candidates: the native route on the given layout, native routes on up to ``layouts``
-    other layouts (other layout seeds; as many as fit in ``layout_work`` = extra layouts x
-    CNOT cost x qubits, so large circuits get fewer; none when the first route adds
-    nothing), and each peer's route (the peers get the logical circuit and choose their own layout). Each
-    candidate is run through the ``finish`` passes (the post-routing optimisation) and the
-    best *finished* circuit wins by (CNOT-equivalent count, depth): a route that looks
-    worse before optimisation can end up better. Without ``finish``, candidates are
-    compared as routed (CNOTs, CNOTs after block consolidation, depth).
-
-    Example::
-
-        >>> from qlang.devices import line
-        >>> from qlang.ir.circuit import Circuit, Operation
-        >>> from qlang.passes.optimization.cancel import CancelInverses
-        >>> c = Circuit(3, (Operation("cx", (0, 2)), Operation("cx", (0, 2))))
-        >>> placed = LayoutPass(line(3), "trivial").run(c).circuit
-        >>> routed = PortfolioRoutePass(line(3), peers=()).run(placed).circuit
-        >>> p = PortfolioRoutePass(line(3), peers=(), finish=(CancelInverses(),))
-        >>> [op.name for op in routed.ops], [op.name for op in p.run(placed).circuit.ops]
-        (['swap', 'cx', 'cx'], ['swap'])
-    """
-
-    name: ClassVar[str] = "route-portfolio"
-    requires: ClassVar[frozenset[str]] = frozenset({LAYOUT_ASSIGNED})
-
-    device: Device
-    seed: int = 0
-    trials: int = 8
-    peers: tuple[str, ...] = ("qiskit", "tket")
-    layouts: int = 0
-    layout_work: int = 7000
-    finish: tuple[Pass, ...] = ()
-
-    def __post_init__(self) -> None:
-        check_requirements(self.finish, frozenset({LAYOUT_ASSIGNED, ROUTED}))
-        for p in self.finish:
-            if p.invalidates & {LAYOUT_ASSIGNED, ROUTED}:
-                raise ValueError(f"`{p.name}` may undo the routing: not allowed in a portfolio")
-
-    @property
-    def ensures(self) -> frozenset[str]:  # type: ignore[override]
-        have = {ROUTED}
-        for p in self.finish:
-            have = (have - p.invalidates) | p.ensures
-        return frozenset(have)
-
-    @property
-    def invalidates(self) -> frozenset[str]:  # type: ignore[override]
-        return frozenset(x for p in self.finish for x in p.invalidates) - self.ensures
-
-    def run(self, circuit: Circuit) -> PassResult:
-        _check_placed(circuit, self.device, self.name)
-        best, best_key = None, None
-        with route_memo():
-            cands = self.candidates(circuit)
-        for _, cand in cands:
-            done = self.finished(cand)
-            key = _final_key(done) if self.finish else _key(done)
-            if best_key is None or key < best_key:
-                best, best_key = done, key
-        assert best is not None  # the native route always exists
-        return PassResult(best, changed=True)
-
-    def candidates(self, circuit: Circuit) -> list[tuple[str, Circuit]]:
-        """Every routed (unfinished) candidate of the placed ``circuit``, with a label."""
-        from qlang.passes.routing.adapters import route_with_peer
-
-        src = lowered(circuit)
-        native = self._native(src)
-        out = [("native", native)]
-        cost = cx_cost(src.ops)
-        if cx_cost(native.ops) > cost:  # (else no other layout can do better)
-            assert src.layout is not None
-            extra = min(self.layouts, self.layout_work // max(1, cost * len(src.layout.initial)))
-            out += [(f"layout{k}", self._relaid(src, k)) for k in range(1, extra + 1)]
-        for peer in self.peers:
-            cand = route_with_peer(src, self.device, peer, self.seed)
-            if cand is not None:
-                out.append((peer, cand))
-        return out
-
-    def _native(self, placed: Circuit) -> Circuit:
-        return apply_route(
-            placed,
-            RoutePass(self.device, seed=self.seed, trials=self.trials, thorough=True).route(placed),
-        )
-
-    def _relaid(self, placed: Circuit, k: int) -> Circuit:
-        """``placed`` moved to the layout chosen with seed number ``k``, then routed."""
-        assert placed.layout is not None
-        where = {p: q for q, p in enumerate(placed.layout.final)}
-        n = len(where)
-        ops = tuple(replace(op, qubits=tuple(where[q] for q in op.qubits)) for op in placed.ops)
-        logical = replace(placed, num_qubits=n, ops=ops, layout=None)
-        chooser = LayoutPass(
-            self.device, "auto", self.seed + 1000 * k, trials=16,
-            error_aware=self.device.has_errors, vf2_calls=VF2_CALLS // 10,
-        )  # fmt: skip
-        return self._native(place(logical, self.device, chooser.choose(logical)))
-
-    def finished(self, routed: Circuit) -> Circuit:
-        """``routed`` after the ``finish`` passes."""
-        for p in self.finish:
-            routed = p.run(routed).circuit
-        return routed
-
-    def spec(self) -> str:
-        def seq(ps: tuple[Pass, ...]) -> str:
-            return "(" + ",".join(p.spec() for p in ps) + ")"
-
-        return (
-            f"{self.name}{{device={self.device.name},seed={self.seed},trials={self.trials},"
-            f"peers={':'.join(self.peers)},layouts={self.layouts},layout_work={self.layout_work},"
-            f"finish={seq(self.finish)}}}"
-        )
-
-    def to_json(self) -> dict[str, object]:
-        out = super().to_json()
-        opts = dict(out["options"])  # type: ignore[call-overload]
-        opts["finish"] = [p.to_json() for p in self.finish]
-        return {**out, "options": opts}
-
-
-def _key(c: Circuit) -> tuple[int, int, int]:
-    """Order of unfinished routes: CNOTs, then CNOTs after 2-qubit block consolidation,
-    then depth."""
-    return (cx_cost(c.ops), consolidated_cost(c.ops), c.depth())
-
-
-def _final_key(c: Circuit) -> tuple[int, int]:
-    """Order of finished circuits: CNOT-equivalent count, then depth."""
-    return (cx_cost(c.ops), c.depth())

@@ -26,9 +26,9 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "unknown data set",
         "data = irsi()",
         "data = iris()",
-        "Built-in sets: ad_hoc, iris, breast_cancer, wine, digits, moons, circles, "
-        "bars_and_stripes, sine, damped_sine, sawtooth, triangle, square_wave, random_walk; "
-        "or csv(path, label = col). The message suggests the closest name.",
+        "The data sets are the `data` table of the catalog (docs/training.md#data), including "
+        "`csv(path, label = col)`. The message suggests the closest name; `qlang check` "
+        "reports the same mistake as QL0305 before anything runs.",
     ),
     ErrorInfo(
         "QL0402",
@@ -83,15 +83,16 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0409",
         "unknown preprocessing step",
-        "preprocess = [standardise]",
-        "preprocess = [standardize]",
-        "Steps: standardize, minmax(a, b), pca(k), scale(f), downsample(size), one_hot.",
+        "data = iris() |> standardise()",
+        "data = iris() |> standardize()",
+        "The steps are the `preprocess` table of the catalog (docs/training.md#data); "
+        "`qlang check` reports the same mistake as QL0305.",
     ),
     ErrorInfo(
         "QL0410",
         "bad preprocessing argument",
-        "preprocess = [pca(9)]  # 4 features",
-        "preprocess = [pca(2)]",
+        "data = iris() |> pca(9)  # 4 features",
+        "data = iris() |> pca(2)",
         "pca needs 1 <= k <= min(samples, features); minmax needs low < high; downsample "
         "needs a size dividing the image side.",
     ),

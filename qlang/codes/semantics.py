@@ -325,4 +325,90 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "loss = mse",
         "Pick a loss that fits the task (the `help:` line lists them).",
     ),
+    ErrorInfo(
+        "QL0309",
+        "unknown or missing argument of a setting",
+        "import encodings.angle\n"
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = iris()\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        "  optimizer = adam(lrr = 0.1)\n"
+        "}",
+        "optimizer = adam(lr = 0.1)",
+        "Every setting takes the arguments its catalog entry lists (the `help:` line shows "
+        "them with their defaults), positional ones in that order; required ones must be given. "
+        "The tables in docs/language.md and docs/training.md list them all.",
+    ),
+    ErrorInfo(
+        "QL0310",
+        "setting argument out of range",
+        "import encodings.angle\n"
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = moons(n = 10**8)\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        "}",
+        "data = moons(n = 200)",
+        "Each argument has a range in the catalog (probabilities in [0, 1], shots >= 1, a test "
+        "fraction in (0, 1), sizes bounded by qlang's resource limits, ...), and some arguments "
+        "must agree with each other or with the data (e.g. `pca(k)` keeps at most as many "
+        "components as there are features).",
+    ),
+    ErrorInfo(
+        "QL0311",
+        "setting not supported by the runtime yet",
+        "import encodings.angle\n"
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = iris()\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        "  target { noise = [depolarizing(0.01)] }\n"
+        "}",
+        "target { device = line(4) }",
+        "The catalog marks what the runtime cannot honour yet (noise, mitigation and shots on "
+        "the `target`, backends other than the exact statevector simulator). `qlang check` "
+        "rejects them instead of training without them; the message says why.",
+    ),
+    ErrorInfo(
+        "QL0312",
+        "early stopping cannot monitor this value",
+        "import encodings.angle\n"
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = iris()\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        "  train { early_stopping = early_stopping(monitor = \"test_mse\") }\n"
+        "}",
+        'train { early_stopping = early_stopping(monitor = "val_mse") }',
+        "Early stopping monitors `loss` (the training loss) or, with a validation split "
+        "(`train { validation = 0.2 }`, the default for classify and regress), `val_loss` and "
+        "`val_<metric>`. The test split is evaluated once, after training, so it can never "
+        "drive a training decision.",
+    ),
+    ErrorInfo(
+        "QL0313",
+        "setting does not apply to this model",
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  qubits = 2\n"
+        "  ansatz = real_amplitudes(reps = 1)\n"
+        "  observable = Z0 Z1\n"
+        "  task = minimize(observable)\n"
+        "  train { batch_size = 8 }\n"
+        "}",
+        "train { epochs = 50 }",
+        "Every entry must change what runs: a setting the task does not use (`batch_size` or "
+        "`validation` for a one-sample task, a metric of another task, `data` for `minimize`, an "
+        "optimizer for a kernel without trainable weights, a quantum block no layer uses, "
+        "batches or early stopping with a scipy optimizer) is an error, not silently ignored.",
+    ),
 )

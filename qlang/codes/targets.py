@@ -177,6 +177,16 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "Use 0, 1, 2 or 3.",
     ),
     ErrorInfo(
+        "QL0522",
+        "weights do not fit the compiled circuit",
+        'qlang.compile("iris.qml").bind_weights("runs/moons")',
+        'qlang.compile("iris.qml").bind_weights("runs/iris")',
+        "`Compiled.bind_weights` binds a trained artifact by parameter name: every weight of "
+        "the compiled block must be in `weights.json` (train the same model; pick another "
+        "block with `qlang.compile(model, block = name)`). `Compiled.bind` with names must "
+        "cover all inputs or all weights.",
+    ),
+    ErrorInfo(
         "QL0530",
         "unknown picture format",
         "qlang inspect m.qml --draw circuit.jpg",

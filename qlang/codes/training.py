@@ -25,7 +25,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "unknown optimizer",
         "optimizer = adamm(lr = 0.1)",
         "optimizer = adam(lr = 0.1)",
-        "Optimizers: adam, sgd, momentum, rmsprop, aqgd, spsa, cobyla, nelder_mead, lbfgsb.",
+        "The optimizers are the `optimizer` table of the catalog (docs/training.md#optimizers).",
     ),
     ErrorInfo(
         "QL0651",
@@ -39,38 +39,38 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "unknown loss",
         "loss = crossentropy",
         "loss = cross_entropy",
-        "Losses: mse, mae, cross_entropy, hinge, nll, kl, mmd, energy, cvar, "
-        "kernel_target_alignment.",
+        "The losses are the `loss` table of the catalog (docs/training.md#losses).",
     ),
     ErrorInfo(
         "QL0653",
         "loss or readout does not fit the task",
         "task = classify(classes = 3)\nloss = kl",
         "task = classify(classes = 3)\nloss = cross_entropy",
-        "classify: cross_entropy, nll, mse, mae, hinge with one value per class (or one "
-        "parity value for two classes, or probs); regress: mse, mae; minimize: energy, cvar "
-        "(Z-only observable); generate: kl, mmd with a probs readout; kernel: svc needs class "
-        "labels.",
+        "Each loss fits the tasks its catalog entry lists (docs/training.md#losses); a "
+        "classifier needs one value per class (or one parity value for two classes, or "
+        "probs), CVaR a Z-only observable, a Born machine a probs readout, a kernel's svc "
+        "class labels.",
     ),
     ErrorInfo(
         "QL0654",
         "unknown task",
         "task = clasify(classes = 2)",
         "task = classify(classes = 2)",
-        "Tasks: classify, regress, minimize, generate, kernel.",
+        "The tasks are the `task` table of the catalog (docs/training.md#tasks).",
     ),
     ErrorInfo(
         "QL0655",
         "the task needs data",
         "model m { task = classify(classes = 2) ... }  # no data",
         "model m { data = moons()  task = classify(classes = 2) ... }",
-        "classify, regress, kernel and generate read a data set.",
+        "Every task whose catalog entry reads data (all but minimize, and generate with "
+        "`target = data`); `qlang check` reports it as QL0304 first.",
     ),
     ErrorInfo(
         "QL0656",
         "widths do not match",
         "data = iris()  # 4 features into input x: float[2]",
-        "data = iris()\npreprocess = [pca(2)]",
+        "data = iris() |> pca(2)",
         "The data width must equal the circuit inputs, and each layer's input width the "
         "previous layer's output width; minimize and generate circuits take no inputs.",
     ),
@@ -79,7 +79,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "unknown weight initialiser",
         "weight theta: float[4] = glorot(1)",
         "weight theta: float[4] = uniform(0, 6.283)",
-        "Initialisers: uniform(a, b), normal(mean, std), zeros, constant(v).",
+        "The initialisers are the `init` table of the catalog (docs/language.md).",
     ),
     ErrorInfo(
         "QL0658",
@@ -98,10 +98,10 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0660",
         "unknown post-processing or activation",
-        "readout = expval(Z(0)) |> softmaks",
-        "readout = expval(Z(0)) |> softmax",
-        "Post-processing: softmax, sigmoid, tanh, linear(out = k), scale(f); activations: "
-        "linear, tanh, relu, sigmoid, softmax.",
+        "readout = expval(Z0) |> softmaks()",
+        "readout = expval(Z0) |> softmax()",
+        "Post-processing steps and activations are the `post` and `activation` tables of "
+        "the catalog (docs/training.md).",
     ),
     ErrorInfo(
         "QL0661",
@@ -135,9 +135,10 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0665",
         "bad recurrent cell",
-        "recurrent = qlstm(hidden = 3)  # circuit takes 3 inputs",
-        "recurrent = qlstm(hidden = 2)  # hidden + features = 3 inputs",
-        "The cell feeds hidden + features values to the circuit at every step; the cell is qlstm.",
+        "recurrent { cell = lstm(hidden = 3), gates = [cell] }  # cell takes 3 inputs",
+        "recurrent { cell = lstm(hidden = 2), gates = [cell] }  # hidden + 1 feature = 3",
+        "The cell feeds hidden + features values to its gate block at every step, and a "
+        "sample must hold whole steps; `qlang check` reports the same as QL0306/QL0301.",
     ),
     ErrorInfo(
         "QL0666",
@@ -153,5 +154,14 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "train { validation = 1.5 }",
         "train { validation = 0.2 }",
         "A fraction strictly between 0 and 1 of the training set, leaving at least one sample.",
+    ),
+    ErrorInfo(
+        "QL0668",
+        "unknown or misplaced metric",
+        'QLangEstimator(kernel_model).fit(X, y_values)  # model says metrics = [accuracy]',
+        "QLangEstimator(kernel_model).fit(X, y_labels)",
+        "A metric must be in the catalog and fit the task and its targets: a kernel on "
+        "continuous targets reports the regression metrics, not accuracy "
+        "(docs/training.md#metrics).",
     ),
 )

@@ -1,4 +1,8 @@
-"""``qlang fmt FILE... [--check]``: rewrite files in canonical style."""
+"""``qlang fmt FILE... [--check | --diff]``: rewrite files in canonical style.
+
+``--check`` and ``--diff`` write nothing and exit 1 when a file would change (``--diff``
+prints the unified diff to stdout), so both work as CI checks.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from qlang.commands._common import guarded
 @click.command("fmt")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="only report files that would change (exit 1)")
-@click.option("--diff", "show_diff", is_flag=True, help="print a diff instead of writing")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="print a diff instead of writing (exit 1 on changes)"
+)
 @guarded
 def command(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Format .qml files (in place, atomically)."""
@@ -43,5 +49,5 @@ def command(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
     verb = "would reformat" if check or show_diff else "reformatted"
     for path in changed:
         click.echo(f"{verb} {path}", err=True)
-    if check and changed:
+    if (check or show_diff) and changed:
         sys.exit(1)

@@ -144,6 +144,13 @@ class QuantumBlock:
 
 @dataclass(frozen=True, slots=True)
 class Training:
+    """The ``train { ... }`` block (defaults as in the catalog, ``qlang.catalog.training``).
+
+    ``validation`` is the fraction of the training split held out for the per-epoch
+    metrics and early stopping (0: none); ``metrics`` the model's ``metrics`` entry
+    (empty: all of the task's).
+    """
+
     epochs: int | None = None
     maxiter: int | None = None
     batch_size: int | None = None
@@ -153,7 +160,8 @@ class Training:
     early_stopping: Call | None = None
     checkpoint_every: int | None = None
     dtype: str = "complex128"
-    extra: tuple[tuple[str, Value], ...] = ()
+    validation: float = 0.2
+    metrics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +176,17 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Recurrent:
+    """``recurrent { cell = lstm(hidden = 3), gates = [cell], window = 4 }``: the cell,
+    the quantum block it evaluates at every step and the steps per sample (``None``:
+    the data width divided by the features per step)."""
+
+    cell: Call
+    block: str = "main"
+    window: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     name: str
     blocks: tuple[QuantumBlock, ...]
@@ -179,7 +198,7 @@ class Model:
     training: Training
     target: Target
     layers: tuple[Layer, ...] = ()
-    recurrent: Call | None = None
+    recurrent: Recurrent | None = None
     num_features: int | None = None
     source_hash: str = ""
     span: Span | None = field(default=None, compare=False, repr=False)
@@ -187,6 +206,10 @@ class Model:
     @property
     def main(self) -> QuantumBlock:
         return self.blocks[0]
+
+    def block(self, name: str) -> QuantumBlock | None:
+        """The quantum block called ``name`` (``main`` is the model's own)."""
+        return next((b for b in self.blocks if b.name == name), None)
 
     def __repr__(self) -> str:
         c = self.circuit

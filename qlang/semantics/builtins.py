@@ -15,9 +15,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
+from qlang import catalog
 from qlang.ir import expr as E
 from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
@@ -165,14 +165,22 @@ def _pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
     return pairs(size, kind, 0 if layer is None else _int(ev, layer, ls))
 
 
-def _init(kind: str, names: list[str], required: int) -> Builtin:
+def _init(name: str) -> Builtin:
+    """A weight initialiser of the catalog (``uniform(0, pi)``): its arguments are bound
+    and checked there; the value is an :class:`Init` with every parameter in order."""
+
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
-        ps = _params(kind, args, kwargs, span, names, required)
-        defaults = {"uniform": (0.0, 2 * math.pi), "normal": (0.0, 1.0)}.get(kind, ())
-        vals = []
-        for i, (v, s) in enumerate(ps):
-            vals.append(_num(v, s) if v is not None else defaults[i])
-        return Init(kind, tuple(vals))
+        from qlang.ir.model import Call
+        from qlang.semantics.settings import check_call, to_value
+
+        call = Call(
+            name,
+            tuple(to_value(v, s) for v, s in args),
+            tuple((k, to_value(v, s)) for k, (v, s) in kwargs.items()),
+            span=span,
+        )
+        entry, values = check_call("init", call, span)
+        return Init(name, tuple(float(values[p.name]) for p in entry.params))
 
     return f
 
@@ -184,6 +192,8 @@ def _random_regular(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> G
     deg, nodes = _int(ev, d, ds), _int(ev, n, ns)
     if deg >= nodes or (deg * nodes) % 2:
         raise fail(C.BAD_VALUE, f"no {deg}-regular graph on {nodes} nodes exists", span)
+    import networkx as nx  # on first use: importing networkx costs ~0.1 s of every run
+
     g = nx.random_regular_graph(deg, nodes, seed=0 if seed is None else _int(ev, seed, ss))
     return Graph(nodes, tuple(sorted((min(a, b), max(a, b), 1.0) for a, b in g.edges())))
 
@@ -294,10 +304,7 @@ BUILTINS: dict[str, Builtin] = {
     "float": _float,
     "range": _range,
     "pairs": _pairs,
-    "uniform": _init("uniform", ["low", "high"], 0),
-    "normal": _init("normal", ["mean", "std"], 0),
-    "constant": _init("constant", ["value"], 1),
-    "zeros": _init("zeros", [], 0),
+    **{e.name: _init(e.name) for e in catalog.entries("init")},
     "random_regular": _random_regular,
     "graph": _graph,
     "complete_graph": _named_graph("complete_graph"),
@@ -312,7 +319,9 @@ BUILTINS: dict[str, Builtin] = {
 }
 
 #: Builtin values usable as bare names.
-BUILTIN_VALUES: dict[str, Any] = {"zeros": Init("zeros")}
+BUILTIN_VALUES: dict[str, Any] = {
+    e.name: Init(e.name) for e in catalog.entries("init") if not e.params
+}
 
 
 def register(name: str) -> Callable[[Builtin], Builtin]:

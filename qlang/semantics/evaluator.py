@@ -392,8 +392,25 @@ class Evaluator:
         lhs = self.eval(node, scope)
         items = lhs.args if isinstance(lhs, CallValue) and lhs.name == "|>" else (lhs,)
         for link in reversed(chain):
-            items = items + (self.eval(link.rhs, scope),)
+            items = items + (self._stage(link.rhs, scope),)
         return CallValue("|>", items, span=n.span)
+
+    def _stage(self, n: A.Expr, scope: Scope) -> Any:
+        """A pipe stage names a catalog entry (``|> tanh(scale = 2)``), not a builtin."""
+        if (
+            isinstance(n, A.Call)
+            and isinstance(n.func, A.Name)
+            and "." not in n.func.id
+            and not scope.lookup(n.func.id)[0]
+        ):
+            args = tuple(self.eval(a.value, scope) for a in n.args if a.name is None)
+            kwargs = tuple((a.name, self.eval(a.value, scope)) for a in n.args if a.name)
+            if len(args) + len(kwargs) != len(n.args) or any(
+                a.name is None for a in n.args[len(args) :]
+            ):
+                raise fail(C.BAD_ARGUMENTS, "positional argument after a named one", n.span)
+            return CallValue(n.func.id, args, kwargs, span=n.span)
+        return self.eval(n, scope)
 
     def _Call(self, n: A.Call, scope: Scope) -> Any:
         if isinstance(n.func, A.Name) and "." not in n.func.id:

@@ -1,5 +1,13 @@
 """Lowering ``model`` blocks to the model IR, with the model-level checks.
 
+:class:`ModelLowerer` reads a model's entries in one pass: the data and its
+preprocessing, the quantum blocks (:mod:`qlang.semantics.blocks`), the task, loss,
+optimizer, metrics, layers, ``train``, ``target`` and ``recurrent`` blocks. Every
+setting is bound against :mod:`qlang.catalog` (:mod:`qlang.semantics.settings`), and the
+model is checked as a whole: a setting the run would not use (a ``batch_size`` for a
+one-sample task, a named block no layer uses, early stopping on test data) is an error,
+so what ``qlang check`` accepts is exactly what runs.
+
 Example::
 
     >>> from qlang.driver import load_model
@@ -21,49 +29,44 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from qlang import ast as A
+from qlang import catalog
 from qlang.diagnostics import Diagnostic, QLangError, did_you_mean
-from qlang.ir import expr as E
-from qlang.ir.circuit import Circuit
+from qlang.ir.gates import ALIASES, GATES
 from qlang.ir.model import (
     Call,
+    Dense,
+    Layer,
     Model,
-    Observable,
     QuantumBlock,
+    QuantumLayer,
     Readout,
+    Recurrent,
+    Target,
+    Training,
 )
-from qlang.limits import MAX_QUBITS
 from qlang.semantics import codes as C
-from qlang.semantics.binding import ShapeError, nonnegative
-from qlang.semantics.circuits import Builder, Lowerer
+from qlang.semantics.blocks import CIRCUIT_KEYS, BlockLowerer, Entries, no_shadow
 from qlang.semantics.codes import SemanticError, fail
-from qlang.semantics.datasets import DATASETS, PREPROCESS, data_shape
 from qlang.semantics.loader import Loader, Module
-from qlang.semantics.model_settings import (
-    BLOCK_KEYS,
-    MODEL_KEYS,
-    POST,
-    READOUTS,
-    SettingsLowering,
-    _Entries,
-)
-from qlang.semantics.observables import PauliSum, to_observable
-from qlang.semantics.params import ParamTable
 from qlang.semantics.scope import Scope
-from qlang.semantics.values import (
-    CallValue,
-    Definition,
-    Init,
-    PendingCall,
-    Qubits,
-    Symbol,
-    is_number,
-    type_name,
+from qlang.semantics.settings import (
+    bind_raw,
+    check_call,
+    check_key,
+    piped,
+    to_call,
+    to_value,
 )
+from qlang.semantics.values import CallValue, Symbol, is_number, type_name
 from qlang.source import Span
+
+#: train settings that only matter when there is something to optimise
+_OPTIMISATION_KEYS = ("epochs", "maxiter", "batch_size", "early_stopping", "checkpoint_every")
 
 
 def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
@@ -104,7 +107,7 @@ def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
                 ]
             )
         node = found[0]
-    ml = _ModelLowerer(module, node)
+    ml = ModelLowerer(module, node)
     try:
         model = ml.run()
     except SemanticError as err:  # a check without its own recovery point
@@ -117,26 +120,52 @@ def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
     return model
 
 
-class _ModelLowerer(SettingsLowering):
+@dataclass(frozen=True)
+class DataFacts:
+    """What the checker knows about the data before loading it."""
+
+    call: Call | None = None
+    steps: tuple[Call, ...] = ()
+    width: int | None = None
+    classes: int | None = None
+    kind: str | None = None  # classification | regression | distribution | None (csv)
+    span: Span | None = None
+    failed: bool = False
+
+
+def _model_keys(where: str) -> tuple[str, ...]:
+    return tuple(
+        e.name
+        for e in catalog.entries("model")
+        if not e.info.block and (e.info.quantum if where == "quantum" else e.info.model)
+    )
+
+
+def _block_kinds() -> tuple[str, ...]:
+    return tuple(e.name for e in catalog.entries("model") if e.info.block)
+
+
+class ModelLowerer:
+    """One model: its blocks, settings and checks (see the module docstring)."""
+
     def __init__(self, module: Module, node: A.ModelDef):
         self.module = module
         self.node = node
         self.diagnostics: list[Diagnostic] = []
-        self.table = ParamTable()
-        self.lw = Lowerer(self.table, implicit_inputs=False)
-        self.sev = self.lw.ev.with_settings(True)
         self.scope = Scope(module.scope)
         self.scope.module = None
+        self.spans: dict[str, dict[str, Span | None]] = {}
 
-    # --- helpers ------------------------------------------------------------
     def report(self, err: SemanticError) -> None:
         if err.diagnostic not in self.diagnostics:
             self.diagnostics.append(err.diagnostic)
 
+    # --- entries ------------------------------------------------------------------
     def entries(
-        self, items: tuple[A.ModelItem, ...], keys: tuple[str, ...], where: str
-    ) -> _Entries:
-        out = _Entries()
+        self, items: tuple[A.ModelItem, ...], keys: tuple[str, ...], where: str, blocks: bool = True
+    ) -> Entries:
+        out = Entries()
+        kinds = _block_kinds() if blocks else ()
         for it in items:
             if isinstance(it, A.Setting):
                 if it.key in out.settings:
@@ -153,75 +182,112 @@ class _ModelLowerer(SettingsLowering):
                 else:
                     out.settings[it.key] = it
             elif isinstance(it, A.Block):
-                out.blocks.append(it)
+                if it.kind not in kinds:
+                    self.report(
+                        fail(
+                            C.MODEL_ENTRY,
+                            f"unknown block `{it.kind}` in {where}",
+                            it.span,
+                            did_you_mean(it.kind, kinds)
+                            or ("a quantum block holds no blocks" if not blocks else None),
+                        )
+                    )
+                else:
+                    out.blocks.append(it)
             elif isinstance(it, A.InputDecl):
                 out.inputs.append(it)
             elif isinstance(it, A.WeightDecl):
                 out.weights.append(it)
         return out
 
-    def setting(self, e: _Entries, key: str, scope: Scope, settings: bool = True) -> Any:
-        st = e.settings.get(key)
-        if st is None:
-            return None
-        ev = self.sev if settings else self.lw.ev
-        return ev.eval(st.value, scope)
-
-    # --- the model ----------------------------------------------------------
-    def run(self) -> Model | None:
-        e = self.entries(self.node.items, MODEL_KEYS, f"model `{self.node.name}`")
-        data, preprocess, width, classes = self.data(e)
-        self.data_width = width
-        has_layers = "layers" in e.settings
-        x_width = self.declare_input(e.inputs, width, check=not has_layers)
-        for wd in e.weights:
-            self.declare_weight(wd, self.scope)
-        blocks: list[QuantumBlock] = []
-        has_main = any(k in e.settings for k in ("encoding", "ansatz", "circuit"))
-        has_cells = any(b.kind == "quantum" for b in e.blocks)
-        main = None
-        if has_main or not has_cells:
-            main = self.block("main", e, self.scope, x_width, self.node.span)
+    def block_settings(self, e: Entries, kind: str) -> dict[str, Any]:
+        """The evaluated ``key = value`` entries of the ``kind { ... }`` blocks."""
+        values: dict[str, Any] = {}
+        spans: dict[str, Span | None] = {}
+        self.spans[kind] = spans
         for blk in e.blocks:
-            if blk.kind == "quantum":
-                self.quantum_block(blk, x_width)
-        if main is not None:
-            blocks.append(main)
-        blocks.extend(self.extra_blocks)
-        if main is None and blocks:
-            main = blocks[0]
-        task = self.task(e, main)
+            if blk.kind != kind:
+                continue
+            for it in blk.items:
+                if not isinstance(it, A.Setting):
+                    self.report(
+                        fail(C.MODEL_ENTRY, f"only `key = value` entries in `{kind}`", it.span)
+                    )
+                    continue
+                if it.key in values:
+                    self.report(
+                        fail(C.MODEL_ENTRY, f"`{it.key}` is set twice in `{kind}`", it.span)
+                    )
+                    continue
+                try:
+                    if it.key == "basis" and isinstance(it.value, A.ListExpr):
+                        values[it.key] = tuple(
+                            Symbol(i.id) if isinstance(i, A.Name) else self.sev.eval(i, self.scope)
+                            for i in it.value.items
+                        )
+                    else:
+                        values[it.key] = self.sev.eval(it.value, self.scope)
+                    spans[it.key] = it.span
+                except SemanticError as err:
+                    self.report(err)
+        return values
+
+    def setting(self, e: Entries, key: str) -> Any:
+        st = e.settings.get(key)
+        return None if st is None else self.sev.eval(st.value, self.scope)
+
+    # --- the model ------------------------------------------------------------------
+    def run(self) -> Model | None:
+        e = self.entries(self.node.items, _model_keys("model"), f"model `{self.node.name}`")
+        self.task_setting = e.settings.get("task")
+        main_bl = BlockLowerer("main", self.report, self.diagnostics, self.task_setting)
+        self.sev = main_bl.sev
+        data = self.data(e)
+        self.facts = data
+        free_input = "layers" in e.settings or any(b.kind == "recurrent" for b in e.blocks)
+        x_width = self.declare_input(main_bl, e.inputs, data, check=not free_input)
+        for wd in e.weights:
+            main_bl.declare_weight(wd, self.scope)
+        named = [b for b in e.blocks if b.kind == "quantum"]
+        main = None
+        if data.failed and x_width is None:
+            pass  # the circuit would only repeat the data error (an undefined `x`)
+        elif any(k in e.settings for k in CIRCUIT_KEYS) or not named:
+            main = main_bl.lower(e, self.scope, x_width, self.node.span)
+            self.main_lowerer = main_bl
+        blocks: list[QuantumBlock] = [main] if main is not None else []
+        self.failed_blocks: set[str] = set()
+        for blk in named:
+            qb = self.quantum_block(blk, x_width)
+            if qb is not None:
+                blocks.append(qb)
+            elif blk.label is not None:
+                self.failed_blocks.add(blk.label)
+        self.check_block_names(blocks, named)
+        first = blocks[0] if blocks else None
+        task = self.task(e, first)
+        task_name = task.name if task is not None else None
         loss = self.loss(e, task)
         optimizer = self.optimizer(e)
-        training = self.training(e)
-        target = self.target(e)
-        self.check_gradient(training, target)
-        self.check_device_fits(target, blocks)
-        recurrent = self.recurrent(e)
-        start = self.data_width
+        training = self.training(e, task_name)
+        target = self.target(e, blocks)
+        recurrent = self.recurrent(e, blocks, data)
+        start = data.width
         if recurrent is not None:
-            cell = recurrent.get("cell")
-            hidden = cell.get("hidden") if isinstance(cell, Call) else None
-            if isinstance(hidden, int):
-                start = hidden
-        layers = self.layers(e, main, start)
-        if "metrics" in e.settings:
-            try:
-                mv = self.to_value(
-                    self.setting(e, "metrics", self.module.scope), e.settings["metrics"].span
-                )
-                training = replace(training, extra=training.extra + (("metrics", mv),))
-            except SemanticError as err:
-                self.report(err)
-        if main is not None and task is not None:
-            self.check_readout(task, main, layers, classes, e)
-        if self.diagnostics or main is None or task is None:
+            start = int(catalog.runtime_bind("cell", recurrent.cell)[1]["hidden"])
+        layers = self.layers(e, blocks, start)
+        training = replace(training, metrics=self.metrics(e, task_name))
+        self.check_monitor(training, task_name)
+        if first is not None and task is not None:
+            self.check_fit(e, task, first, blocks, layers, recurrent, training, loss, data)
+            self.check_optimizer(e, task, optimizer, training)
+        if self.diagnostics or first is None or task is None:
             return None
         return Model(
             name=self.node.name,
             blocks=tuple(blocks),
-            data=data,
-            preprocess=preprocess,
+            data=data.call,
+            preprocess=data.steps,
             task=task,
             loss=loss,
             optimizer=optimizer,
@@ -234,73 +300,51 @@ class _ModelLowerer(SettingsLowering):
             span=self.node.span,
         )
 
-    extra_blocks: list[QuantumBlock]
-    data_call: Call | None = None
-    data_width: int | None = None
-
-    # --- data and declarations ---------------------------------------------
-    def data(self, e: _Entries) -> tuple[Call | None, tuple[Call, ...], int | None, int | None]:
-        self.extra_blocks = []
+    # --- data and declarations ------------------------------------------------------
+    def data(self, e: Entries) -> DataFacts:
+        st = e.settings.get("data")
+        if st is None:
+            return DataFacts()
         try:
-            v = self.setting(e, "data", self.scope)
+            head, *rest = piped(self.setting(e, "data"))
+            call = to_call(head, st.span)
+            entry, values = check_call("data", call, st.span)
         except SemanticError as err:
             self.report(err)
-            return None, (), None, None
-        if v is None:
-            return None, (), None, None
-        span = e.settings["data"].span
-        chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
-        try:
-            calls = [self.to_call(c, span) for c in chain]
-        except SemanticError as err:
-            self.report(err)
-            return None, (), None, None
-        data, pre = calls[0], tuple(calls[1:])
-        if data.name not in DATASETS:
-            self.report(
-                fail(
-                    C.UNKNOWN_SETTING,
-                    f"unknown data set `{data.name}`",
-                    span,
-                    did_you_mean(data.name, DATASETS) or f"data sets: {', '.join(DATASETS)}",
-                )
-            )
-        for p in pre:
-            if p.name not in PREPROCESS:
-                self.report(
-                    fail(
-                        C.UNKNOWN_SETTING,
-                        f"unknown preprocessing step `{p.name}`",
-                        span,
-                        did_you_mean(p.name, PREPROCESS),
-                    )
-                )
-        width, classes = data_shape(data, pre)
-        self.data_call = data
-        return data, pre, width, classes
+            return DataFacts(span=st.span, failed=True)
+        info = entry.info
+        width, classes = info.features(values), info.classes(values)
+        steps: list[Call] = []
+        for p in rest:
+            try:
+                c = to_call(p, st.span)
+                step, vals = check_call("preprocess", c, st.span)
+                if width is not None:
+                    msg = step.info.fits(vals, width)
+                    if msg is not None:
+                        raise fail(C.SETTING_RANGE, msg, c.span or st.span)
+                width = step.info.width(vals, width)
+                steps.append(c)
+            except SemanticError as err:
+                self.report(err)
+                return DataFacts(call, tuple(steps), None, classes, info.kind, st.span, True)
+        return DataFacts(call, tuple(steps), width, classes, info.kind, st.span)
 
     def declare_input(
-        self, decls: list[A.InputDecl], width: int | None, check: bool = True
+        self, bl: BlockLowerer, decls: list[A.InputDecl], data: DataFacts, check: bool
     ) -> int | None:
         """Declare the data input (explicit, or ``x`` with the data's width).
 
-        With hybrid ``layers`` the explicit input is the quantum block's input and
-        need not match the data (``check = False``); the layer chain is checked instead.
+        With hybrid ``layers`` or a recurrent cell the explicit input is the quantum
+        block's input and need not match the data (``check = False``).
         """
+        width = data.width
         if len(decls) > 1:
             self.report(fail(C.MODEL_ENTRY, "a model has one data input", decls[1].span))
         if decls:
             d = decls[0]
-            try:
-                shape = tuple(
-                    nonnegative(self.lw.ev.eval_int(x, self.scope, "input width"), x.span, d.name)
-                    for x in d.type.dims
-                )
-            except SemanticError as err:
-                self.report(err)
-                return width
-            size = math.prod(shape) if shape else 1
-            if check and width is not None and size != width:
+            size = bl.declare_input(d, self.scope)
+            if size is not None and check and width is not None and size != width:
                 self.report(
                     fail(
                         C.INPUT_DIMENSION,
@@ -309,440 +353,701 @@ class _ModelLowerer(SettingsLowering):
                         help=f"declare `input {d.name}: float[{width}]` or add `|> pca({size})`",
                     )
                 )
-            try:
-                self.no_shadow(d.name, self.scope, d.span)
-            except SemanticError as err:
-                self.report(err)
-                return size
-            self.scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
-            return size
+            return size if size is not None else width
         if width is None:
-            if self.data_call is not None and self.data_call.name == "csv":
+            if data.call is not None and data.call.name == "csv":
                 self.report(
                     fail(
                         C.INPUT_DIMENSION,
                         "the width of `csv` data is not known before reading the file",
-                        self.data_call.span,
+                        data.call.span or data.span,
                         help="declare the input, e.g. `input x: float[4]`",
                     )
                 )
             return None
-        self.scope.define("x", self.table.add_input("x", (width,), None))
+        bl.implicit_input(self.scope, width)
         return width
 
-    def declare_weight(self, wd: A.WeightDecl, scope: Scope) -> None:
-        try:
-            self.no_shadow(wd.name, scope, wd.span)
-            shape = tuple(
-                nonnegative(self.lw.ev.eval_int(x, scope, "weight dimension"), x.span, wd.name)
-                for x in wd.type.dims
-            )
-            init = None
-            if wd.init is not None:
-                init = self.lw.ev.eval(wd.init, scope)
-                if not isinstance(init, Init):
-                    raise fail(
-                        C.TYPE_MISMATCH,
-                        f"a weight initialiser is `uniform(a, b)`, "
-                        f"`normal(m, s)`, `zeros` or `constant(v)`, found `{type_name(init)}`",
-                        wd.init.span,
-                    )
-            value = self.table.add_weight(wd.name, shape, init, wd.frozen, wd.span)
-            if not shape:
-                value = value
-            scope.define(wd.name, value)
-        except SemanticError as err:
-            self.report(err)
-
-    @staticmethod
-    def no_shadow(name: str, scope: Scope, span: Span | None) -> None:
-        """Model declarations may not hide another name (an input, weight or import)."""
-        if scope.lookup(name)[0]:
-            raise fail(
-                C.NAME_CONFLICT,
-                f"`{name}` is already defined",
-                span,
-                help="choose another name (qlang never shadows names silently)",
-            )
-
-    # --- quantum blocks -----------------------------------------------------
-    def block(
-        self, name: str, e: _Entries, scope: Scope, x_width: int | None, span: Span | None
-    ) -> QuantumBlock | None:
-        calls: dict[str, PendingCall] = {}
-        for key in ("encoding", "ansatz", "circuit"):
-            st = e.settings.get(key)
-            if st is None:
-                continue
-            try:
-                v = self.lw.ev.eval(st.value, scope)
-            except SemanticError as err:
-                self.report(err)
-                continue
-            if isinstance(v, Definition):
-                v = PendingCall(v, (), (), st.span)
-            if not isinstance(v, PendingCall) or v.defn.kind == "observable":
-                self.report(
-                    fail(
-                        C.WRONG_KIND,
-                        f"`{key}` must be a circuit call, found `{type_name(v)}`",
-                        st.value.span,
-                    )
-                )
-                continue
-            calls[key] = v
-        if "circuit" in calls and ("encoding" in calls or "ansatz" in calls):
-            self.report(
-                fail(
-                    C.MODEL_ENTRY,
-                    "use `circuit` or `encoding` + `ansatz`, not both",
-                    e.settings["circuit"].span,
-                )
-            )
-        if not calls:
-            self.report(
-                fail(
-                    C.MODEL_ENTRY,
-                    "the model has no circuit",
-                    span,
-                    help="add `encoding = ...` and `ansatz = ...`, or `circuit = ...`",
-                )
-            )
-            return None
-        xv = scope.lookup("x")[1]
-        n = self.qubits(e, scope, calls, xv, x_width)
-        if n is None:
-            return None
-        q = Qubits(tuple(range(n)))
-        scope.define("q", q)
-        builder = Builder()
-        builder.qubits(n, span)
-        enc_ops: tuple = ()
-        for key in ("encoding", "ansatz", "circuit"):
-            if key not in calls:
-                continue
-            pc = calls[key]
-            self.lw.prefix = [key] if name == "main" else [name, key]
-            try:
-                qargs = self.registers_for(pc, q, xv, x_width)
-                self.lw.call(pc.defn, list(pc.args), dict(pc.kwargs), qargs, builder, pc.span)
-            except SemanticError as err:
-                self.report(self.input_error(err, pc, xv, x_width))
-            finally:
-                self.lw.prefix = []
-            if key == "encoding":
-                enc_ops = tuple(builder.ops)
-        for d in self.lw.diagnostics:
-            if d not in self.diagnostics:
-                self.diagnostics.append(d)
-        self.lw.diagnostics = []
-        if builder.num_qubits != n:
-            n = builder.num_qubits
-        circuit = self.circuit(name, n, builder, tuple(builder.ops))
-        encoding = self.circuit(f"{name}_encoding", n, builder, enc_ops) if enc_ops else None
-        readout = self.readout(e, scope, n)
-        if readout is None:
-            return None
-        return QuantumBlock(name, circuit, readout, encoding)
-
-    def circuit(self, name: str, n: int, b: Builder, ops: tuple) -> Circuit:
-        return Circuit(
-            num_qubits=n,
-            ops=ops,
-            num_clbits=b.num_clbits,
-            inputs=tuple(self.table.inputs),
-            weights=tuple(self.table.weights),
-            name=name,
-        )
-
-    def qubits(
-        self, e: _Entries, scope: Scope, calls: dict[str, PendingCall], xv: Any, x_width: int | None
-    ) -> int | None:
-        st = e.settings.get("qubits")
-        if st is not None:
-            try:
-                n = self.lw.ev.eval_int(st.value, scope, "`qubits`")
-            except SemanticError as err:
-                self.report(err)
-                return None
-            if n < 1:
-                self.report(fail(C.QUBITS_SETTING, f"`qubits = {n}` must be at least 1", st.span))
-                return None
-            if n > MAX_QUBITS:
-                self.report(
-                    fail("QL0823", f"`qubits = {n:,}` is above the limit of {MAX_QUBITS:,}", st.span)
-                )
-                return None
-            return n
-        first = calls.get("encoding") or calls.get("circuit") or calls.get("ansatz")
-        assert first is not None
-        size = _infer_size(first, xv, x_width)
-        if size is None:
-            self.report(
-                fail(
-                    C.QUBITS_SETTING,
-                    "cannot infer the number of qubits",
-                    first.span,
-                    help="add `qubits = k` to the model",
-                )
-            )
-        return size
-
-    def registers_for(
-        self, pc: PendingCall, q: Qubits, xv: Any, x_width: int | None
-    ) -> list[Qubits]:
-        regs = pc.defn.node.registers
-        if len(regs) == 1:
-            size = _infer_size(pc, xv, x_width)
-            if size is not None and size < len(q):
-                return [Qubits(q.qubits[:size])]
-            return [q]
-        singles = sum(1 for r in regs if r.size is None)
-        sized = len(regs) - singles
-        if sized > 1:
-            raise fail(
-                C.QUBIT_COUNT,
-                f"`{pc.defn.name}` has several sized registers; call it from a circuit of your own",
-                pc.span,
-            )
-        rest = len(q) - singles
-        out, pos = [], 0
-        for r in regs:
-            k = 1 if r.size is None else rest
-            out.append(Qubits(q.qubits[pos : pos + k], r.size is None))
-            pos += k
-        return out
-
-    def input_error(
-        self, err: SemanticError, pc: PendingCall, xv: Any, width: int | None
-    ) -> SemanticError:
-        d = err.diagnostic
-        if not isinstance(err, ShapeError) or xv is None:
-            return err
-        spans = [s for v, s in pc.args if v is xv] + [s for _, (v, s) in pc.kwargs if v is xv]
-        if d.span is not None and d.span in spans:
-            want = " x ".join(map(str, err.want))
-            return fail(
-                C.INPUT_DIMENSION,
-                f"the data gives {width} features but `{err.circuit}` takes {want} in "
-                f"`{err.param}`",
-                d.span,
-                help="match them: preprocess the data (e.g. `|> pca(k)`) or change `qubits`",
-            )
-        return err
-
-    def quantum_block(self, blk: A.Block, x_width: int | None) -> None:
-        name = blk.label or f"block{len(self.extra_blocks) + 1}"
-        saved = (self.table, self.lw)
-        self.table = ParamTable()
-        self.lw = Lowerer(self.table, implicit_inputs=False)
-        try:
-            self._quantum_block(blk, name, x_width)
-        finally:
-            self.table, self.lw = saved
-
-    def _quantum_block(self, blk: A.Block, name: str, x_width: int | None) -> None:
+    def quantum_block(self, blk: A.Block, x_width: int | None) -> QuantumBlock | None:
         """A ``quantum NAME { ... }`` block: its own circuit with its own parameters."""
-        e = self.entries(blk.items, BLOCK_KEYS, f"quantum block `{name}`")
+        self.unnamed = getattr(self, "unnamed", 0) + (blk.label is None)
+        name = blk.label or f"block{self.unnamed}"
+        e = self.entries(blk.items, _model_keys("quantum"), f"quantum block `{name}`", False)
+        bl = BlockLowerer(name, self.report, self.diagnostics, self.task_setting)
         scope = Scope(self.module.scope)
         scope.module = None
         width = None
         if not e.inputs and x_width is not None:
-            scope.define("x", self.table.add_input("x", (x_width,), None))
+            bl.implicit_input(scope, x_width)
             width = x_width
         for d in e.inputs:
-            try:
-                shape = tuple(
-                    nonnegative(self.lw.ev.eval_int(x, scope, "input width"), x.span, d.name)
-                    for x in d.type.dims
-                )
-                scope.define(d.name, self.table.add_input(d.name, shape or (1,), d.span))
-                width = math.prod(shape) if shape else 1
-            except SemanticError as err:
-                self.report(err)
+            width = bl.declare_input(d, scope)
         for wd in e.weights:
-            self.declare_weight(wd, scope)
-        qb = self.block(name, e, scope, width, blk.span)
-        if qb is not None:
-            self.extra_blocks.append(qb)
+            bl.declare_weight(wd, scope)
+        return bl.lower(e, scope, width, blk.span)
 
-    # --- readout, task, loss ------------------------------------------------
-    def readout(self, e: _Entries, scope: Scope, n: int) -> Readout | None:
-        self.lw.obs_width = n
-        try:
-            obs = self.setting(e, "observable", scope, settings=False)
-            obs_span = e.settings["observable"].span if obs is not None else None
-            minimized = _minimize_argument(e)
-            if obs is None and minimized is not None:  # task = minimize(ising(...))
-                obs, obs_span = self.lw.ev.eval(minimized, scope), minimized.span
-            obs = self.as_observable(obs, n, obs_span) if obs is not None else None
-            self.model_observable = obs
-            st = e.settings.get("readout")
-            if st is None:
-                task = e.settings.get("task")
-                if obs is not None:
-                    return Readout("expval", (obs,))
-                if (
-                    task is not None
-                    and isinstance(task.value, A.Call)
-                    and isinstance(task.value.func, A.Name)
-                    and task.value.func.id == "kernel"
-                ):
-                    return Readout("probs", qubits=tuple(range(n)))
+    def check_block_names(self, blocks: list[QuantumBlock], named: list[A.Block]) -> None:
+        seen: dict[str, str] = {}
+        names = [b.name for b in blocks]
+        for blk in named:
+            if blk.label is not None and names.count(blk.label) > 1:
                 self.report(
-                    fail(
-                        C.MODEL_ENTRY,
-                        "the model has no readout",
-                        self.node.span,
-                        help="add e.g. `readout = expval(Z0)` or `readout = probs(q)`",
-                    )
+                    fail(C.NAME_CONFLICT, f"two quantum blocks are called `{blk.label}`", blk.span)
                 )
-                return None
-            v = self.sev.eval(st.value, scope)
-            chain = v.args if isinstance(v, CallValue) and v.name == "|>" else (v,)
-            head, post = chain[0], chain[1:]
-            return self.make_readout(head, post, n, st.span)
+        for b in blocks:
+            for d in b.circuit.weights:
+                if d.name in seen and seen[d.name] != b.name:
+                    self.report(
+                        fail(
+                            C.NAME_CONFLICT,
+                            f"weight `{d.name}` is declared by blocks `{seen[d.name]}` and "
+                            f"`{b.name}`",
+                            d.span,
+                            help="rename one of them",
+                        )
+                    )
+                seen[d.name] = b.name
+
+    # --- task, loss, optimizer, metrics ------------------------------------------
+    def task(self, e: Entries, first: QuantumBlock | None) -> Call | None:
+        st = e.settings.get("task")
+        if st is None:
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    "the model has no task",
+                    self.node.span,
+                    help="add e.g. `task = classify(classes = 2)`",
+                )
+            )
+            return None
+        try:
+            v = self.setting(e, "task")
+            head = CallValue(v.name, (), (), st.span) if isinstance(v, Symbol) else v
+            if not isinstance(head, CallValue):
+                raise fail(C.TYPE_MISMATCH, f"expected a task, found `{type_name(v)}`", st.span)
+            entry, values, given = bind_raw("task", head, st.span)
         except SemanticError as err:
             self.report(err)
             return None
-        finally:
-            self.lw.obs_width = None
-
-    model_observable: Observable | None = None
-
-    def as_observable(self, v: Any, n: int, span: Span | None) -> Observable:
-        if isinstance(v, PendingCall) and v.defn.kind == "observable":
-            v = self.lw.observable(v.defn, list(v.args), dict(v.kwargs), n, v.span)
-        if is_number(v) or isinstance(v, E.Expr):
-            v = PauliSum.constant(v)
-        if not isinstance(v, PauliSum):
-            raise fail(C.TYPE_MISMATCH, f"expected an observable, found `{type_name(v)}`", span)
-        if v.max_qubit() >= n:
-            raise fail(
-                C.OBSERVABLE_WIDTH,
-                f"the observable acts on qubit {v.max_qubit()} but the circuit has {n} qubits",
-                span,
-                help=f"use qubits 0..{n - 1} or raise `qubits`",
-            )
-        if not v.is_hermitian():
-            raise fail(
-                C.OBSERVABLE_WIDTH,
-                "the observable is not hermitian (a product of different Paulis on one qubit)",
-                span,
-            )
-        return to_observable(v, span)
-
-    def make_readout(self, head: Any, post: tuple, n: int, span: Span | None) -> Readout:
-        if isinstance(head, Symbol):
-            head = CallValue(head.name, (), (), span)
-        if not isinstance(head, CallValue) or head.name not in READOUTS:
-            name = head.name if isinstance(head, CallValue) else type_name(head)
-            raise fail(
-                C.UNKNOWN_SETTING,
-                f"unknown readout `{name}`",
-                span,
-                did_you_mean(str(name), READOUTS) or f"readouts: {', '.join(READOUTS)}",
-            )
-        post_calls = []
-        for p in post:
-            c = self.to_call(p, span)
-            if c.name not in POST:
-                raise fail(
-                    C.UNKNOWN_SETTING,
-                    f"unknown post-processing `{c.name}`",
-                    span,
-                    did_you_mean(c.name, POST),
+        opaque = {p.name for p in entry.params if p.type == "opaque"}
+        kwargs = tuple((k, values[k]) for k in given if k not in opaque)
+        call = Call(entry.name, (), kwargs, span=st.span)
+        if entry.name == "minimize" and first is not None and first.readout.kind != "expval":
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    "`minimize` needs an `observable` (expval readout)",
+                    st.span,
+                    help="add `observable = ising(...)` or another Pauli sum",
                 )
-            post_calls.append(c)
-        args = head.args
-        kw = dict(head.kwargs)
-        if head.name == "expval":
-            v = args[0] if args else kw.get("obs", kw.get("observable"))
-            if v is None:
-                if self.model_observable is None:
-                    raise fail(C.BAD_ARGUMENTS, "`expval` needs an observable", span)
-                obs: tuple[Observable, ...] = (self.model_observable,)
-            else:
-                items = v if isinstance(v, tuple) else (v,)
-                obs = tuple(self.as_observable(o, n, span) for o in items)
-            return Readout("expval", obs, post=tuple(post_calls), span=span)
-        if head.name == "samples":
-            shots = args[0] if args else kw.get("shots", 1024)
-            if not is_number(shots) or int(shots) < 1:
-                raise fail(C.BAD_VALUE, "`samples` needs a positive shot count", span)
-            return Readout(
-                "samples",
-                qubits=tuple(range(n)),
-                shots=int(shots),
-                post=tuple(post_calls),
-                span=span,
             )
-        v = args[0] if args else kw.get("qubits", Qubits(tuple(range(n))))
-        qs = self.qubit_list(v, n, span)
-        return Readout(head.name, qubits=qs, post=tuple(post_calls), span=span)
+        return call
 
-    def qubit_list(self, v: Any, n: int, span: Span | None) -> tuple[int, ...]:
-        if isinstance(v, Qubits):
-            return v.qubits
-        if isinstance(v, Symbol) and v.name == "q":
-            return tuple(range(n))
-        items = v if isinstance(v, tuple) else (v,)
-        out: list[int] = []
-        for i in items:
-            if isinstance(i, Qubits):
-                out.extend(i.qubits)
-            elif is_number(i) and float(i).is_integer() and 0 <= int(i) < n:
-                out.append(int(i))
-            else:
-                raise fail(C.INDEX_RANGE, f"`{i}` is not a qubit of this {n}-qubit circuit", span)
+    def loss(self, e: Entries, task: Call | None) -> Call | None:
+        st = e.settings.get("loss")
+        if st is None:
+            return None
+        try:
+            call = to_call(self.setting(e, "loss"), st.span)
+            entry, _ = check_call("loss", call, st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        if task is not None and task.name not in entry.tasks:
+            fits = [x.name for x in catalog.entries("loss") if task.name in x.tasks]
+            self.report(
+                fail(
+                    C.LOSS_TASK,
+                    f"loss `{entry.name}` does not fit task `{task.name}`",
+                    st.span,
+                    help="use one of: " + ", ".join(fits),
+                )
+            )
+        if task is not None and task.name == "minimize" and task.get("cvar") is not None:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    "`minimize(cvar = ...)` already sets the loss",
+                    st.span,
+                    help="remove `loss`, or write `loss = cvar(alpha = ...)` and `minimize()`",
+                )
+            )
+        return call
+
+    def optimizer(self, e: Entries) -> Call | None:
+        st = e.settings.get("optimizer")
+        if st is None:
+            return None
+        try:
+            call = to_call(self.setting(e, "optimizer"), st.span)
+            check_call("optimizer", call, st.span)
+        except SemanticError as err:
+            self.report(err)
+            return None
+        return call
+
+    def metrics(self, e: Entries, task: str | None) -> tuple[str, ...]:
+        st = e.settings.get("metrics")
+        if st is None:
+            return ()
+        out: list[str] = []
+        try:
+            v = self.setting(e, "metrics")
+            for item in v if isinstance(v, tuple) else (v,):
+                call = to_call(item, st.span)
+                entry, _ = check_call("metric", call, st.span)
+                if task is not None and task not in entry.tasks:
+                    fits = [m.name for m in catalog.entries("metric") if task in m.tasks]
+                    raise fail(
+                        C.NOT_APPLICABLE,
+                        f"metric `{entry.name}` does not apply to a `{task}` task",
+                        st.span,
+                        help=f"metrics of `{task}`: {', '.join(fits)}"
+                        if fits
+                        else f"a `{task}` task reports fixed metrics; remove `metrics`",
+                    )
+                if entry.name in out:
+                    raise fail(C.MODEL_ENTRY, f"metric `{entry.name}` is listed twice", st.span)
+                out.append(entry.name)
+        except SemanticError as err:
+            self.report(err)
         return tuple(out)
 
+    # --- train, target, recurrent ----------------------------------------------------
+    def training(self, e: Entries, task: str | None) -> Training:
+        vals = self.block_settings(e, "train")
+        spans = self.spans["train"]
+        kw: dict[str, Any] = {}
+        for k, v in vals.items():
+            try:
+                value = check_key("train", k, to_value(v, spans[k]), spans[k])
+                entry = catalog.lookup("train", k)
+                assert entry is not None
+                if task is not None and task not in entry.tasks:
+                    raise fail(
+                        C.NOT_APPLICABLE,
+                        f"`{k}` does not apply to a `{task}` task",
+                        spans[k],
+                        help=f"`{k}` applies to: {', '.join(entry.tasks)}",
+                    )
+                kw[k] = value.name if k == "gradient" else value
+            except SemanticError as err:
+                self.report(err)
+        training = Training(**kw)
+        if training.gradient == "adjoint" and training.shots:
+            self.report(
+                fail(
+                    C.GRADIENT_MODE,
+                    f"`gradient = adjoint` needs exact statevector simulation, but the model "
+                    f"has `shots = {training.shots}` in `train`",
+                    spans.get("gradient"),
+                    help="use `gradient = parameter_shift` (works with shots) or remove the shots",
+                )
+            )
+        return training
 
-def _minimize_argument(e: _Entries) -> A.Expr | None:
-    """The observable written inside ``task = minimize(...)``, unless it is `observable`."""
-    st = e.settings.get("task")
-    if st is None or not isinstance(st.value, A.Call) or not st.value.args:
-        return None
-    if not (isinstance(st.value.func, A.Name) and st.value.func.id == "minimize"):
-        return None
-    arg = st.value.args[0].value
-    if isinstance(arg, A.Name) and arg.id == "observable":
-        return None
-    return arg
+    def target(self, e: Entries, blocks: list[QuantumBlock]) -> Target:
+        vals = self.block_settings(e, "target")
+        spans = self.spans["target"]
+        kw: dict[str, Any] = {}
+        for k, v in vals.items():
+            try:
+                if k == "device":
+                    kw[k] = self.device(v, spans[k])
+                    self.check_device_fits(kw[k], blocks, spans[k])
+                elif k == "basis":
+                    kw[k] = self.basis(v, spans[k])
+                else:
+                    value = check_key("target", k, to_value(v, spans[k]), spans[k])
+                    kw[k] = value.name if k == "backend" else value
+            except SemanticError as err:
+                self.report(err)
+        return Target(**kw)
 
+    @staticmethod
+    def basis(v: Any, span: Span | None) -> tuple[str, ...]:
+        names = []
+        for g in v if isinstance(v, tuple) else (v,):
+            gname = g.name if isinstance(g, Symbol) else g
+            gname = ALIASES.get(gname, gname) if isinstance(gname, str) else gname
+            if gname not in GATES:
+                raise fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown basis gate `{gname}`",
+                    span,
+                    did_you_mean(str(gname), GATES),
+                )
+            names.append(gname)
+        return tuple(names)
 
-def _infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:
-    """The register size implied by passing the model input to ``pc``'s array parameter."""
-    if xv is None or x_width is None:
-        return None
-    node = pc.defn.node
-    reg = next((r for r in node.registers if r.size is not None), None)
-    if reg is None or not isinstance(reg.size, A.Name):
-        return None
-    n = reg.size.id
-    bound = {p.name: v for p, (v, _) in zip(node.params, pc.args, strict=False)}
-    bound.update({k: v for k, (v, _) in pc.kwargs})
-    for p in node.params:
-        if bound.get(p.name) is not xv or not p.type.dims:
-            continue
-        d = p.type.dims[0]
-        if isinstance(d, A.Name) and d.id == n:
-            return x_width
-        if (
-            isinstance(d, A.Binary)
-            and d.op == "*"
-            and isinstance(d.lhs, A.Number)
-            and isinstance(d.rhs, A.Name)
-            and d.rhs.id == n
-            and x_width % int(d.lhs.value) == 0
+    def device(self, v: Any, span: Span | None) -> Call:
+        """The ``device`` setting, checked now (a located QL058x error for a bad spec).
+        A string is a device file, relative to the model file."""
+        from qlang.devices import device_spec, parse_device
+
+        if isinstance(v, str):
+            path = Path(v)
+            base = getattr(self.module, "path", None)
+            if not path.is_absolute() and base is not None:
+                path = base.parent / path
+            call = Call("file", (str(path),), span=span)
+        else:
+            call = to_call(v, span)
+        try:
+            parse_device(device_spec(call))
+        except QLangError as err:
+            d = err.diagnostics[0]
+            raise fail(d.code, f"in `target {{ device }}`: {d.message}", span, d.help) from None
+        return call
+
+    def check_device_fits(
+        self, device: Call, blocks: list[QuantumBlock], span: Span | None
+    ) -> None:
+        """``QL0597`` at the device setting when a quantum block is wider than the device."""
+        from qlang.devices import device_spec, parse_device
+
+        dev = parse_device(device_spec(device))
+        for b in blocks:
+            if b.circuit.num_qubits > dev.num_qubits:
+                raise fail(
+                    "QL0597",
+                    f"the model needs {b.circuit.num_qubits} qubits but device "
+                    f"`{dev.name}` has {dev.num_qubits}",
+                    span,
+                    "choose a larger device or use fewer qubits",
+                )
+
+    def recurrent(
+        self, e: Entries, blocks: list[QuantumBlock], data: DataFacts
+    ) -> Recurrent | None:
+        found = [b for b in e.blocks if b.kind == "recurrent"]
+        if not found:
+            return None
+        vals = self.block_settings(e, "recurrent")
+        spans = self.spans["recurrent"]
+        out: dict[str, Any] = {}
+        for k, v in vals.items():
+            try:
+                out[k] = check_key("recurrent", k, to_value(v, spans[k]), spans[k])
+            except SemanticError as err:
+                self.report(err)
+        span = found[0].span
+        if "cell" not in vals:
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    "the `recurrent` block has no `cell`",
+                    span,
+                    help="add `cell = lstm(hidden = 2)`",
+                )
+            )
+            return None
+        if "cell" not in out:
+            return None
+        names = {b.name: b for b in blocks}
+        gates = out.get("gates") or ("main" if "main" in names else next(iter(names), "main"),)
+        if len(gates) != 1:
+            self.report(
+                fail(
+                    C.SETTING_RANGE,
+                    f"the recurrent cell uses {len(gates)} gate blocks; it evaluates one",
+                    spans.get("gates"),
+                    help="list one block in `gates` (it computes all four LSTM gates)",
+                )
+            )
+            return None
+        block = names.get(str(gates[0]))
+        if block is None:
+            self.report(
+                fail(
+                    C.UNKNOWN_SETTING,
+                    f"unknown quantum block `{gates[0]}`",
+                    spans.get("gates"),
+                    did_you_mean(str(gates[0]), names) or f"blocks: {', '.join(names)}",
+                )
+            )
+            return None
+        rec = Recurrent(out["cell"], block.name, out.get("window"))
+        hidden = int(catalog.runtime_bind("cell", rec.cell)[1]["hidden"])
+        features = block.circuit.num_inputs - hidden
+        if features < 1:
+            self.report(
+                fail(
+                    C.LAYER_WIDTHS,
+                    f"the cell feeds {hidden} hidden values plus the inputs of a step to block "
+                    f"`{block.name}`, which takes {block.circuit.num_inputs} inputs",
+                    spans.get("cell"),
+                    help=f"declare `input v: float[{hidden + 1}]` (hidden + 1 feature per step)",
+                )
+            )
+            return None
+        width = data.width
+        if width is not None and (
+            width % features or (rec.window is not None and rec.window * features != width)
         ):
-            return x_width // int(d.lhs.value)
-        if (
-            isinstance(d, A.Binary)
-            and d.op == "**"
-            and isinstance(d.rhs, A.Name)
-            and d.rhs.id == n
-            and x_width & (x_width - 1) == 0
-        ):
-            return x_width.bit_length() - 1
-    return None
+            steps = f"{rec.window} steps" if rec.window is not None else "whole steps"
+            self.report(
+                fail(
+                    C.INPUT_DIMENSION,
+                    f"the data gives {width} values per sample, which is not {steps} of "
+                    f"{features} features",
+                    spans.get("window") or data.span,
+                    help=f"make the window {width // features if width >= features else 1} "
+                    "steps or change the block's inputs",
+                )
+            )
+        return rec
+
+    # --- layers -------------------------------------------------------------------------
+    def layers(
+        self, e: Entries, blocks: list[QuantumBlock], width: int | None
+    ) -> tuple[Layer, ...]:
+        st = e.settings.get("layers")
+        self.final_width: int | None = None
+        if st is None:
+            return ()
+        try:
+            v = self.setting(e, "layers")
+        except SemanticError as err:
+            self.report(err)
+            return ()
+        out: list[Layer] = []
+        by_name = {b.name: b for b in blocks}
+        for it in v if isinstance(v, tuple) else (v,):
+            try:
+                head = CallValue(it.name, (), (), st.span) if isinstance(it, Symbol) else it
+                if not isinstance(head, CallValue):
+                    raise fail(
+                        C.TYPE_MISMATCH, f"expected a layer, found `{type_name(it)}`", st.span
+                    )
+                entry, values, _ = bind_raw("layer", head, st.span)
+                if entry.name == "quantum":
+                    name = str(values["block"])
+                    if name == "main" and "main" not in by_name and blocks:
+                        name = blocks[0].name
+                    qb = by_name.get(name)
+                    if qb is None and name in self.failed_blocks:
+                        width = None  # the block's own error is reported
+                        continue
+                    if qb is None:
+                        raise fail(
+                            C.UNKNOWN_SETTING,
+                            f"unknown quantum block `{name}`",
+                            st.span,
+                            did_you_mean(name, by_name) or f"blocks: {', '.join(by_name)}",
+                        )
+                    need = qb.circuit.num_inputs
+                    if width is not None and need != width:
+                        raise fail(
+                            C.LAYER_WIDTHS,
+                            f"quantum block `{name}` takes {need} inputs but the previous "
+                            f"layer gives {width}",
+                            st.span,
+                        )
+                    out.append(QuantumLayer(name, bool(values["frozen"])))
+                    width = readout_outputs(qb.readout)
+                else:
+                    a, b = self.dense_widths(values["shape"], st.span)
+                    if width is not None and a != width:
+                        raise fail(
+                            C.LAYER_WIDTHS,
+                            f"`dense({a} -> {b})` gets {width} inputs",
+                            st.span,
+                            help=f"make it `dense({width} -> {b})`",
+                        )
+                    act = values["activation"].name
+                    out.append(Dense(a, b, act, bool(values["frozen"])))
+                    width = b
+            except SemanticError as err:
+                self.report(err)
+                width = None
+        self.final_width = width
+        return tuple(out)
+
+    @staticmethod
+    def dense_widths(shape: Any, span: Span | None) -> tuple[int, int]:
+        from qlang.limits import MAX_FEATURES
+
+        if not (isinstance(shape, CallValue) and shape.name == "->"):
+            raise fail(C.SETTING_ARGUMENT, "write dense layers as `dense(in -> out, act)`", span)
+        a, b = shape.args
+        for w in (a, b):
+            if not is_number(w) or not float(w).is_integer():
+                raise fail(C.TYPE_MISMATCH, "dense widths must be integers", span)
+            if not 1 <= int(w) <= MAX_FEATURES:
+                raise fail(C.SETTING_RANGE, f"dense widths must be in [1, {MAX_FEATURES}]", span)
+        return int(a), int(b)
+
+    # --- whole-model checks ----------------------------------------------------------
+    def check_monitor(self, training: Training, task: str | None) -> None:
+        es = training.early_stopping
+        if es is None or task is None:
+            return
+        span = self.spans["train"].get("early_stopping")
+        monitor = str(catalog.runtime_bind("callback", es)[1]["monitor"])
+        validated = task in ("classify", "regress") and training.validation > 0
+        metrics = training.metrics or tuple(
+            m.name for m in catalog.entries("metric") if task in m.tasks
+        )
+        allowed = ["loss"]
+        if validated:
+            allowed += ["val_loss", *(f"val_{m}" for m in metrics)]
+        if monitor.startswith("test"):
+            self.report(
+                fail(
+                    C.MONITOR,
+                    f"early stopping must not monitor test data (`{monitor}`): the test split "
+                    "is evaluated once, after training",
+                    span,
+                    help="monitor a validation metric such as `val_loss`",
+                )
+            )
+        elif monitor not in allowed:
+            why = ""
+            if monitor.startswith("val_") and not validated:
+                why = " (there is no validation split: set `train { validation = 0.2 }`)"
+            self.report(
+                fail(
+                    C.MONITOR,
+                    f"early stopping cannot monitor `{monitor}`{why}",
+                    span,
+                    did_you_mean(monitor, allowed) or f"monitor one of: {', '.join(allowed)}",
+                )
+            )
+
+    def check_fit(
+        self,
+        e: Entries,
+        task: Call,
+        first: QuantumBlock,
+        blocks: list[QuantumBlock],
+        layers: tuple[Layer, ...],
+        recurrent: Recurrent | None,
+        training: Training,
+        loss: Call | None,
+        data: DataFacts,
+    ) -> None:
+        """Every entry must be used by the run the task makes (else ``QL0313``)."""
+        name = task.name
+        span = e.settings["task"].span
+        info = catalog.lookup("task", name).info  # type: ignore[union-attr]
+
+        def unused(what: str, where: Span | None, help: str | None = None) -> None:
+            self.report(fail(C.NOT_APPLICABLE, what, where, help))
+
+        needs_data = info.needs_data or (
+            name == "generate" and task.get("target", "data") == "data"
+        )
+        if needs_data and data.call is None and data.span is None:
+            self.report(
+                fail(
+                    C.MODEL_ENTRY,
+                    f"the `{name}` task needs `data`",
+                    span,
+                    help="add e.g. `data = iris()`"
+                    if name != "generate"
+                    else "add `data = bars_and_stripes(2, 2)` or give `generate(target = [...])`",
+                )
+            )
+        if not needs_data and data.span is not None:
+            unused(
+                f"a `{name}` task does not read `data`"
+                + (" when the target distribution is given" if name == "generate" else ""),
+                data.span,
+                "remove `data`",
+            )
+        if name == "classify" and data.kind in ("regression", "distribution"):
+            unused(
+                f"`classify` needs class labels, `{data.call.name if data.call else 'the data'}` "
+                f"gives {data.kind} data",
+                data.span,
+                "use `regress`" if data.kind == "regression" else "use `generate`",
+            )
+        for step in data.steps:
+            if step.name == "one_hot" and name != "regress":
+                unused("`one_hot` only applies to a `regress` task", step.span or data.span)
+            if data.kind == "distribution" and needs_data:
+                unused(
+                    f"`{data.call.name if data.call else 'the data'}` supplies a distribution; "
+                    f"preprocessing does not apply",
+                    step.span or data.span,
+                    "remove the `|> ...` steps",
+                )
+        used = {layer.block for layer in layers if isinstance(layer, QuantumLayer)}
+        if recurrent is not None:
+            used.add(recurrent.block)
+        if not layers and recurrent is None:
+            used.add(first.name)
+        if name not in ("classify", "regress"):
+            if "layers" in e.settings:
+                unused(f"`layers` do not apply to a `{name}` task", e.settings["layers"].span)
+            if recurrent is not None:
+                unused(f"a recurrent cell does not apply to a `{name}` task", span)
+        spans = {b.label: b.span for b in e.blocks if b.kind == "quantum"}
+        for b in blocks:
+            if b.name not in used:
+                where = "the model's circuit" if b.name == "main" else f"quantum block `{b.name}`"
+                unused(
+                    f"{where} is not used",
+                    spans.get(b.name, self.node.span),
+                    f"add `quantum({b.name})` to `layers`"
+                    if name in ("classify", "regress")
+                    else f"a `{name}` task runs one block; remove the others",
+                )
+        if training.shots is not None and self.main_readout_shots_given(first):
+            unused(
+                "`train { shots }` replaces the shots of `samples(shots = ...)`",
+                self.spans["train"].get("shots"),
+                "give the shots in one place",
+            )
+        if name == "kernel":
+            self.check_kernel(e, first, training)
+        cvar = task.get("cvar") is not None or (loss is not None and loss.name == "cvar")
+        if name == "minimize" and cvar and first.readout.kind == "expval":
+            from qlang.ir import expr as E
+
+            obs = first.readout.observables
+            if any(not t.is_diagonal or not E.is_constant(t.coeff) for o in obs for t in o.terms):
+                self.report(
+                    fail(
+                        C.READOUT_TASK,
+                        "CVaR needs a diagonal observable (Z terms only) with constant "
+                        "coefficients: it ranks the costs of bit strings",
+                        span,
+                        help="use an Ising/QUBO cost, or minimise the energy instead",
+                    )
+                )
+        if name == "classify":
+            self.check_classes(task, first, layers, data, e)
+
+    def check_optimizer(
+        self, e: Entries, task: Call, optimizer: Call | None, training: Training
+    ) -> None:
+        """Settings the optimizer would not use: batches and early stopping for a scipy
+        minimiser (full batch, its own stopping rule), a gradient method for a
+        gradient-free optimizer."""
+        default = "spsa" if task.name == "kernel" else "adam"
+        entry = catalog.lookup("optimizer", optimizer.name if optimizer else default)
+        if entry is None:
+            return
+        spans = self.spans["train"]
+        lengths = [(f"`train {{ {k} }}`", spans[k]) for k in ("epochs", "maxiter") if k in spans]
+        if optimizer is not None and optimizer.get("maxiter") is not None:
+            lengths.append((f"`{entry.name}(maxiter = ...)`", e.settings["optimizer"].span))
+        for what, where in lengths[1:]:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    f"{what} does not apply: {lengths[0][0]} already sets the run's length",
+                    where,
+                    help="give the number of epochs or iterations in one place",
+                )
+            )
+        family, gradients = entry.info.family, entry.info.gradients
+        keys = ("batch_size", "early_stopping") if family == "scipy" else ()
+        for key in keys:
+            if key in spans:
+                self.report(
+                    fail(
+                        C.NOT_APPLICABLE,
+                        f"`{entry.name}` runs full batch with its own stopping rule; `{key}` "
+                        "does not apply",
+                        spans[key],
+                        help=f"remove `{key}` or use a gradient optimizer such as `adam`",
+                    )
+                )
+        if not gradients and "gradient" in spans and training.gradient != "auto":
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    f"`{entry.name}` does not use gradients; `gradient = {training.gradient}` "
+                    "does not apply",
+                    spans["gradient"],
+                    help="remove `gradient` (or keep `gradient = auto`)",
+                )
+            )
+
+    def main_readout_shots_given(self, first: QuantumBlock) -> bool:
+        lowerer = getattr(self, "main_lowerer", None)
+        return bool(lowerer is not None and lowerer.readout_shots_given and first.name == "main")
+
+    def check_kernel(self, e: Entries, block: QuantumBlock, training: Training) -> None:
+        """A kernel reads the encoding only; without trainable weights nothing is optimised."""
+        for key in ("readout", "observable"):
+            if key in e.settings:
+                self.report(
+                    fail(
+                        C.NOT_APPLICABLE,
+                        f"a `kernel` task compares encoded states; `{key}` does not apply",
+                        e.settings[key].span,
+                        help=f"remove `{key}`",
+                    )
+                )
+        if block.encoding is not None and "ansatz" in e.settings:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    "a `kernel` task uses the encoding only; `ansatz` does not apply",
+                    e.settings["ansatz"].span,
+                    help="remove `ansatz`, or write the whole feature map as `circuit = ...`",
+                )
+            )
+        enc = block.encoding or block.circuit
+        trainable = any(not d.frozen for d in enc.weights)
+        if trainable:
+            return
+        spans = self.spans["train"]
+        keys = [k for k in _OPTIMISATION_KEYS if k in spans]
+        if "optimizer" in e.settings:
+            keys.insert(0, "optimizer")
+        for k in keys:
+            where = e.settings["optimizer"].span if k == "optimizer" else spans[k]
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    f"the kernel's encoding has no trainable weights, so `{k}` does not apply",
+                    where,
+                    help=f"remove `{k}` (only trainable encoding weights are optimised)",
+                )
+            )
+
+    def check_classes(
+        self, task: Call, main: QuantumBlock, layers: tuple, data: DataFacts, e: Entries
+    ) -> None:
+        k = int(task.get("classes"))  # type: ignore[arg-type]
+        span = e.settings["task"].span
+        if data.classes is not None and data.classes != k:
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    f"the data has {data.classes} classes but the task says {k}",
+                    span,
+                    help=f"use `classify(classes = {data.classes})`",
+                )
+            )
+        outputs = self.final_width if layers else readout_outputs(main.readout)
+        if outputs is not None and k >= 3 and outputs < k:
+            self.report(
+                fail(
+                    C.READOUT_TASK,
+                    f"{k} classes need at least {k} outputs, the readout gives {outputs}",
+                    e.settings.get("readout", e.settings["task"]).span,
+                    help=f"use `expval([...])` with {k} observables, `probs` over "
+                    f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`",
+                )
+            )
+
+
+def readout_outputs(r: Readout) -> int:
+    """The outputs of a readout after its post-processing (``linear(out = k)`` resizes)."""
+    n = r.num_outputs
+    for p in r.post:
+        if p.name == "linear":
+            out = p.arg(0, "out", None)
+            if isinstance(out, int):
+                n = out
+    return n
+
+
+__all__ = ["DataFacts", "ModelLowerer", "lower_model", "no_shadow", "readout_outputs"]

@@ -19,11 +19,10 @@ import numpy as np
 
 from qlang.ir.model import Model
 from qlang.train.artifacts import check_compatible, load_trained
-from qlang.train.build import Factory, build_network
+from qlang.train.build import Factory
 from qlang.train.data import transform
 from qlang.train.errors import fail
-from qlang.train.tasks import RunContext, Trained, run_task
-from qlang.train.tasks.common import load_data
+from qlang.train.tasks import RunContext, Trained, run_task, runner
 
 
 def context(model: Model, seed: int | None = None, **kw: Any) -> RunContext:
@@ -182,22 +181,10 @@ class Predictor:
 def predictor(model: Model, trained: Trained, **kw: Any) -> Predictor:
     """Rebuild the model around trained parameters (checks they match: QL0659)."""
     ctx = context(model, trained.seed, quiet=True, **kw)
-    if trained.task == "kernel":
-        from qlang.train.tasks.kernel import kernel_predictor
-
-        enc = model.main.encoding or model.main.circuit
-        check_compatible(model, trained, enc.num_weights)
-        pred, proba = kernel_predictor(model, trained, ctx)
-        return Predictor(model, trained, pred, proba)
-    net = build_network(model, model.training, ctx.seeds, ctx.factory)
-    check_compatible(model, trained, net.num_params)
-    if trained.task in ("classify", "regress"):
-        from qlang.train.tasks.supervised import supervised_predictor
-
-        pred, proba = supervised_predictor(model, trained, ctx)
-        return Predictor(model, trained, pred, proba)
-    X0 = np.zeros((1, 0))
-    return Predictor(model, trained, lambda X: net.forward(X0, trained.params), None)
+    task = runner(model.task)
+    check_compatible(model, trained, task.num_params(model, ctx))
+    pred, proba = task.predictor(model, trained, ctx)
+    return Predictor(model, trained, pred, proba)
 
 
 def load(model: Model, directory: str | Path, **kw: Any) -> Predictor:
@@ -209,23 +196,7 @@ def evaluate(
     model: Model, trained: Trained, *, base_dir: str | Path | None = None, **kw: Any
 ) -> dict[str, Any]:
     """Metrics of stored weights on the model's test split (same seed -> same split)."""
-    from qlang.train.metrics import classification_metrics, regression_metrics
-
-    pred = predictor(model, trained, base_dir=Path(base_dir) if base_dir else None, **kw)
-    if trained.task not in ("classify", "regress", "kernel"):
-        out = pred.predict(np.zeros((1, 0)))
-        if trained.task == "generate":
-            from qlang.train.tasks.generate import distribution_metrics
-
-            return distribution_metrics(out[0], np.asarray(trained.extra["target"]))
-        return {"energy": float(np.sum(out[0]))}
     ctx = context(model, trained.seed, base_dir=Path(base_dir) if base_dir else None, **kw)
-    ds, _ = load_data(model, ctx)
-    X_test = ds.X_test  # already preprocessed with the same (deterministic) fit
-    y_pred = pred.predict_fn(X_test)
-    if trained.task == "regress" or (
-        trained.task == "kernel" and not trained.extra["classification"]
-    ):
-        return regression_metrics(ds.y_test, y_pred)
-    proba = pred.proba_fn(X_test) if pred.proba_fn is not None else None
-    return classification_metrics(ds.y_test, y_pred, proba)
+    task = runner(model.task)
+    check_compatible(model, trained, task.num_params(model, ctx))
+    return task.evaluate(model, trained, ctx)

@@ -212,6 +212,8 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "gradient": t.gradient,
         "shots": t.shots,
         "dtype": t.dtype,
+        "validation": t.validation,
+        "metrics": list(t.metrics),
         "early_stopping": call_text(t.early_stopping),
         "qubits": model.circuit.num_qubits,
         "parameters": model.circuit.num_weights,
@@ -237,14 +239,12 @@ def write_curve_csv(path: Path, curve: list[dict[str, float]]) -> None:
 
 def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> str | None:
     """Plot loss (and test metrics) per epoch; returns a note when matplotlib is missing."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    try:  # the Figure API without pyplot: no GUI backend machinery to import
+        from matplotlib.figure import Figure
     except ImportError:
         return "curve.png skipped: matplotlib is not installed (pip install matplotlib)"
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ep = [r["epoch"] for r in curve]
     ax.plot(ep, [r["loss"] for r in curve], label="train loss")
     if curve and "val_loss" in curve[0]:
@@ -264,7 +264,6 @@ def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> st
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=100, format="png")
-    plt.close(fig)
     return None
 
 

@@ -1,7 +1,9 @@
 """Turn a Model IR into a differentiable :class:`~qlang.train.network.Network`.
 
-The quantum blocks are evaluated by ``qlang.sim.QuantumFunction`` (imported
-lazily, so a test may pass its own ``factory`` with the same constructor signature).
+Layers, readout post-processing, activations and gradient methods are looked up in
+:mod:`qlang.catalog`; the quantum blocks are evaluated by ``qlang.sim.QuantumFunction``
+(imported lazily, so a test may pass its own ``factory`` with the same constructor
+signature).
 
 Example::
 
@@ -13,17 +15,17 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from qlang.diagnostics import did_you_mean
-from qlang.ir.model import Dense, Model, QuantumBlock, QuantumLayer, Readout, Training
+from qlang import catalog
+from qlang.ir.model import Call, Dense, Layer, Model, QuantumBlock, QuantumLayer, Readout, Training
 from qlang.train.errors import fail
-from qlang.train.layers import ACTIVATIONS, DenseStage, MapStage, QuantumStage
+from qlang.train.layers import DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
 from qlang.train.seeding import Seeds, track
 
 Factory = Callable[..., Any]
-POST = ("softmax", "sigmoid", "tanh", "linear", "scale")
 
 
 def default_factory(block: QuantumBlock, **kw: Any) -> Any:
@@ -38,9 +40,11 @@ def block_shots(block: QuantumBlock, training: Training) -> int | None:
 
 
 def gradient_method(training: Training, shots: int | None = None) -> str:
-    """``auto`` -> adjoint for exact simulation, parameter shift with shots."""
-    if training.gradient != "auto":
-        return training.gradient
+    """The catalog's gradient method; ``auto`` -> adjoint for exact simulation, parameter
+    shift with shots."""
+    entry, _ = catalog.runtime_bind("gradient", Call(training.gradient))
+    if entry.name != "auto":
+        return entry.name
     shots = training.shots if shots is None else shots
     return "adjoint" if shots is None else "parameter_shift"
 
@@ -61,27 +65,38 @@ def quantum_function(
     return fn
 
 
+# --- readout post-processing (the catalog's ``post`` entries) -----------------------------
+def map_post(name: str, values: dict[str, Any], width: int) -> tuple[list[Any], int]:
+    """``softmax``, ``sigmoid``, ``tanh`` (after multiplying by ``scale``)."""
+    return [MapStage(name, width, factor=float(values["scale"]))], width
+
+
+def scale_post(name: str, values: dict[str, Any], width: int) -> tuple[list[Any], int]:
+    return [MapStage("scale", width, factor=float(values["factor"]))], width
+
+
+def linear_post(name: str, values: dict[str, Any], width: int) -> tuple[list[Any], int]:
+    out = width if values["out"] is None else int(values["out"])
+    return [DenseStage(width, out, "linear")], out
+
+
 def post_stages(readout: Readout, width: int) -> list[Any]:
-    """Stages for the readout post-processing: ``softmax``, ``sigmoid``, ``linear(out = k)``."""
+    """The stages of a readout's post-processing steps, in order."""
     stages: list[Any] = []
     for call in readout.post:
-        if call.name in ("softmax", "sigmoid", "tanh"):
-            factor = call.arg(0, "scale", 1.0)
-            stages.append(MapStage(call.name, width, factor=float(factor)))  # type: ignore[arg-type]
-        elif call.name == "scale":
-            stages.append(MapStage("scale", width, factor=float(call.arg(0, "factor", 1.0))))  # type: ignore[arg-type]
-        elif call.name == "linear":
-            out = int(call.arg(0, "out", width))  # type: ignore[arg-type]
-            stages.append(DenseStage(width, out, "linear"))
-            width = out
-        else:
-            fail(
-                "QL0660",
-                f"unknown readout post-processing `{call.name}`",
-                call.span,
-                help=did_you_mean(call.name, POST) or f"available: {', '.join(POST)}",
-            )
+        entry, values = catalog.runtime_bind("post", call)
+        more, width = entry.load()(entry.name, values, width)
+        stages.extend(more)
     return stages
+
+
+# --- layers (the catalog's ``layer`` entries) -----------------------------------------
+@dataclass(frozen=True)
+class BuildContext:
+    model: Model
+    training: Training
+    seeds: Seeds
+    factory: Factory | None
 
 
 def block_stages(
@@ -91,39 +106,50 @@ def block_stages(
     factory: Factory | None,
     frozen: bool = False,
 ) -> list[Any]:
+    """A quantum block and its readout post-processing."""
     qs = QuantumStage(block, quantum_function(block, training, seeds, factory), frozen=frozen)
     return [qs, *post_stages(block.readout, qs.num_outputs)]
+
+
+def quantum_layer(layer: QuantumLayer, ctx: BuildContext) -> list[Any]:
+    block = ctx.model.block(layer.block)
+    if block is None:
+        fail("QL0656", f"layer uses unknown quantum block `{layer.block}`")
+    return block_stages(block, ctx.training, ctx.seeds, ctx.factory, layer.frozen)
+
+
+def dense_layer(layer: Dense, ctx: BuildContext) -> list[Any]:
+    catalog.runtime_bind("activation", Call(layer.activation))
+    return [DenseStage(layer.inputs, layer.outputs, layer.activation, layer.frozen)]
+
+
+def layer_kind(layer: Layer) -> str:
+    """The catalog name of a layer IR node."""
+    return "dense" if isinstance(layer, Dense) else "quantum"
+
+
+def layer_stages(layer: Layer, ctx: BuildContext) -> list[Any]:
+    entry = catalog.lookup("layer", layer_kind(layer))
+    assert entry is not None
+    return entry.load()(layer, ctx)
 
 
 def build_network(
     model: Model, training: Training, seeds: Seeds, factory: Factory | None = None
 ) -> Network:
-    """The model's stack: the main block alone, or its ``layers`` (dense and quantum)."""
+    """The model's stack: the main block alone, its ``layers`` (dense and quantum), or a
+    recurrent cell followed by the layers (default: a linear map to one output)."""
+    ctx = BuildContext(model, training, seeds, factory)
     stages: list[Any] = []
     if model.recurrent is not None:
-        from qlang.train.recurrent import recurrent_stages
-
-        stages = recurrent_stages(model, training, seeds, factory)
+        entry, values = catalog.runtime_bind("cell", model.recurrent.cell)
+        stages = entry.load()(model, values, ctx)
+        if not model.layers:
+            stages.append(DenseStage(stages[-1].num_outputs, 1, "linear"))
     elif not model.layers:
         stages = block_stages(model.main, training, seeds, factory)
-    else:
-        blocks = {b.name: b for b in model.blocks}
-        for layer in model.layers:
-            if isinstance(layer, Dense):
-                if layer.activation not in ACTIVATIONS:
-                    fail(
-                        "QL0660",
-                        f"unknown activation `{layer.activation}`",
-                        help=f"available: {', '.join(ACTIVATIONS)}",
-                    )
-                stages.append(
-                    DenseStage(layer.inputs, layer.outputs, layer.activation, layer.frozen)
-                )
-            elif isinstance(layer, QuantumLayer):
-                block = blocks.get(layer.block)
-                if block is None:
-                    fail("QL0656", f"layer uses unknown quantum block `{layer.block}`")
-                stages.extend(block_stages(block, training, seeds, factory, layer.frozen))
+    for layer in model.layers:
+        stages.extend(layer_stages(layer, ctx))
     for prev, nxt in zip(stages, stages[1:], strict=False):
         if prev.num_outputs != nxt.num_inputs:
             fail(

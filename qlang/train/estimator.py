@@ -34,9 +34,14 @@ def with_hyperparameters(
         training = replace(training, batch_size=int(batch_size))
     optimizer = model.optimizer
     if learning_rate is not None:
+        from qlang import catalog
+
         base = optimizer or Call("adam")
-        key = "eta" if base.name == "aqgd" else "lr"
-        kwargs = tuple((k, v) for k, v in base.kwargs if k not in (key, "learning_rate"))
+        entry, _ = catalog.runtime_bind("optimizer", base)
+        key = "lr" if entry.param("lr") is not None else "eta"
+        if entry.param(key) is None:
+            fail("QL0651", f"`{entry.name}` has no learning rate to set", base.span)
+        kwargs = tuple((k, v) for k, v in base.kwargs if k != key)
         optimizer = Call(base.name, base.args, (*kwargs, (key, float(learning_rate))), base.span)
     return replace(model, training=training, optimizer=optimizer)
 
@@ -114,7 +119,10 @@ class QLangEstimator(BaseEstimator):
             ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet)
             self._set_trained(run_task(model, ctx), predictor)
             return self
-        if self.model.task.name not in ("classify", "regress", "kernel"):
+        from qlang import catalog
+
+        task = catalog.lookup("task", self.model.task.name)
+        if task is None or not task.info.needs_data:
             fail(
                 "QL0664",
                 f"a `{self.model.task.name}` model cannot be fitted to (X, y)",

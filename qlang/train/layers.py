@@ -18,39 +18,82 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from qlang.ir.circuit import ParamDecl
 from qlang.ir.model import QuantumBlock
-from qlang.train.errors import fail
 
-ACTIVATIONS = ("linear", "tanh", "relu", "sigmoid", "softmax")
+
+@dataclass(frozen=True)
+class Activation:
+    """``forward(Z) -> Y`` and ``grad(Y, dY) -> dZ`` (the gradient from the outputs)."""
+
+    forward: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _sigmoid(Z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-Z))
+
+
+def _softmax(Z: np.ndarray) -> np.ndarray:
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+LINEAR = Activation(lambda Z: Z, lambda Y, dY: dY)
+TANH = Activation(np.tanh, lambda Y, dY: dY * (1.0 - Y**2))
+RELU = Activation(lambda Z: np.maximum(Z, 0.0), lambda Y, dY: dY * (Y > 0))
+SIGMOID = Activation(_sigmoid, lambda Y, dY: dY * Y * (1.0 - Y))
+SOFTMAX = Activation(_softmax, lambda Y, dY: Y * (dY - np.sum(dY * Y, axis=1, keepdims=True)))
+
+
+@cache
+def activation(name: str) -> Activation:
+    """The activation ``name`` of the catalog (``QL0660`` if unknown)."""
+    from qlang import catalog
+    from qlang.ir.model import Call
+
+    return catalog.runtime_bind("activation", Call(name))[0].load()
+
+
+def _is_activation(kind: str) -> bool:
+    from qlang import catalog
+
+    return catalog.lookup("activation", kind) is not None
+
+
+# --- weight initialisers (``weight w: float[3] = normal(0, 0.1)``) -----------------------
+def init_uniform(size: int, rng: np.random.Generator, low: float, high: float) -> np.ndarray:
+    return rng.uniform(low, high, size=size)
+
+
+def init_normal(size: int, rng: np.random.Generator, mean: float, std: float) -> np.ndarray:
+    return rng.normal(mean, std, size=size)
+
+
+def init_zeros(size: int, rng: np.random.Generator) -> np.ndarray:
+    return np.zeros(size)
+
+
+def init_constant(size: int, rng: np.random.Generator, value: float) -> np.ndarray:
+    return np.full(size, float(value))
 
 
 def init_decl(decl: ParamDecl, rng: np.random.Generator) -> np.ndarray:
-    """Initial values for one weight declaration (``uniform(a, b)``, ``normal(m, s)``,
-    ``zeros``, ``constant(v)``; default ``uniform(0, 2 pi)``)."""
+    """Initial values for one weight declaration; ``decl.init`` is ``(name, arguments in
+    the catalog's order)``, default ``uniform(0, 2 pi)``."""
+    from qlang import catalog
+    from qlang.ir.model import Call
+
     kind, args = decl.init if decl.init is not None else ("uniform", (0.0, 2 * np.pi))
-    n = decl.size
-    if kind == "uniform":
-        a, b = (float(args[0]), float(args[1])) if len(args) >= 2 else (0.0, 2 * np.pi)
-        return rng.uniform(a, b, size=n)
-    if kind == "normal":
-        m, s = (float(args[0]), float(args[1])) if len(args) >= 2 else (0.0, 1.0)
-        return rng.normal(m, s, size=n)
-    if kind == "zeros":
-        return np.zeros(n)
-    if kind == "constant":
-        return np.full(n, float(args[0]) if args else 0.0)
-    fail(
-        "QL0657",
-        f"unknown initialiser `{kind}` for weight `{decl.name}`",
-        decl.span,
-        help="use uniform(a, b), normal(mean, std), zeros or constant(v)",
-    )
+    entry, values = catalog.runtime_bind("init", Call(kind, tuple(args)), decl.span)
+    return entry.load()(decl.size, rng, **values)
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,49 +171,22 @@ class DenseStage:
     def forward(self, X, p):
         W, b = self._split(p)
         Z = X @ W.T + b
-        Y = _activate(self.activation, Z)
+        Y = activation(self.activation).forward(Z)
         return Y, (X, Y)
 
     def backward(self, cache, p, dY):
         X, Y = cache
         W, _ = self._split(p)
-        dZ = _activate_grad(self.activation, Y, dY)
+        dZ = activation(self.activation).grad(Y, dY)
         dW = dZ.T @ X
         return np.concatenate([dW.ravel(), dZ.sum(axis=0)]), dZ @ W
 
 
-def _activate(name: str, Z: np.ndarray) -> np.ndarray:
-    if name == "linear":
-        return Z
-    if name == "tanh":
-        return np.tanh(Z)
-    if name == "relu":
-        return np.maximum(Z, 0.0)
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-Z))
-    if name == "softmax":
-        e = np.exp(Z - Z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    raise ValueError(name)
-
-
-def _activate_grad(name: str, Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
-    if name == "linear":
-        return dY
-    if name == "tanh":
-        return dY * (1.0 - Y**2)
-    if name == "relu":
-        return dY * (Y > 0)
-    if name == "sigmoid":
-        return dY * Y * (1.0 - Y)
-    if name == "softmax":
-        return Y * (dY - np.sum(dY * Y, axis=1, keepdims=True))
-    raise ValueError(name)
-
-
 @dataclass(frozen=True)
 class MapStage:
-    """A parameter-free element-wise or row-wise map (softmax, sigmoid, scale, log...)."""
+    """A parameter-free element-wise or row-wise map: an activation of the catalog
+    (softmax, sigmoid, tanh after ``factor``), or one of the classifier heads' internal
+    maps (``scale``, ``log``, ``parity_probs``, ``bernoulli``, ``fold``)."""
 
     kind: str
     width: int
@@ -199,8 +215,8 @@ class MapStage:
         return np.zeros(0)
 
     def forward(self, X, p):
-        if self.kind in ("softmax", "sigmoid", "tanh"):
-            Y = _activate(self.kind, self.factor * X)
+        if _is_activation(self.kind):
+            Y = activation(self.kind).forward(self.factor * X)
         elif self.kind == "scale":
             Y = self.factor * X
         elif self.kind == "log":
@@ -219,8 +235,8 @@ class MapStage:
 
     def backward(self, cache, p, dY):
         X, Y = cache
-        if self.kind in ("softmax", "sigmoid", "tanh"):
-            return np.zeros(0), self.factor * _activate_grad(self.kind, Y, dY)
+        if _is_activation(self.kind):
+            return np.zeros(0), self.factor * activation(self.kind).grad(Y, dY)
         if self.kind == "scale":
             return np.zeros(0), self.factor * dY
         if self.kind == "log":

@@ -1,6 +1,7 @@
 """Losses, each returning ``(value, d value / d outputs)``.
 
-Every loss is a mean over the batch, so gradients carry the ``1/B`` factor.
+Every loss is a mean over the batch, so gradients carry the ``1/B`` factor. The names,
+options and the tasks each loss fits are in :mod:`qlang.catalog.tasks`.
 
 Example::
 
@@ -156,17 +157,3 @@ def kernel_target_alignment(K: np.ndarray, labels: np.ndarray) -> tuple[float, n
     a = kt / (kk * tt)
     grad = T / (kk * tt) - kt * K / (kk**3 * tt)
     return -a, -grad
-
-
-LOSSES: dict[str, LossFn] = {
-    "mse": mse,
-    "mae": mae,
-    "cross_entropy": cross_entropy,
-    "nll": nll,
-    "hinge": hinge,
-    "kl": kl,
-    "mmd": mmd,
-    "energy": energy,
-    "cvar": cvar,
-    "kernel_target_alignment": kernel_target_alignment,
-}

@@ -1,8 +1,9 @@
 """Optimizers configured from ``optimizer = name(key = value, ...)`` settings.
 
-Three families share one entry point, :func:`make_optimizer`:
+Three families share one entry point, :func:`make_optimizer` (the names, options and
+their ranges are in :mod:`qlang.catalog.optimizers`):
 
-* gradient steppers (``sgd``, ``momentum``, ``rmsprop``, ``adam``, ``aqgd``):
+* gradient steppers (``sgd``, ``momentum``, ``rmsprop``, ``adam``, ``adagrad``, ``aqgd``):
   ``state = opt.init(params)``, then ``params, state = opt.step(params, grad, state)``;
   state is a fresh dict each step (inputs are never mutated);
 * ``spsa``: ``params, state, loss = opt.step(params, fun, state, rng)`` with two loss
@@ -25,15 +26,12 @@ Example (Adam on a quadratic)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
-from qlang.diagnostics import did_you_mean
 from qlang.ir.model import Call
-from qlang.limits import MAX_EPOCHS
-from qlang.train.errors import fail
 
 State = dict[str, Any]
 
@@ -106,6 +104,23 @@ class Adam:
 
 
 @dataclass(frozen=True)
+class AdaGrad:
+    """AdaGrad (Duchi et al. 2011): ``s += g^2``, ``theta -= lr g / (sqrt(s) + eps)``."""
+
+    family: ClassVar[str] = "gradient"
+    lr: float = 0.01
+    eps: float = 1e-8
+    maxiter: int | None = None
+
+    def init(self, params):
+        return {"t": 0, "s": np.zeros_like(params)}
+
+    def step(self, params, grad, state):
+        s = state["s"] + grad**2
+        return params - self.lr * grad / (np.sqrt(s) + self.eps), {"t": state["t"] + 1, "s": s}
+
+
+@dataclass(frozen=True)
 class Aqgd:
     """Analytic quantum gradient descent: exact gradients with a momentum blend
     ``m = mu m + (1 - mu) eta g``, ``theta -= m``; stops when the loss changes by
@@ -170,23 +185,35 @@ class Spsa:
 
 @dataclass(frozen=True)
 class ScipyMinimizer:
-    """``scipy.optimize.minimize`` with ``method``; ``options`` are passed through."""
+    """``scipy.optimize.minimize`` with ``method``; the subclass's fields other than
+    ``maxiter`` are passed as scipy options."""
 
     family: ClassVar[str] = "scipy"
-    method: str = "COBYLA"
+    method: ClassVar[str] = ""
     maxiter: int | None = 200
-    options: tuple[tuple[str, Any], ...] = field(default=())
 
     @property
     def uses_gradient(self) -> bool:
         return self.method == "L-BFGS-B"
 
+    def options(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "maxiter"}
+
     def minimize(self, fun, x0, value_and_grad=None, callback=None):
         """Run scipy; gradient methods get ``value_and_grad`` (one call per evaluation)."""
         from scipy.optimize import minimize
 
-        opts = dict(self.options)
+        opts = self.options()
         opts["maxiter"] = int(self.maxiter or 200)
+        if self.method == "COBYLA" and opts["maxiter"] < len(x0) + 2:
+            from qlang.train.errors import fail
+
+            fail(
+                "QL0651",
+                f"`cobyla` needs maxiter >= parameters + 2 = {len(x0) + 2} (it evaluates a "
+                f"simplex first), got {opts['maxiter']}",
+                help=f"use `cobyla(maxiter = {len(x0) + 2})` or more",
+            )
         if self.uses_gradient and value_and_grad is not None:
             return minimize(
                 value_and_grad, x0, jac=True, method=self.method, options=opts, callback=callback
@@ -194,100 +221,33 @@ class ScipyMinimizer:
         return minimize(fun, x0, method=self.method, options=opts, callback=callback)
 
 
-_GRADIENT = {"sgd": Sgd, "momentum": Momentum, "rmsprop": RmsProp, "adam": Adam, "aqgd": Aqgd}
-_SCIPY = {
-    "cobyla": ("COBYLA", {"rhobeg": float, "tol": float, "catol": float}),
-    "nelder_mead": ("Nelder-Mead", {"xatol": float, "fatol": float, "adaptive": bool}),
-    "lbfgsb": ("L-BFGS-B", {"ftol": float, "gtol": float, "maxcor": int}),
-}
-OPTIMIZERS = (*_GRADIENT, "spsa", *_SCIPY)
-_ALIASES = {
-    "learning_rate": "lr",
-    "a": "lr",
-    "c": "perturbation",
-    "beta_1": "beta1",
-    "beta_2": "beta2",
-}
+@dataclass(frozen=True)
+class Cobyla(ScipyMinimizer):
+    method: ClassVar[str] = "COBYLA"
+    rhobeg: float = 1.0
+    tol: float = 1e-4
 
 
-def _fields(cls) -> dict[str, Any]:
-    return {f.name: f.type for f in cls.__dataclass_fields__.values()}
+@dataclass(frozen=True)
+class NelderMead(ScipyMinimizer):
+    method: ClassVar[str] = "Nelder-Mead"
+    xatol: float = 1e-4
+    fatol: float = 1e-4
+    adaptive: bool = False
 
 
-def _check_number(call: Call, key: str, value: Any) -> None:
-    ok = isinstance(value, int | float) and not (isinstance(value, bool) and key != "nesterov")
-    if key in ("nesterov", "adaptive"):
-        ok = isinstance(value, bool)
-    if not ok:
-        fail("QL0651", f"`{call.name}` option `{key}` must be a number, got `{value}`", call.span)
-    if (
-        key not in ("nesterov", "adaptive", "stability")
-        and isinstance(value, int | float)
-        and value < 0
-    ):
-        fail("QL0651", f"`{call.name}` option `{key}` must not be negative, got {value}", call.span)
-
-
-def _count(call: Call, key: str, value: Any, limit: int) -> int:
-    """A whole number in ``1..limit`` (``QL0651`` otherwise)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        fail("QL0651", f"`{call.name}` option `{key}` must be a whole number", call.span)
-    if not 1 <= value <= limit:
-        fail(
-            "QL0651",
-            f"`{call.name}` option `{key}` must be between 1 and {limit:,}, got {value:g}",
-            call.span,
-        )
-    return int(value)
+@dataclass(frozen=True)
+class Lbfgsb(ScipyMinimizer):
+    method: ClassVar[str] = "L-BFGS-B"
+    ftol: float = 2.220446049250313e-09
+    gtol: float = 1e-5
+    maxcor: int = 10
 
 
 def make_optimizer(call: Call | None, default: str = "adam"):
-    """The optimizer a setting names, with its hyperparameters checked (QL0650/QL0651)."""
-    call = call or Call(default)
-    name = call.name
-    if call.args:
-        fail("QL0651", f"`{name}` takes keyword options only, e.g. `{name}(lr = 0.05)`", call.span)
-    opts: dict[str, Any] = {_ALIASES.get(k, k): v for k, v in call.kwargs}
-    if name in _GRADIENT or name == "spsa":
-        cls = Spsa if name == "spsa" else _GRADIENT[name]
-        allowed = _fields(cls)
-        for key, value in opts.items():
-            if key not in allowed:
-                fail(
-                    "QL0651",
-                    f"`{name}` has no option `{key}`",
-                    call.span,
-                    help=did_you_mean(key, allowed) or f"options: {', '.join(allowed)}",
-                )
-            _check_number(call, key, value)
-        if "maxiter" in opts:
-            opts["maxiter"] = _count(call, "maxiter", opts["maxiter"], MAX_EPOCHS)
-        if name == "spsa":
-            if "perturbation" in opts and not opts["perturbation"] > 0:
-                fail("QL0651", "`spsa` option `perturbation` must be positive", call.span)
-            if "calibration" in opts:
-                opts["calibration"] = _count(call, "calibration", opts["calibration"], 10_000)
-        return cls(**opts)
-    if name in _SCIPY:
-        method, allowed = _SCIPY[name]  # type: ignore[assignment]
-        maxiter = opts.pop("maxiter", 200)
-        for key, value in opts.items():
-            if key not in allowed:
-                fail(
-                    "QL0651",
-                    f"`{name}` has no option `{key}`",
-                    call.span,
-                    help=did_you_mean(key, [*allowed, "maxiter"])
-                    or f"options: maxiter, {', '.join(allowed)}",
-                )
-            _check_number(call, key, value)
-        _check_number(call, "maxiter", maxiter)
-        return ScipyMinimizer(
-            method, _count(call, "maxiter", maxiter, MAX_EPOCHS), tuple(sorted(opts.items()))
-        )
-    fail(
-        "QL0650",
-        f"unknown optimizer `{name}`",
-        call.span,
-        help=did_you_mean(name, OPTIMIZERS) or f"optimizers: {', '.join(OPTIMIZERS)}",
-    )
+    """The optimizer a setting names, its hyper-parameters bound by the catalog
+    (``QL0650`` for an unknown name, ``QL0651`` for a bad option)."""
+    from qlang import catalog
+
+    entry, values = catalog.runtime_bind("optimizer", call or Call(default))
+    return entry.load()(**values)

@@ -1,14 +1,14 @@
 """A QLSTM-style recurrent cell: a quantum block computes the LSTM gates over a window.
 
-``recurrent = qlstm(hidden = H, features = f)`` reads each input row as ``T`` time steps
-of ``f`` features (``T = inputs / f``). At step ``t`` the block gets
-``v_t = [h_{t-1}, x_t]`` (so the circuit must take ``H + f`` inputs); its outputs go
-through a trainable linear map to the four gates ``f, i, o, g``::
+``recurrent { cell = lstm(hidden = H), gates = [b], window = T }`` reads each input row
+as ``T`` time steps of ``f`` features, where block ``b`` takes ``H + f`` inputs. At
+step ``t`` the block gets ``v_t = [h_{t-1}, x_t]``; its outputs go through a trainable
+linear map to the four gates ``f, i, o, g``::
 
     c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)
     h_t = sigmoid(o) * tanh(c_t)
 
-and a final linear layer maps ``h_T`` to ``outputs`` values (default 1, regression).
+and the model's ``layers`` (default: one linear output) map ``h_T`` to the outputs.
 Unlike Chen et al. (2020), who use one circuit per gate, one circuit is shared by the
 four gates; backpropagation through time uses the block's VJP w.r.t. its inputs.
 
@@ -26,13 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from qlang.ir.model import Call, Model, QuantumBlock, Training
-from qlang.train.build import Factory, quantum_function
+from qlang.ir.model import Model
+from qlang.train.build import quantum_function
 from qlang.train.errors import fail
 from qlang.train.layers import DenseStage, QuantumStage
-from qlang.train.seeding import Seeds
-
-CELLS = ("lstm", "qlstm")
 
 
 def _sig(z: np.ndarray) -> np.ndarray:
@@ -122,61 +119,24 @@ class QLSTMStage:
         return np.concatenate([gq, gg_tot]), dX
 
 
-def cell_call(model: Model) -> tuple[Call, QuantumBlock]:
-    """The ``qlstm(...)`` call and its cell block, from either spelling.
-
-    ``recurrent = qlstm(hidden = H, features = f)`` (the main block is the cell) or the
-    front end's ``recurrent { cell = lstm(hidden = H), gates = [cell] }`` block, where
-    ``features`` is what the cell's inputs leave after the hidden state.
-    """
-    call = model.recurrent
-    assert call is not None
-    if call.name == "qlstm":
-        return call, model.main
-    cell = call.get("cell")
-    if call.name != "recurrent" or not isinstance(cell, Call) or cell.name not in CELLS:
-        name = cell.name if isinstance(cell, Call) else call.name
-        fail("QL0665", f"unknown recurrent cell `{name}`", call.span, help="use `qlstm`")
-    gates = call.get("gates", ())
-    names = tuple(dict.fromkeys(gates if isinstance(gates, (tuple, list)) else (gates,)))
-    if len(names) > 1:
+def lstm_stages(model: Model, values: dict[str, Any], ctx: Any) -> list[Any]:
+    """``[QLSTMStage]`` for ``recurrent { cell = lstm(hidden = H), gates = [b] }``: block
+    ``b`` takes ``H + f`` inputs (``f`` features per step); ``window`` steps per sample."""
+    rec = model.recurrent
+    assert rec is not None
+    block = model.block(rec.block)
+    if block is None:
+        fail("QL0665", f"unknown gate block `{rec.block}`", rec.cell.span)
+    hidden = int(values["hidden"])
+    features = block.circuit.num_inputs - hidden
+    if features < 1:
         fail(
             "QL0665",
-            f"the recurrent cell uses {len(names)} gate circuits, the runtime one shared circuit",
-            call.span,
-            help="list one block in `gates` (it computes all four LSTM gates)",
+            f"the QLSTM cell feeds {hidden} hidden values plus at least one feature per step "
+            f"to the circuit, which takes {block.circuit.num_inputs} inputs",
+            rec.cell.span,
+            help=f"declare `input v: float[{hidden + 1}]` or lower `hidden`",
         )
-    blocks = {b.name: b for b in model.blocks}
-    block = blocks.get(str(names[0]), model.main) if names else model.main
-    if names and str(names[0]) not in blocks:
-        fail("QL0665", f"unknown gate block `{names[0]}`", call.span)
-    hidden = int(cell.get("hidden", 2))  # type: ignore[arg-type]
-    kwargs = dict(cell.kwargs) | {"hidden": hidden}
-    kwargs.setdefault("features", block.circuit.num_inputs - hidden)
-    return Call("qlstm", (), tuple(kwargs.items()), call.span), block
-
-
-def recurrent_stages(
-    model: Model, training: Training, seeds: Seeds, factory: Factory | None
-) -> list[Any]:
-    """``[QLSTMStage, DenseStage(H -> outputs)]`` for ``recurrent = qlstm(...)``."""
-    assert model.recurrent is not None
-    call, block = cell_call(model)
-    hidden = int(call.get("hidden", 2))  # type: ignore[arg-type]
-    features = int(call.get("features", 1))  # type: ignore[arg-type]
-    outputs = int(call.get("outputs", 1))  # type: ignore[arg-type]
-    steps = int(call.get("steps", 0))  # type: ignore[arg-type]
-    if block.circuit.num_inputs != hidden + features:
-        fail(
-            "QL0665",
-            f"the QLSTM cell feeds {hidden} hidden + {features} input values to the circuit, "
-            f"which takes {block.circuit.num_inputs} inputs",
-            call.span,
-            help=f"declare `input x: float[{hidden + features}]` or change `hidden`",
-        )
-    qs = QuantumStage(block, quantum_function(block, training, seeds, factory))
+    qs = QuantumStage(block, quantum_function(block, ctx.training, ctx.seeds, ctx.factory))
     gates = DenseStage(qs.num_outputs, 4 * hidden, "linear")
-    return [
-        QLSTMStage(qs, gates, hidden, features, steps),
-        DenseStage(hidden, outputs, "linear"),
-    ]
+    return [QLSTMStage(qs, gates, hidden, features, rec.window or 0)]

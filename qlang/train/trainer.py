@@ -30,7 +30,7 @@ import contextvars
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -42,14 +42,14 @@ from qlang.train.progress import Progress
 from qlang.train.seeding import Seeds
 
 ValueAndGrad = Callable[[np.ndarray, np.ndarray | None], tuple[float, np.ndarray]]
-MAXIMISE = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
 
 
 @dataclass(frozen=True)
 class Objective:
     """``value_and_grad(params, idx)`` on the samples ``idx`` (``None`` = all);
     ``value`` defaults to the first element of it; ``evaluate(params)`` gives the
-    per-epoch metrics shown on the progress bar and stored in the curve."""
+    per-epoch metrics shown on the progress bar and stored in the curve (validation
+    metrics only: the test split is never seen during training)."""
 
     n_samples: int
     value_and_grad: ValueAndGrad
@@ -91,6 +91,12 @@ class Schedule:
 
 @dataclass(frozen=True)
 class EarlyStopping:
+    """``early_stopping(patience, min_delta, monitor, restore_best)`` (see the catalog).
+
+    ``monitor`` is ``loss`` (the training loss), ``val_loss`` or ``val_<metric>``; larger
+    is better for the metrics the catalog marks so (accuracy, r2, ...).
+    """
+
     patience: int = 10
     min_delta: float = 1e-4
     monitor: str = "loss"
@@ -100,21 +106,31 @@ class EarlyStopping:
     def from_call(call: Call | None) -> EarlyStopping | None:
         if call is None:
             return None
-        known = {"patience", "min_delta", "monitor", "restore_best"}
-        for key, _ in call.kwargs:
-            if key not in known:
-                fail(
-                    "QL0663",
-                    f"`early_stopping` has no option `{key}`",
-                    call.span,
-                    help=f"options: {', '.join(sorted(known))}",
-                )
-        return EarlyStopping(
-            patience=int(call.arg(0, "patience", 10)),  # type: ignore[arg-type]
-            min_delta=float(call.get("min_delta", 1e-4)),  # type: ignore[arg-type]
-            monitor=str(call.get("monitor", "loss")),
-            restore_best=bool(call.get("restore_best", True)),
+        from qlang import catalog
+
+        entry, values = catalog.runtime_bind("callback", call)
+        return entry.load()(**values)
+
+    @property
+    def maximise(self) -> bool:
+        from qlang import catalog
+
+        metric = catalog.lookup("metric", self.monitor.removeprefix("val_"))
+        return (
+            self.monitor not in ("loss", "val_loss") and metric is not None and metric.info.maximise
         )
+
+    def value(self, loss: float, metrics: dict[str, float]) -> float:
+        """The monitored value (``QL0663`` if the run does not report it)."""
+        if self.monitor == "loss":
+            return loss
+        if self.monitor not in metrics:
+            fail(
+                "QL0663",
+                f"early stopping monitors `{self.monitor}`, which this run does not report",
+                help=f"monitor one of: loss, {', '.join(metrics)}" if metrics else "monitor `loss`",
+            )
+        return metrics[self.monitor]
 
 
 @dataclass(frozen=True)
@@ -245,8 +261,8 @@ def fit(
             checkpoint(epoch, embed(sub))
         if early_stopping is not None:
             key = early_stopping.monitor
-            current = loss if key == "loss" else metrics.get(key, loss)
-            score = -current if key.split("_")[-1] in MAXIMISE or key in MAXIMISE else current
+            current = early_stopping.value(loss, metrics)
+            score = -current if early_stopping.maximise else current
             if best is None or score < best[0] - early_stopping.min_delta:
                 best, waited = (score, sub.copy()), 0
             else:
@@ -450,11 +466,7 @@ def _fit_scipy(
     objective, base, mask, embed, optimizer, schedule, quiet, progress, start, checkpoint, every
 ):
     maxiter = schedule.max_steps or schedule.epochs
-    opt = (
-        optimizer
-        if optimizer.maxiter == maxiter
-        else type(optimizer)(optimizer.method, maxiter, optimizer.options)
-    )
+    opt = optimizer if optimizer.maxiter == maxiter else replace(optimizer, maxiter=maxiter)
     bar = progress or Progress(maxiter, quiet=quiet, label="iter")
     curve: list[dict[str, float]] = []
     last = {"value": math.nan}

@@ -74,3 +74,30 @@ def test_model_block_alignment() -> None:
         "  train  { seed = 1 }",
         "}",
     ]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "examples").glob("*.qml")) + sorted((ROOT / "stdlib").glob("*.qml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_every_example_and_stdlib_file_is_canonical(path: Path) -> None:
+    """What `qlang fmt --check examples/*.qml stdlib/*.qml` checks in CI (.ci/run)."""
+    text = path.read_text(encoding="utf-8")
+    assert format_source(text, str(path)) == text, f"run `qlang fmt {path.relative_to(ROOT)}`"
+
+
+def test_fmt_diff_prints_the_change_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qlang.cli import main
+
+    path = tmp_path / "c.qml"
+    path.write_text("circuit bell() on q[2] {h q[0];cx q[0],q[1];}")
+    res = CliRunner().invoke(main, ["fmt", "--diff", str(path)])
+    assert res.exit_code == 1
+    assert "+  cx q[0], q[1];" in res.stdout
+    assert path.read_text() == "circuit bell() on q[2] {h q[0];cx q[0],q[1];}"
+    path.write_text(format_source(path.read_text()))
+    res = CliRunner().invoke(main, ["fmt", "--diff", str(path)])
+    assert res.exit_code == 0 and res.stdout == ""

@@ -13,7 +13,8 @@ in the slow job.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -51,32 +52,28 @@ def compiled(c: Circuit, dev: Device, level: int) -> tuple[str, object]:
     return to_qasm3(out), out.layout
 
 
-def _spin(stop: object) -> None:
-    while not stop.is_set():  # type: ignore[attr-defined]
+def _spin(stop: threading.Event) -> None:
+    while not stop.is_set():
         sum(i * i for i in range(1000))
 
 
 @contextmanager
 def machine_busy(processes: int = 3) -> Iterator[None]:
     """Busy processes on every core and a busy thread competing for this interpreter."""
-    ctx = multiprocessing.get_context("spawn")
-    stop_p = ctx.Event()
-    hogs = [ctx.Process(target=_spin, args=(stop_p,), daemon=True) for _ in range(processes)]
-    stop_t = threading.Event()
-    thread = threading.Thread(target=_spin, args=(stop_t,), daemon=True)
-    for h in hogs:
-        h.start()
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)
+    ]
+    stop = threading.Event()
+    thread = threading.Thread(target=_spin, args=(stop,), daemon=True)
     thread.start()
     try:
         yield
     finally:
-        stop_p.set()
-        stop_t.set()
+        stop.set()
         thread.join()
         for h in hogs:
-            h.join(timeout=10)
-            if h.is_alive():
-                h.terminate()
+            h.kill()
+            h.wait(timeout=10)
 
 
 @contextmanager
@@ -90,17 +87,16 @@ def clocks_crawl(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _check(cases: list[tuple[str, str, tuple[int, ...]]], monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, dev_name, levels in cases:
-        c, dev = _row(name, dev_name)
-        for level in levels:
-            idle = compiled(c, dev, level)
-            with machine_busy():
-                busy = compiled(c, dev, level)
-            with clocks_crawl(monkeypatch):
-                crawl = compiled(c, dev, level)
-            where = f"{name} on {dev_name} at -O{level}"
-            assert busy == idle, f"{where}: a loaded machine changed the output"
-            assert crawl == idle, f"{where}: a slow clock changed the output"
+    jobs = [(*_row(name, dev), level) for name, dev, levels in cases for level in levels]
+    idle = [compiled(c, dev, level) for c, dev, level in jobs]
+    with machine_busy():
+        busy = [compiled(c, dev, level) for c, dev, level in jobs]
+    with clocks_crawl(monkeypatch):
+        crawl = [compiled(c, dev, level) for c, dev, level in jobs]
+    for (c, dev, level), a, b, z in zip(jobs, idle, busy, crawl, strict=True):
+        where = f"{c.name} on {dev.name} at -O{level}"
+        assert b == a, f"{where}: a loaded machine changed the output"
+        assert z == a, f"{where}: a slow clock changed the output"
 
 
 def test_fast_subset_is_the_same_on_a_loaded_machine(monkeypatch: pytest.MonkeyPatch) -> None:

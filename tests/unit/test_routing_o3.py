@@ -16,8 +16,9 @@ from qlang.passes.optimization.fuse_swaps import FuseSwaps
 from qlang.passes.optimization.swaps import ElideSwaps
 from qlang.passes.presets import build_preset, preset_passes
 from qlang.passes.routing import LayoutPass, PortfolioRoutePass
-from qlang.passes.routing.passes import _final_key, _key
+from qlang.passes.routing.portfolio import _final_key, _key
 from qlang.passes.routing.rewrite import cx_cost
+from qlang.passes.routing.strategy import lowered
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
 
 from benchmarks.routing_peers.workloads import (
@@ -210,3 +211,47 @@ def test_levels_below_three_do_not_finish_inside_routing():
     for level in (0, 1, 2):
         names = [p.name for p in preset_passes(level, basis=IBM, device=line(4))]
         assert "route-portfolio" not in names and "fuse-swaps" not in names
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_o3_on_tiny_circuits_calls_no_peer_and_finishes_few_candidates(seed, monkeypatch):
+    """At most 5 logical qubits: no peer is called and at most three candidates (native,
+    one other layout, -O2's) are finished, whatever the circuit's length: the effort is
+    bounded by the size (measured: at most 0.23 s of CPU for 80 operations)."""
+    from qlang.passes.routing import adapters
+    from qlang.passes.routing.portfolio import TINY_QUBITS
+
+    rng = random.Random(seed)
+    n = 2 + seed % (TINY_QUBITS - 1)
+    dev = [line(5), grid(2, 3), grid(3, 3)][seed % 3]
+    c = _random_swap_circuit(rng, n, 30 + 10 * seed)
+    peers: list[str] = []
+    monkeypatch.setattr(adapters, "route_with_peer", lambda *a: peers.append(a[2]))
+    finished: list[int] = []
+    orig = PortfolioRoutePass.finished
+    monkeypatch.setattr(
+        PortfolioRoutePass, "finished", lambda self, r: finished.append(1) or orig(self, r)
+    )
+    out = build_preset(3, basis=IBM, device=dev, seed=seed).run(c)
+    assert peers == [] and 1 <= len(finished) <= 3
+    assert off_edge_gates(out, dev) == [] and equivalent_up_to_layout(c, out)
+
+
+def test_portfolio_plan_calls_peers_only_where_they_can_win():
+    """Peers for a circuit whose route costs something; none for a tiny circuit or one
+    routed at no cost (a line on a line; a dense block by parity chains)."""
+    from qlang.passes.routing.portfolio import portfolio_plan
+
+    def plan(circuit, device):
+        passes = preset_passes(3, basis=IBM, device=device, seed=0)
+        placed = Pipeline(tuple(passes[:-1])).run(circuit)
+        portfolio = passes[-1]
+        assert isinstance(portfolio, PortfolioRoutePass) and portfolio.peers == ("qiskit",)
+        src = lowered(placed)
+        return portfolio_plan(src, portfolio._native(src), ("qiskit", "tket"), layouts=4,
+                              layout_work=7000)  # fmt: skip
+
+    assert plan(qcnn(8), line(8)) == ((("qiskit", "tket")), 4, "routing cost")
+    assert plan(qcnn(4), line(4)).peers == ()  # tiny
+    assert plan(zz_feature_map(8, 1, "linear"), line(8)).reason == "no routing cost"
+    assert plan(zz_feature_map(8, 1, "full"), line(8)).reason == "no routing cost"

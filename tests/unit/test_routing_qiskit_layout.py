@@ -57,11 +57,6 @@ def _qiskit(compiled: qlang.Compiled, values: np.ndarray):  # type: ignore[no-un
 def _order(qc, compiled, values):  # type: ignore[no-untyped-def]
     """Qiskit sorts parameters by name; map them back to qlang's binding order."""
     names = list(compiled.parameters)
-    index = {}
-    for p in qc.parameters:
-        vec = p.vector.name
-        block = "inputs" if vec == "inputs" else "weights"
-        offset = 0 if block == "inputs" else compiled.ir.num_inputs
-        index[p] = offset + p.index
-    assert len(index) <= len(names)
-    return [values[index[p]] for p in qc.parameters]
+    assert qc.metadata["qlang_parameters"] == names
+    index = {name: k for k, name in enumerate(names)}
+    return [values[index[p.name]] for p in qc.parameters]

@@ -104,7 +104,7 @@ def test_weights_from_another_model_are_rejected(run_dir):
         angle_circuit(2, 2),
         Readout("expval", observables=(z_obs(0),)),
         data=Call("moons"),
-        task=Call("classify"),
+        task=Call("classify", (), (("classes", 2),)),
     )
     with pytest.raises(QLangError) as err:
         load(other, run_dir)
@@ -217,12 +217,12 @@ def test_minimize_and_generate_eval_from_artifacts(tmp_path):
     g = model(
         c,
         Readout("probs", qubits=(0,)),
-        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"), ("test", 0))),
+        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"), ("test", 0.2))),
         task=Call("generate"),
         training=Training(epochs=40),
         optimizer=Call("adam", (), (("lr", 0.2),)),
     )
-    (tmp_path / "bits.csv").write_text("b,y\n1,0\n1,0\n1,0\n0,0\n")
+    (tmp_path / "bits.csv").write_text("b,y\n" + "1,0\n" * 12 + "0,0\n" * 4)
     tg = train(g, out=tmp_path / "g", quiet=True)
     assert tg.metrics["kl"] < 0.05
     assert evaluate(g, load_trained(tmp_path / "g"))["kl"] == pytest.approx(tg.metrics["kl"])

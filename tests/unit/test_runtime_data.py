@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from qlang import catalog
 from qlang.diagnostics import QLangError
 from qlang.ir.model import Call
-from qlang.train.data import DATASETS, load_dataset
+from qlang.train.data import load_dataset
 from qlang.train.data.preprocess import FittedStep, fit_steps, transform
 from qlang.train.data.synthetic import (
     ad_hoc_labels,
@@ -41,9 +42,12 @@ def test_shapes_and_determinism(name):
     assert np.all(np.isfinite(a.X_train))
 
 
-def test_every_registered_data_set_loads():
-    for name in DATASETS:
-        assert load_dataset(Call(name), seed=0).num_features > 0, name
+def test_every_catalog_data_set_loads_with_its_defaults():
+    for entry in catalog.entries("data"):
+        if any(p.required for p in entry.params):
+            continue  # csv needs a file (tests/unit/test_runtime_csv.py)
+        d = load_dataset(Call(entry.name), seed=0)
+        assert d.num_features == entry.info.features(entry.defaults()), entry.name
 
 
 def test_seed_changes_the_split_and_the_call_seed_wins():
@@ -135,7 +139,8 @@ def test_stratified_split_keeps_class_ratios():
         (Call("iris", (), (("tset", 0.2),)), "QL0402"),
         (Call("ad_hoc", (), (("gap", 2.0),)), "QL0402"),
         (Call("digits", (), (("classes", (3, 11)),)), "QL0402"),
-        (Call("iris", (), (("test", 500),)), "QL0411"),
+        (Call("iris", (), (("test", 500),)), "QL0402"),
+        (Call("moons", (), (("n", 10**8),)), "QL0402"),
     ],
 )
 def test_bad_data_specs_are_coded_errors(call, code):
@@ -174,3 +179,16 @@ def test_zz_feature_map_circuit_prepares_the_conjugate_state():
     for x in np.random.default_rng(0).uniform(0, 2 * np.pi, size=(5, 2)):
         overlap = np.vdot(statevector(c, x), feature_map_states(x[None])[0].conj())
         assert abs(abs(overlap) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "digits"])
+def test_bundled_sets_equal_scikit_learns(name: str) -> None:
+    """The bundled copies hold exactly scikit-learn's values, labels and feature names."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from qlang.train.data.builtin import _bundled
+
+    X, y, names = _bundled(name)
+    ref = getattr(datasets, f"load_{name}")()
+    assert np.array_equal(X, np.asarray(ref.data, float))
+    assert np.array_equal(y, np.asarray(ref.target))
+    assert names == tuple(str(f) for f in getattr(ref, "feature_names", []))

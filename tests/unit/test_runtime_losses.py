@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from qlang import catalog
 from qlang.train import losses as L
 
 
@@ -44,12 +45,16 @@ CASES = {
 }
 
 
+def test_every_catalog_loss_has_a_gradient_case():
+    assert set(CASES) == set(catalog.names("loss"))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradient_matches_finite_differences(name):
     seed = 1234 + len(name)
     rng = np.random.default_rng(seed)
     out, target, opts = CASES[name](rng)
-    fn = L.LOSSES[name]
+    fn = catalog.lookup("loss", name).load()
     value, grad = fn(out, target, **opts)
     assert np.isfinite(value)
     num = fd_grad(lambda o: fn(o, target, **opts)[0], out)

@@ -1,4 +1,5 @@
-"""The QLSTM-style recurrent cell: backpropagation through time and a sine fit."""
+"""The QLSTM-style recurrent cell: backpropagation through time, a sine fit, and every
+setting of the ``recurrent`` block honoured (``window``, ``gates``, the layers after it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 from qlang.diagnostics import QLangError
-from qlang.ir.model import Call, Readout, Training
+from qlang.driver import load_model
+from qlang.ir.model import Call, Dense, Readout, Recurrent, Training
 from qlang.train.api import train
 from qlang.train.build import build_network
 from qlang.train.seeding import Seeds
@@ -24,7 +26,7 @@ def qlstm_model(hidden=2, epochs=10, **kw):
         task=Call("regress"),
         optimizer=Call("adam", (), (("lr", 0.05),)),
         training=Training(epochs=epochs, seed=0),
-        recurrent=Call("qlstm", (), (("hidden", hidden),)),
+        recurrent=Recurrent(Call("lstm", (), (("hidden", hidden),))),
         **kw,
     )
 
@@ -55,29 +57,78 @@ def test_qlstm_learns_a_sine_series():
 
 def test_circuit_width_must_be_hidden_plus_features():
     m = qlstm_model(hidden=2)
-    from dataclasses import replace
-
-    bad = replace(m, recurrent=Call("qlstm", (), (("hidden", 3),)))
+    bad = replace(m, recurrent=Recurrent(Call("lstm", (), (("hidden", 3),))))
     with pytest.raises(QLangError) as err:
         train(bad, quiet=True)
     assert err.value.codes == ["QL0665"]
 
 
-def test_front_end_recurrent_block_maps_to_the_qlstm_cell():
-    cell = Call("lstm", (), (("hidden", 2),))
+def test_layers_after_the_cell_replace_the_default_output():
     m = qlstm_model(hidden=2)
-    block = Call("recurrent", (), (("cell", cell), ("gates", (m.main.name,))))
-    ref = build_network(m, Training(), Seeds(0))
-    net = build_network(replace(m, recurrent=block), Training(), Seeds(0))
-    p = ref.init(np.random.default_rng(2))
-    X = np.random.default_rng(3).uniform(-1, 1, size=(2, 4))
-    assert np.allclose(net.forward(X, p), ref.forward(X, p))
+    default = build_network(m, Training(), Seeds(0))
+    stacked = build_network(
+        replace(m, layers=(Dense(2, 3, "tanh"), Dense(3, 1))), Training(), Seeds(0)
+    )
+    assert [type(s).__name__ for s in default.stages] == ["QLSTMStage", "DenseStage"]
+    assert [s.num_outputs for s in stacked.stages] == [2, 3, 1]
+    assert stacked.num_params == default.num_params - 3 + (2 * 3 + 3) + (3 + 1)
 
 
-def test_front_end_recurrent_block_with_four_gate_circuits_is_rejected():
-    cell = Call("lstm", (), (("hidden", 2),))
+def test_window_fixes_the_steps_per_sample():
     m = qlstm_model(hidden=2)
-    block = Call("recurrent", (), (("cell", cell), ("gates", ("a", "b", "c", "d"))))
-    with pytest.raises(QLangError) as err:
-        build_network(replace(m, recurrent=block), Training(), Seeds(0))
+    net = build_network(replace(m, recurrent=replace(m.recurrent, window=4)), Training(), Seeds(0))
+    p = net.init(np.random.default_rng(0))
+    net.forward(np.zeros((2, 4)), p)
+    with pytest.raises(QLangError) as err:  # 3 steps where the window says 4
+        net.forward(np.zeros((2, 3)), p)
     assert err.value.codes == ["QL0665"]
+
+
+SOURCE = """
+import encodings.angle
+import ansatze.basic_entangler
+model m {{
+  data = sine(n = 40, window = 4)
+  quantum cell {{
+    input v: float[3]
+    qubits = 3
+    encoding = angle(v)
+    ansatz = basic_entangler(layers = 1, rotation = "ry")
+    readout = expval([Z0, Z1, Z2])
+  }}
+  recurrent {{ {recurrent} }}
+  {layers}
+  task = regress()
+  train {{ epochs = 1, seed = 0 }}
+}}
+"""
+
+
+def test_the_front_end_recurrent_block_trains_with_window_and_layers():
+    m = load_model(
+        SOURCE.format(
+            recurrent="cell = lstm(hidden = 2), gates = [cell], window = 4",
+            layers="layers = [dense(2 -> 1)]",
+        )
+    )
+    assert m.recurrent == Recurrent(Call("lstm", (), (("hidden", 2),)), "cell", 4)
+    assert m.layers == (Dense(2, 1),)
+    assert np.isfinite(train(m, quiet=True).metrics["final_loss"])
+
+
+@pytest.mark.parametrize(
+    "recurrent, code",
+    [
+        ("cell = fast_weights(hidden = 2), gates = [cell]", "QL0305"),
+        ("cell = lstm(hidden = 2), gates = [cell, cell]", "QL0310"),
+        ("cell = lstm(hidden = 2), gates = [cel]", "QL0305"),
+        ("cell = lstm(hidden = 3), gates = [cell]", "QL0306"),
+        ("cell = lstm(hidden = 2), gates = [cell], window = 3", "QL0301"),
+        ("cell = lstm(hidden = 2), gates = [cell], steps = 4", "QL0304"),
+        ("gates = [cell]", "QL0304"),
+    ],
+)
+def test_bad_recurrent_blocks_are_rejected_by_check(recurrent, code):
+    with pytest.raises(QLangError) as err:
+        load_model(SOURCE.format(recurrent=recurrent, layers=""))
+    assert err.value.codes[0] == code, err.value.render()

@@ -295,7 +295,7 @@ def test_mmd_with_one_bandwidth_and_cvar_as_a_task_argument():
         Readout("probs", qubits=(0, 1)),
         data=Call("bars_and_stripes", (1, 2)),
         task=Call("generate"),
-        loss=Call("mmd", (), (("sigma", 1.0),)),
+        loss=Call("mmd", (), (("sigmas", 1.0),)),
         training=Training(epochs=5),
     )
     assert train(m, quiet=True).metrics["loss"] == "mmd"
@@ -304,7 +304,7 @@ def test_mmd_with_one_bandwidth_and_cvar_as_a_task_argument():
         ansatz(2, 1),
         Readout("expval", observables=(H,)),
         data=None,
-        task=Call("minimize", (Call("cvar", (), (("alpha", 0.25),)),)),
+        task=Call("minimize", (), (("cvar", 0.25),)),
         training=Training(epochs=5),
     )
     assert train(m, quiet=True).metrics["alpha"] == 0.25
@@ -313,12 +313,13 @@ def test_mmd_with_one_bandwidth_and_cvar_as_a_task_argument():
 def test_validation_split_reports_val_metrics_and_drives_early_stopping():
     es = Call("early_stopping", (), (("patience", 2), ("monitor", "val_accuracy")))
     m = tiny_classifier(
-        training=Training(epochs=30, seed=3, extra=(("validation", 0.25),), early_stopping=es)
+        training=Training(epochs=30, seed=3, validation=0.25, early_stopping=es)
     )
     t = train(m, quiet=True)
-    assert {"val_loss", "val_accuracy", "test_accuracy"} <= set(t.curve[0])
+    assert {"val_loss", "val_accuracy"} <= set(t.curve[0])
+    assert not any(k.startswith("test") for row in t.curve for k in row)
     assert len(t.curve) < 30
-    bad = tiny_classifier(training=Training(epochs=2, extra=(("validation", 1.5),)))
+    bad = tiny_classifier(training=Training(epochs=2, validation=1.5))
     with pytest.raises(QLangError) as err:
         train(bad, quiet=True)
     assert err.value.codes == ["QL0667"]
@@ -363,3 +364,4 @@ def test_dressed_circuit_with_a_frozen_pre_layer_trains_only_the_rest():
     assert np.array_equal(t.params[:6], p0[:6])  # the frozen dense(2 -> 2) block
     assert not np.array_equal(t.params[6:], p0[6:])
     assert t.metrics["train"]["accuracy"] > 0.5
+

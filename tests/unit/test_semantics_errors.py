@@ -59,6 +59,36 @@ CIRCUIT_CASES = {
 
 HEAD = "import encodings.angle\nimport ansatze.real_amplitudes\n"
 MODEL_CASES = {
+    "QL0309": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n  optimizer = adam(lrr = 0.1)\n}",
+        8,
+        15,
+    ),
+    "QL0310": (
+        "model m {\n  data = moons(n = 10**8)\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n}",
+        4,
+        10,
+    ),
+    "QL0311": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n  target { noise = [depolarizing(0.01)] }\n}",
+        8,
+        12,
+    ),
+    "QL0312": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        '  task = regress()\n  train { early_stopping = early_stopping(monitor = "test_mse") }\n}',
+        8,
+        11,
+    ),
+    "QL0313": (
+        "model m {\n  qubits = 2\n  ansatz = real_amplitudes(reps = 1)\n  observable = Z0 Z1\n"
+        "  task = minimize(observable)\n  train { batch_size = 8 }\n}",
+        8,
+        11,
+    ),
     "QL0108": ("model a { task = regress() }\nmodel b { task = regress() }", 4, 1),
     "QL0210": (
         "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z5)\n"
@@ -94,7 +124,7 @@ MODEL_CASES = {
         "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
         "  task = regress()\n  optimizer = adma(lr = 0.1)\n}",
         8,
-        3,
+        15,
     ),
     "QL0306": (
         "model m {\n  data = iris()\n  input x: float[2]\n  encoding = angle(x)\n"

@@ -103,9 +103,9 @@ def test_settings_become_calls() -> None:
     assert [p.name for p in m.preprocess] == ["standardize", "pca", "minmax"]
     assert m.preprocess[1].args == (5,)
     assert m.optimizer is not None and m.optimizer.get("maxiter") == 300
-    assert m.target.basis == ("cx", "rz", "sx", "x") and m.target.shots == 4096
+    assert m.target.basis == ("cx", "rz", "sx", "x") and m.target.shots is None
     assert m.target.device is not None and m.target.device.name == "ring"
-    assert dict(m.training.extra)["metrics"] == ("accuracy", "precision", "recall", "f1")
+    assert m.training.metrics == ("accuracy", "precision", "recall", "f1")
     assert [c.name for c in m.main.readout.post] == ["scale", "sigmoid"]
     assert m.num_features == 5
 

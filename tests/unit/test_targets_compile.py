@@ -45,7 +45,8 @@ def _circuit() -> Circuit:
 def test_compile_circuit_all_views() -> None:
     out = qlang.compile(_circuit(), optimization_level=0)
     assert isinstance(out, Compiled)
-    assert out.parameters == ["x[0]", "x[1]", "theta[0]"]
+    assert out.parameters == ["x_0", "x_1", "theta_0"]
+    assert out.ir.parameter_names() == ["x[0]", "x[1]", "theta[0]"]
     assert out.stats.qubits == 2 and out.stats.two_qubit_gates == 1
     assert out.stats.gate_counts == {"cx": 1, "ry": 1, "rz": 1} and out.stats.depth == 3
     assert out.layout is None
@@ -99,7 +100,7 @@ def test_cli_targets(tmp_path) -> None:  # type: ignore[no-untyped-def]
     r = runner.invoke(main, ["compile", str(src), "-O", "0", "--target", "qiskit", "-o", str(out)])
     assert r.exit_code == 0, r.output
     qc = qpy.load(io.BytesIO(out.read_bytes()))[0]
-    assert [p.name for p in qc.parameters] == ["inputs[0]"]
+    assert [p.name for p in qc.parameters] == ["a"]
     assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
     qasm_out = tmp_path / "c.out.qasm"
     r = runner.invoke(main, ["compile", str(src), "-O", "0", "-o", str(qasm_out)])
@@ -120,7 +121,8 @@ def test_compiled_qasm_round_trips_through_import() -> None:
     out = qlang.compile(_circuit(), optimization_level=0)
     back = qlang.compile(out.qasm3, optimization_level=0)
     vals = np.array([0.4, 0.9, -0.3])
-    assert back.parameters == ["x[0]", "x[1]", "theta[0]"]  # restored from the header
+    assert back.ir.parameter_names() == ["x[0]", "x[1]", "theta[0]"]  # restored from the header
+    assert back.parameters == out.parameters
     assert back.ir.ops == out.ir.ops
     assert equal_up_to_phase(ir_state(back.ir, vals), ir_state(out.ir, vals))
 

@@ -11,6 +11,7 @@ from qiskit import qpy
 from qiskit.circuit import Parameter
 from qiskit.quantum_info import Operator, SparsePauliOp
 from qlang.targets.crosscheck import mismatches
+from qlang.targets.qasm3 import to_qasm3
 from qlang.targets.qiskit import expr_to_qiskit, to_qiskit
 from qlang.targets.tket import tket_placement, to_tket, to_tket_json
 
@@ -36,7 +37,7 @@ def test_every_gate_exact_in_qiskit_and_tket() -> None:
         assert np.allclose(_big_to_little(to_tket(c).get_unitary(), n), want, atol=1e-9), name
 
 
-def test_parameter_vectors_follow_binding_order() -> None:
+def test_parameters_have_one_name_in_every_target() -> None:
     c = Circuit(
         1,
         (Operation("rx", (0,), (E.Weight(1) + E.Input(0),)), Operation("rz", (0,), (E.Weight(0),))),
@@ -44,8 +45,12 @@ def test_parameter_vectors_follow_binding_order() -> None:
         weights=(ParamDecl("theta", (2,), 0),),
     )
     qc = to_qiskit(c)
-    assert [str(p) for p in qc.parameters] == ["inputs[0]", "weights[0]", "weights[1]"]
-    assert qc.metadata["qlang_parameters"] == ["x[0]", "theta[0]", "theta[1]"]
+    names = ["x_0", "theta_0", "theta_1"]
+    assert sorted(str(p) for p in qc.parameters) == sorted(names)
+    assert qc.metadata["qlang_parameters"] == names
+    assert qc.metadata["qlang_flat_names"] == ["x[0]", "theta[0]", "theta[1]"]
+    assert sorted(str(s) for s in to_tket(c).free_symbols()) == sorted(names)
+    assert [ln.split()[-1].rstrip(";") for ln in to_qasm3(c).splitlines() if ln.startswith("input")] == names
     assert mismatches(c, [0.3, -0.2, 1.1]) == []
 
 

@@ -1,4 +1,7 @@
-"""The classic offline data sets shipped with scikit-learn: iris, breast_cancer, wine, digits.
+"""The classic offline data sets: iris, breast_cancer, wine, digits.
+
+Bundled as small compressed arrays (``sets/*.npz``, exported from scikit-learn's copies of
+the UCI data; see ``sets/README.md``), so loading them needs no scikit-learn.
 
 Example::
 
@@ -11,6 +14,8 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -40,16 +45,22 @@ def select_classes(
     return X[mask], np.array([relabel[int(v)] for v in y[mask]])
 
 
-def _sk(name: str, classes, test, rng, span) -> Dataset:
-    from sklearn import datasets
+@cache
+def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """A bundled data set ``(X, y, feature_names)``, read once per process (read-only
+    arrays; ``.npz`` of plain arrays, loaded without pickle)."""
+    with resources.files("qlang.train.data").joinpath(f"sets/{name}.npz").open("rb") as fh:
+        with np.load(fh, allow_pickle=False) as data:
+            X = np.asarray(data["X"], dtype=float)
+            y = np.asarray(data["y"], dtype=np.int64)
+            names = tuple(str(f) for f in data["feature_names"])
+    X.flags.writeable = y.flags.writeable = False
+    return X, y, names or tuple(f"x{i}" for i in range(X.shape[1]))
 
-    bunch = getattr(datasets, f"load_{name}")()
-    X, y = select_classes(
-        np.asarray(bunch.data, float), np.asarray(bunch.target), classes, name, span
-    )
-    names = tuple(str(f) for f in getattr(bunch, "feature_names", [])) or tuple(
-        f"x{i}" for i in range(X.shape[1])
-    )
+
+def _sk(name: str, classes, test, rng, span) -> Dataset:
+    data, target, names = _bundled(name)
+    X, y = select_classes(data, target, classes, name, span)
     labels = tuple(int(c) for c in classes) if classes is not None else None
     return make_split(name, X, y, test, rng, span=span, feature_names=names, labels=labels)
 
@@ -91,13 +102,10 @@ def digits(
     """Handwritten 8x8 digits scaled to ``[0, 1]``; optionally pooled to ``size x size``,
     binarised at a threshold, restricted to ``classes`` (relabelled ``0..k-1``) and
     limited to ``limit`` samples (a seeded, stratified subset) before the split."""
-    from sklearn.datasets import load_digits
-
     if size not in (1, 2, 4, 8):
         fail("QL0402", f"`digits` size must divide 8, got {size}", span, help="use 2, 4 or 8")
-    bunch = load_digits()
-    X = np.asarray(bunch.data, float) / 16.0
-    X, y = select_classes(X, np.asarray(bunch.target), classes, "digits", span)
+    data, target, _ = _bundled("digits")
+    X, y = select_classes(data / 16.0, target, classes, "digits", span)
     if size != 8:
         X = downsample_images(X, 8, size)
     if binarize is not None:

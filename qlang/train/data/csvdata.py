@@ -22,6 +22,7 @@ import numpy as np
 from qlang.fileio import exists, open_text
 from qlang.limits import MAX_DATA_FILE_BYTES, MAX_DATA_ROWS, MAX_DATA_VALUES, MAX_FEATURES
 from qlang.source import Span
+from qlang.train.data.dataset import Dataset
 from qlang.train.errors import fail
 
 
@@ -137,3 +138,38 @@ def _too_big(p: Path, what: str, span: Span | None) -> None:
         span,
         help=f"a data set holds at most {MAX_DATA_ROWS:,} rows and {MAX_DATA_VALUES:,} values",
     )
+
+
+def load_csv(
+    path: str,
+    label: str,
+    test: float = 0.25,
+    task: str | None = None,
+    *,
+    rng: np.random.Generator,
+    span: Span | None = None,
+    base_dir: str | Path | None = None,
+) -> Dataset:
+    """``csv("data.csv", label = "y")``: the file's label column is the target; classes when
+    every label is an integer (or ``task = "classify"``), values otherwise (or ``task =
+    "regress"``)."""
+    from qlang.train.data.dataset import make_split
+
+    p = Path(path)
+    if base_dir is not None and not p.is_absolute():
+        p = Path(base_dir) / p
+    X, y, names = read_csv(p, label, span=span, policy=True)
+    assert y is not None
+    integral = bool(np.all(y == np.round(y)))
+    if task == "classify" and not integral:
+        fail(
+            "QL0402",
+            f'`csv(task = "classify")` needs integer labels in `{label}`',
+            span,
+            help='use `task = "regress"` for continuous targets',
+        )
+    regression = task == "regress" or (task is None and not integral)
+    kind = "regression" if regression else "classification"
+    yy = y if regression else y.astype(int)
+    return make_split(p.stem, X, yy, test, rng, kind=kind, span=span, feature_names=names)
+

@@ -25,6 +25,7 @@ class Dataset:
 
     ``kind`` is ``classification``, ``regression`` or ``distribution`` (a Born-machine
     target: ``distribution`` holds probabilities over bitstrings, little-endian).
+    ``ordered`` rows (time series) are split chronologically.
     """
 
     name: str
@@ -37,6 +38,7 @@ class Dataset:
     distribution: np.ndarray | None = None
     feature_names: tuple[str, ...] = field(default=())
     labels: tuple[object, ...] = ()  # original label of each class index (classification)
+    ordered: bool = False  # rows are in time order (series): hold-outs come from the end
 
     @property
     def num_features(self) -> int:

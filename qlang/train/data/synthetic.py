@@ -1,5 +1,6 @@
-"""Synthetic data sets: ``ad_hoc`` (Havlicek et al. 2019), moons, circles,
-bars-and-stripes and time series windows.
+"""Synthetic data sets: ``ad_hoc`` (Havlicek et al. 2019), moons, circles, blobs, xor,
+parity, bars-and-stripes and time series windows (their arguments and ranges are in
+:mod:`qlang.catalog.data`).
 
 Example::
 
@@ -155,6 +156,59 @@ def circles(
     return make_split("circles", X, y, test, rng, span=span, feature_names=("x0", "x1"))
 
 
+def blobs(
+    n: int = 200,
+    centers: int = 3,
+    features: int = 2,
+    std: float = 1.0,
+    test: float = 0.25,
+    *,
+    rng: np.random.Generator,
+    span=None,
+) -> Dataset:
+    """Isotropic Gaussian clusters, one class per centre (``sklearn.datasets.make_blobs``)."""
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(
+        n_samples=n,
+        centers=centers,
+        n_features=features,
+        cluster_std=std,
+        random_state=int(rng.integers(2**31)),
+    )
+    names = tuple(f"x{i}" for i in range(features))
+    return make_split("blobs", X, y, test, rng, span=span, feature_names=names)
+
+
+def xor(
+    n: int = 200, noise: float = 0.1, test: float = 0.25, *, rng: np.random.Generator, span=None
+) -> Dataset:
+    """Points uniform in ``[-1, 1]^2``, class 1 where exactly one coordinate is positive;
+    Gaussian noise of std ``noise`` is added to the features after labelling."""
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(int)
+    X = X + noise * rng.standard_normal(X.shape)
+    return make_split("xor", X, y, test, rng, span=span, feature_names=("x0", "x1"))
+
+
+def parity(
+    bits: int = 4,
+    n: int | None = None,
+    test: float = 0.25,
+    *,
+    rng: np.random.Generator,
+    span=None,
+) -> Dataset:
+    """Bit strings (bit ``k`` = feature ``k``) labelled by their parity: all ``2**bits``
+    strings, or ``n`` distinct ones drawn without replacement (seeded)."""
+    total = 2**bits
+    idx = np.arange(total) if n is None else np.sort(rng.choice(total, size=n, replace=False))
+    X = ((idx[:, None] >> np.arange(bits)) & 1).astype(float)
+    y = X.sum(axis=1).astype(int) % 2
+    names = tuple(f"b{i}" for i in range(bits))
+    return make_split("parity", X, y, test, rng, span=span, feature_names=names)
+
+
 # --- bars and stripes --------------------------------------------------------
 
 
@@ -169,13 +223,15 @@ def bas_patterns(rows: int, cols: int) -> np.ndarray:
 
 
 def bars_and_stripes(
-    rows: int = 2, cols: int = 2, *, rng: np.random.Generator, span=None
+    rows: int = 2, cols: int | None = None, *, rng: np.random.Generator, span=None
 ) -> Dataset:
     """The bars-and-stripes patterns and their uniform distribution over bitstrings.
 
     Pixel ``(i, j)`` is qubit ``i*cols + j``; the distribution is indexed little-endian
-    (qubit ``k`` = bit ``k``). Train and test both hold every pattern.
+    (qubit ``k`` = bit ``k``). Train and test both hold every pattern. ``cols`` defaults
+    to ``rows`` (square images).
     """
+    cols = rows if cols is None else cols
     if rows < 1 or cols < 1 or rows * cols > 20:
         fail("QL0402", f"`bars_and_stripes` needs 1..20 pixels, got {rows}x{cols}", span)
     X = bas_patterns(rows, cols)
@@ -198,14 +254,14 @@ def bars_and_stripes(
 
 # --- time series -------------------------------------------------------------
 
-SERIES = ("sine", "damped_sine", "sawtooth", "triangle", "square_wave", "random_walk")
-
 
 def series_values(kind: str, n: int, periods: float, rng: np.random.Generator) -> np.ndarray:
     t = np.linspace(0.0, periods, n, endpoint=False)
     phase = t % 1.0
     if kind == "sine":
         return np.sin(2 * np.pi * t)
+    if kind == "cosine":
+        return np.cos(2 * np.pi * t)
     if kind == "damped_sine":
         return np.exp(-t / max(periods, 1e-9)) * np.sin(2 * np.pi * t)
     if kind == "sawtooth":
@@ -214,6 +270,7 @@ def series_values(kind: str, n: int, periods: float, rng: np.random.Generator) -
         return 1 - 4 * np.abs(phase - 0.5)
     if kind == "square_wave":
         return np.where(phase < 0.5, 1.0, -1.0)
+    assert kind == "random_walk", kind
     walk = np.cumsum(rng.standard_normal(n))
     return walk / max(1e-9, np.max(np.abs(walk)))
 
@@ -242,7 +299,7 @@ def series(
     m = n - window - horizon + 1
     X = np.stack([s[i : i + window] for i in range(m)])
     y = np.array([s[i + window + horizon - 1] for i in range(m)])
-    n_test = int(round(test * m)) if isinstance(test, float) and test < 1 else int(test)
+    n_test = int(round(test * m))
     if not 0 <= n_test < m:
         fail("QL0411", f"cannot split {m} windows into a test part of {n_test}", span)
     cut = m - n_test
@@ -254,4 +311,46 @@ def series(
         y[cut:],
         kind="regression",
         feature_names=tuple(f"t{i}" for i in range(window)),
+        ordered=True,
     )
+
+
+def _series_loader(kind: str):
+    def load(
+        n: int = 200,
+        window: int = 4,
+        periods: float = 4.0,
+        noise: float = 0.0,
+        horizon: int = 1,
+        test: float = 0.25,
+        *,
+        rng: np.random.Generator,
+        span=None,
+    ) -> Dataset:
+        return series(kind, n, window, periods, noise, horizon, test, rng=rng, span=span)
+
+    load.__name__ = load.__qualname__ = kind
+    load.__doc__ = f"The ``{kind}`` series as sliding windows (see :func:`series`)."
+    return load
+
+
+def random_walk(
+    n: int = 200,
+    window: int = 4,
+    noise: float = 0.0,
+    horizon: int = 1,
+    test: float = 0.25,
+    *,
+    rng: np.random.Generator,
+    span=None,
+) -> Dataset:
+    """A seeded Gaussian random walk scaled to ``[-1, 1]`` as sliding windows (no periods)."""
+    return series("random_walk", n, window, 1.0, noise, horizon, test, rng=rng, span=span)
+
+
+sine = _series_loader("sine")
+cosine = _series_loader("cosine")
+damped_sine = _series_loader("damped_sine")
+sawtooth = _series_loader("sawtooth")
+triangle = _series_loader("triangle")
+square_wave = _series_loader("square_wave")

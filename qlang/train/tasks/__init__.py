@@ -1,51 +1,53 @@
-"""Task dispatch: ``classify``, ``regress``, ``minimize``, ``generate``, ``kernel``.
+"""Task dispatch through the catalog: ``classify``, ``regress``, ``minimize``,
+``generate``, ``kernel``.
+
+Each task entry of :mod:`qlang.catalog.tasks` names a :class:`TaskRunner` (train,
+predict, evaluate); nothing here lists task names.
 
 Example::
 
-    >>> sorted(TASKS)
-    ['classify', 'generate', 'kernel', 'minimize', 'regress']
+    >>> from qlang.ir.model import Call
+    >>> runner(Call("regress")).train.__name__
+    'train_supervised'
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from qlang.ir.model import Call, Model
+from qlang.train.tasks.common import RunContext, TaskRunner, Trained
 
-from qlang.diagnostics import did_you_mean
-from qlang.ir.model import Model
-from qlang.train.errors import fail
-from qlang.train.tasks.common import RunContext, Trained
-
-TASKS = ("classify", "regress", "minimize", "generate", "kernel")
-
-__all__ = ["TASKS", "RunContext", "Trained", "run_task"]
+__all__ = ["RunContext", "TaskRunner", "Trained", "check_supported", "run_task", "runner"]
 
 
-def _runner(model: Model) -> Callable[[Model, RunContext], Trained]:
-    name = model.task.name
-    if name in ("classify", "regress"):
-        from qlang.train.tasks.supervised import train_supervised
+def runner(task: Call) -> TaskRunner:
+    """The runner of a task setting (``QL0654``/``QL0653`` for a bad one)."""
+    from qlang import catalog
 
-        return train_supervised
-    if name == "minimize":
-        from qlang.train.tasks.minimize import train_minimize
+    entry, _ = catalog.runtime_bind("task", task)
+    return entry.load()
 
-        return train_minimize
-    if name == "generate":
-        from qlang.train.tasks.generate import train_generate
 
-        return train_generate
-    if name == "kernel":
-        from qlang.train.tasks.kernel import train_kernel
+def check_supported(model: Model) -> None:
+    """Refuse target settings the runtime cannot honour yet (``QL0311``), also for a
+    model IR built without ``qlang check``."""
+    from qlang import catalog
 
-        return train_kernel
-    fail(
-        "QL0654",
-        f"unknown task `{name}`",
-        model.task.span,
-        help=did_you_mean(name, TASKS) or f"tasks: {', '.join(TASKS)}",
-    )
+    t = model.target
+    for key, value, default in (
+        ("shots", t.shots, None),
+        ("noise", t.noise, ()),
+        ("mitigation", t.mitigation, ()),
+        ("backend", Call(t.backend), Call("statevector")),
+    ):
+        if value != default:
+            entry, values = catalog.runtime_bind("target", Call(key, (value,)))
+            nested = values["value"]
+            for c in nested if isinstance(nested, tuple) else (nested,):
+                if isinstance(c, Call):
+                    catalog.runtime_bind(entry.params[0].kind or "", c)
 
 
 def run_task(model: Model, ctx: RunContext) -> Trained:
     """Train ``model`` for its task and return the trained state."""
-    return _runner(model)(model, ctx)
+    check_supported(model)
+    return runner(model.task).train(model, ctx)

@@ -9,18 +9,18 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qlang.diagnostics import did_you_mean
 from qlang.ir.model import Call, Model, Training
 from qlang.train.build import Factory
 from qlang.train.data import Dataset, FittedStep, fit_steps, load_dataset, transform
 from qlang.train.errors import fail
-from qlang.train.losses import LOSSES, LossFn
+from qlang.train.losses import LossFn
 from qlang.train.seeding import Seeds
 from qlang.train.trainer import Schedule
 
@@ -50,6 +50,18 @@ class RunContext:
     @property
     def seeds(self) -> Seeds:
         return Seeds(self.seed)
+
+
+@dataclass(frozen=True)
+class TaskRunner:
+    """What a task entry of the catalog names: how to train it, how to predict with the
+    trained state (``(predict(X), proba(X) or None)`` on preprocessed rows), how many
+    parameters it has and how ``qlang eval`` scores it."""
+
+    train: Callable[[Model, RunContext], Trained]
+    predictor: Callable[[Model, Trained, RunContext], tuple[Callable, Callable | None]]
+    num_params: Callable[[Model, RunContext], int]
+    evaluate: Callable[[Model, Trained, RunContext], dict[str, Any]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,48 +114,23 @@ def schedule_for(training: Training, optimizer: Any, epochs: int | None) -> Sche
     return Schedule(DEFAULT_EPOCHS, training.batch_size)
 
 
-def loss_for(
-    call: Call | None, default: str, allowed: tuple[str, ...], task: str
-) -> tuple[str, LossFn, dict]:
-    """The loss function a setting names, checked against what the task can use."""
-    name = call.name if call is not None else default
-    span = call.span if call is not None else None
-    if name not in LOSSES:
-        fail(
-            "QL0652",
-            f"unknown loss `{name}`",
-            span,
-            help=did_you_mean(name, LOSSES) or f"losses: {', '.join(LOSSES)}",
-        )
-    if name not in allowed:
+def loss_for(call: Call | None, task: str) -> tuple[str, LossFn, dict]:
+    """The loss a setting names (else the task's default), checked against the task."""
+    from qlang import catalog
+
+    task_entry = catalog.lookup("task", task)
+    assert task_entry is not None
+    default = task_entry.info.default_loss
+    entry, opts = catalog.runtime_bind("loss", call or Call(default))
+    if task not in entry.tasks:
+        fits = [e.name for e in catalog.entries("loss") if task in e.tasks]
         fail(
             "QL0653",
-            f"loss `{name}` cannot train a `{task}` task",
-            span,
-            help=f"use one of: {', '.join(allowed)}",
+            f"loss `{entry.name}` cannot train a `{task}` task",
+            call.span if call is not None else None,
+            help=f"use one of: {', '.join(fits)}",
         )
-    opts = dict(call.kwargs) if call is not None else {}
-    if "sigma" in opts:  # mmd(sigma = 1.0) -> one bandwidth
-        opts["sigmas"] = (opts.pop("sigma"),)
-    if call is not None and call.args and name == "mmd":
-        opts["sigmas"] = tuple(call.args) if len(call.args) > 1 else (call.args[0],)
-    known = LOSS_OPTIONS.get(name, ())
-    for key, value in opts.items():
-        if key not in known:
-            fail(
-                "QL0666",
-                f"loss `{name}` has no option `{key}`",
-                span,
-                help=f"options: {', '.join(known)}" if known else f"`{name}` takes no options",
-            )
-        vals = value if isinstance(value, tuple) else (value,)
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in vals):
-            fail("QL0666", f"loss option `{key}` must be positive numbers, got `{value}`", span)
-    return name, LOSSES[name], opts
-
-
-#: Options each loss accepts in the model file (``cvar(alpha = 0.1)``, ``mmd(sigma = 1)``).
-LOSS_OPTIONS: dict[str, tuple[str, ...]] = {"mmd": ("sigmas",), "cvar": ("alpha",)}
+    return entry.name, entry.load(), opts
 
 
 def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep, ...]]:
@@ -163,15 +150,20 @@ def load_data(model: Model, ctx: RunContext) -> tuple[Dataset, tuple[FittedStep,
         )
     else:
         ds = load_dataset(model.data, seed=ctx.seeds.int_seed("data"), base_dir=ctx.base_dir)
-    steps = (
-        FittedStep("input", {"width": ds.num_features}),
-        *fit_steps(model.preprocess, ds.X_train, ds.y_train),
-    )
     from dataclasses import replace
 
-    ds = replace(
-        ds, X_train=transform(list(steps), ds.X_train), X_test=transform(list(steps), ds.X_test)
-    )
+    from qlang.sim.threads import blas_threads
+
+    with blas_threads():  # small SVDs: BLAS threads only wait on each other on a shared CPU
+        steps = (
+            FittedStep("input", {"width": ds.num_features}),
+            *fit_steps(model.preprocess, ds.X_train, ds.y_train),
+        )
+        ds = replace(
+            ds,
+            X_train=transform(list(steps), ds.X_train),
+            X_test=transform(list(steps), ds.X_test),
+        )
     return ds, steps
 
 
@@ -217,16 +209,73 @@ def check_width(expected: int | None, got: int, model: Model, what: str = "the d
 
 
 def param_names(net: Any) -> tuple[str, ...]:
-    """Readable names for the flat parameter vector: circuit weight names, dense W/b."""
+    """One name per entry of the flat parameter vector, the same everywhere.
+
+    A quantum block's weights are named by :func:`qlang.targets.names.parameter_identifiers`
+    (``theta[1,2]`` -> ``theta_1_2``), exactly as in ``model.qasm``, the Qiskit and tket
+    circuits and ``Compiled.parameters``; named blocks prefix their weights with the
+    block name. Classical parameters are ``layer{i}_w_{out}_{in}`` and ``layer{i}_b_{out}``
+    (stage ``i`` of the network; a recurrent cell's gate map is ``{block}_gates_...``).
+    A clash gets trailing underscores, classical names first.
+    """
+    from qlang.targets.names import parameter_identifiers
+
     names: list[str] = []
+    classical: list[tuple[int, str]] = []
     for i, stage in enumerate(net.stages):
         block = getattr(stage, "block", None) or getattr(
             getattr(stage, "quantum", None), "block", None
         )
         if block is not None:
-            names += [f"{block.name}.{n}" for n in block.circuit.weight_names()]
-            rest = stage.num_params - block.circuit.num_weights
-            names += [f"layer{i}.p{k}" for k in range(rest)]
+            names += parameter_identifiers(block.circuit)[block.circuit.num_inputs :]
+            gates = getattr(stage, "gates", None)
+            if gates is not None:
+                for n in _dense_names(f"{block.name}_gates", gates):
+                    classical.append((len(names), n))
+                    names.append(n)
         elif stage.num_params:
-            names += [f"layer{i}.p{k}" for k in range(stage.num_params)]
+            for n in _dense_names(f"layer{i}", stage):
+                classical.append((len(names), n))
+                names.append(n)
+    taken = {n for k, n in enumerate(names) if k not in {c for c, _ in classical}}
+    for k, n in classical:
+        while n in taken:
+            n += "_"
+        taken.add(n)
+        names[k] = n
     return tuple(names)
+
+
+def _dense_names(prefix: str, stage: Any) -> list[str]:
+    """``W`` row-major (out x in) then ``b``, as :class:`DenseStage` lays them out."""
+    w = [f"{prefix}_w_{o}_{j}" for o in range(stage.outputs) for j in range(stage.inputs)]
+    return w + [f"{prefix}_b_{o}" for o in range(stage.outputs)]
+
+
+def validation_split(
+    model: Model, ctx: RunContext, ds: Dataset, stratify: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``train { validation = f }``: the part of the training split held out for the
+    per-epoch metrics and early stopping (seeded, stratified by the class labels
+    ``stratify``; the last part for chronological series); ``None`` when ``f = 0``."""
+    frac = model.training.validation
+    if not frac:
+        return None
+    if not 0 < frac < 1:
+        fail("QL0667", f"`validation` must be a fraction in [0, 1), got `{frac}`")
+    n = len(ds.X_train)
+    if ds.ordered:
+        k = int(round(frac * n))
+        tr, va = np.arange(n - k), np.arange(n - k, n)
+    else:
+        from qlang.train.data.dataset import split_indices
+
+        tr, va = split_indices(n, float(frac), ctx.seeds.rng("split"), stratify)
+    if len(va) == 0 or len(tr) == 0:
+        fail(
+            "QL0667",
+            f"`validation = {frac}` of {n} training samples leaves "
+            + ("no validation samples" if len(va) == 0 else "nothing to train on"),
+            help="use more data, another fraction, or `validation = 0`",
+        )
+    return tr, va

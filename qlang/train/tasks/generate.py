@@ -1,6 +1,7 @@
 """``generate``: a quantum circuit Born machine fitted to a target distribution.
 
-The readout must be ``probs`` over ``k`` qubits; the target is the data set's
+The readout must be ``probs`` over ``k`` qubits; the target is
+``generate(target = [p0, p1, ...])`` itself, or (``target = data``) the data set's
 distribution (``bars_and_stripes``) or the empirical distribution of the training rows
 read as little-endian bitstrings. Losses: ``kl`` (default) or ``mmd``.
 
@@ -17,13 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from qlang import catalog
 from qlang.ir.model import Model
 from qlang.train.build import build_network
 from qlang.train.errors import fail
-from qlang.train.losses import kl, mmd
+from qlang.train.metrics import compute, metric_names
 from qlang.train.optimizers import make_optimizer
 from qlang.train.tasks.common import (
     RunContext,
+    TaskRunner,
     Trained,
     fit_options,
     load_data,
@@ -42,14 +45,10 @@ def empirical_distribution(X: np.ndarray, bits: int) -> np.ndarray:
     return dist / dist.sum()
 
 
-def distribution_metrics(p: np.ndarray, q: np.ndarray) -> dict[str, float]:
-    """KL(q || p), MMD^2, total variation distance and the mass on the target's support."""
-    return {
-        "kl": kl(p, q)[0],
-        "mmd": mmd(p, q)[0],
-        "tvd": float(0.5 * np.abs(p - q).sum()),
-        "valid_mass": float(p[q > 0].sum()),
-    }
+def distribution_metrics(p: np.ndarray, q: np.ndarray, names: tuple = ()) -> dict[str, float]:
+    """The model's ``metrics`` (default: KL(q || p), MMD^2, total variation distance and
+    the mass on the target's support) of model distribution ``p`` against target ``q``."""
+    return compute(metric_names("generate", "distribution", names), q, p)
 
 
 def uses_inputs(circuit: Any) -> bool:
@@ -70,9 +69,11 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         )
     if block.readout.kind != "probs":
         fail("QL0653", "`generate` needs a `probs` readout", block.readout.span)
-    ds, _ = load_data(model, ctx)
     bits = len(block.readout.qubits)
-    if ds.distribution is not None:
+    given = catalog.runtime_bind("task", model.task)[1]["target"]
+    if given != "data":
+        target = np.asarray(given, dtype=float)
+    elif (ds := load_data(model, ctx)[0]).distribution is not None:
         target = ds.distribution
     else:
         if ds.num_features != bits:
@@ -89,7 +90,7 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
             block.readout.span,
             help="read out one qubit per pixel or bit",
         )
-    loss_name, loss_fn, opts = loss_for(model.loss, "kl", ("kl", "mmd"), "generate")
+    loss_name, loss_fn, opts = loss_for(model.loss, "generate")
     seeds = ctx.seeds
     net = build_network(model, model.training, seeds, ctx.factory)
     X = np.zeros((1, block.circuit.num_inputs))  # declared from the data width, unused
@@ -118,7 +119,7 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         "final_loss": res.curve[-1]["loss"],
         "steps": res.steps,
         "seconds": res.seconds,
-        **distribution_metrics(probs, target),
+        **distribution_metrics(probs, target, model.training.metrics),
     }
     return Trained(
         "generate",
@@ -129,3 +130,23 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
         ctx.seed,
         extra={"target": target.tolist()},
     )
+
+
+def generate_predictor(model: Model, trained: Trained, ctx: RunContext):
+    """``predict(X)`` gives the model's distribution over bit strings."""
+    net = build_network(model, model.training, ctx.seeds, ctx.factory)
+    X0 = np.zeros((1, model.main.circuit.num_inputs))
+    return (lambda X: net.forward(X0, trained.params)), None
+
+
+def generate_params(model: Model, ctx: RunContext) -> int:
+    return build_network(model, model.training, ctx.seeds, ctx.factory).num_params
+
+
+def evaluate_generate(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
+    predict, _ = generate_predictor(model, trained, ctx)
+    target = np.asarray(trained.extra["target"])
+    return distribution_metrics(predict(np.zeros((1, 0)))[0], target, model.training.metrics)
+
+
+GENERATE = TaskRunner(train_generate, generate_predictor, generate_params, evaluate_generate)

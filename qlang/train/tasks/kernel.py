@@ -23,10 +23,11 @@ from qlang.ir.model import Model
 from qlang.train.errors import fail
 from qlang.train.layers import init_decl
 from qlang.train.losses import kernel_target_alignment
-from qlang.train.metrics import classification_metrics, regression_metrics
+from qlang.train.metrics import compute, metric_names
 from qlang.train.optimizers import make_optimizer
 from qlang.train.tasks.common import (
     RunContext,
+    TaskRunner,
     Trained,
     check_width,
     fit_options,
@@ -35,18 +36,13 @@ from qlang.train.tasks.common import (
 )
 from qlang.train.trainer import Objective, fit
 
-METHODS = ("svc", "svr", "krr")
-KINDS = ("fidelity", "projected")
-
 
 def gram(ctx: RunContext, enc: Any, X1: Any, X2: Any, w: Any, opts: dict[str, Any]) -> np.ndarray:
     """The kernel matrix of the chosen kind: fidelity (default) or projected (``gamma``)."""
-    if opts.get("kind", "fidelity") == "projected":
+    if opts["kind"] == "projected":
         from qlang.sim import projected_kernel
 
-        return np.asarray(
-            projected_kernel(enc, X1, X2, weights=w, gamma=float(opts.get("gamma", 1.0)))
-        )
+        return np.asarray(projected_kernel(enc, X1, X2, weights=w, gamma=float(opts["gamma"])))
     return ctx.kernel_matrix(enc, X1, X2, w)
 
 
@@ -56,53 +52,21 @@ def estimator_for(method: str, options: dict[str, Any]) -> Any:
     from sklearn.svm import SVC, SVR
 
     if method == "svc":
-        return SVC(kernel="precomputed", C=float(options.get("C", 1.0)))
+        return SVC(kernel="precomputed", C=float(options["C"]))
     if method == "svr":
-        return SVR(
-            kernel="precomputed",
-            C=float(options.get("C", 1.0)),
-            epsilon=float(options.get("epsilon", 0.1)),
-        )
-    return KernelRidge(kernel="precomputed", alpha=float(options.get("alpha", 1.0)))
+        return SVR(kernel="precomputed", C=float(options["C"]), epsilon=float(options["epsilon"]))
+    return KernelRidge(kernel="precomputed", alpha=float(options["alpha"]))
 
 
 def _method(model: Model, classification: bool) -> tuple[str, dict[str, Any]]:
-    opts = model.task.options()
-    first = model.task.args[0] if model.task.args else None
-    method = str(
-        opts.pop("method", first if isinstance(first, str) else None)
-        or ("svc" if classification else "svr")
-    )
-    kind = opts.get("kind", "fidelity")
-    if kind not in KINDS:
-        fail(
-            "QL0653",
-            f"unknown kernel kind `{kind}`",
-            model.task.span,
-            help=f"use one of: {', '.join(KINDS)}",
-        )
-    for key, value in opts.items():
-        if key == "kind":
-            continue
-        if key not in ("C", "alpha", "epsilon", "gamma"):
-            fail(
-                "QL0653",
-                f"`kernel` has no option `{key}`",
-                model.task.span,
-                help="options: method, kind, C, alpha, epsilon, gamma",
-            )
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            fail("QL0653", f"`kernel` option `{key}` must be a positive number", model.task.span)
-    if method not in METHODS:
-        fail(
-            "QL0653",
-            f"unknown kernel method `{method}`",
-            model.task.span,
-            help=f"use one of: {', '.join(METHODS)}",
-        )
+    """The estimator and its options, bound by the catalog's ``kernel`` entry."""
+    from qlang import catalog
+
+    _, values = catalog.runtime_bind("task", model.task)
+    method = values.pop("method") or ("svc" if classification else "svr")
     if method == "svc" and not classification:
         fail("QL0653", "`svc` needs class labels", model.task.span, help="use `svr` or `krr`")
-    return method, opts
+    return str(method), values
 
 
 def kernel_weights(
@@ -166,17 +130,13 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     }
     if alignment is not None:
         metrics["alignment"] = alignment
-    parts = [("train", K_train, ds.y_train)]
-    if len(ds.X_test):
-        parts.append(("test", gram(ctx, enc, ds.X_test, ds.X_train, w, opts), ds.y_test))
-    for part, K, y in parts:
-        pred = est.predict(K)
-        if method == "svc":
-            metrics[part] = classification_metrics(y, pred)
-        elif classification:
-            metrics[part] = classification_metrics(y, np.rint(pred).astype(int))
-        else:
-            metrics[part] = regression_metrics(y, pred)
+    names = metric_names(
+        "kernel", "classification" if classification else "regression", model.training.metrics
+    )
+    metrics["train"] = _scores(names, est, K_train, ds.y_train, method, classification)
+    if len(ds.X_test):  # the only look at the test split
+        K_test = gram(ctx, enc, ds.X_test, ds.X_train, w, opts)
+        metrics["test"] = _scores(names, est, K_test, ds.y_test, method, classification)
     extra = {
         "method": method,
         "options": opts,
@@ -188,13 +148,20 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     return Trained("kernel", w, names, metrics, curve, ctx.seed, steps, extra)
 
 
+def _scores(names, est, K, y, method: str, classification: bool) -> dict[str, float]:
+    pred = est.predict(K)
+    if classification and method != "svc":
+        pred = np.rint(pred).astype(int)
+    return compute(names, y, pred)
+
+
 def kernel_predictor(model: Model, trained: Trained, ctx: RunContext):
     """Refit the estimator on the stored training set (deterministic) and predict."""
     enc = model.main.encoding or model.main.circuit
     X_train = np.asarray(trained.extra["X_train"], dtype=float)
     y_train = np.asarray(trained.extra["y_train"])
-    est = estimator_for(trained.extra["method"], trained.extra["options"])
-    opts = trained.extra["options"]
+    opts = _method(model, bool(trained.extra["classification"]))[1] | trained.extra["options"]
+    est = estimator_for(trained.extra["method"], opts)
     est.fit(gram(ctx, enc, X_train, None, trained.params, opts), y_train)
 
     def predict(X: np.ndarray) -> np.ndarray:
@@ -204,3 +171,21 @@ def kernel_predictor(model: Model, trained: Trained, ctx: RunContext):
         return pred
 
     return predict, None
+
+
+def kernel_params(model: Model, ctx: RunContext) -> int:
+    return (model.main.encoding or model.main.circuit).num_weights
+
+
+def evaluate_kernel(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
+    """The kernel model's metrics on its test split."""
+    predict, _ = kernel_predictor(model, trained, ctx)
+    ds, _ = load_data(model, ctx)
+    classification = bool(trained.extra["classification"])
+    names = metric_names(
+        "kernel", "classification" if classification else "regression", model.training.metrics
+    )
+    return compute(names, ds.y_test, predict(ds.X_test))
+
+
+KERNEL = TaskRunner(train_kernel, kernel_predictor, kernel_params, evaluate_kernel)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir import expr as E
-from qlang.ir.model import Call, Model, Observable, Readout
+from qlang.ir.model import Model, Observable, Readout
 from qlang.train.build import block_stages, build_network
 from qlang.train.errors import fail
 from qlang.train.losses import cvar, energy
@@ -30,6 +30,7 @@ from qlang.train.network import Network
 from qlang.train.optimizers import make_optimizer
 from qlang.train.tasks.common import (
     RunContext,
+    TaskRunner,
     Trained,
     fit_options,
     loss_for,
@@ -70,17 +71,13 @@ def exact_ground_energy(obs: Observable, num_qubits: int) -> float | None:
 
 
 def _cvar_alpha(model: Model) -> float | None:
-    alpha = model.task.get("cvar")
-    for a in model.task.args:  # minimize(cvar(alpha = 0.1))
-        if isinstance(a, Call) and a.name == "cvar":
-            alpha = a.arg(0, "alpha", 0.1)
+    """``minimize(cvar = a)`` or ``loss = cvar(alpha = a)``; ``None`` for the energy."""
+    from qlang import catalog
+
+    alpha = catalog.runtime_bind("task", model.task)[1]["cvar"]
     if alpha is None and model.loss is not None and model.loss.name == "cvar":
-        alpha = model.loss.arg(0, "alpha", 0.1)
-    if alpha is None:
-        return None
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha <= 1:
-        fail("QL0653", f"CVaR needs 0 < alpha <= 1, got `{alpha}`", model.task.span)
-    return float(alpha)
+        alpha = catalog.runtime_bind("loss", model.loss)[1]["alpha"]
+    return None if alpha is None else float(alpha)
 
 
 def train_minimize(model: Model, ctx: RunContext) -> Trained:
@@ -99,16 +96,12 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         )
     obs = block.readout.observables[0]
     alpha = _cvar_alpha(model)
-    loss_name = (
-        "cvar"
-        if alpha is not None
-        else loss_for(model.loss, "energy", ("energy", "cvar"), "minimize")[0]
-    )
+    loss_name = "cvar" if alpha is not None else loss_for(model.loss, "minimize")[0]
     seeds = ctx.seeds
     energy_net = build_network(model, model.training, seeds, ctx.factory)
     X = np.zeros((1, 0))
     if loss_name == "cvar":
-        alpha = 0.1 if alpha is None else alpha
+        assert alpha is not None
         if not obs.is_diagonal or any(not E.is_constant(t.coeff) for t in obs.terms):
             fail(
                 "QL0653",
@@ -175,3 +168,22 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
             if exact != 0:
                 metrics["approximation_ratio"] = final_energy / exact
     return Trained("minimize", res.params, param_names(energy_net), metrics, res.curve, ctx.seed)
+
+
+def minimize_predictor(model: Model, trained: Trained, ctx: RunContext):
+    """``predict(X)`` gives the readout (the energy terms) at the trained weights."""
+    net = build_network(model, model.training, ctx.seeds, ctx.factory)
+    X0 = np.zeros((1, 0))
+    return (lambda X: net.forward(X0, trained.params)), None
+
+
+def network_params(model: Model, ctx: RunContext) -> int:
+    return build_network(model, model.training, ctx.seeds, ctx.factory).num_params
+
+
+def evaluate_minimize(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
+    predict, _ = minimize_predictor(model, trained, ctx)
+    return {"energy": float(np.sum(predict(np.zeros((1, 0)))[0]))}
+
+
+MINIMIZE = TaskRunner(train_minimize, minimize_predictor, network_params, evaluate_minimize)

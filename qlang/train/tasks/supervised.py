@@ -25,11 +25,12 @@ from qlang.train.build import build_network
 from qlang.train.data.preprocess import one_hot_classes
 from qlang.train.errors import fail
 from qlang.train.layers import MapStage
-from qlang.train.metrics import classification_metrics, regression_metrics
+from qlang.train.metrics import compute, metric_names
 from qlang.train.network import Network
 from qlang.train.optimizers import make_optimizer
 from qlang.train.tasks.common import (
     RunContext,
+    TaskRunner,
     Trained,
     check_width,
     fit_options,
@@ -37,11 +38,9 @@ from qlang.train.tasks.common import (
     loss_for,
     param_names,
     schedule_for,
+    validation_split,
 )
 from qlang.train.trainer import Objective, fit
-
-CLASSIFY_LOSSES = ("cross_entropy", "nll", "mse", "mae", "hinge")
-REGRESS_LOSSES = ("mse", "mae")
 
 
 def encode_one_hot(y: np.ndarray, classes: list[int]) -> np.ndarray:
@@ -52,30 +51,6 @@ def encode_one_hot(y: np.ndarray, classes: list[int]) -> np.ndarray:
         if int(v) in lookup:
             out[r, lookup[int(v)]] = 1.0
     return out
-
-
-def validation_split(
-    model: Model, ctx: RunContext, ds: Any
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """``train { validation = 0.2 }``: hold out part of the training set (seeded, stratified
-    for classes) for ``val_loss`` / ``val_accuracy`` per epoch and early stopping."""
-    frac = dict(model.training.extra).get("validation")
-    if frac is None:
-        return None
-    if isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 < frac < 1:
-        fail(
-            "QL0667",
-            f"`validation` must be a fraction between 0 and 1, got `{frac}`",
-            help="write e.g. `validation = 0.2`",
-        )
-    from qlang.train.data.dataset import split_indices
-
-    strat = ds.y_train if ds.kind == "classification" else None
-    n = len(ds.X_train)
-    tr, va = split_indices(n, float(frac), ctx.seeds.rng("split"), strat)
-    if len(va) == 0:
-        fail("QL0667", f"`validation = {frac}` leaves no validation samples out of {n}")
-    return tr, va
 
 
 def hinge_targets(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -148,7 +123,16 @@ def classifier_head(net: Network, num_classes: int, loss: str, model: Model) -> 
     return Classifier(Network(net.stages + tuple(extra)), num_classes, mode)
 
 
+def num_classes_of(model: Model, ds: Any) -> int:
+    from qlang import catalog
+
+    values = catalog.runtime_bind("task", model.task)[1]
+    return int(values["classes"])
+
+
 def train_supervised(model: Model, ctx: RunContext) -> Trained:
+    """Train on the training split, minus the validation part; the per-epoch metrics
+    come from the validation part only, and the test split is scored once, at the end."""
     task = model.task.name
     classify = task == "classify"
     ds, steps = load_data(model, ctx)
@@ -162,8 +146,11 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
     seeds = ctx.seeds
     net = build_network(model, model.training, seeds, ctx.factory)
     check_width(net.num_inputs, ds.num_features, model)
+    loss_name, loss_fn, opts = loss_for(model.loss, task)
+    family = "classification" if classify else "regression"
+    names = metric_names(task, family, model.training.metrics)
     if classify:
-        num_classes = int(model.task.get("classes", len(ds.classes)) or len(ds.classes))  # type: ignore[arg-type]
+        num_classes = num_classes_of(model, ds)
         if len(ds.classes) > num_classes or (ds.classes and max(ds.classes) >= num_classes):
             fail(
                 "QL0662",
@@ -171,7 +158,6 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
                 model.task.span,
                 help=f"write `classify(classes = {len(ds.classes)})`",
             )
-        loss_name, loss_fn, opts = loss_for(model.loss, "cross_entropy", CLASSIFY_LOSSES, task)
         head = classifier_head(net, num_classes, loss_name, model)
         train_net = head.net
         if loss_name == "hinge":
@@ -183,7 +169,6 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         else:
             y_train = ds.y_train.astype(int)
     else:
-        loss_name, loss_fn, opts = loss_for(model.loss, "mse", REGRESS_LOSSES, task)
         train_net = net
         classes = one_hot_classes(list(steps))
         if classes is not None:  # regress onto one-hot class indicators
@@ -201,12 +186,19 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
                 model.main.readout.span,
             )
 
-    X_fit, y_fit, X_val, y_val, val_labels = ds.X_train, y_train, None, None, None
-    parts = validation_split(model, ctx, ds)
+    fit_idx = np.arange(len(ds.X_train))
+    val_idx = None
+    parts = validation_split(model, ctx, ds, ds.y_train if classify else None)
     if parts is not None:
-        tr, va = parts
-        X_fit, y_fit, X_val, y_val = ds.X_train[tr], y_train[tr], ds.X_train[va], y_train[va]
-        val_labels = ds.y_train[va]
+        fit_idx, val_idx = parts
+    X_fit, y_fit = ds.X_train[fit_idx], y_train[fit_idx]
+
+    def scores(X: np.ndarray, labels: np.ndarray, params: np.ndarray) -> dict[str, float]:
+        """The model's metrics on ``X`` (raw labels / values ``labels``)."""
+        if classify:
+            proba = head.proba(X, params)
+            return compute(names, labels, np.argmax(proba, axis=1), proba)
+        return compute(names, labels, net.forward(X, params))
 
     def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
         X = X_fit if idx is None else X_fit[idx]
@@ -219,20 +211,14 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         Y = y_fit if idx is None else y_fit[idx]
         return loss_fn(train_net.forward(X, params), Y, **opts)[0]
 
-    def evaluate(params: np.ndarray) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if X_val is not None:
-            out["val_loss"] = float(loss_fn(train_net.forward(X_val, params), y_val, **opts)[0])
-            if classify:
-                out["val_accuracy"] = float(np.mean(head.predict(X_val, params) == val_labels))
-        if len(ds.X_test) == 0:
+    evaluate = None
+    if val_idx is not None:
+        X_val, y_val, raw_val = ds.X_train[val_idx], y_train[val_idx], ds.y_train[val_idx]
+
+        def evaluate(params: np.ndarray) -> dict[str, float]:
+            out = {"val_loss": float(loss_fn(train_net.forward(X_val, params), y_val, **opts)[0])}
+            out.update({f"val_{k}": v for k, v in scores(X_val, raw_val, params).items()})
             return out
-        if classify:
-            out["test_accuracy"] = float(np.mean(head.predict(ds.X_test, params) == ds.y_test))
-        else:
-            pred = net.forward(ds.X_test, params)
-            out["test_mse"] = float(np.mean((pred.ravel() - np.ravel(ds.y_test)) ** 2))
-        return out
 
     optimizer = make_optimizer(model.optimizer, "adam")
     schedule = schedule_for(model.training, optimizer, ctx.epochs)
@@ -252,20 +238,17 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         "final_loss": res.curve[-1]["loss"],
         "steps": res.steps,
         "seconds": res.seconds,
+        "train": scores(X_fit, ds.y_train[fit_idx], res.params),
     }
+    if val_idx is not None:
+        metrics["validation"] = scores(ds.X_train[val_idx], ds.y_train[val_idx], res.params)
+    if len(ds.X_test):  # the only look at the test split
+        metrics["test"] = scores(ds.X_test, ds.y_test, res.params)
     extra: dict[str, Any] = {}
     if classify:
         extra["num_classes"] = num_classes
         if ds.labels:
             extra["labels"] = list(ds.labels)
-        for part, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
-            if len(X):
-                proba = head.proba(X, res.params)
-                metrics[part] = classification_metrics(y, np.argmax(proba, axis=1), proba)
-    else:
-        for part, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
-            if len(X):
-                metrics[part] = regression_metrics(y, net.forward(X, res.params))
     return Trained(task, res.params, param_names(net), metrics, res.curve, ctx.seed, steps, extra)
 
 
@@ -285,3 +268,29 @@ def supervised_predictor(model: Model, trained: Trained, ctx: RunContext):
             else net.forward(X, trained.params)
         )
     ), None
+
+
+def supervised_params(model: Model, ctx: RunContext) -> int:
+    return build_network(model, model.training, ctx.seeds, ctx.factory).num_params
+
+
+def evaluate_supervised(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
+    """The model's metrics on its test split (same seed -> same split and preprocessing)."""
+    predict, proba = supervised_predictor(model, trained, ctx)
+    ds, steps = load_data(model, ctx)
+    classify = trained.task == "classify"
+    names = metric_names(
+        trained.task, "classification" if classify else "regression", model.training.metrics
+    )
+    y_test = ds.y_test
+    classes = one_hot_classes(list(steps))
+    if not classify and classes is not None:
+        y_test = encode_one_hot(y_test, classes)
+    p = proba(ds.X_test) if proba is not None else None
+    return compute(names, y_test, predict(ds.X_test), p)
+
+
+CLASSIFY = TaskRunner(
+    train_supervised, supervised_predictor, supervised_params, evaluate_supervised
+)
+REGRESS = CLASSIFY
