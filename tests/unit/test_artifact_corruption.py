@@ -47,7 +47,6 @@ model ker {
   data     = moons(n = 30, noise = 0.05)
   qubits   = 2
   encoding = angle(x)
-  readout  = expval(Z0)
   task     = kernel(method = "svc")
 }
 """

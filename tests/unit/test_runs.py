@@ -51,7 +51,11 @@ model tiny {
 }
 """
 
-COBYLA = ADAM.replace("adam(lr = 0.05)", "cobyla(maxiter = 5)").replace("EPOCHS", "5")
+COBYLA = ADAM.replace("adam(lr = 0.05)", "cobyla(maxiter = 20)").replace(
+    """{ epochs = EPOCHS, batch_size = 10, seed = 4, checkpoint_every = 1,
+              early_stopping = early_stopping(patience = 40) }""",
+    "{ seed = 4, checkpoint_every = 1 }",
+)
 
 
 def write(folder: Path, text: str, name: str = "m.qml") -> Path:
