@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 from typing import Any, NoReturn
 
+from qlang import catalog
 from qlang.limits import MAX_ARRAY_ELEMENTS, MAX_DATA_ROWS, MAX_DATA_VALUES, MAX_FEATURES
 from qlang.train.errors import fail
 
 FORMAT = "qlang-weights/1"
-TASKS = ("classify", "regress", "minimize", "generate", "kernel")
-STEPS = ("input", "standardize", "minmax", "scale", "pca", "downsample", "one_hot")
+#: The step that records the raw input width; the others are the catalog's steps.
+INPUT_STEP = "input"
 
 
 class _Bad(Exception):
@@ -89,8 +90,9 @@ def _check(data: Any) -> None:
     if d.get("format") != FORMAT:
         raise _Bad("format", f"is not `{FORMAT}`: not a qlang weights file")
     task = d.get("task")
-    if task not in TASKS:
-        raise _Bad("task", f"is missing or not one of {', '.join(TASKS)}")
+    tasks = catalog.names("task")
+    if task not in tasks:
+        raise _Bad("task", f"is missing or not one of {', '.join(tasks)}")
     _int(d.get("seed"), "seed", -(2**63), 2**64)
     params = _numbers(d.get("params"), "params")
     names = _list(d.get("names"), "names")
@@ -121,7 +123,7 @@ def _check_steps(steps: list) -> int | None:
         where = f"preprocess[{i}]"
         step = _dict(raw, where)
         name, state = step.get("name"), _dict(step.get("state"), f"{where}.state")
-        if name not in STEPS:
+        if name != INPUT_STEP and name not in catalog.names("preprocess"):
             raise _Bad(f"{where}.name", "is not a known preprocessing step")
         if name == "input":
             if i != 0:
@@ -155,10 +157,22 @@ def _check_steps(steps: list) -> int | None:
             if side % size or (cur is not None and cur != side * side):
                 raise _Bad(f"{where}.state", "does not describe square images it can shrink")
             cur = size * size
-        else:  # one_hot
+        elif name == "binarize":
+            _number(state.get("threshold"), f"{where}.state.threshold")
+        elif name == "select":
+            columns = _list(state.get("columns"), f"{where}.state.columns", MAX_FEATURES)
+            limit = (cur or MAX_FEATURES) - 1
+            if not columns:
+                raise _Bad(f"{where}.state.columns", "is empty")
+            for k, c in enumerate(columns):
+                _int(c, f"{where}.state.columns[{k}]", 0, limit)
+            cur = len(columns)
+        elif name == "one_hot":
             classes = _list(state.get("classes"), f"{where}.state.classes", 100_000)
             for k, c in enumerate(classes):
                 _int(c, f"{where}.state.classes[{k}]", -(2**62), 2**62)
+        elif name != "normalize":  # a step of the catalog this check does not know yet
+            raise _Bad(f"{where}.name", "names a step whose stored state cannot be checked")
     return width
 
 

@@ -254,3 +254,31 @@ def test_a_corrupted_run_folder_is_a_coded_error(runs, tmp_path, case):
         assert r.exit_code == 1, (case, args[0], r.output)
         assert "Traceback" not in r.output and "internal error" not in r.output, (case, r.output)
         assert "error[QL06" in r.output or "error[QL04" in r.output, (case, r.output)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("qlang.catalog").catalog.names("preprocess")))
+def test_every_catalog_step_stored_by_training_passes_the_weights_check(name):
+    """A valid weights file never gets a false QL0658: each catalog step, fitted with its
+    documented example arguments, is accepted by the check (a new step must be added)."""
+    import numpy as np
+
+    from qlang import catalog
+    from qlang.ir.model import Call
+    from qlang.train.data.preprocess import FittedStep, fit_steps
+    from qlang.train.weights_check import check_weights
+
+    entry = catalog.lookup("preprocess", name)
+    example = tuple((p.name, p.example) for p in entry.params if p.example is not None)
+    X = np.random.default_rng(0).uniform(size=(10, 16))
+    steps = [FittedStep("input", {"width": 16}), *fit_steps((Call(name, (), example),), X, np.arange(10) % 2)]
+    check_weights(
+        {
+            "format": "qlang-weights/1",
+            "task": "regress",
+            "seed": 1,
+            "params": [0.5],
+            "names": ["w"],
+            "preprocess": [json.loads(json.dumps(s.to_json())) for s in steps],
+        },
+        "weights.json",
+    )
