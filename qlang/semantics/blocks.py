@@ -504,3 +504,14 @@ def infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:
         ):
             return x_width.bit_length() - 1
     return None
+
+
+def readout_outputs(r: Readout) -> int:
+    """The outputs of a readout after its post-processing (``linear(out = k)`` resizes)."""
+    n = r.num_outputs
+    for p in r.post:
+        if p.name == "linear":
+            out = p.arg(0, "out", None)
+            if isinstance(out, int):
+                n = out
+    return n

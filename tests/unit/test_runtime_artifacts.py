@@ -217,7 +217,7 @@ def test_minimize_and_generate_eval_from_artifacts(tmp_path):
     g = model(
         c,
         Readout("probs", qubits=(0,)),
-        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"), ("test", 0.2))),
+        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"),)),
         task=Call("generate"),
         training=Training(epochs=40),
         optimizer=Call("adam", (), (("lr", 0.2),)),
