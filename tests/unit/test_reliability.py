@@ -329,3 +329,19 @@ def test_weights_without_a_task_are_a_coded_error(tmp_path):
     w.write_text(json.dumps(data))
     r = CliRunner().invoke(main, ["eval", str(p), "--weights", str(tmp_path / "w")])
     assert r.exit_code == 1 and "error[QL0658]" in r.output and "`task`" in r.output
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        {"data": "iris() |> pca(2**62)"},
+        {"data": "bars_and_stripes(2**62, 2**62)", "task": "generate", "readout": "probs(q)"},
+        {"data": "moons(n = 10**8)"},
+    ],
+)
+def test_the_issues_data_bombs_are_coded_at_check_in_seconds(tmp_path, entries):
+    """They used to allocate without end in `qlang check` (now the catalog's ranges and the
+    array limit stop them before anything is built)."""
+    p = write(tmp_path, model_text(**entries))
+    found = codes(qlang.check, p)  # under the 60 s deadline
+    assert found and all(c.startswith("QL0") for c in found)
