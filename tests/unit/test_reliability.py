@@ -345,3 +345,20 @@ def test_the_issues_data_bombs_are_coded_at_check_in_seconds(tmp_path, entries):
     p = write(tmp_path, model_text(**entries))
     found = codes(qlang.check, p)  # under the 60 s deadline
     assert found and all(c.startswith("QL0") for c in found)
+
+
+@pytest.mark.parametrize(
+    "expr, code",
+    [
+        ("random_regular(3, 2**31, seed = 1)", "QL0823"),  # found by the fuzzer: 2**31 nodes
+        ("complete_graph(5000)", "QL0824"),
+        ("ring_graph(10**9)", "QL0823"),
+        ("graph([(0, 1)], nodes = 2**40)", "QL0823"),
+        ("combinations(100, 50)", "QL0824"),
+        ("combinations(10**9, 1)", "QL0824"),
+        ("pairs(10**6)", "QL0823"),
+    ],
+)
+def test_builtin_collections_are_bounded(tmp_path, expr, code):
+    p = write(tmp_path, f"const g = {expr};\n")
+    assert codes(qlang.check, p) == [code]
