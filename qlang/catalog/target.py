@@ -30,6 +30,7 @@ from qlang.catalog.schema import (
     NAMES,
     OPAQUE,
     REQUIRED,
+    STR,
     Entry,
     Param,
     Range,
@@ -131,7 +132,7 @@ def _t2_bound(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
 def _pauli_sum(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
     total = v["px"] + v["py"] + v["pz"]
     if total > 1:
-        return f"`pauli` needs px + py + pz <= 1, got {total:g}"
+        return f"`pauli_channel` needs px + py + pz <= 1, got {total:g}"
     return None
 
 
@@ -144,7 +145,7 @@ NOISE: tuple[Entry, ...] = (
     _channel("bit_flip", "X with probability p on each qubit of the gate", _p()),
     _channel("phase_flip", "Z with probability p on each qubit of the gate", _p()),
     _channel(
-        "pauli",
+        "pauli_channel",
         "X, Y, Z with probabilities px, py, pz on each qubit of the gate",
         Param("px", FLOAT, 0.0, "probability of X", PROBABILITY, example=0.01),
         Param("py", FLOAT, 0.0, "probability of Y", PROBABILITY, example=0.01),
@@ -197,6 +198,18 @@ NOISE: tuple[Entry, ...] = (
             positional=False,
         ),
         where=False,
+    ),
+    Entry(
+        "noise",
+        "from_backend",
+        "the calibrated noise of a fake IBM device (qiskit_ibm_runtime.fake_provider): the "
+        "circuit runs routed onto the device, with the device's gate and readout errors",
+        (Param("name", STR, REQUIRED, "backend name", example="fake_manila"),),
+        impl="qlang.sim.noise_qiskit:device_noise",
+        status=not_yet(
+            "`from_backend` is not supported by the runtime yet",
+            "write the device's channels by hand, e.g. `noise = [depolarizing(0.01)]`",
+        ),
     ),
 )
 

@@ -92,6 +92,23 @@ class FusedOp:
         return any(f.slots for f in self.factors)
 
 
+def slot_plan(exprs: Sequence[E.Expr], n: int) -> Plan:
+    """A plan-shaped view of gate-parameter slots, so :func:`qlang.sim.gradients.chain_rule`
+    maps slot gradients to inputs and weights."""
+    return Plan(
+        num_qubits=n,
+        blocks=(),
+        prefix=(),
+        exprs=tuple(exprs),
+        slot_batched=tuple(any(isinstance(s, E.Input) for s in E.symbols(e)) for e in exprs),
+        evaluate=compile_exprs(exprs),
+        slot_symbols=tuple(
+            tuple(sorted(E.symbols(e), key=lambda s: (isinstance(s, E.Weight), s.index)))
+            for e in exprs
+        ),
+    )
+
+
 def _positions(sub: Sequence[int], qubits: Sequence[int]) -> tuple[int, ...]:
     m = len(qubits)
     idx = [qubits.index(q) for q in sub]
@@ -175,21 +192,7 @@ class DensityProgram:
         self.exprs = tuple(exprs)
         self.evaluate = compile_exprs(exprs)
         self.workspace = Workspace()
-        # a plan-shaped view of the slots, so gradients.chain_rule maps them to x and w
-        self.plan = Plan(
-            num_qubits=self.n,
-            blocks=(),
-            prefix=(),
-            exprs=self.exprs,
-            slot_batched=tuple(
-                any(isinstance(s, E.Input) for s in E.symbols(e)) for e in self.exprs
-            ),
-            evaluate=self.evaluate,
-            slot_symbols=tuple(
-                tuple(sorted(E.symbols(e), key=lambda s: (isinstance(s, E.Weight), s.index)))
-                for e in self.exprs
-            ),
-        )
+        self.plan = slot_plan(self.exprs, self.n)
 
     # --- matrices -----------------------------------------------------------------
     def matrix(self, op: FusedOp, values: Sequence[Param]) -> np.ndarray:

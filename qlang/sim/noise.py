@@ -12,7 +12,7 @@ Conventions (the same as Qiskit Aer's, so noise models translate one to one):
 ``depolarizing(p)``      ``(1 - p) rho + p I / 2**k`` jointly on the ``k`` qubits of the gate
 ``bit_flip(p)``          ``X`` with probability ``p`` (each qubit of the gate)
 ``phase_flip(p)``        ``Z`` with probability ``p``
-``pauli(px, py, pz)``    ``X``, ``Y``, ``Z`` with probabilities ``px``, ``py``, ``pz``
+``pauli_channel(px, py, pz)````X``, ``Y``, ``Z`` with probabilities ``px``, ``py``, ``pz``
 ``amplitude_damping``    Kraus ``[[1, 0], [0, sqrt(1 - g)]]``, ``[[0, sqrt(g)], [0, 0]]``
 ``phase_damping``        Kraus ``[[1, 0], [0, sqrt(1 - g)]]``, ``[[0, 0], [0, sqrt(g)]]``
 ``thermal_relaxation``   T1/T2 decay for ``time`` (ground-state equilibrium)
@@ -74,7 +74,7 @@ def phase_flip(values: dict, k: int = 1) -> list[np.ndarray]:
     return _mixture([(1 - values["p"], _I), (values["p"], _Z)])
 
 
-def pauli(values: dict, k: int = 1) -> list[np.ndarray]:
+def pauli_channel(values: dict, k: int = 1) -> list[np.ndarray]:
     px, py, pz = float(values["px"]), float(values["py"]), float(values["pz"])
     return _mixture([(1 - px - py - pz, _I), (px, _X), (py, _Y), (pz, _Z)])
 
@@ -113,6 +113,11 @@ def over_rotation(values: dict, k: int = 1) -> list[np.ndarray]:
     angle = float(values["angle"])
     p = PAULIS[str(values["axis"]).upper()]
     return [math.cos(angle / 2) * _I - 1j * math.sin(angle / 2) * p]
+
+
+def readout_error(values: dict, k: int = 1) -> np.ndarray:
+    """``readout_error`` acts on measured bits: its assignment matrix (see below)."""
+    return readout_matrix(values)
 
 
 def readout_matrix(values: dict) -> np.ndarray:

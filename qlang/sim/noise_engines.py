@@ -49,7 +49,7 @@ from qlang.sim.function import METHODS
 from qlang.sim.gatelib import shift_rule
 from qlang.sim.noise import lower
 from qlang.sim.noise_readout import DensityReadout
-from qlang.sim.simulator import available_memory, bad_input, check_arrays, resolve_dtype
+from qlang.sim.simulator import bad_input, check_arrays, resolve_dtype
 
 #: working density matrices of a forward run and of a reverse-mode sweep (per sample)
 FORWARD_BUFFERS = 3
@@ -57,18 +57,9 @@ BACKPROP_BUFFERS = 6
 
 
 def _budget(memory_budget: int | None) -> int:
-    if memory_budget is not None:
-        return memory_budget
-    from qlang.limits import memory_override
+    from qlang.limits import memory_budget as budget
 
-    override = memory_override()
-    return override if override is not None else available_memory()
-
-
-def fits_density(n: int, dtype: str = "complex128", memory_budget: int | None = None) -> bool:
-    """Whether one sample's density-matrix run (with its gradient buffers) fits."""
-    need = dm_bytes(n, resolve_dtype(dtype)) * (BACKPROP_BUFFERS + math.isqrt(4 * n + 16))
-    return need <= _budget(memory_budget)
+    return budget(memory_budget)
 
 
 def _method(gradient: str, shots: int | None, exact: str) -> str:
@@ -260,8 +251,14 @@ class DensityFunction:
         lam = self.readout.cotangent(c, x, w)
         grads = self.dm.adjoint(x, w, lam, per_sample=True)
         gw, gx = G.chain_rule(self.dm.plan, grads, x, w, per_sample=False)
-        cw, cx = self.readout.coefficient_vjp(rho, c, x, w)
+        cw, cx = self._coefficient_vjp(rho, c, x, w)
         return out, gw + cw, gx + cx
+
+    def _coefficient_vjp(self, rho: np.ndarray, c: np.ndarray, x: np.ndarray, w: np.ndarray):
+        return self.readout.coefficient_vjp(rho, c, x, w)
+
+    def _coefficient_jacobian(self, rho: np.ndarray, x: np.ndarray, w: np.ndarray):
+        return self.readout.coefficient_jacobian(rho, x, w)
 
     def jacobian(
         self, inputs: np.ndarray, weights: np.ndarray
@@ -287,7 +284,7 @@ class DensityFunction:
                 c[:, k] = 1.0
                 grads = self.dm.adjoint(x, w, self.readout.cotangent(c, x, w), per_sample=True)
                 jw[:, k, :], jx[:, k, :] = G.chain_rule(self.dm.plan, grads, x, w, per_sample=True)
-            cw, cx = self.readout.coefficient_jacobian(rho, x, w)
+            cw, cx = self._coefficient_jacobian(rho, x, w)
             return out, jw + cw, jx + cx
         if self.gradient == "parameter-shift":
             out, derivs, rho = self._shift_derivatives(x, w)
@@ -297,7 +294,7 @@ class DensityFunction:
             for k in range(k_out):
                 grads = {s: d[:, k] for s, d in derivs.items()}
                 jw[:, k, :], jx[:, k, :] = G.chain_rule(self.dm.plan, grads, x, w, per_sample=True)
-            cw, cx = self.readout.coefficient_jacobian(rho, x, w)
+            cw, cx = self._coefficient_jacobian(rho, x, w)
             return out, jw + cw, jx + cx
         fwd = self._plain_forward
         if self.gradient == "finite-diff":
@@ -340,7 +337,7 @@ class DensityFunction:
         c = G.resolve_cotangent(cot, out)
         grads = {s: np.sum(d * c, axis=1) for s, d in derivs.items()}
         gw, gx = G.chain_rule(self.dm.plan, grads, x, w, per_sample=False)
-        cw, cx = self.readout.coefficient_vjp(rho, c, x, w)
+        cw, cx = self._coefficient_vjp(rho, c, x, w)
         return out, gw + cw, gx + cx
 
 
@@ -351,13 +348,171 @@ def choose(
     dtype: str = "complex128",
     memory_budget: int | None = None,
 ) -> str:
-    """The engine for a run: ``statevector``, ``density_matrix`` or ``trajectories``.
+    """The engine for a run (:func:`qlang.limits.choose_engine`).
 
     >>> choose(4, None), choose(4, NoiseModel()), choose(40, None)
     ('statevector', 'statevector', 'statevector')
     """
-    if backend != "auto":
-        return backend
-    if not noise:
-        return "statevector"
-    return "density_matrix" if fits_density(n, dtype, memory_budget) else "trajectories"
+    from qlang.limits import choose_engine
+
+    return choose_engine(n, bool(noise), backend, dtype, memory_budget)
+
+
+def make_function(block: QuantumBlock, *, backend: Any = None, noise: NoiseModel | None = None,
+                  **kw: Any) -> Any:  # fmt: skip
+    """The quantum function of ``block`` on the engine its target asks for: ``backend``
+    is the target's backend call (``auto``, ``statevector``, ``density_matrix``,
+    ``trajectories(samples = k)``), dispatched through the catalog."""
+    from qlang import catalog
+    from qlang.ir.model import Call
+
+    call = backend if backend is not None else Call("auto")
+    entry, values = catalog.runtime_bind("backend", call)
+    name = entry.name
+    if name == "auto":
+        name = choose(block.circuit.num_qubits, noise, "auto", kw.get("dtype", "complex128"),
+                      kw.get("memory_budget"))  # fmt: skip
+        entry, values = catalog.runtime_bind("backend", Call(name))
+    cls = entry.load()
+    if name == "statevector":
+        if noise:
+            raise bad_input("QL0604", "the statevector engine cannot simulate noise",
+                            "use `backend = density_matrix` or `trajectories`")  # fmt: skip
+        return cls(block, **kw)
+    return cls(block, noise=noise, **values, **kw)
+
+
+class TrajectoryFunction(DensityFunction):
+    """A quantum block on seeded Monte-Carlo trajectories (``samples`` per input row).
+
+    Outputs are trajectory means with standard errors in ``last_stderr``; gradients by
+    parameter shift (all shifted circuits in one call, the same draws for every copy),
+    SPSA or finite differences.
+    """
+
+    engine = "trajectories"
+
+    def __init__(self, block: QuantumBlock, *, samples: int = 256, **kw: Any):
+        gradient = kw.get("gradient", "auto")
+        if gradient == "backprop":
+            _method("backprop", 1, "parameter-shift")  # raises the QL0604 diagnostic
+        if gradient == "auto":
+            kw["gradient"] = "parameter-shift"
+        super().__init__(block, **kw)
+        from qlang.sim.trajectories import TrajectoryProgram
+
+        self.samples = int(samples)
+        self.tp = TrajectoryProgram(self.program, resolve_dtype(self.dtype))
+        self.readout = DensityReadout(block.readout, self.n, self.program.assignment, pure=True)
+
+    def _buffers(self) -> int:
+        return 1  # chunk_size counts the trajectories and shifted copies itself
+
+    def chunk_size(self, rows: int, buffers: int) -> int:
+        copies = 1 + len(self._shift_jobs()) if self.gradient == "parameter-shift" else 1
+        per = 2**self.n * np.dtype(resolve_dtype(self.dtype)).itemsize * 4 * self.samples * copies
+        budget = _budget(self.memory_budget)
+        if per > budget:
+            raise QLangError(
+                [
+                    Diagnostic.error(
+                        "QL0601",
+                        f"{self.samples} trajectories of {self.n} qubits need "
+                        f"{per / 2**30:.2f} GiB per sample, more than the memory budget of "
+                        f"{budget / 2**30:.2f} GiB",
+                        help="use fewer trajectories (`trajectories(samples = ...)`), fewer "
+                        "qubits, or a larger budget (`QLANG_MEMORY`)",
+                    )
+                ]
+            )
+        return max(1, min(rows, budget // per))
+
+    def density_matrices(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Trajectory estimates of the density matrices (``(B, 2**n, 2**n)``, small n)."""
+        x, w = check_arrays(self.circuit, inputs, weights)
+        t = self.samples
+        psi = self.tp.run(np.repeat(x, t, axis=0), w, self.rng)
+        psi = psi.reshape(x.shape[0], t, -1)
+        return np.einsum("bti,btj->bij", psi, psi.conj()) / t
+
+    def _run(
+        self, x: np.ndarray, w: np.ndarray, values: tuple | None = None, copies: int = 1
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trajectories of ``copies`` stacked copies of the batch (the same draws in every
+        copy): ``(states (copies*B*T, 2**n), x repeated per trajectory, x)``."""
+        t = self.samples
+        b = x.shape[0] // copies
+        draws = np.tile(self.tp.draws(b * t, self.rng), (1, copies))
+        xr = np.repeat(x, t, axis=0)
+        vals = None
+        if values is not None:
+            vals = tuple(np.repeat(np.broadcast_to(v, (x.shape[0],)), t) for v in values)
+        psi = self.tp.run(xr, w, values=vals, draws=draws)
+        return psi, xr, x
+
+    def _outputs_of(self, psi: np.ndarray, xr: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        t = self.samples
+        rows = x.shape[0]
+        per = self.readout.outputs(psi, xr, w).reshape(rows, t, -1)
+        mean = per.mean(axis=1)
+        traj_err = per.std(axis=1, ddof=1) / np.sqrt(t) if t > 1 else np.zeros_like(mean)
+        if self.shots is None:
+            self._stderr.append(traj_err)
+            return mean
+
+        def dist(g: int) -> np.ndarray:
+            return self.readout.distribution(psi, g).reshape(rows, t, -1).mean(axis=1)
+
+        est, err = self.readout.sample_from(dist, x, w, self.shots, self.rng)
+        self._stderr.append(np.sqrt(err**2 + traj_err**2))
+        return est
+
+    def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        x, w = check_arrays(self.circuit, inputs, weights)
+        self._stderr = []
+        out = []
+        for s in self._slices(len(x), 1):
+            psi, xr, xs = self._run(x[s], w)
+            out.append(self._outputs_of(psi, xr, xs, w))
+        self.last_stderr = np.concatenate(self._stderr) if self._stderr else None
+        return np.concatenate(out) if out else np.zeros((0, self.num_outputs))
+
+    def _plain_forward(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        psi, xr, xs = self._run(x, w)
+        return self._outputs_of(psi, xr, xs, w)
+
+    def _shift_derivatives(
+        self, x: np.ndarray, w: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
+        b = x.shape[0]
+        values = [np.broadcast_to(np.asarray(v, dtype=float), (b,)) for v in self.tp.evaluate(x, w)]
+        jobs = self._shift_jobs()
+        copies = 1 + len(jobs)
+        big = [np.tile(v, copies) for v in values]
+        for j, (slot, _, sh) in enumerate(jobs):
+            big[slot] = big[slot].copy()
+            big[slot][(j + 1) * b : (j + 2) * b] += sh
+        xb = np.tile(x, (copies, 1))
+        psi, xr, _ = self._run(xb, w, tuple(big), copies)
+        out_all = self._outputs_of(psi, xr, xb, w)
+        if self._stderr:
+            self._stderr[-1] = self._stderr[-1][:b]
+        derivs: dict[int, np.ndarray] = {}
+        for j, (slot, c, _) in enumerate(jobs):
+            part = c * out_all[(j + 1) * b : (j + 2) * b]
+            derivs[slot] = derivs[slot] + part if slot in derivs else part
+        return out_all[:b], derivs, psi[: b * self.samples]
+
+    def _coefficient_vjp(self, rho: np.ndarray, c: np.ndarray, x: np.ndarray, w: np.ndarray):
+        t = self.samples
+        cw, cx = self.readout.coefficient_vjp(
+            rho, np.repeat(c, t, axis=0) / t, np.repeat(x, t, axis=0), w
+        )
+        return cw, cx.reshape(x.shape[0], t, -1).sum(axis=1)
+
+    def _coefficient_jacobian(self, rho: np.ndarray, x: np.ndarray, w: np.ndarray):
+        t = self.samples
+        jw, jx = self.readout.coefficient_jacobian(rho, np.repeat(x, t, axis=0), w)
+        b = x.shape[0]
+        return (jw.reshape(b, t, *jw.shape[1:]).mean(axis=1),
+                jx.reshape(b, t, *jx.shape[1:]).mean(axis=1))  # fmt: skip

@@ -25,13 +25,15 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from qlang.ir import expr as E
 from qlang.ir.model import Readout
 from qlang.sim.engine import State, apply_block, canonical
 from qlang.sim.plan import Block
-from qlang.sim.readout import ReadoutPlan
+from qlang.sim.readout import ReadoutPlan, apply_1q
 
 _H = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
 _HSDG = _H @ np.diag([1, -1j])
@@ -40,8 +42,16 @@ _HSDG = _H @ np.diag([1, -1j])
 class DensityReadout:
     """Outputs, cotangents and samples of one readout on ``n``-qubit density matrices."""
 
-    def __init__(self, readout: Readout, n: int, assignment: dict[int, np.ndarray] | None = None):
+    def __init__(
+        self,
+        readout: Readout,
+        n: int,
+        assignment: dict[int, np.ndarray] | None = None,
+        pure: bool = False,
+    ):
         self.plan = ReadoutPlan(readout, n)
+        #: states are statevectors ``(B, 2**n)`` (trajectories), not ``vec(rho)``
+        self.pure = pure
         self.readout = readout
         self.n = n
         self.kind = readout.kind
@@ -103,6 +113,11 @@ class DensityReadout:
 
     def distribution(self, rho: np.ndarray, g: int) -> np.ndarray:
         """Probabilities of the bitstrings read in measurement basis ``g``, ``(B, 2**n)``."""
+        if self.pure:
+            psi = rho
+            for q, r in self._rotation(self.groups[g]):
+                psi = apply_1q(psi, r, q, self.n)
+            return self._assign(psi.real**2 + psi.imag**2)
         d = 2**self.n
         rot = self._rotate(rho, self.groups[g])
         diag = rot.reshape(-1, d, d).diagonal(axis1=1, axis2=2).real
@@ -207,13 +222,24 @@ class DensityReadout:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Shot estimates of the outputs and their standard errors: ``shots`` bitstrings per
         measurement basis, drawn from the read distribution."""
-        b = rho.shape[0]
+        return self.sample_from(lambda g: self.distribution(rho, g), x, w, shots, rng)
+
+    def sample_from(
+        self,
+        distribution: Callable[[int], np.ndarray],
+        x: np.ndarray,
+        w: np.ndarray,
+        shots: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`sample` for read distributions ``distribution(g) -> (B, 2**n)``."""
         if self.kind == "expval":
             coeffs = self.coefficients(x, w)
+            b = coeffs.shape[0]
             mean = np.zeros((b, self.num_outputs))
             var = np.zeros((b, self.num_outputs))
             for g, idx in enumerate(self.columns):
-                freq = multinomial(rng, shots, self.distribution(rho, g))
+                freq = multinomial(rng, shots, distribution(g))
                 for k in range(self.num_outputs):
                     mine = [j for j, i in enumerate(idx) if self.plan.terms[i].obs == k]
                     if not mine:
@@ -224,7 +250,7 @@ class DensityReadout:
                     mean[:, k] += m1
                     var[:, k] += np.maximum(m2 - m1**2, 0.0) / shots
             return mean, np.sqrt(var)
-        freq = multinomial(rng, shots, self.distribution(rho, 0))
+        freq = multinomial(rng, shots, distribution(0))
         est = freq @ self.tables[0]
         if self.kind == "parity":
             err = np.sqrt(np.maximum(1 - est**2, 0.0) / shots)
