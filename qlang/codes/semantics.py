@@ -430,13 +430,4 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "(the default: a density matrix when it fits the memory budget, else trajectories), "
         "`density_matrix` or `trajectories(samples = k)` (`aer` is not available yet).",
     ),
-    ErrorInfo(
-        "QL0315",
-        "the setting needs an optional package",
-        "target { noise = from_backend(\"fake_manila\") }   # without qiskit-aer",
-        'pip install "qlang[aer,ibm]"',
-        "Some settings use optional libraries: `from_backend` reads a fake IBM device with "
-        "`qiskit-ibm-runtime` (extra `ibm`) and its noise model with `qiskit-aer` (extra "
-        "`aer`). Install the extra named in `help:`.",
-    ),
 )

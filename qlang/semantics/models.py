@@ -53,8 +53,8 @@ from qlang.semantics import codes as C
 from qlang.semantics.blocks import CIRCUIT_KEYS, BlockLowerer, Entries, no_shadow
 from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.loader import Loader, Module
-from qlang.semantics.scope import Scope
 from qlang.semantics.noise import check_execution, noise_model
+from qlang.semantics.scope import Scope
 from qlang.semantics.settings import (
     bind_raw,
     check_call,

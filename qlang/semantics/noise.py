@@ -82,7 +82,7 @@ def _backend_name(name: str, span: Span | None) -> str:
         import qiskit_aer  # noqa: F401
     except ImportError:
         raise fail(
-            C.MISSING_EXTRA,
+            C.NOT_SUPPORTED,
             "`from_backend` needs Qiskit Aer to read the device's noise",
             span,
             'install it: pip install "qlang[aer]"',
@@ -91,7 +91,7 @@ def _backend_name(name: str, span: Span | None) -> str:
         problem = check_backend_name(name)
     except QLangError:
         raise fail(
-            C.MISSING_EXTRA,
+            C.NOT_SUPPORTED,
             "`from_backend` needs the fake IBM backends of qiskit-ibm-runtime",
             span,
             'install them: pip install "qlang[ibm]"',

@@ -294,10 +294,11 @@ class DensityProgram:
                 continue
             # sum_ab (Q dF P)_ab Env_ab = sum (dF * (Q^T Env P^T))
             local = env
-            if suffix[i] is not None:
-                local = np.matmul(np.swapaxes(suffix[i], -1, -2), local)  # type: ignore[arg-type]
-            if prefix[i] is not None:
-                local = np.matmul(local, np.swapaxes(prefix[i], -1, -2))  # type: ignore[arg-type]
+            after, before = suffix[i], prefix[i]
+            if after is not None:
+                local = np.matmul(np.swapaxes(after, -1, -2), local)
+            if before is not None:
+                local = np.matmul(local, np.swapaxes(before, -1, -2))
             for d, slot in enumerate(f.slots):
                 df = _embedded(f, values, k, derivative=d)
                 g = np.sum(df * local, axis=(-1, -2)).real

@@ -29,7 +29,7 @@ Example::
     >>> z = Observable((PauliTerm(Const(1.0), ((0, "Z"),)),))
     >>> block = QuantumBlock("main", c, Readout("expval", (z,)))
     >>> qf = DensityFunction(block, noise=NoiseModel((Channel("depolarizing", (("p", 0.2),)),)))
-    >>> float(qf.forward(np.zeros((1, 0)), np.array([0.0]))[0, 0])    # (1 - p) <Z>
+    >>> round(float(qf.forward(np.zeros((1, 0)), np.array([0.0]))[0, 0]), 12)  # (1 - p) <Z>
     0.8
 """
 

@@ -13,8 +13,9 @@ Both need the optional extras: ``pip install "qlang[aer]"`` (Qiskit Aer) and
 
 Example::
 
-    >>> little_endian(np.kron(np.eye(2), [[0, 1], [1, 0]]), 2)[:2, :2].real.tolist()
-    [[1.0, 0.0], [0.0, 1.0]]
+    >>> x = np.array([[0, 1], [1, 0]])
+    >>> bool(np.array_equal(little_endian(np.kron(np.eye(2), x), 2), np.kron(x, np.eye(2))))
+    True
 """
 
 from __future__ import annotations

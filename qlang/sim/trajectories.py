@@ -63,7 +63,7 @@ class TrajectoryProgram:
         self.program = program
         self.n = program.circuit.num_qubits
         self.dtype = np.dtype(dtype)
-        exprs = []
+        exprs: list = []
         self.steps: list[tuple] = []  # ("gate", op, slots, block) | ("channel", _Channel, block)
         for step in program.steps:
             block = Block(tuple(step.qubits), (), False, False)

@@ -36,7 +36,7 @@ def check_supported(model: Model) -> None:
     for ch in t.noise.channels:
         if ch.kind != "kraus":  # device channels (from_backend) are matrices, not catalog calls
             params = tuple((k, v) for k, v in ch.params)
-            where = (("gates", ch.gates),) if ch.gates else ()
+            where: tuple = (("gates", ch.gates),) if ch.gates else ()
             where += (("qubits", ch.qubits),) if ch.qubits else ()
             catalog.runtime_bind("noise", Call(ch.kind, (), params + where), ch.span)
     for key, value, default in (
