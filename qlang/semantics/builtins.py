@@ -71,7 +71,9 @@ def _math(name: str) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
         ((v, vs),) = _params(name, args, kwargs, span, ["x"], 1)
         if isinstance(v, E.Expr):
-            return E.func(name, v)
+            from qlang.semantics.evaluator import checked_expr
+
+            return checked_expr(E.func(name, v), span)
         x = _num(v, vs)
         try:
             with np.errstate(all="ignore"):

@@ -59,7 +59,7 @@ BACKPROP_BUFFERS = 6
 def _budget(memory_budget: int | None) -> int:
     from qlang.limits import memory_budget as budget
 
-    return budget(memory_budget)
+    return budget() if memory_budget is None else memory_budget
 
 
 def _method(gradient: str, shots: int | None, exact: str) -> str:

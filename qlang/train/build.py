@@ -33,7 +33,7 @@ from qlang.ir.model import (
 from qlang.train.errors import fail
 from qlang.train.layers import DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
-from qlang.train.seeding import Seeds
+from qlang.train.seeding import Seeds, track
 
 Factory = Callable[..., Any]
 
@@ -103,9 +103,9 @@ def quantum_function(
     if engine != "statevector":
         same = target is not None and target.backend.name == engine
         kw["backend"] = target.backend if same else Call(engine)  # type: ignore[union-attr]
-        if target is not None and (target.noise or target.noise.source):
-            kw["noise"] = device_noise_for(block, target) if target.noise.source else target.noise
-    return make(
+        if target is not None and target.noise:
+            kw["noise"] = target.noise
+    fn = make(
         block,
         gradient=gradient_method(training, shots, engine),
         dtype=training.dtype,
@@ -113,14 +113,8 @@ def quantum_function(
         seed=seeds.int_seed("sampling"),
         **kw,
     )
-
-
-def device_noise_for(block: QuantumBlock, target: Target) -> Any:
-    """``from_backend``: the device noise on the qubits the block uses (placeholder layout
-    ``0..n-1`` until the block is routed; see :mod:`qlang.sim.noise_device`)."""
-    from qlang.sim.noise_device import device_model
-
-    return device_model(block, target)
+    track(getattr(fn, "rng", None))  # its sampling state goes into checkpoints
+    return fn
 
 
 # --- readout post-processing (the catalog's ``post`` entries) -----------------------------
