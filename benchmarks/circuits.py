@@ -4,8 +4,9 @@
   strongly-entangling layers (``rz ry rz`` per qubit, then a ring of ``cx``
   with range ``l mod (n-1) + 1``, as PennyLane's ``StronglyEntanglingLayers``),
   read out as ``<Z0>``.
-* ``zz_feature_map(n, reps)``: Qiskit's ``zz_feature_map`` (``h``, ``p(2 x_i)``,
-  ``cx p(2 (pi - x_i)(pi - x_j)) cx`` on every pair), as a kernel encoding.
+* ``zz_feature_map(n, reps, entanglement)``: Qiskit's ``zz_feature_map`` (``h``,
+  ``p(2 x_i)``, ``cx p(2 (pi - x_i)(pi - x_j)) cx`` on every pair, or on neighbours with
+  ``entanglement="linear"``), as a kernel encoding.
 """
 
 from __future__ import annotations
@@ -45,17 +46,20 @@ def sel_block(n: int, layers: int = 3) -> QuantumBlock:
     return QuantumBlock("main", sel_circuit(n, layers), Readout("expval", (z0,)))
 
 
-def zz_feature_map(n: int, reps: int = 2) -> Circuit:
+def zz_feature_map(n: int, reps: int = 2, entanglement: str = "full") -> Circuit:
     ops: list[Operation] = []
     pi = E.Const(math.pi)
+    if entanglement == "linear":
+        pairs = [(i, i + 1) for i in range(n - 1)]
+    else:
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     for _ in range(reps):
         for q in range(n):
             ops.append(Operation("h", (q,)))
             ops.append(Operation("p", (q,), (2.0 * E.Input(q),)))
-        for i in range(n):
-            for j in range(i + 1, n):
-                angle = 2.0 * (pi - E.Input(i)) * (pi - E.Input(j))
-                ops.append(Operation("cx", (i, j)))
-                ops.append(Operation("p", (j,), (angle,)))
-                ops.append(Operation("cx", (i, j)))
+        for i, j in pairs:
+            angle = 2.0 * (pi - E.Input(i)) * (pi - E.Input(j))
+            ops.append(Operation("cx", (i, j)))
+            ops.append(Operation("p", (j,), (angle,)))
+            ops.append(Operation("cx", (i, j)))
     return Circuit(n, tuple(ops), inputs=(ParamDecl("x", (n,), 0),))

@@ -15,7 +15,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from qlang import catalog
@@ -72,7 +71,9 @@ def _math(name: str) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
         ((v, vs),) = _params(name, args, kwargs, span, ["x"], 1)
         if isinstance(v, E.Expr):
-            return E.func(name, v)
+            from qlang.semantics.evaluator import checked_expr
+
+            return checked_expr(E.func(name, v), span)
         x = _num(v, vs)
         try:
             with np.errstate(all="ignore"):
@@ -191,6 +192,8 @@ def _random_regular(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> G
     deg, nodes = _int(ev, d, ds), _int(ev, n, ns)
     if deg >= nodes or (deg * nodes) % 2:
         raise fail(C.BAD_VALUE, f"no {deg}-regular graph on {nodes} nodes exists", span)
+    import networkx as nx  # on first use: importing networkx costs ~0.1 s of every run
+
     g = nx.random_regular_graph(deg, nodes, seed=0 if seed is None else _int(ev, seed, ss))
     return Graph(nodes, tuple(sorted((min(a, b), max(a, b), 1.0) for a, b in g.edges())))
 

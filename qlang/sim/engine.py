@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import DTypeLike
-from scipy.linalg import blas
 
 from qlang.sim.blocks import (
     block_diagonal,
@@ -395,6 +394,8 @@ def _apply_to_zero(state: State, block: Block, mat: np.ndarray) -> State:
 
 def _environment(psi: State, lam: State, d: int, per_sample: bool) -> np.ndarray:
     """``E[j, i] = sum_r psi[r, j] conj(lam[r, i])`` per sample or summed (BLAS, no copies)."""
+    from scipy.linalg import blas  # the reference engine only: keeps `import qlang.sim` light
+
     gemm = blas.zgemm if psi.data.dtype == np.complex128 else blas.cgemm
     b = psi.batch
     if not per_sample:

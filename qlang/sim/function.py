@@ -19,11 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from qlang.ir.model import QuantumBlock
+from qlang.limits import readout_tables, simulation_bytes
 from qlang.sim import gradients as G
-from qlang.sim.engine import canonical
 from qlang.sim.readout import ReadoutPlan
-from qlang.sim.simulator import Simulator, bad_input
-from qlang.sim.threads import blas_threads
+from qlang.sim.simulator import Simulator, bad_input, require_memory
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -87,6 +86,16 @@ class QuantumFunction:
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.simulator = Simulator(block.circuit, dtype=dtype, memory_budget=memory_budget)
+        # one sample's buffers and the readout's 2**n tables, before any table is built
+        readout = block.readout
+        terms = sum(len(o.terms) for o in readout.observables)
+        need = simulation_bytes(
+            self.n,
+            itemsize=np.dtype(self.simulator.dtype).itemsize,
+            adjoint=method == "adjoint",
+            tables=readout_tables(readout.kind, terms, len(readout.qubits)),
+        )
+        require_memory(need, self.n, memory_budget)
         if self.simulator.dynamic and shots is None:
             self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
         self.readout = ReadoutPlan(block.readout, self.n)
@@ -110,18 +119,20 @@ class QuantumFunction:
 
     # --- forward --------------------------------------------------------------
     def exact_states(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return canonical(self.simulator.run(x, w))
+        return self.simulator.states(x, w)
 
     def outputs_from_values(self, x: np.ndarray, w: np.ndarray, values: tuple) -> np.ndarray:
         """Outputs for explicit gate-angle values (used by the shift rules)."""
-        sim = self.simulator
-        psi = canonical(sim.run(x, w, values))
+        psi = self.simulator.states(x, w, values)
         if self.shots is None:
             return self.readout.outputs(psi, x, w)
         est, _ = self.readout.sample_outputs(psi, x, w, self.shots, self.rng)
         return est
 
     def _forward_chunk(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        ex = self.simulator.executor
+        if self.shots is None and ex is not None and self.readout.diagonal is not None:
+            return ex.forward(x, w, diag=self.readout.diagonal)[1]
         if self.shots is None:
             return self.readout.outputs(self.exact_states(x, w), x, w)
         if self.simulator.dynamic:
@@ -141,7 +152,7 @@ class QuantumFunction:
 
     def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Outputs ``(B, num_outputs)`` (shot estimates when ``shots`` is set)."""
-        with blas_threads():
+        with self.simulator.blas():
             return self._forward(inputs, weights)
 
     def _forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -176,7 +187,7 @@ class QuantumFunction:
         (e.g. ``lambda out: 2 * (out - y) / len(y)`` for MSE), evaluated inside the
         same pass so a training step needs a single simulation.
         """
-        with blas_threads():
+        with self.simulator.blas():
             return self._vjp(inputs, weights, cotangent)
 
     def _vjp(
@@ -207,7 +218,7 @@ class QuantumFunction:
         self, inputs: np.ndarray, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))``."""
-        with blas_threads():
+        with self.simulator.blas():
             return self._jacobian(inputs, weights)
 
     def _jacobian(

@@ -106,6 +106,21 @@ def resolve_cotangent(cot: Cotangent, out: np.ndarray) -> np.ndarray:
 def adjoint_vjp(
     qf: Evaluator, x: np.ndarray, w: np.ndarray, cot: Cotangent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ex = qf.simulator.executor
+    diag = qf.readout.diagonal
+    if ex is not None and diag is not None:  # readout, cotangent state and sweep in C
+        psi, out = ex.forward(x, w, diag=diag)
+        cot = resolve_cotangent(cot, out)
+        gw, gx = ex.adjoint(x, w, psi, diag=diag, cot=cot)
+        return out, gw, gx
+    if ex is not None:  # compiled: one call forward, one call for the sweep and chain rule
+        psi = ex.forward(x, w)
+        out = qf.readout.outputs(psi, x, w)
+        cot = resolve_cotangent(cot, out)
+        lam = qf.readout.cotangent_state(psi, cot, x, w)
+        cw, cx = qf.readout.coefficient_vjp(psi, cot, x, w)
+        gw, gx = ex.adjoint(x, w, psi, lam)
+        return out, gw + cw, gx + cx
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
     cache: dict = {}
@@ -125,6 +140,20 @@ def adjoint_vjp(
 def adjoint_jacobian(
     qf: Evaluator, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ex = qf.simulator.executor
+    if ex is not None:
+        psi = ex.forward(x, w)
+        out = qf.readout.outputs(psi, x, w)
+        b, k_out = out.shape
+        jw = np.zeros((b, k_out, w.shape[0]))
+        jx = np.zeros((b, k_out, x.shape[1]))
+        for k in range(k_out):
+            cot = np.zeros((b, k_out))
+            cot[:, k] = 1.0
+            lam = qf.readout.cotangent_state(psi, cot, x, w)
+            jw[:, k, :], jx[:, k, :] = ex.adjoint(x, w, psi.copy(), lam, per_sample=True)
+        cw, cx = qf.readout.coefficient_jacobian(psi, x, w)
+        return out, jw + cw, jx + cx
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
     cache: dict = {}

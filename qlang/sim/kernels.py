@@ -23,6 +23,8 @@ import numpy as np
 
 from qlang.ir.circuit import Circuit
 from qlang.sim.simulator import Simulator
+from qlang.sim.threads import blas_threads
+from qlang.threads import threads
 
 
 def encode(
@@ -42,14 +44,23 @@ def kernel_matrix(
     """Fidelity kernel ``K[i, j] = |<psi(X2[j])|psi(X1[i])>|**2`` of shape ``(N1, N2)``."""
     sim = Simulator(encoding, dtype=dtype)
     s1 = sim.statevector(X1, weights)
-    if X2 is None:
-        gram = s1.conj() @ s1.T
-        k = np.abs(gram) ** 2
-        k = 0.5 * (k + k.T)
-        np.fill_diagonal(k, np.abs(np.einsum("ij,ij->i", s1.conj(), s1)) ** 2)
-        return k.real.astype(float)
-    s2 = sim.statevector(X2, weights)
-    return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
+    with blas_threads(threads()):
+        if X2 is None:
+            return _gram_fidelity(s1)
+        s2 = sim.statevector(X2, weights)
+        return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
+
+
+def _gram_fidelity(s: np.ndarray) -> np.ndarray:
+    """``|<s_i|s_j>|**2`` for all pairs: one Hermitian rank-k update (half a matrix product)
+    for the upper triangle, mirrored."""
+    from scipy.linalg import blas  # imported on first use (scipy.linalg is slow to import)
+
+    herk = blas.zherk if s.dtype == np.complex128 else blas.cherk
+    upper = herk(1.0, s)  # (S S^H)[i, j] = conj(<s_i|s_j>); upper triangle only
+    k = upper.real**2 + upper.imag**2
+    k = np.triu(k) + np.triu(k, 1).T
+    return np.ascontiguousarray(k, dtype=float)
 
 
 def bloch_vectors(states: np.ndarray, num_qubits: int) -> np.ndarray:

@@ -160,7 +160,7 @@ def _compile(circuit: Circuit, max_shared: int, max_batched: int, max_diagonal: 
     latest: dict[int, int] = {}
     prefix: dict[int, list] = {}
     entangled: set[int] = set()
-    for unit in _units(circuit):
+    for unit in fusion_units(circuit):
         gates = []
         batched = False
         for index, op in unit:
@@ -225,7 +225,7 @@ def _compile(circuit: Circuit, max_shared: int, max_batched: int, max_diagonal: 
     )
 
 
-def _units(circuit: Circuit) -> list[list[tuple[int, Operation]]]:
+def fusion_units(circuit: Circuit) -> list[list[tuple[int, Operation]]]:
     """Group ops for fusion: ``cx(a, b); diagonal gates on b; cx(a, b)`` is one diagonal unit."""
     ops = [(i, op) for i, op in enumerate(circuit.ops) if op.name != "barrier"]
     units: list[list[tuple[int, Operation]]] = []

@@ -83,6 +83,7 @@ class ReadoutPlan:
                 ]
             )
         self.num_outputs = readout.num_outputs
+        self.zdiag: np.ndarray | None = None
         n = num_qubits
         if self.kind == "expval":
             coeffs: list[E.Expr] = []
@@ -115,6 +116,14 @@ class ReadoutPlan:
                 if terms
                 else np.zeros((2**n, 0))
             )
+            # Z-only terms with constant coefficients: outputs = probs @ zdiag, and the
+            # cotangent state is (cot @ zdiag^T) * psi (one product each, no per-term work)
+            if all(term.xmask == 0 for term in terms) and not any(self.coeff_syms):
+                const = np.array([E.const_value(E.simplify(c)) for c in coeffs], dtype=float)
+                zdiag = np.zeros((2**n, self.num_outputs))
+                for i, term in enumerate(terms):
+                    zdiag[:, term.obs] += const[i] * self.term_signs[:, i]
+                self.zdiag = zdiag
         else:
             qs = readout.qubits
             idx = np.arange(2**n)
@@ -122,6 +131,18 @@ class ReadoutPlan:
             for m, q in enumerate(qs):
                 self.index |= ((idx >> q) & 1) << m
             self.parity_signs = _signs(n, sum(1 << q for q in qs))
+        #: outputs = |psi|**2 @ diagonal and lam = psi * (diagonal @ cot) when the readout is
+        #: a diagonal observable with constant coefficients (None otherwise)
+        self.diagonal: np.ndarray | None = None
+        if self.kind == "expval":
+            self.diagonal = self.zdiag
+        elif self.kind == "parity":
+            self.diagonal = np.ascontiguousarray(self.parity_signs[:, None], dtype=float)
+        elif self.kind == "samples":
+            idx = np.arange(2**n)
+            self.diagonal = np.ascontiguousarray(
+                np.stack([(idx >> q) & 1 for q in readout.qubits], axis=1), dtype=float
+            )
 
     # --- exact outputs ------------------------------------------------------
     def _rotated(self, psi: np.ndarray, group: int) -> np.ndarray:
@@ -166,6 +187,8 @@ class ReadoutPlan:
         return np.transpose(red, axes).reshape(b, 2 ** len(qs))
 
     def outputs(self, psi: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        if self.kind == "expval" and self.zdiag is not None:
+            return (psi.real**2 + psi.imag**2) @ self.zdiag
         if self.kind == "expval":
             return self._combine(self.term_values(psi), self.coefficients(x, w))
         if self.kind == "probs":
@@ -183,6 +206,8 @@ class ReadoutPlan:
     ) -> np.ndarray:
         """``lam = sum_k cot[:, k] A_k psi`` (so that ``d out.cot = 2 Re <lam|d psi>``)."""
         n = self.n
+        if self.kind == "expval" and self.zdiag is not None:
+            return (cot @ self.zdiag.T).astype(psi.real.dtype, copy=False) * psi
         if self.kind == "probs":
             return cot[:, self.index] * psi
         if self.kind == "parity":

@@ -23,7 +23,7 @@ from qlang.ir.model import Call, Dense, Layer, Model, QuantumBlock, QuantumLayer
 from qlang.train.errors import fail
 from qlang.train.layers import DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
-from qlang.train.seeding import Seeds
+from qlang.train.seeding import Seeds, track
 
 Factory = Callable[..., Any]
 
@@ -54,13 +54,15 @@ def quantum_function(
 ) -> Any:
     make = factory or default_factory
     shots = block_shots(block, training)
-    return make(
+    fn = make(
         block,
         gradient=gradient_method(training, shots),
         dtype=training.dtype,
         shots=shots,
         seed=seeds.int_seed("sampling"),
     )
+    track(getattr(fn, "rng", None))  # its sampling state goes into checkpoints
+    return fn
 
 
 # --- readout post-processing (the catalog's ``post`` entries) -----------------------------

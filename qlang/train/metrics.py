@@ -66,11 +66,21 @@ def f1(y_true: Array, y_pred: Array, proba: Array | None = None) -> float:
     )
 
 
+def _rankdata(score: Array) -> Array:
+    """Ranks from 1, tied scores sharing their average rank (``scipy.stats.rankdata``
+    without importing scipy.stats, which costs ~0.4 s of a run)."""
+    order = np.argsort(score, kind="mergesort")
+    sorted_scores = np.asarray(score)[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_scores)) + 1]
+    ends = np.r_[starts[1:], len(sorted_scores)]
+    ranks = np.empty(len(sorted_scores))
+    ranks[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
+    return ranks
+
+
 def _auc(positive: Array, score: Array) -> float:
     """Mann-Whitney AUC with tied scores counted half."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(score)
+    ranks = _rankdata(score)
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

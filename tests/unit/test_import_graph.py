@@ -24,7 +24,10 @@ PACKAGE_DIRS = {
     "qlang": ROOT / "qlang",
 }
 #: compiled extension modules (no Python source: nodes without edges)
-EXTENSIONS = {"qlang.passes.routing._kernels": ROOT / "passes" / "routing" / "_kernels.c"}
+EXTENSIONS = {
+    "qlang.passes.routing._kernels": ROOT / "passes" / "routing" / "_kernels.c",
+    "qlang.sim._executor": ROOT / "qlang" / "sim" / "_executor.c",
+}
 AREAS = ("qlang.sim", "qlang.train", "qlang.semantics", "qlang.passes")
 #: cycles still being removed elsewhere: (area, kind, frozenset of the cycle's modules)
 ALLOWED: set[tuple[str, str, frozenset[str]]] = {

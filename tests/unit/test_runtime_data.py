@@ -179,3 +179,16 @@ def test_zz_feature_map_circuit_prepares_the_conjugate_state():
     for x in np.random.default_rng(0).uniform(0, 2 * np.pi, size=(5, 2)):
         overlap = np.vdot(statevector(c, x), feature_map_states(x[None])[0].conj())
         assert abs(abs(overlap) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "digits"])
+def test_bundled_sets_equal_scikit_learns(name: str) -> None:
+    """The bundled copies hold exactly scikit-learn's values, labels and feature names."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from qlang.train.data.builtin import _bundled
+
+    X, y, names = _bundled(name)
+    ref = getattr(datasets, f"load_{name}")()
+    assert np.array_equal(X, np.asarray(ref.data, float))
+    assert np.array_equal(y, np.asarray(ref.target))
+    assert names == tuple(str(f) for f in getattr(ref, "feature_names", []))

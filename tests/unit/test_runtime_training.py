@@ -364,3 +364,4 @@ def test_dressed_circuit_with_a_frozen_pre_layer_trains_only_the_rest():
     assert np.array_equal(t.params[:6], p0[:6])  # the frozen dense(2 -> 2) block
     assert not np.array_equal(t.params[6:], p0[6:])
     assert t.metrics["train"]["accuracy"] > 0.5
+

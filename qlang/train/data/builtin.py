@@ -1,4 +1,7 @@
-"""The classic offline data sets shipped with scikit-learn: iris, breast_cancer, wine, digits.
+"""The classic offline data sets: iris, breast_cancer, wine, digits.
+
+Bundled as small compressed arrays (``sets/*.npz``, exported from scikit-learn's copies of
+the UCI data; see ``sets/README.md``), so loading them needs no scikit-learn.
 
 Example::
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -43,13 +47,14 @@ def select_classes(
 
 @cache
 def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """A scikit-learn bundled data set, read once per process (read-only arrays)."""
-    from sklearn import datasets
-
-    bunch = getattr(datasets, f"load_{name}")()
-    X, y = np.asarray(bunch.data, float), np.asarray(bunch.target)
+    """A bundled data set ``(X, y, feature_names)``, read once per process (read-only
+    arrays; ``.npz`` of plain arrays, loaded without pickle)."""
+    with resources.files("qlang.train.data").joinpath(f"sets/{name}.npz").open("rb") as fh:
+        with np.load(fh, allow_pickle=False) as data:
+            X = np.asarray(data["X"], dtype=float)
+            y = np.asarray(data["y"], dtype=np.int64)
+            names = tuple(str(f) for f in data["feature_names"])
     X.flags.writeable = y.flags.writeable = False
-    names = tuple(str(f) for f in getattr(bunch, "feature_names", []))
     return X, y, names or tuple(f"x{i}" for i in range(X.shape[1]))
 
 

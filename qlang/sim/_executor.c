@@ -1,0 +1,1988 @@
+/* The compiled executor of qlang.sim: forward runs and adjoint gradients of a fused
+ * program in one call, with no per-gate Python dispatch.
+ *
+ * The program is built once per circuit by qlang/sim/program.py (the reference for every
+ * rule here is the pure-numpy engine, qlang/sim/engine.py). It holds:
+ *   slots   one per gate parameter: a constant, a*x[b, i] + c, a*w[i] + c, or a value the
+ *           caller evaluates (general expressions);
+ *   gates   elementary gates on 1 or 2 qubits: M(t) = A + cos(alpha t) B + sin(alpha t) C
+ *           (constant gates: M = A), placed at positions of their op;
+ *   prefix  per qubit, the one-qubit gates applied to |0> before any entangling gate (the
+ *           run starts from their product state);
+ *   ops     fused operations in order: dense 2x2 / 4x4 matrices, diagonals on up to 16
+ *           qubits (phase tables), and basis permutations (gather tables);
+ *   passes  groups of consecutive ops on at most L "local" qubits. When 2**n <= 2**L the
+ *           whole state is local and several samples share one tile; otherwise each pass
+ *           gathers tiles of 2**L amplitudes (its local qubits), applies its ops in cache
+ *           and scatters them back: one read and write of the state per pass.
+ *
+ * forward(x, w, extra, theta, out, threads)
+ *     out (B, 2**n) complex128 or complex64 <- the final states (little-endian, qubit q =
+ *     bit q), global phase not applied.
+ * adjoint(x, w, extra, theta, psi, lam, per_sample, gw, gx, gex, threads)
+ *     psi: final states, lam: cotangent states (both consumed). Adds 2 Re <lam| d psi>
+ *     through every slot: to gw (n_w,) or (B, n_w) per sample, gx (B, n_in), and gex
+ *     (n_expr, B) for slots the caller evaluates (column 0 holds the batch sum for slots
+ *     of shared ops when per_sample is false).
+ *
+ * Samples are split over `threads` worker threads (pthreads; the GIL is released), each
+ * with its own scratch and accumulators, reduced at the end.
+ */
+#define PY_SSIZE_T_CLEAN
+#ifndef QL_TEMPLATE
+#define _GNU_SOURCE
+#include <Python.h>
+#include <complex.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef double complex cdouble;
+
+enum { S_CONST = 0, S_INPUT = 1, S_WEIGHT = 2, S_EXPR = 3 };
+enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
+/* record widths of the integer tables */
+#define SW 3  /* slot: kind, index, batched */
+#define GW 6  /* gate: nq, pos0, pos1, slot, diag, mat offset */
+#define PRW 4 /* prefix (per qubit): g0, g1, batched, split (head gates [g0, split)) */
+#define OW 10 /* op: kind, k, g0, g1, batched, params, aux0, aux1, c, phase offset */
+#define PW 4  /* pass: o0, o1, nl, c */
+#define MAXQ 16
+#define MAXN 40
+#define MAXT 64 /* worker threads of one call */
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HOT
+#endif
+
+typedef struct {
+    PyObject_HEAD int n, L, n_in, n_w, n_expr, nslots, ngates, nops, npasses, grouped;
+    int32_t *slot_i;
+    double *slot_f;
+    int32_t *gate_i;
+    double *gate_alpha;
+    cdouble *mats;
+    int32_t *prefix_i;
+    int32_t *op_i;
+    int32_t *op_q;
+    int32_t *aux;
+    int32_t *pass_i;
+    int32_t *pass_bits;
+    double *phases; /* diagonal ops in phase form: base phases, then d(phase)/d(angle) per gate */
+    int64_t **runs;  /* per pass: offsets of the contiguous runs of a tile */
+    int64_t **bases; /* per pass: global index of every tile's first amplitude */
+    int64_t *env_off;
+    int64_t env_total;
+    int64_t payload_total; /* reals of every op's payload (dense V, V^+ / diag tables) */
+    int64_t *payload_off;
+    int max_payload;
+    int prefix_params; /* some prefix gate has a parameter */
+    /* worker scratch kept between calls (one block per thread; taken by one call at a time) */
+    pthread_mutex_t lock;
+    int lock_ready, busy;
+    void *blocks[MAXT];
+    size_t sizes[MAXT];
+} Program;
+
+/* ---------------------------------------------------------------- program tables */
+
+static int copy_buffer(PyObject *obj, const char *fmt, size_t item, void **out, Py_ssize_t *len) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if ((size_t)view.itemsize != item || (fmt && view.format && strcmp(view.format, fmt) != 0 &&
+                                          !(fmt[0] == 'i' && strcmp(view.format, "=i") == 0))) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_TypeError, "expected a buffer of format %s", fmt);
+        return -1;
+    }
+    size_t bytes = (size_t)view.len;
+    *out = malloc(bytes ? bytes : 1);
+    if (!*out) {
+        PyBuffer_Release(&view);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(*out, view.buf, bytes);
+    *len = view.len / (Py_ssize_t)item;
+    PyBuffer_Release(&view);
+    return 0;
+}
+
+static void Program_dealloc(Program *self) {
+    free(self->slot_i);
+    free(self->slot_f);
+    free(self->gate_i);
+    free(self->gate_alpha);
+    free(self->mats);
+    free(self->prefix_i);
+    free(self->op_i);
+    free(self->op_q);
+    free(self->aux);
+    free(self->pass_i);
+    free(self->pass_bits);
+    free(self->phases);
+    if (self->runs)
+        for (int p = 0; p < self->npasses; p++) free(self->runs[p]);
+    if (self->bases)
+        for (int p = 0; p < self->npasses; p++) free(self->bases[p]);
+    free(self->runs);
+    free(self->bases);
+    free(self->env_off);
+    free(self->payload_off);
+    for (int t = 0; t < MAXT; t++) free(self->blocks[t]);
+    if (self->lock_ready) pthread_mutex_destroy(&self->lock);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int64_t pdep64(int64_t value, int64_t mask) {
+    int64_t out = 0;
+    for (int64_t bit = 1; mask; bit <<= 1) {
+        int64_t low = mask & -mask;
+        if (value & bit) out |= low;
+        mask &= mask - 1;
+    }
+    return out;
+}
+
+static int op_dim(const Program *P, int o) {
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    return 1 << r[1];
+}
+
+static int Program_init(Program *self, PyObject *args, PyObject *kw) {
+    (void)kw;
+    PyObject *o_slot_i, *o_slot_f, *o_gate_i, *o_gate_f, *o_mats, *o_prefix, *o_op_i, *o_op_q,
+        *o_aux, *o_pass_i, *o_pass_bits, *o_phases;
+    int n, L, n_in, n_w, n_expr;
+    if (!PyArg_ParseTuple(args, "iiiiiOOOOOOOOOOOO", &n, &L, &n_in, &n_w, &n_expr, &o_slot_i,
+                          &o_slot_f, &o_gate_i, &o_gate_f, &o_mats, &o_prefix, &o_op_i, &o_op_q,
+                          &o_aux, &o_pass_i, &o_pass_bits, &o_phases))
+        return -1;
+    if (n < 1 || n > MAXN || L < 1 || L > 30) {
+        PyErr_SetString(PyExc_ValueError, "bad qubit count or tile size");
+        return -1;
+    }
+    self->n = n;
+    self->L = L;
+    self->n_in = n_in;
+    self->n_w = n_w;
+    self->n_expr = n_expr;
+    Py_ssize_t len;
+    if (copy_buffer(o_slot_i, "i", 4, (void **)&self->slot_i, &len) < 0) return -1;
+    self->nslots = (int)(len / SW);
+    if (copy_buffer(o_slot_f, "d", 8, (void **)&self->slot_f, &len) < 0) return -1;
+    if (copy_buffer(o_gate_i, "i", 4, (void **)&self->gate_i, &len) < 0) return -1;
+    self->ngates = (int)(len / GW);
+    if (copy_buffer(o_gate_f, "d", 8, (void **)&self->gate_alpha, &len) < 0) return -1;
+    if (copy_buffer(o_mats, "Zd", 16, (void **)&self->mats, &len) < 0) return -1;
+    if (copy_buffer(o_prefix, "i", 4, (void **)&self->prefix_i, &len) < 0) return -1;
+    if (len != (Py_ssize_t)n * PRW) {
+        PyErr_SetString(PyExc_ValueError, "prefix table size");
+        return -1;
+    }
+    if (copy_buffer(o_op_i, "i", 4, (void **)&self->op_i, &len) < 0) return -1;
+    self->nops = (int)(len / OW);
+    if (copy_buffer(o_op_q, "i", 4, (void **)&self->op_q, &len) < 0) return -1;
+    if (copy_buffer(o_aux, "i", 4, (void **)&self->aux, &len) < 0) return -1;
+    if (copy_buffer(o_pass_i, "i", 4, (void **)&self->pass_i, &len) < 0) return -1;
+    self->npasses = (int)(len / PW);
+    if (copy_buffer(o_pass_bits, "i", 4, (void **)&self->pass_bits, &len) < 0) return -1;
+    if (copy_buffer(o_phases, "d", 8, (void **)&self->phases, &len) < 0) return -1;
+    self->grouped = n <= L;
+    self->prefix_params = 0;
+    for (int q = 0; q < n; q++) {
+        const int32_t *pr = self->prefix_i + (int64_t)q * PRW;
+        for (int g = pr[0]; g < pr[1]; g++) {
+            if (g < 0 || g >= self->ngates) {
+                PyErr_SetString(PyExc_ValueError, "prefix gate index");
+                return -1;
+            }
+            self->prefix_params |= self->gate_i[(int64_t)g * GW + 3] >= 0;
+        }
+    }
+    if (!self->lock_ready) {
+        if (pthread_mutex_init(&self->lock, NULL) != 0) {
+            PyErr_SetString(PyExc_RuntimeError, "mutex");
+            return -1;
+        }
+        self->lock_ready = 1;
+    }
+    /* env and payload layout */
+    self->env_off = malloc(sizeof(int64_t) * (size_t)(self->nops + 1));
+    self->payload_off = malloc(sizeof(int64_t) * (size_t)(self->nops + 1));
+    if (!self->env_off || !self->payload_off) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int64_t env = 0, pay = 0;
+    int maxp = 0;
+    for (int o = 0; o < self->nops; o++) {
+        const int32_t *r = self->op_i + (int64_t)o * OW;
+        int d = op_dim(self, o);
+        self->env_off[o] = env;
+        self->payload_off[o] = pay;
+        int pl = 0;
+        if (r[0] == OP_DENSE1 || r[0] == OP_DENSE2) {
+            if (r[5]) env += (int64_t)d * d;
+            pl = 4 * d * d; /* V and V^+, interleaved reals */
+        } else if (r[0] == OP_DIAG) {
+            if (r[5]) env += d;
+            pl = 4 * d; /* table and its conjugate */
+        }
+        pay += pl;
+        if (pl > maxp) maxp = pl;
+    }
+    self->env_off[self->nops] = env;
+    self->payload_off[self->nops] = pay;
+    self->env_total = env;
+    self->payload_total = pay;
+    self->max_payload = maxp;
+    /* tiles of every pass (tile mode only) */
+    if (!self->grouped) {
+        self->runs = calloc((size_t)self->npasses, sizeof(int64_t *));
+        self->bases = calloc((size_t)self->npasses, sizeof(int64_t *));
+        if (!self->runs || !self->bases) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        int64_t full = ((int64_t)1 << n) - 1;
+        for (int p = 0; p < self->npasses; p++) {
+            const int32_t *pr = self->pass_i + (int64_t)p * PW;
+            int nl = pr[2], c = pr[3];
+            int64_t smask = 0;
+            for (int j = 0; j < nl; j++) smask |= (int64_t)1 << self->pass_bits[(int64_t)p * MAXN + j];
+            int64_t nruns = (int64_t)1 << (nl - c), ntiles = (int64_t)1 << (n - nl);
+            self->runs[p] = malloc(sizeof(int64_t) * (size_t)nruns);
+            self->bases[p] = malloc(sizeof(int64_t) * (size_t)ntiles);
+            if (!self->runs[p] || !self->bases[p]) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            for (int64_t r = 0; r < nruns; r++) self->runs[p][r] = pdep64(r << c, smask);
+            for (int64_t t = 0; t < ntiles; t++) self->bases[p][t] = pdep64(t, full & ~smask);
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- per-call context */
+
+typedef struct {
+    Program *P;
+    int B, per_sample, adjoint, dbl;
+    const double *x, *w, *extra, *theta_in;
+    double *theta;     /* nslots x B */
+    cdouble *gm, *gdm; /* shared gate matrices and derivatives (16 entries per gate) */
+    cdouble *ptail;    /* per qubit: the shared tail of its prefix (2x2) */
+    double *shared_payload;
+    float *shared_payload_f;
+    void *psi, *lam; /* (B, 2**n) states (lam NULL: built from diag and cot) */
+    const double *diag; /* diagonal readout (2**n, K): outputs = |psi|^2 @ diag */
+    int K;
+    double *values;     /* (B, K) outputs of the forward run, or NULL */
+    const double *cot;  /* (B, K) cotangent: lam = psi * (diag @ cot[b]) */
+    double *gw, *gx, *gex;
+    int nthreads;
+} Ctx;
+
+static double slot_value(const Ctx *c, int s, int b) {
+    const Program *P = c->P;
+    if (c->theta_in) return c->theta_in[(int64_t)s * c->B + b];
+    const int32_t *r = P->slot_i + (int64_t)s * SW;
+    const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1];
+    switch (r[0]) {
+    case S_INPUT:
+        return a * c->x[(int64_t)b * P->n_in + r[1]] + k;
+    case S_WEIGHT:
+        return a * c->w[r[1]] + k;
+    case S_EXPR:
+        return c->extra[(int64_t)r[1] * c->B + b];
+    default:
+        return k;
+    }
+}
+
+static void fill_theta(Ctx *c) {
+    const Program *P = c->P;
+    for (int s = 0; s < P->nslots; s++) {
+        int batched = P->slot_i[(int64_t)s * SW + 2] || c->theta_in != NULL;
+        double *row = c->theta + (int64_t)s * c->B;
+        if (batched) {
+            for (int b = 0; b < c->B; b++) row[b] = slot_value(c, s, b);
+        } else {
+            row[0] = slot_value(c, s, 0);
+        }
+    }
+}
+
+static int gate_batched(const Ctx *c, int g) {
+    int s = c->P->gate_i[(int64_t)g * GW + 3];
+    if (s < 0) return 0;
+    return c->theta_in != NULL || c->P->slot_i[(int64_t)s * SW + 2];
+}
+
+/* M(t) and dM/dt of gate g at sample b (into M, dM: dg*dg entries). */
+static void gate_eval(const Ctx *c, int g, int b, cdouble *M, cdouble *dM) {
+    const Program *P = c->P;
+    const int32_t *r = P->gate_i + (int64_t)g * GW;
+    int dg = 1 << r[0], dd = dg * dg;
+    const cdouble *A = P->mats + r[5];
+    if (r[3] < 0) {
+        memcpy(M, A, sizeof(cdouble) * (size_t)dd);
+        if (dM) memset(dM, 0, sizeof(cdouble) * (size_t)dd);
+        return;
+    }
+    const cdouble *Bm = A + dd, *Cm = A + 2 * dd;
+    double alpha = P->gate_alpha[g];
+    double t = c->theta[(int64_t)r[3] * c->B + (gate_batched(c, g) ? b : 0)];
+    double sn, cs;
+    sincos(alpha * t, &sn, &cs);
+    for (int i = 0; i < dd; i++) {
+        M[i] = A[i] + cs * Bm[i] + sn * Cm[i];
+        if (dM) dM[i] = alpha * (-sn * Bm[i] + cs * Cm[i]);
+    }
+}
+
+/* The gate's matrix and derivative: the shared copy, or evaluated into the buffers. */
+static void gate_get(const Ctx *c, int g, int b, const cdouble **M, const cdouble **dM,
+                     cdouble *bufM, cdouble *bufD) {
+    if (!gate_batched(c, g)) {
+        *M = c->gm + (int64_t)g * 16;
+        *dM = c->gdm + (int64_t)g * 16;
+        return;
+    }
+    gate_eval(c, g, b, bufM, bufD);
+    *M = bufM;
+    *dM = bufD;
+}
+
+/* Embed a gate (nq qubits at op positions pos0[, pos1]) into the op's d x d matrix. */
+static void embed(const cdouble *M, int nq, int pos0, int pos1, int k, cdouble *out) {
+    int d = 1 << k;
+    if (nq == k && pos0 == 0 && (nq == 1 || pos1 == 1)) {
+        memcpy(out, M, sizeof(cdouble) * (size_t)(d * d));
+        return;
+    }
+    memset(out, 0, sizeof(cdouble) * (size_t)(d * d));
+    for (int r = 0; r < d; r++) {
+        for (int col = 0; col < d; col++) {
+            /* the gate acts on bits (k-1-pos) of the op index; others must match */
+            int sh0 = k - 1 - pos0, sh1 = nq == 2 ? k - 1 - pos1 : 0;
+            int gmask = (1 << sh0) | (nq == 2 ? 1 << sh1 : 0);
+            if ((r & ~gmask) != (col & ~gmask)) continue;
+            int gr = (r >> sh0) & 1, gc = (col >> sh0) & 1;
+            if (nq == 2) {
+                gr = 2 * gr + ((r >> sh1) & 1);
+                gc = 2 * gc + ((col >> sh1) & 1);
+            }
+            out[r * d + col] = M[gr * (1 << nq) + gc];
+        }
+    }
+}
+
+static void matmul(const cdouble *a, const cdouble *b, cdouble *out, int d) {
+    cdouble tmp[16];
+    if (d == 2) {
+        tmp[0] = a[0] * b[0] + a[1] * b[2];
+        tmp[1] = a[0] * b[1] + a[1] * b[3];
+        tmp[2] = a[2] * b[0] + a[3] * b[2];
+        tmp[3] = a[2] * b[1] + a[3] * b[3];
+        memcpy(out, tmp, sizeof(cdouble) * 4);
+        return;
+    }
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            cdouble s = 0;
+            for (int k = 0; k < d; k++) s += a[i * d + k] * b[k * d + j];
+            tmp[i * d + j] = s;
+        }
+    memcpy(out, tmp, sizeof(cdouble) * (size_t)(d * d));
+}
+
+/* out = a^+ b */
+static void matmul_dag(const cdouble *a, const cdouble *b, cdouble *out, int d) {
+    cdouble tmp[16];
+    if (d == 2) {
+        tmp[0] = conj(a[0]) * b[0] + conj(a[2]) * b[2];
+        tmp[1] = conj(a[0]) * b[1] + conj(a[2]) * b[3];
+        tmp[2] = conj(a[1]) * b[0] + conj(a[3]) * b[2];
+        tmp[3] = conj(a[1]) * b[1] + conj(a[3]) * b[3];
+        memcpy(out, tmp, sizeof(cdouble) * 4);
+        return;
+    }
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            cdouble s = 0;
+            for (int k = 0; k < d; k++) s += conj(a[k * d + i]) * b[k * d + j];
+            tmp[i * d + j] = s;
+        }
+    memcpy(out, tmp, sizeof(cdouble) * (size_t)(d * d));
+}
+
+static void dagger(const cdouble *a, cdouble *out, int d) {
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) out[j * d + i] = conj(a[i * d + j]);
+}
+
+/* The diagonal index of a gate inside a diagonal op, from the op's local index i. */
+static inline int diag_index(int i, int nq, int pos0, int pos1, int k) {
+    int a = (i >> (k - 1 - pos0)) & 1;
+    if (nq == 2) a = 2 * a + ((i >> (k - 1 - pos1)) & 1);
+    return a;
+}
+
+/* Dense op matrix V = G_m ... G_1 (d x d) at sample b. */
+static void op_dense_matrix(const Ctx *c, int o, int b, cdouble *V) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int k = r[1], d = 1 << k;
+    cdouble bufM[16], bufD[16], E[16];
+    for (int i = 0; i < d * d; i++) V[i] = (i % (d + 1) == 0) ? 1.0 : 0.0;
+    for (int g = r[2]; g < r[3]; g++) {
+        const cdouble *M, *dM;
+        gate_get(c, g, b, &M, &dM, bufM, bufD);
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        embed(M, gr[0], gr[1], gr[2], k, E);
+        matmul(E, V, V, d);
+    }
+}
+
+/* s[i], c[i] = sin(x[i]), cos(x[i]): Cody-Waite reduction by pi/2 and fdlibm's kernels on
+ * [-pi/4, pi/4] (branch-free, so the loop vectorises); |x| >= 2**19 goes to libm. */
+HOT static void sincos_array(const double *restrict x, double *restrict s, double *restrict c,
+                             int64_t n) {
+    const double inv = 6.36619772367581382433e-01, p1 = 1.57079632673412561417e+00,
+                 p2 = 6.07710050630396597660e-11, p3 = 2.02226624871116645580e-21;
+    const double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
+                 S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
+                 S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+    const double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
+                 C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
+                 C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+    const double shifter = 6755399441055744.0; /* 1.5 * 2**52: rounds to an integer */
+    int big = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double xi = x[i];
+        big |= !(fabs(xi) < 524288.0);
+        double t = xi * inv + shifter;
+        double q = t - shifter;
+        int64_t qi;
+        memcpy(&qi, &t, sizeof qi); /* the low bits of t's mantissa are q mod 4 */
+        double r = ((xi - q * p1) - q * p2) - q * p3;
+        double z = r * r;
+        double sr = r + r * z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))));
+        double hz = 0.5 * z, w = 1.0 - hz;
+        double cr = w + (((1.0 - w) - hz) + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6))))));
+        double ss = (qi & 1) ? cr : sr, cc = (qi & 1) ? sr : cr;
+        s[i] = (qi & 2) ? -ss : ss;
+        c[i] = ((qi + 1) & 2) ? -cc : cc;
+    }
+    if (big)
+        for (int64_t i = 0; i < n; i++)
+            if (!(fabs(x[i]) < 524288.0)) sincos(x[i], &s[i], &c[i]);
+}
+
+#define MAXD 1024 /* largest diagonal table kept on the stack */
+
+/* Diagonal op table (2**k) at sample b. Phase form: phi = base + sum_g t_g dphi_g,
+ * T = exp(i phi) (one vectorised sincos over the table); else the product of the gates. */
+static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int k = r[1], d = 1 << k;
+    if (r[9] >= 0 && d <= MAXD) {
+        double phi[MAXD], sn[MAXD], cs[MAXD];
+        const double *ph = P->phases + r[9];
+        memcpy(phi, ph, sizeof(double) * (size_t)d);
+        ph += d;
+        for (int g = r[2]; g < r[3]; g++) {
+            int slot = P->gate_i[(int64_t)g * GW + 3];
+            if (slot < 0) continue;
+            double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
+            for (int i = 0; i < d; i++) phi[i] += t * ph[i];
+            ph += d;
+        }
+        sincos_array(phi, sn, cs, d);
+        for (int i = 0; i < d; i++) T[i] = cs[i] + I * sn[i];
+        return;
+    }
+    cdouble bufM[16], bufD[16];
+    for (int i = 0; i < d; i++) T[i] = 1.0;
+    for (int g = r[2]; g < r[3]; g++) {
+        const cdouble *M, *dM;
+        gate_get(c, g, b, &M, &dM, bufM, bufD);
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        int dg = 1 << gr[0];
+        cdouble dvals[4];
+        for (int a = 0; a < dg; a++) dvals[a] = M[a * dg + a];
+        for (int i = 0; i < d; i++) T[i] *= dvals[diag_index(i, gr[0], gr[1], gr[2], k)];
+    }
+}
+
+/* Fill an op's payload (reals of the state precision): dense: V then V^+ (interleaved);
+ * diagonal: the table then its conjugate. */
+static void op_payload(const Ctx *c, int o, int b, double *pd, float *pf) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int d = 1 << r[1];
+    if (r[0] == OP_DENSE1 || r[0] == OP_DENSE2) {
+        cdouble V[16], Vd[16];
+        op_dense_matrix(c, o, b, V);
+        dagger(V, Vd, d);
+        for (int i = 0; i < d * d; i++) {
+            double v[4] = {creal(V[i]), cimag(V[i]), creal(Vd[i]), cimag(Vd[i])};
+            if (pd) {
+                pd[2 * i] = v[0], pd[2 * i + 1] = v[1];
+                pd[2 * d * d + 2 * i] = v[2], pd[2 * d * d + 2 * i + 1] = v[3];
+            } else {
+                pf[2 * i] = (float)v[0], pf[2 * i + 1] = (float)v[1];
+                pf[2 * d * d + 2 * i] = (float)v[2], pf[2 * d * d + 2 * i + 1] = (float)v[3];
+            }
+        }
+    } else if (r[0] == OP_DIAG) {
+        cdouble stackT[256];
+        cdouble *T = d <= 256 ? stackT : malloc(sizeof(cdouble) * (size_t)d);
+        if (!T) return; /* unreachable in practice: tables are small */
+        op_diag_table(c, o, b, T);
+        for (int i = 0; i < d; i++) {
+            if (pd) {
+                pd[2 * i] = creal(T[i]), pd[2 * i + 1] = cimag(T[i]);
+                pd[2 * d + 2 * i] = creal(T[i]), pd[2 * d + 2 * i + 1] = -cimag(T[i]);
+            } else {
+                pf[2 * i] = (float)creal(T[i]), pf[2 * i + 1] = (float)cimag(T[i]);
+                pf[2 * d + 2 * i] = (float)creal(T[i]), pf[2 * d + 2 * i + 1] = (float)-cimag(T[i]);
+            }
+        }
+        if (T != stackT) free(T);
+    }
+}
+
+static int op_batched(const Ctx *c, int o) {
+    return c->theta_in != NULL ? c->P->op_i[(int64_t)o * OW + 5] || c->P->op_i[(int64_t)o * OW + 4]
+                               : c->P->op_i[(int64_t)o * OW + 4];
+}
+
+/* ---------------------------------------------------------------- gradients */
+
+typedef struct {
+    double *gw;  /* (n_w,) partial sums of this thread (summed mode) */
+    double *gex; /* (n_expr,) partial sums of this thread for shared ops (summed mode) */
+} Acc;
+
+/* Route d(loss)/d(slot) = g at sample b (b < 0: summed over the batch). */
+static void add_slot(const Ctx *c, Acc *acc, int s, int b, double g) {
+    const Program *P = c->P;
+    const int32_t *r = P->slot_i + (int64_t)s * SW;
+    double a = P->slot_f[2 * s];
+    switch (r[0]) {
+    case S_INPUT:
+        if (b >= 0) c->gx[(int64_t)b * P->n_in + r[1]] += a * g;
+        break;
+    case S_WEIGHT:
+        if (c->per_sample && b >= 0)
+            c->gw[(int64_t)b * P->n_w + r[1]] += a * g;
+        else
+            acc->gw[r[1]] += a * g;
+        break;
+    case S_EXPR:
+        if (b >= 0)
+            c->gex[(int64_t)r[1] * c->B + b] += g;
+        else
+            acc->gex[r[1]] += g;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Gradients of a dense op's gates from its environment E[j][i] = sum psi_before[j]
+ * conj(lam_after[i]): f = V E, then for each gate backwards f <- G^+ f, grad = 2 Re tr(dG f),
+ * f <- f G. Gates are those of [g0, g1) (op or prefix qubit), k local qubits. */
+#define MAXG 32
+static void dense_grads(const Ctx *c, Acc *acc, int g0, int g1, int k, int b, const cdouble *E) {
+    const Program *P = c->P;
+    int d = 1 << k, m = g1 - g0;
+    cdouble stackG[MAXG * 16], stackD[MAXG * 16];
+    cdouble *Gs = m <= MAXG ? stackG : malloc(sizeof(cdouble) * 16 * (size_t)m);
+    cdouble *Ds = m <= MAXG ? stackD : malloc(sizeof(cdouble) * 16 * (size_t)m);
+    if (!Gs || !Ds) { /* unreachable in practice: a few KiB */
+        if (Gs != stackG) free(Gs);
+        if (Ds != stackD) free(Ds);
+        return;
+    }
+    cdouble V[16], f[16], bufM[16], bufD[16];
+    for (int i = 0; i < d * d; i++) V[i] = (i % (d + 1) == 0) ? 1.0 : 0.0;
+    for (int l = 0; l < m; l++) {
+        const cdouble *M, *dM;
+        gate_get(c, g0 + l, b, &M, &dM, bufM, bufD);
+        const int32_t *gr = P->gate_i + (int64_t)(g0 + l) * GW;
+        embed(M, gr[0], gr[1], gr[2], k, Gs + 16 * l);
+        if (gr[3] >= 0) embed(dM, gr[0], gr[1], gr[2], k, Ds + 16 * l);
+        matmul(Gs + 16 * l, V, V, d);
+    }
+    matmul(V, E, f, d);
+    for (int l = m - 1; l >= 0; l--) {
+        const int32_t *gr = P->gate_i + (int64_t)(g0 + l) * GW;
+        const cdouble *G = Gs + 16 * l;
+        matmul_dag(G, f, f, d);
+        if (gr[3] >= 0) {
+            const cdouble *dG = Ds + 16 * l;
+            cdouble tr = 0;
+            for (int i = 0; i < d; i++)
+                for (int j = 0; j < d; j++) tr += dG[i * d + j] * f[j * d + i];
+            add_slot(c, acc, gr[3], b, 2.0 * creal(tr));
+        }
+        matmul(f, G, f, d);
+    }
+    if (Gs != stackG) free(Gs);
+    if (Ds != stackD) free(Ds);
+}
+
+/* Gradients of a diagonal op's gates from e[i] = sum psi_before[i] conj(lam_after[i]). */
+static void diag_grads(const Ctx *c, Acc *acc, int o, int b, const cdouble *e) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int k = r[1], d = 1 << k;
+    cdouble stackT[256];
+    cdouble *T = d <= 256 ? stackT : malloc(sizeof(cdouble) * (size_t)d);
+    if (!T) return;
+    op_diag_table(c, o, b, T);
+    for (int i = 0; i < d; i++) T[i] *= e[i]; /* w = V e */
+    if (r[9] >= 0 && d <= MAXD) { /* dD/D = i dphi: grad = -2 sum dphi Im(w) */
+        const double *ph = P->phases + r[9] + d;
+        for (int g = r[2]; g < r[3]; g++) {
+            int slot = P->gate_i[(int64_t)g * GW + 3];
+            if (slot < 0) continue;
+            double acc2 = 0.0;
+            for (int i = 0; i < d; i++) acc2 += ph[i] * cimag(T[i]);
+            add_slot(c, acc, slot, b, -2.0 * acc2);
+            ph += d;
+        }
+        if (T != stackT) free(T);
+        return;
+    }
+    cdouble bufM[16], bufD[16];
+    for (int g = r[2]; g < r[3]; g++) {
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        if (gr[3] < 0) continue;
+        const cdouble *M, *dM;
+        gate_get(c, g, b, &M, &dM, bufM, bufD);
+        int dg = 1 << gr[0];
+        cdouble ratio[4], grouped[4] = {0, 0, 0, 0};
+        for (int a = 0; a < dg; a++) ratio[a] = dM[a * dg + a] * conj(M[a * dg + a]);
+        for (int i = 0; i < d; i++) grouped[diag_index(i, gr[0], gr[1], gr[2], k)] += T[i];
+        cdouble s = 0;
+        for (int a = 0; a < dg; a++) s += ratio[a] * grouped[a];
+        add_slot(c, acc, gr[3], b, 2.0 * creal(s));
+    }
+    if (T != stackT) free(T);
+}
+
+/* A qubit's prefix is a head (gates [g0, split): every gate that depends on the sample and
+ * those before it) and a shared tail [split, g1), multiplied once per call (ctx->ptail). */
+static int prefix_split(const Ctx *c, int q) {
+    const int32_t *pr = c->P->prefix_i + (int64_t)q * PRW;
+    return c->theta_in != NULL ? pr[1] : pr[3];
+}
+
+static void prefix_tail(const Ctx *c, int q, cdouble *T) {
+    const int32_t *pr = c->P->prefix_i + (int64_t)q * PRW;
+    cdouble bufM[16], bufD[16];
+    T[0] = 1.0, T[1] = 0.0, T[2] = 0.0, T[3] = 1.0;
+    for (int g = prefix_split(c, q); g < pr[1]; g++) {
+        const cdouble *M, *dM;
+        gate_get(c, g, 0, &M, &dM, bufM, bufD);
+        matmul(M, T, T, 2);
+    }
+}
+
+/* The prefix vector of qubit q at sample b: v = T u, u = head|0>. A head of one gate with a
+ * parameter leaves its derivative column in hd (hd[0] = dM[0][0], hd[1] = dM[1][0]). */
+static void prefix_vector(const Ctx *c, int q, int b, cdouble *v, cdouble *u, cdouble *hd) {
+    const Program *P = c->P;
+    const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
+    int split = prefix_split(c, q);
+    u[0] = 1.0;
+    u[1] = 0.0;
+    if (split - pr[0] == 1 && gate_batched(c, pr[0])) {
+        /* one gate on |0>: only column 0 of M(t) and dM/dt */
+        const int32_t *r = P->gate_i + (int64_t)pr[0] * GW;
+        const cdouble *A = P->mats + r[5], *Bm = A + 4, *Cm = A + 8;
+        double alpha = P->gate_alpha[pr[0]];
+        double t = c->theta[(int64_t)r[3] * c->B + b], sn, cs;
+        sincos(alpha * t, &sn, &cs);
+        u[0] = A[0] + cs * Bm[0] + sn * Cm[0];
+        u[1] = A[2] + cs * Bm[2] + sn * Cm[2];
+        hd[0] = alpha * (-sn * Bm[0] + cs * Cm[0]);
+        hd[1] = alpha * (-sn * Bm[2] + cs * Cm[2]);
+    } else {
+        cdouble bufM[16], bufD[16];
+        for (int g = pr[0]; g < split; g++) {
+            const cdouble *M, *dM;
+            gate_get(c, g, b, &M, &dM, bufM, bufD);
+            cdouble a0 = M[0] * u[0] + M[1] * u[1], a1 = M[2] * u[0] + M[3] * u[1];
+            u[0] = a0;
+            u[1] = a1;
+            if (split - pr[0] == 1) hd[0] = dM[0], hd[1] = dM[2];
+        }
+    }
+    const cdouble *T = c->ptail + 4 * q;
+    v[0] = T[0] * u[0] + T[1] * u[1];
+    v[1] = T[2] * u[0] + T[3] * u[1];
+}
+
+/* Tensor product of the vectors v[lo..hi) (bit lo least significant) into out (2**(hi-lo)). */
+static void kron_vectors(const cdouble *v, int lo, int hi, cdouble *out) {
+    out[0] = 1.0;
+    int64_t size = 1;
+    for (int q = lo; q < hi; q++) {
+        for (int64_t i = 0; i < size; i++) {
+            out[i + size] = out[i] * v[2 * q + 1];
+            out[i] *= v[2 * q];
+        }
+        size <<= 1;
+    }
+}
+
+/* mu[q] (2 entries per qubit q in [lo, lo+nb)): contraction of t (2**nb entries) with conj(v)
+ * on every other qubit, by halving (cost about 2 * 2**nb). scratch: >= 3 * 2**nb entries. */
+static void marginals_c(const cdouble *t, const cdouble *v, int lo, int nb, cdouble *mu,
+                        cdouble *scratch) {
+    if (nb == 1) {
+        mu[2 * lo] = t[0];
+        mu[2 * lo + 1] = t[1];
+        return;
+    }
+    int m = nb / 2;
+    int64_t nl = (int64_t)1 << m, nh = (int64_t)1 << (nb - m);
+    cdouble *VL = scratch, *VH = VL + nl, *tl = VH + nh, *th = tl + nl, *rest = th + nh;
+    kron_vectors(v, lo, lo + m, VL);
+    kron_vectors(v, lo + m, lo + nb, VH);
+    for (int64_t l = 0; l < nl; l++) tl[l] = 0;
+    for (int64_t h = 0; h < nh; h++) {
+        cdouble ch = conj(VH[h]), acc = 0;
+        const cdouble *row = t + h * nl;
+        for (int64_t l = 0; l < nl; l++) {
+            tl[l] += ch * row[l];
+            acc += conj(VL[l]) * row[l];
+        }
+        th[h] = acc;
+    }
+    marginals_c(tl, v, lo, m, mu, rest);
+    marginals_c(th, v, lo + m, nb - m, mu, rest);
+}
+
+/* ---------------------------------------------------------------- templated kernels */
+#define QL_TEMPLATE 1
+#define QL_DOUBLE 1
+#define real double
+#define F(name) name##_d
+#include "_executor.c" /* this file again, for the other precision */
+#undef real
+#undef F
+#undef QL_DOUBLE
+#define real float
+#define F(name) name##_f
+#include "_executor.c" /* this file again, for the other precision */
+#undef real
+#undef F
+
+/* ---------------------------------------------------------------- threads */
+
+typedef struct {
+    Ctx *c;
+    int tid;
+    int64_t u0, u1; /* units (groups or samples) of this thread */
+    double *gw, *gex;
+    cdouble *env, *envpre; /* shared-op and prefix environments (summed mode) */
+    void **block;          /* the cached scratch block of this thread, or NULL */
+    size_t *block_size;
+    int failed;
+} Work;
+
+static void *run_work(void *arg) {
+    Work *wk = (Work *)arg;
+    if (wk->c->dbl)
+        wk->failed = work_d(wk->c, wk->u0, wk->u1, wk->gw, wk->gex, wk->env, wk->envpre,
+                            wk->block, wk->block_size);
+    else
+        wk->failed = work_f(wk->c, wk->u0, wk->u1, wk->gw, wk->gex, wk->env, wk->envpre,
+                            wk->block, wk->block_size);
+    return NULL;
+}
+
+static int64_t units_of(const Ctx *c) {
+    const Program *P = c->P;
+    if (!P->grouped) return c->B;
+    int64_t G = ((int64_t)1 << P->L) >> P->n;
+    if (G < 1) G = 1;
+    return (c->B + G - 1) / G;
+}
+
+/* Run the call over the batch in up to c->nthreads threads; reduce the accumulators. */
+static int execute(Ctx *c) {
+    const Program *P = c->P;
+    int64_t units = units_of(c);
+    int T = c->nthreads;
+    if (T > units) T = (int)units;
+    if (T > MAXT) T = MAXT;
+    if (T < 1) T = 1;
+    Program *Pm = c->P;
+    pthread_mutex_lock(&Pm->lock);
+    int cached = !Pm->busy;
+    Pm->busy = 1;
+    pthread_mutex_unlock(&Pm->lock);
+    Work *works = calloc((size_t)T, sizeof(Work));
+    pthread_t *tids = calloc((size_t)T, sizeof(pthread_t));
+    double *gws = calloc((size_t)T * (size_t)(P->n_w + P->n_expr + 1), sizeof(double));
+    cdouble *envs = calloc((size_t)T * (size_t)(P->env_total + 4 * P->n + 1), sizeof(cdouble));
+    if (!works || !tids || !gws || !envs) {
+        free(works), free(tids), free(gws), free(envs);
+        if (cached) {
+            pthread_mutex_lock(&Pm->lock);
+            Pm->busy = 0;
+            pthread_mutex_unlock(&Pm->lock);
+        }
+        return -1;
+    }
+    int failed = 0;
+    for (int t = 0; t < T; t++) {
+        Work *wk = works + t;
+        wk->c = c;
+        wk->tid = t;
+        wk->u0 = units * t / T;
+        wk->u1 = units * (t + 1) / T;
+        wk->gw = gws + (size_t)t * (size_t)(P->n_w + P->n_expr + 1);
+        wk->gex = wk->gw + P->n_w;
+        wk->env = envs + (size_t)t * (size_t)(P->env_total + 4 * P->n + 1);
+        wk->envpre = wk->env + P->env_total;
+        wk->block = cached ? &Pm->blocks[t] : NULL;
+        wk->block_size = cached ? &Pm->sizes[t] : NULL;
+    }
+    int *started = calloc((size_t)T, sizeof(int));
+    if (!started) {
+        free(works), free(tids), free(gws), free(envs);
+        if (cached) {
+            pthread_mutex_lock(&Pm->lock);
+            Pm->busy = 0;
+            pthread_mutex_unlock(&Pm->lock);
+        }
+        return -1;
+    }
+    for (int t = 1; t < T; t++) {
+        if (pthread_create(&tids[t], NULL, run_work, works + t) == 0)
+            started[t] = 1;
+        else
+            run_work(works + t); /* could not start a thread: run its share here */
+    }
+    run_work(works);
+    for (int t = 1; t < T; t++)
+        if (started[t]) pthread_join(tids[t], NULL);
+    free(started);
+    if (cached) {
+        pthread_mutex_lock(&Pm->lock);
+        Pm->busy = 0;
+        pthread_mutex_unlock(&Pm->lock);
+    }
+    for (int t = 0; t < T; t++) failed |= works[t].failed;
+    if (!failed && c->adjoint) {
+        /* reduce */
+        Work *w0 = works;
+        for (int t = 1; t < T; t++) {
+            for (int i = 0; i < P->n_w + P->n_expr; i++) w0->gw[i] += works[t].gw[i];
+            for (int64_t i = 0; i < P->env_total + 4 * P->n; i++) w0->env[i] += works[t].env[i];
+        }
+        Acc acc = {w0->gw, w0->gex};
+        if (!c->per_sample) {
+            for (int o = 0; o < P->nops; o++) {
+                const int32_t *r = P->op_i + (int64_t)o * OW;
+                if (!r[5] || op_batched(c, o)) continue;
+                const cdouble *E = w0->env + P->env_off[o];
+                if (r[0] == OP_DIAG)
+                    diag_grads(c, &acc, o, -1, E);
+                else
+                    dense_grads(c, &acc, r[2], r[3], r[1], -1, E);
+            }
+            for (int q = 0; q < P->n; q++) {
+                const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
+                int split = prefix_split(c, q);
+                if (pr[1] > split) dense_grads(c, &acc, split, pr[1], 1, -1, w0->envpre + 4 * q);
+            }
+        }
+        if (c->per_sample) {
+            /* nothing is summed */
+        } else {
+            for (int i = 0; i < P->n_w; i++) c->gw[i] += w0->gw[i];
+        }
+        for (int i = 0; i < P->n_expr; i++) c->gex[(int64_t)i * c->B] += w0->gex[i];
+    }
+    free(works), free(tids), free(gws), free(envs);
+    return failed ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- Python methods */
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buf;
+
+static int get_buf(PyObject *obj, Buf *b, int writable, const char *what) {
+    b->held = 0;
+    if (obj == Py_None) return 0;
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous%s array", what,
+                     writable ? " writable" : "");
+        return -1;
+    }
+    b->held = 1;
+    return 0;
+}
+
+static void rel(Buf *b) {
+    if (b->held) PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+static int check_len(Buf *b, Py_ssize_t n, const char *what) {
+    if (!b->held) return 0;
+    if (b->view.len != n) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd bytes, got %zd", what, n, b->view.len);
+        return -1;
+    }
+    return 0;
+}
+
+/* Shared parts of a call: angles, shared gate matrices, shared op payloads. */
+static int prepare(Ctx *c) {
+    Program *P = c->P;
+    c->theta = malloc(sizeof(double) * (size_t)(P->nslots ? P->nslots : 1) * (size_t)c->B);
+    c->gm = malloc(sizeof(cdouble) * 16 * (size_t)(P->ngates + 1));
+    c->gdm = malloc(sizeof(cdouble) * 16 * (size_t)(P->ngates + 1));
+    c->shared_payload = c->dbl ? malloc(sizeof(double) * (size_t)(P->payload_total + 1)) : NULL;
+    c->shared_payload_f = c->dbl ? NULL : malloc(sizeof(float) * (size_t)(P->payload_total + 1));
+    if (!c->theta || !c->gm || !c->gdm || (!c->shared_payload && !c->shared_payload_f)) return -1;
+    c->ptail = malloc(sizeof(cdouble) * 4 * (size_t)P->n);
+    if (!c->ptail) return -1;
+    fill_theta(c);
+    for (int g = 0; g < P->ngates; g++)
+        if (!gate_batched(c, g)) gate_eval(c, g, 0, c->gm + (int64_t)g * 16, c->gdm + (int64_t)g * 16);
+    for (int o = 0; o < P->nops; o++) {
+        if (op_batched(c, o)) continue;
+        int64_t off = P->payload_off[o];
+        op_payload(c, o, 0, c->dbl ? c->shared_payload + off : NULL,
+                   c->dbl ? NULL : c->shared_payload_f + off);
+    }
+    for (int q = 0; q < P->n; q++) prefix_tail(c, q, c->ptail + 4 * q);
+    return 0;
+}
+
+static void release(Ctx *c) {
+    free(c->theta);
+    free(c->gm);
+    free(c->gdm);
+    free(c->ptail);
+    free(c->shared_payload);
+    free(c->shared_payload_f);
+}
+
+static int parse_common(Program *self, PyObject *ox, PyObject *ow, PyObject *oextra,
+                        PyObject *otheta, Buf *bx, Buf *bw, Buf *be, Buf *bt, int B) {
+    if (get_buf(ox, bx, 0, "x") < 0 || check_len(bx, (Py_ssize_t)B * self->n_in * 8, "x") < 0)
+        return -1;
+    if (get_buf(ow, bw, 0, "w") < 0 || check_len(bw, (Py_ssize_t)self->n_w * 8, "w") < 0) return -1;
+    if (get_buf(oextra, be, 0, "extra") < 0 ||
+        check_len(be, (Py_ssize_t)self->n_expr * B * 8, "extra") < 0)
+        return -1;
+    if (get_buf(otheta, bt, 0, "theta") < 0 ||
+        check_len(bt, (Py_ssize_t)self->nslots * B * 8, "theta") < 0)
+        return -1;
+    if (self->n_expr && !be->held && !bt->held) {
+        PyErr_SetString(PyExc_ValueError, "extra slot values are required");
+        return -1;
+    }
+    return 0;
+}
+
+static int state_kind(Buf *b, int64_t n_amp, int *dbl, const char *what) {
+    Py_ssize_t item = b->view.itemsize;
+    if (item != 16 && item != 8) {
+        PyErr_Format(PyExc_TypeError, "%s: expected complex128 or complex64", what);
+        return -1;
+    }
+    if (b->view.len != (Py_ssize_t)(n_amp * item)) {
+        PyErr_Format(PyExc_ValueError, "%s: wrong size", what);
+        return -1;
+    }
+    *dbl = item == 16;
+    return 0;
+}
+
+static int parse_readout(Program *self, PyObject *odiag, PyObject *other, int B, int K, Buf *bd,
+                         Buf *bv, int writable, const char *what) {
+    bd->held = bv->held = 0;
+    if (K < 0) {
+        PyErr_SetString(PyExc_ValueError, "readout width");
+        return -1;
+    }
+    if (get_buf(odiag, bd, 0, "diag") < 0 ||
+        check_len(bd, (Py_ssize_t)K * 8 << self->n, "diag") < 0)
+        return -1;
+    if (get_buf(other, bv, writable, what) < 0 || check_len(bv, (Py_ssize_t)B * K * 8, what) < 0)
+        return -1;
+    if (bv->held && !bd->held) {
+        PyErr_SetString(PyExc_ValueError, "a readout needs its diagonal");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *Program_forward(Program *self, PyObject *args) {
+    PyObject *ox, *ow, *oextra, *otheta, *oout, *odiag, *ovalues;
+    int B, K, threads;
+    if (!PyArg_ParseTuple(args, "iOOOOOOiOi", &B, &ox, &ow, &oextra, &otheta, &oout, &odiag, &K,
+                          &ovalues, &threads))
+        return NULL;
+    if (B < 1) {
+        PyErr_SetString(PyExc_ValueError, "empty batch");
+        return NULL;
+    }
+    Buf bx, bw, be, bt, bo, bd, bv;
+    bo.held = bd.held = bv.held = 0;
+    Ctx c;
+    memset(&c, 0, sizeof(c));
+    PyObject *result = NULL;
+    if (parse_common(self, ox, ow, oextra, otheta, &bx, &bw, &be, &bt, B) < 0) goto done;
+    if (get_buf(oout, &bo, 1, "out") < 0) goto done;
+    if (state_kind(&bo, (int64_t)B << self->n, &c.dbl, "out") < 0) goto done;
+    if (parse_readout(self, odiag, ovalues, B, K, &bd, &bv, 1, "values") < 0) goto done;
+    c.diag = bd.held ? bd.view.buf : NULL;
+    c.K = K;
+    c.values = bv.held ? bv.view.buf : NULL;
+    c.P = self;
+    c.B = B;
+    c.x = bx.held ? bx.view.buf : NULL;
+    c.w = bw.held ? bw.view.buf : NULL;
+    c.extra = be.held ? be.view.buf : NULL;
+    c.theta_in = bt.held ? bt.view.buf : NULL;
+    c.psi = bo.view.buf;
+    c.nthreads = threads;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = prepare(&c);
+    if (rc == 0) rc = execute(&c);
+    Py_END_ALLOW_THREADS if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(&c);
+    rel(&bx), rel(&bw), rel(&be), rel(&bt), rel(&bo), rel(&bd), rel(&bv);
+    return result;
+}
+
+static PyObject *Program_adjoint(Program *self, PyObject *args) {
+    PyObject *ox, *ow, *oextra, *otheta, *opsi, *olam, *odiag, *ocot, *ogw, *ogx, *ogex;
+    int B, K, per_sample, threads;
+    if (!PyArg_ParseTuple(args, "iOOOOOOOiOiOOOi", &B, &ox, &ow, &oextra, &otheta, &opsi, &olam,
+                          &odiag, &K, &ocot, &per_sample, &ogw, &ogx, &ogex, &threads))
+        return NULL;
+    if (B < 1) {
+        PyErr_SetString(PyExc_ValueError, "empty batch");
+        return NULL;
+    }
+    Buf bx, bw, be, bt, bp, bl, bgw, bgx, bge, bd, bc;
+    bp.held = bl.held = bgw.held = bgx.held = bge.held = bd.held = bc.held = 0;
+    Ctx c;
+    memset(&c, 0, sizeof(c));
+    PyObject *result = NULL;
+    int dbl2;
+    if (parse_common(self, ox, ow, oextra, otheta, &bx, &bw, &be, &bt, B) < 0) goto done;
+    if (get_buf(opsi, &bp, 1, "psi") < 0 || get_buf(olam, &bl, 1, "lam") < 0) goto done;
+    if (parse_readout(self, odiag, ocot, B, K, &bd, &bc, 0, "cot") < 0) goto done;
+    if (!bp.held || (!bl.held && !bc.held)) {
+        PyErr_SetString(PyExc_ValueError, "psi and lam (or a readout cotangent) are required");
+        goto done;
+    }
+    if (state_kind(&bp, (int64_t)B << self->n, &c.dbl, "psi") < 0) goto done;
+    if (bl.held) {
+        if (state_kind(&bl, (int64_t)B << self->n, &dbl2, "lam") < 0) goto done;
+        if (dbl2 != c.dbl) {
+            PyErr_SetString(PyExc_TypeError, "psi and lam must have the same dtype");
+            goto done;
+        }
+    }
+    c.diag = bd.held ? bd.view.buf : NULL;
+    c.K = K;
+    c.cot = bc.held ? bc.view.buf : NULL;
+    if (get_buf(ogw, &bgw, 1, "gw") < 0 ||
+        check_len(&bgw, (Py_ssize_t)self->n_w * 8 * (per_sample ? B : 1), "gw") < 0)
+        goto done;
+    if (get_buf(ogx, &bgx, 1, "gx") < 0 || check_len(&bgx, (Py_ssize_t)B * self->n_in * 8, "gx") < 0)
+        goto done;
+    if (get_buf(ogex, &bge, 1, "gex") < 0 ||
+        check_len(&bge, (Py_ssize_t)self->n_expr * B * 8, "gex") < 0)
+        goto done;
+    if ((self->n_w && !bgw.held) || (self->n_in && !bgx.held) || (self->n_expr && !bge.held)) {
+        PyErr_SetString(PyExc_ValueError, "gradient outputs are required");
+        goto done;
+    }
+    c.P = self;
+    c.B = B;
+    c.adjoint = 1;
+    c.per_sample = per_sample;
+    c.x = bx.held ? bx.view.buf : NULL;
+    c.w = bw.held ? bw.view.buf : NULL;
+    c.extra = be.held ? be.view.buf : NULL;
+    c.theta_in = bt.held ? bt.view.buf : NULL;
+    c.psi = bp.view.buf;
+    c.lam = bl.held ? bl.view.buf : NULL;
+    c.gw = bgw.held ? bgw.view.buf : NULL;
+    c.gx = bgx.held ? bgx.view.buf : NULL;
+    c.gex = bge.held ? bge.view.buf : NULL;
+    c.nthreads = threads;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = prepare(&c);
+    if (rc == 0) rc = execute(&c);
+    Py_END_ALLOW_THREADS if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(&c);
+    rel(&bx), rel(&bw), rel(&be), rel(&bt), rel(&bp), rel(&bl), rel(&bgw), rel(&bgx), rel(&bge);
+    rel(&bd), rel(&bc);
+    return result;
+}
+
+static PyMethodDef Program_methods[] = {
+    {"forward", (PyCFunction)Program_forward, METH_VARARGS,
+     "forward(B, x, w, extra, theta, out, diag, K, values, threads): final states into out "
+     "(and values = |out|^2 @ diag)"},
+    {"adjoint", (PyCFunction)Program_adjoint, METH_VARARGS,
+     "adjoint(B, x, w, extra, theta, psi, lam, diag, K, cot, per_sample, gw, gx, gex, threads): "
+     "gradients (lam None: psi * (diag @ cot))"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ProgramType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "qlang.sim._executor.Program",
+    .tp_basicsize = sizeof(Program),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Program_init,
+    .tp_dealloc = (destructor)Program_dealloc,
+    .tp_methods = Program_methods,
+    .tp_doc = "A fused program: forward runs and adjoint gradients (see the module source).",
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_executor",
+                                    "The compiled executor of qlang.sim.", -1, NULL};
+
+PyMODINIT_FUNC PyInit__executor(void) {
+    if (PyType_Ready(&ProgramType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&ProgramType);
+    if (PyModule_AddObject(m, "Program", (PyObject *)&ProgramType) < 0) {
+        Py_DECREF(&ProgramType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyModule_AddIntConstant(m, "MAXQ", MAXQ);
+    PyModule_AddIntConstant(m, "MAXN", MAXN);
+    return m;
+}
+
+#else /* QL_TEMPLATE: kernels and executors for one state precision (real) */
+
+/* Vectors of 32 bytes (GCC vector extensions: AVX2 in the x86-64-v3 clones, two SSE2
+ * halves otherwise): CPV complex numbers, interleaved (re, im). */
+#ifdef QL_DOUBLE
+typedef double F(vr) __attribute__((vector_size(32)));
+typedef long long F(vm) __attribute__((vector_size(32)));
+#define CPV 2
+#define LOGCPV 1
+#define SWRI_MASK {1, 0, 3, 2}
+#define SIGN_INIT {-1, 1, -1, 1}
+#define PERM0_MASK {2, 3, 0, 1}
+#define PERM1_MASK {2, 3, 0, 1} /* unused */
+#else
+typedef float F(vr) __attribute__((vector_size(32)));
+typedef int F(vm) __attribute__((vector_size(32)));
+#define CPV 4
+#define LOGCPV 2
+#define SWRI_MASK {1, 0, 3, 2, 5, 4, 7, 6}
+#define SIGN_INIT {-1, 1, -1, 1, -1, 1, -1, 1}
+#define PERM0_MASK {2, 3, 0, 1, 6, 7, 4, 5}
+#define PERM1_MASK {4, 5, 6, 7, 0, 1, 2, 3}
+#endif
+#define VR F(vr)
+#define VM F(vm)
+
+static inline VR F(ld)(const real *p) {
+    VR v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void F(sto)(real *p, VR v) { memcpy(p, &v, sizeof v); }
+static inline VR F(swri)(VR v) { return __builtin_shuffle(v, (VM)SWRI_MASK); }
+/* complex lane c <-> c ^ (1 << t), for t < LOGCPV */
+static inline VR F(perm_t)(VR v, int t) {
+    return t == 0 ? __builtin_shuffle(v, (VM)PERM0_MASK) : __builtin_shuffle(v, (VM)PERM1_MASK);
+}
+static inline VR F(splat)(real x) { return (VR){0} + x; }
+static inline VR F(isplat)(real x) { return (VR)SIGN_INIT * x; }
+/* lane-patterned complex vector: complex lane c takes a if bit t of c is 0, else b */
+static void F(lanes)(real ar, real ai, real br, real bi, int t, VR *re, VR *im) {
+    real r[2 * CPV], i[2 * CPV];
+    for (int c = 0; c < CPV; c++) {
+        int hi = (c >> t) & 1;
+        r[2 * c] = r[2 * c + 1] = hi ? br : ar;
+        i[2 * c] = -(hi ? bi : ai);
+        i[2 * c + 1] = hi ? bi : ai;
+    }
+    memcpy(re, r, sizeof r);
+    memcpy(im, i, sizeof i);
+}
+/* sum of p conj(l) over lanes (c restricted by sel: -1 all, 0/1 lanes with bit t = sel) */
+static void F(lane_sum)(VR A, VR Bv, int t, int sel, double *re, double *im) {
+    real a[2 * CPV], b[2 * CPV];
+    memcpy(a, &A, sizeof a);
+    memcpy(b, &Bv, sizeof b);
+    for (int c = 0; c < CPV; c++) {
+        if (sel >= 0 && ((c >> t) & 1) != sel) continue;
+        *re += (double)a[2 * c] + (double)a[2 * c + 1];
+        *im += (double)b[2 * c + 1] - (double)b[2 * c];
+    }
+}
+
+static void F(k_apply1_scalar)(real *restrict s, int64_t N, int t, const real *restrict m) {
+    const real m00r = m[0], m00i = m[1], m01r = m[2], m01i = m[3], m10r = m[4], m10i = m[5],
+               m11r = m[6], m11i = m[7];
+    int64_t st = (int64_t)1 << t;
+    for (int64_t base = 0; base < N; base += 2 * st) {
+        real *restrict a = s + 2 * base;
+        real *restrict b = a + 2 * st;
+        for (int64_t j = 0; j < st; j++) {
+            real ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];
+            a[2 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+            a[2 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+            b[2 * j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+            b[2 * j + 1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+        }
+    }
+}
+
+/* psi[i] for pairs (i, i + 2**t): out = M in, M = payload (8 reals, row-major). */
+HOT static void F(k_apply1)(real *restrict s, int64_t N, int t, const real *restrict m) {
+    if (N % (2 * CPV)) {
+        F(k_apply1_scalar)(s, N, t, m);
+        return;
+    }
+    if (t >= LOGCPV) {
+        const VR a0r = F(splat)(m[0]), a0i = F(isplat)(m[1]), a1r = F(splat)(m[2]),
+                 a1i = F(isplat)(m[3]), b0r = F(splat)(m[4]), b0i = F(isplat)(m[5]),
+                 b1r = F(splat)(m[6]), b1i = F(isplat)(m[7]);
+        int64_t st = (int64_t)1 << t;
+        for (int64_t base = 0; base < N; base += 2 * st) {
+            real *a = s + 2 * base, *b = a + 2 * st;
+            for (int64_t j = 0; j < st; j += CPV) {
+                VR pa = F(ld)(a + 2 * j), pb = F(ld)(b + 2 * j);
+                VR sa = F(swri)(pa), sb = F(swri)(pb);
+                F(sto)(a + 2 * j, a0r * pa + a0i * sa + a1r * pb + a1i * sb);
+                F(sto)(b + 2 * j, b0r * pa + b0i * sa + b1r * pb + b1i * sb);
+            }
+        }
+        return;
+    }
+    VR dr, di, or_, oi;
+    F(lanes)(m[0], m[1], m[6], m[7], t, &dr, &di);  /* diagonal: m00 / m11 */
+    F(lanes)(m[2], m[3], m[4], m[5], t, &or_, &oi); /* off-diagonal: m01 / m10 */
+    for (int64_t i = 0; i < N; i += CPV) {
+        VR v = F(ld)(s + 2 * i), w = F(perm_t)(v, t);
+        F(sto)(s + 2 * i, dr * v + di * F(swri)(v) + or_ * w + oi * F(swri)(w));
+    }
+}
+
+static void F(k_adj1_scalar)(real *restrict p, real *restrict l, int64_t N, int t,
+                             const real *restrict m, double *restrict E) {
+    const real m00r = m[0], m00i = m[1], m01r = m[2], m01i = m[3], m10r = m[4], m10i = m[5],
+               m11r = m[6], m11i = m[7];
+    double e[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t st = (int64_t)1 << t;
+    for (int64_t base = 0; base < N; base += 2 * st) {
+        real *pa = p + 2 * base, *pb = pa + 2 * st, *la = l + 2 * base, *lb = la + 2 * st;
+        for (int64_t j = 0; j < st; j++) {
+            real ar = pa[2 * j], ai = pa[2 * j + 1], br = pb[2 * j], bi = pb[2 * j + 1];
+            real p0r = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+            real p0i = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+            real p1r = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+            real p1i = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+            real cr = la[2 * j], ci = la[2 * j + 1], dr = lb[2 * j], di = lb[2 * j + 1];
+            e[0] += (double)(p0r * cr + p0i * ci), e[1] += (double)(p0i * cr - p0r * ci);
+            e[2] += (double)(p0r * dr + p0i * di), e[3] += (double)(p0i * dr - p0r * di);
+            e[4] += (double)(p1r * cr + p1i * ci), e[5] += (double)(p1i * cr - p1r * ci);
+            e[6] += (double)(p1r * dr + p1i * di), e[7] += (double)(p1i * dr - p1r * di);
+            pa[2 * j] = p0r, pa[2 * j + 1] = p0i, pb[2 * j] = p1r, pb[2 * j + 1] = p1i;
+            la[2 * j] = m00r * cr - m00i * ci + m01r * dr - m01i * di;
+            la[2 * j + 1] = m00r * ci + m00i * cr + m01r * di + m01i * dr;
+            lb[2 * j] = m10r * cr - m10i * ci + m11r * dr - m11i * di;
+            lb[2 * j + 1] = m10r * ci + m10i * cr + m11r * di + m11i * dr;
+        }
+    }
+    for (int i = 0; i < 8; i++) E[i] += e[i];
+}
+
+/* Vector accumulators are flushed to double every FLUSH iterations (complex64 keeps its
+ * sums accurate; for complex128 the flush only reorders additions). */
+#define FLUSH 256
+
+/* Adjoint step of a one-qubit op: p <- M p, E[j][i] += p[j] conj(l[i]), l <- M l (M = V^+). */
+HOT static void F(k_adj1)(real *restrict p, real *restrict l, int64_t N, int t,
+                          const real *restrict m, double *restrict E) {
+    if (N % (2 * CPV)) {
+        F(k_adj1_scalar)(p, l, N, t, m, E);
+        return;
+    }
+    const VR zero = {0};
+    if (t >= LOGCPV) {
+        const VR a0r = F(splat)(m[0]), a0i = F(isplat)(m[1]), a1r = F(splat)(m[2]),
+                 a1i = F(isplat)(m[3]), b0r = F(splat)(m[4]), b0i = F(isplat)(m[5]),
+                 b1r = F(splat)(m[6]), b1i = F(isplat)(m[7]);
+        VR A00 = zero, B00 = zero, A01 = zero, B01 = zero, A10 = zero, B10 = zero, A11 = zero,
+           B11 = zero;
+        int count = 0;
+        int64_t st = (int64_t)1 << t;
+        for (int64_t base = 0; base < N; base += 2 * st) {
+            real *pa = p + 2 * base, *pb = pa + 2 * st, *la = l + 2 * base, *lb = la + 2 * st;
+            for (int64_t j = 0; j < st; j += CPV) {
+                VR xa = F(ld)(pa + 2 * j), xb = F(ld)(pb + 2 * j);
+                VR ya = F(ld)(la + 2 * j), yb = F(ld)(lb + 2 * j);
+                VR sxa = F(swri)(xa), sxb = F(swri)(xb), sya = F(swri)(ya), syb = F(swri)(yb);
+                VR p0 = a0r * xa + a0i * sxa + a1r * xb + a1i * sxb;
+                VR p1 = b0r * xa + b0i * sxa + b1r * xb + b1i * sxb;
+                A00 += p0 * ya, B00 += p0 * sya, A01 += p0 * yb, B01 += p0 * syb;
+                A10 += p1 * ya, B10 += p1 * sya, A11 += p1 * yb, B11 += p1 * syb;
+                F(sto)(pa + 2 * j, p0);
+                F(sto)(pb + 2 * j, p1);
+                F(sto)(la + 2 * j, a0r * ya + a0i * sya + a1r * yb + a1i * syb);
+                F(sto)(lb + 2 * j, b0r * ya + b0i * sya + b1r * yb + b1i * syb);
+                if (++count == FLUSH) {
+                    F(lane_sum)(A00, B00, t, -1, E + 0, E + 1);
+                    F(lane_sum)(A01, B01, t, -1, E + 2, E + 3);
+                    F(lane_sum)(A10, B10, t, -1, E + 4, E + 5);
+                    F(lane_sum)(A11, B11, t, -1, E + 6, E + 7);
+                    A00 = B00 = A01 = B01 = A10 = B10 = A11 = B11 = zero;
+                    count = 0;
+                }
+            }
+        }
+        F(lane_sum)(A00, B00, t, -1, E + 0, E + 1);
+        F(lane_sum)(A01, B01, t, -1, E + 2, E + 3);
+        F(lane_sum)(A10, B10, t, -1, E + 4, E + 5);
+        F(lane_sum)(A11, B11, t, -1, E + 6, E + 7);
+        return;
+    }
+    /* partners inside one vector */
+    VR dr, di, or_, oi;
+    F(lanes)(m[0], m[1], m[6], m[7], t, &dr, &di);
+    F(lanes)(m[2], m[3], m[4], m[5], t, &or_, &oi);
+    VR A1 = zero, B1 = zero, A2 = zero, B2 = zero;
+    int count = 0;
+    for (int64_t i = 0; i < N; i += CPV) {
+        VR x = F(ld)(p + 2 * i), xw = F(perm_t)(x, t);
+        VR y = F(ld)(l + 2 * i), yw = F(perm_t)(y, t);
+        VR pn = dr * x + di * F(swri)(x) + or_ * xw + oi * F(swri)(xw);
+        VR sy = F(swri)(y), syw = F(swri)(yw);
+        A1 += pn * y, B1 += pn * sy, A2 += pn * yw, B2 += pn * syw;
+        F(sto)(p + 2 * i, pn);
+        F(sto)(l + 2 * i, dr * y + di * sy + or_ * yw + oi * syw);
+        if (++count == FLUSH) {
+            F(lane_sum)(A1, B1, t, 0, E + 0, E + 1); /* E00: p0 conj l0 */
+            F(lane_sum)(A1, B1, t, 1, E + 6, E + 7); /* E11 */
+            F(lane_sum)(A2, B2, t, 0, E + 2, E + 3); /* E01: p0 conj l1 */
+            F(lane_sum)(A2, B2, t, 1, E + 4, E + 5); /* E10 */
+            A1 = B1 = A2 = B2 = zero;
+            count = 0;
+        }
+    }
+    F(lane_sum)(A1, B1, t, 0, E + 0, E + 1);
+    F(lane_sum)(A1, B1, t, 1, E + 6, E + 7);
+    F(lane_sum)(A2, B2, t, 0, E + 2, E + 3);
+    F(lane_sum)(A2, B2, t, 1, E + 4, E + 5);
+}
+
+/* 4x4 op on local bits a (op index bit 1) and b (op index bit 0). */
+HOT static void F(k_apply2)(real *restrict s, int64_t N, int a, int b, const real *restrict m) {
+    int hi = a > b ? a : b, lo = a > b ? b : a;
+    int64_t sh = (int64_t)1 << hi, sl = (int64_t)1 << lo, ia = (int64_t)1 << a,
+            ib = (int64_t)1 << b;
+    for (int64_t i0 = 0; i0 < N; i0 += 2 * sh)
+        for (int64_t i1 = i0; i1 < i0 + sh; i1 += 2 * sl)
+            for (int64_t j = i1; j < i1 + sl; j++) {
+                int64_t idx[4] = {j, j + ib, j + ia, j + ia + ib};
+                real vr[4], vi[4];
+                for (int r = 0; r < 4; r++) vr[r] = s[2 * idx[r]], vi[r] = s[2 * idx[r] + 1];
+                for (int r = 0; r < 4; r++) {
+                    real accr = 0, acci = 0;
+                    for (int q = 0; q < 4; q++) {
+                        real mr = m[2 * (4 * r + q)], mi = m[2 * (4 * r + q) + 1];
+                        accr += mr * vr[q] - mi * vi[q];
+                        acci += mr * vi[q] + mi * vr[q];
+                    }
+                    s[2 * idx[r]] = accr, s[2 * idx[r] + 1] = acci;
+                }
+            }
+}
+
+HOT static void F(k_adj2)(real *restrict p, real *restrict l, int64_t N, int a, int b,
+                          const real *restrict m, double *restrict E) {
+    int hi = a > b ? a : b, lo = a > b ? b : a;
+    int64_t sh = (int64_t)1 << hi, sl = (int64_t)1 << lo, ia = (int64_t)1 << a,
+            ib = (int64_t)1 << b;
+    double acc[32];
+    memset(acc, 0, sizeof(acc));
+    for (int64_t i0 = 0; i0 < N; i0 += 2 * sh)
+        for (int64_t i1 = i0; i1 < i0 + sh; i1 += 2 * sl)
+            for (int64_t j = i1; j < i1 + sl; j++) {
+                int64_t idx[4] = {j, j + ib, j + ia, j + ia + ib};
+                real vr[4], vi[4], wr[4], wi[4], pr[4], pi[4];
+                for (int r = 0; r < 4; r++) {
+                    vr[r] = p[2 * idx[r]], vi[r] = p[2 * idx[r] + 1];
+                    wr[r] = l[2 * idx[r]], wi[r] = l[2 * idx[r] + 1];
+                }
+                for (int r = 0; r < 4; r++) {
+                    real accr = 0, acci = 0, lr = 0, li = 0;
+                    for (int q = 0; q < 4; q++) {
+                        real mr = m[2 * (4 * r + q)], mi = m[2 * (4 * r + q) + 1];
+                        accr += mr * vr[q] - mi * vi[q];
+                        acci += mr * vi[q] + mi * vr[q];
+                        lr += mr * wr[q] - mi * wi[q];
+                        li += mr * wi[q] + mi * wr[q];
+                    }
+                    pr[r] = accr, pi[r] = acci;
+                    p[2 * idx[r]] = accr, p[2 * idx[r] + 1] = acci;
+                    l[2 * idx[r]] = lr, l[2 * idx[r] + 1] = li;
+                }
+                for (int r = 0; r < 4; r++)
+                    for (int q = 0; q < 4; q++) {
+                        acc[2 * (4 * r + q)] += (double)(pr[r] * wr[q] + pi[r] * wi[q]);
+                        acc[2 * (4 * r + q) + 1] += (double)(pi[r] * wr[q] - pr[r] * wi[q]);
+                    }
+            }
+    for (int i = 0; i < 32; i++) E[i] += acc[i];
+}
+
+/* s[i] *= tab[idx(i)], idx from the low (c bits) and high tables of the local index. */
+HOT static void F(k_diag)(real *restrict s, int64_t N, int64_t dim, const int32_t *restrict lo,
+                          const int32_t *restrict hi, int c, const real *restrict tab) {
+    int64_t run = (int64_t)1 << c;
+    for (int64_t i0 = 0; i0 < N; i0 += run) {
+        int32_t h = hi[(i0 & (dim - 1)) >> c];
+        real *restrict q = s + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            real tr = tab[2 * k], ti = tab[2 * k + 1], ar = q[2 * j], ai = q[2 * j + 1];
+            q[2 * j] = tr * ar - ti * ai;
+            q[2 * j + 1] = tr * ai + ti * ar;
+        }
+    }
+}
+
+static void F(k_adj_diag)(real *restrict p, real *restrict l, int64_t N, int64_t dim,
+                          const int32_t *restrict lo, const int32_t *restrict hi, int c,
+                          const real *restrict tabc, double *restrict e) {
+    int64_t run = (int64_t)1 << c;
+    for (int64_t i0 = 0; i0 < N; i0 += run) {
+        int32_t h = hi[(i0 & (dim - 1)) >> c];
+        real *restrict pq = p + 2 * i0, *restrict lq = l + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            real tr = tabc[2 * k], ti = tabc[2 * k + 1];
+            real ar = pq[2 * j], ai = pq[2 * j + 1], br = lq[2 * j], bi = lq[2 * j + 1];
+            real pr = tr * ar - ti * ai, pi = tr * ai + ti * ar;
+            e[2 * k] += (double)(pr * br + pi * bi);
+            e[2 * k + 1] += (double)(pi * br - pr * bi);
+            pq[2 * j] = pr, pq[2 * j + 1] = pi;
+            lq[2 * j] = tr * br - ti * bi, lq[2 * j + 1] = tr * bi + ti * br;
+        }
+    }
+}
+
+/* dst[b*dim + i] = src[b*dim + tab[i]] for every sample block of dim amplitudes. */
+static void F(k_perm)(real *restrict dst, const real *restrict src, int64_t N, int64_t dim,
+                      const int32_t *restrict tab) {
+    for (int64_t b0 = 0; b0 < N; b0 += dim) {
+        const real *sb = src + 2 * b0;
+        real *db = dst + 2 * b0;
+        for (int64_t i = 0; i < dim; i++) memcpy(db + 2 * i, sb + 2 * (int64_t)tab[i], 2 * sizeof(real));
+    }
+}
+
+/* Product state of one sample: s[h * 2**m + l] = VH[h] VL[l]. */
+static void F(product_state)(real *restrict s, int n, const cdouble *v, cdouble *scratch) {
+    int m = n / 2;
+    int64_t nl = (int64_t)1 << m, nh = (int64_t)1 << (n - m);
+    cdouble *VL = scratch, *VH = VL + nl;
+    kron_vectors(v, 0, m, VL);
+    kron_vectors(v, m, n, VH);
+    for (int64_t h = 0; h < nh; h++) {
+        cdouble a = VH[h];
+        real *row = s + 2 * h * nl;
+        for (int64_t l = 0; l < nl; l++) {
+            cdouble z = a * VL[l];
+            row[2 * l] = (real)creal(z);
+            row[2 * l + 1] = (real)cimag(z);
+        }
+    }
+}
+
+/* mu (n x 2): contraction of one sample's lam with conj(v) on all other qubits. The first
+ * level reads the state once; the rest runs on the two halves (complex double). */
+static void F(marginals)(const real *lam, int n, const cdouble *v, cdouble *mu, cdouble *scratch) {
+    if (n == 1) {
+        mu[0] = lam[0] + I * lam[1];
+        mu[1] = lam[2] + I * lam[3];
+        return;
+    }
+    int m = n / 2;
+    int64_t nl = (int64_t)1 << m, nh = (int64_t)1 << (n - m);
+    cdouble *VL = scratch, *VH = VL + nl, *tl = VH + nh, *th = tl + nl, *rest = th + nh;
+    kron_vectors(v, 0, m, VL);
+    kron_vectors(v, m, n, VH);
+    for (int64_t l = 0; l < nl; l++) tl[l] = 0;
+    for (int64_t h = 0; h < nh; h++) {
+        cdouble ch = conj(VH[h]), acc = 0;
+        const real *row = lam + 2 * h * nl;
+        for (int64_t l = 0; l < nl; l++) {
+            cdouble z = row[2 * l] + I * row[2 * l + 1];
+            tl[l] += ch * z;
+            acc += conj(VL[l]) * z;
+        }
+        th[h] = acc;
+    }
+    marginals_c(tl, v, 0, m, mu, rest);
+    marginals_c(th, v, m, n - m, mu, rest);
+}
+
+typedef struct {
+    real *alt_p, *alt_l;   /* ping-pong buffers for permutations */
+    real *tile_p, *tile_l; /* gathered tiles (tile mode) */
+    real *payload;         /* batched op payloads of one sample */
+    cdouble *vecs;         /* prefix vectors (n x 2) */
+    cdouble *heads;        /* prefix head states u (n x 2) and one-gate head derivatives */
+    cdouble *mu;           /* marginals (n x 2) */
+    cdouble *scratch;      /* product-state / marginal scratch */
+    cdouble *esample;      /* per-sample environments (tile mode) */
+    real *lam_buf;         /* cotangent states built from the readout (no lam given) */
+} F(Scratch);
+
+static const real *F(shared_payload)(const Ctx *c) {
+#ifdef QL_DOUBLE
+    return c->shared_payload;
+#else
+    return c->shared_payload_f;
+#endif
+}
+
+/* The payload of op o for sample b (shared or computed into buf). */
+static const real *F(payload_of)(const Ctx *c, int o, int b, real *buf) {
+    if (!op_batched(c, o)) return F(shared_payload)(c) + c->P->payload_off[o];
+#ifdef QL_DOUBLE
+    op_payload(c, o, b, buf, NULL);
+#else
+    op_payload(c, o, b, NULL, buf);
+#endif
+    return buf;
+}
+
+/* Apply op o (forward) to cur (N amplitudes: whole samples of dim, or one tile). */
+static void F(apply_op)(const Ctx *c, int o, real **cur, real **alt, int64_t N, int64_t dim,
+                        const real *pl) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const int32_t *lq = P->op_q + (int64_t)o * MAXQ;
+    switch (r[0]) {
+    case OP_DENSE1:
+        F(k_apply1)(*cur, N, lq[0], pl);
+        break;
+    case OP_DENSE2:
+        F(k_apply2)(*cur, N, lq[0], lq[1], pl);
+        break;
+    case OP_DIAG:
+        F(k_diag)(*cur, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl);
+        break;
+    case OP_PERM: {
+        F(k_perm)(*alt, *cur, N, dim, P->aux + r[6]);
+        real *t = *cur;
+        *cur = *alt;
+        *alt = t;
+        break;
+    }
+    }
+}
+
+/* Adjoint step of op o on p and l (N amplitudes); env accumulator E (NULL: no params). */
+static void F(adjoint_op)(const Ctx *c, int o, real **p, real **l, real **ap, real **al,
+                          int64_t N, int64_t dim, const real *pl, double *E) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const int32_t *lq = P->op_q + (int64_t)o * MAXQ;
+    int d = 1 << r[1];
+    switch (r[0]) {
+    case OP_DENSE1:
+        if (E)
+            F(k_adj1)(*p, *l, N, lq[0], pl + 2 * d * d, E);
+        else {
+            F(k_apply1)(*p, N, lq[0], pl + 2 * d * d);
+            F(k_apply1)(*l, N, lq[0], pl + 2 * d * d);
+        }
+        break;
+    case OP_DENSE2:
+        if (E)
+            F(k_adj2)(*p, *l, N, lq[0], lq[1], pl + 2 * d * d, E);
+        else {
+            F(k_apply2)(*p, N, lq[0], lq[1], pl + 2 * d * d);
+            F(k_apply2)(*l, N, lq[0], lq[1], pl + 2 * d * d);
+        }
+        break;
+    case OP_DIAG:
+        if (E)
+            F(k_adj_diag)(*p, *l, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl + 2 * d, E);
+        else {
+            F(k_diag)(*p, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl + 2 * d);
+            F(k_diag)(*l, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl + 2 * d);
+        }
+        break;
+    case OP_PERM: {
+        const int32_t *inv = P->aux + r[7];
+        F(k_perm)(*ap, *p, N, dim, inv);
+        F(k_perm)(*al, *l, N, dim, inv);
+        real *t = *p;
+        *p = *ap;
+        *ap = t;
+        t = *l;
+        *l = *al;
+        *al = t;
+        break;
+    }
+    }
+}
+
+static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **cache,
+                            size_t *cache_size) {
+    const Program *P = c->P;
+    int64_t dim = (int64_t)1 << P->n;
+    int64_t G = P->grouped ? ((((int64_t)1 << P->L) >> P->n) ? (((int64_t)1 << P->L) >> P->n) : 1)
+                           : 1;
+    if (G > c->B) G = c->B;
+    int64_t amps = P->grouped ? G * dim : ((int64_t)1 << P->L);
+    int64_t half = ((int64_t)1 << ((P->n + 1) / 2 + 1));
+    size_t bytes = 0;
+    bytes += 4 * (size_t)amps * 2 * sizeof(real);                 /* alt p, alt l, tiles */
+    bytes += (size_t)(P->payload_total + 64) * sizeof(real);      /* payloads */
+    bytes += (size_t)(8 * P->n + 8) * sizeof(cdouble);            /* vecs, heads, mu */
+    bytes += (size_t)(8 * half + 64) * sizeof(cdouble);           /* scratch */
+    bytes += (size_t)(P->env_total + 1) * sizeof(cdouble);        /* esample */
+    int64_t lam_amps = c->adjoint && !c->lam ? (P->grouped ? amps : dim) : 0;
+    bytes += (size_t)(2 * lam_amps + 8) * sizeof(real);           /* lam_buf */
+    bytes += 8 * 64;
+    char *m;
+    if (cache && *cache_size >= bytes) {
+        m = *cache;
+        *block = NULL; /* owned by the cache */
+    } else {
+        m = malloc(bytes);
+        if (!m) return -1;
+        if (cache) {
+            free(*cache);
+            *cache = m;
+            *cache_size = bytes;
+            *block = NULL;
+        } else {
+            *block = m;
+        }
+    }
+#define TAKE(ptr, type, count)                                                                    \
+    do {                                                                                          \
+        ptr = (type *)m;                                                                          \
+        m += (((size_t)(count) * sizeof(type)) + 63) & ~(size_t)63;                               \
+    } while (0)
+    TAKE(S->alt_p, real, 2 * amps);
+    TAKE(S->alt_l, real, 2 * amps);
+    if (P->grouped) {
+        S->tile_p = S->tile_l = NULL;
+    } else {
+        TAKE(S->tile_p, real, 2 * amps);
+        TAKE(S->tile_l, real, 2 * amps);
+    }
+    TAKE(S->payload, real, P->payload_total + 64);
+    TAKE(S->vecs, cdouble, 2 * P->n + 2);
+    TAKE(S->heads, cdouble, 4 * P->n + 4);
+    TAKE(S->mu, cdouble, 2 * P->n + 2);
+    TAKE(S->scratch, cdouble, 8 * half + 64);
+    TAKE(S->esample, cdouble, P->env_total + 1);
+    TAKE(S->lam_buf, real, 2 * lam_amps + 8);
+#undef TAKE
+    return 0;
+}
+
+/* Prefix vectors of sample b (all qubits; |0> where a qubit has no prefix gates). */
+static void F(vectors_of)(const Ctx *c, int b, cdouble *v, cdouble *heads) {
+    int n = c->P->n;
+    for (int q = 0; q < n; q++)
+        prefix_vector(c, q, b, v + 2 * q, heads + 2 * q, heads + 2 * n + 2 * q);
+}
+
+/* Prefix gradients of one sample from the cotangent at the prefix boundary: nu = contraction
+ * of lam with the other qubits' vectors; the tail's environment is u conj(nu) (summed over the
+ * batch unless per sample), the head's is row 0 = conj(T^+ nu). */
+static void F(prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b, const real *lam,
+                            cdouble *envpre) {
+    const Program *P = c->P;
+    int n = P->n;
+    if (!P->prefix_params) return;
+    F(vectors_of)(c, b, S->vecs, S->heads);
+    F(marginals)(lam, n, S->vecs, S->mu, S->scratch);
+    for (int q = 0; q < n; q++) {
+        const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
+        if (pr[1] == pr[0]) continue;
+        int split = prefix_split(c, q);
+        const cdouble *u = S->heads + 2 * q, *nu = S->mu + 2 * q;
+        if (pr[1] > split) {
+            cdouble E[4] = {u[0] * conj(nu[0]), u[0] * conj(nu[1]), u[1] * conj(nu[0]),
+                            u[1] * conj(nu[1])};
+            if (c->per_sample)
+                dense_grads(c, acc, split, pr[1], 1, b, E);
+            else
+                for (int i = 0; i < 4; i++) envpre[4 * q + i] += E[i];
+        }
+        if (split > pr[0]) {
+            const cdouble *T = c->ptail + 4 * q;
+            cdouble mu0 = conj(T[0]) * nu[0] + conj(T[2]) * nu[1];
+            cdouble mu1 = conj(T[1]) * nu[0] + conj(T[3]) * nu[1];
+            int slot = P->gate_i[(int64_t)pr[0] * GW + 3];
+            if (split - pr[0] == 1 && slot >= 0) {
+                const cdouble *hd = S->heads + 2 * n + 2 * q;
+                add_slot(c, acc, slot, b, 2.0 * creal(hd[0] * conj(mu0) + hd[1] * conj(mu1)));
+            } else if (split - pr[0] > 1) {
+                cdouble E[4] = {conj(mu0), conj(mu1), 0, 0};
+                dense_grads(c, acc, pr[0], split, 1, b, E);
+            }
+        }
+    }
+}
+
+/* values[b, k] = sum_i |s[i]|^2 diag[i, k] for one sample's state s. */
+static void F(readout_values)(const Ctx *c, int b, const real *s) {
+    int64_t dim = (int64_t)1 << c->P->n;
+    int K = c->K;
+    double *out = c->values + (int64_t)b * K;
+    for (int k = 0; k < K; k++) out[k] = 0.0;
+    if (K == 1) {
+        double acc = 0.0;
+        for (int64_t i = 0; i < dim; i++) {
+            double p = (double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1];
+            acc += p * c->diag[i];
+        }
+        out[0] = acc;
+        return;
+    }
+    for (int64_t i = 0; i < dim; i++) {
+        double p = (double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1];
+        const double *row = c->diag + i * K;
+        for (int k = 0; k < K; k++) out[k] += p * row[k];
+    }
+}
+
+/* l = s * (diag @ cot[b]) for one sample. */
+static void F(build_lam)(const Ctx *c, int b, const real *s, real *l) {
+    int64_t dim = (int64_t)1 << c->P->n;
+    int K = c->K;
+    const double *cb = c->cot + (int64_t)b * K;
+    for (int64_t i = 0; i < dim; i++) {
+        const double *row = c->diag + i * K;
+        double f = 0.0;
+        for (int k = 0; k < K; k++) f += row[k] * cb[k];
+        l[2 * i] = (real)(f * s[2 * i]);
+        l[2 * i + 1] = (real)(f * s[2 * i + 1]);
+    }
+}
+
+/* Forward or adjoint over units [u0, u1) (groups of samples, or samples in tile mode). */
+static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdouble *env,
+                   cdouble *envpre, void **cache, size_t *cache_size) {
+    const Program *P = c->P;
+    F(Scratch) S;
+    void *block = NULL;
+    if (F(scratch_alloc)(c, &S, &block, cache, cache_size) < 0) return -1;
+    Acc acc = {gw, gex};
+    int n = P->n;
+    int64_t dim = (int64_t)1 << n;
+    real *psi = (real *)c->psi, *lam = (real *)c->lam;
+    if (P->grouped) {
+        int64_t G = (((int64_t)1 << P->L) >> n) ? (((int64_t)1 << P->L) >> n) : 1;
+        for (int64_t u = u0; u < u1; u++) {
+            int b0 = (int)(u * G), b1 = (int)((u + 1) * G < c->B ? (u + 1) * G : c->B);
+            int64_t N = (int64_t)(b1 - b0) * dim;
+            real *base_p = psi + 2 * (int64_t)b0 * dim;
+            if (!c->adjoint) {
+                for (int b = b0; b < b1; b++) {
+                    F(vectors_of)(c, b, S.vecs, S.heads);
+                    F(product_state)(base_p + 2 * (int64_t)(b - b0) * dim, n, S.vecs, S.scratch);
+                }
+                real *cur = base_p, *alt = S.alt_p;
+                for (int o = 0; o < P->nops; o++) {
+                    if (!op_batched(c, o)) {
+                        F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S.payload));
+                        continue;
+                    }
+                    for (int b = b0; b < b1; b++) {
+                        real *one = cur + 2 * (int64_t)(b - b0) * dim, *one_alt = alt + 2 * (int64_t)(b - b0) * dim;
+                        F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
+                    }
+                }
+                if (cur != base_p) memcpy(base_p, cur, sizeof(real) * 2 * (size_t)N);
+                if (c->values)
+                    for (int b = b0; b < b1; b++)
+                        F(readout_values)(c, b, base_p + 2 * (int64_t)(b - b0) * dim);
+                continue;
+            }
+            real *p = base_p, *l, *ap = S.alt_p, *al = S.alt_l;
+            if (lam) {
+                l = lam + 2 * (int64_t)b0 * dim;
+            } else {
+                l = S.lam_buf;
+                for (int b = b0; b < b1; b++)
+                    F(build_lam)(c, b, base_p + 2 * (int64_t)(b - b0) * dim,
+                                 l + 2 * (int64_t)(b - b0) * dim);
+            }
+            for (int o = P->nops - 1; o >= 0; o--) {
+                const int32_t *r = P->op_i + (int64_t)o * OW;
+                int params = r[5];
+                if (!op_batched(c, o) && (!params || !c->per_sample)) {
+                    double *E = params ? (double *)(env + P->env_off[o]) : NULL;
+                    F(adjoint_op)(c, o, &p, &l, &ap, &al, N, dim, F(payload_of)(c, o, 0, S.payload), E);
+                    continue;
+                }
+                /* per sample: batched op, or per-sample gradients */
+                int d = 1 << r[1];
+                int64_t elen = r[0] == OP_DIAG ? d : (int64_t)d * d;
+                for (int b = b0; b < b1; b++) {
+                    int64_t off = 2 * (int64_t)(b - b0) * dim;
+                    real *pp = p + off, *ll = l + off, *app = ap + off, *all = al + off;
+                    cdouble *E = params ? S.esample : NULL;
+                    if (E) memset(E, 0, sizeof(cdouble) * (size_t)elen);
+                    F(adjoint_op)(c, o, &pp, &ll, &app, &all, dim, dim,
+                                  F(payload_of)(c, o, b, S.payload), (double *)E);
+                    if (E) {
+                        if (r[0] == OP_DIAG)
+                            diag_grads(c, &acc, o, b, E);
+                        else
+                            dense_grads(c, &acc, r[2], r[3], r[1], b, E);
+                    }
+                }
+            }
+            for (int b = b0; b < b1; b++)
+                F(prefix_grads)(c, &acc, &S, b, l + 2 * (int64_t)(b - b0) * dim, envpre);
+        }
+        free(block);
+        return 0;
+    }
+    /* tile mode: one sample at a time, pass by pass */
+    int64_t tile = (int64_t)1 << P->L;
+    for (int64_t u = u0; u < u1; u++) {
+        int b = (int)u;
+        real *sp = psi + 2 * (int64_t)b * dim, *sl = NULL;
+        if (c->adjoint && lam) {
+            sl = lam + 2 * (int64_t)b * dim;
+        } else if (c->adjoint) {
+            sl = S.lam_buf;
+            F(build_lam)(c, b, sp, sl);
+        }
+        /* batched payloads of this sample */
+        for (int o = 0; o < P->nops; o++)
+            if (op_batched(c, o)) F(payload_of)(c, o, b, S.payload + P->payload_off[o]);
+        if (!c->adjoint) {
+            F(vectors_of)(c, b, S.vecs, S.heads);
+            F(product_state)(sp, n, S.vecs, S.scratch);
+        }
+        for (int pi = 0; pi < P->npasses; pi++) {
+            int pp = c->adjoint ? P->npasses - 1 - pi : pi;
+            const int32_t *pr = P->pass_i + (int64_t)pp * PW;
+            int o0 = pr[0], o1 = pr[1], nl = pr[2], cbits = pr[3];
+            int64_t run = (int64_t)1 << cbits, nruns = (int64_t)1 << (nl - cbits);
+            int64_t ntiles = (int64_t)1 << (n - nl);
+            const int64_t *runs = P->runs[pp], *bases = P->bases[pp];
+            if (c->adjoint) memset(S.esample, 0, sizeof(cdouble) * (size_t)P->env_total);
+            for (int64_t t = 0; t < ntiles; t++) {
+                int64_t base = bases[t];
+                for (int64_t r = 0; r < nruns; r++) {
+                    memcpy(S.tile_p + 2 * r * run, sp + 2 * (base + runs[r]), sizeof(real) * 2 * (size_t)run);
+                    if (c->adjoint)
+                        memcpy(S.tile_l + 2 * r * run, sl + 2 * (base + runs[r]), sizeof(real) * 2 * (size_t)run);
+                }
+                real *cp = S.tile_p, *ap = S.alt_p, *cl = S.tile_l, *al = S.alt_l;
+                if (!c->adjoint) {
+                    for (int o = o0; o < o1; o++) {
+                        const real *pl = op_batched(c, o) ? S.payload + P->payload_off[o]
+                                                          : F(shared_payload)(c) + P->payload_off[o];
+                        F(apply_op)(c, o, &cp, &ap, tile, tile, pl);
+                    }
+                } else {
+                    for (int o = o1 - 1; o >= o0; o--) {
+                        const int32_t *r = P->op_i + (int64_t)o * OW;
+                        const real *pl = op_batched(c, o) ? S.payload + P->payload_off[o]
+                                                          : F(shared_payload)(c) + P->payload_off[o];
+                        double *E = r[5] ? (double *)(S.esample + P->env_off[o]) : NULL;
+                        F(adjoint_op)(c, o, &cp, &cl, &ap, &al, tile, tile, pl, E);
+                    }
+                }
+                for (int64_t r = 0; r < nruns; r++) {
+                    memcpy(sp + 2 * (base + runs[r]), cp + 2 * r * run, sizeof(real) * 2 * (size_t)run);
+                    if (c->adjoint)
+                        memcpy(sl + 2 * (base + runs[r]), cl + 2 * r * run, sizeof(real) * 2 * (size_t)run);
+                }
+            }
+            if (c->adjoint) {
+                for (int o = o0; o < o1; o++) {
+                    const int32_t *r = P->op_i + (int64_t)o * OW;
+                    if (!r[5]) continue;
+                    const cdouble *E = S.esample + P->env_off[o];
+                    if (!op_batched(c, o) && !c->per_sample) {
+                        int64_t len = P->env_off[o + 1] - P->env_off[o];
+                        for (int64_t i = 0; i < len; i++) env[P->env_off[o] + i] += E[i];
+                    } else if (r[0] == OP_DIAG) {
+                        diag_grads(c, &acc, o, b, E);
+                    } else {
+                        dense_grads(c, &acc, r[2], r[3], r[1], b, E);
+                    }
+                }
+            }
+        }
+        if (c->adjoint) F(prefix_grads)(c, &acc, &S, b, sl, envpre);
+        if (!c->adjoint && c->values) F(readout_values)(c, b, sp);
+    }
+    free(block);
+    return 0;
+}
+
+#undef VR
+#undef VM
+#undef CPV
+#undef LOGCPV
+#undef SWRI_MASK
+#undef SIGN_INIT
+#undef PERM0_MASK
+#undef PERM1_MASK
+#undef FLUSH
+#endif /* QL_TEMPLATE */
