@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from qlang.ir.model import QuantumBlock
+from qlang.limits import readout_tables, simulation_bytes
 from qlang.sim import gradients as G
 from qlang.sim.readout import ReadoutPlan
-from qlang.sim.simulator import Simulator, bad_input
+from qlang.sim.simulator import Simulator, bad_input, require_memory
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -85,6 +86,16 @@ class QuantumFunction:
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.simulator = Simulator(block.circuit, dtype=dtype, memory_budget=memory_budget)
+        # one sample's buffers and the readout's 2**n tables, before any table is built
+        readout = block.readout
+        terms = sum(len(o.terms) for o in readout.observables)
+        need = simulation_bytes(
+            self.n,
+            itemsize=np.dtype(self.simulator.dtype).itemsize,
+            adjoint=method == "adjoint",
+            tables=readout_tables(readout.kind, terms, len(readout.qubits)),
+        )
+        require_memory(need, self.n, memory_budget)
         if self.simulator.dynamic and shots is None:
             self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
         self.readout = ReadoutPlan(block.readout, self.n)

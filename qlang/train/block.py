@@ -95,7 +95,7 @@ class BlockFunction:
         model = load_source(source)
         qb = find_block(model, block)
         training = replace(model.training, dtype=precision)
-        stages = block_stages(qb, training, Seeds(training.seed), factory)
+        stages = block_stages(qb, training, Seeds(training.seed), factory, target=model.target)
         for s in stages[1:]:
             if s.num_params:
                 fail(

@@ -110,5 +110,5 @@ def conv_layer(layer: Conv, ctx: Any) -> list[Any]:
             f"`conv(kernel = {layer.kernel})` feeds {layer.kernel**2} pixels to block "
             f"`{block.name}`, which takes {block.circuit.num_inputs} inputs",
         )
-    qf = quantum_function(block, ctx.training, ctx.seeds, ctx.factory)
+    qf = quantum_function(block, ctx.training, ctx.seeds, ctx.factory, ctx.model.target)
     return [ConvStage(QuantumStage(block, qf, layer.frozen), layer.side, layer.kernel, layer.stride)]

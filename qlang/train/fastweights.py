@@ -199,7 +199,8 @@ def fast_weight_stages(model: Model, values: dict[str, Any], ctx: Any) -> list[A
             rec.cell.span,
         )
     fast = weights_as_inputs(block)
-    qs = QuantumStage(fast, quantum_function(fast, ctx.training, ctx.seeds, ctx.factory))
+    qf = quantum_function(fast, ctx.training, ctx.seeds, ctx.factory, ctx.model.target)
+    qs = QuantumStage(fast, qf)
     hidden = int(values["hidden"])
     slow = (DenseStage(f + qs.num_outputs, hidden, "tanh"), DenseStage(hidden, nw, "linear"))
     return [FastWeightStage(block, qs, slow, f, rec.window or 0, bool(values["accumulate"]))]
