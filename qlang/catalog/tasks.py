@@ -3,7 +3,7 @@
 Example::
 
     >>> [e.name for e in ENTRIES if e.kind == "loss" and "minimize" in e.tasks]
-    ['energy', 'cvar']
+    ['energy', 'cvar', 'expression']
 """
 
 from __future__ import annotations
@@ -262,6 +262,14 @@ LOSSES: tuple[Entry, ...] = (
     ),
     Entry(
         "loss",
+        "expression",
+        "a loss written as an expression over `expval(H)` readouts and the model's weights "
+        "(e.g. Pauli correlation encoding); written as the expression itself, not by name",
+        impl="qlang.train.objective:objective_loss",
+        tasks=("minimize",),
+    ),
+    Entry(
+        "loss",
         "kernel_target_alignment",
         "negative kernel-target alignment (trains the encoding weights of a kernel)",
         impl="qlang.train.losses:kernel_target_alignment",
@@ -298,6 +306,16 @@ METRICS: tuple[Entry, ...] = (
         tasks=("classify",),
         info=MetricInfo("classification", True, default=False, model=True),
         rules=(_attack_steps,),
+    ),
+    Entry(
+        "metric",
+        "cut",
+        "cut of a graph split by the signs of a loss expression's readouts (PCE decoding), "
+        "with the maximum cut (brute force up to 22 nodes) and their ratio",
+        (Param("graph", OPAQUE, REQUIRED, "the graph (one readout per node, in order)"),),
+        impl="qlang.train.objective:cut",
+        tasks=("minimize",),
+        info=MetricInfo("objective", True, default=False),
     ),
 )  # fmt: skip
 

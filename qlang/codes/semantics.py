@@ -430,4 +430,24 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "(the default: a density matrix when it fits the memory budget, else trajectories), "
         "`density_matrix` or `trajectories(samples = k)` (`aer` is not available yet).",
     ),
+    ErrorInfo(
+        "QL0319",
+        "bad loss expression",
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  qubits = 2\n"
+        "  ansatz = real_amplitudes(reps = 1)\n"
+        "  readout = expval(Z0)\n"
+        "  task = minimize()\n"
+        "  loss = tanh(2 * expval(Z0)) * tanh(2 * expval(Z1))\n"
+        "}",
+        "readout = expval([Z0, Z1])\ntask = minimize()\n"
+        "loss = tanh(2 * expval(Z0)) * tanh(2 * expval(Z1))",
+        "A loss that calls `expval(H)` is an expression over readouts and the model's "
+        "weights, differentiated end to end: it trains a `minimize()` task on the model's "
+        "own circuit, with no `observable`; a `readout = expval([...])` (no post-processing) "
+        "lists every observable it reads, in order; `expval` takes one observable; the "
+        "expression must depend on a readout and on no data input; `cut(graph)` needs one "
+        "readout per node (docs/language.md#loss-expressions).",
+    ),
 )

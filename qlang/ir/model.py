@@ -203,6 +203,20 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Objective:
+    """A loss written as an expression (``loss = sum(tanh(a * expval(P[i])) ...)``).
+
+    ``expr`` is over ``E.Input(k)``, the value of ``expval(readouts[k])`` (one per
+    distinct observable the expression reads), and ``E.Weight(j)``, the model's weights;
+    ``text`` is the expression as written in the source.
+    """
+
+    expr: E.Expr
+    readouts: tuple[Observable, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Recurrent:
     """``recurrent { cell = lstm(hidden = 3), gates = [cell], window = 4 }``: the cell,
     the quantum block it evaluates at every step and the steps per sample (``None``:
@@ -226,6 +240,8 @@ class Model:
     target: Target
     layers: tuple[Layer, ...] = ()
     recurrent: Recurrent | None = None
+    #: ``loss = <expression>``: the loss as an expression over readouts and weights
+    objective: Objective | None = None
     num_features: int | None = None
     source_hash: str = ""
     span: Span | None = field(default=None, compare=False, repr=False)

@@ -83,6 +83,12 @@ class BlockLowerer:
     model_observable: Observable | None = None
     readout_shots_given: bool = False
     input_value: Any = None  # the value of the block's data input, once declared
+    #: the model's loss is an expression reading ``expval(H)``: it names the readouts
+    objective: A.Setting | None = None
+    num_qubits: int | None = None  # set with the placeholder readout of a loss expression
+    objective_scope: Scope | None = None
+    #: the readout's observables, when a loss expression's block names them in order
+    objective_order: tuple[Observable, ...] | None = None
 
     def __post_init__(self) -> None:
         self.lw = Lowerer(self.table, implicit_inputs=False)
@@ -323,6 +329,35 @@ class BlockLowerer:
             obs = self.as_observable(obs, n, obs_span) if obs is not None else None
             self.model_observable = obs
             st = e.settings.get("readout")
+            if self.objective is not None:
+                given = e.settings.get("observable")
+                if given is not None or minimized is not None:
+                    where = given.span if given is not None else obs_span
+                    raise fail(
+                        "QL0319",
+                        "a loss expression reads `expval(H)` itself; the model has no "
+                        "`observable` to minimise",
+                        where,
+                        help="remove the `observable` entry and write `task = minimize()`",
+                    )
+                self.num_qubits = n
+                self.objective_scope = scope
+                if st is None:
+                    return Readout("expval", ())  # the loss expression's observables, set later
+                v = self.sev.eval(st.value, scope)
+                head, *post = piped(v)
+                r = self.make_readout(head, tuple(post), n, st.span)
+                if r.kind != "expval" or r.post:
+                    raise fail(
+                        "QL0319",
+                        "with a loss expression the readout lists the observables it reads: "
+                        "`expval([...])` without post-processing",
+                        st.span,
+                        help="write `readout = expval(P)`, or drop the readout (the loss's "
+                        "observables in order of first use)",
+                    )
+                self.objective_order = r.observables
+                return r
             if st is None:
                 if obs is not None:
                     return Readout("expval", (obs,))

@@ -42,13 +42,16 @@ from qlang.ir.model import (
     Dense,
     Layer,
     Model,
+    Objective,
     QuantumBlock,
     QuantumLayer,
+    Readout,
     Recurrent,
     Target,
     Training,
 )
 from qlang.semantics import codes as C
+from qlang.semantics import objective as OBJ
 from qlang.semantics.blocks import (
     CIRCUIT_KEYS,
     BlockLowerer,
@@ -60,6 +63,7 @@ from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.loader import Loader, Module
 from qlang.semantics.model_checks import DataFacts, ModelChecks
 from qlang.semantics.noise import check_execution, noise_model
+from qlang.semantics.objective import lower_objective, reads_readouts
 from qlang.semantics.scope import Scope
 from qlang.semantics.settings import (
     bind_raw,
@@ -233,6 +237,11 @@ class ModelLowerer:
         self.task_setting = e.settings.get("task")
         main_bl = BlockLowerer("main", self.report, self.diagnostics, self.task_setting)
         self.sev = main_bl.sev
+        loss_st = e.settings.get("loss")
+        if loss_st is not None and reads_readouts(loss_st.value):
+            main_bl.objective = loss_st
+        self.main_bl = main_bl
+        self.objective: Objective | None = None
         data = self.data(e)
         self.facts = data
         free_input = "layers" in e.settings or any(b.kind == "recurrent" for b in e.blocks)
@@ -258,6 +267,10 @@ class ModelLowerer:
         task = self.task(e, first)
         task_name = task.name if task is not None else None
         loss = self.loss(e, task)
+        if self.objective is not None and main is not None:
+            main = replace(main, readout=Readout("expval", self.objective.readouts))
+            blocks[0] = main
+            first = main
         optimizer = self.optimizer(e)
         training = self.training(e, task_name)
         target = self.target(e, blocks)
@@ -273,6 +286,7 @@ class ModelLowerer:
             start = None  # the cell's own error is reported; its width is unknown
         layers = self.layers(e, blocks, start)
         metric_calls = self.metrics(e, task_name)
+        self.check_cut(e, metric_calls)
         training = replace(
             training,
             metrics=tuple(c.name for c in metric_calls),
@@ -300,6 +314,7 @@ class ModelLowerer:
             preprocess=data.steps,
             task=task,
             loss=loss,
+            objective=self.objective,
             optimizer=optimizer,
             training=training,
             target=target,
@@ -458,8 +473,17 @@ class ModelLowerer:
         st = e.settings.get("loss")
         if st is None:
             return None
+        if self.main_bl.objective is not None:
+            return self.loss_expression(st, task)
         try:
             call = to_call(self.setting(e, "loss"), st.span)
+            if call.name == "expression":
+                raise fail(
+                    OBJ.BAD_OBJECTIVE,
+                    "the loss `expression` is written as the expression itself",
+                    st.span,
+                    help="e.g. `loss = tanh(2 * expval(Z0)) * tanh(2 * expval(Z1))`",
+                )
             entry, _ = check_call("loss", call, st.span)
         except SemanticError as err:
             self.report(err)
@@ -484,6 +508,99 @@ class ModelLowerer:
                 )
             )
         return call
+
+    def loss_expression(self, st: A.Setting, task: Call | None) -> Call | None:
+        """``loss = <expression over expval(H)>`` (:mod:`qlang.semantics.objective`)."""
+        bl = self.main_bl
+        if task is not None and task.name != "minimize":
+            self.report(
+                fail(
+                    OBJ.BAD_OBJECTIVE,
+                    f"a loss expression trains a `minimize` task, not `{task.name}`",
+                    st.span,
+                    help="write `task = minimize()`, or use a loss of the catalog by name",
+                )
+            )
+            return None
+        if task is not None and task.get("cvar") is not None:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    "`minimize(cvar = ...)` already sets the loss",
+                    st.span,
+                    help="remove `cvar` from the task",
+                )
+            )
+            return None
+        if bl.num_qubits is None or bl.objective_scope is None:
+            if not self.diagnostics:
+                self.report(
+                    fail(
+                        OBJ.BAD_OBJECTIVE,
+                        "a loss expression reads the model's own circuit "
+                        "(`encoding`/`ansatz`/`circuit` entries)",
+                        st.span,
+                    )
+                )
+            return None
+        text = self.module.text[st.value.span.start : st.value.span.end] if st.value.span else ""
+        bl.lw.obs_width = bl.num_qubits
+        try:
+            self.objective = lower_objective(
+                st,
+                bl.lw.ev,
+                bl.objective_scope,
+                bl.as_observable,
+                bl.num_qubits,
+                text,
+                bl.objective_order,
+            )
+        except SemanticError as err:
+            self.report(err)
+            return None
+        finally:
+            bl.lw.obs_width = None
+        check_call("loss", Call("expression"), st.span)
+        return Call("expression", span=st.span)
+
+    def check_cut(self, e: Entries, metric_calls: tuple[Call, ...]) -> None:
+        """``metrics = [cut(graph)]`` splits the graph by the signs of a loss expression's
+        readouts: one readout per node."""
+        call = next((c for c in metric_calls if c.name == "cut"), None)
+        if call is None:
+            return
+        span = e.settings["metrics"].span
+        if self.objective is None:
+            if not self.diagnostics:
+                self.report(
+                    fail(
+                        C.NOT_APPLICABLE,
+                        "`cut(graph)` reads the readouts of a loss expression; the model has none",
+                        span,
+                        help="write the loss as an expression over `expval(P[i])`, one per node",
+                    )
+                )
+            return
+        graph = call.arg(0, "graph")
+        edges: tuple[Any, ...] = graph if isinstance(graph, tuple) else ()
+        ok = bool(edges) and all(
+            isinstance(x, tuple) and len(x) == 3 and all(is_number(v) for v in x) for x in edges
+        )
+        if not ok:
+            self.report(fail(C.TYPE_MISMATCH, "`cut` needs a graph", span))
+            return
+        nodes = 1 + max(max(int(x[0]), int(x[1])) for x in edges)
+        have = len(self.objective.readouts)
+        if nodes > have:
+            self.report(
+                fail(
+                    OBJ.BAD_OBJECTIVE,
+                    f"`cut(graph)` splits {nodes} nodes by the signs of the readouts, but the "
+                    f"loss expression reads {have}",
+                    span,
+                    help="read one `expval(P[i])` per node of the graph in the loss",
+                )
+            )
 
     def optimizer(self, e: Entries) -> Call | None:
         st = e.settings.get("optimizer")

@@ -204,7 +204,7 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "data": call_text(model.data),
         "preprocess": [call_text(c) for c in model.preprocess],
         "task": call_text(model.task),
-        "loss": call_text(model.loss),
+        "loss": model.objective.text if model.objective is not None else call_text(model.loss),
         "optimizer": call_text(model.optimizer),
         "epochs": t.epochs,
         "maxiter": t.maxiter,

@@ -342,12 +342,22 @@ def probes() -> list[Probe]:
         if task == "kernel":
             out.append(Probe("loss", e.name, None, render(kernel(loss=e.name)), expect="runs"))
             continue
+        if e.name == "expression":  # written as the expression itself
+            expr = "tanh(2 * expval(Z0 Z1)) * expval(Z0) + 0.1 * expval(X1) ** 2"
+            out.append(Probe("loss", e.name, None, render(minimize(
+                observable=None, task="minimize()", loss=expr)), expect="runs"))  # fmt: skip
+            continue
         def loss(args: dict[str, Any], tpl=tpl, e=e) -> str:
             return render(tpl(loss=call(e.name, args)))
 
         out += entry_probes("loss", e.name, loss)
     # metrics: exactly the metrics asked for are reported (arguments change the values)
     for e in catalog.entries("metric"):
+        if e.name == "cut":  # reads the readouts of a loss expression, one per node
+            pce = minimize(observable=None, task="minimize()", loss="expval(Z0) * expval(Z1)",
+                           metrics="[cut(graph([(0, 1)]))]")  # fmt: skip
+            out.append(Probe("metric", e.name, None, render(pce), compare="metrics", expect="runs"))
+            continue
         tpl = TEMPLATES[e.tasks[0]]
         out.append(Probe("metric", e.name, None, render(tpl(metrics=f"[{e.name}]")), compare="metrics", expect="runs"))
         def metric(args: dict[str, Any], e=e, tpl=tpl) -> str:

@@ -94,6 +94,7 @@ CASES = [
     Case("qlstm_sine", 3, lambda m: m["r2"] > 0.5),
     Case("adversarial_vqc", 5, lambda m: m["accuracy"] >= 0.8 and m["adversarial_accuracy"] > 0.2),
     Case("adversarial_vqc_plain", 5, acc(0.8)),
+    Case("pce_maxcut", 60, lambda m: len(m["readouts"]) == 18 and m["cut_ratio"] >= 0.6),
 ]
 
 

@@ -21,12 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from qlang import catalog
 from qlang.ir import expr as E
 from qlang.ir.model import Model, Observable, Readout
 from qlang.train.build import block_stages, build_network
 from qlang.train.errors import fail
 from qlang.train.losses import cvar, energy
 from qlang.train.network import Network
+from qlang.train.objective import ObjectiveLoss
 from qlang.train.optimizers import make_optimizer
 from qlang.train.tasks.common import (
     RunContext,
@@ -90,10 +92,14 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
             model.task.span,
             help="remove the `input` declaration or use `classify`/`regress`",
         )
-    if block.readout.kind != "expval" or len(block.readout.observables) != 1:
+    if model.objective is None and (
+        block.readout.kind != "expval" or len(block.readout.observables) != 1
+    ):
         fail(
             "QL0653", "`minimize` needs a readout `expval(H)` of one observable", block.readout.span
         )
+    if model.objective is not None:
+        return train_objective(model, ctx)
     obs = block.readout.observables[0]
     alpha = _cvar_alpha(model)
     loss_name = "cvar" if alpha is not None else loss_for(model.loss, "minimize")[0]
@@ -170,6 +176,74 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
     return Trained("minimize", res.params, param_names(energy_net), metrics, res.curve, ctx.seed)
 
 
+def objective_function(
+    model: Model, ctx: RunContext
+) -> tuple[Network, Any, Any]:
+    """The network reading the objective's observables, ``value(params)`` and
+    ``value_and_grad(params)`` of the loss expression (readout and weight terms)."""
+    assert model.objective is not None
+    net = build_network(model, model.training, ctx.seeds, ctx.factory)
+    if len(net.stages) != 1 or net.num_params != model.main.circuit.num_weights:
+        fail(
+            "QL0653",
+            "a loss expression needs the model's circuit alone",
+            model.loss.span if model.loss is not None else None,
+        )
+    loss: ObjectiveLoss = catalog.lookup("loss", "expression").load()(  # type: ignore[union-attr]
+        model.objective, net.num_params
+    )
+    X = np.zeros((1, 0))
+
+    def vg(params: np.ndarray, idx: Any = None) -> tuple[float, np.ndarray]:
+        direct: list[np.ndarray] = []
+
+        def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
+            value, g_out, g_w = loss(out, params)
+            direct.append(g_w)
+            return value, g_out
+
+        value, grad, _ = net.value_and_grad(X, params, lossf)
+        return value, grad + direct[0]
+
+    def value(params: np.ndarray, idx: Any = None) -> float:
+        return loss(net.forward(X, params), params)[0]
+
+    return net, value, vg
+
+
+def train_objective(model: Model, ctx: RunContext) -> Trained:
+    """``minimize`` with a loss expression: the metrics report the loss, every readout
+    and the readouts' signs (``0`` for a positive value, as PCE decodes a bit)."""
+    seeds = ctx.seeds
+    net, value, vg = objective_function(model, ctx)
+    optimizer = make_optimizer(model.optimizer, "adam")
+    schedule = schedule_for(model.training, optimizer, ctx.epochs)
+    res = fit(
+        Objective(1, vg, value),
+        net.init(seeds.rng("init")),
+        net.trainable(),
+        optimizer,
+        schedule,
+        seeds,
+        **fit_options(model, ctx),
+    )
+    readouts = net.forward(np.zeros((1, 0)), res.params)[0]
+    metrics: dict[str, Any] = {
+        "task": "minimize",
+        "loss": "expression",
+        "objective": value(res.params),
+        "final_loss": res.curve[-1]["loss"],
+        "readouts": [float(r) for r in readouts],
+        "readout_signs": "".join("0" if r >= 0 else "1" for r in readouts),
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
+    for call in model.training.metric_calls:
+        entry, options = catalog.runtime_bind("metric", call)
+        metrics.update(entry.load()(readouts, **options))
+    return Trained("minimize", res.params, param_names(net), metrics, res.curve, ctx.seed)
+
+
 def minimize_predictor(model: Model, trained: Trained, ctx: RunContext):
     """``predict(X)`` gives the readout (the energy terms) at the trained weights."""
     net = build_network(model, model.training, ctx.seeds, ctx.factory)
@@ -182,6 +256,9 @@ def network_params(model: Model, ctx: RunContext) -> int:
 
 
 def evaluate_minimize(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
+    if model.objective is not None:
+        _, value, _ = objective_function(model, ctx)
+        return {"objective": value(trained.params)}
     predict, _ = minimize_predictor(model, trained, ctx)
     return {"energy": float(np.sum(predict(np.zeros((1, 0)))[0]))}
 
