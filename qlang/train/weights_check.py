@@ -171,6 +171,8 @@ def _check_steps(steps: list) -> int | None:
             classes = _list(state.get("classes"), f"{where}.state.classes", 100_000)
             for k, c in enumerate(classes):
                 _int(c, f"{where}.state.classes[{k}]", -(2**62), 2**62)
+        elif name == "shuffle_labels":  # acts on the training labels only: no input state
+            _int(state.get("seed"), f"{where}.state.seed", 0, 2**63 - 1)
         elif name != "normalize":  # a step of the catalog this check does not know yet
             raise _Bad(f"{where}.name", "names a step whose stored state cannot be checked")
     return width

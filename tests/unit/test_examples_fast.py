@@ -95,6 +95,10 @@ CASES = [
     Case("adversarial_vqc", 5, lambda m: m["accuracy"] >= 0.8 and m["adversarial_accuracy"] > 0.2),
     Case("adversarial_vqc_plain", 5, acc(0.8)),
     Case("pce_maxcut", 60, lambda m: len(m["readouts"]) == 18 and m["cut_ratio"] >= 0.6),
+    Case("quanvolution_digits", 10, acc(0.5), data=(("limit", 200),)),
+    Case("qkan_moons", 20, acc(0.75)),
+    # random labels: fitting them is the point; the test labels stay true (chance)
+    Case("randomization_test", 30, lambda m: m["train"]["accuracy"] >= 0.6, data=(("limit", 40),)),
 ]
 
 

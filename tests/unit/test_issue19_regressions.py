@@ -48,8 +48,6 @@ def codes(src: str) -> list[str]:
         ("target { mitigation = [zne(scales = [1, 3, 5])] }", "QL0311"),
         ('target { backend = "ibm_torino" }', "QL0305"),
         ("target { backend = aer }", "QL0311"),
-        ("train { adversarial = fgsm(0.1) }", "QL0304"),
-        ("metrics = [adversarial_accuracy(0.1)]", "QL0305"),
         ('name = "m2"', "QL0304"),
         ("optimizer = cobyla(maxiter = 10)\n  train { early_stopping = early_stopping() }", "QL0313"),
         ("optimizer = adam(maxiter = 10)\n  train { epochs = 3 }", "QL0313"),

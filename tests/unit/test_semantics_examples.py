@@ -36,6 +36,12 @@ EXPECTED = {
     "digits_kernel": (8, 8, 96),
     "dressed_circuit": (4, 4, 16),
     "qlstm_sine": (4, 4, 8),
+    "adversarial_vqc": (8, 16, 88),
+    "adversarial_vqc_plain": (8, 16, 88),
+    "pce_maxcut": (4, 0, 96),
+    "quanvolution_digits": (4, 4, 24),
+    "qkan_moons": (4, 2, 36),
+    "randomization_test": (8, 16, 112),
 }
 
 
