@@ -330,6 +330,22 @@ DATASETS: tuple[Entry, ...] = (
         info=DataInfo("distribution", lambda v: v["rows"] * (v["cols"] or v["rows"])),
         rules=(_bas_size,),
     ),
+    Entry(
+        "data",
+        "lognormal",
+        "log-normal samples rounded to the integers 0..2**bits - 1 (larger ones dropped), "
+        "as little-endian bit rows; their histogram is the generate/gan target",
+        (
+            Param("mu", FLOAT, 1.0, "mean of the underlying normal", example=0.5),
+            Param("sigma", FLOAT, 1.0, "standard deviation of the underlying normal",
+                  Range(0, None, low_open=True), example=0.5),
+            Param("bits", INT, 3, "bits per value (the grid 0..2**bits - 1)", Range(1, 12), example=2),
+            Param("n", INT, 20000, "samples drawn", Range(10, MAX_DATA_ROWS), example=500),
+            SEED,
+        ),
+        impl="qlang.train.data.synthetic:lognormal",
+        info=DataInfo("distribution", lambda v: v["bits"]),
+    ),  # fmt: skip
     _series("sine", "a sine wave"),
     _series("cosine", "a cosine wave"),
     _series("damped_sine", "a sine wave decaying as exp(-t / periods)"),

@@ -183,6 +183,41 @@ TASKS: tuple[Entry, ...] = (
         info=TaskInfo("kl", needs_data=False),
         rules=(_distribution,),
     ),
+    Entry(
+        "task",
+        "gan",
+        "a quantum GAN: the circuit's bit-string distribution (the generator) trained in "
+        "alternation against a classical discriminator on the data set's distribution",
+        (
+            Param(
+                "discriminator",
+                OPAQUE,
+                None,
+                "(required) dense layers `[dense(k -> h, act), ..., dense(h -> 1, sigmoid)]` "
+                "over the k bits of an outcome",
+            ),
+            Param(
+                "d_lr",
+                FLOAT,
+                0.01,
+                "the discriminator's Adam learning rate",
+                Range(0, 10, low_open=True),
+                example=0.05,
+                positional=False,
+            ),
+            Param(
+                "d_steps",
+                INT,
+                1,
+                "discriminator steps before every generator step",
+                Range(1, 100),
+                example=3,
+                positional=False,
+            ),
+        ),
+        impl="qlang.train.tasks.gan:GAN",
+        info=TaskInfo("gan"),
+    ),
 )
 
 LOSSES: tuple[Entry, ...] = (
@@ -270,6 +305,14 @@ LOSSES: tuple[Entry, ...] = (
     ),
     Entry(
         "loss",
+        "gan",
+        "the GAN losses: the discriminator's binary cross-entropy, the generator's "
+        "non-saturating -E_p[log D]",
+        impl="qlang.train.tasks.gan:gan_losses",
+        tasks=("gan",),
+    ),
+    Entry(
+        "loss",
         "kernel_target_alignment",
         "negative kernel-target alignment (trains the encoding weights of a kernel)",
         impl="qlang.train.losses:kernel_target_alignment",
@@ -289,10 +332,10 @@ METRICS: tuple[Entry, ...] = (
     Entry("metric", "mse", "mean squared error", impl="qlang.train.metrics:mse", tasks=_VALUES, info=MetricInfo("regression", False)),
     Entry("metric", "mae", "mean absolute error", impl="qlang.train.metrics:mae", tasks=_VALUES, info=MetricInfo("regression", False)),
     Entry("metric", "r2", "coefficient of determination", impl="qlang.train.metrics:r2", tasks=_VALUES, info=MetricInfo("regression", True)),
-    Entry("metric", "kl", "KL(target || model)", impl="qlang.train.metrics:kl", tasks=("generate",), info=MetricInfo("distribution", False)),
-    Entry("metric", "mmd", "squared MMD (bandwidths 0.1, 1, 10)", impl="qlang.train.metrics:mmd", tasks=("generate",), info=MetricInfo("distribution", False)),
-    Entry("metric", "tvd", "total variation distance", impl="qlang.train.metrics:tvd", tasks=("generate",), info=MetricInfo("distribution", False)),
-    Entry("metric", "valid_mass", "probability on the target's support", impl="qlang.train.metrics:valid_mass", tasks=("generate",), info=MetricInfo("distribution", True)),
+    Entry("metric", "kl", "KL(target || model)", impl="qlang.train.metrics:kl", tasks=("generate", "gan"), info=MetricInfo("distribution", False)),
+    Entry("metric", "mmd", "squared MMD (bandwidths 0.1, 1, 10)", impl="qlang.train.metrics:mmd", tasks=("generate", "gan"), info=MetricInfo("distribution", False)),
+    Entry("metric", "tvd", "total variation distance", impl="qlang.train.metrics:tvd", tasks=("generate", "gan"), info=MetricInfo("distribution", False)),
+    Entry("metric", "valid_mass", "probability on the target's support", impl="qlang.train.metrics:valid_mass", tasks=("generate", "gan"), info=MetricInfo("distribution", True)),
     Entry(
         "metric",
         "adversarial_accuracy",

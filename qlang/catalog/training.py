@@ -31,8 +31,8 @@ from qlang.catalog.schema import (
 )
 from qlang.limits import MAX_DATA_ROWS, MAX_EPOCHS, MAX_SHOTS
 
-ALL_TASKS = ("classify", "regress", "kernel", "minimize", "generate")
-NETWORK_TASKS = ("classify", "regress", "minimize", "generate")
+ALL_TASKS = ("classify", "regress", "kernel", "minimize", "generate", "gan")
+NETWORK_TASKS = ("classify", "regress", "minimize", "generate", "gan")
 
 
 @dataclass(frozen=True)

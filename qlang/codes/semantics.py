@@ -450,4 +450,20 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "expression must depend on a readout and on no data input; `cut(graph)` needs one "
         "readout per node (docs/language.md#loss-expressions).",
     ),
+    ErrorInfo(
+        "QL0320",
+        "bad gan discriminator",
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = lognormal(bits = 3)\n"
+        "  qubits = 3\n"
+        "  ansatz = real_amplitudes(reps = 1)\n"
+        "  readout = probs(q)\n"
+        "  task = gan(discriminator = [dense(3 -> 8, tanh), dense(8 -> 2, softmax)])\n"
+        "}",
+        "task = gan(discriminator = [dense(3 -> 8, tanh), dense(8 -> 1, sigmoid)])",
+        "A `gan` task needs `discriminator = [...]`: dense layers that read the k bits of an "
+        "outcome of the `probs` readout (`dense(k -> h, act)` first) and end in one "
+        "probability, `dense(h -> 1, sigmoid)` (docs/hybrid.md#quantum-gans).",
+    ),
 )

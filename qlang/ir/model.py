@@ -242,6 +242,8 @@ class Model:
     recurrent: Recurrent | None = None
     #: ``loss = <expression>``: the loss as an expression over readouts and weights
     objective: Objective | None = None
+    #: ``task = gan(discriminator = [...])``: the classical discriminator's layers
+    discriminator: tuple[Dense, ...] = ()
     num_features: int | None = None
     source_hash: str = ""
     span: Span | None = field(default=None, compare=False, repr=False)

@@ -249,6 +249,16 @@ class ModelChecks:
                 )
             )
         family, gradients = entry.info.family, entry.info.gradients
+        if task.name == "gan" and family != "gradient":
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    f"a `gan` alternates gradient steps of the discriminator and the "
+                    f"generator; `{entry.name}` is not a gradient optimizer",
+                    self.entries.settings["optimizer"].span,
+                    help="use adam, sgd, momentum, rmsprop or adagrad",
+                )
+            )
         keys = ("batch_size", "early_stopping") if family == "scipy" else ()
         for key in keys:
             if key in spans:

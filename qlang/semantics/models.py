@@ -76,6 +76,9 @@ from qlang.semantics.settings import (
 from qlang.semantics.values import CallValue, Symbol, is_number, type_name
 from qlang.source import Span
 
+#: ``QL0320``: a ``gan`` discriminator that is not dense layers ending in one probability.
+GAN_DISCRIMINATOR = "QL0320"
+
 
 def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
     """Lower the only (or the named) model of ``module``; raise every diagnostic found."""
@@ -242,6 +245,7 @@ class ModelLowerer:
             main_bl.objective = loss_st
         self.main_bl = main_bl
         self.objective: Objective | None = None
+        self.discriminator: tuple[Dense, ...] = ()
         data = self.data(e)
         self.facts = data
         free_input = "layers" in e.settings or any(b.kind == "recurrent" for b in e.blocks)
@@ -315,6 +319,7 @@ class ModelLowerer:
             task=task,
             loss=loss,
             objective=self.objective,
+            discriminator=self.discriminator,
             optimizer=optimizer,
             training=training,
             target=target,
@@ -458,6 +463,11 @@ class ModelLowerer:
         opaque = {p.name for p in entry.params if p.type == "opaque"}
         kwargs = tuple((k, values[k]) for k in given if k not in opaque)
         call = Call(entry.name, (), kwargs, span=st.span)
+        if entry.name == "gan":
+            try:
+                self.discriminator = self.lower_discriminator(values["discriminator"], first, st.span)
+            except SemanticError as err:
+                self.report(err)
         if entry.name == "minimize" and first is not None and first.readout.kind != "expval":
             self.report(
                 fail(
@@ -508,6 +518,57 @@ class ModelLowerer:
                 )
             )
         return call
+
+    def lower_discriminator(
+        self, v: Any, first: QuantumBlock | None, span: Span | None
+    ) -> tuple[Dense, ...]:
+        """``gan(discriminator = [dense(k -> h, act), ..., dense(h -> 1, sigmoid)])``: the
+        layers read the ``k`` bits of an outcome of the ``probs`` readout and end in one
+        probability (``QL0320`` otherwise; widths that do not chain are ``QL0306``)."""
+        if v is None:
+            raise fail(
+                GAN_DISCRIMINATOR,
+                "a `gan` task needs its `discriminator`",
+                span,
+                help="e.g. `gan(discriminator = [dense(3 -> 16, tanh), dense(16 -> 1, sigmoid)])`",
+            )
+        items = v if isinstance(v, tuple) else (v,)
+        if not items or not all(isinstance(i, CallValue) and i.name == "dense" for i in items):
+            raise fail(
+                GAN_DISCRIMINATOR,
+                "the discriminator is a list of dense layers",
+                span,
+                help="e.g. `gan(discriminator = [dense(3 -> 16, tanh), dense(16 -> 1, sigmoid)])`",
+            )
+        if first is not None and first.readout.kind != "probs":
+            raise fail(
+                C.READOUT_TASK,
+                "a `gan` generator is the circuit's bit-string distribution: `readout = probs(q)`",
+                span,
+            )
+        width = len(first.readout.qubits) if first is not None else None
+        out: list[Dense] = []
+        for item in items:
+            entry, values, _ = bind_raw("layer", item, item.span or span)
+            a, b = self.dense_widths(values["shape"], item.span or span)
+            if width is not None and a != width:
+                raise fail(
+                    C.LAYER_WIDTHS,
+                    f"`dense({a} -> {b})` gets {width} inputs"
+                    + (" (the bits of an outcome)" if not out else ""),
+                    item.span or span,
+                    help=f"make it `dense({width} -> {b})`",
+                )
+            act = values["activation"].name
+            out.append(Dense(a, b, act, bool(values["frozen"])))
+            width = b
+        if out[-1].outputs != 1 or out[-1].activation != "sigmoid":
+            raise fail(
+                GAN_DISCRIMINATOR,
+                "the discriminator ends in one probability: `dense(h -> 1, sigmoid)`",
+                items[-1].span or span,
+            )
+        return tuple(out)
 
     def loss_expression(self, st: A.Setting, task: Call | None) -> Call | None:
         """``loss = <expression over expval(H)>`` (:mod:`qlang.semantics.objective`)."""

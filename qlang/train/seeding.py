@@ -33,6 +33,7 @@ STREAMS: tuple[str, ...] = (
     "kernel",
     "labels",
     "attack",
+    "discriminator",
 )
 
 

@@ -104,12 +104,25 @@ def generate(**kw: str) -> dict[str, str]:
     } | kw
 
 
+def gan(**kw: str) -> dict[str, str]:
+    return {
+        "data": "lognormal(bits = 2, n = 200, seed = 1)",
+        "qubits": "2",
+        "ansatz": "real_amplitudes(reps = 1)",
+        "readout": "probs(q)",
+        "task": "gan(discriminator = [dense(2 -> 4, tanh), dense(4 -> 1, sigmoid)])",
+        "optimizer": "adam(lr = 0.1)",
+        "train": "epochs = 2",
+    } | kw
+
+
 TEMPLATES: dict[str, Callable[..., dict[str, str]]] = {
     "classify": classify,
     "regress": regress,
     "kernel": kernel,
     "minimize": minimize,
     "generate": generate,
+    "gan": gan,
 }
 BLOCKS = ("train", "target", "recurrent")
 
@@ -332,6 +345,9 @@ def probes() -> list[Probe]:
     out.append(Probe("task", "classify", None, render(classify()), expect="runs"))
     out.append(Probe("task", "regress", None, render(regress()), expect="runs"))
     out.append(Probe("task", "generate", None, render(generate()), expect="runs"))
+    disc = "discriminator = [dense(2 -> 4, tanh), dense(4 -> 1, sigmoid)]"
+    out += entry_probes("task", "gan", lambda a: render(gan(
+        task=f"gan({disc}" + "".join(f", {k} = {value_text(v)}" for k, v in a.items()) + ")")))  # fmt: skip
     target = catalog.lookup("task", "generate").params[0].example  # type: ignore[union-attr]
     out.append(Probe("task", "generate", "target", render(generate()),
                      render(generate(data=None, task=f"generate(target = {value_text(target)})"))))  # fmt: skip

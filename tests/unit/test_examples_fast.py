@@ -95,6 +95,7 @@ CASES = [
     Case("adversarial_vqc", 5, lambda m: m["accuracy"] >= 0.8 and m["adversarial_accuracy"] > 0.2),
     Case("adversarial_vqc_plain", 5, acc(0.8)),
     Case("pce_maxcut", 60, lambda m: len(m["readouts"]) == 18 and m["cut_ratio"] >= 0.6),
+    Case("qgan_lognormal", 700, lambda m: m["kl"] < 0.05),
     Case("quanvolution_digits", 10, acc(0.5), data=(("limit", 200),)),
     Case("qkan_moons", 20, acc(0.75)),
     # random labels: fitting them is the point; the test labels stay true (chance)

@@ -42,6 +42,7 @@ EXPECTED = {
     "quanvolution_digits": (4, 4, 24),
     "qkan_moons": (4, 2, 36),
     "randomization_test": (8, 16, 112),
+    "qgan_lognormal": (3, 3, 9),
 }
 
 

@@ -252,6 +252,41 @@ def bars_and_stripes(
     )
 
 
+def lognormal(
+    mu: float = 1.0,
+    sigma: float = 1.0,
+    bits: int = 3,
+    n: int = 20000,
+    *,
+    rng: np.random.Generator,
+    span=None,
+) -> Dataset:
+    """``n`` samples of a log-normal distribution (``mu``, ``sigma`` of the underlying
+    normal) rounded to the nearest integer; samples above ``2**bits - 1`` are dropped
+    (Zoufal et al. 2019 truncate to the grid). Each row is the value's ``bits``
+    little-endian bits; the distribution is the samples' histogram over the grid.
+    Train and test both hold every sample (a generator has no test split).
+    """
+    top = 2**bits - 1
+    values = np.rint(rng.lognormal(mu, sigma, size=n)).astype(int)
+    values = values[values <= top]
+    if len(values) == 0:
+        fail("QL0402", f"no `lognormal` sample falls in 0..{top}", span)
+    X = ((values[:, None] >> np.arange(bits)) & 1).astype(float)
+    dist = np.bincount(values, minlength=top + 1).astype(float)
+    dist /= dist.sum()
+    return Dataset(
+        "lognormal",
+        X,
+        values.copy(),
+        X.copy(),
+        values.copy(),
+        kind="distribution",
+        distribution=dist,
+        feature_names=tuple(f"b{i}" for i in range(bits)),
+    )
+
+
 # --- time series -------------------------------------------------------------
 
 

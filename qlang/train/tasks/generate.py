@@ -51,6 +51,32 @@ def distribution_metrics(p: np.ndarray, q: np.ndarray, names: tuple = ()) -> dic
     return compute(metric_names("generate", "distribution", names), q, p)
 
 
+def data_distribution(model: Model, ctx: RunContext, bits: int, task: str) -> np.ndarray:
+    """The data set's distribution over ``2**bits`` outcomes: its own (``bars_and_stripes``,
+    ``lognormal``) or the histogram of all its rows read as bit strings."""
+    ds = load_data(model, ctx)[0]
+    span = model.data.span if model.data else None
+    if ds.distribution is not None:
+        target = np.asarray(ds.distribution, dtype=float)
+    else:
+        if ds.num_features != bits:
+            fail(
+                "QL0656",
+                f"the data rows have {ds.num_features} bits, the readout {bits} qubits",
+                span,
+            )
+        # every row of the data set: a generator has no test split to hold out
+        target = empirical_distribution(np.concatenate([ds.X_train, ds.X_test]), bits)
+    if len(target) != 2**bits:
+        fail(
+            "QL0656",
+            f"the data distribution has {len(target)} outcomes, the readout gives {2**bits}",
+            span,
+            help=f"read out one qubit per bit of the `{task}` data",
+        )
+    return target
+
+
 def uses_inputs(circuit: Any) -> bool:
     """Whether any gate angle depends on a data input (declared but unused inputs are fine)."""
     from qlang.ir.expr import Input, symbols
@@ -73,17 +99,8 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
     given = catalog.runtime_bind("task", model.task)[1]["target"]
     if given != "data":
         target = np.asarray(given, dtype=float)
-    elif (ds := load_data(model, ctx)[0]).distribution is not None:
-        target = ds.distribution
     else:
-        if ds.num_features != bits:
-            fail(
-                "QL0656",
-                f"the data rows have {ds.num_features} bits, the readout {bits} qubits",
-                model.data.span if model.data else None,
-            )
-        # every row of the data set: a Born machine has no test split to hold out
-        target = empirical_distribution(np.concatenate([ds.X_train, ds.X_test]), bits)
+        target = data_distribution(model, ctx, bits, "generate")
     if len(target) != 2**bits:
         fail(
             "QL0656",
