@@ -105,6 +105,7 @@ class DensityFunction:
         fd_step: float | None = None,
         spsa_step: float = 0.01,
         spsa_samples: int = 1,
+        readout_mitigation: dict[int, np.ndarray] | None = None,
         **_: Any,
     ):
         if shots is not None and shots < 1:
@@ -123,7 +124,10 @@ class DensityFunction:
         self.program = lower(self.circuit, self.noise)
         self.dtype = dtype
         self.dm = DensityProgram(self.program, resolve_dtype(dtype))
-        self.readout = DensityReadout(block.readout, self.n, self.program.assignment)
+        self.readout_mitigation = readout_mitigation
+        self.readout = DensityReadout(
+            block.readout, self.n, self.program.assignment, mitigation=readout_mitigation
+        )
         self.gradient = _method(gradient, shots, "backprop")
         self.shots = shots
         self.seed = seed
@@ -403,7 +407,10 @@ class TrajectoryFunction(DensityFunction):
 
         self.samples = int(samples)
         self.tp = TrajectoryProgram(self.program, resolve_dtype(self.dtype))
-        self.readout = DensityReadout(block.readout, self.n, self.program.assignment, pure=True)
+        self.readout = DensityReadout(
+            block.readout, self.n, self.program.assignment, pure=True,
+            mitigation=self.readout_mitigation,
+        )  # fmt: skip
 
     def _buffers(self) -> int:
         return 1  # chunk_size counts the trajectories and shifted copies itself
