@@ -98,12 +98,11 @@ def memory_diagnostics(model: Model, budget: int | None = None) -> list[Diagnost
 
 
 def _engine_note(engine: str) -> str:
-    what = {
-        "statevector": "the statevector simulator (2**n amplitudes per sample)",
-        "density_matrix": "the density-matrix engine (4**n entries per sample)",
-        "trajectories": "noisy trajectories (2**n amplitudes per trajectory)",
-    }[engine]
-    return f"a model runs on {what}; `qlang compile` of it still works"
+    from qlang import catalog
+
+    entry = catalog.lookup("backend", engine)
+    what = entry.doc if entry is not None else engine
+    return f"the model runs on `{engine}`: {what}; `qlang compile` of it still works"
 
 
 def check_model_memory(model: Model, budget: int | None = None) -> None:

@@ -495,6 +495,7 @@ NOISE_CONTEXT: dict[str, dict[str, dict[str, Any]]] = {
     "thermal_relaxation": {"t1": {"t1": 100.0}, "t2": {"t2": 30.0}, "time": {"time": 5.0}},
     "over_rotation": {"angle": {"angle": 0.4}},
     "pauli_channel": {"gates": {"px": 0.1}, "qubits": {"px": 0.1}},
+    "from_backend": {"name": {"name": "fake_lima"}},
     "readout_error": {"p": {"p": 0.2}},
 }
 
