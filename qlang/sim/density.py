@@ -396,7 +396,7 @@ class CompiledKernels:
         return st
 
     def from_canonical(self, data: np.ndarray) -> np.ndarray:
-        return data
+        return data.copy()  # swept in place: the caller's array stays as it was
 
 
 def _environment(rho: State, lam: State, d: int) -> np.ndarray:
