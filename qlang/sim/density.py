@@ -225,12 +225,15 @@ class DensityProgram:
 
     def run(self, state: Any, mats: Sequence[np.ndarray], start: int = 0, stop: int | None = None,
             keep: list | None = None) -> Any:  # fmt: skip
-        """Apply ops ``start:stop`` to ``state``; ``keep`` collects each op's input state."""
+        """Apply ops ``start:stop`` to ``state``; ``keep`` collects each op's input state
+        (each op then writes a new buffer, so the inputs stay as they were)."""
         k = self.kernels
         for op, mat in zip(self.ops[start:stop], mats[start:stop], strict=True):
             if keep is not None:
-                keep.append(k.copy(state) if k.in_place else state)
-            state = k.apply(state, op, mat)
+                keep.append(state)
+                state = k.apply_new(state, op, mat)
+            else:
+                state = k.apply(state, op, mat)
         return state
 
     def values(self, x: np.ndarray, w: np.ndarray) -> tuple:
@@ -243,6 +246,52 @@ class DensityProgram:
         return self.kernels.canonical(st)
 
     # --- reverse mode -------------------------------------------------------------------
+    def _segments(self) -> list[int]:
+        size = max(1, math.isqrt(max(len(self.ops), 1)))
+        return list(range(0, len(self.ops), size)) + [len(self.ops)]
+
+    def forward_checkpoints(self, batch: int, mats: Sequence[np.ndarray]) -> tuple[np.ndarray, list]:
+        """The final ``vec(rho)`` and the state at the start of every segment of about
+        ``sqrt(ops)`` ops (the op at a segment start writes a new buffer, so no copies)."""
+        kern = self.kernels
+        bounds = self._segments()
+        st = self.zero(batch)
+        checkpoints: list[Any] = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            checkpoints.append(st)
+            st = kern.apply_new(st, self.ops[a], mats[a])
+            st = self.run(st, mats, a + 1, b)
+        return kern.canonical(st), checkpoints
+
+    def sweep(
+        self,
+        checkpoints: list,
+        mats: Sequence[np.ndarray],
+        lam: np.ndarray,
+        vals: Sequence[Param],
+        per_sample: bool,
+    ) -> dict[int, np.ndarray]:
+        """The reverse sweep from the cotangent ``vec(Lambda)`` (see :meth:`adjoint`)."""
+        kern = self.kernels
+        bounds = self._segments()
+        lam_st = kern.from_canonical(np.ascontiguousarray(lam, dtype=self.dtype))
+        grads: dict[int, np.ndarray] = {}
+        for seg in range(len(bounds) - 2, -1, -1):
+            a, b = bounds[seg], bounds[seg + 1]
+            inputs: list[Any] = []
+            self.run(checkpoints[seg], mats, a, b, keep=inputs)
+            checkpoints[seg] = None
+            for j in range(len(inputs) - 1, -1, -1):
+                op = self.ops[a + j]
+                if op.params:
+                    env, lam_st = kern.env(inputs[j], lam_st, op)  # (B, d, d)
+                    self._op_gradients(op, vals, env, grads)
+                inputs[j] = None
+                lam_st = kern.apply(lam_st, op, mats[a + j], adjoint=True)
+        if not per_sample:
+            return {k: v.sum(axis=0) for k, v in grads.items()}
+        return grads
+
     def adjoint(
         self,
         x: np.ndarray,
@@ -255,33 +304,8 @@ class DensityProgram:
         ``per_sample``): ``lam`` is ``vec(Lambda)`` of the cotangent observable."""
         vals = self.values(x, w) if values is None else values
         mats = self.matrices(vals)
-        kern = self.kernels
-        b = x.shape[0]
-        ops = self.ops
-        size = max(1, math.isqrt(max(len(ops), 1)))
-        starts = list(range(0, len(ops), size))
-        checkpoints: list[Any] = []
-        st = self.zero(b)
-        for s in starts:
-            checkpoints.append(kern.copy(st))
-            st = self.run(st, mats, s, s + size)
-        lam_st = kern.from_canonical(np.ascontiguousarray(lam, dtype=self.dtype))
-        grads: dict[int, np.ndarray] = {}
-        for seg in range(len(starts) - 1, -1, -1):
-            s = starts[seg]
-            inputs: list[Any] = []
-            self.run(checkpoints[seg], mats, s, s + size, keep=inputs)
-            checkpoints[seg] = None
-            for j in range(len(inputs) - 1, -1, -1):
-                op = ops[s + j]
-                if op.params:
-                    env, lam_st = kern.env(inputs[j], lam_st, op)  # (B, d, d)
-                    self._op_gradients(op, vals, env, grads)
-                inputs[j] = None
-                lam_st = kern.apply(lam_st, op, mats[s + j], adjoint=True)
-        if not per_sample:
-            return {k: v.sum(axis=0) for k, v in grads.items()}
-        return grads
+        _, checkpoints = self.forward_checkpoints(x.shape[0], mats)
+        return self.sweep(checkpoints, mats, lam, vals, per_sample)
 
     def _op_gradients(self, op: FusedOp, values: Sequence[Param], env: np.ndarray,
                       grads: dict[int, np.ndarray]) -> None:  # fmt: skip
@@ -336,6 +360,8 @@ class NumpyKernels:
         assert op.block is not None
         return apply_block(st, op.block, mat, adjoint=adjoint)
 
+    apply_new = apply  # the engine never writes into its input
+
     def env(self, rho: State, lam: State, op: FusedOp) -> tuple[np.ndarray, State]:
         order = trailing(rho.order, op.labels)
         rho, lam = reorder(rho, order), reorder(lam, order)
@@ -384,6 +410,14 @@ class CompiledKernels:
         assert _compiled is not None
         _compiled.apply(st, m, self._positions(op), self._threads(*st.shape))
         return st
+
+    def apply_new(self, st: np.ndarray, op: FusedOp, mat: np.ndarray) -> np.ndarray:
+        """The op applied into a new buffer (``st`` unchanged): one pass, no copy."""
+        m = np.ascontiguousarray(mat if mat.ndim == 3 else mat[None], dtype=np.complex128)
+        out = np.empty_like(st)
+        assert _compiled is not None
+        _compiled.apply(st, m, self._positions(op), self._threads(*st.shape), out)
+        return out
 
     def env(self, rho: np.ndarray, lam: np.ndarray, op: FusedOp) -> tuple[np.ndarray, np.ndarray]:
         d = 2 ** len(op.labels)

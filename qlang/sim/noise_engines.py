@@ -249,11 +249,13 @@ class DensityFunction:
     def _backprop_vjp(
         self, x: np.ndarray, w: np.ndarray, cot: G.Cotangent
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rho = self.dm.forward(x, w)
+        vals = self.dm.values(x, w)
+        mats = self.dm.matrices(vals)
+        rho, checkpoints = self.dm.forward_checkpoints(x.shape[0], mats)
         out = self.readout.outputs(rho, x, w)
         c = G.resolve_cotangent(cot, out)
         lam = self.readout.cotangent(c, x, w)
-        grads = self.dm.adjoint(x, w, lam, per_sample=True)
+        grads = self.dm.sweep(checkpoints, mats, lam, vals, per_sample=True)
         gw, gx = G.chain_rule(self.dm.plan, grads, x, w, per_sample=False)
         cw, cx = self._coefficient_vjp(rho, c, x, w)
         return out, gw + cw, gx + cx
