@@ -46,6 +46,11 @@ def reverse_pairs(table: dict) -> dict:
     return out
 
 
+def device_of(name: str) -> Any:
+    """The fake backend ``name`` as a qlang device: its coupling map and native gates."""
+    return _device(name)
+
+
 @cache
 def _device(name: str) -> Any:
     from qlang.devices import Device

@@ -130,3 +130,21 @@ def test_from_backend_runs_the_compiled_block_with_the_devices_noise() -> None:
 
     exact = QuantumFunction(run.block).forward(x, w)
     assert not np.allclose(qf.forward(x, w), exact, atol=1e-4)
+
+
+def test_mitigation_on_a_kernel_task_is_rejected(tmp_path: Path) -> None:
+    src = HEAD + (
+        "model m {\n  data = moons(n = 30)\n  encoding = angle(x)\n  task = kernel()\n"
+        "  target { noise = [depolarizing(0.01)], mitigation = [readout()] }\n}\n"
+    )
+    r = check(src, tmp_path)
+    assert r.returncode == 1 and "error[QL0313]" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_compile_routes_for_the_device_of_from_backend() -> None:
+    pytest.importorskip("qiskit_ibm_runtime")
+    import qlang
+
+    c = qlang.compile(model('noise = from_backend("fake_manila")'))
+    assert any("fake_manila" in n for n in c.notes)
+    assert set(c.ir.count_ops()) <= {"cx", "rz", "sx", "x"}
