@@ -51,6 +51,7 @@ from qlang.sim.noise import lower
 from qlang.sim.noise_readout import DensityReadout
 from qlang.sim.simulator import bad_input, check_arrays, resolve_dtype
 
+
 class Engine(Protocol):
     """The ``QuantumFunction`` interface every engine implements (the statevector
     :class:`~qlang.sim.function.QuantumFunction`, :class:`DensityFunction`,
