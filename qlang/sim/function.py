@@ -21,7 +21,7 @@ import numpy as np
 from qlang.ir.model import QuantumBlock
 from qlang.sim import gradients as G
 from qlang.sim.readout import ReadoutPlan
-from qlang.sim.simulator import Simulator, bad_input
+from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, budget_env
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -88,6 +88,7 @@ class QuantumFunction:
         if self.simulator.dynamic and shots is None:
             self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
         self.readout = ReadoutPlan(block.readout, self.n)
+        self._sample_bytes = self.simulator.estimate_memory(1, adjoint=True)
         default_step = 1e-6 if dtype == "complex128" else 1e-3
         self.fd_step = fd_step if fd_step is not None else default_step
         self.spsa_step = spsa_step
@@ -162,35 +163,51 @@ class QuantumFunction:
 
     def _chunks(self, rows: int, batch: int | None = None, adjoint: bool = False) -> list[slice]:
         batch = rows if batch is None else batch
+        sim = self.simulator
+        if sim.memory_budget is None and rows * self._sample_bytes <= UNCHECKED_BYTES and (
+            budget_env() is None
+        ):
+            return [slice(0, batch)]  # small runs: one chunk, no memory look-up
         size = self.simulator.chunk_size(rows, adjoint)
         size = max(1, size * batch // max(rows, 1))
         return [slice(i, min(batch, i + size)) for i in range(0, max(batch, 1), size)]
 
     # --- gradients ----------------------------------------------------------
     def vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        inputs: np.ndarray,
+        weights: np.ndarray,
+        cotangent: G.Cotangent,
+        *,
+        input_grads: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``.
 
         ``cotangent`` is ``(B, n_out)``, or a row-wise callable ``outputs -> cotangent``
         (e.g. ``lambda out: 2 * (out - y) / len(y)`` for MSE), evaluated inside the
-        same pass so a training step needs a single simulation.
+        same pass so a training step needs a single simulation. ``input_grads=False``
+        skips the gradient with respect to the inputs (returned as None) where that saves
+        work (the adjoint method; others compute it anyway).
         """
         with self.simulator.blas():
-            return self._vjp(inputs, weights, cotangent)
+            out, gw, gx = self._vjp(inputs, weights, cotangent, input_grads)
+            return out, gw, gx if input_grads else None
 
     def _vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent, input_grads: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, w = self.simulator.normalize(inputs, weights)
         if not callable(cotangent):
             cotangent = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
         self._require_static()
+        chunks = self._chunks(x.shape[0], adjoint=True)
+        if len(chunks) == 1 and self.gradient == "adjoint":
+            return G.adjoint_vjp(self, x, w, cotangent, input_grads)
         outs, gws, gxs = [], np.zeros(w.shape[0]), []
-        for s in self._chunks(x.shape[0], adjoint=True):
+        for s in chunks:
             cot = cotangent if callable(cotangent) else cotangent[s]
             if self.gradient == "adjoint":
-                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot)
+                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot, input_grads)
             elif self.gradient == "parameter-shift":
                 out, gw, gx = G.shift_vjp(self, x[s], w, cot)
             else:

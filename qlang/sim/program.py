@@ -341,19 +341,24 @@ class Unsupported(ValueError):
     """The circuit cannot run in the compiled executor (the reference engine runs it)."""
 
 
-def build_program(circuit: Circuit, tile_bits: int = TILE_BITS) -> Program:
+def build_program(circuit: Circuit, tile_bits: int = TILE_BITS, tails: bool = True) -> Program:
     """Compile a unitary circuit (``QL0602`` for mid-circuit measurement or reset). Programs
-    are cached per circuit structure and tile size (circuits are immutable)."""
+    are cached per circuit structure and options (circuits are immutable).
+
+    ``tails=False`` keeps only each qubit's sample-dependent head in the prefix and runs
+    the shared rest as ops: the adjoint then needs no per-sample contraction of the
+    cotangent unless input gradients are wanted (cheaper for small states).
+    """
     check_unitary(circuit)
-    return _cached_program(circuit, tile_bits)
+    return _cached_program(circuit, tile_bits, tails)
 
 
 @lru_cache(maxsize=64)
-def _cached_program(circuit: Circuit, tile_bits: int) -> Program:
-    return _build(circuit, tile_bits)
+def _cached_program(circuit: Circuit, tile_bits: int, tails: bool) -> Program:
+    return _build(circuit, tile_bits, tails)
 
 
-def _build(circuit: Circuit, tile_bits: int) -> Program:
+def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
     n = circuit.num_qubits
     if n > MAXN or tile_bits < RUN_BITS + 3:
         raise Unsupported(f"at most {MAXN} qubits and at least {RUN_BITS + 3} tile bits")
@@ -379,6 +384,13 @@ def _build(circuit: Circuit, tile_bits: int) -> Program:
             body.extend(parity(g, a, b) for gs in unit_gates[1:-1] for g in gs)
         else:
             body.extend(unit_gates[0])
+    if not tails:  # the shared tails run first among the ops (they act before any other gate)
+        moved: list[Gate] = []
+        for q in range(n):
+            head = max((i + 1 for i, g in enumerate(prefix[q]) if g.batched), default=0)
+            moved += prefix[q][head:]
+            prefix[q] = prefix[q][:head]
+        body = moved + body
     fused = fuse(body, limit)
     for fop in fused:  # a one-qubit diagonal runs faster as a dense 2x2 (vectorised kernel)
         if fop.kind == OP_DIAG and len(fop.qubits) == 1:

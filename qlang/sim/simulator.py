@@ -40,14 +40,14 @@ ADJOINT_BUFFERS = 8
 UNCHECKED_BYTES = 2**26
 
 
-def _budget_env() -> int | None:
+def budget_env() -> int | None:
     env = os.environ.get("QLANG_MEMORY_BUDGET")
     return int(float(env)) if env else None
 
 
 def available_memory() -> int:
     """Bytes available: ``QLANG_MEMORY_BUDGET`` if set, else MemAvailable (Linux)."""
-    env = _budget_env()
+    env = budget_env()
     if env is not None:
         return env
     try:
@@ -90,6 +90,8 @@ class Simulator:
         self.circuit = circuit
         self.n = circuit.num_qubits
         self.dtype = resolve_dtype(dtype)
+        self._itemsize = np.dtype(self.dtype).itemsize
+        self._sizes = (circuit.num_inputs, circuit.num_weights)
         self.memory_budget = memory_budget
         self.workspace = Workspace()
         self.dynamic = any(
@@ -133,14 +135,14 @@ class Simulator:
     # --- memory -------------------------------------------------------------
     def estimate_memory(self, batch: int, adjoint: bool = False) -> int:
         """Bytes a run over ``batch`` samples needs (state buffers dominate)."""
-        item = np.dtype(self.dtype).itemsize
+        item = self._itemsize
         buffers = ADJOINT_BUFFERS if adjoint else FORWARD_BUFFERS
         return batch * (2**self.n) * item * buffers
 
     def chunk_size(self, batch: int, adjoint: bool = False) -> int:
         """The largest batch chunk that fits the budget (``QL0601`` if none does)."""
         per_sample = self.estimate_memory(1, adjoint)
-        budget = self.memory_budget if self.memory_budget is not None else _budget_env()
+        budget = self.memory_budget if self.memory_budget is not None else budget_env()
         if budget is None and per_sample * batch <= UNCHECKED_BYTES:
             return max(1, batch)
         if budget is None:
@@ -206,7 +208,7 @@ class Simulator:
         self, inputs: np.ndarray | None, weights: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Validate shapes and values (``QL0603``) and return float arrays."""
-        return check_arrays(self.circuit, inputs, weights)
+        return check_arrays(self.circuit, inputs, weights, self._sizes)
 
     # --- sampling with mid-circuit measurement -------------------------------
     def _op_params(self, op: Operation) -> ExprFunction:
@@ -292,10 +294,14 @@ def _measure(state: State, q: int, n: int, rng: np.random.Generator) -> tuple[St
 
 
 def check_arrays(
-    circuit: Circuit, inputs: np.ndarray | None, weights: np.ndarray | None
+    circuit: Circuit,
+    inputs: np.ndarray | None,
+    weights: np.ndarray | None,
+    sizes: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs as ``(batch, n_in)`` and weights as ``(n_w,)`` floats, or ``QL0603``."""
-    n_in, n_w = circuit.num_inputs, circuit.num_weights
+    """Inputs as ``(batch, n_in)`` and weights as ``(n_w,)`` floats, or ``QL0603``
+    (``sizes``: the circuit's ``(num_inputs, num_weights)`` when the caller knows them)."""
+    n_in, n_w = sizes if sizes is not None else (circuit.num_inputs, circuit.num_weights)
     x = np.zeros((1, n_in)) if inputs is None else np.asarray(inputs, dtype=float)
     if x.ndim == 1:
         x = x.reshape(1, -1) if n_in else x.reshape(-1, 0)
@@ -312,7 +318,7 @@ def check_arrays(
             f"got {w.shape[0]} weight(s), the circuit has {n_w}",
             "pass one value per flat weight, in `circuit.weight_names()` order",
         )
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(w))):
+    if not (np.isfinite(x).all() and np.isfinite(w).all()):
         raise bad_input(
             "QL0603", "inputs or weights contain NaN or infinity", "clean the data first"
         )

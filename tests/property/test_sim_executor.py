@@ -97,6 +97,20 @@ def _check(seed: int, tile_bits: int, dtype: type, tol: float) -> None:
             gw, gx = ex.adjoint(x, w, ref_psi.astype(dtype), lam.astype(dtype), per_sample)
             assert np.allclose(gw, ref_gw, atol=tol, rtol=0)
             assert np.allclose(gx, ref_gx, atol=tol, rtol=0)
+            # from the forward run's tape (psi only read), and without input gradients
+            # (small states then run the shared prefix tails as ops)
+            for inputs in (True, False):
+                psi2, tape = ex.forward(x, w, keep=True, inputs=inputs)
+                lam2 = lam.astype(dtype)
+                gw2, gx2 = ex.adjoint(x, w, psi2, lam2, per_sample, inputs=inputs, tape=tape)
+                assert np.allclose(gw2, ref_gw, atol=tol, rtol=0)
+                if inputs:
+                    assert np.allclose(gx2, ref_gx, atol=tol, rtol=0)
+                else:
+                    assert gx2 is None
+                    psi3 = ex.forward(x, w)  # without a tape the sweep consumed psi2
+                    gw3, _ = ex.adjoint(x, w, psi3, lam.astype(dtype), per_sample, inputs=False)
+                    assert np.allclose(gw3, ref_gw, atol=tol, rtol=0)
     except AssertionError:
         print(f"seed {seed}, tile bits {tile_bits}, {np.dtype(dtype).name}: case({seed}) ->")
         print(c.ops)
