@@ -1175,6 +1175,17 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
     c.inputs = 1;
     c.psi = bo.view.buf;
     c.nthreads = threads;
+    if (keep & 2) { /* check that the inputs and weights are finite (the caller's fast path) */
+        int64_t nx = (int64_t)B * self->n_in;
+        int ok = 1;
+        for (int64_t i = 0; i < nx; i++) ok &= isfinite(c.x[i]) != 0;
+        for (int64_t i = 0; i < self->n_w; i++) ok &= isfinite(c.w[i]) != 0;
+        if (!ok) {
+            PyErr_SetString(PyExc_FloatingPointError, "inputs or weights are not finite");
+            goto done;
+        }
+    }
+    keep &= 1;
     if (keep && self->grouped && !bt.held) {
         tape = PyObject_New(Tape, &TapeType);
         if (!tape) goto done;

@@ -75,6 +75,7 @@ class _Variant:
     c: Any  # the compiled _executor.Program
     nsnap: int  # ops with parameters (tape snapshots)
     ops: int
+    tape_sample: int  # tape bytes per sample
 
 
 class Executor:
@@ -98,11 +99,13 @@ class Executor:
         if tails not in self._variants:
             assert _compiled is not None
             prog = build_program(self.circuit, self.tile_bits, tails)
+            nsnap = sum(op.params for op in prog.ops)
             self._variants[tails] = _Variant(
                 prog,
                 _compiled.Program(*prog.arrays()),
-                sum(op.params for op in prog.ops),
+                nsnap,
                 len(prog.ops) + self.n,
+                nsnap * 2**self.n * self.dtype.itemsize + 96 * self.n,
             )
         return self._variants[tails]
 
@@ -133,8 +136,7 @@ class Executor:
         parameters); 0 when runs of this circuit cannot keep a tape (cache passes)."""
         if self.n > self.tile_bits:
             return 0
-        v = self._variant(inputs)
-        return v.nsnap * batch * 2**self.n * self.dtype.itemsize + 96 * batch * self.n
+        return batch * self._variant(inputs).tape_sample
 
     def forward(
         self,
@@ -207,6 +209,46 @@ class Executor:
             assert gex is not None and gx is not None
             self._expr_chain(x, w, gex, gw, gx, per_sample)
         return gw, gx if inputs else None
+
+    def vjp_diag(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        diag: np.ndarray,
+        cot: Any,
+        inputs: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """One training step with a diagonal readout: ``(outputs, g_w, g_x)`` of
+        ``sum(cot * outputs)``, ``cot`` an array ``(B, K)`` or a callable of the outputs
+        (float64 ``x (B, n_in)`` and ``w (n_w,)``; non-finite values raise
+        ``FloatingPointError``). Two compiled calls."""
+        b = x.shape[0]
+        x, w = _c64(x), _c64(w)
+        p = self.program
+        v = self._variant(inputs)
+        k = diag.shape[1]
+        psi = np.empty((b, 1 << self.n), dtype=self.dtype)
+        outputs = np.empty((b, k))
+        extra = self._extra(x, w)
+        threads = self._threads(b, v)
+        store = int(0 < self.tape_bytes(b, inputs) <= TAPE_BYTES)
+        # 2: the call checks that x and w are finite (FloatingPointError otherwise)
+        tape = v.c.forward(b, x, w, extra, None, psi, diag, k, outputs, threads, store | 2)
+        c = cot(outputs) if callable(cot) else cot
+        c = np.asarray(c, dtype=np.float64).reshape(outputs.shape)
+        if not c.flags.c_contiguous:
+            c = np.ascontiguousarray(c)
+        gw = np.zeros(p.num_weights)
+        gx = np.zeros((b, p.num_inputs)) if inputs or p.exprs else None
+        gex = np.zeros((len(p.exprs), b)) if p.exprs else None
+        if tape is not None:
+            tape.adjoint(psi, None, diag, k, c, 0, int(inputs), gw, gx, gex, threads)
+        else:
+            v.c.adjoint(b, x, w, extra, None, psi, None, diag, k, c, 0, int(inputs), gw, gx, gex, threads)
+        if p.exprs:
+            assert gex is not None and gx is not None
+            self._expr_chain(x, w, gex, gw, gx, False)
+        return outputs, gw, gx if inputs else None
 
     def _expr_chain(
         self,

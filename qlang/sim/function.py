@@ -189,9 +189,43 @@ class QuantumFunction:
         skips the gradient with respect to the inputs (returned as None) where that saves
         work (the adjoint method; others compute it anyway).
         """
+        fast = self._fast_vjp(inputs, weights, cotangent, input_grads)
+        if fast is not None:
+            return fast
         with self.simulator.blas():
             out, gw, gx = self._vjp(inputs, weights, cotangent, input_grads)
             return out, gw, gx if input_grads else None
+
+    def _fast_vjp(
+        self, inputs: object, weights: object, cotangent: G.Cotangent, input_grads: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """The whole step in two compiled calls with no other Python work, when it applies:
+        adjoint gradients on the executor, a diagonal readout, float64 arrays of the right
+        shapes, one memory chunk. Returns None to take the general path (which also gives
+        every diagnostic)."""
+        ex = self.simulator.executor
+        diag = self.readout.diagonal
+        if ex is None or diag is None or self.gradient != "adjoint" or self.shots is not None:
+            return None
+        if not (isinstance(inputs, np.ndarray) and isinstance(weights, np.ndarray)):
+            return None
+        n_in, n_w = self.simulator._sizes  # noqa: SLF001 - the simulator's own cache
+        if (
+            inputs.dtype != np.float64
+            or inputs.ndim != 2
+            or inputs.shape[1] != n_in
+            or inputs.shape[0] < 1
+            or weights.dtype != np.float64
+            or weights.shape != (n_w,)
+            or inputs.shape[0] * self._sample_bytes > UNCHECKED_BYTES
+            or self.simulator.memory_budget is not None
+            or budget_env() is not None
+        ):
+            return None
+        try:
+            return ex.vjp_diag(inputs, weights, diag, cotangent, input_grads)
+        except FloatingPointError:  # NaN or infinity: the general path reports QL0603
+            return None
 
     def _vjp(
         self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent, input_grads: bool
