@@ -132,21 +132,24 @@ def data(n: int, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, w, y
 
 
-#: short steps are repeated for at least this long (seconds), whatever ``--reps`` says
-MIN_TOTAL = 1.0
+#: every timed batch of calls lasts at least this long (seconds): short calls are timed as
+#: the mean of a batch of calls, so per-call clock and accounting quirks average out
+MIN_BATCH = 0.05
 
 
 def best_of(fn, reps: int) -> tuple[float, float]:
-    """Best (wall, CPU) seconds of one call, over at least ``reps`` calls (and at least
-    :data:`MIN_TOTAL` seconds of them) after one warm-up call."""
+    """Best (wall, CPU) seconds per call over ``reps`` timed batches of calls, after one
+    warm-up call (a batch repeats the call until it lasts :data:`MIN_BATCH` seconds)."""
+    w0 = time.perf_counter()
     fn()
+    calls = max(1, int(MIN_BATCH / max(time.perf_counter() - w0, 1e-7)))
     walls, cpus = [], []
-    start = time.perf_counter()
-    while len(walls) < reps or time.perf_counter() - start < MIN_TOTAL:
+    for _ in range(reps):
         w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
+        for _ in range(calls):
+            fn()
+        walls.append((time.perf_counter() - w0) / calls)
+        cpus.append((time.process_time() - c0) / calls)
     return min(walls), min(cpus)
 
 
@@ -505,8 +508,8 @@ def gradient_tables(args: argparse.Namespace) -> list[str]:
     for key, tag, title in (("cpu", "", "single-threaded CPU time per step"),
                             ("wall", "@wall", "wall clock per step, default threads")):  # fmt: skip
         head = f"| n | {' | '.join(LABELS[p] for p in args.peers)} | fastest peer / qlang |"
-        lines = [f"**{title}** (best call of at least {args.reps} and at least {MIN_TOTAL:.0f} s "
-                 "of calls; n >= 16: one call after the warm-up)", "", head,
+        lines = [f"**{title}** (per call, best of {args.reps} batches of calls of at least "
+                 f"{MIN_BATCH * 1e3:.0f} ms; n >= 16: one call after the warm-up)", "", head,
                  "|" + "---|" * (len(args.peers) + 2)]  # fmt: skip
         for row in rows:
             cells = [fmt(row[p + tag], key) for p in args.peers]
