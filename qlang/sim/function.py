@@ -209,7 +209,7 @@ class QuantumFunction:
             return None
         if not (isinstance(inputs, np.ndarray) and isinstance(weights, np.ndarray)):
             return None
-        n_in, n_w = self.simulator._sizes  # noqa: SLF001 - the simulator's own cache
+        n_in, n_w = self.simulator.sizes
         if (
             inputs.dtype != np.float64
             or inputs.ndim != 2

@@ -302,6 +302,30 @@ def fuse(gates: list[Gate], limit: int = DIAG_MAX) -> list[Op]:
     return ops
 
 
+def sink_diagonals(ops: list[Op], limit: int) -> list[Op]:
+    """Move sample-dependent diagonal gates at the end of a dense op into the next op on
+    their qubits when that is a diagonal op with room (diagonal gates commute with it, and
+    no op in between touches their qubits). The dense op then often needs no per-sample
+    matrix (``h; p(2 x)`` of a ZZ feature map: the Hadamards run once for the batch and the
+    phases join the table of the phase layer)."""
+    for i, op in enumerate(ops):
+        if op.kind not in (OP_DENSE1, OP_DENSE2):
+            continue
+        while op.gates and op.gates[-1].diagonal and op.gates[-1].batched:
+            g = op.gates[-1]
+            nxt = next((o for o in ops[i + 1 :] if set(o.qubits) & set(g.qubits)), None)
+            if nxt is None or nxt.kind != OP_DIAG:
+                break
+            if len(set(nxt.qubits) | set(g.qubits)) > limit:
+                break
+            op.gates.pop()
+            nxt.gates.insert(0, g)
+            nxt.qubits = nxt.qubits + tuple(q for q in g.qubits if q not in nxt.qubits)
+            nxt.batched = True
+        op.batched = any(g.batched for g in op.gates)
+    return [op for op in ops if op.gates]
+
+
 def passes(n: int, ops: list[Op], tile_bits: int) -> tuple[list[Op], list[Pass]]:
     """Group ops into cache passes (see the module docstring); returns the ops in pass order."""
     if n <= tile_bits:
@@ -391,7 +415,7 @@ def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
             moved += prefix[q][head:]
             prefix[q] = prefix[q][:head]
         body = moved + body
-    fused = fuse(body, limit)
+    fused = sink_diagonals(fuse(body, limit), limit)
     for fop in fused:  # a one-qubit diagonal runs faster as a dense 2x2 (vectorised kernel)
         if fop.kind == OP_DIAG and len(fop.qubits) == 1:
             fop.kind = OP_DENSE1

@@ -91,7 +91,8 @@ class Simulator:
         self.n = circuit.num_qubits
         self.dtype = resolve_dtype(dtype)
         self._itemsize = np.dtype(self.dtype).itemsize
-        self._sizes = (circuit.num_inputs, circuit.num_weights)
+        #: ``(num_inputs, num_weights)`` of the circuit
+        self.sizes = (circuit.num_inputs, circuit.num_weights)
         self.memory_budget = memory_budget
         self.workspace = Workspace()
         self.dynamic = any(
@@ -208,7 +209,7 @@ class Simulator:
         self, inputs: np.ndarray | None, weights: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Validate shapes and values (``QL0603``) and return float arrays."""
-        return check_arrays(self.circuit, inputs, weights, self._sizes)
+        return check_arrays(self.circuit, inputs, weights, self.sizes)
 
     # --- sampling with mid-circuit measurement -------------------------------
     def _op_params(self, op: Operation) -> ExprFunction:
