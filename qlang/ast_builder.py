@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree, v_args
+from lark.visitors import Transformer_NonRecursive
 
 from qlang import ast
 from qlang.source import SourceFile, Span
@@ -48,7 +49,7 @@ def _unescape(raw: str) -> str:
 
 
 @v_args(meta=True)
-class AstBuilder(Transformer):  # type: ignore[type-arg]
+class AstBuilder(Transformer_NonRecursive):  # type: ignore[type-arg]
     def __init__(self, src: SourceFile, comments: list[Comment]) -> None:
         super().__init__(visit_tokens=False)
         self.src = src

@@ -220,6 +220,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     time_passes: bool = False,
     verify: bool = True,
     block: str | None = None,
+    allow: Sequence[str | Path] = (),
 ) -> Compiled:
     """Compile a ``.qml``/``.qasm`` path, source text, ``Model`` or ``Circuit``.
 
@@ -251,14 +252,40 @@ def compile(  # noqa: A001 (the public name the issue asks for)
                 )
             ]
         )
-    circuit, name, digest, model_target = _load(source, block)
+    circuit, name, digest, model_target = _load(source, block, tuple(allow))
+    check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
     if pipeline is not None:
         circuit = pipeline.run(circuit)
     circuit.verify()
+    check_finite(circuit)
     return Compiled(circuit, target, name, digest, settings.level, tuple(notes))
+
+
+def check_finite(circuit: Circuit) -> None:
+    """``QL0208`` when a gate angle or the global phase holds ``inf`` or ``nan``."""
+    import math
+
+    from qlang.ir import expr as E
+
+    exprs: list[tuple[Any, E.Expr]] = [(op, p) for op in circuit.ops for p in op.params]
+    exprs.append((None, circuit.global_phase))
+    for op, e in exprs:
+        for node in E.walk(e):
+            if isinstance(node, E.Const) and not math.isfinite(node.value):
+                where = f"gate `{op.name}`" if op is not None else "the global phase"
+                raise QLangError(
+                    [
+                        Diagnostic.error(
+                            "QL0208",
+                            f"a parameter of {where} is not finite (`{node.value}`)",
+                            op.span if op is not None else None,
+                            help="keep constants within about 1e308 in magnitude",
+                        )
+                    ]
+                )
 
 
 @dataclass(frozen=True)
@@ -276,13 +303,15 @@ def _settings(
     notes: list[str],
 ) -> _Settings:
     """Explicit arguments win over the model's ``target`` block."""
+    from qlang import access
     from qlang.devices import device_spec, parse_device
 
     if device is None and model_target is not None and model_target.device is not None:
-        device = device_spec(model_target.device)
+        device = device_spec(model_target.device)  # read (and allowed) when the model loaded
         notes.append(f"routing for `{device}` (from the model's target block)")
     if isinstance(device, str):
-        device = None if device.strip().lower() in ("", "none") else parse_device(device)
+        with access.unrestricted():  # a device the caller names, or one already allowed
+            device = None if device.strip().lower() in ("", "none") else parse_device(device)
     if basis is None and model_target is not None and model_target.basis:
         basis = tuple(model_target.basis)
     if isinstance(basis, str):
@@ -334,7 +363,9 @@ def _hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _load(source: Any, block: str | None = None) -> tuple[Circuit, str, str, Any]:
+def _load(
+    source: Any, block: str | None = None, allow: tuple[str | Path, ...] = ()
+) -> tuple[Circuit, str, str, Any]:
     """(circuit, name, source hash, the model's ``Target`` or ``None``)."""
     if isinstance(source, Circuit):
         return source, source.name, "", None
@@ -350,32 +381,43 @@ def _load(source: Any, block: str | None = None) -> tuple[Circuit, str, str, Any
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         if path.suffix.lower() in (".qasm", ".qasm2", ".qasm3"):
-            from qlang.targets.qasm_import import import_qasm, read_qasm_file
+            from qlang.fileio import read_source
+            from qlang.targets.qasm_import import import_qasm
 
-            text = read_qasm_file(path)
+            try:
+                text = read_source(path, what="OpenQASM file")
+            except QLangError as err:  # unreadable OpenQASM keeps its own code
+                d = err.diagnostics[0]
+                if d.code in ("QL0010", "QL0011"):
+                    d = replace(d, code="QL0515")
+                raise QLangError([d]) from None
             circuit = import_qasm(text, filename=str(path))
             return circuit, circuit.name, _hash(text), None
-        return _load_model(str(path), block)
+        return _load_model(path, block, allow)
     if isinstance(source, str):
         if _QASM_HEADER.match(source):
             from qlang.targets.qasm_import import import_qasm
 
             circuit = import_qasm(source)
             return circuit, circuit.name, _hash(source), None
-        return _load_model(source, block)
+        return _load_model(source, block, allow)
     raise TypeError(f"cannot compile a {type(source).__name__}")
 
 
 def _looks_like_path(text: str) -> bool:
+    from qlang.fileio import exists
+
     if "\n" in text or ";" in text or "{" in text:
         return False
-    return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or Path(text).exists()
+    return Path(text).suffix.lower() in (".qml", ".qasm", ".qasm2", ".qasm3") or exists(text)
 
 
-def _load_model(path_or_text: str, block: str | None) -> tuple[Circuit, str, str, Any]:
+def _load_model(
+    path_or_text: str | Path, block: str | None, allow: tuple[str | Path, ...] = ()
+) -> tuple[Circuit, str, str, Any]:
     from qlang.driver import load_model
 
-    model = load_model(path_or_text)
+    model = load_model(path_or_text, allow=allow)
     return _block_circuit(model, block), model.name, model.source_hash, model.target
 
 

@@ -340,8 +340,10 @@ def parse_device(spec: str) -> Device:
                 help=f"write e.g. `{_example(fam)}`",
             )
         return _family(fam, [int(p) for p in parts], text)
+    from qlang.fileio import exists
+
     path = Path(text)
-    if path.suffix.lower() in (".json", ".txt", ".edges") or path.exists():
+    if path.suffix.lower() in (".json", ".txt", ".edges") or exists(path):
         return device_from_file(path)
     raise _err(
         "QL0584",
@@ -412,30 +414,45 @@ def _family(fam: str, args: list[int], text: str) -> Device:
 
 def device_from_file(path: Path) -> Device:
     """Read a JSON device (``{"num_qubits", "edges", "basis", "errors"}``) or an edge list
-    (one ``a b`` pair per line, ``#`` comments)."""
+    (one ``a b`` pair per line, ``#`` comments). The file obeys the file access policy in
+    force (:mod:`qlang.access`); errors never quote its contents."""
+    from qlang.fileio import decode_text, read_bytes
+    from qlang.limits import MAX_DEVICE_FILE_BYTES
+
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise _err("QL0588", f"cannot read device file `{path}`: {exc.strerror}") from None
+        raw = read_bytes(path, what="device file", limit=MAX_DEVICE_FILE_BYTES, policy=True)
+        text = decode_text(raw, path, "device file")
+    except QLangError as err:
+        d = err.diagnostics[0]
+        code = d.code if d.code in ("QL0801", "QL0802", "QL0803") else "QL0588"
+        raise _err(code, d.message, help=d.help) from None
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise _err(
                 "QL0589", f"device file `{path}` is not valid JSON: {exc.msg} (line {exc.lineno})"
             ) from None
+        except (ValueError, RecursionError):
+            raise _err("QL0589", f"device file `{path}` is not valid JSON") from None
         return device_from_json(data, name=path.stem)
     edges = []
-    for i, raw in enumerate(text.splitlines(), 1):
-        body = raw.split("#", 1)[0].strip()
+    for i, line in enumerate(text.splitlines(), 1):
+        body = line.split("#", 1)[0].strip()
         if not body:
             continue
         parts = body.replace(",", " ").split()
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
-            raise _err("QL0590", f"line {i} of `{path}` is not an edge `a b`: `{raw.strip()}`")
+        if len(parts) != 2 or not all(p.isdigit() and len(p) < 7 for p in parts):
+            raise _err("QL0590", f"line {i} of `{path}` is not an edge `a b` of qubit numbers")
         edges.append((int(parts[0]), int(parts[1])))
     n = 1 + max((max(e) for e in edges), default=-1)
+    if n > _MAX_QUBITS:
+        raise _err("QL0587", f"device file `{path}` has {n} qubits, more than {_MAX_QUBITS}")
     return _checked(path.stem, n, edges, (), None, None)
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)
 
 
 def device_from_json(data: object, name: str = "device") -> Device:
@@ -444,15 +461,16 @@ def device_from_json(data: object, name: str = "device") -> Device:
         raise _err("QL0591", "a device JSON must be an object with `num_qubits` and `edges`")
     unknown = set(data) - {"name", "num_qubits", "edges", "basis", "errors"}
     if unknown:
-        key = sorted(unknown)[0]
         raise _err(
             "QL0591",
-            f"unknown key `{key}` in device JSON",
-            help=did_you_mean(key, ["num_qubits", "edges", "basis", "errors"]),
+            f"device JSON has {len(unknown)} unknown key{'s' * (len(unknown) != 1)}",
+            help="the keys are `name`, `num_qubits`, `edges`, `basis` and `errors`",
         )
     n, edges = data.get("num_qubits"), data.get("edges")
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise _err("QL0592", "device JSON needs a positive integer `num_qubits`")
+    if n > _MAX_QUBITS:
+        raise _err("QL0587", f"device JSON has {n} qubits, more than {_MAX_QUBITS}")
     if not isinstance(edges, list) or not all(
         isinstance(e, list) and len(e) == 2 and all(isinstance(x, int) for x in e) for e in edges
     ):

@@ -100,6 +100,10 @@ def expr(e: ast.Expr) -> str:
         return "true" if e.value else "false"
     if isinstance(e, ast.Name):
         return e.id
+    if isinstance(e, ast.Binary) and e.op != "**" and e.op not in _CMP:
+        return _chain(e)
+    if isinstance(e, ast.Pipe):
+        return _pipe_chain(e)
     if isinstance(e, ast.Binary):
         p = prec(e)
         if e.op == "**":
@@ -137,6 +141,36 @@ def expr(e: ast.Expr) -> str:
     if isinstance(e, ast.PauliProduct):
         return " ".join(expr(f) for f in e.factors)
     raise TypeError(f"not an expression node: {type(e).__name__}")
+
+
+def _chain(e: ast.Binary) -> str:
+    """``a + b - c`` printed in a loop: a long flat chain must not recurse per operand."""
+    links: list[tuple[str, ast.Expr, int]] = []
+    node = e
+    while True:
+        p = prec(node)
+        links.append((node.op, node.rhs, p))
+        lhs = node.lhs
+        if isinstance(lhs, ast.Binary) and lhs.op != "**" and lhs.op not in _CMP and prec(lhs) >= p:
+            node = lhs  # printed without parentheses: the same chain goes on
+            continue
+        text = _wrap(lhs, p)
+        break
+    for op, rhs, p in reversed(links):
+        text = f"{text} {op} {_wrap(rhs, p + 1)}"
+    return text
+
+
+def _pipe_chain(e: ast.Pipe) -> str:
+    links: list[ast.Expr] = []
+    node: ast.Expr = e
+    while isinstance(node, ast.Pipe):
+        links.append(node.rhs)
+        node = node.lhs
+    text = _wrap(node, _PREC["|>"])
+    for rhs in reversed(links):
+        text = f"{text} |> {_wrap(rhs, _PREC['->'])}"
+    return text
 
 
 def _wrap(e: ast.Expr, min_prec: int) -> str:

@@ -26,11 +26,37 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from qlang import ast
 from qlang.ast_builder import AstBuilder, BuildError
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
+from qlang.limits import MAX_CHAIN_TERMS, MAX_EXPR_DEPTH, MAX_LITERAL_DIGITS, MAX_SOURCE_BYTES
 from qlang.parser_tables import load_or_build
 from qlang.source import GLOBAL_SOURCES, SourceFile, SourceMap, Span
 
 #: Deepest bracket nesting accepted (deeper input gets QL0006, not a crash).
 MAX_NESTING = 100
+#: Rules whose node is one operation of an expression (depth 1 each).
+_EXPR_RULES = frozenset(
+    {
+        "arrow",
+        "unary",
+        "comparison",
+        "range_expr",
+        "power",
+        "call",
+        "index",
+        "member",
+        "tuple_expr",
+        "list_expr",
+        "list_comp",
+        "pauli_product",
+        "pauli_factor",
+        "number",
+        "string",
+        "true",
+        "false",
+        "name",
+    }
+)
+#: Flat chains ``a op b op c ...`` and how many children one operand takes.
+_CHAIN_RULES = {"pipe": 1, "or_expr": 1, "and_expr": 1, "sum": 2, "product": 2}
 #: Most syntax errors reported for one file.
 MAX_ERRORS = 20
 
@@ -197,6 +223,16 @@ class _Parser:
     # -- driver ------------------------------------------------------------
     def run(self) -> ParseResult:
         text = self.src.text
+        if len(text) > MAX_SOURCE_BYTES:
+            self.error(
+                "QL0803",
+                f"the source is {len(text):,} characters long, more than the limit of "
+                f"{MAX_SOURCE_BYTES:,}",
+                0,
+                1,
+                help="split it into files that import each other",
+            )
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=False, scan_stopped=True)
         if not self._prescan(text):
             raise SyntaxErrors(self.diags, self.sources, parsed_to_end=False, scan_stopped=True)
         bracket_diags, self.diags = self.diags, []
@@ -224,6 +260,9 @@ class _Parser:
             if not self.diags:
                 self.error("QL0003", "could not parse this file", 0, min(1, len(text)))
             raise SyntaxErrors(self.diags, self.sources, parsed_to_end=tree is not None)
+        self._check_limits(tree)
+        if self.diags:
+            raise SyntaxErrors(self.diags, self.sources, parsed_to_end=True)
         try:
             module = AstBuilder(self.src, self.comments).build(tree)
         except VisitError as ve:
@@ -251,6 +290,60 @@ class _Parser:
             )
         )
         return QLangError(self.diags, self.sources)
+
+    def _check_limits(self, tree: Tree) -> None:
+        """Number literals of at most ``MAX_LITERAL_DIGITS`` characters (``QL0013``),
+        expressions at most ``MAX_EXPR_DEPTH`` operations deep and flat chains of at most
+        ``MAX_CHAIN_TERMS`` operands (``QL0006``); measured without recursion.
+
+        A flat chain ``1 + 1 + ... + 1`` counts as one level of depth because everything
+        downstream folds it in a loop; its length is bounded on its own."""
+        depth: dict[int, int] = {}
+        for node in tree.iter_subtrees():  # children before their parents
+            deepest = 0
+            for ch in node.children:
+                if isinstance(ch, Tree):
+                    deepest = max(deepest, depth[id(ch)])
+                elif isinstance(ch, Token) and ch.type == "NUMBER" and len(ch) > MAX_LITERAL_DIGITS:
+                    start = ch.start_pos or 0
+                    self.error(
+                        "QL0013",
+                        f"number literal of {len(ch):,} characters (limit {MAX_LITERAL_DIGITS})",
+                        start,
+                        start + len(ch),
+                        help="write large values with an exponent, e.g. `1e30`",
+                    )
+            rule = str(node.data)
+            if rule in _CHAIN_RULES:
+                terms = (len(node.children) - 1) // _CHAIN_RULES[rule] + 1
+                if terms > MAX_CHAIN_TERMS:
+                    start, end = _tree_span(node)
+                    self.error(
+                        "QL0006",
+                        f"a chain of {terms:,} operands (limit {MAX_CHAIN_TERMS:,})",
+                        start,
+                        end,
+                        help="split it with `let`/`const`, or write it as "
+                        "`sum(... for i in 0..n)`",
+                    )
+            depth[id(node)] = deepest + (rule in _EXPR_RULES or rule in _CHAIN_RULES)
+        stack = [tree]
+        while stack:  # report the outermost expression that is too deep
+            node = stack.pop()
+            if depth[id(node)] > MAX_EXPR_DEPTH and (
+                str(node.data) in _EXPR_RULES or str(node.data) in _CHAIN_RULES
+            ):
+                start, end = _tree_span(node)
+                self.error(
+                    "QL0006",
+                    f"expression nested too deeply: {depth[id(node)]} levels (limit "
+                    f"{MAX_EXPR_DEPTH})",
+                    start,
+                    end,
+                    help="split it into `let`/`const` steps",
+                )
+                continue
+            stack.extend(c for c in reversed(node.children) if isinstance(c, Tree))
 
     def add_comment(self, tok: Token, doc: bool) -> None:
         start = tok.start_pos or 0
@@ -431,6 +524,13 @@ class _Parser:
         self.error(
             "QL0003", f"expected {_describe(expected)}, found {found}", start, end, help=help_text
         )
+
+
+def _tree_span(node: Tree) -> tuple[int, int]:
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return 0, 1
+    return meta.start_pos, min(meta.end_pos, meta.start_pos + 1 + 80)
 
 
 def _expected_terminals(e: UnexpectedToken) -> set[str]:

@@ -235,6 +235,8 @@ class Entry:
     info: Any = field(default=None, compare=False)
     #: the one value of a key-like entry (``train { epochs = 5 }``) is its first parameter
     value_key: bool = False
+    #: the kind of the ``|> step(...)`` stages a model entry's value may be piped into
+    pipe: str | None = None
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]

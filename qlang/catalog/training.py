@@ -43,23 +43,35 @@ class Where:
     block: bool = False
 
 
-def _model(name: str, doc: str, where: Where = Where(), kind: str | None = None) -> Entry:
-    """A model entry; ``kind`` is the catalog kind its value names (for editors)."""
+def _model(
+    name: str, doc: str, where: Where = Where(), kind: str | None = None, pipe: str | None = None
+) -> Entry:
+    """A model entry; ``kind`` is the catalog kind its value names and ``pipe`` the kind
+    of its ``|>`` stages (for editors)."""
     value = Param("value", OPAQUE, None, doc, kind=kind)
-    return Entry("model", name, doc, (value,), info=where, value_key=True)
+    return Entry("model", name, doc, (value,), info=where, value_key=True, pipe=pipe)
 
 
 _BOTH = Where(model=True, quantum=True)
 
 MODEL: tuple[Entry, ...] = (
-    _model("data", "the data set, piped into preprocessing steps: `iris() |> pca(2)`", kind="data"),
+    _model(
+        "data",
+        "the data set, piped into preprocessing steps: `iris() |> pca(2)`",
+        kind="data",
+        pipe="preprocess",
+    ),
     _model("qubits", "the number of qubits (else inferred from the encoding)", _BOTH),
     _model("encoding", "the feature map: a circuit call taking the input", _BOTH),
     _model("ansatz", "the trainable circuit", _BOTH),
     _model("circuit", "one circuit call instead of encoding + ansatz", _BOTH),
     _model("observable", "a Pauli sum or a named Hamiltonian", _BOTH),
     _model(
-        "readout", "how the circuit becomes outputs, piped into post-processing", _BOTH, "readout"
+        "readout",
+        "how the circuit becomes outputs, piped into post-processing",
+        _BOTH,
+        "readout",
+        "post",
     ),
     _model("task", "what is trained", kind="task"),
     _model("loss", "the loss (default: the task's)", kind="loss"),

@@ -20,7 +20,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from qlang.codes import data, frontend, passes, routing, runtime, semantics, targets, training
+from qlang.codes import (
+    cli,
+    data,
+    files,
+    frontend,
+    limits,
+    passes,
+    routing,
+    runs,
+    runtime,
+    semantics,
+    targets,
+    training,
+)
 from qlang.codes.info import Area, ErrorInfo
 from qlang.codes.render import render_pages
 
@@ -59,7 +72,20 @@ def build(areas: Iterable[tuple[Area, tuple[ErrorInfo, ...]]]) -> dict[str, Erro
     return dict(sorted(codes.items()))
 
 
-_MODULES = (frontend, semantics, data, targets, passes, routing, runtime, training)
+_MODULES = (
+    frontend,
+    semantics,
+    data,
+    targets,
+    passes,
+    routing,
+    runtime,
+    training,
+    files,
+    limits,
+    runs,
+    cli,
+)
 
 #: The areas in code order, each with its page and range.
 AREAS: tuple[Area, ...] = tuple(m.AREA for m in _MODULES)

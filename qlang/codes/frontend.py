@@ -63,8 +63,10 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "input nested too deeply",
         "const x = ((((((((((...))))))))));  // more than 100 levels",
         "const x = 1;",
-        "Brackets nested more than 100 levels deep (or an equally deep expression) are "
-        "rejected instead of exhausting the stack.",
+        "Brackets nested more than 100 levels deep, an expression nested more than 100 "
+        "levels (calls, indexing, unary and power operators, brackets), or a flat chain "
+        "`a + b + ...` of more than 10,000 operands are rejected instead of exhausting "
+        "the stack. A flat chain counts as one level: it is evaluated in a loop.",
     ),
     ErrorInfo(
         "QL0007",
@@ -106,5 +108,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "model m { data = iris().train }",
         'model m { data = iris(split = "train") }',
         "`a.b` is only used for module-qualified names such as `encodings.angle`.",
+    ),
+    ErrorInfo(
+        "QL0013",
+        "number literal too long",
+        "const n = 1000000000000000000000000000000000000000000 ... (5000 digits);",
+        "const n = 1e6;",
+        "A number literal has at most 400 characters; integers beyond 2**62 are refused "
+        "anyway (`QL0208`).",
     ),
 )

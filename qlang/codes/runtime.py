@@ -28,9 +28,11 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "A run needs `batch x 2**n x 16` bytes per state buffer (8 for `complex64`) and a "
         "few buffers (4 for a forward run, 8 for an adjoint gradient). Batches are split into "
         "chunks automatically; the error appears only when a single sample does not fit the "
-        "budget (available RAM, or `QLANG_MEMORY_BUDGET` in bytes, or "
-        '`Simulator(memory_budget=...)`). Use fewer qubits, `dtype="complex64"`, or a '
-        "larger budget.",
+        "budget (`--memory`, the `QLANG_MEMORY` environment variable (`16G`; the older "
+        "`QLANG_MEMORY_BUDGET` is read too), else the available memory, or "
+        "`Simulator(memory_budget=...)`). The readout's `2**n` tables count too, and the "
+        "check happens before anything is allocated. Use fewer qubits, "
+        '`dtype="complex64"`, or a larger budget.',
     ),
     ErrorInfo(
         "QL0602",
@@ -69,5 +71,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'Readout("histogram")',
         'Readout("probs")',
         "Use `expval`, `probs`, `parity` or `samples`.",
+    ),
+    ErrorInfo(
+        "QL0607",
+        "an optional package is missing",
+        "to_aer(noise, circuit)   # without qiskit-aer",
+        'pip install "qlang[aer]"',
+        "Exporting noise to Qiskit Aer needs `qiskit-aer` (extra `aer`); reading fake IBM "
+        "devices needs `qiskit-ibm-runtime` (extra `ibm`).",
     ),
 )

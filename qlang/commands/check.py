@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qlang.commands._common import guarded, report_errors
+from qlang.commands._common import allow_option, guarded, memory_option, report_errors
 from qlang.diagnostics import QLangError
 
 
@@ -20,16 +20,25 @@ from qlang.diagnostics import QLangError
     default="text",
     help="json prints machine-readable diagnostics for editors and tools",
 )
+@memory_option
+@allow_option
 @guarded
-def command(files: tuple[str, ...], output_format: str) -> None:
-    """Check .qml files for errors without compiling or training."""
-    from qlang.api import check
+def command(
+    files: tuple[str, ...], output_format: str, memory: str | None, allow: tuple[str, ...]
+) -> None:
+    """Check .qml files for errors without compiling or training.
 
+    Each model must also fit the memory budget of the simulator it trains on.
+    """
+    from qlang.api import check
+    from qlang.limits import memory_override
+
+    memory_override()  # a malformed QLANG_MEMORY is one coded error, not one per file
     failed = False
     all_diags: list[dict[str, object]] = []
     for path in files:
         try:
-            check(path)
+            check(path, allow=allow, memory=memory)
         except QLangError as err:
             failed = True
             if output_format == "json":

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from qlang.commands._runtime_cli import load_model, source_of, with_errors
+from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._runtime_cli import load_model, source_of
 
 
 @click.command("eval")
@@ -14,13 +15,18 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 @click.option(
     "--weights", required=True, type=click.Path(), help="Folder written by `qlang train`."
 )
-@with_errors
-def command(file: str, weights: str) -> None:
+@memory_option
+@allow_option
+@guarded
+def command(file: str, weights: str, memory: str | None, allow: tuple[str, ...]) -> None:
     """Evaluate trained weights on the test data."""
+    from qlang.resources import check_model_memory
     from qlang.train.api import evaluate
     from qlang.train.artifacts import load_trained
 
-    model = load_model(file)
-    _, base = source_of(file)
-    metrics = evaluate(model, load_trained(weights), base_dir=base)
+    with model_scope(file, memory, allow):
+        model = load_model(file)
+        check_model_memory(model)
+        _, base = source_of(file)
+        metrics = evaluate(model, load_trained(weights), base_dir=base)
     click.echo(json.dumps(metrics, indent=1))

@@ -12,12 +12,12 @@ Example::
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from qlang.commands._common import allow_option, guarded, memory_option, model_scope
 from qlang.diagnostics import QLangError
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Call, Observable
@@ -82,7 +82,25 @@ def inspect_file(
     args: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries of the models of a file, or of its circuits when it has no model
-    (or of one ``circuit`` lowered with ``args``)."""
+    (or of one ``circuit`` lowered with ``args``).
+
+    The file is read through the front end's entry path (limits, the file access policy);
+    a model must fit the simulator's memory budget like in ``qlang check`` (``QL0821``).
+    """
+    from qlang import access
+
+    with access.for_model(path):
+        return _inspect(path, qubits, model, circuit, args)
+
+
+def _inspect(
+    path: Path,
+    qubits: int,
+    model: str | None,
+    circuit: str | None,
+    args: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    from qlang.resources import check_model_memory
     from qlang.semantics import Loader
     from qlang.semantics.lowering import lower_named_circuit
     from qlang.semantics.models import lower_model
@@ -99,6 +117,7 @@ def inspect_file(
         names = [model] if model else [m.name for m in module.models]
         for name in names:
             m = lower_model(loader, module, name)
+            check_model_memory(m)
             out.append(
                 {
                     "model": m.name,
@@ -211,7 +230,7 @@ def terminal_width() -> int:
 
 
 @click.command("inspect")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "model", default=None, help="Only this model of the file.")
 @click.option(
     "--qubits", default=4, show_default=True, help="Register size for files without models."
@@ -233,6 +252,9 @@ def terminal_width() -> int:
     default=None,
     help="Also write the circuit as a picture (.svg, or .png through matplotlib).",
 )
+@memory_option
+@allow_option
+@guarded
 def command(
     file: Path,
     model: str | None,
@@ -243,6 +265,8 @@ def command(
     arg_items: tuple[str, ...],
     width: int | None,
     draw_to: Path | None,
+    memory: str | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Show the resources of the models (or circuits) of FILE.
 
@@ -254,20 +278,17 @@ def command(
         if not sep:
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--arg")
         try:
-            args[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
+            args[key.strip()] = json.loads(raw, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             args[key.strip()] = raw
-    try:
-        if draw_to is not None:
-            from qlang.semantics.drawing_svg import check_picture_path
+    if draw_to is not None:
+        from qlang.semantics.drawing_svg import check_picture_path
 
-            check_picture_path(draw_to)
+        check_picture_path(draw_to)
+    with model_scope(file, memory, allow):
         report = inspect_file(file, qubits, model, circuit, args)
-        if draw_to is not None:
-            _write_pictures(report, draw_to)
-    except QLangError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(1)
+    if draw_to is not None:
+        _write_pictures(report, draw_to)
     if fmt == "json":
         for entry in report:
             for b in entry.get("blocks", []):
@@ -295,3 +316,7 @@ def _write_pictures(report: list[dict[str, Any]], path: Path) -> None:
             target = path.with_name(f"{path.stem}-{tail}{path.suffix}")
         save(b["_circuit"], target)
         click.echo(f"wrote {target}", err=True)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)

@@ -10,11 +10,9 @@ Example::
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from qlang.diagnostics import QLangError
+from qlang.commands._common import guarded
 
 
 @click.command("passes")
@@ -23,6 +21,7 @@ from qlang.diagnostics import QLangError
 @click.option("--basis", default=None, help="Target basis for -O (name or gate list).")
 @click.option("--device", default=None, help="Device for the routing passes (e.g. line(5)).")
 @click.option("--json", "as_json", is_flag=True, help="Print the pipeline as JSON.")
+@guarded
 def command(
     level: int | None, spec: str | None, basis: str | None, device: str | None, as_json: bool
 ) -> None:
@@ -30,20 +29,16 @@ def command(
     from qlang.passes.cli import pipeline_from_cli
     from qlang.passes.registry import REGISTRY, available_passes
 
-    try:
-        if level is None and spec is None:
-            for name in available_passes():
-                cls = REGISTRY.get(name)
-                doc = "repeat passes until nothing changes (bounded)"
-                if cls is not None:
-                    doc = (cls.__doc__ or "").strip().splitlines()[0]
-                click.echo(f"{name:<24} {doc}")
-            return
-        from qlang.devices import parse_device
+    if level is None and spec is None:
+        for name in available_passes():
+            cls = REGISTRY.get(name)
+            doc = "repeat passes until nothing changes (bounded)"
+            if cls is not None:
+                doc = (cls.__doc__ or "").strip().splitlines()[0]
+            click.echo(f"{name:<24} {doc}")
+        return
+    from qlang.devices import parse_device
 
-        dev = parse_device(device) if device else None
-        pipe = pipeline_from_cli(spec, level or 0, (), False, True, basis, dev)
-    except QLangError as err:
-        click.echo(err.render(), err=True)
-        sys.exit(1)
+    dev = parse_device(device) if device else None
+    pipe = pipeline_from_cli(spec, level or 0, (), False, True, basis, dev)
     click.echo(pipe.to_json() if as_json else pipe.spec())

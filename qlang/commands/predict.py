@@ -13,7 +13,8 @@ import sys
 import click
 import numpy as np
 
-from qlang.commands._runtime_cli import load_model, source_of, with_errors
+from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._runtime_cli import load_model, source_of
 
 
 @click.command("predict")
@@ -30,22 +31,33 @@ from qlang.commands._runtime_cli import load_model, source_of, with_errors
 )
 @click.option("--label", default=None, help="A label column in the input to ignore.")
 @click.option("--output", default=None, type=click.Path(dir_okay=False), help="Write CSV here.")
-@with_errors
+@memory_option
+@allow_option
+@guarded
 def command(
-    file: str, weights: str, input_path: str | None, label: str | None, output: str | None
+    file: str,
+    weights: str,
+    input_path: str | None,
+    label: str | None,
+    output: str | None,
+    memory: str | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Predict with trained weights."""
+    from qlang.fileio import write_output
+    from qlang.resources import check_model_memory
     from qlang.train.api import load
 
-    model = load_model(file)
-    _, base = source_of(file)
-    pred = load(model, weights, base_dir=base)
-    text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
-    if text is None:
-        text = _data_rows(pred, input_path, label)
+    with model_scope(file, memory, allow):
+        model = load_model(file)
+        check_model_memory(model)
+        _, base = source_of(file)
+        pred = load(model, weights, base_dir=base)
+        text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
+        if text is None:
+            text = _data_rows(pred, input_path, label)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_output(output, text, what="predictions file")
     else:
         sys.stdout.write(text)
 

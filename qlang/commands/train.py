@@ -1,7 +1,11 @@
-"""``qlang train FILE [--epochs N] [--seed S] [--out DIR] [--quiet]``.
+"""``qlang train FILE [--epochs N] [--seed S] [--out DIR | --resume DIR] [--overwrite]``.
 
-Trains the model the file describes and writes the artifact folder (weights, metrics,
-curve, compiled program, provenance). Progress goes to stderr, a summary to stdout.
+Trains the model the file describes and writes its run folder (weights, metrics, curve,
+compiled program, provenance, manifest). ``--out`` never deletes or overwrites anything
+but a complete earlier run of the same model (with ``--overwrite``); an earlier run
+keeps its folder and the new one goes to ``DIR-2``, ``DIR-3``, ... A run checkpoints as
+it goes; ``--resume DIR`` continues an interrupted one to the same weights. Progress
+goes to stderr, a summary to stdout.
 """
 
 from __future__ import annotations
@@ -11,34 +15,76 @@ from pathlib import Path
 
 import click
 
-from qlang.commands._runtime_cli import load_model, source_of, with_errors
+from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._runtime_cli import load_model, source_of
 
 
 @click.command("train")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Override the epochs.")
-@click.option("--seed", type=int, default=None, help="Override the model seed.")
+@click.option(
+    "--epochs", type=click.IntRange(min=1, max=10_000_000), default=None, help="Override the epochs."
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None, help="Override the seed."
+)
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False),
     default=None,
-    help="Artifact folder (default: runs/<file name>).",
+    help="Run folder (default: runs/<file name>; a numbered sibling if it holds a run).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the complete earlier run of the same model in --out.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Continue the interrupted run in this folder.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@with_errors
-def command(file: str, epochs: int | None, seed: int | None, out: str | None, quiet: bool) -> None:
-    """Train a model and write its artifacts."""
-    from qlang.train.api import train
+@memory_option
+@allow_option
+@guarded
+def command(
+    file: str,
+    epochs: int | None,
+    seed: int | None,
+    out: str | None,
+    overwrite: bool,
+    resume: str | None,
+    quiet: bool,
+    memory: str | None,
+    allow: tuple[str, ...],
+) -> None:
+    """Train a model and write its run folder."""
+    from qlang.train.api import train_run
 
-    model = load_model(file)
-    source, base = source_of(file)
-    out_dir = Path(out) if out else Path("runs") / Path(file).stem
-    trained = train(
-        model, epochs=epochs, seed=seed, out=out_dir, quiet=quiet, base_dir=base, source=source
-    )
+    if resume is not None and (out is not None or overwrite):
+        raise click.UsageError("`--resume DIR` continues a run in place: drop `--out`/`--overwrite`")
+    with model_scope(file, memory, allow):
+        model = load_model(file)
+        source, base = source_of(file)
+        result = train_run(
+            model,
+            epochs=epochs,
+            seed=seed,
+            out=None if resume else Path(out) if out else Path("runs") / Path(file).stem,
+            quiet=quiet,
+            base_dir=base,
+            source=source,
+            overwrite=overwrite,
+            resume=resume,
+        )
+    trained = result.trained
     summary = {k: v for k, v in trained.metrics.items() if k in ("train", "test")} or {
         k: v for k, v in trained.metrics.items() if isinstance(v, int | float | str)
     }
     click.echo(json.dumps(summary, indent=1))
-    click.echo(f"wrote {out_dir}/", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {result.path}/", err=True)

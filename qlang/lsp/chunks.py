@@ -164,7 +164,7 @@ class ChunkCache:
         """The errors of ``text[start:]`` parsed in one piece, and whether the pre-scan
         stopped that parse."""
         try:
-            parse_full(text[start:], "<tail>", sources=self._sources)
+            parse_full(text[start:], "<tail>", sources=SourceMap())  # nothing kept
         except QLangError as err:
             errors = tuple(_shift_diag(d, source_id, start) for d in err.diagnostics)
             return errors, getattr(err, "scan_stopped", False)

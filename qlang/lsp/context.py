@@ -155,7 +155,7 @@ def cursor_context(text: str, offset: int) -> Context:
     first_word: str | None = None  # the item's keyword (`model`, `circuit`, ...)
     run: list[str] = []  # consecutive names right before the current token
     pending_key: str | None = None  # a name that started an entry (`key` before `=`)
-    pos = start
+    pos = last_end = start
     while pos < prefix_start:
         m = _TOKEN.search(text, pos, prefix_start)
         if m is None:
@@ -164,6 +164,10 @@ def cursor_context(text: str, offset: int) -> Context:
         kind = m.lastgroup
         tok = m.group()
         top = frames[-1] if frames else None
+        if top is not None and top.bracket == "{" and "\n" in text[last_end : m.start()]:
+            top.after_sep = True  # a line break ends a model entry
+            run = []
+        last_end = m.end()
         if kind == "comment":
             if m.end() >= prefix_start and (tok.startswith("//") or not tok.endswith("*/")):
                 ctx.in_comment = True

@@ -313,10 +313,7 @@ def _setting_context(path: list[A.Node], offset: int) -> tuple[str | None, A.Set
 def _vocab(name: str, kinds: tuple[str, ...]) -> _Resolved | None:
     from qlang.lsp import vocabulary as V
 
-    try:
-        entry = V.find(name, kinds)
-    except ImportError:  # pragma: no cover - the catalog is part of qlang
-        return None
+    entry = V.find(name, kinds)
     if entry is None:
         return None
     return _Resolved(V.entry_markdown(entry))
@@ -357,6 +354,10 @@ def _resolve_name(
         got = _vocab(name, V.value_kinds(block, setting.key, piped))
         if got is not None:
             return got
+        if setting.key == "device":
+            got = _device(name)
+            if got is not None:
+                return got
     if name in GATES or name in ALIASES:
         g = GATES[ALIASES.get(name, name)]
         arity = "any number of" if g.num_qubits == 0 else str(g.num_qubits)
@@ -400,6 +401,12 @@ def _resolve(ws: Workspace, analysis: Analysis, offset: int) -> tuple[_Resolved,
     ctx = cursor_context(text, start)
     if ctx.in_comment or (ctx.in_string and not isinstance(inner, A.Import)):
         return None
+    # `Z0`, `X[i + 1]`: a Pauli factor
+    if isinstance(inner, A.PauliFactor) or (
+        isinstance(inner, A.PauliProduct) and word[0] in "XYZI" and word[1:].isdigit()
+    ):
+        where = word[1:] if word[1:].isdigit() else "the qubit in brackets"
+        return _Resolved(_code(word) + f"\n\nPauli {word[0]} on qubit {where}"), start, end
     # `import encodings.angle`, `import "lib.qml"`, `import ansatze.{a, b}`
     if isinstance(inner, A.Import):
         return _resolve_import(ws, analysis, inner, word, start, end)
@@ -445,14 +452,28 @@ def _resolve(ws: Workspace, analysis: Analysis, offset: int) -> tuple[_Resolved,
     return (got, start, end) if got else None
 
 
+def _device(name: str) -> _Resolved | None:
+    """A device family or named device of ``target { device = ... }`` (qlang.devices)."""
+    from qlang import devices
+
+    fn = getattr(devices, name, None)
+    if (
+        not callable(fn)
+        or name.startswith("_")
+        or not (name in devices.NAMED_DEVICES or name in devices._FAMILIES)
+    ):
+        return None
+    import inspect
+
+    sig = f"{name}({', '.join(inspect.signature(fn).parameters)})"
+    return _Resolved(_code(sig) + "\n\n*device*: " + (inspect.getdoc(fn) or ""))
+
+
 def _key(block: str | None, key: str) -> _Resolved | None:
+    from qlang import catalog
     from qlang.lsp import vocabulary as V
 
-    cat = V._catalog()
-    if cat is None:
-        return None
-    kind = V.kinds_of_block(block)
-    entry = cat.lookup(kind, key) or cat.lookup("model", key)
+    entry = catalog.lookup(V.keys_kind(block), key) or catalog.lookup("model", key)
     return _Resolved(V.entry_markdown(entry)) if entry is not None else None
 
 
@@ -474,10 +495,7 @@ def _resolve_argument(
 
     block, setting, piped = _setting_context(path, offset)
     kinds = V.value_kinds(block, setting.key, piped) if setting is not None else ()
-    try:
-        entry = V.find(callee, kinds)
-    except ImportError:  # pragma: no cover
-        return None
+    entry = V.find(callee, kinds)
     if entry is None:
         return None
     for p in entry.params:
@@ -741,10 +759,7 @@ def completion(ws: Workspace, analysis: Analysis, offset: int) -> list[Completio
             if ctx.block is None:
                 out += [CompletionItem(k, "keyword", sort="3") for k in ("input", "weight")]
             return out
-        try:
-            kinds = V.value_kinds(ctx.block, ctx.key, ctx.piped)
-        except ImportError:  # pragma: no cover
-            kinds = ()
+        kinds = V.value_kinds(ctx.block, ctx.key, ctx.piped)
         if callee is None or not out:
             out += _vocab_items(kinds)
         out += _scope_items(ws, analysis, offset)
@@ -781,10 +796,7 @@ def _argument_items(
         ]
     if ctx.item != "model":
         return []
-    try:
-        entry = V.find(callee, V.value_kinds(ctx.block, ctx.key, ctx.piped))
-    except ImportError:  # pragma: no cover
-        return []
+    entry = V.find(callee, V.value_kinds(ctx.block, ctx.key, ctx.piped))
     if entry is None:
         return []
     return [
@@ -861,9 +873,12 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
 def formatting(analysis: Analysis) -> str | None:
     """The document as ``qlang fmt`` prints it (``None`` when it does not parse)."""
     from qlang.diagnostics import QLangError
-    from qlang.formatter import format_source
+    from qlang.formatter import format_module
+    from qlang.parser import parse_full
+    from qlang.source import SourceMap
 
-    try:
-        return format_source(analysis.text, str(analysis.path))
+    try:  # `qlang fmt`'s format_source, with the text kept out of the global source map
+        res = parse_full(analysis.text, str(analysis.path), sources=SourceMap())
     except QLangError:
         return None
+    return format_module(res.module, res.comments, res.source)

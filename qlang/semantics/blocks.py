@@ -36,6 +36,7 @@ from qlang.diagnostics import Diagnostic
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Observable, QuantumBlock, Readout
+from qlang.limits import MAX_QUBITS
 from qlang.semantics import codes as C
 from qlang.semantics.binding import ShapeError, nonnegative
 from qlang.semantics.circuits import Builder, Lowerer
@@ -239,6 +240,11 @@ class BlockLowerer:
                 return None
             if n < 1:
                 self.report(fail(C.QUBITS_SETTING, f"`qubits = {n}` must be at least 1", st.span))
+                return None
+            if n > MAX_QUBITS:
+                self.report(
+                    fail("QL0823", f"`qubits = {n:,}` is above the limit of {MAX_QUBITS:,}", st.span)
+                )
                 return None
             return n
         first = calls.get("encoding") or calls.get("circuit") or calls.get("ansatz")
@@ -498,3 +504,14 @@ def infer_size(pc: PendingCall, xv: Any, x_width: int | None) -> int | None:
         ):
             return x_width.bit_length() - 1
     return None
+
+
+def readout_outputs(r: Readout) -> int:
+    """The outputs of a readout after its post-processing (``linear(out = k)`` resizes)."""
+    n = r.num_outputs
+    for p in r.post:
+        if p.name == "linear":
+            out = p.arg(0, "out", None)
+            if isinstance(out, int):
+                n = out
+    return n

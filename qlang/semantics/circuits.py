@@ -23,11 +23,12 @@ from qlang.diagnostics import Diagnostic, did_you_mean
 from qlang.ir import expr as E
 from qlang.ir.circuit import Condition, Operation
 from qlang.ir.gates import ALIASES, GATES
+from qlang.limits import MAX_CALL_DEPTH, MAX_CLBITS, MAX_QUBITS, MAX_RANGE, MAX_STEPS
 from qlang.semantics import codes as C
 from qlang.semantics import modifiers as M
 from qlang.semantics.binding import bind
 from qlang.semantics.codes import SemanticError, fail
-from qlang.semantics.evaluator import MAX_ITEMS, Evaluator, bind_targets
+from qlang.semantics.evaluator import Evaluator, bind_targets
 from qlang.semantics.observables import PauliSum
 from qlang.semantics.params import ParamTable
 from qlang.semantics.scope import Scope
@@ -45,7 +46,6 @@ from qlang.semantics.values import (
 from qlang.source import GLOBAL_SOURCES, Span
 
 #: Statements executed (and operations emitted) before lowering gives up.
-MAX_STEPS = 300_000
 
 #: Circuits implemented in Python (``evolve(H, t) q;``), see :mod:`qlang.semantics.evolution`.
 NATIVE_CIRCUITS: dict[str, Any] = {}
@@ -67,8 +67,14 @@ class Builder:
     def qubits(self, k: int, span: Span | None) -> Qubits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "ancilla qubits cannot be declared under a modifier", span)
-        if not 0 <= k <= 1024:
+        if k < 0:
             raise fail(C.BAD_VALUE, f"cannot allocate {k} qubits", span)
+        if k > MAX_QUBITS - self.num_qubits:
+            raise fail(
+                "QL0823",
+                f"cannot allocate {k:,} qubits: a circuit has at most {MAX_QUBITS:,}",
+                span,
+            )
         start = self.num_qubits
         self.num_qubits += k
         return Qubits(tuple(range(start, start + k)))
@@ -76,8 +82,10 @@ class Builder:
     def clbits(self, k: int, span: Span | None) -> Bits:
         if not self.allocate:
             raise fail(C.BAD_MODIFIER, "bits cannot be declared under a modifier", span)
-        if not 0 <= k <= MAX_ITEMS:
+        if k < 0:
             raise fail(C.BAD_VALUE, f"cannot allocate {k} bits", span)
+        if k > MAX_CLBITS - self.num_clbits:
+            raise fail("QL0823", f"cannot allocate {k:,} bits (limit {MAX_CLBITS:,})", span)
         start = self.num_clbits
         self.num_clbits += k
         return Bits(tuple(range(start, start + k)))
@@ -163,6 +171,13 @@ class Lowerer:
         node = defn.node
         if not isinstance(node, A.CircuitDef):
             raise fail(C.WRONG_KIND, f"`{defn.name}` is an observable, not a circuit", span)
+        if self.depth >= MAX_CALL_DEPTH:
+            raise fail(
+                "QL0824",
+                f"circuit calls nested more than {MAX_CALL_DEPTH} deep (is `{defn.name}` "
+                "recursive without an end?)",
+                span,
+            )
         self.depth += 1
         try:
             self._call(defn, args, kwargs, qargs, builder, span)
@@ -220,8 +235,8 @@ class Lowerer:
             self.steps += 1
             if self.steps > MAX_STEPS or len(builder.ops) > MAX_STEPS:
                 err = fail(
-                    C.BAD_VALUE,
-                    f"the circuit unrolls to more than {MAX_STEPS} steps",
+                    "QL0824",
+                    f"the circuit unrolls to more than {MAX_STEPS:,} steps",
                     st.span,
                     help="reduce loop bounds or repetitions",
                 )
@@ -233,11 +248,25 @@ class Lowerer:
             except SemanticError as err:
                 self.report(err)
 
+    def _steps_ahead(self, steps: int, span: Span | None) -> None:
+        """Stop at once when a loop will certainly pass ``MAX_STEPS`` (each iteration runs
+        at least the statements of its body), instead of after unrolling most of it."""
+        if self.steps + steps > MAX_STEPS:
+            err = fail(
+                "QL0824",
+                f"the circuit unrolls to more than {MAX_STEPS:,} steps (this loop alone to "
+                f"at least {steps:,})",
+                span,
+                help="reduce loop bounds or repetitions",
+            )
+            raise Abort(err.diagnostic)
+
     def stmt(self, st: A.Stmt, scope: Scope, b: Builder) -> None:
         if isinstance(st, A.GateCall):
             self.gate_call(st, scope, b)
         elif isinstance(st, A.For):
             items = self.ev.iterable(self.ev.eval(st.iterable, scope), st.iterable.span)
+            self._steps_ahead(len(items) * len(st.body), st.span)
             for item in items:
                 inner = scope.child()
                 for t in st.targets:
@@ -246,8 +275,13 @@ class Lowerer:
                 self.body(st.body, inner, b)
         elif isinstance(st, A.Repeat):
             k = self.ev.eval_int(st.count, scope, "repeat count")
-            if not 0 <= k <= MAX_ITEMS:
-                raise fail(C.BAD_VALUE, f"repeat count {k} is out of range", st.count.span)
+            if k < 0:
+                raise fail(C.BAD_VALUE, f"repeat count {k} is negative", st.count.span)
+            if k > MAX_RANGE:
+                raise fail(
+                    "QL0824", f"repeat count {k:,} is above the limit of {MAX_RANGE:,}", st.count.span
+                )
+            self._steps_ahead(k * len(st.body), st.span)
             for _ in range(k):
                 self.body(st.body, scope.child(), b)
         elif isinstance(st, A.If):
@@ -402,6 +436,13 @@ class Lowerer:
                 if kind == "inv":
                     ops = M.inverse_ops(ops)
                 elif kind == "pow":
+                    if float(val).is_integer() and abs(val) * len(ops) + len(b.ops) > MAX_STEPS:
+                        raise fail(
+                            "QL0824",
+                            f"`pow({val:g})` repeats {len(ops)} gate{'s' * (len(ops) != 1)} "
+                            f"beyond the limit of {MAX_STEPS:,} gates",
+                            st.span,
+                        )
                     ops = M.power_ops(ops, val)
                 else:
                     ops = M.control_ops(ops, val, negative=kind == "negctrl")

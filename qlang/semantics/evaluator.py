@@ -23,6 +23,7 @@ from typing import Any
 from qlang import ast as A
 from qlang.diagnostics import did_you_mean
 from qlang.ir import expr as E
+from qlang.limits import MAX_ANGLE_DEPTH, MAX_EXPR_NODES, MAX_RANGE
 from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
 from qlang.semantics.observables import PauliSum
@@ -177,19 +178,28 @@ class Evaluator:
             return not self.truthy(v, n.operand.span)
         if n.op == "+":
             return v
+        if isinstance(v, E.Expr):
+            return checked_expr(-v, n.span)
         if is_scalar(v) or isinstance(v, PauliSum):
             return -v
         raise fail(C.BAD_OPERANDS, f"cannot negate `{type_name(v)}`", n.span)
 
     def _Binary(self, n: A.Binary, scope: Scope) -> Any:
-        if n.op in ("and", "or"):
-            a = self.eval(n.lhs, scope)
-            t = self.truthy(a, n.lhs.span)
-            if (n.op == "and") == t:
-                return self.eval(n.rhs, scope)
-            return a
-        a, b = self.eval(n.lhs, scope), self.eval(n.rhs, scope)
-        return self.binary(n.op, a, b, n.span)
+        # A chain `a + b - c or d ...` is a left-deep tree: fold it bottom-up in a loop, so
+        # long chains cost no recursion (only the operands' own nesting does).
+        chain: list[A.Binary] = []
+        node: A.Expr = n
+        while isinstance(node, A.Binary):
+            chain.append(node)
+            node = node.lhs
+        acc = self.eval(node, scope)
+        for link in reversed(chain):
+            if link.op in ("and", "or"):  # short-circuit: the right side only when needed
+                if (link.op == "and") == self.truthy(acc, link.lhs.span):
+                    acc = self.eval(link.rhs, scope)
+                continue
+            acc = self.binary(link.op, acc, self.eval(link.rhs, scope), link.span)
+        return acc
 
     def binary(self, op: str, a: Any, b: Any, span: Span | None) -> Any:
         if op in _COMPARE:
@@ -230,7 +240,7 @@ class Evaluator:
         if is_scalar(a) and is_scalar(b):
             try:
                 if isinstance(a, E.Expr) or isinstance(b, E.Expr):
-                    return _ARITH[op](E.as_expr(a), E.as_expr(b))
+                    return checked_expr(_ARITH[op](E.as_expr(a), E.as_expr(b)), span)
                 if op == "/" and b == 0:
                     raise ZeroDivisionError
                 r = _ARITH[op](a, b)
@@ -374,10 +384,16 @@ class Evaluator:
         return CallValue("->", (self.eval(n.lhs, scope), self.eval(n.rhs, scope)), span=n.span)
 
     def _Pipe(self, n: A.Pipe, scope: Scope) -> Any:
-        lhs = self.eval(n.lhs, scope)
-        rhs = self._stage(n.rhs, scope)
+        chain: list[A.Pipe] = []
+        node: A.Expr = n
+        while isinstance(node, A.Pipe):  # `a |> b |> c` is left-deep: walk it in a loop
+            chain.append(node)
+            node = node.lhs
+        lhs = self.eval(node, scope)
         items = lhs.args if isinstance(lhs, CallValue) and lhs.name == "|>" else (lhs,)
-        return CallValue("|>", items + (rhs,), span=n.span)
+        for link in reversed(chain):
+            items = items + (self._stage(link.rhs, scope),)
+        return CallValue("|>", items, span=n.span)
 
     def _stage(self, n: A.Expr, scope: Scope) -> Any:
         """A pipe stage names a catalog entry (``|> tanh(scale = 2)``), not a builtin."""
@@ -453,20 +469,78 @@ def checked_number(r: Any, span: Span | None) -> Any:
     return r
 
 
-#: The largest range, loop or register the compiler unrolls.
-MAX_ITEMS = 1_000_000
+#: The largest range, loop or list the compiler unrolls (:data:`qlang.limits.MAX_RANGE`).
+MAX_ITEMS = MAX_RANGE
 
 
 def bounded_range(lo: int, hi: int, step: int, span: Span | None) -> tuple[int, ...]:
-    """``tuple(range(lo, hi, step))``, refusing absurd sizes."""
+    """``tuple(range(lo, hi, step))``, refusing absurd sizes (``QL0824``)."""
     r = range(lo, hi, step)
-    if len(r) > MAX_ITEMS:
+    if len(r) > MAX_RANGE:
         raise fail(
-            C.BAD_VALUE,
-            f"range of {len(r)} values is too large to unroll (limit {MAX_ITEMS})",
+            "QL0824",
+            f"range of {len(r)} values is too large to unroll (limit {MAX_RANGE:,})",
             span,
         )
     return tuple(r)
+
+
+class _Size:
+    """Depth and node count of symbolic expressions, memoised by node identity.
+
+    Each new node is measured from its children, which were measured when they were
+    built, so guarding every operation costs O(1) and never recurses.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[E.Expr, int, int]] = {}
+
+    def of(self, e: E.Expr) -> tuple[int, int]:
+        hit = self.known.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1], hit[2]
+        stack: list[tuple[E.Expr, bool]] = [(e, False)]
+        while stack:
+            node, ready = stack.pop()
+            kids = E.children(node)
+            if ready or not kids:
+                sizes = [self._get(k) for k in kids]
+                depth = 1 + max((d for d, _ in sizes), default=0)
+                count = 1 + sum(c for _, c in sizes)
+                if len(self.known) > 200_000:
+                    self.known.clear()
+                self.known[id(node)] = (node, depth, count)
+                continue
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if self._get(k, None) is None)
+        return self._get(e)
+
+    def _get(self, e: E.Expr, default: Any = (0, 0)) -> Any:
+        hit = self.known.get(id(e))
+        return (hit[1], hit[2]) if hit is not None and hit[0] is e else default
+
+
+_SIZES = _Size()
+
+
+def checked_expr(e: E.Expr, span: Span | None) -> E.Expr:
+    """Refuse symbolic expressions that folded to a non-finite constant (``QL0208``) or
+    grew beyond :data:`~qlang.limits.MAX_ANGLE_DEPTH` / :data:`~qlang.limits.MAX_EXPR_NODES`
+    (``QL0825``)."""
+    for node in (e, getattr(e, "lhs", None)):
+        if isinstance(node, E.Const) and not math.isfinite(node.value):
+            raise fail(C.BAD_VALUE, "number is not finite", span)
+    depth, count = _SIZES.of(e)
+    if depth > MAX_ANGLE_DEPTH or count > MAX_EXPR_NODES:
+        what = f"{depth} operations deep" if depth > MAX_ANGLE_DEPTH else f"{count:,} nodes large"
+        raise fail(
+            "QL0825",
+            f"this gate-angle expression is {what} (limits: depth {MAX_ANGLE_DEPTH}, "
+            f"{MAX_EXPR_NODES:,} nodes)",
+            span,
+            help="fold constants first, or restructure the expression",
+        )
+    return e
 
 
 def bind_targets(targets: tuple[str, ...], item: Any, scope: Scope, span: Span | None) -> None:

@@ -2,8 +2,10 @@
 cycle detection and module scopes.
 
 Stdlib modules live in the package ``qlang.stdlib`` and are read with
-``importlib.resources``; file imports are relative to the importing file.
-A loader reads only the files named by imports.
+``importlib.resources``; file imports are relative to the importing file, name ``.qml``
+files and obey the file access policy (:mod:`qlang.access`: inside the model's project
+tree unless allowed). Every file is read by :func:`qlang.fileio.read_source` (size
+limit, UTF-8, no special files). A loader reads only the files named by imports.
 
 Example::
 
@@ -14,13 +16,16 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from qlang import access
 from qlang import ast as A
+from qlang.access import AccessPolicy
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
+from qlang.fileio import exists, read_source
 from qlang.ir.circuit import Circuit
 from qlang.ir.gates import ALIASES, GATES
 from qlang.parser import parse
@@ -29,6 +34,9 @@ from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.scope import Scope
 from qlang.semantics.values import Definition, ModuleRef
 from qlang.source import Span
+
+#: Codes of a file that cannot be read (reported at the import that names it).
+_READ_CODES = ("QL0010", "QL0011", "QL0801", "QL0802", "QL0803")
 
 
 def stdlib_modules() -> list[str]:
@@ -61,19 +69,25 @@ class Module:
 class Loader:
     """Loads modules once each, detects import cycles and collects diagnostics."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: AccessPolicy | None = None) -> None:
         self.modules: dict[str, Module] = {}
         self.loading: list[str] = []
         self.diagnostics: list[Diagnostic] = []
+        #: what imports may read; set from the first file loaded unless given
+        self.policy = policy
 
     # --- entry points -------------------------------------------------------
     def load_path(self, path: str | Path) -> Module:
-        p = Path(path).resolve()
-        key = str(p)
+        """Load the file a user named (the root of the imports it makes)."""
+        p = Path(path)
+        if self.policy is None:
+            self.policy = access.current() or AccessPolicy.for_file(p)
+        text = read_source(p)
+        resolved = access.resolve(p, what="source file")
+        key = str(resolved)
         if key in self.modules:
             return self.modules[key]
-        text = p.read_text(encoding="utf-8")
-        return self._load(key, text, str(path), p)
+        return self._load(key, text, str(path), resolved)
 
     def load_stdlib(self, name: str) -> Module:
         key = f"stdlib:{name}"
@@ -83,11 +97,15 @@ class Loader:
 
     def load_text(self, text: str, filename: str = "<string>", base: Path | None = None) -> Module:
         path = (base / filename) if base is not None else None
+        if self.policy is None:
+            self.policy = access.current() or AccessPolicy.for_folder(base or Path.cwd())
         return self._load(f"text:{filename}:{id(text)}", text, filename, path)
 
     def load_parsed(self, tree: A.Module, path: Path, text: str = "") -> Module:
         """Resolve an already parsed file (its imports are loaded from disk)."""
         p = Path(path).resolve()
+        if self.policy is None:
+            self.policy = access.current() or AccessPolicy.for_file(p)
         key = str(p)
         module = Module(str(path), p, text, tree, Scope(None, module=key))
         self.modules[key] = module
@@ -133,23 +151,45 @@ class Loader:
         """The imported module and the remaining dotted path."""
         if imp.file is not None:
             base = module.path.parent if module.path is not None else Path.cwd()
-            target = (base / imp.file).resolve()
-            if not target.is_file():
-                raise fail(
-                    C.UNKNOWN_MODULE,
-                    f"file `{imp.file}` not found",
-                    imp.span,
-                    help=f"paths are relative to the importing file ({base})",
+            target = base / imp.file
+            if target.suffix != ".qml":
+                raise SemanticError(
+                    Diagnostic.error(
+                        "QL0804",
+                        f"`{imp.file}` is not a `.qml` file and cannot be imported",
+                        imp.span,
+                        help='import qlang sources (`import "lib/shared.qml"`); read data '
+                        'with `data = csv("file.csv", label = "y")`',
+                    )
                 )
-            key = str(target)
-            if key in self.loading:
-                raise fail(
-                    C.IMPORT_CYCLE,
-                    f"import cycle: {' -> '.join(self._cycle(key))}",
-                    imp.span,
-                    help="move the shared definitions into a third file",
-                )
-            return self.load_path(target), []
+            try:
+                with access.using(self.policy):
+                    resolved = access.check_path(target, what="imported file", span=imp.span)
+                if not exists(resolved):
+                    raise fail(
+                        C.UNKNOWN_MODULE,
+                        f"file `{imp.file}` not found",
+                        imp.span,
+                        help=f"paths are relative to the importing file ({base})",
+                    )
+                key = str(resolved)
+                if key in self.loading:
+                    raise fail(
+                        C.IMPORT_CYCLE,
+                        f"import cycle: {' -> '.join(self._cycle(key))}",
+                        imp.span,
+                        help="move the shared definitions into a third file",
+                    )
+            except QLangError as err:  # not allowed, or not there: one diagnostic
+                raise SemanticError(err.diagnostics[0]) from None
+            try:
+                return self.load_path(target), []
+            except QLangError as err:  # not readable (too large, not UTF-8, ...)
+                d = err.diagnostics
+                if len(d) == 1 and d[0].span is None and d[0].code in _READ_CODES:
+                    message = d[0].message.replace("source file", "imported file", 1)
+                    raise SemanticError(replace(d[0], message=message, span=imp.span)) from None
+                raise
         head, *rest = imp.module
         if head not in stdlib_modules():
             raise fail(

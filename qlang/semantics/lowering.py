@@ -80,7 +80,10 @@ def lower_named_circuit(loader: Loader, module: Module, name: str, args: dict[st
                     ).diagnostic
                 ]
             )
-        qargs.append(builder.qubits(int(size), reg.span))
+        try:
+            qargs.append(builder.qubits(int(size), reg.span))
+        except SemanticError as err:  # a register beyond the limits
+            raise QLangError([err.diagnostic]) from None
         qubits = None if reg.size is not None else qubits
     table = ParamTable()
     lowerer = Lowerer(table, implicit_inputs=True)

@@ -28,8 +28,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +43,22 @@ from qlang.ir.model import (
     Model,
     QuantumBlock,
     QuantumLayer,
-    Readout,
     Recurrent,
     Target,
     Training,
 )
 from qlang.semantics import codes as C
-from qlang.semantics.blocks import CIRCUIT_KEYS, BlockLowerer, Entries, no_shadow
+from qlang.semantics.blocks import (
+    CIRCUIT_KEYS,
+    BlockLowerer,
+    Entries,
+    no_shadow,
+    readout_outputs,
+)
 from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.loader import Loader, Module
+from qlang.semantics.model_checks import DataFacts, ModelChecks
+from qlang.semantics.noise import check_execution, noise_model
 from qlang.semantics.scope import Scope
 from qlang.semantics.settings import (
     bind_raw,
@@ -64,9 +70,6 @@ from qlang.semantics.settings import (
 )
 from qlang.semantics.values import CallValue, Symbol, is_number, type_name
 from qlang.source import Span
-
-#: train settings that only matter when there is something to optimise
-_OPTIMISATION_KEYS = ("epochs", "maxiter", "batch_size", "early_stopping", "checkpoint_every")
 
 
 def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
@@ -118,19 +121,6 @@ def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
     assert model is not None
     model.verify()
     return model
-
-
-@dataclass(frozen=True)
-class DataFacts:
-    """What the checker knows about the data before loading it."""
-
-    call: Call | None = None
-    steps: tuple[Call, ...] = ()
-    width: int | None = None
-    classes: int | None = None
-    kind: str | None = None  # classification | regression | distribution | None (csv)
-    span: Span | None = None
-    failed: bool = False
 
 
 def _model_keys(where: str) -> tuple[str, ...]:
@@ -254,7 +244,6 @@ class ModelLowerer:
             pass  # the circuit would only repeat the data error (an undefined `x`)
         elif any(k in e.settings for k in CIRCUIT_KEYS) or not named:
             main = main_bl.lower(e, self.scope, x_width, self.node.span)
-            self.main_lowerer = main_bl
         blocks: list[QuantumBlock] = [main] if main is not None else []
         self.failed_blocks: set[str] = set()
         for blk in named:
@@ -271,16 +260,26 @@ class ModelLowerer:
         optimizer = self.optimizer(e)
         training = self.training(e, task_name)
         target = self.target(e, blocks)
+        if not self.diagnostics:
+            self.check_execution(training, target, blocks)
         recurrent = self.recurrent(e, blocks, data)
         start = data.width
         if recurrent is not None:
             start = int(catalog.runtime_bind("cell", recurrent.cell)[1]["hidden"])
         layers = self.layers(e, blocks, start)
         training = replace(training, metrics=self.metrics(e, task_name))
-        self.check_monitor(training, task_name)
+        checks = ModelChecks(
+            self.report,
+            e,
+            self.spans,
+            self.node.span,
+            self.final_width,
+            main is not None and main_bl.readout_shots_given,
+        )
+        checks.monitor(training, task_name)
         if first is not None and task is not None:
-            self.check_fit(e, task, first, blocks, layers, recurrent, training, loss, data)
-            self.check_optimizer(e, task, optimizer, training)
+            checks.fit(task, first, blocks, layers, recurrent, training, loss, data)
+            checks.optimizer(task, optimizer, training)
         if self.diagnostics or first is None or task is None:
             return None
         return Model(
@@ -560,10 +559,27 @@ class ModelLowerer:
                     kw[k] = self.basis(v, spans[k])
                 else:
                     value = check_key("target", k, to_value(v, spans[k]), spans[k])
-                    kw[k] = value.name if k == "backend" else value
+                    if k == "noise":
+                        width = max((b.circuit.num_qubits for b in blocks), default=0)
+                        value = noise_model(value, width, spans[k])
+                    kw[k] = value
             except SemanticError as err:
                 self.report(err)
         return Target(**kw)
+
+    def check_execution(self, training: Training, target: Target, blocks: list[QuantumBlock]) -> None:
+        """The target's noise, shots and backend fit the gradient method and the memory."""
+        width = max((b.circuit.num_qubits for b in blocks), default=0)
+        for err in check_execution(
+            training.gradient,
+            training.shots,
+            target,
+            width,
+            training.dtype,
+            self.spans["target"],
+            self.spans["train"].get("gradient"),
+        ):
+            self.report(err)
 
     @staticmethod
     def basis(v: Any, span: Span | None) -> tuple[str, ...]:
@@ -778,276 +794,6 @@ class ModelLowerer:
             if not 1 <= int(w) <= MAX_FEATURES:
                 raise fail(C.SETTING_RANGE, f"dense widths must be in [1, {MAX_FEATURES}]", span)
         return int(a), int(b)
-
-    # --- whole-model checks ----------------------------------------------------------
-    def check_monitor(self, training: Training, task: str | None) -> None:
-        es = training.early_stopping
-        if es is None or task is None:
-            return
-        span = self.spans["train"].get("early_stopping")
-        monitor = str(catalog.runtime_bind("callback", es)[1]["monitor"])
-        validated = task in ("classify", "regress") and training.validation > 0
-        metrics = training.metrics or tuple(
-            m.name for m in catalog.entries("metric") if task in m.tasks
-        )
-        allowed = ["loss"]
-        if validated:
-            allowed += ["val_loss", *(f"val_{m}" for m in metrics)]
-        if monitor.startswith("test"):
-            self.report(
-                fail(
-                    C.MONITOR,
-                    f"early stopping must not monitor test data (`{monitor}`): the test split "
-                    "is evaluated once, after training",
-                    span,
-                    help="monitor a validation metric such as `val_loss`",
-                )
-            )
-        elif monitor not in allowed:
-            why = ""
-            if monitor.startswith("val_") and not validated:
-                why = " (there is no validation split: set `train { validation = 0.2 }`)"
-            self.report(
-                fail(
-                    C.MONITOR,
-                    f"early stopping cannot monitor `{monitor}`{why}",
-                    span,
-                    did_you_mean(monitor, allowed) or f"monitor one of: {', '.join(allowed)}",
-                )
-            )
-
-    def check_fit(
-        self,
-        e: Entries,
-        task: Call,
-        first: QuantumBlock,
-        blocks: list[QuantumBlock],
-        layers: tuple[Layer, ...],
-        recurrent: Recurrent | None,
-        training: Training,
-        loss: Call | None,
-        data: DataFacts,
-    ) -> None:
-        """Every entry must be used by the run the task makes (else ``QL0313``)."""
-        name = task.name
-        span = e.settings["task"].span
-        info = catalog.lookup("task", name).info  # type: ignore[union-attr]
-
-        def unused(what: str, where: Span | None, help: str | None = None) -> None:
-            self.report(fail(C.NOT_APPLICABLE, what, where, help))
-
-        needs_data = info.needs_data or (
-            name == "generate" and task.get("target", "data") == "data"
-        )
-        if needs_data and data.call is None and data.span is None:
-            self.report(
-                fail(
-                    C.MODEL_ENTRY,
-                    f"the `{name}` task needs `data`",
-                    span,
-                    help="add e.g. `data = iris()`"
-                    if name != "generate"
-                    else "add `data = bars_and_stripes(2, 2)` or give `generate(target = [...])`",
-                )
-            )
-        if not needs_data and data.span is not None:
-            unused(
-                f"a `{name}` task does not read `data`"
-                + (" when the target distribution is given" if name == "generate" else ""),
-                data.span,
-                "remove `data`",
-            )
-        if name == "classify" and data.kind in ("regression", "distribution"):
-            unused(
-                f"`classify` needs class labels, `{data.call.name if data.call else 'the data'}` "
-                f"gives {data.kind} data",
-                data.span,
-                "use `regress`" if data.kind == "regression" else "use `generate`",
-            )
-        for step in data.steps:
-            if step.name == "one_hot" and name != "regress":
-                unused("`one_hot` only applies to a `regress` task", step.span or data.span)
-            if data.kind == "distribution" and needs_data:
-                unused(
-                    f"`{data.call.name if data.call else 'the data'}` supplies a distribution; "
-                    f"preprocessing does not apply",
-                    step.span or data.span,
-                    "remove the `|> ...` steps",
-                )
-        used = {layer.block for layer in layers if isinstance(layer, QuantumLayer)}
-        if recurrent is not None:
-            used.add(recurrent.block)
-        if not layers and recurrent is None:
-            used.add(first.name)
-        if name not in ("classify", "regress"):
-            if "layers" in e.settings:
-                unused(f"`layers` do not apply to a `{name}` task", e.settings["layers"].span)
-            if recurrent is not None:
-                unused(f"a recurrent cell does not apply to a `{name}` task", span)
-        spans = {b.label: b.span for b in e.blocks if b.kind == "quantum"}
-        for b in blocks:
-            if b.name not in used:
-                where = "the model's circuit" if b.name == "main" else f"quantum block `{b.name}`"
-                unused(
-                    f"{where} is not used",
-                    spans.get(b.name, self.node.span),
-                    f"add `quantum({b.name})` to `layers`"
-                    if name in ("classify", "regress")
-                    else f"a `{name}` task runs one block; remove the others",
-                )
-        if training.shots is not None and self.main_readout_shots_given(first):
-            unused(
-                "`train { shots }` replaces the shots of `samples(shots = ...)`",
-                self.spans["train"].get("shots"),
-                "give the shots in one place",
-            )
-        if name == "kernel":
-            self.check_kernel(e, first, training)
-        cvar = task.get("cvar") is not None or (loss is not None and loss.name == "cvar")
-        if name == "minimize" and cvar and first.readout.kind == "expval":
-            from qlang.ir import expr as E
-
-            obs = first.readout.observables
-            if any(not t.is_diagonal or not E.is_constant(t.coeff) for o in obs for t in o.terms):
-                self.report(
-                    fail(
-                        C.READOUT_TASK,
-                        "CVaR needs a diagonal observable (Z terms only) with constant "
-                        "coefficients: it ranks the costs of bit strings",
-                        span,
-                        help="use an Ising/QUBO cost, or minimise the energy instead",
-                    )
-                )
-        if name == "classify":
-            self.check_classes(task, first, layers, data, e)
-
-    def check_optimizer(
-        self, e: Entries, task: Call, optimizer: Call | None, training: Training
-    ) -> None:
-        """Settings the optimizer would not use: batches and early stopping for a scipy
-        minimiser (full batch, its own stopping rule), a gradient method for a
-        gradient-free optimizer."""
-        default = "spsa" if task.name == "kernel" else "adam"
-        entry = catalog.lookup("optimizer", optimizer.name if optimizer else default)
-        if entry is None:
-            return
-        spans = self.spans["train"]
-        lengths = [(f"`train {{ {k} }}`", spans[k]) for k in ("epochs", "maxiter") if k in spans]
-        if optimizer is not None and optimizer.get("maxiter") is not None:
-            lengths.append((f"`{entry.name}(maxiter = ...)`", e.settings["optimizer"].span))
-        for what, where in lengths[1:]:
-            self.report(
-                fail(
-                    C.NOT_APPLICABLE,
-                    f"{what} does not apply: {lengths[0][0]} already sets the run's length",
-                    where,
-                    help="give the number of epochs or iterations in one place",
-                )
-            )
-        family, gradients = entry.info.family, entry.info.gradients
-        keys = ("batch_size", "early_stopping") if family == "scipy" else ()
-        for key in keys:
-            if key in spans:
-                self.report(
-                    fail(
-                        C.NOT_APPLICABLE,
-                        f"`{entry.name}` runs full batch with its own stopping rule; `{key}` "
-                        "does not apply",
-                        spans[key],
-                        help=f"remove `{key}` or use a gradient optimizer such as `adam`",
-                    )
-                )
-        if not gradients and "gradient" in spans and training.gradient != "auto":
-            self.report(
-                fail(
-                    C.NOT_APPLICABLE,
-                    f"`{entry.name}` does not use gradients; `gradient = {training.gradient}` "
-                    "does not apply",
-                    spans["gradient"],
-                    help="remove `gradient` (or keep `gradient = auto`)",
-                )
-            )
-
-    def main_readout_shots_given(self, first: QuantumBlock) -> bool:
-        lowerer = getattr(self, "main_lowerer", None)
-        return bool(lowerer is not None and lowerer.readout_shots_given and first.name == "main")
-
-    def check_kernel(self, e: Entries, block: QuantumBlock, training: Training) -> None:
-        """A kernel reads the encoding only; without trainable weights nothing is optimised."""
-        for key in ("readout", "observable"):
-            if key in e.settings:
-                self.report(
-                    fail(
-                        C.NOT_APPLICABLE,
-                        f"a `kernel` task compares encoded states; `{key}` does not apply",
-                        e.settings[key].span,
-                        help=f"remove `{key}`",
-                    )
-                )
-        if block.encoding is not None and "ansatz" in e.settings:
-            self.report(
-                fail(
-                    C.NOT_APPLICABLE,
-                    "a `kernel` task uses the encoding only; `ansatz` does not apply",
-                    e.settings["ansatz"].span,
-                    help="remove `ansatz`, or write the whole feature map as `circuit = ...`",
-                )
-            )
-        enc = block.encoding or block.circuit
-        trainable = any(not d.frozen for d in enc.weights)
-        if trainable:
-            return
-        spans = self.spans["train"]
-        keys = [k for k in _OPTIMISATION_KEYS if k in spans]
-        if "optimizer" in e.settings:
-            keys.insert(0, "optimizer")
-        for k in keys:
-            where = e.settings["optimizer"].span if k == "optimizer" else spans[k]
-            self.report(
-                fail(
-                    C.NOT_APPLICABLE,
-                    f"the kernel's encoding has no trainable weights, so `{k}` does not apply",
-                    where,
-                    help=f"remove `{k}` (only trainable encoding weights are optimised)",
-                )
-            )
-
-    def check_classes(
-        self, task: Call, main: QuantumBlock, layers: tuple, data: DataFacts, e: Entries
-    ) -> None:
-        k = int(task.get("classes"))  # type: ignore[arg-type]
-        span = e.settings["task"].span
-        if data.classes is not None and data.classes != k:
-            self.report(
-                fail(
-                    C.READOUT_TASK,
-                    f"the data has {data.classes} classes but the task says {k}",
-                    span,
-                    help=f"use `classify(classes = {data.classes})`",
-                )
-            )
-        outputs = self.final_width if layers else readout_outputs(main.readout)
-        if outputs is not None and k >= 3 and outputs < k:
-            self.report(
-                fail(
-                    C.READOUT_TASK,
-                    f"{k} classes need at least {k} outputs, the readout gives {outputs}",
-                    e.settings.get("readout", e.settings["task"]).span,
-                    help=f"use `expval([...])` with {k} observables, `probs` over "
-                    f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`",
-                )
-            )
-
-
-def readout_outputs(r: Readout) -> int:
-    """The outputs of a readout after its post-processing (``linear(out = k)`` resizes)."""
-    n = r.num_outputs
-    for p in r.post:
-        if p.name == "linear":
-            out = p.arg(0, "out", None)
-            if isinstance(out, int):
-                n = out
-    return n
 
 
 __all__ = ["DataFacts", "ModelLowerer", "lower_model", "no_shadow", "readout_outputs"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Operation
+from qlang.limits import MAX_STEPS
 from qlang.semantics import codes as C
 from qlang.semantics.builtins import Args, Kwargs, _params, register
 from qlang.semantics.circuits import NATIVE_CIRCUITS, Builder
@@ -57,6 +58,14 @@ def evolve(
             C.OBSERVABLE_WIDTH,
             f"observable acts on qubit {h.max_qubit()} but `evolve` got {len(reg)} qubits",
             hs,
+        )
+    per_step = sum(4 * len(paulis) + 1 for paulis, _, _ in h.terms if paulis)
+    if r * per_step + len(b.ops) > MAX_STEPS:
+        raise fail(
+            "QL0824",
+            f"`evolve` with {r:,} steps unrolls to about {r * per_step:,} gates, more than "
+            f"{MAX_STEPS:,}",
+            ss or span,
         )
     dt = E.div(E.as_expr(t), E.Const(float(r)))
     for _ in range(r):

@@ -16,6 +16,8 @@ from typing import Any
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import ParamDecl
+from qlang.limits import MAX_ARRAY_ELEMENTS
+from qlang.semantics.codes import fail
 from qlang.semantics.values import Init, reshape
 from qlang.source import Span
 
@@ -42,6 +44,7 @@ class ParamTable:
     def add_weight(
         self, name: str, shape: tuple[int, ...], init: Init | None, frozen: bool, span: Span | None
     ) -> Any:
+        _check_size(name, shape, span, "weights")
         offset = sum(d.size for d in self.weights)
         name = self.unique(name)
         init = init or DEFAULT_INIT
@@ -52,12 +55,27 @@ class ParamTable:
         return value
 
     def add_input(self, name: str, shape: tuple[int, ...], span: Span | None) -> Any:
+        _check_size(name, shape, span, "inputs")
         offset = sum(d.size for d in self.inputs)
         name = self.unique(name)
         self.inputs.append(ParamDecl(name, shape, offset, span=span))
         value = _block(E.Input, offset, shape)
         self.values[name] = value
         return value
+
+
+def _check_size(name: str, shape: tuple[int, ...], span: Span | None, what: str) -> None:
+    """``QL0822`` before an array of more than ``MAX_ARRAY_ELEMENTS`` is built."""
+    size = prod(shape) if shape else 1
+    if size > MAX_ARRAY_ELEMENTS or any(d < 0 for d in shape):
+        dims = ", ".join(f"{d:,}" for d in shape)
+        raise fail(
+            "QL0822",
+            f"`{name}` declares {size:,} {what} ([{dims}]), more than the limit of "
+            f"{MAX_ARRAY_ELEMENTS:,}",
+            span,
+            help="use a smaller shape, or reduce the data (e.g. `|> pca(k)`)",
+        )
 
 
 def _block(kind: type, offset: int, shape: tuple[int, ...]) -> Any:

@@ -57,7 +57,21 @@ def compile_exprs(exprs: Sequence[E.Expr]) -> ExprFunction:
     body = ", ".join(to_source(e) for e in exprs)
     src = f"def _f(x, w):\n    return ({body}{',' if exprs else ''})\n"
     namespace: dict[str, object] = {"_np": np}
-    exec(compile(src, "<qlang-params>", "exec"), namespace)  # noqa: S102 - generated code
+    try:
+        code = compile(src, "<qlang-params>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # nested beyond Python's parser
+        from qlang.diagnostics import Diagnostic, QLangError
+
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0825",
+                    "a gate-angle expression is nested too deeply to evaluate",
+                    help="keep gate-angle expressions at most 64 operations deep",
+                )
+            ]
+        ) from None
+    exec(code, namespace)  # noqa: S102 - generated code
     fn = namespace["_f"]
     weight_only = [not any(isinstance(s, E.Input) for s in E.symbols(e)) for e in exprs]
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from qlang.ir.model import QuantumBlock
+from qlang.limits import memory_override, readout_tables, simulation_bytes
 from qlang.sim import gradients as G
 from qlang.sim.readout import ReadoutPlan
-from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, budget_env
+from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, require_memory
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -85,6 +86,16 @@ class QuantumFunction:
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.simulator = Simulator(block.circuit, dtype=dtype, memory_budget=memory_budget)
+        # one sample's buffers and the readout's 2**n tables, before any table is built
+        readout = block.readout
+        terms = sum(len(o.terms) for o in readout.observables)
+        need = simulation_bytes(
+            self.n,
+            itemsize=np.dtype(self.simulator.dtype).itemsize,
+            adjoint=method == "adjoint",
+            tables=readout_tables(readout.kind, terms, len(readout.qubits)),
+        )
+        require_memory(need, self.n, memory_budget)
         if self.simulator.dynamic and shots is None:
             self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
         self.readout = ReadoutPlan(block.readout, self.n)
@@ -165,7 +176,7 @@ class QuantumFunction:
         batch = rows if batch is None else batch
         sim = self.simulator
         if sim.memory_budget is None and rows * self._sample_bytes <= UNCHECKED_BYTES and (
-            budget_env() is None
+            memory_override() is None
         ):
             return [slice(0, batch)]  # small runs: one chunk, no memory look-up
         size = self.simulator.chunk_size(rows, adjoint)
@@ -219,7 +230,7 @@ class QuantumFunction:
             or weights.shape != (n_w,)
             or inputs.shape[0] * self._sample_bytes > UNCHECKED_BYTES
             or self.simulator.memory_budget is not None
-            or budget_env() is not None
+            or memory_override() is not None
         ):
             return None
         try:

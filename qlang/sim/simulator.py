@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,14 @@ import numpy as np
 
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.circuit import Circuit, Operation
+from qlang.limits import (
+    BUDGET_HELP,
+    describe_budget,
+    format_bytes,
+    memory_budget,
+    memory_override,
+    simulation_bytes,
+)
 from qlang.sim.blocks import block_matrix
 from qlang.sim.compile_expr import ExprFunction, compile_exprs
 from qlang.sim.engine import State, apply_block, canonical, reorder, run_forward, zero_state
@@ -32,32 +39,42 @@ from qlang.sim.threads import blas_threads
 from qlang.sim.workspace import Workspace
 
 DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
-#: Working buffers of one state batch: forward run, adjoint sweep.
-FORWARD_BUFFERS = 4
-ADJOINT_BUFFERS = 8
 #: runs needing less than this are not checked against the machine's available memory
-#: (reading it costs more than a small run)
+#: (reading it costs more than a small run); an explicit budget is always checked
 UNCHECKED_BYTES = 2**26
 
 
-def budget_env() -> int | None:
-    env = os.environ.get("QLANG_MEMORY_BUDGET")
-    return int(float(env)) if env else None
-
-
 def available_memory() -> int:
-    """Bytes available: ``QLANG_MEMORY_BUDGET`` if set, else MemAvailable (Linux)."""
-    env = budget_env()
-    if env is not None:
-        return env
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 * 2**30
+    """The memory budget in bytes: ``--memory``, ``QLANG_MEMORY`` (or the older
+    ``QLANG_MEMORY_BUDGET``), else the machine's available memory (:mod:`qlang.limits`)."""
+    return memory_budget()
+
+
+def require_memory(need: int, num_qubits: int, budget: int | None, what: str = "sample") -> int:
+    """The budget; ``QL0601`` when ``need`` bytes exceed it (checked before allocating).
+
+    Without an explicit ``budget`` or override, a small ``need`` is not checked against
+    the machine's available memory (``UNCHECKED_BYTES``); then ``-1`` is returned.
+    """
+    limit = budget if budget is not None else memory_override()
+    if limit is None:
+        if need <= UNCHECKED_BYTES:
+            return -1
+        limit = memory_budget()
+    if need > limit:
+        shown = describe_budget(limit) if budget is None else f"the budget of {format_bytes(limit)}"
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0601",
+                    f"simulating {num_qubits} qubits needs {format_bytes(need)} per {what}, "
+                    f"more than {shown}",
+                    help="reduce the number of qubits, use `dtype = complex64`, or "
+                    + BUDGET_HELP,
+                )
+            ]
+        )
+    return limit
 
 
 def bad_input(code: str, message: str, help: str) -> QLangError:
@@ -94,6 +111,8 @@ class Simulator:
         #: ``(num_inputs, num_weights)`` of the circuit
         self.sizes = (circuit.num_inputs, circuit.num_weights)
         self.memory_budget = memory_budget
+        # refuse a circuit whose single sample cannot be simulated before planning it
+        require_memory(self.estimate_memory(1), self.n, memory_budget)
         self.workspace = Workspace()
         self.dynamic = any(
             op.name in ("measure", "reset") or op.condition is not None for op in circuit.ops
@@ -137,30 +156,17 @@ class Simulator:
     def estimate_memory(self, batch: int, adjoint: bool = False) -> int:
         """Bytes a run over ``batch`` samples needs (state buffers dominate)."""
         item = self._itemsize
-        buffers = ADJOINT_BUFFERS if adjoint else FORWARD_BUFFERS
-        return batch * (2**self.n) * item * buffers
+        return batch * simulation_bytes(self.n, itemsize=item, adjoint=adjoint)
 
     def chunk_size(self, batch: int, adjoint: bool = False) -> int:
         """The largest batch chunk that fits the budget (``QL0601`` if none does)."""
         per_sample = self.estimate_memory(1, adjoint)
-        budget = self.memory_budget if self.memory_budget is not None else budget_env()
+        budget = self.memory_budget if self.memory_budget is not None else memory_override()
         if budget is None and per_sample * batch <= UNCHECKED_BYTES:
             return max(1, batch)
-        if budget is None:
-            budget = available_memory()
-        if per_sample > budget:
-            need = per_sample / 2**30
-            raise QLangError(
-                [
-                    Diagnostic.error(
-                        "QL0601",
-                        f"simulating {self.n} qubits needs {need:.2f} GiB per sample, "
-                        f"more than the memory budget of {budget / 2**30:.2f} GiB",
-                        help="reduce the number of qubits, use `dtype = complex64`, or raise "
-                        "the budget (`QLANG_MEMORY_BUDGET` in bytes)",
-                    )
-                ]
-            )
+        budget = require_memory(per_sample, self.n, self.memory_budget)
+        if budget < 0:  # small per sample, unchecked: the whole batch is checked now
+            budget = memory_budget()
         return max(1, min(batch, budget // per_sample))
 
     def chunks(self, batch: int, adjoint: bool = False) -> Iterator[slice]:

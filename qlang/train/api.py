@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir.model import Model
-from qlang.train.artifacts import check_compatible, load_trained, write_artifacts
+from qlang.train.artifacts import check_compatible, load_trained
 from qlang.train.build import Factory
 from qlang.train.data import transform
 from qlang.train.errors import fail
@@ -41,50 +41,112 @@ def train(
     source: str | None = None,
     factory: Factory | None = None,
     kernel: Any = None,
+    overwrite: bool = False,
+    resume: str | Path | None = None,
 ) -> Trained:
-    """Train ``model``; with ``out`` also write the artifact folder (atomically)."""
-    ckpt_dir = checkpoint_dir(out) if out is not None and model.training.checkpoint_every else None
-    if ckpt_dir is not None:
-        import shutil
+    """Train ``model``; with ``out`` also write a run folder, with ``resume`` continue one.
 
-        shutil.rmtree(ckpt_dir, ignore_errors=True)  # leftovers of an interrupted run
-    ctx = context(
+    See :func:`train_run` (which also returns where the run was written).
+    """
+    return train_run(
         model,
+        epochs,
         seed,
-        checkpoint=CheckpointWriter(ckpt_dir) if ckpt_dir is not None else None,
-        epochs=epochs,
+        out,
         quiet=quiet,
+        base_dir=base_dir,
+        source=source,
         factory=factory,
         kernel=kernel,
-        base_dir=Path(base_dir) if base_dir is not None else None,
-    )
-    trained = run_task(model, ctx)
-    if out is not None:
-        write_artifacts(out, model, trained, source=source, checkpoints=ckpt_dir)
-    return trained
+        overwrite=overwrite,
+        resume=resume,
+    ).trained
 
 
-def checkpoint_dir(out: str | Path) -> Path:
-    """Where checkpoints go while training (moved into ``out/checkpoints`` at the end)."""
-    p = Path(out).resolve()
-    return p.parent / f".{p.name}.checkpoints"
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """A finished training: the result, the run folder (if any) and what to tell the user."""
+
+    trained: Trained
+    path: Path | None
+    notes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CheckpointWriter:
-    """Writes ``epoch_00005.json`` (parameters as JSON) atomically into ``directory``."""
+def train_run(
+    model: Model,
+    epochs: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    *,
+    quiet: bool = False,
+    base_dir: str | Path | None = None,
+    source: str | None = None,
+    factory: Factory | None = None,
+    kernel: Any = None,
+    overwrite: bool = False,
+    resume: str | Path | None = None,
+    stop_after: int | None = None,
+) -> RunResult:
+    """Train ``model`` and write its run folder (:mod:`qlang.train.runs`).
 
-    directory: Path
+    ``out`` names the folder (a numbered sibling when it holds an earlier run; with
+    ``overwrite`` a complete earlier run of the same model is replaced); ``resume``
+    continues the interrupted run in that folder from its checkpoint, with the seed and
+    epochs it started with. The model must fit the memory budget (``QL0821``), checked
+    before any data is loaded. ``stop_after`` (tests) interrupts after saving that epoch.
+    """
+    from qlang.resources import check_model_memory
+    from qlang.train.artifacts import source_hash, write_run_files
+    from qlang.train.optimizers import make_optimizer
+    from qlang.train.runs import resume_run, start_run
+    from qlang.train.seeding import tracking
+    from qlang.train.trainer import collecting_notes
 
-    def __call__(self, epoch: int, params: np.ndarray) -> None:
-        import json
-        import os
-
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"epoch_{epoch:05d}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"epoch": epoch, "params": [float(v) for v in params]}))
-        os.replace(tmp, path)
+    check_model_memory(model)
+    resumable = make_optimizer(model.optimizer, "adam").family != "scipy"
+    digest = source_hash(model, source)
+    run = None
+    if resume is not None:
+        run = resume_run(Path(resume), model.name, source_hash=digest, seed=seed, epochs=epochs)
+        seed, epochs = run.manifest.seed, run.manifest.epochs
+    elif out is not None:
+        run = start_run(
+            Path(out),
+            model.name,
+            source_hash=digest,
+            seed=model.training.seed if seed is None else int(seed),
+            epochs=epochs,
+            resumable=resumable,
+            overwrite=overwrite,
+        )
+    try:
+        with tracking() as streams, collecting_notes() as notes:
+            saver = None
+            if run is not None and resumable:
+                saver = run.saver(model.training.checkpoint_every, streams)
+                saver.stop_after = stop_after
+            ctx = context(
+                model,
+                seed,
+                checkpoint=run.epoch_file if run is not None else None,
+                saver=saver,
+                epochs=epochs,
+                quiet=quiet,
+                factory=factory,
+                kernel=kernel,
+                base_dir=Path(base_dir) if base_dir is not None else None,
+            )
+            trained = run_task(model, ctx)
+        if notes:
+            trained.metrics["notes"] = list(notes)
+        path = None
+        if run is not None:
+            path = run.finish(lambda folder: write_run_files(folder, model, trained, source))
+    except BaseException:
+        if run is not None:
+            run.abandon()
+        raise
+    return RunResult(trained, path, tuple(run.notes if run is not None else ()) + tuple(notes))
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,9 +1,11 @@
-"""The training output folder, written atomically (temp folder, then rename). No pickle.
+"""The files of a training run, each written atomically (temp file, then rename). No pickle.
 
 Files: ``weights.json`` (parameters, names, fitted preprocessing, task state),
 ``metrics.json``, ``curve.csv``, ``curve.png`` (if matplotlib is installed),
-``model.qasm`` (OpenQASM 3 via :func:`compiled_program`; until the targets exist the
-IR as JSON in ``model.ir.json``) and ``provenance.json`` (versions, seed, source hash).
+``model.qasm`` (OpenQASM 3 via :func:`compiled_program`; the IR as JSON in
+``model.ir.json`` if the export fails) and ``provenance.json`` (versions, seed, source
+hash). They live in a run folder (:mod:`qlang.train.runs`: manifest, lock, checkpoints).
+Reading them back checks every key and value (:mod:`qlang.train.weights_check`).
 
 Example::
 
@@ -21,8 +23,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from qlang.diagnostics import QLangError
+from qlang.fileio import atomic_write_text
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit
 from qlang.ir.model import Model
@@ -67,24 +69,49 @@ def trained_from_json(data: dict[str, Any], metrics: dict | None = None) -> Trai
 
 
 def load_trained(directory: str | Path) -> Trained:
-    """Read ``weights.json`` (and ``metrics.json`` when present) from a training folder."""
+    """Read ``weights.json`` (and ``metrics.json`` when present) from a training folder.
+
+    Every way the folder can be wrong is ``QL0658``: no folder or no ``weights.json``, an
+    interrupted run, a file that is too large, not UTF-8 or not JSON, missing keys, wrong
+    types, non-finite numbers or lengths that do not fit together.
+    """
+    from qlang.fileio import read_json
+    from qlang.limits import MAX_ARTIFACT_BYTES
+    from qlang.train.runs import require_complete
+    from qlang.train.weights_check import check_weights
+
     d = Path(directory)
+    if not d.is_dir():
+        fail("QL0658", f"`{d}` is not a folder", help="pass the folder `qlang train --out` wrote")
     wfile = d / "weights.json"
     if not wfile.is_file():
+        require_complete(d)
         fail(
             "QL0658",
             f"no `weights.json` in `{d}`",
             help="pass the folder `qlang train --out` wrote",
         )
     try:
-        data = json.loads(wfile.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        fail("QL0658", f"`{wfile}` is not valid JSON: {exc.msg} (line {exc.lineno})")
-    if data.get("format") != FORMAT:
-        fail("QL0658", f"`{wfile}` is not a qlang weights file (format {data.get('format')!r})")
+        require_complete(d)
+    except QLangError as err:
+        if err.codes != ["QL0854"]:
+            raise
+        fail("QL0658", f"`{d}` has a broken run manifest: {err.diagnostics[0].message}")
+    data = _read(read_json, wfile, MAX_ARTIFACT_BYTES)
+    check_weights(data, str(wfile))
     mfile = d / "metrics.json"
-    metrics = json.loads(mfile.read_text(encoding="utf-8")) if mfile.is_file() else {}
+    metrics = _read(read_json, mfile, MAX_ARTIFACT_BYTES) if mfile.is_file() else {}
+    if not isinstance(metrics, dict):
+        fail("QL0658", f"`{mfile}` is not a JSON object")
     return trained_from_json(data, metrics)
+
+
+def _read(read_json: Any, path: Path, limit: int) -> Any:
+    try:
+        return read_json(path, what="weights file", code="QL0658", limit=limit)
+    except QLangError as err:  # unreadable, too large, special: all QL0658 here
+        d = err.diagnostics[0]
+        fail("QL0658", d.message, help=d.help)
 
 
 def check_compatible(model: Model, trained: Trained, expected: int) -> None:
@@ -236,8 +263,47 @@ def write_curve_png(path: Path, curve: list[dict[str, float]], title: str) -> st
     ax.set_title(title)
     ax.legend(loc="upper left")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, format="png")
     return None
+
+
+def write_run_files(folder: Path, model: Model, trained: Trained, source: str | None) -> list[str]:
+    """Write the run's files into ``folder``, each atomically; return their names."""
+    names = ["weights.json", "metrics.json", "curve.csv"]
+    _dump(folder / "weights.json", trained_to_json(trained))
+    _dump(folder / "metrics.json", trained.metrics)
+    _atomic(folder / "curve.csv", lambda p: write_curve_csv(p, trained.curve))
+    notes = []
+    note = _atomic(
+        folder / "curve.png",
+        lambda p: write_curve_png(p, trained.curve, f"{model.name} ({trained.task})"),
+    )
+    if note:
+        notes.append(note)
+    else:
+        names.append("curve.png")
+    name, text, qasm_note = compiled_program(model)
+    atomic_write_text(folder / name, text)
+    names.append(name)
+    if qasm_note:
+        notes.append(qasm_note)
+    notes.extend(str(n) for n in trained.metrics.get("notes", ()))
+    _dump(
+        folder / "provenance.json",
+        {
+            "model": model.name,
+            "task": trained.task,
+            "seed": trained.seed,
+            "source_hash": source_hash(model, source),
+            "versions": versions(),
+            "pass_pipeline": "none (exact simulation of the logical circuit)",
+            "settings": settings_summary(model),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "notes": notes,
+        },
+    )
+    names.append("provenance.json")
+    return names
 
 
 def write_artifacts(
@@ -246,50 +312,46 @@ def write_artifacts(
     trained: Trained,
     *,
     source: str | None = None,
-    checkpoints: Path | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write the artifact folder ``out`` atomically and return its path."""
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    """Write a finished run to a run folder at (or next to) ``out`` and return its path.
+
+    The folder rules of :mod:`qlang.train.runs` apply: nothing that is not a complete
+    earlier run of the same model is ever overwritten.
+    """
+    from qlang.train.runs import start_run
+
+    run = start_run(
+        Path(out),
+        model.name,
+        source_hash=source_hash(model, source),
+        seed=trained.seed,
+        epochs=None,
+        resumable=False,
+        overwrite=overwrite,
+    )
     try:
-        _dump(tmp / "weights.json", trained_to_json(trained))
-        _dump(tmp / "metrics.json", trained.metrics)
-        write_curve_csv(tmp / "curve.csv", trained.curve)
-        notes = []
-        note = write_curve_png(tmp / "curve.png", trained.curve, f"{model.name} ({trained.task})")
-        if note:
-            notes.append(note)
-        name, text, qasm_note = compiled_program(model)
-        (tmp / name).write_text(text, encoding="utf-8")
-        if qasm_note:
-            notes.append(qasm_note)
-        _dump(
-            tmp / "provenance.json",
-            {
-                "model": model.name,
-                "task": trained.task,
-                "seed": trained.seed,
-                "source_hash": source_hash(model, source),
-                "versions": versions(),
-                "pass_pipeline": "none (exact simulation of the logical circuit)",
-                "settings": settings_summary(model),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "notes": notes,
-            },
-        )
-        if checkpoints is not None and checkpoints.is_dir():
-            shutil.move(str(checkpoints), str(tmp / "checkpoints"))
-        _replace_dir(tmp, out)
+        return run.finish(lambda folder: write_run_files(folder, model, trained, source))
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        run.abandon()
         raise
-    return out
+
+
+def _atomic(path: Path, write: Any) -> Any:
+    """Run ``write(tmp)`` on a temporary sibling, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        result = write(tmp)
+        if tmp.exists():
+            os.replace(tmp, path)
+        return result
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(
-        json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n", encoding="utf-8"
+    atomic_write_text(
+        path, json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n"
     )
 
 
@@ -299,17 +361,3 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot store {type(value).__name__} in JSON")
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

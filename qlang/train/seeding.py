@@ -15,6 +15,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,3 +45,35 @@ class Seeds:
     def int_seed(self, name: str) -> int:
         """A 32-bit integer seed for libraries that want one (scikit-learn, the simulator)."""
         return int(self.sequence(name).generate_state(1)[0])
+
+
+#: Generators that live inside a run's model (a shot-sampling simulator's RNG, ...),
+#: in creation order, so a checkpoint can save and restore their states.
+_TRACKED: contextvars.ContextVar[list[np.random.Generator] | None] = contextvars.ContextVar(
+    "qlang_tracked_generators", default=None
+)
+
+
+@contextlib.contextmanager
+def tracking() -> Iterator[list[np.random.Generator]]:
+    """Collect the generators :func:`track` sees during the block (a run's hidden state).
+
+    >>> with tracking() as found:
+    ...     _ = track(np.random.default_rng(1))
+    >>> len(found)
+    1
+    """
+    found: list[np.random.Generator] = []
+    token = _TRACKED.set(found)
+    try:
+        yield found
+    finally:
+        _TRACKED.reset(token)
+
+
+def track(rng: object) -> object:
+    """Register ``rng`` (if it is a generator) with the :func:`tracking` block in force."""
+    found = _TRACKED.get()
+    if found is not None and isinstance(rng, np.random.Generator):
+        found.append(rng)
+    return rng

@@ -25,15 +25,18 @@ Example (Adam on a 1-D least-squares problem)::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from qlang.ir.model import Call
+from qlang.limits import MAX_EPOCHS
 from qlang.train.errors import fail
 from qlang.train.progress import Progress
 from qlang.train.seeding import Seeds
@@ -67,6 +70,18 @@ class Schedule:
     epochs: int
     batch_size: int | None = None
     max_steps: int | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("epochs", "batch_size", "max_steps"):
+            value = getattr(self, key)
+            if value is None and key != "epochs":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPOCHS:
+                fail(
+                    "QL0827",
+                    f"`{key}` must be a whole number between 1 and {MAX_EPOCHS:,}, got `{value}`",
+                    help=f"write e.g. `train {{ {key} = 16 }}`",
+                )
 
     def steps_per_epoch(self, n: int) -> int:
         if self.batch_size is None or self.batch_size >= n:
@@ -150,11 +165,15 @@ def fit(
     progress: Progress | None = None,
     checkpoint: Callable[[int, np.ndarray], None] | None = None,
     checkpoint_every: int | None = None,
+    saver: Any = None,
 ) -> FitResult:
     """Optimise ``params0`` (only where ``mask`` is true) and return the best parameters.
 
     ``checkpoint(epoch, params)`` is called every ``checkpoint_every`` epochs (iterations
-    for scipy minimisers).
+    for scipy minimisers). ``saver`` (see :class:`Saver`) holds the run's resumable state:
+    the loop starts from its last saved state, if any, and saves the full state (params,
+    optimizer state, random streams, early stopping, curve) at the end of the epochs it
+    asks for; a resumed run ends with the same parameters as an uninterrupted one.
     """
     start = time.perf_counter()
     mask = np.ones(len(params0), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -165,6 +184,8 @@ def fit(
         full[mask] = sub
         return full
 
+    if not mask.any():
+        return _evaluate_once(objective, base, quiet, progress, start)
     if optimizer.family == "scipy":
         every = checkpoint_every if checkpoint is not None else None
         return _fit_scipy(
@@ -194,7 +215,16 @@ def fit(
     waited, step, stopped = 0, 0, False
     prev_loss = math.inf
     tol = getattr(optimizer, "tol", None)
-    for epoch in range(1, epochs + 1):
+    first = 1
+    streams = {"shuffle": shuffle, "spsa": spsa_rng}
+    saved = saver.load() if saver is not None else None
+    if saved is not None:
+        loaded = restore_state(saved, sub.shape, streams, saver.streams)
+        sub, state, curve, best, waited, step, prev_loss = loaded.values
+        first = loaded.epoch + 1
+        start -= loaded.elapsed
+        bar.note(f"resumed after epoch {loaded.epoch}")
+    for epoch in range(first, epochs + 1):
         batched = per_epoch > 1
         order = shuffle.permutation(n) if batched else None
         losses = []
@@ -248,10 +278,188 @@ def fit(
             bar.note(f"converged at epoch {epoch}: loss changed by less than {tol}")
             break
         prev_loss = loss
+        if saver is not None and epoch < epochs and saver.due(epoch):
+            values = (sub, state, curve, best, waited, step, prev_loss)
+            saver.save(epoch, snapshot(epoch, values, streams, saver.streams, start))
     bar.close()
     if stopped and best is not None and early_stopping is not None and early_stopping.restore_best:
         sub = best[1]
     return FitResult(embed(sub), curve, step, time.perf_counter() - start, stopped)
+
+
+#: Notes of the runs in progress (what a run did differently from what was asked).
+_NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "qlang_run_notes", default=None
+)
+
+NO_PARAMETERS_NOTE = (
+    "the model has no trainable parameters: it was evaluated once instead of trained"
+)
+
+
+@contextlib.contextmanager
+def collecting_notes() -> Iterator[list[str]]:
+    """Collect the notes :func:`fit` makes during the block (they go to the artifacts)."""
+    notes: list[str] = []
+    token = _NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _NOTES.reset(token)
+
+
+def _note(text: str) -> None:
+    notes = _NOTES.get()
+    if notes is not None and text not in notes:
+        notes.append(text)
+
+
+def _evaluate_once(
+    objective: Objective,
+    params: np.ndarray,
+    quiet: bool,
+    progress: Progress | None,
+    start: float,
+) -> FitResult:
+    """A model without trainable parameters: one evaluation, no epochs (and a note)."""
+    loss = float(objective.loss(params, None))
+    _check_finite(loss, 0)
+    metrics = objective.evaluate(params) if objective.evaluate else {}
+    bar = progress or Progress(1, quiet=quiet)
+    bar.note(f"note: {NO_PARAMETERS_NOTE}")
+    bar.close()
+    _note(NO_PARAMETERS_NOTE)
+    row = {"epoch": 0, "step": 0, "loss": loss, **metrics, "time": time.perf_counter() - start}
+    return FitResult(params.copy(), [row], 0, time.perf_counter() - start, False)
+
+
+# --- resumable state ------------------------------------------------------------------
+
+
+class Saver:
+    """Where :func:`fit` keeps its resumable state (implemented by a run folder).
+
+    ``streams`` are extra generators of the run (a shot-sampling simulator's RNG) saved
+    and restored along with the loop's own; ``due(epoch)`` says whether to save now.
+    """
+
+    streams: list[np.random.Generator] = []
+
+    def load(self) -> dict[str, Any] | None:
+        return None
+
+    def due(self, epoch: int) -> bool:
+        return False
+
+    def save(self, epoch: int, state: dict[str, Any]) -> None:
+        pass
+
+
+def encode(value: Any) -> Any:
+    """Plain JSON for loop state: arrays, numpy scalars and non-finite floats tagged.
+
+    >>> decode(encode({"m": np.array([1.5, -0.0]), "a": math.inf}))["a"]
+    inf
+    """
+    if isinstance(value, np.ndarray):
+        return {"ndarray": [encode(v) for v in value.ravel().tolist()], "shape": list(value.shape)}
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) else {"float": repr(v)}
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"ndarray", "shape"}:
+            return np.array([decode(v) for v in value["ndarray"]], dtype=float).reshape(
+                value["shape"]
+            )
+        if set(value) == {"float"}:
+            return float(value["float"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def snapshot(
+    epoch: int,
+    values: tuple,
+    streams: dict[str, np.random.Generator],
+    extra: list[np.random.Generator],
+    start: float,
+) -> dict[str, Any]:
+    """The loop state after ``epoch`` as plain JSON."""
+    sub, state, curve, best, waited, step, prev_loss = values
+    return {
+        "epoch": epoch,
+        "step": step,
+        "params": encode(np.asarray(sub)),
+        "optimizer": encode(state),
+        "streams": {k: g.bit_generator.state for k, g in streams.items()},
+        "extra_streams": [g.bit_generator.state for g in extra],
+        "best": None if best is None else {"score": encode(best[0]), "params": encode(best[1])},
+        "waited": waited,
+        "prev_loss": encode(prev_loss),
+        "curve": encode(curve),
+        "elapsed": time.perf_counter() - start,
+    }
+
+
+@dataclass(frozen=True)
+class Restored:
+    epoch: int
+    elapsed: float
+    values: tuple
+
+
+def restore_state(
+    data: dict[str, Any],
+    shape: tuple[int, ...],
+    streams: dict[str, np.random.Generator],
+    extra: list[np.random.Generator],
+) -> Restored:
+    """The loop state of a :func:`snapshot`; ``QL0854`` when it does not fit this run."""
+    try:
+        sub = decode(data["params"])
+        if not isinstance(sub, np.ndarray) or sub.shape != shape:
+            raise ValueError("the parameter count differs")
+        state = decode(data["optimizer"])
+        if not isinstance(state, dict):
+            raise ValueError("the optimizer state is not an object")
+        for name, g in streams.items():
+            g.bit_generator.state = data["streams"][name]
+        if len(data["extra_streams"]) != len(extra):
+            raise ValueError("the number of random streams differs")
+        for g, st in zip(extra, data["extra_streams"], strict=True):
+            g.bit_generator.state = st
+        best = None
+        if data["best"] is not None:
+            best_params = decode(data["best"]["params"])
+            if not isinstance(best_params, np.ndarray) or best_params.shape != shape:
+                raise ValueError("the early-stopping parameters differ")
+            best = (float(decode(data["best"]["score"])), best_params)
+        curve = decode(data["curve"])
+        if not isinstance(curve, list) or not all(isinstance(r, dict) for r in curve):
+            raise ValueError("the curve is not a list of rows")
+        epoch, step, waited = int(data["epoch"]), int(data["step"]), int(data["waited"])
+        if epoch < 1 or step < 0 or waited < 0 or not np.all(np.isfinite(sub)):
+            raise ValueError("counters or parameters out of range")
+        values = (sub, state, curve, best, waited, step, float(decode(data["prev_loss"])))
+        return Restored(epoch, float(data["elapsed"]), values)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        fail(
+            "QL0854",
+            f"the checkpoint does not fit this run: {exc}",
+            help="start a new run (`qlang train` without `--resume`)",
+        )
 
 
 def _fit_scipy(

@@ -170,3 +170,16 @@ def _codes(path: Path, text: str) -> list[str]:
     except QLangError as err:
         return err.codes
     return []
+
+
+def test_an_editing_session_keeps_one_source_per_document() -> None:
+    path = ROOT / "examples" / "iris_vqc.qml"
+    text = path.read_text()
+    ws = Workspace()
+    uri = path.as_uri()
+    ws.analyse(uri, 0, text)
+    before = len(list(GLOBAL_SOURCES))
+    for v in range(1, 40):
+        edited = text.replace("adam(", "adam(" * (v % 3), 1) + "\n" * v  # with syntax errors
+        ws.analyse(uri, v, edited)
+    assert len(list(GLOBAL_SOURCES)) == before

@@ -231,10 +231,11 @@ def test_hover_inside_the_stdlib(lsp: LspClient) -> None:
     assert "loop variable" in lsp.at("textDocument/hover", uri, line, col)["contents"]["value"]
 
 
-def test_formatting_is_qlang_fmt(lsp: LspClient) -> None:
-    path = ROOT / "examples" / "qlstm_sine.qml"
-    text = path.read_text()
-    assert format_source(text) != text  # the example is not in canonical form
+def test_formatting_is_qlang_fmt(lsp: LspClient, tmp_path: Path) -> None:
+    path = tmp_path / "iris_vqc.qml"
+    text = (ROOT / "examples" / "iris_vqc.qml").read_text().replace("data      =", "data=")
+    text = text.replace("{ epochs = 30, ", "{epochs=30,")
+    assert format_source(text) != text  # not in canonical form
     uri, _, _ = _open(lsp, path, text)
     edits = lsp.request(
         "textDocument/formatting",
@@ -266,3 +267,57 @@ def test_without_pygls_the_command_says_how_to_install(tmp_path: Path) -> None:
     )
     assert out.returncode == 1
     assert 'pip install "qlang[lsp]"' in out.stderr
+
+
+def test_hover_on_paulis_and_devices(lsp: LspClient) -> None:
+    path = ROOT / "examples" / "iris_vqc.qml"
+    uri, text, _ = _open(lsp, path)
+    body = text.index("model iris_vqc")
+    line, col = _pos(text, text.index("Z1", body))
+    assert "Pauli Z on qubit 1" in lsp.at("textDocument/hover", uri, line, col)["contents"]["value"]
+    line, col = _pos(text, text.index("line(4)", body))
+    value = lsp.at("textDocument/hover", uri, line, col)["contents"]["value"]
+    assert "line(n)" in value and "*device*" in value
+
+
+def test_model_settings_hover_and_complete_from_the_catalog(lsp: LspClient, tmp_path: Path) -> None:
+    from qlang import catalog
+
+    path = ROOT / "examples" / "iris_vqc.qml"
+    uri, text, _ = _open(lsp, path)
+    body = text.index("model iris_vqc")  # past the doc comment
+
+    def hover(word: str, k: int = 1) -> str:
+        line, col = _pos(text, text.index(word, body) + k)
+        got = lsp.at("textDocument/hover", uri, line, col)
+        assert got is not None, word
+        return got["contents"]["value"]
+
+    adam = catalog.lookup("optimizer", "adam")
+    assert adam.doc in hover("adam") and "lr = 0.01" in hover("adam")
+    assert adam.param("lr").doc in hover("lr = ")
+    assert catalog.lookup("model", "optimizer").doc in hover("optimizer =")
+    assert catalog.lookup("train", "epochs").doc in hover("epochs")
+    assert catalog.lookup("gradient", "adjoint").doc in hover("adjoint")
+    assert catalog.lookup("post", "softmax").doc in hover("softmax")
+    assert catalog.lookup("preprocess", "standardize").doc in hover("standardize")
+    assert catalog.lookup("task", "classify").param("classes").doc in hover("classes")
+
+    def labels(new: str, marker: str) -> set[str]:
+        doc = tmp_path / "edit.qml"
+        u, _, _ = _open(lsp, doc, new)
+        line, col = _pos(new, new.index(marker) + len(marker))
+        return {i["label"] for i in lsp.at("textDocument/completion", u, line, col)["items"]}
+
+    new = text.replace("optimizer = adam(lr = 0.05)", "optimizer = ")
+    assert set(catalog.names("optimizer")) <= labels(new, "optimizer = ")
+    new = text.replace("adam(lr = 0.05)", "adam(lr = 0.05, ")
+    got = labels(new, "0.05, ")
+    assert {p.name for p in adam.params} - {"lr"} <= got and "lr" not in got
+    new = text.replace("{ epochs = 30,", "{ epochs = 30, ")
+    assert set(catalog.names("train")) - {"epochs"} <= labels(new, "epochs = 30, ")
+    new = text.replace("standardize()", "standardize() |> ")
+    assert set(catalog.names("preprocess")) <= labels(new, "standardize() |> ")
+    new = text.replace("  loss      = cross_entropy\n", "  loss      = cross_entropy\n  \n")
+    keys = {e.name for e in catalog.entries("model") if e.info.model}
+    assert keys <= labels(new, "cross_entropy\n  ")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 import pytest
 from qlang.passes.presets import build_preset
+from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.network import find_path
 from qlang.targets.qasm3 import to_qasm3
 
@@ -100,7 +101,11 @@ def _check(cases: list[tuple[str, str, tuple[int, ...]]], monkeypatch: pytest.Mo
 
 
 def test_fast_subset_is_the_same_on_a_loaded_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    _check(FAST, monkeypatch)
+    cases = FAST
+    if not compiled_available():  # the pure-Python job (10x slower): the 8-qubit rows, -O1/-O2
+        cases = [(name, dev, tuple(x for x in levels if x < 3)) for name, dev, levels in FAST
+                 if name.endswith("_8")]  # fmt: skip
+    _check(cases, monkeypatch)
 
 
 def test_clock_crawl_would_catch_a_deadline(monkeypatch: pytest.MonkeyPatch) -> None:

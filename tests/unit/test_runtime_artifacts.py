@@ -51,13 +51,35 @@ def test_same_seed_twice_gives_identical_weight_files(tmp_path):
     ).read_bytes()
 
 
-def test_rewriting_a_folder_replaces_it(tmp_path):
+def test_a_folder_of_someone_elses_files_is_refused_and_kept(tmp_path):
+    from qlang.diagnostics import QLangError
+
     out = tmp_path / "run"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
-    train(tiny_classifier(epochs=2), out=out, quiet=True)
-    assert not (out / "stale.txt").exists() and (out / "weights.json").exists()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(QLangError) as err:
+        train(tiny_classifier(epochs=2), out=out, quiet=True)
+    assert err.value.codes == ["QL0850"]
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_second_run_goes_to_a_numbered_folder_and_overwrite_replaces(tmp_path):
+    m = tiny_classifier(epochs=2)
+    train(m, out=tmp_path / "run", quiet=True)
+    first = (tmp_path / "run" / "weights.json").read_bytes()
+    train(m, out=tmp_path / "run", quiet=True, seed=9)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run-2"]
+    assert (tmp_path / "run" / "weights.json").read_bytes() == first
+    train(m, out=tmp_path / "run", quiet=True, seed=9, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run-2"]
+    assert (tmp_path / "run" / "weights.json").read_bytes() == (
+        tmp_path / "run-2" / "weights.json"
+    ).read_bytes()
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["complete"] and manifest["model"] == "tiny" and manifest["seed"] == 9
+    assert {"weights.json", "metrics.json", "provenance.json"} <= set(manifest["files"])
 
 
 def test_reload_predict_and_eval_match_training_metrics(run_dir):
@@ -195,7 +217,7 @@ def test_minimize_and_generate_eval_from_artifacts(tmp_path):
     g = model(
         c,
         Readout("probs", qubits=(0,)),
-        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"), ("test", 0.2))),
+        data=Call("csv", (str(tmp_path / "bits.csv"),), (("label", "y"),)),
         task=Call("generate"),
         training=Training(epochs=40),
         optimizer=Call("adam", (), (("lr", 0.2),)),

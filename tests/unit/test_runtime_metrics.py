@@ -54,6 +54,18 @@ def test_regression_and_distribution_metrics() -> None:
     assert M.kl(q, q) == pytest.approx(0.0) and M.mmd(q, q) == pytest.approx(0.0)
 
 
+def test_a_metric_that_does_not_fit_the_targets_is_a_coded_error() -> None:
+    from qlang.diagnostics import QLangError
+
+    assert M.metric_names("kernel", "regression") == ("mse", "mae", "r2")
+    with pytest.raises(QLangError) as err:  # a kernel fitted to values has no accuracy
+        M.metric_names("kernel", "regression", ("accuracy",))
+    assert err.value.codes == ["QL0668"]
+    with pytest.raises(QLangError) as err:
+        M.metric_names("classify", "classification", ("acuracy",))
+    assert err.value.codes == ["QL0668"]
+
+
 def test_ranks_with_ties_equal_scipys() -> None:
     """The AUC's ranks (numpy, so a run does not import scipy.stats) equal rankdata's."""
     from scipy.stats import rankdata

@@ -102,7 +102,7 @@ def test_memory_budget_too_small_raises_ql0601() -> None:
     with pytest.raises(QLangError) as err:
         Simulator(c, memory_budget=1_000_000).statevector()
     assert err.value.codes == ["QL0601"]
-    assert "GiB" in str(err.value)
+    assert "64.00 MiB per sample" in str(err.value) and "976.56 KiB" in str(err.value)
 
 
 def test_memory_budget_splits_batches_without_changing_results() -> None:

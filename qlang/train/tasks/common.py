@@ -39,6 +39,7 @@ class RunContext:
     kernel: Any = None  # kernel_matrix(encoding, X1, X2, weights); default: the simulator's
     arrays: tuple[np.ndarray, np.ndarray] | None = None  # (X, y) given directly (estimator API)
     checkpoint: Any = None  # checkpoint(epoch, params) every `train { checkpoint_every }` epochs
+    saver: Any = None  # the run folder's resumable state (trainer.Saver), or None
 
     def kernel_matrix(self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any):
         fn = self.kernel
@@ -97,6 +98,7 @@ def fit_options(model: Model, ctx: RunContext) -> dict[str, Any]:
         "early_stopping": EarlyStopping.from_call(model.training.early_stopping),
         "checkpoint": ctx.checkpoint if model.training.checkpoint_every else None,
         "checkpoint_every": model.training.checkpoint_every,
+        "saver": ctx.saver,
     }
 
 

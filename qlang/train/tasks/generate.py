@@ -2,7 +2,7 @@
 
 The readout must be ``probs`` over ``k`` qubits; the target is
 ``generate(target = [p0, p1, ...])`` itself, or (``target = data``) the data set's
-distribution (``bars_and_stripes``) or the empirical distribution of the training rows
+distribution (``bars_and_stripes``) or the empirical distribution of all its rows
 read as little-endian bitstrings. Losses: ``kl`` (default) or ``mmd``.
 
 Example::
@@ -82,7 +82,8 @@ def train_generate(model: Model, ctx: RunContext) -> Trained:
                 f"the data rows have {ds.num_features} bits, the readout {bits} qubits",
                 model.data.span if model.data else None,
             )
-        target = empirical_distribution(ds.X_train, bits)
+        # every row of the data set: a Born machine has no test split to hold out
+        target = empirical_distribution(np.concatenate([ds.X_train, ds.X_test]), bits)
     if len(target) != 2**bits:
         fail(
             "QL0656",
