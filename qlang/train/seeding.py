@@ -31,6 +31,7 @@ STREAMS: tuple[str, ...] = (
     "sampling",
     "data",
     "kernel",
+    "twirling",
     "labels",
     "attack",
     "discriminator",

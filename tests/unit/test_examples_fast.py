@@ -100,6 +100,11 @@ CASES = [
     Case("qkan_moons", 20, acc(0.75)),
     # random labels: fitting them is the point; the test labels stay true (chance)
     Case("randomization_test", 30, lambda m: m["train"]["accuracy"] >= 0.6, data=(("limit", 40),)),
+    Case("vqe_ising_noisy", 20, lambda m: m["energy"] < -3.0),
+    Case("vqe_ising_zne", 5, lambda m: m["energy"] < -1.0),
+    Case("vqe_ising_zne_readout", 5, lambda m: m["energy"] < -1.0),
+    Case("noisy_reservoir_sine", 5, lambda m: m["r2"] > 0.0),
+    Case("iris_fake_sherbrooke", 3, acc(0.5)),
 ]
 
 

@@ -43,6 +43,11 @@ EXPECTED = {
     "qkan_moons": (4, 2, 36),
     "randomization_test": (8, 16, 112),
     "qgan_lognormal": (3, 3, 9),
+    "vqe_ising_noisy": (6, 0, 18),
+    "vqe_ising_zne": (6, 0, 18),
+    "vqe_ising_zne_readout": (6, 0, 18),
+    "noisy_reservoir_sine": (4, 4, 12),
+    "iris_fake_sherbrooke": (4, 4, 12),
 }
 
 
