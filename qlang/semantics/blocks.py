@@ -334,7 +334,7 @@ class BlockLowerer:
                 if given is not None or minimized is not None:
                     where = given.span if given is not None else obs_span
                     raise fail(
-                        "QL0319",
+                        C.BAD_OBJECTIVE,
                         "a loss expression reads `expval(H)` itself; the model has no "
                         "`observable` to minimise",
                         where,
@@ -349,7 +349,7 @@ class BlockLowerer:
                 r = self.make_readout(head, tuple(post), n, st.span)
                 if r.kind != "expval" or r.post:
                     raise fail(
-                        "QL0319",
+                        C.BAD_OBJECTIVE,
                         "with a loss expression the readout lists the observables it reads: "
                         "`expval([...])` without post-processing",
                         st.span,

@@ -77,7 +77,7 @@ from qlang.semantics.values import CallValue, Symbol, is_number, type_name
 from qlang.source import Span
 
 #: ``QL0320``: a ``gan`` discriminator that is not dense layers ending in one probability.
-GAN_DISCRIMINATOR = "QL0320"
+GAN_DISCRIMINATOR = C.GAN_DISCRIMINATOR
 
 
 def lower_model(loader: Loader, module: Module, name: str | None) -> Model:

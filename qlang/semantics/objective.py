@@ -31,13 +31,14 @@ from typing import Any
 from qlang import ast as A
 from qlang.ir import expr as E
 from qlang.ir.model import Objective, Observable
+from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
 from qlang.semantics.scope import Scope
 from qlang.semantics.values import is_number, type_name
 from qlang.source import Span
 
 #: ``QL0319``: a loss expression that cannot train.
-BAD_OBJECTIVE = "QL0319"
+BAD_OBJECTIVE = C.BAD_OBJECTIVE
 
 #: Readout ``k`` is ``E.Input(OFFSET + k)`` while the expression is evaluated, so that a
 #: data input that leaks into the loss is told apart from a readout.
