@@ -211,6 +211,8 @@ class Probe:
 #: arguments that are not probed by changing them, and why
 NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("task", "gan", "discriminator"): "required layers; bad ones are QL0320/QL0306 (test_gan)",
+    ("metric", "cut", "graph"): "required; its cut is checked against the readouts' signs "
+    "and too many nodes are QL0319 (test_loss_expression)",
     ("task", "classify", "classes"): "required; a wrong count is QL0302 (test_semantics_errors)",
     ("data", "csv", "path"): "required; probed through the file it names",
     ("data", "csv", "label"): "required; a missing column is QL0405 (test_runtime_csv)",
