@@ -20,6 +20,9 @@
  *
  * network(n, dist, q_ptr, q_idx, pa, pb, confirms, s_ptr, s_idx, indeg, path, lazy, budget,
  *         bound, floor) -> (trace, final, swaps) | None   (network.route_network)
+ *
+ * find_path(nbr_ptr, nbr_idx, starts, length, max_steps) -> list[int] | None
+ *   (network.find_path's depth-first search on local node indices)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1131,6 +1134,102 @@ out:
     return result;
 }
 
+/* --- the path search of network.find_path ------------------------------------------ */
+/* find_path(nbr_ptr, nbr_idx, starts, length, max_steps) -> list[int] | None
+ * Nodes are local indices 0..m-1 with neighbour lists in CSR form (in the caller's
+ * order); depth-first from each start in turn, children in increasing count of free
+ * neighbours (a stable sort: ties keep the list order), every loop iteration one step of
+ * the shared budget: the search of network._find_path_python, step for step. */
+static PyObject *find_path_kernel(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o_ptr, *o_idx, *o_starts;
+    Py_ssize_t length, max_steps;
+    if (!PyArg_ParseTuple(args, "OOOnn", &o_ptr, &o_idx, &o_starts, &length, &max_steps))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    Py_ssize_t np1, nidx, nstarts;
+    const int *ptr = buf(&bs, o_ptr, &np1), *idx = NULL, *starts = NULL;
+    if (ptr) idx = buf(&bs, o_idx, &nidx);
+    if (idx) starts = buf(&bs, o_starts, &nstarts);
+    if (!starts) {
+        release(&bs);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t m = np1 - 1;
+    int maxdeg = 0;
+    for (Py_ssize_t q = 0; q < m; q++)
+        if (ptr[q + 1] - ptr[q] > maxdeg) maxdeg = ptr[q + 1] - ptr[q];
+    size_t L = (size_t)(length > 0 ? length : 1), M = (size_t)(m > 0 ? m : 1);
+    size_t D = (size_t)(maxdeg ? maxdeg : 1);
+    int *path = malloc(L * sizeof(int)), *cand = malloc(L * D * sizeof(int));
+    int *ncand = malloc(L * sizeof(int)), *at = malloc(L * sizeof(int));
+    int *keys = malloc(D * sizeof(int));
+    unsigned char *on = calloc(M, 1);
+    if (!path || !cand || !ncand || !at || !keys || !on) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    Py_ssize_t steps = 0;
+    int found = 0;
+/* frame `d` holds the free neighbours of path[d], by free-neighbour count (stable) */
+#define PUSH_FRAME(d)                                                                     \
+    do {                                                                                  \
+        int q_ = path[d], c_ = 0;                                                         \
+        for (int e_ = ptr[q_]; e_ < ptr[q_ + 1]; e_++) {                                  \
+            int p_ = idx[e_];                                                             \
+            if (on[p_]) continue;                                                         \
+            int k_ = 0;                                                                   \
+            for (int f_ = ptr[p_]; f_ < ptr[p_ + 1]; f_++) k_ += !on[idx[f_]];            \
+            int i_ = c_++;                                                                \
+            while (i_ > 0 && keys[i_ - 1] > k_) {                                         \
+                keys[i_] = keys[i_ - 1];                                                  \
+                cand[(size_t)(d) * D + i_] = cand[(size_t)(d) * D + i_ - 1];              \
+                i_--;                                                                     \
+            }                                                                             \
+            keys[i_] = k_;                                                                \
+            cand[(size_t)(d) * D + i_] = p_;                                              \
+        }                                                                                 \
+        ncand[d] = c_;                                                                    \
+        at[d] = 0;                                                                        \
+    } while (0)
+    for (Py_ssize_t si = 0; si < nstarts && !found; si++) {
+        int len = 1;
+        path[0] = starts[si];
+        on[path[0]] = 1;
+        PUSH_FRAME(0);
+        while (len > 0) {
+            if (len == length) {
+                found = 1;
+                break;
+            }
+            if (++steps > max_steps) goto none;
+            int d = len - 1;
+            if (at[d] >= ncand[d]) {
+                on[path[d]] = 0;
+                len--;
+                continue;
+            }
+            int nxt = cand[(size_t)d * D + at[d]++];
+            if (on[nxt]) continue;
+            path[len] = nxt;
+            on[nxt] = 1;
+            PUSH_FRAME(len);
+            len++;
+        }
+        if (found) result = to_list(path, length);
+    }
+#undef PUSH_FRAME
+    if (found) goto out;
+none:
+    result = Py_None;
+    Py_INCREF(result);
+out:
+    free(path), free(cand), free(ncand), free(at), free(keys), free(on);
+    release(&bs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
@@ -1141,6 +1240,8 @@ static PyMethodDef methods[] = {
      "A swap network along a path (see qlang.passes.routing.network.route_network)."},
     {"trace_key", trace_key, METH_VARARGS,
      "The (cost, depth) key of a finished trace (see qlang.passes.routing.sabre)."},
+    {"find_path", find_path_kernel, METH_VARARGS,
+     "The depth-first path search (see qlang.passes.routing.network.find_path)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -73,6 +73,24 @@ def find_path(
         max_steps = PATH_STEPS_PER_QUBIT * length
     rng = random.Random(seed)
     starts = sorted(nodes, key=lambda q: (len(nbrs[q]), rng.random()))
+    if KERNELS is None:
+        return _find_path_python(nbrs, starts, length, max_steps)
+    local = {q: i for i, q in enumerate(nodes)}  # the kernel works on indices 0..m-1
+    ptr, idx = array("i", [0]), array("i")
+    for q in nodes:
+        idx.extend(local[p] for p in nbrs[q])
+        ptr.append(len(idx))
+    found = KERNELS.find_path(ptr, idx, array("i", [local[q] for q in starts]), length,
+                              max_steps)  # fmt: skip
+    return None if found is None else [nodes[i] for i in found]
+
+
+def _find_path_python(
+    nbrs: dict[int, list[int]], starts: Sequence[int], length: int, max_steps: int
+) -> list[int] | None:
+    """The depth-first search of :func:`find_path` from each of ``starts`` in turn (the
+    reference of the compiled ``find_path`` kernel, which takes the same steps): children
+    with the fewest free neighbours first, every loop iteration one step of ``max_steps``."""
     steps = 0
     for s in starts:
         path = [s]

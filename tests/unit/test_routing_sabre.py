@@ -167,6 +167,31 @@ def test_compiled_chain_kernels_match_the_python_planners(case):
     assert r1.random() == r2.random()
 
 
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+def test_compiled_path_search_takes_the_python_search_steps(monkeypatch):
+    """``find_path`` compiled and in Python: the same path, or None, on random regions,
+    lengths and step budgets (including budgets that run out mid-search)."""
+    from qlang.passes.routing import network
+
+    found = []
+    for case in range(40):
+        r = random.Random(case)
+        dev = [grid(7, 7), heavy_hex(5), grid(4, 6), line(12)][case % 4]
+        region = frozenset(random_region_layout(dev, r.randrange(4, dev.num_qubits), r))
+        seed = r.randrange(100)
+        got: list = []
+        for kernels in (network.KERNELS, None):
+            monkeypatch.setattr(network, "KERNELS", kernels)
+            got.append([
+                network.find_path(dev, k, within=region, max_steps=steps, seed=seed)
+                for k in (len(region), len(region) - 1, len(region) // 2)
+                for steps in (10, 200, None)
+            ])  # fmt: skip
+        assert got[0] == got[1], case
+        found += got[0]
+    assert sum(p is None for p in found) > 20 and sum(p is not None for p in found) > 200
+
+
 def test_threaded_layout_trials_match_sequential_ones(monkeypatch):
     """Trials run in threads (the compiled search releases the GIL) give the same layouts
     and ranking as one after another."""
