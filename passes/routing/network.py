@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from qlang.passes.routing.engine import Dag, RouteResult, _State
 from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.rewrite import cx_cost
-from qlang.passes.routing.sabre import Program, Trial, _flat_device
+from qlang.passes.routing.sabre import Program, Trial, device_arrays
 
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
@@ -267,7 +267,7 @@ def network_trial(
     q_ptr, q_idx, a, b, _fus, s_ptr, s_idx, indeg = prog.flat
     budget = layer_budget(len(prog.qubits), len(path))
     out = KERNELS.network(
-        n, _flat_device(device)[0], q_ptr, q_idx, a, b, confirms, s_ptr, s_idx, indeg,
+        n, device_arrays(device)[0], q_ptr, q_idx, a, b, confirms, s_ptr, s_idx, indeg,
         array("i", path), int(lazy), budget, -1 if bound is None else bound, floor,
     )  # fmt: skip
     if out is None:
