@@ -120,7 +120,7 @@ class LayoutPass(_DevicePass):
         if self.method == "trivial":
             return tuple(range(n))
         if self.method in ("auto", "perfect"):
-            lay = perfect_layout(circuit, dev, self.vf2_calls, self.error_aware)
+            lay = self._perfect(circuit)
             if lay is not None:
                 return lay
             if self.method == "perfect":
@@ -144,6 +144,25 @@ class LayoutPass(_DevicePass):
         if len(cands) > 1 and not self.error_aware:
             return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
+
+    def _perfect(self, circuit: Circuit) -> tuple[int, ...] | None:
+        """:func:`.layout.perfect_layout` with this pass's budget, memoised in the run's
+        route memo. A search that found nothing within ``b`` candidate pairs finds nothing
+        within fewer (VF2 with a smaller ``call_limit`` explores a prefix of the same
+        search), so the portfolio's other layouts, which search with a tenth of the
+        budget, and -O2's layout reuse the -O3 layout pass's answer."""
+        memo = active_memo()
+        key = (ops_key(circuit.ops), circuit.num_qubits, self.device, self.error_aware)
+        known = memo.get("perfect", key)
+        if isinstance(known, dict):
+            if self.vf2_calls in known:
+                return known[self.vf2_calls]  # type: ignore[no-any-return]
+            if any(b >= self.vf2_calls and lay is None for b, lay in known.items()):
+                return None
+        lay = perfect_layout(circuit, self.device, self.vf2_calls, self.error_aware)
+        memo.store("perfect", key, {**(known if isinstance(known, dict) else {}),
+                                    self.vf2_calls: lay})  # fmt: skip
+        return lay
 
     def _sabre(
         self, circuit: Circuit, trials: int, starts: list[tuple[int, ...]]

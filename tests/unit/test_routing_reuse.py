@@ -124,3 +124,23 @@ def test_o3_runs_the_sabre_layout_search_once_for_its_layout_and_o2s(monkeypatch
     again = build_preset(3, basis=IBM, device=line(8), seed=5).run(qcnn(8))
     assert calls.count((5, 16)) == 2  # without the memo: twice, and the same output
     assert to_qasm3(again) == to_qasm3(out)
+
+
+def test_o3_runs_vf2_once_when_it_finds_no_perfect_layout(monkeypatch):
+    """The -O3 layout pass's VF2 search finds no perfect layout; the portfolio's other
+    layouts (a tenth of the budget: a prefix of the same search) and -O2's layout (the
+    same budget) take that answer from the memo."""
+    budgets: list[int] = []
+    orig = routing_passes.perfect_layout
+
+    def counting(circuit, device, calls, error_aware):  # noqa: ANN001, ANN202
+        budgets.append(calls)
+        return orig(circuit, device, calls, error_aware)
+
+    monkeypatch.setattr(routing_passes, "perfect_layout", counting)
+    out = build_preset(3, basis=IBM, device=line(8), seed=5).run(qcnn(8))
+    assert budgets == [routing_passes.VF2_CALLS]
+    monkeypatch.setattr(routing_passes, "active_memo", RouteMemo)  # a fresh memo per call
+    budgets.clear()
+    again = build_preset(3, basis=IBM, device=line(8), seed=5).run(qcnn(8))
+    assert len(budgets) > 2 and to_qasm3(again) == to_qasm3(out)
