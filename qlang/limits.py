@@ -242,3 +242,69 @@ def memory_budget_set(value: int | str | None) -> Iterator[None]:
         yield
     finally:
         _override = saved
+
+
+# --- the noisy engines' memory model (issue 22) ----------------------------------------
+#: working density matrices per sample of a noisy forward run (gradients need more)
+DENSITY_BUFFERS = 3
+#: working statevectors per trajectory
+TRAJECTORY_BUFFERS = 4
+
+
+def density_bytes(num_qubits: int, dtype: str = "complex128", buffers: int = DENSITY_BUFFERS) -> int:
+    """Bytes of ``buffers`` density matrices of ``num_qubits`` qubits.
+
+    >>> format_bytes(density_bytes(10))
+    '48.00 MiB'
+    """
+    return 4**num_qubits * AMPLITUDE_BYTES.get(dtype, 16) * buffers
+
+
+def choose_engine(
+    num_qubits: int,
+    noisy: bool,
+    backend: str = "auto",
+    dtype: str = "complex128",
+    budget: int | None = None,
+) -> str:
+    """``backend = auto``: ``statevector`` without noise, ``density_matrix`` when a noisy
+    run's density matrices (with its gradient's checkpoints) fit the budget, else
+    ``trajectories``; any other ``backend`` is kept.
+
+    >>> choose_engine(4, False), choose_engine(4, True), choose_engine(30, True)
+    ('statevector', 'density_matrix', 'trajectories')
+    """
+    if backend != "auto":
+        return backend
+    if not noisy:
+        return "statevector"
+    gradient_buffers = 2 * DENSITY_BUFFERS + int((4 * num_qubits + 16) ** 0.5)
+    have = memory_budget() if budget is None else budget
+    return "density_matrix" if density_bytes(num_qubits, dtype, gradient_buffers) <= have else "trajectories"
+
+
+def noisy_memory_problem(
+    engine: str, num_qubits: int, dtype: str = "complex128", samples: int = 1,
+    budget: int | None = None,
+) -> tuple[str, str] | None:  # fmt: skip
+    """``(message, help)`` when one sample of a noisy run cannot fit the memory budget
+    (``qlang check`` reports ``QL0601`` before anything runs), else ``None``."""
+    have = memory_budget() if budget is None else budget
+    if engine == "density_matrix":
+        need = density_bytes(num_qubits, dtype)
+        if need > have:
+            return (
+                f"a density matrix of {num_qubits} qubits needs {format_bytes(need)} per "
+                f"sample, more than {describe_budget(have)}",
+                "use `backend = trajectories` (or `auto`), fewer qubits, or " + BUDGET_HELP,
+            )
+        return None
+    need = 2**num_qubits * AMPLITUDE_BYTES.get(dtype, 16) * TRAJECTORY_BUFFERS * samples
+    if need > have:
+        return (
+            f"{samples} trajectories of {num_qubits} qubits need {format_bytes(need)} per "
+            f"sample, more than {describe_budget(have)}",
+            "use fewer qubits or trajectories (`backend = trajectories(samples = ...)`), or "
+            + BUDGET_HELP,
+        )
+    return None

@@ -6,8 +6,8 @@ pages; a test fails when one is out of date.
 
 Example::
 
-    >>> print(table("backend").splitlines()[3])
-    | `density_matrix` |  | not yet (`QL0311`) | a density-matrix simulator (needed for noise) |
+    >>> print(table("backend").splitlines()[-1])
+    | `aer` |  | not yet (`QL0311`) | Qiskit Aer |
 """
 
 from __future__ import annotations

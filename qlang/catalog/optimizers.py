@@ -188,7 +188,8 @@ GRADIENTS: tuple[Entry, ...] = (
     Entry(
         "gradient",
         "auto",
-        "adjoint for exact simulation, parameter shift with shots",
+        "adjoint for exact simulation, backprop for exact noisy (density-matrix) runs, "
+        "parameter shift with shots or trajectories",
         impl="qlang.train.build:gradient_method",
     ),
     Entry(
@@ -196,6 +197,12 @@ GRADIENTS: tuple[Entry, ...] = (
         "adjoint",
         "adjoint differentiation of the exact statevector (weights and inputs)",
         impl="qlang.sim.gradients:adjoint_vjp",
+    ),
+    Entry(
+        "gradient",
+        "backprop",
+        "reverse mode through the density matrices (exact, with noise; no shots)",
+        impl="qlang.sim.density:DensityProgram.adjoint",
     ),
     Entry(
         "gradient",

@@ -1,17 +1,17 @@
 """``target { ... }`` keys, noise channels, error-mitigation methods and backends: pure data.
 
-``device``, ``basis`` and ``optimization_level`` drive ``qlang compile``; training runs
-the logical circuit on the exact statevector simulator. Shots, noise and mitigation on
-the target are not supported by that simulator yet: their entries carry a
-``not_yet`` status, so ``qlang check`` rejects them (``QL0311``) instead of ignoring
-them. The channel and method schemas are already here, so a typo is still reported as
-such; when the noisy simulator lands, the same entries flip to supported.
+``device``, ``basis`` and ``optimization_level`` drive ``qlang compile``. ``shots``,
+``noise`` and ``backend`` drive the simulator that trains and evaluates the model: with
+noise it runs the density-matrix engine (``qlang.sim.density``) when it fits the memory
+budget, else seeded Monte-Carlo trajectories (``qlang.sim.trajectories``); ``backend``
+overrides the choice. Every noise channel names its Kraus builder (``impl``), so the
+runtime dispatches through this table.
 
 Example::
 
-    >>> e = {x.name: x for x in ENTRIES if x.kind == "target"}["noise"]
-    >>> e.status.ok, e.status.reason.split(":")[0]
-    (False, 'noise is not supported by the exact simulator yet')
+    >>> e = {x.name: x for x in ENTRIES if x.kind == "noise"}["depolarizing"]
+    >>> e.impl, [p.name for p in e.params]
+    ('qlang.sim.noise:depolarizing', ['p', 'gates', 'qubits'])
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from qlang.catalog.schema import (
     FLOAT,
     FLOATS,
     INT,
+    INTS,
     NAMES,
     OPAQUE,
     REQUIRED,
+    STR,
     Entry,
     Param,
     Range,
@@ -39,18 +41,8 @@ from qlang.limits import MAX_SHOTS
 PROBABILITY = Range(0, 1)
 POSITIVE = Range(0, None, low_open=True)
 
-_NOISE = not_yet(
-    "noise is not supported by the exact simulator yet: training and `qlang predict` "
-    "would run without it",
-    "remove `noise` from `target` (noisy simulation is planned)",
-)
-_SHOTS = not_yet(
-    "`target { shots }` is not supported by the exact simulator yet: training would "
-    "compute exact expectations",
-    "remove it, or sample during training with `train { shots = N }`",
-)
 _MITIGATION = not_yet(
-    "error mitigation is not supported by the exact simulator yet: there is no noise to mitigate",
+    "error mitigation is not supported by the noisy simulator yet",
     "remove `mitigation` from `target`",
 )
 
@@ -78,15 +70,14 @@ TARGET: tuple[Entry, ...] = (
     ),
     _key(
         "shots",
-        "shots per circuit execution on the target",
+        "shots per circuit execution: outputs, kernel entries and gradients are estimated "
+        "from seeded samples (training, evaluation and prediction)",
         Param("value", INT, None, "shots", Range(1, MAX_SHOTS), example=1024),
-        status=_SHOTS,
     ),
     _key(
         "noise",
-        "noise channels applied after every gate",
+        "noise channels, each after the gates it names (all gates by default)",
         Param("value", CALLS, (), "noise channels", kind="noise", example=("depolarizing",)),
-        status=_NOISE,
     ),
     _key(
         "mitigation",
@@ -96,14 +87,36 @@ TARGET: tuple[Entry, ...] = (
     ),
     _key(
         "backend",
-        "the simulator that runs training and prediction",
-        Param("value", CALL, "statevector", "a backend", kind="backend", example="density_matrix"),
+        "the simulator that runs training and prediction (`auto`: statevector without "
+        "noise, else density matrix when it fits the memory budget, else trajectories)",
+        Param("value", CALL, "auto", "a backend", kind="backend", example="trajectories"),
     ),
 )
 
+_GATES = Param(
+    "gates",
+    NAMES,
+    (),
+    "gate names the channel follows (default: every gate)",
+    example=("cx",),
+    positional=False,
+)
+_QUBITS = Param(
+    "qubits",
+    INTS,
+    (),
+    "qubits the channel acts on (default: every qubit)",
+    Range(0, None),
+    example=(0,),
+    positional=False,
+)
 
-def _channel(name: str, doc: str, *params: Param, rules: tuple = ()) -> Entry:
-    return Entry("noise", name, doc, params, status=_NOISE, rules=rules)
+
+def _channel(name: str, doc: str, *params: Param, rules: tuple = (), where: bool = True) -> Entry:
+    extra = (_GATES, _QUBITS) if where else (_QUBITS,)
+    return Entry(
+        "noise", name, doc, params + extra, impl=f"qlang.sim.noise:{name}", rules=rules
+    )
 
 
 def _p(doc: str = "error probability") -> Param:
@@ -116,10 +129,29 @@ def _t2_bound(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
     return None
 
 
+def _pauli_sum(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
+    total = v["px"] + v["py"] + v["pz"]
+    if total > 1:
+        return f"`pauli_channel` needs px + py + pz <= 1, got {total:g}"
+    return None
+
+
 NOISE: tuple[Entry, ...] = (
-    _channel("depolarizing", "depolarizing channel with probability p", _p()),
-    _channel("bit_flip", "X with probability p", _p()),
-    _channel("phase_flip", "Z with probability p", _p()),
+    _channel(
+        "depolarizing",
+        "(1 - p) rho + p I / 2**k jointly on the k qubits of each gate (1q and 2q)",
+        _p(),
+    ),
+    _channel("bit_flip", "X with probability p on each qubit of the gate", _p()),
+    _channel("phase_flip", "Z with probability p on each qubit of the gate", _p()),
+    _channel(
+        "pauli_channel",
+        "X, Y, Z with probabilities px, py, pz on each qubit of the gate",
+        Param("px", FLOAT, 0.0, "probability of X", PROBABILITY, example=0.01),
+        Param("py", FLOAT, 0.0, "probability of Y", PROBABILITY, example=0.01),
+        Param("pz", FLOAT, 0.0, "probability of Z", PROBABILITY, example=0.01),
+        rules=(_pauli_sum,),
+    ),
     _channel(
         "amplitude_damping",
         "energy relaxation with probability gamma",
@@ -138,7 +170,47 @@ NOISE: tuple[Entry, ...] = (
         Param("time", FLOAT, REQUIRED, "gate duration, same unit", POSITIVE, example=0.05),
         rules=(_t2_bound,),
     ),
-    _channel("readout_error", "each measured bit flips with probability p", _p("flip probability")),
+    _channel(
+        "over_rotation",
+        "coherent error: the rotation exp(-i angle/2 P) about `axis` after each gate",
+        Param("angle", FLOAT, REQUIRED, "rotation angle (radians)", Range(-6.3, 6.3), example=0.05),
+        Param(
+            "axis",
+            CHOICE,
+            "x",
+            "rotation axis",
+            choices=("x", "y", "z"),
+            example="z",
+            positional=False,
+        ),
+    ),
+    _channel(
+        "readout_error",
+        "a measured 0 reads 1 with probability p, a measured 1 reads 0 with p1 (default p)",
+        _p("flip probability of a 0"),
+        Param(
+            "p1",
+            FLOAT,
+            None,
+            "flip probability of a 1 (default: p)",
+            PROBABILITY,
+            example=0.05,
+            positional=False,
+        ),
+        where=False,
+    ),
+    Entry(
+        "noise",
+        "from_backend",
+        "the calibrated noise of a fake IBM device (qiskit_ibm_runtime.fake_provider): the "
+        "circuit runs routed onto the device, with the device's gate and readout errors",
+        (Param("name", STR, REQUIRED, "backend name", example="fake_manila"),),
+        impl="qlang.sim.noise_qiskit:device_noise",
+        status=not_yet(
+            "`from_backend` is not supported by the runtime yet",
+            "write the device's channels by hand, e.g. `noise = [depolarizing(0.01)]`",
+        ),
+    ),
 )
 
 MITIGATION: tuple[Entry, ...] = (
@@ -175,18 +247,39 @@ MITIGATION: tuple[Entry, ...] = (
 BACKENDS: tuple[Entry, ...] = (
     Entry(
         "backend",
+        "auto",
+        "statevector without noise; with noise the density-matrix engine when it fits "
+        "the memory budget, else trajectories",
+        impl="qlang.sim.noise_engines:choose",
+    ),
+    Entry(
+        "backend",
         "statevector",
-        "qlang's exact batched statevector simulator (adjoint gradients)",
+        "qlang's exact batched statevector simulator (adjoint gradients; no noise)",
         impl="qlang.sim:QuantumFunction",
     ),
     Entry(
         "backend",
         "density_matrix",
-        "a density-matrix simulator (needed for noise)",
-        status=not_yet(
-            "the `density_matrix` backend is not available yet",
-            "use `backend = statevector` (the default)",
+        "the batched density-matrix engine: exact noisy expectations and gradients",
+        impl="qlang.sim.noise_engines:DensityFunction",
+    ),
+    Entry(
+        "backend",
+        "trajectories",
+        "seeded Monte-Carlo trajectories of statevectors (noisy runs too large for a "
+        "density matrix); outputs carry standard errors",
+        (
+            Param(
+                "samples",
+                INT,
+                256,
+                "trajectories per input",
+                Range(1, 10**6),
+                example=32,
+            ),
         ),
+        impl="qlang.sim.noise_engines:TrajectoryFunction",
     ),
     Entry(
         "backend",
@@ -194,7 +287,7 @@ BACKENDS: tuple[Entry, ...] = (
         "Qiskit Aer",
         status=not_yet(
             "the `aer` backend is not available yet",
-            "use `backend = statevector` (the default)",
+            "use `backend = density_matrix` or `trajectories`",
         ),
     ),
 )

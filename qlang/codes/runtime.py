@@ -72,4 +72,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'Readout("probs")',
         "Use `expval`, `probs`, `parity` or `samples`.",
     ),
+    ErrorInfo(
+        "QL0607",
+        "an optional package is missing",
+        "to_aer(noise, circuit)   # without qiskit-aer",
+        'pip install "qlang[aer]"',
+        "Exporting noise to Qiskit Aer needs `qiskit-aer` (extra `aer`); reading fake IBM "
+        "devices needs `qiskit-ibm-runtime` (extra `ibm`).",
+    ),
 )

@@ -242,8 +242,10 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "  train { gradient = adjoint, shots = 100 }\n"
         "}",
         "train { gradient = parameter_shift, shots = 100 }",
-        "`adjoint` differentiation needs exact statevectors; with shots or noise use "
-        "`parameter_shift` (or `spsa`).",
+        "`adjoint` differentiation needs exact statevectors: with noise use `auto` or "
+        "`backprop` (exact reverse mode through the density matrices), with shots or "
+        "trajectories `parameter_shift` (or `spsa`, `finite_diff`). `backprop` needs exact "
+        "density matrices (no shots, no trajectories).",
     ),
     ErrorInfo(
         "QL0304",
@@ -369,12 +371,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "  encoding = angle(x)\n"
         "  readout = expval(Z0)\n"
         "  task = regress()\n"
-        "  target { noise = [depolarizing(0.01)] }\n"
+        "  target { backend = aer }\n"
         "}",
-        "target { device = line(4) }",
-        "The catalog marks what the runtime cannot honour yet (noise, mitigation and shots on "
-        "the `target`, backends other than the exact statevector simulator). `qlang check` "
-        "rejects them instead of training without them; the message says why.",
+        "target { backend = density_matrix }",
+        "The catalog marks what the runtime cannot honour yet (the `aer` backend, for "
+        "example). `qlang check` rejects it instead of training without it; the message "
+        "says why.",
     ),
     ErrorInfo(
         "QL0312",
@@ -410,5 +412,22 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "`validation` for a one-sample task, a metric of another task, `data` for `minimize`, an "
         "optimizer for a kernel without trainable weights, a quantum block no layer uses, "
         "batches or early stopping with a scipy optimizer) is an error, not silently ignored.",
+    ),
+    ErrorInfo(
+        "QL0314",
+        "the backend cannot run the target's noise",
+        "import encodings.angle\n"
+        "import ansatze.real_amplitudes\n"
+        "model m {\n"
+        "  data = iris()\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        "  target { noise = [depolarizing(0.01)], backend = statevector }\n"
+        "}",
+        "target { noise = [depolarizing(0.01)], backend = density_matrix }",
+        "The statevector engine is exact and noiseless. With `noise`, use `backend = auto` "
+        "(the default: a density matrix when it fits the memory budget, else trajectories), "
+        "`density_matrix` or `trajectories(samples = k)` (`aer` is not available yet).",
     ),
 )

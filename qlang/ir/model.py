@@ -18,6 +18,7 @@ from typing import Union
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit
+from qlang.ir.noise import NoiseModel
 from qlang.source import Span
 
 Value = Union[int, float, str, bool, None, tuple["Value", ...], "Call"]
@@ -166,13 +167,16 @@ class Training:
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """The ``target { ... }`` block: compilation settings and how the model is simulated
+    (``shots``, the ``noise`` model, ``mitigation`` methods, the ``backend`` engine)."""
+
     device: Call | None = None
     basis: tuple[str, ...] = ()
     optimization_level: int = 1
     shots: int | None = None
-    noise: tuple[Call, ...] = ()
+    noise: NoiseModel = NoiseModel()
     mitigation: tuple[Call, ...] = ()
-    backend: str = "statevector"
+    backend: Call = Call("auto")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import numpy as np
 
 from qlang import catalog
 from qlang.ir import expr as E
+from qlang.limits import MAX_QUBITS, MAX_RANGE
 from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
 from qlang.semantics.observables import PauliSum
@@ -152,6 +153,7 @@ def _pairs(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
         "pairs", args, kwargs, span, ["n", "kind", "layer"], 1
     )
     size = len(n) if isinstance(n, Qubits) else _int(ev, n, ns, "`pairs` size")
+    _nodes_in_limit("pairs", size, ns or span)
     kind = "full" if kind is None else kind
     if kind not in KINDS:
         from qlang.diagnostics import did_you_mean
@@ -190,6 +192,8 @@ def _random_regular(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> G
         "random_regular", args, kwargs, span, ["degree", "nodes", "seed"], 2
     )
     deg, nodes = _int(ev, d, ds), _int(ev, n, ns)
+    _nodes_in_limit("random_regular", nodes, ns)
+    _edges_in_limit("random_regular", deg * nodes // 2, span)
     if deg >= nodes or (deg * nodes) % 2:
         raise fail(C.BAD_VALUE, f"no {deg}-regular graph on {nodes} nodes exists", span)
     import networkx as nx  # on first use: importing networkx costs ~0.1 s of every run
@@ -212,8 +216,10 @@ def _graph(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Graph:
             raise fail(C.BAD_VALUE, f"bad edge ({a}, {b})", es)
         out.append((min(a, b), max(a, b), w))
     size = max((max(a, b) for a, b, _ in out), default=-1) + 1
+    _nodes_in_limit("graph", size, es)
     if n is not None:
         size_given = _int(ev, n, ns)
+        _nodes_in_limit("graph", size_given, ns)
         if size_given < size:
             raise fail(C.BAD_VALUE, f"edges use node {size - 1} but the graph has {size_given}", ns)
         size = size_given
@@ -224,6 +230,8 @@ def _named_graph(kind: str) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Graph:
         ((n, ns),) = _params(kind, args, kwargs, span, ["nodes"], 1)
         k = _int(ev, n, ns)
+        _nodes_in_limit(kind, k, ns)
+        _edges_in_limit(kind, k * (k - 1) // 2 if kind == "complete_graph" else k, ns)
         if kind == "complete_graph":
             edges = [(i, j) for i in range(k) for j in range(i + 1, k)]
         elif kind == "path_graph":
@@ -285,10 +293,31 @@ def _combinations(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any
     from itertools import combinations
 
     (v, vs), (k, ks) = _params("combinations", args, kwargs, span, ["values", "k"], 2)
-    items = tuple(range(_int(ev, v, vs))) if is_number(v) else v
+    from qlang.semantics.evaluator import bounded_range
+
+    items = bounded_range(0, _int(ev, v, vs), 1, vs) if is_number(v) else v
     if not isinstance(items, tuple):
         raise fail(C.TYPE_MISMATCH, "`combinations` needs a count or a list", vs)
-    return tuple(combinations(items, _int(ev, k, ks)))
+    r = _int(ev, k, ks)
+    if 0 <= r <= len(items):
+        _edges_in_limit("combinations", math.comb(len(items), r), span, what="combinations")
+    return tuple(combinations(items, r))
+
+
+def _nodes_in_limit(name: str, n: int, span: Span | None) -> None:
+    """Graphs and pairs are over qubits: at most ``MAX_QUBITS`` nodes (``QL0823``)."""
+    if n > MAX_QUBITS:
+        raise fail(
+            "QL0823", f"`{name}` over {n:,} nodes: qubits are limited to {MAX_QUBITS:,}", span
+        )
+
+
+def _edges_in_limit(name: str, count: int, span: Span | None, what: str = "edges") -> None:
+    """At most ``MAX_RANGE`` edges or combinations are built (``QL0824``)."""
+    if count > MAX_RANGE:
+        raise fail(
+            "QL0824", f"`{name}` would build {count:,} {what} (limit {MAX_RANGE:,})", span
+        )
 
 
 BUILTINS: dict[str, Builtin] = {

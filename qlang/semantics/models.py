@@ -58,6 +58,7 @@ from qlang.semantics.blocks import (
 from qlang.semantics.codes import SemanticError, fail
 from qlang.semantics.loader import Loader, Module
 from qlang.semantics.model_checks import DataFacts, ModelChecks
+from qlang.semantics.noise import check_execution, noise_model
 from qlang.semantics.scope import Scope
 from qlang.semantics.settings import (
     bind_raw,
@@ -259,6 +260,8 @@ class ModelLowerer:
         optimizer = self.optimizer(e)
         training = self.training(e, task_name)
         target = self.target(e, blocks)
+        if not self.diagnostics:
+            self.check_execution(training, target, blocks)
         recurrent = self.recurrent(e, blocks, data)
         start = data.width
         if recurrent is not None:
@@ -556,10 +559,27 @@ class ModelLowerer:
                     kw[k] = self.basis(v, spans[k])
                 else:
                     value = check_key("target", k, to_value(v, spans[k]), spans[k])
-                    kw[k] = value.name if k == "backend" else value
+                    if k == "noise":
+                        width = max((b.circuit.num_qubits for b in blocks), default=0)
+                        value = noise_model(value, width, spans[k])
+                    kw[k] = value
             except SemanticError as err:
                 self.report(err)
         return Target(**kw)
+
+    def check_execution(self, training: Training, target: Target, blocks: list[QuantumBlock]) -> None:
+        """The target's noise, shots and backend fit the gradient method and the memory."""
+        width = max((b.circuit.num_qubits for b in blocks), default=0)
+        for err in check_execution(
+            training.gradient,
+            training.shots,
+            target,
+            width,
+            training.dtype,
+            self.spans["target"],
+            self.spans["train"].get("gradient"),
+        ):
+            self.report(err)
 
     @staticmethod
     def basis(v: Any, span: Span | None) -> tuple[str, ...]:

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from qlang import catalog
-from qlang.ir.model import Call, Dense, Layer, Model, QuantumBlock, QuantumLayer, Readout, Training
+from qlang.ir.model import (
+    Call,
+    Dense,
+    Layer,
+    Model,
+    QuantumBlock,
+    QuantumLayer,
+    Readout,
+    Target,
+    Training,
+)
 from qlang.train.errors import fail
 from qlang.train.layers import DenseStage, MapStage, QuantumStage
 from qlang.train.network import Network
@@ -29,37 +39,79 @@ Factory = Callable[..., Any]
 
 
 def default_factory(block: QuantumBlock, **kw: Any) -> Any:
+    """The simulator's quantum function for ``block``: the statevector engine, or (with
+    ``noise`` or a ``backend``) the engine the catalog's backend entry names."""
+    if "noise" in kw or "backend" in kw:
+        from qlang.sim.noise_engines import make_function
+
+        return make_function(block, **kw)
     from qlang.sim import QuantumFunction  # provided by the simulator
 
     return QuantumFunction(block, **kw)
 
 
-def block_shots(block: QuantumBlock, training: Training) -> int | None:
-    """``train { shots }`` wins; else the readout's own ``shots``; else exact (``None``)."""
-    return training.shots if training.shots is not None else block.readout.shots
+def block_shots(
+    block: QuantumBlock, training: Training, target: Target | None = None
+) -> int | None:
+    """``train { shots }`` wins; else ``target { shots }``; else the readout's own
+    ``shots``; else exact (``None``)."""
+    if training.shots is not None:
+        return training.shots
+    if target is not None and target.shots is not None:
+        return target.shots
+    return block.readout.shots
 
 
-def gradient_method(training: Training, shots: int | None = None) -> str:
-    """The catalog's gradient method; ``auto`` -> adjoint for exact simulation, parameter
-    shift with shots."""
+def engine_of(block: QuantumBlock, training: Training, target: Target | None) -> str:
+    """The engine that runs ``block``: ``statevector``, ``density_matrix`` or
+    ``trajectories`` (``backend = auto`` resolved by the memory budget)."""
+    backend = target.backend.name if target is not None else "auto"
+    if training.gradient == "backprop" and backend == "auto":
+        return "density_matrix"  # reverse mode through density matrices, noisy or not
+    if target is None:
+        return "statevector"
+    from qlang.limits import choose_engine
+
+    noisy = bool(target.noise) or target.noise.source is not None
+    return choose_engine(block.circuit.num_qubits, noisy, backend, training.dtype)
+
+
+def gradient_method(training: Training, shots: int | None = None, engine: str = "statevector") -> str:
+    """The catalog's gradient method; ``auto`` -> adjoint for exact statevectors, backprop
+    for exact density matrices, parameter shift with shots or trajectories."""
     entry, _ = catalog.runtime_bind("gradient", Call(training.gradient))
     if entry.name != "auto":
         return entry.name
     shots = training.shots if shots is None else shots
-    return "adjoint" if shots is None else "parameter_shift"
+    if shots is not None or engine == "trajectories":
+        return "parameter_shift"
+    return "backprop" if engine == "density_matrix" else "adjoint"
 
 
 def quantum_function(
-    block: QuantumBlock, training: Training, seeds: Seeds, factory: Factory | None = None
+    block: QuantumBlock,
+    training: Training,
+    seeds: Seeds,
+    factory: Factory | None = None,
+    target: Target | None = None,
 ) -> Any:
+    """The block's quantum function with the run's shots, noise, engine and seed."""
     make = factory or default_factory
-    shots = block_shots(block, training)
+    shots = block_shots(block, training, target)
+    engine = engine_of(block, training, target)
+    kw: dict[str, Any] = {}
+    if engine != "statevector":
+        same = target is not None and target.backend.name == engine
+        kw["backend"] = target.backend if same else Call(engine)  # type: ignore[union-attr]
+        if target is not None and target.noise:
+            kw["noise"] = target.noise
     fn = make(
         block,
-        gradient=gradient_method(training, shots),
+        gradient=gradient_method(training, shots, engine),
         dtype=training.dtype,
         shots=shots,
         seed=seeds.int_seed("sampling"),
+        **kw,
     )
     track(getattr(fn, "rng", None))  # its sampling state goes into checkpoints
     return fn
@@ -105,9 +157,11 @@ def block_stages(
     seeds: Seeds,
     factory: Factory | None,
     frozen: bool = False,
+    target: Target | None = None,
 ) -> list[Any]:
     """A quantum block and its readout post-processing."""
-    qs = QuantumStage(block, quantum_function(block, training, seeds, factory), frozen=frozen)
+    qf = quantum_function(block, training, seeds, factory, target)
+    qs = QuantumStage(block, qf, frozen=frozen)
     return [qs, *post_stages(block.readout, qs.num_outputs)]
 
 
@@ -115,7 +169,9 @@ def quantum_layer(layer: QuantumLayer, ctx: BuildContext) -> list[Any]:
     block = ctx.model.block(layer.block)
     if block is None:
         fail("QL0656", f"layer uses unknown quantum block `{layer.block}`")
-    return block_stages(block, ctx.training, ctx.seeds, ctx.factory, layer.frozen)
+    return block_stages(
+        block, ctx.training, ctx.seeds, ctx.factory, layer.frozen, ctx.model.target
+    )
 
 
 def dense_layer(layer: Dense, ctx: BuildContext) -> list[Any]:
@@ -147,7 +203,7 @@ def build_network(
         if not model.layers:
             stages.append(DenseStage(stages[-1].num_outputs, 1, "linear"))
     elif not model.layers:
-        stages = block_stages(model.main, training, seeds, factory)
+        stages = block_stages(model.main, training, seeds, factory, target=model.target)
     for layer in model.layers:
         stages.extend(layer_stages(layer, ctx))
     for prev, nxt in zip(stages, stages[1:], strict=False):

@@ -137,6 +137,6 @@ def lstm_stages(model: Model, values: dict[str, Any], ctx: Any) -> list[Any]:
             rec.cell.span,
             help=f"declare `input v: float[{hidden + 1}]` or lower `hidden`",
         )
-    qs = QuantumStage(block, quantum_function(block, ctx.training, ctx.seeds, ctx.factory))
+    qs = QuantumStage(block, quantum_function(block, ctx.training, ctx.seeds, ctx.factory, ctx.model.target))
     gates = DenseStage(qs.num_outputs, 4 * hidden, "linear")
     return [QLSTMStage(qs, gates, hidden, features, rec.window or 0)]

@@ -93,7 +93,7 @@ def _check(data: Any) -> None:
     tasks = catalog.names("task")
     if task not in tasks:
         raise _Bad("task", f"is missing or not one of {', '.join(tasks)}")
-    _int(d.get("seed"), "seed", -(2**63), 2**64)
+    _int(d.get("seed"), "seed", 0, 2**63 - 1)
     params = _numbers(d.get("params"), "params")
     names = _list(d.get("names"), "names")
     if len(names) != len(params) or not all(isinstance(n, str) for n in names):

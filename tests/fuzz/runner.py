@@ -5,9 +5,9 @@ Each case runs ``qlang.check`` (the API) and the commands ``check``, ``compile``
 process (``check`` with a 512 MiB memory budget, the simulating commands with 16 MiB:
 models of up to 16 qubits run, wider ones exercise the memory guard). A result is an *escape* when a command exits with anything but 0 or 1, exits 1
 without a coded diagnostic, prints a traceback, or the API raises anything but
-``QLangError``. The parent kills a worker that takes longer than ``timeout`` seconds on one
-case (a *hang*) or whose resident memory passes ``rss_limit`` bytes (a *memory* failure),
-and starts a new one. Failures carry the seed and case index, and are reduced to a minimal
+``QLangError``. The parent kills a worker that spends more than ``timeout`` seconds of CPU time (or four
+times that in wall-clock time, for an input that blocks) on one case (a *hang*) or whose
+resident memory passes ``rss_limit`` bytes (a *memory* failure), and starts a new one. Failures carry the seed and case index, and are reduced to a minimal
 reproducer.
 
 Example (from the shell)::
@@ -187,6 +187,16 @@ def train_good_weights(folder: Path) -> Path:
     return out
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``), 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -255,7 +265,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="qlang-fuzz-base-") as base:
         good = train_good_weights(Path(base))
         # one pipe per worker: killing a worker can never leave a shared lock taken
-        busy: dict[Any, tuple[Any, tuple[int, int], float]] = {}  # conn -> (proc, item, t0)
+        busy: dict[Any, tuple[Any, tuple[int, int], float, float]] = {}  # (proc, item, t0, cpu0)
         idle: list[tuple[Any, Any]] = []
 
         def spawn() -> None:
@@ -272,9 +282,9 @@ def run(
                 conn, p = idle.pop()
                 item = pending.pop()
                 conn.send(item)
-                busy[conn] = (p, item, time.perf_counter())
+                busy[conn] = (p, item, time.perf_counter(), _cpu_seconds(p.pid))
             for conn in wait(list(busy), timeout=0.05):
-                p, item, t0 = busy.pop(conn)
+                p, item, t0, _ = busy.pop(conn)
                 try:
                     outcome = conn.recv()
                 except (EOFError, OSError):  # the worker died on its own: a crash
@@ -287,10 +297,14 @@ def run(
                     idle.append((conn, p))
                 _record(report, outcome)
             now = time.perf_counter()
-            for conn, (p, item, t0) in list(busy.items()):
+            for conn, (p, item, t0, cpu0) in list(busy.items()):
                 rss = _rss(p.pid)
                 report.peak_rss = max(report.peak_rss, rss)
-                why = "hang" if now - t0 > timeout else "memory" if rss > rss_limit else None
+                # the time limit is CPU time (the machine may be shared), with a wall-clock
+                # limit four times longer for inputs that block without computing
+                cpu = _cpu_seconds(p.pid) - cpu0
+                hung = cpu > timeout or now - t0 > 4 * timeout
+                why = "hang" if hung else "memory" if rss > rss_limit else None
                 if why is None:
                     continue
                 p.kill()

@@ -458,15 +458,17 @@ def target_probes() -> list[Probe]:
                              render(classify(target="device = line(3)")), "compile"))  # fmt: skip
             continue
         example = value_text(p.example)
-        if e.name in ("noise", "mitigation", "backend"):
-            example = "[" + ", ".join(_example_call(p.kind, c) for c in p.example) + "]" if e.name != "backend" else str(p.example)
+        if e.name in ("noise", "mitigation"):
+            example = "[" + ", ".join(_example_call(p.kind, c) for c in p.example) + "]"
         src = render(classify(target=f"{e.name} = {example}"))
-        if e.status.ok and e.name != "backend":
-            out.append(Probe("target", e.name, "value", render(classify()), src, "compile"))
-        else:  # not supported yet, or (backend) the example value is not supported yet
+        if not e.status.ok:
             out.append(Probe("target", e.name, "value", src, expect="rejected"))
-    out.append(Probe("backend", "statevector", None, render(classify(target="backend = statevector")),
-                     expect="runs"))  # fmt: skip
+        elif e.name in ("basis", "optimization_level"):
+            out.append(Probe("target", e.name, "value", render(classify()), src, "compile"))
+        else:  # shots, noise, backend: the training run changes
+            out.append(Probe("target", e.name, "value", render(classify()), src))
+    out += noise_probes()
+    out += backend_probes()
     for kind in ("noise", "mitigation", "backend"):
         for e in catalog.entries(kind):
             if e.status.ok:
@@ -475,6 +477,56 @@ def target_probes() -> list[Probe]:
             text = _example_call(kind, e.name)
             value = f"[{text}]" if kind != "backend" else text
             out.append(Probe(kind, e.name, None, render(classify(target=f"{key} = {value}")), expect="rejected"))
+    return out
+
+
+#: the default side of a required noise argument (the example side is the catalog's example)
+NOISE_CONTEXT: dict[str, dict[str, dict[str, Any]]] = {
+    "depolarizing": {"p": {"p": 0.2}},
+    "bit_flip": {"p": {"p": 0.2}},
+    "phase_flip": {"p": {"p": 0.2}},
+    "amplitude_damping": {"gamma": {"gamma": 0.3}},
+    "phase_damping": {"gamma": {"gamma": 0.3}},
+    "thermal_relaxation": {"t1": {"t1": 100.0}, "t2": {"t2": 30.0}, "time": {"time": 5.0}},
+    "over_rotation": {"angle": {"angle": 0.4}},
+    "pauli_channel": {"gates": {"px": 0.1}, "qubits": {"px": 0.1}},
+    "readout_error": {"p": {"p": 0.2}},
+}
+
+
+def noise_probes() -> list[Probe]:
+    """Every supported channel runs, and every argument changes the trained result
+    (``readout_error`` on a model that reads qubit 1, so `qubits = [0]` matters)."""
+    out: list[Probe] = []
+    for e in catalog.entries("noise"):
+        if not e.status.ok:
+            continue
+
+        def noisy(args: dict[str, Any], e=e) -> str:
+            vals = {p.name: p.example for p in e.params if p.required} | args
+            readout = "expval(Z1) |> sigmoid()" if e.name == "readout_error" else "expval(Z0) |> sigmoid()"
+            return render(classify(readout=readout, target=f"noise = [{call(e.name, vals)}]"))
+
+        out += entry_probes("noise", e.name, noisy, NOISE_CONTEXT.get(e.name, {}))
+    return out
+
+
+def backend_probes() -> list[Probe]:
+    """Each engine runs a noisy model; `trajectories(samples)` changes the estimates."""
+    out: list[Probe] = []
+    noise = "noise = [depolarizing(0.05)]"
+    for e in catalog.entries("backend"):
+        if not e.status.ok:
+            continue
+        if e.name == "statevector":
+            out.append(Probe("backend", e.name, None, render(classify(target="backend = statevector")),
+                             expect="runs"))  # fmt: skip
+            continue
+
+        def eng(args: dict[str, Any], e=e) -> str:
+            return render(classify(target=f"{noise}, backend = {call(e.name, args) if args else e.name}"))
+
+        out += entry_probes("backend", e.name, eng)
     return out
 
 

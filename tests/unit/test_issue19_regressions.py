@@ -44,12 +44,10 @@ def codes(src: str) -> list[str]:
 @pytest.mark.parametrize(
     "setting, code",
     [
-        ("target { shots = 1024 }", "QL0311"),
-        ("target { noise = [depolarizing(0.01)] }", "QL0311"),
         ("target { noise = [bogus_noise(7)] }", "QL0305"),
         ("target { mitigation = [zne(scales = [1, 3, 5])] }", "QL0311"),
         ('target { backend = "ibm_torino" }', "QL0305"),
-        ("target { backend = density_matrix }", "QL0311"),
+        ("target { backend = aer }", "QL0311"),
         ("train { adversarial = fgsm(0.1) }", "QL0304"),
         ("metrics = [adversarial_accuracy(0.1)]", "QL0305"),
         ('name = "m2"', "QL0304"),

@@ -329,3 +329,36 @@ def test_weights_without_a_task_are_a_coded_error(tmp_path):
     w.write_text(json.dumps(data))
     r = CliRunner().invoke(main, ["eval", str(p), "--weights", str(tmp_path / "w")])
     assert r.exit_code == 1 and "error[QL0658]" in r.output and "`task`" in r.output
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        {"data": "iris() |> pca(2**62)"},
+        {"data": "bars_and_stripes(2**62, 2**62)", "task": "generate", "readout": "probs(q)"},
+        {"data": "moons(n = 10**8)"},
+    ],
+)
+def test_the_issues_data_bombs_are_coded_at_check_in_seconds(tmp_path, entries):
+    """They used to allocate without end in `qlang check` (now the catalog's ranges and the
+    array limit stop them before anything is built)."""
+    p = write(tmp_path, model_text(**entries))
+    found = codes(qlang.check, p)  # under the 60 s deadline
+    assert found and all(c.startswith("QL0") for c in found)
+
+
+@pytest.mark.parametrize(
+    "expr, code",
+    [
+        ("random_regular(3, 2**31, seed = 1)", "QL0823"),  # found by the fuzzer: 2**31 nodes
+        ("complete_graph(5000)", "QL0824"),
+        ("ring_graph(10**9)", "QL0823"),
+        ("graph([(0, 1)], nodes = 2**40)", "QL0823"),
+        ("combinations(100, 50)", "QL0824"),
+        ("combinations(10**9, 1)", "QL0824"),
+        ("pairs(10**6)", "QL0823"),
+    ],
+)
+def test_builtin_collections_are_bounded(tmp_path, expr, code):
+    p = write(tmp_path, f"const g = {expr};\n")
+    assert codes(qlang.check, p) == [code]

@@ -73,7 +73,7 @@ MODEL_CASES = {
     ),
     "QL0311": (
         "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
-        "  task = regress()\n  target { noise = [depolarizing(0.01)] }\n}",
+        "  task = regress()\n  target { backend = aer }\n}",
         8,
         12,
     ),
@@ -88,6 +88,12 @@ MODEL_CASES = {
         "  task = minimize(observable)\n  train { batch_size = 8 }\n}",
         8,
         11,
+    ),
+    "QL0314": (
+        "model m {\n  data = iris()\n  encoding = angle(x)\n  readout = expval(Z0)\n"
+        "  task = regress()\n  target { noise = [depolarizing(0.01)], backend = statevector }\n}",
+        8,
+        42,
     ),
     "QL0108": ("model a { task = regress() }\nmodel b { task = regress() }", 4, 1),
     "QL0210": (

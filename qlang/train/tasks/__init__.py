@@ -33,11 +33,16 @@ def check_supported(model: Model) -> None:
     from qlang import catalog
 
     t = model.target
+    for ch in t.noise.channels:
+        if ch.kind != "kraus":  # device channels (from_backend) are matrices, not catalog calls
+            params = tuple((k, v) for k, v in ch.params)
+            where: tuple = (("gates", ch.gates),) if ch.gates else ()
+            where += (("qubits", ch.qubits),) if ch.qubits else ()
+            catalog.runtime_bind("noise", Call(ch.kind, (), params + where), ch.span)
     for key, value, default in (
         ("shots", t.shots, None),
-        ("noise", t.noise, ()),
         ("mitigation", t.mitigation, ()),
-        ("backend", Call(t.backend), Call("statevector")),
+        ("backend", t.backend, Call("auto")),
     ):
         if value != default:
             entry, values = catalog.runtime_bind("target", Call(key, (value,)))

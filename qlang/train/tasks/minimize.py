@@ -112,7 +112,7 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         probs_block = replace(
             block, readout=Readout("probs", qubits=tuple(range(n)), shots=block.readout.shots)
         )
-        net = Network(tuple(block_stages(probs_block, model.training, seeds, ctx.factory)[:1]))
+        net = Network(tuple(block_stages(probs_block, model.training, seeds, ctx.factory, target=model.target)[:1]))
 
         def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
             return cvar(out, costs, alpha)
@@ -159,7 +159,7 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         if obs.is_diagonal:
             costs = diagonal_costs(obs, n)
             probs_block = replace(block, readout=Readout("probs", qubits=tuple(range(n))))
-            stages = block_stages(probs_block, model.training, seeds, ctx.factory)[:1]
+            stages = block_stages(probs_block, model.training, seeds, ctx.factory, target=model.target)[:1]
             probs = Network(tuple(stages)).forward(X, res.params)[0]
             best = int(np.argmax(probs))
             metrics["most_likely_bitstring"] = format(best, f"0{n}b")

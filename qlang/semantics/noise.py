@@ -1,0 +1,171 @@
+"""``target { noise, backend, shots }``: the noise model as IR, and whether the run fits.
+
+Each noise call is bound against the catalog (``qlang.catalog.target``) and becomes a
+:class:`~qlang.ir.noise.Channel`; gate names in ``gates`` must be gates, qubits in
+``qubits`` must exist, and ``from_backend("name")`` must name a fake backend of the
+installed ``qiskit_ibm_runtime`` (it needs the ``ibm`` and ``aer`` extras). Then the
+execution is checked as a whole, before anything runs: the backend can simulate the
+noise, the gradient method fits the engine (``QL0303``), and a density matrix (or the
+trajectories) fit the memory budget (``QL0601``).
+
+Example::
+
+    >>> from qlang.ir.model import Call
+    >>> nm = noise_model((Call("depolarizing", (0.01,), (("gates", ("cx",)),)),), 2, None)
+    >>> nm.channels[0].text()
+    'depolarizing(p = 0.01, gates = [cx])'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qlang import catalog
+from qlang.diagnostics import did_you_mean
+from qlang.ir.gates import ALIASES, GATES
+from qlang.ir.model import Call
+from qlang.ir.noise import Channel, NoiseModel
+from qlang.semantics import codes as C
+from qlang.semantics.codes import SemanticError, fail
+from qlang.semantics.settings import check_call
+from qlang.source import Span
+
+#: where-arguments of every gate channel (the rest are the channel's own parameters)
+WHERE = ("gates", "qubits")
+
+
+def noise_model(calls: tuple[Call, ...], num_qubits: int, span: Span | None) -> NoiseModel:
+    """The checked noise model of ``noise = [...]`` (``from_backend`` marks its source)."""
+    channels: list[Channel] = []
+    source = None
+    for call in calls:
+        where = call.span or span
+        entry, values = check_call("noise", call, where)
+        if entry.name == "from_backend":
+            if source is not None:
+                raise fail(C.MODEL_ENTRY, "`from_backend` is given twice", where)
+            source = _backend_name(str(values["name"]), where)
+            continue
+        gates = tuple(_gate(g, where) for g in values.get("gates", ()))
+        qubits = tuple(values.get("qubits", ()))
+        for q in qubits:
+            if q >= num_qubits:
+                raise fail(
+                    C.SETTING_RANGE,
+                    f"`{entry.name}` acts on qubit {q}, but the model has {num_qubits} qubits",
+                    where,
+                    f"use qubits 0 to {num_qubits - 1}",
+                )
+        params = tuple(
+            (p.name, values[p.name])
+            for p in entry.params
+            if p.name not in WHERE and values[p.name] is not None
+        )
+        channels.append(Channel(entry.name, params, gates, qubits, span=where))
+    return NoiseModel(tuple(channels), source=source, span=span)
+
+
+def _gate(name: Any, span: Span | None) -> str:
+    g = ALIASES.get(name, name) if isinstance(name, str) else name
+    if g not in GATES:
+        raise fail(C.UNKNOWN_SETTING, f"unknown gate `{name}` in `gates`", span,
+                   did_you_mean(str(name), GATES))  # fmt: skip
+    return str(g)
+
+
+def _backend_name(name: str, span: Span | None) -> str:
+    """Check that ``name`` is a fake IBM backend (the optional extras must be installed)."""
+    from qlang.diagnostics import QLangError
+    from qlang.sim.noise_qiskit import check_backend_name
+
+    try:
+        import qiskit_aer  # noqa: F401
+    except ImportError:
+        raise fail(
+            C.NOT_SUPPORTED,
+            "`from_backend` needs Qiskit Aer to read the device's noise",
+            span,
+            'install it: pip install "qlang[aer]"',
+        ) from None
+    try:
+        problem = check_backend_name(name)
+    except QLangError:
+        raise fail(
+            C.NOT_SUPPORTED,
+            "`from_backend` needs the fake IBM backends of qiskit-ibm-runtime",
+            span,
+            'install them: pip install "qlang[ibm]"',
+        ) from None
+    if problem is not None:
+        raise fail(C.UNKNOWN_SETTING, f"unknown backend `{name}`", span, problem)
+    return name
+
+
+def engine_for(num_qubits: int, noise: NoiseModel, backend: Call, dtype: str) -> str:
+    """The engine a run uses (``backend = auto`` resolved by the memory budget)."""
+    from qlang.limits import choose_engine
+
+    return choose_engine(num_qubits, bool(noise) or noise.source is not None, backend.name, dtype)
+
+
+def check_execution(
+    gradient: str,
+    train_shots: int | None,
+    target: Any,
+    num_qubits: int,
+    dtype: str,
+    spans: dict[str, Span | None],
+    gradient_span: Span | None,
+) -> list[SemanticError]:
+    """Every reason the run could not honour the target's noise, shots and backend."""
+    out: list[SemanticError] = []
+    noisy = bool(target.noise) or target.noise.source is not None
+    backend = target.backend.name
+    shots = train_shots if train_shots is not None else target.shots
+    if backend == "statevector" and noisy:
+        out.append(
+            fail(
+                C.BACKEND_MISMATCH,
+                "`backend = statevector` cannot simulate noise",
+                spans.get("backend"),
+                "use `backend = density_matrix`, `trajectories` or `auto` (the default)",
+            )
+        )
+        return out
+    engine = engine_for(num_qubits, target.noise, target.backend, dtype)
+    if gradient == "backprop" and backend == "auto":
+        engine = "density_matrix"
+    if gradient == "adjoint" and (noisy or target.shots is not None or engine != "statevector"):
+        why = (
+            "noise"
+            if noisy
+            else ("`shots` in `target`" if target.shots is not None else f"`backend = {backend}`")
+        )
+        out.append(
+            fail(
+                C.GRADIENT_MODE,
+                f"`gradient = adjoint` needs exact statevector simulation, but the model has {why}",
+                gradient_span,
+                "use `gradient = auto` (backprop through the density matrix, parameter shift "
+                "with shots), `parameter_shift` or `spsa`",
+            )
+        )
+    if gradient == "backprop" and (shots is not None or engine in ("trajectories",)):
+        why = f"`shots = {shots}`" if shots is not None else "trajectories"
+        out.append(
+            fail(
+                C.GRADIENT_MODE,
+                f"`gradient = backprop` differentiates exact density matrices, but the run uses {why}",
+                gradient_span,
+                "use `gradient = parameter_shift` or `spsa`",
+            )
+        )
+    if engine in ("density_matrix", "trajectories"):
+        from qlang.limits import noisy_memory_problem
+
+        bound = catalog.bind("backend", target.backend)
+        samples = int(bound[1].get("samples", 1)) if isinstance(bound, tuple) else 1
+        problem = noisy_memory_problem(engine, num_qubits, dtype, samples)
+        if problem is not None:
+            out.append(fail("QL0601", problem[0], spans.get("backend") or spans.get("noise"), problem[1]))
+    return out
