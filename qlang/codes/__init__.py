@@ -31,6 +31,7 @@ from qlang.codes import (
     runs,
     runtime,
     semantics,
+    sweeps,
     targets,
     training,
 )
@@ -85,6 +86,7 @@ _MODULES = (
     limits,
     runs,
     cli,
+    sweeps,
 )
 
 #: The areas in code order, each with its page and range.

@@ -111,7 +111,7 @@ TEMPLATES: dict[str, Callable[..., dict[str, str]]] = {
     "minimize": minimize,
     "generate": generate,
 }
-BLOCKS = ("train", "target", "recurrent")
+BLOCKS = ("train", "target", "recurrent", "sweep")
 
 
 def render(entries: dict[str, str]) -> str:
@@ -371,6 +371,10 @@ def probes() -> list[Probe]:
     out += target_probes()
     out += recurrent_probes()
     out += csv_probes()
+    # the sweep block is read by `qlang sweep` (tests/unit/test_sweep.py); `train` runs the
+    # model as written
+    out.append(Probe("model", "sweep", None, render(classify(sweep="optimizer = [adam(), sgd()]")),
+                     expect="runs"))  # fmt: skip
     out.append(Probe("model", "circuit", None, render(classify(encoding=None, ansatz=None,
                      circuit="real_amplitudes(reps = 1)", qubits="2")), expect="runs"))  # fmt: skip
     return out

@@ -1,0 +1,28 @@
+"""The ``sweep { ... }`` block: settings to vary for ``qlang sweep`` (pure data).
+
+``sweep { optimizer = [cobyla(maxiter = 100), aqgd()], seed = 0..5 }`` lists one axis per
+setting; ``qlang sweep FILE`` runs one training per combination (:mod:`qlang.sweep`,
+docs/sweeps.md) while ``qlang train FILE`` runs the model as written.
+
+Example::
+
+    >>> [e.name for e in ENTRIES]
+    ['sweep']
+"""
+
+from __future__ import annotations
+
+from qlang.catalog.schema import OPAQUE, Entry, Param
+from qlang.catalog.training import Where
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "model",
+        "sweep",
+        "settings to vary for `qlang sweep`: `sweep { optimizer = [cobyla(), adam()], "
+        "seed = 0..5 }` (one run per combination; `qlang train` runs the model as written)",
+        (Param("value", OPAQUE, None, "a sweep block"),),
+        info=Where(block=True),
+        value_key=True,
+    ),
+)
