@@ -83,4 +83,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "`--metric` names a metric column of the runs table and `--by` a setting (an axis "
         "of the grid); the message lists them.",
     ),
+    ErrorInfo(
+        "QL0907",
+        "Ray is not installed",
+        "qlang sweep m.qml --grid \"seed = 0..5\" --ray   # without Ray",
+        "pip install 'qlang[ray]'",
+        "`--ray` and `--ray-address` run the sweep's runs as Ray tasks; Ray is an optional "
+        "extra (`pip install qlang[ray]`). Without it, drop the option: the runs go to local "
+        "worker processes, in parallel all the same.",
+    ),
 )

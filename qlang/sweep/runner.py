@@ -53,6 +53,7 @@ class Job:
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     log: Any = None
+    ref: Any = None  # the Ray task (``--ray``)
 
 
 @dataclass
@@ -113,8 +114,10 @@ class SweepRunner:
         memory: str | None = None,
         allow: tuple[str, ...] = (),
         echo: Echo | None = None,
+        ray: RayCluster | None = None,
     ) -> None:
         self.plan = plan
+        self.ray = ray
         self.folder = folder
         self.workers = workers
         self.memory = memory
@@ -187,39 +190,34 @@ class SweepRunner:
         self.rows[run.id] = self.base_row(run, "failed") | extra | {"error": error}
 
     # --- processes -------------------------------------------------------------------
-    def start(self, job: Job, threads: int) -> None:
-        out = self.folder / RUNS_DIR / job.run.id
-        log_path = self.folder / LOGS_DIR / f"{job.run.id}.log"
-        job.log = open(log_path, "ab")  # noqa: SIM115 - closed when the job ends
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        job.log.write(f"== {'resume' if job.resume else 'start'} {stamp}\n".encode())
-        job.log.flush()
-        env = dict(os.environ)
-        env.setdefault("QLANG_THREADS", str(threads))
-        doc = {
+    def job_doc(self, job: Job) -> dict[str, Any]:
+        """The worker's job (:mod:`qlang.sweep.worker`)."""
+        return {
             "file": str(self.plan.file),
             "model": self.plan.model,
             "source": job.run.source,
-            "out": str(out.resolve()),
+            "out": str((self.folder / RUNS_DIR / job.run.id).resolve()),
             "resume": job.resume,
             "allow": list(self.allow),
             "memory": self.memory,
         }
-        job.proc = subprocess.Popen(
-            [sys.executable, "-m", "qlang.sweep.worker"],
-            stdin=subprocess.PIPE,
-            stdout=job.log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            preexec_fn=_pdeathsig if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
-        assert job.proc.stdin is not None
-        job.proc.stdin.write(json.dumps(doc).encode())
-        job.proc.stdin.close()
+
+    def start(self, job: Job, threads: int) -> None:
+        log_path = (self.folder / LOGS_DIR / f"{job.run.id}.log").resolve()
+        header = _log_header(job.resume)
         job.started = time.monotonic()
+        if self.ray is not None:
+            job.ref = self.ray.submit(self.job_doc(job), str(log_path), header, threads)
+            return
+        job.log = open(log_path, "ab")  # noqa: SIM115 - closed when the job ends
+        job.log.write(header)
+        job.log.flush()
+        job.proc = _spawn(self.job_doc(job), job.log, threads)
 
     def reap(self, job: Job) -> tuple[int, float] | None:
         """``(exit code, cpu seconds)`` of a finished job (negative code: a signal)."""
+        if self.ray is not None:
+            return self.ray.poll(job.ref)
         assert job.proc is not None
         try:
             pid, status, usage = os.wait4(job.proc.pid, os.WNOHANG)
@@ -235,7 +233,8 @@ class SweepRunner:
         run = job.run
         wall = round(time.monotonic() - job.started, 3)
         timing = {"wall_s": wall, "cpu_s": round(cpu, 3)}
-        job.log.close()
+        if job.log is not None:
+            job.log.close()
         folder = self.folder / RUNS_DIR / run.id
         if code == 0:
             self.rows[run.id] = self.base_row(run, "done") | run_row(folder) | timing
@@ -278,7 +277,9 @@ class SweepRunner:
             lock.release()
 
     def _loop(self, todo: list[Job]) -> None:
-        workers = self.workers or default_workers(len(todo))
+        workers = self.workers or (
+            self.ray.cpus if self.ray is not None else default_workers(len(todo))
+        )
         threads = max(1, cpu_count() // workers)
         queue = list(todo)
         running: list[Job] = []
@@ -305,6 +306,13 @@ class SweepRunner:
 
     def _stop(self, running: list[Job]) -> None:
         """Interrupted: stop the runs in flight (they keep their checkpoints), mark them."""
+        if self.ray is not None:
+            for job in running:
+                self.ray.cancel(job.ref)
+                self.rows[job.run.id] = self.base_row(job.run, "interrupted")
+            with contextlib.suppress(QLangError):
+                self.write()
+            return
         for job in running:
             if job.proc is not None and job.proc.poll() is None:
                 with contextlib.suppress(OSError):
@@ -321,6 +329,100 @@ class SweepRunner:
             self.rows[job.run.id] = self.base_row(job.run, "interrupted")
         with contextlib.suppress(QLangError):
             self.write()
+
+
+def _log_header(resume: bool) -> bytes:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"== {'resume' if resume else 'start'} {stamp}\n".encode()
+
+
+def _spawn(doc: dict[str, Any], log: Any, threads: int) -> subprocess.Popen[bytes]:
+    """A worker process for one job, its output into ``log``."""
+    env = dict(os.environ)
+    env.setdefault("QLANG_THREADS", str(threads))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qlang.sweep.worker"],
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        preexec_fn=_pdeathsig if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(doc).encode())
+    proc.stdin.close()
+    return proc
+
+
+def run_in_process(doc: dict[str, Any], log_path: str, header: bytes, threads: int) -> tuple[int, float]:
+    """One job as a worker process on this machine, to its end: ``(exit code, cpu s)``.
+
+    What a Ray task runs (:class:`RayCluster`): the run stays a process of its own, so a
+    crash of one run cannot take the Ray worker (or other runs) with it."""
+    with open(log_path, "ab") as log:
+        log.write(header)
+        log.flush()
+        proc = _spawn(doc, log, threads)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+class RayCluster:
+    """Runs as Ray tasks (``qlang sweep --ray`` / ``--ray-address ADDR``).
+
+    ``address`` ``None`` starts a local cluster with ``cpus`` CPUs (default: this
+    machine's); ``"auto"`` or ``"host:port"`` joins a running one, whose nodes must see
+    the model file and the sweep folder at the same paths (shared storage). Each task
+    runs one job as a worker process (:func:`run_in_process`) and reserves one CPU."""
+
+    def __init__(self, address: str | None = None, cpus: int | None = None) -> None:
+        ray = import_ray()
+        self.ray = ray
+        if address is None:
+            ray.init(num_cpus=cpus or cpu_count(), include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)  # fmt: skip
+        else:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        if cpus is not None:
+            self.cpus = min(self.cpus, cpus)
+        self.task = ray.remote(num_cpus=1, max_retries=0)(run_in_process)
+
+    def submit(self, doc: dict[str, Any], log_path: str, header: bytes, threads: int) -> Any:
+        return self.task.remote(doc, log_path, header, 1)
+
+    def poll(self, ref: Any) -> tuple[int, float] | None:
+        done, _ = self.ray.wait([ref], timeout=0)
+        if not done:
+            return None
+        try:
+            code, cpu = self.ray.get(ref)
+        except Exception:  # noqa: BLE001 - the task itself died (node lost, ...)
+            return -9, 0.0
+        return int(code), float(cpu)
+
+    def cancel(self, ref: Any) -> None:
+        with contextlib.suppress(Exception):
+            self.ray.cancel(ref, force=True)
+
+    def shutdown(self) -> None:
+        self.ray.shutdown()
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or ``QL0907`` with the install hint."""
+    try:
+        import ray
+    except ImportError:
+        from qlang.train.errors import fail
+
+        fail(
+            "QL0907",
+            "`--ray` runs the sweep on Ray, which is not installed",
+            help="pip install 'qlang[ray]' (or drop `--ray`: runs go to local processes)",
+        )
+    return ray
 
 
 @contextlib.contextmanager

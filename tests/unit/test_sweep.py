@@ -248,3 +248,47 @@ def test_killed_sweep_resumes_only_the_missing_runs(tmp_path: Path) -> None:
     assert [r["steps"] for r in rows] == [2.0, 2.0, 8000.0, 8000.0]
     groups = summarize(rows, ["epochs"], "energy")
     assert [g.n for g in groups] == [2, 2]
+
+
+def test_several_files_are_all_checked_before_any_run(tmp_path: Path) -> None:
+    a = write(tmp_path, name="a.qml")
+    b = write(tmp_path, MODEL.replace("adam(lr = 0.05)", "adam(lr = 0.05, beta1 = 0.5)"), "b.qml")
+    r = qlang("sweep", str(a), str(b), "--grid", "seed = 0..2", "--dry-run", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("r001  seed = 1") == 2
+    bad = write(tmp_path, MODEL.replace("adam(lr = 0.05)", "adam(lr = 0.05, beta1 = 2)"), "c.qml")
+    r = qlang("sweep", str(a), str(bad), "--grid", "seed = 0..2", "--out", "all", cwd=tmp_path)
+    assert r.returncode == 1 and "QL0901" in r.stderr
+    assert not (tmp_path / "all").exists()  # the good file did not run either
+
+
+# --- Ray (an optional extra) ------------------------------------------------------------
+
+
+def test_ray_missing_gives_the_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from qlang.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if not installed
+    m = write(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["sweep", str(m), "--grid", "seed = 0..2", "--ray"])
+    assert r.exit_code == 1
+    assert "QL0907" in r.output and "pip install 'qlang[ray]'" in r.output
+    assert not (tmp_path / "sweeps").exists()  # nothing ran
+
+
+@pytest.mark.slow
+def test_sweep_on_a_local_ray_cluster(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    m = write(tmp_path)
+    r = qlang("sweep", str(m), "--grid", "seed = 0..2", "--out", "sw", "--ray", "--workers", "2",
+              cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rows = read_table(tmp_path / "sw")["runs"]
+    assert [row["status"] for row in rows] == ["done", "done"]
+    local = qlang("sweep", str(m), "--grid", "seed = 0..2", "--out", "loc", cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    same = read_table(tmp_path / "loc")["runs"]
+    assert [row["energy"] for row in rows] == [row["energy"] for row in same]
