@@ -121,11 +121,13 @@ def draw(groups: list[Any], x_key: str | None, series_keys: list[str], metric: s
                     marker="o", capsize=4, label=name,
                     linestyle="-" if numeric else "none")  # fmt: skip
     if not numeric:
+        ax.set_xlim(-0.5, len(xs) - 0.5)
         ax.set_xticks(range(len(xs)))
         ax.set_xticklabels([x if len(x) <= 28 else x[:25] + "..." for x in xs], rotation=15,
                            fontsize=8)  # fmt: skip
     ax.set_xlabel(x_key or "")
     ax.set_ylabel(f"{metric} (mean +- std over seeds)")
+    ax.set_title(f"{metric} by {x_key}" if x_key else metric, fontsize=10)
     if len(series) > 1:
         ax.legend(fontsize=8)
     fig.tight_layout()

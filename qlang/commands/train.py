@@ -87,4 +87,20 @@ def command(
     click.echo(json.dumps(summary, indent=1))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if source is not None and _has_sweep_block(source, file, model.name):
+        click.echo(
+            "note: the `sweep` block is read by `qlang sweep FILE`; `qlang train` trained the "
+            "model as written",
+            err=True,
+        )
     click.echo(f"wrote {result.path}/", err=True)
+
+
+def _has_sweep_block(source: str, file: str, model: str) -> bool:
+    from qlang import ast as A
+    from qlang.parser import parse
+
+    for d in parse(source, file).items:
+        if isinstance(d, A.ModelDef) and d.name == model:
+            return any(isinstance(b, A.Block) and b.kind == "sweep" for b in d.items)
+    return False

@@ -181,14 +181,20 @@ def summarize(rows: Iterable[Mapping[str, Any]], by: Sequence[str], metric: str)
 
 
 def default_metric(cols: Sequence[str], keys: Sequence[str]) -> str | None:
-    """The metric a comparison shows by default: the first test metric, else any."""
+    """The metric a comparison shows by default: the first test metric, else the energy
+    error, approximation ratio or KL divergence, else any (the loss and timings last).
+
+    >>> default_metric(["run", "final_loss", "kl", "seconds"], [])
+    'kl'
+    """
     fixed = set(HEAD) | set(TAIL) | set(keys) | {"seed"}
     metrics = [c for c in cols if c not in fixed]
-    for prefix in ("test.", "energy_error", "energy", "train."):
+    for prefix in ("test.", "energy_error", "approximation_ratio", "kl", "energy", "train."):
         for c in metrics:
             if c.startswith(prefix):
                 return c
-    return metrics[0] if metrics else None
+    rest = [c for c in metrics if c not in ("seconds", "steps", "final_loss")] or metrics
+    return rest[0] if rest else None
 
 
 def format_number(v: float) -> str:

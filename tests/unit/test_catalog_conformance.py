@@ -433,7 +433,9 @@ def train_key_probes() -> list[Probe]:
             default = render(tpl(train=start or None, **kw))
             example_src = render(tpl(train=changed, **kw))
             compare = "artifact" if e.name == "checkpoint_every" else "train"
-            if task in e.tasks:
+            if not e.status.ok:  # not available yet: check rejects it (QL0311)
+                out.append(Probe("train", e.name, f"value@{task}", example_src, expect="rejected"))
+            elif task in e.tasks:
                 out.append(Probe("train", e.name, f"value@{task}", default, example_src, compare))
             else:
                 out.append(Probe("train", e.name, f"value@{task}", example_src, expect="inapplicable"))

@@ -292,3 +292,12 @@ def test_sweep_on_a_local_ray_cluster(tmp_path: Path) -> None:
     assert local.returncode == 0, local.stderr
     same = read_table(tmp_path / "loc")["runs"]
     assert [row["energy"] for row in rows] == [row["energy"] for row in same]
+
+
+def test_train_says_it_ran_the_model_as_written(tmp_path: Path) -> None:
+    m = write(tmp_path, with_block("sweep { seed = 0..3 }"))
+    r = qlang("train", str(m), "--out", "run", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "the `sweep` block is read by `qlang sweep FILE`" in r.stderr
+    r = qlang("train", str(write(tmp_path, name="plain.qml")), "--out", "run2", "-q", cwd=tmp_path)
+    assert r.returncode == 0 and "sweep" not in r.stderr
