@@ -237,6 +237,24 @@ def settings_summary(model: Model) -> dict[str, Any]:
     }
 
 
+def pipeline_note(model: Model) -> str:
+    """What ran: the logical circuit, or (``from_backend``) the circuit compiled for the device."""
+    if model.target.noise.source is not None:
+        return f"compiled for `{model.target.noise.source}` (layout, routing, native gates), then simulated"
+    return "none (simulation of the logical circuit)"
+
+
+def execution_record(model: Model, trained: Trained) -> dict[str, Any]:
+    """Engine, gradient, shots, noise, mitigation and seeds of the run (and the device)."""
+    from qlang.train.execution import device_summary, execution_summary
+
+    out = dict(trained.metrics.get("execution") or execution_summary(model, trained.seed))
+    device = device_summary(model)
+    if device is not None:
+        out["device"] = device
+    return out
+
+
 def source_hash(model: Model, source: str | None) -> str:
     if model.source_hash:
         return model.source_hash
@@ -313,8 +331,9 @@ def write_run_files(folder: Path, model: Model, trained: Trained, source: str | 
             "seed": trained.seed,
             "source_hash": source_hash(model, source),
             "versions": versions(),
-            "pass_pipeline": "none (exact simulation of the logical circuit)",
+            "pass_pipeline": pipeline_note(model),
             "settings": settings_summary(model),
+            "execution": execution_record(model, trained),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "notes": notes,
         },
