@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qlang.diagnostics import did_you_mean
+from qlang.diagnostics import QLangError, did_you_mean
 from qlang.ir.gates import ALIASES, GATES
 from qlang.ir.model import Call
 from qlang.ir.noise import Channel, NoiseModel
@@ -142,6 +142,10 @@ def check_execution(
             )
         )
         return out
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(backend):
+        return out + _check_execution_backend(gradient, target, spans, gradient_span)
     engine = engine_for(num_qubits, target.noise, target.backend, dtype)
     if gradient == "backprop" and backend == "auto":
         engine = "density_matrix"
@@ -170,4 +174,63 @@ def check_execution(
                 "use `gradient = parameter_shift` or `spsa`",
             )
         )
+    return out
+
+
+def _check_execution_backend(
+    gradient: str, target: Any, spans: dict[str, Span | None], gradient_span: Span | None
+) -> list[SemanticError]:
+    """``backend = aer(...) | fake(...) | ibm(...) | tket(...)``: what runs there (QL0707)."""
+    out: list[SemanticError] = []
+    name = target.backend.name
+    if bool(target.noise) or target.noise.source is not None:
+        out.append(
+            fail(
+                "QL0707",
+                f"`noise` is not applied on the execution backend `{name}`: it runs its own noise",
+                spans.get("noise"),
+                "use `backend = fake(\"...\")` for a device's noise, or the embedded "
+                "`density_matrix` engine for hand-written noise",
+            )
+        )
+    if target.mitigation:
+        out.append(
+            fail(
+                "QL0707",
+                f"`mitigation` is not available on the execution backend `{name}` yet",
+                spans.get("mitigation"),
+                "use the embedded noisy engines for mitigation (docs/noise.md)",
+            )
+        )
+    if gradient in ("adjoint", "backprop"):
+        out.append(
+            fail(
+                "QL0707",
+                f"`gradient = {gradient}` needs the simulator's state, but `{name}` only "
+                "returns measured values",
+                gradient_span,
+                "use `gradient = auto` (parameter shift), `parameter_shift`, `spsa` or "
+                "`finite_diff`",
+            )
+        )
+    if name == "fake":
+        from qlang import catalog
+
+        got = catalog.bind("backend", target.backend)
+        if not isinstance(got, catalog.Problem):
+            try:
+                from qlang.backends.fake import check_fake
+
+                problem = check_fake(str(got[1]["name"]))
+            except QLangError as err:
+                out.append(
+                    fail("QL0607", err.diagnostics[0].message, spans.get("backend"),
+                         err.diagnostics[0].help)  # fmt: skip
+                )
+                return out
+            if problem is not None:
+                out.append(
+                    fail("QL0701", f"unknown fake device `{got[1]['name']}`",
+                         spans.get("backend"), problem)  # fmt: skip
+                )
     return out

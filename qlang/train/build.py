@@ -82,6 +82,10 @@ def gradient_method(training: Training, shots: int | None = None, engine: str = 
     entry, _ = catalog.runtime_bind("gradient", Call(training.gradient))
     if entry.name != "auto":
         return entry.name
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(engine):  # gradients evaluated on the backend
+        return "parameter_shift"
     shots = training.shots if shots is None else shots
     if shots is not None or engine == "trajectories":
         return "parameter_shift"
