@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qlang.commands.train",
     "qlang.commands.predict",
     "qlang.commands.eval",
+    "qlang.commands.run",
     "qlang.commands.lsp",
 )
 

@@ -225,35 +225,38 @@ class BackendFunction:
 
 
 # --- the catalog's backend factories -------------------------------------------------------
-def _spec(name: str, **values: Any) -> str:
+def _spec(entry: str, **values: Any) -> str:
     from qlang.catalog.schema import value_text
     from qlang.ir.model import Call
 
-    return value_text(Call(name, (), tuple(values.items())))
+    return value_text(Call(entry, (), tuple((k, v) for k, v in values.items() if v is not None)))
 
 
-def aer(block: QuantumBlock, *, method: str = "automatic", **kw: Any) -> BackendFunction:
-    """``backend = aer(method = ...)``."""
+def aer(block: QuantumBlock, values: dict[str, Any] | None = None, **kw: Any) -> BackendFunction:
+    """``backend = aer(method = ...)`` (``values``: the bound catalog arguments)."""
     from qlang.backends.aer import AerBackend
 
+    method = (values or {}).get("method", "automatic")
     backend = AerBackend(_spec("aer", method=method), method=method, seed=kw.get("seed"))
     return BackendFunction(block, backend, **kw)
 
 
-def fake(block: QuantumBlock, *, name: str, noise: bool = True, **kw: Any) -> BackendFunction:
+def fake(block: QuantumBlock, values: dict[str, Any], **kw: Any) -> BackendFunction:
     """``backend = fake("sherbrooke", noise = true)``."""
     from qlang.backends.fake import FakeBackend
 
+    name, noise = values["name"], values.get("noise", True)
     spec = _spec("fake", name=name, noise=noise)
     backend = FakeBackend(spec, name=name, noise=noise, seed=kw.get("seed"))
     return BackendFunction(block, backend, **kw)
 
 
-def ibm(block: QuantumBlock, *, name: str, instance: str | None = None,
-        channel: str | None = None, mode: str = "batch", **kw: Any) -> BackendFunction:  # fmt: skip
+def ibm(block: QuantumBlock, values: dict[str, Any], **kw: Any) -> BackendFunction:
     """``backend = ibm("ibm_torino", instance = ...)``."""
     from qlang.backends.ibm import IBMBackend
 
+    name, instance = values["name"], values.get("instance")
+    channel, mode = values.get("channel"), values.get("mode", "batch")
     spec = _spec("ibm", name=name, instance=instance)
     backend = IBMBackend(
         spec, name=name, instance=instance, channel=channel, mode=mode, seed=kw.get("seed")
@@ -261,9 +264,10 @@ def ibm(block: QuantumBlock, *, name: str, instance: str | None = None,
     return BackendFunction(block, backend, **kw)
 
 
-def tket(block: QuantumBlock, *, name: str = "AerBackend", **kw: Any) -> BackendFunction:
+def tket(block: QuantumBlock, values: dict[str, Any] | None = None, **kw: Any) -> BackendFunction:
     """``backend = tket("AerBackend")``."""
     from qlang.backends.tket import TketBackend
 
+    name = (values or {}).get("name", "AerBackend")
     backend = TketBackend(_spec("tket", name=name), name=name, seed=kw.get("seed"))
     return BackendFunction(block, backend, **kw)  # type: ignore[arg-type]
