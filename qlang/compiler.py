@@ -259,6 +259,10 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
     if pipeline is not None:
         circuit = pipeline.run(circuit)
+    if settings.qiskit_target is not None:  # two-qubit gates turned to the device's direction
+        from qlang.backends.isa import reorient
+
+        circuit = reorient(circuit, settings.qiskit_target, settings.basis)
     circuit.verify()
     check_finite(circuit)
     return Compiled(circuit, target, name, digest, settings.level, tuple(notes))
@@ -293,6 +297,7 @@ class _Settings:
     device: Any
     basis: tuple[str, ...]
     level: int
+    qiskit_target: Any = None
 
 
 def _settings(
@@ -317,6 +322,17 @@ def _settings(
         notes.append(f"routing for `{source}` (the device of `from_backend`)")
         if basis is None and not model_target.basis:
             basis = tuple(device.basis)
+    qiskit_target = None
+    if device is not None and not isinstance(device, str) and not hasattr(device, "edge_set"):
+        # a Qiskit BackendV2, Target or CouplingMap: its directed coupling map and basis
+        from qlang.backends.isa import device_of as isa_device
+        from qlang.backends.isa import target_info
+
+        qiskit_target = target_info(device)
+        device = isa_device(qiskit_target)
+        notes.append(f"routing for the Qiskit target `{qiskit_target.name}` (edge direction kept)")
+        if basis is None:  # the explicit device's basis wins over the model's
+            basis = qiskit_target.basis
     if isinstance(device, str):
         with access.unrestricted():  # a device the caller names, or one already allowed
             device = None if device.strip().lower() in ("", "none") else parse_device(device)
@@ -328,7 +344,7 @@ def _settings(
         basis = ()
     if level is None:
         level = model_target.optimization_level if model_target is not None else 1
-    return _Settings(device, tuple(basis or ()), level)
+    return _Settings(device, tuple(basis or ()), level, qiskit_target)
 
 
 def _pipeline(

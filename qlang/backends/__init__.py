@@ -80,7 +80,7 @@ def parse_spec(text: str) -> Call:
         raise _bad_spec(text, "expected a name or a call") from None
 
     def literal(node: Any) -> Any:
-        if isinstance(node, A.Number):
+        if isinstance(node, (A.Number, A.Bool)):
             return node.value
         if isinstance(node, A.String):
             return node.value

@@ -60,7 +60,5 @@ class AerBackend(QiskitBackend):
         from qiskit_aer.primitives import SamplerV2
 
         aer_module()
-        opts: dict[str, Any] = {"backend_options": {"method": self.method}}
-        if self.seed is not None:
-            opts["seed"] = int(self.seed)
-        return SamplerV2(options=opts)
+        seed = int(self.seed) if self.seed is not None else None
+        return SamplerV2(seed=seed, options={"backend_options": {"method": self.method}})

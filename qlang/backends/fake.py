@@ -55,10 +55,7 @@ class FakeBackend(QiskitBackend):
         if not self.noise:
             from qiskit_aer.primitives import SamplerV2 as AerSampler
 
-            opts: dict[str, Any] = {}
-            if self.seed is not None:
-                opts["seed"] = int(self.seed)
-            return AerSampler(options=opts)
+            return AerSampler(seed=int(self.seed) if self.seed is not None else None)
         import warnings
 
         from qiskit_ibm_runtime import SamplerV2

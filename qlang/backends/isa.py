@@ -166,6 +166,26 @@ def orient(circuit: Circuit, info: TargetInfo) -> Circuit:
     return replace(circuit, ops=tuple(out))
 
 
+def reorient(circuit: Circuit, info: TargetInfo, basis: tuple[str, ...]) -> Circuit:
+    """:func:`orient`, then the one-qubit gates it adds translated back to ``basis``."""
+    from qlang.passes.basis.translate import BasisTranslation
+    from qlang.passes.manager import Pipeline
+    from qlang.passes.optimization.cancel import MergeRotations
+    from qlang.passes.optimization.resynth import ResynthesizeOneQubit
+
+    oriented = orient(circuit, info)
+    if oriented.ops == circuit.ops or not basis:
+        return oriented
+    b = tuple(basis)
+    return Pipeline(
+        (
+            BasisTranslation(basis=b),
+            ResynthesizeOneQubit(basis=b),
+            MergeRotations(commute=False, basis=b),
+        )
+    ).run(oriented)
+
+
 @dataclass(frozen=True)
 class Isa:
     """A circuit compiled for a Target: ``circuit`` (physical qubits, parameters kept
@@ -203,10 +223,6 @@ def compile_isa(
 
 def _compile(circuit: Circuit, info: TargetInfo, level: int, seed: int) -> Isa:
     from qlang.compiler import compile as qcompile
-    from qlang.passes.basis.translate import BasisTranslation
-    from qlang.passes.manager import Pipeline
-    from qlang.passes.optimization.cancel import MergeRotations
-    from qlang.passes.optimization.resynth import ResynthesizeOneQubit
 
     device = device_of(info)
     logical = replace(circuit, layout=None)
@@ -224,16 +240,7 @@ def _compile(circuit: Circuit, info: TargetInfo, level: int, seed: int) -> Isa:
             ) from err
         raise
     final = tuple(out.layout.final) if out.layout is not None else tuple(range(circuit.num_qubits))
-    oriented = orient(out, info)
-    if oriented is not out and oriented.ops != out.ops:
-        b = info.basis
-        oriented = Pipeline(
-            (
-                BasisTranslation(basis=b),
-                ResynthesizeOneQubit(basis=b),
-                MergeRotations(commute=False, basis=b),
-            )
-        ).run(oriented)
+    oriented = reorient(out, info, info.basis)
     if oriented.num_qubits < info.num_qubits and info.pairs is not None:
         oriented = replace(oriented, num_qubits=info.num_qubits)
     result = replace(oriented, layout=None)

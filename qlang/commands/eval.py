@@ -42,7 +42,7 @@ def command(
     from qlang.train.artifacts import load_trained
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend)
+        model = with_backend(load_model(file), backend, training=False)
         check_model_memory(model)
         _, base = source_of(file)
         metrics = evaluate(model, load_trained(weights), base_dir=base, shots=shots)

@@ -61,7 +61,7 @@ def command(
     from qlang.train.api import load
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend)
+        model = with_backend(load_model(file), backend, training=False)
         check_model_memory(model)
         _, base = source_of(file)
         pred = load(model, weights, base_dir=base, shots=shots)

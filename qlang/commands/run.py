@@ -77,7 +77,7 @@ def command(
     from qlang.train.execution import call_text, execution_summary, with_backend, with_shots
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend)
+        model = with_backend(load_model(file), backend, training=False)
         check_model_memory(model)
         _, base = source_of(file)
         trained = load_trained(weights)

@@ -129,11 +129,13 @@ def with_shots(model: Model, shots: int | None) -> Model:
     )
 
 
-def with_backend(model: Model, backend: Any) -> Model:
+def with_backend(model: Model, backend: Any, *, training: bool = True) -> Model:
     """``model`` run on ``backend`` (the ``--backend SPEC`` override: a spec string
     parsed like the file syntax, or a :class:`~qlang.ir.model.Call`). The backend is
     bound against the catalog (``QL0700`` for an unknown one) and the run is checked as
-    ``qlang check`` checks the file (e.g. ``QL0707`` for noise on an execution backend)."""
+    ``qlang check`` checks the file (e.g. ``QL0707`` for noise on an execution backend).
+    Without ``training`` (evaluation and prediction) the training gradient is not used:
+    an ``adjoint``/``backprop`` model evaluates on any backend."""
     if backend is None:
         return model
     from qlang import catalog
@@ -151,6 +153,8 @@ def with_backend(model: Model, backend: Any) -> Model:
     if not entry.status.ok:
         raise QLangError([Diagnostic.error("QL0311", entry.status.reason)])
     target = replace(model.target, backend=call)
+    if not training and model.training.gradient in ("adjoint", "backprop"):
+        model = replace(model, training=replace(model.training, gradient="auto"))
     width = max((b.circuit.num_qubits for b in model.blocks), default=0)
     errors = check_execution(
         model.training.gradient, model.training.shots, target, width, model.training.dtype,
