@@ -36,7 +36,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,6 +50,30 @@ from qlang.sim.gatelib import shift_rule
 from qlang.sim.noise import lower
 from qlang.sim.noise_readout import DensityReadout
 from qlang.sim.simulator import bad_input, check_arrays, resolve_dtype
+
+
+class Engine(Protocol):
+    """The ``QuantumFunction`` interface every engine implements (the statevector
+    :class:`~qlang.sim.function.QuantumFunction`, :class:`DensityFunction`,
+    :class:`TrajectoryFunction`, :class:`~qlang.sim.noise_mitigation.MitigatedFunction`;
+    backends that run circuits elsewhere plug in with the same methods)."""
+
+    num_inputs: int
+    num_weights: int
+    num_outputs: int
+    #: standard errors of the last sampled outputs (``None`` when exact)
+    last_stderr: np.ndarray | None
+
+    def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray: ...
+
+    def vjp(
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+    def jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
 
 #: working density matrices of a forward run and of a reverse-mode sweep (per sample)
 FORWARD_BUFFERS = 3

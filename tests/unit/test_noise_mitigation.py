@@ -249,3 +249,22 @@ def test_zne_halves_the_energy_error_of_the_noisy_vqe_example() -> None:
     }
     assert err["vqe_ising_zne"] <= 0.5 * err["vqe_ising_noisy"], err
     assert err["vqe_ising_zne_readout"] < err["vqe_ising_zne"], err
+
+
+def test_noisy_minimize_reports_the_noiseless_energy_and_the_shot_stderr() -> None:
+    """Under noise the metrics also give the trained parameters' exact noiseless energy
+    (their quality without the device), and under shots the estimate's standard error."""
+    from pathlib import Path
+
+    from qlang.driver import load_model
+    from qlang.train.api import train
+
+    ex = Path(__file__).resolve().parents[2] / "examples"
+    m = train(load_model(ex / "vqe_ising_noisy.qml"), epochs=5, quiet=True).metrics
+    assert m["energy_noiseless"] < m["exact_energy"] + 6.0
+    assert m["energy_noiseless"] != m["energy"]
+    assert "energy_stderr" not in m  # exact density matrix: no sampling error
+    shot = train(
+        load_model(ex / "vqe_ising_noisy.qml"), epochs=2, quiet=True, shots=1000
+    ).metrics
+    assert 0.0 < shot["energy_stderr"] < 0.5
