@@ -81,6 +81,10 @@ typedef struct {
     int64_t *payload_off;
     int max_payload;
     int prefix_params; /* some prefix gate has a parameter */
+    int64_t *snap_slot; /* per op: its snapshot in a tape (ops with parameters), or -1 */
+    int nsnap;
+    void *tape_block; /* tape memory kept for the next tape */
+    size_t tape_size;
     /* worker scratch kept between calls (one block per thread; taken by one call at a time) */
     pthread_mutex_t lock;
     int lock_ready, busy;
@@ -133,6 +137,8 @@ static void Program_dealloc(Program *self) {
     free(self->bases);
     free(self->env_off);
     free(self->payload_off);
+    free(self->snap_slot);
+    free(self->tape_block);
     for (int t = 0; t < MAXT; t++) free(self->blocks[t]);
     if (self->lock_ready) pthread_mutex_destroy(&self->lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -238,6 +244,14 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     }
     self->env_off[self->nops] = env;
     self->payload_off[self->nops] = pay;
+    self->snap_slot = malloc(sizeof(int64_t) * (size_t)(self->nops + 1));
+    if (!self->snap_slot) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->nsnap = 0;
+    for (int o = 0; o < self->nops; o++)
+        self->snap_slot[o] = self->op_i[(int64_t)o * OW + 5] ? self->nsnap++ : -1;
     self->env_total = env;
     self->payload_total = pay;
     self->max_payload = maxp;
@@ -287,11 +301,19 @@ typedef struct {
     const double *cot;  /* (B, K) cotangent: lam = psi * (diag @ cot[b]) */
     double *gw, *gx, *gex;
     int nthreads;
+    int explicit_theta; /* angles given per slot and sample (every gate counts as batched) */
+    int inputs;         /* accumulate input gradients (0: the prefix heads are skipped) */
+    void *snap;         /* tape: the state before each op with parameters, (nsnap, B, 2**n) */
+    cdouble *tvecs;     /* tape: prefix vectors (B, n, 2) */
+    cdouble *theads;    /* tape: prefix head states u and derivatives (B, n, 4) */
+    int use_tape;       /* adjoint from the tape: psi read-only, nothing uncomputed */
+    int tail_params;    /* some prefix tail gate has a parameter */
+    uint64_t head_weights; /* qubits whose prefix head has a parameter that is not an input */
 } Ctx;
 
 static double slot_value(const Ctx *c, int s, int b) {
     const Program *P = c->P;
-    if (c->theta_in) return c->theta_in[(int64_t)s * c->B + b];
+    if (c->explicit_theta) return c->theta_in[(int64_t)s * c->B + b];
     const int32_t *r = P->slot_i + (int64_t)s * SW;
     const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1];
     switch (r[0]) {
@@ -309,7 +331,7 @@ static double slot_value(const Ctx *c, int s, int b) {
 static void fill_theta(Ctx *c) {
     const Program *P = c->P;
     for (int s = 0; s < P->nslots; s++) {
-        int batched = P->slot_i[(int64_t)s * SW + 2] || c->theta_in != NULL;
+        int batched = P->slot_i[(int64_t)s * SW + 2] || c->explicit_theta;
         double *row = c->theta + (int64_t)s * c->B;
         if (batched) {
             for (int b = 0; b < c->B; b++) row[b] = slot_value(c, s, b);
@@ -322,7 +344,7 @@ static void fill_theta(Ctx *c) {
 static int gate_batched(const Ctx *c, int g) {
     int s = c->P->gate_i[(int64_t)g * GW + 3];
     if (s < 0) return 0;
-    return c->theta_in != NULL || c->P->slot_i[(int64_t)s * SW + 2];
+    return c->explicit_theta || c->P->slot_i[(int64_t)s * SW + 2];
 }
 
 /* M(t) and dM/dt of gate g at sample b (into M, dM: dg*dg entries). */
@@ -562,8 +584,8 @@ static void op_payload(const Ctx *c, int o, int b, double *pd, float *pf) {
 }
 
 static int op_batched(const Ctx *c, int o) {
-    return c->theta_in != NULL ? c->P->op_i[(int64_t)o * OW + 5] || c->P->op_i[(int64_t)o * OW + 4]
-                               : c->P->op_i[(int64_t)o * OW + 4];
+    return c->explicit_theta ? c->P->op_i[(int64_t)o * OW + 5] || c->P->op_i[(int64_t)o * OW + 4]
+                             : c->P->op_i[(int64_t)o * OW + 4];
 }
 
 /* ---------------------------------------------------------------- gradients */
@@ -580,7 +602,7 @@ static void add_slot(const Ctx *c, Acc *acc, int s, int b, double g) {
     double a = P->slot_f[2 * s];
     switch (r[0]) {
     case S_INPUT:
-        if (b >= 0) c->gx[(int64_t)b * P->n_in + r[1]] += a * g;
+        if (b >= 0 && c->inputs) c->gx[(int64_t)b * P->n_in + r[1]] += a * g;
         break;
     case S_WEIGHT:
         if (c->per_sample && b >= 0)
@@ -686,7 +708,7 @@ static void diag_grads(const Ctx *c, Acc *acc, int o, int b, const cdouble *e) {
  * those before it) and a shared tail [split, g1), multiplied once per call (ctx->ptail). */
 static int prefix_split(const Ctx *c, int q) {
     const int32_t *pr = c->P->prefix_i + (int64_t)q * PRW;
-    return c->theta_in != NULL ? pr[1] : pr[3];
+    return c->explicit_theta ? pr[1] : pr[3];
 }
 
 static void prefix_tail(const Ctx *c, int q, cdouble *T) {
@@ -733,6 +755,42 @@ static void prefix_vector(const Ctx *c, int q, int b, cdouble *v, cdouble *u, cd
     const cdouble *T = c->ptail + 4 * q;
     v[0] = T[0] * u[0] + T[1] * u[1];
     v[1] = T[2] * u[0] + T[3] * u[1];
+}
+
+/* Prefix vectors of samples [b0, b1): vecs (2n per sample), heads (u at 2q, the one-gate
+ * head derivative at 2n + 2q; 4n per sample). A head of one sample-dependent gate is
+ * evaluated for the whole range with one vectorised sincos. */
+static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *heads) {
+    const Program *P = c->P;
+    int n = P->n, cnt = b1 - b0;
+    double ang[512], sn[512], cs[512];
+    for (int q = 0; q < n; q++) {
+        const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
+        int split = prefix_split(c, q);
+        if (!(split - pr[0] == 1 && gate_batched(c, pr[0]) && cnt <= 512)) {
+            for (int b = b0; b < b1; b++) {
+                cdouble *v = vecs + (int64_t)(b - b0) * 2 * n, *h = heads + (int64_t)(b - b0) * 4 * n;
+                prefix_vector(c, q, b, v + 2 * q, h + 2 * q, h + 2 * n + 2 * q);
+            }
+            continue;
+        }
+        const int32_t *r = P->gate_i + (int64_t)pr[0] * GW;
+        const cdouble *A = P->mats + r[5], *Bm = A + 4, *Cm = A + 8;
+        double alpha = P->gate_alpha[pr[0]];
+        const double *th = c->theta + (int64_t)r[3] * c->B + b0;
+        for (int i = 0; i < cnt; i++) ang[i] = alpha * th[i];
+        sincos_array(ang, sn, cs, cnt);
+        const cdouble *T = c->ptail + 4 * q;
+        for (int i = 0; i < cnt; i++) {
+            cdouble *v = vecs + (int64_t)i * 2 * n, *h = heads + (int64_t)i * 4 * n;
+            cdouble u0 = A[0] + cs[i] * Bm[0] + sn[i] * Cm[0], u1 = A[2] + cs[i] * Bm[2] + sn[i] * Cm[2];
+            h[2 * q] = u0, h[2 * q + 1] = u1;
+            h[2 * n + 2 * q] = alpha * (-sn[i] * Bm[0] + cs[i] * Cm[0]);
+            h[2 * n + 2 * q + 1] = alpha * (-sn[i] * Bm[2] + cs[i] * Cm[2]);
+            v[2 * q] = T[0] * u0 + T[1] * u1;
+            v[2 * q + 1] = T[2] * u0 + T[3] * u1;
+        }
+    }
 }
 
 /* Tensor product of the vectors v[lo..hi) (bit lo least significant) into out (2**(hi-lo)). */
@@ -979,6 +1037,17 @@ static int prepare(Ctx *c) {
                    c->dbl ? NULL : c->shared_payload_f + off);
     }
     for (int q = 0; q < P->n; q++) prefix_tail(c, q, c->ptail + 4 * q);
+    c->tail_params = 0;
+    c->head_weights = 0;
+    for (int q = 0; q < P->n; q++) {
+        const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
+        int split = prefix_split(c, q);
+        for (int g = split; g < pr[1]; g++) c->tail_params |= P->gate_i[(int64_t)g * GW + 3] >= 0;
+        for (int g = pr[0]; g < split; g++) {
+            int slot = P->gate_i[(int64_t)g * GW + 3];
+            if (slot >= 0 && P->slot_i[(int64_t)slot * SW] != S_INPUT) c->head_weights |= (uint64_t)1 << q;
+        }
+    }
     return 0;
 }
 
@@ -1042,11 +1111,40 @@ static int parse_readout(Program *self, PyObject *odiag, PyObject *other, int B,
     return 0;
 }
 
+/* A tape: what a forward run leaves for its adjoint sweep (the call's angles, matrices and
+ * payloads, each op's input state, the prefix vectors), so the sweep recomputes nothing. */
+typedef struct {
+    PyObject_HEAD Program *P;
+    Ctx c;
+    void *block; /* snapshots, prefix vectors and heads */
+    size_t size;
+} Tape;
+
+static void Tape_dealloc(Tape *self) {
+    if (self->P) {
+        Program *P = self->P;
+        pthread_mutex_lock(&P->lock);
+        if (self->block && self->size >= P->tape_size) { /* keep the larger block for reuse */
+            free(P->tape_block);
+            P->tape_block = self->block;
+            P->tape_size = self->size;
+            self->block = NULL;
+        }
+        pthread_mutex_unlock(&P->lock);
+        release(&self->c);
+        Py_DECREF((PyObject *)P);
+    }
+    free(self->block);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject TapeType;
+
 static PyObject *Program_forward(Program *self, PyObject *args) {
     PyObject *ox, *ow, *oextra, *otheta, *oout, *odiag, *ovalues;
-    int B, K, threads;
-    if (!PyArg_ParseTuple(args, "iOOOOOOiOi", &B, &ox, &ow, &oextra, &otheta, &oout, &odiag, &K,
-                          &ovalues, &threads))
+    int B, K, threads, keep;
+    if (!PyArg_ParseTuple(args, "iOOOOOOiOii", &B, &ox, &ow, &oextra, &otheta, &oout, &odiag, &K,
+                          &ovalues, &threads, &keep))
         return NULL;
     if (B < 1) {
         PyErr_SetString(PyExc_ValueError, "empty batch");
@@ -1057,6 +1155,9 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
     Ctx c;
     memset(&c, 0, sizeof(c));
     PyObject *result = NULL;
+    Tape *tape = NULL;
+    void *block = NULL;
+    size_t size = 0;
     if (parse_common(self, ox, ow, oextra, otheta, &bx, &bw, &be, &bt, B) < 0) goto done;
     if (get_buf(oout, &bo, 1, "out") < 0) goto done;
     if (state_kind(&bo, (int64_t)B << self->n, &c.dbl, "out") < 0) goto done;
@@ -1070,8 +1171,46 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
     c.w = bw.held ? bw.view.buf : NULL;
     c.extra = be.held ? be.view.buf : NULL;
     c.theta_in = bt.held ? bt.view.buf : NULL;
+    c.explicit_theta = bt.held;
+    c.inputs = 1;
     c.psi = bo.view.buf;
     c.nthreads = threads;
+    if (keep & 2) { /* check that the inputs and weights are finite (the caller's fast path) */
+        int64_t nx = (int64_t)B * self->n_in;
+        int ok = 1;
+        for (int64_t i = 0; i < nx; i++) ok &= isfinite(c.x[i]) != 0;
+        for (int64_t i = 0; i < self->n_w; i++) ok &= isfinite(c.w[i]) != 0;
+        if (!ok) {
+            PyErr_SetString(PyExc_FloatingPointError, "inputs or weights are not finite");
+            goto done;
+        }
+    }
+    keep &= 1;
+    if (keep && self->grouped && !bt.held) {
+        tape = PyObject_New(Tape, &TapeType);
+        if (!tape) goto done;
+        tape->P = NULL;
+        tape->block = NULL;
+        int64_t dim = (int64_t)1 << self->n;
+        size_t snap = (size_t)self->nsnap * (size_t)B * (size_t)dim * 2 * (c.dbl ? 8 : 4);
+        size = snap + (size_t)B * 6 * (size_t)self->n * sizeof(cdouble) + 64;
+        pthread_mutex_lock(&self->lock);
+        if (self->tape_block && self->tape_size >= size) {
+            block = self->tape_block;
+            size = self->tape_size;
+            self->tape_block = NULL;
+            self->tape_size = 0;
+        }
+        pthread_mutex_unlock(&self->lock);
+        if (!block) block = malloc(size);
+        if (!block) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        c.snap = block;
+        c.tvecs = (cdouble *)((char *)block + ((snap + 63) & ~(size_t)63));
+        c.theads = c.tvecs + (size_t)B * 2 * self->n;
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = prepare(&c);
     if (rc == 0) rc = execute(&c);
@@ -1079,19 +1218,123 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    result = Py_None;
-    Py_INCREF(result);
+    if (tape) {
+        Py_INCREF((PyObject *)self);
+        tape->P = self;
+        tape->c = c; /* the tape owns the call's angles, matrices and payloads now */
+        tape->c.x = tape->c.w = tape->c.extra = tape->c.theta_in = NULL;
+        tape->c.psi = tape->c.lam = NULL;
+        tape->c.values = NULL;
+        tape->c.diag = NULL;
+        tape->block = block;
+        tape->size = size;
+        block = NULL;
+        memset(&c, 0, sizeof(c));
+        result = (PyObject *)tape;
+        tape = NULL;
+    } else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
 done:
     release(&c);
+    free(block);
+    if (tape) {
+        tape->P = NULL;
+        Py_DECREF((PyObject *)tape);
+    }
     rel(&bx), rel(&bw), rel(&be), rel(&bt), rel(&bo), rel(&bd), rel(&bv);
     return result;
 }
 
+/* Tape.adjoint(psi, lam, diag, K, cot, per_sample, inputs, gw, gx, gex, threads): the adjoint
+ * sweep of the run that made the tape (psi: its final states, read only). */
+static PyObject *Tape_adjoint(Tape *self, PyObject *args) {
+    PyObject *opsi, *olam, *odiag, *ocot, *ogw, *ogx, *ogex;
+    int K, per_sample, inputs, threads;
+    if (!PyArg_ParseTuple(args, "OOOiOiiOOOi", &opsi, &olam, &odiag, &K, &ocot, &per_sample,
+                          &inputs, &ogw, &ogx, &ogex, &threads))
+        return NULL;
+    Program *P = self->P;
+    if (!P) {
+        PyErr_SetString(PyExc_ValueError, "empty tape");
+        return NULL;
+    }
+    int B = self->c.B, dbl;
+    Buf bp, bl, bd, bc, bgw, bgx, bge;
+    bp.held = bl.held = bd.held = bc.held = bgw.held = bgx.held = bge.held = 0;
+    PyObject *result = NULL;
+    Ctx c = self->c;
+    if (get_buf(opsi, &bp, 0, "psi") < 0 || get_buf(olam, &bl, 1, "lam") < 0) goto done;
+    if (parse_readout(P, odiag, ocot, B, K, &bd, &bc, 0, "cot") < 0) goto done;
+    if (!bp.held || (!bl.held && !bc.held)) {
+        PyErr_SetString(PyExc_ValueError, "psi and lam (or a readout cotangent) are required");
+        goto done;
+    }
+    if (state_kind(&bp, (int64_t)B << P->n, &dbl, "psi") < 0) goto done;
+    if (dbl != c.dbl || (bl.held && (state_kind(&bl, (int64_t)B << P->n, &dbl, "lam") < 0 ||
+                                     dbl != c.dbl))) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "dtype differs from the run's");
+        goto done;
+    }
+    if (get_buf(ogw, &bgw, 1, "gw") < 0 ||
+        check_len(&bgw, (Py_ssize_t)P->n_w * 8 * (per_sample ? B : 1), "gw") < 0)
+        goto done;
+    if (get_buf(ogx, &bgx, 1, "gx") < 0 || check_len(&bgx, (Py_ssize_t)B * P->n_in * 8, "gx") < 0)
+        goto done;
+    if (get_buf(ogex, &bge, 1, "gex") < 0 ||
+        check_len(&bge, (Py_ssize_t)P->n_expr * B * 8, "gex") < 0)
+        goto done;
+    if ((P->n_w && !bgw.held) || (P->n_in && inputs && !bgx.held) || (P->n_expr && !bge.held)) {
+        PyErr_SetString(PyExc_ValueError, "gradient outputs are required");
+        goto done;
+    }
+    c.adjoint = 1;
+    c.use_tape = 1;
+    c.per_sample = per_sample;
+    c.inputs = inputs;
+    c.psi = bp.view.buf;
+    c.lam = bl.held ? bl.view.buf : NULL;
+    c.diag = bd.held ? bd.view.buf : NULL;
+    c.K = K;
+    c.cot = bc.held ? bc.view.buf : NULL;
+    c.gw = bgw.held ? bgw.view.buf : NULL;
+    c.gx = bgx.held ? bgx.view.buf : NULL;
+    c.gex = bge.held ? bge.view.buf : NULL;
+    c.nthreads = threads;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = execute(&c);
+    Py_END_ALLOW_THREADS if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    rel(&bp), rel(&bl), rel(&bd), rel(&bc), rel(&bgw), rel(&bgx), rel(&bge);
+    return result;
+}
+
+static PyMethodDef Tape_methods[] = {
+    {"adjoint", (PyCFunction)Tape_adjoint, METH_VARARGS,
+     "adjoint(psi, lam, diag, K, cot, per_sample, inputs, gw, gx, gex, threads)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TapeType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "qlang.sim._executor.Tape",
+    .tp_basicsize = sizeof(Tape),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)Tape_dealloc,
+    .tp_methods = Tape_methods,
+    .tp_doc = "What a forward run leaves for its adjoint sweep (Program.forward(..., keep=1)).",
+};
+
 static PyObject *Program_adjoint(Program *self, PyObject *args) {
     PyObject *ox, *ow, *oextra, *otheta, *opsi, *olam, *odiag, *ocot, *ogw, *ogx, *ogex;
-    int B, K, per_sample, threads;
-    if (!PyArg_ParseTuple(args, "iOOOOOOOiOiOOOi", &B, &ox, &ow, &oextra, &otheta, &opsi, &olam,
-                          &odiag, &K, &ocot, &per_sample, &ogw, &ogx, &ogex, &threads))
+    int B, K, per_sample, inputs, threads;
+    if (!PyArg_ParseTuple(args, "iOOOOOOOiOiiOOOi", &B, &ox, &ow, &oextra, &otheta, &opsi, &olam,
+                          &odiag, &K, &ocot, &per_sample, &inputs, &ogw, &ogx, &ogex, &threads))
         return NULL;
     if (B < 1) {
         PyErr_SetString(PyExc_ValueError, "empty batch");
@@ -1129,7 +1372,8 @@ static PyObject *Program_adjoint(Program *self, PyObject *args) {
     if (get_buf(ogex, &bge, 1, "gex") < 0 ||
         check_len(&bge, (Py_ssize_t)self->n_expr * B * 8, "gex") < 0)
         goto done;
-    if ((self->n_w && !bgw.held) || (self->n_in && !bgx.held) || (self->n_expr && !bge.held)) {
+    if ((self->n_w && !bgw.held) || (self->n_in && inputs && !bgx.held) ||
+        (self->n_expr && !bge.held)) {
         PyErr_SetString(PyExc_ValueError, "gradient outputs are required");
         goto done;
     }
@@ -1141,6 +1385,8 @@ static PyObject *Program_adjoint(Program *self, PyObject *args) {
     c.w = bw.held ? bw.view.buf : NULL;
     c.extra = be.held ? be.view.buf : NULL;
     c.theta_in = bt.held ? bt.view.buf : NULL;
+    c.explicit_theta = bt.held;
+    c.inputs = inputs;
     c.psi = bp.view.buf;
     c.lam = bl.held ? bl.view.buf : NULL;
     c.gw = bgw.held ? bgw.view.buf : NULL;
@@ -1165,11 +1411,11 @@ done:
 
 static PyMethodDef Program_methods[] = {
     {"forward", (PyCFunction)Program_forward, METH_VARARGS,
-     "forward(B, x, w, extra, theta, out, diag, K, values, threads): final states into out "
-     "(and values = |out|^2 @ diag)"},
+     "forward(B, x, w, extra, theta, out, diag, K, values, threads, keep): final states into "
+     "out (and values = |out|^2 @ diag); keep: returns a Tape for the adjoint sweep"},
     {"adjoint", (PyCFunction)Program_adjoint, METH_VARARGS,
-     "adjoint(B, x, w, extra, theta, psi, lam, diag, K, cot, per_sample, gw, gx, gex, threads): "
-     "gradients (lam None: psi * (diag @ cot))"},
+     "adjoint(B, x, w, extra, theta, psi, lam, diag, K, cot, per_sample, inputs, gw, gx, gex, "
+     "threads): gradients (lam None: psi * (diag @ cot))"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1188,7 +1434,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_executor",
                                     "The compiled executor of qlang.sim.", -1, NULL};
 
 PyMODINIT_FUNC PyInit__executor(void) {
-    if (PyType_Ready(&ProgramType) < 0) return NULL;
+    if (PyType_Ready(&ProgramType) < 0 || PyType_Ready(&TapeType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Py_INCREF(&ProgramType);
@@ -1421,6 +1667,101 @@ HOT static void F(k_adj1)(real *restrict p, real *restrict l, int64_t N, int t,
     F(lane_sum)(A2, B2, t, 1, E + 4, E + 5);
 }
 
+/* Adjoint step from a stored state: E[j][i] += s[j] conj(l[i]) (s = the state before the
+ * op, read only), l <- M l (M = V^+). */
+static void F(k_env1_scalar)(const real *restrict sp, real *restrict l, int64_t N, int t,
+                             const real *restrict m, double *restrict E) {
+    const real m00r = m[0], m00i = m[1], m01r = m[2], m01i = m[3], m10r = m[4], m10i = m[5],
+               m11r = m[6], m11i = m[7];
+    double e[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t st = (int64_t)1 << t;
+    for (int64_t base = 0; base < N; base += 2 * st) {
+        const real *pa = sp + 2 * base, *pb = pa + 2 * st;
+        real *la = l + 2 * base, *lb = la + 2 * st;
+        for (int64_t j = 0; j < st; j++) {
+            real p0r = pa[2 * j], p0i = pa[2 * j + 1], p1r = pb[2 * j], p1i = pb[2 * j + 1];
+            real cr = la[2 * j], ci = la[2 * j + 1], dr = lb[2 * j], di = lb[2 * j + 1];
+            e[0] += (double)(p0r * cr + p0i * ci), e[1] += (double)(p0i * cr - p0r * ci);
+            e[2] += (double)(p0r * dr + p0i * di), e[3] += (double)(p0i * dr - p0r * di);
+            e[4] += (double)(p1r * cr + p1i * ci), e[5] += (double)(p1i * cr - p1r * ci);
+            e[6] += (double)(p1r * dr + p1i * di), e[7] += (double)(p1i * dr - p1r * di);
+            la[2 * j] = m00r * cr - m00i * ci + m01r * dr - m01i * di;
+            la[2 * j + 1] = m00r * ci + m00i * cr + m01r * di + m01i * dr;
+            lb[2 * j] = m10r * cr - m10i * ci + m11r * dr - m11i * di;
+            lb[2 * j + 1] = m10r * ci + m10i * cr + m11r * di + m11i * dr;
+        }
+    }
+    for (int i = 0; i < 8; i++) E[i] += e[i];
+}
+
+HOT static void F(k_env1)(const real *restrict sp, real *restrict l, int64_t N, int t,
+                          const real *restrict m, double *restrict E) {
+    if (N % (2 * CPV)) {
+        F(k_env1_scalar)(sp, l, N, t, m, E);
+        return;
+    }
+    const VR zero = {0};
+    if (t >= LOGCPV) {
+        const VR a0r = F(splat)(m[0]), a0i = F(isplat)(m[1]), a1r = F(splat)(m[2]),
+                 a1i = F(isplat)(m[3]), b0r = F(splat)(m[4]), b0i = F(isplat)(m[5]),
+                 b1r = F(splat)(m[6]), b1i = F(isplat)(m[7]);
+        VR A00 = zero, B00 = zero, A01 = zero, B01 = zero, A10 = zero, B10 = zero, A11 = zero,
+           B11 = zero;
+        int count = 0;
+        int64_t st = (int64_t)1 << t;
+        for (int64_t base = 0; base < N; base += 2 * st) {
+            const real *pa = sp + 2 * base, *pb = pa + 2 * st;
+            real *la = l + 2 * base, *lb = la + 2 * st;
+            for (int64_t j = 0; j < st; j += CPV) {
+                VR p0 = F(ld)(pa + 2 * j), p1 = F(ld)(pb + 2 * j);
+                VR ya = F(ld)(la + 2 * j), yb = F(ld)(lb + 2 * j);
+                VR sya = F(swri)(ya), syb = F(swri)(yb);
+                A00 += p0 * ya, B00 += p0 * sya, A01 += p0 * yb, B01 += p0 * syb;
+                A10 += p1 * ya, B10 += p1 * sya, A11 += p1 * yb, B11 += p1 * syb;
+                F(sto)(la + 2 * j, a0r * ya + a0i * sya + a1r * yb + a1i * syb);
+                F(sto)(lb + 2 * j, b0r * ya + b0i * sya + b1r * yb + b1i * syb);
+                if (++count == FLUSH) {
+                    F(lane_sum)(A00, B00, t, -1, E + 0, E + 1);
+                    F(lane_sum)(A01, B01, t, -1, E + 2, E + 3);
+                    F(lane_sum)(A10, B10, t, -1, E + 4, E + 5);
+                    F(lane_sum)(A11, B11, t, -1, E + 6, E + 7);
+                    A00 = B00 = A01 = B01 = A10 = B10 = A11 = B11 = zero;
+                    count = 0;
+                }
+            }
+        }
+        F(lane_sum)(A00, B00, t, -1, E + 0, E + 1);
+        F(lane_sum)(A01, B01, t, -1, E + 2, E + 3);
+        F(lane_sum)(A10, B10, t, -1, E + 4, E + 5);
+        F(lane_sum)(A11, B11, t, -1, E + 6, E + 7);
+        return;
+    }
+    VR dr, di, or_, oi;
+    F(lanes)(m[0], m[1], m[6], m[7], t, &dr, &di);
+    F(lanes)(m[2], m[3], m[4], m[5], t, &or_, &oi);
+    VR A1 = zero, B1 = zero, A2 = zero, B2 = zero;
+    int count = 0;
+    for (int64_t i = 0; i < N; i += CPV) {
+        VR pn = F(ld)(sp + 2 * i);
+        VR y = F(ld)(l + 2 * i), yw = F(perm_t)(y, t);
+        VR sy = F(swri)(y), syw = F(swri)(yw);
+        A1 += pn * y, B1 += pn * sy, A2 += pn * yw, B2 += pn * syw;
+        F(sto)(l + 2 * i, dr * y + di * sy + or_ * yw + oi * syw);
+        if (++count == FLUSH) {
+            F(lane_sum)(A1, B1, t, 0, E + 0, E + 1);
+            F(lane_sum)(A1, B1, t, 1, E + 6, E + 7);
+            F(lane_sum)(A2, B2, t, 0, E + 2, E + 3);
+            F(lane_sum)(A2, B2, t, 1, E + 4, E + 5);
+            A1 = B1 = A2 = B2 = zero;
+            count = 0;
+        }
+    }
+    F(lane_sum)(A1, B1, t, 0, E + 0, E + 1);
+    F(lane_sum)(A1, B1, t, 1, E + 6, E + 7);
+    F(lane_sum)(A2, B2, t, 0, E + 2, E + 3);
+    F(lane_sum)(A2, B2, t, 1, E + 4, E + 5);
+}
+
 /* 4x4 op on local bits a (op index bit 1) and b (op index bit 0). */
 HOT static void F(k_apply2)(real *restrict s, int64_t N, int a, int b, const real *restrict m) {
     int hi = a > b ? a : b, lo = a > b ? b : a;
@@ -1518,6 +1859,59 @@ static void F(k_adj_diag)(real *restrict p, real *restrict l, int64_t N, int64_t
     }
 }
 
+static void F(k_env2)(const real *restrict sp, real *restrict l, int64_t N, int a, int b,
+                      const real *restrict m, double *restrict E) {
+    int hi = a > b ? a : b, lo = a > b ? b : a;
+    int64_t sh = (int64_t)1 << hi, sl = (int64_t)1 << lo, ia = (int64_t)1 << a,
+            ib = (int64_t)1 << b;
+    double acc[32];
+    memset(acc, 0, sizeof(acc));
+    for (int64_t i0 = 0; i0 < N; i0 += 2 * sh)
+        for (int64_t i1 = i0; i1 < i0 + sh; i1 += 2 * sl)
+            for (int64_t j = i1; j < i1 + sl; j++) {
+                int64_t idx[4] = {j, j + ib, j + ia, j + ia + ib};
+                real pr[4], pi[4], wr[4], wi[4];
+                for (int r = 0; r < 4; r++) {
+                    pr[r] = sp[2 * idx[r]], pi[r] = sp[2 * idx[r] + 1];
+                    wr[r] = l[2 * idx[r]], wi[r] = l[2 * idx[r] + 1];
+                }
+                for (int r = 0; r < 4; r++) {
+                    real lr = 0, li = 0;
+                    for (int q = 0; q < 4; q++) {
+                        real mr = m[2 * (4 * r + q)], mi = m[2 * (4 * r + q) + 1];
+                        lr += mr * wr[q] - mi * wi[q];
+                        li += mr * wi[q] + mi * wr[q];
+                    }
+                    l[2 * idx[r]] = lr, l[2 * idx[r] + 1] = li;
+                }
+                for (int r = 0; r < 4; r++)
+                    for (int q = 0; q < 4; q++) {
+                        acc[2 * (4 * r + q)] += (double)(pr[r] * wr[q] + pi[r] * wi[q]);
+                        acc[2 * (4 * r + q) + 1] += (double)(pi[r] * wr[q] - pr[r] * wi[q]);
+                    }
+            }
+    for (int i = 0; i < 32; i++) E[i] += acc[i];
+}
+
+static void F(k_env_diag)(const real *restrict sp, real *restrict l, int64_t N, int64_t dim,
+                          const int32_t *restrict lo, const int32_t *restrict hi, int c,
+                          const real *restrict tabc, double *restrict e) {
+    int64_t run = (int64_t)1 << c;
+    for (int64_t i0 = 0; i0 < N; i0 += run) {
+        int32_t h = hi[(i0 & (dim - 1)) >> c];
+        const real *pq = sp + 2 * i0;
+        real *lq = l + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            real tr = tabc[2 * k], ti = tabc[2 * k + 1];
+            real pr = pq[2 * j], pi = pq[2 * j + 1], br = lq[2 * j], bi = lq[2 * j + 1];
+            e[2 * k] += (double)(pr * br + pi * bi);
+            e[2 * k + 1] += (double)(pi * br - pr * bi);
+            lq[2 * j] = tr * br - ti * bi, lq[2 * j + 1] = tr * bi + ti * br;
+        }
+    }
+}
+
 /* dst[b*dim + i] = src[b*dim + tab[i]] for every sample block of dim amplitudes. */
 static void F(k_perm)(real *restrict dst, const real *restrict src, int64_t N, int64_t dim,
                       const int32_t *restrict tab) {
@@ -1530,6 +1924,12 @@ static void F(k_perm)(real *restrict dst, const real *restrict src, int64_t N, i
 
 /* Product state of one sample: s[h * 2**m + l] = VH[h] VL[l]. */
 static void F(product_state)(real *restrict s, int n, const cdouble *v, cdouble *scratch) {
+    if (n <= 8) { /* small states: one doubling pass */
+        cdouble all[256];
+        kron_vectors(v, 0, n, all);
+        for (int i = 0; i < (1 << n); i++) s[2 * i] = (real)creal(all[i]), s[2 * i + 1] = (real)cimag(all[i]);
+        return;
+    }
     int m = n / 2;
     int64_t nl = (int64_t)1 << m, nh = (int64_t)1 << (n - m);
     cdouble *VL = scratch, *VH = VL + nl;
@@ -1552,6 +1952,39 @@ static void F(marginals)(const real *lam, int n, const cdouble *v, cdouble *mu, 
     if (n == 1) {
         mu[0] = lam[0] + I * lam[1];
         mu[1] = lam[2] + I * lam[3];
+        return;
+    }
+    if (n <= 8) {
+        /* lo_k: lam contracted over bits 0..k-1 (2**(n-k) entries); hi_q: the product of
+         * conj(v_p) over p > q (2**(n-1-q) entries); mu_q[i] = sum_h hi_q[h] lo_q[2h + i] */
+        cdouble lo[256], nxt[128], hi[128];
+        int64_t size = (int64_t)1 << n;
+        for (int64_t i = 0; i < size; i++) lo[i] = lam[2 * i] + I * lam[2 * i + 1];
+        for (int q = 0; q < n; q++) {
+            int64_t hs = size >> 1; /* entries of hi_q */
+            hi[0] = 1.0;
+            int64_t len = 1;
+            for (int p = n - 1; p > q; p--) { /* bit p of h is bit (p - q - 1): build high to low */
+                cdouble c0 = conj(v[2 * p]), c1 = conj(v[2 * p + 1]);
+                for (int64_t i = len - 1; i >= 0; i--) {
+                    hi[2 * i + 1] = hi[i] * c1;
+                    hi[2 * i] = hi[i] * c0;
+                }
+                len <<= 1;
+            }
+            cdouble m0 = 0, m1 = 0;
+            for (int64_t h = 0; h < hs; h++) {
+                m0 += hi[h] * lo[2 * h];
+                m1 += hi[h] * lo[2 * h + 1];
+            }
+            mu[2 * q] = m0;
+            mu[2 * q + 1] = m1;
+            if (q == n - 1) break;
+            cdouble c0 = conj(v[2 * q]), c1 = conj(v[2 * q + 1]);
+            for (int64_t h = 0; h < hs; h++) nxt[h] = c0 * lo[2 * h] + c1 * lo[2 * h + 1];
+            memcpy(lo, nxt, sizeof(cdouble) * (size_t)hs);
+            size = hs;
+        }
         return;
     }
     int m = n / 2;
@@ -1580,6 +2013,7 @@ typedef struct {
     real *payload;         /* batched op payloads of one sample */
     cdouble *vecs;         /* prefix vectors (n x 2) */
     cdouble *heads;        /* prefix head states u (n x 2) and one-gate head derivatives */
+    cdouble *gvecs, *gheads; /* prefix vectors and heads of a group of samples */
     cdouble *mu;           /* marginals (n x 2) */
     cdouble *scratch;      /* product-state / marginal scratch */
     cdouble *esample;      /* per-sample environments (tile mode) */
@@ -1678,6 +2112,57 @@ static void F(adjoint_op)(const Ctx *c, int o, real **p, real **l, real **ap, re
     }
 }
 
+/* Adjoint step of op o from its stored input state sp: E from sp and l, then l <- V^+ l. */
+static void F(env_op)(const Ctx *c, int o, const real *sp, real **l, real **al, int64_t N,
+                      int64_t dim, const real *pl, double *E) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const int32_t *lq = P->op_q + (int64_t)o * MAXQ;
+    int d = 1 << r[1];
+    switch (r[0]) {
+    case OP_DENSE1:
+        F(k_env1)(sp, *l, N, lq[0], pl + 2 * d * d, E);
+        break;
+    case OP_DENSE2:
+        F(k_env2)(sp, *l, N, lq[0], lq[1], pl + 2 * d * d, E);
+        break;
+    case OP_DIAG:
+        F(k_env_diag)(sp, *l, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl + 2 * d, E);
+        break;
+    case OP_PERM: { /* never has parameters */
+        (void)al;
+        break;
+    }
+    }
+}
+
+/* l <- V^+ l for an op without parameters (a permutation gathers into al and swaps). */
+static void F(back_op)(const Ctx *c, int o, real **l, real **al, int64_t N, int64_t dim,
+                       const real *pl) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const int32_t *lq = P->op_q + (int64_t)o * MAXQ;
+    int d = 1 << r[1];
+    switch (r[0]) {
+    case OP_DENSE1:
+        F(k_apply1)(*l, N, lq[0], pl + 2 * d * d);
+        break;
+    case OP_DENSE2:
+        F(k_apply2)(*l, N, lq[0], lq[1], pl + 2 * d * d);
+        break;
+    case OP_DIAG:
+        F(k_diag)(*l, N, dim, P->aux + r[6], P->aux + r[7], r[8], pl + 2 * d);
+        break;
+    case OP_PERM: {
+        F(k_perm)(*al, *l, N, dim, P->aux + r[7]);
+        real *t = *l;
+        *l = *al;
+        *al = t;
+        break;
+    }
+    }
+}
+
 static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **cache,
                             size_t *cache_size) {
     const Program *P = c->P;
@@ -1691,6 +2176,7 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
     bytes += 4 * (size_t)amps * 2 * sizeof(real);                 /* alt p, alt l, tiles */
     bytes += (size_t)(P->payload_total + 64) * sizeof(real);      /* payloads */
     bytes += (size_t)(8 * P->n + 8) * sizeof(cdouble);            /* vecs, heads, mu */
+    bytes += (size_t)(G * 6 * P->n + 6) * sizeof(cdouble) + 128;  /* gvecs, gheads */
     bytes += (size_t)(8 * half + 64) * sizeof(cdouble);           /* scratch */
     bytes += (size_t)(P->env_total + 1) * sizeof(cdouble);        /* esample */
     int64_t lam_amps = c->adjoint && !c->lam ? (P->grouped ? amps : dim) : 0;
@@ -1728,6 +2214,8 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
     TAKE(S->payload, real, P->payload_total + 64);
     TAKE(S->vecs, cdouble, 2 * P->n + 2);
     TAKE(S->heads, cdouble, 4 * P->n + 4);
+    TAKE(S->gvecs, cdouble, (size_t)G * 2 * P->n + 2);
+    TAKE(S->gheads, cdouble, (size_t)G * 4 * P->n + 4);
     TAKE(S->mu, cdouble, 2 * P->n + 2);
     TAKE(S->scratch, cdouble, 8 * half + 64);
     TAKE(S->esample, cdouble, P->env_total + 1);
@@ -1736,28 +2224,20 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
     return 0;
 }
 
-/* Prefix vectors of sample b (all qubits; |0> where a qubit has no prefix gates). */
-static void F(vectors_of)(const Ctx *c, int b, cdouble *v, cdouble *heads) {
-    int n = c->P->n;
-    for (int q = 0; q < n; q++)
-        prefix_vector(c, q, b, v + 2 * q, heads + 2 * q, heads + 2 * n + 2 * q);
-}
-
 /* Prefix gradients of one sample from the cotangent at the prefix boundary: nu = contraction
  * of lam with the other qubits' vectors; the tail's environment is u conj(nu) (summed over the
  * batch unless per sample), the head's is row 0 = conj(T^+ nu). */
 static void F(prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b, const real *lam,
-                            cdouble *envpre) {
+                            cdouble *envpre, const cdouble *vecs, const cdouble *heads) {
     const Program *P = c->P;
     int n = P->n;
-    if (!P->prefix_params) return;
-    F(vectors_of)(c, b, S->vecs, S->heads);
-    F(marginals)(lam, n, S->vecs, S->mu, S->scratch);
+    if (!P->prefix_params || (!c->inputs && !c->tail_params && !c->head_weights)) return;
+    F(marginals)(lam, n, vecs, S->mu, S->scratch);
     for (int q = 0; q < n; q++) {
         const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
         if (pr[1] == pr[0]) continue;
         int split = prefix_split(c, q);
-        const cdouble *u = S->heads + 2 * q, *nu = S->mu + 2 * q;
+        const cdouble *u = heads + 2 * q, *nu = S->mu + 2 * q;
         if (pr[1] > split) {
             cdouble E[4] = {u[0] * conj(nu[0]), u[0] * conj(nu[1]), u[1] * conj(nu[0]),
                             u[1] * conj(nu[1])};
@@ -1766,13 +2246,13 @@ static void F(prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b, const
             else
                 for (int i = 0; i < 4; i++) envpre[4 * q + i] += E[i];
         }
-        if (split > pr[0]) {
+        if (split > pr[0] && (c->inputs || (c->head_weights >> q & 1))) {
             const cdouble *T = c->ptail + 4 * q;
             cdouble mu0 = conj(T[0]) * nu[0] + conj(T[2]) * nu[1];
             cdouble mu1 = conj(T[1]) * nu[0] + conj(T[3]) * nu[1];
             int slot = P->gate_i[(int64_t)pr[0] * GW + 3];
             if (split - pr[0] == 1 && slot >= 0) {
-                const cdouble *hd = S->heads + 2 * n + 2 * q;
+                const cdouble *hd = heads + 2 * n + 2 * q;
                 add_slot(c, acc, slot, b, 2.0 * creal(hd[0] * conj(mu0) + hd[1] * conj(mu1)));
             } else if (split - pr[0] > 1) {
                 cdouble E[4] = {conj(mu0), conj(mu1), 0, 0};
@@ -1780,6 +2260,26 @@ static void F(prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b, const
             }
         }
     }
+}
+
+/* Prefix gradients of samples [b0, b1) whose cotangents start at l (one sample after
+ * another); their prefix vectors come from the tape or are computed for the group. */
+static void F(group_prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b0, int b1,
+                                  const real *l, cdouble *envpre) {
+    const Program *P = c->P;
+    int n = P->n;
+    if (!P->prefix_params || (!c->inputs && !c->tail_params && !c->head_weights)) return;
+    int64_t dim = (int64_t)1 << n;
+    const cdouble *vecs = S->gvecs, *heads = S->gheads;
+    if (c->use_tape) {
+        vecs = c->tvecs + (int64_t)b0 * 2 * n;
+        heads = c->theads + (int64_t)b0 * 4 * n;
+    } else {
+        group_vectors(c, b0, b1, S->gvecs, S->gheads);
+    }
+    for (int b = b0; b < b1; b++)
+        F(prefix_grads)(c, acc, S, b, l + 2 * (int64_t)(b - b0) * dim, envpre,
+                        vecs + (int64_t)(b - b0) * 2 * n, heads + (int64_t)(b - b0) * 4 * n);
 }
 
 /* values[b, k] = sum_i |s[i]|^2 diag[i, k] for one sample's state s. */
@@ -1836,12 +2336,17 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
             int64_t N = (int64_t)(b1 - b0) * dim;
             real *base_p = psi + 2 * (int64_t)b0 * dim;
             if (!c->adjoint) {
-                for (int b = b0; b < b1; b++) {
-                    F(vectors_of)(c, b, S.vecs, S.heads);
-                    F(product_state)(base_p + 2 * (int64_t)(b - b0) * dim, n, S.vecs, S.scratch);
-                }
+                cdouble *gv = c->tvecs ? c->tvecs + (int64_t)b0 * 2 * n : S.gvecs;
+                cdouble *gh = c->theads ? c->theads + (int64_t)b0 * 4 * n : S.gheads;
+                group_vectors(c, b0, b1, gv, gh);
+                for (int b = b0; b < b1; b++)
+                    F(product_state)(base_p + 2 * (int64_t)(b - b0) * dim, n,
+                                     gv + (int64_t)(b - b0) * 2 * n, S.scratch);
                 real *cur = base_p, *alt = S.alt_p;
                 for (int o = 0; o < P->nops; o++) {
+                    if (c->snap && P->snap_slot[o] >= 0)
+                        memcpy((real *)c->snap + 2 * ((P->snap_slot[o] * c->B + b0) * dim), cur,
+                               sizeof(real) * 2 * (size_t)N);
                     if (!op_batched(c, o)) {
                         F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S.payload));
                         continue;
@@ -1865,6 +2370,43 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                 for (int b = b0; b < b1; b++)
                     F(build_lam)(c, b, base_p + 2 * (int64_t)(b - b0) * dim,
                                  l + 2 * (int64_t)(b - b0) * dim);
+            }
+            if (c->use_tape) { /* the stored input state of every op: nothing is uncomputed */
+                for (int o = P->nops - 1; o >= 0; o--) {
+                    const int32_t *r = P->op_i + (int64_t)o * OW;
+                    if (!r[5]) {
+                        if (!op_batched(c, o)) {
+                            F(back_op)(c, o, &l, &al, N, dim, F(payload_of)(c, o, 0, S.payload));
+                        } else {
+                            for (int b = b0; b < b1; b++) {
+                                real *ll = l + 2 * (int64_t)(b - b0) * dim;
+                                F(back_op)(c, o, &ll, &al, dim, dim, F(payload_of)(c, o, b, S.payload));
+                            }
+                        }
+                        continue;
+                    }
+                    const real *sp = (const real *)c->snap + 2 * ((P->snap_slot[o] * c->B + b0) * dim);
+                    if (!op_batched(c, o) && !c->per_sample) {
+                        F(env_op)(c, o, sp, &l, &al, N, dim, F(payload_of)(c, o, 0, S.payload),
+                                  (double *)(env + P->env_off[o]));
+                        continue;
+                    }
+                    int d = 1 << r[1];
+                    int64_t elen = r[0] == OP_DIAG ? d : (int64_t)d * d;
+                    for (int b = b0; b < b1; b++) {
+                        int64_t off = 2 * (int64_t)(b - b0) * dim;
+                        real *ll = l + off;
+                        memset(S.esample, 0, sizeof(cdouble) * (size_t)elen);
+                        F(env_op)(c, o, sp + off, &ll, &al, dim, dim,
+                                  F(payload_of)(c, o, b, S.payload), (double *)S.esample);
+                        if (r[0] == OP_DIAG)
+                            diag_grads(c, &acc, o, b, S.esample);
+                        else
+                            dense_grads(c, &acc, r[2], r[3], r[1], b, S.esample);
+                    }
+                }
+                F(group_prefix_grads)(c, &acc, &S, b0, b1, l, envpre);
+                continue;
             }
             for (int o = P->nops - 1; o >= 0; o--) {
                 const int32_t *r = P->op_i + (int64_t)o * OW;
@@ -1892,8 +2434,7 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                     }
                 }
             }
-            for (int b = b0; b < b1; b++)
-                F(prefix_grads)(c, &acc, &S, b, l + 2 * (int64_t)(b - b0) * dim, envpre);
+            F(group_prefix_grads)(c, &acc, &S, b0, b1, l, envpre);
         }
         free(block);
         return 0;
@@ -1913,8 +2454,8 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
         for (int o = 0; o < P->nops; o++)
             if (op_batched(c, o)) F(payload_of)(c, o, b, S.payload + P->payload_off[o]);
         if (!c->adjoint) {
-            F(vectors_of)(c, b, S.vecs, S.heads);
-            F(product_state)(sp, n, S.vecs, S.scratch);
+            group_vectors(c, b, b + 1, S.gvecs, S.gheads);
+            F(product_state)(sp, n, S.gvecs, S.scratch);
         }
         for (int pi = 0; pi < P->npasses; pi++) {
             int pp = c->adjoint ? P->npasses - 1 - pi : pi;
@@ -1969,7 +2510,7 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                 }
             }
         }
-        if (c->adjoint) F(prefix_grads)(c, &acc, &S, b, sl, envpre);
+        if (c->adjoint) F(group_prefix_grads)(c, &acc, &S, b, b + 1, sl, envpre);
         if (!c->adjoint && c->values) F(readout_values)(c, b, sp);
     }
     free(block);

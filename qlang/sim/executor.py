@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +41,8 @@ except ImportError:  # pragma: no cover - the extension was not built: the refer
 
 __all__ = ["TILE_BITS", "Executor", "Unsupported", "compiled_available"]
 
+#: largest tape (bytes) a forward run keeps for its adjoint sweep
+TAPE_BYTES = 2**20
 #: amplitude-operations per call from which worker threads are used
 THREADED_WORK = 2**20
 
@@ -54,6 +57,27 @@ def compiled_available() -> bool:
     return _compiled is not None and not PURE_PYTHON
 
 
+def _c64(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous float64 array (no copy when it already is one)."""
+    if a.dtype == np.float64 and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+#: up to this many qubits, a run without input gradients uses the program whose shared
+#: prefix tails are ops (no per-sample contraction in the adjoint; measured faster there)
+OPS_TAILS_QUBITS = 5
+
+
+@dataclass(frozen=True)
+class _Variant:
+    program: Program
+    c: Any  # the compiled _executor.Program
+    nsnap: int  # ops with parameters (tape snapshots)
+    ops: int
+    tape_sample: int  # tape bytes per sample
+
+
 class Executor:
     """Forward runs and adjoint gradients of one unitary circuit in compiled code."""
 
@@ -62,14 +86,31 @@ class Executor:
     ) -> None:
         if _compiled is None:  # pragma: no cover - callers check compiled_available()
             raise RuntimeError("the compiled executor is not built")
-        self.program: Program = build_program(circuit, tile_bits)
-        self._c = _compiled.Program(*self.program.arrays())
+        self.circuit = circuit
+        self.tile_bits = tile_bits
         self.n = circuit.num_qubits
         self.dtype = np.dtype(dtype)
-        self._ops = len(self.program.ops) + self.n
+        self._variants: dict[bool, _Variant] = {}
+        self.program: Program = self._variant(True).program
 
-    def _threads(self, batch: int) -> int:
-        work = batch * 2**self.n * self._ops
+    def _variant(self, inputs: bool) -> _Variant:
+        """The program for a run that does (or does not) need input gradients."""
+        tails = inputs or self.n > OPS_TAILS_QUBITS
+        if tails not in self._variants:
+            assert _compiled is not None
+            prog = build_program(self.circuit, self.tile_bits, tails)
+            nsnap = sum(op.params for op in prog.ops)
+            self._variants[tails] = _Variant(
+                prog,
+                _compiled.Program(*prog.arrays()),
+                nsnap,
+                len(prog.ops) + self.n,
+                nsnap * 2**self.n * self.dtype.itemsize + 96 * self.n,
+            )
+        return self._variants[tails]
+
+    def _threads(self, batch: int, v: _Variant) -> int:
+        work = batch * 2**self.n * v.ops
         return threads() if work >= THREADED_WORK else 1
 
     def _extra(self, x: np.ndarray, w: np.ndarray) -> np.ndarray | None:
@@ -90,27 +131,41 @@ class Executor:
             dtype=np.float64,
         )
 
+    def tape_bytes(self, batch: int, inputs: bool = True) -> int:
+        """Memory a tape of ``batch`` samples keeps (the input state of every op with
+        parameters); 0 when runs of this circuit cannot keep a tape (cache passes)."""
+        if self.n > self.tile_bits:
+            return 0
+        return batch * self._variant(inputs).tape_sample
+
     def forward(
         self,
         x: np.ndarray,
         w: np.ndarray,
         values: tuple | None = None,
         diag: np.ndarray | None = None,
+        keep: bool = False,
+        inputs: bool = True,
     ) -> Any:
         """Final states ``(B, 2**n)`` (little-endian, no global phase). ``values``: explicit
         gate-angle values per slot (floats or ``(B,)`` arrays), as the shift rules pass.
         With a diagonal readout ``diag`` (``(2**n, K)``) returns ``(states, outputs)``,
-        ``outputs = |states|**2 @ diag`` computed in the same call."""
+        ``outputs = |states|**2 @ diag`` computed in the same call. ``keep``: also return
+        the run's tape (or None when it would exceed :data:`TAPE_BYTES`) for :meth:`adjoint`;
+        ``inputs``: whether that adjoint wants input gradients (it must say the same)."""
         b = x.shape[0]
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        w = np.ascontiguousarray(w, dtype=np.float64)
+        x, w = _c64(x), _c64(w)
         theta = self._theta(values, b) if values is not None else None
         extra = None if theta is not None else self._extra(x, w)
-        out = np.empty((b, 2**self.n), dtype=self.dtype)
+        out = np.empty((b, 1 << self.n), dtype=self.dtype)
         k = 0 if diag is None else diag.shape[1]
         outputs = None if diag is None else np.empty((b, k))
-        self._c.forward(b, x, w, extra, theta, out, diag, k, outputs, self._threads(b))
-        return out if diag is None else (out, outputs)
+        v = self._variant(inputs or values is not None)
+        store = keep and values is None and 0 < self.tape_bytes(b, inputs) <= TAPE_BYTES
+        tape = v.c.forward(b, x, w, extra, theta, out, diag, k, outputs, self._threads(b, v), int(store))
+        if diag is None:
+            return (out, tape) if keep else out
+        return (out, outputs, tape) if keep else (out, outputs)
 
     def adjoint(
         self,
@@ -121,31 +176,79 @@ class Executor:
         per_sample: bool = False,
         diag: np.ndarray | None = None,
         cot: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+        inputs: bool = True,
+        tape: Any = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """``(g_w, g_x)`` of ``2 Re <lam|d psi>``: ``g_w`` is ``(n_w,)`` (or ``(B, n_w)`` per
-        sample), ``g_x`` is ``(B, n_in)``. Without ``lam``, a diagonal readout builds it:
-        ``lam = psi * (diag @ cot[b])``. ``psi`` (and ``lam``) are overwritten."""
+        sample), ``g_x`` is ``(B, n_in)`` (None unless ``inputs``). Without ``lam``, a
+        diagonal readout builds it: ``lam = psi * (diag @ cot[b])``. With the ``tape`` of the
+        forward run that produced ``psi``, nothing is recomputed and ``psi`` is only read;
+        without it ``psi`` (and ``lam``) are overwritten."""
         b = x.shape[0]
         p = self.program
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        w = np.ascontiguousarray(w, dtype=np.float64)
-        extra = self._extra(x, w)
+        x, w = _c64(x), _c64(w)
         gw = np.zeros((b, p.num_weights) if per_sample else p.num_weights)
-        gx = np.zeros((b, p.num_inputs))
-        gex = np.zeros((len(p.exprs), b))
-        psi = np.ascontiguousarray(psi, dtype=self.dtype)
+        gx = np.zeros((b, p.num_inputs)) if inputs or p.exprs else None
+        gex = np.zeros((len(p.exprs), b)) if p.exprs else None
+        if tape is None or psi.dtype != self.dtype or not psi.flags.c_contiguous:
+            psi = np.ascontiguousarray(psi, dtype=self.dtype)
         if lam is not None:
             lam = np.ascontiguousarray(lam, dtype=self.dtype)
         k = 0 if diag is None else diag.shape[1]
         if cot is not None:
-            cot = np.ascontiguousarray(cot, dtype=np.float64)
-        threads = self._threads(b)
-        self._c.adjoint(
-            b, x, w, extra, None, psi, lam, diag, k, cot, int(per_sample), gw, gx, gex, threads
-        )
+            cot = _c64(cot)
+        v = self._variant(inputs)
+        threads = self._threads(b, v)
+        ps, ins = int(per_sample), int(inputs)
+        if tape is not None:
+            tape.adjoint(psi, lam, diag, k, cot, ps, ins, gw, gx, gex, threads)
+        else:
+            extra = self._extra(x, w)
+            v.c.adjoint(b, x, w, extra, None, psi, lam, diag, k, cot, ps, ins, gw, gx, gex, threads)
         if p.exprs:
+            assert gex is not None and gx is not None
             self._expr_chain(x, w, gex, gw, gx, per_sample)
-        return gw, gx
+        return gw, gx if inputs else None
+
+    def vjp_diag(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        diag: np.ndarray,
+        cot: Any,
+        inputs: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """One training step with a diagonal readout: ``(outputs, g_w, g_x)`` of
+        ``sum(cot * outputs)``, ``cot`` an array ``(B, K)`` or a callable of the outputs
+        (float64 ``x (B, n_in)`` and ``w (n_w,)``; non-finite values raise
+        ``FloatingPointError``). Two compiled calls."""
+        b = x.shape[0]
+        x, w = _c64(x), _c64(w)
+        p = self.program
+        v = self._variant(inputs)
+        k = diag.shape[1]
+        psi = np.empty((b, 1 << self.n), dtype=self.dtype)
+        outputs = np.empty((b, k))
+        extra = self._extra(x, w)
+        threads = self._threads(b, v)
+        store = int(0 < self.tape_bytes(b, inputs) <= TAPE_BYTES)
+        # 2: the call checks that x and w are finite (FloatingPointError otherwise)
+        tape = v.c.forward(b, x, w, extra, None, psi, diag, k, outputs, threads, store | 2)
+        c = cot(outputs) if callable(cot) else cot
+        c = np.asarray(c, dtype=np.float64).reshape(outputs.shape)
+        if not c.flags.c_contiguous:
+            c = np.ascontiguousarray(c)
+        gw = np.zeros(p.num_weights)
+        gx = np.zeros((b, p.num_inputs)) if inputs or p.exprs else None
+        gex = np.zeros((len(p.exprs), b)) if p.exprs else None
+        if tape is not None:
+            tape.adjoint(psi, None, diag, k, c, 0, int(inputs), gw, gx, gex, threads)
+        else:
+            v.c.adjoint(b, x, w, extra, None, psi, None, diag, k, c, 0, int(inputs), gw, gx, gex, threads)
+        if p.exprs:
+            assert gex is not None and gx is not None
+            self._expr_chain(x, w, gex, gw, gx, False)
+        return outputs, gw, gx if inputs else None
 
     def _expr_chain(
         self,

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from qlang.ir.model import QuantumBlock
-from qlang.limits import readout_tables, simulation_bytes
+from qlang.limits import memory_override, readout_tables, simulation_bytes
 from qlang.sim import gradients as G
 from qlang.sim.readout import ReadoutPlan
-from qlang.sim.simulator import Simulator, bad_input, require_memory
+from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, require_memory
 
 #: Accepted spellings of the gradient methods.
 METHODS = {
@@ -99,6 +99,7 @@ class QuantumFunction:
         if self.simulator.dynamic and shots is None:
             self.simulator.plan  # noqa: B018 - raises the QL0602 diagnostic
         self.readout = ReadoutPlan(block.readout, self.n)
+        self._sample_bytes = self.simulator.estimate_memory(1, adjoint=True)
         default_step = 1e-6 if dtype == "complex128" else 1e-3
         self.fd_step = fd_step if fd_step is not None else default_step
         self.spsa_step = spsa_step
@@ -173,35 +174,85 @@ class QuantumFunction:
 
     def _chunks(self, rows: int, batch: int | None = None, adjoint: bool = False) -> list[slice]:
         batch = rows if batch is None else batch
+        sim = self.simulator
+        if sim.memory_budget is None and rows * self._sample_bytes <= UNCHECKED_BYTES and (
+            memory_override() is None
+        ):
+            return [slice(0, batch)]  # small runs: one chunk, no memory look-up
         size = self.simulator.chunk_size(rows, adjoint)
         size = max(1, size * batch // max(rows, 1))
         return [slice(i, min(batch, i + size)) for i in range(0, max(batch, 1), size)]
 
     # --- gradients ----------------------------------------------------------
     def vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        inputs: np.ndarray,
+        weights: np.ndarray,
+        cotangent: G.Cotangent,
+        *,
+        input_grads: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``(outputs, grad_weights (n_w,), grad_inputs (B, n_in))`` for ``sum(cot * out)``.
 
         ``cotangent`` is ``(B, n_out)``, or a row-wise callable ``outputs -> cotangent``
         (e.g. ``lambda out: 2 * (out - y) / len(y)`` for MSE), evaluated inside the
-        same pass so a training step needs a single simulation.
+        same pass so a training step needs a single simulation. ``input_grads=False``
+        skips the gradient with respect to the inputs (returned as None) where that saves
+        work (the adjoint method; others compute it anyway).
         """
+        fast = self._fast_vjp(inputs, weights, cotangent, input_grads)
+        if fast is not None:
+            return fast
         with self.simulator.blas():
-            return self._vjp(inputs, weights, cotangent)
+            out, gw, gx = self._vjp(inputs, weights, cotangent, input_grads)
+            return out, gw, gx if input_grads else None
+
+    def _fast_vjp(
+        self, inputs: object, weights: object, cotangent: G.Cotangent, input_grads: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """The whole step in two compiled calls with no other Python work, when it applies:
+        adjoint gradients on the executor, a diagonal readout, float64 arrays of the right
+        shapes, one memory chunk. Returns None to take the general path (which also gives
+        every diagnostic)."""
+        ex = self.simulator.executor
+        diag = self.readout.diagonal
+        if ex is None or diag is None or self.gradient != "adjoint" or self.shots is not None:
+            return None
+        if not (isinstance(inputs, np.ndarray) and isinstance(weights, np.ndarray)):
+            return None
+        n_in, n_w = self.simulator.sizes
+        if (
+            inputs.dtype != np.float64
+            or inputs.ndim != 2
+            or inputs.shape[1] != n_in
+            or inputs.shape[0] < 1
+            or weights.dtype != np.float64
+            or weights.shape != (n_w,)
+            or inputs.shape[0] * self._sample_bytes > UNCHECKED_BYTES
+            or self.simulator.memory_budget is not None
+            or memory_override() is not None
+        ):
+            return None
+        try:
+            return ex.vjp_diag(inputs, weights, diag, cotangent, input_grads)
+        except FloatingPointError:  # NaN or infinity: the general path reports QL0603
+            return None
 
     def _vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent, input_grads: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, w = self.simulator.normalize(inputs, weights)
         if not callable(cotangent):
             cotangent = np.asarray(cotangent, dtype=float).reshape(x.shape[0], self.num_outputs)
         self._require_static()
+        chunks = self._chunks(x.shape[0], adjoint=True)
+        if len(chunks) == 1 and self.gradient == "adjoint":
+            return G.adjoint_vjp(self, x, w, cotangent, input_grads)
         outs, gws, gxs = [], np.zeros(w.shape[0]), []
-        for s in self._chunks(x.shape[0], adjoint=True):
+        for s in chunks:
             cot = cotangent if callable(cotangent) else cotangent[s]
             if self.gradient == "adjoint":
-                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot)
+                out, gw, gx = G.adjoint_vjp(self, x[s], w, cot, input_grads)
             elif self.gradient == "parameter-shift":
                 out, gw, gx = G.shift_vjp(self, x[s], w, cot)
             else:

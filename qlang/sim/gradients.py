@@ -104,23 +104,23 @@ def resolve_cotangent(cot: Cotangent, out: np.ndarray) -> np.ndarray:
 
 
 def adjoint_vjp(
-    qf: Evaluator, x: np.ndarray, w: np.ndarray, cot: Cotangent
+    qf: Evaluator, x: np.ndarray, w: np.ndarray, cot: Cotangent, inputs: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ex = qf.simulator.executor
     diag = qf.readout.diagonal
     if ex is not None and diag is not None:  # readout, cotangent state and sweep in C
-        psi, out = ex.forward(x, w, diag=diag)
+        psi, out, tape = ex.forward(x, w, diag=diag, keep=True, inputs=inputs)
         cot = resolve_cotangent(cot, out)
-        gw, gx = ex.adjoint(x, w, psi, diag=diag, cot=cot)
-        return out, gw, gx
+        gw, gx = ex.adjoint(x, w, psi, diag=diag, cot=cot, inputs=inputs, tape=tape)
+        return out, gw, gx if gx is not None else np.zeros(x.shape)
     if ex is not None:  # compiled: one call forward, one call for the sweep and chain rule
-        psi = ex.forward(x, w)
+        psi, tape = ex.forward(x, w, keep=True, inputs=inputs)
         out = qf.readout.outputs(psi, x, w)
         cot = resolve_cotangent(cot, out)
         lam = qf.readout.cotangent_state(psi, cot, x, w)
         cw, cx = qf.readout.coefficient_vjp(psi, cot, x, w)
-        gw, gx = ex.adjoint(x, w, psi, lam)
-        return out, gw + cw, gx + cx
+        gw, gx = ex.adjoint(x, w, psi, lam, inputs=inputs, tape=tape)
+        return out, gw + cw, cx if gx is None else gx + cx
     plan = qf.simulator.plan
     values = plan.evaluate(x, w)
     cache: dict = {}
@@ -142,7 +142,7 @@ def adjoint_jacobian(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ex = qf.simulator.executor
     if ex is not None:
-        psi = ex.forward(x, w)
+        psi, tape = ex.forward(x, w, keep=True)
         out = qf.readout.outputs(psi, x, w)
         b, k_out = out.shape
         jw = np.zeros((b, k_out, w.shape[0]))
@@ -151,7 +151,10 @@ def adjoint_jacobian(
             cot = np.zeros((b, k_out))
             cot[:, k] = 1.0
             lam = qf.readout.cotangent_state(psi, cot, x, w)
-            jw[:, k, :], jx[:, k, :] = ex.adjoint(x, w, psi.copy(), lam, per_sample=True)
+            state = psi if tape is not None else psi.copy()  # read only with a tape
+            gw_k, gx_k = ex.adjoint(x, w, state, lam, per_sample=True, tape=tape)
+            assert gx_k is not None
+            jw[:, k, :], jx[:, k, :] = gw_k, gx_k
         cw, cx = qf.readout.coefficient_jacobian(psi, x, w)
         return out, jw + cw, jx + cx
     plan = qf.simulator.plan

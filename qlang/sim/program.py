@@ -302,6 +302,30 @@ def fuse(gates: list[Gate], limit: int = DIAG_MAX) -> list[Op]:
     return ops
 
 
+def sink_diagonals(ops: list[Op], limit: int) -> list[Op]:
+    """Move sample-dependent diagonal gates at the end of a dense op into the next op on
+    their qubits when that is a diagonal op with room (diagonal gates commute with it, and
+    no op in between touches their qubits). The dense op then often needs no per-sample
+    matrix (``h; p(2 x)`` of a ZZ feature map: the Hadamards run once for the batch and the
+    phases join the table of the phase layer)."""
+    for i, op in enumerate(ops):
+        if op.kind not in (OP_DENSE1, OP_DENSE2):
+            continue
+        while op.gates and op.gates[-1].diagonal and op.gates[-1].batched:
+            g = op.gates[-1]
+            nxt = next((o for o in ops[i + 1 :] if set(o.qubits) & set(g.qubits)), None)
+            if nxt is None or nxt.kind != OP_DIAG:
+                break
+            if len(set(nxt.qubits) | set(g.qubits)) > limit:
+                break
+            op.gates.pop()
+            nxt.gates.insert(0, g)
+            nxt.qubits = nxt.qubits + tuple(q for q in g.qubits if q not in nxt.qubits)
+            nxt.batched = True
+        op.batched = any(g.batched for g in op.gates)
+    return [op for op in ops if op.gates]
+
+
 def passes(n: int, ops: list[Op], tile_bits: int) -> tuple[list[Op], list[Pass]]:
     """Group ops into cache passes (see the module docstring); returns the ops in pass order."""
     if n <= tile_bits:
@@ -341,19 +365,24 @@ class Unsupported(ValueError):
     """The circuit cannot run in the compiled executor (the reference engine runs it)."""
 
 
-def build_program(circuit: Circuit, tile_bits: int = TILE_BITS) -> Program:
+def build_program(circuit: Circuit, tile_bits: int = TILE_BITS, tails: bool = True) -> Program:
     """Compile a unitary circuit (``QL0602`` for mid-circuit measurement or reset). Programs
-    are cached per circuit structure and tile size (circuits are immutable)."""
+    are cached per circuit structure and options (circuits are immutable).
+
+    ``tails=False`` keeps only each qubit's sample-dependent head in the prefix and runs
+    the shared rest as ops: the adjoint then needs no per-sample contraction of the
+    cotangent unless input gradients are wanted (cheaper for small states).
+    """
     check_unitary(circuit)
-    return _cached_program(circuit, tile_bits)
+    return _cached_program(circuit, tile_bits, tails)
 
 
 @lru_cache(maxsize=64)
-def _cached_program(circuit: Circuit, tile_bits: int) -> Program:
-    return _build(circuit, tile_bits)
+def _cached_program(circuit: Circuit, tile_bits: int, tails: bool) -> Program:
+    return _build(circuit, tile_bits, tails)
 
 
-def _build(circuit: Circuit, tile_bits: int) -> Program:
+def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
     n = circuit.num_qubits
     if n > MAXN or tile_bits < RUN_BITS + 3:
         raise Unsupported(f"at most {MAXN} qubits and at least {RUN_BITS + 3} tile bits")
@@ -379,7 +408,14 @@ def _build(circuit: Circuit, tile_bits: int) -> Program:
             body.extend(parity(g, a, b) for gs in unit_gates[1:-1] for g in gs)
         else:
             body.extend(unit_gates[0])
-    fused = fuse(body, limit)
+    if not tails:  # the shared tails run first among the ops (they act before any other gate)
+        moved: list[Gate] = []
+        for q in range(n):
+            head = max((i + 1 for i, g in enumerate(prefix[q]) if g.batched), default=0)
+            moved += prefix[q][head:]
+            prefix[q] = prefix[q][:head]
+        body = moved + body
+    fused = sink_diagonals(fuse(body, limit), limit)
     for fop in fused:  # a one-qubit diagonal runs faster as a dense 2x2 (vectorised kernel)
         if fop.kind == OP_DIAG and len(fop.qubits) == 1:
             fop.kind = OP_DENSE1

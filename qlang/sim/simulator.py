@@ -107,6 +107,9 @@ class Simulator:
         self.circuit = circuit
         self.n = circuit.num_qubits
         self.dtype = resolve_dtype(dtype)
+        self._itemsize = np.dtype(self.dtype).itemsize
+        #: ``(num_inputs, num_weights)`` of the circuit
+        self.sizes = (circuit.num_inputs, circuit.num_weights)
         self.memory_budget = memory_budget
         # refuse a circuit whose single sample cannot be simulated before planning it
         require_memory(self.estimate_memory(1), self.n, memory_budget)
@@ -152,7 +155,7 @@ class Simulator:
     # --- memory -------------------------------------------------------------
     def estimate_memory(self, batch: int, adjoint: bool = False) -> int:
         """Bytes a run over ``batch`` samples needs (state buffers dominate)."""
-        item = np.dtype(self.dtype).itemsize
+        item = self._itemsize
         return batch * simulation_bytes(self.n, itemsize=item, adjoint=adjoint)
 
     def chunk_size(self, batch: int, adjoint: bool = False) -> int:
@@ -212,7 +215,7 @@ class Simulator:
         self, inputs: np.ndarray | None, weights: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Validate shapes and values (``QL0603``) and return float arrays."""
-        return check_arrays(self.circuit, inputs, weights)
+        return check_arrays(self.circuit, inputs, weights, self.sizes)
 
     # --- sampling with mid-circuit measurement -------------------------------
     def _op_params(self, op: Operation) -> ExprFunction:
@@ -298,10 +301,14 @@ def _measure(state: State, q: int, n: int, rng: np.random.Generator) -> tuple[St
 
 
 def check_arrays(
-    circuit: Circuit, inputs: np.ndarray | None, weights: np.ndarray | None
+    circuit: Circuit,
+    inputs: np.ndarray | None,
+    weights: np.ndarray | None,
+    sizes: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs as ``(batch, n_in)`` and weights as ``(n_w,)`` floats, or ``QL0603``."""
-    n_in, n_w = circuit.num_inputs, circuit.num_weights
+    """Inputs as ``(batch, n_in)`` and weights as ``(n_w,)`` floats, or ``QL0603``
+    (``sizes``: the circuit's ``(num_inputs, num_weights)`` when the caller knows them)."""
+    n_in, n_w = sizes if sizes is not None else (circuit.num_inputs, circuit.num_weights)
     x = np.zeros((1, n_in)) if inputs is None else np.asarray(inputs, dtype=float)
     if x.ndim == 1:
         x = x.reshape(1, -1) if n_in else x.reshape(-1, 0)
@@ -318,7 +325,7 @@ def check_arrays(
             f"got {w.shape[0]} weight(s), the circuit has {n_w}",
             "pass one value per flat weight, in `circuit.weight_names()` order",
         )
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(w))):
+    if not (np.isfinite(x).all() and np.isfinite(w).all()):
         raise bad_input(
             "QL0603", "inputs or weights contain NaN or infinity", "clean the data first"
         )
