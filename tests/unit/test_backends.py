@@ -340,3 +340,35 @@ def test_qlang_run_writes_metrics_provenance_and_never_overwrites(tmp_path: Path
     assert metrics["execution"]["shots"] == 200 and 0 <= metrics["accuracy"] <= 1
     r = runner.invoke(main, ["run", str(src), "--weights", str(tmp_path / "w"), "--backend", "qpu"])
     assert r.exit_code == 1 and "QL0700" in r.output
+
+
+# --- export with measurement --------------------------------------------------------------
+def test_compile_measure_counts_decode_to_the_model_outputs(tmp_path: Path) -> None:
+    import qlang
+    from qiskit_aer import AerSimulator
+
+    model = load_model(small(readout="expval([X0, Z0 * Z1, Y1]) |> softmax()", classes=3,
+                             data="blobs(n = 40, centers = 3, seed = 2)"))  # fmt: skip
+    trained = train(model, quiet=True)
+    ds, _ = load_data(model, context(model))
+    x = ds.X_test[0]
+    exact = QuantumFunction(model.main).forward(x[None], np.asarray(trained.params))[0]
+    c = qlang.compile(model, measure=True, device="line(4)", basis="ibm")
+    man = c.manifest
+    assert man is not None and len(c.measured) == len(man["groups"]) == 2
+    shots = 20000
+    ev = np.ones(len(man["paulis"]))
+    var = np.zeros(len(man["paulis"]))
+    for g, m in enumerate(c.measured):
+        qc = m.bind_weights(trained, inputs=list(x)).to_qiskit()
+        counts = AerSimulator(seed_simulator=g).run(qc, shots=shots).result().get_counts()
+        clbit_of = {phys: i for i, phys, _ in man["circuits"][g]["clbits"]}
+        for k in man["groups"][g]["members"]:
+            cols = [clbit_of[phys] for phys, _ in man["paulis"][k]]
+            total = sum(n * (-1) ** sum(int(key[::-1][i]) for i in cols) for key, n in counts.items())
+            ev[k] = total / shots
+            var[k] = (1 - ev[k] ** 2) / shots
+    out = np.asarray(man["matrix"]) @ ev + np.asarray(man["offset"])
+    err = np.sqrt(np.asarray(man["matrix"]) ** 2 @ var)
+    assert man["post"] == ["softmax"]
+    assert np.all(np.abs(out - exact) <= 4 * err + 1e-9), (out, exact, err)
