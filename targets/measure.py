@@ -130,8 +130,8 @@ def measurement(readout: Readout, num_qubits: int) -> Measurement:
     matrix = np.zeros((len(rows), len(paulis)))
     offset = np.zeros(len(rows))
     for k, row in enumerate(rows):
-        for key, c in row.items():
-            matrix[k, index[key]] += c
+        for key, coeff in row.items():
+            matrix[k, index[key]] += coeff
     return Measurement(tuple(paulis), matrix, offset, group_paulis(paulis))
 
 

@@ -73,7 +73,7 @@ def parse_spec(text: str) -> Call:
         raise _bad_spec(text, "expected a name or a call")
     try:
         module = parse(f"model m {{ target {{ backend = {text} }} }}", "<--backend>")
-        value = module.items[0].items[0].items[0].value  # type: ignore[attr-defined]
+        value = module.items[0].items[0].items[0].value  # type: ignore[union-attr]
     except QLangError as err:
         raise _bad_spec(text, err.diagnostics[0].message) from None
     except (AttributeError, IndexError):

@@ -83,7 +83,7 @@ def slot_circuit(circuit: Circuit) -> tuple[Circuit, Slots]:
     exprs: list[E.Expr] = []
     gates: list[str] = []
     for op in circuit.ops:
-        params = []
+        params: list[E.Expr] = []
         for p in op.params:
             s = E.simplify(p)
             if E.is_constant(s):
@@ -283,7 +283,7 @@ def _job_id(job: Any) -> str | None:
 def _bits(data: Any, width: int, rows: int, shots: int) -> np.ndarray:
     """Measured bits ``(rows, shots, width)`` (clbit ``i`` in column ``i``) of a
     SamplerV2 result's register ``c``."""
-    ba = getattr(data, "c")
+    ba = data.c
     arr = np.asarray(ba.array, dtype=np.uint8).reshape(rows, shots, -1)
     nb = arr.shape[-1]
     unpacked = np.unpackbits(arr, axis=-1, bitorder="little")

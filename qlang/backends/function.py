@@ -142,7 +142,8 @@ class BackendFunction:
         """Slot values of the batch followed by every gradient point, and what each
         block of ``B`` rows stands for."""
         base = self.slots.values(x, w)
-        blocks, tags = [base], []
+        blocks: list[np.ndarray] = [base]
+        tags: list[Any] = []
         if self.gradient == "parameter-shift":
             for s, syms in enumerate(self.slots.slot_symbols):
                 if not syms:

@@ -78,8 +78,8 @@ def target_info(obj: Any, name: str | None = None) -> TargetInfo:
         raise error("QL0700", "a backend object needs Qiskit") from None
     label = name or str(getattr(obj, "name", "") or type(obj).__name__)
     if isinstance(obj, CouplingMap):
-        pairs = frozenset((int(a), int(b)) for a, b in obj.get_edges())
-        return TargetInfo(label, int(obj.size()), pairs, "cx")
+        cm_pairs = frozenset((int(a), int(b)) for a, b in obj.get_edges())
+        return TargetInfo(label, int(obj.size()), cm_pairs, "cx")
     target = obj if isinstance(obj, Target) else getattr(obj, "target", None)
     if not isinstance(target, Target):
         raise error(
@@ -100,7 +100,7 @@ def target_info(obj: Any, name: str | None = None) -> TargetInfo:
             "use a backend whose basis has rz, sx, x, measure and ecr, cz or cx",
         )
     qargs = target.qargs_for_operation_name(ent)
-    pairs = None if qargs is None else frozenset((int(a), int(b)) for a, b in qargs)
+    pairs: frozenset[tuple[int, int]] | None = None if qargs is None else frozenset((int(a), int(b)) for a, b in qargs)
     n = int(target.num_qubits or 0) or 1
     qubit_errors = edge_errors = None
     if pairs is not None:

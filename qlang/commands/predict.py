@@ -15,11 +15,11 @@ import numpy as np
 
 from qlang.commands._common import (
     allow_option,
+    backend_option,
     guarded,
     memory_option,
     model_scope,
     shots_option,
-    backend_option,
 )
 from qlang.commands._runtime_cli import load_model, source_of
 from qlang.train.execution import with_backend

@@ -17,11 +17,11 @@ import click
 
 from qlang.commands._common import (
     allow_option,
+    backend_option,
     guarded,
     memory_option,
     model_scope,
     shots_option,
-    backend_option,
 )
 from qlang.commands._runtime_cli import load_model, source_of
 from qlang.train.execution import with_backend

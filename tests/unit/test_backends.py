@@ -18,13 +18,14 @@ import pytest
 pytest.importorskip("qiskit_aer")
 pytest.importorskip("qiskit_ibm_runtime")
 
+from qlang.targets.measure import measurement  # noqa: E402
+
 from qlang.backends import make_backend, parse_spec, recording  # noqa: E402
 from qlang.backends.function import BackendFunction  # noqa: E402
 from qlang.diagnostics import QLangError  # noqa: E402
 from qlang.driver import load_model  # noqa: E402
 from qlang.ir.model import Call  # noqa: E402
 from qlang.sim import QuantumFunction  # noqa: E402
-from qlang.targets.measure import measurement  # noqa: E402
 from qlang.train.api import context, predictor, train  # noqa: E402
 from qlang.train.execution import with_backend  # noqa: E402
 from qlang.train.tasks.common import load_data  # noqa: E402
@@ -161,8 +162,9 @@ def test_without_orientation_many_ecrs_point_the_wrong_way() -> None:
 
 
 def test_compile_accepts_a_target_and_a_coupling_map() -> None:
-    import qlang
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    import qlang
 
     b = FakeManilaV2()
     for dev in (b, b.target, b.coupling_map):
@@ -246,9 +248,8 @@ def test_backend_too_small_is_coded_before_any_job() -> None:
 
 
 def test_target_lacking_the_basis_is_coded() -> None:
-    from qiskit.circuit import Measure
+    from qiskit.circuit import Measure, Parameter
     from qiskit.circuit.library import CXGate, RZGate
-    from qiskit.circuit import Parameter
     from qiskit.transpiler import Target
 
     from qlang.backends.isa import target_info
@@ -344,8 +345,9 @@ def test_qlang_run_writes_metrics_provenance_and_never_overwrites(tmp_path: Path
 
 # --- export with measurement --------------------------------------------------------------
 def test_compile_measure_counts_decode_to_the_model_outputs(tmp_path: Path) -> None:
-    import qlang
     from qiskit_aer import AerSimulator
+
+    import qlang
 
     model = load_model(small(readout="expval([X0, Z0 * Z1, Y1]) |> softmax()", classes=3,
                              data="blobs(n = 40, centers = 3, seed = 2)"))  # fmt: skip
@@ -372,3 +374,48 @@ def test_compile_measure_counts_decode_to_the_model_outputs(tmp_path: Path) -> N
     err = np.sqrt(np.asarray(man["matrix"]) ** 2 @ var)
     assert man["post"] == ["softmax"]
     assert np.all(np.abs(out - exact) <= 4 * err + 1e-9), (out, exact, err)
+
+
+def test_aer_method_reaches_aer() -> None:
+    b = make_backend(parse_spec('aer(method = "matrix_product_state")'), seed=4)
+    assert b.estimator().options.backend_options["method"] == "matrix_product_state"
+    assert b.sampler().options.backend_options["method"] == "matrix_product_state"
+
+
+@pytest.mark.parametrize("mode", ["session", "job"])
+def test_ibm_mode_and_channel_reach_the_runtime(mode: str) -> None:
+    import qiskit_ibm_runtime as rt
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    device = FakeManilaV2()
+    service = mock.MagicMock()
+    service.return_value.backend.return_value = device
+    session, batch, sampler = mock.MagicMock(), mock.MagicMock(), mock.MagicMock()
+    with mock.patch.object(rt, "QiskitRuntimeService", service), \
+            mock.patch.object(rt, "Session", session), mock.patch.object(rt, "Batch", batch), \
+            mock.patch.object(rt, "SamplerV2", sampler):  # fmt: skip
+        spec = f'ibm("ibm_manila", channel = "ibm_cloud", mode = "{mode}")'
+        make_backend(parse_spec(spec)).sampler()
+    service.assert_called_once_with(channel="ibm_cloud")
+    batch.assert_not_called()
+    if mode == "session":
+        session.assert_called_once_with(backend=device)
+        sampler.assert_called_once_with(mode=session.return_value)
+    else:
+        session.assert_not_called()
+        sampler.assert_called_once_with(mode=device)
+
+
+@pytest.mark.parametrize("example", ["iris_vqc.qml", "havlicek_vqc.qml"])
+@pytest.mark.parametrize("spec", ['fake("sherbrooke", noise = false)', 'tket("AerBackend")'])
+def test_example_models_without_noise_match_the_simulator(example: str, spec: str) -> None:
+    """The bar's models on the bar's backends, noise off: within 4 standard errors."""
+    model = load_model(ROOT / "examples" / example)
+    block = model.main
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, (4, block.circuit.num_inputs))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    exact = QuantumFunction(block).forward(x, w)
+    fn = BackendFunction(block, make_backend(parse_spec(spec), seed=11), shots=3000)
+    got = fn.forward(x, w)
+    assert np.all(np.abs(got - exact) <= 4 * fn.last_stderr + 1e-9), (got - exact) / fn.last_stderr
