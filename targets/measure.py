@@ -182,19 +182,30 @@ def measured_circuit(circuit: Circuit, group: Group, layout: tuple[int, ...] | N
 
 
 def expectations_from_bits(
-    bits: np.ndarray, group: Group, paulis: tuple[Pauli, ...]
+    bits: np.ndarray,
+    group: Group,
+    paulis: tuple[Pauli, ...],
+    weights: list[tuple[float, float]] | None = None,
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """``({pauli index: mean (rows,)}, {pauli index: standard error})`` from measured bits
-    ``(rows, shots, clbits)`` of ``group`` (0/1 integers)."""
+    ``(rows, shots, clbits)`` of ``group`` (0/1 integers). ``weights[i]`` (readout
+    mitigation) replaces clbit ``i``'s ``(+1, -1)`` by the inverse assignment matrix's
+    ``(g(0), g(1))``, so each shot contributes the mitigated product."""
     pos = {q: i for i, (q, _) in enumerate(group.basis)}
     shots = bits.shape[1]
     means: dict[int, np.ndarray] = {}
     errs: dict[int, np.ndarray] = {}
     for m in group.members:
         cols = [pos[q] for q, _ in paulis[m]]
-        parity = np.bitwise_xor.reduce(bits[:, :, cols], axis=2) if cols else 0
-        val = 1.0 - 2.0 * np.asarray(parity, dtype=float)
+        if weights is None:
+            parity = np.bitwise_xor.reduce(bits[:, :, cols], axis=2) if cols else 0
+            val = 1.0 - 2.0 * np.asarray(parity, dtype=float)
+        else:
+            val = np.ones(bits.shape[:2])
+            for c in cols:
+                g0, g1 = weights[c]
+                val = val * np.where(bits[:, :, c] == 1, g1, g0)
         mean = val.mean(axis=1)
         means[m] = mean
-        errs[m] = np.sqrt(np.maximum(1.0 - mean**2, 0.0) / max(shots - 1, 1))
+        errs[m] = val.std(axis=1) / np.sqrt(max(shots - 1, 1))
     return means, errs

@@ -186,7 +186,83 @@ class QiskitBackend:
         ``values`` ``(rows, slots)``: one job."""
         if shots is None:
             return self._estimate_exact(prepared, values)
-        return self._estimate_sampled(prepared, values, shots)
+        return self.estimate_many([prepared], values, shots)[0]
+
+    def variant(self, prepared: Prepared, circuit: Circuit) -> Prepared:
+        """``prepared`` with another circuit over the same slots (a folded or twirled
+        copy of its ISA circuit, already in the backend's basis)."""
+        from qlang.targets.qiskit import to_qiskit
+
+        for op in circuit.ops:
+            if op.is_gate and not self.info.supported(op.name, op.qubits):
+                raise error("QL0705", f"`{op.name}` on {list(op.qubits)} is not supported")
+        m = prepared.measurement
+        final = prepared.isa.final
+        native = tuple(
+            to_qiskit(v) for v in [circuit] + [measured_circuit(circuit, g, final) for g in m.groups]
+        )
+        names = native[0].metadata["qlang_parameters"]
+        params = []
+        for qc in native:
+            by_name = {p.name: p for p in qc.parameters}
+            params.append(tuple(by_name[n] for n in names))
+        return replace(prepared, circuit=circuit, native=native, params=tuple(params))
+
+    def estimate_many(
+        self,
+        parts: list[Prepared],
+        values: np.ndarray,
+        shots: int,
+        calibrate: bool = False,
+    ) -> list[Estimates]:
+        """Sampled expectations of every prepared circuit for the same rows of slot
+        values, all in **one** job; with ``calibrate`` the job also runs the readout
+        calibration (every measured qubit prepared in 0, then in 1) and the expectations
+        are corrected by the inverse assignment matrices (tensored)."""
+        rows = values.shape[0]
+        pubs: list[Any] = []
+        for prepared in parts:
+            for g in range(len(prepared.measurement.groups)):
+                qc, params = prepared.native[1 + g], prepared.params[1 + g]
+                binding = self._binding(params, values, False)
+                pubs.append((qc, binding, shots) if binding else (qc, None, shots))
+        calibration = None
+        if calibrate:
+            qubits = sorted({p for prepared in parts for g in prepared.measurement.groups
+                             for p in (prepared.isa.final[q] for q, _ in g.basis)})  # fmt: skip
+            calibration = (qubits, len(pubs))
+            for flip in (False, True):
+                pubs.append((_calibration_circuit(parts[0].native[0].num_qubits, qubits, flip), None, shots))
+        out: list[Estimates] = []
+        if not pubs:
+            return [Estimates(np.ones((rows, len(p.measurement.paulis))),
+                              np.zeros((rows, len(p.measurement.paulis)))) for p in parts]  # fmt: skip
+        job = self._submit(self.sampler(), pubs, rows)
+        result = self._result(job)
+        inverse = None
+        if calibration is not None:
+            qubits, first = calibration
+            zero = _bits(result[first].data, len(qubits), 1, shots)[0]
+            one = _bits(result[first + 1].data, len(qubits), 1, shots)[0]
+            inverse = {q: _inverse_weights(zero[:, i].mean(), 1 - one[:, i].mean())
+                       for i, q in enumerate(qubits)}  # fmt: skip
+        k = 0
+        for prepared in parts:
+            m = prepared.measurement
+            evs = np.ones((rows, len(m.paulis)))
+            err = np.zeros_like(evs)
+            for group in m.groups:
+                bits = _bits(result[k].data, len(group.basis), rows, shots)
+                k += 1
+                weights = None
+                if inverse is not None:
+                    weights = [inverse[prepared.isa.final[q]] for q, _ in group.basis]
+                means, errs = expectations_from_bits(bits, group, m.paulis, weights)
+                for i, v in means.items():
+                    evs[:, i] = v
+                    err[:, i] = errs[i]
+            out.append(Estimates(evs, err, self._last_job))
+        return out
 
     # --- the primitives ------------------------------------------------------------------
     def _binding(self, params: tuple[Any, ...], values: np.ndarray, extra_axis: bool) -> Any:
@@ -220,28 +296,6 @@ class QiskitBackend:
             evs[:, which] = got
         job_id = self._last_job
         return Estimates(evs, np.zeros_like(evs), job_id)
-
-    def _estimate_sampled(self, prepared: Prepared, values: np.ndarray, shots: int) -> Estimates:
-        m = prepared.measurement
-        rows = values.shape[0]
-        evs = np.ones((rows, len(m.paulis)))
-        err = np.zeros_like(evs)
-        if not m.groups:
-            return Estimates(evs, err)
-        pubs = []
-        for g in range(len(m.groups)):
-            qc, params = prepared.native[1 + g], prepared.params[1 + g]
-            binding = self._binding(params, values, False)
-            pubs.append((qc, binding, shots) if binding else (qc, None, shots))
-        job = self._submit(self.sampler(), pubs, rows)
-        result = self._result(job)
-        for g, group in enumerate(m.groups):
-            bits = _bits(result[g].data, len(group.basis), rows, shots)
-            means, errs = expectations_from_bits(bits, group, m.paulis)
-            for i, v in means.items():
-                evs[:, i] = v
-                err[:, i] = errs[i]
-        return Estimates(evs, err, self._last_job)
 
     _last_job: str | None = None
 
@@ -289,3 +343,25 @@ def _bits(data: Any, width: int, rows: int, shots: int) -> np.ndarray:
     unpacked = np.unpackbits(arr, axis=-1, bitorder="little")
     cols = [(nb - 1 - c // 8) * 8 + c % 8 for c in range(width)]
     return unpacked[:, :, cols].astype(np.uint8)
+
+
+def _calibration_circuit(n: int, qubits: list[int], flip: bool) -> Any:
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(n, len(qubits), name="c")
+    for i, q in enumerate(qubits):
+        if flip:
+            qc.x(q)
+        qc.measure(q, i)
+    return qc
+
+
+def _inverse_weights(e0: float, e1: float) -> tuple[float, float]:
+    """Per-shot weights ``(g(0), g(1))`` of the mitigated ``<Z>`` of one qubit whose 0
+    reads 1 with probability ``e0`` and whose 1 reads 0 with ``e1``:
+    ``g(y) = (A^-1)[0, y] - (A^-1)[1, y]`` for ``A = [[1-e0, e1], [e0, 1-e1]]``."""
+    a = np.array([[1 - e0, e1], [e0, 1 - e1]])
+    if abs(np.linalg.det(a)) < 1e-6:
+        raise error("QL0708", "the readout calibration is singular (a qubit reads at random)")
+    inv = np.linalg.inv(a)
+    return float(inv[0, 0] - inv[1, 0]), float(inv[0, 1] - inv[1, 1])

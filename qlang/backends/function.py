@@ -59,6 +59,8 @@ class BackendFunction:
         spsa_step: float = 0.01,
         spsa_samples: int = 1,
         fd_step: float = 1e-2,
+        mitigation: tuple[Any, ...] = (),
+        twirl_seed: int = 0,
     ):
         if noise:
             raise error(
@@ -88,6 +90,46 @@ class BackendFunction:
         self.prepared = backend.prepare(block.circuit, self.measurement)
         self.slots = self.prepared.slots
         self.last_stderr: np.ndarray | None = None
+        self._mitigate(tuple(mitigation), twirl_seed)
+
+    # --- mitigation: folded and twirled copies of the ISA circuit in the same job ---------
+    def _mitigate(self, calls: tuple[Any, ...], twirl_seed: int) -> None:
+        from qlang.sim.noise_mitigation import ZNE, ReadoutMitigation, Twirling, methods
+
+        found = methods(calls) if calls else []
+        self.zne = next((m for m in found if isinstance(m, ZNE)), None)
+        twirl = next((m for m in found if isinstance(m, Twirling)), None)
+        self.readout_mitigation = any(isinstance(m, ReadoutMitigation) for m in found)
+        self.scales: tuple[float, ...] = self.zne.scales if self.zne is not None else (1.0,)
+        self.variants = [[self.prepared]]
+        if not found:
+            return
+        if self.shots is None or not hasattr(self.backend, "estimate_many"):
+            raise error(
+                "QL0707",
+                f"`mitigation` cannot run on `{self.backend.spec}`",
+                "mitigate on a sampling Qiskit backend: fake(...) or ibm(...)",
+            )
+        from qlang.passes.basis.translate import BasisTranslation
+        from qlang.passes.mitigation.folding import folded
+        from qlang.passes.mitigation.twirling import PauliTwirl
+
+        basis = self.backend.info.basis
+        sc = self.prepared.circuit
+        self.variants = []
+        for scale in self.scales:
+            c = sc if scale == 1.0 else folded(
+                sc, scale, self.zne.folding if self.zne else "global", self.zne.gates if self.zne else ()
+            )  # fmt: skip
+            row = []
+            for t in range(twirl.samples if twirl is not None else 1):
+                ct = PauliTwirl(seed=int(twirl_seed) * 7919 + t).run(c).circuit if twirl else c
+                if ct is sc:
+                    row.append(self.prepared)
+                    continue
+                ct = BasisTranslation(basis=basis).run(ct).circuit
+                row.append(self.backend.variant(self.prepared, ct))
+            self.variants.append(row)
 
     @property
     def num_outputs(self) -> int:
@@ -124,12 +166,31 @@ class BackendFunction:
         return x, w
 
     def _run(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Outputs and standard errors for rows of slot values: one backend job."""
-        est = self.backend.estimate(self.prepared, values, self.shots)
+        """Outputs and standard errors for rows of slot values: one backend job (with
+        mitigation: every folded / twirled copy and the readout calibration in it too)."""
         m = self.measurement
-        out = m.outputs(est.values)
-        err = np.sqrt((est.stderr**2) @ (m.matrix**2).T)
-        return out, err
+        if len(self.variants) == 1 and len(self.variants[0]) == 1 and not self.readout_mitigation:
+            est = self.backend.estimate(self.prepared, values, self.shots)
+            return m.outputs(est.values), np.sqrt((est.stderr**2) @ (m.matrix**2).T)
+        from qlang.sim.noise_mitigation import extrapolate
+
+        parts = [p for row in self.variants for p in row]
+        ests = iter(
+            self.backend.estimate_many(parts, values, int(self.shots or 0), self.readout_mitigation)  # type: ignore[attr-defined]
+        )
+        means, variances = [], []
+        for row in self.variants:
+            got = [next(ests) for _ in row]
+            outs = [m.outputs(e.values) for e in got]
+            var = [(e.stderr**2) @ (m.matrix**2).T for e in got]
+            means.append(np.mean(outs, axis=0))
+            variances.append(np.sum(var, axis=0) / len(row) ** 2)
+        per = np.stack(means)
+        if self.zne is None:
+            return per[0], np.sqrt(variances[0])
+        z = self.zne
+        y0, dy = extrapolate(self.scales, per, z.extrapolation, z.order, z.asymptote)
+        return y0, np.sqrt(np.sum(dy**2 * np.stack(variances), axis=0))
 
     def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Outputs ``(B, num_outputs)`` (shot estimates when sampled)."""

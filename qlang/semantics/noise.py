@@ -122,6 +122,10 @@ def check_execution(
     noisy = bool(target.noise) or target.noise.source is not None
     backend = target.backend.name
     shots = train_shots if train_shots is not None else target.shots
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(backend):
+        return _check_execution_backend(gradient, target, spans, gradient_span, shots)
     if backend == "statevector" and noisy:
         out.append(
             fail(
@@ -142,10 +146,6 @@ def check_execution(
             )
         )
         return out
-    from qlang.backends import is_execution_backend
-
-    if is_execution_backend(backend):
-        return out + _check_execution_backend(gradient, target, spans, gradient_span)
     engine = engine_for(num_qubits, target.noise, target.backend, dtype)
     if gradient == "backprop" and backend == "auto":
         engine = "density_matrix"
@@ -178,7 +178,11 @@ def check_execution(
 
 
 def _check_execution_backend(
-    gradient: str, target: Any, spans: dict[str, Span | None], gradient_span: Span | None
+    gradient: str,
+    target: Any,
+    spans: dict[str, Span | None],
+    gradient_span: Span | None,
+    shots: int | None = None,
 ) -> list[SemanticError]:
     """``backend = aer(...) | fake(...) | ibm(...) | tket(...)``: what runs there (QL0707)."""
     out: list[SemanticError] = []
@@ -194,14 +198,20 @@ def _check_execution_backend(
             )
         )
     if target.mitigation:
-        out.append(
-            fail(
-                "QL0707",
-                f"`mitigation` is not available on the execution backend `{name}` yet",
-                spans.get("mitigation"),
-                "use the embedded noisy engines for mitigation (docs/noise.md)",
-            )
+        noisy_device = name == "ibm" or (
+            name == "fake" and dict(target.backend.kwargs).get("noise", True) is not False
         )
+        if not noisy_device:
+            out.append(
+                fail(
+                    "QL0707",
+                    f"`mitigation` needs a noisy sampling backend, but `{name}` "
+                    + ("is noiseless" if name != "tket" else "has no mitigated runs yet"),
+                    spans.get("mitigation"),
+                    "mitigate on `fake(\"...\")` or `ibm(\"...\")`, or on the embedded noisy "
+                    "engines (docs/noise.md)",
+                )
+            )
     if gradient in ("adjoint", "backprop"):
         out.append(
             fail(

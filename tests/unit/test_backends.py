@@ -419,3 +419,40 @@ def test_example_models_without_noise_match_the_simulator(example: str, spec: st
     fn = BackendFunction(block, make_backend(parse_spec(spec), seed=11), shots=3000)
     got = fn.forward(x, w)
     assert np.all(np.abs(got - exact) <= 4 * fn.last_stderr + 1e-9), (got - exact) / fn.last_stderr
+
+
+# --- mitigation on a backend: variants and calibration in the same job -------------------------
+def test_readout_mitigation_and_zne_on_a_fake_device_reduce_the_error() -> None:
+    model = load_model(small(readout="expval([Z0, Z1, Z0 * Z1])", classes=3,
+                             data="blobs(n = 40, centers = 3, seed = 2)"))  # fmt: skip
+    block = model.main
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 3, (8, 2))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    exact = QuantumFunction(block).forward(x, w)
+
+    def error(mitigation: tuple[Call, ...]) -> tuple[float, int]:
+        fn = BackendFunction(block, make_backend(parse_spec('fake("manila")'), seed=9),
+                             shots=8000, mitigation=mitigation)  # fmt: skip
+        with recording() as jobs:
+            got = fn.forward(x, w)
+        return float(np.mean(np.abs(got - exact))), len(jobs)
+
+    raw, n_raw = error(())
+    readout, n_readout = error((Call("readout"),))
+    both, n_both = error((Call("readout"), Call("zne", ((1.0, 3.0),), (("extrapolation", "richardson"),))))
+    assert n_raw == n_readout == n_both == 1
+    assert readout < 0.7 * raw, (raw, readout)
+    assert both < raw, (raw, readout, both)
+
+
+def test_mitigation_needs_a_noisy_sampling_backend() -> None:
+    from qlang.driver import check_source
+
+    for tgt in ("backend = aer(), mitigation = [readout]",
+                'backend = fake("manila", noise = false), mitigation = [readout]',
+                'backend = tket("AerBackend"), mitigation = [readout]'):  # fmt: skip
+        with pytest.raises(QLangError) as err:
+            check_source(small(target=tgt), "m.qml")
+        assert codes(err) == ["QL0707"], tgt
+    check_source(small(target='backend = fake("manila"), mitigation = [readout, twirling(2)]'), "m.qml")
