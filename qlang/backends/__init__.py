@@ -40,14 +40,19 @@ from typing import Any
 from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.model import Call
 
-__all__ = ["NAMES", "is_execution_backend", "make_backend", "parse_spec", "recording"]
+__all__ = ["execution_backends", "is_execution_backend", "make_backend", "parse_spec", "recording"]
 
-#: the catalog's backends that run on an execution backend (not the embedded simulator)
-NAMES = ("aer", "fake", "ibm", "tket")
+
+def execution_backends() -> tuple[str, ...]:
+    """The catalog's backends that run on an execution backend (their implementation is
+    in this package), not on the embedded simulator."""
+    from qlang import catalog
+
+    return tuple(e.name for e in catalog.entries("backend") if (e.impl or "").startswith(__name__))
 
 
 def is_execution_backend(name: str) -> bool:
-    return name in NAMES
+    return name in execution_backends()
 
 
 def _bad_spec(text: str, why: str) -> QLangError:
@@ -133,7 +138,7 @@ def make_backend(call: Call, *, seed: int | None = None) -> Any:
             Diagnostic.error(
                 "QL0700",
                 f"`{entry.name}` is the embedded simulator, not an execution backend",
-                help=f"use one of {', '.join(NAMES)}",
+                help=f"use one of {', '.join(execution_backends())}",
             )
         ]
     )

@@ -392,13 +392,8 @@ BACKENDS: tuple[Entry, ...] = (
         "a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch "
         "in one process_circuits call",
         (
-            Param(
-                "name",
-                CHOICE,
-                "AerBackend",
-                "the pytket backend class",
-                choices=("AerBackend",),
-            ),
+            Param("name", STR, REQUIRED, "the pytket backend class (AerBackend)",
+                  example="AerBackend"),  # fmt: skip
         ),
         impl="qlang.backends.function:tket",
     ),

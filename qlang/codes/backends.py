@@ -86,11 +86,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "setting does not apply to an execution backend",
         'target { backend = aer(), noise = [depolarizing(0.01)] }',
         'target { backend = density_matrix, noise = [depolarizing(0.01)] }',
-        "On an execution backend the circuit runs as the backend runs it: hand-written "
-        "`noise` and `mitigation` are not applied there (use the embedded engines, or a "
-        "`fake(...)` backend for device noise), gradients are `parameter_shift`, `spsa` or "
-        "`finite_diff` (`auto` is parameter shift), and exact evaluation (no `shots`) "
-        "needs `aer(...)`.",
+        "On an execution backend (`aer`, `fake`, `ibm`, `tket`) the circuit runs as the "
+        "backend runs it: hand-written `noise` is not applied there (use a `fake(...)` "
+        "device for its noise, or the embedded `auto`, `statevector`, `density_matrix` and "
+        "`trajectories` engines for hand-written noise); `mitigation` needs a noisy sampling "
+        "backend (`fake(...)` with its noise, or `ibm(...)`); gradients are "
+        "`parameter_shift`, `spsa` or `finite_diff` (`auto` is parameter shift), as "
+        "`adjoint` and `backprop` need the simulator's state.",
     ),
     ErrorInfo(
         "QL0708",

@@ -223,6 +223,16 @@ def _check_execution_backend(
                 "`finite_diff`",
             )
         )
+    if name == "tket":
+        from qlang import catalog
+        from qlang.backends.tket import BACKENDS
+
+        got_t = catalog.bind("backend", target.backend)
+        if not isinstance(got_t, catalog.Problem) and got_t[1]["name"] not in BACKENDS:
+            out.append(
+                fail("QL0701", f"unknown pytket backend `{got_t[1]['name']}`",
+                     spans.get("backend"), f"use {', '.join(BACKENDS)}")  # fmt: skip
+            )
     if name == "fake":
         from qlang import catalog
 

@@ -219,6 +219,9 @@ def test_unknown_backend_is_coded() -> None:
         with_backend(model, 'fake("sherbroke")')
     assert codes(err) == ["QL0701"]
     with pytest.raises(QLangError) as err:
+        with_backend(model, 'tket("QulacsBackend")')
+    assert codes(err) == ["QL0701"]
+    with pytest.raises(QLangError) as err:
         make_backend(Call("aer")).info  # noqa: B018
         from qlang.backends.isa import target_info
 

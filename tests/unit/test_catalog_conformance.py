@@ -207,7 +207,8 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("recurrent", "gates", "value"): "the default is the only block, so `[cell]` is the same run",
     ("backend", "aer", "method"): "every Aer method computes the same exact expectations, so "
     "the result must not change (the option reaching Aer: test_backends)",
-    ("backend", "tket", "name"): "one pytket backend so far (AerBackend, the default)",
+    ("backend", "tket", "name"): "one pytket backend so far (AerBackend); another name is "
+    "QL0701 (test_backends)",
     ("backend", "ibm", "instance"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",
@@ -556,7 +557,7 @@ def execution_backend_probes(name: str) -> list[Probe]:
 
     def run_on(args: dict[str, Any]) -> str:
         shots = "" if name == "aer" else ", shots = 64"
-        args = ({"name": "lima"} if name == "fake" else {}) | args
+        args = {"fake": {"name": "lima"}, "tket": {"name": "AerBackend"}}.get(name, {}) | args
         return render(classify(target=f"backend = {call(name, args)}{shots}"))
 
     return entry_probes("backend", name, run_on)
