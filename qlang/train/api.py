@@ -11,7 +11,7 @@ Example (with the simulator installed)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +125,15 @@ def train_run(
             resumable=resumable,
             overwrite=overwrite,
         )
+    overridden = _with_epochs(model, epochs)
     try:
         with tracking() as streams, collecting_notes() as notes:
+            if overridden is not model:
+                notes.append(
+                    f"epochs = {epochs} from the command line "
+                    f"(the file says {_epochs_text(model)})"
+                )
+                model = overridden
             saver = None
             if run is not None and resumable:
                 saver = run.saver(model.training.checkpoint_every, streams)
@@ -154,6 +161,21 @@ def train_run(
             run.abandon()
         raise
     return RunResult(trained, path, tuple(run.notes if run is not None else ()) + tuple(notes))
+
+
+def _with_epochs(model: Model, epochs: int | None) -> Model:
+    """``model`` with an ``--epochs`` override written into its training settings, so
+    everything the run records (provenance, run.json) names the epochs that ran."""
+    if epochs is None or model.training.epochs == int(epochs):
+        return model
+    return replace(model, training=replace(model.training, epochs=int(epochs)))
+
+
+def _epochs_text(model: Model) -> str:
+    t = model.training
+    if t.epochs is not None:
+        return f"epochs = {t.epochs}"
+    return f"maxiter = {t.maxiter}" if t.maxiter else "nothing (the default)"
 
 
 @dataclass(frozen=True, eq=False)
