@@ -459,3 +459,20 @@ def test_mitigation_needs_a_noisy_sampling_backend() -> None:
             check_source(small(target=tgt), "m.qml")
         assert codes(err) == ["QL0707"], tgt
     check_source(small(target='backend = fake("manila"), mitigation = [readout, twirling(2)]'), "m.qml")
+
+
+def test_twirled_instances_run_in_one_job_and_keep_the_outputs() -> None:
+    model = load_model(small(readout="expval([Z0, Z0 * Z1])", classes=2))
+    block = model.main
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 3, (4, 2))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    exact = QuantumFunction(block).forward(x, w)
+    fn = BackendFunction(block, make_backend(parse_spec('fake("manila")'), seed=2), shots=4000,
+                         mitigation=(Call("twirling", (3,)),), twirl_seed=5)  # fmt: skip
+    assert len(fn.variants[0]) == 3
+    assert all(p.circuit != fn.prepared.circuit for p in fn.variants[0])  # Paulis inserted
+    with recording() as jobs:
+        got = fn.forward(x, w)
+    assert len(jobs) == 1 and jobs[0]["pubs"] == 3 * len(fn.measurement.groups)
+    assert np.max(np.abs(got - exact)) < 0.15  # the device's noise, twirled
