@@ -374,9 +374,9 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "  target { backend = aer }\n"
         "}",
         "target { backend = density_matrix }",
-        "The catalog marks what the runtime cannot honour yet (the `aer` backend, for "
-        "example). `qlang check` rejects it instead of training without it; the message "
-        "says why.",
+        "The catalog can mark what the runtime cannot honour yet (today every entry runs; "
+        "the example shows an entry marked so). `qlang check` rejects it instead of "
+        "training without it; the message says why.",
     ),
     ErrorInfo(
         "QL0312",
