@@ -64,7 +64,7 @@ def test_aer_estimator_outputs_equal_predict_proba_to_1e_8() -> None:
     ds, _ = load_data(model, context(model))
     embedded = predictor(model, trained).proba_fn(ds.X_test)
     with recording() as jobs:
-        on_aer = predictor(with_backend(model, "aer()", training=False), trained).proba_fn(ds.X_test)
+        on_aer = predictor(model, trained, backend="aer()").proba_fn(ds.X_test)
     assert len(jobs) == 1 and jobs[0]["pubs"] == 1  # the whole test split in one PUB
     assert np.max(np.abs(on_aer - embedded)) < 1e-8
 
