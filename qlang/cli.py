@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qlang.commands.runs",
     "qlang.commands.predict",
     "qlang.commands.eval",
+    "qlang.commands.run",
     "qlang.commands.lsp",
 )
 

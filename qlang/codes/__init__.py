@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 
 from qlang.codes import (
+    backends,
     cli,
     data,
     files,
@@ -82,6 +83,7 @@ _MODULES = (
     routing,
     runtime,
     training,
+    backends,
     files,
     limits,
     runs,
