@@ -3,6 +3,8 @@ this table, so no pass module registers itself by import side effect."""
 
 from qlang.passes.base import Pass
 from qlang.passes.basis.translate import BasisTranslation, UnrollMultiQubit
+from qlang.passes.mitigation.folding import FoldGates, FoldGlobal
+from qlang.passes.mitigation.twirling import PauliTwirl
 from qlang.passes.optimization.cancel import CancelInverses, MergeRotations, RemoveZeroRotations
 from qlang.passes.optimization.fuse_swaps import FuseSwaps
 from qlang.passes.optimization.phase_poly import ResynthesizeCnotPhase
@@ -28,4 +30,7 @@ BUILTIN_PASSES: tuple[type[Pass], ...] = (
     LayoutPass,
     RoutePass,
     PortfolioRoutePass,
+    FoldGlobal,
+    FoldGates,
+    PauliTwirl,
 )

@@ -28,6 +28,7 @@ from qlang.passes.base import Pass, PassResult
 from qlang.passes.errors import pass_error
 from qlang.passes.fixed_point import FixedPoint, check_requirements
 from qlang.passes.irtext import circuit_text
+from qlang.passes.optimization.memo import synthesis_memo
 from qlang.passes.registry import pass_from_json
 from qlang.passes.routing.memo import route_memo
 
@@ -129,7 +130,9 @@ class Pipeline:
                 self.echo(f"// IR after {p.spec()}\n{circuit_text(res.circuit)}")
             return res
 
-        with route_memo():  # one routing memo per run: layout and routing share it
+        # one routing memo per run (layout and routing share it) and one synthesis memo
+        # (the consolidation loop and the -O3 portfolio's finishing share it)
+        with route_memo(), synthesis_memo():
             for _ in range(self.max_iterations):
                 changed = False
                 for p in self.passes:

@@ -309,6 +309,14 @@ def _settings(
     if device is None and model_target is not None and model_target.device is not None:
         device = device_spec(model_target.device)  # read (and allowed) when the model loaded
         notes.append(f"routing for `{device}` (from the model's target block)")
+    source = getattr(getattr(model_target, "noise", None), "source", None)
+    if device is None and source is not None:  # noise = from_backend("..."): its device
+        from qlang.sim.noise_device import device_of
+
+        device = device_of(source)
+        notes.append(f"routing for `{source}` (the device of `from_backend`)")
+        if basis is None and not model_target.basis:
+            basis = tuple(device.basis)
     if isinstance(device, str):
         with access.unrestricted():  # a device the caller names, or one already allowed
             device = None if device.strip().lower() in ("", "none") else parse_device(device)

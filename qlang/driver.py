@@ -166,6 +166,7 @@ def check_module(
 def _check_models(loader: Loader, module: Module, simulate: bool) -> None:
     from qlang.resources import memory_diagnostics
     from qlang.semantics.models import lower_model
+    from qlang.semantics.resolve import unresolved
 
     diagnostics: list[Diagnostic] = []
     for m in module.models:
@@ -176,5 +177,14 @@ def _check_models(loader: Loader, module: Module, simulate: bool) -> None:
             continue
         if simulate:
             diagnostics.extend(memory_diagnostics(model))
+    # Definitions no model lowered (or parts of them lowering skipped) are still checked
+    # for names; a name lowering already reported is reported once.
+    seen = {(d.code, d.span) for d in diagnostics}
+    for item in module.ast.items:
+        if isinstance(item, (A.CircuitDef, A.ObservableDef)):
+            for d in unresolved(item, module.scope):
+                if (d.code, d.span) not in seen:
+                    seen.add((d.code, d.span))
+                    diagnostics.append(d)
     if diagnostics:
         raise QLangError(diagnostics)

@@ -281,30 +281,3 @@ def choose_engine(
     gradient_buffers = 2 * DENSITY_BUFFERS + int((4 * num_qubits + 16) ** 0.5)
     have = memory_budget() if budget is None else budget
     return "density_matrix" if density_bytes(num_qubits, dtype, gradient_buffers) <= have else "trajectories"
-
-
-def noisy_memory_problem(
-    engine: str, num_qubits: int, dtype: str = "complex128", samples: int = 1,
-    budget: int | None = None,
-) -> tuple[str, str] | None:  # fmt: skip
-    """``(message, help)`` when one sample of a noisy run cannot fit the memory budget
-    (``qlang check`` reports ``QL0601`` before anything runs), else ``None``."""
-    have = memory_budget() if budget is None else budget
-    if engine == "density_matrix":
-        need = density_bytes(num_qubits, dtype)
-        if need > have:
-            return (
-                f"a density matrix of {num_qubits} qubits needs {format_bytes(need)} per "
-                f"sample, more than {describe_budget(have)}",
-                "use `backend = trajectories` (or `auto`), fewer qubits, or " + BUDGET_HELP,
-            )
-        return None
-    need = 2**num_qubits * AMPLITUDE_BYTES.get(dtype, 16) * TRAJECTORY_BUFFERS * samples
-    if need > have:
-        return (
-            f"{samples} trajectories of {num_qubits} qubits need {format_bytes(need)} per "
-            f"sample, more than {describe_budget(have)}",
-            "use fewer qubits or trajectories (`backend = trajectories(samples = ...)`), or "
-            + BUDGET_HELP,
-        )
-    return None

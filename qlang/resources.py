@@ -21,10 +21,13 @@ Example::
 from __future__ import annotations
 
 from qlang.diagnostics import Diagnostic, QLangError
-from qlang.ir.model import Model, QuantumBlock, Training
+from qlang.ir.model import Model, QuantumBlock, Target, Training
 from qlang.limits import (
     AMPLITUDE_BYTES,
     BUDGET_HELP,
+    TRAJECTORY_BUFFERS,
+    choose_engine,
+    density_bytes,
     describe_budget,
     format_bytes,
     memory_budget,
@@ -41,8 +44,26 @@ def uses_adjoint(training: Training, block: QuantumBlock) -> bool:
     return training.gradient == "auto" and shots is None
 
 
-def block_memory(block: QuantumBlock, training: Training) -> int:
-    """Bytes one sample of ``block`` needs on the statevector simulator."""
+def block_engine(block: QuantumBlock, training: Training, target: Target | None = None) -> str:
+    """The engine that runs ``block``: ``statevector``, or with noise (or an explicit
+    ``backend``) ``density_matrix`` or ``trajectories`` (:func:`qlang.limits.choose_engine`)."""
+    backend = target.backend.name if target is not None else "auto"
+    if training.gradient == "backprop" and backend == "auto":
+        return "density_matrix"
+    noisy = target is not None and (bool(target.noise) or target.noise.source is not None)
+    return choose_engine(block.circuit.num_qubits, noisy, backend, training.dtype)
+
+
+def block_memory(block: QuantumBlock, training: Training, target: Target | None = None) -> int:
+    """Bytes one sample of ``block`` needs on its engine (see :func:`block_engine`)."""
+    engine = block_engine(block, training, target)
+    n = block.circuit.num_qubits
+    if engine == "density_matrix":
+        return density_bytes(n, training.dtype)
+    if engine == "trajectories":
+        assert target is not None
+        samples = int(target.backend.arg(0, "samples", 256) or 256)  # type: ignore[arg-type]
+        return 2**n * AMPLITUDE_BYTES.get(training.dtype, 16) * TRAJECTORY_BUFFERS * samples
     readout = block.readout
     terms = sum(len(o.terms) for o in readout.observables)
     return simulation_bytes(
@@ -58,7 +79,7 @@ def memory_diagnostics(model: Model, budget: int | None = None) -> list[Diagnost
     limit = memory_budget() if budget is None else budget
     out = []
     for block in model.blocks:
-        need = block_memory(block, model.training)
+        need = block_memory(block, model.training, model.target)
         if need <= limit:
             continue
         n = block.circuit.num_qubits
@@ -69,14 +90,19 @@ def memory_diagnostics(model: Model, budget: int | None = None) -> list[Diagnost
                 f"{name} has {n} qubits: simulating one sample needs {format_bytes(need)}, "
                 f"more than {describe_budget(limit)}",
                 model.span,
-                notes=(
-                    "a model runs on the statevector simulator (2**n amplitudes per sample); "
-                    "`qlang compile` of it still works",
-                ),
+                notes=(_engine_note(block_engine(block, model.training, model.target)),),
                 help="use fewer qubits or `train { dtype = complex64 }`, or " + BUDGET_HELP,
             )
         )
     return out
+
+
+def _engine_note(engine: str) -> str:
+    from qlang import catalog
+
+    entry = catalog.lookup("backend", engine)
+    what = entry.doc if entry is not None else engine
+    return f"the model runs on `{engine}`: {what}; `qlang compile` of it still works"
 
 
 def check_model_memory(model: Model, budget: int | None = None) -> None:

@@ -101,17 +101,21 @@ class BasisTranslation(Pass):
         total.add(phase2)
         out = replace(circuit, ops=tuple(ops), global_phase=total.result())
         basis_1q = frozenset(g for g in allowed if GATES[g].num_qubits == 1)
+        memo_key: tuple[object, ...]
         if uni.exact:
+            memo_key = ("synth_1q", basis_1q)
 
             def synth(m: np.ndarray):  # noqa: ANN202
                 return synth_1q(m, basis_1q)
         else:
             from qlang.passes.synthesis.clifford_t import approximate_1q
 
+            memo_key = ("approximate_1q", self.precision)
+
             def synth(m: np.ndarray):  # noqa: ANN202
                 return approximate_1q(m, self.precision)
 
-        out, _ = resynthesize_runs(out, basis_1q, synth, True)
+        out, _ = resynthesize_runs(out, basis_1q, synth, True, memo_key=memo_key)
         out = _conditioned_1q(out, basis_1q, synth)
         bad = sorted({op.name for op in out.ops if op.is_gate and op.name not in allowed})
         if bad:

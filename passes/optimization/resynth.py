@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
+from qlang.passes.optimization.memo import active_synthesis_memo
 from qlang.passes.synthesis.one_qubit import synth_1q
 from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
 
@@ -77,7 +78,9 @@ class ResynthesizeOneQubit(Pass):
 
     def run(self, circuit: Circuit) -> PassResult:
         basis = _basis_1q(self.basis)
-        out, changed = resynthesize_runs(circuit, basis, lambda m: synth_1q(m, basis), False)
+        out, changed = resynthesize_runs(
+            circuit, basis, lambda m: synth_1q(m, basis), False, memo_key=("synth_1q", basis)
+        )
         return PassResult(out, changed)
 
 
@@ -85,12 +88,19 @@ Synth = Callable[[np.ndarray], "tuple[list[tuple[str, tuple[float, ...]]], float
 
 
 def resynthesize_runs(
-    circuit: Circuit, basis: frozenset[str], synth: Synth, force_outside: bool
+    circuit: Circuit,
+    basis: frozenset[str],
+    synth: Synth,
+    force_outside: bool,
+    *,
+    memo_key: object = None,
 ) -> tuple[Circuit, bool]:
     """Resynthesise maximal constant 1-qubit runs with ``synth``.
 
     A run is replaced when shorter, or when it uses gates outside ``basis``
-    (with ``force_outside`` even if the result is longer).
+    (with ``force_outside`` even if the result is longer). ``memo_key``, when given, names
+    ``synth`` (equal keys: the same function): its results are then kept in the run's
+    synthesis memo (:mod:`.memo`) for later calls; without it, only within this call.
     """
     runs: dict[int, list[int]] = {}
     done: list[list[int]] = []
@@ -106,6 +116,7 @@ def resynthesize_runs(
     drop: set[int] = set()
     phase = L.PhaseSum(circuit.global_phase)
     memo: dict[tuple, Any] = {}
+    shared = None if memo_key is None else active_synthesis_memo()
     for run in done:
         ops = [circuit.ops[i] for i in run]
         outside = any(op.name not in basis for op in ops)
@@ -114,11 +125,12 @@ def resynthesize_runs(
         key = tuple((op.name, _const_params(op)) for op in ops)
         if key in memo:
             res = memo[key]
+        elif shared is not None:
+            res = memo[key] = shared.lookup(
+                "1q", (memo_key, key), lambda key=key: synth(_run_matrix(key))
+            )
         else:
-            m = np.eye(2, dtype=complex)
-            for name, ps in key:
-                m = gate_matrix(name, *ps) @ m
-            res = memo[key] = synth(m)
+            res = memo[key] = synth(_run_matrix(key))
         if res is None:
             continue
         seq, ph = res
@@ -133,6 +145,14 @@ def resynthesize_runs(
     if not plan:
         return circuit, False
     return rebuild(circuit, plan, drop, phase), True
+
+
+def _run_matrix(run: tuple[tuple[str, tuple[float, ...]], ...]) -> np.ndarray:
+    """The 2x2 unitary of a 1-qubit run ``(name, constant params)``, first gate first."""
+    m = np.eye(2, dtype=complex)
+    for name, ps in run:
+        m = gate_matrix(name, *ps) @ m
+    return m
 
 
 @dataclass(frozen=True)
@@ -168,6 +188,7 @@ class ConsolidateBlocks(Pass):
         plan: dict[int, list[Operation]] = {}
         drop: set[int] = set()
         phase = L.PhaseSum(circuit.global_phase)
+        memo = active_synthesis_memo()
         for pair, idx in blocks:
             ops = [circuit.ops[i] for i in idx]
             n2 = sum(_CNOT_COST.get(op.name, 1) for op in ops if len(op.qubits) == 2)
@@ -176,20 +197,16 @@ class ConsolidateBlocks(Pass):
             if n2 == 1 and ops_2q_perfect(ops):
                 continue  # one CNOT-class gate cannot get cheaper
             local = {pair[0]: 0, pair[1]: 1}
-            seq = [(op.name, tuple(local[q] for q in op.qubits), _const_params(op)) for op in ops]
-            u = seq_unitary(seq)
-            try:
-                k = cnot_count(u)
-                k_swap = cnot_count(_SWAP @ u) if self.allow_swaps else 4
-                if min(k, k_swap) >= n2:
-                    continue
-                if k <= k_swap:
-                    new, ph = synth_2q(u, basis)
-                else:  # block = swap . V with a cheaper V: emit V, then a swap to elide
-                    new, ph = synth_2q(_SWAP @ u, basis)
-                    new = new + [("swap", (0, 1), ())]
-            except ArithmeticError:
+            seq = tuple(
+                (op.name, tuple(local[q] for q in op.qubits), _const_params(op)) for op in ops
+            )
+            key = (seq, basis, self.allow_swaps)
+            found = memo.lookup(
+                "2q", key, lambda s=seq, n=n2: _consolidated(s, n, basis, self.allow_swaps)
+            )
+            if found is None:
                 continue
+            new, ph = found
             plan[idx[-1]] = [
                 Operation(n, tuple(pair[q] for q in qs), tuple(E.Const(x) for x in ps))
                 for n, qs, ps in new
@@ -200,6 +217,31 @@ class ConsolidateBlocks(Pass):
         if not plan:
             return PassResult(circuit, False)
         return PassResult(rebuild(circuit, plan, drop, phase), True)
+
+
+def _consolidated(
+    seq: tuple[tuple[str, tuple[int, ...], tuple[float, ...]], ...],
+    n2: int,
+    basis: frozenset[str],
+    allow_swaps: bool,
+) -> tuple[list[tuple[str, tuple[int, ...], tuple[float, ...]]], float] | None:
+    """The replacement of the block ``seq`` (on local qubits 0, 1) and its global phase,
+    or None when KAK needs no fewer than its ``n2`` CNOTs (with ``allow_swaps``: also
+    ``block = swap . V`` with a cheaper ``V``, emitted as ``V; swap``)."""
+    u = seq_unitary(list(seq))
+    try:
+        k = cnot_count(u)
+        k_swap = cnot_count(_SWAP @ u) if allow_swaps else 4
+        if min(k, k_swap) >= n2:
+            return None
+        if k <= k_swap:
+            new, ph = synth_2q(u, basis)
+        else:  # block = swap . V with a cheaper V: emit V, then a swap to elide
+            new, ph = synth_2q(_SWAP @ u, basis)
+            new = new + [("swap", (0, 1), ())]
+    except ArithmeticError:
+        return None
+    return new, ph
 
 
 _SWAP = gate_matrix("swap")

@@ -20,6 +20,18 @@
  *
  * network(n, dist, q_ptr, q_idx, pa, pb, confirms, s_ptr, s_idx, indeg, path, lazy, budget,
  *         bound, floor) -> (trace, final, swaps) | None   (network.route_network)
+ *
+ * chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+ *   (commuting.best_plan(..., quick=True).cost with random.Random(seed) drawn in C, and
+ *   chain_layout._refine's exchanges and reversals from the caller's getrandbits)
+ *
+ * plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
+ *   (commuting.best_plan's cost of each plan from one order)
+ *
+ * odd_even(order, rest) -> list[int]   (commuting._odd_even_plan)
+ *
+ * find_path(nbr_ptr, nbr_idx, starts, length, max_steps) -> list[int] | None
+ *   (network.find_path's depth-first search on local node indices)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -713,43 +725,6 @@ typedef struct {
 
 #define PEND(c, x, y) ((c)->pend[(Py_ssize_t)(x) * (c)->k + (y)])
 
-/* swap chain positions j, j+1; return how many pending pairs became adjacent */
-static int transpose(Chain *c, int j, ivec *partners) {
-    int a = c->sigma[j], b = c->sigma[j + 1], exposed = 0;
-    c->sigma[j] = b;
-    c->sigma[j + 1] = a;
-    c->where[a] = j + 1;
-    c->where[b] = j;
-    int xs[2] = {j - 1, j + 1};
-    for (int m = 0; m < 2; m++) {
-        int x = xs[m], y = x + 1;
-        if (x < 0 || y >= c->k) continue;
-        int u = c->sigma[x], v = c->sigma[y];
-        if (PEND(c, u, v)) {
-            PEND(c, u, v) = PEND(c, v, u) = 0;
-            c->npend--;
-            iv_remove_one(&partners[u], v);
-            iv_remove_one(&partners[v], u);
-            exposed++;
-        }
-    }
-    return exposed;
-}
-
-/* the transposition moving the closest pending pair (ties: smallest label pair) closer */
-static int valve(Chain *c) {
-    int bu = -1, bv = -1, bd = 0;
-    for (int u = 0; u < c->k; u++)
-        for (int v = 0; v < c->k; v++) {
-            if (!PEND(c, u, v) || c->lab[u] > c->lab[v]) continue;
-            int d = abs(c->where[u] - c->where[v]);
-            if (bu < 0 || d < bd ||
-                (d == bd && (c->lab[u] < c->lab[bu] || (c->lab[u] == c->lab[bu] && c->lab[v] < c->lab[bv]))))
-                bu = u, bv = v, bd = d;
-        }
-    return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
-}
-
 /* Python's random.Random.randrange(n) for n > 0, drawn bit for bit as CPython does
  * (Random._randbelow_with_getrandbits: k = n.bit_length() bits, redrawn while >= n), from
  * the caller's ``getrandbits``: the same stream as the Python reference, without two
@@ -783,6 +758,257 @@ static int below(PyObject *getrandbits, Py_ssize_t n, Py_ssize_t *out) {
     }
 }
 
+/* --- Python's random.Random(seed) (MT19937), for streams the kernels own ---------- */
+/* The generator CPython's random module uses, seeded as random.Random(seed) seeds it from
+ * a non-negative integer below 2**64 (init_by_array over its 32-bit words, least
+ * significant first): the same draws, without calling back into Python. */
+#define MT_N 624
+#define MT_M 397
+typedef struct {
+    uint32_t mt[MT_N];
+    int index;
+} MT;
+
+static void mt_seed(MT *r, uint64_t seed) {
+    uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    int klen = seed >> 32 ? 2 : 1;
+    uint32_t *mt = r->mt;
+    mt[0] = 19650218U;
+    for (int i = 1; i < MT_N; i++)
+        mt[i] = 1812433253U * (mt[i - 1] ^ (mt[i - 1] >> 30)) + (uint32_t)i;
+    int i = 1, j = 0;
+    for (int k = MT_N > klen ? MT_N : klen; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key[j] + (uint32_t)j;
+        i++, j++;
+        if (i >= MT_N) mt[0] = mt[MT_N - 1], i = 1;
+        if (j >= klen) j = 0;
+    }
+    for (int k = MT_N - 1; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) - (uint32_t)i;
+        i++;
+        if (i >= MT_N) mt[0] = mt[MT_N - 1], i = 1;
+    }
+    mt[0] = 0x80000000U;
+    r->index = MT_N;
+}
+
+static uint32_t mt_next(MT *r) {
+    static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
+    uint32_t y, *mt = r->mt;
+    if (r->index >= MT_N) {
+        int kk;
+        for (kk = 0; kk < MT_N - MT_M; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + MT_M] ^ (y >> 1) ^ mag01[y & 1U];
+        }
+        for (; kk < MT_N - 1; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + (MT_M - MT_N)] ^ (y >> 1) ^ mag01[y & 1U];
+        }
+        y = (mt[MT_N - 1] & 0x80000000U) | (mt[0] & 0x7fffffffU);
+        mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 1U];
+        r->index = 0;
+    }
+    y = mt[r->index++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+/* a random stream: the caller's getrandbits (a Python callable), or an MT of our own */
+typedef struct {
+    PyObject *getrandbits;
+    MT *mt;
+} Rng;
+
+/* randrange(n) as CPython draws it (k = n.bit_length() bits until below n) */
+static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
+    if (!r->mt) return below(r->getrandbits, n, out);
+    if (n <= 0 || n > 0xffffffffLL) {
+        PyErr_SetString(PyExc_ValueError, "randrange out of range");
+        return -1;
+    }
+    int bits = 0;
+    for (Py_ssize_t m = n; m; m >>= 1) bits++;
+    for (;;) {
+        Py_ssize_t v = (Py_ssize_t)(mt_next(r->mt) >> (32 - bits));
+        if (v < n) {
+            *out = v;
+            return 0;
+        }
+    }
+}
+
+/* --- the greedy parity-chain planner ----------------------------------------------- */
+/* Its buffers for chains of up to `cap` wires, allocated once for many plans. */
+typedef struct {
+    Chain c;
+    ivec *partners, best;
+    int *side; /* per wire: partners at lower positions minus partners at higher ones */
+    int cap;
+} GreedyWs;
+
+static void gws_free(GreedyWs *w) {
+    if (w->partners)
+        for (int i = 0; i < w->cap; i++) free(w->partners[i].d);
+    free(w->partners), free(w->c.sigma), free(w->c.where), free(w->c.lab), free(w->c.pend);
+    free(w->best.d), free(w->side);
+    memset(w, 0, sizeof *w);
+}
+
+static int gws_init(GreedyWs *w, int cap) {
+    memset(w, 0, sizeof *w);
+    size_t K = (size_t)(cap > 0 ? cap : 1);
+    w->cap = (int)K;
+    w->c.sigma = malloc(K * sizeof(int));
+    w->c.where = malloc(K * sizeof(int));
+    w->c.lab = malloc(K * sizeof(int));
+    w->c.pend = malloc(K * K);
+    w->partners = calloc(K, sizeof(ivec));
+    w->best.d = malloc(K * sizeof(int));
+    w->best.cap = (Py_ssize_t)K;
+    w->side = malloc(K * sizeof(int));
+    int ok = w->c.sigma && w->c.where && w->c.lab && w->c.pend && w->partners && w->best.d &&
+             w->side;
+    for (size_t i = 0; ok && i < K; i++) {
+        w->partners[i].d = malloc(K * sizeof(int));
+        w->partners[i].cap = (Py_ssize_t)K;
+        ok = w->partners[i].d != NULL;
+    }
+    if (!ok) {
+        gws_free(w);
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Pending pair (u, v) is done: drop it from the partner lists and the side counts. */
+static void g_unpend(Chain *c, ivec *partners, int *side, int u, int v) {
+    PEND(c, u, v) = PEND(c, v, u) = 0;
+    c->npend--;
+    iv_remove_one(&partners[u], v);
+    iv_remove_one(&partners[v], u);
+    int s = c->where[v] < c->where[u] ? 1 : -1; /* v was on u's lower side: s = 1 */
+    side[u] -= s;
+    side[v] += s;
+}
+
+/* transpose() for the greedy planner, keeping the side counts: swapping the wires at j,
+ * j + 1 moves no other wire across either of them, so only their own pair (if pending)
+ * changes sides. Returns how many pending pairs became adjacent. */
+static int g_transpose(Chain *c, int j, ivec *partners, int *side) {
+    int a = c->sigma[j], b = c->sigma[j + 1], exposed = 0;
+    c->sigma[j] = b;
+    c->sigma[j + 1] = a;
+    c->where[a] = j + 1;
+    c->where[b] = j;
+    if (PEND(c, a, b)) side[a] += 2, side[b] -= 2;
+    int xs[2] = {j - 1, j + 1};
+    for (int m = 0; m < 2; m++) {
+        int x = xs[m], y = x + 1;
+        if (x < 0 || y >= c->k) continue;
+        int u = c->sigma[x], v = c->sigma[y];
+        if (PEND(c, u, v)) {
+            g_unpend(c, partners, side, u, v);
+            exposed++;
+        }
+    }
+    return exposed;
+}
+
+/* valve() over the partner lists (the pending pairs, each seen from both ends) */
+static int g_valve(Chain *c, ivec *partners) {
+    int bu = -1, bv = -1, bd = 0;
+    for (int u = 0; u < c->k; u++)
+        for (Py_ssize_t t = 0; t < partners[u].len; t++) {
+            int v = partners[u].d[t];
+            if (c->lab[u] > c->lab[v]) continue;
+            int d = abs(c->where[u] - c->where[v]);
+            if (bu < 0 || d < bd ||
+                (d == bd && (c->lab[u] < c->lab[bu] || (c->lab[u] == c->lab[bu] && c->lab[v] < c->lab[bv]))))
+                bu = u, bv = v, bd = d;
+        }
+    return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
+}
+
+/* The plan for chain indices 0..k-1 (labels `lab`, for the valve's tie-break) and the
+ * pending pairs (pu[t], pv[t]) of chain indices: 1 and `plan` when every pair was made
+ * adjacent, 0 when the budget ran out first (the caller falls back to odd-even), -1 on
+ * error. commuting._greedy_plan_python, decision for decision, in O(k) a step: the
+ * summed distance change of transposing the wires a, b at j, j + 1 (each partner o of a
+ * other than b adds +1 when left of a, -1 when right; mirrored for b) is
+ * side[a] - side[b] + 2 [a, b pending], with side[w] = partners of w left of it minus
+ * partners right of it, kept up to date by g_transpose and g_unpend. `w` holds >= k. */
+static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const int *pv,
+                       Py_ssize_t npairs, Rng *rng, double gw, ivec *plan) {
+    Chain c = w->c;
+    ivec *partners = w->partners, *best = &w->best;
+    int *side = w->side;
+    c.k = k;
+    c.npend = 0;
+    memset(c.pend, 0, (size_t)k * (size_t)k);
+    for (int i = 0; i < k; i++) {
+        c.lab[i] = lab[i];
+        c.sigma[i] = c.where[i] = i;
+        partners[i].len = 0;
+        side[i] = 0;
+    }
+    for (Py_ssize_t t = 0; t < npairs; t++) {
+        int u = pu[t], v = pv[t];
+        if (!PEND(&c, u, v)) {
+            PEND(&c, u, v) = PEND(&c, v, u) = 1;
+            c.npend++;
+            partners[u].d[partners[u].len++] = v; /* at most k - 1 partners each */
+            partners[v].d[partners[v].len++] = u;
+            int s = v < u ? 1 : -1; /* chain index = position at the start */
+            side[u] += s;
+            side[v] -= s;
+        }
+    }
+    plan->len = 0;
+    Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
+    int last = -1, stall = 0;
+    while (c.npend && plan->len < budget) {
+        double best_score = 0.0;
+        best->len = 0;
+        for (int j = 0; j < k - 1; j++) {
+            if (j == last) continue;
+            int a = c.sigma[j], b = c.sigma[j + 1];
+            int delta = side[a] - side[b] + 2 * PEND(&c, a, b);
+            int gain = 0; /* pending pairs the transposition makes adjacent */
+            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
+            if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
+            double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
+            if (score < best_score - 1e-9) {
+                best_score = score;
+                best->len = 0;
+            } else if (!(best->len && score <= best_score + 1e-9)) {
+                continue;
+            }
+            best->d[best->len++] = j; /* at most k - 1 candidates */
+        }
+        int j;
+        if (best->len && stall < k) {
+            Py_ssize_t pick;
+            if (rng_below(rng, best->len, &pick) < 0) return -1;
+            j = best->d[pick];
+            stall = best_score < 0 ? 0 : stall + 1;
+        } else {
+            j = g_valve(&c, partners);
+            stall = 0;
+        }
+        if (iv_push(plan, j) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        last = g_transpose(&c, j, partners, side) ? -1 : j;
+    }
+    return c.npend ? 0 : 1;
+}
+
 static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *order, *pairs, *getrandbits;
@@ -791,99 +1017,491 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     PyObject *ord, *prs;
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL;
-    Chain c;
-    memset(&c, 0, sizeof c);
-    ivec *partners = NULL, plan = {0}, best = {0};
     int k = (int)PySequence_Fast_GET_SIZE(ord);
-    c.k = k;
-    size_t K = (size_t)(k ? k : 1);
-    c.sigma = malloc(K * sizeof(int));
-    c.where = malloc(K * sizeof(int));
-    c.lab = malloc(K * sizeof(int));
-    c.pend = calloc(K * K, 1);
-    partners = calloc(K, sizeof(ivec));
-    if (!c.sigma || !c.where || !c.lab || !c.pend || !partners) {
+    Py_ssize_t np = PySequence_Fast_GET_SIZE(prs);
+    size_t K = (size_t)(k ? k : 1), P = (size_t)(np ? np : 1);
+    int *lab = malloc(K * sizeof(int)), *pu = malloc(P * sizeof(int)), *pv = malloc(P * sizeof(int));
+    ivec plan = {0};
+    Rng rng = {getrandbits, NULL};
+    if (!lab || !pu || !pv) {
         PyErr_NoMemory();
         goto out;
     }
-    for (int i = 0; i < k; i++) {
-        c.lab[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
-        c.sigma[i] = c.where[i] = i;
-    }
+    for (int i = 0; i < k; i++) lab[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
     if (PyErr_Occurred()) goto out;
-    for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(prs); t++) {
-        int u, v;
-        if (pair_index(PySequence_Fast_GET_ITEM(prs, t), c.lab, k, &u, &v) < 0) goto out;
-        if (!PEND(&c, u, v)) {
-            PEND(&c, u, v) = PEND(&c, v, u) = 1;
-            c.npend++;
-            if (iv_push(&partners[u], v) < 0 || iv_push(&partners[v], u) < 0) {
-                PyErr_NoMemory();
-                goto out;
-            }
-        }
-    }
-    Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
-    int last = -1, stall = 0;
-    while (c.npend && plan.len < budget) {
-        double best_score = 0.0;
-        best.len = 0;
-        for (int j = 0; j < k - 1; j++) {
-            if (j == last) continue;
-            int a = c.sigma[j], b = c.sigma[j + 1];
-            Py_ssize_t delta = 0;
-            int ws[2] = {a, b}, olds[2] = {j, j + 1}, news[2] = {j + 1, j}, others[2] = {b, a};
-            for (int m = 0; m < 2; m++) {
-                ivec *ps = &partners[ws[m]];
-                for (Py_ssize_t t = 0; t < ps->len; t++) {
-                    int o = ps->d[t];
-                    if (o == others[m]) continue;
-                    int po = c.where[o];
-                    delta += abs(news[m] - po) - abs(olds[m] - po);
-                }
-            }
-            int gain = 0; /* pending pairs the transposition makes adjacent */
-            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
-            if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
-            double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
-            if (score < best_score - 1e-9) {
-                best_score = score;
-                best.len = 0;
-            } else if (!(best.len && score <= best_score + 1e-9)) {
-                continue;
-            }
-            if (iv_push(&best, j) < 0) {
-                PyErr_NoMemory();
-                goto out;
-            }
-        }
-        int j;
-        if (best.len && stall < k) {
-            Py_ssize_t pick;
-            if (below(getrandbits, best.len, &pick) < 0) goto out;
-            j = best.d[pick];
-            stall = best_score < 0 ? 0 : stall + 1;
-        } else {
-            j = valve(&c);
-            stall = 0;
-        }
-        if (iv_push(&plan, j) < 0) {
-            PyErr_NoMemory();
-            goto out;
-        }
-        last = transpose(&c, j, partners) ? -1 : j;
-    }
-    if (c.npend) {
+    for (Py_ssize_t t = 0; t < np; t++)
+        if (pair_index(PySequence_Fast_GET_ITEM(prs, t), lab, k, &pu[t], &pv[t]) < 0) goto out;
+    GreedyWs ws;
+    if (gws_init(&ws, k) < 0) goto out;
+    int rc = greedy_core(&ws, k, lab, pu, pv, np, &rng, gw, &plan);
+    gws_free(&ws);
+    if (rc < 0) goto out;
+    if (rc == 0) {
         result = Py_None;
         Py_INCREF(result);
     } else {
         result = to_list(plan.d, plan.len);
     }
 out:
-    if (partners)
-        for (int i = 0; i < k; i++) free(partners[i].d);
-    free(partners), free(c.sigma), free(c.where), free(c.lab), free(c.pend);
-    free(plan.d), free(best.d);
+    free(lab), free(pu), free(pv), free(plan.d);
+    Py_DECREF(ord);
+    Py_DECREF(prs);
+    return result;
+}
+
+/* --- the planned cost of a chain order (chain_layout's quick cost and refinement) -- */
+/* Odd-even transposition layers until every pending pair (pu[t], pv[t]) has been
+ * chain-adjacent: commuting._odd_even_plan. `pend` (k x k) and `sigma` (k) are scratch. */
+static int odd_even_core(int k, const int *pu, const int *pv, Py_ssize_t n, unsigned char *pend,
+                         int *sigma, ivec *plan) {
+    memset(pend, 0, (size_t)k * (size_t)k);
+    Py_ssize_t npend = 0;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        unsigned char *x = &pend[(Py_ssize_t)pu[t] * k + pv[t]];
+        if (!*x) {
+            *x = pend[(Py_ssize_t)pv[t] * k + pu[t]] = 1;
+            npend++;
+        }
+    }
+    for (int i = 0; i < k; i++) sigma[i] = i;
+    plan->len = 0;
+    for (int layer = 0; npend && layer <= k + 1; layer++) {
+        for (int j = layer % 2; j < k - 1; j += 2) {
+            if (!npend) break;
+            if (iv_push(plan, j) < 0) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            int a = sigma[j];
+            sigma[j] = sigma[j + 1];
+            sigma[j + 1] = a;
+            int xs[2] = {j - 1, j + 1};
+            for (int m = 0; m < 2; m++) {
+                int x = xs[m], y = x + 1;
+                if (x < 0 || y >= k) continue;
+                int u = sigma[x], v = sigma[y];
+                if (pend[(Py_ssize_t)u * k + v]) {
+                    pend[(Py_ssize_t)u * k + v] = pend[(Py_ssize_t)v * k + u] = 0;
+                    npend--;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    int k, nl;
+    Py_ssize_t np, nr;
+    int *pa, *pb;             /* the block's pairs, by wire label */
+    int *ri, *rj;             /* rung positions of the path (i, j), j > i + 1 */
+    int *ci, *lab, *sigma, *pu, *pv;
+    unsigned char *pp, *rm, *done, *scratch, *links;
+    ivec plan;
+    GreedyWs ws;
+    MT seeded, mt; /* random.Random(seed), fresh for every evaluation */
+} Quick;
+
+#define AT(m, u, v) ((m)[(Py_ssize_t)(u) * q->k + (v)])
+
+/* Set `q` up for the chain order `order` (wire labels): chain indices, the pairs and the
+ * rungs at the start (rm = 1) by chain index. -1 on error. */
+static int chain_setup(Quick *q, const int *order) {
+    int k = q->k;
+    for (int i = 0; i < k; i++) {
+        if (order[i] < 0 || order[i] >= q->nl) {
+            PyErr_SetString(PyExc_ValueError, "chain order label out of range");
+            return -1;
+        }
+        q->ci[order[i]] = i;
+        q->lab[i] = order[i];
+    }
+    size_t KK = (size_t)k * (size_t)k;
+    memset(q->pp, 0, KK);
+    memset(q->rm, 0, KK);
+    for (Py_ssize_t t = 0; t < q->np; t++) {
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        AT(q->pp, u, v) = AT(q->pp, v, u) = 1;
+    }
+    for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the start: chain index = position */
+        int u = q->ri[t], v = q->rj[t];
+        if (AT(q->pp, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 1;
+    }
+    return 0;
+}
+
+/* The cost commuting.best_plan gives `plan` from the order `q` is set up for: the rungs
+ * at the end, the links in use (_links_used over the wanted pairs: all pairs but the end
+ * rungs, and but the start rungs when `rungs_direct`), the rungs the chain exposes anyway
+ * (_exposed), then 2 x (links + direct terms) + the transpositions' CNOTs. -2 when the
+ * plan leaves a wanted pair unexposed (_links_used's None), -1 on error. */
+static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int rungs_direct) {
+    int k = q->k;
+    size_t KK = (size_t)k * (size_t)k;
+    int *sigma = q->sigma;
+    for (int i = 0; i < k; i++) sigma[i] = i;
+    for (Py_ssize_t t = 0; t < nplan; t++) {
+        int j = plan[t], a;
+        if (j < 0 || j + 1 >= k) {
+            PyErr_SetString(PyExc_ValueError, "transposition out of range");
+            return -1;
+        }
+        a = sigma[j];
+        sigma[j] = sigma[j + 1];
+        sigma[j + 1] = a;
+    }
+    for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the end (not at the start): 2 */
+        int u = sigma[q->ri[t]], v = sigma[q->rj[t]];
+        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 2;
+    }
+    Py_ssize_t result = -2;
+    unsigned char *left = q->scratch, *links = q->links;
+    Py_ssize_t nleft = 0;
+    for (size_t x = 0; x < KK; x++) {
+        left[x] = q->pp[x] && (rungs_direct ? !q->rm[x] : q->rm[x] != 2);
+        nleft += left[x];
+    }
+    nleft /= 2;
+    memset(links, 0, (size_t)k);
+    for (int i = 0; i < k; i++) sigma[i] = i;
+    for (int i = 0; i + 1 < k; i++)
+        if (AT(left, i, i + 1)) AT(left, i, i + 1) = AT(left, i + 1, i) = 0, nleft--, links[i] = 1;
+    for (Py_ssize_t t = 0; t < nplan; t++) {
+        if (!nleft) {
+            for (Py_ssize_t r = t; r < nplan; r++) links[plan[r]] = 1;
+            break;
+        }
+        int j = plan[t], a = sigma[j], b = sigma[j + 1];
+        sigma[j] = b;
+        sigma[j + 1] = a;
+        links[j] = 1;
+        if (j >= 1) {
+            int u = sigma[j - 1];
+            if (AT(left, u, b)) AT(left, u, b) = AT(left, b, u) = 0, nleft--, links[j - 1] = 1;
+        }
+        if (j + 2 < k) {
+            int v = sigma[j + 2];
+            if (AT(left, a, v)) AT(left, a, v) = AT(left, v, a) = 0, nleft--, links[j + 1] = 1;
+        }
+    }
+    if (!nleft) {
+        /* rungs the chain exposes anyway (over links in use) need no direct term */
+        Py_ssize_t nrung[3] = {0, 0, 0}, ndone[3] = {0, 0, 0};
+        for (size_t x = 0; x < KK; x++) nrung[q->rm[x]]++;
+        unsigned char *done = q->done;
+        memset(done, 0, KK);
+        for (int i = 0; i < k; i++) sigma[i] = i;
+#define EXPOSE(u, v)                                                      \
+    do {                                                                  \
+        unsigned char r_ = AT(q->rm, u, v);                               \
+        if (r_ && !AT(done, u, v)) {                                      \
+            AT(done, u, v) = AT(done, v, u) = 1;                          \
+            ndone[r_]++;                                                  \
+        }                                                                 \
+    } while (0)
+        for (int i = 0; i + 1 < k; i++)
+            if (links[i]) EXPOSE(i, i + 1);
+        Py_ssize_t cost = 0;
+        for (Py_ssize_t t = 0; t < nplan; t++) {
+            int j = plan[t], a = sigma[j], b = sigma[j + 1];
+            sigma[j] = b;
+            sigma[j + 1] = a;
+            if (j >= 1 && links[j - 1]) EXPOSE(sigma[j - 1], b);
+            if (j + 2 < k && links[j + 1]) EXPOSE(a, sigma[j + 2]);
+            cost += 1 + (j >= 1 && links[j - 1]);
+        }
+#undef EXPOSE
+        Py_ssize_t nlinks = 0;
+        for (int i = 0; i + 1 < k; i++) nlinks += links[i];
+        /* rungs were counted in both orientations */
+        Py_ssize_t start = nrung[1] / 2 - ndone[1], end = nrung[2] / 2 - ndone[2];
+        result = cost + 2 * (nlinks + start + end);
+    }
+    for (size_t x = 0; x < KK; x++) /* forget the end rungs: the next plan has its own */
+        if (q->rm[x] == 2) q->rm[x] = 0;
+    return result;
+}
+
+/* commuting.best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
+ * for the chain order `order` (wire labels): the plan (greedy, or odd-even for a dense
+ * block or when greedy runs out of budget), evaluated by plan_eval. -1 on error. */
+static Py_ssize_t quick_cost(Quick *q, const int *order) {
+    int k = q->k;
+    if (chain_setup(q, order) < 0) return -1;
+    Py_ssize_t nrest = 0;
+    for (Py_ssize_t t = 0; t < q->np; t++) {
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        if (!AT(q->rm, u, v) && abs(u - v) > 1) q->pu[nrest] = u, q->pv[nrest++] = v;
+    }
+    ivec *plan = &q->plan;
+    if (4 * nrest > (Py_ssize_t)k * (k - 1)) {
+        if (odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0) return -1;
+    } else {
+        q->mt = q->seeded;
+        Rng rng = {NULL, &q->mt};
+        int rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &rng, 0.0, plan);
+        if (rc < 0) return -1;
+        if (rc == 0 && odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0)
+            return -1;
+    }
+    Py_ssize_t c = plan_eval(q, plan->d, plan->len, 1);
+    if (c == -2) PyErr_SetString(PyExc_RuntimeError, "chain plan leaves pairs unexposed");
+    return c < 0 ? -1 : c;
+}
+#undef AT
+
+static void quick_free(Quick *q) {
+    free(q->pa), free(q->pb), free(q->ri), free(q->rj), free(q->ci), free(q->lab);
+    free(q->sigma), free(q->pu), free(q->pv), free(q->pp), free(q->rm), free(q->done);
+    free(q->scratch), free(q->links), free(q->plan.d);
+    gws_free(&q->ws);
+}
+
+/* ints of a sequence of int pairs into a[], b[] (new arrays of its length) */
+static int int_pairs(PyObject *seq, int **a, int **b, Py_ssize_t *n) {
+    PyObject *f = PySequence_Fast(seq, "expected a sequence of pairs");
+    if (!f) return -1;
+    *n = PySequence_Fast_GET_SIZE(f);
+    size_t N = (size_t)(*n ? *n : 1);
+    *a = malloc(N * sizeof(int));
+    *b = malloc(N * sizeof(int));
+    if (!*a || !*b) {
+        Py_DECREF(f);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t t = 0; t < *n; t++)
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(f, t), "ii", &(*a)[t], &(*b)[t])) {
+            Py_DECREF(f);
+            return -1;
+        }
+    Py_DECREF(f);
+    return 0;
+}
+
+/* the next draw of the caller's random.random(): two 32-bit words, as CPython combines them */
+static int draw_random(PyObject *getrandbits, double *out) {
+    uint32_t w[2];
+    for (int m = 0; m < 2; m++) {
+        PyObject *r = PyObject_CallFunction(getrandbits, "i", 32);
+        if (!r) return -1;
+        unsigned long v = PyLong_AsUnsignedLong(r);
+        Py_DECREF(r);
+        if (v == (unsigned long)-1 && PyErr_Occurred()) return -1;
+        w[m] = (uint32_t)v;
+    }
+    *out = ((double)(w[0] >> 5) * 67108864.0 + (double)(w[1] >> 6)) * (1.0 / 9007199254740992.0);
+    return 0;
+}
+
+/* Open `q` for the chain order `order` (a sequence of wire labels, copied to `*labels`, a
+ * new array the caller frees), the block's `pairs` and the path's `rungs`. -1 on error. */
+static int quick_open(Quick *q, PyObject *order, PyObject *pairs, PyObject *rungs, int **labels) {
+    memset(q, 0, sizeof *q);
+    *labels = NULL;
+    PyObject *ord = PySequence_Fast(order, "order must be a sequence");
+    if (!ord) return -1;
+    int rc = -1, k = q->k = (int)PySequence_Fast_GET_SIZE(ord);
+    size_t K = (size_t)(k ? k : 1), KK = K * K;
+    int nl = 1, *lab = *labels = malloc(K * sizeof(int));
+    if (!lab) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (int_pairs(pairs, &q->pa, &q->pb, &q->np) < 0) goto out;
+    if (int_pairs(rungs, &q->ri, &q->rj, &q->nr) < 0) goto out;
+    for (int i = 0; i < k; i++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+        if (v == -1 && PyErr_Occurred()) goto out;
+        if (v < 0 || v > 1 << 24) {
+            PyErr_SetString(PyExc_ValueError, "chain order label out of range");
+            goto out;
+        }
+        lab[i] = (int)v;
+        if (v + 1 > nl) nl = (int)v + 1;
+    }
+    for (Py_ssize_t t = 0; t < q->np; t++)
+        if (q->pa[t] < 0 || q->pb[t] < 0 || q->pa[t] >= nl || q->pb[t] >= nl) {
+            PyErr_SetString(PyExc_ValueError, "pair wire not in the chain order");
+            goto out;
+        }
+    for (Py_ssize_t t = 0; t < q->nr; t++)
+        if (q->ri[t] < 0 || q->rj[t] < 0 || q->ri[t] >= k || q->rj[t] >= k) {
+            PyErr_SetString(PyExc_ValueError, "rung position out of range");
+            goto out;
+        }
+    size_t P = (size_t)(q->np ? q->np : 1);
+    q->nl = nl;
+    q->ci = malloc((size_t)nl * sizeof(int));
+    q->lab = malloc(K * sizeof(int));
+    q->sigma = malloc(K * sizeof(int));
+    q->pu = malloc(P * sizeof(int));
+    q->pv = malloc(P * sizeof(int));
+    q->pp = malloc(KK), q->rm = malloc(KK), q->done = malloc(KK), q->scratch = malloc(KK);
+    q->links = malloc(K);
+    if (!q->ci || !q->lab || !q->sigma || !q->pu || !q->pv || !q->pp || !q->rm || !q->done ||
+        !q->scratch || !q->links) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (gws_init(&q->ws, k) < 0) goto out;
+    for (int i = 0; i < nl; i++) q->ci[i] = -1;
+    for (int i = 0; i < k; i++) {
+        if (q->ci[lab[i]] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "a wire twice in the chain order");
+            goto out;
+        }
+        q->ci[lab[i]] = i;
+    }
+    for (Py_ssize_t t = 0; t < q->np; t++)
+        if (q->ci[q->pa[t]] < 0 || q->ci[q->pb[t]] < 0 || q->pa[t] == q->pb[t]) {
+            PyErr_SetString(PyExc_ValueError, "pair wire not in the chain order");
+            goto out;
+        }
+    rc = 0;
+out:
+    Py_DECREF(ord);
+    return rc;
+}
+
+/* chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+ * The quick planned cost of `order` (labels) for the block `pairs` along a path whose rung
+ * positions are `rungs`; with `rounds` > 0, chain_layout._refine from it: random
+ * exchanges and segment reversals (drawn from the caller's getrandbits as its
+ * random.Random would draw them) kept when the cost does not grow. */
+static PyObject *chain_cost(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *order, *pairs, *rungs, *getrandbits;
+    unsigned long long seed;
+    Py_ssize_t rounds;
+    if (!PyArg_ParseTuple(args, "OOOKOn", &order, &pairs, &rungs, &seed, &getrandbits, &rounds))
+        return NULL;
+    Quick qq, *q = &qq;
+    int *best = NULL, *cand = NULL;
+    PyObject *result = NULL;
+    if (quick_open(q, order, pairs, rungs, &best) < 0) goto out;
+    int k = q->k;
+    size_t K = (size_t)(k ? k : 1);
+    cand = malloc(K * sizeof(int));
+    if (!cand) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    mt_seed(&q->seeded, seed);
+    Py_ssize_t best_cost = quick_cost(q, best);
+    if (best_cost < 0) goto out;
+    for (Py_ssize_t r = 0; r < rounds && k > 0; r++) {
+        Py_ssize_t i, j;
+        double x;
+        if (below(getrandbits, k, &i) < 0 || below(getrandbits, k, &j) < 0) goto out;
+        if (i > j) {
+            Py_ssize_t t = i;
+            i = j, j = t;
+        }
+        if (i == j) continue;
+        memcpy(cand, best, K * sizeof(int));
+        if (draw_random(getrandbits, &x) < 0) goto out;
+        if (x < 0.5) {
+            int t = cand[i];
+            cand[i] = cand[j], cand[j] = t;
+        } else {
+            for (Py_ssize_t lo = i, hi = j; lo < hi; lo++, hi--) {
+                int t = cand[lo];
+                cand[lo] = cand[hi], cand[hi] = t;
+            }
+        }
+        Py_ssize_t c = quick_cost(q, cand);
+        if (c < 0) goto out;
+        if (c <= best_cost) {
+            int *t = best;
+            best = cand, cand = t;
+            best_cost = c;
+        }
+    }
+    PyObject *lst = to_list(best, k);
+    if (lst) result = Py_BuildValue("nN", best_cost, lst);
+out:
+    free(best), free(cand);
+    quick_free(q);
+    return result;
+}
+
+/* plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
+ * commuting.best_plan's cost of each of `plans` (sequences of transpositions) from the
+ * chain order `order`, None where a plan leaves a wanted pair unexposed (see plan_eval). */
+static PyObject *plan_costs(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *order, *pairs, *rungs, *plans;
+    int rungs_direct;
+    if (!PyArg_ParseTuple(args, "OOOOp", &order, &pairs, &rungs, &plans, &rungs_direct))
+        return NULL;
+    Quick qq, *q = &qq;
+    int *lab = NULL;
+    PyObject *result = NULL, *seq = NULL;
+    ivec plan = {0};
+    if (quick_open(q, order, pairs, rungs, &lab) < 0) goto out;
+    if (chain_setup(q, lab) < 0) goto out;
+    seq = PySequence_Fast(plans, "plans must be a sequence");
+    if (!seq) goto out;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    result = PyList_New(n);
+    if (!result) goto out;
+    for (Py_ssize_t m = 0; m < n; m++) {
+        PyObject *one = PySequence_Fast(PySequence_Fast_GET_ITEM(seq, m), "a plan must be a sequence");
+        if (!one) goto fail;
+        plan.len = 0;
+        for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(one); t++) {
+            long j = PyLong_AsLong(PySequence_Fast_GET_ITEM(one, t));
+            if ((j == -1 && PyErr_Occurred()) || iv_push(&plan, (int)j) < 0) {
+                if (!PyErr_Occurred()) PyErr_NoMemory();
+                Py_DECREF(one);
+                goto fail;
+            }
+        }
+        Py_DECREF(one);
+        Py_ssize_t c = plan_eval(q, plan.d, plan.len, rungs_direct);
+        if (c == -1) goto fail;
+        PyObject *x = c == -2 ? (Py_INCREF(Py_None), Py_None) : PyLong_FromSsize_t(c);
+        if (!x) goto fail;
+        PyList_SET_ITEM(result, m, x);
+    }
+    goto out;
+fail:
+    Py_CLEAR(result);
+out:
+    Py_XDECREF(seq);
+    free(lab), free(plan.d);
+    quick_free(q);
+    return result;
+}
+
+/* odd_even(order, rest) -> list[int]   (commuting._odd_even_plan) */
+static PyObject *odd_even(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *order, *pairs;
+    if (!PyArg_ParseTuple(args, "OO", &order, &pairs)) return NULL;
+    PyObject *ord, *prs;
+    if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
+    PyObject *result = NULL;
+    int k = (int)PySequence_Fast_GET_SIZE(ord);
+    Py_ssize_t np = PySequence_Fast_GET_SIZE(prs);
+    size_t K = (size_t)(k ? k : 1), P = (size_t)(np ? np : 1);
+    int *lab = malloc(K * sizeof(int)), *pu = malloc(P * sizeof(int)), *pv = malloc(P * sizeof(int));
+    int *sigma = malloc(K * sizeof(int));
+    unsigned char *pend = malloc(K * K);
+    ivec plan = {0};
+    if (!lab || !pu || !pv || !sigma || !pend) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (int i = 0; i < k; i++) lab[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+    if (PyErr_Occurred()) goto out;
+    for (Py_ssize_t t = 0; t < np; t++)
+        if (pair_index(PySequence_Fast_GET_ITEM(prs, t), lab, k, &pu[t], &pv[t]) < 0) goto out;
+    if (odd_even_core(k, pu, pv, np, pend, sigma, &plan) < 0) goto out;
+    result = to_list(plan.d, plan.len);
+out:
+    free(lab), free(pu), free(pv), free(sigma), free(pend), free(plan.d);
     Py_DECREF(ord);
     Py_DECREF(prs);
     return result;
@@ -1131,6 +1749,102 @@ out:
     return result;
 }
 
+/* --- the path search of network.find_path ------------------------------------------ */
+/* find_path(nbr_ptr, nbr_idx, starts, length, max_steps) -> list[int] | None
+ * Nodes are local indices 0..m-1 with neighbour lists in CSR form (in the caller's
+ * order); depth-first from each start in turn, children in increasing count of free
+ * neighbours (a stable sort: ties keep the list order), every loop iteration one step of
+ * the shared budget: the search of network._find_path_python, step for step. */
+static PyObject *find_path_kernel(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o_ptr, *o_idx, *o_starts;
+    Py_ssize_t length, max_steps;
+    if (!PyArg_ParseTuple(args, "OOOnn", &o_ptr, &o_idx, &o_starts, &length, &max_steps))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    Py_ssize_t np1, nidx, nstarts;
+    const int *ptr = buf(&bs, o_ptr, &np1), *idx = NULL, *starts = NULL;
+    if (ptr) idx = buf(&bs, o_idx, &nidx);
+    if (idx) starts = buf(&bs, o_starts, &nstarts);
+    if (!starts) {
+        release(&bs);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t m = np1 - 1;
+    int maxdeg = 0;
+    for (Py_ssize_t q = 0; q < m; q++)
+        if (ptr[q + 1] - ptr[q] > maxdeg) maxdeg = ptr[q + 1] - ptr[q];
+    size_t L = (size_t)(length > 0 ? length : 1), M = (size_t)(m > 0 ? m : 1);
+    size_t D = (size_t)(maxdeg ? maxdeg : 1);
+    int *path = malloc(L * sizeof(int)), *cand = malloc(L * D * sizeof(int));
+    int *ncand = malloc(L * sizeof(int)), *at = malloc(L * sizeof(int));
+    int *keys = malloc(D * sizeof(int));
+    unsigned char *on = calloc(M, 1);
+    if (!path || !cand || !ncand || !at || !keys || !on) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    Py_ssize_t steps = 0;
+    int found = 0;
+/* frame `d` holds the free neighbours of path[d], by free-neighbour count (stable) */
+#define PUSH_FRAME(d)                                                                     \
+    do {                                                                                  \
+        int q_ = path[d], c_ = 0;                                                         \
+        for (int e_ = ptr[q_]; e_ < ptr[q_ + 1]; e_++) {                                  \
+            int p_ = idx[e_];                                                             \
+            if (on[p_]) continue;                                                         \
+            int k_ = 0;                                                                   \
+            for (int f_ = ptr[p_]; f_ < ptr[p_ + 1]; f_++) k_ += !on[idx[f_]];            \
+            int i_ = c_++;                                                                \
+            while (i_ > 0 && keys[i_ - 1] > k_) {                                         \
+                keys[i_] = keys[i_ - 1];                                                  \
+                cand[(size_t)(d) * D + i_] = cand[(size_t)(d) * D + i_ - 1];              \
+                i_--;                                                                     \
+            }                                                                             \
+            keys[i_] = k_;                                                                \
+            cand[(size_t)(d) * D + i_] = p_;                                              \
+        }                                                                                 \
+        ncand[d] = c_;                                                                    \
+        at[d] = 0;                                                                        \
+    } while (0)
+    for (Py_ssize_t si = 0; si < nstarts && !found; si++) {
+        int len = 1;
+        path[0] = starts[si];
+        on[path[0]] = 1;
+        PUSH_FRAME(0);
+        while (len > 0) {
+            if (len == length) {
+                found = 1;
+                break;
+            }
+            if (++steps > max_steps) goto none;
+            int d = len - 1;
+            if (at[d] >= ncand[d]) {
+                on[path[d]] = 0;
+                len--;
+                continue;
+            }
+            int nxt = cand[(size_t)d * D + at[d]++];
+            if (on[nxt]) continue;
+            path[len] = nxt;
+            on[nxt] = 1;
+            PUSH_FRAME(len);
+            len++;
+        }
+        if (found) result = to_list(path, length);
+    }
+#undef PUSH_FRAME
+    if (found) goto out;
+none:
+    result = Py_None;
+    Py_INCREF(result);
+out:
+    free(path), free(cand), free(ncand), free(at), free(keys), free(on);
+    release(&bs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
@@ -1141,6 +1855,14 @@ static PyMethodDef methods[] = {
      "A swap network along a path (see qlang.passes.routing.network.route_network)."},
     {"trace_key", trace_key, METH_VARARGS,
      "The (cost, depth) key of a finished trace (see qlang.passes.routing.sabre)."},
+    {"chain_cost", chain_cost, METH_VARARGS,
+     "The quick planned cost of a chain order, and its refinement (see chain_layout)."},
+    {"plan_costs", plan_costs, METH_VARARGS,
+     "The cost of parity-chain plans from one chain order (see commuting.best_plan)."},
+    {"odd_even", odd_even, METH_VARARGS,
+     "The odd-even transposition plan (see commuting._odd_even_plan)."},
+    {"find_path", find_path_kernel, METH_VARARGS,
+     "The depth-first path search (see qlang.passes.routing.network.find_path)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import networkx as nx
-from qlang.passes.routing.commuting import best_plan, chain_applicable
+from qlang.passes.routing.commuting import best_plan, chain_applicable, rung_positions
 from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.layout import interaction_graph
 from qlang.passes.routing.network import find_path
@@ -111,16 +111,14 @@ def _search(
     steps = 0 if dense else 150 * k
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
 
-    def cost(order: Sequence[int], path: Sequence[int]) -> int:
-        return best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
-
+    cost = _QuickCost(pairs, device, seed)
     scored = sorted(
         (cost(o, p), i, o, p) for i, (o, p) in enumerate((o, p) for p in paths for o in orders)
     )
     best_cost, _, best_order, best_path = scored[0]
     rounds = 0 if dense or not thorough else 40 * k if k <= 20 else 100
     for _, _, order, path in scored[: 3 if thorough else 1]:
-        c, o = _refine(order, path, cost, rng, rounds)
+        c, o = cost.refine(order, path, rng, rounds)
         if c < best_cost:
             best_cost, best_order, best_path = c, o, path
     lay: dict[int, int] = dict(zip(best_order, best_path, strict=True))
@@ -165,6 +163,56 @@ def _candidate_paths(
             if path is not None and path not in out:
                 out.append(path)
     return out
+
+
+class _QuickCost:
+    """The planned CNOT cost of a chain order along a path, as the layout search judges
+    it: ``best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost``
+    (:func:`quick_cost`), compiled when the routing kernels are built (``chain_cost``:
+    the same plans, rungs and links, counted alike; a property test compares them)."""
+
+    def __init__(self, pairs: frozenset[tuple[int, int]], device: Device, seed: int):
+        self.pairs, self.device, self.seed = pairs, device, seed
+        self.flat = sorted(pairs)
+        self.rungs: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
+        self.compiled = KERNELS is not None and abs(seed) < 1 << 64
+
+    def _rungs(self, path: Sequence[int]) -> tuple[tuple[int, int], ...]:
+        key = tuple(path)
+        if key not in self.rungs:
+            self.rungs[key] = rung_positions(self.device, key)
+        return self.rungs[key]
+
+    def __call__(self, order: Sequence[int], path: Sequence[int]) -> int:
+        if self.compiled:
+            assert KERNELS is not None
+            return int(KERNELS.chain_cost(list(order), self.flat, self._rungs(path),
+                                          abs(self.seed), None, 0)[0])  # fmt: skip
+        return quick_cost(order, self.pairs, self.device, path, self.seed)
+
+    def refine(
+        self, order: Sequence[int], path: Sequence[int], rng: random.Random, rounds: int
+    ) -> tuple[int, list[int]]:
+        """:func:`_refine` with this cost (compiled: the whole loop in one call, drawing
+        from ``rng`` as the Python loop does)."""
+        if self.compiled and rounds > 0:
+            assert KERNELS is not None
+            c, o = KERNELS.chain_cost(list(order), self.flat, self._rungs(path),
+                                      abs(self.seed), rng.getrandbits, rounds)  # fmt: skip
+            return int(c), list(o)
+        return _refine(order, path, self, rng, rounds)
+
+
+def quick_cost(
+    order: Sequence[int],
+    pairs: frozenset[tuple[int, int]],
+    device: Device,
+    path: Sequence[int],
+    seed: int,
+) -> int:
+    """The planned CNOT cost of the block ``pairs`` from chain ``order`` along ``path``
+    with one quick plan (the reference of the compiled ``chain_cost``)."""
+    return best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
 
 
 def _refine(

@@ -50,10 +50,11 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from qlang.passes.routing.engine import RouteResult, finish
 from qlang.passes.routing.kernels import KERNELS
+from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.rewrite import _diag_as_rzz
 
 from qlang.devices import Device
@@ -365,9 +366,11 @@ def best_plan(
     than half of all pairs are pending (dense blocks, where greedy rarely wins and is
     slow; they get one greedy plan otherwise).
     """
-    rungs = _rungs(order, pairs, device, path)
-    best: Plan | None = None
-    for want in (pairs - rungs, pairs):
+    places = rung_positions(device, tuple(path))
+    rungs = _rungs(order, pairs, places)
+    best: tuple[int, list[int], frozenset[Pair]] | None = None  # (cost, plan, want)
+    flat = sorted(pairs) if KERNELS is not None else []
+    for direct, want in ((True, pairs - rungs), (False, pairs)):  # rungs run directly or not
         at = {w: i for i, w in enumerate(order)}
         rest = {(a, b) for a, b in want if abs(at[a] - at[b]) > 1}
         dense = 4 * len(rest) > len(order) * (len(order) - 1)
@@ -379,32 +382,56 @@ def best_plan(
             plans.append(_greedy_plan(order, rest, rng, weights[t % len(weights)]))
         if previous is not None:
             plans.append(previous)
-        for plan in plans:
-            final = list(order)
-            for j in plan:
-                final[j], final[j + 1] = final[j + 1], final[j]
-            end_rungs = _rungs(final, pairs, device, path) - rungs
-            links = _links_used(order, want - end_rungs, plan)
-            if links is None:
-                continue
-            done = _exposed(order, rungs | end_rungs, plan, links)
-            start, end = rungs - done, end_rungs - done
-            cost = 2 * (len(links) + len(start) + len(end))
-            cost += sum(1 + (j >= 1 and j - 1 in links) for j in plan)
-            if best is None or (cost, len(plan)) < (best.cost, len(best.plan)):
-                best = Plan(plan, links, start, end, cost)
+        if KERNELS is not None:  # the same costs, counted by the compiled plan_costs
+            costs = KERNELS.plan_costs(list(order), flat, places, plans, direct)
+        else:
+            costs = [_plan_eval(order, pairs, want, rungs, places, p)[0] for p in plans]
+        for plan, cost in zip(plans, costs, strict=True):
+            if cost is not None and (best is None or (cost, len(plan)) < (best[0], len(best[1]))):
+                best = (cost, plan, want)
         if not rungs or quick:
             break
     assert best is not None  # the odd-even plan always covers ``want``
-    return best
+    cost, plan, want = best
+    _, links, start, end = _plan_eval(order, pairs, want, rungs, places, plan)
+    assert links is not None
+    return Plan(plan, links, start, end, cost)
+
+
+def _plan_eval(
+    order: Sequence[int],
+    pairs: frozenset[Pair],
+    want: frozenset[Pair],
+    rungs: frozenset[Pair],
+    places: Sequence[tuple[int, int]],
+    plan: Sequence[int],
+) -> tuple[int | None, frozenset[int] | None, frozenset[Pair], frozenset[Pair]]:
+    """``plan``'s cost from ``order`` for the block ``pairs`` (``rungs`` at the start,
+    ``want`` the pairs the chain must expose), the chain links in use and the rungs run
+    directly before the entry and after the exit; cost and links None when the plan
+    leaves a wanted pair unexposed. The reference of the compiled ``plan_costs``."""
+    final = list(order)
+    for j in plan:
+        final[j], final[j + 1] = final[j + 1], final[j]
+    end_rungs = _rungs(final, pairs, places) - rungs
+    links = _links_used(order, want - end_rungs, plan)
+    if links is None:
+        return None, None, frozenset(), frozenset()
+    done = _exposed(order, rungs | end_rungs, plan, links)
+    start, end = rungs - done, end_rungs - done
+    cost = 2 * (len(links) + len(start) + len(end))
+    cost += sum(1 + (j >= 1 and j - 1 in links) for j in plan)
+    return cost, links, start, end
 
 
 def _rungs(
-    order: Sequence[int], pairs: frozenset[Pair], device: Device, path: Sequence[int]
+    order: Sequence[int], pairs: frozenset[Pair], places: Sequence[tuple[int, int]]
 ) -> frozenset[Pair]:
-    """The ``pairs`` on a device edge between path qubits that are not path neighbours."""
+    """The ``pairs`` at rung positions ``places`` (:func:`rung_positions` of the path)
+    under the chain ``order``: on a device edge between path qubits that are not path
+    neighbours."""
     out = []
-    for i, j in _rung_positions(device, tuple(path)):
+    for i, j in places:
         a, b = order[i], order[j]
         pair = (a, b) if a < b else (b, a)
         if pair in pairs:
@@ -412,13 +439,26 @@ def _rungs(
     return frozenset(out)
 
 
-@lru_cache(maxsize=64)
-def _rung_positions(device: Device, path: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+def rung_positions(
+    device: Device, path: tuple[int, ...], memo: RouteMemo | None = None
+) -> tuple[tuple[int, int], ...]:
     """Path position pairs ``(i, j)``, ``j > i + 1``, whose qubits share a device edge: the
-    places where a rung can be (none on a line)."""
-    at = {p: i for i, p in enumerate(path)}
-    return tuple((i, at[q]) for i, p in enumerate(path) for q in device.neighbours[p]
-                 if q in at and at[q] > i + 1)  # fmt: skip
+    places where a rung can be (none on a line). Memoised in ``memo`` (by default the
+    run's, :func:`.memo.route_memo`).
+
+    Example::
+
+        >>> from qlang.devices import grid, line
+        >>> rung_positions(grid(2, 2), (0, 1, 3, 2)), rung_positions(line(3), (0, 1, 2))
+        (((0, 3),), ())
+    """
+
+    def compute() -> tuple[tuple[int, int], ...]:
+        at = {p: i for i, p in enumerate(path)}
+        return tuple((i, at[q]) for i, p in enumerate(path) for q in device.neighbours[p]
+                     if q in at and at[q] > i + 1)  # fmt: skip
+
+    return (memo or active_memo()).lookup("rungs", (device, path), compute)
 
 
 def _exposed(
@@ -490,7 +530,15 @@ def _links_used(
 
 
 def _odd_even_plan(order: Sequence[int], rest: set[Pair]) -> list[int]:
-    """Odd-even transposition layers until every pair of ``rest`` has been chain-adjacent."""
+    """Odd-even transposition layers until every pair of ``rest`` has been chain-adjacent
+    (compiled when the routing kernels are built: the same plan)."""
+    if KERNELS is not None:
+        return list(KERNELS.odd_even(list(order), list(rest)))
+    return _odd_even_plan_python(order, rest)
+
+
+def _odd_even_plan_python(order: Sequence[int], rest: set[Pair]) -> list[int]:
+    """The reference of :func:`_odd_even_plan`."""
     k = len(order)
     sigma = list(order)
     where = {w: i for i, w in enumerate(sigma)}

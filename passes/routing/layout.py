@@ -26,7 +26,7 @@ from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResul
 from qlang.passes.routing.kernels import parallel_map
 from qlang.passes.routing.network import find_path
 from qlang.passes.routing.rewrite import finish_codes
-from qlang.passes.routing.sabre import Program, Trial, prepare, search
+from qlang.passes.routing.sabre import Program, Trial, device_arrays, prepare, search
 
 from qlang.devices import Device
 from qlang.ir.circuit import Circuit, Layout, Operation
@@ -240,8 +240,10 @@ def sabre_layout(
     best_key: tuple[float, ...] = (math.inf,)
     ranked: list[tuple[tuple[float, ...], int, tuple[int, ...]]] = []
 
+    arrays = device_arrays(device)  # (worker threads do not see the run's memo)
+
     def run(p: Program, lay: Sequence[int], s: int) -> Trial:
-        return search(p, device, _start(lay, big), seed=s, heuristic=heuristic)
+        return search(p, device, _start(lay, big), seed=s, heuristic=heuristic, arrays=arrays)
 
     def score(trial: Trial) -> tuple[float, ...]:
         if error_aware:

@@ -38,6 +38,10 @@ LIMITS: dict[str, int] = {
     "trial": 64,  # SABRE trial traces per (ops, device, seed, trial, commute_aware)
     "trial_route": 32,  # finished SABRE trials
     "dag": 8,  # dependency DAGs per circuit shape
+    "layout": 8,  # SABRE layout searches per (circuit, device, seed, trials, starts)
+    "perfect": 8,  # VF2 answers per (circuit, device, error_aware): {budget: layout}
+    "device": 8,  # a device's flat arrays and move tables (sabre.device_arrays, device_moves)
+    "rungs": 64,  # rung positions per (device, path) (commuting.rung_positions)
 }
 
 

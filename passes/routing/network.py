@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from qlang.passes.routing.engine import Dag, RouteResult, _State
 from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.rewrite import cx_cost
-from qlang.passes.routing.sabre import Program, Trial, _flat_device
+from qlang.passes.routing.sabre import Program, Trial, device_arrays
 
 from qlang.devices import Device
 from qlang.ir.circuit import Operation
@@ -73,6 +73,24 @@ def find_path(
         max_steps = PATH_STEPS_PER_QUBIT * length
     rng = random.Random(seed)
     starts = sorted(nodes, key=lambda q: (len(nbrs[q]), rng.random()))
+    if KERNELS is None:
+        return _find_path_python(nbrs, starts, length, max_steps)
+    local = {q: i for i, q in enumerate(nodes)}  # the kernel works on indices 0..m-1
+    ptr, idx = array("i", [0]), array("i")
+    for q in nodes:
+        idx.extend(local[p] for p in nbrs[q])
+        ptr.append(len(idx))
+    found = KERNELS.find_path(ptr, idx, array("i", [local[q] for q in starts]), length,
+                              max_steps)  # fmt: skip
+    return None if found is None else [nodes[i] for i in found]
+
+
+def _find_path_python(
+    nbrs: dict[int, list[int]], starts: Sequence[int], length: int, max_steps: int
+) -> list[int] | None:
+    """The depth-first search of :func:`find_path` from each of ``starts`` in turn (the
+    reference of the compiled ``find_path`` kernel, which takes the same steps): children
+    with the fewest free neighbours first, every loop iteration one step of ``max_steps``."""
     steps = 0
     for s in starts:
         path = [s]
@@ -249,7 +267,7 @@ def network_trial(
     q_ptr, q_idx, a, b, _fus, s_ptr, s_idx, indeg = prog.flat
     budget = layer_budget(len(prog.qubits), len(path))
     out = KERNELS.network(
-        n, _flat_device(device)[0], q_ptr, q_idx, a, b, confirms, s_ptr, s_idx, indeg,
+        n, device_arrays(device)[0], q_ptr, q_idx, a, b, confirms, s_ptr, s_idx, indeg,
         array("i", path), int(lazy), budget, -1 if bound is None else bound, floor,
     )  # fmt: skip
     if out is None:

@@ -43,7 +43,7 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.memo import route_memo
+from qlang.passes.routing.memo import active_memo, route_memo
 from qlang.passes.routing.strategy import (
     Known,
     OpsKey,
@@ -120,7 +120,7 @@ class LayoutPass(_DevicePass):
         if self.method == "trivial":
             return tuple(range(n))
         if self.method in ("auto", "perfect"):
-            lay = perfect_layout(circuit, dev, self.vf2_calls, self.error_aware)
+            lay = self._perfect(circuit)
             if lay is not None:
                 return lay
             if self.method == "perfect":
@@ -131,12 +131,8 @@ class LayoutPass(_DevicePass):
         if self.method == "auto":
             chains = chain_layouts(circuit, dev, self.seed, self.thorough, self.chain_restarts)
             chains = chains[:3]
-        ranking: list[tuple[int, tuple[int, ...]]] = []
         trials = self.layout_trials(circuit)
-        lay, _ = sabre_layout(
-            circuit, dev, seed=self.seed, trials=trials, start=starts,
-            error_aware=self.error_aware, ranking=ranking,
-        )  # fmt: skip
+        lay, ranking = self._sabre(circuit, trials, starts)
         if self.method == "sabre":
             return lay
         # the best 3 of every prefix of 8 trials (so more trials never lose what fewer
@@ -148,6 +144,44 @@ class LayoutPass(_DevicePass):
         if len(cands) > 1 and not self.error_aware:
             return self._pick(circuit, cands)
         return min(cands, key=lambda c: self._score(self._route(circuit, c)))
+
+    def _perfect(self, circuit: Circuit) -> tuple[int, ...] | None:
+        """:func:`.layout.perfect_layout` with this pass's budget, memoised in the run's
+        route memo. A search that found nothing within ``b`` candidate pairs finds nothing
+        within fewer (VF2 with a smaller ``call_limit`` explores a prefix of the same
+        search), so the portfolio's other layouts, which search with a tenth of the
+        budget, and -O2's layout reuse the -O3 layout pass's answer."""
+        memo = active_memo()
+        key = (ops_key(circuit.ops), circuit.num_qubits, self.device, self.error_aware)
+        known = memo.get("perfect", key)
+        if isinstance(known, dict):
+            if self.vf2_calls in known:
+                return known[self.vf2_calls]  # type: ignore[no-any-return]
+            if any(b >= self.vf2_calls and lay is None for b, lay in known.items()):
+                return None
+        lay = perfect_layout(circuit, self.device, self.vf2_calls, self.error_aware)
+        memo.store("perfect", key, {**(known if isinstance(known, dict) else {}),
+                                    self.vf2_calls: lay})  # fmt: skip
+        return lay
+
+    def _sabre(
+        self, circuit: Circuit, trials: int, starts: list[tuple[int, ...]]
+    ) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
+        """:func:`.layout.sabre_layout`'s best layout and ranking, memoised in the run's
+        route memo: the -O3 portfolio asks again for -O2's layout of the same circuit,
+        whose SABRE trials are the -O3 layout pass's (same seed and trial count)."""
+        key = (ops_key(circuit.ops), circuit.num_qubits, self.device, self.seed, trials,
+               tuple(starts), self.error_aware)  # fmt: skip
+
+        def compute() -> tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
+            ranking: list[tuple[int, tuple[int, ...]]] = []
+            lay, _ = sabre_layout(
+                circuit, self.device, seed=self.seed, trials=trials, start=starts,
+                error_aware=self.error_aware, ranking=ranking,
+            )  # fmt: skip
+            return lay, tuple(ranking)
+
+        return active_memo().lookup("layout", key, compute)
 
     def _pick(self, circuit: Circuit, cands: list[tuple[int, ...]]) -> tuple[int, ...]:
         """The candidate with the best route, judged by route keys (CNOTs, depth); SABRE

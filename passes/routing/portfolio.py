@@ -28,11 +28,13 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar, NamedTuple
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
 from qlang.passes.fixed_point import check_requirements
+from qlang.passes.optimization.memo import synthesis_memo
 from qlang.passes.routing import adapters
 from qlang.passes.routing.layout import VF2_CALLS, place
 from qlang.passes.routing.memo import route_memo
@@ -153,11 +155,12 @@ class PortfolioRoutePass(_DevicePass):
         best, best_key = None, None
         with route_memo():
             cands = self.candidates(circuit)
-        for _, cand in cands:
-            done = self.finished(cand)
-            key = _final_key(done) if self.finish else _key(done)
-            if best_key is None or key < best_key:
-                best, best_key = done, key
+        with synthesis_memo():  # the candidates' finishing meets the same blocks
+            for cand in _distinct(c for _, c in cands):
+                done = self.finished(cand)
+                key = _final_key(done) if self.finish else _key(done)
+                if best_key is None or key < best_key:
+                    best, best_key = done, key
         assert best is not None  # the native route always exists
         return PassResult(best, changed=True)
 
@@ -228,6 +231,26 @@ class PortfolioRoutePass(_DevicePass):
         opts = dict(out["options"])  # type: ignore[call-overload]
         opts["finish"] = [p.to_json() for p in self.finish]
         return {**out, "options": opts}
+
+
+def _distinct(cands: Iterable[Circuit]) -> Iterator[Circuit]:
+    """``cands`` without the repeats of an earlier candidate (same operations, phase and
+    layout): a repeat finishes to the same circuit, and the first of equal keys wins, so
+    finishing it again cannot change the choice. -O2's route is often the native one.
+
+    Example::
+
+        >>> from qlang.ir.circuit import Operation
+        >>> a, b = Circuit(1, (Operation("h", (0,)),)), Circuit(1, (Operation("x", (0,)),))
+        >>> [c.ops[0].name for c in _distinct([a, b, a])]
+        ['h', 'x']
+    """
+    seen: set[tuple[object, ...]] = set()
+    for c in cands:
+        key = (c.num_qubits, c.ops, c.global_phase, c.layout)
+        if key not in seen:
+            seen.add(key)
+            yield c
 
 
 def _logical(placed: Circuit) -> Circuit:

@@ -29,7 +29,7 @@ import heapq
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from qlang.passes.routing.engine import (
     DEFAULT_HEURISTIC,
@@ -40,6 +40,7 @@ from qlang.passes.routing.engine import (
     finish,
 )
 from qlang.passes.routing.kernels import KERNELS
+from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.rewrite import MERGEABLE
 
 from qlang.devices import Device
@@ -107,10 +108,23 @@ def _csr(rows: Sequence[Sequence[int]]) -> tuple[array, array]:
     return ptr, idx
 
 
-@lru_cache(maxsize=16)
-def _flat_device(device: Device) -> tuple[array, array, array, array]:
-    """The device as int32 arrays: distances (row-major), edge ends, incident edge ids."""
-    incident, ends, _, _ = _moves(device)
+def device_arrays(device: Device, memo: RouteMemo | None = None) -> tuple[array, ...]:
+    """The device as int32 arrays for the compiled kernels: distances (row-major), edge
+    ends, incident edge ids (offsets, entries). Memoised per device in ``memo`` (by
+    default the run's, :func:`.memo.route_memo`).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> [list(a) for a in device_arrays(line(3))]
+        [[0, 1, 2, 1, 0, 1, 2, 1, 0], [0, 1, 1, 2], [0, 1, 3, 4], [0, 0, 1, 1]]
+    """
+    return (memo or active_memo()).lookup("device", ("arrays", device),
+                                          lambda: _device_arrays(device))  # fmt: skip
+
+
+def _device_arrays(device: Device) -> tuple[array, ...]:
+    incident, ends, _, _ = _device_moves(device)
     inc_ptr, inc_idx = _csr(incident)
     dist = array("i", [d for row in device.distance_rows for d in row])
     return dist, array("i", [q for e in ends for q in e]), inc_ptr, inc_idx
@@ -199,17 +213,20 @@ def search(
     *,
     seed: int = 0,
     heuristic: Heuristic = DEFAULT_HEURISTIC,
+    arrays: tuple[array, ...] | None = None,
 ) -> Trial:
     """Route ``prog`` with wire ``w`` starting on physical qubit ``start[w]`` (one entry per
     device qubit). Relabelling wires does not change the decisions, so a logical program
     started on a layout routes exactly like the placed circuit. Uses the compiled search
-    when it is built (identical decisions), else :func:`search_python`."""
+    when it is built (identical decisions), else :func:`search_python`. ``arrays``:
+    :func:`device_arrays` of ``device``, when the caller has them (worker threads do not
+    see the run's memo)."""
     if prog.flat and KERNELS is not None:
         h, n = heuristic, device.num_qubits
         if len(start) != n:
             raise ValueError("search: start needs one entry per device qubit")
         trace, final, swaps = KERNELS.search(
-            n, *_flat_device(device), *prog.flat, array("i", start), h.lookahead, h.weight,
+            n, *(arrays or device_arrays(device)), *prog.flat, array("i", start), h.lookahead, h.weight,
             h.decay_step, h.adjacency_bonus, h.merge_bonus, seed & _MASK,
         )  # fmt: skip
         return Trial(tuple(trace), tuple(start), tuple(final), swaps)
@@ -311,7 +328,7 @@ def search_python(
     e_part: dict[int, list[int]] = {}
     nf = ne = e_sum = 1
     at = pos.__getitem__
-    incident, ends, ahead, back = _moves(device)
+    incident, ends, ahead, back = device_moves(device)
     while front:
         if since_progress > max_stall:
             _force_one(front, pos, dist, nbrs, swap)
@@ -388,13 +405,28 @@ def search_python(
     return Trial(tuple(trace), tuple(start), tuple(pos), swaps)
 
 
-@lru_cache(maxsize=16)
-def _moves(
-    device: Device,
+def device_moves(
+    device: Device, memo: RouteMemo | None = None
 ) -> tuple[list[list[int]], tuple[tuple[int, int], ...], list[list[int]], list[list[int]]]:
     """Per physical qubit the ids of its edges; per edge ``k = (p, q)``, ``p < q``, the
     change of every qubit's distance when moving from ``p`` to ``q`` (``ahead[k]``) and
-    back (``back[k]``). Edge ids follow the sorted edge list, so sorted ids = sorted edges."""
+    back (``back[k]``). Edge ids follow the sorted edge list, so sorted ids = sorted edges.
+    Memoised per device in ``memo`` (by default the run's).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> incident, ends, ahead, back = device_moves(line(3))
+        >>> incident, ends, ahead[0]
+        ([[0], [0, 1], [1]], ((0, 1), (1, 2)), [1, -1, -1])
+    """
+    return (memo or active_memo()).lookup("device", ("moves", device),
+                                          lambda: _device_moves(device))  # fmt: skip
+
+
+def _device_moves(
+    device: Device,
+) -> tuple[list[list[int]], tuple[tuple[int, int], ...], list[list[int]], list[list[int]]]:
     dist = device.distance_rows
     incident: list[list[int]] = [[] for _ in range(device.num_qubits)]
     ahead, back = [], []

@@ -41,12 +41,6 @@ from qlang.limits import MAX_SHOTS
 PROBABILITY = Range(0, 1)
 POSITIVE = Range(0, None, low_open=True)
 
-_MITIGATION = not_yet(
-    "error mitigation is not supported by the noisy simulator yet",
-    "remove `mitigation` from `target`",
-)
-
-
 def _key(name: str, doc: str, value: Param, **kw: Any) -> Entry:
     return Entry("target", name, doc, (value,), value_key=True, **kw)
 
@@ -83,7 +77,6 @@ TARGET: tuple[Entry, ...] = (
         "mitigation",
         "error-mitigation methods",
         Param("value", CALLS, (), "mitigation methods", kind="mitigation", example=("readout",)),
-        status=_MITIGATION,
     ),
     _key(
         "backend",
@@ -205,19 +198,32 @@ NOISE: tuple[Entry, ...] = (
         "the calibrated noise of a fake IBM device (qiskit_ibm_runtime.fake_provider): the "
         "circuit runs routed onto the device, with the device's gate and readout errors",
         (Param("name", STR, REQUIRED, "backend name", example="fake_manila"),),
-        impl="qlang.sim.noise_qiskit:device_noise",
-        status=not_yet(
-            "`from_backend` is not supported by the runtime yet",
-            "write the device's channels by hand, e.g. `noise = [depolarizing(0.01)]`",
-        ),
+        impl="qlang.sim.noise_device:device_run",
     ),
 )
+
+def _zne_fit(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
+    scales = v["scales"]
+    if len(scales) < 2 or len(set(scales)) != len(scales):
+        return f"`zne` needs at least two different scales, got {list(scales)}"
+    if v["extrapolation"] == "polynomial" and not 1 <= v["order"] < len(scales):
+        return (
+            f"a polynomial fit of order {v['order']} needs at least {v['order'] + 1} scales, "
+            f"got {len(scales)}"
+        )
+    if "order" in given and v["extrapolation"] != "polynomial":
+        return "`order` applies to `extrapolation = polynomial`"
+    if "gates" in given and v["folding"] != "gates":
+        return "`gates` applies to `folding = gates`"
+    return None
+
 
 MITIGATION: tuple[Entry, ...] = (
     Entry(
         "mitigation",
         "zne",
-        "zero-noise extrapolation over noise scale factors",
+        "zero-noise extrapolation: the circuit folded to each noise scale (unitary folding, "
+        "passes fold-global / fold-gates), the outputs extrapolated to zero noise",
         (
             Param(
                 "scales",
@@ -232,15 +238,62 @@ MITIGATION: tuple[Entry, ...] = (
                 CHOICE,
                 "linear",
                 "the fit",
-                choices=("linear", "richardson", "exponential"),
+                choices=("linear", "richardson", "polynomial", "exponential"),
                 example="richardson",
                 positional=False,
             ),
+            Param(
+                "order",
+                INT,
+                2,
+                "degree of the polynomial fit",
+                Range(1, 10),
+                example=1,
+                positional=False,
+            ),
+            Param(
+                "folding",
+                CHOICE,
+                "global",
+                "fold the whole circuit, or each gate",
+                choices=("global", "gates"),
+                example="gates",
+                positional=False,
+            ),
+            Param(
+                "gates",
+                NAMES,
+                (),
+                "with `folding = gates`: the gates to fold (default: every gate)",
+                example=("cx",),
+                positional=False,
+            ),
+            Param(
+                "asymptote",
+                FLOAT,
+                0.0,
+                "the exponential fit's value at infinite noise",
+                example=0.5,
+                positional=False,
+            ),
         ),
-        status=_MITIGATION,
+        impl="qlang.sim.noise_mitigation:ZNE",
+        rules=(_zne_fit,),
     ),
     Entry(
-        "mitigation", "readout", "measurement-error mitigation by calibration", status=_MITIGATION
+        "mitigation",
+        "readout",
+        "measurement-error mitigation: calibrate every qubit's assignment matrix on the noisy "
+        "simulator (with the run's shots) and apply the inverses (tensored, matrix-free)",
+        impl="qlang.sim.noise_mitigation:ReadoutMitigation",
+    ),
+    Entry(
+        "mitigation",
+        "twirling",
+        "Pauli twirling of the two-qubit Clifford gates (pass pauli-twirl): outputs averaged "
+        "over seeded twirled instances",
+        (Param("samples", INT, 8, "twirled instances", Range(1, 1000), example=2),),
+        impl="qlang.sim.noise_mitigation:Twirling",
     ),
 )
 

@@ -127,4 +127,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "Raised when, after all rules, a gate is still outside the basis (e.g. a conditioned "
         "symbolic gate with no carrier). Choose a basis with a continuous rotation.",
     ),
+    ErrorInfo(
+        "QL0565",
+        "the circuit cannot be folded or twirled",
+        '--passes "fold-global{scale=0.5}"',
+        '--passes "fold-global{scale=3}"',
+        "Unitary folding (`fold-global`, `fold-gates`) needs a unitary circuit and a scale "
+        "in [1, 100]; Pauli twirling (`pauli-twirl`) applies to two-qubit Clifford gates "
+        "(`cx`, `cy`, `cz`, `ecr`, `swap`, `iswap`).",
+    ),
 )

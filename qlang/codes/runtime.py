@@ -80,4 +80,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "Exporting noise to Qiskit Aer needs `qiskit-aer` (extra `aer`); reading fake IBM "
         "devices needs `qiskit-ibm-runtime` (extra `ibm`).",
     ),
+    ErrorInfo(
+        "QL0608",
+        "readout mitigation cannot invert a calibration",
+        "mitigation = [readout()] with noise = [readout_error(0.5)]   # reads are coin flips",
+        "mitigation = [readout()] with noise = [readout_error(0.05)]",
+        "Readout mitigation inverts each qubit's measured assignment matrix. When a qubit "
+        "reads 0 and 1 with the same probabilities whatever its state (or the calibration "
+        "shots say so), the matrix is singular: use more shots or drop `readout()`.",
+    ),
 )

@@ -430,4 +430,20 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "(the default: a density matrix when it fits the memory budget, else trajectories), "
         "`density_matrix` or `trajectories(samples = k)` (`aer` is not available yet).",
     ),
+    ErrorInfo(
+        "QL0315",
+        "the setting needs an optional package",
+        "import encodings.angle\n"
+        "model m {\n"
+        "  data = iris()\n"
+        "  encoding = angle(x)\n"
+        "  readout = expval(Z0)\n"
+        "  task = regress()\n"
+        '  target { noise = from_backend("fake_manila") }   # without qiskit-ibm-runtime\n'
+        "}",
+        'pip install "qlang[ibm]"',
+        "Some settings use optional libraries: `from_backend` reads a fake IBM device with "
+        "`qiskit-ibm-runtime` and its noise model with `qiskit-aer` (the extra `ibm` installs "
+        "both; `aer` installs Aer alone). Install the extra named in `help:`.",
+    ),
 )

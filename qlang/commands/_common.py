@@ -132,6 +132,18 @@ def memory_option(func: F) -> F:
     )(func)
 
 
+def shots_option(func: F) -> F:
+    """``--shots N``: sample every circuit execution with ``N`` shots (overrides the model's
+    ``train { shots }`` and ``target { shots }``)."""
+    return click.option(
+        "--shots",
+        "shots",
+        type=click.IntRange(min=1, max=10**9),
+        default=None,
+        help="Sample every circuit execution with N shots (overrides the model's shots).",
+    )(func)
+
+
 def allow_option(func: F) -> F:
     return click.option(
         "--allow-path",

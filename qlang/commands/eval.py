@@ -6,7 +6,13 @@ import json
 
 import click
 
-from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._common import (
+    allow_option,
+    guarded,
+    memory_option,
+    model_scope,
+    shots_option,
+)
 from qlang.commands._runtime_cli import load_model, source_of
 
 
@@ -15,10 +21,13 @@ from qlang.commands._runtime_cli import load_model, source_of
 @click.option(
     "--weights", required=True, type=click.Path(), help="Folder written by `qlang train`."
 )
+@shots_option
 @memory_option
 @allow_option
 @guarded
-def command(file: str, weights: str, memory: str | None, allow: tuple[str, ...]) -> None:
+def command(
+    file: str, weights: str, shots: int | None, memory: str | None, allow: tuple[str, ...]
+) -> None:
     """Evaluate trained weights on the test data."""
     from qlang.resources import check_model_memory
     from qlang.train.api import evaluate
@@ -28,5 +37,5 @@ def command(file: str, weights: str, memory: str | None, allow: tuple[str, ...])
         model = load_model(file)
         check_model_memory(model)
         _, base = source_of(file)
-        metrics = evaluate(model, load_trained(weights), base_dir=base)
+        metrics = evaluate(model, load_trained(weights), base_dir=base, shots=shots)
     click.echo(json.dumps(metrics, indent=1))

@@ -127,6 +127,7 @@ def _inspect(
                     "preprocess": [_call_text(p) for p in m.preprocess],
                     "loss": _call_text(m.loss),
                     "optimizer": _call_text(m.optimizer),
+                    "execution": _execution(m),
                     "blocks": [
                         {
                             **circuit_summary(b.circuit),
@@ -160,6 +161,27 @@ def _inspect(
     return out
 
 
+def _execution(model: Any) -> dict[str, Any]:
+    """Engine, gradient, shots, noise, mitigation and seeds (as a run records them)."""
+    from qlang.train.execution import execution_summary
+
+    return execution_summary(model)
+
+
+def _execution_lines(ex: dict[str, Any]) -> list[str]:
+    shots = ex["shots"] if ex["shots"] is not None else "exact"
+    lines = [f"  execution: {ex['engine']} engine, gradient {ex['gradient']}, shots {shots}"]
+    noise = ex.get("noise")
+    if noise:
+        if noise["from_backend"]:
+            lines.append(f"  noise: calibrated noise of `{noise['from_backend']}`")
+        lines.extend(f"  noise: {c}" for c in noise["channels"])
+    if ex["mitigation"]:
+        lines.append(f"  mitigation: {', '.join(ex['mitigation'])}")
+    lines.append("  seeds: " + ", ".join(f"{k} {v}" for k, v in ex["seeds"].items()))
+    return lines
+
+
 def _wrap(line: str, width: int | None) -> list[str]:
     """A summary line folded to ``width`` (continuation lines indented under its value)."""
     if width is None or len(line) <= width:
@@ -189,6 +211,7 @@ def _text(report: list[dict[str, Any]], drawing: bool, width: int | None = None)
                     lines.append(f"  {key}: {item[key]}")
             if item["preprocess"]:
                 lines.append(f"  preprocess: {' |> '.join(item['preprocess'])}")
+            lines.extend(_execution_lines(item["execution"]))
         if "error" in item:
             lines.extend(f"  not lowered without arguments: {m}" for m in item["error"])
             continue

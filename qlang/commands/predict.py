@@ -13,7 +13,13 @@ import sys
 import click
 import numpy as np
 
-from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._common import (
+    allow_option,
+    guarded,
+    memory_option,
+    model_scope,
+    shots_option,
+)
 from qlang.commands._runtime_cli import load_model, source_of
 
 
@@ -31,6 +37,7 @@ from qlang.commands._runtime_cli import load_model, source_of
 )
 @click.option("--label", default=None, help="A label column in the input to ignore.")
 @click.option("--output", default=None, type=click.Path(dir_okay=False), help="Write CSV here.")
+@shots_option
 @memory_option
 @allow_option
 @guarded
@@ -40,6 +47,7 @@ def command(
     input_path: str | None,
     label: str | None,
     output: str | None,
+    shots: int | None,
     memory: str | None,
     allow: tuple[str, ...],
 ) -> None:
@@ -52,7 +60,7 @@ def command(
         model = load_model(file)
         check_model_memory(model)
         _, base = source_of(file)
-        pred = load(model, weights, base_dir=base)
+        pred = load(model, weights, base_dir=base, shots=shots)
         text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
         if text is None:
             text = _data_rows(pred, input_path, label)

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import click
 
-from qlang.commands._common import allow_option, guarded, memory_option, model_scope
+from qlang.commands._common import (
+    allow_option,
+    guarded,
+    memory_option,
+    model_scope,
+    shots_option,
+)
 from qlang.commands._runtime_cli import load_model, source_of
 
 
@@ -47,6 +53,7 @@ from qlang.commands._runtime_cli import load_model, source_of
     help="Continue the interrupted run in this folder.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@shots_option
 @memory_option
 @allow_option
 @guarded
@@ -58,6 +65,7 @@ def command(
     overwrite: bool,
     resume: str | None,
     quiet: bool,
+    shots: int | None,
     memory: str | None,
     allow: tuple[str, ...],
 ) -> None:
@@ -79,6 +87,7 @@ def command(
             source=source,
             overwrite=overwrite,
             resume=resume,
+            shots=shots,
         )
     trained = result.trained
     summary = {k: v for k, v in trained.metrics.items() if k in ("train", "test")} or {

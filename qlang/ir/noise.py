@@ -118,11 +118,3 @@ class NoiseModel:
         if self.source is not None:
             out.insert(0, f"from_backend({self.source!r}): {len(self.channels)} channels")
         return out
-
-    def to_json(self) -> dict:
-        return {
-            "source": self.source,
-            "channels": [c.text() for c in self.channels],
-            "coupling": [list(p) for p in self.coupling],
-            "layout": list(self.layout),
-        }

@@ -22,6 +22,7 @@ from qlang.ir import expr as E
 from qlang.limits import MAX_QUBITS, MAX_RANGE
 from qlang.semantics import codes as C
 from qlang.semantics.codes import fail
+from qlang.semantics.guards import bounded_range, checked_expr, to_int
 from qlang.semantics.observables import PauliSum
 from qlang.semantics.pairs import KINDS, pairs
 from qlang.semantics.values import Graph, Init, Qubits, flatten, is_number, is_scalar, type_name
@@ -63,17 +64,13 @@ def _num(v: Any, span: Span | None, what: str = "argument") -> float:
 
 
 def _int(ev: Any, v: Any, span: Span | None, what: str = "argument") -> int:
-    from qlang.semantics.evaluator import Evaluator
-
-    return (ev or Evaluator()).to_int(v, span, what)
+    return ev.to_int(v, span, what) if ev is not None else to_int(v, span, what)
 
 
 def _math(name: str) -> Builtin:
     def f(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
         ((v, vs),) = _params(name, args, kwargs, span, ["x"], 1)
         if isinstance(v, E.Expr):
-            from qlang.semantics.evaluator import checked_expr
-
             return checked_expr(E.func(name, v), span)
         x = _num(v, vs)
         try:
@@ -136,8 +133,6 @@ def _float(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
 def _range(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any:
     ps = _params("range", args, kwargs, span, ["start", "stop", "step"], 1)
     vals = [None if v is None else _int(ev, v, s) for v, s in ps]
-    from qlang.semantics.evaluator import bounded_range
-
     start = vals[0]
     assert start is not None  # required argument
     if vals[1] is None:
@@ -293,8 +288,6 @@ def _combinations(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> Any
     from itertools import combinations
 
     (v, vs), (k, ks) = _params("combinations", args, kwargs, span, ["values", "k"], 2)
-    from qlang.semantics.evaluator import bounded_range
-
     items = bounded_range(0, _int(ev, v, vs), 1, vs) if is_number(v) else v
     if not isinstance(items, tuple):
         raise fail(C.TYPE_MISMATCH, "`combinations` needs a count or a list", vs)

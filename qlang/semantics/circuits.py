@@ -7,8 +7,8 @@ circuits and gates are inlined; modifiers (``inv``, ``ctrl``, ``negctrl``,
 
 Example::
 
-    >>> from qlang.semantics.loader import Loader
-    >>> c = Loader().circuit_from_text("circuit bell on q[2] { h q[0]; cx q[0], q[1]; }", "bell")
+    >>> from qlang.semantics.lowering import circuit_from_text
+    >>> c = circuit_from_text("circuit bell on q[2] { h q[0]; cx q[0], q[1]; }", "bell")
     >>> [op.name for op in c.ops]
     ['h', 'cx']
 """

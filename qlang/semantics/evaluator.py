@@ -23,9 +23,10 @@ from typing import Any
 from qlang import ast as A
 from qlang.diagnostics import did_you_mean
 from qlang.ir import expr as E
-from qlang.limits import MAX_ANGLE_DEPTH, MAX_EXPR_NODES, MAX_RANGE
 from qlang.semantics import codes as C
+from qlang.semantics.builtins import BUILTIN_VALUES, BUILTINS
 from qlang.semantics.codes import fail
+from qlang.semantics.guards import bounded_range, checked_expr, to_int
 from qlang.semantics.observables import PauliSum
 from qlang.semantics.scope import Scope
 from qlang.semantics.values import (
@@ -92,22 +93,7 @@ class Evaluator:
         return self.to_int(v, node.span, what)
 
     def to_int(self, v: Any, span: Span | None, what: str = "value") -> int:
-        if isinstance(v, E.Expr):
-            raise fail(
-                C.NOT_CONSTANT,
-                f"{what} must be known at compile time, but it depends on inputs or weights",
-                span,
-                help="use only integers, parameters of type `int` and `let` values here",
-            )
-        try:
-            integral = is_number(v) and not isinstance(v, bool) and float(v) == int(v)
-        except (OverflowError, ValueError):
-            raise fail(
-                C.BAD_VALUE, f"{what} is not a finite number of reasonable size", span
-            ) from None
-        if not integral:
-            raise fail(C.TYPE_MISMATCH, f"{what} must be an integer, found `{type_name(v)}`", span)
-        return int(v)
+        return to_int(v, span, what)
 
     def truthy(self, v: Any, span: Span | None) -> bool:
         if isinstance(v, E.Expr):
@@ -138,8 +124,6 @@ class Evaluator:
             return value
         if n.id in CONSTANTS:
             return CONSTANTS[n.id]
-        from qlang.semantics.builtins import BUILTIN_VALUES
-
         if n.id in BUILTIN_VALUES:
             return BUILTIN_VALUES[n.id]
         if self.settings:
@@ -147,8 +131,6 @@ class Evaluator:
         raise self.unknown(n.id, scope, n.span)
 
     def unknown(self, name: str, scope: Scope, span: Span | None) -> Exception:
-        from qlang.semantics.builtins import BUILTINS
-
         cands = set(scope.names()) | set(CONSTANTS) | set(BUILTINS)
         return fail(C.UNKNOWN_NAME, f"unknown name `{name}`", span, did_you_mean(name, cands))
 
@@ -416,8 +398,6 @@ class Evaluator:
         if isinstance(n.func, A.Name) and "." not in n.func.id:
             found, fn = scope.lookup(n.func.id)
             if not found:
-                from qlang.semantics.builtins import BUILTINS
-
                 if n.func.id in BUILTINS:
                     fn = BUILTINS[n.func.id]
                 elif self.settings:
@@ -467,80 +447,6 @@ def checked_number(r: Any, span: Span | None) -> Any:
     if isinstance(r, float) and not math.isfinite(r):
         raise fail(C.BAD_VALUE, "number is not finite", span)
     return r
-
-
-#: The largest range, loop or list the compiler unrolls (:data:`qlang.limits.MAX_RANGE`).
-MAX_ITEMS = MAX_RANGE
-
-
-def bounded_range(lo: int, hi: int, step: int, span: Span | None) -> tuple[int, ...]:
-    """``tuple(range(lo, hi, step))``, refusing absurd sizes (``QL0824``)."""
-    r = range(lo, hi, step)
-    if len(r) > MAX_RANGE:
-        raise fail(
-            "QL0824",
-            f"range of {len(r)} values is too large to unroll (limit {MAX_RANGE:,})",
-            span,
-        )
-    return tuple(r)
-
-
-class _Size:
-    """Depth and node count of symbolic expressions, memoised by node identity.
-
-    Each new node is measured from its children, which were measured when they were
-    built, so guarding every operation costs O(1) and never recurses.
-    """
-
-    def __init__(self) -> None:
-        self.known: dict[int, tuple[E.Expr, int, int]] = {}
-
-    def of(self, e: E.Expr) -> tuple[int, int]:
-        hit = self.known.get(id(e))
-        if hit is not None and hit[0] is e:
-            return hit[1], hit[2]
-        stack: list[tuple[E.Expr, bool]] = [(e, False)]
-        while stack:
-            node, ready = stack.pop()
-            kids = E.children(node)
-            if ready or not kids:
-                sizes = [self._get(k) for k in kids]
-                depth = 1 + max((d for d, _ in sizes), default=0)
-                count = 1 + sum(c for _, c in sizes)
-                if len(self.known) > 200_000:
-                    self.known.clear()
-                self.known[id(node)] = (node, depth, count)
-                continue
-            stack.append((node, True))
-            stack.extend((k, False) for k in kids if self._get(k, None) is None)
-        return self._get(e)
-
-    def _get(self, e: E.Expr, default: Any = (0, 0)) -> Any:
-        hit = self.known.get(id(e))
-        return (hit[1], hit[2]) if hit is not None and hit[0] is e else default
-
-
-_SIZES = _Size()
-
-
-def checked_expr(e: E.Expr, span: Span | None) -> E.Expr:
-    """Refuse symbolic expressions that folded to a non-finite constant (``QL0208``) or
-    grew beyond :data:`~qlang.limits.MAX_ANGLE_DEPTH` / :data:`~qlang.limits.MAX_EXPR_NODES`
-    (``QL0825``)."""
-    for node in (e, getattr(e, "lhs", None)):
-        if isinstance(node, E.Const) and not math.isfinite(node.value):
-            raise fail(C.BAD_VALUE, "number is not finite", span)
-    depth, count = _SIZES.of(e)
-    if depth > MAX_ANGLE_DEPTH or count > MAX_EXPR_NODES:
-        what = f"{depth} operations deep" if depth > MAX_ANGLE_DEPTH else f"{count:,} nodes large"
-        raise fail(
-            "QL0825",
-            f"this gate-angle expression is {what} (limits: depth {MAX_ANGLE_DEPTH}, "
-            f"{MAX_EXPR_NODES:,} nodes)",
-            span,
-            help="fold constants first, or restructure the expression",
-        )
-    return e
 
 
 def bind_targets(targets: tuple[str, ...], item: Any, scope: Scope, span: Span | None) -> None:

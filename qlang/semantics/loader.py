@@ -26,7 +26,6 @@ from qlang import ast as A
 from qlang.access import AccessPolicy
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
 from qlang.fileio import exists, read_source
-from qlang.ir.circuit import Circuit
 from qlang.ir.gates import ALIASES, GATES
 from qlang.parser import parse
 from qlang.semantics import codes as C
@@ -120,13 +119,6 @@ class Loader:
         errors = [d for d in self.diagnostics if d.severity.value == "error"]
         if errors:
             raise QLangError(self.diagnostics)
-
-    def circuit_from_text(self, text: str, name: str, **args: Any) -> Circuit:
-        from qlang.semantics.lowering import lower_named_circuit
-
-        module = self.load_text(text)
-        self.check()
-        return lower_named_circuit(self, module, name, args)
 
     # --- loading ------------------------------------------------------------
     def _load(self, key: str, text: str, filename: str, path: Path | None) -> Module:

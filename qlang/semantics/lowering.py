@@ -35,6 +35,19 @@ def to_value(v: Any) -> Any:
     return v
 
 
+def circuit_from_text(text: str, name: str, **args: Any) -> Circuit:
+    """Load ``text`` as a module and lower its circuit ``name(**args)``.
+
+    Example:
+        >>> circuit_from_text("circuit bell on q[2] { h q[0]; cx q[0], q[1]; }", "bell").ops[1].name
+        'cx'
+    """
+    loader = Loader()
+    module = loader.load_text(text)
+    loader.check()
+    return lower_named_circuit(loader, module, name, args)
+
+
 def lower_named_circuit(loader: Loader, module: Module, name: str, args: dict[str, Any]) -> Circuit:
     """Lower ``name(**args)`` on fresh registers; missing arrays become inputs/weights.
 

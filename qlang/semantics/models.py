@@ -261,7 +261,7 @@ class ModelLowerer:
         training = self.training(e, task_name)
         target = self.target(e, blocks)
         if not self.diagnostics:
-            self.check_execution(training, target, blocks)
+            self.check_execution(training, target, blocks, task_name)
         recurrent = self.recurrent(e, blocks, data)
         start = data.width
         if recurrent is not None:
@@ -567,9 +567,21 @@ class ModelLowerer:
                 self.report(err)
         return Target(**kw)
 
-    def check_execution(self, training: Training, target: Target, blocks: list[QuantumBlock]) -> None:
-        """The target's noise, shots and backend fit the gradient method and the memory."""
+    def check_execution(
+        self, training: Training, target: Target, blocks: list[QuantumBlock], task: str | None
+    ) -> None:
+        """The target's noise, shots and backend fit the gradient method and the task."""
         width = max((b.circuit.num_qubits for b in blocks), default=0)
+        if task == "kernel" and target.mitigation:
+            self.report(
+                fail(
+                    C.NOT_APPLICABLE,
+                    "`mitigation` does not apply to a `kernel` task: kernel entries are "
+                    "estimated without mitigation",
+                    self.spans["target"].get("mitigation"),
+                    "remove `mitigation`, or train a `classify` model on the noisy device",
+                )
+            )
         for err in check_execution(
             training.gradient,
             training.shots,

@@ -5,8 +5,9 @@ Each noise call is bound against the catalog (``qlang.catalog.target``) and beco
 ``qubits`` must exist, and ``from_backend("name")`` must name a fake backend of the
 installed ``qiskit_ibm_runtime`` (it needs the ``ibm`` and ``aer`` extras). Then the
 execution is checked as a whole, before anything runs: the backend can simulate the
-noise, the gradient method fits the engine (``QL0303``), and a density matrix (or the
-trajectories) fit the memory budget (``QL0601``).
+noise (``QL0314``) and the gradient method fits the engine (``QL0303``). The memory a
+run needs on its engine is checked with every other model's (``qlang.resources``,
+``QL0821``).
 
 Example::
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from qlang import catalog
 from qlang.diagnostics import did_you_mean
 from qlang.ir.gates import ALIASES, GATES
 from qlang.ir.model import Call
@@ -82,7 +82,7 @@ def _backend_name(name: str, span: Span | None) -> str:
         import qiskit_aer  # noqa: F401
     except ImportError:
         raise fail(
-            C.NOT_SUPPORTED,
+            C.MISSING_EXTRA,
             "`from_backend` needs Qiskit Aer to read the device's noise",
             span,
             'install it: pip install "qlang[aer]"',
@@ -91,7 +91,7 @@ def _backend_name(name: str, span: Span | None) -> str:
         problem = check_backend_name(name)
     except QLangError:
         raise fail(
-            C.NOT_SUPPORTED,
+            C.MISSING_EXTRA,
             "`from_backend` needs the fake IBM backends of qiskit-ibm-runtime",
             span,
             'install them: pip install "qlang[ibm]"',
@@ -132,6 +132,16 @@ def check_execution(
             )
         )
         return out
+    if target.mitigation and not noisy:
+        out.append(
+            fail(
+                C.BACKEND_MISMATCH,
+                "`mitigation` needs `noise`: there is nothing to mitigate in an exact run",
+                spans.get("mitigation"),
+                "add the noise to mitigate, e.g. `noise = [depolarizing(0.01)]`",
+            )
+        )
+        return out
     engine = engine_for(num_qubits, target.noise, target.backend, dtype)
     if gradient == "backprop" and backend == "auto":
         engine = "density_matrix"
@@ -160,12 +170,4 @@ def check_execution(
                 "use `gradient = parameter_shift` or `spsa`",
             )
         )
-    if engine in ("density_matrix", "trajectories"):
-        from qlang.limits import noisy_memory_problem
-
-        bound = catalog.bind("backend", target.backend)
-        samples = int(bound[1].get("samples", 1)) if isinstance(bound, tuple) else 1
-        problem = noisy_memory_problem(engine, num_qubits, dtype, samples)
-        if problem is not None:
-            out.append(fail("QL0601", problem[0], spans.get("backend") or spans.get("noise"), problem[1]))
     return out

@@ -34,6 +34,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -42,11 +44,18 @@ from qlang.ir.circuit import Operation
 from qlang.sim.blocks import embed
 from qlang.sim.compile_expr import compile_exprs
 from qlang.sim.engine import State, apply_block, canonical, reorder
+from qlang.sim.executor import PURE_PYTHON
 from qlang.sim.gatelib import Param, gate_derivatives, gate_matrix
 from qlang.sim.layout import trailing
 from qlang.sim.noise import NoisyProgram, superop
 from qlang.sim.plan import Block, Plan
 from qlang.sim.workspace import Workspace
+
+_compiled: ModuleType | None
+try:
+    from qlang.sim import _density as _compiled  # type: ignore[attr-defined,no-redef]
+except ImportError:  # pragma: no cover - not built: the numpy kernels run
+    _compiled = None
 
 
 def bkron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -193,6 +202,10 @@ class DensityProgram:
         self.evaluate = compile_exprs(exprs)
         self.workspace = Workspace()
         self.plan = slot_plan(self.exprs, self.n)
+        compiled = _compiled is not None and not PURE_PYTHON and self.dtype == np.complex128
+        big = any(len(op.labels) > 6 for op in self.ops)
+        kernels = CompiledKernels if compiled and not big else NumpyKernels
+        self.kernels: Any = kernels(self.n, self.dtype, self.workspace)
 
     # --- matrices -----------------------------------------------------------------
     def matrix(self, op: FusedOp, values: Sequence[Param]) -> np.ndarray:
@@ -203,21 +216,24 @@ class DensityProgram:
         assert out is not None
         return out
 
-    def zero(self, batch: int) -> State:
-        data = self.workspace.take((batch, 4**self.n), self.dtype)
-        data[:] = 0
-        data[:, 0] = 1.0
-        return State(data, tuple(range(2 * self.n - 1, -1, -1)), self.workspace)
+    def matrices(self, values: Sequence[Param]) -> list[np.ndarray]:
+        """Every op's superoperator for ``values`` (``(d, d)`` or ``(B, d, d)``)."""
+        return [self.matrix(op, values).astype(self.dtype, copy=False) for op in self.ops]
 
-    def run(self, state: State, values: Sequence[Param], start: int = 0, stop: int | None = None,
-            keep: list[State] | None = None) -> State:  # fmt: skip
-        """Apply ops ``start:stop`` to ``state``; ``keep`` collects each op's input state."""
-        for op in self.ops[start:stop]:
+    def zero(self, batch: int) -> Any:
+        return self.kernels.zero(batch)
+
+    def run(self, state: Any, mats: Sequence[np.ndarray], start: int = 0, stop: int | None = None,
+            keep: list | None = None) -> Any:  # fmt: skip
+        """Apply ops ``start:stop`` to ``state``; ``keep`` collects each op's input state
+        (each op then writes a new buffer, so the inputs stay as they were)."""
+        k = self.kernels
+        for op, mat in zip(self.ops[start:stop], mats[start:stop], strict=True):
             if keep is not None:
                 keep.append(state)
-            mat = self.matrix(op, values).astype(self.dtype, copy=False)
-            assert op.block is not None
-            state = apply_block(state, op.block, mat)
+                state = k.apply_new(state, op, mat)
+            else:
+                state = k.apply(state, op, mat)
         return state
 
     def values(self, x: np.ndarray, w: np.ndarray) -> tuple:
@@ -226,9 +242,56 @@ class DensityProgram:
     def forward(self, x: np.ndarray, w: np.ndarray, values: Sequence[Param] | None = None) -> np.ndarray:
         """``vec(rho)`` of the final states, ``(B, 4**n)`` (row-major ``rho``)."""
         vals = self.values(x, w) if values is None else values
-        return canonical(self.run(self.zero(x.shape[0]), vals))
+        st = self.run(self.zero(x.shape[0]), self.matrices(vals))
+        return self.kernels.canonical(st)
 
     # --- reverse mode -------------------------------------------------------------------
+    def _segments(self) -> list[int]:
+        size = max(1, math.isqrt(max(len(self.ops), 1)))
+        return list(range(0, len(self.ops), size)) + [len(self.ops)]
+
+    def forward_checkpoints(self, batch: int, mats: Sequence[np.ndarray]) -> tuple[np.ndarray, list]:
+        """The final ``vec(rho)`` and the state at the start of every segment of about
+        ``sqrt(ops)`` ops (the op at a segment start writes a new buffer, so no copies)."""
+        kern = self.kernels
+        bounds = self._segments()
+        st = self.zero(batch)
+        checkpoints: list[Any] = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            checkpoints.append(st)
+            st = kern.apply_new(st, self.ops[a], mats[a])
+            st = self.run(st, mats, a + 1, b)
+        return kern.canonical(st), checkpoints
+
+    def sweep(
+        self,
+        checkpoints: list,
+        mats: Sequence[np.ndarray],
+        lam: np.ndarray,
+        vals: Sequence[Param],
+        per_sample: bool,
+    ) -> dict[int, np.ndarray]:
+        """The reverse sweep from the cotangent ``vec(Lambda)`` (see :meth:`adjoint`)."""
+        kern = self.kernels
+        bounds = self._segments()
+        lam_st = kern.from_canonical(np.ascontiguousarray(lam, dtype=self.dtype))
+        grads: dict[int, np.ndarray] = {}
+        for seg in range(len(bounds) - 2, -1, -1):
+            a, b = bounds[seg], bounds[seg + 1]
+            inputs: list[Any] = []
+            self.run(checkpoints[seg], mats, a, b, keep=inputs)
+            checkpoints[seg] = None
+            for j in range(len(inputs) - 1, -1, -1):
+                op = self.ops[a + j]
+                if op.params:
+                    env, lam_st = kern.env(inputs[j], lam_st, op)  # (B, d, d)
+                    self._op_gradients(op, vals, env, grads)
+                inputs[j] = None
+                lam_st = kern.apply(lam_st, op, mats[a + j], adjoint=True)
+        if not per_sample:
+            return {k: v.sum(axis=0) for k, v in grads.items()}
+        return grads
+
     def adjoint(
         self,
         x: np.ndarray,
@@ -240,40 +303,9 @@ class DensityProgram:
         """``{slot: d <<lam|rho>> / d angle}`` per sample ``(B,)`` (summed if not
         ``per_sample``): ``lam`` is ``vec(Lambda)`` of the cotangent observable."""
         vals = self.values(x, w) if values is None else values
-        b = x.shape[0]
-        ops = self.ops
-        size = max(1, math.isqrt(max(len(ops), 1)))
-        starts = list(range(0, len(ops), size))
-        checkpoints: list[State] = []
-        st = self.zero(b)
-        for s in starts:
-            checkpoints.append(State(st.data.copy(), st.order, None))
-            st = self.run(st, vals, s, s + size)
-        n2 = 2 * self.n
-        lam_st = State(np.ascontiguousarray(lam, dtype=self.dtype), tuple(range(n2 - 1, -1, -1)),
-                       self.workspace)  # fmt: skip
-        grads: dict[int, np.ndarray] = {}
-        for seg in range(len(starts) - 1, -1, -1):
-            s = starts[seg]
-            inputs: list[State] = []
-            ck = checkpoints[seg]
-            self.run(State(ck.data.copy(), ck.order, None), vals, s, s + size, keep=inputs)
-            for j in range(len(inputs) - 1, -1, -1):
-                op = ops[s + j]
-                assert op.block is not None
-                mat = self.matrix(op, vals).astype(self.dtype, copy=False)
-                if op.params:
-                    rho = inputs[j]
-                    order = trailing(rho.order, op.labels)
-                    rho = reorder(rho, order)
-                    lam_st = reorder(lam_st, order)
-                    env = _environment(rho, lam_st, 2 ** len(op.labels))  # (B, d, d)
-                    self._op_gradients(op, vals, env, grads)
-                inputs[j] = None  # type: ignore[call-overload]
-                lam_st = apply_block(lam_st, op.block, mat, adjoint=True)
-        if not per_sample:
-            return {k: v.sum(axis=0) for k, v in grads.items()}
-        return grads
+        mats = self.matrices(vals)
+        _, checkpoints = self.forward_checkpoints(x.shape[0], mats)
+        return self.sweep(checkpoints, mats, lam, vals, per_sample)
 
     def _op_gradients(self, op: FusedOp, values: Sequence[Param], env: np.ndarray,
                       grads: dict[int, np.ndarray]) -> None:  # fmt: skip
@@ -304,6 +336,101 @@ class DensityProgram:
                 g = np.sum(df * local, axis=(-1, -2)).real
                 g = np.broadcast_to(g, (env.shape[0],))
                 grads[slot] = grads[slot] + g if slot in grads else np.array(g)
+
+
+class NumpyKernels:
+    """The reference kernels: the statevector engine's block application on ``2n`` labels
+    (tracked axis order, :func:`qlang.sim.engine.apply_block`)."""
+
+    in_place = False
+
+    def __init__(self, n: int, dtype: np.dtype, workspace: Workspace) -> None:
+        self.n, self.dtype, self.ws = n, dtype, workspace
+
+    def zero(self, batch: int) -> State:
+        data = self.ws.take((batch, 4**self.n), self.dtype)
+        data[:] = 0
+        data[:, 0] = 1.0
+        return State(data, tuple(range(2 * self.n - 1, -1, -1)), self.ws)
+
+    def copy(self, st: State) -> State:
+        return State(st.data.copy(), st.order, None)
+
+    def apply(self, st: State, op: FusedOp, mat: np.ndarray, adjoint: bool = False) -> State:
+        assert op.block is not None
+        return apply_block(st, op.block, mat, adjoint=adjoint)
+
+    apply_new = apply  # the engine never writes into its input
+
+    def env(self, rho: State, lam: State, op: FusedOp) -> tuple[np.ndarray, State]:
+        order = trailing(rho.order, op.labels)
+        rho, lam = reorder(rho, order), reorder(lam, order)
+        return _environment(rho, lam, 2 ** len(op.labels)), lam
+
+    def canonical(self, st: State) -> np.ndarray:
+        return canonical(st)
+
+    def from_canonical(self, data: np.ndarray) -> State:
+        return State(data, tuple(range(2 * self.n - 1, -1, -1)), self.ws)
+
+
+class CompiledKernels:
+    """The compiled kernels (``_density.c``): every op in place on the canonical layout
+    (label ``l`` is bit ``l`` of the index), no axis reordering."""
+
+    in_place = True
+
+    def __init__(self, n: int, dtype: np.dtype, workspace: Workspace) -> None:
+        self.n = n
+        self._pos: dict[int, np.ndarray] = {}
+
+    def _positions(self, op: FusedOp) -> np.ndarray:
+        key = id(op)
+        if key not in self._pos:
+            self._pos[key] = np.asarray(op.labels, dtype=np.int64)
+        return self._pos[key]
+
+    @staticmethod
+    def _threads(rows: int, size: int) -> int:
+        from qlang.threads import threads
+
+        return threads() if rows * size >= 2**16 else 1
+
+    def zero(self, batch: int) -> np.ndarray:
+        data = np.zeros((batch, 4**self.n), dtype=np.complex128)
+        data[:, 0] = 1.0
+        return data
+
+    def copy(self, st: np.ndarray) -> np.ndarray:
+        return st.copy()
+
+    def apply(self, st: np.ndarray, op: FusedOp, mat: np.ndarray, adjoint: bool = False) -> np.ndarray:
+        m = np.conj(np.swapaxes(mat, -1, -2)) if adjoint else mat
+        m = np.ascontiguousarray(m if m.ndim == 3 else m[None], dtype=np.complex128)
+        assert _compiled is not None
+        _compiled.apply(st, m, self._positions(op), self._threads(*st.shape))
+        return st
+
+    def apply_new(self, st: np.ndarray, op: FusedOp, mat: np.ndarray) -> np.ndarray:
+        """The op applied into a new buffer (``st`` unchanged): one pass, no copy."""
+        m = np.ascontiguousarray(mat if mat.ndim == 3 else mat[None], dtype=np.complex128)
+        out = np.empty_like(st)
+        assert _compiled is not None
+        _compiled.apply(st, m, self._positions(op), self._threads(*st.shape), out)
+        return out
+
+    def env(self, rho: np.ndarray, lam: np.ndarray, op: FusedOp) -> tuple[np.ndarray, np.ndarray]:
+        d = 2 ** len(op.labels)
+        out = np.empty((rho.shape[0], d, d), dtype=np.complex128)
+        assert _compiled is not None
+        _compiled.env(rho, lam, self._positions(op), out, self._threads(*rho.shape))
+        return out, lam
+
+    def canonical(self, st: np.ndarray) -> np.ndarray:
+        return st
+
+    def from_canonical(self, data: np.ndarray) -> np.ndarray:
+        return data.copy()  # swept in place: the caller's array stays as it was
 
 
 def _environment(rho: State, lam: State, d: int) -> np.ndarray:

@@ -36,7 +36,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,6 +50,30 @@ from qlang.sim.gatelib import shift_rule
 from qlang.sim.noise import lower
 from qlang.sim.noise_readout import DensityReadout
 from qlang.sim.simulator import bad_input, check_arrays, resolve_dtype
+
+
+class Engine(Protocol):
+    """The ``QuantumFunction`` interface every engine implements (the statevector
+    :class:`~qlang.sim.function.QuantumFunction`, :class:`DensityFunction`,
+    :class:`TrajectoryFunction`, :class:`~qlang.sim.noise_mitigation.MitigatedFunction`;
+    backends that run circuits elsewhere plug in with the same methods)."""
+
+    num_inputs: int
+    num_weights: int
+    num_outputs: int
+    #: standard errors of the last sampled outputs (``None`` when exact)
+    last_stderr: np.ndarray | None
+
+    def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray: ...
+
+    def vjp(
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+    def jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
 
 #: working density matrices of a forward run and of a reverse-mode sweep (per sample)
 FORWARD_BUFFERS = 3
@@ -105,6 +129,7 @@ class DensityFunction:
         fd_step: float | None = None,
         spsa_step: float = 0.01,
         spsa_samples: int = 1,
+        readout_mitigation: dict[int, np.ndarray] | None = None,
         **_: Any,
     ):
         if shots is not None and shots < 1:
@@ -123,7 +148,10 @@ class DensityFunction:
         self.program = lower(self.circuit, self.noise)
         self.dtype = dtype
         self.dm = DensityProgram(self.program, resolve_dtype(dtype))
-        self.readout = DensityReadout(block.readout, self.n, self.program.assignment)
+        self.readout_mitigation = readout_mitigation
+        self.readout = DensityReadout(
+            block.readout, self.n, self.program.assignment, mitigation=readout_mitigation
+        )
         self.gradient = _method(gradient, shots, "backprop")
         self.shots = shots
         self.seed = seed
@@ -245,11 +273,13 @@ class DensityFunction:
     def _backprop_vjp(
         self, x: np.ndarray, w: np.ndarray, cot: G.Cotangent
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rho = self.dm.forward(x, w)
+        vals = self.dm.values(x, w)
+        mats = self.dm.matrices(vals)
+        rho, checkpoints = self.dm.forward_checkpoints(x.shape[0], mats)
         out = self.readout.outputs(rho, x, w)
         c = G.resolve_cotangent(cot, out)
         lam = self.readout.cotangent(c, x, w)
-        grads = self.dm.adjoint(x, w, lam, per_sample=True)
+        grads = self.dm.sweep(checkpoints, mats, lam, vals, per_sample=True)
         gw, gx = G.chain_rule(self.dm.plan, grads, x, w, per_sample=False)
         cw, cx = self._coefficient_vjp(rho, c, x, w)
         return out, gw + cw, gx + cx
@@ -403,7 +433,10 @@ class TrajectoryFunction(DensityFunction):
 
         self.samples = int(samples)
         self.tp = TrajectoryProgram(self.program, resolve_dtype(self.dtype))
-        self.readout = DensityReadout(block.readout, self.n, self.program.assignment, pure=True)
+        self.readout = DensityReadout(
+            block.readout, self.n, self.program.assignment, pure=True,
+            mitigation=self.readout_mitigation,
+        )  # fmt: skip
 
     def _buffers(self) -> int:
         return 1  # chunk_size counts the trajectories and shifted copies itself

@@ -48,6 +48,7 @@ class DensityReadout:
         n: int,
         assignment: dict[int, np.ndarray] | None = None,
         pure: bool = False,
+        mitigation: dict[int, np.ndarray] | None = None,
     ):
         self.plan = ReadoutPlan(readout, n)
         #: states are statevectors ``(B, 2**n)`` (trajectories), not ``vec(rho)``
@@ -79,6 +80,21 @@ class DensityReadout:
             else:  # samples: the mean of each qubit's bit
                 table = np.stack([(idx >> q) & 1 for q in readout.qubits], axis=1).astype(float)
             self.tables.append(table)
+        #: readout mitigation: the value tables read the distribution A_hat^-1 p
+        self.mitigation = dict(mitigation or {})
+        if self.mitigation:
+            self.tables = [self._unmix(t) for t in self.tables]
+
+    def _unmix(self, table: np.ndarray) -> np.ndarray:
+        """``(M^-1)^T table`` with ``M^-1`` the tensor product of the inverse calibration
+        matrices, applied one qubit axis at a time (matrix-free)."""
+        n = self.n
+        k = table.shape[1]
+        t = table.reshape((2,) * n + (k,))
+        for q, inv in self.mitigation.items():
+            axis = n - 1 - q
+            t = np.moveaxis(np.tensordot(inv.T, t, axes=([1], [axis])), 0, axis)
+        return np.ascontiguousarray(t).reshape(2**n, k)
 
     # --- distributions ------------------------------------------------------------------
     def _rotation(self, key: tuple, adjoint: bool = False) -> list[tuple[int, np.ndarray]]:

@@ -11,7 +11,7 @@ Example (with the simulator installed)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,12 @@ def train(
     kernel: Any = None,
     overwrite: bool = False,
     resume: str | Path | None = None,
+    shots: int | None = None,
 ) -> Trained:
     """Train ``model``; with ``out`` also write a run folder, with ``resume`` continue one.
 
-    See :func:`train_run` (which also returns where the run was written).
+    ``shots`` overrides every circuit execution's shots (``--shots``). See
+    :func:`train_run` (which also returns where the run was written).
     """
     return train_run(
         model,
@@ -60,6 +62,7 @@ def train(
         kernel=kernel,
         overwrite=overwrite,
         resume=resume,
+        shots=shots,
     ).trained
 
 
@@ -86,6 +89,7 @@ def train_run(
     overwrite: bool = False,
     resume: str | Path | None = None,
     stop_after: int | None = None,
+    shots: int | None = None,
 ) -> RunResult:
     """Train ``model`` and write its run folder (:mod:`qlang.train.runs`).
 
@@ -97,11 +101,13 @@ def train_run(
     """
     from qlang.resources import check_model_memory
     from qlang.train.artifacts import source_hash, write_run_files
+    from qlang.train.execution import execution_summary, with_shots
     from qlang.train.optimizers import make_optimizer
     from qlang.train.runs import resume_run, start_run
     from qlang.train.seeding import tracking
     from qlang.train.trainer import collecting_notes
 
+    model = with_shots(model, shots)
     check_model_memory(model)
     resumable = make_optimizer(model.optimizer, "adam").family != "scipy"
     digest = source_hash(model, source)
@@ -119,8 +125,15 @@ def train_run(
             resumable=resumable,
             overwrite=overwrite,
         )
+    overridden = _with_epochs(model, epochs)
     try:
         with tracking() as streams, collecting_notes() as notes:
+            if overridden is not model:
+                notes.append(
+                    f"epochs = {epochs} from the command line "
+                    f"(the file says {_epochs_text(model)})"
+                )
+                model = overridden
             saver = None
             if run is not None and resumable:
                 saver = run.saver(model.training.checkpoint_every, streams)
@@ -137,6 +150,7 @@ def train_run(
                 base_dir=Path(base_dir) if base_dir is not None else None,
             )
             trained = run_task(model, ctx)
+        trained.metrics["execution"] = execution_summary(model, trained.seed)
         if notes:
             trained.metrics["notes"] = list(notes)
         path = None
@@ -147,6 +161,21 @@ def train_run(
             run.abandon()
         raise
     return RunResult(trained, path, tuple(run.notes if run is not None else ()) + tuple(notes))
+
+
+def _with_epochs(model: Model, epochs: int | None) -> Model:
+    """``model`` with an ``--epochs`` override written into its training settings, so
+    everything the run records (provenance, run.json) names the epochs that ran."""
+    if epochs is None or model.training.epochs == int(epochs):
+        return model
+    return replace(model, training=replace(model.training, epochs=int(epochs)))
+
+
+def _epochs_text(model: Model) -> str:
+    t = model.training
+    if t.epochs is not None:
+        return f"epochs = {t.epochs}"
+    return f"maxiter = {t.maxiter}" if t.maxiter else "nothing (the default)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,8 +207,14 @@ class Predictor:
         return self.proba_fn(self.prepare(X))
 
 
-def predictor(model: Model, trained: Trained, **kw: Any) -> Predictor:
-    """Rebuild the model around trained parameters (checks they match: QL0659)."""
+def predictor(
+    model: Model, trained: Trained, *, shots: int | None = None, **kw: Any
+) -> Predictor:
+    """Rebuild the model around trained parameters (checks they match: QL0659); ``shots``
+    overrides every circuit execution's shots."""
+    from qlang.train.execution import with_shots
+
+    model = with_shots(model, shots)
     ctx = context(model, trained.seed, quiet=True, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))
@@ -193,9 +228,18 @@ def load(model: Model, directory: str | Path, **kw: Any) -> Predictor:
 
 
 def evaluate(
-    model: Model, trained: Trained, *, base_dir: str | Path | None = None, **kw: Any
+    model: Model,
+    trained: Trained,
+    *,
+    base_dir: str | Path | None = None,
+    shots: int | None = None,
+    **kw: Any,
 ) -> dict[str, Any]:
-    """Metrics of stored weights on the model's test split (same seed -> same split)."""
+    """Metrics of stored weights on the model's test split (same seed -> same split);
+    ``shots`` overrides every circuit execution's shots."""
+    from qlang.train.execution import with_shots
+
+    model = with_shots(model, shots)
     ctx = context(model, trained.seed, base_dir=Path(base_dir) if base_dir else None, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))

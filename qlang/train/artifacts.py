@@ -2,8 +2,8 @@
 
 Files: ``weights.json`` (parameters, names, fitted preprocessing, task state),
 ``metrics.json``, ``curve.csv``, ``curve.png`` (if matplotlib is installed),
-``model.qasm`` (OpenQASM 3 via :func:`compiled_program`; the IR as JSON in
-``model.ir.json`` if the export fails) and ``provenance.json`` (versions, seed, source
+``model.qasm`` (OpenQASM 3 via :func:`compiled_programs`, one ``model.<block>.qasm`` more
+per further quantum block; the IR as JSON in ``model.ir.json`` if the export fails) and ``provenance.json`` (versions, seed, source
 hash). They live in a run folder (:mod:`qlang.train.runs`: manifest, lock, checkpoints).
 Reading them back checks every key and value (:mod:`qlang.train.weights_check`).
 
@@ -146,29 +146,46 @@ def circuit_to_json(c: Circuit) -> dict[str, Any]:
     }
 
 
-def compiled_program(model: Model) -> tuple[str, str, str | None]:
-    """``(file name, text, note)`` of the compiled program: the OpenQASM 3 target hook.
+def compiled_programs(model: Model) -> list[tuple[str, str, str | None]]:
+    """``(file name, text, note)`` of each quantum block's program: ``model.qasm`` for
+    the first block and ``model.<block>.qasm`` for each further one (``quantum NAME``).
 
     Uses ``qlang.targets.qasm3.to_qasm3`` when the targets package provides it; else (or
-    if the export fails) the IR JSON as ``model.ir.json`` with a note saying why.
+    if the export fails) the IR JSON as ``model.ir.json`` (``model.<block>.ir.json``)
+    with a note saying why.
+
+    Example:
+        >>> [name for name, _, _ in compiled_programs(two_block_model)]  # doctest: +SKIP
+        ['model.qasm', 'model.b.qasm']
     """
-    fallback = json.dumps(circuit_to_json(model.circuit), indent=1)
+    out = []
+    for i, block in enumerate(model.blocks):
+        stem = "model" if i == 0 else f"model.{block.name}"
+        name = model.name if i == 0 else f"{model.name}.{block.name}"
+        out.append(_compiled_block(block.circuit, stem, name, model.source_hash))
+    return out
+
+
+def _compiled_block(
+    circuit: Any, stem: str, name: str, digest: str
+) -> tuple[str, str, str | None]:
+    fallback = json.dumps(circuit_to_json(circuit), indent=1)
     try:
         from qlang.targets.qasm3 import to_qasm3  # type: ignore[import-not-found]
     except ImportError:
         return (
-            "model.ir.json",
+            f"{stem}.ir.json",
             fallback,
             (
-                "model.qasm not written: the OpenQASM 3 target is not available; "
-                "model.ir.json holds the circuit IR"
+                f"{stem}.qasm not written: the OpenQASM 3 target is not available; "
+                f"{stem}.ir.json holds the circuit IR"
             ),
         )
     try:
-        text = to_qasm3(model.circuit, model_name=model.name, source_hash=model.source_hash)
+        text = to_qasm3(circuit, model_name=name, source_hash=digest)
     except Exception as exc:  # the trained weights must not be lost to an export problem
-        return "model.ir.json", fallback, f"OpenQASM 3 export failed ({exc}); wrote the IR JSON"
-    return "model.qasm", text, None
+        return f"{stem}.ir.json", fallback, f"OpenQASM 3 export failed ({exc}); wrote the IR JSON"
+    return f"{stem}.qasm", text, None
 
 
 def versions() -> dict[str, str]:
@@ -218,6 +235,24 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "qubits": model.circuit.num_qubits,
         "parameters": model.circuit.num_weights,
     }
+
+
+def pipeline_note(model: Model) -> str:
+    """What ran: the logical circuit, or (``from_backend``) the circuit compiled for the device."""
+    if model.target.noise.source is not None:
+        return f"compiled for `{model.target.noise.source}` (layout, routing, native gates), then simulated"
+    return "none (simulation of the logical circuit)"
+
+
+def execution_record(model: Model, trained: Trained) -> dict[str, Any]:
+    """Engine, gradient, shots, noise, mitigation and seeds of the run (and the device)."""
+    from qlang.train.execution import device_summary, execution_summary
+
+    out = dict(trained.metrics.get("execution") or execution_summary(model, trained.seed))
+    device = device_summary(model)
+    if device is not None:
+        out["device"] = device
+    return out
 
 
 def source_hash(model: Model, source: str | None) -> str:
@@ -282,11 +317,11 @@ def write_run_files(folder: Path, model: Model, trained: Trained, source: str | 
         notes.append(note)
     else:
         names.append("curve.png")
-    name, text, qasm_note = compiled_program(model)
-    atomic_write_text(folder / name, text)
-    names.append(name)
-    if qasm_note:
-        notes.append(qasm_note)
+    for name, text, qasm_note in compiled_programs(model):
+        atomic_write_text(folder / name, text)
+        names.append(name)
+        if qasm_note:
+            notes.append(qasm_note)
     notes.extend(str(n) for n in trained.metrics.get("notes", ()))
     _dump(
         folder / "provenance.json",
@@ -296,8 +331,9 @@ def write_run_files(folder: Path, model: Model, trained: Trained, source: str | 
             "seed": trained.seed,
             "source_hash": source_hash(model, source),
             "versions": versions(),
-            "pass_pipeline": "none (exact simulation of the logical circuit)",
+            "pass_pipeline": pipeline_note(model),
             "settings": settings_summary(model),
+            "execution": execution_record(model, trained),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "notes": notes,
         },

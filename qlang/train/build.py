@@ -98,21 +98,37 @@ def quantum_function(
     """The block's quantum function with the run's shots, noise, engine and seed."""
     make = factory or default_factory
     shots = block_shots(block, training, target)
+    noise = target.noise if target is not None else None
+    if target is not None and target.noise.source is not None:
+        # from_backend: the block as compiled for the device, with the device's noise
+        from qlang.sim.noise_device import device_run
+
+        run = device_run(block, target.noise.source, target.noise.channels)
+        block, noise = run.block, run.noise
     engine = engine_of(block, training, target)
     kw: dict[str, Any] = {}
     if engine != "statevector":
         same = target is not None and target.backend.name == engine
         kw["backend"] = target.backend if same else Call(engine)  # type: ignore[union-attr]
-        if target is not None and target.noise:
-            kw["noise"] = target.noise
-    fn = make(
-        block,
-        gradient=gradient_method(training, shots, engine),
-        dtype=training.dtype,
-        shots=shots,
-        seed=seeds.int_seed("sampling"),
-        **kw,
-    )
+        if noise:
+            kw["noise"] = noise
+    kw |= {
+        "gradient": gradient_method(training, shots, engine),
+        "dtype": training.dtype,
+        "shots": shots,
+        "seed": seeds.int_seed("sampling"),
+    }
+    if target is not None and target.mitigation:
+        from qlang.sim.noise_mitigation import MitigatedFunction
+
+        def variant(b: QuantumBlock, **extra: Any) -> Any:
+            return make(b, **(kw | extra))
+
+        fn: Any = MitigatedFunction(
+            block, target.mitigation, variant, seeds.int_seed("twirling"), kw["seed"]
+        )
+    else:
+        fn = make(block, **kw)
     track(getattr(fn, "rng", None))  # its sampling state goes into checkpoints
     return fn
 

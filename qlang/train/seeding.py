@@ -23,7 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Stream names in spawn order (append only).
-STREAMS: tuple[str, ...] = ("init", "shuffle", "split", "spsa", "sampling", "data", "kernel")
+STREAMS: tuple[str, ...] = (
+    "init",
+    "shuffle",
+    "split",
+    "spsa",
+    "sampling",
+    "data",
+    "kernel",
+    "twirling",
+)
 
 
 @dataclass(frozen=True, slots=True)

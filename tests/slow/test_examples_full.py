@@ -68,6 +68,12 @@ GOALS = {
     "qcnn": lambda m: m["accuracy"] >= 0.80,  # 0.838 since the 20 % validation hold-out
     "dressed_circuit": lambda m: m["accuracy"] >= 0.95,
     "qlstm_sine": lambda m: m["r2"] >= 0.95,
+    # issue 22: noisy simulation (docs/results.md)
+    "vqe_ising_noisy": lambda m: m["energy_error"] < 1.0,
+    "vqe_ising_zne": lambda m: m["energy_error"] < 0.39,  # half of the unmitigated 0.78
+    "vqe_ising_zne_readout": lambda m: m["energy_error"] < 0.05,
+    "noisy_reservoir_sine": lambda m: m["r2"] >= 0.75,
+    "iris_fake_sherbrooke": lambda m: m["accuracy"] >= 0.85,
 }
 
 

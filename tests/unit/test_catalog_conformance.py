@@ -465,10 +465,15 @@ def target_probes() -> list[Probe]:
             out.append(Probe("target", e.name, "value", src, expect="rejected"))
         elif e.name in ("basis", "optimization_level"):
             out.append(Probe("target", e.name, "value", render(classify()), src, "compile"))
+        elif e.name == "mitigation":  # needs noise to mitigate
+            noisy = "noise = [depolarizing(0.05), readout_error(0.1)]"
+            out.append(Probe("target", e.name, "value", render(classify(target=noisy)),
+                             render(classify(target=f"{noisy}, mitigation = {example}"))))  # fmt: skip
         else:  # shots, noise, backend: the training run changes
             out.append(Probe("target", e.name, "value", render(classify()), src))
     out += noise_probes()
     out += backend_probes()
+    out += mitigation_probes()
     for kind in ("noise", "mitigation", "backend"):
         for e in catalog.entries(kind):
             if e.status.ok:
@@ -490,6 +495,7 @@ NOISE_CONTEXT: dict[str, dict[str, dict[str, Any]]] = {
     "thermal_relaxation": {"t1": {"t1": 100.0}, "t2": {"t2": 30.0}, "time": {"time": 5.0}},
     "over_rotation": {"angle": {"angle": 0.4}},
     "pauli_channel": {"gates": {"px": 0.1}, "qubits": {"px": 0.1}},
+    "from_backend": {"name": {"name": "fake_lima"}},
     "readout_error": {"p": {"p": 0.2}},
 }
 
@@ -508,6 +514,27 @@ def noise_probes() -> list[Probe]:
             return render(classify(readout=readout, target=f"noise = [{call(e.name, vals)}]"))
 
         out += entry_probes("noise", e.name, noisy, NOISE_CONTEXT.get(e.name, {}))
+    return out
+
+
+def mitigation_probes() -> list[Probe]:
+    """Each method runs on a noisy model and each argument changes the mitigated run
+    (twirling on a coherent over-rotation, which twirling turns into Pauli noise)."""
+    ctx: dict[str, dict[str, dict[str, Any]]] = {
+        "zne": {"order": {"extrapolation": "polynomial"}, "gates": {"folding": "gates"},
+                "asymptote": {"extrapolation": "exponential"}},
+    }  # fmt: skip
+    noise = {"twirling": 'noise = [over_rotation(0.3, axis = "y", gates = [cx])]'}
+    out: list[Probe] = []
+    for e in catalog.entries("mitigation"):
+        if not e.status.ok:
+            continue
+
+        def mit(args: dict[str, Any], e=e) -> str:
+            n = noise.get(e.name, "noise = [depolarizing(0.05), readout_error(0.1)]")
+            return render(classify(target=f"{n}, mitigation = [{call(e.name, args)}]"))
+
+        out += entry_probes("mitigation", e.name, mit, ctx.get(e.name, {}))
     return out
 
 

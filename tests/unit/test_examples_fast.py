@@ -92,6 +92,11 @@ CASES = [
     Case("qcnn", 3, acc(0.7)),
     Case("dressed_circuit", 3, acc(0.85)),
     Case("qlstm_sine", 3, lambda m: m["r2"] > 0.5),
+    Case("vqe_ising_noisy", 20, lambda m: m["energy"] < -3.0),
+    Case("vqe_ising_zne", 5, lambda m: m["energy"] < -1.0),
+    Case("vqe_ising_zne_readout", 5, lambda m: m["energy"] < -1.0),
+    Case("noisy_reservoir_sine", 5, lambda m: m["r2"] > 0.0),
+    Case("iris_fake_sherbrooke", 3, acc(0.5)),
 ]
 
 

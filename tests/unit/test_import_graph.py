@@ -30,13 +30,7 @@ EXTENSIONS = {
 }
 AREAS = ("qlang.sim", "qlang.train", "qlang.semantics", "qlang.passes")
 #: cycles still being removed elsewhere: (area, kind, frozenset of the cycle's modules)
-ALLOWED: set[tuple[str, str, frozenset[str]]] = {
-    # semantics: builtins <-> evaluator, both inside functions
-    ("qlang.semantics", "all",
-     frozenset({"qlang.semantics.builtins", "qlang.semantics.evaluator"})),
-    # semantics: loader imports lowering inside a function; lowering imports loader
-    ("qlang.semantics", "all", frozenset({"qlang.semantics.loader", "qlang.semantics.lowering"})),
-}  # fmt: skip
+ALLOWED: set[tuple[str, str, frozenset[str]]] = set()
 
 
 def modules() -> dict[str, Path]:

@@ -45,7 +45,7 @@ def codes(src: str) -> list[str]:
     "setting, code",
     [
         ("target { noise = [bogus_noise(7)] }", "QL0305"),
-        ("target { mitigation = [zne(scales = [1, 3, 5])] }", "QL0311"),
+        ("target { mitigation = [zne(scales = [1, 3, 5])] }", "QL0314"),
         ('target { backend = "ibm_torino" }', "QL0305"),
         ("target { backend = aer }", "QL0311"),
         ("train { adversarial = fgsm(0.1) }", "QL0304"),

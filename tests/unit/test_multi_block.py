@@ -92,6 +92,14 @@ def test_train_predict_eval_and_the_estimator(tmp_path):
     assert {"train", "validation", "test"} <= set(t.metrics)
     assert any(n.startswith("a_ansatz_theta") for n in t.param_names)
     assert any(n.startswith("b_ansatz_theta") for n in t.param_names)
+    # every block's program is in the run folder, named as weights.json names its weights
+    qasm_a = (tmp_path / "run" / "model.qasm").read_text()
+    qasm_b = (tmp_path / "run" / "model.b.qasm").read_text()
+    assert "a_ansatz_theta_0_0" in qasm_a and "b_ansatz_theta" not in qasm_a
+    assert "b_ansatz_theta_0_0" in qasm_b and "a_ansatz_theta" not in qasm_b
+    assert {n for n in t.param_names if n.startswith("b_")} <= set(
+        qasm_b.replace(";", " ").split()
+    )
     pred = load(m, tmp_path / "run")
     X = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])
     proba = pred.predict_proba(X)

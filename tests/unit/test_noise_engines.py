@@ -246,3 +246,50 @@ def test_noise_changes_outputs_and_zero_noise_is_exact() -> None:
     assert np.allclose(DensityFunction(block, noise=zero).forward(x, w), exact, atol=1e-12)
     some = NoiseModel((Channel("depolarizing", (("p", 0.1),)),))
     assert not np.allclose(DensityFunction(block, noise=some).forward(x, w), exact, atol=1e-3)
+
+
+def test_kernels_without_noise_equal_the_statevector_kernels_and_with_shots_are_sampled() -> None:
+    from qlang.sim import kernel_matrix, projected_kernel
+    from qlang.sim.noise_kernels import NoisyKernel
+
+    rng = np.random.default_rng(12)
+    c = random_circuit(rng, 3, 10, inputs=True)
+    X, Y = rng.uniform(0, 1, (5, 1)), rng.uniform(0, 1, (3, 1))
+    w = rng.uniform(0, 6, c.num_weights)
+    k = NoisyKernel(c)
+    assert np.allclose(k.matrix(X, None, w), kernel_matrix(c, X, None, w), atol=1e-12)
+    assert np.allclose(k.matrix(X, Y, w), kernel_matrix(c, X, Y, w), atol=1e-12)
+    assert np.allclose(k.projected(X, Y, w, 0.7), projected_kernel(c, X, Y, w, 0.7), atol=1e-12)
+    noise = every_channel(rng, 3)
+    exact = NoisyKernel(c, noise=noise).matrix(X, None, w)
+    assert np.all(np.diag(exact) < 1 - 1e-3)  # compute-uncompute under noise
+    sampled = NoisyKernel(c, noise=noise, shots=5000, seed=4)
+    K = sampled.matrix(X, None, w)
+    err = sampled.last_stderr
+    assert err is not None and np.allclose(K, K.T) and np.all(np.abs(K - exact) < 4 * err + 1e-12)
+    assert np.array_equal(K, NoisyKernel(c, noise=noise, shots=5000, seed=4).matrix(X, None, w))
+
+
+def test_compiled_kernels_equal_the_numpy_kernels() -> None:
+    from qlang.sim import density as D
+    from qlang.sim.noise import lower
+
+    if D._compiled is None or D.PURE_PYTHON:
+        pytest.skip("the compiled density kernels are not built")
+    rng = np.random.default_rng(21)
+    for _ in range(6):
+        n = int(rng.integers(1, 5))
+        c = random_circuit(rng, n, 12, inputs=True)
+        prog = lower(c, every_channel(rng, n))
+        x = rng.uniform(0, 1, (3, 1))
+        w = rng.uniform(0, 6, c.num_weights)
+        fast = D.DensityProgram(prog)
+        ref = D.DensityProgram(prog)
+        ref.kernels = D.NumpyKernels(ref.n, ref.dtype, ref.workspace)
+        assert isinstance(fast.kernels, D.CompiledKernels)
+        assert np.allclose(fast.forward(x, w), ref.forward(x, w), atol=1e-12)
+        lam = rng.normal(size=(3, 4**n)) + 0j
+        g1, g2 = fast.adjoint(x, w, lam, True), ref.adjoint(x, w, lam, True)
+        assert g1.keys() == g2.keys()
+        for k in g1:
+            assert np.allclose(g1[k], g2[k], atol=1e-10)

@@ -167,6 +167,105 @@ def test_compiled_chain_kernels_match_the_python_planners(case):
     assert r1.random() == r2.random()
 
 
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+def test_compiled_path_search_takes_the_python_search_steps(monkeypatch):
+    """``find_path`` compiled and in Python: the same path, or None, on random regions,
+    lengths and step budgets (including budgets that run out mid-search)."""
+    from qlang.passes.routing import network
+
+    found = []
+    for case in range(40):
+        r = random.Random(case)
+        dev = [grid(7, 7), heavy_hex(5), grid(4, 6), line(12)][case % 4]
+        region = frozenset(random_region_layout(dev, r.randrange(4, dev.num_qubits), r))
+        seed = r.randrange(100)
+        got: list = []
+        for kernels in (network.KERNELS, None):
+            monkeypatch.setattr(network, "KERNELS", kernels)
+            got.append([
+                network.find_path(dev, k, within=region, max_steps=steps, seed=seed)
+                for k in (len(region), len(region) - 1, len(region) // 2)
+                for steps in (10, 200, None)
+            ])  # fmt: skip
+        assert got[0] == got[1], case
+        found += got[0]
+    assert sum(p is None for p in found) > 20 and sum(p is not None for p in found) > 200
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+@pytest.mark.parametrize("case", range(40))
+def test_compiled_chain_cost_counts_like_the_python_planner(case):
+    """The chain layout's quick planned cost compiled (``chain_cost``: its own Mersenne
+    Twister seeded like ``random.Random(seed)``) equals ``best_plan(..., quick=True).cost``
+    on random blocks, orders, paths with rungs and seeds (also above 2**32), dense and
+    sparse; its refinement loop returns the Python loop's cost and order and consumes the
+    caller's random stream alike."""
+    from qlang.passes.routing.chain_layout import _QuickCost, _refine, quick_cost
+    from qlang.passes.routing.network import find_path
+
+    r = random.Random(case)
+    dev = [grid(4, 5), heavy_hex(3), line(14), grid(3, 3)][case % 4]
+    k = r.randrange(3, min(14, dev.num_qubits) + 1)
+    path = find_path(dev, k, seed=case)
+    assert path is not None
+    labels = r.sample(range(3 * k), k)
+    density = [0.15, 0.4, 0.9][case % 3]
+    pairs = frozenset(
+        (min(a, b), max(a, b)) for a in labels for b in labels if a < b and r.random() < density
+    ) or frozenset({(min(labels[:2]), max(labels[:2]))})
+    seed = [0, 11, 1011, (1 << 40) + 7][case % 4]
+    cost = _QuickCost(pairs, dev, seed)
+    assert cost.compiled
+    for _ in range(6):
+        order = r.sample(labels, k)
+        assert cost(order, path) == quick_cost(order, pairs, dev, path, seed)
+    r1, r2 = random.Random(case), random.Random(case)
+    order = r.sample(labels, k)
+    rounds = 5 * k
+    assert cost.refine(order, path, r1, rounds) == _refine(
+        order, path, lambda o, p: quick_cost(o, pairs, dev, p, seed), r2, rounds
+    )
+    assert r1.random() == r2.random()
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+@pytest.mark.parametrize("case", range(30))
+def test_compiled_plan_costs_and_odd_even_match_python(case, monkeypatch):
+    """``plan_costs`` counts each plan's cost (or None) as ``_plan_eval`` does, with the
+    rungs run directly and not, for odd-even, greedy, previous-like and random (often
+    incomplete) plans; ``odd_even`` is ``_odd_even_plan_python``; and ``best_plan`` picks
+    the same plan, links and direct terms compiled as in pure Python."""
+    from qlang.passes.routing import commuting as C
+    from qlang.passes.routing.network import find_path
+
+    r = random.Random(case)
+    dev = [grid(4, 5), heavy_hex(3), line(14), grid(3, 3)][case % 4]
+    k = r.randrange(3, min(14, dev.num_qubits) + 1)
+    path = find_path(dev, k, seed=case)
+    assert path is not None
+    order = r.sample(range(3 * k), k)
+    density = [0.2, 0.5, 0.9][case % 3]
+    pairs = frozenset(
+        (min(a, b), max(a, b)) for a in order for b in order if a < b and r.random() < density
+    ) or frozenset({(min(order[:2]), max(order[:2]))})
+    places = C.rung_positions(dev, tuple(path))
+    rungs = C._rungs(order, pairs, places)
+    at = {w: i for i, w in enumerate(order)}
+    for direct, want in ((True, pairs - rungs), (False, pairs)):
+        rest = {(a, b) for a, b in want if abs(at[a] - at[b]) > 1}
+        oe = C._odd_even_plan(order, rest)
+        assert oe == C._odd_even_plan_python(order, rest)
+        plans = [oe, C._greedy_plan(order, rest, random.Random(case), 1.0), oe[::-1], []]
+        plans += [[r.randrange(k - 1) for _ in range(r.randrange(1, 3 * k))] for _ in range(4)]
+        got = C.KERNELS.plan_costs(order, sorted(pairs), places, plans, direct)
+        assert got == [C._plan_eval(order, pairs, want, rungs, places, p)[0] for p in plans]
+        assert got[0] is not None
+    previous = [r.randrange(k - 1) for _ in range(k)]
+    fast = C.best_plan(order, pairs, dev, path, random.Random(case), 4, previous)
+    monkeypatch.setattr(C, "KERNELS", None)
+    assert C.best_plan(order, pairs, dev, path, random.Random(case), 4, previous) == fast
+
+
 def test_threaded_layout_trials_match_sequential_ones(monkeypatch):
     """Trials run in threads (the compiled search releases the GIL) give the same layouts
     and ranking as one after another."""

@@ -142,7 +142,7 @@ def test_cli_train_predict_eval(tmp_path, driver):
     r = runner.invoke(
         main, ["train", str(src), "--epochs", "2", "--quiet", "--out", str(tmp_path / "q")]
     )
-    assert "epoch" not in r.output
+    assert "epoch 1/2" not in r.output and "epoch 2/2" not in r.output  # no progress bar
 
 
 def test_cli_bad_input_is_a_diagnostic_not_a_traceback(tmp_path, driver):
@@ -278,3 +278,13 @@ def test_cli_without_front_end_is_a_clean_internal_error(tmp_path, monkeypatch):
     src.write_text("")
     r = CliRunner().invoke(main, ["train", str(src)])
     assert r.exit_code == 2 and "no front end" in r.output
+
+
+def test_an_epochs_override_is_what_the_run_records(tmp_path):
+    m = tiny_classifier(epochs=8)
+    train(m, epochs=2, out=tmp_path / "r", quiet=True)
+    prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
+    assert prov["settings"]["epochs"] == 2
+    assert any("epochs = 2 from the command line" in n for n in prov["notes"])
+    curve = (tmp_path / "r" / "curve.csv").read_text().splitlines()
+    assert curve[-1].split(",")[0] == "2"

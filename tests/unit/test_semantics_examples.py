@@ -36,6 +36,11 @@ EXPECTED = {
     "digits_kernel": (8, 8, 96),
     "dressed_circuit": (4, 4, 16),
     "qlstm_sine": (4, 4, 8),
+    "vqe_ising_noisy": (6, 0, 18),
+    "vqe_ising_zne": (6, 0, 18),
+    "vqe_ising_zne_readout": (6, 0, 18),
+    "noisy_reservoir_sine": (4, 4, 12),
+    "iris_fake_sherbrooke": (4, 4, 12),
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from qlang.ir.model import Model
+from qlang.ir.model import Model, Target
 from qlang.train.errors import fail
 from qlang.train.layers import init_decl
 from qlang.train.losses import kernel_target_alignment
@@ -37,8 +37,29 @@ from qlang.train.tasks.common import (
 from qlang.train.trainer import Objective, fit
 
 
-def gram(ctx: RunContext, enc: Any, X1: Any, X2: Any, w: Any, opts: dict[str, Any]) -> np.ndarray:
-    """The kernel matrix of the chosen kind: fidelity (default) or projected (``gamma``)."""
+def gram(
+    ctx: RunContext,
+    enc: Any,
+    X1: Any,
+    X2: Any,
+    w: Any,
+    opts: dict[str, Any],
+    target: Target | None = None,
+) -> np.ndarray:
+    """The kernel matrix of the chosen kind: fidelity (default) or projected (``gamma``).
+    With noise, shots or another backend on the ``target`` the entries are estimated as a
+    device would (compute-uncompute on the noisy engine, :mod:`qlang.sim.noise_kernels`)."""
+    if target is not None and (
+        target.noise or target.noise.source or target.shots is not None
+        or target.backend.name not in ("auto", "statevector")
+    ):  # fmt: skip
+        from qlang.sim.noise_kernels import NoisyKernel
+
+        k = NoisyKernel(enc, noise=target.noise, shots=target.shots,
+                        seed=ctx.seeds.int_seed("kernel"), backend=target.backend)  # fmt: skip
+        if opts["kind"] == "projected":
+            return k.projected(X1, X2, w, float(opts["gamma"]))
+        return k.matrix(X1, X2, w)
     if opts["kind"] == "projected":
         from qlang.sim import projected_kernel
 
@@ -86,7 +107,7 @@ def kernel_weights(
 
     def value(w: np.ndarray, idx: Any) -> float:
         Xs, ys = (X, y) if idx is None else (X[idx], y[idx])
-        return kernel_target_alignment(gram(ctx, enc, Xs, None, w, opts), ys)[0]
+        return kernel_target_alignment(gram(ctx, enc, Xs, None, w, opts, model.target), ys)[0]
 
     def vg(w: np.ndarray, idx: Any) -> tuple[float, np.ndarray]:
         h = 1e-4
@@ -117,7 +138,7 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     enc = model.main.encoding or model.main.circuit
     check_width(enc.num_inputs, ds.num_features, model)
     w, curve, nsteps = kernel_weights(model, ctx, enc, ds.X_train, ds.y_train, opts)
-    K_train = gram(ctx, enc, ds.X_train, None, w, opts)
+    K_train = gram(ctx, enc, ds.X_train, None, w, opts, model.target)
     est = estimator_for(method, opts).fit(K_train, ds.y_train)
     alignment = -kernel_target_alignment(K_train, ds.y_train)[0] if classification else None
     if not curve:
@@ -135,7 +156,7 @@ def train_kernel(model: Model, ctx: RunContext) -> Trained:
     )
     metrics["train"] = _scores(names, est, K_train, ds.y_train, method, classification)
     if len(ds.X_test):  # the only look at the test split
-        K_test = gram(ctx, enc, ds.X_test, ds.X_train, w, opts)
+        K_test = gram(ctx, enc, ds.X_test, ds.X_train, w, opts, model.target)
         metrics["test"] = _scores(names, est, K_test, ds.y_test, method, classification)
     extra = {
         "method": method,
@@ -162,10 +183,10 @@ def kernel_predictor(model: Model, trained: Trained, ctx: RunContext):
     y_train = np.asarray(trained.extra["y_train"])
     opts = _method(model, bool(trained.extra["classification"]))[1] | trained.extra["options"]
     est = estimator_for(trained.extra["method"], opts)
-    est.fit(gram(ctx, enc, X_train, None, trained.params, opts), y_train)
+    est.fit(gram(ctx, enc, X_train, None, trained.params, opts, model.target), y_train)
 
     def predict(X: np.ndarray) -> np.ndarray:
-        pred = est.predict(gram(ctx, enc, X, X_train, trained.params, opts))
+        pred = est.predict(gram(ctx, enc, X, X_train, trained.params, opts, model.target))
         if trained.extra["classification"] and trained.extra["method"] != "svc":
             return np.rint(pred).astype(int)
         return pred

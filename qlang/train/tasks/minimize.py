@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir import expr as E
-from qlang.ir.model import Model, Observable, Readout
+from qlang.ir.model import Model, Observable, Readout, Target
 from qlang.train.build import block_stages, build_network
 from qlang.train.errors import fail
 from qlang.train.losses import cvar, energy
@@ -149,6 +149,16 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         "steps": res.steps,
         "seconds": res.seconds,
     }
+    err = getattr(energy_net.stages[0], "qf", None)
+    err = getattr(err, "last_stderr", None)
+    if err is not None:  # shots or trajectories: the estimate's standard error
+        metrics["energy_stderr"] = float(np.sqrt(np.sum(np.asarray(err)[0] ** 2)))
+    t = model.target
+    if t.noise or t.noise.source is not None or t.shots is not None:
+        # the trained parameters on the exact noiseless simulator (the parameters' quality)
+        clean = replace(model, target=Target(), training=replace(model.training, shots=None))
+        exact_net = build_network(clean, clean.training, seeds)
+        metrics["energy_noiseless"] = float(exact_net.forward(X, res.params)[0].sum())
     if loss_name == "cvar":
         metrics["cvar"] = value(res.params, None)
         metrics["alpha"] = alpha
