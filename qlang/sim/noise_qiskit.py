@@ -100,35 +100,76 @@ def to_aer(noise: NoiseModel, circuit: Circuit) -> Any:
     return model
 
 
-def from_aer(model: Any, qubits: Sequence[int] | None = None) -> tuple[Channel, ...]:
+def from_aer(
+    model: Any, qubits: Sequence[int] | None = None, num_qubits: int | None = None
+) -> tuple[Channel, ...]:
     """The channels of an Aer ``NoiseModel``: each (instruction, qubits) error as a
     ``kraus`` channel, each readout error as ``readout_error``. ``qubits`` renames the
-    device qubits ``qubits[i] -> i`` (others are dropped)."""
+    device qubits ``qubits[i] -> i`` (others are dropped).
+
+    As in Aer, a local error (on given qubits) replaces the all-qubit error of the same
+    instruction (or readout) on those qubits; when a model has both, the all-qubit error
+    is spelled out on the other qubits of a ``num_qubits``-qubit register (needed then,
+    unless ``qubits`` gives the register).
+    """
+    from itertools import permutations
+
     from qiskit.quantum_info import Kraus, SuperOp
 
     index = {q: i for i, q in enumerate(qubits)} if qubits is not None else None
+    width = len(qubits) if qubits is not None else num_qubits
+
+    def kraus_of(err: Any, k: int) -> tuple[tuple[complex, ...], ...]:
+        ks = [little_endian(m, k) for m in Kraus(SuperOp(SuperOp(err).data)).data]
+        return tuple(tuple(complex(v) for v in m.ravel()) for m in ks)
+
+    def register(what: str) -> int:
+        if width is None:
+            raise ValueError(
+                f"the Aer noise model has both all-qubit and local {what} errors: "
+                "pass num_qubits (the register the all-qubit errors cover)"
+            )
+        return width
+
     out: list[Channel] = []
+    local_ops: dict[str, set[tuple[int, ...]]] = {}
     for name, by_qubits in sorted(model._local_quantum_errors.items()):  # noqa: SLF001
         for qs, err in sorted(by_qubits.items()):
             if index is not None and not all(q in index for q in qs):
                 continue
             local = tuple(index[q] for q in qs) if index is not None else tuple(qs)
-            k = len(qs)
-            s = SuperOp(err).data  # little-endian vec convention of Qiskit
-            ks = [little_endian(m, k) for m in Kraus(SuperOp(s)).data]
-            mats = tuple(tuple(complex(v) for v in m.ravel()) for m in ks)
-            out.append(Channel("kraus", (), gates=(name,), qubits=local, matrices=mats))
+            local_ops.setdefault(name, set()).add(local)
+            out.append(Channel("kraus", (), gates=(name,), qubits=local, matrices=kraus_of(err, len(qs))))
     for name, err in sorted(model._default_quantum_errors.items()):  # noqa: SLF001
-        ks = [little_endian(m, err.num_qubits) for m in Kraus(err).data]
-        mats = tuple(tuple(complex(v) for v in m.ravel()) for m in ks)
-        out.append(Channel("kraus", (), gates=(name,), matrices=mats))
+        mats = kraus_of(err, err.num_qubits)
+        taken = local_ops.get(name, set())
+        if not taken:
+            out.append(Channel("kraus", (), gates=(name,), matrices=mats))
+            continue
+        n = register(f"`{name}`")
+        for qs in permutations(range(n), err.num_qubits):
+            if qs not in taken:
+                out.append(Channel("kraus", (), gates=(name,), qubits=qs, matrices=mats))
+    local_read: list[Channel] = []
     for qs, err in sorted(model._local_readout_errors.items()):  # noqa: SLF001
         if len(qs) != 1 or (index is not None and qs[0] not in index):
             continue
         probs = np.asarray(err.probabilities)
         q = index[qs[0]] if index is not None else qs[0]
         params = (("p", float(probs[0, 1])), ("p1", float(probs[1, 0])))
-        out.append(Channel("readout_error", params, qubits=(q,)))
+        local_read.append(Channel("readout_error", params, qubits=(q,)))
+    default = model._default_readout_error  # noqa: SLF001
+    if default is not None:
+        probs = np.asarray(default.probabilities)
+        params = (("p", float(probs[0, 1])), ("p1", float(probs[1, 0])))
+        if not local_read:
+            out.append(Channel("readout_error", params))
+        else:
+            taken_q = {c.qubits[0] for c in local_read}
+            rest = tuple(q for q in range(register("readout")) if q not in taken_q)
+            if rest:
+                out.append(Channel("readout_error", params, qubits=rest))
+    out.extend(local_read)
     return tuple(out)
 
 

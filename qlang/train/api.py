@@ -44,11 +44,14 @@ def train(
     overwrite: bool = False,
     resume: str | Path | None = None,
     shots: int | None = None,
+    noise: Any = None,
 ) -> Trained:
     """Train ``model``; with ``out`` also write a run folder, with ``resume`` continue one.
 
-    ``shots`` overrides every circuit execution's shots (``--shots``). See
-    :func:`train_run` (which also returns where the run was written).
+    ``shots`` overrides every circuit execution's shots (``--shots``); ``noise`` replaces
+    the target's noise (a qlang ``NoiseModel``, a fake backend name or a Qiskit Aer
+    ``NoiseModel``: :func:`qlang.train.execution.with_noise`). See :func:`train_run`
+    (which also returns where the run was written).
     """
     return train_run(
         model,
@@ -63,6 +66,7 @@ def train(
         overwrite=overwrite,
         resume=resume,
         shots=shots,
+        noise=noise,
     ).trained
 
 
@@ -90,6 +94,7 @@ def train_run(
     resume: str | Path | None = None,
     stop_after: int | None = None,
     shots: int | None = None,
+    noise: Any = None,
 ) -> RunResult:
     """Train ``model`` and write its run folder (:mod:`qlang.train.runs`).
 
@@ -101,13 +106,13 @@ def train_run(
     """
     from qlang.resources import check_model_memory
     from qlang.train.artifacts import source_hash, write_run_files
-    from qlang.train.execution import execution_summary, with_shots
+    from qlang.train.execution import execution_summary, with_noise, with_shots
     from qlang.train.optimizers import make_optimizer
     from qlang.train.runs import resume_run, start_run
     from qlang.train.seeding import tracking
     from qlang.train.trainer import collecting_notes
 
-    model = with_shots(model, shots)
+    model = with_shots(with_noise(model, noise), shots)
     check_model_memory(model)
     resumable = make_optimizer(model.optimizer, "adam").family != "scipy"
     digest = source_hash(model, source)
@@ -208,13 +213,16 @@ class Predictor:
 
 
 def predictor(
-    model: Model, trained: Trained, *, shots: int | None = None, **kw: Any
+    model: Model, trained: Trained, *, shots: int | None = None, noise: Any = None, **kw: Any
 ) -> Predictor:
     """Rebuild the model around trained parameters (checks they match: QL0659); ``shots``
-    overrides every circuit execution's shots."""
-    from qlang.train.execution import with_shots
+    overrides every circuit execution's shots, ``noise`` the target's noise."""
+    from qlang.resources import check_model_memory
+    from qlang.train.execution import with_noise, with_shots
 
-    model = with_shots(model, shots)
+    model = with_shots(with_noise(model, noise), shots)
+    if noise is not None:
+        check_model_memory(model)
     ctx = context(model, trained.seed, quiet=True, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))
@@ -233,13 +241,17 @@ def evaluate(
     *,
     base_dir: str | Path | None = None,
     shots: int | None = None,
+    noise: Any = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """Metrics of stored weights on the model's test split (same seed -> same split);
-    ``shots`` overrides every circuit execution's shots."""
-    from qlang.train.execution import with_shots
+    ``shots`` overrides every circuit execution's shots, ``noise`` the target's noise."""
+    from qlang.resources import check_model_memory
+    from qlang.train.execution import with_noise, with_shots
 
-    model = with_shots(model, shots)
+    model = with_shots(with_noise(model, noise), shots)
+    if noise is not None:
+        check_model_memory(model)
     ctx = context(model, trained.seed, base_dir=Path(base_dir) if base_dir else None, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))

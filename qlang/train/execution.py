@@ -120,3 +120,86 @@ def with_shots(model: Model, shots: int | None) -> Model:
         training=replace(model.training, shots=None),
         target=replace(model.target, shots=int(shots)),
     )
+
+
+def with_noise(model: Model, noise: Any) -> Model:
+    """``model`` run under ``noise`` instead of its ``target { noise }`` (the per-call
+    override of the Python API): a :class:`~qlang.ir.noise.NoiseModel`, the name of a
+    fake IBM backend (as ``from_backend("fake_sherbrooke")``) or a Qiskit Aer
+    ``NoiseModel`` (its errors become ``kraus`` and ``readout_error`` channels on the
+    gates they name, :func:`qlang.sim.noise_qiskit.from_aer`). The run is checked as
+    ``qlang check`` checks a file's noise (``QL0305``, ``QL0310``, ``QL0314``,
+    ``QL0303``; the memory budget follows in the caller), before anything runs.
+    """
+    if noise is None:
+        return model
+    from qlang.diagnostics import QLangError
+    from qlang.ir.noise import NoiseModel
+    from qlang.semantics.codes import SemanticError
+    from qlang.semantics.noise import check_execution
+
+    width = max(b.circuit.num_qubits for b in model.blocks)
+    try:
+        if isinstance(noise, NoiseModel):
+            nm = noise
+        elif isinstance(noise, str):
+            from qlang.semantics.noise import _backend_name
+
+            nm = NoiseModel(source=_backend_name(noise, None))
+        elif hasattr(noise, "_local_quantum_errors"):
+            nm = NoiseModel(_aer_channels(noise, width))
+        else:
+            from qlang.semantics.codes import fail
+
+            raise fail(
+                "QL0305",
+                f"`noise=` takes a qlang NoiseModel, a fake backend name or a Qiskit Aer "
+                f"NoiseModel, not {type(noise).__name__}",
+                None,
+            )
+        target = replace(model.target, noise=nm)
+        errors = check_execution(
+            model.training.gradient, model.training.shots, target, width,
+            model.training.dtype, {}, None,
+        )  # fmt: skip
+    except SemanticError as err:
+        raise QLangError([err.diagnostic]) from None
+    if errors:
+        raise QLangError([e.diagnostic for e in errors])
+    return replace(model, target=target)
+
+
+def _aer_channels(noise: Any, width: int) -> tuple:
+    """The channels of an Aer ``NoiseModel`` for a ``width``-qubit model: every error
+    must name a gate qlang simulates and qubits the model has (``QL0305``, ``QL0310``)."""
+    from qlang.ir.gates import ALIASES, GATES
+    from qlang.semantics.codes import fail
+    from qlang.sim.noise_qiskit import from_aer
+
+    for name in [*noise._local_quantum_errors, *noise._default_quantum_errors]:  # noqa: SLF001
+        if ALIASES.get(name, name) not in GATES:
+            raise fail(
+                "QL0305",
+                f"the Aer noise model has errors on `{name}`, which is not a gate qlang "
+                "simulates",
+                None,
+                f"remove the errors on `{name}` (gates: {', '.join(sorted(GATES))})",
+            )
+    if any(len(qs) != 1 for qs in noise._local_readout_errors):  # noqa: SLF001
+        raise fail("QL0305", "the Aer noise model has correlated multi-qubit readout errors, "
+                   "which qlang does not simulate", None, "use one readout error per qubit")  # fmt: skip
+    if getattr(noise, "_nonlocal_quantum_errors", None):
+        raise fail("QL0305", "the Aer noise model has non-local errors, which qlang does not "
+                   "simulate", None)  # fmt: skip
+    channels = from_aer(noise, num_qubits=width)
+    out = []
+    for c in channels:
+        if any(q >= width for q in c.qubits):
+            raise fail(
+                "QL0310",
+                f"the Aer noise model has an error on qubits {list(c.qubits)}, but the model "
+                f"has {width} qubits",
+                None,
+            )
+        out.append(replace(c, gates=tuple(ALIASES.get(g, g) for g in c.gates)))
+    return tuple(out)
