@@ -18,7 +18,8 @@ configuration for this job:
 
 Every measurement runs in its own subprocess with a time limit. A peer whose full batch
 would exceed the limit is measured on fewer samples and scaled linearly to B (its cost is
-the same for every sample; marked ``*``). Times are CPU seconds (``process_time``) of the
+the same for every sample; marked ``*``; ``--subset`` sets the sample counts, e.g. on a
+busy machine). Times are CPU seconds (``process_time``) of the
 best of ``--reps`` repetitions after one warm-up; wall seconds are recorded too.
 
 Reproduce::
@@ -215,11 +216,21 @@ def worker(peer: str, n: int, batch: int, reps: int) -> None:
 
 
 def measure(peer: str, n: int, batch: int, reps: int, timeout: float) -> dict:
+    """One peer's measurement in a subprocess limited to ``timeout`` CPU seconds (the
+    machine is shared: a wall-clock limit would measure the other users' load), with a
+    wall-clock limit of ten times that for a worker that blocks."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (int(timeout), int(timeout) + 5))
+
     cmd = [sys.executable, __file__, "--worker", peer, str(n), str(batch), str(reps)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=10 * timeout, preexec_fn=limit)
     except subprocess.TimeoutExpired:
-        return {"error": f"over {timeout:.0f} s"}
+        return {"error": f"over {10 * timeout:.0f} s wall"}
+    if proc.returncode < 0:
+        return {"error": f"over {timeout:.0f} CPU s"}
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:120]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -244,6 +255,13 @@ def main() -> None:
     ap.add_argument("--peers", nargs="+", default=list(PEERS))
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--worker", nargs=4, default=None)
+    ap.add_argument(
+        "--subset",
+        nargs="+",
+        default=[],
+        metavar="PEER:N:K",
+        help="measure PEER at size N on K samples and scale to B (e.g. qlang:10:16 on a busy machine)",
+    )
     args = ap.parse_args()
     if args.worker:
         peer, n, batch, reps = args.worker
@@ -258,6 +276,10 @@ def main() -> None:
         row: dict = {"n": n}
         for peer in args.peers:
             k = SUBSET.get(peer, {}).get(n, BATCH)
+            for spec in args.subset:
+                sp, sn, sk = spec.split(":")
+                if sp == peer and int(sn) == n:
+                    k = int(sk)
             reps = args.reps if k == BATCH else 1
             r = measure(peer, n, k, reps, args.timeout)
             if "cpu" in r and k != BATCH:

@@ -1,7 +1,8 @@
 /// Breast-cancer classifier: standardise, PCA to 5 features scaled to [0, pi],
 /// angle encoding,
 /// EfficientSU2, COBYLA; reports precision, recall and F1.
-/// (breast_cancer_vqc_aqgd.qml is the same model trained with AQGD.)
+/// (breast_cancer_vqc_aqgd.qml is the same model trained with AQGD; `qlang sweep` on this
+/// file runs the optimizer study of its `sweep` block: COBYLA vs AQGD over 5 seeds.)
 import encodings.angle
 import ansatze.efficient_su2
 
@@ -16,4 +17,8 @@ model breast_cancer_vqc {
   optimizer = cobyla(maxiter = 300)
   train     { seed = 5, gradient = auto }
   target    { device = ring(5), basis = [cx, rz, sx, x] }
+  sweep {
+    optimizer = [cobyla(maxiter = 300), aqgd(maxiter = 100, eta = 1.0, momentum = 0.25)]
+    seed      = 0..5
+  }
 }

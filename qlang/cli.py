@@ -33,8 +33,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qlang.commands.compile",
     "qlang.commands.passes",
     "qlang.commands.train",
+    "qlang.commands.sweep",
+    "qlang.commands.runs",
     "qlang.commands.predict",
     "qlang.commands.eval",
+    "qlang.commands.run",
     "qlang.commands.lsp",
 )
 

@@ -72,6 +72,11 @@ class Compiled:
     source_hash: str = ""
     optimization_level: int = 1
     notes: tuple[str, ...] = field(default=())
+    #: with ``measure=True``: one circuit per measurement basis of the readout, each with
+    #: its basis rotations and measurements (bind them like this one: ``bind_weights``)
+    measured: tuple[Compiled, ...] = field(default=())
+    #: with ``measure=True``: how counts of :attr:`measured` decode into model outputs
+    manifest: dict[str, Any] | None = field(default=None, compare=False)
 
     @cached_property
     def qasm3(self) -> str:
@@ -221,6 +226,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     verify: bool = True,
     block: str | None = None,
     allow: Sequence[str | Path] = (),
+    measure: bool = False,
 ) -> Compiled:
     """Compile a ``.qml``/``.qasm`` path, source text, ``Model`` or ``Circuit``.
 
@@ -235,6 +241,12 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     ``basis="none"`` ignore the model's. ``passes`` replaces the ``-O`` preset with a ``--passes`` pipeline spec
     (routing passes take ``device`` unless they name one). ``print_ir_after`` and
     ``time_passes`` write the IR after the named passes / a timing table to stderr.
+
+    ``measure`` (a model's block) also lowers the readout to measurements:
+    :attr:`Compiled.measured` holds one circuit per qubit-wise commuting measurement
+    basis and :attr:`Compiled.manifest` says how their counts decode into the outputs.
+    ``device`` may also be a Qiskit ``BackendV2``, ``Target`` or ``CouplingMap``: routing
+    keeps its edge direction and its basis is the default.
     """
     if target not in TARGETS:
         raise QLangError(
@@ -252,16 +264,64 @@ def compile(  # noqa: A001 (the public name the issue asks for)
                 )
             ]
         )
-    circuit, name, digest, model_target = _load(source, block, tuple(allow))
+    circuit, name, digest, model_target, readout = _load_with_readout(source, block, tuple(allow))
+    logical_qubits = circuit.num_qubits
     check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
     if pipeline is not None:
         circuit = pipeline.run(circuit)
+    if settings.qiskit_target is not None:  # two-qubit gates turned to the device's direction
+        from qlang.backends.isa import reorient
+
+        circuit = reorient(circuit, settings.qiskit_target, settings.basis)
     circuit.verify()
     check_finite(circuit)
-    return Compiled(circuit, target, name, digest, settings.level, tuple(notes))
+    out = Compiled(circuit, target, name, digest, settings.level, tuple(notes))
+    if measure:
+        out = _with_measurements(out, readout, logical_qubits)
+    return out
+
+
+def _with_measurements(compiled: Compiled, readout: Any, logical_qubits: int) -> Compiled:
+    """``compiled`` with its measured circuits and the decoding manifest."""
+    from qlang.catalog.schema import value_text
+    from qlang.targets.measure import measured_circuit, measurement
+
+    if readout is None:
+        raise QLangError(
+            [
+                Diagnostic.error(
+                    "QL0704",
+                    "`measure` lowers a model's readout, but this circuit has none",
+                    help="compile a .qml model (its readout says what to measure)",
+                )
+            ]
+        )
+    m = measurement(readout, logical_qubits)
+    ir = compiled.ir
+    final = tuple(ir.layout.final) if ir.layout is not None else tuple(range(logical_qubits))
+    circuits = tuple(
+        replace(compiled, ir=measured_circuit(ir, g, final), measured=(), manifest=None)
+        for g in m.groups
+    )
+    manifest = {
+        "format": "qlang-measure-1",
+        "model": compiled.model_name,
+        "readout": readout.kind,
+        "outputs": readout.num_outputs,
+        "post": [value_text(c) for c in readout.post],
+        "circuits": [
+            {"clbits": [[i, final[q], p] for i, (q, p) in enumerate(g.basis)]}
+            for g in m.groups
+        ],
+        **m.to_json(final),
+        "decode": "For circuit g, the expectation of Pauli string k in groups[g].members is "
+        "the mean over shots of (-1)**(XOR of the clbits measuring its qubits); identity "
+        "strings are 1. outputs = matrix @ expectations + offset, then the `post` steps.",
+    }
+    return replace(compiled, measured=circuits, manifest=manifest)
 
 
 def check_finite(circuit: Circuit) -> None:
@@ -293,6 +353,7 @@ class _Settings:
     device: Any
     basis: tuple[str, ...]
     level: int
+    qiskit_target: Any = None
 
 
 def _settings(
@@ -317,6 +378,17 @@ def _settings(
         notes.append(f"routing for `{source}` (the device of `from_backend`)")
         if basis is None and not model_target.basis:
             basis = tuple(device.basis)
+    qiskit_target = None
+    if device is not None and not isinstance(device, str) and not hasattr(device, "edge_set"):
+        # a Qiskit BackendV2, Target or CouplingMap: its directed coupling map and basis
+        from qlang.backends.isa import device_of as isa_device
+        from qlang.backends.isa import target_info
+
+        qiskit_target = target_info(device)
+        device = isa_device(qiskit_target)
+        notes.append(f"routing for the Qiskit target `{qiskit_target.name}` (edge direction kept)")
+        if basis is None:  # the explicit device's basis wins over the model's
+            basis = qiskit_target.basis
     if isinstance(device, str):
         with access.unrestricted():  # a device the caller names, or one already allowed
             device = None if device.strip().lower() in ("", "none") else parse_device(device)
@@ -328,7 +400,7 @@ def _settings(
         basis = ()
     if level is None:
         level = model_target.optimization_level if model_target is not None else 1
-    return _Settings(device, tuple(basis or ()), level)
+    return _Settings(device, tuple(basis or ()), level, qiskit_target)
 
 
 def _pipeline(
@@ -375,17 +447,26 @@ def _load(
     source: Any, block: str | None = None, allow: tuple[str | Path, ...] = ()
 ) -> tuple[Circuit, str, str, Any]:
     """(circuit, name, source hash, the model's ``Target`` or ``None``)."""
+    return _load_with_readout(source, block, allow)[:4]  # type: ignore[return-value]
+
+
+def _load_with_readout(
+    source: Any, block: str | None = None, allow: tuple[str | Path, ...] = ()
+) -> tuple[Circuit, str, str, Any, Any]:
+    """:func:`_load` and the block's ``Readout`` (``None`` for a bare circuit)."""
     if isinstance(source, Circuit):
-        return source, source.name, "", None
+        return source, source.name, "", None, None
     if hasattr(source, "blocks") and hasattr(source, "circuit"):
+        found = _block_of(source, block)
         return (
-            _block_circuit(source, block),
+            found.circuit,
             getattr(source, "name", "main"),
             getattr(source, "source_hash", ""),
             getattr(source, "target", None),
+            found.readout,
         )
     if isinstance(getattr(source, "circuit", None), Circuit):  # e.g. a QuantumBlock
-        return source.circuit, getattr(source, "name", "main"), "", None
+        return source.circuit, getattr(source, "name", "main"), "", None, getattr(source, "readout", None)
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         if path.suffix.lower() in (".qasm", ".qasm2", ".qasm3"):
@@ -400,14 +481,14 @@ def _load(
                     d = replace(d, code="QL0515")
                 raise QLangError([d]) from None
             circuit = import_qasm(text, filename=str(path))
-            return circuit, circuit.name, _hash(text), None
+            return circuit, circuit.name, _hash(text), None, None
         return _load_model(path, block, allow)
     if isinstance(source, str):
         if _QASM_HEADER.match(source):
             from qlang.targets.qasm_import import import_qasm
 
             circuit = import_qasm(source)
-            return circuit, circuit.name, _hash(source), None
+            return circuit, circuit.name, _hash(source), None, None
         return _load_model(source, block, allow)
     raise TypeError(f"cannot compile a {type(source).__name__}")
 
@@ -422,16 +503,21 @@ def _looks_like_path(text: str) -> bool:
 
 def _load_model(
     path_or_text: str | Path, block: str | None, allow: tuple[str | Path, ...] = ()
-) -> tuple[Circuit, str, str, Any]:
+) -> tuple[Circuit, str, str, Any, Any]:
     from qlang.driver import load_model
 
     model = load_model(path_or_text, allow=allow)
-    return _block_circuit(model, block), model.name, model.source_hash, model.target
+    found = _block_of(model, block)
+    return found.circuit, model.name, model.source_hash, model.target, found.readout
 
 
 def _block_circuit(model: Any, block: str | None) -> Circuit:
+    return _block_of(model, block).circuit
+
+
+def _block_of(model: Any, block: str | None) -> Any:
     if block is None:
-        return model.circuit
+        return model.main
     found = model.block(block)
     if found is None:
         from qlang.diagnostics import did_you_mean
@@ -446,4 +532,4 @@ def _block_circuit(model: Any, block: str | None) -> Circuit:
                 )
             ]
         )
-    return found.circuit
+    return found

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from qlang.catalog import data, network, optimizers, target, tasks, training
+from qlang.catalog import data, network, optimizers, sweep, target, tasks, training
 from qlang.catalog.schema import (
     REQUIRED,
     SUPPORTED,
@@ -156,7 +156,7 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-_MODULES = (training, data, network, tasks, optimizers, target)
+_MODULES = (training, data, network, tasks, optimizers, target, sweep)
 
 
 def _build() -> dict[str, dict[str, Entry]]:

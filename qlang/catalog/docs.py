@@ -7,7 +7,7 @@ pages; a test fails when one is out of date.
 Example::
 
     >>> print(table("backend").splitlines()[-1])
-    | `aer` |  | not yet (`QL0311`) | Qiskit Aer |
+    | `tket` | `name` | yes | a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch in one process_circuits call |
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qlang.catalog.schema import (
+    BOOL,
     CALL,
     CALLS,
     CHOICE,
@@ -34,7 +35,6 @@ from qlang.catalog.schema import (
     Entry,
     Param,
     Range,
-    not_yet,
 )
 from qlang.limits import MAX_SHOTS
 
@@ -337,11 +337,65 @@ BACKENDS: tuple[Entry, ...] = (
     Entry(
         "backend",
         "aer",
-        "Qiskit Aer",
-        status=not_yet(
-            "the `aer` backend is not available yet",
-            "use `backend = density_matrix` or `trajectories`",
+        "Qiskit Aer's primitives (qiskit-aer): exact EstimatorV2 expectations without "
+        "`shots`, SamplerV2 with them; one job per batch and gradient",
+        (
+            Param(
+                "method",
+                CHOICE,
+                "automatic",
+                "Aer's simulation method",
+                choices=("automatic", "statevector", "density_matrix", "matrix_product_state"),
+                example="statevector",
+            ),
         ),
+        impl="qlang.backends.function:aer",
+    ),
+    Entry(
+        "backend",
+        "fake",
+        "a fake IBM device in Qiskit's local testing mode: compiled for its Target "
+        "(directed coupling map, native gates) and sampled by SamplerV2 with its calibrated "
+        "noise (`noise = false`: without)",
+        (
+            Param("name", STR, REQUIRED, "the device, e.g. sherbrooke", example="manila"),
+            Param(
+                "noise",
+                BOOL,
+                True,
+                "sample with the device's calibrated noise",
+                example=False,
+                positional=False,
+            ),
+        ),
+        impl="qlang.backends.function:fake",
+    ),
+    Entry(
+        "backend",
+        "ibm",
+        "an IBM Quantum device through qiskit-ibm-runtime (SamplerV2 in batch or session "
+        "mode; the saved account's credentials)",
+        (
+            Param("name", STR, REQUIRED, "the device, e.g. ibm_torino", example="ibm_fez"),
+            Param("instance", STR, None, "the account's instance (CRN or hub/group/project)",
+                  example="my-crn", positional=False),
+            Param("channel", STR, None, "the account's channel", example="ibm_cloud",
+                  positional=False),
+            Param("mode", CHOICE, "batch", "runtime execution mode",
+                  choices=("batch", "session", "job"), example="session", positional=False),
+        ),  # fmt: skip
+        impl="qlang.backends.function:ibm",
+    ),
+    Entry(
+        "backend",
+        "tket",
+        "a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch "
+        "in one process_circuits call",
+        (
+            Param("name", STR, REQUIRED, "the pytket backend class (AerBackend)",
+                  example="AerBackend"),  # fmt: skip
+        ),
+        impl="qlang.backends.function:tket",
     ),
 )
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 
 from qlang.codes import (
+    backends,
     cli,
     data,
     files,
@@ -31,6 +32,7 @@ from qlang.codes import (
     runs,
     runtime,
     semantics,
+    sweeps,
     targets,
     training,
 )
@@ -81,10 +83,12 @@ _MODULES = (
     routing,
     runtime,
     training,
+    backends,
     files,
     limits,
     runs,
     cli,
+    sweeps,
 )
 
 #: The areas in code order, each with its page and range.

@@ -374,9 +374,9 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "  target { backend = aer }\n"
         "}",
         "target { backend = density_matrix }",
-        "The catalog marks what the runtime cannot honour yet (the `aer` backend, for "
-        "example). `qlang check` rejects it instead of training without it; the message "
-        "says why.",
+        "The catalog can mark what the runtime cannot honour yet (today every entry runs; "
+        "the example shows an entry marked so). `qlang check` rejects it instead of "
+        "training without it; the message says why.",
     ),
     ErrorInfo(
         "QL0312",
@@ -428,7 +428,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "target { noise = [depolarizing(0.01)], backend = density_matrix }",
         "The statevector engine is exact and noiseless. With `noise`, use `backend = auto` "
         "(the default: a density matrix when it fits the memory budget, else trajectories), "
-        "`density_matrix` or `trajectories(samples = k)` (`aer` is not available yet).",
+        "`density_matrix` or `trajectories(samples = k)`; the execution backends `aer`, `fake`, `ibm` and `tket` run their own noise (docs/backends.md).",
     ),
     ErrorInfo(
         "QL0315",

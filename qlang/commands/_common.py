@@ -144,6 +144,19 @@ def shots_option(func: F) -> F:
     )(func)
 
 
+def backend_option(func: F) -> F:
+    """``--backend SPEC``: run on this backend (written as in the model file; overrides
+    ``target { backend }``)."""
+    return click.option(
+        "--backend",
+        "backend",
+        default=None,
+        metavar="SPEC",
+        help='Run on this backend, e.g. \'fake("sherbrooke")\' or \'aer()\' (overrides '
+        "the model's target backend).",
+    )(func)
+
+
 def allow_option(func: F) -> F:
     return click.option(
         "--allow-path",

@@ -81,6 +81,13 @@ from qlang.commands._common import allow_option, guarded
     default=None,
     help="output file (default: stdout)",
 )
+@click.option(
+    "--measure",
+    is_flag=True,
+    help="lower the model's readout to measurements: one circuit per measurement basis "
+    "(-o out.qasm writes out.qasm, or out.m0.qasm, out.m1.qasm, ...) and the decoding "
+    "manifest out.measure.json",
+)
 @allow_option
 @guarded
 def command(
@@ -95,6 +102,7 @@ def command(
     time_passes: bool,
     verify: bool,
     output: str | None,
+    measure: bool,
     allow: tuple[str, ...],
 ) -> None:
     """Compile FILE (.qml or .qasm) to OpenQASM 3, Qiskit, pytket or IR JSON.
@@ -116,7 +124,11 @@ def command(
         time_passes=time_passes,
         verify=verify,
         allow=allow,
+        measure=measure,
     )
+    if measure:
+        _write_measured(compiled, target, output)
+        return
     data = _render(compiled, target, binary=output is not None)
     for note in compiled.notes:
         click.echo(f"note: {note}", err=True)
@@ -149,3 +161,29 @@ def _render(compiled, target: str, binary: bool) -> str | bytes:  # type: ignore
     buf = io.BytesIO()
     qpy.dump(qc, buf)
     return buf.getvalue()
+
+
+def _write_measured(compiled, target: str, output: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The measured circuits and their manifest (files next to ``output``, or stdout)."""
+    from qlang.fileio import write_output
+
+    for note in compiled.notes:
+        click.echo(f"note: {note}", err=True)
+    manifest = dict(compiled.manifest)
+    if output is None:
+        for m in compiled.measured:
+            data = _render(m, target, binary=False)
+            click.echo(data.decode("utf-8") if isinstance(data, bytes) else data)
+        click.echo(json.dumps(manifest, indent=1))
+        return
+    out = Path(output)
+    many = len(compiled.measured) > 1
+    names = []
+    for g, m in enumerate(compiled.measured):
+        path = out.with_name(f"{out.stem}.m{g}{out.suffix}") if many else out
+        manifest["circuits"][g]["file"] = path.name
+        write_output(path, _render(m, target, binary=True))
+        names.append(path.name)
+    side = out.with_name(f"{out.stem}.measure.json")
+    write_output(side, json.dumps(manifest, indent=1) + "\n", what="measurement manifest")
+    click.echo(f"wrote {', '.join(names)} and {side.name}", err=True)

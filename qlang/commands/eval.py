@@ -8,12 +8,14 @@ import click
 
 from qlang.commands._common import (
     allow_option,
+    backend_option,
     guarded,
     memory_option,
     model_scope,
     shots_option,
 )
 from qlang.commands._runtime_cli import load_model, source_of
+from qlang.train.execution import with_backend
 
 
 @click.command("eval")
@@ -22,11 +24,17 @@ from qlang.commands._runtime_cli import load_model, source_of
     "--weights", required=True, type=click.Path(), help="Folder written by `qlang train`."
 )
 @shots_option
+@backend_option
 @memory_option
 @allow_option
 @guarded
 def command(
-    file: str, weights: str, shots: int | None, memory: str | None, allow: tuple[str, ...]
+    file: str,
+    weights: str,
+    shots: int | None,
+    backend: str | None,
+    memory: str | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Evaluate trained weights on the test data."""
     from qlang.resources import check_model_memory
@@ -34,7 +42,7 @@ def command(
     from qlang.train.artifacts import load_trained
 
     with model_scope(file, memory, allow):
-        model = load_model(file)
+        model = with_backend(load_model(file), backend, training=False)
         check_model_memory(model)
         _, base = source_of(file)
         metrics = evaluate(model, load_trained(weights), base_dir=base, shots=shots)

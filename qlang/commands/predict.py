@@ -15,12 +15,14 @@ import numpy as np
 
 from qlang.commands._common import (
     allow_option,
+    backend_option,
     guarded,
     memory_option,
     model_scope,
     shots_option,
 )
 from qlang.commands._runtime_cli import load_model, source_of
+from qlang.train.execution import with_backend
 
 
 @click.command("predict")
@@ -38,6 +40,7 @@ from qlang.commands._runtime_cli import load_model, source_of
 @click.option("--label", default=None, help="A label column in the input to ignore.")
 @click.option("--output", default=None, type=click.Path(dir_okay=False), help="Write CSV here.")
 @shots_option
+@backend_option
 @memory_option
 @allow_option
 @guarded
@@ -48,6 +51,7 @@ def command(
     label: str | None,
     output: str | None,
     shots: int | None,
+    backend: str | None,
     memory: str | None,
     allow: tuple[str, ...],
 ) -> None:
@@ -57,7 +61,7 @@ def command(
     from qlang.train.api import load
 
     with model_scope(file, memory, allow):
-        model = load_model(file)
+        model = with_backend(load_model(file), backend, training=False)
         check_model_memory(model)
         _, base = source_of(file)
         pred = load(model, weights, base_dir=base, shots=shots)

@@ -17,12 +17,14 @@ import click
 
 from qlang.commands._common import (
     allow_option,
+    backend_option,
     guarded,
     memory_option,
     model_scope,
     shots_option,
 )
 from qlang.commands._runtime_cli import load_model, source_of
+from qlang.train.execution import with_backend
 
 
 @click.command("train")
@@ -54,6 +56,7 @@ from qlang.commands._runtime_cli import load_model, source_of
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @shots_option
+@backend_option
 @memory_option
 @allow_option
 @guarded
@@ -66,6 +69,7 @@ def command(
     resume: str | None,
     quiet: bool,
     shots: int | None,
+    backend: str | None,
     memory: str | None,
     allow: tuple[str, ...],
 ) -> None:
@@ -75,7 +79,7 @@ def command(
     if resume is not None and (out is not None or overwrite):
         raise click.UsageError("`--resume DIR` continues a run in place: drop `--out`/`--overwrite`")
     with model_scope(file, memory, allow):
-        model = load_model(file)
+        model = with_backend(load_model(file), backend)
         source, base = source_of(file)
         result = train_run(
             model,
@@ -96,4 +100,20 @@ def command(
     click.echo(json.dumps(summary, indent=1))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if source is not None and _has_sweep_block(source, file, model.name):
+        click.echo(
+            "note: the `sweep` block is read by `qlang sweep FILE`; `qlang train` trained the "
+            "model as written",
+            err=True,
+        )
     click.echo(f"wrote {result.path}/", err=True)
+
+
+def _has_sweep_block(source: str, file: str, model: str) -> bool:
+    from qlang import ast as A
+    from qlang.parser import parse
+
+    for d in parse(source, file).items:
+        if isinstance(d, A.ModelDef) and d.name == model:
+            return any(isinstance(b, A.Block) and b.kind == "sweep" for b in d.items)
+    return False

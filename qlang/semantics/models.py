@@ -120,6 +120,10 @@ def lower_model(loader: Loader, module: Module, name: str | None) -> Model:
         raise QLangError(ml.diagnostics)
     assert model is not None
     model.verify()
+    if any(isinstance(b, A.Block) and b.kind == "sweep" for b in node.items):
+        from qlang.sweep.plan import check_sweep_block
+
+        check_sweep_block(module.text, module.path, module.ast, node)
     return model
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qlang.diagnostics import did_you_mean
+from qlang.diagnostics import QLangError, did_you_mean
 from qlang.ir.gates import ALIASES, GATES
 from qlang.ir.model import Call
 from qlang.ir.noise import Channel, NoiseModel
@@ -122,6 +122,10 @@ def check_execution(
     noisy = bool(target.noise) or target.noise.source is not None
     backend = target.backend.name
     shots = train_shots if train_shots is not None else target.shots
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(backend):
+        return _check_execution_backend(gradient, target, spans, gradient_span, shots)
     if backend == "statevector" and noisy:
         out.append(
             fail(
@@ -170,4 +174,83 @@ def check_execution(
                 "use `gradient = parameter_shift` or `spsa`",
             )
         )
+    return out
+
+
+def _check_execution_backend(
+    gradient: str,
+    target: Any,
+    spans: dict[str, Span | None],
+    gradient_span: Span | None,
+    shots: int | None = None,
+) -> list[SemanticError]:
+    """``backend = aer(...) | fake(...) | ibm(...) | tket(...)``: what runs there (QL0707)."""
+    out: list[SemanticError] = []
+    name = target.backend.name
+    if bool(target.noise) or target.noise.source is not None:
+        out.append(
+            fail(
+                "QL0707",
+                f"`noise` is not applied on the execution backend `{name}`: it runs its own noise",
+                spans.get("noise"),
+                "use `backend = fake(\"...\")` for a device's noise, or the embedded "
+                "`density_matrix` engine for hand-written noise",
+            )
+        )
+    if target.mitigation:
+        noisy_device = name == "ibm" or (
+            name == "fake" and dict(target.backend.kwargs).get("noise", True) is not False
+        )
+        if not noisy_device:
+            out.append(
+                fail(
+                    "QL0707",
+                    f"`mitigation` needs a noisy sampling backend, but `{name}` "
+                    + ("is noiseless" if name != "tket" else "has no mitigated runs yet"),
+                    spans.get("mitigation"),
+                    "mitigate on `fake(\"...\")` or `ibm(\"...\")`, or on the embedded noisy "
+                    "engines (docs/noise.md)",
+                )
+            )
+    if gradient in ("adjoint", "backprop"):
+        out.append(
+            fail(
+                "QL0707",
+                f"`gradient = {gradient}` needs the simulator's state, but `{name}` only "
+                "returns measured values",
+                gradient_span,
+                "use `gradient = auto` (parameter shift), `parameter_shift`, `spsa` or "
+                "`finite_diff`",
+            )
+        )
+    if name == "tket":
+        from qlang import catalog
+        from qlang.backends.tket import BACKENDS
+
+        got_t = catalog.bind("backend", target.backend)
+        if not isinstance(got_t, catalog.Problem) and got_t[1]["name"] not in BACKENDS:
+            out.append(
+                fail("QL0701", f"unknown pytket backend `{got_t[1]['name']}`",
+                     spans.get("backend"), f"use {', '.join(BACKENDS)}")  # fmt: skip
+            )
+    if name == "fake":
+        from qlang import catalog
+
+        got = catalog.bind("backend", target.backend)
+        if not isinstance(got, catalog.Problem):
+            try:
+                from qlang.backends.fake import check_fake
+
+                problem = check_fake(str(got[1]["name"]))
+            except QLangError as err:
+                out.append(
+                    fail("QL0607", err.diagnostics[0].message, spans.get("backend"),
+                         err.diagnostics[0].help)  # fmt: skip
+                )
+                return out
+            if problem is not None:
+                out.append(
+                    fail("QL0701", f"unknown fake device `{got[1]['name']}`",
+                         spans.get("backend"), problem)  # fmt: skip
+                )
     return out

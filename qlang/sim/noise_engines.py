@@ -404,6 +404,10 @@ def make_function(block: QuantumBlock, *, backend: Any = None, noise: NoiseModel
                       kw.get("memory_budget"))  # fmt: skip
         entry, values = catalog.runtime_bind("backend", Call(name))
     cls = entry.load()
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(name):  # its arguments apart: `fake(name, noise = false)`
+        return cls(block, values, noise=noise, **kw)
     if name == "statevector":
         if noise:
             raise bad_input("QL0604", "the statevector engine cannot simulate noise",

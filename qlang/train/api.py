@@ -45,13 +45,15 @@ def train(
     resume: str | Path | None = None,
     shots: int | None = None,
     noise: Any = None,
+    backend: Any = None,
 ) -> Trained:
     """Train ``model``; with ``out`` also write a run folder, with ``resume`` continue one.
 
     ``shots`` overrides every circuit execution's shots (``--shots``); ``noise`` replaces
     the target's noise (a qlang ``NoiseModel``, a fake backend name or a Qiskit Aer
-    ``NoiseModel``: :func:`qlang.train.execution.with_noise`). See :func:`train_run`
-    (which also returns where the run was written).
+    ``NoiseModel``: :func:`qlang.train.execution.with_noise`), ``backend`` the target's
+    backend (``"aer()"``, ``'fake("sherbrooke")'``: docs/backends.md). See
+    :func:`train_run` (which also returns where the run was written).
     """
     return train_run(
         model,
@@ -67,6 +69,7 @@ def train(
         resume=resume,
         shots=shots,
         noise=noise,
+        backend=backend,
     ).trained
 
 
@@ -95,6 +98,7 @@ def train_run(
     stop_after: int | None = None,
     shots: int | None = None,
     noise: Any = None,
+    backend: Any = None,
 ) -> RunResult:
     """Train ``model`` and write its run folder (:mod:`qlang.train.runs`).
 
@@ -106,13 +110,13 @@ def train_run(
     """
     from qlang.resources import check_model_memory
     from qlang.train.artifacts import source_hash, write_run_files
-    from qlang.train.execution import execution_summary, with_noise, with_shots
+    from qlang.train.execution import execution_summary, with_backend, with_noise, with_shots
     from qlang.train.optimizers import make_optimizer
     from qlang.train.runs import resume_run, start_run
     from qlang.train.seeding import tracking
     from qlang.train.trainer import collecting_notes
 
-    model = with_shots(with_noise(model, noise), shots)
+    model = with_shots(with_backend(with_noise(model, noise), backend), shots)
     check_model_memory(model)
     resumable = make_optimizer(model.optimizer, "adam").family != "scipy"
     digest = source_hash(model, source)
@@ -213,14 +217,17 @@ class Predictor:
 
 
 def predictor(
-    model: Model, trained: Trained, *, shots: int | None = None, noise: Any = None, **kw: Any
-) -> Predictor:
+    model: Model, trained: Trained, *, shots: int | None = None, noise: Any = None,
+    backend: Any = None, **kw: Any,
+) -> Predictor:  # fmt: skip
     """Rebuild the model around trained parameters (checks they match: QL0659); ``shots``
-    overrides every circuit execution's shots, ``noise`` the target's noise."""
+    overrides every circuit execution's shots, ``noise`` the target's noise, ``backend``
+    its backend (docs/backends.md)."""
     from qlang.resources import check_model_memory
-    from qlang.train.execution import with_noise, with_shots
+    from qlang.train.execution import with_backend, with_noise, with_shots
 
-    model = with_shots(with_noise(model, noise), shots)
+    model = with_backend(with_noise(model, noise), backend, training=False)
+    model = with_shots(model, shots)
     if noise is not None:
         check_model_memory(model)
     ctx = context(model, trained.seed, quiet=True, **kw)
@@ -242,14 +249,17 @@ def evaluate(
     base_dir: str | Path | None = None,
     shots: int | None = None,
     noise: Any = None,
+    backend: Any = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """Metrics of stored weights on the model's test split (same seed -> same split);
-    ``shots`` overrides every circuit execution's shots, ``noise`` the target's noise."""
+    ``shots`` overrides every circuit execution's shots, ``noise`` the target's noise,
+    ``backend`` its backend (docs/backends.md)."""
     from qlang.resources import check_model_memory
-    from qlang.train.execution import with_noise, with_shots
+    from qlang.train.execution import with_backend, with_noise, with_shots
 
-    model = with_shots(with_noise(model, noise), shots)
+    model = with_backend(with_noise(model, noise), backend, training=False)
+    model = with_shots(model, shots)
     if noise is not None:
         check_model_memory(model)
     ctx = context(model, trained.seed, base_dir=Path(base_dir) if base_dir else None, **kw)

@@ -82,6 +82,10 @@ def gradient_method(training: Training, shots: int | None = None, engine: str = 
     entry, _ = catalog.runtime_bind("gradient", Call(training.gradient))
     if entry.name != "auto":
         return entry.name
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(engine):  # gradients evaluated on the backend
+        return "parameter_shift"
     shots = training.shots if shots is None else shots
     if shots is not None or engine == "trajectories":
         return "parameter_shift"
@@ -118,13 +122,19 @@ def quantum_function(
         "shots": shots,
         "seed": seeds.int_seed("sampling"),
     }
-    if target is not None and target.mitigation:
+    from qlang.backends import is_execution_backend
+
+    if target is not None and target.mitigation and is_execution_backend(engine):
+        # on an execution backend every mitigated variant runs in the same job
+        kw |= {"mitigation": target.mitigation, "twirl_seed": seeds.int_seed("twirling")}
+        fn: Any = make(block, **kw)
+    elif target is not None and target.mitigation:
         from qlang.sim.noise_mitigation import MitigatedFunction
 
         def variant(b: QuantumBlock, **extra: Any) -> Any:
             return make(b, **(kw | extra))
 
-        fn: Any = MitigatedFunction(
+        fn = MitigatedFunction(
             block, target.mitigation, variant, seeds.int_seed("twirling"), kw["seed"]
         )
     else:

@@ -56,6 +56,13 @@ def execution_summary_for(
     }
     if target.mitigation:
         out["seeds"]["twirling"] = seeds.int_seed("twirling")
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(engine) and shots is None and engine != "aer":
+        from qlang.backends.base import QiskitBackend
+
+        out["shots"] = QiskitBackend.default_shots  # the backend samples: its default
+        out["shots_from"] = "backend default"
     if noise or noise.source is not None:
         out["noise"] = {
             "channels": [c.text() for c in noise.channels],
@@ -120,6 +127,42 @@ def with_shots(model: Model, shots: int | None) -> Model:
         training=replace(model.training, shots=None),
         target=replace(model.target, shots=int(shots)),
     )
+
+
+def with_backend(model: Model, backend: Any, *, training: bool = True) -> Model:
+    """``model`` run on ``backend`` (the ``--backend SPEC`` override: a spec string
+    parsed like the file syntax, or a :class:`~qlang.ir.model.Call`). The backend is
+    bound against the catalog (``QL0700`` for an unknown one) and the run is checked as
+    ``qlang check`` checks the file (e.g. ``QL0707`` for noise on an execution backend).
+    Without ``training`` (evaluation and prediction) the training gradient is not used:
+    an ``adjoint``/``backprop`` model evaluates on any backend."""
+    if backend is None:
+        return model
+    from qlang import catalog
+    from qlang.backends import parse_spec
+    from qlang.diagnostics import Diagnostic, QLangError
+    from qlang.ir.model import Call
+    from qlang.semantics.noise import check_execution
+
+    call = backend if isinstance(backend, Call) else parse_spec(str(backend))
+    got = catalog.bind("backend", call)
+    if isinstance(got, catalog.Problem):
+        code = "QL0700" if got.what == "unknown_name" else "QL0706"
+        raise QLangError([Diagnostic.error(code, f"--backend: {got.message}", help=got.help)])
+    entry, _ = got
+    if not entry.status.ok:
+        raise QLangError([Diagnostic.error("QL0311", entry.status.reason)])
+    target = replace(model.target, backend=call)
+    if not training and model.training.gradient in ("adjoint", "backprop"):
+        model = replace(model, training=replace(model.training, gradient="auto"))
+    width = max((b.circuit.num_qubits for b in model.blocks), default=0)
+    errors = check_execution(
+        model.training.gradient, model.training.shots, target, width, model.training.dtype,
+        {}, None,
+    )  # fmt: skip
+    if errors:
+        raise QLangError([e.diagnostic for e in errors])
+    return replace(model, target=target)
 
 
 def with_noise(model: Model, noise: Any) -> Model:

@@ -111,7 +111,7 @@ TEMPLATES: dict[str, Callable[..., dict[str, str]]] = {
     "minimize": minimize,
     "generate": generate,
 }
-BLOCKS = ("train", "target", "recurrent")
+BLOCKS = ("train", "target", "recurrent", "sweep")
 
 
 def render(entries: dict[str, str]) -> str:
@@ -205,6 +205,14 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("task", "minimize", "observable"): "the observable itself (test_semantics_models)",
     ("recurrent", "cell", "value"): "required; probed by the cell entries",
     ("recurrent", "gates", "value"): "the default is the only block, so `[cell]` is the same run",
+    ("backend", "aer", "method"): "every Aer method computes the same exact expectations, so "
+    "the result must not change (the option reaching Aer: test_backends)",
+    ("backend", "tket", "name"): "one pytket backend so far (AerBackend); another name is "
+    "QL0701 (test_backends)",
+    ("backend", "ibm", "instance"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("backend", "ibm", "name"): "needs an IBM Quantum account (mocked: test_backends)",
     ("recurrent", "window", "value"): "must equal the data width per step (else QL0301, "
     "test_runtime_recurrent); the default infers the same window",
 }
@@ -371,6 +379,10 @@ def probes() -> list[Probe]:
     out += target_probes()
     out += recurrent_probes()
     out += csv_probes()
+    # the sweep block is read by `qlang sweep` (tests/unit/test_sweep.py); `train` runs the
+    # model as written
+    out.append(Probe("model", "sweep", None, render(classify(sweep="optimizer = [adam(), sgd()]")),
+                     expect="runs"))  # fmt: skip
     out.append(Probe("model", "circuit", None, render(classify(encoding=None, ansatz=None,
                      circuit="real_amplitudes(reps = 1)", qubits="2")), expect="runs"))  # fmt: skip
     return out
@@ -429,7 +441,9 @@ def train_key_probes() -> list[Probe]:
             default = render(tpl(train=start or None, **kw))
             example_src = render(tpl(train=changed, **kw))
             compare = "artifact" if e.name == "checkpoint_every" else "train"
-            if task in e.tasks:
+            if not e.status.ok:  # not available yet: check rejects it (QL0311)
+                out.append(Probe("train", e.name, f"value@{task}", example_src, expect="rejected"))
+            elif task in e.tasks:
                 out.append(Probe("train", e.name, f"value@{task}", default, example_src, compare))
             else:
                 out.append(Probe("train", e.name, f"value@{task}", example_src, expect="inapplicable"))
@@ -538,12 +552,34 @@ def mitigation_probes() -> list[Probe]:
     return out
 
 
+def execution_backend_probes(name: str) -> list[Probe]:
+    """The execution backends (issue 23) train the noiseless model on the backend, with
+    shots where the backend samples; `fake`'s device and noise change the result; `ibm`
+    without an account is QL0702 before any job (its arguments reach the mocked Runtime in
+    tests/unit/test_backends.py)."""
+    if name == "ibm":
+        return [Probe("backend", name, None,
+                      render(classify(target='backend = ibm("ibm_torino")')), expect="account")]  # fmt: skip
+
+    def run_on(args: dict[str, Any]) -> str:
+        shots = "" if name == "aer" else ", shots = 64"
+        args = {"fake": {"name": "lima"}, "tket": {"name": "AerBackend"}}.get(name, {}) | args
+        return render(classify(target=f"backend = {call(name, args)}{shots}"))
+
+    return entry_probes("backend", name, run_on)
+
+
 def backend_probes() -> list[Probe]:
     """Each engine runs a noisy model; `trajectories(samples)` changes the estimates."""
+    from qlang.backends import is_execution_backend
+
     out: list[Probe] = []
     noise = "noise = [depolarizing(0.05)]"
     for e in catalog.entries("backend"):
         if not e.status.ok:
+            continue
+        if is_execution_backend(e.name):
+            out += execution_backend_probes(e.name)
             continue
         if e.name == "statevector":
             out.append(Probe("backend", e.name, None, render(classify(target="backend = statevector")),
@@ -641,6 +677,15 @@ def test_catalog_entry(probe: Probe, tmp_path: Path) -> None:
         return
     if probe.expect == "inapplicable":
         assert rejected(probe.default) == ["QL0313"], probe.default
+        return
+    if probe.expect == "account":  # checks clean; without an account nothing is sent
+        assert rejected(probe.default) == [], probe.default
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("HOME", str(tmp_path))
+            mp.delenv("QISKIT_IBM_TOKEN", raising=False)
+            with pytest.raises(QLangError) as err:
+                fingerprint(probe, probe.default, tmp_path)
+        assert [d.code for d in err.value.diagnostics] == ["QL0702"]
         return
     assert rejected(probe.default) == [], probe.default
     got = fingerprint(probe, probe.default, tmp_path)

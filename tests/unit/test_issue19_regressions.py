@@ -47,7 +47,7 @@ def codes(src: str) -> list[str]:
         ("target { noise = [bogus_noise(7)] }", "QL0305"),
         ("target { mitigation = [zne(scales = [1, 3, 5])] }", "QL0314"),
         ('target { backend = "ibm_torino" }', "QL0305"),
-        ("target { backend = aer }", "QL0311"),
+        ('target { backend = fake("nowhere") }', "QL0701"),
         ("train { adversarial = fgsm(0.1) }", "QL0304"),
         ("metrics = [adversarial_accuracy(0.1)]", "QL0305"),
         ('name = "m2"', "QL0304"),
