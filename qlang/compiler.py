@@ -379,7 +379,7 @@ def _settings(
         if basis is None and not model_target.basis:
             basis = tuple(device.basis)
     backend = getattr(model_target, "backend", None)
-    if device is None and getattr(backend, "name", None) == "fake":
+    if device is None and backend is not None and getattr(backend, "name", None) == "fake":
         # backend = fake("sherbrooke"): compile for the device the model will run on
         from qlang.backends import make_backend
 
