@@ -572,14 +572,18 @@ def cli_table(args: argparse.Namespace) -> list[str]:
         for what, cmd in (("check", [qlang, "check", example]),
                           ("train", [qlang, "train", example, "--out", tmp + "/run", "-q"])):  # fmt: skip
             subprocess.run(cmd, capture_output=True, check=True)  # warm the parser cache
-            times = []
+            times, cpus = [], []
             for _ in range(5):
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 subprocess.run(cmd, capture_output=True, check=True)
                 times.append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
             out.append(f"| `qlang {what} examples/iris_vqc.qml` | {statistics.median(times):.2f} s | "
-                       f"{min(times):.2f} - {max(times):.2f} s |")  # fmt: skip
-    lines = ["| command | median wall (5 runs) | range |", "|---|---|---|", *out]
+                       f"{min(times):.2f} - {max(times):.2f} s | {statistics.median(cpus):.2f} s |")  # fmt: skip
+    lines = ["| command | median wall (5 runs) | range | median CPU (user + sys) |",
+             "|---|---|---|---|", *out]  # fmt: skip
     print("\n".join(lines), flush=True)
     return lines
 

@@ -378,6 +378,13 @@ def _settings(
         notes.append(f"routing for `{source}` (the device of `from_backend`)")
         if basis is None and not model_target.basis:
             basis = tuple(device.basis)
+    backend = getattr(model_target, "backend", None)
+    if device is None and backend is not None and getattr(backend, "name", None) == "fake":
+        # backend = fake("sherbrooke"): compile for the device the model will run on
+        from qlang.backends import make_backend
+
+        device = make_backend(backend).backend()
+        notes.append(f"routing for `{device.name}` (the model's execution backend)")
     qiskit_target = None
     if device is not None and not isinstance(device, str) and not hasattr(device, "edge_set"):
         # a Qiskit BackendV2, Target or CouplingMap: its directed coupling map and basis

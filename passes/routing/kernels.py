@@ -31,11 +31,31 @@ try:
 except ImportError:  # pragma: no cover - the extension was not built: pure Python
     _compiled = None
 
+#: every function of ``_kernels`` the routing modules call
+FUNCTIONS = (
+    "search", "greedy_plan", "exchange", "network", "trace_key", "chain_cost", "plan_costs",
+    "odd_even", "find_path",
+)  # fmt: skip
+
+
+def complete(module: ModuleType | None) -> ModuleType | None:
+    """``module`` when it has every one of :data:`FUNCTIONS`, else None (a stale build).
+
+    Example::
+
+        >>> complete(None) is None, complete(os) is None
+        (True, True)
+    """
+    if module is None or not all(hasattr(module, f) for f in FUNCTIONS):
+        return None
+    return module
+
+
 #: ``QLANG_PURE_PYTHON=1`` forces the Python versions even when the extension is built
 PURE_PYTHON = os.environ.get("QLANG_PURE_PYTHON", "") not in ("", "0")
 
 #: the compiled module in use, or None
-KERNELS: ModuleType | None = None if PURE_PYTHON else _compiled
+KERNELS: ModuleType | None = None if PURE_PYTHON else complete(_compiled)
 
 
 def compiled_available() -> bool:

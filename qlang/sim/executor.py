@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -37,6 +38,17 @@ _compiled: ModuleType | None
 try:
     from qlang.sim import _executor as _compiled  # type: ignore[attr-defined,no-redef]
 except ImportError:  # pragma: no cover - the extension was not built: the reference engine
+    _compiled = None
+
+#: the interface version of ``_executor.c`` this module drives (its ``ABI`` constant)
+ABI = 2
+if _compiled is not None and getattr(_compiled, "ABI", None) != ABI:  # pragma: no cover
+    warnings.warn(
+        "qlang's compiled executor was built from an older source and is not used "
+        "(the reference engine runs); rebuild it with `pip install -e .`",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     _compiled = None
 
 __all__ = ["TILE_BITS", "Executor", "Unsupported", "compiled_available"]

@@ -237,3 +237,26 @@ def test_fast_vjp_path_matches_the_general_one_and_keeps_diagnostics() -> None:
     with pytest.raises(QLangError) as err:
         qf.vjp(bad, w, cot)
     assert "QL0603" in str(err.value)
+
+
+def test_a_build_of_another_interface_version_is_not_used() -> None:
+    """A compiled module left over from an older ``_executor.c`` (no or another ``ABI``)
+    falls back to the reference engine with a warning instead of failing mid-run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, types, warnings\n"
+        "sys.modules['qlang.sim._executor'] = types.ModuleType('qlang.sim._executor')\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    from qlang.sim.executor import compiled_available\n"
+        "print(compiled_available(), [str(w.message) for w in caught])\n"
+    )
+    env_out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    assert env_out.startswith("False"), env_out
+    assert "compiled executor was built from an older" in env_out
+    if X.compiled_available():  # the real build matches this source
+        assert X._compiled is not None and X._compiled.ABI == X.ABI  # noqa: SLF001
