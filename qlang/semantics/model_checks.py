@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from qlang import catalog
 from qlang.diagnostics import did_you_mean
-from qlang.ir.model import Call, Conv, Layer, QuantumBlock, QuantumLayer, Recurrent, Training
+from qlang.ir.model import Call, Conv, Dense, Layer, QuantumBlock, QuantumLayer, Recurrent, Training
 from qlang.semantics import codes as C
 from qlang.semantics.blocks import Entries, readout_outputs
 from qlang.semantics.codes import SemanticError, fail
@@ -225,6 +225,35 @@ class ModelChecks:
         if name == "classify":
             self.classes(task, first, layers, data)
 
+    def simplex_budget(
+        self,
+        task: Call,
+        optimizer: Call | None,
+        training: Training,
+        first: QuantumBlock,
+        layers: tuple[Layer, ...],
+        blocks: list[QuantumBlock],
+        recurrent: Recurrent | None,
+    ) -> None:
+        """``cobyla`` evaluates a simplex of ``parameters + 1`` points before its first
+        step: a run length the file sets below ``parameters + 2`` cannot run (``QL0651``,
+        as the runtime would say after loading the data)."""
+        if optimizer is None or optimizer.name != "cobyla" or task.name in ("kernel", "gan"):
+            return
+        length = training.epochs or training.maxiter or optimizer.get("maxiter")
+        count = trainable_count(first, layers, blocks, recurrent)
+        if not isinstance(length, int | float) or count is None or int(length) >= count + 2:
+            return
+        self.report(
+            fail(
+                "QL0651",
+                f"`cobyla` needs maxiter >= parameters + 2 = {count + 2} (it evaluates a "
+                f"simplex first), got {int(length)}",
+                self.entries.settings["optimizer"].span,
+                help=f"use `cobyla(maxiter = {count + 2})` or more",
+            )
+        )
+
     def optimizer(self, task: Call, optimizer: Call | None, training: Training) -> None:
         """Settings the optimizer would not use: batches and early stopping for a scipy
         minimiser (full batch, its own stopping rule), a gradient method for a
@@ -345,3 +374,31 @@ class ModelChecks:
                     f"{math.ceil(math.log2(k))} qubits, or `|> linear(out = {k})`",
                 )
             )
+
+
+def trainable_count(
+    first: QuantumBlock,
+    layers: tuple[Layer, ...],
+    blocks: list[QuantumBlock],
+    recurrent: Recurrent | None,
+) -> int | None:
+    """The number of parameters training optimises (``None`` where only the runtime's
+    network knows it: recurrent cells and convolutions)."""
+
+    def block_count(b: QuantumBlock | None, frozen: bool = False) -> int:
+        if b is None or b.frozen or frozen:
+            return 0
+        return sum(d.size for d in b.circuit.weights if not d.frozen)
+
+    if recurrent is not None or any(isinstance(layer, Conv) for layer in layers):
+        return None
+    if not layers:
+        return block_count(first)
+    by_name = {b.name: b for b in blocks}
+    total = 0
+    for layer in layers:
+        if isinstance(layer, QuantumLayer):
+            total += block_count(by_name.get(layer.block), layer.frozen)
+        elif isinstance(layer, Dense) and not layer.frozen:
+            total += layer.inputs * layer.outputs + layer.outputs
+    return total

@@ -313,6 +313,7 @@ class ModelLowerer:
         if first is not None and task is not None:
             checks.fit(task, first, blocks, layers, recurrent, training, loss, data)
             checks.optimizer(task, optimizer, training)
+            checks.simplex_budget(task, optimizer, training, first, layers, blocks, recurrent)
         if self.diagnostics or first is None or task is None:
             return None
         return Model(

@@ -176,21 +176,42 @@ def test_sweep_folder_is_never_someone_elses(tmp_path: Path) -> None:
 # --- running ----------------------------------------------------------------------------
 
 
+CSV_MODEL = """\
+import encodings.angle
+import ansatze.real_amplitudes
+
+model c {
+  data      = csv("good.csv", label = "label")
+  input x: float[2]
+  qubits    = 2
+  encoding  = angle(x)
+  ansatz    = real_amplitudes(reps = 1)
+  readout   = expval([Z0, Z1]) |> softmax()
+  task      = classify(classes = 2)
+  optimizer = adam(lr = 0.05)
+  train     { epochs = 2 }
+}
+"""
+
+
 def test_sweep_isolates_failures_writes_table_resumes_and_plots(tmp_path: Path) -> None:
-    m = write(tmp_path)
-    # spsa with a bad calibration fails at run time (not at check time) only for that run
-    grid = "optimizer = [adam(lr = 0.1), cobyla()]; seed = 0..2"
+    m = write(tmp_path, CSV_MODEL)
+    rows_ok = "".join(f"0.{i},0.{9 - i},{i % 2}\n" for i in range(10))
+    (tmp_path / "good.csv").write_text("a,b,label\n" + rows_ok)
+    # a file whose contents are bad fails at run time (check reads no data) for those runs
+    (tmp_path / "bad.csv").write_text("a,b,label\n0.1,0.2,0\n0.3,x,1\n")
+    grid = 'data = [csv("good.csv", label = "label"), csv("bad.csv", label = "label")]; seed = 0..2'
     r = qlang("sweep", str(m), "--grid", grid, "--out", "sw", "--workers", "2", cwd=tmp_path)
     assert r.returncode == 1, r.stderr
     table = read_table(tmp_path / "sw")
     rows = {row["run"]: row for row in table["runs"]}
     assert [rows[k]["status"] for k in sorted(rows)] == ["done", "done", "failed", "failed"]
-    assert "QL0651" in rows["r002"]["error"]
+    assert "QL0406" in rows["r002"]["error"]
     assert rows["r000"]["seed"] == 0 and rows["r001"]["seed"] == 1
-    assert isinstance(rows["r000"]["energy"], float) and rows["r000"]["wall_s"] > 0
+    assert isinstance(rows["r000"]["test.accuracy"], float) and rows["r000"]["wall_s"] > 0
     assert rows["r000"]["qlang"] and rows["r000"]["numpy"]
     csv_head = (tmp_path / "sw" / "runs.csv").read_text().splitlines()[0].split(",")
-    assert csv_head[:4] == ["run", "status", "optimizer", "seed"] and "energy" in csv_head
+    assert csv_head[:4] == ["run", "status", "data", "seed"] and "test.accuracy" in csv_head
     # each run is a normal run folder of a model file with those settings
     manifest = json.loads((tmp_path / "sw" / "runs" / "r001" / "run.json").read_text())
     assert manifest["complete"] and manifest["seed"] == 1
@@ -204,9 +225,9 @@ def test_sweep_isolates_failures_writes_table_resumes_and_plots(tmp_path: Path) 
     r = qlang("sweep", str(m), "--grid", "seed = 0..3", "--out", "sw", cwd=tmp_path)
     assert r.returncode == 1 and "QL0902" in r.stderr
     # the comparison: a line per setting with mean +- std over seeds, and a plot
-    r = qlang("runs", "sw", "--metric", "energy", cwd=tmp_path)
+    r = qlang("runs", "sw", "--metric", "test.accuracy", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "optimizer=adam(lr = 0.1)" in r.stdout and "n = 2" in r.stdout
+    assert 'data=csv("good.csv", label = "label")' in r.stdout and "n = 2" in r.stdout
     assert (tmp_path / "sw" / "runs.png").read_bytes()[:4] == b"\x89PNG"
     r = qlang("runs", "sw", "--metric", "acuracy", "--no-plot", cwd=tmp_path)
     assert r.returncode == 1 and "QL0906" in r.stderr
