@@ -72,8 +72,7 @@ class QLangMagics(Magics):  # type: ignore[misc]
         except (argparse.ArgumentError, SystemExit, ValueError) as err:
             display(HTML(f"<pre style='color:#c62828'>%%qlang: {err}</pre>"))
             return None
-        n = getattr(self.shell, "execution_count", 0) or 0
-        path = Path(f"<cell {n}>.qml")  # in the working directory: imports resolve there
+        path = Path(f"<cell {_cell_number(self.shell)}>.qml")  # in the working directory: imports resolve there
         try:
             from qlang.api import check
             from qlang.compiler import compile as compile_model
@@ -114,3 +113,13 @@ def _train(model: Any, source: str, args: argparse.Namespace) -> TrainingRun:
         model, epochs=args.epochs, seed=args.seed, out=out, base_dir=Path.cwd(), source=source
     )
     return TrainingRun(model, trained, out)
+
+
+def _cell_number(shell: Any) -> int:
+    """The running cell's ``In [n]`` number. Its input is stored before it runs, so it is
+    the last index of ``In``; ``shell.execution_count`` already counts the next cell
+    while a cell runs in IPython 9 (the current one in IPython 8)."""
+    inputs = getattr(shell, "user_ns", {}).get("In")
+    if isinstance(inputs, list) and inputs:
+        return len(inputs) - 1
+    return int(getattr(shell, "execution_count", 0) or 0)
