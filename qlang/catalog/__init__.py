@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from qlang.catalog import data, network, optimizers, sweep, target, tasks, training
+from qlang.catalog import data, distribute, network, optimizers, sweep, target, tasks, training
 from qlang.catalog.schema import (
     REQUIRED,
     SUPPORTED,
@@ -143,6 +143,14 @@ KINDS: dict[str, Kind] = {
             "QL0663",
             "QL0663",
         ),
+        Kind(
+            "distribution",
+            "distribution",
+            "distributions",
+            "`train { distribute = ... }`",
+            "QL0908",
+            "QL0908",
+        ),
         Kind("recurrent", "recurrent setting", "recurrent settings", "`recurrent { ... }`"),
         Kind(
             "cell",
@@ -164,7 +172,7 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-_MODULES = (training, data, network, tasks, optimizers, target, sweep)
+_MODULES = (training, data, network, tasks, optimizers, target, sweep, distribute)
 
 
 def _build() -> dict[str, dict[str, Entry]]:

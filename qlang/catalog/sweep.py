@@ -1,24 +1,24 @@
-"""Beyond one run: the ``sweep { ... }`` block for ``qlang sweep``, and the settings of
-distributed and cut execution that are not available yet (pure data).
+"""Beyond one run: the ``sweep { ... }`` block for ``qlang sweep``, and the setting of cut
+execution that is not available yet (pure data).
 
 ``sweep { optimizer = [cobyla(maxiter = 100), aqgd()], seed = 0..5 }`` lists one axis per
 setting; ``qlang sweep FILE`` runs one training per combination (:mod:`qlang.sweep`,
 docs/sweeps.md) while ``qlang train FILE`` runs the model as written.
 
-``train { distribute = ray(...) }`` (one run's kernel matrix and gradients over Ray) and
-``target { cutting = auto(...) }`` (circuit cutting) are named here so that ``qlang check``
-rejects them with ``QL0311`` and a reason, instead of accepting and ignoring them.
+``target { cutting = auto(...) }`` (circuit cutting) is named here so that ``qlang check``
+rejects it with ``QL0311`` and a reason, instead of accepting and ignoring it.
+``train { distribute = ray(...) }`` is in :mod:`qlang.catalog.distribute`.
 
 Example::
 
     >>> [(e.kind, e.name, e.status.ok) for e in ENTRIES]
-    [('model', 'sweep', True), ('train', 'distribute', False), ('target', 'cutting', False)]
+    [('model', 'sweep', True), ('target', 'cutting', False)]
 """
 
 from __future__ import annotations
 
 from qlang.catalog.schema import OPAQUE, Entry, Param, not_yet
-from qlang.catalog.training import ALL_TASKS, Where
+from qlang.catalog.training import Where
 from qlang.ir.model import Call
 
 ENTRIES: tuple[Entry, ...] = (
@@ -30,20 +30,6 @@ ENTRIES: tuple[Entry, ...] = (
         (Param("value", OPAQUE, None, "a sweep block"),),
         info=Where(block=True),
         value_key=True,
-    ),
-    Entry(
-        "train",
-        "distribute",
-        "where one run's batch work runs (kernel tiles, gradient blocks on Ray): not "
-        "available yet",
-        (Param("value", OPAQUE, None, "a distribution", example=Call("ray", (), (("workers", 2),))),),
-        tasks=ALL_TASKS,
-        value_key=True,
-        status=not_yet(
-            "distributing one run's kernel matrix or gradients (`train { distribute }`) is "
-            "not available yet: a run computes in one process",
-            "`qlang sweep --ray` runs whole runs as Ray tasks",
-        ),
     ),
     Entry(
         "target",
