@@ -26,7 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from qlang.catalog import data, distribute, network, optimizers, sweep, target, tasks, training
+from qlang.catalog import (
+    cutting,
+    data,
+    distribute,
+    network,
+    optimizers,
+    sweep,
+    target,
+    tasks,
+    training,
+)
 from qlang.catalog.schema import (
     REQUIRED,
     SUPPORTED,
@@ -169,10 +179,11 @@ KINDS: dict[str, Kind] = {
             "`target { mitigation = [...] }`",
         ),
         Kind("backend", "backend", "backends", "`target { backend = ... }`"),
+        Kind("cutting", "cutting mode", "cutting modes", "`target { cutting = ... }`"),
     )
 }
 
-_MODULES = (training, data, network, tasks, optimizers, target, sweep, distribute)
+_MODULES = (training, data, network, tasks, optimizers, target, sweep, cutting, distribute)
 
 
 def _build() -> dict[str, dict[str, Entry]]:

@@ -1,25 +1,21 @@
-"""Beyond one run: the ``sweep { ... }`` block for ``qlang sweep``, and the setting of cut
-execution that is not available yet (pure data).
+"""Beyond one run: the ``sweep { ... }`` block for ``qlang sweep`` (pure data).
 
 ``sweep { optimizer = [cobyla(maxiter = 100), aqgd()], seed = 0..5 }`` lists one axis per
 setting; ``qlang sweep FILE`` runs one training per combination (:mod:`qlang.sweep`,
-docs/sweeps.md) while ``qlang train FILE`` runs the model as written.
-
-``target { cutting = auto(...) }`` (circuit cutting) is named here so that ``qlang check``
-rejects it with ``QL0311`` and a reason, instead of accepting and ignoring it.
-``train { distribute = ray(...) }`` is in :mod:`qlang.catalog.distribute`.
+docs/sweeps.md) while ``qlang train FILE`` runs the model as written. Distributing one
+run (``train { distribute = ray(...) }``) is :mod:`qlang.catalog.distribute`; circuit
+cutting is :mod:`qlang.catalog.cutting`.
 
 Example::
 
     >>> [(e.kind, e.name, e.status.ok) for e in ENTRIES]
-    [('model', 'sweep', True), ('target', 'cutting', False)]
+    [('model', 'sweep', True)]
 """
 
 from __future__ import annotations
 
-from qlang.catalog.schema import OPAQUE, Entry, Param, not_yet
+from qlang.catalog.schema import OPAQUE, Entry, Param
 from qlang.catalog.training import Where
-from qlang.ir.model import Call
 
 ENTRIES: tuple[Entry, ...] = (
     Entry(
@@ -30,21 +26,5 @@ ENTRIES: tuple[Entry, ...] = (
         (Param("value", OPAQUE, None, "a sweep block"),),
         info=Where(block=True),
         value_key=True,
-    ),
-    Entry(
-        "target",
-        "cutting",
-        "cut a circuit wider than the device into pieces: not available yet",
-        (
-            Param(
-                "value", OPAQUE, None, "a cutting mode",
-                example=Call("auto", (), (("max_qubits", 5),)),
-            ),
-        ),  # fmt: skip
-        value_key=True,
-        status=not_yet(
-            "circuit cutting (`target { cutting }`) is not available yet",
-            "choose a device with as many qubits as the model (`qlang inspect` shows them)",
-        ),
     ),
 )
