@@ -63,6 +63,14 @@ class Cluster:
     cpus: int = 1
     counts: Counts = field(default_factory=Counts)
     _puts: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    _remote: dict[Any, Any] = field(default_factory=dict)
+
+    def remote(self, fn: Any) -> Any:
+        """``fn`` as a Ray task of one CPU (wrapped, and shipped to the workers, once)."""
+        got = self._remote.get(fn)
+        if got is None:
+            got = self._remote[fn] = self.ray.remote(num_cpus=1, max_retries=0)(fn)
+        return got
 
     def put(self, obj: Any) -> Any:
         """``ray.put(obj)`` once per object for the cluster's lifetime (kept alive here)."""

@@ -26,6 +26,8 @@ import numpy as np
 
 from qlang.distribute.cluster import Cluster
 
+#: how the tiles get their states (docs/distributed.md: measured by benchmarks/ray_kernel.py)
+STATES = "shipped"
 #: per worker process: the simulator of each shipped encoding (built once)
 _SIMULATORS: dict[tuple[str, str], Any] = {}
 
@@ -65,6 +67,8 @@ def block_states(
     key = (ref.hex(), dtype)
     sim = _SIMULATORS.get(key)
     if sim is None:
+        if len(_SIMULATORS) > 8:  # one run uses one or two encodings
+            _SIMULATORS.clear()
         circuit = ray.get(ref)
         sim = _SIMULATORS[key] = (Simulator(circuit, dtype=dtype), circuit.num_qubits)
     with blas_threads(1):
@@ -90,6 +94,17 @@ def tile(a: np.ndarray, b: np.ndarray | None, kind: str, gamma: float) -> np.nda
         return (np.abs(a @ b.conj().T) ** 2).astype(float)
 
 
+def tile_from_rows(
+    encoding: list[Any], Xa: np.ndarray, Xb: np.ndarray | None, weights: np.ndarray | None,
+    kind: str, gamma: float, dtype: str,
+) -> np.ndarray:  # fmt: skip
+    """One tile from the two blocks' rows: their states (one batched engine call each),
+    then :func:`tile` (``Xb`` ``None``: a diagonal tile)."""
+    a = block_states(encoding, Xa, weights, kind, dtype)
+    b = None if Xb is None else block_states(encoding, Xb, weights, kind, dtype)
+    return tile(a, b, kind, gamma)
+
+
 def kernel_matrix(
     cluster: Cluster,
     encoding: Any,
@@ -100,9 +115,12 @@ def kernel_matrix(
     kind: str = "fidelity",
     gamma: float = 1.0,
     dtype: str = "complex128",
+    states: str = STATES,
 ) -> np.ndarray:
     """The kernel matrix ``(N1, N2)`` (``X2 = None``: the symmetric ``(N1, N1)`` Gram
-    matrix) computed in tiles on ``cluster`` (see the module docstring)."""
+    matrix) computed in tiles on ``cluster`` (see the module docstring). ``states``:
+    ``"shipped"`` (each block's states once, through the object store) or ``"per_tile"``
+    (each tile task computes its two blocks' states itself: one stage, no states shipped)."""
     ray = cluster.ray
     X1 = np.asarray(X1, dtype=float)
     X2 = None if X2 is None else np.asarray(X2, dtype=float)
@@ -110,26 +128,34 @@ def kernel_matrix(
     block = cluster.dist.block_rows(rows, cluster.workers)
     enc = [cluster.put(encoding)]
     w = None if weights is None or len(weights) == 0 else np.asarray(weights, dtype=float)
-    states_task = ray.remote(num_cpus=1, max_retries=0)(block_states)
-    tile_task = ray.remote(num_cpus=1, max_retries=0)(tile)
-    s1 = [states_task.remote(enc, X1[a:b], w, kind, dtype) for a, b in spans(len(X1), block)]
-    s2 = s1 if X2 is None else [
-        states_task.remote(enc, X2[a:b], w, kind, dtype) for a, b in spans(len(X2), block)
-    ]  # fmt: skip
-    todo = tiles(len(X1), None if X2 is None else len(X2), block)
-    refs = [
-        tile_task.remote(s1[i], None if (X2 is None and i == j) else s2[j], kind, float(gamma))
-        for i, j in todo
-    ]
-    out = np.empty((len(X1), len(X1) if X2 is None else len(X2)))
     sp1 = spans(len(X1), block)
     sp2 = sp1 if X2 is None else spans(len(X2), block)
+    todo = tiles(len(X1), None if X2 is None else len(X2), block)
+    if states == "per_tile":
+        task = cluster.remote(tile_from_rows)
+        B = X1 if X2 is None else X2
+        refs = [
+            task.remote(enc, X1[slice(*sp1[i])], None if (X2 is None and i == j)
+                        else B[slice(*sp2[j])], w, kind, float(gamma), dtype)
+            for i, j in todo
+        ]  # fmt: skip
+        computed = 2 * len(todo) - sum(1 for i, j in todo if X2 is None and i == j)
+    else:
+        states_task, tile_task = cluster.remote(block_states), cluster.remote(tile)
+        s1 = [states_task.remote(enc, X1[a:b], w, kind, dtype) for a, b in sp1]
+        s2 = s1 if X2 is None else [states_task.remote(enc, X2[a:b], w, kind, dtype) for a, b in sp2]
+        refs = [
+            tile_task.remote(s1[i], None if (X2 is None and i == j) else s2[j], kind, float(gamma))
+            for i, j in todo
+        ]
+        computed = len(s1) + (0 if X2 is None else len(s2))
+    out = np.empty((len(X1), len(X1) if X2 is None else len(X2)))
     for (i, j), t in zip(todo, ray.get(refs), strict=True):
         (a, b), (c, d) = sp1[i], sp2[j]
         out[a:b, c:d] = t
         if X2 is None and i != j:
             out[c:d, a:b] = t.T
     cluster.counts.add("kernel_matrices", 1)
-    cluster.counts.add("state_blocks", len(s1) + (0 if X2 is None else len(s2)))
+    cluster.counts.add("state_blocks", computed)
     cluster.counts.add("kernel_tiles", len(todo))
     return out
