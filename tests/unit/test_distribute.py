@@ -368,3 +368,15 @@ def test_doctests(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_estimator_api_distributes_too(ray_session) -> None:
+    from qlang.train.estimator import QLangEstimator
+
+    X = np.random.default_rng(3).uniform(0, 1, (20, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    serial = QLangEstimator(qlang.load_model(model_source("epochs = 2")), seed=1).fit(X, y)
+    model = qlang.load_model(model_source("epochs = 2, distribute = ray(block = 6)"))
+    est = QLangEstimator(model, seed=1).fit(X, y)
+    assert est.trained_.metrics["distribute"]["gradient_blocks"] > 0
+    np.testing.assert_allclose(est.trained_.params, serial.trained_.params, rtol=0, atol=1e-9)
