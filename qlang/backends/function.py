@@ -33,6 +33,7 @@ import numpy as np
 
 from qlang.backends.base import QiskitBackend
 from qlang.backends.isa import error
+from qlang.ir import expr as E
 from qlang.ir.model import QuantumBlock
 from qlang.sim import gradients as G
 from qlang.sim.function import METHODS
@@ -199,15 +200,37 @@ class BackendFunction:
         self.last_stderr = err if self.shots is not None else None
         return out
 
-    def _points(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    def _trainable(self) -> np.ndarray:
+        """Which weights train (a frozen declaration or block: no gradient)."""
+        mask = np.ones(self.num_weights, dtype=bool)
+        for d in self.circuit.weights:
+            if d.frozen or self.block.frozen:
+                mask[d.offset : d.offset + d.size] = False
+        return mask
+
+    def _shifted(self, s: int, input_grads: bool, trainable: np.ndarray) -> bool:
+        """Whether slot ``s`` needs parameter-shift points: it depends on a trainable
+        weight, or on an input when the input gradient is wanted."""
+        for sym in self.slots.slot_symbols[s]:
+            if isinstance(sym, E.Weight) and trainable[sym.index]:
+                return True
+            if input_grads and isinstance(sym, E.Input):
+                return True
+        return False
+
+    def _points(
+        self, x: np.ndarray, w: np.ndarray, input_grads: bool = True
+    ) -> tuple[np.ndarray, list[Any]]:
         """Slot values of the batch followed by every gradient point, and what each
-        block of ``B`` rows stands for."""
+        block of ``B`` rows stands for. Parameter shift shifts only the angles that
+        depend on a trainable weight (or on an input, with ``input_grads``)."""
         base = self.slots.values(x, w)
         blocks: list[np.ndarray] = [base]
         tags: list[Any] = []
         if self.gradient == "parameter-shift":
-            for s, syms in enumerate(self.slots.slot_symbols):
-                if not syms:
+            trainable = self._trainable()
+            for s in range(len(self.slots)):
+                if not self._shifted(s, input_grads, trainable):
                     continue
                 for coeff, shift in shift_rule(self.slots.gates[s]):
                     v = base.copy()
@@ -238,11 +261,15 @@ class BackendFunction:
                 tags.append(("x", i))
         return np.concatenate(blocks), tags
 
-    def jacobian(self, inputs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))`` from one job."""
+    def jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray, *, input_grads: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))`` from one job; frozen
+        weights get zero columns, and so do the inputs without ``input_grads`` (with
+        parameter shift their angles are then not shifted at all)."""
         x, w = self._normalize(inputs, weights)
         b = x.shape[0]
-        rows, tags = self._points(x, w)
+        rows, tags = self._points(x, w, input_grads)
         out_all, err = self._run(rows)
         out = out_all[:b]
         self.last_stderr = err[:b] if self.shots is not None else None
@@ -258,6 +285,9 @@ class BackendFunction:
                 grads = {s: d[:, k] for s, d in derivs.items()}
                 gw, gx = G.chain_rule(self.slots, grads, x, w, per_sample=True)  # type: ignore[arg-type]
                 jw[:, k, :], jx[:, k, :] = gw, gx
+            jw[:, :, ~self._trainable()] = 0.0
+            if not input_grads:
+                jx[:] = 0.0
         elif self.gradient == "spsa":
             h = self.spsa_step
             for j, (dw, dx) in enumerate(tags):
@@ -278,12 +308,15 @@ class BackendFunction:
         return out, jw, jx
 
     def vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(outputs, grad_weights, grad_inputs)`` of ``sum(cot * out)`` from one job."""
-        out, jw, jx = self.jacobian(inputs, weights)
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent, *,
+        input_grads: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
+        """``(outputs, grad_weights, grad_inputs)`` of ``sum(cot * out)`` from one job
+        (``grad_inputs`` is ``None`` without ``input_grads``: a first layer's data)."""
+        out, jw, jx = self.jacobian(inputs, weights, input_grads=input_grads)
         c = G.resolve_cotangent(cotangent, out)
-        return out, np.einsum("bk,bkw->w", c, jw), np.einsum("bk,bkx->bx", c, jx)
+        gx = np.einsum("bk,bkx->bx", c, jx) if input_grads else None
+        return out, np.einsum("bk,bkw->w", c, jw), gx
 
 
 # --- the catalog's backend factories -------------------------------------------------------
