@@ -98,6 +98,10 @@ class BackendFunction:
         from qlang.sim.noise_mitigation import ZNE, ReadoutMitigation, Twirling, methods
 
         found = methods(calls) if calls else []
+        self.runtime_options: dict[str, Any] | None = None
+        if any(m.via == "runtime" for m in found):
+            self._mitigate_via_runtime(calls, found)
+            found = []
         self.zne = next((m for m in found if isinstance(m, ZNE)), None)
         twirl = next((m for m in found if isinstance(m, Twirling)), None)
         self.readout_mitigation = any(isinstance(m, ReadoutMitigation) for m in found)
@@ -131,6 +135,29 @@ class BackendFunction:
                 ct = BasisTranslation(basis=basis).run(ct).circuit
                 row.append(self.backend.variant(self.prepared, ct))
             self.variants.append(row)
+
+    def _mitigate_via_runtime(self, calls: tuple[Any, ...], found: list[Any]) -> None:
+        """``via = runtime``: the backend's Runtime EstimatorV2 mitigates (QL0709 where
+        there is none, or for a list that mixes ``via``)."""
+        from qlang.backends.resilience import estimator_options, runtime_options
+
+        if any(m.via != "runtime" for m in found):
+            raise error(
+                "QL0709",
+                "`mitigation` mixes `via = runtime` and `via = qlang`",
+                "give every method of the list the same `via`",
+            )
+        impl = getattr(type(self.backend), "estimate_runtime", None)
+        if impl is None or impl is QiskitBackend.estimate_runtime:
+            raise error(
+                "QL0709",
+                f"`via = runtime` needs `backend = ibm(...)`, not `{self.backend.spec}`",
+                "use `via = qlang` (the default)",
+            )
+        shots = int(self.shots or self.backend.default_shots)
+        self.shots = shots
+        self.runtime_options = runtime_options(calls, shots)
+        estimator_options(self.runtime_options)  # the Runtime validates before any job
 
     @property
     def num_outputs(self) -> int:
@@ -170,6 +197,9 @@ class BackendFunction:
         """Outputs and standard errors for rows of slot values: one backend job (with
         mitigation: every folded / twirled copy and the readout calibration in it too)."""
         m = self.measurement
+        if self.runtime_options is not None:
+            est = self.backend.estimate_runtime(self.prepared, values, self.runtime_options)
+            return m.outputs(est.values), np.sqrt((est.stderr**2) @ (m.matrix**2).T)
         if len(self.variants) == 1 and len(self.variants[0]) == 1 and not self.readout_mitigation:
             est = self.backend.estimate(self.prepared, values, self.shots)
             return m.outputs(est.values), np.sqrt((est.stderr**2) @ (m.matrix**2).T)

@@ -112,11 +112,14 @@ class ZNE:
     folding: str = "global"
     gates: tuple[str, ...] = ()
     asymptote: float = 0.0
+    via: str = "qlang"
 
 
 @dataclass(frozen=True)
 class ReadoutMitigation:
     """``readout()``: calibrate and invert every qubit's assignment matrix."""
+
+    via: str = "qlang"
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class Twirling:
     """``twirling(samples)``: average over seeded Pauli-twirled instances."""
 
     samples: int = 8
+    via: str = "qlang"
 
 
 def methods(calls: tuple[Call, ...]) -> list[Any]:

@@ -231,6 +231,12 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "name"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("mitigation", "zne", "via"): "`via = runtime` needs `ibm(...)` and an account (the "
+    "options reaching the mocked EstimatorV2: test_backends_runs); elsewhere QL0709",
+    ("mitigation", "readout", "via"): "`via = runtime` needs `ibm(...)` and an account "
+    "(mocked: test_backends_runs); elsewhere QL0709",
+    ("mitigation", "twirling", "via"): "`via = runtime` needs `ibm(...)` and an account "
+    "(mocked: test_backends_runs); elsewhere QL0709",
     ("recurrent", "window", "value"): "must equal the data width per step (else QL0301, "
     "test_runtime_recurrent); the default infers the same window",
 }
