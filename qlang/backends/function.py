@@ -156,8 +156,10 @@ class BackendFunction:
             )
         shots = int(self.shots or self.backend.default_shots)
         self.shots = shots
-        self.runtime_options = runtime_options(calls, shots)
-        estimator_options(self.runtime_options)  # the Runtime validates before any job
+        options = runtime_options(calls, shots)
+        assert options is not None  # some method runs via the Runtime
+        estimator_options(options)  # the Runtime validates them before any job
+        self.runtime_options = options
 
     @property
     def num_outputs(self) -> int:
