@@ -20,16 +20,19 @@ Heron r2, the ibm_fez / ibm_marrakesh map of 8 rows of 16 joined by 4 bridges).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from qlang.diagnostics import Diagnostic, QLangError, did_you_mean
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Device",
@@ -104,6 +107,8 @@ class Device:
     @cached_property
     def distances(self) -> np.ndarray:
         """All-pairs hop distances (BFS); unreachable pairs are ``num_qubits + 1``."""
+        import numpy as np
+
         n = self.num_qubits
         dist = np.full((n, n), n + 1, dtype=np.int32)
         for s in range(n):
@@ -399,7 +404,7 @@ def _family(fam: str, args: list[int], text: str) -> Device:
             f"heavy-hex code distance must be odd, got {args[0]}",
             help=f"use `heavy_hex({args[0] + 1})`",
         )
-    size = int(np.prod(args)) if fam != "heavy_hex" else (5 * args[0] ** 2 - 2 * args[0]) // 2
+    size = math.prod(args) if fam != "heavy_hex" else (5 * args[0] ** 2 - 2 * args[0]) // 2
     if size > _MAX_QUBITS:
         raise _err("QL0587", f"device `{text}` has {size} qubits, more than {_MAX_QUBITS}")
     builder: dict[str, Callable[..., Device]] = {

@@ -71,6 +71,9 @@ MAX_DATA_VALUES = 50_000_000
 MAX_EPOCHS = 10_000_000
 #: shots of one circuit evaluation
 MAX_SHOTS = 10**9
+#: terms of one circuit cutting's quasi-probability decomposition (``target { cutting }``;
+#: a wire cut has 8 terms, a CX gate cut 6: they multiply)
+MAX_CUT_TERMS = 4096
 
 # --- the statevector engine's memory model --------------------------------------------
 #: working state buffers of one sample: a forward run, an adjoint gradient

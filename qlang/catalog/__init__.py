@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from qlang.catalog import data, network, optimizers, sweep, target, tasks, training
+from qlang.catalog import cutting, data, network, optimizers, sweep, target, tasks, training
 from qlang.catalog.schema import (
     REQUIRED,
     SUPPORTED,
@@ -161,10 +161,11 @@ KINDS: dict[str, Kind] = {
             "`target { mitigation = [...] }`",
         ),
         Kind("backend", "backend", "backends", "`target { backend = ... }`"),
+        Kind("cutting", "cutting mode", "cutting modes", "`target { cutting = ... }`"),
     )
 }
 
-_MODULES = (training, data, network, tasks, optimizers, target, sweep)
+_MODULES = (training, data, network, tasks, optimizers, target, sweep, cutting)
 
 
 def _build() -> dict[str, dict[str, Entry]]:

@@ -1,18 +1,18 @@
 """Beyond one run: the ``sweep { ... }`` block for ``qlang sweep``, and the settings of
-distributed and cut execution that are not available yet (pure data).
+distributed execution that is not available yet (pure data).
 
 ``sweep { optimizer = [cobyla(maxiter = 100), aqgd()], seed = 0..5 }`` lists one axis per
 setting; ``qlang sweep FILE`` runs one training per combination (:mod:`qlang.sweep`,
 docs/sweeps.md) while ``qlang train FILE`` runs the model as written.
 
-``train { distribute = ray(...) }`` (one run's kernel matrix and gradients over Ray) and
-``target { cutting = auto(...) }`` (circuit cutting) are named here so that ``qlang check``
-rejects them with ``QL0311`` and a reason, instead of accepting and ignoring them.
+``train { distribute = ray(...) }`` (one run's kernel matrix and gradients over Ray) is
+named here so that ``qlang check`` rejects it with ``QL0311`` and a reason, instead of
+accepting and ignoring it. Circuit cutting is :mod:`qlang.catalog.cutting`.
 
 Example::
 
     >>> [(e.kind, e.name, e.status.ok) for e in ENTRIES]
-    [('model', 'sweep', True), ('train', 'distribute', False), ('target', 'cutting', False)]
+    [('model', 'sweep', True), ('train', 'distribute', False)]
 """
 
 from __future__ import annotations
@@ -43,22 +43,6 @@ ENTRIES: tuple[Entry, ...] = (
             "distributing one run's kernel matrix or gradients (`train { distribute }`) is "
             "not available yet: a run computes in one process",
             "`qlang sweep --ray` runs whole runs as Ray tasks",
-        ),
-    ),
-    Entry(
-        "target",
-        "cutting",
-        "cut a circuit wider than the device into pieces: not available yet",
-        (
-            Param(
-                "value", OPAQUE, None, "a cutting mode",
-                example=Call("auto", (), (("max_qubits", 5),)),
-            ),
-        ),  # fmt: skip
-        value_key=True,
-        status=not_yet(
-            "circuit cutting (`target { cutting }`) is not available yet",
-            "choose a device with as many qubits as the model (`qlang inspect` shows them)",
         ),
     ),
 )

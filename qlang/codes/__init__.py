@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from qlang.codes import (
     backends,
     cli,
+    cutting,
     data,
     files,
     frontend,
@@ -89,6 +90,7 @@ _MODULES = (
     runs,
     cli,
     sweeps,
+    cutting,
 )
 
 #: The areas in code order, each with its page and range.

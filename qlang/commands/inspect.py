@@ -178,7 +178,31 @@ def _execution_lines(ex: dict[str, Any]) -> list[str]:
         lines.extend(f"  noise: {c}" for c in noise["channels"])
     if ex["mitigation"]:
         lines.append(f"  mitigation: {', '.join(ex['mitigation'])}")
+    if ex.get("cutting"):
+        lines.extend(cutting_lines(ex["cutting"]))
     lines.append("  seeds: " + ", ".join(f"{k} {v}" for k, v in ex["seeds"].items()))
+    return lines
+
+
+def cutting_lines(cut: dict[str, Any]) -> list[str]:
+    """``cutting: ...`` with one line per cut and per piece."""
+    if not cut["cut"]:
+        return [f"  cutting: {cut['setting']} (the block fits: not cut)"]
+    n = len(cut["cuts"])
+    lines = [
+        f"  cutting: {cut['setting']}: {n} cut{'s' * (n != 1)}, sampling overhead "
+        f"{cut['sampling_overhead']:g}, {cut['terms']} terms, "
+        f"{cut['subexperiments']} subexperiments"
+    ]
+    lines += [f"    cut {k}: {c['text']}" for k, c in enumerate(cut["cuts"])]
+    for k, p in enumerate(cut["pieces"]):
+        qs = ", ".join(f"q{q}" for q in p["qubits"])
+        extra = (
+            f" (simulated on {p['simulated_width']}: deferred measurements)"
+            if p["simulated_width"] != p["width"]
+            else ""
+        )
+        lines.append(f"    piece {k}: {p['width']} qubits [{qs}]{extra}")
     return lines
 
 

@@ -11,7 +11,6 @@ import io
 import sys
 
 import click
-import numpy as np
 
 from qlang.commands._common import (
     allow_option,
@@ -75,6 +74,8 @@ def command(
 
 
 def _data_rows(pred, input_path: str | None, label: str | None) -> str:
+    import numpy as np
+
     from qlang.train.data import read_csv
     from qlang.train.errors import fail
 
@@ -104,6 +105,8 @@ def _data_rows(pred, input_path: str | None, label: str | None) -> str:
 
 def _no_data_rows(pred) -> str:
     """``energy`` for minimize; ``bitstring,probability`` (qubit 0 rightmost) for generate."""
+    import numpy as np
+
     out = np.asarray(pred.predict(np.zeros((1, 0))))[0]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -19,30 +19,49 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+import numbers
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Number = Union[int, float]
 
-#: Unary functions available in expressions, with their derivatives.
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "arcsin": np.arcsin,
-    "arccos": np.arccos,
-    "arctan": np.arctan,
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "tanh": np.tanh,
-}
+
+class _NumpyFunctions(Mapping[str, Callable[[Any], Any]]):
+    """The unary functions of expressions by name: the names are known without numpy, the
+    numpy ufuncs are looked up on first use (so ``qlang check`` does not import numpy)."""
+
+    _NAMES = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "exp", "log", "sqrt", "abs",
+              "sinh", "cosh", "tanh")  # fmt: skip
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Callable[[Any], Any]] = {}
+
+    def __getitem__(self, name: str) -> Callable[[Any], Any]:
+        fn = self._loaded.get(name)
+        if fn is None:
+            if name not in self._NAMES:
+                raise KeyError(name)
+            import numpy as np
+
+            fn = self._loaded[name] = getattr(np, name)
+        return fn
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+#: Unary functions available in expressions (numpy ufuncs, by name).
+FUNCTIONS: Mapping[str, Callable[[Any], Any]] = _NumpyFunctions()
 
 
 class Expr:
@@ -145,7 +164,7 @@ ONE = Const(1.0)
 def as_expr(value: object) -> Expr:
     if isinstance(value, Expr):
         return value
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return Const(float(value))
     raise TypeError(f"cannot use {value!r} as a parameter expression")
 
@@ -229,6 +248,8 @@ def func(name: str, arg: Expr) -> Expr:
     if name not in FUNCTIONS:
         raise KeyError(name)
     if isinstance(arg, Const):
+        import numpy as np
+
         with np.errstate(all="ignore"):
             return Const(float(FUNCTIONS[name](np.asarray(arg.value, dtype=float))))
     return Func(name, arg)
@@ -279,6 +300,8 @@ def const_value(e: Expr) -> float:
         return e.value
     if not is_constant(e):
         raise ValueError("expression is not constant")
+    import numpy as np
+
     return float(evaluate(e, np.zeros((1, 0)), np.zeros(0)).reshape(-1)[0])
 
 
@@ -315,6 +338,8 @@ def evaluate(e: Expr, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     A result that does not depend on inputs is broadcast to the batch size.
     """
+    import numpy as np
+
     batch = inputs.shape[0] if inputs.ndim == 2 else 1
     value = _eval(e, inputs, weights)
     return np.broadcast_to(np.asarray(value, dtype=float), (batch,)).copy()
@@ -334,10 +359,14 @@ def _eval(e: Expr, x: np.ndarray, w: np.ndarray) -> np.ndarray | float:
     if isinstance(e, Div):
         return _eval(e.lhs, x, w) / _eval(e.rhs, x, w)
     if isinstance(e, Pow):
+        import numpy as np
+
         return np.power(_eval(e.base, x, w), _eval(e.exponent, x, w))
     if isinstance(e, Neg):
         return -_eval(e.operand, x, w)
     if isinstance(e, Func):
+        import numpy as np
+
         return FUNCTIONS[e.name](np.asarray(_eval(e.arg, x, w)))
     raise TypeError(f"not an expression: {e!r}")
 

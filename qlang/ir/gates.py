@@ -19,13 +19,16 @@ Example::
 from __future__ import annotations
 
 import cmath
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-Matrix = np.ndarray
+Matrix: TypeAlias = "np.ndarray"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +53,81 @@ class GateDef:
     clifford: bool = False
 
 
-_I2 = np.eye(2, dtype=complex)
-_X = np.array([[0, 1], [1, 0]], dtype=complex)
-_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
-_Z = np.array([[1, 0], [0, -1]], dtype=complex)
-_H = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
-_S = np.diag([1, 1j]).astype(complex)
-_T = np.diag([1, cmath.exp(1j * math.pi / 4)]).astype(complex)
-_SX = 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]], dtype=complex)
+@functools.cache
+def fixed_matrices() -> dict[str, Matrix]:
+    """The constant matrices, built on first use (so that importing the gate table, as
+    ``qlang check`` does, does not import numpy)."""
+    import numpy as np
+
+    x = np.array([[0, 1], [1, 0]], dtype=complex)
+    y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+    z = np.array([[1, 0], [0, -1]], dtype=complex)
+    s = np.diag([1, 1j]).astype(complex)
+    t = np.diag([1, cmath.exp(1j * math.pi / 4)]).astype(complex)
+    sx = 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]], dtype=complex)
+    swap = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=complex)
+    m = {
+        "I": np.eye(2, dtype=complex),
+        "X": x,
+        "Y": y,
+        "Z": z,
+        "H": np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2),
+        "S": s,
+        "SDG": s.conj().T,
+        "T": t,
+        "TDG": t.conj().T,
+        "SX": sx,
+        "SXDG": sx.conj().T,
+        "XX": np.kron(x, x),
+        "YY": np.kron(y, y),
+        "ZZ": np.kron(z, z),
+        "ZX": np.kron(z, x),
+        "SWAP": swap,
+        "ISWAP": np.array(
+            [[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]], dtype=complex
+        ),
+        # ECR in first-argument-most-significant order (Qiskit documents it little-endian).
+        "ECR": np.array(
+            [[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]], dtype=complex
+        )
+        / math.sqrt(2),
+    }
+    m.update(
+        CX=controlled(x), CY=controlled(y), CZ=controlled(z), CH=controlled(m["H"]),
+        CCX=controlled(x, 2), CSWAP=controlled(swap),
+    )  # fmt: skip
+    return m
 
 
 def _rx(t: float) -> Matrix:
+    import numpy as np
+
     c, s = math.cos(t / 2), math.sin(t / 2)
     return np.array([[c, -1j * s], [-1j * s, c]], dtype=complex)
 
 
 def _ry(t: float) -> Matrix:
+    import numpy as np
+
     c, s = math.cos(t / 2), math.sin(t / 2)
     return np.array([[c, -s], [s, c]], dtype=complex)
 
 
 def _rz(t: float) -> Matrix:
+    import numpy as np
+
     return np.diag([cmath.exp(-0.5j * t), cmath.exp(0.5j * t)])
 
 
 def _p(t: float) -> Matrix:
+    import numpy as np
+
     return np.diag([1, cmath.exp(1j * t)]).astype(complex)
 
 
 def _u(theta: float, phi: float, lam: float) -> Matrix:
+    import numpy as np
+
     c, s = math.cos(theta / 2), math.sin(theta / 2)
     return np.array(
         [
@@ -91,30 +140,26 @@ def _u(theta: float, phi: float, lam: float) -> Matrix:
 
 def controlled(u: Matrix, num_controls: int = 1) -> Matrix:
     """The matrix of ``u`` controlled on the leading ``num_controls`` qubits (all |1>)."""
+    import numpy as np
+
     d = u.shape[0]
     full = np.eye(d * 2**num_controls, dtype=complex)
     full[-d:, -d:] = u
     return full
 
 
-def _pauli_rot(p: Matrix) -> Callable[[float], Matrix]:
+def _pauli_rot(key: str) -> Callable[[float], Matrix]:
     def rot(t: float) -> Matrix:
+        import numpy as np
+
+        p = fixed_matrices()[key]
         return math.cos(t / 2) * np.eye(p.shape[0], dtype=complex) - 1j * math.sin(t / 2) * p
 
     return rot
 
 
-_XX, _YY, _ZZ, _ZX = np.kron(_X, _X), np.kron(_Y, _Y), np.kron(_Z, _Z), np.kron(_Z, _X)
-_SWAP = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=complex)
-_ISWAP = np.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]], dtype=complex)
-# ECR in first-argument-most-significant order (Qiskit documents it little-endian).
-_ECR = np.array(
-    [[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]], dtype=complex
-) / math.sqrt(2)
-
-
-def _const(m: Matrix) -> Callable[[], Matrix]:
-    return lambda: m
+def _const(key: str) -> Callable[[], Matrix]:
+    return lambda: fixed_matrices()[key]
 
 
 def _neg_params(name: str) -> Callable[[tuple], tuple[str, tuple]]:
@@ -126,50 +171,50 @@ def _named(name: str) -> Callable[[tuple], tuple[str, tuple]]:
 
 
 def _mcx_matrix(num_qubits: int) -> Matrix:
-    return controlled(_X, num_qubits - 1)
+    return controlled(fixed_matrices()["X"], num_qubits - 1)
 
 
 def _gate_list() -> list[GateDef]:
     g = GateDef
     return [
-        g("id", 1, 0, _const(_I2), diagonal=True, self_inverse=True, clifford=True),
-        g("h", 1, 0, _const(_H), self_inverse=True, clifford=True),
-        g("x", 1, 0, _const(_X), self_inverse=True, clifford=True),
-        g("y", 1, 0, _const(_Y), self_inverse=True, clifford=True),
-        g("z", 1, 0, _const(_Z), diagonal=True, self_inverse=True, clifford=True),
-        g("s", 1, 0, _const(_S), diagonal=True, inverse=_named("sdg"), clifford=True),
-        g("sdg", 1, 0, _const(_S.conj().T), diagonal=True, inverse=_named("s"), clifford=True),
-        g("t", 1, 0, _const(_T), diagonal=True, inverse=_named("tdg")),
-        g("tdg", 1, 0, _const(_T.conj().T), diagonal=True, inverse=_named("t")),
-        g("sx", 1, 0, _const(_SX), inverse=_named("sxdg"), clifford=True),
-        g("sxdg", 1, 0, _const(_SX.conj().T), inverse=_named("sx"), clifford=True),
+        g("id", 1, 0, _const("I"), diagonal=True, self_inverse=True, clifford=True),
+        g("h", 1, 0, _const("H"), self_inverse=True, clifford=True),
+        g("x", 1, 0, _const("X"), self_inverse=True, clifford=True),
+        g("y", 1, 0, _const("Y"), self_inverse=True, clifford=True),
+        g("z", 1, 0, _const("Z"), diagonal=True, self_inverse=True, clifford=True),
+        g("s", 1, 0, _const("S"), diagonal=True, inverse=_named("sdg"), clifford=True),
+        g("sdg", 1, 0, _const("SDG"), diagonal=True, inverse=_named("s"), clifford=True),
+        g("t", 1, 0, _const("T"), diagonal=True, inverse=_named("tdg")),
+        g("tdg", 1, 0, _const("TDG"), diagonal=True, inverse=_named("t")),
+        g("sx", 1, 0, _const("SX"), inverse=_named("sxdg"), clifford=True),
+        g("sxdg", 1, 0, _const("SXDG"), inverse=_named("sx"), clifford=True),
         g("rx", 1, 1, _rx, inverse=_neg_params("rx"), generator="X"),
         g("ry", 1, 1, _ry, inverse=_neg_params("ry"), generator="Y"),
         g("rz", 1, 1, _rz, diagonal=True, inverse=_neg_params("rz"), generator="Z"),
         g("p", 1, 1, _p, diagonal=True, inverse=_neg_params("p")),
         g("u", 1, 3, _u, inverse=lambda ps: ("u", (-ps[0], -ps[2], -ps[1]))),
-        g("cx", 2, 0, _const(controlled(_X)), self_inverse=True, clifford=True),
-        g("cy", 2, 0, _const(controlled(_Y)), self_inverse=True, clifford=True),
-        g("cz", 2, 0, _const(controlled(_Z)), diagonal=True, self_inverse=True, symmetric=True,
+        g("cx", 2, 0, _const("CX"), self_inverse=True, clifford=True),
+        g("cy", 2, 0, _const("CY"), self_inverse=True, clifford=True),
+        g("cz", 2, 0, _const("CZ"), diagonal=True, self_inverse=True, symmetric=True,
           clifford=True),
-        g("ch", 2, 0, _const(controlled(_H)), self_inverse=True),
-        g("swap", 2, 0, _const(_SWAP), self_inverse=True, symmetric=True, clifford=True),
-        g("iswap", 2, 0, _const(_ISWAP), symmetric=True, clifford=True),
-        g("ecr", 2, 0, _const(_ECR), self_inverse=True, clifford=True),
+        g("ch", 2, 0, _const("CH"), self_inverse=True),
+        g("swap", 2, 0, _const("SWAP"), self_inverse=True, symmetric=True, clifford=True),
+        g("iswap", 2, 0, _const("ISWAP"), symmetric=True, clifford=True),
+        g("ecr", 2, 0, _const("ECR"), self_inverse=True, clifford=True),
         g("crx", 2, 1, lambda t: controlled(_rx(t)), inverse=_neg_params("crx")),
         g("cry", 2, 1, lambda t: controlled(_ry(t)), inverse=_neg_params("cry")),
         g("crz", 2, 1, lambda t: controlled(_rz(t)), diagonal=True, inverse=_neg_params("crz")),
         g("cp", 2, 1, lambda t: controlled(_p(t)), diagonal=True, inverse=_neg_params("cp"),
           symmetric=True),
-        g("rxx", 2, 1, _pauli_rot(_XX), inverse=_neg_params("rxx"), generator="XX",
+        g("rxx", 2, 1, _pauli_rot("XX"), inverse=_neg_params("rxx"), generator="XX",
           symmetric=True),
-        g("ryy", 2, 1, _pauli_rot(_YY), inverse=_neg_params("ryy"), generator="YY",
+        g("ryy", 2, 1, _pauli_rot("YY"), inverse=_neg_params("ryy"), generator="YY",
           symmetric=True),
-        g("rzz", 2, 1, _pauli_rot(_ZZ), diagonal=True, inverse=_neg_params("rzz"),
+        g("rzz", 2, 1, _pauli_rot("ZZ"), diagonal=True, inverse=_neg_params("rzz"),
           generator="ZZ", symmetric=True),
-        g("rzx", 2, 1, _pauli_rot(_ZX), inverse=_neg_params("rzx"), generator="ZX"),
-        g("ccx", 3, 0, _const(controlled(_X, 2)), self_inverse=True),
-        g("cswap", 3, 0, _const(controlled(_SWAP)), self_inverse=True),
+        g("rzx", 2, 1, _pauli_rot("ZX"), inverse=_neg_params("rzx"), generator="ZX"),
+        g("ccx", 3, 0, _const("CCX"), self_inverse=True),
+        g("cswap", 3, 0, _const("CSWAP"), self_inverse=True),
         g("mcx", 0, 0, _mcx_matrix, self_inverse=True),
     ]
 
@@ -213,4 +258,11 @@ def inverse_of(name: str, params: tuple) -> tuple[str, tuple]:
     return gd.inverse(params)
 
 
-PAULI_MATRICES: dict[str, Matrix] = {"I": _I2, "X": _X, "Y": _Y, "Z": _Z}
+def __getattr__(name: str) -> Any:
+    # ``PAULI_MATRICES`` is built on first access (PEP 562), like the other constant matrices.
+    if name == "PAULI_MATRICES":
+        m = fixed_matrices()
+        value = {"I": m["I"], "X": m["X"], "Y": m["Y"], "Z": m["Z"]}
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

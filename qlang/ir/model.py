@@ -200,6 +200,8 @@ class Target:
     noise: NoiseModel = NoiseModel()
     mitigation: tuple[Call, ...] = ()
     backend: Call = Call("auto")
+    #: ``cutting = auto(max_qubits = 5)``: run blocks wider than that in cut pieces
+    cutting: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)

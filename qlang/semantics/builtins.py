@@ -15,8 +15,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from qlang import catalog
 from qlang.ir import expr as E
 from qlang.limits import MAX_QUBITS, MAX_RANGE
@@ -73,6 +71,8 @@ def _math(name: str) -> Builtin:
         if isinstance(v, E.Expr):
             return checked_expr(E.func(name, v), span)
         x = _num(v, vs)
+        import numpy as np
+
         try:
             with np.errstate(all="ignore"):
                 r = float(E.FUNCTIONS[name](np.asarray(x)))

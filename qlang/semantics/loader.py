@@ -24,6 +24,7 @@ from typing import Any
 from qlang import access
 from qlang import ast as A
 from qlang.access import AccessPolicy
+from qlang.ast_cache import parse_stdlib
 from qlang.diagnostics import Diagnostic, Label, QLangError, did_you_mean
 from qlang.fileio import exists, read_source
 from qlang.ir.gates import ALIASES, GATES
@@ -125,7 +126,7 @@ class Loader:
         if key.startswith("stdlib:"):
             cached = _STDLIB_ASTS.get(key)
             if cached is None or cached[0] != text:
-                cached = _STDLIB_ASTS[key] = (text, parse(text, filename))
+                cached = _STDLIB_ASTS[key] = (text, parse_stdlib(text, filename))
             tree = cached[1]
         else:
             tree = parse(text, filename)

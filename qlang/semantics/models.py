@@ -748,7 +748,8 @@ class ModelLowerer:
             try:
                 if k == "device":
                     kw[k] = self.device(v, spans[k])
-                    self.check_device_fits(kw[k], blocks, spans[k])
+                    if "cutting" not in vals:  # with cutting the pieces must fit (QL0953)
+                        self.check_device_fits(kw[k], blocks, spans[k])
                 elif k == "basis":
                     kw[k] = self.basis(v, spans[k])
                 else:
@@ -776,6 +777,13 @@ class ModelLowerer:
                     "remove `mitigation`, or train a `classify` model on the noisy device",
                 )
             )
+        if target.cutting is not None:
+            from qlang.cutting.check import check_cutting
+
+            for err in check_cutting(
+                target, training, task, blocks, self.spans["target"].get("cutting")
+            ):
+                self.report(err)
         for err in check_execution(
             training.gradient,
             training.shots,

@@ -110,6 +110,24 @@ def quantum_function(
 
         run = device_run(block, target.noise.source, target.noise.channels)
         block, noise = run.block, run.noise
+    if target is not None and target.cutting is not None:
+        from qlang.cutting.plan import settings_of
+
+        settings = settings_of(target.cutting)
+        if block.circuit.num_qubits > settings.max_qubits:
+            from qlang.cutting.function import CutFunction
+
+            cut = CutFunction(
+                block,
+                settings,
+                factory=make,
+                gradient=gradient_method(training, shots),
+                dtype=training.dtype,
+                shots=shots,
+                seed=seeds.int_seed("sampling"),
+            )
+            track(cut.rng)
+            return cut
     engine = engine_of(block, training, target)
     kw: dict[str, Any] = {}
     if engine != "statevector":

@@ -63,11 +63,25 @@ def execution_summary_for(
 
         out["shots"] = QiskitBackend.default_shots  # the backend samples: its default
         out["shots_from"] = "backend default"
+    if target.cutting is not None:
+        out["cutting"] = cutting_summary(block, target)
     if noise or noise.source is not None:
         out["noise"] = {
             "channels": [c.text() for c in noise.channels],
             "from_backend": noise.source,
         }
+    return out
+
+
+def cutting_summary(block: QuantumBlock, target: Target) -> dict[str, Any] | None:
+    """``target { cutting }``: the setting and, for a block wider than the pieces, its
+    cuts, pieces and sampling overhead (``None`` fields for a block that is not cut)."""
+    from qlang.cutting.plan import cached_plan, settings_of
+
+    settings = settings_of(target.cutting)
+    out: dict[str, Any] = {"setting": call_text(target.cutting), "cut": False}
+    if block.circuit.num_qubits > settings.max_qubits:
+        out |= {"cut": True, **cached_plan(block, settings).summary()}
     return out
 
 

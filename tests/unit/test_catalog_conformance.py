@@ -231,6 +231,10 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "name"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("cutting", "auto", "max_cuts"): "a bound on the cuts found: more is QL0951 (test_cutting)",
+    ("cutting", "auto", "max_overhead"): "a bound on the sampling overhead: more is QL0951 "
+    "(test_cutting)",
+    ("cutting", "auto", "seed"): "the cut search's seed: the probe circuits have one best cut",
     ("recurrent", "window", "value"): "must equal the data width per step (else QL0301, "
     "test_runtime_recurrent); the default infers the same window",
 }
@@ -533,6 +537,10 @@ def target_probes() -> list[Probe]:
             out.append(Probe("target", "device", "value", render(classify()),
                              render(classify(target="device = line(3)")), "compile"))  # fmt: skip
             continue
+        if e.name == "cutting":  # a 3-qubit model cut into 2-qubit pieces, sampled
+            out.append(Probe("target", "cutting", "value", cut_model(None),
+                             cut_model(value_text(p.example)), expect=CUT_EXPECT))  # fmt: skip
+            continue
         example = value_text(p.example)
         if e.name in ("noise", "mitigation"):
             example = "[" + ", ".join(_example_call(p.kind, c) for c in p.example) + "]"
@@ -548,6 +556,7 @@ def target_probes() -> list[Probe]:
         else:  # shots, noise, backend: the training run changes
             out.append(Probe("target", e.name, "value", render(classify()), src))
     out += noise_probes()
+    out += cutting_probes()
     out += backend_probes()
     out += mitigation_probes()
     for kind in ("noise", "mitigation", "backend"):
@@ -574,6 +583,36 @@ NOISE_CONTEXT: dict[str, dict[str, dict[str, Any]]] = {
     "from_backend": {"name": {"name": "fake_lima"}},
     "readout_error": {"p": {"p": 0.2}},
 }
+
+
+def _has_cutting_addon() -> bool:
+    try:
+        import qiskit_addon_cutting  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+#: without the optional add-on a cutting model is QL0950 at check time (test_cutting)
+CUT_EXPECT = "differs" if _has_cutting_addon() else "no-addon"
+
+
+def cut_model(cutting: str | None) -> str:
+    """A 3-qubit regression with shots (sampled subexperiments differ between cut plans)."""
+    target = "shots = 64" + (f", cutting = {cutting}" if cutting else "")
+    return render(regress(data="sine(n = 30, window = 3)", target=target))
+
+
+def cutting_probes() -> list[Probe]:
+    """`auto`'s arguments change the cuts (max_qubits = 1: both CX gates cut; wires: a
+    wire cut instead of a gate cut), so the sampled training run changes."""
+    probes = entry_probes(
+        "cutting", "auto", lambda args: cut_model(call("auto", {"max_qubits": 2} | args))
+    )
+    if CUT_EXPECT == "differs":
+        return probes
+    return [Probe(p.kind, p.name, p.param, p.default, p.example, p.compare, CUT_EXPECT)
+            for p in probes]  # fmt: skip
 
 
 def noise_probes() -> list[Probe]:
@@ -745,6 +784,9 @@ def fingerprint(probe: Probe, src: str, tmp: Path) -> Any:
 def test_catalog_entry(probe: Probe, tmp_path: Path) -> None:
     if probe.expect == "rejected":
         assert rejected(probe.default) == ["QL0311"], probe.default
+        return
+    if probe.expect == "no-addon":  # the cutting extra is not installed
+        assert rejected(probe.example or probe.default) == ["QL0950"], probe.example
         return
     if probe.expect == "inapplicable":
         assert rejected(probe.default) == ["QL0313"], probe.default
