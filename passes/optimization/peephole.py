@@ -8,7 +8,6 @@ qubits for a partner it can fuse with (:func:`rules.combine`). With
 Example::
 
     >>> from qlang.ir.circuit import Circuit, Operation
-from qlang.ir.gates import NON_UNITARY
     >>> c = Circuit(2, (Operation("cx", (0, 1)), Operation("rz", (0,), (E.Const(0.3),)),
     ...                 Operation("cx", (0, 1))))
     >>> [op.name for op in peephole(c, commute=True)[0].ops]
