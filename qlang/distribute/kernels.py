@@ -126,6 +126,8 @@ def kernel_matrix(
     ``"shipped"`` (each block's states once, through the object store) or ``"per_tile"``
     (each tile task computes its two blocks' states itself: one stage, no states shipped)
     or ``"auto"`` (:data:`STATES`)."""
+    from qlang.distribute.gradients import get
+
     ray = cluster.ray
     X1 = np.asarray(X1, dtype=float)
     X2 = None if X2 is None else np.asarray(X2, dtype=float)
@@ -157,7 +159,7 @@ def kernel_matrix(
         ]
         computed = len(s1) + (0 if X2 is None else len(s2))
     out = np.empty((len(X1), len(X1) if X2 is None else len(X2)))
-    for (i, j), t in zip(todo, ray.get(refs), strict=True):
+    for (i, j), t in zip(todo, get(ray, refs), strict=True):
         (a, b), (c, d) = sp1[i], sp2[j]
         out[a:b, c:d] = t
         if X2 is None and i != j:
