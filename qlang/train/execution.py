@@ -71,6 +71,12 @@ def execution_summary_for(
             out["runtime_options"] = options
     if target.cutting is not None:
         out["cutting"] = cutting_summary(block, target)
+    if engine == "fake":  # the device's Target gives durations: the scheduled circuits
+        from qlang.backends.timing import backend_schedule
+
+        sched = backend_schedule(block, target.backend)
+        if sched is not None:
+            out["schedule"] = sched
     if noise or noise.source is not None:
         out["noise"] = {
             "channels": [c.text() for c in noise.channels],

@@ -251,3 +251,74 @@ def test_runtime_zne_arguments_the_runtime_does_not_take_are_rejected(zne: str) 
     with pytest.raises(QLangError) as err:
         check_source(small(target=f'backend = ibm("x"), mitigation = [{zne}]'), "m.qml")
     assert len(codes(err)) == 1 and "runtime" in err.value.diagnostics[0].message.lower()
+
+
+# --- item 2: gate durations and T1/T2 from the Target ------------------------------------
+@pytest.mark.parametrize("device", ["FakeSherbrooke", "FakeTorino"])
+@pytest.mark.parametrize("example", ["iris_vqc.qml", "qcnn.qml"])
+def test_scheduled_duration_equals_qiskits_estimate(device: str, example: str) -> None:
+    import qiskit_ibm_runtime.fake_provider as fp
+
+    import qlang
+    from qlang.backends.timing import schedule, timing_of
+
+    b = getattr(fp, device)()
+    c = qlang.compile(ROOT / "examples" / example, measure=True, device=b)
+    t = timing_of(b.target)
+    for m in c.measured:
+        ours = schedule(m.ir, t).duration
+        theirs = m.to_qiskit().estimate_duration(b.target, unit="s")
+        assert ours > 0 and abs(ours - theirs) <= 1e-12 * theirs + 1e-15
+    sched = c.manifest["schedule"]
+    assert sched["device"] == b.name and len(sched["circuits"]) == len(c.measured)
+    assert 0 < sched["circuits"][0]["estimated_success"] < 1
+    assert any("scheduled duration" in n for n in c.notes)
+
+
+def test_success_probability_counts_decoherence_over_the_live_time() -> None:
+    from qlang.backends.timing import Timing, schedule, success_probability
+    from qlang.ir.circuit import Circuit, Operation
+
+    t = Timing({("sx", (0,)): 1e-6, ("sx", (1,)): 1e-6, ("measure", (0,)): 2e-6},
+               {("sx", (0,)): 0.01, ("measure", (0,)): 0.1}, (1e-4, None), (5e-5, None))  # fmt: skip
+    c = Circuit(2, (Operation("sx", (1,)), Operation("sx", (1,)), Operation("sx", (0,)),
+                    Operation("measure", (0,), clbits=(0,))), num_clbits=1)  # fmt: skip
+    s = schedule(c, t)
+    assert s.duration == pytest.approx(3e-6) and s.first == (0.0, 0.0)
+    # qubit 0 live 3 us: exp(-3e-6/1e-4 - 3e-6/5e-5); qubit 1 has no T1/T2
+    expect = 0.99 * 0.9 * np.exp(-3e-6 / 1e-4 - 3e-6 / 5e-5)
+    assert success_probability(c, t, s) == pytest.approx(expect, rel=1e-12)
+
+
+@pytest.mark.parametrize("device", ["torino", "sherbrooke"])
+def test_layout_is_chosen_by_estimated_success_with_decoherence(device: str) -> None:
+    """The benchmark's figures (benchmarks/backend_layout.py): best of 8 layouts by ESP."""
+    from qlang.backends import isa
+
+    info = make_backend(parse_spec(f'fake("{device}")')).info
+    circuit = load_model(ROOT / "examples" / "qcnn.qml").main.circuit
+    one = isa.estimated_success(isa._compile(circuit, info, 1, 0), info)
+    chosen = isa.compile_isa(circuit, info, level=1, seed=0, cache=False)
+    best = isa.estimated_success(chosen, info)
+    cands = [isa.estimated_success(isa._compile(circuit, info, 1, s), info) for s in range(8)]
+    assert best == pytest.approx(max(cands)) and best > 2 * one  # 0.024 -> 0.218 on torino
+    level0 = isa.compile_isa(circuit, info, level=0, seed=0, cache=False)
+    assert isa.estimated_success(level0, info) == pytest.approx(
+        isa.estimated_success(isa._compile(circuit, info, 0, 0), info))  # -O0: one layout
+
+
+def test_inspect_and_provenance_show_the_schedule_on_a_fake_device() -> None:
+    from click.testing import CliRunner
+
+    from qlang.cli import main
+    from qlang.train.execution import execution_summary
+
+    src = small(target='backend = fake("sherbrooke")')
+    model = load_model(src)
+    ex = execution_summary(model)
+    assert ex["schedule"]["device"] == "fake_sherbrooke" and ex["schedule"]["duration_s"] > 0
+    with CliRunner().isolated_filesystem():
+        Path("m.qml").write_text(src)
+        r = CliRunner().invoke(main, ["inspect", "m.qml"])
+    assert r.exit_code == 0 and "schedule:" in r.output and "fake_sherbrooke" in r.output
+    assert "schedule" not in execution_summary(load_model(small(target="backend = aer()")))
