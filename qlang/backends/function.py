@@ -77,6 +77,12 @@ class BackendFunction:
                 "use `gradient = parameter_shift`, `spsa` or `finite_diff`",
             )
         self.gradient = "parameter-shift" if method == "auto" else method
+        if shots is not None and not getattr(backend, "samples", True):
+            raise error(
+                "QL0707",
+                f"`{backend.spec}` computes exact expectations: `shots = {shots}` would not be used",
+                'drop `shots`, or sample on `tket("AerBackend")`',
+            )
         if shots is None and not backend.exact:
             shots = backend.default_shots
         self.block = block
@@ -396,5 +402,7 @@ def tket(block: QuantumBlock, values: dict[str, Any] | None = None, **kw: Any) -
     from qlang.backends.tket import TketBackend
 
     name = (values or {}).get("name", "AerBackend")
-    backend = TketBackend(_spec("tket", name=name), name=name, seed=kw.get("seed"))
+    level = (values or {}).get("optimisation_level")
+    backend = TketBackend(_spec("tket", name=name, optimisation_level=level), name=name,
+                          seed=kw.get("seed"), optimisation_level=level)  # fmt: skip
     return BackendFunction(block, backend, **kw)  # type: ignore[arg-type]

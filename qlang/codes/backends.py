@@ -38,7 +38,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'target { backend = fake("sherbrooke") }',
         "`fake(...)` names a fake backend of `qiskit_ibm_runtime.fake_provider` (with or "
         "without the `fake_` prefix), `tket(...)` a pytket backend class (`AerBackend`, "
-        "`AerStateBackend`).",
+        "`AerStateBackend`, `AerDensityMatrixBackend`).",
     ),
     ErrorInfo(
         "QL0702",
@@ -113,5 +113,16 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "engines have no such primitive (use `via = qlang`, the default, there). In one list "
         "every method has the same `via`: the Runtime's methods run in one `EstimatorV2` job, "
         "qlang's in a `SamplerV2` job, and one batch is one job.",
+    ),
+    ErrorInfo(
+        "QL0710",
+        "a pytket backend that cannot run a model here",
+        'target { backend = tket("IBMQEmulatorBackend") }',
+        'target { backend = tket("AerBackend") }',
+        "Of pytket-qiskit's backends qlang runs `AerBackend` (shots), `AerStateBackend` and "
+        "`AerDensityMatrixBackend` (exact). `AerUnitaryBackend` computes the circuit's "
+        "unitary, not values of a state (use `AerStateBackend`); `IBMQBackend` and "
+        "`IBMQEmulatorBackend` need an IBM Quantum account and the network (use "
+        "`ibm(\"...\")` for IBM devices, `fake(\"...\")` for an offline device model).",
     ),
 )

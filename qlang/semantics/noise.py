@@ -276,14 +276,21 @@ def _check_execution_backend(
         )
     if name == "tket":
         from qlang import catalog
-        from qlang.backends.tket import BACKENDS
+        from qlang.backends.tket import check_name
 
         got_t = catalog.bind("backend", target.backend)
-        if not isinstance(got_t, catalog.Problem) and got_t[1]["name"] not in BACKENDS:
-            out.append(
-                fail("QL0701", f"unknown pytket backend `{got_t[1]['name']}`",
-                     spans.get("backend"), f"use {', '.join(BACKENDS)}")  # fmt: skip
-            )
+        bad = None if isinstance(got_t, catalog.Problem) else check_name(got_t[1]["name"])
+        if bad is not None:
+            out.append(fail(bad[0], bad[1], spans.get("backend"), bad[2]))
+        elif not isinstance(got_t, catalog.Problem) and shots is not None:
+            from qlang.backends.tket import EXACT
+
+            if got_t[1]["name"] in EXACT:
+                out.append(
+                    fail("QL0707", f"`{got_t[1]['name']}` computes exact expectations: "
+                         f"`shots = {shots}` would not be used", spans.get("shots"),
+                         'drop `shots`, or sample on `tket("AerBackend")`')  # fmt: skip
+                )
     if name == "fake":
         from qlang import catalog
 

@@ -322,3 +322,80 @@ def test_inspect_and_provenance_show_the_schedule_on_a_fake_device() -> None:
         r = CliRunner().invoke(main, ["inspect", "m.qml"])
     assert r.exit_code == 0 and "schedule:" in r.output and "fake_sherbrooke" in r.output
     assert "schedule" not in execution_summary(load_model(small(target="backend = aer()")))
+
+
+# --- item 3: pytket backends beyond AerBackend ----------------------------------------------
+@pytest.mark.parametrize("name", ["AerStateBackend", "AerDensityMatrixBackend"])
+@pytest.mark.parametrize("level", [None, 2])
+def test_tket_exact_backends_equal_the_simulator_to_1e_8(name: str, level: int | None) -> None:
+    pytest.importorskip("pytket.extensions.qiskit")
+    model = load_model(ROOT / "examples" / "iris_vqc.qml")
+    block = model.main
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (4, block.circuit.num_inputs))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    cot = rng.normal(size=(4, block.readout.num_outputs))
+    spec = f'tket("{name}"' + (f", optimisation_level = {level})" if level is not None else ")")
+    fn = BackendFunction(block, make_backend(parse_spec(spec)))
+    assert fn.shots is None  # exact: nothing sampled
+    ref = QuantumFunction(block).vjp(x, w, cot)
+    with recording() as jobs:
+        got = fn.vjp(x, w, cot)
+    assert len(jobs) == 1
+    for a, b in zip(got, ref, strict=True):
+        assert np.max(np.abs(a - b)) < 1e-8
+
+
+def test_tket_optimisation_level_runs_tkets_own_passes() -> None:
+    pytest.importorskip("pytket.extensions.qiskit")
+    block = load_model(ROOT / "examples" / "iris_vqc.qml").main
+    plain = make_backend(parse_spec('tket("AerStateBackend")'))
+    tuned = make_backend(parse_spec('tket("AerStateBackend", optimisation_level = 2)'))
+    assert tuned.tket_level == 2 and plain.tket_level is None
+    m = BackendFunction(block, plain).prepared.native[0]
+    t = BackendFunction(block, tuned).prepared.native[0]
+    assert t.n_gates < m.n_gates  # tket's FullPeepholeOptimise ran (84 -> 27 gates on iris)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "word"),
+    [("AerUnitaryBackend", "QL0710", "unitary"), ("IBMQEmulatorBackend", "QL0710", "account"),
+     ("IBMQBackend", "QL0710", "account"), ("QulacsBackend", "QL0701", "unknown")],
+)
+def test_tket_backends_that_cannot_run_here_are_coded(name: str, code: str, word: str) -> None:
+    from qlang.driver import check_source
+
+    with pytest.raises(QLangError) as err:
+        check_source(small(target=f'backend = tket("{name}")'), "m.qml")
+    assert codes(err) == [code] and word in err.value.diagnostics[0].message
+    assert err.value.diagnostics[0].span is not None
+    with pytest.raises(QLangError) as err:
+        make_backend(parse_spec(f'tket("{name}")'))
+    assert codes(err) == [code]
+
+
+def test_shots_on_an_exact_tket_backend_are_coded_not_ignored() -> None:
+    from qlang.driver import check_source
+
+    with pytest.raises(QLangError) as err:
+        check_source(small(target='backend = tket("AerStateBackend"), shots = 100'), "m.qml")
+    assert codes(err) == ["QL0707"]
+    with pytest.raises(QLangError) as err:
+        BackendFunction(load_model(small()).main, make_backend(parse_spec('tket("AerStateBackend")')),
+                        shots=100)  # fmt: skip
+    assert codes(err) == ["QL0707"]
+    from qlang.train.execution import execution_summary
+
+    ex = execution_summary(load_model(small(target='backend = tket("AerStateBackend")')))
+    assert ex["shots"] is None  # exact, not the sampling default
+
+
+def test_training_and_prediction_on_tket_aer_state_backend() -> None:
+    from qlang.train.api import predictor
+
+    model = load_model(small())
+    trained = train(model, quiet=True)
+    x = np.random.default_rng(3).uniform(-1, 1, (6, 2))
+    exact = predictor(model, trained).predict_proba(x)
+    got = predictor(model, trained, backend='tket("AerStateBackend")').predict_proba(x)
+    assert np.max(np.abs(got - exact)) < 1e-8
