@@ -84,14 +84,17 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0707",
         "setting does not apply to an execution backend",
+        'target { backend = tket("AerBackend"), noise = [depolarizing(0.01)] }',
         'target { backend = aer(), noise = [depolarizing(0.01)] }',
-        'target { backend = density_matrix, noise = [depolarizing(0.01)] }',
         "On an execution backend (`aer`, `fake`, `ibm`, `tket`) the circuit runs as the "
-        "backend runs it: hand-written `noise` is not applied there (use a `fake(...)` "
-        "device for its noise, or the embedded `auto`, `statevector`, `density_matrix` and "
-        "`trajectories` engines for hand-written noise); `mitigation` needs a noisy sampling "
-        "backend (`fake(...)` with its noise, or `ibm(...)`); gradients are "
-        "`parameter_shift`, `spsa` or `finite_diff` (`auto` is parameter shift), as "
+        "backend runs it. Hand-written `noise` runs on `aer(...)` only (an Aer NoiseModel "
+        "of the channels; `readout_error` needs `shots`, exact noisy runs need `method` "
+        "`automatic` or `density_matrix`): `fake`/`ibm` run their device's noise and pytket "
+        "would rename the gates the channels follow. `mitigation` needs noise to mitigate "
+        "and sampled circuits: `fake(...)` with its noise, `ibm(...)`, or `aer(...)` with "
+        "hand-written noise and `shots` (not pytket backends). `shots` on an exact pytket "
+        "backend (`AerStateBackend`, `AerDensityMatrixBackend`) would not be used. Gradients "
+        "are `parameter_shift`, `spsa` or `finite_diff` (`auto` is parameter shift), as "
         "`adjoint` and `backprop` need the simulator's state.",
     ),
     ErrorInfo(

@@ -399,3 +399,100 @@ def test_training_and_prediction_on_tket_aer_state_backend() -> None:
     exact = predictor(model, trained).predict_proba(x)
     got = predictor(model, trained, backend='tket("AerStateBackend")').predict_proba(x)
     assert np.max(np.abs(got - exact)) < 1e-8
+
+
+# --- item 4: hand-written noise and mitigation on Aer ------------------------------------------
+def _noise(calls: tuple[Call, ...], n: int):
+    from qlang.semantics.noise import noise_model
+
+    return noise_model(calls, n, None)
+
+
+def test_hand_written_noise_on_aer_equals_the_density_matrix_engine() -> None:
+    from qlang.sim.noise_engines import DensityFunction
+
+    block = load_model(ROOT / "examples" / "iris_vqc.qml").main
+    nm = _noise((Call("depolarizing", (0.05,)),
+                 Call("amplitude_damping", (0.1,), (("gates", ("cx",)),))), block.circuit.num_qubits)  # fmt: skip
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (5, block.circuit.num_inputs))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    ref = DensityFunction(block, noise=nm).forward(x, w)
+    backend = make_backend(parse_spec("aer()"))
+    fn = BackendFunction(block, backend, noise=nm)
+    got = fn.forward(x, w)
+    assert backend.sim_method == "density_matrix" and backend.noise_model is not None
+    assert np.max(np.abs(got - ref)) < 1e-8
+    assert np.max(np.abs(QuantumFunction(block).forward(x, w) - ref)) > 0.1  # noise matters
+
+
+def test_readout_errors_on_sampled_aer_agree_with_the_engine_within_4_standard_errors() -> None:
+    from qlang.sim.noise_engines import DensityFunction
+
+    block = load_model(small(readout="probs(q)", classes=4, data="blobs(n = 40, centers = 4, seed = 2)")).main
+    nm = _noise((Call("depolarizing", (0.03,)), Call("readout_error", (0.1,))), 2)
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 3, (6, 2))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    ref = DensityFunction(block, noise=nm).forward(x, w)
+    fn = BackendFunction(block, make_backend(parse_spec("aer()"), seed=4), noise=nm, shots=6000)
+    got = fn.forward(x, w)
+    assert np.all(np.abs(got - ref) <= 4 * fn.last_stderr + 1e-9)
+    ideal = QuantumFunction(block).forward(x, w)
+    assert np.max(np.abs(ideal - ref)) > 6 * np.max(fn.last_stderr)  # the noise is visible
+
+
+def test_readout_mitigation_and_zne_on_noisy_aer_reduce_the_error_in_one_job() -> None:
+    block = load_model(small(readout="expval([Z0, Z1, Z0 * Z1])", classes=3,
+                             data="blobs(n = 40, centers = 3, seed = 2)")).main  # fmt: skip
+    nm = _noise((Call("depolarizing", (0.03,)), Call("readout_error", (0.08,))), 2)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 3, (8, 2))
+    w = rng.uniform(0, 6, block.circuit.num_weights)
+    exact = QuantumFunction(block).forward(x, w)
+
+    def err(mitigation: tuple[Call, ...]) -> tuple[float, int]:
+        fn = BackendFunction(block, make_backend(parse_spec("aer()"), seed=9), noise=nm,
+                             shots=8000, mitigation=mitigation)  # fmt: skip
+        with recording() as jobs:
+            got = fn.forward(x, w)
+        return float(np.mean(np.abs(got - exact))), len(jobs)
+
+    raw, n0 = err(())
+    ro, n1 = err((Call("readout"),))
+    both, n2 = err((Call("readout"), Call("zne", ((1.0, 3.0),), (("extrapolation", "richardson"),))))
+    assert n0 == n1 == n2 == 1
+    assert ro < 0.7 * raw and both < 0.5 * raw, (raw, ro, both)  # 0.183 -> 0.075 -> 0.019
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "backend = aer(), noise = [readout_error(0.1)]",  # bits need shots
+        'backend = aer(method = "statevector"), noise = [depolarizing(0.1)]',
+        "backend = aer(), noise = [depolarizing(0.1)], mitigation = [readout]",  # no shots
+        'backend = tket("AerBackend"), noise = [depolarizing(0.1)], shots = 100',
+        'backend = tket("AerBackend"), noise = [depolarizing(0.1)], shots = 100, mitigation = [readout]',
+        'backend = fake("manila", noise = false), mitigation = [readout]',
+        "backend = aer(), shots = 100, mitigation = [readout]",  # nothing to mitigate
+    ],
+)
+def test_noise_and_mitigation_that_cannot_run_are_coded(target: str) -> None:
+    from qlang.driver import check_source
+
+    with pytest.raises(QLangError) as err:
+        check_source(small(target=target), "m.qml")
+    assert set(codes(err)) == {"QL0707"}, target
+
+
+def test_noise_and_mitigation_on_aer_check_and_train() -> None:
+    from qlang.driver import check_source
+
+    tgt = ("backend = aer(), shots = 200, noise = [depolarizing(0.02), readout_error(0.05)], "
+           "mitigation = [readout, zne([1, 3])]")  # fmt: skip
+    check_source(small(target=tgt), "m.qml")
+    model = load_model(small(target=tgt))
+    with recording() as jobs:
+        trained = train(model, quiet=True)
+    assert jobs and trained.metrics["execution"]["noise"]["channels"]
+    assert trained.metrics["execution"]["mitigation"] == ["readout", "zne([1, 3])"]
