@@ -496,3 +496,21 @@ def test_noise_and_mitigation_on_aer_check_and_train() -> None:
         trained = train(model, quiet=True)
     assert jobs and trained.metrics["execution"]["noise"]["channels"]
     assert trained.metrics["execution"]["mitigation"] == ["readout", "zne([1, 3])"]
+
+
+def test_frozen_weight_angles_are_not_shifted() -> None:
+    from qlang.ir.circuit import Circuit, Operation, ParamDecl
+    from qlang.ir.expr import Const, Weight
+    from qlang.ir.model import Observable, PauliTerm, QuantumBlock, Readout
+
+    c = Circuit(1, (Operation("ry", (0,), (Weight(0),)), Operation("rx", (0,), (Weight(1),))),
+                weights=(ParamDecl("a", (1,), 0, frozen=True), ParamDecl("b", (1,), 1)))  # fmt: skip
+    z = Observable((PauliTerm(Const(1.0), ((0, "Z"),)),))
+    block = QuantumBlock("main", c, Readout("expval", (z,)))
+    fn = BackendFunction(block, make_backend(Call("aer")))
+    w = np.array([0.4, 0.7])
+    with recording() as jobs:
+        _, gw, _ = fn.vjp(np.zeros((3, 0)), w, np.ones((3, 1)), input_grads=False)
+    assert jobs[0]["rows"] == 3 * (1 + 2 * 1)  # only `b` shifted
+    ref = QuantumFunction(block).vjp(np.zeros((3, 0)), w, np.ones((3, 1)))[1]
+    assert gw[0] == 0.0 and gw[1] == pytest.approx(ref[1], abs=1e-8)
