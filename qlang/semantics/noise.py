@@ -297,8 +297,8 @@ def _check_execution_backend(
                 )
         elif not noisy_device:
             why = (
-                "pytket backends run no mitigated variants (qlang's run through Qiskit's "
-                "SamplerV2)" if name == "tket"
+                "its runs have no noise to mitigate (hand-written noise is not run on "
+                "pytket backends)" if name == "tket"
                 else "there is nothing to mitigate: the run has no noise"
             )  # fmt: skip
             out.append(
