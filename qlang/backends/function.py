@@ -132,7 +132,7 @@ class BackendFunction:
         # Aer under hand-written noise runs the gates as written (each channel follows the
         # model's gates, and the folded / twirled gates of every copy, as on the embedded
         # engines): no translation, and one noise model covering every copy
-        as_written = bool(getattr(self.backend, "noise", None))
+        as_written = hasattr(self.backend, "with_noise") and bool(getattr(self.backend, "noise", None))
         self.variants = []
         for scale in self.scales:
             c = sc if scale == 1.0 else folded(

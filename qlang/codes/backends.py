@@ -87,10 +87,12 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'target { backend = tket("AerBackend"), noise = [depolarizing(0.01)] }',
         'target { backend = aer(), noise = [depolarizing(0.01)] }',
         "On an execution backend (`aer`, `fake`, `ibm`, `tket`) the circuit runs as the "
-        "backend runs it. Hand-written `noise` runs on `aer(...)` only (an Aer NoiseModel "
+        "backend runs it. Hand-written `noise` runs on `aer(...)` (an Aer NoiseModel "
         "of the channels; `readout_error` needs `shots`, exact noisy runs need `method` "
         "`automatic` or `density_matrix`): `fake`/`ibm` run their device's noise and pytket "
-        "would rename the gates the channels follow. `mitigation` needs noise to mitigate "
+        "would rename the gates the channels follow (the embedded `auto`, `density_matrix` "
+        "and `trajectories` engines run it too; `statevector` has no noise). `mitigation` "
+        "needs noise to mitigate "
         "and sampled circuits: `fake(...)` with its noise, `ibm(...)`, or `aer(...)` with "
         "hand-written noise and `shots` (not pytket backends). `shots` on an exact pytket "
         "backend (`AerStateBackend`, `AerDensityMatrixBackend`) would not be used. Gradients "
