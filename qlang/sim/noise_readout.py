@@ -29,11 +29,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from qlang.ir import expr as E
 from qlang.ir.model import Readout
 from qlang.sim.engine import State, apply_block, canonical
 from qlang.sim.plan import Block
-from qlang.sim.readout import ReadoutPlan, apply_1q
+from qlang.sim.readout import (
+    ReadoutPlan,
+    add_shot_moments,
+    apply_1q,
+    bernoulli_error,
+    multinomial,
+)
 
 _H = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
 _HSDG = _H @ np.diag([1, -1j])
@@ -193,44 +198,18 @@ class DensityReadout:
         self, rho: np.ndarray, cot: np.ndarray, x: np.ndarray, w: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient through weight/input-dependent observable coefficients."""
-        gw, gx = np.zeros(w.shape[0]), np.zeros(x.shape)
-        rp = self.plan
-        if self.kind != "expval" or not any(rp.coeff_syms):
-            return gw, gx
-        values = self.term_values(rho)
-        dvals = rp.coeff_diff(x, w)
-        k = 0
-        for i, (t, syms) in enumerate(zip(rp.terms, rp.coeff_syms, strict=True)):
-            for s in syms:
-                contrib = cot[:, t.obs] * values[:, i] * dvals[k]
-                k += 1
-                if isinstance(s, E.Weight):
-                    gw[s.index] += float(np.sum(contrib))
-                else:
-                    gx[:, s.index] += contrib
-        return gw, gx
+        if self.kind != "expval" or not any(self.plan.coeff_syms):
+            return np.zeros(w.shape[0]), np.zeros(x.shape)
+        return self.plan.coefficient_vjp_of(self.term_values(rho), cot, x, w)
 
     def coefficient_jacobian(
         self, rho: np.ndarray, x: np.ndarray, w: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        b = rho.shape[0]
-        jw = np.zeros((b, self.num_outputs, w.shape[0]))
-        jx = np.zeros((b, self.num_outputs, x.shape[1]))
-        rp = self.plan
-        if self.kind != "expval" or not any(rp.coeff_syms):
-            return jw, jx
-        values = self.term_values(rho)
-        dvals = rp.coeff_diff(x, w)
-        k = 0
-        for i, (t, syms) in enumerate(zip(rp.terms, rp.coeff_syms, strict=True)):
-            for s in syms:
-                contrib = values[:, i] * dvals[k]
-                k += 1
-                if isinstance(s, E.Weight):
-                    jw[:, t.obs, s.index] += contrib
-                else:
-                    jx[:, t.obs, s.index] += contrib
-        return jw, jx
+        if self.kind != "expval" or not any(self.plan.coeff_syms):
+            b = rho.shape[0]
+            return (np.zeros((b, self.num_outputs, w.shape[0])),
+                    np.zeros((b, self.num_outputs, x.shape[1])))  # fmt: skip
+        return self.plan.coefficient_jacobian_of(self.term_values(rho), x, w)
 
     # --- shots -----------------------------------------------------------------------
     def sample(
@@ -261,22 +240,8 @@ class DensityReadout:
                     if not mine:
                         continue
                     value = coeffs[:, [idx[j] for j in mine]] @ self.tables[g][:, mine].T
-                    m1 = np.sum(freq * value, axis=1)
-                    m2 = np.sum(freq * value**2, axis=1)
-                    mean[:, k] += m1
-                    var[:, k] += np.maximum(m2 - m1**2, 0.0) / shots
+                    add_shot_moments(freq, value, shots, mean[:, k], var[:, k])
             return mean, np.sqrt(var)
         freq = multinomial(rng, shots, distribution(0))
         est = freq @ self.tables[0]
-        if self.kind == "parity":
-            err = np.sqrt(np.maximum(1 - est**2, 0.0) / shots)
-        else:
-            err = np.sqrt(np.maximum(est * (1 - est), 0.0) / shots)
-        return est, err
-
-
-def multinomial(rng: np.random.Generator, shots: int, probs: np.ndarray) -> np.ndarray:
-    """Observed frequencies of ``shots`` draws from each row of ``probs``."""
-    p = np.clip(probs, 0.0, None)
-    p = p / p.sum(axis=1, keepdims=True)
-    return rng.multinomial(shots, p) / shots
+        return est, bernoulli_error(self.kind, est, shots)

@@ -24,7 +24,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -238,44 +240,64 @@ class ReadoutPlan:
         self, psi: np.ndarray, cot: np.ndarray, x: np.ndarray, w: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient through weight/input-dependent coefficients: ``(g_w, g_x per sample)``."""
+        if self.kind != "expval" or not any(self.coeff_syms):
+            return np.zeros(w.shape[0]), np.zeros(x.shape)
+        return self.coefficient_vjp_of(self.term_values(psi), cot, x, w)
+
+    def coefficient_vjp_of(
+        self, values: np.ndarray, cot: np.ndarray, x: np.ndarray, w: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`coefficient_vjp` from the term values ``(B, terms)`` of any state kind
+        (state vectors here, density matrices in :mod:`qlang.sim.noise_readout`)."""
         gw = np.zeros(w.shape[0])
         gx = np.zeros(x.shape)
         if self.kind != "expval" or not any(self.coeff_syms):
             return gw, gx
-        values = self.term_values(psi)
-        dvals = self.coeff_diff(x, w)
-        k = 0
-        for i, (t, syms) in enumerate(zip(self.terms, self.coeff_syms, strict=True)):
-            for s in syms:
-                contrib = cot[:, t.obs] * values[:, i] * dvals[k]
-                k += 1
-                if isinstance(s, E.Weight):
-                    gw[s.index] += float(np.sum(contrib))
-                else:
-                    gx[:, s.index] += contrib
+        for t, s, d in self._coefficient_terms(values, x, w):
+            contrib = cot[:, t.obs] * d
+            if isinstance(s, E.Weight):
+                gw[s.index] += float(np.sum(contrib))
+            else:
+                gx[:, s.index] += contrib
         return gw, gx
 
     def coefficient_jacobian(
         self, psi: np.ndarray, x: np.ndarray, w: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-sample Jacobians of the outputs through the coefficients only."""
-        b = psi.shape[0]
+        if self.kind != "expval" or not any(self.coeff_syms):
+            b = psi.shape[0]
+            return (np.zeros((b, self.num_outputs, w.shape[0])),
+                    np.zeros((b, self.num_outputs, x.shape[1])))  # fmt: skip
+        return self.coefficient_jacobian_of(self.term_values(psi), x, w)
+
+    def coefficient_jacobian_of(
+        self, values: np.ndarray, x: np.ndarray, w: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`coefficient_jacobian` from the term values ``(B, terms)``."""
+        b = values.shape[0]
         jw = np.zeros((b, self.num_outputs, w.shape[0]))
         jx = np.zeros((b, self.num_outputs, x.shape[1]))
         if self.kind != "expval" or not any(self.coeff_syms):
             return jw, jx
-        values = self.term_values(psi)
+        for t, s, d in self._coefficient_terms(values, x, w):
+            if isinstance(s, E.Weight):
+                jw[:, t.obs, s.index] += d
+            else:
+                jx[:, t.obs, s.index] += d
+        return jw, jx
+
+    def _coefficient_terms(
+        self, values: np.ndarray, x: np.ndarray, w: np.ndarray
+    ) -> Iterator[tuple[Any, E.Symbol, np.ndarray]]:
+        """``(term, symbol, value * d coefficient / d symbol)`` for every symbol of every
+        term's coefficient, in :meth:`coeff_diff` order."""
         dvals = self.coeff_diff(x, w)
         k = 0
         for i, (t, syms) in enumerate(zip(self.terms, self.coeff_syms, strict=True)):
             for s in syms:
-                contrib = values[:, i] * dvals[k]
+                yield t, s, values[:, i] * dvals[k]
                 k += 1
-                if isinstance(s, E.Weight):
-                    jw[:, t.obs, s.index] += contrib
-                else:
-                    jx[:, t.obs, s.index] += contrib
-        return jw, jx
 
     # --- sampling -----------------------------------------------------------
     def sample_outputs(
@@ -289,29 +311,41 @@ class ReadoutPlan:
             var = np.zeros((b, self.num_outputs))
             for g in range(len(self.groups)):
                 probs = np.abs(self._rotated(psi, g)) ** 2
-                freq = _multinomial(rng, shots, probs)
+                freq = multinomial(rng, shots, probs)
                 cols = [i for i, t in enumerate(self.terms) if t.group == g]
                 for k in range(self.num_outputs):
                     mine = [i for i in cols if self.terms[i].obs == k]
                     if not mine:
                         continue
                     value = coeffs[:, mine] @ self.term_signs[:, mine].T  # (b, 2**n)
-                    m1 = np.sum(freq * value, axis=1)
-                    m2 = np.sum(freq * value**2, axis=1)
-                    mean[:, k] += m1
-                    var[:, k] += np.maximum(m2 - m1**2, 0.0) / shots
+                    add_shot_moments(freq, value, shots, mean[:, k], var[:, k])
             return mean, np.sqrt(var)
         probs = np.abs(psi) ** 2
-        freq = _multinomial(rng, shots, probs)
+        freq = multinomial(rng, shots, probs)
         est = self.outputs(np.sqrt(freq).astype(complex), x, w)
-        if self.kind == "parity":
-            err = np.sqrt(np.maximum(1 - est**2, 0.0) / shots)
-        else:
-            err = np.sqrt(np.maximum(est * (1 - est), 0.0) / shots)
-        return est, err
+        return est, bernoulli_error(self.kind, est, shots)
 
 
-def _multinomial(rng: np.random.Generator, shots: int, probs: np.ndarray) -> np.ndarray:
+def add_shot_moments(
+    freq: np.ndarray, value: np.ndarray, shots: int, mean: np.ndarray, var: np.ndarray
+) -> None:
+    """Add the estimate ``sum(freq * value)`` of one measured basis to ``mean`` and its
+    variance over ``shots`` draws to ``var`` (both ``(B,)`` views, updated in place)."""
+    m1 = np.sum(freq * value, axis=1)
+    m2 = np.sum(freq * value**2, axis=1)
+    mean += m1
+    var += np.maximum(m2 - m1**2, 0.0) / shots
+
+
+def bernoulli_error(kind: str, est: np.ndarray, shots: int) -> np.ndarray:
+    """Standard errors of shot estimates of parities (in [-1, 1]) or probabilities."""
+    if kind == "parity":
+        return np.sqrt(np.maximum(1 - est**2, 0.0) / shots)
+    return np.sqrt(np.maximum(est * (1 - est), 0.0) / shots)
+
+
+def multinomial(rng: np.random.Generator, shots: int, probs: np.ndarray) -> np.ndarray:
+    """Observed frequencies of ``shots`` draws from each row of ``probs``."""
     p = np.clip(probs, 0.0, None)
     p = p / p.sum(axis=1, keepdims=True)
     return rng.multinomial(shots, p) / shots

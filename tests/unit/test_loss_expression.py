@@ -109,6 +109,14 @@ model pce {
     assert met["objective"] < trained.curve[0]["loss"]
     prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
     assert "expval(P[i])" in json.dumps(prov)
+    # `qlang eval` of the artifact reports the same problem metrics, not the loss alone
+    from qlang.train.api import evaluate
+    from qlang.train.artifacts import load_trained
+
+    again = evaluate(m, load_trained(tmp_path / "run"))
+    assert set(again) == {"objective", "readouts", "readout_signs", "cut", "max_cut", "cut_ratio"}
+    for key, value in again.items():
+        assert value == pytest.approx(met[key]), key
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,6 @@ def _cvar_alpha(model: Model) -> float | None:
 
 def train_minimize(model: Model, ctx: RunContext) -> Trained:
     block = model.main
-    n = block.circuit.num_qubits
     if block.circuit.num_inputs:
         fail(
             "QL0656",
@@ -100,11 +99,39 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         )
     if model.objective is not None:
         return train_objective(model, ctx)
+    seeds = ctx.seeds
+    energy_net, loss_name, value, vg = energy_function(model, ctx)
+    optimizer = make_optimizer(model.optimizer, "adam")
+    schedule = schedule_for(model.training, optimizer, ctx.epochs)
+    res = fit(
+        Objective(1, vg, value),
+        energy_net.init(seeds.rng("init")),
+        energy_net.trainable(),
+        optimizer,
+        schedule,
+        seeds,
+        **fit_options(model, ctx),
+    )
+    metrics: dict[str, Any] = {
+        "task": "minimize",
+        "loss": loss_name,
+        **energy_metrics(model, ctx, energy_net, res.params, loss_name, value),
+        "final_loss": res.curve[-1]["loss"],
+        "steps": res.steps,
+        "seconds": res.seconds,
+    }
+    return Trained("minimize", res.params, param_names(energy_net), metrics, res.curve, ctx.seed)
+
+
+def energy_function(model: Model, ctx: RunContext) -> tuple[Network, str, Any, Any]:
+    """The network reading ``<H>``, the loss name (``energy`` or ``cvar``), and
+    ``value(params, idx)`` / ``value_and_grad(params, idx)`` of that loss."""
+    block = model.main
+    n = block.circuit.num_qubits
     obs = block.readout.observables[0]
     alpha = _cvar_alpha(model)
     loss_name = "cvar" if alpha is not None else loss_for(model.loss, "minimize")[0]
-    seeds = ctx.seeds
-    energy_net = build_network(model, model.training, seeds, ctx.factory)
+    energy_net = build_network(model, model.training, ctx.seeds, ctx.factory)
     X = np.zeros((1, 0))
     if loss_name == "cvar":
         assert alpha is not None
@@ -118,7 +145,8 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         probs_block = replace(
             block, readout=Readout("probs", qubits=tuple(range(n)), shots=block.readout.shots)
         )
-        net = Network(tuple(block_stages(probs_block, model.training, seeds, ctx.factory, target=model.target)[:1]))
+        stages = block_stages(probs_block, model.training, ctx.seeds, ctx.factory, target=model.target)  # fmt: skip
+        net = Network(tuple(stages[:1]))
 
         def lossf(out: np.ndarray) -> tuple[float, np.ndarray]:
             return cvar(out, costs, alpha)
@@ -135,39 +163,36 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
     def value(params: np.ndarray, idx: Any) -> float:
         return lossf(net.forward(X, params))[0]
 
-    optimizer = make_optimizer(model.optimizer, "adam")
-    schedule = schedule_for(model.training, optimizer, ctx.epochs)
-    res = fit(
-        Objective(1, vg, value),
-        energy_net.init(seeds.rng("init")),
-        energy_net.trainable(),
-        optimizer,
-        schedule,
-        seeds,
-        **fit_options(model, ctx),
-    )
-    final_energy = float(energy_net.forward(X, res.params)[0].sum())
-    metrics: dict[str, Any] = {
-        "task": "minimize",
-        "loss": loss_name,
-        "energy": final_energy,
-        "final_loss": res.curve[-1]["loss"],
-        "steps": res.steps,
-        "seconds": res.seconds,
-    }
+    return energy_net, loss_name, value, vg
+
+
+def energy_metrics(
+    model: Model, ctx: RunContext, energy_net: Network, params: np.ndarray, loss_name: str,
+    value: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """What a set of weights achieves on ``<H>``: the energy (with its standard error under
+    shots), the noiseless energy of a noisy run, CVaR, and against the exact ground state
+    (when the Hamiltonian is small enough) the error, the most likely bitstring and the
+    approximation ratio. The same for ``train`` and ``eval``."""
+    block = model.main
+    n = block.circuit.num_qubits
+    obs = block.readout.observables[0]
+    X = np.zeros((1, 0))
+    final_energy = float(energy_net.forward(X, params)[0].sum())
+    metrics: dict[str, Any] = {"energy": final_energy}
     err = getattr(energy_net.stages[0], "qf", None)
     err = getattr(err, "last_stderr", None)
     if err is not None:  # shots or trajectories: the estimate's standard error
         metrics["energy_stderr"] = float(np.sqrt(np.sum(np.asarray(err)[0] ** 2)))
     t = model.target
     if t.noise or t.noise.source is not None or t.shots is not None:
-        # the trained parameters on the exact noiseless simulator (the parameters' quality)
+        # the parameters on the exact noiseless simulator (the parameters' quality)
         clean = replace(model, target=Target(), training=replace(model.training, shots=None))
-        exact_net = build_network(clean, clean.training, seeds)
-        metrics["energy_noiseless"] = float(exact_net.forward(X, res.params)[0].sum())
+        exact_net = build_network(clean, clean.training, ctx.seeds)
+        metrics["energy_noiseless"] = float(exact_net.forward(X, params)[0].sum())
     if loss_name == "cvar":
-        metrics["cvar"] = value(res.params, None)
-        metrics["alpha"] = alpha
+        metrics["cvar"] = value(params, None)
+        metrics["alpha"] = _cvar_alpha(model)
     exact = exact_ground_energy(obs, n)
     if exact is not None:
         metrics["exact_energy"] = exact
@@ -175,15 +200,15 @@ def train_minimize(model: Model, ctx: RunContext) -> Trained:
         if obs.is_diagonal:
             costs = diagonal_costs(obs, n)
             probs_block = replace(block, readout=Readout("probs", qubits=tuple(range(n))))
-            stages = block_stages(probs_block, model.training, seeds, ctx.factory, target=model.target)[:1]
-            probs = Network(tuple(stages)).forward(X, res.params)[0]
+            stages = block_stages(probs_block, model.training, ctx.seeds, ctx.factory, target=model.target)[:1]  # fmt: skip
+            probs = Network(tuple(stages)).forward(X, params)[0]
             best = int(np.argmax(probs))
             metrics["most_likely_bitstring"] = format(best, f"0{n}b")
             metrics["most_likely_cost"] = float(costs[best])
             metrics["optimum_probability"] = float(probs[np.isclose(costs, exact)].sum())
             if exact != 0:
                 metrics["approximation_ratio"] = final_energy / exact
-    return Trained("minimize", res.params, param_names(energy_net), metrics, res.curve, ctx.seed)
+    return metrics
 
 
 def objective_function(
@@ -237,21 +262,33 @@ def train_objective(model: Model, ctx: RunContext) -> Trained:
         seeds,
         **fit_options(model, ctx),
     )
-    readouts = net.forward(np.zeros((1, 0)), res.params)[0]
     metrics: dict[str, Any] = {
         "task": "minimize",
         "loss": "expression",
-        "objective": value(res.params),
+        **objective_metrics(model, net, res.params, value),
         "final_loss": res.curve[-1]["loss"],
-        "readouts": [float(r) for r in readouts],
-        "readout_signs": "".join("0" if r >= 0 else "1" for r in readouts),
         "steps": res.steps,
         "seconds": res.seconds,
+    }
+    return Trained("minimize", res.params, param_names(net), metrics, res.curve, ctx.seed)
+
+
+def objective_metrics(
+    model: Model, net: Network, params: np.ndarray, value: Any
+) -> dict[str, Any]:
+    """What a set of weights achieves on a loss expression: its value, every readout, the
+    readouts' signs and the file's metrics (``cut(graph)``, ...); for ``train`` and
+    ``eval``."""
+    readouts = net.forward(np.zeros((1, 0)), params)[0]
+    metrics: dict[str, Any] = {
+        "objective": value(params),
+        "readouts": [float(r) for r in readouts],
+        "readout_signs": "".join("0" if r >= 0 else "1" for r in readouts),
     }
     for call in model.training.metric_calls:
         entry, options = catalog.runtime_bind("metric", call)
         metrics.update(entry.load()(readouts, **options))
-    return Trained("minimize", res.params, param_names(net), metrics, res.curve, ctx.seed)
+    return metrics
 
 
 def minimize_predictor(model: Model, trained: Trained, ctx: RunContext):
@@ -267,10 +304,10 @@ def network_params(model: Model, ctx: RunContext) -> int:
 
 def evaluate_minimize(model: Model, trained: Trained, ctx: RunContext) -> dict[str, Any]:
     if model.objective is not None:
-        _, value, _ = objective_function(model, ctx)
-        return {"objective": value(trained.params)}
-    predict, _ = minimize_predictor(model, trained, ctx)
-    return {"energy": float(np.sum(predict(np.zeros((1, 0)))[0]))}
+        net, value, _ = objective_function(model, ctx)
+        return objective_metrics(model, net, trained.params, value)
+    energy_net, loss_name, value, _ = energy_function(model, ctx)
+    return energy_metrics(model, ctx, energy_net, trained.params, loss_name, value)
 
 
 MINIMIZE = TaskRunner(train_minimize, minimize_predictor, network_params, evaluate_minimize)
