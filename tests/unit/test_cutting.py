@@ -324,3 +324,12 @@ def test_missing_addon_is_ql0950_with_the_install_hint(monkeypatch) -> None:
         assert d.span is not None and "pip install 'qlang[cutting]'" in (d.help or "")
     else:
         raise AssertionError("no QL0950 without the add-on")
+
+
+def test_compiling_a_cut_model_for_its_narrow_device_is_ql0955() -> None:
+    import qlang
+
+    with pytest.raises(QLangError) as err:
+        qlang.compile(load_model(EXAMPLE))
+    assert err.value.codes == ["QL0955"]
+    assert qlang.compile(load_model(EXAMPLE), device="none").ir.num_qubits == 8
