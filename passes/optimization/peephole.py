@@ -24,6 +24,7 @@ from qlang.passes.optimization.rules import combine
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
+from qlang.ir.gates import NON_UNITARY
 
 WINDOW = 48
 
@@ -44,20 +45,25 @@ def peephole(
     phase = L.PhaseSum(circuit.global_phase)
     changed = False
     for op in circuit.ops:
-        key = frozenset(op.qubits)
-        if op.is_gate and op.condition is None and key in by_set:
-            same = [k for k in by_set[key][-4:] if out[k] is not None]
-            if same:
-                fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, same[0])
+        qs = op.qubits
+        key = frozenset(qs)
+        near = by_set.get(key)
+        if near is not None and op.condition is None and op.name not in NON_UNITARY:
+            lowest = next((k for k in near[-4:] if out[k] is not None), -1)
+            if lowest >= 0:
+                fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, lowest)
                 if fused is not None:
                     changed = True
                     phase.add(fused)
                     continue
         idx = len(out)
         out.append(op)
-        for q in op.qubits:
+        for q in qs:
             per_q[q].append(idx)
-        by_set.setdefault(key, []).append(idx)
+        if near is None:
+            by_set[key] = [idx]
+        else:
+            near.append(idx)
     if not changed:
         return circuit, False
     ops = [op for op in out if op is not None]
@@ -81,7 +87,7 @@ def _try_fuse(
         prev = out[k]
         if prev is None:
             continue
-        if prev.is_gate and prev.condition is None:
+        if prev.condition is None and prev.name not in NON_UNITARY:
             fused = combine(prev, op, allowed)
             if fused is not None and (not only_inverses or fused.op is None):
                 out[k] = fused.op

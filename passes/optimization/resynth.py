@@ -23,7 +23,7 @@ from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
-from qlang.ir.gates import GATES, gate_matrix
+from qlang.ir.gates import GATES, NON_UNITARY, gate_matrix
 
 DEFAULT_1Q = ("u",)
 
@@ -33,9 +33,18 @@ def _const_params(op: Operation) -> tuple[float, ...]:
 
 
 def _is_const_gate(op: Operation) -> bool:
-    if not op.is_gate or op.condition is not None or op.name == "mcx":
+    """A unitary, unconditioned gate (not ``mcx``) whose angles are all constant (the
+    consolidation loop asks this of every operation, every round: plain constants and
+    plain symbols are told apart without walking an expression)."""
+    if op.condition is not None or op.name in NON_UNITARY or op.name == "mcx":
         return False
-    return all(type(p) is E.Const for p in op.params) or not op.is_parameterized
+    for p in op.params:
+        t = type(p)
+        if t is E.Const:
+            continue
+        if t is E.Input or t is E.Weight or not E.is_constant(p):
+            return False
+    return True
 
 
 def _basis_1q(basis: tuple[str, ...]) -> frozenset[str]:
@@ -105,7 +114,7 @@ def resynthesize_runs(
     runs: dict[int, list[int]] = {}
     done: list[list[int]] = []
     for i, op in enumerate(circuit.ops):
-        if _is_const_gate(op) and len(op.qubits) == 1:
+        if len(op.qubits) == 1 and _is_const_gate(op):
             runs.setdefault(op.qubits[0], []).append(i)
             continue
         for q in op.qubits:

@@ -52,7 +52,9 @@ def chain_layouts(
     dropped; empty when chains do not apply. Sparse blocks on many paths land far apart
     from one search to the next (on an 8x8 grid a 16-qubit 3-regular QAOA layer plans
     between 59 and 73 CNOTs depending on the stream), so more restarts find cheaper ones;
-    dense blocks get one search (any order is about as good).
+    dense blocks get one search (any order is about as good), and large blocks fewer
+    (:func:`restart_budget`); ``thorough`` applies to blocks of at most
+    :data:`THOROUGH_WIRES` wires.
 
     Example::
 
@@ -74,13 +76,37 @@ def chain_layouts(
         return []
     pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
     found: dict[tuple[int, ...], int] = {}
-    for r in range(1 if _dense(pairs, len(g)) else max(1, restarts)):
+    for r in range(1 if _dense(pairs, len(g)) else restart_budget(len(g), restarts)):
         # restart 0 is the single search's stream; the paths keep ``seed`` (see below)
         rng = random.Random(seed if r == 0 else (seed << 8) + r)
-        hit = _search(g, pairs, device, n, rng, seed, thorough)
+        hit = _search(g, pairs, device, n, rng, seed, thorough and len(g) <= THOROUGH_WIRES)
         if hit is not None and hit[1] not in found:
             found[hit[1]] = hit[0]
     return sorted(found, key=lambda lay: found[lay])
+
+
+#: the largest block (wires) that gets the ``thorough`` search (more paths and start
+#: orders, refinement against planned costs); on the routing benchmark it changes no
+#: route from 32 wires on, and costs 40% of the -O3 layout pass of a 100-qubit QAOA
+THOROUGH_WIRES = 24
+#: the most ``restarts x k**2`` of a chain-layout search of ``k`` wires (one plan costs
+#: O(k**2) steps and a search's refinement O(k) plans): 8 restarts up to k = 16, 2 at
+#: k = 32, 1 from k = 46 on
+RESTART_WORK = 8 * 16 * 16
+
+
+def restart_budget(k: int, restarts: int) -> int:
+    """How many of ``restarts`` searches a block of ``k`` wires gets: at most
+    :data:`RESTART_WORK` ``// k**2``, at least one. On the routing benchmark, restarts
+    beyond the first change no route from k = 32 on (they pay on the sparse 16-qubit
+    blocks), while they cost the most there (2 s of the -O3 compile of a 100-qubit QAOA).
+
+    Example::
+
+        >>> [restart_budget(k, 8) for k in (8, 16, 24, 32, 64)]
+        [8, 8, 3, 2, 1]
+    """
+    return max(1, min(restarts, RESTART_WORK // max(1, k * k)))
 
 
 def _search(

@@ -129,9 +129,15 @@ class Estimates:
 _RECORDERS: list[list[dict[str, Any]]] = []
 
 
-def record(backend: str, job_id: str | None, pubs: int, rows: int) -> None:
+def record(
+    backend: str, job_id: str | None, pubs: int, rows: int, options: dict | None = None
+) -> None:
+    """Note a submitted job (with the primitive's mitigation options, when it had any)."""
     for rec in _RECORDERS:
-        rec.append({"backend": backend, "job_id": job_id, "pubs": pubs, "rows": rows})
+        entry: dict[str, Any] = {"backend": backend, "job_id": job_id, "pubs": pubs, "rows": rows}
+        if options is not None:
+            entry["options"] = options
+        rec.append(entry)
 
 
 class QiskitBackend:
@@ -272,6 +278,23 @@ class QiskitBackend:
         return {tuple(params): v}
 
     def _estimate_exact(self, prepared: Prepared, values: np.ndarray) -> Estimates:
+        return self._estimate_with(self.estimator(), prepared, values)
+
+    def estimate_runtime(self, prepared: Prepared, values: np.ndarray, options: dict) -> Estimates:
+        """Expectations from the backend's Runtime ``EstimatorV2`` mitigating with its own
+        resilience ``options`` (:mod:`qlang.backends.resilience`): one PUB, one job."""
+        raise error(
+            "QL0709",
+            f"`{self.spec}` has no IBM Runtime EstimatorV2 for `via = runtime`",
+            "use `via = qlang` (the default)",
+        )
+
+    def _estimate_with(
+        self, primitive: Any, prepared: Prepared, values: np.ndarray, options: dict | None = None
+    ) -> Estimates:
+        """One EstimatorV2 PUB: the unmeasured ISA circuit, the Pauli observables on the
+        physical qubits of the final layout, every row of values (``stds``: the standard
+        errors, zero when exact)."""
         from qiskit.quantum_info import SparsePauliOp
 
         m = prepared.measurement
@@ -279,6 +302,7 @@ class QiskitBackend:
         final = prepared.isa.final
         rows = values.shape[0]
         evs = np.ones((rows, len(m.paulis)))
+        err = np.zeros_like(evs)
         which = [i for i, s in enumerate(m.paulis) if s]
         if which:
             obs = [
@@ -290,16 +314,19 @@ class QiskitBackend:
             ]
             binding = self._binding(prepared.params[0], values, True)
             pub = (prepared.native[0], obs, binding) if binding else (prepared.native[0], obs)
-            job = self._submit(self.estimator(), [pub], rows)
+            job = self._submit(primitive, [pub], rows, options)
             result = self._result(job)
-            got = np.asarray(result[0].data.evs, dtype=float).reshape(rows, len(which))
-            evs[:, which] = got
-        job_id = self._last_job
-        return Estimates(evs, np.zeros_like(evs), job_id)
+            data = result[0].data
+            got = np.asarray(data.evs, dtype=float).reshape(-1, len(which))
+            evs[:, which] = np.broadcast_to(got, (rows, len(which)))
+            if options is not None:
+                stds = np.asarray(data.stds, dtype=float).reshape(-1, len(which))
+                err[:, which] = np.broadcast_to(stds, (rows, len(which)))
+        return Estimates(evs, err, self._last_job)
 
     _last_job: str | None = None
 
-    def _submit(self, primitive: Any, pubs: list, rows: int = 0) -> Any:
+    def _submit(self, primitive: Any, pubs: list, rows: int = 0, options: dict | None = None) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             try:
@@ -312,7 +339,7 @@ class QiskitBackend:
         self._last_job = job_id
         if job_id is not None:
             self.jobs.append(job_id)
-        record(self.spec, job_id, len(pubs), rows)
+        record(self.spec, job_id, len(pubs), rows, options)
         return job
 
     def _result(self, job: Any) -> Any:

@@ -33,6 +33,7 @@ import numpy as np
 
 from qlang.backends.base import QiskitBackend
 from qlang.backends.isa import error
+from qlang.ir import expr as E
 from qlang.ir.model import QuantumBlock
 from qlang.sim import gradients as G
 from qlang.sim.function import METHODS
@@ -97,6 +98,10 @@ class BackendFunction:
         from qlang.sim.noise_mitigation import ZNE, ReadoutMitigation, Twirling, methods
 
         found = methods(calls) if calls else []
+        self.runtime_options: dict[str, Any] | None = None
+        if any(m.via == "runtime" for m in found):
+            self._mitigate_via_runtime(calls, found)
+            found = []
         self.zne = next((m for m in found if isinstance(m, ZNE)), None)
         twirl = next((m for m in found if isinstance(m, Twirling)), None)
         self.readout_mitigation = any(isinstance(m, ReadoutMitigation) for m in found)
@@ -130,6 +135,31 @@ class BackendFunction:
                 ct = BasisTranslation(basis=basis).run(ct).circuit
                 row.append(self.backend.variant(self.prepared, ct))
             self.variants.append(row)
+
+    def _mitigate_via_runtime(self, calls: tuple[Any, ...], found: list[Any]) -> None:
+        """``via = runtime``: the backend's Runtime EstimatorV2 mitigates (QL0709 where
+        there is none, or for a list that mixes ``via``)."""
+        from qlang.backends.resilience import estimator_options, runtime_options
+
+        if any(m.via != "runtime" for m in found):
+            raise error(
+                "QL0709",
+                "`mitigation` mixes `via = runtime` and `via = qlang`",
+                "give every method of the list the same `via`",
+            )
+        impl = getattr(type(self.backend), "estimate_runtime", None)
+        if impl is None or impl is QiskitBackend.estimate_runtime:
+            raise error(
+                "QL0709",
+                f"`via = runtime` needs `backend = ibm(...)`, not `{self.backend.spec}`",
+                "use `via = qlang` (the default)",
+            )
+        shots = int(self.shots or self.backend.default_shots)
+        self.shots = shots
+        options = runtime_options(calls, shots)
+        assert options is not None  # some method runs via the Runtime
+        estimator_options(options)  # the Runtime validates them before any job
+        self.runtime_options = options
 
     @property
     def num_outputs(self) -> int:
@@ -169,6 +199,9 @@ class BackendFunction:
         """Outputs and standard errors for rows of slot values: one backend job (with
         mitigation: every folded / twirled copy and the readout calibration in it too)."""
         m = self.measurement
+        if self.runtime_options is not None:
+            est = self.backend.estimate_runtime(self.prepared, values, self.runtime_options)
+            return m.outputs(est.values), np.sqrt((est.stderr**2) @ (m.matrix**2).T)
         if len(self.variants) == 1 and len(self.variants[0]) == 1 and not self.readout_mitigation:
             est = self.backend.estimate(self.prepared, values, self.shots)
             return m.outputs(est.values), np.sqrt((est.stderr**2) @ (m.matrix**2).T)
@@ -199,15 +232,37 @@ class BackendFunction:
         self.last_stderr = err if self.shots is not None else None
         return out
 
-    def _points(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    def _trainable(self) -> np.ndarray:
+        """Which weights train (a frozen declaration or block: no gradient)."""
+        mask = np.ones(self.num_weights, dtype=bool)
+        for d in self.circuit.weights:
+            if d.frozen or self.block.frozen:
+                mask[d.offset : d.offset + d.size] = False
+        return mask
+
+    def _shifted(self, s: int, input_grads: bool, trainable: np.ndarray) -> bool:
+        """Whether slot ``s`` needs parameter-shift points: it depends on a trainable
+        weight, or on an input when the input gradient is wanted."""
+        for sym in self.slots.slot_symbols[s]:
+            if isinstance(sym, E.Weight) and trainable[sym.index]:
+                return True
+            if input_grads and isinstance(sym, E.Input):
+                return True
+        return False
+
+    def _points(
+        self, x: np.ndarray, w: np.ndarray, input_grads: bool = True
+    ) -> tuple[np.ndarray, list[Any]]:
         """Slot values of the batch followed by every gradient point, and what each
-        block of ``B`` rows stands for."""
+        block of ``B`` rows stands for. Parameter shift shifts only the angles that
+        depend on a trainable weight (or on an input, with ``input_grads``)."""
         base = self.slots.values(x, w)
         blocks: list[np.ndarray] = [base]
         tags: list[Any] = []
         if self.gradient == "parameter-shift":
-            for s, syms in enumerate(self.slots.slot_symbols):
-                if not syms:
+            trainable = self._trainable()
+            for s in range(len(self.slots)):
+                if not self._shifted(s, input_grads, trainable):
                     continue
                 for coeff, shift in shift_rule(self.slots.gates[s]):
                     v = base.copy()
@@ -238,11 +293,15 @@ class BackendFunction:
                 tags.append(("x", i))
         return np.concatenate(blocks), tags
 
-    def jacobian(self, inputs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))`` from one job."""
+    def jacobian(
+        self, inputs: np.ndarray, weights: np.ndarray, *, input_grads: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(outputs, J_w (B, n_out, n_w), J_x (B, n_out, n_in))`` from one job; frozen
+        weights get zero columns, and so do the inputs without ``input_grads`` (with
+        parameter shift their angles are then not shifted at all)."""
         x, w = self._normalize(inputs, weights)
         b = x.shape[0]
-        rows, tags = self._points(x, w)
+        rows, tags = self._points(x, w, input_grads)
         out_all, err = self._run(rows)
         out = out_all[:b]
         self.last_stderr = err[:b] if self.shots is not None else None
@@ -258,6 +317,9 @@ class BackendFunction:
                 grads = {s: d[:, k] for s, d in derivs.items()}
                 gw, gx = G.chain_rule(self.slots, grads, x, w, per_sample=True)  # type: ignore[arg-type]
                 jw[:, k, :], jx[:, k, :] = gw, gx
+            jw[:, :, ~self._trainable()] = 0.0
+            if not input_grads:
+                jx[:] = 0.0
         elif self.gradient == "spsa":
             h = self.spsa_step
             for j, (dw, dx) in enumerate(tags):
@@ -278,12 +340,15 @@ class BackendFunction:
         return out, jw, jx
 
     def vjp(
-        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(outputs, grad_weights, grad_inputs)`` of ``sum(cot * out)`` from one job."""
-        out, jw, jx = self.jacobian(inputs, weights)
+        self, inputs: np.ndarray, weights: np.ndarray, cotangent: G.Cotangent, *,
+        input_grads: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
+        """``(outputs, grad_weights, grad_inputs)`` of ``sum(cot * out)`` from one job
+        (``grad_inputs`` is ``None`` without ``input_grads``: a first layer's data)."""
+        out, jw, jx = self.jacobian(inputs, weights, input_grads=input_grads)
         c = G.resolve_cotangent(cotangent, out)
-        return out, np.einsum("bk,bkw->w", c, jw), np.einsum("bk,bkx->bx", c, jx)
+        gx = np.einsum("bk,bkx->bx", c, jx) if input_grads else None
+        return out, np.einsum("bk,bkw->w", c, jw), gx
 
 
 # --- the catalog's backend factories -------------------------------------------------------

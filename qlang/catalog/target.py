@@ -215,7 +215,34 @@ def _zne_fit(v: Mapping[str, Any], given: frozenset[str]) -> str | None:
         return "`order` applies to `extrapolation = polynomial`"
     if "gates" in given and v["folding"] != "gates":
         return "`gates` applies to `folding = gates`"
+    if v["via"] == "runtime":
+        if "folding" in given or "gates" in given:
+            return (
+                "with `via = runtime` the IBM Runtime folds the two-qubit gates itself "
+                "(amplifier `gate_folding`): `folding` and `gates` apply to `via = qlang`"
+            )
+        if "asymptote" in given:
+            return "the IBM Runtime's exponential fit decays to 0: `asymptote` applies to `via = qlang`"
+        degree = {"polynomial": v["order"], "richardson": len(scales) - 1}.get(v["extrapolation"], 1)
+        if degree > 7:
+            return (
+                f"the IBM Runtime fits polynomials of degree 1 to 7, this fit needs degree {degree}"
+            )
     return None
+
+
+#: ``via``: who runs a mitigation method (an argument of every mitigation entry)
+VIA = Param(
+    "via",
+    CHOICE,
+    "qlang",
+    "who mitigates: `qlang` runs its own circuits (folded / twirled copies, readout "
+    "calibration) in the job; `runtime` sets the IBM Runtime EstimatorV2's resilience "
+    "options instead (`backend = ibm(...)` only: docs/backends.md)",
+    choices=("qlang", "runtime"),
+    example="runtime",
+    positional=False,
+)
 
 
 MITIGATION: tuple[Entry, ...] = (
@@ -276,6 +303,7 @@ MITIGATION: tuple[Entry, ...] = (
                 example=0.5,
                 positional=False,
             ),
+            VIA,
         ),
         impl="qlang.sim.noise_mitigation:ZNE",
         rules=(_zne_fit,),
@@ -284,7 +312,9 @@ MITIGATION: tuple[Entry, ...] = (
         "mitigation",
         "readout",
         "measurement-error mitigation: calibrate every qubit's assignment matrix on the noisy "
-        "simulator (with the run's shots) and apply the inverses (tensored, matrix-free)",
+        "simulator (with the run's shots) and apply the inverses (tensored, matrix-free); "
+        "`via = runtime`: the IBM Runtime's TREX (`resilience.measure_mitigation`)",
+        (VIA,),
         impl="qlang.sim.noise_mitigation:ReadoutMitigation",
     ),
     Entry(
@@ -292,7 +322,7 @@ MITIGATION: tuple[Entry, ...] = (
         "twirling",
         "Pauli twirling of the two-qubit Clifford gates (pass pauli-twirl): outputs averaged "
         "over seeded twirled instances",
-        (Param("samples", INT, 8, "twirled instances", Range(1, 1000), example=2),),
+        (Param("samples", INT, 8, "twirled instances", Range(1, 1000), example=2), VIA),
         impl="qlang.sim.noise_mitigation:Twirling",
     ),
 )

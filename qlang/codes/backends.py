@@ -102,4 +102,16 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "The backend reported an error for a submitted batch; the message holds its text "
         "and the job id.",
     ),
+    ErrorInfo(
+        "QL0709",
+        "mitigation through the IBM Runtime where it cannot run",
+        'target { backend = fake("manila"), mitigation = [zne(via = runtime)] }',
+        'target { backend = ibm("ibm_torino"), mitigation = [zne(via = runtime)] }',
+        "`via = runtime` sets the resilience options of the IBM Runtime `EstimatorV2` "
+        "(TREX, ZNE, gate twirling), which only `backend = ibm(...)` runs: Qiskit Runtime's "
+        "local testing mode (`fake(...)`) ignores them, and Aer, pytket and the embedded "
+        "engines have no such primitive (use `via = qlang`, the default, there). In one list "
+        "every method has the same `via`: the Runtime's methods run in one `EstimatorV2` job, "
+        "qlang's in a `SamplerV2` job, and one batch is one job.",
+    ),
 )

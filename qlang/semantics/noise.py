@@ -124,6 +124,9 @@ def check_execution(
     shots = train_shots if train_shots is not None else target.shots
     from qlang.backends import is_execution_backend
 
+    runtime = check_runtime_mitigation(target, spans.get("mitigation"))
+    if runtime:
+        return runtime
     if is_execution_backend(backend):
         return _check_execution_backend(gradient, target, spans, gradient_span, shots)
     if backend == "statevector" and noisy:
@@ -175,6 +178,54 @@ def check_execution(
             )
         )
     return out
+
+
+def mitigation_via(target: Any) -> set[str]:
+    """Who runs the target's mitigation methods (``via``: ``qlang`` and/or ``runtime``)."""
+    from qlang import catalog
+
+    out = set()
+    for call in target.mitigation:
+        got = catalog.bind("mitigation", call)
+        if not isinstance(got, catalog.Problem):
+            out.add(str(got[1].get("via", "qlang")))
+    return out
+
+
+def check_runtime_mitigation(target: Any, span: Span | None) -> list[SemanticError]:
+    """``via = runtime`` needs ``backend = ibm(...)`` and every method of the list run by
+    the Runtime (QL0709)."""
+    via = mitigation_via(target)
+    if "runtime" not in via:
+        return []
+    name = target.backend.name
+    if name != "ibm":
+        why = (
+            "Qiskit Runtime's local testing mode ignores the resilience options (it only "
+            "warns that they have no effect)"
+            if name == "fake"
+            else f"`{name}` has no IBM Runtime EstimatorV2"
+        )
+        return [
+            fail(
+                "QL0709",
+                f"`via = runtime` needs `backend = ibm(...)`: {why}",
+                span,
+                "drop `via = runtime` to mitigate with qlang's own circuits (`via = qlang`, "
+                "the default), or run on `ibm(\"...\")`",
+            )
+        ]
+    if "qlang" in via:
+        return [
+            fail(
+                "QL0709",
+                "`mitigation` mixes `via = runtime` and `via = qlang`: the Runtime's methods "
+                "run in an EstimatorV2 job, qlang's in a SamplerV2 job, and a batch is one job",
+                span,
+                "give every method of the list the same `via`",
+            )
+        ]
+    return []
 
 
 def _check_execution_backend(

@@ -21,6 +21,7 @@ import numpy as np
 from qlang.ir.model import QuantumBlock
 from qlang.limits import memory_override, readout_tables, simulation_bytes
 from qlang.sim import gradients as G
+from qlang.sim.arity import CircuitArity
 from qlang.sim.readout import ReadoutPlan
 from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, require_memory
 
@@ -38,7 +39,7 @@ METHODS = {
 }
 
 
-class QuantumFunction:
+class QuantumFunction(CircuitArity):
     """Outputs ``(B, num_outputs)`` of ``block`` for inputs ``(B, n_in)`` and weights ``(n_w,)``.
 
     ``gradient``: ``adjoint`` (default, exact simulation only), ``parameter-shift``,
@@ -110,13 +111,6 @@ class QuantumFunction:
     def num_outputs(self) -> int:
         return self.readout.num_outputs
 
-    @property
-    def num_inputs(self) -> int:
-        return self.circuit.num_inputs
-
-    @property
-    def num_weights(self) -> int:
-        return self.circuit.num_weights
 
     # --- forward --------------------------------------------------------------
     def exact_states(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:

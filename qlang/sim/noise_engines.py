@@ -44,6 +44,7 @@ from qlang.diagnostics import Diagnostic, QLangError
 from qlang.ir.model import QuantumBlock
 from qlang.ir.noise import NoiseModel
 from qlang.sim import gradients as G
+from qlang.sim.arity import CircuitArity
 from qlang.sim.density import DensityProgram, dm_bytes
 from qlang.sim.function import METHODS
 from qlang.sim.gatelib import shift_rule
@@ -86,6 +87,32 @@ def _budget(memory_budget: int | None) -> int:
     return budget() if memory_budget is None else memory_budget
 
 
+def shifted_values(
+    values: list[np.ndarray], jobs: list[tuple[int, float, float]], b: int
+) -> tuple[list[np.ndarray], int]:
+    """The angle values of the batch followed by one shifted copy of it per job
+    ``(slot, coefficient, shift)``, so one engine call runs every shifted circuit; and the
+    number of copies."""
+    copies = 1 + len(jobs)
+    big = [np.tile(v, copies) for v in values]
+    for j, (slot, _, sh) in enumerate(jobs):
+        big[slot] = big[slot].copy()
+        big[slot][(j + 1) * b : (j + 2) * b] += sh
+    return big, copies
+
+
+def shift_derivatives(
+    out_all: np.ndarray, jobs: list[tuple[int, float, float]], b: int
+) -> dict[int, np.ndarray]:
+    """``{slot: d outputs / d angle}`` from the outputs of :func:`shifted_values`' copies:
+    the sum over the slot's jobs of ``coefficient * outputs of the job's copy``."""
+    derivs: dict[int, np.ndarray] = {}
+    for j, (slot, c, _) in enumerate(jobs):
+        part = c * out_all[(j + 1) * b : (j + 2) * b]
+        derivs[slot] = derivs[slot] + part if slot in derivs else part
+    return derivs
+
+
 def _method(gradient: str, shots: int | None, exact: str) -> str:
     if gradient not in METHODS and gradient != "backprop":
         raise bad_input(
@@ -111,7 +138,7 @@ def _method(gradient: str, shots: int | None, exact: str) -> str:
     return method
 
 
-class DensityFunction:
+class DensityFunction(CircuitArity):
     """A quantum block on the batched density-matrix engine (see the module docstring)."""
 
     engine = "density_matrix"
@@ -166,13 +193,6 @@ class DensityFunction:
     def num_outputs(self) -> int:
         return self.readout.num_outputs
 
-    @property
-    def num_inputs(self) -> int:
-        return self.circuit.num_inputs
-
-    @property
-    def num_weights(self) -> int:
-        return self.circuit.num_weights
 
     # --- memory -----------------------------------------------------------------------
     def chunk_size(self, rows: int, buffers: int) -> int:
@@ -343,21 +363,14 @@ class DensityFunction:
         b = x.shape[0]
         values = [np.broadcast_to(np.asarray(v, dtype=float), (b,)) for v in self.dm.values(x, w)]
         jobs = self._shift_jobs()
-        copies = 1 + len(jobs)
-        big = [np.tile(v, copies) for v in values]
-        for j, (slot, _, sh) in enumerate(jobs):
-            big[slot] = big[slot].copy()
-            big[slot][(j + 1) * b : (j + 2) * b] += sh
+        big, copies = shifted_values(values, jobs, b)
         xb = np.tile(x, (copies, 1))
         rho = self.dm.forward(xb, w, tuple(big))
         out_all = self._outputs(rho, xb, w)
         out = out_all[:b]
         if self._stderr:
             self._stderr[-1] = self._stderr[-1][:b]
-        derivs: dict[int, np.ndarray] = {}
-        for j, (slot, c, _) in enumerate(jobs):
-            part = c * out_all[(j + 1) * b : (j + 2) * b]
-            derivs[slot] = derivs[slot] + part if slot in derivs else part
+        derivs = shift_derivatives(out_all, jobs, b)
         return out, derivs, rho[:b]
 
     def _shift_vjp(
@@ -524,20 +537,13 @@ class TrajectoryFunction(DensityFunction):
         b = x.shape[0]
         values = [np.broadcast_to(np.asarray(v, dtype=float), (b,)) for v in self.tp.evaluate(x, w)]
         jobs = self._shift_jobs()
-        copies = 1 + len(jobs)
-        big = [np.tile(v, copies) for v in values]
-        for j, (slot, _, sh) in enumerate(jobs):
-            big[slot] = big[slot].copy()
-            big[slot][(j + 1) * b : (j + 2) * b] += sh
+        big, copies = shifted_values(values, jobs, b)
         xb = np.tile(x, (copies, 1))
         psi, xr, _ = self._run(xb, w, tuple(big), copies)
         out_all = self._outputs_of(psi, xr, xb, w)
         if self._stderr:
             self._stderr[-1] = self._stderr[-1][:b]
-        derivs: dict[int, np.ndarray] = {}
-        for j, (slot, c, _) in enumerate(jobs):
-            part = c * out_all[(j + 1) * b : (j + 2) * b]
-            derivs[slot] = derivs[slot] + part if slot in derivs else part
+        derivs = shift_derivatives(out_all, jobs, b)
         return out_all[:b], derivs, psi[: b * self.samples]
 
     def _coefficient_vjp(self, rho: np.ndarray, c: np.ndarray, x: np.ndarray, w: np.ndarray):

@@ -42,6 +42,7 @@ import numpy as np
 
 from qlang.ir.model import Call, QuantumBlock, Readout
 from qlang.sim import gradients as G
+from qlang.sim.arity import CircuitArity
 
 EXTRAPOLATIONS = ("linear", "richardson", "polynomial", "exponential")
 
@@ -112,11 +113,14 @@ class ZNE:
     folding: str = "global"
     gates: tuple[str, ...] = ()
     asymptote: float = 0.0
+    via: str = "qlang"
 
 
 @dataclass(frozen=True)
 class ReadoutMitigation:
     """``readout()``: calibrate and invert every qubit's assignment matrix."""
+
+    via: str = "qlang"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Twirling:
     """``twirling(samples)``: average over seeded Pauli-twirled instances."""
 
     samples: int = 8
+    via: str = "qlang"
 
 
 def methods(calls: tuple[Call, ...]) -> list[Any]:
@@ -172,7 +177,7 @@ def calibrate(make: Any, block: QuantumBlock, seed: int | None = None) -> dict[i
     return out
 
 
-class MitigatedFunction:
+class MitigatedFunction(CircuitArity):
     """A quantum block evaluated with mitigation (see the module docstring); the same
     methods as the engines' functions (``forward``, ``vjp``, ``jacobian``)."""
 
@@ -216,13 +221,6 @@ class MitigatedFunction:
         self.engine = getattr(first, "engine", "statevector")
         self.last_stderr: np.ndarray | None = None
 
-    @property
-    def num_inputs(self) -> int:
-        return self.circuit.num_inputs
-
-    @property
-    def num_weights(self) -> int:
-        return self.circuit.num_weights
 
     @property
     def rng(self) -> Any:

@@ -63,6 +63,12 @@ def execution_summary_for(
 
         out["shots"] = QiskitBackend.default_shots  # the backend samples: its default
         out["shots_from"] = "backend default"
+    if is_execution_backend(engine) and target.mitigation:
+        from qlang.backends.resilience import runtime_options
+
+        options = runtime_options(target.mitigation, int(out["shots"] or 4096))
+        if options is not None:  # via = runtime: what the Runtime's EstimatorV2 is sent
+            out["runtime_options"] = options
     if target.cutting is not None:
         out["cutting"] = cutting_summary(block, target)
     if noise or noise.source is not None:

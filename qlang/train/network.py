@@ -70,7 +70,7 @@ class Network:
             Y, cache = s.forward(Y, params[a:b])
             caches.append(cache)
         value, dY = loss(Y)
-        grad, _ = self._backward(caches, params, dY)
+        grad, _ = self._backward(caches, params, dY, input_grads=False)
         return value, grad, Y
 
     def value_and_grads(
@@ -101,13 +101,19 @@ class Network:
         return Y, grad, dX
 
     def _backward(
-        self, caches: list[Any], params: np.ndarray, dY: np.ndarray
+        self, caches: list[Any], params: np.ndarray, dY: np.ndarray, input_grads: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Without ``input_grads`` the first stage may skip ``d / d X`` (the data): a
+        quantum stage on an execution backend then does not shift input-only angles."""
         grad = np.zeros_like(params, dtype=float)
         g = np.asarray(dY, dtype=float)
-        for s, (a, b), cache in zip(
+        first = len(self.stages) - 1
+        for i, (s, (a, b), cache) in enumerate(zip(
             reversed(self.stages), reversed(self.offsets()), reversed(caches), strict=True
-        ):
-            gp, g = s.backward(cache, params[a:b], g)
+        )):  # fmt: skip
+            if i == first and not input_grads and getattr(s, "skips_input_grads", False):
+                gp, g = s.backward(cache, params[a:b], g, input_grads=False)
+            else:
+                gp, g = s.backward(cache, params[a:b], g)
             grad[a:b] = gp
         return grad, g

@@ -231,6 +231,12 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "name"): "needs an IBM Quantum account (mocked: test_backends)",
+    ("mitigation", "zne", "via"): "`via = runtime` needs `ibm(...)` and an account (the "
+    "options reaching the mocked EstimatorV2: test_backends_runs); elsewhere QL0709",
+    ("mitigation", "readout", "via"): "`via = runtime` needs `ibm(...)` and an account "
+    "(mocked: test_backends_runs); elsewhere QL0709",
+    ("mitigation", "twirling", "via"): "`via = runtime` needs `ibm(...)` and an account "
+    "(mocked: test_backends_runs); elsewhere QL0709",
     ("cutting", "auto", "max_cuts"): "a bound on the cuts found: more is QL0951 (test_cutting)",
     ("cutting", "auto", "max_overhead"): "a bound on the sampling overhead: more is QL0951 "
     "(test_cutting)",

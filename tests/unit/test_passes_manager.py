@@ -141,6 +141,42 @@ def test_fixed_point_converges() -> None:
     assert [t.changed for t in report.timings][-1] is False
 
 
+def test_fixed_point_stops_once_every_pass_saw_the_circuit_unchanged() -> None:
+    """Round robin: after the last change, one quiet run of each pass is enough (a full
+    further round would run the same passes on the same circuit); the result and the
+    bound are those of full rounds."""
+    runs: list[str] = []
+
+    @dataclass(frozen=True)
+    class Once(Pass):  # adds an x to an empty circuit, then never changes anything
+        name: ClassVar[str] = "once"
+
+        def run(self, circuit: Circuit) -> PassResult:
+            runs.append("once")
+            if circuit.ops:
+                return PassResult(circuit, False)
+            return PassResult(circuit.with_ops((Operation("x", (0,)),)), True)
+
+    @dataclass(frozen=True)
+    class Quiet(Pass):
+        name: ClassVar[str] = "quiet"
+
+        def run(self, circuit: Circuit) -> PassResult:
+            runs.append("quiet")
+            return PassResult(circuit, False)
+
+    c = Circuit(1, ())
+    out = FixedPoint((Quiet(), Once(), Quiet(), Quiet())).run(c)
+    assert out.changed and out.circuit == c.with_ops((Operation("x", (0,)),))
+    # full rounds: 4 + 4 runs; the quiet runs after the change: quiet, quiet, quiet, once
+    assert runs == ["quiet", "once", "quiet", "quiet", "quiet", "once"]
+    runs.clear()
+    assert FixedPoint((Once(), Quiet())).run(out.circuit).changed is False
+    assert runs == ["once", "quiet"]
+    # the bound still counts rounds: a pass that always changes stops after the bound
+    assert FixedPoint((Flip(), Quiet()), max_iterations=3).run(c).circuit.ops
+
+
 def test_parse_and_print_roundtrip() -> None:
     spec = (
         "cancel-inverses{commute=true},"

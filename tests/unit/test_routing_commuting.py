@@ -176,6 +176,32 @@ def test_chain_layout_restarts_find_cheaper_routes_on_sparse_blocks():
     assert len(chain_layouts(dense, grid(3, 3), restarts=8)) == 1  # dense: one search
 
 
+def test_chain_layout_effort_shrinks_with_the_block(monkeypatch: pytest.MonkeyPatch):
+    """Restarts are budgeted by restarts x k**2 <= RESTART_WORK (8 up to 16 wires, 2 at
+    32, 1 from 46 on) and the thorough search is for blocks of at most THOROUGH_WIRES
+    wires; the chosen layouts of the small block are those of the unbudgeted search."""
+    from qlang.passes.routing import chain_layout as C
+
+    calls: list[tuple[int, bool]] = []
+    search = C._search
+
+    def counting(g, pairs, device, n, rng, seed, thorough):  # noqa: ANN001, ANN202
+        calls.append((len(g), thorough))
+        return search(g, pairs, device, n, rng, seed, thorough)
+
+    monkeypatch.setattr(C, "_search", counting)
+    assert [C.restart_budget(k, 8) for k in (3, 16, 17, 32, 45, 46, 100)] == [8, 8, 7, 2, 1, 1, 1]
+    assert C.restart_budget(16, 3) == 3 and C.THOROUGH_WIRES < 32
+    small = chain_layouts(qaoa(16, regular_graph(16, 11), p=1), grid(8, 8), 11, True, 8)
+    assert calls == [(16, True)] * 8 and len(small) > 1
+    calls.clear()
+    chain_layouts(qaoa(32, regular_graph(32, 11), p=1), grid(8, 8), 11, True, 8)
+    assert calls == [(32, False)] * 2
+    calls.clear()
+    chain_layouts(qaoa(48, regular_graph(48, 11), p=1), grid(8, 8), 11, True, 8)
+    assert calls == [(48, False)]
+
+
 def test_layout_pass_rejects_zero_chain_restarts():
     with pytest.raises(ValueError, match="chain_restarts"):
         LayoutPass(line(3), chain_restarts=0)
