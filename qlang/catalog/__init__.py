@@ -26,7 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from qlang.catalog import cutting, data, network, optimizers, sweep, target, tasks, training
+from qlang.catalog import (
+    cutting,
+    data,
+    distribute,
+    network,
+    optimizers,
+    sweep,
+    target,
+    tasks,
+    training,
+)
 from qlang.catalog.schema import (
     REQUIRED,
     SUPPORTED,
@@ -143,6 +153,14 @@ KINDS: dict[str, Kind] = {
             "QL0663",
             "QL0663",
         ),
+        Kind(
+            "distribution",
+            "distribution",
+            "distributions",
+            "`train { distribute = ... }`",
+            "QL0908",
+            "QL0908",
+        ),
         Kind("recurrent", "recurrent setting", "recurrent settings", "`recurrent { ... }`"),
         Kind(
             "cell",
@@ -165,7 +183,7 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-_MODULES = (training, data, network, tasks, optimizers, target, sweep, cutting)
+_MODULES = (training, data, network, tasks, optimizers, target, sweep, cutting, distribute)
 
 
 def _build() -> dict[str, dict[str, Entry]]:

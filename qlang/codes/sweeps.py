@@ -15,7 +15,9 @@ AREA = Area(
     "Sweep errors",
     "Raised by `qlang sweep` and `qlang runs` (`qlang/sweep/`) and by `qlang check` for a "
     "`sweep { ... }` block: a grid of settings expands into one run per combination, each "
-    "a normal run folder under the sweep folder, with a `runs.csv` / `runs.json` table.",
+    "a normal run folder under the sweep folder, with a `runs.csv` / `runs.json` table. "
+    "QL0907-QL0909 also come from a run distributed on Ray (`train { distribute }`, "
+    "`qlang/distribute/`).",
     "QL0900",
     "QL0929",
 )
@@ -88,8 +90,31 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "Ray is not installed",
         "qlang sweep m.qml --grid \"seed = 0..5\" --ray   # without Ray",
         "pip install 'qlang[ray]'",
-        "`--ray` and `--ray-address` run the sweep's runs as Ray tasks; Ray is an optional "
-        "extra (`pip install qlang[ray]`). Without it, drop the option: the runs go to local "
-        "worker processes, in parallel all the same.",
+        "`--ray` and `--ray-address` run the sweep's runs as Ray tasks, and "
+        "`train { distribute = ray(...) }` (or `qlang train --ray`) one run's kernel matrix "
+        "or batch gradients; Ray is an optional extra (`pip install qlang[ray]`). Without "
+        "it, drop the option: the runs go to local worker processes, in parallel all the "
+        "same, and a run without `distribute` computes in its own process. `qlang check` "
+        "reports a `distribute` setting without Ray as QL0315.",
+    ),
+    ErrorInfo(
+        "QL0908",
+        "bad distribution setting",
+        'qlang train m.qml --ray-address "head node"',
+        "qlang train m.qml --ray-address 10.0.0.5:6379",
+        "A distribution given at run time (`--ray-address`, or a model built through the "
+        "Python API) is checked as `qlang check` checks `train { distribute = ray(...) }`: "
+        "`workers` and `block` are positive integers, `address` is `auto`, `host:port` or "
+        "`ray://host:port` (docs/distributed.md).",
+    ),
+    ErrorInfo(
+        "QL0909",
+        "cannot reach the Ray cluster",
+        "qlang train m.qml --ray-address 10.0.0.5:6379   # no cluster there",
+        "ray start --head --port 6379   # on 10.0.0.5, then the same command",
+        "`address` (or `--ray-address`) names a running Ray cluster to join; nothing answered "
+        "there (checked with a 5 s connection attempt before Ray's own retries), or Ray "
+        "could not start a local cluster. Start the cluster, fix the address, or drop it: a "
+        "local cluster is started for the run.",
     ),
 )

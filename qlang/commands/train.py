@@ -5,7 +5,9 @@ compiled program, provenance, manifest). ``--out`` never deletes or overwrites a
 but a complete earlier run of the same model (with ``--overwrite``); an earlier run
 keeps its folder and the new one goes to ``DIR-2``, ``DIR-3``, ... A run checkpoints as
 it goes; ``--resume DIR`` continues an interrupted one to the same weights. Progress
-goes to stderr, a summary to stdout.
+goes to stderr, a summary to stdout. ``--ray`` / ``--ray-address ADDR`` distribute the
+run's kernel matrix or batch gradients on Ray (as ``train { distribute = ray(...) }``,
+whose other settings they keep).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ from qlang.train.execution import with_backend
     help="Continue the interrupted run in this folder.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Distribute the kernel matrix / batch gradients on a local Ray cluster.")  # fmt: skip
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help='Distribute on the Ray cluster at ADDR ("auto" or "host:port").')  # fmt: skip
 @shots_option
 @backend_option
 @memory_option
@@ -68,6 +74,8 @@ def command(
     overwrite: bool,
     resume: str | None,
     quiet: bool,
+    use_ray: bool,
+    ray_address: str | None,
     shots: int | None,
     backend: str | None,
     memory: str | None,
@@ -92,6 +100,7 @@ def command(
             overwrite=overwrite,
             resume=resume,
             shots=shots,
+            ray=ray_address or use_ray,
         )
     trained = result.trained
     summary = {k: v for k, v in trained.metrics.items() if k in ("train", "test")} or {

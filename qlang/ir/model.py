@@ -186,6 +186,8 @@ class Training:
     metric_calls: tuple[Call, ...] = ()
     #: ``train { adversarial = fgsm(...) }``: adversarial training
     adversarial: Call | None = None
+    #: ``train { distribute = ray(...) }``: where the batch work runs (None: this process)
+    distribute: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)

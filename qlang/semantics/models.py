@@ -794,6 +794,25 @@ class ModelLowerer:
             self.spans["train"].get("gradient"),
         ):
             self.report(err)
+        if training.distribute is not None:
+            self.check_distribute(training, target, blocks)
+
+    def check_distribute(
+        self, training: Training, target: Target, blocks: list[QuantumBlock]
+    ) -> None:
+        """``train { distribute }`` needs exact simulation (``QL0313``) and Ray (``QL0315``)."""
+        import importlib.util
+
+        from qlang.distribute import conflicts
+
+        span = self.spans["train"].get("distribute")
+        for key, message in conflicts(training, target, blocks):
+            where = self.spans["target"].get(key) or self.spans["train"].get(key) or span
+            self.report(fail(C.NOT_APPLICABLE, message, where,
+                             f"remove `{key}`, or remove `distribute` to run in this process"))  # fmt: skip
+        if importlib.util.find_spec("ray") is None:
+            self.report(fail(C.MISSING_EXTRA, "`distribute = ray(...)` needs Ray, which is not "
+                             "installed", span, "install it: pip install 'qlang[ray]'"))  # fmt: skip
 
     @staticmethod
     def basis(v: Any, span: Span | None) -> tuple[str, ...]:

@@ -46,13 +46,15 @@ def train(
     shots: int | None = None,
     noise: Any = None,
     backend: Any = None,
+    ray: bool | str = False,
 ) -> Trained:
     """Train ``model``; with ``out`` also write a run folder, with ``resume`` continue one.
 
     ``shots`` overrides every circuit execution's shots (``--shots``); ``noise`` replaces
     the target's noise (a qlang ``NoiseModel``, a fake backend name or a Qiskit Aer
     ``NoiseModel``: :func:`qlang.train.execution.with_noise`), ``backend`` the target's
-    backend (``"aer()"``, ``'fake("sherbrooke")'``: docs/backends.md). See
+    backend (``"aer()"``, ``'fake("sherbrooke")'``: docs/backends.md); ``ray`` (``True``
+    or a cluster address) distributes the run on Ray (``--ray``: docs/distributed.md). See
     :func:`train_run` (which also returns where the run was written).
     """
     return train_run(
@@ -70,6 +72,7 @@ def train(
         shots=shots,
         noise=noise,
         backend=backend,
+        ray=ray,
     ).trained
 
 
@@ -99,6 +102,7 @@ def train_run(
     shots: int | None = None,
     noise: Any = None,
     backend: Any = None,
+    ray: bool | str = False,
 ) -> RunResult:
     """Train ``model`` and write its run folder (:mod:`qlang.train.runs`).
 
@@ -108,6 +112,7 @@ def train_run(
     epochs it started with. The model must fit the memory budget (``QL0821``), checked
     before any data is loaded. ``stop_after`` (tests) interrupts after saving that epoch.
     """
+    from qlang.distribute.run import distributed
     from qlang.resources import check_model_memory
     from qlang.train.artifacts import source_hash, write_run_files
     from qlang.train.execution import execution_summary, with_backend, with_noise, with_shots
@@ -117,6 +122,7 @@ def train_run(
     from qlang.train.trainer import collecting_notes
 
     model = with_shots(with_backend(with_noise(model, noise), backend), shots)
+    model = _with_ray(model, ray, kernel)
     check_model_memory(model)
     resumable = make_optimizer(model.optimizer, "adam").family != "scipy"
     digest = source_hash(model, source)
@@ -136,7 +142,7 @@ def train_run(
         )
     overridden = _with_epochs(model, epochs)
     try:
-        with tracking() as streams, collecting_notes() as notes:
+        with tracking() as streams, collecting_notes() as notes, distributed(model) as distributor:
             if overridden is not model:
                 notes.append(
                     f"epochs = {epochs} from the command line "
@@ -150,6 +156,7 @@ def train_run(
             ctx = context(
                 model,
                 seed,
+                distributor=distributor,
                 checkpoint=run.epoch_file if run is not None else None,
                 saver=saver,
                 epochs=epochs,
@@ -159,7 +166,9 @@ def train_run(
                 base_dir=Path(base_dir) if base_dir is not None else None,
             )
             trained = run_task(model, ctx)
-        trained.metrics["execution"] = execution_summary(model, trained.seed)
+            trained.metrics["execution"] = execution_summary(model, trained.seed)
+            if distributor is not None:
+                trained.metrics["execution"]["distribute"] = distributor.record()
         if notes:
             trained.metrics["notes"] = list(notes)
         path = None
@@ -170,6 +179,22 @@ def train_run(
             run.abandon()
         raise
     return RunResult(trained, path, tuple(run.notes if run is not None else ()) + tuple(notes))
+
+
+def _with_ray(model: Model, ray: bool | str, kernel: Any) -> Model:
+    """``model`` distributed on Ray when ``ray`` (``--ray``; a string is the cluster
+    address), checked with Ray installed (``QL0907``) before any work."""
+    from qlang.distribute.run import check_model
+
+    if ray:
+        from qlang.distribute import with_ray
+
+        model = with_ray(model, ray if isinstance(ray, str) else None)
+    if model.training.distribute is not None and kernel is not None:
+        fail("QL0313", "`kernel=` replaces the kernel computation, which `distribute` would "
+             "run on Ray", model.training.distribute.span, help="drop one of them")  # fmt: skip
+    check_model(model)
+    return model
 
 
 def _with_epochs(model: Model, epochs: int | None) -> Model:

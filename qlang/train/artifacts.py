@@ -233,6 +233,7 @@ def settings_summary(model: Model) -> dict[str, Any]:
         "metrics": [call_text(c) for c in t.metric_calls] or list(t.metrics),
         "early_stopping": call_text(t.early_stopping),
         "adversarial": call_text(t.adversarial),
+        "distribute": call_text(t.distribute),
         "qubits": model.circuit.num_qubits,
         "parameters": model.circuit.num_weights,
     }

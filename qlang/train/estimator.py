@@ -108,16 +108,14 @@ class QLangEstimator(BaseEstimator):
 
     def fit(self, X: Any = None, y: Any = None) -> QLangEstimator:
         """Train on ``(X, y)``; with no arguments, on the model's own ``data`` setting."""
-        from qlang.train.api import context, predictor
-        from qlang.train.tasks import run_task
+        from qlang.train.api import predictor
 
         if X is None:
             self.__dict__.pop("classes_", None)
             model = with_hyperparameters(
                 self.model, batch_size=self.batch_size, learning_rate=self.learning_rate
             )
-            ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet)
-            self._set_trained(run_task(model, ctx), predictor)
+            self._set_trained(self._run(model), predictor)
             return self
         from qlang import catalog
 
@@ -138,9 +136,22 @@ class QLangEstimator(BaseEstimator):
         model = with_hyperparameters(
             self.model, batch_size=self.batch_size, learning_rate=self.learning_rate
         )
-        ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet, arrays=(X, y_enc))
-        self._set_trained(run_task(model, ctx), predictor)
+        self._set_trained(self._run(model, arrays=(X, y_enc)), predictor)
         return self
+
+    def _run(self, model: Any, **kw: Any) -> Any:
+        """Train ``model`` (on Ray when it says ``train { distribute }``)."""
+        from qlang.distribute.run import distributed
+        from qlang.train.api import context
+        from qlang.train.tasks import run_task
+
+        with distributed(model) as d:
+            ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet,
+                          distributor=d, **kw)  # fmt: skip
+            trained = run_task(model, ctx)
+            if d is not None:
+                trained.metrics["distribute"] = d.record()
+        return trained
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "trained_"):

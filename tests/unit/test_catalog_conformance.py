@@ -193,7 +193,9 @@ def rejected(src: str) -> list[str]:
 class Probe:
     """``default`` and ``example`` are model sources; ``compare`` turns one into a
     fingerprint. ``expect``: ``differs`` (the argument is honoured), ``runs`` (no
-    argument: the entry checks clean and runs) or ``rejected`` (QL0311)."""
+    argument: the entry checks clean and runs), ``same`` (the example runs elsewhere with
+    the same result, and its run records where: ``train { distribute }``) or
+    ``rejected`` (QL0311)."""
 
     kind: str
     name: str
@@ -243,6 +245,13 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("cutting", "auto", "seed"): "the cut search's seed: the probe circuits have one best cut",
     ("recurrent", "window", "value"): "must equal the data width per step (else QL0301, "
     "test_runtime_recurrent); the default infers the same window",
+    ("distribution", "ray", "workers"): "where the work runs, not what it computes: a "
+    "distributed run equals the serial one (probed as `same`); workers and blocks reach Ray "
+    "and the run's record (test_distribute)",
+    ("distribution", "ray", "block"): "as `workers`: the tiles and blocks change, the result "
+    "does not (test_distribute checks the counts of each)",
+    ("distribution", "ray", "address"): "joins a running cluster; an unreachable address is "
+    "QL0909 before any work (test_distribute)",
 }
 
 
@@ -515,6 +524,10 @@ def train_key_probes() -> list[Probe]:
             compare = "artifact" if e.name == "checkpoint_every" else "train"
             if not e.status.ok:  # not available yet: check rejects it (QL0311)
                 out.append(Probe("train", e.name, f"value@{task}", example_src, expect="rejected"))
+            elif e.name == "distribute" and task in e.tasks:  # on Ray, the serial result
+                out.append(Probe("train", e.name, f"value@{task}", default, example_src, expect="same"))
+                if task == "classify":
+                    out.append(Probe("distribution", "ray", None, default, example_src, expect="same"))
             elif task in e.tasks:
                 out.append(Probe("train", e.name, f"value@{task}", default, example_src, compare))
             else:
@@ -796,6 +809,15 @@ def test_catalog_entry(probe: Probe, tmp_path: Path) -> None:
         return
     if probe.expect == "inapplicable":
         assert rejected(probe.default) == ["QL0313"], probe.default
+        return
+    if probe.expect == "same":  # train { distribute }: elsewhere, with the serial result
+        assert probe.example is not None
+        assert rejected(probe.default) == rejected(probe.example) == [], probe.example
+        here, there = run(probe.default).trained, run(probe.example).trained
+        np.testing.assert_allclose(there.params, here.params, rtol=0, atol=1e-9)
+        assert there.metrics.get("test") == pytest.approx(here.metrics.get("test"), abs=1e-9)
+        assert "distribute" not in here.metrics["execution"]
+        assert there.metrics["execution"]["distribute"]["workers"] == 2, probe.example
         return
     if probe.expect == "account":  # checks clean; without an account nothing is sent
         assert rejected(probe.default) == [], probe.default

@@ -41,6 +41,7 @@ class RunContext:
     arrays: tuple[np.ndarray, np.ndarray] | None = None  # (X, y) given directly (estimator API)
     checkpoint: Any = None  # checkpoint(epoch, params) every `train { checkpoint_every }` epochs
     saver: Any = None  # the run folder's resumable state (trainer.Saver), or None
+    distributor: Any = None  # train { distribute }: qlang.distribute.run.Distributor, or None
 
     def kernel_matrix(self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any):
         fn = self.kernel

@@ -60,6 +60,8 @@ def gram(
         if opts["kind"] == "projected":
             return k.projected(X1, X2, w, float(opts["gamma"]))
         return k.matrix(X1, X2, w)
+    if ctx.distributor is not None:  # train { distribute }: tiles on Ray
+        return ctx.distributor.kernel(enc, X1, X2, w, opts["kind"], float(opts["gamma"]))
     if opts["kind"] == "projected":
         from qlang.sim import projected_kernel
 

@@ -248,8 +248,12 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
 
     adversarial = adversarial_training(model)
     attack_rng = seeds.rng("attack")
+    # train { distribute }: the batch in blocks on Ray (never with adversarial training)
+    batch = ctx.distributor.batch(model, ctx.seed, X_fit, y_fit, lossf) if ctx.distributor else None
 
     def vg(params: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
+        if batch is not None:
+            return batch.value_and_grad(params, idx)
         X = X_fit if idx is None else X_fit[idx]
         Y = y_fit if idx is None else y_fit[idx]
         if adversarial is not None:
@@ -258,6 +262,8 @@ def train_supervised(model: Model, ctx: RunContext) -> Trained:
         return value, grad
 
     def value(params: np.ndarray, idx: np.ndarray | None) -> float:
+        if batch is not None:
+            return batch.value(params, idx)
         X = X_fit if idx is None else X_fit[idx]
         Y = y_fit if idx is None else y_fit[idx]
         if adversarial is not None:
