@@ -282,6 +282,9 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     out = Compiled(circuit, target, name, digest, settings.level, tuple(notes))
     if measure:
         out = _with_measurements(out, readout, logical_qubits)
+    target_obj = getattr(settings.qiskit_target, "target", None)
+    if target_obj is not None:
+        out = _with_schedule(out, target_obj, settings.qiskit_target.name)
     return out
 
 
@@ -306,6 +309,25 @@ def _check_cut_model(model_target: Any, device: Any, circuit: Any) -> None:
             )
         ]
     )
+
+
+def _with_schedule(compiled: Compiled, target: Any, device: str) -> Compiled:
+    """The scheduled duration (the Target's calibrated durations) and estimated success
+    probability of the compiled (measured) circuits: a note, and ``schedule`` in the
+    manifest (:func:`qlang.backends.timing.report`)."""
+    from qlang.backends.timing import report, timing_of
+
+    if not timing_of(target).known:
+        return compiled
+    circuits = [m.ir for m in compiled.measured] or [compiled.ir]
+    rep = report(circuits, target, device)
+    esp = ", ".join(f"{c['estimated_success']:.3f}" for c in rep["circuits"])
+    note = (f"scheduled duration on `{device}`: {rep['duration_s'] * 1e6:.2f} us (ASAP, the "
+            f"Target's durations); estimated success probability {esp}")  # fmt: skip
+    manifest = compiled.manifest
+    if manifest is not None:
+        manifest = {**manifest, "schedule": rep}
+    return replace(compiled, notes=(*compiled.notes, note), manifest=manifest)
 
 
 def _with_measurements(compiled: Compiled, readout: Any, logical_qubits: int) -> Compiled:
