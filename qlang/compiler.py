@@ -269,6 +269,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
+    _check_cut_model(model_target, settings.device, circuit)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
     if pipeline is not None:
         circuit = pipeline.run(circuit)
@@ -281,7 +282,52 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     out = Compiled(circuit, target, name, digest, settings.level, tuple(notes))
     if measure:
         out = _with_measurements(out, readout, logical_qubits)
+    target_obj = getattr(settings.qiskit_target, "target", None)
+    if target_obj is not None:
+        out = _with_schedule(out, target_obj, settings.qiskit_target.name)
     return out
+
+
+def _check_cut_model(model_target: Any, device: Any, circuit: Any) -> None:
+    """``QL0955``: a model that runs cut into pieces (``target { cutting }``) compiled for
+    a device narrower than its whole circuit (``qlang compile`` emits the uncut circuit)."""
+    if getattr(model_target, "cutting", None) is None:
+        return
+    width = getattr(device, "num_qubits", None)
+    if width is None or width >= circuit.num_qubits:
+        return
+    raise QLangError(
+        [
+            Diagnostic.error(
+                "QL0955",
+                f"`qlang compile` emits the whole {circuit.num_qubits}-qubit circuit, which does "
+                f"not fit device `{getattr(device, 'name', device)}` ({width} qubits); the "
+                "model runs cut into pieces (`target { cutting }`) only when it trains, "
+                "evaluates or runs",
+                help="`qlang inspect` shows the cuts and pieces; compile the uncut circuit "
+                "with `--device none` or a device with enough qubits",
+            )
+        ]
+    )
+
+
+def _with_schedule(compiled: Compiled, target: Any, device: str) -> Compiled:
+    """The scheduled duration (the Target's calibrated durations) and estimated success
+    probability of the compiled (measured) circuits: a note, and ``schedule`` in the
+    manifest (:func:`qlang.backends.timing.report`)."""
+    from qlang.backends.timing import report, timing_of
+
+    if not timing_of(target).known:
+        return compiled
+    circuits = [m.ir for m in compiled.measured] or [compiled.ir]
+    rep = report(circuits, target, device)
+    esp = ", ".join(f"{c['estimated_success']:.3f}" for c in rep["circuits"])
+    note = (f"scheduled duration on `{device}`: {rep['duration_s'] * 1e6:.2f} us (ASAP, the "
+            f"Target's durations); estimated success probability {esp}")  # fmt: skip
+    manifest = compiled.manifest
+    if manifest is not None:
+        manifest = {**manifest, "schedule": rep}
+    return replace(compiled, notes=(*compiled.notes, note), manifest=manifest)
 
 
 def _with_measurements(compiled: Compiled, readout: Any, logical_qubits: int) -> Compiled:

@@ -174,9 +174,13 @@ class QiskitBackend:
 
     def prepare(self, circuit: Circuit, measurement: Measurement) -> Prepared:
         """Compile ``circuit`` for the backend (cached) with its measured variants."""
+        isa = compile_isa(circuit, self.info, level=self.level, seed=self.seed or 0)
+        return self._prepared(isa, measurement)
+
+    def _prepared(self, isa: Isa, measurement: Measurement) -> Prepared:
+        """The slot circuit of ``isa`` and its measured variants as Qiskit circuits."""
         from qlang.targets.qiskit import to_qiskit
 
-        isa = compile_isa(circuit, self.info, level=self.level, seed=self.seed or 0)
         sc, slots = slot_circuit(isa.circuit)
         variants = [sc] + [measured_circuit(sc, g, isa.final) for g in measurement.groups]
         native = tuple(to_qiskit(v) for v in variants)
@@ -194,13 +198,14 @@ class QiskitBackend:
             return self._estimate_exact(prepared, values)
         return self.estimate_many([prepared], values, shots)[0]
 
-    def variant(self, prepared: Prepared, circuit: Circuit) -> Prepared:
+    def variant(self, prepared: Prepared, circuit: Circuit, check: bool = True) -> Prepared:
         """``prepared`` with another circuit over the same slots (a folded or twirled
-        copy of its ISA circuit, already in the backend's basis)."""
+        copy of its ISA circuit, already in the backend's basis unless ``check`` is off:
+        Aer under hand-written noise runs the gates as written)."""
         from qlang.targets.qiskit import to_qiskit
 
         for op in circuit.ops:
-            if op.is_gate and not self.info.supported(op.name, op.qubits):
+            if check and op.is_gate and not self.info.supported(op.name, op.qubits):
                 raise error("QL0705", f"`{op.name}` on {list(op.qubits)} is not supported")
         m = prepared.measurement
         final = prepared.isa.final

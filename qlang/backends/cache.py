@@ -24,7 +24,7 @@ from typing import Any
 
 from qlang.ir.circuit import Circuit
 
-FORMAT = "qlang-backend-cache-1"
+FORMAT = "qlang-backend-cache-2"  # 2: layouts judged by estimated success
 
 
 def folder() -> Path:

@@ -64,11 +64,13 @@ class BackendFunction:
         twirl_seed: int = 0,
     ):
         if noise:
-            raise error(
-                "QL0707",
-                f"`noise` is not applied on `{backend.spec}`: the backend runs its own noise",
-                "use `backend = density_matrix` for hand-written noise, or `fake(...)`",
-            )
+            if not hasattr(backend, "with_noise"):
+                raise error(
+                    "QL0707",
+                    f"`noise` is not applied on `{backend.spec}`: the backend runs its own noise",
+                    "use `aer(...)` or the embedded engines for hand-written noise, or `fake(...)`",
+                )
+            backend.with_noise(noise)
         method = METHODS.get(gradient)
         if method is None or method == "adjoint":
             raise error(
@@ -77,6 +79,12 @@ class BackendFunction:
                 "use `gradient = parameter_shift`, `spsa` or `finite_diff`",
             )
         self.gradient = "parameter-shift" if method == "auto" else method
+        if shots is not None and not getattr(backend, "samples", True):
+            raise error(
+                "QL0707",
+                f"`{backend.spec}` computes exact expectations: `shots = {shots}` would not be used",
+                'drop `shots`, or sample on `tket("AerBackend")`',
+            )
         if shots is None and not backend.exact:
             shots = backend.default_shots
         self.block = block
@@ -121,6 +129,10 @@ class BackendFunction:
 
         basis = self.backend.info.basis
         sc = self.prepared.circuit
+        # Aer under hand-written noise runs the gates as written (each channel follows the
+        # model's gates, and the folded / twirled gates of every copy, as on the embedded
+        # engines): no translation, and one noise model covering every copy
+        as_written = hasattr(self.backend, "with_noise") and bool(getattr(self.backend, "noise", None))
         self.variants = []
         for scale in self.scales:
             c = sc if scale == 1.0 else folded(
@@ -132,9 +144,19 @@ class BackendFunction:
                 if ct is sc:
                     row.append(self.prepared)
                     continue
-                ct = BasisTranslation(basis=basis).run(ct).circuit
-                row.append(self.backend.variant(self.prepared, ct))
+                if not as_written:
+                    ct = BasisTranslation(basis=basis).run(ct).circuit
+                row.append(self.backend.variant(self.prepared, ct, check=not as_written))
             self.variants.append(row)
+        if as_written:
+            from dataclasses import replace as _replace
+
+            from qlang.sim.noise_qiskit import to_aer
+
+            every = [op for row in self.variants for p in row for op in p.circuit.ops]
+            self.backend.noise_model = to_aer(  # type: ignore[attr-defined]
+                self.backend.noise, _replace(sc, ops=tuple(every))  # type: ignore[attr-defined]
+            )
 
     def _mitigate_via_runtime(self, calls: tuple[Any, ...], found: list[Any]) -> None:
         """``via = runtime``: the backend's Runtime EstimatorV2 mitigates (QL0709 where
@@ -396,5 +418,7 @@ def tket(block: QuantumBlock, values: dict[str, Any] | None = None, **kw: Any) -
     from qlang.backends.tket import TketBackend
 
     name = (values or {}).get("name", "AerBackend")
-    backend = TketBackend(_spec("tket", name=name), name=name, seed=kw.get("seed"))
+    level = (values or {}).get("optimisation_level")
+    backend = TketBackend(_spec("tket", name=name, optimisation_level=level), name=name,
+                          seed=kw.get("seed"), optimisation_level=level)  # fmt: skip
     return BackendFunction(block, backend, **kw)  # type: ignore[arg-type]

@@ -58,8 +58,20 @@ class TargetInfo:
         return (self.entangler, *ONE_QUBIT)
 
     def fingerprint(self) -> str:
+        """What the compiled circuit depends on: connectivity, basis and calibration
+        (errors, durations, T1/T2: a re-calibrated device compiles afresh)."""
         pairs = sorted(self.pairs) if self.pairs is not None else None
-        return f"{self.name}|{self.num_qubits}|{self.entangler}|{pairs}|{self.edge_errors}"
+        calibration = ""
+        if self.target is not None:
+            import hashlib
+
+            from qlang.backends.timing import timing_of
+
+            t = timing_of(self.target)
+            text = repr((sorted(t.durations.items()), sorted(t.errors.items()), t.t1, t.t2))
+            calibration = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return (f"{self.name}|{self.num_qubits}|{self.entangler}|{pairs}|{self.edge_errors}|"
+                f"{self.qubit_errors}|{calibration}")  # fmt: skip
 
     def supported(self, name: str, qubits: tuple[int, ...]) -> bool:
         if self.target is not None:
@@ -196,6 +208,32 @@ class Isa:
     cached: bool = False
 
 
+#: layout candidates (compiled with seeds ``seed, seed + 1, ...``) per optimisation level,
+#: judged by their estimated success probability on a Target with calibration data
+CANDIDATES = {0: 1, 1: 8, 2: 8, 3: 8}
+
+
+def measured_all(isa: Isa) -> Circuit:
+    """``isa.circuit`` with every logical qubit measured where it ends (the readout's
+    qubits are not known yet when a layout is chosen: all of them are read)."""
+    from qlang.ir.circuit import Operation
+
+    ops = tuple(Operation("measure", (p,), clbits=(i,)) for i, p in enumerate(isa.final))
+    return replace(isa.circuit, ops=isa.circuit.ops + ops,
+                   num_clbits=max(isa.circuit.num_clbits, len(isa.final)))  # fmt: skip
+
+
+def estimated_success(isa: Isa, info: TargetInfo) -> float | None:
+    """The estimated success probability of ``isa`` on ``info``'s Target, every logical
+    qubit measured (:func:`qlang.backends.timing.success_probability`: gate and readout
+    errors, and T1/T2 over each qubit's live time); ``None`` without a Target."""
+    if info.target is None:
+        return None
+    from qlang.backends.timing import success_probability, timing_of
+
+    return success_probability(measured_all(isa), timing_of(info.target))
+
+
 def compile_isa(
     circuit: Circuit, info: TargetInfo, *, level: int = 1, seed: int = 0, cache: bool = True
 ) -> Isa:
@@ -215,10 +253,26 @@ def compile_isa(
         if hit is not None:
             circuit_, final = hit
             return Isa(circuit_, final, cached=True)
-    isa = _compile(circuit, info, level, seed)
+    isa = _best_layout(circuit, info, level, seed)
     if cache:
         disk.store_circuit(key, isa.circuit, isa.final)
     return isa
+
+
+def _best_layout(circuit: Circuit, info: TargetInfo, level: int, seed: int) -> Isa:
+    """The compiled circuit of the best of :data:`CANDIDATES` layouts by estimated success
+    probability (calibrated gate and readout errors and the decoherence while the circuit
+    runs, from the Target's durations and T1/T2); the first one without calibration data."""
+    first = _compile(circuit, info, level, seed)
+    if info.target is None or info.pairs is None or CANDIDATES.get(level, 1) <= 1:
+        return first
+    best, best_p = first, estimated_success(first, info) or 0.0
+    for k in range(1, CANDIDATES.get(level, 1)):
+        other = _compile(circuit, info, level, seed + k)
+        p = estimated_success(other, info) or 0.0
+        if p > best_p:
+            best, best_p = other, p
+    return best
 
 
 def _compile(circuit: Circuit, info: TargetInfo, level: int, seed: int) -> Isa:

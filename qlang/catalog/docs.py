@@ -7,7 +7,7 @@ pages; a test fails when one is out of date.
 Example::
 
     >>> print(table("backend").splitlines()[-1])
-    | `tket` | `name` | yes | a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch in one process_circuits call |
+    | `tket` | `name`; `optimisation_level = none` integer in [0, 3] | yes | a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch in one process_circuits call; `AerBackend` samples, `AerStateBackend` and `AerDensityMatrixBackend` are exact |
 """
 
 from __future__ import annotations

@@ -420,11 +420,15 @@ BACKENDS: tuple[Entry, ...] = (
         "backend",
         "tket",
         "a pytket backend (pytket-qiskit): the qlang-compiled circuit, every row of a batch "
-        "in one process_circuits call",
+        "in one process_circuits call; `AerBackend` samples, `AerStateBackend` and "
+        "`AerDensityMatrixBackend` are exact",
         (
-            Param("name", STR, REQUIRED, "the pytket backend class (AerBackend)",
-                  example="AerBackend"),  # fmt: skip
-        ),
+            Param("name", STR, REQUIRED, "the pytket backend class (AerBackend, "
+                  "AerStateBackend, AerDensityMatrixBackend)", example="AerStateBackend"),
+            Param("optimisation_level", INT, None, "run tket's own default_compilation_pass "
+                  "of this level on the qlang-compiled circuit (default: only the backend's "
+                  "rebase)", Range(0, 3), example=2, positional=False),
+        ),  # fmt: skip
         impl="qlang.backends.function:tket",
     ),
 )

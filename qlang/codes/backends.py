@@ -38,7 +38,7 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         'target { backend = fake("sherbrooke") }',
         "`fake(...)` names a fake backend of `qiskit_ibm_runtime.fake_provider` (with or "
         "without the `fake_` prefix), `tket(...)` a pytket backend class (`AerBackend`, "
-        "`AerStateBackend`).",
+        "`AerStateBackend`, `AerDensityMatrixBackend`).",
     ),
     ErrorInfo(
         "QL0702",
@@ -84,14 +84,19 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ErrorInfo(
         "QL0707",
         "setting does not apply to an execution backend",
+        'target { backend = tket("AerBackend"), noise = [depolarizing(0.01)] }',
         'target { backend = aer(), noise = [depolarizing(0.01)] }',
-        'target { backend = density_matrix, noise = [depolarizing(0.01)] }',
         "On an execution backend (`aer`, `fake`, `ibm`, `tket`) the circuit runs as the "
-        "backend runs it: hand-written `noise` is not applied there (use a `fake(...)` "
-        "device for its noise, or the embedded `auto`, `statevector`, `density_matrix` and "
-        "`trajectories` engines for hand-written noise); `mitigation` needs a noisy sampling "
-        "backend (`fake(...)` with its noise, or `ibm(...)`); gradients are "
-        "`parameter_shift`, `spsa` or `finite_diff` (`auto` is parameter shift), as "
+        "backend runs it. Hand-written `noise` runs on `aer(...)` (an Aer NoiseModel "
+        "of the channels; `readout_error` needs `shots`, exact noisy runs need `method` "
+        "`automatic` or `density_matrix`): `fake`/`ibm` run their device's noise and pytket "
+        "would rename the gates the channels follow (the embedded `auto`, `density_matrix` "
+        "and `trajectories` engines run it too; `statevector` has no noise). `mitigation` "
+        "needs noise to mitigate "
+        "and sampled circuits: `fake(...)` with its noise, `ibm(...)`, or `aer(...)` with "
+        "hand-written noise and `shots` (not pytket backends). `shots` on an exact pytket "
+        "backend (`AerStateBackend`, `AerDensityMatrixBackend`) would not be used. Gradients "
+        "are `parameter_shift`, `spsa` or `finite_diff` (`auto` is parameter shift), as "
         "`adjoint` and `backprop` need the simulator's state.",
     ),
     ErrorInfo(
@@ -113,5 +118,16 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "engines have no such primitive (use `via = qlang`, the default, there). In one list "
         "every method has the same `via`: the Runtime's methods run in one `EstimatorV2` job, "
         "qlang's in a `SamplerV2` job, and one batch is one job.",
+    ),
+    ErrorInfo(
+        "QL0710",
+        "a pytket backend that cannot run a model here",
+        'target { backend = tket("IBMQEmulatorBackend") }',
+        'target { backend = tket("AerBackend") }',
+        "Of pytket-qiskit's backends qlang runs `AerBackend` (shots), `AerStateBackend` and "
+        "`AerDensityMatrixBackend` (exact). `AerUnitaryBackend` computes the circuit's "
+        "unitary, not values of a state (use `AerStateBackend`); `IBMQBackend` and "
+        "`IBMQEmulatorBackend` need an IBM Quantum account and the network (use "
+        "`ibm(\"...\")` for IBM devices, `fake(\"...\")` for an offline device model).",
     ),
 )

@@ -178,6 +178,13 @@ def _execution_lines(ex: dict[str, Any]) -> list[str]:
         lines.extend(f"  noise: {c}" for c in noise["channels"])
     if ex["mitigation"]:
         lines.append(f"  mitigation: {', '.join(ex['mitigation'])}")
+    sched = ex.get("schedule")
+    if sched:
+        esp = ", ".join(f"{c['estimated_success']:.3f}" for c in sched["circuits"])
+        lines.append(
+            f"  schedule: {sched['duration_s'] * 1e6:.2f} us on {sched['device']} (ASAP, the "
+            f"Target's durations); estimated success {esp}"
+        )
     if ex.get("cutting"):
         lines.extend(cutting_lines(ex["cutting"]))
     lines.append("  seeds: " + ", ".join(f"{k} {v}" for k, v in ex["seeds"].items()))
@@ -202,7 +209,8 @@ def cutting_lines(cut: dict[str, Any]) -> list[str]:
             if p["simulated_width"] != p["width"]
             else ""
         )
-        lines.append(f"    piece {k}: {p['width']} qubits [{qs}]{extra}")
+        unit = "qubit" if p["width"] == 1 else "qubits"
+        lines.append(f"    piece {k}: {p['width']} {unit} [{qs}]{extra}")
     return lines
 
 

@@ -3,7 +3,9 @@
 Rows split into blocks of :meth:`Distribution.block_rows` rows. One Ray task per block
 runs the encoding over the block's rows in one batched engine call (the statevectors,
 or for the projected kernel the Bloch vectors), into the object store; one task per
-tile ``(i, j)`` then reads the two blocks' states and computes ``K[i, j]``. The
+tile ``(i, j)`` then reads the two blocks' states and computes ``K[i, j]``. With at most
+two blocks a tile task computes its two blocks' states itself instead (one stage of
+tasks, measured faster there: docs/distributed.md). The
 symmetric training matrix (``X2 = None``) computes the tiles ``i <= j`` only (a diagonal
 tile as one Hermitian rank-k update, as the serial path does) and mirrors them. The
 entries are those of :func:`qlang.sim.kernel_matrix` / :func:`qlang.sim.projected_kernel`
@@ -26,8 +28,10 @@ import numpy as np
 
 from qlang.distribute.cluster import Cluster
 
-#: how the tiles get their states (docs/distributed.md: measured by benchmarks/ray_kernel.py)
-STATES = "shipped"
+#: how the tiles get their states: ``auto`` is ``per_tile`` for at most two blocks of rows
+#: (one stage of tasks; the states of a block are computed at most twice) and ``shipped``
+#: above (docs/distributed.md: measured by benchmarks/ray_kernel.py)
+STATES = "auto"
 #: per worker process: the simulator of each shipped encoding (built once)
 _SIMULATORS: dict[tuple[str, str], Any] = {}
 
@@ -120,7 +124,8 @@ def kernel_matrix(
     """The kernel matrix ``(N1, N2)`` (``X2 = None``: the symmetric ``(N1, N1)`` Gram
     matrix) computed in tiles on ``cluster`` (see the module docstring). ``states``:
     ``"shipped"`` (each block's states once, through the object store) or ``"per_tile"``
-    (each tile task computes its two blocks' states itself: one stage, no states shipped)."""
+    (each tile task computes its two blocks' states itself: one stage, no states shipped)
+    or ``"auto"`` (:data:`STATES`)."""
     ray = cluster.ray
     X1 = np.asarray(X1, dtype=float)
     X2 = None if X2 is None else np.asarray(X2, dtype=float)
@@ -131,6 +136,8 @@ def kernel_matrix(
     sp1 = spans(len(X1), block)
     sp2 = sp1 if X2 is None else spans(len(X2), block)
     todo = tiles(len(X1), None if X2 is None else len(X2), block)
+    if states == "auto":
+        states = "per_tile" if max(len(sp1), len(sp2)) <= 2 else "shipped"
     if states == "per_tile":
         task = cluster.remote(tile_from_rows)
         B = X1 if X2 is None else X2

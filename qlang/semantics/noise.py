@@ -238,29 +238,76 @@ def _check_execution_backend(
     """``backend = aer(...) | fake(...) | ibm(...) | tket(...)``: what runs there (QL0707)."""
     out: list[SemanticError] = []
     name = target.backend.name
-    if bool(target.noise) or target.noise.source is not None:
+    hand_written = bool(target.noise) and target.noise.source is None
+    method = str(dict(target.backend.kwargs).get("method", "automatic"))
+    if (bool(target.noise) or target.noise.source is not None) and not (
+        name == "aer" and hand_written
+    ):
+        why = (
+            "`from_backend` noise belongs to its device: run on `fake(\"...\")`"
+            if target.noise.source is not None
+            else f"`{name}` runs its own noise" if name in ("fake", "ibm")
+            else "pytket converts the circuit to Qiskit with its own gate names, so channels "
+            "keyed by the model's gates would not follow them exactly"
+        )
         out.append(
             fail(
                 "QL0707",
-                f"`noise` is not applied on the execution backend `{name}`: it runs its own noise",
+                f"`noise` is not applied on the execution backend `{name}`: {why}",
                 spans.get("noise"),
-                "use `backend = fake(\"...\")` for a device's noise, or the embedded "
-                "`density_matrix` engine for hand-written noise",
+                "use `backend = aer(...)` or the embedded `density_matrix` engine for "
+                "hand-written noise, `fake(\"...\")` for a device's noise",
             )
         )
+    elif name == "aer" and hand_written and shots is None:
+        if target.noise.readout_channels:
+            out.append(
+                fail(
+                    "QL0707",
+                    "`readout_error` acts on measured bits, but `aer()` without `shots` "
+                    "computes exact expectations (Aer's EstimatorV2 reads no bits)",
+                    spans.get("noise"),
+                    "set `shots` to sample with the readout errors",
+                )
+            )
+        elif method not in ("automatic", "density_matrix"):
+            out.append(
+                fail(
+                    "QL0707",
+                    f"exact noisy expectations need Aer's density matrix, but `method = "
+                    f"{method}` would not give them",
+                    spans.get("backend"),
+                    'use `aer(method = "density_matrix")` (or `automatic`), or set `shots`',
+                )
+            )
     if target.mitigation:
         noisy_device = name == "ibm" or (
             name == "fake" and dict(target.backend.kwargs).get("noise", True) is not False
         )
-        if not noisy_device:
+        if name == "aer" and hand_written:
+            if shots is None:
+                out.append(
+                    fail(
+                        "QL0707",
+                        "qlang's mitigation on a backend runs its folded / twirled copies and "
+                        "readout calibration as sampled circuits, but `aer()` has no `shots`",
+                        spans.get("mitigation"),
+                        "set `shots`",
+                    )
+                )
+        elif not noisy_device:
+            why = (
+                "its runs have no noise to mitigate (hand-written noise is not run on "
+                "pytket backends)" if name == "tket"
+                else "there is nothing to mitigate: the run has no noise"
+            )  # fmt: skip
             out.append(
                 fail(
                     "QL0707",
-                    f"`mitigation` needs a noisy sampling backend, but `{name}` "
-                    + ("is noiseless" if name != "tket" else "has no mitigated runs yet"),
+                    f"`mitigation` cannot run on `{name}`: {why}",
                     spans.get("mitigation"),
-                    "mitigate on `fake(\"...\")` or `ibm(\"...\")`, or on the embedded noisy "
-                    "engines (docs/noise.md)",
+                    "mitigate on `fake(\"...\")`, `ibm(\"...\")` or `aer()` with "
+                    "hand-written `noise` and `shots`, or on the embedded noisy engines",
                 )
             )
     if gradient in ("adjoint", "backprop"):
@@ -276,14 +323,21 @@ def _check_execution_backend(
         )
     if name == "tket":
         from qlang import catalog
-        from qlang.backends.tket import BACKENDS
+        from qlang.backends.tket import check_name
 
         got_t = catalog.bind("backend", target.backend)
-        if not isinstance(got_t, catalog.Problem) and got_t[1]["name"] not in BACKENDS:
-            out.append(
-                fail("QL0701", f"unknown pytket backend `{got_t[1]['name']}`",
-                     spans.get("backend"), f"use {', '.join(BACKENDS)}")  # fmt: skip
-            )
+        bad = None if isinstance(got_t, catalog.Problem) else check_name(got_t[1]["name"])
+        if bad is not None:
+            out.append(fail(bad[0], bad[1], spans.get("backend"), bad[2]))
+        elif not isinstance(got_t, catalog.Problem) and shots is not None:
+            from qlang.backends.tket import EXACT
+
+            if got_t[1]["name"] in EXACT:
+                out.append(
+                    fail("QL0707", f"`{got_t[1]['name']}` computes exact expectations: "
+                         f"`shots = {shots}` would not be used", spans.get("shots"),
+                         'drop `shots`, or sample on `tket("AerBackend")`')  # fmt: skip
+                )
     if name == "fake":
         from qlang import catalog
 

@@ -58,7 +58,7 @@ def execution_summary_for(
         out["seeds"]["twirling"] = seeds.int_seed("twirling")
     from qlang.backends import is_execution_backend
 
-    if is_execution_backend(engine) and shots is None and engine != "aer":
+    if is_execution_backend(engine) and shots is None and not _exact_backend(target.backend):
         from qlang.backends.base import QiskitBackend
 
         out["shots"] = QiskitBackend.default_shots  # the backend samples: its default
@@ -71,6 +71,12 @@ def execution_summary_for(
             out["runtime_options"] = options
     if target.cutting is not None:
         out["cutting"] = cutting_summary(block, target)
+    if engine == "fake":  # the device's Target gives durations: the scheduled circuits
+        from qlang.backends.timing import backend_schedule
+
+        sched = backend_schedule(block, target.backend)
+        if sched is not None:
+            out["schedule"] = sched
     if noise or noise.source is not None:
         out["noise"] = {
             "channels": [c.text() for c in noise.channels],
@@ -85,10 +91,29 @@ def cutting_summary(block: QuantumBlock, target: Target) -> dict[str, Any] | Non
     from qlang.cutting.plan import cached_plan, settings_of
 
     settings = settings_of(target.cutting)
-    out: dict[str, Any] = {"setting": call_text(target.cutting), "cut": False}
+    from importlib import metadata
+
+    out: dict[str, Any] = {
+        "setting": call_text(target.cutting),
+        "addon": metadata.version("qiskit-addon-cutting"),
+        "cut": False,
+    }
     if block.circuit.num_qubits > settings.max_qubits:
         out |= {"cut": True, **cached_plan(block, settings).summary()}
     return out
+
+
+def _exact_backend(call: Any) -> bool:
+    """An execution backend that computes exact expectations without ``shots``."""
+    if call.name == "aer":
+        return True
+    if call.name == "tket":
+        from qlang import catalog
+        from qlang.backends.tket import EXACT
+
+        got = catalog.bind("backend", call)
+        return not isinstance(got, catalog.Problem) and got[1]["name"] in EXACT
+    return False
 
 
 def execution_summary(model: Model, seed: int | None = None) -> dict[str, Any]:

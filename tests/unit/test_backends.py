@@ -270,7 +270,8 @@ def test_check_rejects_noise_mitigation_and_adjoint_on_a_backend() -> None:
     from qlang.driver import check_source
 
     for tgt, extra in (
-        ("backend = aer(), noise = [depolarizing(0.01)]", ""),
+        ('backend = tket("AerBackend"), noise = [depolarizing(0.01)]', ""),
+        ('backend = aer(), noise = [from_backend("fake_manila")]', ""),
         ("backend = aer()", ", gradient = adjoint"),
         ('backend = fake("manila"), mitigation = [readout], noise = [bit_flip(0.1)]', ""),
     ):

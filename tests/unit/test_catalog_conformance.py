@@ -227,8 +227,9 @@ NO_CHANGE: dict[tuple[str, str, str], str] = {
     ("recurrent", "gates", "value"): "the default is the only block, so `[cell]` is the same run",
     ("backend", "aer", "method"): "every Aer method computes the same exact expectations, so "
     "the result must not change (the option reaching Aer: test_backends)",
-    ("backend", "tket", "name"): "one pytket backend so far (AerBackend); another name is "
-    "QL0701 (test_backends)",
+    ("backend", "tket", "name"): "AerStateBackend / AerDensityMatrixBackend equal the "
+    "simulator to 1e-8 and AerBackend within 4 standard errors (test_backends_runs); "
+    "AerUnitaryBackend and the IBMQ backends are QL0710, others QL0701",
     ("backend", "ibm", "instance"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "channel"): "needs an IBM Quantum account (mocked: test_backends)",
     ("backend", "ibm", "mode"): "needs an IBM Quantum account (mocked: test_backends)",

@@ -229,10 +229,11 @@ def test_kernel_tiles_equal_the_serial_matrices(ray_session, block) -> None:
         P2 = kernel_matrix(c, enc, T, X, kind="projected", gamma=0.7)
         np.testing.assert_allclose(P2, projected_kernel(enc, T, X, gamma=0.7), rtol=0, atol=1e-12)
         rec = c.record()
-        for k, args in ((K, (X,)), (P2, (T, X))):  # tiles computing their own states
-            kind = "fidelity" if k is K else "projected"
-            got = kernel_matrix(c, enc, *args, kind=kind, gamma=0.7, states="per_tile")
-            np.testing.assert_allclose(got, k, rtol=0, atol=1e-12)
+        for states in ("per_tile", "shipped"):  # both ways of feeding the tiles
+            for k, args in ((K, (X,)), (P2, (T, X))):
+                kind = "fidelity" if k is K else "projected"
+                got = kernel_matrix(c, enc, *args, kind=kind, gamma=0.7, states=states)
+                np.testing.assert_allclose(got, k, rtol=0, atol=1e-12)
     rows = Distribution(block=block).block_rows(len(X), 2)
     assert rec["kernel_tiles"] == 2 * len(tiles(len(X), None, rows)) + 2 * len(tiles(len(T), len(X), rows))
 
