@@ -269,6 +269,7 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     check_finite(circuit)  # before any pass computes with the angles
     notes: list[str] = []
     settings = _settings(model_target, device, basis, optimization_level, notes)
+    _check_cut_model(model_target, settings.device, circuit)
     pipeline = _pipeline(settings, passes, seed, tuple(print_ir_after), time_passes, verify)
     if pipeline is not None:
         circuit = pipeline.run(circuit)
@@ -285,6 +286,29 @@ def compile(  # noqa: A001 (the public name the issue asks for)
     if target_obj is not None:
         out = _with_schedule(out, target_obj, settings.qiskit_target.name)
     return out
+
+
+def _check_cut_model(model_target: Any, device: Any, circuit: Any) -> None:
+    """``QL0955``: a model that runs cut into pieces (``target { cutting }``) compiled for
+    a device narrower than its whole circuit (``qlang compile`` emits the uncut circuit)."""
+    if getattr(model_target, "cutting", None) is None:
+        return
+    width = getattr(device, "num_qubits", None)
+    if width is None or width >= circuit.num_qubits:
+        return
+    raise QLangError(
+        [
+            Diagnostic.error(
+                "QL0955",
+                f"`qlang compile` emits the whole {circuit.num_qubits}-qubit circuit, which does "
+                f"not fit device `{getattr(device, 'name', device)}` ({width} qubits); the "
+                "model runs cut into pieces (`target { cutting }`) only when it trains, "
+                "evaluates or runs",
+                help="`qlang inspect` shows the cuts and pieces; compile the uncut circuit "
+                "with `--device none` or a device with enough qubits",
+            )
+        ]
+    )
 
 
 def _with_schedule(compiled: Compiled, target: Any, device: str) -> Compiled:

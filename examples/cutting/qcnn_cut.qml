@@ -36,6 +36,6 @@ model qcnn_cut {
   task      = classify(classes = 2)
   loss      = mse
   optimizer = adam(lr = 0.03)
-  train     { epochs = 20, batch_size = 8, seed = 9, gradient = adjoint }
+  train     { epochs = 20, batch_size = 8, seed = 9, gradient = auto }
   target    { device = line(5), cutting = auto(max_qubits = 5) }
 }

@@ -129,7 +129,7 @@ class PortfolioRoutePass(_DevicePass):
     trials: int = 8
     peers: tuple[str, ...] = ("qiskit", "tket")
     layouts: int = 0
-    layout_work: int = 7000
+    layout_work: int = 6000
     finish: tuple[Pass, ...] = ()
     adaptive: bool = True
 

@@ -166,11 +166,13 @@ def candidates(u: np.ndarray, basis: frozenset[str]) -> list[GateSeq]:
 def synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | None:
     """The shortest exact sequence for ``u`` in ``basis`` and its global phase.
 
-    Results are memoised on the matrix rounded to 1e-11 (compiled circuits
-    repeat the same constant runs many times).
+    Results are memoised on the exact matrix (compiled circuits repeat the same constant
+    runs many times). Not on a rounded one: two matrices that round alike would get the
+    answer of whichever came first in the process, so a compile's angles would depend on
+    what was compiled before it.
     """
     u = np.asarray(u, dtype=complex)
-    key = (basis, np.round(u, 11).tobytes())
+    key = (basis, u.tobytes())
     hit = _CACHE.get(key)
     if hit is not None:
         return list(hit[0]), hit[1]

@@ -67,4 +67,13 @@ ENTRIES: tuple[ErrorInfo, ...] = (
         "Every quantum block already has at most `max_qubits` qubits, so cutting would not "
         "change anything; remove `cutting` (or lower `max_qubits`).",
     ),
+    ErrorInfo(
+        "QL0955",
+        "compiling a cut model for a device narrower than its circuit",
+        "qlang compile qcnn_cut.qml     # 8 qubits, target { device = line(5), cutting = ... }",
+        "qlang compile qcnn_cut.qml --device none\nqlang inspect qcnn_cut.qml    # the pieces",
+        "`qlang compile` emits the model's whole circuit; the pieces of a cut model exist only "
+        "when it trains, evaluates or runs (`qlang train`, `eval`, `run`). Compile the uncut "
+        "circuit without the device, or for a device with enough qubits.",
+    ),
 )

@@ -209,7 +209,8 @@ def cutting_lines(cut: dict[str, Any]) -> list[str]:
             if p["simulated_width"] != p["width"]
             else ""
         )
-        lines.append(f"    piece {k}: {p['width']} qubits [{qs}]{extra}")
+        unit = "qubit" if p["width"] == 1 else "qubits"
+        lines.append(f"    piece {k}: {p['width']} {unit} [{qs}]{extra}")
     return lines
 
 

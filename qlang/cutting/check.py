@@ -65,11 +65,26 @@ def check_cutting(
         ]
     try:
         require_addon()
-        for b in wide:
-            cached_plan(b, settings)
+        plans = [cached_plan(b, settings) for b in wide]
     except QLangError as err:
         d = err.diagnostics[0]
-        errs.append(fail(d.code, d.message, span, d.help))
+        return errs + [fail(d.code, d.message, span, d.help)]
+    from qlang.backends import is_execution_backend
+
+    if is_execution_backend(target.backend.name):
+        for b, plan in zip(wide, plans, strict=True):
+            if any(p.simulated > p.width for p in plan.pieces):
+                errs.append(
+                    fail(
+                        "QL0952",
+                        f"cutting does not apply: the gate cuts of block `{b.name}` measure "
+                        "mid-circuit, which qlang runs by deferring the measurement onto an "
+                        f"extra qubit; on `backend = {target.backend.name}` that piece would "
+                        f"be wider than `max_qubits = {settings.max_qubits}`",
+                        span,
+                        'use `cuts = "wires"`, or run the pieces on the embedded simulator',
+                    )
+                )
     return errs
 
 
@@ -80,8 +95,14 @@ def _not_applicable(
         return "the pieces run on the noiseless statevector engine, but `noise` is set"
     if target.mitigation:
         return "`mitigation` mitigates noise, and the cut pieces run noiseless"
-    if target.backend.name not in ("auto", "statevector"):
-        return f"the pieces run on the statevector engine, not `backend = {target.backend.name}`"
+    from qlang.backends import is_execution_backend
+
+    name = target.backend.name
+    if name not in ("auto", "statevector") and not is_execution_backend(name):
+        return (
+            f"the pieces run noiseless on the statevector engine or on an execution "
+            f"backend, not `backend = {name}`"
+        )
     if task == "kernel":
         return "a `kernel` task compares states, and cutting reconstructs expectation values"
     if training.gradient == "backprop":

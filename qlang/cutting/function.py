@@ -60,6 +60,18 @@ def readout_matrix(block: QuantumBlock, paulis: tuple[str, ...]) -> tuple[np.nda
     return M, const
 
 
+def cut_function(block: QuantumBlock, cutting: Any, factory: Any, kw: dict[str, Any]) -> Any:
+    """The :class:`CutFunction` of ``block`` for ``target { cutting }``, its pieces made by
+    ``factory`` with the run's settings ``kw`` (engine or execution backend, gradient,
+    shots, seed); ``None`` when the block fits the pieces and runs uncut."""
+    from qlang.cutting.plan import settings_of
+
+    settings = settings_of(cutting)
+    if block.circuit.num_qubits <= settings.max_qubits:
+        return None
+    return CutFunction(block, settings, factory=factory, **kw)
+
+
 class CutFunction:
     """Outputs ``(B, num_outputs)`` of ``block`` reconstructed from its cut pieces."""
 

@@ -110,24 +110,6 @@ def quantum_function(
 
         run = device_run(block, target.noise.source, target.noise.channels)
         block, noise = run.block, run.noise
-    if target is not None and target.cutting is not None:
-        from qlang.cutting.plan import settings_of
-
-        settings = settings_of(target.cutting)
-        if block.circuit.num_qubits > settings.max_qubits:
-            from qlang.cutting.function import CutFunction
-
-            cut = CutFunction(
-                block,
-                settings,
-                factory=make,
-                gradient=gradient_method(training, shots),
-                dtype=training.dtype,
-                shots=shots,
-                seed=seeds.int_seed("sampling"),
-            )
-            track(cut.rng)
-            return cut
     engine = engine_of(block, training, target)
     kw: dict[str, Any] = {}
     if engine != "statevector":
@@ -143,6 +125,13 @@ def quantum_function(
     }
     from qlang.backends import is_execution_backend
 
+    if target is not None and target.cutting is not None:
+        from qlang.cutting.function import cut_function
+
+        cut = cut_function(block, target.cutting, make, kw)
+        if cut is not None:  # the block is wider than the pieces
+            track(cut.rng)
+            return cut
     if target is not None and target.mitigation and is_execution_backend(engine):
         # on an execution backend every mitigated variant runs in the same job
         kw |= {"mitigation": target.mitigation, "twirl_seed": seeds.int_seed("twirling")}

@@ -91,7 +91,13 @@ def cutting_summary(block: QuantumBlock, target: Target) -> dict[str, Any] | Non
     from qlang.cutting.plan import cached_plan, settings_of
 
     settings = settings_of(target.cutting)
-    out: dict[str, Any] = {"setting": call_text(target.cutting), "cut": False}
+    from importlib import metadata
+
+    out: dict[str, Any] = {
+        "setting": call_text(target.cutting),
+        "addon": metadata.version("qiskit-addon-cutting"),
+        "cut": False,
+    }
     if block.circuit.num_qubits > settings.max_qubits:
         out |= {"cut": True, **cached_plan(block, settings).summary()}
     return out

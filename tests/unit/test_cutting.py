@@ -142,6 +142,70 @@ def test_reconstruction_matches_the_addon_on_its_own_subexperiments(model, cut_f
         assert abs(ours - addon) < 1e-10
 
 
+SMALL = """import encodings.angle
+import ansatze.real_amplitudes
+model m {
+  data = sine(n = 30, window = 3)
+  encoding = angle(x)
+  ansatz = real_amplitudes(reps = 1)
+  readout = expval([Z0 Z2, 0.5 * X1 + Z0, Y2 + 0.25])
+  task = regress()
+  optimizer = adam(lr = 0.1)
+  train { epochs = 2 }
+  target { TARGET }
+}
+"""
+
+
+@pytest.mark.parametrize("cutting", ["auto(max_qubits = 2)", "auto(max_qubits = 1)",
+                                     'auto(max_qubits = 2, cuts = "wires")'])  # fmt: skip
+def test_gate_and_wire_cuts_are_exact_with_several_observables(cutting: str) -> None:
+    """Gate cuts measure mid-circuit (deferred onto ancillas); X and Y readouts and a
+    constant term go through the add-on's measurement groups."""
+    from qlang.cutting.function import CutFunction
+    from qlang.cutting.plan import settings_of
+    from qlang.sim import QuantumFunction
+
+    m = load_model(SMALL.replace("TARGET", f"cutting = {cutting}"))
+    f = CutFunction(m.main, settings_of(m.target.cutting))
+    assert max(f.plan.widths) <= settings_of(m.target.cutting).max_qubits
+    if "wires" not in cutting:
+        assert {c.kind for c in f.plan.cuts} == {"gate"}
+        assert any(p.simulated > p.width for p in f.plan.pieces)  # deferred measurements
+    x, w = sample(m, rows=5, seed=3)
+    qf = QuantumFunction(m.main)
+    assert np.abs(f.forward(x, w) - qf.forward(x, w)).max() < 1e-10
+    cot = np.random.default_rng(0).normal(size=(5, 3))
+    _, gw, gx = f.vjp(x, w, cot)
+    _, gw0, gx0 = qf.vjp(x, w, cot)
+    assert np.abs(gw - gw0).max() < 1e-10 and np.abs(gx - gx0).max() < 1e-10
+
+
+def test_pieces_run_on_an_execution_backend() -> None:
+    """`backend = aer` (exact Estimator): every subexperiment is an Aer job, and the
+    reconstruction equals the uncut statevector values."""
+    pytest.importorskip("qiskit_aer")
+    from qlang.sim import QuantumFunction
+    from qlang.train.build import quantum_function
+    from qlang.train.seeding import Seeds
+
+    src = with_target("cutting = auto(max_qubits = 5), backend = aer").replace(
+        "gradient = auto", "gradient = parameter_shift"
+    )
+    m = load_model(src)
+    fn = quantum_function(m.main, m.training, Seeds(0), None, m.target)
+    x, w = sample(m, rows=3, seed=6)
+    assert type(fn.fns[0][0]).__name__ == "BackendFunction"
+    assert np.abs(fn.forward(x, w) - QuantumFunction(m.main).forward(x, w)).max() < 1e-8
+
+
+def test_gate_cuts_on_an_execution_backend_are_ql0952() -> None:
+    src = SMALL.replace("TARGET", "cutting = auto(max_qubits = 2), backend = aer")
+    assert codes_of(src) == ["QL0952"]
+    ok = SMALL.replace("TARGET", 'cutting = auto(max_qubits = 2, cuts = "wires"), backend = aer')
+    assert codes_of(ok) == []
+
+
 def test_sampled_values_are_within_4_standard_errors(model, cut_fn) -> None:
     from qlang.cutting.function import CutFunction
     from qlang.cutting.plan import settings_of
@@ -260,3 +324,12 @@ def test_missing_addon_is_ql0950_with_the_install_hint(monkeypatch) -> None:
         assert d.span is not None and "pip install 'qlang[cutting]'" in (d.help or "")
     else:
         raise AssertionError("no QL0950 without the add-on")
+
+
+def test_compiling_a_cut_model_for_its_narrow_device_is_ql0955() -> None:
+    import qlang
+
+    with pytest.raises(QLangError) as err:
+        qlang.compile(load_model(EXAMPLE))
+    assert err.value.codes == ["QL0955"]
+    assert qlang.compile(load_model(EXAMPLE), device="none").ir.num_qubits == 8
