@@ -526,9 +526,9 @@ def train_key_probes() -> list[Probe]:
             if not e.status.ok:  # not available yet: check rejects it (QL0311)
                 out.append(Probe("train", e.name, f"value@{task}", example_src, expect="rejected"))
             elif e.name == "distribute" and task in e.tasks:  # on Ray, the serial result
-                out.append(Probe("train", e.name, f"value@{task}", default, example_src, expect="same"))
+                out.append(Probe("train", e.name, f"value@{task}", default, example_src, expect=RAY_EXPECT))
                 if task == "classify":
-                    out.append(Probe("distribution", "ray", None, default, example_src, expect="same"))
+                    out.append(Probe("distribution", "ray", None, default, example_src, expect=RAY_EXPECT))
             elif task in e.tasks:
                 out.append(Probe("train", e.name, f"value@{task}", default, example_src, compare))
             else:
@@ -612,6 +612,15 @@ def _has_cutting_addon() -> bool:
         return False
     return True
 
+
+def _has_ray() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
+#: without Ray a distributed model is QL0315 at check time (test_distribute)
+RAY_EXPECT = "same" if _has_ray() else "no-ray"
 
 #: without the optional add-on a cutting model is QL0950 at check time (test_cutting)
 CUT_EXPECT = "differs" if _has_cutting_addon() else "no-addon"
@@ -810,6 +819,9 @@ def test_catalog_entry(probe: Probe, tmp_path: Path) -> None:
         return
     if probe.expect == "inapplicable":
         assert rejected(probe.default) == ["QL0313"], probe.default
+        return
+    if probe.expect == "no-ray":  # the ray extra is not installed: the hint, at check time
+        assert rejected(probe.default) == [] and rejected(probe.example) == ["QL0315"]
         return
     if probe.expect == "same":  # train { distribute }: elsewhere, with the serial result
         assert probe.example is not None
