@@ -36,12 +36,13 @@ from qlang.backends.isa import error
 from qlang.ir import expr as E
 from qlang.ir.model import QuantumBlock
 from qlang.sim import gradients as G
+from qlang.sim.arity import CircuitArity
 from qlang.sim.function import METHODS
 from qlang.sim.gatelib import shift_rule
 from qlang.targets.measure import measurement
 
 
-class BackendFunction:
+class BackendFunction(CircuitArity):
     """Outputs ``(B, num_outputs)`` of ``block`` evaluated on ``backend``."""
 
     engine = "backend"
@@ -187,13 +188,6 @@ class BackendFunction:
     def num_outputs(self) -> int:
         return int(self.block.readout.num_outputs)
 
-    @property
-    def num_inputs(self) -> int:
-        return self.circuit.num_inputs
-
-    @property
-    def num_weights(self) -> int:
-        return self.circuit.num_weights
 
     @property
     def jobs(self) -> list[str]:

@@ -39,6 +39,7 @@ import numpy as np
 from qlang.cutting.plan import CutPlan, CutSettings, cached_plan, pauli_label
 from qlang.ir import expr as E
 from qlang.ir.model import QuantumBlock, Readout
+from qlang.sim.arity import CircuitArity
 
 
 def readout_matrix(block: QuantumBlock, paulis: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +73,7 @@ def cut_function(block: QuantumBlock, cutting: Any, factory: Any, kw: dict[str, 
     return CutFunction(block, settings, factory=factory, **kw)
 
 
-class CutFunction:
+class CutFunction(CircuitArity):
     """Outputs ``(B, num_outputs)`` of ``block`` reconstructed from its cut pieces."""
 
     def __init__(
@@ -125,13 +126,6 @@ class CutFunction:
     def num_outputs(self) -> int:
         return int(self.M.shape[1])
 
-    @property
-    def num_inputs(self) -> int:
-        return self.circuit.num_inputs
-
-    @property
-    def num_weights(self) -> int:
-        return self.circuit.num_weights
 
     # --- reconstruction ---------------------------------------------------------------
     def _piece_values(self, results: dict[Any, list[np.ndarray]]) -> dict[Any, np.ndarray]:
