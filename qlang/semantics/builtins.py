@@ -189,7 +189,7 @@ def _random_regular(ev: Any, args: Args, kwargs: Kwargs, span: Span | None) -> G
     deg, nodes = _int(ev, d, ds), _int(ev, n, ns)
     _nodes_in_limit("random_regular", nodes, ns)
     _edges_in_limit("random_regular", deg * nodes // 2, span)
-    if deg >= nodes or (deg * nodes) % 2:
+    if deg < 0 or deg >= nodes or (deg * nodes) % 2:
         raise fail(C.BAD_VALUE, f"no {deg}-regular graph on {nodes} nodes exists", span)
     import networkx as nx  # on first use: importing networkx costs ~0.1 s of every run
 

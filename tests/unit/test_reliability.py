@@ -347,6 +347,13 @@ def test_the_issues_data_bombs_are_coded_at_check_in_seconds(tmp_path, entries):
     assert found and all(c.startswith("QL0") for c in found)
 
 
+@pytest.mark.parametrize("degree", [-1, -2, 6, 7])
+def test_random_regular_with_an_impossible_degree_is_coded(tmp_path, degree):
+    """Found by the fuzzer: a negative degree reached networkx (internal error, exit 2)."""
+    p = write(tmp_path, f"const g = random_regular({degree}, 6, seed = 1);\n")
+    assert codes(qlang.check, p) == ["QL0208"]
+
+
 @pytest.mark.parametrize(
     "expr, code",
     [
