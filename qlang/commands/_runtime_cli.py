@@ -27,6 +27,17 @@ def load_model(path: str) -> Any:
     return _load(path)
 
 
+def load_trained_model(path: str, backend: str | None) -> tuple[Any, Path]:
+    """The model of ``predict``, ``eval`` and ``run``: loaded, with ``--backend`` applied
+    (for evaluation, not training), checked against the memory budget; and its folder."""
+    from qlang.resources import check_model_memory
+    from qlang.train.execution import with_backend
+
+    model = with_backend(load_model(path), backend, training=False)
+    check_model_memory(model)
+    return model, source_of(path)[1]
+
+
 def source_of(path: str) -> tuple[str | None, Path]:
     """The model's source text (read like every source: limits, UTF-8) and its folder."""
     from qlang.fileio import read_source

@@ -14,8 +14,7 @@ from qlang.commands._common import (
     model_scope,
     shots_option,
 )
-from qlang.commands._runtime_cli import load_model, source_of
-from qlang.train.execution import with_backend
+from qlang.commands._runtime_cli import load_trained_model
 
 
 @click.command("eval")
@@ -37,13 +36,10 @@ def command(
     allow: tuple[str, ...],
 ) -> None:
     """Evaluate trained weights on the test data."""
-    from qlang.resources import check_model_memory
     from qlang.train.api import evaluate
     from qlang.train.artifacts import load_trained
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend, training=False)
-        check_model_memory(model)
-        _, base = source_of(file)
+        model, base = load_trained_model(file, backend)
         metrics = evaluate(model, load_trained(weights), base_dir=base, shots=shots)
     click.echo(json.dumps(metrics, indent=1))

@@ -20,8 +20,7 @@ from qlang.commands._common import (
     model_scope,
     shots_option,
 )
-from qlang.commands._runtime_cli import load_model, source_of
-from qlang.train.execution import with_backend
+from qlang.commands._runtime_cli import load_trained_model
 
 
 @click.command("predict")
@@ -56,13 +55,10 @@ def command(
 ) -> None:
     """Predict with trained weights."""
     from qlang.fileio import write_output
-    from qlang.resources import check_model_memory
     from qlang.train.api import load
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend, training=False)
-        check_model_memory(model)
-        _, base = source_of(file)
+        model, base = load_trained_model(file, backend)
         pred = load(model, weights, base_dir=base, shots=shots)
         text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
         if text is None:

@@ -25,7 +25,7 @@ from qlang.commands._common import (
     model_scope,
     shots_option,
 )
-from qlang.commands._runtime_cli import load_model, source_of
+from qlang.commands._runtime_cli import load_trained_model, source_of
 
 
 @click.command("run")
@@ -71,15 +71,12 @@ def command(
 ) -> None:
     """Evaluate trained weights on a backend and write metrics, predictions, job ids."""
     from qlang.backends import recording
-    from qlang.resources import check_model_memory
     from qlang.train.api import evaluate, predictor
     from qlang.train.artifacts import load_trained
-    from qlang.train.execution import call_text, execution_summary, with_backend, with_shots
+    from qlang.train.execution import call_text, execution_summary, with_shots
 
     with model_scope(file, memory, allow):
-        model = with_backend(load_model(file), backend, training=False)
-        check_model_memory(model)
-        _, base = source_of(file)
+        model, base = load_trained_model(file, backend)
         trained = load_trained(weights)
         files: dict[str, str] = {}
         t0 = time.time()
