@@ -29,7 +29,7 @@ DEFAULT_1Q = ("u",)
 
 
 def _const_params(op: Operation) -> tuple[float, ...]:
-    return tuple(E.const_value(p) for p in op.params)
+    return tuple(p.value if type(p) is E.Const else E.const_value(p) for p in op.params)  # type: ignore[attr-defined]
 
 
 def _is_const_gate(op: Operation) -> bool:
