@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.memo import active_memo, cyclic_gc_paused, route_memo
 from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
@@ -43,7 +44,6 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.memo import active_memo, cyclic_gc_paused, route_memo
 from qlang.passes.routing.strategy import (
     Known,
     OpsKey,

@@ -34,10 +34,9 @@ from typing import ClassVar, NamedTuple
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
 from qlang.passes.fixed_point import check_requirements
-from qlang.passes.optimization.memo import synthesis_memo
+from qlang.passes.memo import cyclic_gc_paused, route_memo, synthesis_memo
 from qlang.passes.routing import adapters
 from qlang.passes.routing.layout import VF2_CALLS, place
-from qlang.passes.routing.memo import cyclic_gc_paused, route_memo
 from qlang.passes.routing.passes import (
     LayoutPass,
     RoutePass,
