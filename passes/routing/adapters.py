@@ -94,7 +94,7 @@ def _qiskit(
             table[sym.name] = p
             params.append(sym)
         gate = std[op.name].base_class(*params) if params else std[op.name]
-        qc.append(gate, list(op.qubits))
+        qc.append(gate, list(op.qubits), copy=False)  # (a fresh gate: no need to copy it)
     out = _qiskit_stages(device, seed).run(qc)
     initial = list(out.layout.initial_index_layout(filter_ancillas=True))
     final = list(out.layout.final_index_layout(filter_ancillas=True))
