@@ -510,25 +510,36 @@ HOT static void sincos_array(const double *restrict x, double *restrict s, doubl
 
 #define MAXD 1024 /* largest diagonal table kept on the stack */
 
-/* Diagonal op table (2**k) at sample b. Phase form: phi = base + sum_g t_g dphi_g,
- * T = exp(i phi) (one vectorised sincos over the table); else the product of the gates. */
+/* Phase-form diagonal op at sample b: sn, cs = sin, cos of phi = base + sum_g t_g dphi_g
+ * (2**k each; one vectorised sincos over the table). */
+HOT static void op_diag_phases(const Ctx *c, int o, int b, double *restrict phi,
+                               double *restrict sn, double *restrict cs) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int k = r[1], d = 1 << k;
+    const double *restrict ph = P->phases + r[9];
+    memcpy(phi, ph, sizeof(double) * (size_t)d);
+    ph += d;
+    for (int g = r[2]; g < r[3]; g++) {
+        int slot = P->gate_i[(int64_t)g * GW + 3];
+        if (slot < 0) continue;
+        double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
+        for (int i = 0; i < d; i++) phi[i] += t * ph[i];
+        ph += d;
+    }
+    sincos_array(phi, sn, cs, d);
+}
+
+
+/* Diagonal op table (2**k) at sample b: the phase form (op_diag_phases) when the op has
+ * one, else the product of the gates. */
 static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
     const Program *P = c->P;
     const int32_t *r = P->op_i + (int64_t)o * OW;
     int k = r[1], d = 1 << k;
     if (r[9] >= 0 && d <= MAXD) {
         double phi[MAXD], sn[MAXD], cs[MAXD];
-        const double *ph = P->phases + r[9];
-        memcpy(phi, ph, sizeof(double) * (size_t)d);
-        ph += d;
-        for (int g = r[2]; g < r[3]; g++) {
-            int slot = P->gate_i[(int64_t)g * GW + 3];
-            if (slot < 0) continue;
-            double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
-            for (int i = 0; i < d; i++) phi[i] += t * ph[i];
-            ph += d;
-        }
-        sincos_array(phi, sn, cs, d);
+        op_diag_phases(c, o, b, phi, sn, cs);
         for (int i = 0; i < d; i++) T[i] = cs[i] + I * sn[i];
         return;
     }
@@ -542,6 +553,22 @@ static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
         cdouble dvals[4];
         for (int a = 0; a < dg; a++) dvals[a] = M[a * dg + a];
         for (int i = 0; i < d; i++) T[i] *= dvals[diag_index(i, gr[0], gr[1], gr[2], k)];
+    }
+}
+
+/* A phase-form diagonal payload: the table then its conjugate, interleaved reals. */
+HOT static void diag_payload_phases(const double *restrict sn, const double *restrict cs, int d,
+                                    double *restrict pd, float *restrict pf) {
+    if (pd) {
+        for (int i = 0; i < d; i++) {
+            pd[2 * i] = cs[i], pd[2 * i + 1] = sn[i];
+            pd[2 * d + 2 * i] = cs[i], pd[2 * d + 2 * i + 1] = -sn[i];
+        }
+    } else {
+        for (int i = 0; i < d; i++) {
+            pf[2 * i] = (float)cs[i], pf[2 * i + 1] = (float)sn[i];
+            pf[2 * d + 2 * i] = (float)cs[i], pf[2 * d + 2 * i + 1] = (float)-sn[i];
+        }
     }
 }
 
@@ -565,6 +592,10 @@ static void op_payload(const Ctx *c, int o, int b, double *pd, float *pf) {
                 pf[2 * d * d + 2 * i] = (float)v[2], pf[2 * d * d + 2 * i + 1] = (float)v[3];
             }
         }
+    } else if (r[0] == OP_DIAG && r[9] >= 0 && d <= MAXD) {
+        double phi[MAXD], sn[MAXD], cs[MAXD];
+        op_diag_phases(c, o, b, phi, sn, cs);
+        diag_payload_phases(sn, cs, d, pd, pf);
     } else if (r[0] == OP_DIAG) {
         cdouble stackT[256];
         cdouble *T = d <= 256 ? stackT : malloc(sizeof(cdouble) * (size_t)d);
