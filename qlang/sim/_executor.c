@@ -82,6 +82,7 @@ typedef struct {
     int max_payload;
     int prefix_params; /* some prefix gate has a parameter */
     int64_t *snap_slot; /* per op: its snapshot in a tape (ops with parameters), or -1 */
+    int8_t *diag_direct; /* per op: a diagonal op whose table is in local state order */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -138,6 +139,7 @@ static void Program_dealloc(Program *self) {
     free(self->env_off);
     free(self->payload_off);
     free(self->snap_slot);
+    free(self->diag_direct);
     free(self->tape_block);
     for (int t = 0; t < MAXT; t++) free(self->blocks[t]);
     if (self->lock_ready) pthread_mutex_destroy(&self->lock);
@@ -252,6 +254,25 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     self->nsnap = 0;
     for (int o = 0; o < self->nops; o++)
         self->snap_slot[o] = self->op_i[(int64_t)o * OW + 5] ? self->nsnap++ : -1;
+    /* diagonal ops over all local qubits with identity index tables (the program lays their
+     * phase tables out in local state order): applied without a gather */
+    self->diag_direct = calloc((size_t)self->nops + 1, 1);
+    if (!self->diag_direct) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int p = 0; p < self->npasses; p++) {
+        const int32_t *pr = self->pass_i + (int64_t)p * PW;
+        for (int o = pr[0]; o < pr[1] && o < self->nops; o++) {
+            const int32_t *r = self->op_i + (int64_t)o * OW;
+            if (r[0] != OP_DIAG || r[1] != pr[2] || r[8] < 0 || r[8] > r[1]) continue;
+            const int32_t *lo = self->aux + r[6], *hi = self->aux + r[7];
+            int c = r[8], ok = 1;
+            for (int64_t j = 0; ok && j < ((int64_t)1 << c); j++) ok = lo[j] == j;
+            for (int64_t h = 0; ok && h < ((int64_t)1 << (r[1] - c)); h++) ok = hi[h] == (h << c);
+            self->diag_direct[o] = (int8_t)ok;
+        }
+    }
     self->env_total = env;
     self->payload_total = pay;
     self->max_payload = maxp;
@@ -520,12 +541,28 @@ HOT static void op_diag_phases(const Ctx *c, int o, int b, double *restrict phi,
     const double *restrict ph = P->phases + r[9];
     memcpy(phi, ph, sizeof(double) * (size_t)d);
     ph += d;
+    /* four gates per sweep over phi (phi stays in registers longer) */
+    double t[4];
+    const double *rows[4];
+    int m = 0;
     for (int g = r[2]; g < r[3]; g++) {
         int slot = P->gate_i[(int64_t)g * GW + 3];
         if (slot < 0) continue;
-        double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
-        for (int i = 0; i < d; i++) phi[i] += t * ph[i];
+        t[m] = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
+        rows[m++] = ph;
         ph += d;
+        if (m == 4) {
+            const double *restrict a0 = rows[0], *restrict a1 = rows[1], *restrict a2 = rows[2],
+                                   *restrict a3 = rows[3];
+            for (int i = 0; i < d; i++)
+                phi[i] += (t[0] * a0[i] + t[1] * a1[i]) + (t[2] * a2[i] + t[3] * a3[i]);
+            m = 0;
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        const double *restrict a = rows[j];
+        double tj = t[j];
+        for (int i = 0; i < d; i++) phi[i] += tj * a[i];
     }
     sincos_array(phi, sn, cs, d);
 }
@@ -1873,6 +1910,37 @@ HOT static void F(k_diag)(real *restrict s, int64_t N, int64_t dim, const int32_
     }
 }
 
+/* Forward step of a phase-form diagonal op at sample b on one sample's state s (dim
+ * amplitudes): the phases (op_diag_phases) multiply s directly, contiguously when the
+ * table is in state order, else through the index tables (no payload is built). */
+HOT static void F(apply_diag_phases)(const Ctx *c, int o, int b, real *restrict s, int64_t dim) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    double phi[MAXD], sn[MAXD], cs[MAXD];
+    op_diag_phases(c, o, b, phi, sn, cs);
+    if (P->diag_direct[o]) {
+        for (int64_t i = 0; i < dim; i++) {
+            double tr = cs[i], ti = sn[i], ar = s[2 * i], ai = s[2 * i + 1];
+            s[2 * i] = (real)(tr * ar - ti * ai);
+            s[2 * i + 1] = (real)(tr * ai + ti * ar);
+        }
+        return;
+    }
+    const int32_t *restrict lo = P->aux + r[6], *restrict hi = P->aux + r[7];
+    int cb = r[8];
+    int64_t run = (int64_t)1 << cb;
+    for (int64_t i0 = 0; i0 < dim; i0 += run) {
+        int32_t h = hi[i0 >> cb];
+        real *restrict q = s + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            double tr = cs[k], ti = sn[k], ar = q[2 * j], ai = q[2 * j + 1];
+            q[2 * j] = (real)(tr * ar - ti * ai);
+            q[2 * j + 1] = (real)(tr * ai + ti * ar);
+        }
+    }
+}
+
 static void F(k_adj_diag)(real *restrict p, real *restrict l, int64_t N, int64_t dim,
                           const int32_t *restrict lo, const int32_t *restrict hi, int c,
                           const real *restrict tabc, double *restrict e) {
@@ -2385,9 +2453,14 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                         F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S.payload));
                         continue;
                     }
+                    const int32_t *ro = P->op_i + (int64_t)o * OW;
+                    int phases = ro[0] == OP_DIAG && ro[9] >= 0 && ro[1] <= 10;
                     for (int b = b0; b < b1; b++) {
                         real *one = cur + 2 * (int64_t)(b - b0) * dim, *one_alt = alt + 2 * (int64_t)(b - b0) * dim;
-                        F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
+                        if (phases)
+                            F(apply_diag_phases)(c, o, b, one, dim);
+                        else
+                            F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
                     }
                 }
                 if (cur != base_p) memcpy(base_p, cur, sizeof(real) * 2 * (size_t)N);
