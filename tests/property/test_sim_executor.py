@@ -282,6 +282,35 @@ def test_block_through_the_public_api_matches_reference() -> None:
             assert np.allclose(a, b, atol=1e-10)
 
 
+def test_pooled_state_buffers_give_the_same_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large states that only feed the outputs (forward with a diagonal readout, the fast
+    vjp) are written into a buffer of the simulator's pool, reused call after call: the
+    results equal fresh buffers', and outputs handed out are never overwritten."""
+    from qlang.sim import function as F
+
+    rng = np.random.default_rng(9)
+    c = random_circuit(rng, 5, 25)
+    z = Observable((PauliTerm(E.Const(1.0), ((0, "Z"),)),))
+    block = QuantumBlock("main", c, Readout("expval", (z,)))
+    x, w = rng.normal(size=(6, N_IN)), rng.normal(size=N_W)
+    x2 = rng.normal(size=(6, N_IN))
+    cot = rng.normal(size=(6, 1))
+    fresh = F.QuantumFunction(block)
+    ref = fresh.forward(x, w), fresh.forward(x2, w), fresh.vjp(x, w, cot)
+    monkeypatch.setattr(F, "POOLED_BYTES", 0)
+    pooled = F.QuantumFunction(block)
+    taken = pooled.simulator.workspace.taken
+    out1 = pooled.forward(x, w)
+    out2 = pooled.forward(x2, w)
+    got = pooled.vjp(x, w, cot)
+    assert pooled.simulator.workspace.taken == taken + 3  # the pool was used
+    assert len(pooled.simulator.workspace._pool) == 1  # one buffer, reused
+    np.testing.assert_array_equal(out1, ref[0])
+    np.testing.assert_array_equal(out2, ref[1])
+    for a, b in zip(got, ref[2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
 def test_gate_larger_than_a_tile_falls_back_to_the_reference_engine() -> None:
     """A multi-controlled gate on more qubits than a cache tile cannot run pass by pass: the
     simulator runs such a circuit on the reference engine (same states)."""
