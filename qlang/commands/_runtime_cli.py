@@ -8,8 +8,11 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import click
 
 from qlang.diagnostics import InternalError, QLangError
 
@@ -47,3 +50,24 @@ def source_of(path: str) -> tuple[str | None, Path]:
         return read_source(p), p.resolve().parent
     except (QLangError, RuntimeError, OSError):
         return None, p.absolute().parent
+
+
+def ray_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--ray`` / ``--ray-address ADDR`` / ``--no-ray`` of ``eval`` and ``predict``: the
+    ``ray`` argument of :func:`qlang.train.api.evaluate` (:func:`ray_choice`)."""
+    fn = click.option("--no-ray", is_flag=True,
+                      help="Compute in this process even if the model says `distribute`.")(fn)  # fmt: skip
+    fn = click.option("--ray-address", default=None, metavar="ADDR",
+                      help='Distribute on the Ray cluster at ADDR ("auto" or "host:port").')(fn)  # fmt: skip
+    return click.option("--ray", "use_ray", is_flag=True,
+                        help="Distribute the kernel tiles / batch blocks / cut subexperiments "
+                        "on a local Ray cluster (default: as the model's `distribute`).")(fn)  # fmt: skip
+
+
+def ray_choice(use_ray: bool, ray_address: str | None, no_ray: bool) -> bool | str | None:
+    """``None`` (the model's ``distribute``), ``True`` / the address, or ``False``."""
+    if no_ray and (use_ray or ray_address):
+        raise click.UsageError("`--no-ray` computes in this process: drop `--ray`/`--ray-address`")
+    if no_ray:
+        return False
+    return ray_address or (True if use_ray else None)

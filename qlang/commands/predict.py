@@ -1,7 +1,9 @@
 """``qlang predict FILE --weights DIR --input data.csv [--label COL] [--output out.csv]``.
 
 Replays the stored preprocessing on the input rows and prints one prediction per row
-(CSV: ``prediction`` plus ``p0, p1, ...`` class probabilities for classifiers).
+(CSV: ``prediction`` plus ``p0, p1, ...`` class probabilities for classifiers). A model
+with ``train { distribute = ray(...) }`` predicts on Ray as it trained (``--ray`` /
+``--ray-address ADDR`` for any model that can, ``--no-ray`` in this process).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from qlang.commands._common import (
     model_scope,
     shots_option,
 )
-from qlang.commands._runtime_cli import load_trained_model
+from qlang.commands._runtime_cli import load_trained_model, ray_choice, ray_options
 
 
 @click.command("predict")
@@ -37,6 +39,7 @@ from qlang.commands._runtime_cli import load_trained_model
 )
 @click.option("--label", default=None, help="A label column in the input to ignore.")
 @click.option("--output", default=None, type=click.Path(dir_okay=False), help="Write CSV here.")
+@ray_options
 @shots_option
 @backend_option
 @memory_option
@@ -48,6 +51,9 @@ def command(
     input_path: str | None,
     label: str | None,
     output: str | None,
+    use_ray: bool,
+    ray_address: str | None,
+    no_ray: bool,
     shots: int | None,
     backend: str | None,
     memory: str | None,
@@ -57,12 +63,19 @@ def command(
     from qlang.fileio import write_output
     from qlang.train.api import load
 
+    ray = ray_choice(use_ray, ray_address, no_ray)
     with model_scope(file, memory, allow):
         model, base = load_trained_model(file, backend)
-        pred = load(model, weights, base_dir=base, shots=shots)
-        text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
-        if text is None:
-            text = _data_rows(pred, input_path, label)
+        pred = load(model, weights, base_dir=base, shots=shots, ray=ray)
+        try:
+            text = _no_data_rows(pred) if pred.trained.task in ("minimize", "generate") else None
+            if text is None:
+                text = _data_rows(pred, input_path, label)
+            ran = pred.distribution()
+        finally:
+            pred.close()
+    if ran is not None:
+        click.echo(f"note: predicted on Ray ({ran['workers']} workers at {ran['address']})", err=True)
     if output:
         write_output(output, text, what="predictions file")
     else:

@@ -78,21 +78,33 @@ def command(
     with model_scope(file, memory, allow):
         model, base = load_trained_model(file, backend)
         trained = load_trained(weights)
+        # `distribute` runs the statevector engine's batch work on Ray: on another backend
+        # the backend runs the circuits, and this command says so (else: as the file says)
+        ray = None
+        if model.training.distribute is not None and model.target.backend.name not in (
+            "auto", "statevector"
+        ):  # fmt: skip
+            ray = False
+            click.echo(f"note: `distribute` does not apply on `backend = "
+                       f"{call_text(model.target.backend)}`: the backend runs the circuits", err=True)  # fmt: skip
         files: dict[str, str] = {}
         t0 = time.time()
         with recording() as jobs:
             metrics: dict[str, Any] | None = None
             if model.data is not None:
-                metrics = evaluate(model, trained, base_dir=base, shots=shots)
+                metrics = evaluate(model, trained, base_dir=base, shots=shots, ray=ray)
             predictions = None
             if input_path is not None or model.data is None:
                 from qlang.commands.predict import _data_rows, _no_data_rows
 
-                pred = predictor(model, trained, shots=shots)
-                if pred.trained.task in ("minimize", "generate"):
-                    predictions = _no_data_rows(pred)
-                else:
-                    predictions = _data_rows(pred, input_path, label)
+                pred = predictor(model, trained, shots=shots, ray=ray)
+                try:
+                    if pred.trained.task in ("minimize", "generate"):
+                        predictions = _no_data_rows(pred)
+                    else:
+                        predictions = _data_rows(pred, input_path, label)
+                finally:
+                    pred.close()
         seconds = time.time() - t0
         run_model = with_shots(model, shots)
         execution = execution_summary(run_model, trained.seed)

@@ -64,12 +64,19 @@ def readout_matrix(block: QuantumBlock, paulis: tuple[str, ...]) -> tuple[np.nda
 def cut_function(block: QuantumBlock, cutting: Any, factory: Any, kw: dict[str, Any]) -> Any:
     """The :class:`CutFunction` of ``block`` for ``target { cutting }``, its pieces made by
     ``factory`` with the run's settings ``kw`` (engine or execution backend, gradient,
-    shots, seed); ``None`` when the block fits the pieces and runs uncut."""
+    shots, seed); ``None`` when the block fits the pieces and runs uncut. A factory of a
+    distributed run (:class:`qlang.distribute.blocks.RayFactory`) gives the
+    :class:`~qlang.distribute.cutting.RayCutFunction`, whose subexperiments run on Ray."""
     from qlang.cutting.plan import settings_of
 
     settings = settings_of(cutting)
     if block.circuit.num_qubits <= settings.max_qubits:
         return None
+    distributor = getattr(factory, "distributor", None)
+    if distributor is not None:  # distribute = ray(...): the subexperiments run on Ray
+        from qlang.distribute.cutting import RayCutFunction
+
+        return RayCutFunction(block, settings, distributor=distributor, factory=factory.base, **kw)
     return CutFunction(block, settings, factory=factory, **kw)
 
 
@@ -101,31 +108,56 @@ class CutFunction(CircuitArity):
         self.gradient = gradient
         self.rng = np.random.default_rng(seed)
         seeds = np.random.SeedSequence(seed).spawn(self.plan.num_subexperiments)
-        self.fns: dict[Any, list[Any]] = {}
+        #: per piece, per subexperiment: its block and the engine settings it runs with
+        self.specs: dict[Any, list[tuple[QuantumBlock, dict[str, Any]]]] = {}
         k = 0
         for label, terms in self.plan.terms.items():
-            fns = []
+            specs = []
             for t in terms:
                 sub = QuantumBlock(t.circuit.name, t.circuit, Readout("expval", t.observables))
-                fns.append(
-                    factory(
-                        sub,
-                        gradient=gradient,
-                        dtype=dtype,
-                        shots=shots,
-                        seed=int(seeds[k].generate_state(1)[0]),
-                        **({"memory_budget": memory_budget} if memory_budget else {}),
-                        **kw,
-                    )
-                )
+                opts = {
+                    "gradient": gradient,
+                    "dtype": dtype,
+                    "shots": shots,
+                    "seed": int(seeds[k].generate_state(1)[0]),
+                    **({"memory_budget": memory_budget} if memory_budget else {}),
+                    **kw,
+                }
+                specs.append((sub, opts))
                 k += 1
-            self.fns[label] = fns
+            self.specs[label] = specs
+        self.fns: dict[Any, list[Any]] = self._functions(factory)
         self.last_stderr: np.ndarray | None = None
+
+    def _functions(self, factory: Any) -> dict[Any, list[Any]]:
+        """Every subexperiment's quantum function, built here (the serial path)."""
+        return {
+            label: [factory(sub, **opts) for sub, opts in specs]
+            for label, specs in self.specs.items()
+        }
 
     @property
     def num_outputs(self) -> int:
         return int(self.M.shape[1])
 
+    # --- running the subexperiments (overridden to run them elsewhere: qlang.distribute) --
+    def _values(self, x: np.ndarray, w: np.ndarray) -> dict[Any, list[np.ndarray]]:
+        """Every subexperiment's outputs ``(B, observables)`` on the batch."""
+        return {
+            label: [np.asarray(f.forward(x, w), dtype=float) for f in fns]
+            for label, fns in self.fns.items()
+        }
+
+    def _vjps(
+        self, x: np.ndarray, w: np.ndarray, jobs: list[tuple[Any, int, np.ndarray]],
+        input_grads: bool,
+    ) -> list[tuple[np.ndarray, np.ndarray | None]]:  # fmt: skip
+        """``(grad_weights, grad_inputs)`` of each ``(piece, subexperiment, cotangent)``."""
+        out = []
+        for label, k, cot in jobs:
+            _, gw, gx = self.fns[label][k].vjp(x, w, cot, input_grads=input_grads)
+            out.append((gw, gx))
+        return out
 
     # --- reconstruction ---------------------------------------------------------------
     def _piece_values(self, results: dict[Any, list[np.ndarray]]) -> dict[Any, np.ndarray]:
@@ -153,10 +185,8 @@ class CutFunction(CircuitArity):
 
     def pauli_values(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The reconstructed expectation value of every Pauli of the plan, ``(B, paulis)``."""
-        results = {
-            label: [np.asarray(f.forward(inputs, weights), dtype=float) for f in fns]
-            for label, fns in self.fns.items()
-        }
+        x = np.asarray(inputs, dtype=float)
+        results = self._values(x, np.asarray(weights, dtype=float))
         return self._combine(self._piece_values(results))
 
     def forward(self, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -174,10 +204,7 @@ class CutFunction(CircuitArity):
         """``(outputs, grad_weights, grad_inputs)`` of ``sum(cotangent * outputs)``."""
         x = np.asarray(inputs, dtype=float)
         w = np.asarray(weights, dtype=float)
-        results = {
-            label: [np.asarray(f.forward(x, w), dtype=float) for f in fns]
-            for label, fns in self.fns.items()
-        }
+        results = self._values(x, w)
         A = self._piece_values(results)
         out = self._outputs(self._combine(A))
         cot = cotangent(out) if callable(cotangent) else cotangent
@@ -185,8 +212,7 @@ class CutFunction(CircuitArity):
         g_paulis = cot @ self.M.T  # (B, paulis)
         c = np.asarray(self.plan.coefficients)
         labels = list(A)
-        gw = np.zeros(w.shape[0])
-        gx = np.zeros(x.shape) if input_grads else None
+        jobs: list[tuple[Any, int, np.ndarray]] = []
         for p, label in enumerate(labels):
             others = np.ones_like(A[label])
             for q, other in enumerate(labels):
@@ -199,14 +225,13 @@ class CutFunction(CircuitArity):
                 for j, where in enumerate(self.plan.lookup[label]):
                     for m, n in where:
                         cots[m][:, n] += dA[i, :, j] / len(where)
-                for m in range(groups):
-                    if not np.any(cots[m]):
-                        continue
-                    f = self.fns[label][i * groups + m]
-                    _, gwi, gxi = f.vjp(x, w, cots[m], input_grads=input_grads)
-                    gw += gwi
-                    if gx is not None and gxi is not None:
-                        gx += gxi
+                jobs += [(label, i * groups + m, cots[m]) for m in range(groups) if np.any(cots[m])]
+        gw = np.zeros(w.shape[0])
+        gx = np.zeros(x.shape) if input_grads else None
+        for gwi, gxi in self._vjps(x, w, jobs, input_grads):
+            gw += gwi
+            if gx is not None and gxi is not None:
+                gx += gxi
         return out, gw, gx
 
     def jacobian(

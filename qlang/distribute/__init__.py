@@ -10,7 +10,14 @@ one batched engine call, and give the serial result to 1e-12:
   store; the test x train matrix at evaluation the same way;
 * the supervised tasks' batch loss and gradient (:mod:`qlang.distribute.gradients`): the
   batch splits into blocks, each a forward + adjoint pass on a Ray worker that holds the
-  network, and the mean losses and gradients are summed with weights ``n_block / n``.
+  network, and the mean losses and gradients are summed with weights ``n_block / n``;
+* with ``target { cutting }``, the cut circuit's subexperiments
+  (:mod:`qlang.distribute.cutting`): one task per subexperiment and block of rows, forward
+  and adjoint gradient, reconstructed on the driver.
+
+``qlang eval`` / ``qlang predict`` of a distributed model run on Ray as well
+(:func:`qlang.distribute.run.for_evaluation`; the quantum blocks' forward passes in blocks
+of rows, :mod:`qlang.distribute.blocks`).
 
 Settings (:mod:`qlang.distribute.settings`) are checked by ``qlang check`` through the
 catalog (:mod:`qlang.catalog.distribute`); the cluster (:mod:`qlang.distribute.cluster`)

@@ -29,9 +29,49 @@ from qlang.ir.model import Model
 class Distributor:
     """The hooks of a distributed run (see the module docstring)."""
 
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
+    def __init__(self, cluster: Cluster | None, model: Model | None = None) -> None:
+        self._cluster = cluster
+        self.model = model
         self._open: list[Any] = []
+        self._stack: contextlib.ExitStack | None = None
+
+    @property
+    def cluster(self) -> Cluster:
+        """The Ray cluster (a :func:`session`'s is started or joined on first use)."""
+        if self._cluster is None:
+            assert self.model is not None and self.model.training.distribute is not None
+            self._stack = contextlib.ExitStack()
+            dist = Distribution.from_call(self.model.training.distribute)
+            self._cluster = self._stack.enter_context(open_cluster(dist))
+        return self._cluster
+
+    @property
+    def started(self) -> bool:
+        """Whether any work reached the cluster (a session's opens on first use)."""
+        return self._cluster is not None
+
+    def cuts(self, model: Model | None = None) -> bool:
+        """Whether the model runs a block cut into pieces (``target { cutting }``): its
+        subexperiments are then the Ray tasks, not blocks of its batch."""
+        model = model if model is not None else self.model
+        if model is None or model.target.cutting is None:
+            return False
+        from qlang.cutting.plan import cut_blocks, settings_of
+
+        return bool(cut_blocks(model.blocks, settings_of(model.target.cutting)))
+
+    def factory(self, base: Any = None) -> Any:
+        """The quantum-function factory whose functions run on this cluster
+        (:class:`qlang.distribute.blocks.RayFactory` around ``base``)."""
+        from qlang.distribute.blocks import RayFactory
+
+        return RayFactory(self, base)
+
+    def training_factory(self, model: Model, base: Any = None) -> Any:
+        """The factory a training run builds its network with: ``base`` (the batch
+        gradients go to Ray actors, :meth:`batch`), or for a cut model the Ray factory
+        (its subexperiments are the tasks)."""
+        return self.factory(base) if self.cuts(model) else base
 
     def kernel(
         self, encoding: Any, X1: np.ndarray, X2: np.ndarray | None, weights: Any,
@@ -45,8 +85,12 @@ class Distributor:
         self, model: Model, seed: int, X: np.ndarray, Y: np.ndarray, loss: Any = None
     ) -> Any:
         """The batch objective over the training rows (:class:`BatchGradients`);
-        ``loss(outputs, targets)`` is the run's (else built from the model)."""
+        ``loss(outputs, targets)`` is the run's (else built from the model). ``None`` for
+        a cut model: its network's subexperiments run on Ray (:meth:`training_factory`)."""
         from qlang.distribute.gradients import BatchGradients
+
+        if self.cuts(model):
+            return None
 
         b = BatchGradients(self.cluster, model, seed, X, Y, loss)
         self._open.append(b)
@@ -60,6 +104,9 @@ class Distributor:
             with contextlib.suppress(Exception):
                 b.close()
         self._open = []
+        if self._stack is not None:  # a session (:func:`session`): its cluster too
+            stack, self._stack = self._stack, None
+            stack.close()
 
 
 def check_model(model: Model) -> None:
@@ -90,8 +137,50 @@ def distributed(model: Model | None) -> Iterator[Distributor | None]:
     assert model is not None
     check_model(model)
     with open_cluster(Distribution.from_call(call)) as cluster:
-        d = Distributor(cluster)
+        d = Distributor(cluster, model)
         try:
             yield d
         finally:
             d.close()
+
+
+def session(model: Model | None) -> Distributor | None:
+    """A :class:`Distributor` whose cluster is started (or joined) on first use and kept
+    until :meth:`Distributor.close` (a predictor's: ``qlang predict``,
+    :func:`qlang.train.api.load`); ``None`` without ``distribute``. Ray is checked here
+    (``QL0907``), before any work."""
+    if model is None or model.training.distribute is None:
+        return None
+    check_model(model)
+    return Distributor(None, model)
+
+
+def for_evaluation(model: Model, ray: bool | str | None) -> Model:
+    """``model`` as ``qlang eval`` / ``qlang predict`` run it: ``ray`` ``None`` keeps the
+    file's ``distribute`` (checked: ``QL0313`` names ``--no-ray`` when an override such as
+    ``--shots`` conflicts with it), ``True`` / an address distributes it (``--ray``),
+    ``False`` computes in this process (``--no-ray``)."""
+    from dataclasses import replace
+
+    from qlang.diagnostics import Diagnostic, QLangError
+
+    if ray is False:
+        if model.training.distribute is None:
+            return model
+        return replace(model, training=replace(model.training, distribute=None))
+    if ray:
+        from qlang.distribute.settings import with_ray
+
+        model = with_ray(model, ray if isinstance(ray, str) else None)
+    call = model.training.distribute
+    if call is None:
+        return model
+    found = [msg for _, msg in conflicts(model.training, model.target, model.blocks)]
+    if found:
+        raise QLangError([
+            Diagnostic.error("QL0313", f"{msg} (the model says `distribute = {Distribution.from_call(call).text()}`)",
+                             call.span, help="evaluate in this process: `--no-ray` (API: `ray=False`)")
+            for msg in found
+        ])  # fmt: skip
+    check_model(model)
+    return model

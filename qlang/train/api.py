@@ -165,6 +165,8 @@ def train_run(
                 kernel=kernel,
                 base_dir=Path(base_dir) if base_dir is not None else None,
             )
+            if distributor is not None:  # a cut model's subexperiments are Ray tasks
+                ctx = replace(ctx, factory=distributor.training_factory(model, factory))
             trained = run_task(model, ctx)
             trained.metrics["execution"] = execution_summary(model, trained.seed)
             if distributor is not None:
@@ -220,6 +222,18 @@ class Predictor:
     trained: Trained
     predict_fn: Callable[[np.ndarray], np.ndarray]
     proba_fn: Callable[[np.ndarray], np.ndarray] | None
+    #: the Ray session of a distributed model (``distribute``, ``ray=``), else ``None``
+    distributor: Any = None
+
+    def close(self) -> None:
+        """Stop the predictor's Ray cluster (if it started one)."""
+        if self.distributor is not None:
+            self.distributor.close()
+
+    def distribution(self) -> dict[str, Any] | None:
+        """What ran on Ray so far (the cluster and the task counts), else ``None``."""
+        d = self.distributor
+        return None if d is None or not d.started else d.record()
 
     @property
     def num_features(self) -> int | None:
@@ -243,23 +257,35 @@ class Predictor:
 
 def predictor(
     model: Model, trained: Trained, *, shots: int | None = None, noise: Any = None,
-    backend: Any = None, **kw: Any,
+    backend: Any = None, ray: bool | str | None = None, **kw: Any,
 ) -> Predictor:  # fmt: skip
     """Rebuild the model around trained parameters (checks they match: QL0659); ``shots``
     overrides every circuit execution's shots, ``noise`` the target's noise, ``backend``
-    its backend (docs/backends.md)."""
+    its backend (docs/backends.md). A model with ``train { distribute }`` predicts on Ray
+    as it trained (``ray``: ``None`` the model's setting, ``True`` / an address
+    ``--ray``, ``False`` in this process; :func:`qlang.distribute.run.for_evaluation`);
+    :meth:`Predictor.close` stops the cluster."""
+    from qlang.distribute.run import for_evaluation, session
     from qlang.resources import check_model_memory
     from qlang.train.execution import with_backend, with_noise, with_shots
 
     model = with_backend(with_noise(model, noise), backend, training=False)
-    model = with_shots(model, shots)
+    model = for_evaluation(with_shots(model, shots), ray)
     if noise is not None:
         check_model_memory(model)
     ctx = context(model, trained.seed, quiet=True, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))
-    pred, proba = task.predictor(model, trained, ctx)
-    return Predictor(model, trained, pred, proba)
+    d = session(model)
+    try:
+        if d is not None:
+            ctx = replace(ctx, distributor=d, factory=d.factory(ctx.factory))
+        pred, proba = task.predictor(model, trained, ctx)
+    except BaseException:
+        if d is not None:
+            d.close()
+        raise
+    return Predictor(model, trained, pred, proba, d)
 
 
 def load(model: Model, directory: str | Path, **kw: Any) -> Predictor:
@@ -275,19 +301,28 @@ def evaluate(
     shots: int | None = None,
     noise: Any = None,
     backend: Any = None,
+    ray: bool | str | None = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """Metrics of stored weights on the model's test split (same seed -> same split);
     ``shots`` overrides every circuit execution's shots, ``noise`` the target's noise,
-    ``backend`` its backend (docs/backends.md)."""
+    ``backend`` its backend (docs/backends.md). A model with ``train { distribute }``
+    evaluates on Ray as it trained (``ray`` as in :func:`predictor`); the metrics then
+    hold ``distribute``, what ran there."""
+    from qlang.distribute.run import distributed, for_evaluation
     from qlang.resources import check_model_memory
     from qlang.train.execution import with_backend, with_noise, with_shots
 
     model = with_backend(with_noise(model, noise), backend, training=False)
-    model = with_shots(model, shots)
+    model = for_evaluation(with_shots(model, shots), ray)
     if noise is not None:
         check_model_memory(model)
     ctx = context(model, trained.seed, base_dir=Path(base_dir) if base_dir else None, **kw)
     task = runner(model.task)
     check_compatible(model, trained, task.num_params(model, ctx))
-    return task.evaluate(model, trained, ctx)
+    with distributed(model) as d:
+        if d is None:
+            return task.evaluate(model, trained, ctx)
+        ctx = replace(ctx, distributor=d, factory=d.factory(ctx.factory))
+        metrics = task.evaluate(model, trained, ctx)
+        return {**metrics, "distribute": d.record()}

@@ -148,6 +148,8 @@ class QLangEstimator(BaseEstimator):
         with distributed(model) as d:
             ctx = context(model, self.seed, epochs=self.epochs, quiet=self.quiet,
                           distributor=d, **kw)  # fmt: skip
+            if d is not None:  # a cut model's subexperiments are Ray tasks
+                ctx = replace(ctx, factory=d.training_factory(model, ctx.factory))
             trained = run_task(model, ctx)
             if d is not None:
                 trained.metrics["distribute"] = d.record()
