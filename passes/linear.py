@@ -29,20 +29,22 @@ def linear_form(e: E.Expr) -> tuple[float, dict[E.Expr, float]]:
     terms: dict[E.Expr, float] = {}
     const = 0.0
     stack: list[tuple[E.Expr, float]] = [(e, 1.0)]
+    pop, push = stack.pop, stack.append
     while stack:  # iterative: long sums (accumulated phases) must not hit the recursion limit
-        node, scale = stack.pop()
-        if isinstance(node, E.Const):
-            const += scale * node.value
-        elif isinstance(node, E.Add):
-            stack.append((node.rhs, scale))
-            stack.append((node.lhs, scale))
-        elif isinstance(node, E.Neg):
-            stack.append((node.operand, -scale))
-        elif isinstance(node, E.Mul) and isinstance(node.lhs, E.Const):
-            stack.append((node.rhs, scale * node.lhs.value))
-        elif isinstance(node, E.Mul) and isinstance(node.rhs, E.Const):
-            stack.append((node.lhs, scale * node.rhs.value))
-        elif E.is_constant(node):
+        node, scale = pop()
+        t = type(node)  # (by exact type: the IR's node classes have no subclasses)
+        if t is E.Const:
+            const += scale * node.value  # type: ignore[attr-defined]
+        elif t is E.Add:
+            push((node.rhs, scale))  # type: ignore[attr-defined]
+            push((node.lhs, scale))  # type: ignore[attr-defined]
+        elif t is E.Neg:
+            push((node.operand, -scale))  # type: ignore[attr-defined]
+        elif t is E.Mul and type(node.lhs) is E.Const:  # type: ignore[attr-defined]
+            push((node.rhs, scale * node.lhs.value))  # type: ignore[attr-defined]
+        elif t is E.Mul and type(node.rhs) is E.Const:  # type: ignore[attr-defined]
+            push((node.lhs, scale * node.rhs.value))  # type: ignore[attr-defined]
+        elif t is not E.Input and t is not E.Weight and E.is_constant(node):
             const += scale * E.const_value(node)
         else:
             terms[node] = terms.get(node, 0.0) + scale
@@ -117,6 +119,8 @@ def is_zero_mod(e: E.Expr, period: float, tol: float = 1e-9) -> tuple[bool, int]
 
 def same(a: E.Expr, b: E.Expr) -> bool:
     """Provably equal (linear forms agree)."""
+    if type(a) is E.Const and type(b) is E.Const:  # (what the general case computes)
+        return a.value == b.value or abs(a.value - b.value) <= 1e-12  # type: ignore[attr-defined]
     return a == b or _close_zero(E.sub(a, b))  # (an exact 0.0 is close to zero)
 
 

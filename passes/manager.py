@@ -28,9 +28,8 @@ from qlang.passes.base import Pass, PassResult
 from qlang.passes.errors import pass_error
 from qlang.passes.fixed_point import FixedPoint, check_requirements
 from qlang.passes.irtext import circuit_text
-from qlang.passes.optimization.memo import synthesis_memo
+from qlang.passes.memo import route_memo, synthesis_memo
 from qlang.passes.registry import pass_from_json
-from qlang.passes.routing.memo import route_memo
 
 from qlang.diagnostics import InternalError
 from qlang.ir.circuit import Circuit, IRVerificationError, VerifiedOps

@@ -83,11 +83,14 @@ def _try_fuse(
     only_inverses: bool,
     lowest: int,
 ) -> E.Expr | None:
+    n = len(op.qubits)
     for k in _backwards(per_q, op.qubits, lowest):
         prev = out[k]
         if prev is None:
             continue
-        if prev.condition is None and prev.name not in NON_UNITARY:
+        # (gates on a different number of qubits never fuse: ``combine`` needs the same
+        # qubits, as a tuple or, for symmetric gates of the same name, as a set)
+        if len(prev.qubits) == n and prev.condition is None and prev.name not in NON_UNITARY:
             fused = combine(prev, op, allowed)
             if fused is not None and (not only_inverses or fused.op is None):
                 out[k] = fused.op

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
-from qlang.passes.optimization.memo import active_synthesis_memo
+from qlang.passes.memo import active_synthesis_memo
 from qlang.passes.synthesis.one_qubit import synth_1q
 from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
 
@@ -29,7 +29,7 @@ DEFAULT_1Q = ("u",)
 
 
 def _const_params(op: Operation) -> tuple[float, ...]:
-    return tuple(E.const_value(p) for p in op.params)
+    return tuple(p.value if type(p) is E.Const else E.const_value(p) for p in op.params)  # type: ignore[attr-defined]
 
 
 def _is_const_gate(op: Operation) -> bool:

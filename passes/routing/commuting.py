@@ -52,9 +52,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import RouteResult, finish
 from qlang.passes.routing.kernels import KERNELS
-from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.rewrite import _diag_as_rzz
 
 from qlang.devices import Device

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
+from qlang.passes.memo import active_memo, cyclic_gc_paused, route_memo
 from qlang.passes.routing.chain_layout import chain_layouts
 from qlang.passes.routing.engine import RouteResult
 from qlang.passes.routing.layout import (
@@ -43,7 +44,6 @@ from qlang.passes.routing.layout import (
     place,
     sabre_layout,
 )
-from qlang.passes.routing.memo import active_memo, route_memo
 from qlang.passes.routing.strategy import (
     Known,
     OpsKey,
@@ -105,9 +105,10 @@ class LayoutPass(_DevicePass):
         if circuit.layout is not None:
             return PassResult(circuit, changed=False)
         check_fits(circuit, self.device)
-        src = lowered(circuit)
-        lay = self.choose(src)
-        return PassResult(place(src, self.device, lay), changed=True)
+        with cyclic_gc_paused():  # (see there: full collections cost 0.1 s each here)
+            src = lowered(circuit)
+            lay = self.choose(src)
+            return PassResult(place(src, self.device, lay), changed=True)
 
     def choose(self, circuit: Circuit) -> tuple[int, ...]:
         """The initial layout of the logical ``circuit`` (in the run's route memo: the

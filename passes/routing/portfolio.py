@@ -34,10 +34,9 @@ from typing import ClassVar, NamedTuple
 
 from qlang.passes.base import LAYOUT_ASSIGNED, ROUTED, Pass, PassResult
 from qlang.passes.fixed_point import check_requirements
-from qlang.passes.optimization.memo import synthesis_memo
+from qlang.passes.memo import cyclic_gc_paused, route_memo, synthesis_memo
 from qlang.passes.routing import adapters
 from qlang.passes.routing.layout import VF2_CALLS, place
-from qlang.passes.routing.memo import route_memo
 from qlang.passes.routing.passes import (
     LayoutPass,
     RoutePass,
@@ -153,14 +152,15 @@ class PortfolioRoutePass(_DevicePass):
     def run(self, circuit: Circuit) -> PassResult:
         _check_placed(circuit, self.device, self.name)
         best, best_key = None, None
-        with route_memo():
-            cands = self.candidates(circuit)
-        with synthesis_memo():  # the candidates' finishing meets the same blocks
-            for cand in _distinct(c for _, c in cands):
-                done = self.finished(cand)
-                key = _final_key(done) if self.finish else _key(done)
-                if best_key is None or key < best_key:
-                    best, best_key = done, key
+        with cyclic_gc_paused():
+            with route_memo():
+                cands = self.candidates(circuit)
+            with synthesis_memo():  # the candidates' finishing meets the same blocks
+                for cand in _distinct(c for _, c in cands):
+                    done = self.finished(cand)
+                    key = _final_key(done) if self.finish else _key(done)
+                    if best_key is None or key < best_key:
+                        best, best_key = done, key
         assert best is not None  # the native route always exists
         return PassResult(best, changed=True)
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import (
     DEFAULT_HEURISTIC,
     Dag,
@@ -40,7 +41,6 @@ from qlang.passes.routing.engine import (
     finish,
 )
 from qlang.passes.routing.kernels import KERNELS
-from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.rewrite import MERGEABLE
 
 from qlang.devices import Device

@@ -17,10 +17,10 @@ from array import array
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, TypeAlias
 
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.commuting import ChainPlan, chain_plan
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
 from qlang.passes.routing.kernels import KERNELS
-from qlang.passes.routing.memo import RouteMemo, active_memo
 from qlang.passes.routing.network import (
     PATH_STEPS_PER_QUBIT,
     find_path,
@@ -520,7 +520,7 @@ def dag_of(
 
     Example::
 
-        >>> from qlang.passes.routing.memo import route_memo
+        >>> from qlang.passes.memo import route_memo
         >>> a = [Operation("cx", (0, 1)), Operation("h", (1,))]
         >>> b = [Operation("cx", (5, 3)), Operation("h", (3,))]
         >>> with route_memo():

@@ -19,6 +19,7 @@ import math
 from functools import cache
 
 import numpy as np
+from qlang.passes.memo import active_synthesis_memo
 
 from qlang.ir.gates import GATES, gate_matrix
 
@@ -167,23 +168,15 @@ def synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | No
     """The shortest exact sequence for ``u`` in ``basis`` and its global phase.
 
     Results are memoised on the exact matrix (compiled circuits repeat the same constant
-    runs many times). Not on a rounded one: two matrices that round alike would get the
-    answer of whichever came first in the process, so a compile's angles would depend on
-    what was compiled before it.
+    runs many times), in the run's synthesis memo (:mod:`qlang.passes.memo`, table
+    ``"1q_matrix"``): nothing is kept from one compile to the next. Not on a rounded one:
+    two matrices that round alike would get the answer of whichever came first, so a
+    compile's angles would depend on what it compiled before.
     """
     u = np.asarray(u, dtype=complex)
     key = (basis, u.tobytes())
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return list(hit[0]), hit[1]
-    res = _synth_1q(u, basis)
-    if len(_CACHE) > 50000:
-        _CACHE.clear()
-    _CACHE[key] = res if res is not None else None  # type: ignore[assignment]
-    return res
-
-
-_CACHE: dict[tuple[frozenset[str], bytes], tuple[GateSeq, float]] = {}
+    res = active_synthesis_memo().lookup("1q_matrix", key, lambda: _synth_1q(u, basis))
+    return None if res is None else (list(res[0]), res[1])
 
 
 def _synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | None:

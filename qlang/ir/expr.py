@@ -289,9 +289,32 @@ def is_constant(e: Expr) -> bool:
     >>> is_constant(Const(1.0)) and not is_constant(Input(0))
     True
     """
-    if isinstance(e, Const):
+    t = type(e)
+    if t is Const:
         return True
-    return not any(isinstance(n, (Input, Weight)) for n in walk(e))
+    if t is Input or t is Weight:
+        return False
+    stack = [e]  # (by node type, without a generator: the optimisation passes ask this
+    while stack:  # of every symbolic angle, every round)
+        node = stack.pop()
+        t = type(node)
+        if t is Input or t is Weight:
+            return False
+        if t is Add or t is Mul or t is Div:
+            stack.append(node.lhs)  # type: ignore[attr-defined]
+            stack.append(node.rhs)  # type: ignore[attr-defined]
+        elif t is Neg:
+            stack.append(node.operand)  # type: ignore[attr-defined]
+        elif t is Func:
+            stack.append(node.arg)  # type: ignore[attr-defined]
+        elif t is Pow:
+            stack.append(node.base)  # type: ignore[attr-defined]
+            stack.append(node.exponent)  # type: ignore[attr-defined]
+        elif t is not Const:
+            if isinstance(node, (Input, Weight)):
+                return False
+            stack.extend(children(node))
+    return True
 
 
 def const_value(e: Expr) -> float:

@@ -27,7 +27,7 @@ MODULES = [
     "qlang.passes.optimization.fuse_swaps",
     "qlang.passes.routing.passes",
     "qlang.passes.routing.portfolio",
-    "qlang.passes.routing.memo",
+    "qlang.passes.memo",
     "qlang.passes.fixed_point",
     "qlang.passes.basis.sets",
     "qlang.passes.basis.rules",

@@ -37,19 +37,22 @@ def test_synth_1q_exact(basis: set[str]) -> None:
 
 def test_synth_1q_answer_does_not_depend_on_earlier_calls() -> None:
     """The memo is keyed on the exact matrix: a matrix within rounding of an earlier one
-    gets its own answer, the one a fresh process would give (before, the first of two
-    such matrices decided both, so a compile's angles depended on what ran before it)."""
-    from qlang.passes.synthesis import one_qubit
+    gets its own answer, the one a fresh run would give (before, the first of two
+    such matrices decided both, so a compile's angles depended on what ran before it).
+    The memo belongs to the run (the synthesis memo's scope): nothing is kept after it."""
+    from qlang.passes.memo import synthesis_memo
 
     ibm = frozenset({"rz", "sx", "x"})
     u = gate_matrix("ry", 0.7) @ gate_matrix("rz", 0.3)
     near = gate_matrix("ry", 0.7 + 3e-12) @ gate_matrix("rz", 0.3)
-    one_qubit._CACHE.clear()
-    fresh = synth_1q(near, ibm)
-    one_qubit._CACHE.clear()
-    synth_1q(u, ibm)
-    assert synth_1q(near, ibm) == fresh
-    assert synth_1q(u, ibm) != fresh  # they differ (in the last digits): a real check
+    with synthesis_memo():
+        fresh = synth_1q(near, ibm)
+    with synthesis_memo() as memo:
+        synth_1q(u, ibm)
+        assert synth_1q(near, ibm) == fresh
+        assert synth_1q(u, ibm) != fresh  # they differ (in the last digits): a real check
+        assert memo.size("1q_matrix") == 2
+    assert memo.size("1q_matrix") == 0
 
 
 def test_synth_1q_short_forms() -> None:

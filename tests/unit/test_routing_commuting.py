@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from qlang.passes.memo import RouteMemo, route_memo
 from qlang.passes.routing import LayoutPass, RoutePass
 from qlang.passes.routing.chain_layout import chain_layout, chain_layouts
 from qlang.passes.routing.commuting import chain_applicable, chain_route
 from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import place
-from qlang.passes.routing.memo import RouteMemo, route_memo
 from qlang.passes.routing.network import find_path, route_network
 from qlang.passes.routing.passes import apply_route
 from qlang.passes.routing.rewrite import cx_cost

@@ -255,3 +255,26 @@ def test_portfolio_plan_calls_peers_only_where_they_can_win():
     assert plan(qcnn(4), line(4)).peers == ()  # tiny
     assert plan(zz_feature_map(8, 1, "linear"), line(8)).reason == "no routing cost"
     assert plan(zz_feature_map(8, 1, "full"), line(8)).reason == "no routing cost"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_qiskit_router_stages_equal_the_whole_presets_stages(seed):
+    """The portfolio builds only Qiskit O3's layout and routing stages (not the whole
+    preset, whose other stages cost most of a call); they route exactly as the layout and
+    routing stages of ``generate_preset_pass_manager(3, ...)`` on random circuits."""
+    pytest.importorskip("qiskit")
+    from qiskit import QuantumCircuit
+    from qlang.passes.routing import adapters
+
+    rng = random.Random(seed)
+    dev = [heavy_hex(3), grid(3, 4), line(7), heavy_hex(5)][seed]
+    n = min(dev.num_qubits, 7 + seed)
+    qc = QuantumCircuit(n)
+    for _ in range(40):
+        a, b = rng.sample(range(n), 2)
+        qc.cx(a, b) if rng.random() < 0.7 else qc.ry(rng.random(), a)
+    fast = adapters._qiskit_stages(dev, seed).run(qc)
+    ref = adapters._qiskit_preset_stages(dev, seed).run(qc)
+    assert fast == ref and fast.count_ops().get("swap", 0) > 0
+    lay = (fast.layout.initial_index_layout(), fast.layout.final_index_layout())
+    assert lay == (ref.layout.initial_index_layout(), ref.layout.final_index_layout())

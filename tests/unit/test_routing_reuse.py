@@ -12,11 +12,16 @@ from pathlib import Path
 
 import pytest
 import qlang.passes.routing as routing_pkg
+from qlang.passes.memo import (
+    RouteMemo,
+    SynthesisMemo,
+    active_synthesis_memo,
+    route_memo,
+    synthesis_memo,
+)
 from qlang.passes.optimization import resynth
-from qlang.passes.optimization.memo import SynthesisMemo, active_synthesis_memo, synthesis_memo
 from qlang.passes.presets import build_preset
 from qlang.passes.routing import passes as routing_passes
-from qlang.passes.routing.memo import RouteMemo, route_memo
 from qlang.passes.routing.passes import LayoutPass
 from qlang.passes.routing.portfolio import PortfolioRoutePass
 from qlang.targets.qasm3 import to_qasm3

@@ -6,10 +6,10 @@ import random
 from dataclasses import replace
 
 import pytest
+from qlang.passes.memo import route_memo
 from qlang.passes.routing.engine import Heuristic
 from qlang.passes.routing.kernels import compiled_available
 from qlang.passes.routing.layout import _start, place, random_region_layout, sabre_layout
-from qlang.passes.routing.memo import route_memo
 from qlang.passes.routing.sabre import prepare, route, search, search_python
 from qlang.passes.routing.strategy import HEURISTICS, best_route, first_route
 from qlang.passes.routing.verify import equivalent_up_to_layout, off_edge_gates
