@@ -14,13 +14,14 @@ the same. The trained quantum weights are written as a qlang ``weights.json``.
 
 Run (needs the torch extra: ``pip install torch==2.13.0``)::
 
-    python examples/torch_dressed.py [--epochs 15] [--out runs/torch_dressed]
+    python examples/torch_dressed.py [--epochs 15] [--seed 3] [--out runs/torch_dressed]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +41,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=str(HERE / "dressed_circuit.qml"))
     ap.add_argument("--epochs", type=int, default=None, help="default: the model's")
+    ap.add_argument("--seed", type=int, default=None, help="default: the model's (as qlang train)")
     ap.add_argument("--out", default=None, help="folder for the quantum layer's weights.json")
     args = ap.parse_args()
     torch.set_num_threads(1)
 
     model = load_model(args.model)
+    if args.seed is not None:  # as `qlang train --seed`: weights, split, batches, record
+        model = replace(model, training=replace(model.training, seed=args.seed))
     t = model.training
     epochs = args.epochs or t.epochs or 1
     seeds = Seeds(t.seed)
@@ -84,7 +88,7 @@ def main() -> None:
             loss = torch.nn.functional.cross_entropy(net(X[idx]), y[idx])
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         with torch.no_grad():
             pred = net(torch.tensor(ds.X_train[val])).argmax(dim=1).numpy()
         acc = float(np.mean(pred == ds.y_train[val])) if len(val) else float("nan")

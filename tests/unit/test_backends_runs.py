@@ -21,31 +21,14 @@ from qlang.ir.model import Call  # noqa: E402
 from qlang.sim import QuantumFunction  # noqa: E402
 from qlang.train.api import evaluate, train  # noqa: E402
 from qlang.train.execution import with_backend  # noqa: E402
+from tests.unit.backend_models import codes, small  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "import encodings.angle\nimport ansatze.real_amplitudes\n"
 
 
 @pytest.fixture(autouse=True)
 def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QLANG_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def small(readout: str = "expval(Z0) |> sigmoid()", target: str = "", extra: str = "",
-          classes: int = 2, data: str = "moons(n = 40, seed = 1)") -> str:  # fmt: skip
-    tgt = f"  target {{ {target} }}\n" if target else ""
-    return HEAD + (
-        "model m {\n"
-        f"  data = {data}\n  qubits = 2\n  encoding = angle(x)\n"
-        "  ansatz = real_amplitudes(reps = 1)\n"
-        f"  readout = {readout}\n  task = classify(classes = {classes})\n"
-        "  optimizer = adam(lr = 0.1)\n"
-        f"  train {{ epochs = 1, batch_size = 64, seed = 3 {extra} }}\n{tgt}}}\n"
-    )
-
-
-def codes(err: pytest.ExceptionInfo[QLangError]) -> list[str]:
-    return [d.code for d in err.value.diagnostics]
 
 
 # --- item 5: jobs and rows --------------------------------------------------------------

@@ -232,15 +232,22 @@ def test_dressed_circuit_qlang_train_equals_a_pytorch_loop_around_qlayer() -> No
     assert np.max(np.abs(ours - trained.params)) < 1e-8
 
 
-def test_the_torch_dressed_example_runs(tmp_path: Path) -> None:
+def test_the_torch_dressed_example_trains_what_qlang_train_trains(tmp_path: Path) -> None:
+    """``--seed`` is ``qlang train --seed``: same split, initial weights and batches, so one
+    epoch of the PyTorch loop gives qlang's trained quantum weights, and the seed is recorded."""
     import subprocess
     import sys
 
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "torch_dressed.py"), "--epochs", "1",
-         "--out", str(tmp_path)],
+         "--seed", "3", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout  # fmt: skip
     assert "test accuracy" in out
-    names = json.loads((tmp_path / "weights.json").read_text())["names"]
-    assert names[0] == "ansatz_w_0_0"
+    doc = json.loads((tmp_path / "weights.json").read_text())
+    assert doc["names"][0] == "ansatz_w_0_0"
+    assert doc["seed"] == 3
+    trained = train(load_model(DRESSED), epochs=1, seed=3, quiet=True)
+    ours = dict(zip(trained.param_names, trained.params, strict=True))
+    theirs = np.array(doc["params"], dtype=float)
+    assert np.max(np.abs(theirs - np.array([ours[n] for n in doc["names"]]))) < 1e-8
