@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from qlang.cutting.plan import CutPlan, CutSettings, cached_plan
+from qlang.cutting.plan import CutSettings, cached_plan
 from qlang.ir.model import Model, QuantumBlock
 
 #: the manifest's format (a reader checks it)
@@ -233,10 +233,3 @@ def reconstruct(manifest: Mapping[str, Any], results: Mapping[str, Mapping[Any, 
     M = np.asarray(manifest["outputs"]["matrix"], dtype=float).reshape(paulis, -1)
     return E @ M + np.asarray(manifest["outputs"]["constant"], dtype=float)
 
-
-def plan_of(model: Model) -> CutPlan:
-    """The cut plan ``qlang compile`` emits (the one training runs)."""
-    found = cut_block(model)
-    if found is None:
-        raise ValueError("the model runs uncut")
-    return cached_plan(*found)
