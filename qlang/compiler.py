@@ -300,12 +300,12 @@ def _check_cut_model(model_target: Any, device: Any, circuit: Any) -> None:
         [
             Diagnostic.error(
                 "QL0955",
-                f"`qlang compile` emits the whole {circuit.num_qubits}-qubit circuit, which does "
-                f"not fit device `{getattr(device, 'name', device)}` ({width} qubits); the "
-                "model runs cut into pieces (`target { cutting }`) only when it trains, "
-                "evaluates or runs",
-                help="`qlang inspect` shows the cuts and pieces; compile the uncut circuit "
-                "with `--device none` or a device with enough qubits",
+                f"the whole {circuit.num_qubits}-qubit circuit does not fit device "
+                f"`{getattr(device, 'name', device)}` ({width} qubits); the model runs cut "
+                "into pieces (`target { cutting }`)",
+                help="compile the pieces: `qlang compile FILE -o DIR` (without `--whole`; "
+                "API: `qlang.cutting.emit.compile_pieces`), or the whole circuit with "
+                "`--device none` or a device with enough qubits",
             )
         ]
     )

@@ -69,11 +69,22 @@ ENTRIES: tuple[ErrorInfo, ...] = (
     ),
     ErrorInfo(
         "QL0955",
-        "compiling a cut model for a device narrower than its circuit",
-        "qlang compile qcnn_cut.qml     # 8 qubits, target { device = line(5), cutting = ... }",
-        "qlang compile qcnn_cut.qml --device none\nqlang inspect qcnn_cut.qml    # the pieces",
-        "`qlang compile` emits the model's whole circuit; the pieces of a cut model exist only "
-        "when it trains, evaluates or runs (`qlang train`, `eval`, `run`). Compile the uncut "
-        "circuit without the device, or for a device with enough qubits.",
+        "compiling a cut model's whole circuit for a device narrower than it",
+        "qlang compile qcnn_cut.qml --whole    # 8 qubits, target { device = line(5), cutting = ... }",
+        "qlang compile qcnn_cut.qml -o pieces/    # the subexperiments and a manifest",
+        "The uncut circuit (`qlang compile --whole`, or `qlang.compile(model)`) does not fit "
+        "the device the model runs its pieces on. Compile the pieces (`qlang compile FILE -o "
+        "DIR`, `qlang.cutting.emit.compile_pieces`), or the whole circuit with `--device "
+        "none` or for a device with enough qubits.",
+    ),
+    ErrorInfo(
+        "QL0956",
+        "`--measure` with the pieces of a cut model",
+        "qlang compile qcnn_cut.qml --measure -o pieces/",
+        "qlang compile qcnn_cut.qml -o pieces/",
+        "Every subexperiment of a cut model already measures its own bits (the quasi-"
+        "probability terms' and the observables' bits; `manifest.json` says which), so "
+        "`--measure` has nothing to add. Compile the uncut circuit with `--whole --measure` "
+        "for the measured whole circuit.",
     ),
 )

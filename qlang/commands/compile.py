@@ -14,6 +14,12 @@ Example::
 
 A model's ``target { device, basis, optimization_level }`` are the defaults; the flags
 override them (``--device none`` compiles without routing).
+
+A model that runs cut into pieces (``target { cutting = auto(...) }``) compiles to its
+pieces: every subexperiment (piece x term x measurement group) compiled for the device,
+and ``manifest.json`` (how their measured bits reconstruct the model's outputs), written
+atomically into the folder ``-o DIR`` (docs/cutting.md); ``--whole`` compiles the uncut
+circuit instead.
 """
 
 from __future__ import annotations
@@ -77,9 +83,9 @@ from qlang.commands._common import allow_option, guarded
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
-    help="output file (default: stdout)",
+    help="output file (default: stdout); for a cut model the folder of its pieces",
 )
 @click.option(
     "--measure",
@@ -87,6 +93,11 @@ from qlang.commands._common import allow_option, guarded
     help="lower the model's readout to measurements: one circuit per measurement basis "
     "(-o out.qasm writes out.qasm, or out.m0.qasm, out.m1.qasm, ...) and the decoding "
     "manifest out.measure.json",
+)
+@click.option(
+    "--whole",
+    is_flag=True,
+    help="for a model with `target { cutting }`: compile the uncut circuit, not its pieces",
 )
 @allow_option
 @guarded
@@ -103,17 +114,29 @@ def command(
     verify: bool,
     output: str | None,
     measure: bool,
+    whole: bool,
     allow: tuple[str, ...],
 ) -> None:
     """Compile FILE (.qml or .qasm) to OpenQASM 3, Qiskit, pytket or IR JSON.
 
     Compiling never simulates: the memory budget does not apply, wide circuits compile.
+    A model with `target { cutting }` compiles to its pieces and a manifest (-o DIR).
     """
     from qlang.compiler import compile as qcompile
     from qlang.fileio import write_output
 
+    source: object = Path(file)
+    if Path(file).suffix.lower() == ".qml":
+        from qlang.cutting.emit import cut_block
+        from qlang.driver import load_model
+
+        source = model = load_model(Path(file), allow=allow)
+        if cut_block(model) is not None and not whole:
+            _compile_pieces(model, target, device, level, basis, passes, seed, print_ir_after,
+                            time_passes, verify, output, measure)  # fmt: skip
+            return
     compiled = qcompile(
-        Path(file),
+        source,
         target=target,
         device=device,
         optimization_level=level,
@@ -187,3 +210,95 @@ def _write_measured(compiled, target: str, output: str | None) -> None:  # type:
     side = out.with_name(f"{out.stem}.measure.json")
     write_output(side, json.dumps(manifest, indent=1) + "\n", what="measurement manifest")
     click.echo(f"wrote {', '.join(names)} and {side.name}", err=True)
+
+
+def _compile_pieces(  # type: ignore[no-untyped-def]
+    model, target, device, level, basis, passes, seed, print_ir_after, time_passes, verify,
+    output: str | None, measure: bool,
+) -> None:
+    """A cut model's subexperiments and manifest: into the folder ``output`` (atomically:
+    a hidden sibling renamed into place; an existing non-empty folder is never touched),
+    else to stdout."""
+    from qlang.cutting.emit import compile_pieces
+
+    if measure:
+        from qlang.diagnostics import Diagnostic, QLangError
+
+        raise QLangError([Diagnostic.error(
+            "QL0956",
+            "`--measure` does not apply to the pieces of a cut model: every subexperiment "
+            "measures its own bits (the manifest says which)",
+            model.target.cutting.span,
+            help="drop `--measure`, or compile the uncut circuit with `--whole --measure`",
+        )])  # fmt: skip
+    pieces = compile_pieces(
+        model, target, device, level, basis=basis, passes=passes, seed=seed,
+        print_ir_after=tuple(print_ir_after), time_passes=time_passes, verify=verify,
+    )  # fmt: skip
+    for note in pieces.notes:
+        click.echo(f"note: {note}", err=True)
+    summary = pieces.manifest["cutting"]
+    if output is None:
+        for name, compiled in pieces.files:
+            data = _render(compiled, target, binary=False)
+            click.echo(f"==> {name} <==")
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            click.echo(text, nl=not text.endswith("\n"))
+        click.echo("==> manifest.json <==")
+        click.echo(pieces.manifest_json(), nl=False)
+        return
+    out = Path(output)
+    files = [(name, _render(c, target, binary=True)) for name, c in pieces.files]
+    write_folder(out, [*files, ("manifest.json", pieces.manifest_json())])
+    widths = sorted({c.stats.qubits for _, c in pieces.files})
+    click.echo(
+        f"wrote {out}/: {len(files)} subexperiments of {len(summary['pieces'])} pieces "
+        f"({', '.join(map(str, widths))} qubits) and manifest.json",
+        err=True,
+    )
+
+
+def write_folder(out: Path, files: list[tuple[str, str | bytes]]) -> None:
+    """``files`` into the new folder ``out`` at once: written into a hidden sibling, then
+    renamed; ``QL0805`` (nothing written) when ``out`` exists and is not an empty folder."""
+    import os
+    import shutil
+    import tempfile
+
+    from qlang.diagnostics import Diagnostic, QLangError
+    from qlang.fileio import atomic_write_bytes
+
+    def fail(reason: str) -> QLangError:
+        return QLangError([Diagnostic.error(
+            "QL0805", f"cannot write the pieces folder `{out}`: {reason}", None,
+            help="choose a new folder; nothing was written",
+        )])  # fmt: skip
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise fail("it exists and is not an empty folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise fail((exc.strerror or "not writable").lower()) from None
+    try:
+        for name, data in files:
+            atomic_write_bytes(tmp / name, data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.rename(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise fail((exc.strerror or "not writable").lower()) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -141,3 +141,37 @@ def to_ir(
         ops.append(Operation(op.name, tuple(targets), params))  # type: ignore[arg-type]
     circuit = Circuit(fresh, tuple(ops), inputs=inputs, weights=weights, name=name)
     return circuit, tuple(bits)
+
+
+def to_measured_ir(
+    qc: Any,
+    symbols: Mapping[str, E.Expr],
+    inputs: tuple[ParamDecl, ...],
+    weights: tuple[ParamDecl, ...],
+    name: str = "piece",
+) -> Circuit:
+    """The subexperiment as it runs on a device: its own qubits and classical bits, its
+    mid-circuit measurements and resets kept (what ``qlang compile`` emits; clbit ``k``
+    is ``qc``'s ``k``-th bit, whatever register holds it)."""
+    index = {q: k for k, q in enumerate(qc.qubits)}
+    clbit = {c: k for k, c in enumerate(qc.clbits)}
+    ops: list[Operation] = []
+    for inst in qc.data:
+        op = inst.operation
+        qs = tuple(index[q] for q in inst.qubits)
+        if op.name == "barrier":
+            continue
+        if op.name == "measure":
+            ops.append(Operation("measure", qs, clbits=(clbit[inst.clbits[0]],)))
+            continue
+        if op.name == "reset":
+            ops.append(Operation("reset", qs))
+            continue
+        if op.name not in GATES:
+            raise ValueError(f"a cutting subexperiment has the instruction `{op.name}`")
+        params = tuple(expr_from_qiskit(p, symbols) for p in op.params)
+        ops.append(Operation(op.name, qs, params))  # type: ignore[arg-type]
+    return Circuit(
+        qc.num_qubits, tuple(ops), inputs=inputs, weights=weights, name=name,
+        num_clbits=qc.num_clbits,
+    )  # fmt: skip

@@ -27,7 +27,7 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -111,6 +111,15 @@ class CutPlan:
     terms: dict[Any, tuple[Term, ...]]
     groups: dict[Any, int]
     lookup: dict[Any, tuple[tuple[tuple[int, int], ...], ...]]
+    #: per piece: the add-on's subexperiments as it made them (Qiskit circuits with their
+    #: mid-circuit measurements and resets; what ``qlang compile`` emits), the piece's
+    #: subobservables (Qiskit labels, one per Pauli of :attr:`paulis`), and per
+    #: measurement group the bit masks of its subobservables
+    experiments: dict[Any, tuple[Any, ...]] = field(default_factory=dict, compare=False)
+    subobservables: dict[Any, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    bitmasks: dict[Any, tuple[tuple[int, ...], ...]] = field(default_factory=dict, compare=False)
+    #: the Qiskit names of the circuit's parameters (inputs, then weights)
+    parameter_names: tuple[str, ...] = ()
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -262,12 +271,14 @@ def plan_cuts(circuit: Circuit, observables: tuple[Observable, ...], settings: C
     from qiskit_addon_cutting.utils.observable_grouping import ObservableCollection
 
     terms: dict[Any, tuple[Term, ...]] = {}
+    bitmasks: dict[Any, tuple[tuple[int, ...], ...]] = {}
     groups: dict[Any, int] = {}
     lookup: dict[Any, tuple[tuple[tuple[int, int], ...], ...]] = {}
     pieces = []
     for label, sub in problem.subcircuits.items():
         collection = ObservableCollection(problem.subobservables[label])
         groups[label] = len(collection.groups)
+        bitmasks[label] = tuple(tuple(int(m) for m in g.pauli_bitmasks) for g in collection.groups)
         lookup[label] = tuple(
             tuple(collection.lookup[p]) for p in problem.subobservables[label]
         )
@@ -293,6 +304,12 @@ def plan_cuts(circuit: Circuit, observables: tuple[Observable, ...], settings: C
         terms=terms,
         groups=groups,
         lookup=lookup,
+        experiments={label: tuple(exps) for label, exps in subexps.items()},
+        subobservables={
+            label: tuple(o.to_label() for o in obs) for label, obs in problem.subobservables.items()
+        },
+        bitmasks=bitmasks,
+        parameter_names=tuple(names),
     )
 
 
