@@ -82,6 +82,7 @@ typedef struct {
     int max_payload;
     int prefix_params; /* some prefix gate has a parameter */
     int64_t *snap_slot; /* per op: its snapshot in a tape (ops with parameters), or -1 */
+    int8_t *diag_direct; /* per op: a diagonal op whose table is in local state order */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -138,6 +139,7 @@ static void Program_dealloc(Program *self) {
     free(self->env_off);
     free(self->payload_off);
     free(self->snap_slot);
+    free(self->diag_direct);
     free(self->tape_block);
     for (int t = 0; t < MAXT; t++) free(self->blocks[t]);
     if (self->lock_ready) pthread_mutex_destroy(&self->lock);
@@ -252,6 +254,25 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     self->nsnap = 0;
     for (int o = 0; o < self->nops; o++)
         self->snap_slot[o] = self->op_i[(int64_t)o * OW + 5] ? self->nsnap++ : -1;
+    /* diagonal ops over all local qubits with identity index tables (the program lays their
+     * phase tables out in local state order): applied without a gather */
+    self->diag_direct = calloc((size_t)self->nops + 1, 1);
+    if (!self->diag_direct) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int p = 0; p < self->npasses; p++) {
+        const int32_t *pr = self->pass_i + (int64_t)p * PW;
+        for (int o = pr[0]; o < pr[1] && o < self->nops; o++) {
+            const int32_t *r = self->op_i + (int64_t)o * OW;
+            if (r[0] != OP_DIAG || r[1] != pr[2] || r[8] < 0 || r[8] > r[1]) continue;
+            const int32_t *lo = self->aux + r[6], *hi = self->aux + r[7];
+            int c = r[8], ok = 1;
+            for (int64_t j = 0; ok && j < ((int64_t)1 << c); j++) ok = lo[j] == j;
+            for (int64_t h = 0; ok && h < ((int64_t)1 << (r[1] - c)); h++) ok = hi[h] == (h << c);
+            self->diag_direct[o] = (int8_t)ok;
+        }
+    }
     self->env_total = env;
     self->payload_total = pay;
     self->max_payload = maxp;
@@ -510,25 +531,52 @@ HOT static void sincos_array(const double *restrict x, double *restrict s, doubl
 
 #define MAXD 1024 /* largest diagonal table kept on the stack */
 
-/* Diagonal op table (2**k) at sample b. Phase form: phi = base + sum_g t_g dphi_g,
- * T = exp(i phi) (one vectorised sincos over the table); else the product of the gates. */
+/* Phase-form diagonal op at sample b: sn, cs = sin, cos of phi = base + sum_g t_g dphi_g
+ * (2**k each; one vectorised sincos over the table). */
+HOT static void op_diag_phases(const Ctx *c, int o, int b, double *restrict phi,
+                               double *restrict sn, double *restrict cs) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int k = r[1], d = 1 << k;
+    const double *restrict ph = P->phases + r[9];
+    memcpy(phi, ph, sizeof(double) * (size_t)d);
+    ph += d;
+    /* four gates per sweep over phi (phi stays in registers longer) */
+    double t[4];
+    const double *rows[4];
+    int m = 0;
+    for (int g = r[2]; g < r[3]; g++) {
+        int slot = P->gate_i[(int64_t)g * GW + 3];
+        if (slot < 0) continue;
+        t[m] = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
+        rows[m++] = ph;
+        ph += d;
+        if (m == 4) {
+            const double *restrict a0 = rows[0], *restrict a1 = rows[1], *restrict a2 = rows[2],
+                                   *restrict a3 = rows[3];
+            for (int i = 0; i < d; i++)
+                phi[i] += (t[0] * a0[i] + t[1] * a1[i]) + (t[2] * a2[i] + t[3] * a3[i]);
+            m = 0;
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        const double *restrict a = rows[j];
+        double tj = t[j];
+        for (int i = 0; i < d; i++) phi[i] += tj * a[i];
+    }
+    sincos_array(phi, sn, cs, d);
+}
+
+
+/* Diagonal op table (2**k) at sample b: the phase form (op_diag_phases) when the op has
+ * one, else the product of the gates. */
 static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
     const Program *P = c->P;
     const int32_t *r = P->op_i + (int64_t)o * OW;
     int k = r[1], d = 1 << k;
     if (r[9] >= 0 && d <= MAXD) {
         double phi[MAXD], sn[MAXD], cs[MAXD];
-        const double *ph = P->phases + r[9];
-        memcpy(phi, ph, sizeof(double) * (size_t)d);
-        ph += d;
-        for (int g = r[2]; g < r[3]; g++) {
-            int slot = P->gate_i[(int64_t)g * GW + 3];
-            if (slot < 0) continue;
-            double t = c->theta[(int64_t)slot * c->B + (gate_batched(c, g) ? b : 0)];
-            for (int i = 0; i < d; i++) phi[i] += t * ph[i];
-            ph += d;
-        }
-        sincos_array(phi, sn, cs, d);
+        op_diag_phases(c, o, b, phi, sn, cs);
         for (int i = 0; i < d; i++) T[i] = cs[i] + I * sn[i];
         return;
     }
@@ -542,6 +590,22 @@ static void op_diag_table(const Ctx *c, int o, int b, cdouble *T) {
         cdouble dvals[4];
         for (int a = 0; a < dg; a++) dvals[a] = M[a * dg + a];
         for (int i = 0; i < d; i++) T[i] *= dvals[diag_index(i, gr[0], gr[1], gr[2], k)];
+    }
+}
+
+/* A phase-form diagonal payload: the table then its conjugate, interleaved reals. */
+HOT static void diag_payload_phases(const double *restrict sn, const double *restrict cs, int d,
+                                    double *restrict pd, float *restrict pf) {
+    if (pd) {
+        for (int i = 0; i < d; i++) {
+            pd[2 * i] = cs[i], pd[2 * i + 1] = sn[i];
+            pd[2 * d + 2 * i] = cs[i], pd[2 * d + 2 * i + 1] = -sn[i];
+        }
+    } else {
+        for (int i = 0; i < d; i++) {
+            pf[2 * i] = (float)cs[i], pf[2 * i + 1] = (float)sn[i];
+            pf[2 * d + 2 * i] = (float)cs[i], pf[2 * d + 2 * i + 1] = (float)-sn[i];
+        }
     }
 }
 
@@ -565,6 +629,10 @@ static void op_payload(const Ctx *c, int o, int b, double *pd, float *pf) {
                 pf[2 * d * d + 2 * i] = (float)v[2], pf[2 * d * d + 2 * i + 1] = (float)v[3];
             }
         }
+    } else if (r[0] == OP_DIAG && r[9] >= 0 && d <= MAXD) {
+        double phi[MAXD], sn[MAXD], cs[MAXD];
+        op_diag_phases(c, o, b, phi, sn, cs);
+        diag_payload_phases(sn, cs, d, pd, pf);
     } else if (r[0] == OP_DIAG) {
         cdouble stackT[256];
         cdouble *T = d <= 256 ? stackT : malloc(sizeof(cdouble) * (size_t)d);
@@ -1842,6 +1910,37 @@ HOT static void F(k_diag)(real *restrict s, int64_t N, int64_t dim, const int32_
     }
 }
 
+/* Forward step of a phase-form diagonal op at sample b on one sample's state s (dim
+ * amplitudes): the phases (op_diag_phases) multiply s directly, contiguously when the
+ * table is in state order, else through the index tables (no payload is built). */
+HOT static void F(apply_diag_phases)(const Ctx *c, int o, int b, real *restrict s, int64_t dim) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    double phi[MAXD], sn[MAXD], cs[MAXD];
+    op_diag_phases(c, o, b, phi, sn, cs);
+    if (P->diag_direct[o]) {
+        for (int64_t i = 0; i < dim; i++) {
+            double tr = cs[i], ti = sn[i], ar = s[2 * i], ai = s[2 * i + 1];
+            s[2 * i] = (real)(tr * ar - ti * ai);
+            s[2 * i + 1] = (real)(tr * ai + ti * ar);
+        }
+        return;
+    }
+    const int32_t *restrict lo = P->aux + r[6], *restrict hi = P->aux + r[7];
+    int cb = r[8];
+    int64_t run = (int64_t)1 << cb;
+    for (int64_t i0 = 0; i0 < dim; i0 += run) {
+        int32_t h = hi[i0 >> cb];
+        real *restrict q = s + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            double tr = cs[k], ti = sn[k], ar = q[2 * j], ai = q[2 * j + 1];
+            q[2 * j] = (real)(tr * ar - ti * ai);
+            q[2 * j + 1] = (real)(tr * ai + ti * ar);
+        }
+    }
+}
+
 static void F(k_adj_diag)(real *restrict p, real *restrict l, int64_t N, int64_t dim,
                           const int32_t *restrict lo, const int32_t *restrict hi, int c,
                           const real *restrict tabc, double *restrict e) {
@@ -2354,9 +2453,14 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                         F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S.payload));
                         continue;
                     }
+                    const int32_t *ro = P->op_i + (int64_t)o * OW;
+                    int phases = ro[0] == OP_DIAG && ro[9] >= 0 && ro[1] <= 10;
                     for (int b = b0; b < b1; b++) {
                         real *one = cur + 2 * (int64_t)(b - b0) * dim, *one_alt = alt + 2 * (int64_t)(b - b0) * dim;
-                        F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
+                        if (phases)
+                            F(apply_diag_phases)(c, o, b, one, dim);
+                        else
+                            F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
                     }
                 }
                 if (cur != base_p) memcpy(base_p, cur, sizeof(real) * 2 * (size_t)N);

@@ -129,10 +129,7 @@ class Executor:
         p = self.program
         if p.expr_fn is None:
             return None
-        vals = p.expr_fn(x, w)
-        return np.ascontiguousarray(
-            np.stack([np.broadcast_to(v, (x.shape[0],)) for v in vals]), dtype=np.float64
-        )
+        return p.expr_fn(x, w)  # (rows, B) float64
 
     @staticmethod
     def _theta(values: tuple, batch: int) -> np.ndarray:
@@ -158,18 +155,24 @@ class Executor:
         diag: np.ndarray | None = None,
         keep: bool = False,
         inputs: bool = True,
+        out: np.ndarray | None = None,
     ) -> Any:
         """Final states ``(B, 2**n)`` (little-endian, no global phase). ``values``: explicit
         gate-angle values per slot (floats or ``(B,)`` arrays), as the shift rules pass.
         With a diagonal readout ``diag`` (``(2**n, K)``) returns ``(states, outputs)``,
         ``outputs = |states|**2 @ diag`` computed in the same call. ``keep``: also return
         the run's tape (or None when it would exceed :data:`TAPE_BYTES`) for :meth:`adjoint`;
-        ``inputs``: whether that adjoint wants input gradients (it must say the same)."""
+        ``inputs``: whether that adjoint wants input gradients (it must say the same).
+        ``out``: a C-contiguous ``(B, 2**n)`` array of this dtype to write the states into
+        (a pooled buffer: a large state page-faults on every fresh allocation)."""
         b = x.shape[0]
         x, w = _c64(x), _c64(w)
         theta = self._theta(values, b) if values is not None else None
         extra = None if theta is not None else self._extra(x, w)
-        out = np.empty((b, 1 << self.n), dtype=self.dtype)
+        if out is None:
+            out = np.empty((b, 1 << self.n), dtype=self.dtype)
+        elif out.shape != (b, 1 << self.n) or out.dtype != self.dtype or not out.flags.c_contiguous:
+            raise ValueError("out must be a C-contiguous (B, 2**n) array of the executor's dtype")
         k = 0 if diag is None else diag.shape[1]
         outputs = None if diag is None else np.empty((b, k))
         v = self._variant(inputs or values is not None)
@@ -229,17 +232,25 @@ class Executor:
         diag: np.ndarray,
         cot: Any,
         inputs: bool = True,
+        buffer: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """One training step with a diagonal readout: ``(outputs, g_w, g_x)`` of
         ``sum(cot * outputs)``, ``cot`` an array ``(B, K)`` or a callable of the outputs
         (float64 ``x (B, n_in)`` and ``w (n_w,)``; non-finite values raise
-        ``FloatingPointError``). Two compiled calls."""
+        ``FloatingPointError``). Two compiled calls. ``buffer``: a C-contiguous
+        ``(B, 2**n)`` array of this dtype for the states (overwritten; see :meth:`forward`)."""
+        if buffer is not None and (
+            buffer.shape != (x.shape[0], 1 << self.n)
+            or buffer.dtype != self.dtype
+            or not buffer.flags.c_contiguous
+        ):
+            raise ValueError("buffer must be a C-contiguous (B, 2**n) array of the executor's dtype")
         b = x.shape[0]
         x, w = _c64(x), _c64(w)
         p = self.program
         v = self._variant(inputs)
         k = diag.shape[1]
-        psi = np.empty((b, 1 << self.n), dtype=self.dtype)
+        psi = np.empty((b, 1 << self.n), dtype=self.dtype) if buffer is None else buffer
         outputs = np.empty((b, k))
         extra = self._extra(x, w)
         threads = self._threads(b, v)

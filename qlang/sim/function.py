@@ -25,6 +25,8 @@ from qlang.sim.arity import CircuitArity
 from qlang.sim.readout import ReadoutPlan
 from qlang.sim.simulator import UNCHECKED_BYTES, Simulator, bad_input, require_memory
 
+#: states of at least this many bytes that only feed the outputs go to a pooled buffer
+POOLED_BYTES = 2**22
 #: Accepted spellings of the gradient methods.
 METHODS = {
     "auto": "auto",
@@ -127,7 +129,7 @@ class QuantumFunction(CircuitArity):
     def _forward_chunk(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         ex = self.simulator.executor
         if self.shots is None and ex is not None and self.readout.diagonal is not None:
-            return ex.forward(x, w, diag=self.readout.diagonal)[1]
+            return ex.forward(x, w, diag=self.readout.diagonal, out=self._state_buffer(x))[1]
         if self.shots is None:
             return self.readout.outputs(self.exact_states(x, w), x, w)
         if self.simulator.dynamic:
@@ -135,6 +137,15 @@ class QuantumFunction(CircuitArity):
         est, err = self.readout.sample_outputs(self.exact_states(x, w), x, w, self.shots, self.rng)
         self._stderr.append(err)
         return est
+
+    def _state_buffer(self, x: np.ndarray) -> np.ndarray | None:
+        """A pooled buffer for states the caller does not keep (only the outputs leave the
+        call), for large batches: a fresh array of many megabytes page-faults on every call,
+        which costs about as much as a pass over the state. None: allocate as usual."""
+        ex = self.simulator.executor
+        if ex is None or (x.shape[0] << ex.n) * ex.dtype.itemsize < POOLED_BYTES:
+            return None
+        return self.simulator.workspace.take((x.shape[0], 2**ex.n), ex.dtype)
 
     def _dynamic_chunk(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         shots = self.shots or 1
@@ -228,7 +239,7 @@ class QuantumFunction(CircuitArity):
         ):
             return None
         try:
-            return ex.vjp_diag(inputs, weights, diag, cotangent, input_grads)
+            return ex.vjp_diag(inputs, weights, diag, cotangent, input_grads, self._state_buffer(inputs))
         except FloatingPointError:  # NaN or infinity: the general path reports QL0603
             return None
 

@@ -19,6 +19,9 @@ Example::
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from qlang.ir.circuit import Circuit
@@ -26,12 +29,38 @@ from qlang.sim.simulator import Simulator
 from qlang.sim.threads import blas_threads
 from qlang.threads import threads
 
+_gram: ModuleType | None
+try:
+    from qlang.sim import _gram  # type: ignore[attr-defined,no-redef]
+except ImportError:  # pragma: no cover - the extension was not built: numpy's products
+    _gram = None
+
+#: Gram matrices with fewer complex multiply-adds than this run on one thread
+THREADED_GRAM = 2**21
+#: simulators kept for repeated calls on the same encoding (keyed by identity)
+CACHED_SIMULATORS = 8
+_simulators: dict[tuple[int, str], tuple[Circuit, Simulator]] = {}
+
+
+def simulator(encoding: Circuit, dtype: str = "complex128") -> Simulator:
+    """The simulator of ``encoding``, built once per circuit object and dtype (a kernel
+    is evaluated many times on one encoding: training, prediction, alignment)."""
+    key = (id(encoding), dtype)
+    hit = _simulators.get(key)
+    if hit is not None and hit[0] is encoding:
+        return hit[1]
+    sim = Simulator(encoding, dtype=dtype)
+    if len(_simulators) >= CACHED_SIMULATORS:
+        _simulators.pop(next(iter(_simulators)))
+    _simulators[key] = (encoding, sim)
+    return sim
+
 
 def encode(
     encoding: Circuit, X: np.ndarray, weights: np.ndarray | None = None, dtype: str = "complex128"
 ) -> np.ndarray:
     """Canonical encoded states ``(N, 2**n)`` of the rows of ``X``."""
-    return Simulator(encoding, dtype=dtype).statevector(X, weights)
+    return simulator(encoding, dtype).statevector(X, weights)
 
 
 def kernel_matrix(
@@ -42,25 +71,42 @@ def kernel_matrix(
     dtype: str = "complex128",
 ) -> np.ndarray:
     """Fidelity kernel ``K[i, j] = |<psi(X2[j])|psi(X1[i])>|**2`` of shape ``(N1, N2)``."""
-    sim = Simulator(encoding, dtype=dtype)
-    s1 = sim.statevector(X1, weights)
+    sim = simulator(encoding, dtype)
+    # the global phase cancels in |<.|.>|**2: the states are used without it
+    s1 = sim.statevector(X1, weights, phase=False)
+    if X2 is None:
+        return _gram_fidelity(s1)
+    s2 = sim.statevector(X2, weights, phase=False)
     with blas_threads(threads()):
-        if X2 is None:
-            return _gram_fidelity(s1)
-        s2 = sim.statevector(X2, weights)
         return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
 
 
-def _gram_fidelity(s: np.ndarray) -> np.ndarray:
-    """``|<s_i|s_j>|**2`` for all pairs: one Hermitian rank-k update (half a matrix product)
-    for the upper triangle, mirrored."""
-    from scipy.linalg import blas  # imported on first use (scipy.linalg is slow to import)
+def _blas(dtype: np.dtype) -> tuple[Any, Any]:
+    """scipy's BLAS ``herk`` and ``gemm`` of the states' precision (capsules)."""
+    from scipy.linalg import cython_blas  # imported on first use (scipy.linalg is slow)
 
-    herk = blas.zherk if s.dtype == np.complex128 else blas.cherk
-    upper = herk(1.0, s)  # (S S^H)[i, j] = conj(<s_i|s_j>); upper triangle only
-    k = upper.real**2 + upper.imag**2
-    k = np.triu(k) + np.triu(k, 1).T
-    return np.ascontiguousarray(k, dtype=float)
+    caps = cython_blas.__pyx_capi__  # type: ignore[attr-defined]
+    return (caps["zherk"], caps["zgemm"]) if dtype == np.complex128 else (caps["cherk"], caps["cgemm"])
+
+
+def _gram_fidelity(s: np.ndarray) -> np.ndarray:
+    """``|<s_i|s_j>|**2`` for all pairs of rows of ``s``: Hermitian rank-k updates on the
+    diagonal blocks and products on the others (half a matrix product in all), ``|.|**2``
+    fused, the blocks shared by :func:`qlang.threads.threads` worker threads (BLAS itself
+    single-threaded meanwhile); numpy's product without the compiled helper."""
+    if _gram is None:  # pragma: no cover - the extension was not built
+        with blas_threads(threads()):
+            return (np.abs(s.conj() @ s.T) ** 2).astype(float)
+    s = np.ascontiguousarray(s)
+    if s.dtype not in (np.complex128, np.complex64):
+        s = s.astype(np.complex128)
+    n, d = s.shape
+    out = np.empty((n, n))
+    workers = threads() if n * n * d // 2 >= THREADED_GRAM else 1
+    herk, gemm = _blas(s.dtype)
+    with blas_threads(1):
+        _gram.fidelity_gram(herk, gemm, s, out, workers)
+    return out
 
 
 def bloch_vectors(states: np.ndarray, num_qubits: int) -> np.ndarray:
@@ -86,7 +132,7 @@ def projected_kernel(
     dtype: str = "complex128",
 ) -> np.ndarray:
     """Projected quantum kernel from one-qubit reduced density matrices (batched)."""
-    sim = Simulator(encoding, dtype=dtype)
+    sim = simulator(encoding, dtype)
     n = encoding.num_qubits
     b1 = bloch_vectors(sim.statevector(X1, weights), n).reshape(len(X1), -1)
     b2 = b1 if X2 is None else bloch_vectors(sim.statevector(X2, weights), n).reshape(len(X2), -1)

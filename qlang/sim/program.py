@@ -40,6 +40,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -48,7 +49,7 @@ import numpy as np
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
 from qlang.ir.gates import GATES
-from qlang.sim.compile_expr import ExprFunction, compile_exprs
+from qlang.sim.compile_expr import ExprFunction, compile_exprs, compile_rows
 from qlang.sim.gatelib import constant_matrix, gate_matrix, permute_bits
 from qlang.sim.plan import PERMUTATION_GATES, check_unitary, fusion_units
 
@@ -140,7 +141,7 @@ class Program:
     tile_bits: int
     #: expressions of the general slots, their evaluator and symbolic derivatives
     exprs: list[E.Expr] = field(default_factory=list)
-    expr_fn: ExprFunction | None = None
+    expr_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     #: per expression row: the symbols and one derivative function over all of them
     expr_symbols: list[tuple[E.Symbol, ...]] = field(default_factory=list)
     expr_diff: ExprFunction | None = None
@@ -432,7 +433,7 @@ def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
         exprs=exprs,
     )
     if exprs:
-        prog.expr_fn = compile_exprs(exprs)
+        prog.expr_fn = compile_rows(exprs)
         prog.expr_symbols = [tuple(sorted(E.symbols(e), key=_sym_key)) for e in exprs]
         prog.expr_diff = compile_exprs(
             [E.diff(e, s) for e, syms in zip(exprs, prog.expr_symbols, strict=True) for s in syms]
@@ -584,8 +585,15 @@ def _arrays(p: Program) -> tuple:
             phase = -1
             if op.kind == OP_DIAG:
                 lo, hi, c = _local_index_tables(lq, nl)
-                aux0, aux1 = add_aux(lo), add_aux(hi)
                 form = phase_form(op)
+                if form is not None and len(lq) == nl and nl <= DIAG_MAX:
+                    # over all local qubits: the tables in local state order, identity index
+                    # tables (the executor applies them without a gather)
+                    idx = (lo[np.arange(2**nl) & (2**c - 1)] | hi[np.arange(2**nl) >> c])
+                    form = form.reshape(-1, 2**nl)[:, idx].reshape(-1)
+                    lo = np.arange(2**c, dtype=np.int32)
+                    hi = (np.arange(2 ** (nl - c), dtype=np.int32) << c).astype(np.int32)
+                aux0, aux1 = add_aux(lo), add_aux(hi)
                 if form is not None:
                     phase = phases_len
                     phase_parts.append(form)

@@ -201,15 +201,24 @@ class Simulator:
             return canonical(self.run(inputs, weights, values))
 
     def statevector(
-        self, inputs: np.ndarray | None = None, weights: np.ndarray | None = None
+        self,
+        inputs: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+        *,
+        phase: bool = True,
     ) -> np.ndarray:
-        """Canonical final states ``(batch, 2**n)`` including the global phase."""
+        """Canonical final states ``(batch, 2**n)`` including the global phase (without it
+        for ``phase=False``, e.g. for overlaps' absolute values)."""
         x, w = self.normalize(inputs, weights)
+        if not phase and self.executor is not None and self.chunk_size(x.shape[0]) >= x.shape[0]:
+            return self.states(x, w)  # a new array (the reference engine's may be pooled)
         out = np.empty((x.shape[0], 2**self.n), dtype=self.dtype)
         for sl in self.chunks(x.shape[0]):
             out[sl] = self.states(x[sl], w)
-        phase = np.exp(1j * np.asarray(self._phase(x, w)[0]))
-        return out * np.reshape(phase, (-1, 1)).astype(self.dtype)
+        if not phase:
+            return out
+        phase_ = np.exp(1j * np.asarray(self._phase(x, w)[0]))
+        return out * np.reshape(phase_, (-1, 1)).astype(self.dtype)
 
     def normalize(
         self, inputs: np.ndarray | None, weights: np.ndarray | None

@@ -133,6 +133,87 @@ def test_complex64_matches_reference(seed: int) -> None:
     _check(2000 + seed, X.TILE_BITS if seed % 2 else 6, np.complex64, 2e-4)
 
 
+DIAGONAL_GATES = ("rz", "p", "cz", "cp", "crz", "rzz", "s", "t")
+
+
+def iqp_circuit(rng: np.random.Generator, n: int) -> Circuit:
+    """IQP-type layers (ZZ / Pauli-Z feature maps, QAOA cost layers): Hadamards on every
+    qubit, then diagonal gates (and ``cx; rz; cx`` parity units) on random qubits."""
+    ops: list[Operation] = []
+    for _ in range(int(rng.integers(1, 4))):
+        ops += [Operation("h", (q,)) for q in range(n)]
+        for _ in range(int(rng.integers(1, 3 * n + 1))):
+            name = DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]
+            gd = GATES[name]
+            if gd.num_qubits > n:
+                continue
+            qs = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
+            ops.append(Operation(name, qs, tuple(random_angle(rng) for _ in range(gd.num_params))))
+            if n >= 2 and rng.random() < 0.3:
+                a, b = (int(q) for q in rng.choice(n, 2, replace=False))
+                ops += [Operation("cx", (a, b)), Operation("rz", (b,), (random_angle(rng),)),
+                        Operation("cx", (a, b))]  # fmt: skip
+    return Circuit(
+        n, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),), weights=(ParamDecl("w", (N_W,), 0),)
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_iqp_circuits_match_reference(seed: int) -> None:
+    """Diagonal layers over every qubit run as phase tables in state order (applied without
+    a gather in the forward run): states, gradients and the shift rules' explicit angles
+    agree with the reference engine, in both precisions and with small tiles."""
+    rng = np.random.default_rng(4000 + seed)
+    n = int(rng.integers(2, 9))
+    c = iqp_circuit(rng, n)
+    b = int(rng.integers(1, 6))
+    x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
+    lam = rng.normal(size=(b, 2**n)) + 1j * rng.normal(size=(b, 2**n))
+    ex = X.Executor(c)
+    try:
+        psi = ex.forward(x, w)
+        for per_sample in (False, True):
+            ref_psi, (ref_gw, ref_gx) = reference(c, x, w, lam, per_sample)
+            assert np.max(np.abs(psi - ref_psi)) < 1e-10
+            gw, gx = ex.adjoint(x, w, ref_psi.copy(), lam.copy(), per_sample)
+            assert np.allclose(gw, ref_gw, atol=1e-10, rtol=0)
+            assert np.allclose(gx, ref_gx, atol=1e-10, rtol=0)
+            psi2, tape = ex.forward(x, w, keep=True)
+            gw2, _ = ex.adjoint(x, w, psi2, lam.copy(), per_sample, tape=tape)
+            assert np.allclose(gw2, ref_gw, atol=1e-10, rtol=0)
+        sim = Simulator(c)
+        values = list(sim.plan.evaluate(x, w))
+        values[-1] = values[-1] + 0.3 if values else values
+        ref = canonical(sim.run(x, w, tuple(values))).copy()
+        assert np.max(np.abs(ex.forward(x, w, tuple(values)) - ref)) < 1e-10
+        psi64 = X.Executor(c, np.complex64).forward(x, w)
+        assert np.max(np.abs(psi64 - psi)) < 2e-5
+        tiled = X.Executor(c, tile_bits=6).forward(x, w) if n > 6 else psi
+        assert np.max(np.abs(tiled - psi)) < 1e-10
+    except AssertionError:
+        print(f"seed {seed}: iqp_circuit(np.random.default_rng({4000 + seed}), {n}) ->")
+        print(c.ops)
+        raise
+
+
+def test_zz_feature_map_phase_layers_span_the_state() -> None:
+    """The layout the IQP test exercises: a ZZ feature map's phase layers are diagonal ops
+    over every qubit (tables in state order), and its states match the reference."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from circuits import zz_feature_map
+
+    for ent in ("linear", "full"):
+        c = zz_feature_map(5, entanglement=ent)
+        ex = X.Executor(c)
+        assert sum(op.kind == 3 and len(op.qubits) == 5 for op in ex.program.ops) == 2
+        x = np.random.default_rng(3).uniform(0, 2 * np.pi, (7, 5))
+        ref = canonical(Simulator(c).run(x, np.zeros(0))).copy()
+        assert np.max(np.abs(ex.forward(x, np.zeros(0)) - ref)) < 1e-10
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_explicit_angles_and_diagonal_readout(seed: int) -> None:
     """The shift rules' explicit angle values, and the readout computed inside the call
@@ -199,6 +280,35 @@ def test_block_through_the_public_api_matches_reference() -> None:
         got = fast.vjp(x, w, lambda o: np.sin(o)), fast.jacobian(x, w)
         for a, b in zip((*ref[0], *ref[1]), (*got[0], *got[1]), strict=True):
             assert np.allclose(a, b, atol=1e-10)
+
+
+def test_pooled_state_buffers_give_the_same_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large states that only feed the outputs (forward with a diagonal readout, the fast
+    vjp) are written into a buffer of the simulator's pool, reused call after call: the
+    results equal fresh buffers', and outputs handed out are never overwritten."""
+    from qlang.sim import function as F
+
+    rng = np.random.default_rng(9)
+    c = random_circuit(rng, 5, 25)
+    z = Observable((PauliTerm(E.Const(1.0), ((0, "Z"),)),))
+    block = QuantumBlock("main", c, Readout("expval", (z,)))
+    x, w = rng.normal(size=(6, N_IN)), rng.normal(size=N_W)
+    x2 = rng.normal(size=(6, N_IN))
+    cot = rng.normal(size=(6, 1))
+    fresh = F.QuantumFunction(block)
+    ref = fresh.forward(x, w), fresh.forward(x2, w), fresh.vjp(x, w, cot)
+    monkeypatch.setattr(F, "POOLED_BYTES", 0)
+    pooled = F.QuantumFunction(block)
+    taken = pooled.simulator.workspace.taken
+    out1 = pooled.forward(x, w)
+    out2 = pooled.forward(x2, w)
+    got = pooled.vjp(x, w, cot)
+    assert pooled.simulator.workspace.taken == taken + 3  # the pool was used
+    assert len(pooled.simulator.workspace._pool) == 1  # one buffer, reused
+    np.testing.assert_array_equal(out1, ref[0])
+    np.testing.assert_array_equal(out2, ref[1])
+    for a, b in zip(got, ref[2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
 def test_gate_larger_than_a_tile_falls_back_to_the_reference_engine() -> None:

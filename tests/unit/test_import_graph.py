@@ -27,6 +27,7 @@ PACKAGE_DIRS = {
 EXTENSIONS = {
     "qlang.passes.routing._kernels": ROOT / "passes" / "routing" / "_kernels.c",
     "qlang.sim._executor": ROOT / "qlang" / "sim" / "_executor.c",
+    "qlang.sim._gram": ROOT / "qlang" / "sim" / "_gram.c",
 }
 AREAS = ("qlang.sim", "qlang.train", "qlang.semantics", "qlang.passes")
 #: cycles still being removed elsewhere: (area, kind, frozenset of the cycle's modules)

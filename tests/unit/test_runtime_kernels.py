@@ -60,3 +60,52 @@ def _rdm(t: np.ndarray, q: int) -> np.ndarray:
     axis = t.ndim - 1 - q
     m = np.moveaxis(t, axis, 0).reshape(2, -1)
     return m @ m.conj().T
+
+
+def _states(n: int, d: int, dtype: type, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=(n, d)) + 1j * rng.normal(size=(n, d))
+    return (s / np.linalg.norm(s, axis=1, keepdims=True)).astype(dtype)
+
+
+def test_gram_blocks_in_threads_equal_the_dense_product(monkeypatch) -> None:
+    """Every row-block split (1, 2, 3 and more workers, odd sizes) gives |S S^H|**2."""
+    from qlang.sim import kernels
+
+    if kernels._gram is None:  # the helper was not built: the numpy product is the path
+        return
+    monkeypatch.setattr(kernels, "THREADED_GRAM", 0)
+    for n, d in ((1, 4), (2, 2), (7, 8), (33, 16), (64, 32)):
+        for dtype, tol in ((np.complex128, 1e-13), (np.complex64, 1e-5)):
+            s = _states(n, d, dtype, n * d)
+            ref = np.abs(s.astype(complex).conj() @ s.astype(complex).T) ** 2
+            for workers in ("1", "2", "3", "5"):
+                monkeypatch.setenv("QLANG_THREADS", workers)
+                k = kernels._gram_fidelity(s)
+                assert k.dtype == np.float64 and k.shape == (n, n)
+                np.testing.assert_allclose(k, ref, rtol=0, atol=tol, err_msg=f"{n}x{d} {dtype} {workers}")
+                assert np.array_equal(k, k.T)
+
+
+def test_gram_without_the_helper_is_the_same_matrix(monkeypatch) -> None:
+    from qlang.sim import kernels
+
+    s = _states(20, 16, np.complex128, 5)
+    fast = kernels._gram_fidelity(s)
+    monkeypatch.setattr(kernels, "_gram", None)
+    np.testing.assert_allclose(kernels._gram_fidelity(s), fast, rtol=0, atol=1e-13)
+
+
+def test_kernel_reuses_the_simulator_of_one_encoding_object() -> None:
+    from qlang.sim import kernels
+
+    enc, other = zz_feature_map(3), zz_feature_map(3, reps=1)
+    assert kernels.simulator(enc) is kernels.simulator(enc)
+    assert kernels.simulator(enc) is not kernels.simulator(enc, "complex64")
+    assert kernels.simulator(other).circuit is other
+    X = _data(6)
+    assert not np.allclose(kernel_matrix(enc, X), kernel_matrix(other, X))
+    # the global phase is dropped from the states and cancels in the kernel
+    states = [statevector(enc, x) for x in X]
+    ref = np.array([[abs(np.vdot(a, b)) ** 2 for b in states] for a in states])
+    np.testing.assert_allclose(kernel_matrix(enc, X), ref, rtol=0, atol=1e-12)
