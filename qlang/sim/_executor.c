@@ -835,26 +835,41 @@ static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *
     for (int q = 0; q < n; q++) {
         const int32_t *pr = P->prefix_i + (int64_t)q * PRW;
         int split = prefix_split(c, q);
-        if (!(split - pr[0] == 1 && gate_batched(c, pr[0]) && cnt <= 512)) {
+        /* a head whose last gate is the only sample-dependent one: the gates before it act
+         * on |0> once for the range (c0), the last one with one vectorised sincos */
+        int last = split - 1, fast = split > pr[0] && gate_batched(c, last) && cnt <= 512;
+        for (int g = pr[0]; fast && g < last; g++) fast = !gate_batched(c, g);
+        if (!fast) {
             for (int b = b0; b < b1; b++) {
                 cdouble *v = vecs + (int64_t)(b - b0) * 2 * n, *h = heads + (int64_t)(b - b0) * 4 * n;
                 prefix_vector(c, q, b, v + 2 * q, h + 2 * q, h + 2 * n + 2 * q);
             }
             continue;
         }
-        const int32_t *r = P->gate_i + (int64_t)pr[0] * GW;
+        cdouble c0 = 1.0, c1 = 0.0, bufM[16], bufD[16];
+        for (int g = pr[0]; g < last; g++) {
+            const cdouble *M, *dM;
+            gate_get(c, g, 0, &M, &dM, bufM, bufD);
+            cdouble a0 = M[0] * c0 + M[1] * c1, a1 = M[2] * c0 + M[3] * c1;
+            c0 = a0, c1 = a1;
+        }
+        const int32_t *r = P->gate_i + (int64_t)last * GW;
         const cdouble *A = P->mats + r[5], *Bm = A + 4, *Cm = A + 8;
-        double alpha = P->gate_alpha[pr[0]];
+        /* column c0|0> + c1|1> of A, B, C */
+        const cdouble a0 = A[0] * c0 + A[1] * c1, a1 = A[2] * c0 + A[3] * c1;
+        const cdouble bb0 = Bm[0] * c0 + Bm[1] * c1, bb1 = Bm[2] * c0 + Bm[3] * c1;
+        const cdouble cc0 = Cm[0] * c0 + Cm[1] * c1, cc1 = Cm[2] * c0 + Cm[3] * c1;
+        double alpha = P->gate_alpha[last];
         const double *th = c->theta + (int64_t)r[3] * c->B + b0;
         for (int i = 0; i < cnt; i++) ang[i] = alpha * th[i];
         sincos_array(ang, sn, cs, cnt);
         const cdouble *T = c->ptail + 4 * q;
         for (int i = 0; i < cnt; i++) {
             cdouble *v = vecs + (int64_t)i * 2 * n, *h = heads + (int64_t)i * 4 * n;
-            cdouble u0 = A[0] + cs[i] * Bm[0] + sn[i] * Cm[0], u1 = A[2] + cs[i] * Bm[2] + sn[i] * Cm[2];
+            cdouble u0 = a0 + cs[i] * bb0 + sn[i] * cc0, u1 = a1 + cs[i] * bb1 + sn[i] * cc1;
             h[2 * q] = u0, h[2 * q + 1] = u1;
-            h[2 * n + 2 * q] = alpha * (-sn[i] * Bm[0] + cs[i] * Cm[0]);
-            h[2 * n + 2 * q + 1] = alpha * (-sn[i] * Bm[2] + cs[i] * Cm[2]);
+            h[2 * n + 2 * q] = alpha * (-sn[i] * bb0 + cs[i] * cc0);
+            h[2 * n + 2 * q + 1] = alpha * (-sn[i] * bb1 + cs[i] * cc1);
             v[2 * q] = T[0] * u0 + T[1] * u1;
             v[2 * q + 1] = T[2] * u0 + T[3] * u1;
         }

@@ -196,6 +196,30 @@ def test_iqp_circuits_match_reference(seed: int) -> None:
         raise
 
 
+def test_prefix_heads_with_shared_gates_before_the_input_gate() -> None:
+    """A qubit's first gates ``h; rx(w); ry(x)`` (shared gates, then the one input gate) run
+    as one vectorised head over the batch; states and gradients match the reference."""
+    rng = np.random.default_rng(11)
+    ops = []
+    for q in range(4):
+        ops += [Operation("h", (q,)), Operation("rx", (q,), (E.Weight(q % N_W),)),
+                Operation("ry", (q,), (E.Input(q % N_IN) * 0.7 + 0.1,))]  # fmt: skip
+    ops += [Operation("cx", (0, 1)), Operation("cx", (2, 3)), Operation("rz", (1,), (E.Weight(0),))]
+    c = Circuit(4, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),), weights=(ParamDecl("w", (N_W,), 0),))
+    x, w = rng.normal(size=(5, N_IN)), rng.normal(size=N_W)
+    lam = rng.normal(size=(5, 16)) + 1j * rng.normal(size=(5, 16))
+    ex = X.Executor(c)
+    psi = ex.forward(x, w)
+    for per_sample in (False, True):
+        ref_psi, (ref_gw, ref_gx) = reference(c, x, w, lam, per_sample)
+        assert np.max(np.abs(psi - ref_psi)) < 1e-10
+        gw, gx = ex.adjoint(x, w, ref_psi.copy(), lam.copy(), per_sample)
+        assert np.allclose(gw, ref_gw, atol=1e-10, rtol=0) and np.allclose(gx, ref_gx, atol=1e-10, rtol=0)
+        psi2, tape = ex.forward(x, w, keep=True)
+        gw2, gx2 = ex.adjoint(x, w, psi2, lam.copy(), per_sample, tape=tape)
+        assert np.allclose(gw2, ref_gw, atol=1e-10, rtol=0) and np.allclose(gx2, ref_gx, atol=1e-10, rtol=0)
+
+
 def test_zz_feature_map_phase_layers_span_the_state() -> None:
     """The layout the IQP test exercises: a ZZ feature map's phase layers are diagonal ops
     over every qubit (tables in state order), and its states match the reference."""
