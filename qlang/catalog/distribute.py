@@ -1,10 +1,12 @@
 """Where one run's batch work runs: ``train { distribute = ray(...) }`` (pure data).
 
 ``ray(workers = 2, address = "auto", block = 100)`` fans the kernel matrix (tiles of the
-Gram matrix) and the batch gradients (blocks of the batch) of one training run out to Ray
-(:mod:`qlang.distribute`, docs/distributed.md); without ``distribute`` a run computes in
-its own process, as before. ``qlang train --ray`` / ``--ray-address ADDR`` set it from
-the command line.
+Gram matrix), the batch gradients (blocks of the batch) and, for a model with
+``cutting``, every subexperiment on each block of rows out to Ray
+(:mod:`qlang.distribute`, docs/distributed.md); ``qlang eval`` and ``qlang predict``
+of such a model run there too. Without ``distribute`` a run computes in its own
+process, as before. ``qlang train --ray`` / ``--ray-address ADDR`` set it from the
+command line.
 
 Example::
 
@@ -46,8 +48,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "train",
         "distribute",
-        "where one run's batch work runs: the kernel matrix in tiles and the batch "
-        "gradients in blocks, each a Ray task (default: this process)",
+        "where one run's batch work runs: the kernel matrix in tiles, the batch "
+        "gradients in blocks and a cut model's subexperiments, each a Ray task; eval and "
+        "predict run there too (default: this process)",
         (
             Param(
                 "value", CALL, None, "a distribution", kind="distribution",
@@ -61,7 +64,8 @@ ENTRIES: tuple[Entry, ...] = (
         "distribution",
         "ray",
         "fan the batch work out to Ray tasks: a local cluster (started for the run) or the "
-        "cluster at `address`; each kernel matrix and batch gradient equals the serial one to 1e-12",
+        "cluster at `address`; each kernel matrix, batch gradient and cut reconstruction "
+        "equals the serial one to 1e-12",
         (
             Param(
                 "workers",
@@ -84,8 +88,9 @@ ENTRIES: tuple[Entry, ...] = (
                 "block",
                 INT,
                 None,
-                "rows per block: kernel tiles are block x block, gradient blocks `block` "
-                "samples (default: the rows split evenly over the workers)",
+                "rows per block: kernel tiles are block x block, gradient blocks and cut "
+                "subexperiments `block` samples (default: the rows split evenly over the "
+                "workers)",
                 Range(1, MAX_DATA_ROWS),
                 example=8,
                 positional=False,

@@ -93,9 +93,11 @@ def _gram_fidelity(s: np.ndarray) -> np.ndarray:
     diagonal blocks and products on the others (half a matrix product in all), ``|.|**2``
     fused, the blocks shared by :func:`qlang.threads.threads` worker threads (BLAS itself
     single-threaded meanwhile); numpy's product without the compiled helper."""
-    if _gram is None:  # pragma: no cover - the extension was not built
+    if _gram is None:  # the extension was not built: numpy's product, mirrored
         with blas_threads(threads()):
-            return (np.abs(s.conj() @ s.T) ** 2).astype(float)
+            k = (np.abs(s.conj() @ s.T) ** 2).astype(float)
+        upper = np.triu(k)
+        return upper + np.triu(upper, 1).T  # exactly symmetric, as the helper's
     s = np.ascontiguousarray(s)
     if s.dtype not in (np.complex128, np.complex64):
         s = s.astype(np.complex128)

@@ -112,10 +112,12 @@ def test_cross_kernel_blocks_equal_the_dense_product(monkeypatch) -> None:
 def test_gram_without_the_helper_is_the_same_matrix(monkeypatch) -> None:
     from qlang.sim import kernels
 
-    s = _states(20, 16, np.complex128, 5)
+    s = _states(37, 8, np.complex128, 5)  # a size where numpy's product is not symmetric
     fast = kernels._gram_fidelity(s)
     monkeypatch.setattr(kernels, "_gram", None)
-    np.testing.assert_allclose(kernels._gram_fidelity(s), fast, rtol=0, atol=1e-13)
+    slow = kernels._gram_fidelity(s)
+    np.testing.assert_allclose(slow, fast, rtol=0, atol=1e-13)
+    assert np.array_equal(slow, slow.T)  # exactly symmetric, as the helper's (Ray mirrors tiles)
 
 
 def test_kernel_reuses_the_simulator_of_one_encoding_object() -> None:
