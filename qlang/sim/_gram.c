@@ -9,6 +9,9 @@
  * the BLAS routines of scipy.linalg.cython_blas (capsules: zherk/zgemm or cherk/cgemm);
  * the caller keeps BLAS itself single-threaded during the call (qlang.sim.threads). The
  * GIL is released for the whole computation.
+ *
+ * fidelity_cross(gemm, s1, s2, out, threads): out (N1, N2) = |conj(S1) S2^T|**2, i.e.
+ * |<s2_j|s1_i>|**2 (same modulus); the rows of S1 in blocks, one gemm per block.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -32,8 +35,10 @@ typedef struct {
     void *herk, *gemm;
     int dbl;         /* complex128 states (else complex64) */
     const void *s;   /* (N, D) states */
-    void *scratch;   /* (N, N) Fortran-order products, one block pair at a time per task */
-    double *out;     /* (N, N) */
+    const void *s2;  /* (N2, D) states of the cross mode, else NULL */
+    int N2;
+    void *scratch;   /* (N, N2) Fortran-order products (each task writes its own blocks) */
+    double *out;     /* (N, N2), C order */
     int N, D, nb;    /* nb row blocks */
     int ntasks;
     int *tasks;      /* (p, q) pairs, p <= q, largest first */
@@ -51,47 +56,49 @@ static void run_task(Gram *g, int t) {
     int i0, m, j0, n;
     block_range(g, p, &i0, &m);
     block_range(g, q, &j0, &n);
+    int cross = g->s2 != NULL;
+    if (cross) j0 = 0, n = g->N2;
     if (m == 0 || n == 0) return;
-    int N = g->N, D = g->D;
+    int N = g->N, D = g->D, ldo = cross ? g->N2 : g->N;
     char cc = 'C', nn = 'N', up = 'U';
     if (g->dbl) {
-        const double complex *s = g->s;
+        const double complex *s = g->s, *s2 = cross ? g->s2 : g->s;
         double complex *c = (double complex *)g->scratch + (int64_t)i0 + (int64_t)j0 * N;
         double complex *a = (double complex *)(s + (int64_t)i0 * D);
-        if (p == q) {
+        if (p == q && !cross) {
             double one = 1.0, zero = 0.0;
             ((herk_d *)g->herk)(&up, &cc, &m, &D, &one, a, &D, &zero, c, &N);
         } else {
             double complex one = 1.0, zero = 0.0;
-            double complex *b = (double complex *)(s + (int64_t)j0 * D);
+            double complex *b = (double complex *)(s2 + (int64_t)j0 * D);
             ((gemm_d *)g->gemm)(&cc, &nn, &m, &n, &D, &one, a, &D, b, &D, &zero, c, &N);
         }
         for (int j = 0; j < n; j++)
-            for (int i = 0; i < (p == q ? j + 1 : m); i++) {
+            for (int i = 0; i < (p == q && !cross ? j + 1 : m); i++) {
                 double complex v = c[i + (int64_t)j * N];
                 double f = creal(v) * creal(v) + cimag(v) * cimag(v);
-                g->out[(int64_t)(i0 + i) * N + j0 + j] = f;
-                g->out[(int64_t)(j0 + j) * N + i0 + i] = f;
+                g->out[(int64_t)(i0 + i) * ldo + j0 + j] = f;
+                if (!cross) g->out[(int64_t)(j0 + j) * N + i0 + i] = f;
             }
     } else {
-        const float complex *s = g->s;
+        const float complex *s = g->s, *s2 = cross ? g->s2 : g->s;
         float complex *c = (float complex *)g->scratch + (int64_t)i0 + (int64_t)j0 * N;
         float complex *a = (float complex *)(s + (int64_t)i0 * D);
-        if (p == q) {
+        if (p == q && !cross) {
             float one = 1.0f, zero = 0.0f;
             ((herk_f *)g->herk)(&up, &cc, &m, &D, &one, a, &D, &zero, c, &N);
         } else {
             float complex one = 1.0f, zero = 0.0f;
-            float complex *b = (float complex *)(s + (int64_t)j0 * D);
+            float complex *b = (float complex *)(s2 + (int64_t)j0 * D);
             ((gemm_f *)g->gemm)(&cc, &nn, &m, &n, &D, &one, a, &D, b, &D, &zero, c, &N);
         }
         for (int j = 0; j < n; j++)
-            for (int i = 0; i < (p == q ? j + 1 : m); i++) {
+            for (int i = 0; i < (p == q && !cross ? j + 1 : m); i++) {
                 float complex v = c[i + (int64_t)j * N];
                 double re = crealf(v), im = cimagf(v);
                 double f = re * re + im * im;
-                g->out[(int64_t)(i0 + i) * N + j0 + j] = f;
-                g->out[(int64_t)(j0 + j) * N + i0 + i] = f;
+                g->out[(int64_t)(i0 + i) * ldo + j0 + j] = f;
+                if (!cross) g->out[(int64_t)(j0 + j) * N + i0 + i] = f;
             }
     }
 }
@@ -114,38 +121,50 @@ static void *capsule_pointer(PyObject *cap) {
     return PyCapsule_GetPointer(cap, PyCapsule_GetName(cap));
 }
 
-static PyObject *fidelity_gram(PyObject *self, PyObject *args) {
-    PyObject *oherk, *ogemm, *ostates, *oout;
-    int threads;
-    if (!PyArg_ParseTuple(args, "OOOOi", &oherk, &ogemm, &ostates, &oout, &threads)) return NULL;
-    void *herk = capsule_pointer(oherk), *gemm = herk ? capsule_pointer(ogemm) : NULL;
+static int state_buffer(PyObject *o, Py_buffer *b, int *dbl) {
+    if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_ND) < 0) return -1;
+    int d = b->format && b->format[0] == 'Z' && b->format[1] == 'd';
+    int f = b->format && b->format[0] == 'Z' && b->format[1] == 'f';
+    if (b->ndim != 2 || (!d && !f) || b->shape[0] > INT32_MAX / 2 || b->shape[1] > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "states must be (N, D) complex128 or complex64");
+        PyBuffer_Release(b);
+        return -1;
+    }
+    *dbl = d;
+    return 0;
+}
+
+/* herk may be None (cross mode); s2 NULL: the symmetric Gram matrix of s. */
+static PyObject *run(PyObject *oherk, PyObject *ogemm, PyObject *os1, PyObject *os2,
+                     PyObject *oout, int threads) {
+    void *herk = NULL, *gemm = capsule_pointer(ogemm);
     if (!gemm) return NULL;
-    Py_buffer bs, bo;
-    if (PyObject_GetBuffer(ostates, &bs, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_ND) < 0)
-        return NULL;
-    if (PyObject_GetBuffer(oout, &bo, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_ND) < 0) {
-        PyBuffer_Release(&bs);
+    if (oherk != Py_None && !(herk = capsule_pointer(oherk))) return NULL;
+    Py_buffer b1, b2, bo;
+    int dbl, dbl2;
+    if (state_buffer(os1, &b1, &dbl) < 0) return NULL;
+    if (os2 && state_buffer(os2, &b2, &dbl2) < 0) {
+        PyBuffer_Release(&b1);
         return NULL;
     }
     PyObject *result = NULL;
-    int dbl = bs.format && bs.format[0] == 'Z' && bs.format[1] == 'd';
-    int sgl = bs.format && bs.format[0] == 'Z' && bs.format[1] == 'f';
-    if (bs.ndim != 2 || (!dbl && !sgl) || bo.ndim != 2 || !bo.format || bo.format[0] != 'd' ||
-        bo.shape[0] != bs.shape[0] || bo.shape[1] != bs.shape[0] || bs.shape[0] > INT32_MAX / 2 ||
-        bs.shape[1] > INT32_MAX / 2) {
-        PyErr_SetString(PyExc_ValueError,
-                        "fidelity_gram: states must be (N, D) complex, out (N, N) float64");
+    if (PyObject_GetBuffer(oout, &bo, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_ND) < 0)
+        goto release;
+    Py_ssize_t n2 = os2 ? b2.shape[0] : b1.shape[0];
+    if ((os2 && (dbl2 != dbl || b2.shape[1] != b1.shape[1])) || bo.ndim != 2 || !bo.format ||
+        bo.format[0] != 'd' || bo.shape[0] != b1.shape[0] || bo.shape[1] != n2 || (!os2 && !herk)) {
+        PyErr_SetString(PyExc_ValueError, "fidelity: states of one dtype and width, out (N1, N2) float64");
         goto done;
     }
-    Gram g = {herk, gemm, dbl, bs.buf, NULL, bo.buf, (int)bs.shape[0], (int)bs.shape[1], 1, 0,
-              NULL, 0};
+    Gram g = {herk, gemm, dbl, b1.buf, os2 ? b2.buf : NULL, (int)n2, NULL, bo.buf,
+              (int)b1.shape[0], (int)b1.shape[1], 1, 0, NULL, 0};
     if (threads < 1) threads = 1;
     if (threads > MAXT) threads = MAXT;
     if (threads > g.N) threads = g.N > 0 ? g.N : 1;
-    g.nb = threads == 1 ? 1 : (threads == 2 ? 2 : 2 * threads);
+    g.nb = os2 ? threads : (threads == 1 ? 1 : (threads == 2 ? 2 : 2 * threads));
     if (g.nb > g.N) g.nb = g.N > 0 ? g.N : 1;
     size_t item = dbl ? sizeof(double complex) : sizeof(float complex);
-    g.scratch = malloc(item * (size_t)g.N * (size_t)g.N + 1);
+    g.scratch = malloc(item * (size_t)g.N * (size_t)n2 + 1);
     g.tasks = malloc(sizeof(int) * (size_t)g.nb * (size_t)(g.nb + 1) + sizeof(int));
     if (!g.scratch || !g.tasks) {
         PyErr_NoMemory();
@@ -153,10 +172,13 @@ static PyObject *fidelity_gram(PyObject *self, PyObject *args) {
         free(g.tasks);
         goto done;
     }
-    /* off-diagonal pairs (gemm, twice the work of a herk) first */
-    for (int p = 0; p < g.nb; p++)
-        for (int q = p + 1; q < g.nb; q++) g.tasks[2 * g.ntasks] = p, g.tasks[2 * g.ntasks++ + 1] = q;
-    for (int p = 0; p < g.nb; p++) g.tasks[2 * g.ntasks] = p, g.tasks[2 * g.ntasks++ + 1] = p;
+    if (os2) { /* row blocks of S1 against all of S2 */
+        for (int p = 0; p < g.nb; p++) g.tasks[2 * g.ntasks] = p, g.tasks[2 * g.ntasks++ + 1] = 0;
+    } else { /* off-diagonal pairs (gemm, twice the work of a herk) first */
+        for (int p = 0; p < g.nb; p++)
+            for (int q = p + 1; q < g.nb; q++) g.tasks[2 * g.ntasks] = p, g.tasks[2 * g.ntasks++ + 1] = q;
+        for (int p = 0; p < g.nb; p++) g.tasks[2 * g.ntasks] = p, g.tasks[2 * g.ntasks++ + 1] = p;
+    }
     Py_BEGIN_ALLOW_THREADS;
     pthread_t tids[MAXT];
     int started[MAXT] = {0};
@@ -169,14 +191,32 @@ static PyObject *fidelity_gram(PyObject *self, PyObject *args) {
     free(g.tasks);
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&bs);
     PyBuffer_Release(&bo);
+release:
+    PyBuffer_Release(&b1);
+    if (os2) PyBuffer_Release(&b2);
     return result;
+}
+
+static PyObject *fidelity_gram(PyObject *self, PyObject *args) {
+    PyObject *oherk, *ogemm, *ostates, *oout;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOi", &oherk, &ogemm, &ostates, &oout, &threads)) return NULL;
+    return run(oherk, ogemm, ostates, NULL, oout, threads);
+}
+
+static PyObject *fidelity_cross(PyObject *self, PyObject *args) {
+    PyObject *ogemm, *os1, *os2, *oout;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOi", &ogemm, &os1, &os2, &oout, &threads)) return NULL;
+    return run(Py_None, ogemm, os1, os2, oout, threads);
 }
 
 static PyMethodDef methods[] = {
     {"fidelity_gram", fidelity_gram, METH_VARARGS,
      "fidelity_gram(herk, gemm, states, out, threads): out = |conj(S) S^T|**2"},
+    {"fidelity_cross", fidelity_cross, METH_VARARGS,
+     "fidelity_cross(gemm, s1, s2, out, threads): out = |conj(S1) S2^T|**2"},
     {NULL, NULL, 0, NULL},
 };
 

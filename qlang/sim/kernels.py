@@ -77,8 +77,7 @@ def kernel_matrix(
     if X2 is None:
         return _gram_fidelity(s1)
     s2 = sim.statevector(X2, weights, phase=False)
-    with blas_threads(threads()):
-        return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
+    return _cross_fidelity(s1, s2)
 
 
 def _blas(dtype: np.dtype) -> tuple[Any, Any]:
@@ -108,6 +107,23 @@ def _gram_fidelity(s: np.ndarray) -> np.ndarray:
     herk, gemm = _blas(s.dtype)
     with blas_threads(1):
         _gram.fidelity_gram(herk, gemm, s, out, workers)
+    return out
+
+
+def _cross_fidelity(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """``|<s2_j|s1_i>|**2`` of shape ``(N1, N2)``: one product per block of rows of ``s1``
+    in worker threads, ``|.|**2`` fused (as :func:`_gram_fidelity`)."""
+    if _gram is None:  # pragma: no cover - the extension was not built
+        with blas_threads(threads()):
+            return (np.abs(s1 @ s2.conj().T) ** 2).astype(float)
+    dtype = np.result_type(s1.dtype, s2.dtype, np.complex64)
+    if dtype not in (np.complex128, np.complex64):
+        dtype = np.dtype(np.complex128)
+    s1, s2 = np.ascontiguousarray(s1, dtype=dtype), np.ascontiguousarray(s2, dtype=dtype)
+    out = np.empty((s1.shape[0], s2.shape[0]))
+    workers = threads() if s1.shape[0] * s2.shape[0] * s1.shape[1] >= THREADED_GRAM else 1
+    with blas_threads(1):
+        _gram.fidelity_cross(_blas(dtype)[1], s1, s2, out, workers)
     return out
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from qlang.ir.reference import statevector
 from qlang.sim import kernel_matrix, projected_kernel
@@ -85,6 +86,27 @@ def test_gram_blocks_in_threads_equal_the_dense_product(monkeypatch) -> None:
                 assert k.dtype == np.float64 and k.shape == (n, n)
                 np.testing.assert_allclose(k, ref, rtol=0, atol=tol, err_msg=f"{n}x{d} {dtype} {workers}")
                 assert np.array_equal(k, k.T)
+
+
+def test_cross_kernel_blocks_equal_the_dense_product(monkeypatch) -> None:
+    """The test x train matrix: row blocks of the first set in 1-5 workers, both
+    precisions, odd sizes, against |S1 S2^H|**2."""
+    from qlang.sim import kernels
+
+    if kernels._gram is None:
+        return
+    monkeypatch.setattr(kernels, "THREADED_GRAM", 0)
+    for n1, n2, d in ((1, 1, 2), (3, 7, 4), (17, 5, 8), (40, 33, 16)):
+        for dtype, tol in ((np.complex128, 1e-13), (np.complex64, 1e-5)):
+            s1, s2 = _states(n1, d, dtype, n1), _states(n2, d, dtype, n2 + 100)
+            ref = np.abs(s1.astype(complex) @ s2.astype(complex).conj().T) ** 2
+            for workers in ("1", "2", "3", "5"):
+                monkeypatch.setenv("QLANG_THREADS", workers)
+                k = kernels._cross_fidelity(s1, s2)
+                assert k.shape == (n1, n2) and k.dtype == np.float64
+                np.testing.assert_allclose(k, ref, rtol=0, atol=tol, err_msg=f"{n1}x{n2}x{d} {workers}")
+    with pytest.raises(ValueError):  # states of different widths
+        kernels._gram.fidelity_cross(kernels._blas(np.dtype(complex))[1], s1, s1[:, :2].copy(), np.empty((40, 40)), 1)
 
 
 def test_gram_without_the_helper_is_the_same_matrix(monkeypatch) -> None:
