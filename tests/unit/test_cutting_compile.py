@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from qlang.cli import main
 from qlang.diagnostics import QLangError
 from qlang.driver import load_model
+from tests.unit.test_cutting import SMALL
 
 pytest.importorskip("qiskit_addon_cutting")
 
@@ -32,20 +33,11 @@ GOLDEN = ROOT / "tests" / "golden" / "cut_pieces" / "qcnn_cut"
 
 #: three outputs, gate cuts onto 1-qubit pieces (mid-circuit measurements), a piece whose
 #: subobservables need two measurement groups; routed on line(2) in an IBM basis at -O2
-GATES = """import encodings.angle
-import ansatze.real_amplitudes
-model m {
-  data = sine(n = 30, window = 3)
-  encoding = angle(x)
-  ansatz = real_amplitudes(reps = 1)
-  readout = expval([Z0 Z2, 0.5 * X1 + Z0, Y2 + 0.25])
-  task = regress()
-  optimizer = adam(lr = 0.1)
-  train { epochs = 2 }
-  target { device = line(2), basis = ["cx", "rz", "sx", "x"], optimization_level = 2,
-           cutting = auto(max_qubits = 1, cuts = "gates") }
-}
-"""
+GATES = SMALL.replace(
+    "TARGET",
+    'device = line(2), basis = ["cx", "rz", "sx", "x"], optimization_level = 2,\n'
+    '           cutting = auto(max_qubits = 1, cuts = "gates")',
+)
 
 
 def compile_cli(*args: str) -> object:

@@ -202,16 +202,7 @@ def test_cli_ray_checks_the_address_and_the_model(tmp_path) -> None:
 
 
 # --- on a local Ray cluster -------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield ray
-    if started:
-        ray.shutdown()
-
+# `ray_session`: tests/unit/conftest.py
 
 def cluster(workers: int = 2, block: int | None = None):
     from qlang.distribute.cluster import open_cluster

@@ -143,15 +143,10 @@ def _has_ray() -> bool:
 
 # --- on a local Ray cluster -------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
+def cut_ray_session(ray_session):
+    """``ray_session`` (tests/unit/conftest.py), skipped without the cutting add-on."""
     pytest.importorskip("qiskit_addon_cutting")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield ray
-    if started:
-        ray.shutdown()
+    return ray_session
 
 
 def _distributor(block: int | None = None):
@@ -171,7 +166,7 @@ def _distributor(block: int | None = None):
 
 
 @pytest.mark.parametrize("block", [None, 5, 1])
-def test_qcnn_subexperiments_on_ray_equal_the_serial_cut_path(ray_session, block) -> None:
+def test_qcnn_subexperiments_on_ray_equal_the_serial_cut_path(cut_ray_session, block) -> None:
     from qlang.cutting.function import CutFunction, cut_function
     from qlang.cutting.plan import settings_of
     from qlang.distribute.cutting import RayCutFunction
@@ -199,7 +194,7 @@ def test_qcnn_subexperiments_on_ray_equal_the_serial_cut_path(ray_session, block
     assert 0 < rec["cut_vjp_tasks"] <= subexps * blocks, rec
 
 
-def test_training_a_cut_model_on_ray_equals_the_serial_training(ray_session, tmp_path) -> None:
+def test_training_a_cut_model_on_ray_equals_the_serial_training(cut_ray_session, tmp_path) -> None:
     from qlang.train.api import train, train_run
 
     serial = train(qlang.load_model(CUT % ""), quiet=True)
@@ -215,7 +210,7 @@ def test_training_a_cut_model_on_ray_equals_the_serial_training(ray_session, tmp
     assert prov["cutting"]["subexperiments"] == 12
 
 
-def test_the_estimator_api_trains_a_cut_model_on_ray(ray_session) -> None:
+def test_the_estimator_api_trains_a_cut_model_on_ray(cut_ray_session) -> None:
     from qlang.train.estimator import QLangEstimator
 
     X = np.random.default_rng(3).uniform(0, 1, (12, 2))
@@ -232,7 +227,7 @@ def test_the_estimator_api_trains_a_cut_model_on_ray(ray_session) -> None:
     ("src", "key"),
     [(CUT, "cut_forward_tasks"), (PLAIN, "block_forward_tasks"), (KERNEL, "kernel_tiles")],
 )
-def test_eval_and_predict_of_a_distributed_model_run_on_ray(ray_session, tmp_path, src, key) -> None:
+def test_eval_and_predict_of_a_distributed_model_run_on_ray(cut_ray_session, tmp_path, src, key) -> None:
     from qlang.train.api import evaluate, predictor, train
 
     model = qlang.load_model(src % ", distribute = ray(workers = 2)")
@@ -258,7 +253,7 @@ def test_eval_and_predict_of_a_distributed_model_run_on_ray(ray_session, tmp_pat
     assert evaluate(plain, trained, ray=True)["distribute"]["setting"] == "ray()"
 
 
-def test_cli_eval_and_predict_with_ray(ray_session, tmp_path) -> None:
+def test_cli_eval_and_predict_with_ray(cut_ray_session, tmp_path) -> None:
     path = _write(tmp_path, PLAIN % "")
     res = CliRunner().invoke(main, ["train", str(path), "-q", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
