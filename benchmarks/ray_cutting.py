@@ -17,22 +17,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))  # run as a script
 
-
-def best(fn, reps: int) -> float:
-    fn()
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from cutting import best  # noqa: E402  (the same best-of-N, on the wall clock here)
 
 
 def main() -> None:
@@ -68,8 +62,8 @@ def main() -> None:
             cot = rng.normal(size=(b, 1))
             ref, got = serial.vjp(x, w, cot), dist.vjp(x, w, cot)
             diff = max(float(np.max(np.abs(r - g))) for r, g in zip(ref, got, strict=True))
-            ts = best(lambda x=x, cot=cot: serial.vjp(x, w, cot), args.reps)
-            tr = best(lambda x=x, cot=cot: dist.vjp(x, w, cot), args.reps)
+            ts = best(lambda x=x, cot=cot: serial.vjp(x, w, cot), args.reps, time.perf_counter)
+            tr = best(lambda x=x, cot=cot: dist.vjp(x, w, cot), args.reps, time.perf_counter)
             print(f"| {b} | {ts:.4f} | {tr:.4f} | {tr / ts:.2f}x | {diff:.1e} |")
 
 
