@@ -306,6 +306,9 @@ def test_block_through_the_public_api_matches_reference() -> None:
             assert np.allclose(a, b, atol=1e-10)
 
 
+@pytest.mark.skipif(
+    not X.compiled_available(), reason="the pooled output buffers are the compiled path's"
+)
 def test_pooled_state_buffers_give_the_same_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large states that only feed the outputs (forward with a diagonal readout, the fast
     vjp) are written into a buffer of the simulator's pool, reused call after call: the
