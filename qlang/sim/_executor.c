@@ -59,6 +59,18 @@ enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 #define HOT
 #endif
 
+/* the doubling plan of a diagonal op (see "encoding fast paths" below) */
+#define DBL_L 4
+typedef double v4d __attribute__((vector_size(32)));
+typedef struct DiagPlan {
+    int ok;             /* the doubling path applies */
+    int k;              /* table bits */
+    int nL[MAXQ];       /* per level: lower bits its gates depend on */
+    int L[MAXQ][DBL_L]; /* per level: those bits */
+    int first[MAXQ + 1]; /* gates of level j: order[first[j] .. first[j + 1]) (op-relative) */
+    int *order;
+} DiagPlan;
+
 typedef struct {
     PyObject_HEAD int n, L, n_in, n_w, n_expr, nslots, ngates, nops, npasses, grouped;
     int32_t *slot_i;
@@ -83,6 +95,9 @@ typedef struct {
     int prefix_params; /* some prefix gate has a parameter */
     int64_t *snap_slot; /* per op: its snapshot in a tape (ops with parameters), or -1 */
     int8_t *diag_direct; /* per op: a diagonal op whose table is in local state order */
+    struct DiagPlan *dplan; /* per op: the doubling plan of a diagonal op (encoding fast path) */
+    int8_t *dg;             /* per gate (3 each): doubling level, lower-bit slot, top is pos0 */
+    int8_t *hada;           /* per op: a constant one-qubit op equal to the Hadamard gate */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -140,6 +155,11 @@ static void Program_dealloc(Program *self) {
     free(self->payload_off);
     free(self->snap_slot);
     free(self->diag_direct);
+    if (self->dplan)
+        for (int o = 0; o < self->nops; o++) free(self->dplan[o].order);
+    free(self->dplan);
+    free(self->dg);
+    free(self->hada);
     free(self->tape_block);
     for (int t = 0; t < MAXT; t++) free(self->blocks[t]);
     if (self->lock_ready) pthread_mutex_destroy(&self->lock);
@@ -159,6 +179,101 @@ static int64_t pdep64(int64_t value, int64_t mask) {
 static int op_dim(const Program *P, int o) {
     const int32_t *r = P->op_i + (int64_t)o * OW;
     return 1 << r[1];
+}
+
+/* ---------------------------------------------------------------- encoding fast paths
+ * Forward runs of whole-state (grouped) programs, chosen by the program's structure; the
+ * general kernels remain the fallback and the reference engine the tested reference.
+ *
+ * Diagonal ops by doubling: a diagonal op is the product of its gates' diagonals, each a
+ * function of one or two bits of the op's table index. Taking the table bits in order
+ * (level j = bit j), table[z + b 2**j] = table[z] * F_j[b, bits of z on L_j], where F_j is
+ * the product of the gates whose highest bit is j and L_j their lower bits (at most
+ * DBL_L). One sincos per gate and sample (not per amplitude), about two complex
+ * multiplies per table entry. A product-state head folds into the first diagonal op
+ * covering every qubit (its vectors are one-qubit factors of the levels), so the state
+ * is written once.
+ *
+ * Hadamard layers: consecutive constant one-qubit ops equal to H on distinct qubits are
+ * one Walsh-Hadamard transform (add/sub butterflies, two qubits per pass, the scale
+ * 2**(-m/2) folded into the last pass). */
+
+static int plan_encoding_paths(Program *self) {
+    self->dplan = calloc((size_t)self->nops + 1, sizeof(DiagPlan));
+    self->dg = calloc(3 * ((size_t)self->ngates + 1), 1);
+    self->hada = calloc((size_t)self->nops + 1, 1);
+    if (!self->dplan || !self->dg || !self->hada) return -1;
+    for (int o = 0; o < self->nops; o++) {
+        const int32_t *r = self->op_i + (int64_t)o * OW;
+        const int32_t *lq = self->op_q + (int64_t)o * MAXQ;
+        if (r[0] == OP_DENSE1 && !r[5] && r[3] > r[2]) {
+            cdouble V[4] = {1, 0, 0, 1};
+            int ok = 1;
+            for (int g = r[2]; ok && g < r[3]; g++) {
+                const int32_t *gr = self->gate_i + (int64_t)g * GW;
+                if (gr[0] != 1 || gr[3] >= 0) {
+                    ok = 0;
+                    break;
+                }
+                const cdouble *A = self->mats + gr[5];
+                cdouble T[4] = {A[0] * V[0] + A[1] * V[2], A[0] * V[1] + A[1] * V[3],
+                                A[2] * V[0] + A[3] * V[2], A[2] * V[1] + A[3] * V[3]};
+                memcpy(V, T, sizeof T);
+            }
+            const double h = 0.70710678118654752440, tol = 1e-15;
+            ok = ok && cabs(V[0] - h) < tol && cabs(V[1] - h) < tol && cabs(V[2] - h) < tol &&
+                 cabs(V[3] + h) < tol;
+            self->hada[o] = (int8_t)ok;
+            continue;
+        }
+        if (r[0] != OP_DIAG || r[1] > 10 || r[1] < 1) continue;
+        DiagPlan *D = self->dplan + o;
+        int k = r[1], ok = 1;
+        D->k = k;
+        for (int g = r[2]; ok && g < r[3]; g++) {
+            const int32_t *gr = self->gate_i + (int64_t)g * GW;
+            if (gr[0] < 1 || gr[0] > 2 || !gr[4]) {
+                ok = 0;
+                break;
+            }
+            int p0 = gr[1], p1 = gr[0] == 2 ? gr[2] : -1;
+            int t0 = self->diag_direct[o] ? lq[p0] : k - 1 - p0;
+            int t1 = p1 < 0 ? -1 : (self->diag_direct[o] ? lq[p1] : k - 1 - p1);
+            int top = t0 > t1 ? t0 : t1, low = t0 > t1 ? t1 : t0, slot = -1;
+            if (top < 0 || top >= k || top == low) {
+                ok = 0;
+                break;
+            }
+            if (p1 >= 0) {
+                for (int m = 0; m < D->nL[top]; m++)
+                    if (D->L[top][m] == low) slot = m;
+                if (slot < 0) {
+                    if (D->nL[top] == DBL_L) {
+                        ok = 0;
+                        break;
+                    }
+                    slot = D->nL[top];
+                    D->L[top][D->nL[top]++] = low;
+                }
+            }
+            self->dg[3 * g] = (int8_t)top;
+            self->dg[3 * g + 1] = (int8_t)slot;
+            self->dg[3 * g + 2] = (int8_t)(t0 == top);
+        }
+        if (ok) {
+            D->order = malloc(sizeof(int) * (size_t)(r[3] - r[2] + 1));
+            if (!D->order) return -1;
+            int at = 0;
+            for (int j = 0; j < k; j++) {
+                D->first[j] = at;
+                for (int g = r[2]; g < r[3]; g++)
+                    if (self->dg[3 * g] == j) D->order[at++] = g;
+            }
+            D->first[k] = at;
+        }
+        D->ok = ok;
+    }
+    return 0;
 }
 
 static int Program_init(Program *self, PyObject *args, PyObject *kw) {
@@ -272,6 +387,10 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
             for (int64_t h = 0; ok && h < ((int64_t)1 << (r[1] - c)); h++) ok = hi[h] == (h << c);
             self->diag_direct[o] = (int8_t)ok;
         }
+    }
+    if (plan_encoding_paths(self) < 0) {
+        PyErr_NoMemory();
+        return -1;
     }
     self->env_total = env;
     self->payload_total = pay;
@@ -915,6 +1034,117 @@ static void marginals_c(const cdouble *t, const cdouble *v, int lo, int nb, cdou
     }
     marginals_c(tl, v, lo, m, mu, rest);
     marginals_c(th, v, lo + m, nb - m, mu, rest);
+}
+
+/* Diagonal entries of the gates of diagonal op o for samples [b0, b1): entry a of gate g at
+ * sample b0 + i is e[((g - g0) * cnt + i) * 4 + a]. One vectorised sincos per gate over the
+ * samples (ang, sn, cs: cnt reals each). */
+static void diag_entries(const Ctx *c, int o, int b0, int b1, cdouble *e, double *ang,
+                         double *sn, double *cs) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int cnt = b1 - b0;
+    for (int g = r[2]; g < r[3]; g++) {
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        int dg = 1 << gr[0], dd = dg * dg;
+        const cdouble *A = P->mats + gr[5];
+        cdouble *out = e + (int64_t)(g - r[2]) * cnt * 4;
+        if (gr[3] < 0) {
+            for (int i = 0; i < cnt; i++)
+                for (int a = 0; a < dg; a++) out[4 * i + a] = A[a * dg + a];
+            continue;
+        }
+        const cdouble *Bm = A + dd, *Cm = A + 2 * dd;
+        double alpha = P->gate_alpha[g];
+        int bat = gate_batched(c, g), m = bat ? cnt : 1;
+        const double *th = c->theta + (int64_t)gr[3] * c->B + (bat ? b0 : 0);
+        for (int i = 0; i < m; i++) ang[i] = alpha * th[i];
+        sincos_array(ang, sn, cs, m);
+        for (int i = 0; i < cnt; i++) {
+            int j = bat ? i : 0;
+            for (int a = 0; a < dg; a++)
+                out[4 * i + a] = A[a * dg + a] + cs[j] * Bm[a * dg + a] + sn[j] * Cm[a * dg + a];
+        }
+    }
+}
+
+/* The table (2**k, table order: level j = bit j; real and imaginary parts Tr, Ti) of
+ * diagonal op o at sample b0 + i by doubling (see DiagPlan), from the gate entries e of
+ * diag_entries (cnt samples). With prefix vectors pv (2 per qubit; the op covers every
+ * qubit in state order) the product state is folded in: T is then the state after the op. */
+HOT static void diag_doubling(const Ctx *c, int o, const cdouble *e, int cnt, int i,
+                              const cdouble *pv, double *restrict Tr, double *restrict Ti) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const DiagPlan *D = P->dplan + o;
+    cdouble Fj[2 << DBL_L];
+    for (int j = 0; j < D->k; j++) {
+        int nL = D->nL[j], size = 2 << nL, half = 1 << nL;
+        for (int x = 0; x < size; x++) Fj[x] = pv ? pv[2 * j + (x >> nL)] : 1.0;
+        for (int gi = D->first[j]; gi < D->first[j + 1]; gi++) {
+            int g = D->order[gi];
+            const int8_t *dg = P->dg + 3 * g;
+            const cdouble *ee = e + ((int64_t)(g - r[2]) * cnt + i) * 4;
+            if (dg[1] < 0) {
+                for (int x = 0; x < size; x++) Fj[x] *= ee[x >> nL];
+                continue;
+            }
+            for (int x = 0; x < size; x++) {
+                int b = x >> nL, lb = (x >> dg[1]) & 1;
+                Fj[x] *= ee[dg[2] ? 2 * b + lb : 2 * lb + b];
+            }
+        }
+        if (j == 0) {
+            Tr[0] = creal(Fj[0]), Ti[0] = cimag(Fj[0]), Tr[1] = creal(Fj[1]), Ti[1] = cimag(Fj[1]);
+            continue;
+        }
+        int64_t h = (int64_t)1 << j;
+        if (nL <= 1) { /* runs of 2**l entries share bit l of the lower level */
+            int64_t run = nL ? (int64_t)1 << D->L[j][0] : h;
+            for (int64_t z0 = 0; z0 < h; z0 += 2 * run)
+                for (int bit = 0; bit < 2 && z0 + bit * run < h; bit++) {
+                    const double f0r = creal(Fj[bit & (half - 1)]), f0i = cimag(Fj[bit & (half - 1)]);
+                    const double f1r = creal(Fj[half + (bit & (half - 1))]),
+                                 f1i = cimag(Fj[half + (bit & (half - 1))]);
+                    double *restrict ar = Tr + z0 + bit * run, *restrict ai = Ti + z0 + bit * run;
+                    double *restrict ur = ar + h, *restrict ui = ai + h;
+                    int64_t z = 0;
+                    if (run >= 4) {
+                        const v4d F0r = (v4d){0} + f0r, F0i = (v4d){0} + f0i,
+                                  F1r = (v4d){0} + f1r, F1i = (v4d){0} + f1i;
+                        for (; z < run; z += 4) {
+                            v4d tr, ti;
+                            memcpy(&tr, ar + z, sizeof tr);
+                            memcpy(&ti, ai + z, sizeof ti);
+                            v4d vr = tr * F1r - ti * F1i, vi = tr * F1i + ti * F1r;
+                            memcpy(ur + z, &vr, sizeof vr);
+                            memcpy(ui + z, &vi, sizeof vi);
+                            vr = tr * F0r - ti * F0i, vi = tr * F0i + ti * F0r;
+                            memcpy(ar + z, &vr, sizeof vr);
+                            memcpy(ai + z, &vi, sizeof vi);
+                        }
+                    }
+                    for (; z < run; z++) {
+                        double tr = ar[z], ti = ai[z];
+                        ur[z] = tr * f1r - ti * f1i;
+                        ui[z] = tr * f1i + ti * f1r;
+                        ar[z] = tr * f0r - ti * f0i;
+                        ai[z] = tr * f0i + ti * f0r;
+                    }
+                }
+        } else {
+            for (int64_t z = 0; z < h; z++) {
+                int m = 0;
+                for (int q = 0; q < nL; q++) m |= (int)((z >> D->L[j][q]) & 1) << q;
+                double tr = Tr[z], ti = Ti[z];
+                cdouble f0 = Fj[m], f1 = Fj[half + m];
+                Tr[z + h] = tr * creal(f1) - ti * cimag(f1);
+                Ti[z + h] = tr * cimag(f1) + ti * creal(f1);
+                Tr[z] = tr * creal(f0) - ti * cimag(f0);
+                Ti[z] = tr * cimag(f0) + ti * creal(f0);
+            }
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- templated kernels */
@@ -2182,6 +2412,218 @@ static void F(apply_op)(const Ctx *c, int o, real **cur, real **alt, int64_t N, 
     }
 }
 
+/* Walsh-Hadamard butterflies on qubit t (one, scaled by f) and qubits t1 < t2 (two at a
+ * time) over N amplitudes: add/sub on the interleaved reals. */
+HOT static void F(wht1)(real *restrict s, int64_t N, int t, real f) {
+    int64_t st = (int64_t)2 << t; /* reals per half block */
+    const int W = (int)(sizeof(VR) / sizeof(real));
+    for (int64_t base = 0; base < 2 * N; base += 2 * st) {
+        real *a = s + base, *b = a + st;
+        int64_t j = 0;
+        if (st % W == 0) {
+            const VR fv = F(splat)(f);
+            for (; j < st; j += W) {
+                VR x = F(ld)(a + j), y = F(ld)(b + j);
+                F(sto)(a + j, (x + y) * fv);
+                F(sto)(b + j, (x - y) * fv);
+            }
+        }
+        for (; j < st; j++) {
+            real x = a[j], y = b[j];
+            a[j] = (x + y) * f;
+            b[j] = (x - y) * f;
+        }
+    }
+}
+
+HOT static void F(wht2)(real *restrict s, int64_t N, int t1, int t2, real f) {
+    int64_t s1 = (int64_t)2 << t1, s2 = (int64_t)2 << t2; /* reals */
+    const int W = (int)(sizeof(VR) / sizeof(real));
+    const VR fv = F(splat)(f);
+#ifdef QL_DOUBLE
+    if (t1 == 0 && t2 == 1) { /* amplitudes (a, b) and (c, d) in two vectors */
+        const VR sg = {1, 1, -1, -1};
+        for (int64_t i = 0; i < 2 * N; i += 8) {
+            VR v0 = F(ld)(s + i), v1 = F(ld)(s + i + 4);
+            VR x = v0 * sg + F(perm_t)(v0, 0), y = v1 * sg + F(perm_t)(v1, 0); /* (a+b, a-b) */
+            F(sto)(s + i, (x + y) * fv);
+            F(sto)(s + i + 4, (x - y) * fv);
+        }
+        return;
+    }
+#endif
+    for (int64_t hi = 0; hi < 2 * N; hi += 2 * s2)
+        for (int64_t lo = hi; lo < hi + s2; lo += 2 * s1) {
+            real *a = s + lo, *b = a + s1, *c = a + s2, *d = a + s1 + s2;
+            int64_t j = 0;
+            if (s1 % W == 0)
+                for (; j < s1; j += W) {
+                    VR va = F(ld)(a + j), vb = F(ld)(b + j), vc = F(ld)(c + j), vd = F(ld)(d + j);
+                    VR p = va + vb, m = va - vb, q = vc + vd, n = vc - vd;
+                    F(sto)(a + j, (p + q) * fv);
+                    F(sto)(b + j, (m + n) * fv);
+                    F(sto)(c + j, (p - q) * fv);
+                    F(sto)(d + j, (m - n) * fv);
+                }
+            for (; j < s1; j++) {
+                real p = a[j] + b[j], m = a[j] - b[j], q = c[j] + d[j], n = c[j] - d[j];
+                a[j] = (p + q) * f;
+                b[j] = (m + n) * f;
+                c[j] = (p - q) * f;
+                d[j] = (m - n) * f;
+            }
+        }
+}
+
+/* H on the m distinct local qubits qs (ascending pairs per pass), scale 2**(-m/2). */
+static void F(wht)(real *s, int64_t N, int *qs, int m) {
+    for (int i = 1; i < m; i++) /* insertion sort: pairs of nearby qubits */
+        for (int j = i; j > 0 && qs[j - 1] > qs[j]; j--) {
+            int t = qs[j];
+            qs[j] = qs[j - 1];
+            qs[j - 1] = t;
+        }
+    real scale = m % 2 ? (real)0.70710678118654752440 : (real)1;
+    for (int i = 0; i < m / 2; i++) scale *= (real)0.5;
+    /* neighbouring pairs (qubits 0 and 1 within a vector); an odd qubit out (the highest)
+     * runs alone */
+    int h = m / 2, passes = h + m % 2;
+    for (int i = 0; i < h; i++)
+        F(wht2)(s, N, qs[2 * i], qs[2 * i + 1], i == passes - 1 ? scale : (real)1);
+    if (m % 2) F(wht1)(s, N, qs[m - 1], scale);
+}
+
+/* s[i] *= T[idx(i)] for one sample: contiguous for a table in state order, else through
+ * the op's index tables. */
+HOT static void F(apply_table)(const Program *P, int o, real *restrict s, int64_t dim,
+                               const double *restrict Tr, const double *restrict Ti) {
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    if (P->diag_direct[o]) {
+        for (int64_t i = 0; i < dim; i++) {
+            double tr = Tr[i], ti = Ti[i], ar = s[2 * i], ai = s[2 * i + 1];
+            s[2 * i] = (real)(tr * ar - ti * ai);
+            s[2 * i + 1] = (real)(tr * ai + ti * ar);
+        }
+        return;
+    }
+    const int32_t *restrict lo = P->aux + r[6], *restrict hi = P->aux + r[7];
+    int cb = r[8];
+    int64_t run = (int64_t)1 << cb;
+    for (int64_t i0 = 0; i0 < dim; i0 += run) {
+        int32_t h = hi[i0 >> cb];
+        real *restrict q = s + 2 * i0;
+        for (int64_t j = 0; j < run; j++) {
+            int32_t k = h | lo[j];
+            double tr = Tr[k], ti = Ti[k], ar = q[2 * j], ai = q[2 * j + 1];
+            q[2 * j] = (real)(tr * ar - ti * ai);
+            q[2 * j + 1] = (real)(tr * ai + ti * ar);
+        }
+    }
+}
+
+#define ENC_CHUNK 64 /* samples per batch of diagonal gate entries */
+
+/* Forward run of the group [b0, b1) (grouped mode) into base (N = cnt * dim amplitudes)
+ * from the prefix vectors gv: the product state, then the ops; diagonal ops with a
+ * doubling plan and Hadamard layers take the fast paths (see DiagPlan). Returns -1 when
+ * out of memory (nothing written). */
+static int F(forward_group)(const Ctx *c, F(Scratch) * S, int b0, int b1, real *base_p,
+                            const cdouble *gv) {
+    const Program *P = c->P;
+    int n = P->n, cnt = b1 - b0;
+    int64_t dim = (int64_t)1 << n, N = (int64_t)cnt * dim;
+    int maxg = 0, maxk = 0;
+    for (int o = 0; o < P->nops; o++) {
+        const int32_t *r = P->op_i + (int64_t)o * OW;
+        if (r[0] == OP_DIAG && P->dplan[o].ok) {
+            if (r[3] - r[2] > maxg) maxg = r[3] - r[2];
+            if (r[1] > maxk) maxk = r[1];
+        }
+    }
+    cdouble *e = NULL;
+    double *ang = NULL, *T = NULL;
+    if (maxg) {
+        e = malloc(sizeof(cdouble) * 4 * (size_t)maxg * ENC_CHUNK);
+        ang = malloc(sizeof(double) * (3 * ENC_CHUNK + ((size_t)2 << maxk)));
+        if (!e || !ang) {
+            free(e);
+            free(ang);
+            return -1;
+        }
+        T = ang + 3 * ENC_CHUNK;
+    }
+    int o = 0;
+    const int32_t *r0 = P->nops ? P->op_i : NULL;
+    int fuse = r0 && r0[0] == OP_DIAG && P->dplan[0].ok && P->diag_direct[0] && r0[1] == n &&
+               !c->snap;
+    if (fuse) { /* the product state folded into the first diagonal op */
+        for (int sb = b0; sb < b1; sb += ENC_CHUNK) {
+            int se = sb + ENC_CHUNK < b1 ? sb + ENC_CHUNK : b1;
+            diag_entries(c, 0, sb, se, e, ang, ang + ENC_CHUNK, ang + 2 * ENC_CHUNK);
+            for (int b = sb; b < se; b++) {
+                diag_doubling(c, 0, e, se - sb, b - sb, gv + (int64_t)(b - b0) * 2 * n, T, T + dim);
+                real *s = base_p + 2 * (int64_t)(b - b0) * dim;
+                for (int64_t i = 0; i < dim; i++) s[2 * i] = (real)T[i], s[2 * i + 1] = (real)T[dim + i];
+            }
+        }
+        o = 1;
+    } else {
+        for (int b = b0; b < b1; b++)
+            F(product_state)(base_p + 2 * (int64_t)(b - b0) * dim, n, gv + (int64_t)(b - b0) * 2 * n,
+                             S->scratch);
+    }
+    real *cur = base_p, *alt = S->alt_p;
+    for (; o < P->nops; o++) {
+        if (c->snap && P->snap_slot[o] >= 0)
+            memcpy((real *)c->snap + 2 * ((P->snap_slot[o] * c->B + b0) * dim), cur,
+                   sizeof(real) * 2 * (size_t)N);
+        if (P->hada[o] && !op_batched(c, o)) { /* a layer of Hadamards */
+            int qs[MAXN], m = 0;
+            uint64_t seen = 0;
+            int o2 = o;
+            while (o2 < P->nops && P->hada[o2] && !op_batched(c, o2) && m < MAXN) {
+                int q = P->op_q[(int64_t)o2 * MAXQ];
+                if (seen >> q & 1) break;
+                seen |= (uint64_t)1 << q;
+                qs[m++] = q;
+                o2++;
+            }
+            F(wht)(cur, N, qs, m);
+            o = o2 - 1;
+            continue;
+        }
+        if (!op_batched(c, o)) {
+            F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S->payload));
+            continue;
+        }
+        const int32_t *ro = P->op_i + (int64_t)o * OW;
+        if (ro[0] == OP_DIAG && P->dplan[o].ok) {
+            for (int sb = b0; sb < b1; sb += ENC_CHUNK) {
+                int se = sb + ENC_CHUNK < b1 ? sb + ENC_CHUNK : b1;
+                diag_entries(c, o, sb, se, e, ang, ang + ENC_CHUNK, ang + 2 * ENC_CHUNK);
+                for (int b = sb; b < se; b++) {
+                    int64_t d = (int64_t)1 << ro[1];
+                    diag_doubling(c, o, e, se - sb, b - sb, NULL, T, T + d);
+                    F(apply_table)(P, o, cur + 2 * (int64_t)(b - b0) * dim, dim, T, T + d);
+                }
+            }
+            continue;
+        }
+        int phases = ro[0] == OP_DIAG && ro[9] >= 0 && ro[1] <= 10;
+        for (int b = b0; b < b1; b++) {
+            real *one = cur + 2 * (int64_t)(b - b0) * dim, *one_alt = alt + 2 * (int64_t)(b - b0) * dim;
+            if (phases)
+                F(apply_diag_phases)(c, o, b, one, dim);
+            else
+                F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S->payload));
+        }
+    }
+    if (cur != base_p) memcpy(base_p, cur, sizeof(real) * 2 * (size_t)N);
+    free(e);
+    free(ang);
+    return 0;
+}
+
 /* Adjoint step of op o on p and l (N amplitudes); env accumulator E (NULL: no params). */
 static void F(adjoint_op)(const Ctx *c, int o, real **p, real **l, real **ap, real **al,
                           int64_t N, int64_t dim, const real *pl, double *E) {
@@ -2456,29 +2898,10 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
                 cdouble *gv = c->tvecs ? c->tvecs + (int64_t)b0 * 2 * n : S.gvecs;
                 cdouble *gh = c->theads ? c->theads + (int64_t)b0 * 4 * n : S.gheads;
                 group_vectors(c, b0, b1, gv, gh);
-                for (int b = b0; b < b1; b++)
-                    F(product_state)(base_p + 2 * (int64_t)(b - b0) * dim, n,
-                                     gv + (int64_t)(b - b0) * 2 * n, S.scratch);
-                real *cur = base_p, *alt = S.alt_p;
-                for (int o = 0; o < P->nops; o++) {
-                    if (c->snap && P->snap_slot[o] >= 0)
-                        memcpy((real *)c->snap + 2 * ((P->snap_slot[o] * c->B + b0) * dim), cur,
-                               sizeof(real) * 2 * (size_t)N);
-                    if (!op_batched(c, o)) {
-                        F(apply_op)(c, o, &cur, &alt, N, dim, F(payload_of)(c, o, 0, S.payload));
-                        continue;
-                    }
-                    const int32_t *ro = P->op_i + (int64_t)o * OW;
-                    int phases = ro[0] == OP_DIAG && ro[9] >= 0 && ro[1] <= 10;
-                    for (int b = b0; b < b1; b++) {
-                        real *one = cur + 2 * (int64_t)(b - b0) * dim, *one_alt = alt + 2 * (int64_t)(b - b0) * dim;
-                        if (phases)
-                            F(apply_diag_phases)(c, o, b, one, dim);
-                        else
-                            F(apply_op)(c, o, &one, &one_alt, dim, dim, F(payload_of)(c, o, b, S.payload));
-                    }
+                if (F(forward_group)(c, &S, b0, b1, base_p, gv) < 0) {
+                    free(block);
+                    return -1;
                 }
-                if (cur != base_p) memcpy(base_p, cur, sizeof(real) * 2 * (size_t)N);
                 if (c->values)
                     for (int b = b0; b < b1; b++)
                         F(readout_values)(c, b, base_p + 2 * (int64_t)(b - b0) * dim);

@@ -91,9 +91,91 @@ def compile_exprs(exprs: Sequence[E.Expr]) -> ExprFunction:
     return run
 
 
+def _children(e: E.Expr) -> tuple[E.Expr, ...]:
+    if isinstance(e, E.Add | E.Mul | E.Div):
+        return (e.lhs, e.rhs)
+    if isinstance(e, E.Pow):
+        return (e.base, e.exponent)
+    if isinstance(e, E.Neg):
+        return (e.operand,)
+    if isinstance(e, E.Func):
+        return (e.arg,)
+    return ()
+
+
+def _node_source(e: E.Expr, parts: Sequence[str], column: str) -> str:
+    """Source of one node from its children's sources (inputs as ``column.format(i)``)."""
+    if isinstance(e, E.Input):
+        return column.format(e.index)
+    if isinstance(e, E.Add):
+        return f"({parts[0]} + {parts[1]})"
+    if isinstance(e, E.Mul):
+        return f"({parts[0]} * {parts[1]})"
+    if isinstance(e, E.Div):
+        return f"({parts[0]} / {parts[1]})"
+    if isinstance(e, E.Pow):
+        return f"_np.power({parts[0]}, {parts[1]})"
+    if isinstance(e, E.Neg):
+        return f"(-{parts[0]})"
+    if isinstance(e, E.Func):
+        if e.name not in E.FUNCTIONS:
+            raise KeyError(e.name)
+        return f"_np.{e.name}({parts[0]})"
+    return to_source(e)  # constants and weights
+
+
+def rows_source(exprs: Sequence[E.Expr]) -> str:
+    """Source of ``_f(x, w, out)`` writing expression ``i`` into ``out[i]``: a subexpression
+    that occurs more than once (within or across rows) is computed once into a temporary,
+    and the inputs are read as contiguous rows of ``x.T`` (same operations in the same
+    order as :func:`to_source`, so the same values).
+
+    Example::
+
+        >>> print(rows_source([E.Input(0) * 2 + 1, E.Input(0) * 2]))
+        def _f(x, w, out):
+            xt = _np.ascontiguousarray(x.T)
+            _t0 = (2.0 * xt[0])
+            out[0] = (_t0 + 1.0)
+            out[1] = _t0
+        <BLANKLINE>
+    """
+    counts: dict[str, int] = {}
+
+    def count(e: E.Expr) -> str:
+        key = _node_source(e, [count(c) for c in _children(e)], "x[:, {}]")
+        counts[key] = counts.get(key, 0) + 1
+        return key
+
+    keys = [count(e) for e in exprs]
+    names: dict[str, str] = {}
+    lines: list[str] = []
+
+    def emit(e: E.Expr) -> tuple[str, str]:
+        pairs = [emit(c) for c in _children(e)]
+        key = _node_source(e, [k for k, _ in pairs], "x[:, {}]")
+        if key in names:
+            return key, names[key]
+        text = _node_source(e, [t for _, t in pairs], "xt[{}]")
+        if counts[key] > 1 and _children(e):
+            names[key] = f"_t{len(names)}"
+            lines.append(f"    {names[key]} = {text}")
+            text = names[key]
+        return key, text
+
+    for i, (e, key) in enumerate(zip(exprs, keys, strict=True)):
+        _, text = emit(e)
+        lines.append(f"    out[{i}] = {text}")
+    head = ["def _f(x, w, out):"]
+    if any(isinstance(s, E.Input) for e in exprs for s in E.symbols(e)):
+        head.append("    xt = _np.ascontiguousarray(x.T)")
+    return "\n".join(head + (lines or ["    pass"])) + "\n"
+
+
 def compile_rows(exprs: Sequence[E.Expr]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """One function ``f(x, w) -> (len(exprs), batch)`` float64 array: row ``i`` is
-    expression ``i`` for every sample (each written in place: no per-row arrays to stack).
+    expression ``i`` for every sample (each written in place: no per-row arrays to stack;
+    shared subexpressions computed once, :func:`rows_source`).
 
     Example::
 
@@ -101,8 +183,7 @@ def compile_rows(exprs: Sequence[E.Expr]) -> Callable[[np.ndarray, np.ndarray], 
         >>> f(np.array([[1.0], [2.0]]), np.array([0.5])).tolist()
         [[2.0, 4.0], [0.5, 0.5]]
     """
-    lines = [f"    out[{i}] = {to_source(e)}" for i, e in enumerate(exprs)] or ["    pass"]
-    fn = _compile("def _f(x, w, out):\n" + "\n".join(lines) + "\n")
+    fn = _compile(rows_source(exprs))
     rows = len(exprs)
 
     def run(x: np.ndarray, w: np.ndarray) -> np.ndarray:
