@@ -1722,7 +1722,28 @@ done:
     return result;
 }
 
+/* encoding_paths(): per op, the forward fast path it takes in whole-state runs: 0 the
+ * general kernels, 1 a diagonal op by doubling, 2 part of a Hadamard layer, 3 the first
+ * diagonal op with the product state folded in (runs without a tape). */
+static PyObject *Program_encoding_paths(Program *self, PyObject *unused) {
+    (void)unused;
+    PyObject *t = PyTuple_New(self->nops);
+    if (!t) return NULL;
+    for (int o = 0; o < self->nops; o++) {
+        const int32_t *r = self->op_i + (int64_t)o * OW;
+        int kind = 0;
+        if (self->grouped && self->hada[o]) kind = 2;
+        if (self->grouped && r[0] == OP_DIAG && self->dplan[o].ok)
+            kind = o == 0 && self->diag_direct[0] && r[1] == self->n ? 3 : 1;
+        PyTuple_SET_ITEM(t, o, PyLong_FromLong(kind));
+    }
+    return t;
+}
+
 static PyMethodDef Program_methods[] = {
+    {"encoding_paths", (PyCFunction)Program_encoding_paths, METH_NOARGS,
+     "encoding_paths(): per op, 0 general, 1 diagonal by doubling, 2 Hadamard layer, 3 "
+     "diagonal with the product state folded in"},
     {"forward", (PyCFunction)Program_forward, METH_VARARGS,
      "forward(B, x, w, extra, theta, out, diag, K, values, threads, keep): final states into "
      "out (and values = |out|^2 @ diag); keep: returns a Tape for the adjoint sweep"},

@@ -397,3 +397,98 @@ def test_a_build_of_another_interface_version_is_not_used() -> None:
     assert "compiled executor was built from an older" in env_out
     if X.compiled_available():  # the real build matches this source
         assert X._compiled is not None and X._compiled.ABI == X.ABI  # noqa: SLF001
+
+
+compiled = pytest.mark.skipif(
+    not X.compiled_available(), reason="the compiled executor is not in use (QLANG_PURE_PYTHON=1)"
+)
+
+
+def _forward_reference(c: Circuit, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return canonical(Simulator(c).run(x, w)).copy()
+
+
+@compiled
+def test_zz_feature_map_takes_the_encoding_fast_paths() -> None:
+    """A ZZ feature map's forward run: the first phase layer with the product state folded
+    in (3), the Hadamard layer as one Walsh-Hadamard transform (2), the second phase layer
+    by doubling (1); full entanglement at 8 qubits (7 lower bits on one level) falls back to
+    the phase-form kernels (0) for its phase layers. States match the reference engine
+    (more samples than one batch of gate entries), in both precisions and from a run that
+    keeps a tape (no folded head there)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from circuits import zz_feature_map
+
+    for n, ent, paths in ((5, "linear", (3, 2, 2, 2, 2, 2, 1)), (8, "linear", (3,) + (2,) * 8 + (1,)),
+                          (8, "full", (0,) + (2,) * 8 + (0,))):  # fmt: skip
+        c = zz_feature_map(n, entanglement=ent)
+        ex = X.Executor(c)
+        assert ex._variant(True).c.encoding_paths() == paths
+        x = np.random.default_rng(n).uniform(0, 2 * np.pi, (150, n))
+        ref = _forward_reference(c, x, np.zeros(0))
+        assert np.max(np.abs(ex.forward(x, np.zeros(0)) - ref)) < 1e-10
+        kept, _ = ex.forward(x, np.zeros(0), keep=True)
+        assert np.max(np.abs(kept - ref)) < 1e-10
+        assert np.max(np.abs(X.Executor(c, np.complex64).forward(x, np.zeros(0)) - ref)) < 2e-5
+
+
+def hadamard_diagonal_circuit(rng: np.random.Generator, n: int) -> Circuit:
+    """Layers of Hadamards on random subsets of the qubits and diagonal gates (one- and
+    two-qubit, on any pair, with ``cx; rz; cx`` parity units), some one-qubit gates between:
+    Hadamard runs of every length and qubit set, doubling levels with 0 to n - 1 lower bits
+    (beyond the plan's limit the general kernels run)."""
+    ops: list[Operation] = []
+    for _ in range(int(rng.integers(1, 5))):
+        qs = rng.permutation(n)[: int(rng.integers(1, n + 1))]
+        ops += [Operation("h", (int(q),)) for q in qs]
+        for _ in range(int(rng.integers(0, 3 * n + 1))):
+            name = DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]
+            gd = GATES[name]
+            if gd.num_qubits > n:
+                continue
+            pair = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
+            ops.append(Operation(name, pair, tuple(random_angle(rng) for _ in range(gd.num_params))))
+            if n >= 2 and rng.random() < 0.2:
+                a, b = (int(q) for q in rng.choice(n, 2, replace=False))
+                ops += [Operation("cx", (a, b)), Operation("rz", (b,), (random_angle(rng),)),
+                        Operation("cx", (a, b))]  # fmt: skip
+        if rng.random() < 0.3:
+            ops.append(Operation("ry", (int(rng.integers(n)),), (random_angle(rng),)))
+    return Circuit(
+        n, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),), weights=(ParamDecl("w", (N_W,), 0),)
+    )
+
+
+@compiled
+@pytest.mark.parametrize("seed", range(40))
+def test_hadamard_and_diagonal_layers_match_reference(seed: int) -> None:
+    """The encoding fast paths (Walsh-Hadamard layers, diagonal ops by doubling, the folded
+    product state) on random circuits: states agree with the reference engine to 1e-10
+    (complex128) and 2e-5 (complex64), with and without a tape, with explicit angles, and
+    with batches larger than one batch of gate entries."""
+    rng = np.random.default_rng(6000 + seed)
+    n = int(rng.integers(1, 9))
+    c = hadamard_diagonal_circuit(rng, n)
+    b = int(rng.integers(1, 6)) if seed % 3 else int(rng.integers(65, 140))
+    x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
+    ex = X.Executor(c)
+    try:
+        ref = _forward_reference(c, x, w)
+        psi = ex.forward(x, w)
+        assert np.max(np.abs(psi - ref)) < 1e-10
+        kept, _ = ex.forward(x, w, keep=True)
+        assert np.max(np.abs(kept - ref)) < 1e-10
+        assert np.max(np.abs(X.Executor(c, np.complex64).forward(x, w) - ref)) < 2e-5
+        sim = Simulator(c)
+        values = list(sim.plan.evaluate(x, w))
+        if values:
+            values[-1] = values[-1] + 0.3
+        ref2 = canonical(sim.run(x, w, tuple(values))).copy()
+        assert np.max(np.abs(ex.forward(x, w, tuple(values)) - ref2)) < 1e-10
+    except AssertionError:
+        print(f"seed {seed}: hadamard_diagonal_circuit(np.random.default_rng({6000 + seed}), {n}) ->")
+        print(c.ops, ex._variant(True).c.encoding_paths())
+        raise
