@@ -147,7 +147,8 @@ def rows_source(exprs: Sequence[E.Expr]) -> str:
         counts[key] = counts.get(key, 0) + 1
         return key
 
-    keys = [count(e) for e in exprs]
+    for e in exprs:
+        count(e)
     names: dict[str, str] = {}
     lines: list[str] = []
 
@@ -163,7 +164,7 @@ def rows_source(exprs: Sequence[E.Expr]) -> str:
             text = names[key]
         return key, text
 
-    for i, (e, key) in enumerate(zip(exprs, keys, strict=True)):
+    for i, e in enumerate(exprs):
         _, text = emit(e)
         lines.append(f"    out[{i}] = {text}")
     head = ["def _f(x, w, out):"]
