@@ -14,16 +14,17 @@
  *   (None: pairs left when the budget ran out; the caller falls back to odd-even.) Random
  *   choices call back into the caller's random.Random, so the plans are those of Python.
  *
- * exchange(order, pairs, getrandbits, steps) -> list[int]   (chain_layout._exchange)
+ * exchange(order, pairs, rng, steps) -> list[int]   (chain_layout._exchange; `rng` a
+ *   random.Random, drawn from in C and advanced as Python would, or its getrandbits)
  *
  * trace_key(n, trace, start, codes, q_ptr, q_idx) -> (cost, depth)   (sabre.Trial.key)
  *
  * network(n, dist, q_ptr, q_idx, pa, pb, confirms, s_ptr, s_idx, indeg, path, lazy, budget,
  *         bound, floor) -> (trace, final, swaps) | None   (network.route_network)
  *
- * chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+ * chain_cost(order, pairs, rungs, seed, rng, rounds) -> (cost, order)
  *   (commuting.best_plan(..., quick=True).cost with random.Random(seed) drawn in C, and
- *   chain_layout._refine's exchanges and reversals from the caller's getrandbits)
+ *   chain_layout._refine's exchanges and reversals from the caller's stream, as exchange)
  *
  * plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
  *   (commuting.best_plan's cost of each plan from one order)
@@ -841,6 +842,82 @@ static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
     }
 }
 
+/* random.random() as CPython draws it: two 32-bit words, a >> 5 and b >> 6 */
+static int draw_random(PyObject *getrandbits, double *out);
+static int rng_random(Rng *r, double *out) {
+    if (!r->mt) return draw_random(r->getrandbits, out);
+    uint32_t a = mt_next(r->mt) >> 5, b = mt_next(r->mt) >> 6;
+    *out = ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+    return 0;
+}
+
+/* The caller's random stream `src` as an Rng: a random.Random (anything with getstate and
+ * setstate) is read once with getstate() into `mt` and drawn from in C, with the draws
+ * CPython's own Mersenne Twister would make (rng_close writes the advanced state back
+ * with setstate(), so the caller's stream goes on exactly as after the Python loop); any
+ * other object is a getrandbits callable, called for every draw. `*state` (a new
+ * reference or NULL) is what rng_close needs. -1 on error. */
+static int rng_open(Rng *r, MT *mt, PyObject *src, PyObject **state) {
+    *state = NULL;
+    r->getrandbits = src;
+    r->mt = NULL;
+    if (!PyObject_HasAttrString(src, "setstate")) return 0;
+    PyObject *st = PyObject_CallMethod(src, "getstate", NULL);
+    if (!st) return -1;
+    PyObject *inner = PyTuple_Check(st) && PyTuple_GET_SIZE(st) == 3 ? PyTuple_GET_ITEM(st, 1) : NULL;
+    if (!inner || !PyTuple_Check(inner) || PyTuple_GET_SIZE(inner) != MT_N + 1) {
+        Py_DECREF(st);
+        PyErr_SetString(PyExc_ValueError, "not the state of a random.Random");
+        return -1;
+    }
+    for (int i = 0; i < MT_N; i++) {
+        unsigned long v = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(inner, i));
+        if (v == (unsigned long)-1 && PyErr_Occurred()) {
+            Py_DECREF(st);
+            return -1;
+        }
+        mt->mt[i] = (uint32_t)v;
+    }
+    long index = PyLong_AsLong(PyTuple_GET_ITEM(inner, MT_N));
+    if (index < 0 || index > MT_N) {
+        Py_DECREF(st);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "random state index out of range");
+        return -1;
+    }
+    mt->index = (int)index;
+    r->getrandbits = NULL;
+    r->mt = mt;
+    *state = st;
+    return 0;
+}
+
+/* Write an opened random.Random's advanced state back (nothing for a callable); drops
+ * `state`. -1 on error. */
+static int rng_close(Rng *r, PyObject *src, PyObject *state) {
+    if (!r->mt || !state) {
+        Py_XDECREF(state);
+        return 0;
+    }
+    int rc = -1;
+    PyObject *inner = PyTuple_New(MT_N + 1), *full = NULL, *res = NULL;
+    if (!inner) goto out;
+    for (int i = 0; i <= MT_N; i++) {
+        PyObject *x = i < MT_N ? PyLong_FromUnsignedLong(r->mt->mt[i]) : PyLong_FromLong(r->mt->index);
+        if (!x) goto out;
+        PyTuple_SET_ITEM(inner, i, x);
+    }
+    full = PyTuple_Pack(3, PyTuple_GET_ITEM(state, 0), inner, PyTuple_GET_ITEM(state, 2));
+    if (!full) goto out;
+    res = PyObject_CallMethod(src, "setstate", "(O)", full);
+    rc = res ? 0 : -1;
+out:
+    Py_XDECREF(res);
+    Py_XDECREF(full);
+    Py_XDECREF(inner);
+    Py_DECREF(state);
+    return rc;
+}
+
 /* --- the greedy parity-chain planner ----------------------------------------------- */
 /* Its buffers for chains of up to `cap` wires, allocated once for many plans. */
 typedef struct {
@@ -1364,21 +1441,80 @@ out:
     return rc;
 }
 
-/* chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+/* The costs of the orders a refinement has evaluated: an open-addressing table keyed by
+ * the whole order (k labels). quick_cost is a pure function of the order (its planner's
+ * stream is reseeded for every evaluation), so an order met again, as the random
+ * exchanges and reversals often propose, costs a lookup instead of a plan. */
+typedef struct {
+    int k;
+    size_t cap, len; /* cap: a power of two */
+    int *keys;
+    Py_ssize_t *costs;
+    unsigned char *used;
+} CostMemo;
+
+static int cm_init(CostMemo *m, int k, Py_ssize_t rounds) {
+    memset(m, 0, sizeof *m);
+    m->k = k;
+    m->cap = 64;
+    while (m->cap < 2 * (size_t)rounds + 4) m->cap <<= 1;
+    m->keys = malloc(m->cap * (size_t)(k ? k : 1) * sizeof(int));
+    m->costs = malloc(m->cap * sizeof(Py_ssize_t));
+    m->used = calloc(m->cap, 1);
+    if (!m->keys || !m->costs || !m->used) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void cm_free(CostMemo *m) { free(m->keys), free(m->costs), free(m->used); }
+
+/* the slot of `order`: where it is, or the empty slot where it goes */
+static size_t cm_slot(const CostMemo *m, const int *order) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < m->k; i++) h = (h ^ (uint32_t)order[i]) * 1099511628211ULL;
+    size_t at = (size_t)(h ^ (h >> 29)) & (m->cap - 1);
+    while (m->used[at] && memcmp(&m->keys[at * (size_t)m->k], order, (size_t)m->k * sizeof(int)))
+        at = (at + 1) & (m->cap - 1);
+    return at;
+}
+
+/* quick_cost(q, order) through the memo (the table holds at most cap / 2 orders; a
+ * refinement of `rounds` rounds evaluates at most rounds + 1) */
+static Py_ssize_t cm_cost(CostMemo *m, Quick *q, const int *order) {
+    size_t at = cm_slot(m, order);
+    if (m->used[at]) return m->costs[at];
+    Py_ssize_t c = quick_cost(q, order);
+    if (c >= 0 && 2 * (m->len + 1) <= m->cap) {
+        memcpy(&m->keys[at * (size_t)m->k], order, (size_t)m->k * sizeof(int));
+        m->costs[at] = c;
+        m->used[at] = 1;
+        m->len++;
+    }
+    return c;
+}
+
+/* chain_cost(order, pairs, rungs, seed, rng, rounds) -> (cost, order)
  * The quick planned cost of `order` (labels) for the block `pairs` along a path whose rung
  * positions are `rungs`; with `rounds` > 0, chain_layout._refine from it: random
- * exchanges and segment reversals (drawn from the caller's getrandbits as its
- * random.Random would draw them) kept when the cost does not grow. */
+ * exchanges and segment reversals (drawn from the caller's stream `rng`, a random.Random
+ * or its getrandbits, as its random.Random would draw them: see rng_open) kept when the
+ * cost does not grow. */
 static PyObject *chain_cost(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *rungs, *getrandbits;
+    PyObject *order, *pairs, *rungs, *source;
     unsigned long long seed;
     Py_ssize_t rounds;
-    if (!PyArg_ParseTuple(args, "OOOKOn", &order, &pairs, &rungs, &seed, &getrandbits, &rounds))
+    if (!PyArg_ParseTuple(args, "OOOKOn", &order, &pairs, &rungs, &seed, &source, &rounds))
         return NULL;
     Quick qq, *q = &qq;
     int *best = NULL, *cand = NULL;
-    PyObject *result = NULL;
+    PyObject *result = NULL, *state = NULL;
+    MT mt;
+    Rng rng = {source, NULL};
+    CostMemo memo;
+    memset(&memo, 0, sizeof memo);
     if (quick_open(q, order, pairs, rungs, &best) < 0) goto out;
     int k = q->k;
     size_t K = (size_t)(k ? k : 1);
@@ -1388,19 +1524,23 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
         goto out;
     }
     mt_seed(&q->seeded, seed);
-    Py_ssize_t best_cost = quick_cost(q, best);
+    if (rounds > 0 && k > 0) {
+        if (cm_init(&memo, k, rounds) < 0) goto out;
+        if (rng_open(&rng, &mt, source, &state) < 0) goto out;
+    }
+    Py_ssize_t best_cost = memo.cap ? cm_cost(&memo, q, best) : quick_cost(q, best);
     if (best_cost < 0) goto out;
     for (Py_ssize_t r = 0; r < rounds && k > 0; r++) {
         Py_ssize_t i, j;
         double x;
-        if (below(getrandbits, k, &i) < 0 || below(getrandbits, k, &j) < 0) goto out;
+        if (rng_below(&rng, k, &i) < 0 || rng_below(&rng, k, &j) < 0) goto out;
         if (i > j) {
             Py_ssize_t t = i;
             i = j, j = t;
         }
         if (i == j) continue;
         memcpy(cand, best, K * sizeof(int));
-        if (draw_random(getrandbits, &x) < 0) goto out;
+        if (rng_random(&rng, &x) < 0) goto out;
         if (x < 0.5) {
             int t = cand[i];
             cand[i] = cand[j], cand[j] = t;
@@ -1410,7 +1550,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
                 cand[lo] = cand[hi], cand[hi] = t;
             }
         }
-        Py_ssize_t c = quick_cost(q, cand);
+        Py_ssize_t c = cm_cost(&memo, q, cand);
         if (c < 0) goto out;
         if (c <= best_cost) {
             int *t = best;
@@ -1418,10 +1558,17 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
             best_cost = c;
         }
     }
+    {
+        PyObject *st = state;
+        state = NULL;
+        if (rng_close(&rng, source, st) < 0) goto out;
+    }
     PyObject *lst = to_list(best, k);
     if (lst) result = Py_BuildValue("nN", best_cost, lst);
 out:
+    Py_XDECREF(state);
     free(best), free(cand);
+    cm_free(&memo);
     quick_free(q);
     return result;
 }
@@ -1519,21 +1666,16 @@ static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, in
     return t;
 }
 
-static int draw(PyObject *getrandbits, Py_ssize_t n, int *out) {
-    Py_ssize_t v;
-    if (below(getrandbits, n, &v) < 0) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static PyObject *exchange(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *getrandbits;
+    PyObject *order, *pairs, *source;
     Py_ssize_t steps;
-    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &getrandbits, &steps)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &source, &steps)) return NULL;
     PyObject *ord, *prs;
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
-    PyObject *result = NULL, *kobj = NULL;
+    PyObject *result = NULL, *kobj = NULL, *state = NULL;
+    MT mt;
+    Rng rng = {source, NULL};
     int k = (int)PySequence_Fast_GET_SIZE(ord);
     size_t K = (size_t)(k ? k : 1);
     int *lab = malloc(K * sizeof(int)), *sigma = malloc(K * sizeof(int));
@@ -1558,9 +1700,11 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     }
     kobj = PyLong_FromLong(k);
     if (!kobj) goto out;
+    if (steps > 0 && rng_open(&rng, &mt, source, &state) < 0) goto out;
     for (Py_ssize_t s = 0; s < steps; s++) {
-        int i, j;
-        if (draw(getrandbits, k, &i) < 0 || draw(getrandbits, k, &j) < 0) goto out;
+        Py_ssize_t di, dj;
+        if (rng_below(&rng, k, &di) < 0 || rng_below(&rng, k, &dj) < 0) goto out;
+        int i = (int)di, j = (int)dj;
         if (i == j) continue;
         if (i < 0 || j < 0 || i >= k || j >= k) {
             PyErr_SetString(PyExc_ValueError, "randrange out of range");
@@ -1575,6 +1719,11 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
             where[a] = j;
             where[b] = i;
         }
+    }
+    {
+        PyObject *st = state;
+        state = NULL;
+        if (rng_close(&rng, source, st) < 0) goto out;
     }
     result = PyList_New(k);
     if (result)
@@ -1591,6 +1740,7 @@ out:
         for (int i = 0; i < k; i++) free(partners[i].d);
     free(partners), free(lab), free(sigma), free(where);
     Py_XDECREF(kobj);
+    Py_XDECREF(state);
     Py_DECREF(ord);
     Py_DECREF(prs);
     return result;
