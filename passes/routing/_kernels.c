@@ -818,11 +818,27 @@ static uint32_t mt_next(MT *r) {
     return y;
 }
 
-/* a random stream: the caller's getrandbits (a Python callable), or an MT of our own */
+/* a random stream: the caller's getrandbits (a Python callable), or an MT of our own;
+ * with a `tape` (the first MT_N outputs of a fixed state, drawn once), the first MT_N
+ * draws are read from it and `mt` (then a copy of `after`, the state past them) takes
+ * over from there: the same numbers as drawing from that state, for streams that start
+ * over from one seed many times (quick_cost's planner) */
 typedef struct {
     PyObject *getrandbits;
     MT *mt;
+    const uint32_t *tape;
+    int tpos;
+    const MT *after;
 } Rng;
+
+static inline uint32_t rng_u32(Rng *r) {
+    if (r->tape) {
+        if (r->tpos < MT_N) return r->tape[r->tpos++];
+        *r->mt = *r->after;
+        r->tape = NULL;
+    }
+    return mt_next(r->mt);
+}
 
 /* randrange(n) as CPython draws it (k = n.bit_length() bits until below n) */
 static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
@@ -834,7 +850,7 @@ static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
     int bits = 0;
     for (Py_ssize_t m = n; m; m >>= 1) bits++;
     for (;;) {
-        Py_ssize_t v = (Py_ssize_t)(mt_next(r->mt) >> (32 - bits));
+        Py_ssize_t v = (Py_ssize_t)(rng_u32(r) >> (32 - bits));
         if (v < n) {
             *out = v;
             return 0;
@@ -846,7 +862,8 @@ static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
 static int draw_random(PyObject *getrandbits, double *out);
 static int rng_random(Rng *r, double *out) {
     if (!r->mt) return draw_random(r->getrandbits, out);
-    uint32_t a = mt_next(r->mt) >> 5, b = mt_next(r->mt) >> 6;
+    uint32_t a = rng_u32(r) >> 5;
+    uint32_t b = rng_u32(r) >> 6;
     *out = ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
     return 0;
 }
@@ -859,8 +876,8 @@ static int rng_random(Rng *r, double *out) {
  * reference or NULL) is what rng_close needs. -1 on error. */
 static int rng_open(Rng *r, MT *mt, PyObject *src, PyObject **state) {
     *state = NULL;
+    memset(r, 0, sizeof *r);
     r->getrandbits = src;
-    r->mt = NULL;
     if (!PyObject_HasAttrString(src, "setstate")) return 0;
     PyObject *st = PyObject_CallMethod(src, "getstate", NULL);
     if (!st) return -1;
@@ -1048,25 +1065,55 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
     plan->len = 0;
     Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
     int last = -1, stall = 0;
+    /* the scores in eighths: (delta - gw gain) / (1 or 2) x 8 is an integer when 4 gw is
+     * one (gw = 0, 0.5, 1, ...), and scores that differ differ by at least 1/8, far above
+     * the 1e-9 of the comparisons below: the same choices, in integers */
+    int gw4 = (int)(gw * 4.0), exact = gw >= 0.0 && gw <= 64.0 && (double)gw4 == gw * 4.0;
+    int *cands = best->d;
     while (c.npend && plan->len < budget) {
         double best_score = 0.0;
-        best->len = 0;
-        for (int j = 0; j < k - 1; j++) {
-            if (j == last) continue;
-            int a = c.sigma[j], b = c.sigma[j + 1];
-            int delta = side[a] - side[b] + 2 * PEND(&c, a, b);
-            int gain = 0; /* pending pairs the transposition makes adjacent */
-            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
-            if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
-            double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
-            if (score < best_score - 1e-9) {
-                best_score = score;
-                best->len = 0;
-            } else if (!(best->len && score <= best_score + 1e-9)) {
-                continue;
+        Py_ssize_t nbest = 0;
+        if (exact) {
+            int best8 = 0;
+            const unsigned char *pend = c.pend;
+            const int *sigma = c.sigma;
+            for (int j = 0; j < k - 1; j++) {
+                if (j == last) continue;
+                int a = sigma[j], b = sigma[j + 1];
+                const unsigned char *pa = pend + (Py_ssize_t)a * k;
+                int delta = side[a] - side[b] + 2 * pa[b];
+                int gain = 0;
+                if (j - 1 >= 0) gain += pend[(Py_ssize_t)sigma[j - 1] * k + b];
+                if (j + 2 < k) gain += pa[sigma[j + 2]];
+                int s8 = (8 * delta - 2 * gw4 * gain) / (j == 0 ? 1 : 2); /* exact: even */
+                if (s8 < best8) {
+                    best8 = s8;
+                    nbest = 0;
+                } else if (!(nbest && s8 <= best8)) {
+                    continue;
+                }
+                cands[nbest++] = j;
             }
-            best->d[best->len++] = j; /* at most k - 1 candidates */
+            best_score = best8 / 8.0;
+        } else {
+            for (int j = 0; j < k - 1; j++) {
+                if (j == last) continue;
+                int a = c.sigma[j], b = c.sigma[j + 1];
+                int delta = side[a] - side[b] + 2 * PEND(&c, a, b);
+                int gain = 0; /* pending pairs the transposition makes adjacent */
+                if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
+                if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
+                double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
+                if (score < best_score - 1e-9) {
+                    best_score = score;
+                    nbest = 0;
+                } else if (!(nbest && score <= best_score + 1e-9)) {
+                    continue;
+                }
+                cands[nbest++] = j; /* at most k - 1 candidates */
+            }
         }
+        best->len = nbest;
         int j;
         if (best->len && stall < k) {
             Py_ssize_t pick;
@@ -1177,6 +1224,7 @@ typedef struct {
     ivec plan;
     GreedyWs ws;
     MT seeded, mt; /* random.Random(seed), fresh for every evaluation */
+    uint32_t tape[MT_N]; /* its first MT_N draws (seeded is then the state past them) */
 } Quick;
 
 #define AT(m, u, v) ((m)[(Py_ssize_t)(u) * q->k + (v)])
@@ -1314,8 +1362,7 @@ static Py_ssize_t quick_cost(Quick *q, const int *order) {
     if (4 * nrest > (Py_ssize_t)k * (k - 1)) {
         if (odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0) return -1;
     } else {
-        q->mt = q->seeded;
-        Rng rng = {NULL, &q->mt};
+        Rng rng = {NULL, &q->mt, q->tape, 0, &q->seeded};
         int rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &rng, 0.0, plan);
         if (rc < 0) return -1;
         if (rc == 0 && odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0)
@@ -1524,6 +1571,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
         goto out;
     }
     mt_seed(&q->seeded, seed);
+    for (int t = 0; t < MT_N; t++) q->tape[t] = mt_next(&q->seeded);
     if (rounds > 0 && k > 0) {
         if (cm_init(&memo, k, rounds) < 0) goto out;
         if (rng_open(&rng, &mt, source, &state) < 0) goto out;
