@@ -941,6 +941,7 @@ typedef struct {
     Chain c;
     ivec *partners, best;
     int *side; /* per wire: partners at lower positions minus partners at higher ones */
+    int *score8; /* per position j: the score of transposing j, j + 1, in eighths */
     int cap;
 } GreedyWs;
 
@@ -948,7 +949,7 @@ static void gws_free(GreedyWs *w) {
     if (w->partners)
         for (int i = 0; i < w->cap; i++) free(w->partners[i].d);
     free(w->partners), free(w->c.sigma), free(w->c.where), free(w->c.lab), free(w->c.pend);
-    free(w->best.d), free(w->side);
+    free(w->best.d), free(w->side), free(w->score8);
     memset(w, 0, sizeof *w);
 }
 
@@ -964,8 +965,9 @@ static int gws_init(GreedyWs *w, int cap) {
     w->best.d = malloc(K * sizeof(int));
     w->best.cap = (Py_ssize_t)K;
     w->side = malloc(K * sizeof(int));
+    w->score8 = malloc(K * sizeof(int));
     int ok = w->c.sigma && w->c.where && w->c.lab && w->c.pend && w->partners && w->best.d &&
-             w->side;
+             w->side && w->score8;
     for (size_t i = 0; ok && i < K; i++) {
         w->partners[i].d = malloc(K * sizeof(int));
         w->partners[i].cap = (Py_ssize_t)K;
@@ -1028,6 +1030,21 @@ static int g_valve(Chain *c, ivec *partners) {
     return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
 }
 
+/* The greedy score of transposing positions j, j + 1, x 8 (an integer when 4 gw = gw4 is
+ * one; see greedy_core): (delta - gw gain) / (1 at j = 0, else 2). It reads the wires at
+ * j - 1 .. j + 2, their side counts and their pending pairs, so a transposition at j0
+ * (and the pairs it unpends, at j0 - 1 .. j0 + 2) changes only the scores of j0 - 2 ..
+ * j0 + 2. */
+static inline int g_score8(const Chain *c, const int *side, int j, int gw4) {
+    int k = c->k, a = c->sigma[j], b = c->sigma[j + 1];
+    const unsigned char *pa = c->pend + (Py_ssize_t)a * k;
+    int delta = side[a] - side[b] + 2 * pa[b];
+    int gain = 0;
+    if (j >= 1) gain += c->pend[(Py_ssize_t)c->sigma[j - 1] * k + b];
+    if (j + 2 < k) gain += pa[c->sigma[j + 2]];
+    return (8 * delta - 2 * gw4 * gain) / (j == 0 ? 1 : 2); /* exact: the numerator is even */
+}
+
 /* The plan for chain indices 0..k-1 (labels `lab`, for the valve's tie-break) and the
  * pending pairs (pu[t], pv[t]) of chain indices: 1 and `plan` when every pair was made
  * adjacent, 0 when the budget ran out first (the caller falls back to odd-even), -1 on
@@ -1069,23 +1086,17 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
      * one (gw = 0, 0.5, 1, ...), and scores that differ differ by at least 1/8, far above
      * the 1e-9 of the comparisons below: the same choices, in integers */
     int gw4 = (int)(gw * 4.0), exact = gw >= 0.0 && gw <= 64.0 && (double)gw4 == gw * 4.0;
-    int *cands = best->d;
+    int *cands = best->d, *sc = w->score8;
+    if (exact)
+        for (int j = 0; j < k - 1; j++) sc[j] = g_score8(&c, side, j, gw4);
     while (c.npend && plan->len < budget) {
         double best_score = 0.0;
         Py_ssize_t nbest = 0;
         if (exact) {
             int best8 = 0;
-            const unsigned char *pend = c.pend;
-            const int *sigma = c.sigma;
             for (int j = 0; j < k - 1; j++) {
                 if (j == last) continue;
-                int a = sigma[j], b = sigma[j + 1];
-                const unsigned char *pa = pend + (Py_ssize_t)a * k;
-                int delta = side[a] - side[b] + 2 * pa[b];
-                int gain = 0;
-                if (j - 1 >= 0) gain += pend[(Py_ssize_t)sigma[j - 1] * k + b];
-                if (j + 2 < k) gain += pa[sigma[j + 2]];
-                int s8 = (8 * delta - 2 * gw4 * gain) / (j == 0 ? 1 : 2); /* exact: even */
+                int s8 = sc[j];
                 if (s8 < best8) {
                     best8 = s8;
                     nbest = 0;
@@ -1129,6 +1140,10 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
             return -1;
         }
         last = g_transpose(&c, j, partners, side) ? -1 : j;
+        if (exact) {
+            int lo = j - 3 < 0 ? 0 : j - 3, hi = j + 3 > k - 2 ? k - 2 : j + 3;
+            for (int x = lo; x <= hi; x++) sc[x] = g_score8(&c, side, x, gw4);
+        }
     }
     return c.npend ? 0 : 1;
 }
