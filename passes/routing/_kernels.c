@@ -1161,7 +1161,7 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     size_t K = (size_t)(k ? k : 1), P = (size_t)(np ? np : 1);
     int *lab = malloc(K * sizeof(int)), *pu = malloc(P * sizeof(int)), *pv = malloc(P * sizeof(int));
     ivec plan = {0};
-    Rng rng = {getrandbits, NULL};
+    Rng rng = {.getrandbits = getrandbits};
     if (!lab || !pu || !pv) {
         PyErr_NoMemory();
         goto out;
@@ -1236,6 +1236,9 @@ typedef struct {
     int *ri, *rj;             /* rung positions of the path (i, j), j > i + 1 */
     int *ci, *lab, *sigma, *pu, *pv;
     unsigned char *pp, *rm, *done, *scratch, *links;
+    unsigned char *left;  /* k x k, all zero between plan_evals (set and cleared by pairs) */
+    int *eu, *ev;         /* the end rungs plan_eval marked (rm = 2), by chain index */
+    Py_ssize_t nstart;    /* the start rungs chain_setup marked (rm = 1) */
     ivec plan;
     GreedyWs ws;
     MT seeded, mt; /* random.Random(seed), fresh for every evaluation */
@@ -1263,9 +1266,10 @@ static int chain_setup(Quick *q, const int *order) {
         int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
         AT(q->pp, u, v) = AT(q->pp, v, u) = 1;
     }
+    q->nstart = 0;
     for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the start: chain index = position */
         int u = q->ri[t], v = q->rj[t];
-        if (AT(q->pp, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 1;
+        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 1, q->nstart++;
     }
     return 0;
 }
@@ -1277,7 +1281,6 @@ static int chain_setup(Quick *q, const int *order) {
  * plan leaves a wanted pair unexposed (_links_used's None), -1 on error. */
 static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int rungs_direct) {
     int k = q->k;
-    size_t KK = (size_t)k * (size_t)k;
     int *sigma = q->sigma;
     for (int i = 0; i < k; i++) sigma[i] = i;
     for (Py_ssize_t t = 0; t < nplan; t++) {
@@ -1290,18 +1293,24 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
         sigma[j] = sigma[j + 1];
         sigma[j + 1] = a;
     }
+    Py_ssize_t nend = 0;
     for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the end (not at the start): 2 */
         int u = sigma[q->ri[t]], v = sigma[q->rj[t]];
-        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 2;
+        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) {
+            AT(q->rm, u, v) = AT(q->rm, v, u) = 2;
+            q->eu[nend] = u, q->ev[nend++] = v;
+        }
     }
     Py_ssize_t result = -2;
-    unsigned char *left = q->scratch, *links = q->links;
+    /* the wanted pairs, set from the pair list (and cleared from it at the end: `left`
+     * is all zero between calls), not by a scan of the k x k matrices */
+    unsigned char *left = q->left, *links = q->links;
     Py_ssize_t nleft = 0;
-    for (size_t x = 0; x < KK; x++) {
-        left[x] = q->pp[x] && (rungs_direct ? !q->rm[x] : q->rm[x] != 2);
-        nleft += left[x];
+    for (Py_ssize_t t = 0; t < q->np; t++) {
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        unsigned char r = AT(q->rm, u, v);
+        if (!AT(left, u, v) && (rungs_direct ? !r : r != 2)) AT(left, u, v) = AT(left, v, u) = 1, nleft++;
     }
-    nleft /= 2;
     memset(links, 0, (size_t)k);
     for (int i = 0; i < k; i++) sigma[i] = i;
     for (int i = 0; i + 1 < k; i++)
@@ -1326,10 +1335,8 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
     }
     if (!nleft) {
         /* rungs the chain exposes anyway (over links in use) need no direct term */
-        Py_ssize_t nrung[3] = {0, 0, 0}, ndone[3] = {0, 0, 0};
-        for (size_t x = 0; x < KK; x++) nrung[q->rm[x]]++;
-        unsigned char *done = q->done;
-        memset(done, 0, KK);
+        Py_ssize_t ndone[3] = {0, 0, 0};
+        unsigned char *done = q->done; /* all zero between calls, as `left` */
         for (int i = 0; i < k; i++) sigma[i] = i;
 #define EXPOSE(u, v)                                                      \
     do {                                                                  \
@@ -1353,12 +1360,21 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
 #undef EXPOSE
         Py_ssize_t nlinks = 0;
         for (int i = 0; i + 1 < k; i++) nlinks += links[i];
-        /* rungs were counted in both orientations */
-        Py_ssize_t start = nrung[1] / 2 - ndone[1], end = nrung[2] / 2 - ndone[2];
+        Py_ssize_t start = q->nstart - ndone[1], end = nend - ndone[2];
         result = cost + 2 * (nlinks + start + end);
+        /* done is set only on rung entries (rm != 0): clear those */
+        for (Py_ssize_t t = 0; t < q->nr; t++) {
+            int u = q->ri[t], v = q->rj[t];
+            AT(done, u, v) = AT(done, v, u) = 0;
+        }
+        for (Py_ssize_t t = 0; t < nend; t++) AT(done, q->eu[t], q->ev[t]) = AT(done, q->ev[t], q->eu[t]) = 0;
     }
-    for (size_t x = 0; x < KK; x++) /* forget the end rungs: the next plan has its own */
-        if (q->rm[x] == 2) q->rm[x] = 0;
+    for (Py_ssize_t t = 0; t < q->np; t++) { /* `left` back to zero */
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        AT(left, u, v) = AT(left, v, u) = 0;
+    }
+    for (Py_ssize_t t = 0; t < nend; t++) /* forget the end rungs: the next plan has its own */
+        AT(q->rm, q->eu[t], q->ev[t]) = AT(q->rm, q->ev[t], q->eu[t]) = 0;
     return result;
 }
 
@@ -1392,7 +1408,7 @@ static Py_ssize_t quick_cost(Quick *q, const int *order) {
 static void quick_free(Quick *q) {
     free(q->pa), free(q->pb), free(q->ri), free(q->rj), free(q->ci), free(q->lab);
     free(q->sigma), free(q->pu), free(q->pv), free(q->pp), free(q->rm), free(q->done);
-    free(q->scratch), free(q->links), free(q->plan.d);
+    free(q->scratch), free(q->links), free(q->plan.d), free(q->left), free(q->eu), free(q->ev);
     gws_free(&q->ws);
 }
 
@@ -1476,10 +1492,13 @@ static int quick_open(Quick *q, PyObject *order, PyObject *pairs, PyObject *rung
     q->sigma = malloc(K * sizeof(int));
     q->pu = malloc(P * sizeof(int));
     q->pv = malloc(P * sizeof(int));
-    q->pp = malloc(KK), q->rm = malloc(KK), q->done = malloc(KK), q->scratch = malloc(KK);
+    q->pp = malloc(KK), q->rm = malloc(KK), q->done = calloc(KK, 1), q->scratch = malloc(KK);
+    q->left = calloc(KK, 1);
     q->links = malloc(K);
+    size_t R = (size_t)(q->nr ? q->nr : 1);
+    q->eu = malloc(R * sizeof(int)), q->ev = malloc(R * sizeof(int));
     if (!q->ci || !q->lab || !q->sigma || !q->pu || !q->pv || !q->pp || !q->rm || !q->done ||
-        !q->scratch || !q->links) {
+        !q->scratch || !q->links || !q->left || !q->eu || !q->ev) {
         PyErr_NoMemory();
         goto out;
     }
@@ -1574,7 +1593,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
     int *best = NULL, *cand = NULL;
     PyObject *result = NULL, *state = NULL;
     MT mt;
-    Rng rng = {source, NULL};
+    Rng rng = {.getrandbits = source};
     CostMemo memo;
     memset(&memo, 0, sizeof memo);
     if (quick_open(q, order, pairs, rungs, &best) < 0) goto out;
@@ -1738,7 +1757,7 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
     PyObject *result = NULL, *kobj = NULL, *state = NULL;
     MT mt;
-    Rng rng = {source, NULL};
+    Rng rng = {.getrandbits = source};
     int k = (int)PySequence_Fast_GET_SIZE(ord);
     size_t K = (size_t)(k ? k : 1);
     int *lab = malloc(K * sizeof(int)), *sigma = malloc(K * sizeof(int));
