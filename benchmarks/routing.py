@@ -429,7 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     text += f"{os.cpu_count()} cores, load average (1/5/15 min) {load0[0]:.1f}/{load0[1]:.1f}/"
     text += f"{load0[2]:.1f} at the start, {load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at the end.\n"
     if not with_tket:
-        text += "\n(tket column missing: pytket is not installed.)\n"
+        why = "--no-tket" if args.no_tket else "pytket is not installed"
+        text += f"\n(tket column missing: {why}.)\n"
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as fh:
