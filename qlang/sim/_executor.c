@@ -41,6 +41,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 typedef double complex cdouble;
 
@@ -2289,6 +2292,23 @@ static void F(back_op)(const Ctx *c, int o, real **l, real **al, int64_t N, int6
     }
 }
 
+/* A scratch block (freed with free()). Blocks of tile mode (a few MiB: the tiles of a pass)
+ * are 2 MiB aligned and asked for transparent huge pages: the physical layout of the tiles
+ * then does not vary between runs (with 4 KiB pages a 128 KiB tile lands on random
+ * physical pages, and how many of its lines share cache sets varies from run to run). */
+static void *F(scratch_block)(size_t bytes) {
+#ifdef __linux__
+    if (bytes >= ((size_t)1 << 21)) {
+        size_t huge = (size_t)1 << 21, size = (bytes + huge - 1) & ~(huge - 1);
+        void *m = NULL;
+        if (posix_memalign(&m, huge, size) != 0) return NULL;
+        madvise(m, size, MADV_HUGEPAGE);
+        return m;
+    }
+#endif
+    return malloc(bytes);
+}
+
 static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **cache,
                             size_t *cache_size) {
     const Program *P = c->P;
@@ -2317,7 +2337,7 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
         m = *cache;
         *block = NULL; /* owned by the cache */
     } else {
-        m = malloc(bytes);
+        m = F(scratch_block)(bytes);
         if (!m) return -1;
         if (cache) {
             free(*cache);
