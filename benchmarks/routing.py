@@ -39,6 +39,9 @@ Usage::
     python benchmarks/routing.py --no-large       # without the 32-100 qubit rows
     python benchmarks/routing.py --full           # adds n = 64
     python benchmarks/routing.py --markdown out.md
+    python benchmarks/routing.py --no-large --max-qubits 16 --only qcnn_ --only su2_full
+                                                  # rows by name ("circuit@device" contains)
+    python benchmarks/routing.py --no-tket        # without the tket column (it takes minutes)
 """
 
 from __future__ import annotations
@@ -204,9 +207,35 @@ def router_only(c: Circuit, dev: Device) -> tuple[int, int]:
 
 
 # --- main ----------------------------------------------------------------------------
-def measure(quick: bool, full: bool, large: bool, with_tket: bool) -> list[Row]:
+def selected(
+    rows: list[tuple[Circuit, bool, Device]], only: list[str] | None, max_qubits: int | None
+) -> list[tuple[Circuit, bool, Device]]:
+    """The rows whose ``"circuit@device"`` contains one of ``only`` (all rows without it)
+    and whose circuit has at most ``max_qubits`` qubits.
+
+    Example::
+
+        >>> rows = benchmark_rows(quick=True)
+        >>> [f"{c.name}@{d.name}" for c, _, d in selected(rows, ["qcnn_"], 8)]
+        ['qcnn_8@eagle']
+    """
+    return [
+        (c, m, d) for c, m, d in rows
+        if (not only or any(o in f"{c.name}@{d.name}" for o in only))
+        and (max_qubits is None or c.num_qubits <= max_qubits)
+    ]  # fmt: skip
+
+
+def measure(
+    quick: bool,
+    full: bool,
+    large: bool,
+    with_tket: bool,
+    only: list[str] | None = None,
+    max_qubits: int | None = None,
+) -> list[Row]:
     rows = []
-    for c, commuting, dev in benchmark_rows(quick, full, large):
+    for c, commuting, dev in selected(benchmark_rows(quick, full, large), only, max_qubits):
         n = c.num_qubits
         big = n > TKET_MAX_QUBITS  # fewer repeats on the 64- and 100-qubit rows
         repeat, o3_repeat = (3, 1) if big else (TIME_REPEATS, O3_REPEATS)
@@ -274,12 +303,13 @@ def markdown(rows: list[Row], queko: list, argv: str, tket: bool) -> str:
             assert r.router is not None
             q, k = r.router
             lines.append(f"| {r.circuit} | {r.device} | {q} | {k} | {q / k:.2f} |")
-    lines += ["", "QUEKO-style circuits (known optimum: zero swaps, construction depth):", ""]
-    lines += [
-        "| circuit | level | swaps | depth | optimal depth | s |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [f"| {q[0]} | -O{q[1]} | {q[2]} | {q[3]} | {q[4]} | {q[5]:.2f} |" for q in queko]
+    if queko:
+        lines += ["", "QUEKO-style circuits (known optimum: zero swaps, construction depth):", ""]
+        lines += [
+            "| circuit | level | swaps | depth | optimal depth | s |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [f"| {q[0]} | -O{q[1]} | {q[2]} | {q[3]} | {q[4]} | {q[5]:.2f} |" for q in queko]
     lines += ["", *goals(rows, queko)]
     return "\n".join(lines)
 
@@ -330,8 +360,9 @@ def goals(rows: list[Row], queko: list) -> list[str]:
         full = max(r.results["qlang-O2"][0] / max(1, r.results["qiskit"][0]) for r in gen)
         out.append(f"  - whole -O2 pipeline vs whole Qiskit O3 (numeric angles) on the same "
                    f"rows: worst {full:.2f}")  # fmt: skip
-    qk = all(q[2] == 0 and q[3] == q[4] for q in queko)
-    out.append(f"- QUEKO: zero swaps and optimal depth at -O1..-O3: {'MET' if qk else 'NOT MET'}")
+    if queko:  # (not measured when rows were selected by name or size)
+        qk = all(q[2] == 0 and q[3] == q[4] for q in queko)
+        out.append(f"- QUEKO: zero swaps and optimal depth at -O1..-O3: {'MET' if qk else 'NOT MET'}")
     def t_ratio(r: Row) -> float:
         return r.results["qlang-O2"][2] / max(1e-3, r.results["qiskit"][2])
 
@@ -380,19 +411,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="add n = 64 and larger dense circuits")
     ap.add_argument("--no-large", action="store_true", help="leave out the 32-100 qubit rows")
     ap.add_argument("--markdown", help="write the table to this file")
+    ap.add_argument("--only", action="append", metavar="NAME",
+                    help="only rows whose 'circuit@device' contains NAME (repeatable); "
+                    "leaves out the QUEKO rows")  # fmt: skip
+    ap.add_argument("--max-qubits", type=int, help="only rows of at most this many qubits")
+    ap.add_argument("--no-tket", action="store_true", help="leave out the tket column")
     args = ap.parse_args(argv)
-    with_tket = tket_available()
+    with_tket = tket_available() and not args.no_tket
     t0 = time.perf_counter()
     load0 = os.getloadavg()
-    rows = measure(args.quick, args.full, not args.no_large, with_tket)
-    qk = queko_rows(args.quick)
+    rows = measure(args.quick, args.full, not args.no_large, with_tket, args.only, args.max_qubits)
+    some = args.only or args.max_qubits is not None
+    qk = [] if some else queko_rows(args.quick)
     text = markdown(rows, qk, " ".join(sys.argv[1:]), with_tket)
     load1 = os.getloadavg()
     text += f"\n\nTotal benchmark time: {time.perf_counter() - t0:.0f} s (wall). Machine: "
     text += f"{os.cpu_count()} cores, load average (1/5/15 min) {load0[0]:.1f}/{load0[1]:.1f}/"
     text += f"{load0[2]:.1f} at the start, {load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at the end.\n"
     if not with_tket:
-        text += "\n(tket column missing: pytket is not installed.)\n"
+        why = "--no-tket" if args.no_tket else "pytket is not installed"
+        text += f"\n(tket column missing: {why}.)\n"
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as fh:

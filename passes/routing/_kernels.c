@@ -14,16 +14,17 @@
  *   (None: pairs left when the budget ran out; the caller falls back to odd-even.) Random
  *   choices call back into the caller's random.Random, so the plans are those of Python.
  *
- * exchange(order, pairs, getrandbits, steps) -> list[int]   (chain_layout._exchange)
+ * exchange(order, pairs, rng, steps) -> list[int]   (chain_layout._exchange; `rng` a
+ *   random.Random, drawn from in C and advanced as Python would, or its getrandbits)
  *
  * trace_key(n, trace, start, codes, q_ptr, q_idx) -> (cost, depth)   (sabre.Trial.key)
  *
  * network(n, dist, q_ptr, q_idx, pa, pb, confirms, s_ptr, s_idx, indeg, path, lazy, budget,
  *         bound, floor) -> (trace, final, swaps) | None   (network.route_network)
  *
- * chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+ * chain_cost(order, pairs, rungs, seed, rng, rounds) -> (cost, order)
  *   (commuting.best_plan(..., quick=True).cost with random.Random(seed) drawn in C, and
- *   chain_layout._refine's exchanges and reversals from the caller's getrandbits)
+ *   chain_layout._refine's exchanges and reversals from the caller's stream, as exchange)
  *
  * plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
  *   (commuting.best_plan's cost of each plan from one order)
@@ -817,11 +818,27 @@ static uint32_t mt_next(MT *r) {
     return y;
 }
 
-/* a random stream: the caller's getrandbits (a Python callable), or an MT of our own */
+/* a random stream: the caller's getrandbits (a Python callable), or an MT of our own;
+ * with a `tape` (the first MT_N outputs of a fixed state, drawn once), the first MT_N
+ * draws are read from it and `mt` (then a copy of `after`, the state past them) takes
+ * over from there: the same numbers as drawing from that state, for streams that start
+ * over from one seed many times (quick_cost's planner) */
 typedef struct {
     PyObject *getrandbits;
     MT *mt;
+    const uint32_t *tape;
+    int tpos;
+    const MT *after;
 } Rng;
+
+static inline uint32_t rng_u32(Rng *r) {
+    if (r->tape) {
+        if (r->tpos < MT_N) return r->tape[r->tpos++];
+        *r->mt = *r->after;
+        r->tape = NULL;
+    }
+    return mt_next(r->mt);
+}
 
 /* randrange(n) as CPython draws it (k = n.bit_length() bits until below n) */
 static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
@@ -833,12 +850,89 @@ static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
     int bits = 0;
     for (Py_ssize_t m = n; m; m >>= 1) bits++;
     for (;;) {
-        Py_ssize_t v = (Py_ssize_t)(mt_next(r->mt) >> (32 - bits));
+        Py_ssize_t v = (Py_ssize_t)(rng_u32(r) >> (32 - bits));
         if (v < n) {
             *out = v;
             return 0;
         }
     }
+}
+
+/* random.random() as CPython draws it: two 32-bit words, a >> 5 and b >> 6 */
+static int draw_random(PyObject *getrandbits, double *out);
+static int rng_random(Rng *r, double *out) {
+    if (!r->mt) return draw_random(r->getrandbits, out);
+    uint32_t a = rng_u32(r) >> 5;
+    uint32_t b = rng_u32(r) >> 6;
+    *out = ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+    return 0;
+}
+
+/* The caller's random stream `src` as an Rng: a random.Random (anything with getstate and
+ * setstate) is read once with getstate() into `mt` and drawn from in C, with the draws
+ * CPython's own Mersenne Twister would make (rng_close writes the advanced state back
+ * with setstate(), so the caller's stream goes on exactly as after the Python loop); any
+ * other object is a getrandbits callable, called for every draw. `*state` (a new
+ * reference or NULL) is what rng_close needs. -1 on error. */
+static int rng_open(Rng *r, MT *mt, PyObject *src, PyObject **state) {
+    *state = NULL;
+    memset(r, 0, sizeof *r);
+    r->getrandbits = src;
+    if (!PyObject_HasAttrString(src, "setstate")) return 0;
+    PyObject *st = PyObject_CallMethod(src, "getstate", NULL);
+    if (!st) return -1;
+    PyObject *inner = PyTuple_Check(st) && PyTuple_GET_SIZE(st) == 3 ? PyTuple_GET_ITEM(st, 1) : NULL;
+    if (!inner || !PyTuple_Check(inner) || PyTuple_GET_SIZE(inner) != MT_N + 1) {
+        Py_DECREF(st);
+        PyErr_SetString(PyExc_ValueError, "not the state of a random.Random");
+        return -1;
+    }
+    for (int i = 0; i < MT_N; i++) {
+        unsigned long v = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(inner, i));
+        if (v == (unsigned long)-1 && PyErr_Occurred()) {
+            Py_DECREF(st);
+            return -1;
+        }
+        mt->mt[i] = (uint32_t)v;
+    }
+    long index = PyLong_AsLong(PyTuple_GET_ITEM(inner, MT_N));
+    if (index < 0 || index > MT_N) {
+        Py_DECREF(st);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "random state index out of range");
+        return -1;
+    }
+    mt->index = (int)index;
+    r->getrandbits = NULL;
+    r->mt = mt;
+    *state = st;
+    return 0;
+}
+
+/* Write an opened random.Random's advanced state back (nothing for a callable); drops
+ * `state`. -1 on error. */
+static int rng_close(Rng *r, PyObject *src, PyObject *state) {
+    if (!r->mt || !state) {
+        Py_XDECREF(state);
+        return 0;
+    }
+    int rc = -1;
+    PyObject *inner = PyTuple_New(MT_N + 1), *full = NULL, *res = NULL;
+    if (!inner) goto out;
+    for (int i = 0; i <= MT_N; i++) {
+        PyObject *x = i < MT_N ? PyLong_FromUnsignedLong(r->mt->mt[i]) : PyLong_FromLong(r->mt->index);
+        if (!x) goto out;
+        PyTuple_SET_ITEM(inner, i, x);
+    }
+    full = PyTuple_Pack(3, PyTuple_GET_ITEM(state, 0), inner, PyTuple_GET_ITEM(state, 2));
+    if (!full) goto out;
+    res = PyObject_CallMethod(src, "setstate", "(O)", full);
+    rc = res ? 0 : -1;
+out:
+    Py_XDECREF(res);
+    Py_XDECREF(full);
+    Py_XDECREF(inner);
+    Py_DECREF(state);
+    return rc;
 }
 
 /* --- the greedy parity-chain planner ----------------------------------------------- */
@@ -847,6 +941,7 @@ typedef struct {
     Chain c;
     ivec *partners, best;
     int *side; /* per wire: partners at lower positions minus partners at higher ones */
+    int *score8; /* per position j: the score of transposing j, j + 1, in eighths */
     int cap;
 } GreedyWs;
 
@@ -854,7 +949,7 @@ static void gws_free(GreedyWs *w) {
     if (w->partners)
         for (int i = 0; i < w->cap; i++) free(w->partners[i].d);
     free(w->partners), free(w->c.sigma), free(w->c.where), free(w->c.lab), free(w->c.pend);
-    free(w->best.d), free(w->side);
+    free(w->best.d), free(w->side), free(w->score8);
     memset(w, 0, sizeof *w);
 }
 
@@ -870,8 +965,9 @@ static int gws_init(GreedyWs *w, int cap) {
     w->best.d = malloc(K * sizeof(int));
     w->best.cap = (Py_ssize_t)K;
     w->side = malloc(K * sizeof(int));
+    w->score8 = malloc(K * sizeof(int));
     int ok = w->c.sigma && w->c.where && w->c.lab && w->c.pend && w->partners && w->best.d &&
-             w->side;
+             w->side && w->score8;
     for (size_t i = 0; ok && i < K; i++) {
         w->partners[i].d = malloc(K * sizeof(int));
         w->partners[i].cap = (Py_ssize_t)K;
@@ -934,6 +1030,21 @@ static int g_valve(Chain *c, ivec *partners) {
     return c->where[bu] < c->where[bv] ? c->where[bu] : c->where[bv];
 }
 
+/* The greedy score of transposing positions j, j + 1, x 8 (an integer when 4 gw = gw4 is
+ * one; see greedy_core): (delta - gw gain) / (1 at j = 0, else 2). It reads the wires at
+ * j - 1 .. j + 2, their side counts and their pending pairs, so a transposition at j0
+ * (and the pairs it unpends, at j0 - 1 .. j0 + 2) changes only the scores of j0 - 2 ..
+ * j0 + 2. */
+static inline int g_score8(const Chain *c, const int *side, int j, int gw4) {
+    int k = c->k, a = c->sigma[j], b = c->sigma[j + 1];
+    const unsigned char *pa = c->pend + (Py_ssize_t)a * k;
+    int delta = side[a] - side[b] + 2 * pa[b];
+    int gain = 0;
+    if (j >= 1) gain += c->pend[(Py_ssize_t)c->sigma[j - 1] * k + b];
+    if (j + 2 < k) gain += pa[c->sigma[j + 2]];
+    return (8 * delta - 2 * gw4 * gain) / (j == 0 ? 1 : 2); /* exact: the numerator is even */
+}
+
 /* The plan for chain indices 0..k-1 (labels `lab`, for the valve's tie-break) and the
  * pending pairs (pu[t], pv[t]) of chain indices: 1 and `plan` when every pair was made
  * adjacent, 0 when the budget ran out first (the caller falls back to odd-even), -1 on
@@ -971,25 +1082,49 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
     plan->len = 0;
     Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
     int last = -1, stall = 0;
+    /* the scores in eighths: (delta - gw gain) / (1 or 2) x 8 is an integer when 4 gw is
+     * one (gw = 0, 0.5, 1, ...), and scores that differ differ by at least 1/8, far above
+     * the 1e-9 of the comparisons below: the same choices, in integers */
+    int gw4 = (int)(gw * 4.0), exact = gw >= 0.0 && gw <= 64.0 && (double)gw4 == gw * 4.0;
+    int *cands = best->d, *sc = w->score8;
+    if (exact)
+        for (int j = 0; j < k - 1; j++) sc[j] = g_score8(&c, side, j, gw4);
     while (c.npend && plan->len < budget) {
         double best_score = 0.0;
-        best->len = 0;
-        for (int j = 0; j < k - 1; j++) {
-            if (j == last) continue;
-            int a = c.sigma[j], b = c.sigma[j + 1];
-            int delta = side[a] - side[b] + 2 * PEND(&c, a, b);
-            int gain = 0; /* pending pairs the transposition makes adjacent */
-            if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
-            if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
-            double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
-            if (score < best_score - 1e-9) {
-                best_score = score;
-                best->len = 0;
-            } else if (!(best->len && score <= best_score + 1e-9)) {
-                continue;
+        Py_ssize_t nbest = 0;
+        if (exact) {
+            int best8 = 0;
+            for (int j = 0; j < k - 1; j++) {
+                if (j == last) continue;
+                int s8 = sc[j];
+                if (s8 < best8) {
+                    best8 = s8;
+                    nbest = 0;
+                } else if (!(nbest && s8 <= best8)) {
+                    continue;
+                }
+                cands[nbest++] = j;
             }
-            best->d[best->len++] = j; /* at most k - 1 candidates */
+            best_score = best8 / 8.0;
+        } else {
+            for (int j = 0; j < k - 1; j++) {
+                if (j == last) continue;
+                int a = c.sigma[j], b = c.sigma[j + 1];
+                int delta = side[a] - side[b] + 2 * PEND(&c, a, b);
+                int gain = 0; /* pending pairs the transposition makes adjacent */
+                if (j - 1 >= 0) gain += PEND(&c, c.sigma[j - 1], b);
+                if (j + 2 < k) gain += PEND(&c, a, c.sigma[j + 2]);
+                double score = ((double)delta - gw * (double)gain) / (j == 0 ? 1.0 : 2.0);
+                if (score < best_score - 1e-9) {
+                    best_score = score;
+                    nbest = 0;
+                } else if (!(nbest && score <= best_score + 1e-9)) {
+                    continue;
+                }
+                cands[nbest++] = j; /* at most k - 1 candidates */
+            }
         }
+        best->len = nbest;
         int j;
         if (best->len && stall < k) {
             Py_ssize_t pick;
@@ -1005,6 +1140,10 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
             return -1;
         }
         last = g_transpose(&c, j, partners, side) ? -1 : j;
+        if (exact) {
+            int lo = j - 3 < 0 ? 0 : j - 3, hi = j + 3 > k - 2 ? k - 2 : j + 3;
+            for (int x = lo; x <= hi; x++) sc[x] = g_score8(&c, side, x, gw4);
+        }
     }
     return c.npend ? 0 : 1;
 }
@@ -1022,7 +1161,7 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
     size_t K = (size_t)(k ? k : 1), P = (size_t)(np ? np : 1);
     int *lab = malloc(K * sizeof(int)), *pu = malloc(P * sizeof(int)), *pv = malloc(P * sizeof(int));
     ivec plan = {0};
-    Rng rng = {getrandbits, NULL};
+    Rng rng = {.getrandbits = getrandbits};
     if (!lab || !pu || !pv) {
         PyErr_NoMemory();
         goto out;
@@ -1097,9 +1236,13 @@ typedef struct {
     int *ri, *rj;             /* rung positions of the path (i, j), j > i + 1 */
     int *ci, *lab, *sigma, *pu, *pv;
     unsigned char *pp, *rm, *done, *scratch, *links;
+    unsigned char *left;  /* k x k, all zero between plan_evals (set and cleared by pairs) */
+    int *eu, *ev;         /* the end rungs plan_eval marked (rm = 2), by chain index */
+    Py_ssize_t nstart;    /* the start rungs chain_setup marked (rm = 1) */
     ivec plan;
     GreedyWs ws;
     MT seeded, mt; /* random.Random(seed), fresh for every evaluation */
+    uint32_t tape[MT_N]; /* its first MT_N draws (seeded is then the state past them) */
 } Quick;
 
 #define AT(m, u, v) ((m)[(Py_ssize_t)(u) * q->k + (v)])
@@ -1123,9 +1266,10 @@ static int chain_setup(Quick *q, const int *order) {
         int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
         AT(q->pp, u, v) = AT(q->pp, v, u) = 1;
     }
+    q->nstart = 0;
     for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the start: chain index = position */
         int u = q->ri[t], v = q->rj[t];
-        if (AT(q->pp, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 1;
+        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 1, q->nstart++;
     }
     return 0;
 }
@@ -1137,7 +1281,6 @@ static int chain_setup(Quick *q, const int *order) {
  * plan leaves a wanted pair unexposed (_links_used's None), -1 on error. */
 static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int rungs_direct) {
     int k = q->k;
-    size_t KK = (size_t)k * (size_t)k;
     int *sigma = q->sigma;
     for (int i = 0; i < k; i++) sigma[i] = i;
     for (Py_ssize_t t = 0; t < nplan; t++) {
@@ -1150,18 +1293,24 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
         sigma[j] = sigma[j + 1];
         sigma[j + 1] = a;
     }
+    Py_ssize_t nend = 0;
     for (Py_ssize_t t = 0; t < q->nr; t++) { /* rungs at the end (not at the start): 2 */
         int u = sigma[q->ri[t]], v = sigma[q->rj[t]];
-        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) AT(q->rm, u, v) = AT(q->rm, v, u) = 2;
+        if (AT(q->pp, u, v) && !AT(q->rm, u, v)) {
+            AT(q->rm, u, v) = AT(q->rm, v, u) = 2;
+            q->eu[nend] = u, q->ev[nend++] = v;
+        }
     }
     Py_ssize_t result = -2;
-    unsigned char *left = q->scratch, *links = q->links;
+    /* the wanted pairs, set from the pair list (and cleared from it at the end: `left`
+     * is all zero between calls), not by a scan of the k x k matrices */
+    unsigned char *left = q->left, *links = q->links;
     Py_ssize_t nleft = 0;
-    for (size_t x = 0; x < KK; x++) {
-        left[x] = q->pp[x] && (rungs_direct ? !q->rm[x] : q->rm[x] != 2);
-        nleft += left[x];
+    for (Py_ssize_t t = 0; t < q->np; t++) {
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        unsigned char r = AT(q->rm, u, v);
+        if (!AT(left, u, v) && (rungs_direct ? !r : r != 2)) AT(left, u, v) = AT(left, v, u) = 1, nleft++;
     }
-    nleft /= 2;
     memset(links, 0, (size_t)k);
     for (int i = 0; i < k; i++) sigma[i] = i;
     for (int i = 0; i + 1 < k; i++)
@@ -1186,10 +1335,8 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
     }
     if (!nleft) {
         /* rungs the chain exposes anyway (over links in use) need no direct term */
-        Py_ssize_t nrung[3] = {0, 0, 0}, ndone[3] = {0, 0, 0};
-        for (size_t x = 0; x < KK; x++) nrung[q->rm[x]]++;
-        unsigned char *done = q->done;
-        memset(done, 0, KK);
+        Py_ssize_t ndone[3] = {0, 0, 0};
+        unsigned char *done = q->done; /* all zero between calls, as `left` */
         for (int i = 0; i < k; i++) sigma[i] = i;
 #define EXPOSE(u, v)                                                      \
     do {                                                                  \
@@ -1213,12 +1360,21 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
 #undef EXPOSE
         Py_ssize_t nlinks = 0;
         for (int i = 0; i + 1 < k; i++) nlinks += links[i];
-        /* rungs were counted in both orientations */
-        Py_ssize_t start = nrung[1] / 2 - ndone[1], end = nrung[2] / 2 - ndone[2];
+        Py_ssize_t start = q->nstart - ndone[1], end = nend - ndone[2];
         result = cost + 2 * (nlinks + start + end);
+        /* done is set only on rung entries (rm != 0): clear those */
+        for (Py_ssize_t t = 0; t < q->nr; t++) {
+            int u = q->ri[t], v = q->rj[t];
+            AT(done, u, v) = AT(done, v, u) = 0;
+        }
+        for (Py_ssize_t t = 0; t < nend; t++) AT(done, q->eu[t], q->ev[t]) = AT(done, q->ev[t], q->eu[t]) = 0;
     }
-    for (size_t x = 0; x < KK; x++) /* forget the end rungs: the next plan has its own */
-        if (q->rm[x] == 2) q->rm[x] = 0;
+    for (Py_ssize_t t = 0; t < q->np; t++) { /* `left` back to zero */
+        int u = q->ci[q->pa[t]], v = q->ci[q->pb[t]];
+        AT(left, u, v) = AT(left, v, u) = 0;
+    }
+    for (Py_ssize_t t = 0; t < nend; t++) /* forget the end rungs: the next plan has its own */
+        AT(q->rm, q->eu[t], q->ev[t]) = AT(q->rm, q->ev[t], q->eu[t]) = 0;
     return result;
 }
 
@@ -1237,8 +1393,7 @@ static Py_ssize_t quick_cost(Quick *q, const int *order) {
     if (4 * nrest > (Py_ssize_t)k * (k - 1)) {
         if (odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0) return -1;
     } else {
-        q->mt = q->seeded;
-        Rng rng = {NULL, &q->mt};
+        Rng rng = {NULL, &q->mt, q->tape, 0, &q->seeded};
         int rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &rng, 0.0, plan);
         if (rc < 0) return -1;
         if (rc == 0 && odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0)
@@ -1253,7 +1408,7 @@ static Py_ssize_t quick_cost(Quick *q, const int *order) {
 static void quick_free(Quick *q) {
     free(q->pa), free(q->pb), free(q->ri), free(q->rj), free(q->ci), free(q->lab);
     free(q->sigma), free(q->pu), free(q->pv), free(q->pp), free(q->rm), free(q->done);
-    free(q->scratch), free(q->links), free(q->plan.d);
+    free(q->scratch), free(q->links), free(q->plan.d), free(q->left), free(q->eu), free(q->ev);
     gws_free(&q->ws);
 }
 
@@ -1337,10 +1492,13 @@ static int quick_open(Quick *q, PyObject *order, PyObject *pairs, PyObject *rung
     q->sigma = malloc(K * sizeof(int));
     q->pu = malloc(P * sizeof(int));
     q->pv = malloc(P * sizeof(int));
-    q->pp = malloc(KK), q->rm = malloc(KK), q->done = malloc(KK), q->scratch = malloc(KK);
+    q->pp = malloc(KK), q->rm = malloc(KK), q->done = calloc(KK, 1), q->scratch = malloc(KK);
+    q->left = calloc(KK, 1);
     q->links = malloc(K);
+    size_t R = (size_t)(q->nr ? q->nr : 1);
+    q->eu = malloc(R * sizeof(int)), q->ev = malloc(R * sizeof(int));
     if (!q->ci || !q->lab || !q->sigma || !q->pu || !q->pv || !q->pp || !q->rm || !q->done ||
-        !q->scratch || !q->links) {
+        !q->scratch || !q->links || !q->left || !q->eu || !q->ev) {
         PyErr_NoMemory();
         goto out;
     }
@@ -1364,21 +1522,80 @@ out:
     return rc;
 }
 
-/* chain_cost(order, pairs, rungs, seed, getrandbits, rounds) -> (cost, order)
+/* The costs of the orders a refinement has evaluated: an open-addressing table keyed by
+ * the whole order (k labels). quick_cost is a pure function of the order (its planner's
+ * stream is reseeded for every evaluation), so an order met again, as the random
+ * exchanges and reversals often propose, costs a lookup instead of a plan. */
+typedef struct {
+    int k;
+    size_t cap, len; /* cap: a power of two */
+    int *keys;
+    Py_ssize_t *costs;
+    unsigned char *used;
+} CostMemo;
+
+static int cm_init(CostMemo *m, int k, Py_ssize_t rounds) {
+    memset(m, 0, sizeof *m);
+    m->k = k;
+    m->cap = 64;
+    while (m->cap < 2 * (size_t)rounds + 4) m->cap <<= 1;
+    m->keys = malloc(m->cap * (size_t)(k ? k : 1) * sizeof(int));
+    m->costs = malloc(m->cap * sizeof(Py_ssize_t));
+    m->used = calloc(m->cap, 1);
+    if (!m->keys || !m->costs || !m->used) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void cm_free(CostMemo *m) { free(m->keys), free(m->costs), free(m->used); }
+
+/* the slot of `order`: where it is, or the empty slot where it goes */
+static size_t cm_slot(const CostMemo *m, const int *order) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < m->k; i++) h = (h ^ (uint32_t)order[i]) * 1099511628211ULL;
+    size_t at = (size_t)(h ^ (h >> 29)) & (m->cap - 1);
+    while (m->used[at] && memcmp(&m->keys[at * (size_t)m->k], order, (size_t)m->k * sizeof(int)))
+        at = (at + 1) & (m->cap - 1);
+    return at;
+}
+
+/* quick_cost(q, order) through the memo (the table holds at most cap / 2 orders; a
+ * refinement of `rounds` rounds evaluates at most rounds + 1) */
+static Py_ssize_t cm_cost(CostMemo *m, Quick *q, const int *order) {
+    size_t at = cm_slot(m, order);
+    if (m->used[at]) return m->costs[at];
+    Py_ssize_t c = quick_cost(q, order);
+    if (c >= 0 && 2 * (m->len + 1) <= m->cap) {
+        memcpy(&m->keys[at * (size_t)m->k], order, (size_t)m->k * sizeof(int));
+        m->costs[at] = c;
+        m->used[at] = 1;
+        m->len++;
+    }
+    return c;
+}
+
+/* chain_cost(order, pairs, rungs, seed, rng, rounds) -> (cost, order)
  * The quick planned cost of `order` (labels) for the block `pairs` along a path whose rung
  * positions are `rungs`; with `rounds` > 0, chain_layout._refine from it: random
- * exchanges and segment reversals (drawn from the caller's getrandbits as its
- * random.Random would draw them) kept when the cost does not grow. */
+ * exchanges and segment reversals (drawn from the caller's stream `rng`, a random.Random
+ * or its getrandbits, as its random.Random would draw them: see rng_open) kept when the
+ * cost does not grow. */
 static PyObject *chain_cost(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *rungs, *getrandbits;
+    PyObject *order, *pairs, *rungs, *source;
     unsigned long long seed;
     Py_ssize_t rounds;
-    if (!PyArg_ParseTuple(args, "OOOKOn", &order, &pairs, &rungs, &seed, &getrandbits, &rounds))
+    if (!PyArg_ParseTuple(args, "OOOKOn", &order, &pairs, &rungs, &seed, &source, &rounds))
         return NULL;
     Quick qq, *q = &qq;
     int *best = NULL, *cand = NULL;
-    PyObject *result = NULL;
+    PyObject *result = NULL, *state = NULL;
+    MT mt;
+    Rng rng = {.getrandbits = source};
+    CostMemo memo;
+    memset(&memo, 0, sizeof memo);
     if (quick_open(q, order, pairs, rungs, &best) < 0) goto out;
     int k = q->k;
     size_t K = (size_t)(k ? k : 1);
@@ -1388,19 +1605,24 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
         goto out;
     }
     mt_seed(&q->seeded, seed);
-    Py_ssize_t best_cost = quick_cost(q, best);
+    for (int t = 0; t < MT_N; t++) q->tape[t] = mt_next(&q->seeded);
+    if (rounds > 0 && k > 0) {
+        if (cm_init(&memo, k, rounds) < 0) goto out;
+        if (rng_open(&rng, &mt, source, &state) < 0) goto out;
+    }
+    Py_ssize_t best_cost = memo.cap ? cm_cost(&memo, q, best) : quick_cost(q, best);
     if (best_cost < 0) goto out;
     for (Py_ssize_t r = 0; r < rounds && k > 0; r++) {
         Py_ssize_t i, j;
         double x;
-        if (below(getrandbits, k, &i) < 0 || below(getrandbits, k, &j) < 0) goto out;
+        if (rng_below(&rng, k, &i) < 0 || rng_below(&rng, k, &j) < 0) goto out;
         if (i > j) {
             Py_ssize_t t = i;
             i = j, j = t;
         }
         if (i == j) continue;
         memcpy(cand, best, K * sizeof(int));
-        if (draw_random(getrandbits, &x) < 0) goto out;
+        if (rng_random(&rng, &x) < 0) goto out;
         if (x < 0.5) {
             int t = cand[i];
             cand[i] = cand[j], cand[j] = t;
@@ -1410,7 +1632,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
                 cand[lo] = cand[hi], cand[hi] = t;
             }
         }
-        Py_ssize_t c = quick_cost(q, cand);
+        Py_ssize_t c = cm_cost(&memo, q, cand);
         if (c < 0) goto out;
         if (c <= best_cost) {
             int *t = best;
@@ -1418,10 +1640,17 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
             best_cost = c;
         }
     }
+    {
+        PyObject *st = state;
+        state = NULL;
+        if (rng_close(&rng, source, st) < 0) goto out;
+    }
     PyObject *lst = to_list(best, k);
     if (lst) result = Py_BuildValue("nN", best_cost, lst);
 out:
+    Py_XDECREF(state);
     free(best), free(cand);
+    cm_free(&memo);
     quick_free(q);
     return result;
 }
@@ -1519,21 +1748,16 @@ static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, in
     return t;
 }
 
-static int draw(PyObject *getrandbits, Py_ssize_t n, int *out) {
-    Py_ssize_t v;
-    if (below(getrandbits, n, &v) < 0) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static PyObject *exchange(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *order, *pairs, *getrandbits;
+    PyObject *order, *pairs, *source;
     Py_ssize_t steps;
-    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &getrandbits, &steps)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOn", &order, &pairs, &source, &steps)) return NULL;
     PyObject *ord, *prs;
     if (open_chain(order, pairs, &ord, &prs) < 0) return NULL;
-    PyObject *result = NULL, *kobj = NULL;
+    PyObject *result = NULL, *kobj = NULL, *state = NULL;
+    MT mt;
+    Rng rng = {.getrandbits = source};
     int k = (int)PySequence_Fast_GET_SIZE(ord);
     size_t K = (size_t)(k ? k : 1);
     int *lab = malloc(K * sizeof(int)), *sigma = malloc(K * sizeof(int));
@@ -1558,9 +1782,11 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
     }
     kobj = PyLong_FromLong(k);
     if (!kobj) goto out;
+    if (steps > 0 && rng_open(&rng, &mt, source, &state) < 0) goto out;
     for (Py_ssize_t s = 0; s < steps; s++) {
-        int i, j;
-        if (draw(getrandbits, k, &i) < 0 || draw(getrandbits, k, &j) < 0) goto out;
+        Py_ssize_t di, dj;
+        if (rng_below(&rng, k, &di) < 0 || rng_below(&rng, k, &dj) < 0) goto out;
+        int i = (int)di, j = (int)dj;
         if (i == j) continue;
         if (i < 0 || j < 0 || i >= k || j >= k) {
             PyErr_SetString(PyExc_ValueError, "randrange out of range");
@@ -1575,6 +1801,11 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
             where[a] = j;
             where[b] = i;
         }
+    }
+    {
+        PyObject *st = state;
+        state = NULL;
+        if (rng_close(&rng, source, st) < 0) goto out;
     }
     result = PyList_New(k);
     if (result)
@@ -1591,6 +1822,7 @@ out:
         for (int i = 0; i < k; i++) free(partners[i].d);
     free(partners), free(lab), free(sigma), free(where);
     Py_XDECREF(kobj);
+    Py_XDECREF(state);
     Py_DECREF(ord);
     Py_DECREF(prs);
     return result;

@@ -224,7 +224,7 @@ class _QuickCost:
         if self.compiled and rounds > 0:
             assert KERNELS is not None
             c, o = KERNELS.chain_cost(list(order), self.flat, self._rungs(path),
-                                      abs(self.seed), rng.getrandbits, rounds)  # fmt: skip
+                                      abs(self.seed), _stream(rng), rounds)  # fmt: skip
             return int(c), list(o)
         return _refine(order, path, self, rng, rounds)
 
@@ -289,13 +289,28 @@ def _walk(g: nx.Graph, active: Sequence[int], rng: random.Random) -> list[int]:
     return order
 
 
+def _stream(rng: random.Random) -> object:
+    """What a kernel draws ``rng``'s numbers from: ``rng`` itself when it is a plain
+    ``random.Random`` (the kernel reads its Mersenne Twister state, draws in C and writes
+    the advanced state back: the same numbers and the same state after as the Python
+    loop, without a call into Python per draw), else its ``getrandbits``.
+
+    Example::
+
+        >>> r = random.Random(1)
+        >>> _stream(r) is r
+        True
+    """
+    return rng if type(rng) is random.Random else rng.getrandbits
+
+
 def _exchange(
     order: list[int], pairs: Sequence[tuple[int, int]], rng: random.Random, steps: int
 ) -> list[int]:
     """:func:`_exchange_python`, compiled when the routing kernels are built (the same
     result: the kernel draws its random positions from ``rng``)."""
     if KERNELS is not None and steps > 0:
-        return list(KERNELS.exchange(list(order), list(pairs), rng.getrandbits, steps))
+        return list(KERNELS.exchange(list(order), list(pairs), _stream(rng), steps))
     return _exchange_python(order, pairs, rng, steps)
 
 

@@ -50,6 +50,7 @@ MODULES = [
     "qlang.passes.routing.strategy",
     "qlang.passes.routing.verify",
     "benchmarks.routing_peers.workloads",
+    "benchmarks.routing",
     "qlang.ir.circuit",
     "qlang.ir.expr",
 ]

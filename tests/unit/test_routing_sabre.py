@@ -154,7 +154,7 @@ def test_compiled_chain_kernels_match_the_python_planners(case):
         (min(a, b), max(a, b)) for a in order for b in order if a < b and r.random() < density
     }
     rest = {p for p in pairs if abs(at[p[0]] - at[p[1]]) > 1}
-    for gain_weight in (1.0, 0.5, 0.0):
+    for gain_weight in (1.0, 0.5, 0.0, 0.3):  # 0.3: the kernel scores in floats, not eighths
         r1, r2 = random.Random(case), random.Random(case)
         assert _greedy_plan(order, set(rest), r1, gain_weight) == _greedy_plan_python(
             order, set(rest), r2, gain_weight
@@ -318,3 +318,41 @@ def test_greedy_chain_planner_gain_term_counts_newly_adjacent_pairs():
                 order, set(rest), random.Random(0), 3.0
             )
     assert differ > 0
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+@pytest.mark.parametrize("case", range(8))
+def test_compiled_chain_kernels_draw_from_a_random_subclass_through_getrandbits(case):
+    """A stream that is not a plain ``random.Random`` (a subclass may draw differently) is
+    drawn through its ``getrandbits``, not read as a Mersenne Twister state: the
+    exchange search and the refinement still match Python and leave the stream alike."""
+    from qlang.passes.routing.chain_layout import (
+        _exchange,
+        _exchange_python,
+        _QuickCost,
+        _refine,
+        _stream,
+        quick_cost,
+    )
+    from qlang.passes.routing.network import find_path
+
+    class Stream(random.Random):
+        pass
+
+    r = random.Random(case)
+    k = r.randrange(4, 12)
+    order = r.sample(range(40), k)
+    pairs = sorted({(min(a, b), max(a, b)) for a in order for b in order if a < b and r.random() < 0.4})
+    pairs = pairs or [(min(order[:2]), max(order[:2]))]
+    r1, r2 = Stream(case), Stream(case)
+    assert _stream(r1) != r1
+    assert _exchange(order, pairs, r1, 30 * k) == _exchange_python(order, pairs, r2, 30 * k)
+    assert r1.random() == r2.random()
+    dev = grid(4, 4)
+    path = find_path(dev, k, seed=case)
+    cost = _QuickCost(frozenset(pairs), dev, 11)
+    r1, r2 = Stream(case), Stream(case)
+    assert cost.refine(order, path, r1, 6 * k) == _refine(
+        order, path, lambda o, p: quick_cost(o, frozenset(pairs), dev, p, 11), r2, 6 * k
+    )
+    assert r1.random() == r2.random()
