@@ -2100,4 +2100,13 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
+/* The interface version (kernels.API_VERSION): raised when a function's arguments change
+ * meaning, so that an in-place build of an older _kernels.c is not used with newer
+ * callers (2: exchange and chain_cost take the caller's random.Random itself). */
+#define KERNELS_API_VERSION 2
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "API_VERSION", KERNELS_API_VERSION) < 0) Py_CLEAR(m);
+    return m;
+}

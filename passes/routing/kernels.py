@@ -38,8 +38,16 @@ FUNCTIONS = (
 )  # fmt: skip
 
 
+#: the interface version the routing modules call (``API_VERSION`` of ``_kernels.c``):
+#: raised when a function's arguments change meaning (2: ``exchange`` and ``chain_cost``
+#: take the caller's ``random.Random`` itself, not its ``getrandbits``)
+API_VERSION = 2
+
+
 def complete(module: ModuleType | None) -> ModuleType | None:
-    """``module`` when it has every one of :data:`FUNCTIONS`, else None (a stale build).
+    """``module`` when it has every one of :data:`FUNCTIONS` and is built for
+    :data:`API_VERSION`, else None (a stale build: an in-place build of an older
+    ``_kernels.c``; the Python references run until it is rebuilt).
 
     Example::
 
@@ -47,6 +55,8 @@ def complete(module: ModuleType | None) -> ModuleType | None:
         (True, True)
     """
     if module is None or not all(hasattr(module, f) for f in FUNCTIONS):
+        return None
+    if getattr(module, "API_VERSION", 0) != API_VERSION:
         return None
     return module
 

@@ -14,7 +14,10 @@
  *   passes  groups of consecutive ops on at most L "local" qubits. When 2**n <= 2**L the
  *           whole state is local and several samples share one tile; otherwise each pass
  *           gathers tiles of 2**L amplitudes (its local qubits), applies its ops in cache
- *           and scatters them back: one read and write of the state per pass.
+ *           and scatters them back: one read and write of the state per pass. A forward
+ *           pass gathers several tiles at once when their runs are short (pass_forward) and
+ *           runs a layer of one-qubit ops on distinct qubits as two phase tables and real
+ *           rotations (layer_apply); the adjoint sweep runs the ops as they are.
  *
  * forward(x, w, extra, theta, out, threads)
  *     out (B, 2**n) complex128 or complex64 <- the final states (little-endian, qubit q =
@@ -38,6 +41,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 typedef double complex cdouble;
 
@@ -52,6 +58,10 @@ enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 #define MAXQ 16
 #define MAXN 40
 #define MAXT 64 /* worker threads of one call */
+/* tile mode: a forward pass whose tiles are gathered in short runs (at most 2**GROUP_RUN_BITS
+ * amplitudes) handles up to GROUP_MAX consecutive tiles at once (see pass_forward) */
+#define GROUP_MAX 8
+#define GROUP_RUN_BITS 5
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -2386,6 +2396,8 @@ typedef struct {
     cdouble *scratch;      /* product-state / marginal scratch */
     cdouble *esample;      /* per-sample environments (tile mode) */
     real *lam_buf;         /* cotangent states built from the readout (no lam given) */
+    real *group;           /* tile mode: 2 x GROUP_MAX tiles of a grouped forward pass */
+    real *ptab;            /* tile mode: the two phase tables of a rotation layer (tile) */
 } F(Scratch);
 
 static const real *F(shared_payload)(const Ctx *c) {
@@ -2743,6 +2755,23 @@ static void F(back_op)(const Ctx *c, int o, real **l, real **al, int64_t N, int6
     }
 }
 
+/* A scratch block (freed with free()). Blocks of tile mode (a few MiB: the tiles of a pass)
+ * are 2 MiB aligned and asked for transparent huge pages: the physical layout of the tiles
+ * then does not vary between runs (with 4 KiB pages a 128 KiB tile lands on random
+ * physical pages, and how many of its lines share cache sets varies from run to run). */
+static void *F(scratch_block)(size_t bytes) {
+#ifdef __linux__
+    if (bytes >= ((size_t)1 << 21)) {
+        size_t huge = (size_t)1 << 21, size = (bytes + huge - 1) & ~(huge - 1);
+        void *m = NULL;
+        if (posix_memalign(&m, huge, size) != 0) return NULL;
+        madvise(m, size, MADV_HUGEPAGE);
+        return m;
+    }
+#endif
+    return malloc(bytes);
+}
+
 static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **cache,
                             size_t *cache_size) {
     const Program *P = c->P;
@@ -2761,13 +2790,17 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
     bytes += (size_t)(P->env_total + 1) * sizeof(cdouble);        /* esample */
     int64_t lam_amps = c->adjoint && !c->lam ? (P->grouped ? amps : dim) : 0;
     bytes += (size_t)(2 * lam_amps + 8) * sizeof(real);           /* lam_buf */
+    int64_t group_amps = P->grouped ? 0 : 2 * GROUP_MAX * amps;
+    bytes += (size_t)(2 * group_amps + 8) * sizeof(real);         /* group */
+    int64_t ptab_amps = P->grouped ? 0 : 2 * amps;
+    bytes += (size_t)(2 * ptab_amps + 8) * sizeof(real);          /* ptab */
     bytes += 8 * 64;
     char *m;
     if (cache && *cache_size >= bytes) {
         m = *cache;
         *block = NULL; /* owned by the cache */
     } else {
-        m = malloc(bytes);
+        m = F(scratch_block)(bytes);
         if (!m) return -1;
         if (cache) {
             free(*cache);
@@ -2800,6 +2833,8 @@ static int F(scratch_alloc)(const Ctx *c, F(Scratch) * S, void **block, void **c
     TAKE(S->scratch, cdouble, 8 * half + 64);
     TAKE(S->esample, cdouble, P->env_total + 1);
     TAKE(S->lam_buf, real, 2 * lam_amps + 8);
+    TAKE(S->group, real, 2 * group_amps + 8);
+    TAKE(S->ptab, real, 2 * ptab_amps + 8);
 #undef TAKE
     return 0;
 }
@@ -2895,6 +2930,264 @@ static void F(build_lam)(const Ctx *c, int b, const real *s, real *l) {
         for (int k = 0; k < K; k++) f += row[k] * cb[k];
         l[2 * i] = (real)(f * s[2 * i]);
         l[2 * i + 1] = (real)(f * s[2 * i + 1]);
+    }
+}
+
+/* ---- rotation layers of a forward pass (tile mode) ----
+ * A run of consecutive one-qubit dense ops of a pass on distinct qubits (a layer of
+ * rotations: they commute) runs as D_L (prod_q R_q) D_R: every 2x2 unitary is
+ * U = diag(e^{i a0}, e^{i a1}) [[cos, -sin], [sin, cos]] diag(1, e^{i b1}), and the
+ * diagonal factors of all the layer's qubits multiply into two phase tables over the tile.
+ * A real rotation costs half the arithmetic of a complex 2x2 matrix; the two tables cost
+ * about one complex matrix each, so a layer of k qubits does k + 2 instead of 2k units. */
+#define LAYER_MIN 4
+
+/* The longest run [*l0, *l1) of at least LAYER_MIN consecutive dense one-qubit ops on
+ * distinct qubits among ops [o0, o1); 0 when there is none. */
+static int F(layer_find)(const Program *P, int o0, int o1, int *l0, int *l1) {
+    int best = 0;
+    for (int a = o0; a < o1;) {
+        int b = a;
+        uint64_t seen = 0;
+        while (b < o1 && P->op_i[(int64_t)b * OW] == OP_DENSE1) {
+            int q = P->op_q[(int64_t)b * MAXQ];
+            if ((seen >> q) & 1) break;
+            seen |= (uint64_t)1 << q;
+            b++;
+        }
+        if (b - a > best) best = b - a, *l0 = a, *l1 = b;
+        a = b > a ? b : a + 1;
+    }
+    return best >= LAYER_MIN;
+}
+
+/* Split the layer's matrices into rotations (cos, sin per op, into rot) and the two phase
+ * tables over the 2**nl local amplitudes (tabs: right table, then left table). */
+static void F(layer_prepare)(const Ctx *c, F(Scratch) * S, int l0, int l1, int nl,
+                             double *rot) {
+    const Program *P = c->P;
+    int64_t tile = (int64_t)1 << nl;
+    real *tr = S->ptab, *tl = S->ptab + 2 * tile;
+    tr[0] = tl[0] = 1, tr[1] = tl[1] = 0;
+    int64_t len = 1;
+    for (int j = 0; j < nl; j++, len *= 2) {
+        double r0 = 1, i0 = 0, r1 = 1, i1 = 0, lr0 = 1, li0 = 0, lr1 = 1, li1 = 0;
+        for (int o = l0; o < l1; o++) {
+            if (P->op_q[(int64_t)o * MAXQ] != j) continue;
+            const real *m = op_batched(c, o) ? S->payload + P->payload_off[o]
+                                             : F(shared_payload)(c) + P->payload_off[o];
+            double ar = m[0], ai = m[1], br = m[2], bi = m[3], cr = m[4], ci = m[5],
+                   dr = m[6], di = m[7];
+            double cs = hypot(ar, ai), sn = hypot(cr, ci), nrm = hypot(cs, sn);
+            double a0 = atan2(ai, ar), a1 = atan2(ci, cr);
+            double phi = atan2(ar * di + ai * dr - br * ci - bi * cr, ar * dr - ai * di - br * cr + bi * ci);
+            double b1 = phi - a0 - a1;
+            rot[2 * (o - l0)] = cs / nrm, rot[2 * (o - l0) + 1] = sn / nrm;
+            r1 = cos(b1), i1 = sin(b1);
+            lr0 = cos(a0), li0 = sin(a0), lr1 = cos(a1), li1 = sin(a1);
+        }
+        /* entries with bit j set: factor 1; then those with bit j clear: factor 0 */
+        for (int64_t i = 0; i < len; i++) {
+            double xr = tr[2 * i], xi = tr[2 * i + 1], yr = tl[2 * i], yi = tl[2 * i + 1];
+            tr[2 * (len + i)] = (real)(xr * r1 - xi * i1), tr[2 * (len + i) + 1] = (real)(xr * i1 + xi * r1);
+            tl[2 * (len + i)] = (real)(yr * lr1 - yi * li1), tl[2 * (len + i) + 1] = (real)(yr * li1 + yi * lr1);
+            tr[2 * i] = (real)(xr * r0 - xi * i0), tr[2 * i + 1] = (real)(xr * i0 + xi * r0);
+            tl[2 * i] = (real)(yr * lr0 - yi * li0), tl[2 * i + 1] = (real)(yr * li0 + yi * lr0);
+        }
+    }
+}
+
+/* s[i] *= T[i] over N amplitudes. */
+HOT static void F(k_phase_table)(real *restrict s, int64_t N, const real *restrict T) {
+    for (int64_t i = 0; i < N; i++) {
+        real ar = s[2 * i], ai = s[2 * i + 1], tr = T[2 * i], ti = T[2 * i + 1];
+        s[2 * i] = ar * tr - ai * ti;
+        s[2 * i + 1] = ar * ti + ai * tr;
+    }
+}
+
+/* Real rotation on local bit t: (a, b) <- (cs a - sn b, sn a + cs b). */
+HOT static void F(k_rot)(real *restrict s, int64_t N, int t, real cs, real sn) {
+    int64_t st = (int64_t)1 << t;
+    if (t < LOGCPV && N % CPV == 0) { /* the pair in one vector: lanes c and c ^ (1 << t) */
+        real sg[2 * CPV];
+        for (int l = 0; l < CPV; l++) sg[2 * l] = sg[2 * l + 1] = ((l >> t) & 1) ? sn : -sn;
+        VR vc = F(splat)(cs), vs;
+        memcpy(&vs, sg, sizeof vs);
+        for (int64_t i = 0; i < N; i += CPV) {
+            VR v = F(ld)(s + 2 * i);
+            F(sto)(s + 2 * i, vc * v + vs * F(perm_t)(v, t));
+        }
+        return;
+    }
+    if (t >= LOGCPV && N % (2 * CPV) == 0) {
+        const VR vc = F(splat)(cs), vs = F(splat)(sn);
+        if (st == CPV) { /* one vector per half of a pair block */
+            for (int64_t base = 0; base < N; base += 2 * CPV) {
+                VR pa = F(ld)(s + 2 * base), pb = F(ld)(s + 2 * (base + CPV));
+                F(sto)(s + 2 * base, vc * pa - vs * pb);
+                F(sto)(s + 2 * (base + CPV), vs * pa + vc * pb);
+            }
+            return;
+        }
+        for (int64_t base = 0; base < N; base += 2 * st) {
+            real *a = s + 2 * base, *b = a + 2 * st;
+            for (int64_t j = 0; j < st; j += CPV) {
+                VR pa = F(ld)(a + 2 * j), pb = F(ld)(b + 2 * j);
+                F(sto)(a + 2 * j, vc * pa - vs * pb);
+                F(sto)(b + 2 * j, vs * pa + vc * pb);
+            }
+        }
+        return;
+    }
+    for (int64_t base = 0; base < N; base += 2 * st) {
+        real *restrict a = s + 2 * base;
+        real *restrict b = a + 2 * st;
+        for (int64_t j = 0; j < 2 * st; j++) {
+            real x = a[j], y = b[j];
+            a[j] = cs * x - sn * y;
+            b[j] = sn * x + cs * y;
+        }
+    }
+}
+
+/* dst[i] = src[tab[i]] T[i] over N amplitudes (a permutation op, then a phase table). */
+HOT static void F(k_perm_phase)(real *restrict dst, const real *restrict src, int64_t N,
+                                const int32_t *restrict tab, const real *restrict T) {
+    for (int64_t i = 0; i < N; i++) {
+        const real *x = src + 2 * (int64_t)tab[i];
+        real ar = x[0], ai = x[1], tr = T[2 * i], ti = T[2 * i + 1];
+        dst[2 * i] = ar * tr - ai * ti;
+        dst[2 * i + 1] = ar * ti + ai * tr;
+    }
+}
+
+/* (a, b) <- (cs a - sn b, sn a + cs b) over n amplitudes of two rows. */
+HOT static void F(rot_rows)(real *restrict a, real *restrict b, int64_t n, real cs, real sn) {
+    const VR vc = F(splat)(cs), vs = F(splat)(sn);
+    int64_t j = 0;
+    for (; j + CPV <= n; j += CPV) {
+        VR pa = F(ld)(a + 2 * j), pb = F(ld)(b + 2 * j);
+        F(sto)(a + 2 * j, vc * pa - vs * pb);
+        F(sto)(b + 2 * j, vs * pa + vc * pb);
+    }
+    for (; j < n; j++)
+        for (int h = 0; h < 2; h++) {
+            real x = a[2 * j + h], y = b[2 * j + h];
+            a[2 * j + h] = cs * x - sn * y, b[2 * j + h] = sn * x + cs * y;
+        }
+}
+
+/* The rotation layer on one tile (2**nl amplitudes) in blocks that stay in the L1 cache:
+ * the right phase table and the rotations on bits below LAYER_SUB per block of
+ * 2**LAYER_SUB amplitudes, then the rotations on the higher bits and the left table per
+ * block of LAYER_COLS columns of the tile seen as rows of 2**LAYER_SUB. */
+#define LAYER_SUB 10
+#define LAYER_COLS 128
+static void F(layer_apply)(const Program *P, real *s, int nl, int l0, int l1, const double *rot,
+                           const real *tr, const real *tl, int right_done) {
+    int sb = nl < LAYER_SUB ? nl : LAYER_SUB;
+    int64_t sub = (int64_t)1 << sb, tile = (int64_t)1 << nl, rows = tile >> sb;
+    int high = 0;
+    for (int k = l0; k < l1; k++) high |= P->op_q[(int64_t)k * MAXQ] >= sb;
+    for (int64_t b0 = 0; b0 < tile; b0 += sub) {
+        if (!right_done) F(k_phase_table)(s + 2 * b0, sub, tr + 2 * b0);
+        for (int k = l0; k < l1; k++) {
+            int t = P->op_q[(int64_t)k * MAXQ];
+            if (t < sb) F(k_rot)(s + 2 * b0, sub, t, (real)rot[2 * (k - l0)], (real)rot[2 * (k - l0) + 1]);
+        }
+        if (!high) F(k_phase_table)(s + 2 * b0, sub, tl + 2 * b0);
+    }
+    if (!high) return;
+    int64_t w = sub < LAYER_COLS ? sub : LAYER_COLS;
+    for (int64_t j0 = 0; j0 < sub; j0 += w) {
+        for (int k = l0; k < l1; k++) {
+            int t = P->op_q[(int64_t)k * MAXQ];
+            if (t < sb) continue;
+            int64_t st = (int64_t)1 << (t - sb);
+            for (int64_t r = 0; r < rows; r++) {
+                if (r & st) continue;
+                F(rot_rows)(s + 2 * (r * sub + j0), s + 2 * ((r + st) * sub + j0), w,
+                            (real)rot[2 * (k - l0)], (real)rot[2 * (k - l0) + 1]);
+            }
+        }
+        for (int64_t r = 0; r < rows; r++)
+            F(k_phase_table)(s + 2 * (r * sub + j0), w, tl + 2 * (r * sub + j0));
+    }
+}
+
+/* Tiles of pass pp that a forward run handles together: the largest power of two G <=
+ * GROUP_MAX such that tiles t .. t + G - 1 (t a multiple of G) lie side by side in memory
+ * (the lowest non-local bits follow the pass's contiguous low bits), when the pass gathers
+ * its tiles in short runs; 1 otherwise. */
+static int64_t F(pass_group)(const Program *P, int pp) {
+    const int32_t *pr = P->pass_i + (int64_t)pp * PW;
+    int nl = pr[2], cbits = pr[3];
+    if (cbits >= nl || cbits > GROUP_RUN_BITS) return 1;
+    int64_t smask = 0;
+    for (int j = 0; j < nl; j++) smask |= (int64_t)1 << P->pass_bits[(int64_t)pp * MAXN + j];
+    int64_t G = 1;
+    for (int bit = cbits; G < GROUP_MAX && bit < P->n && !((smask >> bit) & 1); bit++) G *= 2;
+    return G;
+}
+
+/* One forward pass of one sample, G tiles at a time (G = pass_group(P, pp)). A tile
+ * gathered in short runs touches 2**(nl - c) places a power-of-two stride apart, which
+ * share a few cache sets: its lines are evicted before the scatter writes them back, and
+ * each pass reads them twice. The G tiles of a group instead read one block of G runs per
+ * run index (a few KiB, contiguous); each tile then runs the pass's ops in its own buffer
+ * (ping-pong pair per tile) and the group is scattered the same way. The pass's longest
+ * rotation layer (layer_find) runs as phase tables and real rotations (layer_apply). */
+static void F(pass_forward)(const Ctx *c, F(Scratch) * S, real *sp, int pp, int64_t G) {
+    const Program *P = c->P;
+    const int32_t *pr = P->pass_i + (int64_t)pp * PW;
+    int o0 = pr[0], o1 = pr[1], nl = pr[2], cbits = pr[3];
+    int64_t tile = (int64_t)1 << P->L;
+    int64_t run = (int64_t)1 << cbits, nruns = (int64_t)1 << (nl - cbits);
+    int64_t ntiles = (int64_t)1 << (P->n - nl);
+    const int64_t *runs = P->runs[pp], *bases = P->bases[pp];
+    size_t bytes = sizeof(real) * 2 * (size_t)run;
+    real *out[GROUP_MAX];
+    int l0 = o1, l1 = o1;
+    double rot[2 * MAXN];
+    if (F(layer_find)(P, o0, o1, &l0, &l1) && l1 - l0 <= MAXN && nl == P->L)
+        F(layer_prepare)(c, S, l0, l1, nl, rot);
+    else
+        l0 = l1 = o1;
+    for (int64_t t = 0; t < ntiles; t += G) {
+        int64_t base = bases[t];
+        for (int64_t r = 0; r < nruns; r++) {
+            const real *src = sp + 2 * (base + runs[r]);
+            for (int64_t g = 0; g < G; g++)
+                memcpy(S->group + 2 * (g * tile + r * run), src + 2 * g * run, bytes);
+        }
+        for (int64_t g = 0; g < G; g++) {
+            real *cp = S->group + 2 * g * tile, *ap = S->group + 2 * (G + g) * tile;
+            for (int o = o0; o < o1; o++) {
+                if (l0 < l1 && o == l0 - 1 && P->op_i[(int64_t)o * OW] == OP_PERM) {
+                    /* a permutation just before the layer also applies its right table */
+                    F(k_perm_phase)(ap, cp, tile, P->aux + P->op_i[(int64_t)o * OW + 6], S->ptab);
+                    real *tmp = cp;
+                    cp = ap, ap = tmp;
+                    F(layer_apply)(P, cp, nl, l0, l1, rot, S->ptab, S->ptab + 2 * tile, 1);
+                    o = l1 - 1;
+                    continue;
+                }
+                if (o == l0) { /* the rotation layer */
+                    F(layer_apply)(P, cp, nl, l0, l1, rot, S->ptab, S->ptab + 2 * tile, 0);
+                    o = l1 - 1;
+                    continue;
+                }
+                const real *pl = op_batched(c, o) ? S->payload + P->payload_off[o]
+                                                  : F(shared_payload)(c) + P->payload_off[o];
+                F(apply_op)(c, o, &cp, &ap, tile, tile, pl);
+            }
+            out[g] = cp;
+        }
+        for (int64_t r = 0; r < nruns; r++) {
+            real *dst = sp + 2 * (base + runs[r]);
+            for (int64_t g = 0; g < G; g++) memcpy(dst + 2 * g * run, out[g] + 2 * r * run, bytes);
+        }
     }
 }
 
@@ -3027,6 +3320,10 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
             int pp = c->adjoint ? P->npasses - 1 - pi : pi;
             const int32_t *pr = P->pass_i + (int64_t)pp * PW;
             int o0 = pr[0], o1 = pr[1], nl = pr[2], cbits = pr[3];
+            if (!c->adjoint) {
+                F(pass_forward)(c, &S, sp, pp, F(pass_group)(P, pp));
+                continue;
+            }
             int64_t run = (int64_t)1 << cbits, nruns = (int64_t)1 << (nl - cbits);
             int64_t ntiles = (int64_t)1 << (n - nl);
             const int64_t *runs = P->runs[pp], *bases = P->bases[pp];

@@ -196,6 +196,62 @@ def test_iqp_circuits_match_reference(seed: int) -> None:
         raise
 
 
+ROTATIONS = ("u", "rx", "ry", "rz", "h", "sx", "p", "x", "y")
+
+
+def layered_circuit(rng: np.random.Generator, n: int) -> Circuit:
+    """Strongly-entangling-type layers: one to three random one-qubit gates on every qubit
+    (fused into one 2x2 op per qubit), then a ring of ``cx`` with a random stride."""
+    ops: list[Operation] = [Operation("rx", (q,), (E.Input(q % N_IN),)) for q in range(n)]
+    for _ in range(int(rng.integers(2, 4))):
+        for q in range(n):
+            for _ in range(int(rng.integers(1, 4))):
+                name = ROTATIONS[int(rng.integers(len(ROTATIONS)))]
+                params = tuple(random_angle(rng) for _ in range(GATES[name].num_params))
+                ops.append(Operation(name, (q,), params))
+        r = int(rng.integers(1, n))
+        ops += [Operation("cx", (q, (q + r) % n)) for q in range(n)]
+    return Circuit(
+        n, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),), weights=(ParamDecl("w", (N_W,), 0),)
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_rotation_layers_of_tiled_passes_match_reference(seed: int) -> None:
+    """Cache passes with a layer of one-qubit ops on distinct qubits (the forward run applies
+    it as two phase tables and real rotations, tiles gathered several at a time): states,
+    the shift rules' explicit angles and gradients agree with the reference engine. Tiles of
+    6 bits (the whole layer in one L1 block) and of 11 bits (rotations on the bits above
+    the block run row-wise), in both precisions."""
+    rng = np.random.default_rng(5000 + seed)
+    tile_bits = 6 if seed % 2 else 11
+    n = int(rng.integers(tile_bits + 1, tile_bits + 3))
+    c = layered_circuit(rng, n)
+    b = int(rng.integers(1, 4))
+    x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
+    lam = rng.normal(size=(b, 2**n)) + 1j * rng.normal(size=(b, 2**n))
+    ex = X.Executor(c, tile_bits=tile_bits)
+    assert len(ex.program.passes) > 1
+    try:
+        psi = ex.forward(x, w)
+        ref_psi, (ref_gw, ref_gx) = reference(c, x, w, lam, False)
+        assert np.max(np.abs(psi - ref_psi)) < 1e-10
+        gw, gx = ex.adjoint(x, w, ref_psi.copy(), lam.copy(), False)
+        assert np.allclose(gw, ref_gw, atol=1e-10, rtol=0)
+        assert np.allclose(gx, ref_gx, atol=1e-10, rtol=0)
+        sim = Simulator(c)
+        values = list(sim.plan.evaluate(x, w))
+        values[-1] = values[-1] + 0.3
+        ref = canonical(sim.run(x, w, tuple(values))).copy()
+        assert np.max(np.abs(ex.forward(x, w, tuple(values)) - ref)) < 1e-10
+        psi64 = X.Executor(c, np.complex64, tile_bits=tile_bits).forward(x, w)
+        assert np.max(np.abs(psi64 - psi)) < 2e-5
+    except AssertionError:
+        print(f"seed {seed}: layered_circuit(np.random.default_rng({5000 + seed}), {n}) ->")
+        print(c.ops)
+        raise
+
+
 def test_prefix_heads_with_shared_gates_before_the_input_gate() -> None:
     """A qubit's first gates ``h; rx(w); ry(x)`` (shared gates, then the one input gate) run
     as one vectorised head over the batch; states and gradients match the reference."""

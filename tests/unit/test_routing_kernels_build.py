@@ -31,9 +31,28 @@ def test_a_stale_build_is_not_used() -> None:
     stale = ModuleType("_kernels")
     for name in kernels.FUNCTIONS[:-1]:
         setattr(stale, name, lambda *a: None)
+    stale.API_VERSION = kernels.API_VERSION  # type: ignore[attr-defined]
     assert kernels.complete(stale) is None
     setattr(stale, kernels.FUNCTIONS[-1], lambda *a: None)
     assert kernels.complete(stale) is stale
+
+
+def test_a_build_of_another_interface_version_is_not_used() -> None:
+    """Every function present, but built from a ``_kernels.c`` whose functions took other
+    arguments (before version 2, ``exchange`` and ``chain_cost`` took ``getrandbits``)."""
+    old = ModuleType("_kernels")
+    for name in kernels.FUNCTIONS:
+        setattr(old, name, lambda *a: None)
+    assert kernels.complete(old) is None  # no API_VERSION: built before it existed
+    old.API_VERSION = kernels.API_VERSION - 1  # type: ignore[attr-defined]
+    assert kernels.complete(old) is None
+    old.API_VERSION = kernels.API_VERSION  # type: ignore[attr-defined]
+    assert kernels.complete(old) is old
+
+
+def test_the_c_source_declares_the_interface_version() -> None:
+    source = (ROUTING / "_kernels.c").read_text()
+    assert f"#define KERNELS_API_VERSION {kernels.API_VERSION}" in source
 
 
 @pytest.mark.skipif(kernels._compiled is None, reason="the extension is not built")
