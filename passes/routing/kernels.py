@@ -1,8 +1,11 @@
 """The compiled routing kernels (``_kernels``, built from ``_kernels.c``), when available.
 
-Three inner loops have a C version that decides exactly like its Python reference:
-:func:`.sabre.search` (reference :func:`.sabre.search_python`), the parity-chain planner
-``commuting._greedy_plan`` and the chain-layout exchange search ``chain_layout._exchange``.
+Nine inner loops have a C version that decides exactly like its Python reference (listed
+in :data:`FUNCTIONS`): the SABRE swap search :func:`.sabre.search` (reference
+:func:`.sabre.search_python`) and its trace scoring, the parity-chain planner
+``commuting._greedy_plan`` with its plan costing and odd-even networks, the chain-layout
+exchange search and chain costing of ``chain_layout``, and the swap-network builder and
+path search of ``network``.
 The extension is an optional build; without it, or with ``QLANG_PURE_PYTHON=1``, the Python
 versions run.
 
