@@ -1791,7 +1791,7 @@ PyMODINIT_FUNC PyInit__executor(void) {
     PyModule_AddIntConstant(m, "MAXN", MAXN);
     /* the interface version: executor.py uses the module only when it matches (a build left
        over from an older source falls back to the reference engine instead of failing) */
-    PyModule_AddIntConstant(m, "ABI", 2);
+    PyModule_AddIntConstant(m, "ABI", 3);
     return m;
 }
 

@@ -40,8 +40,9 @@ try:
 except ImportError:  # pragma: no cover - the extension was not built: the reference engine
     _compiled = None
 
-#: the interface version of ``_executor.c`` this module drives (its ``ABI`` constant)
-ABI = 2
+#: the interface version of ``_executor.c`` this module drives (its ``ABI`` constant; 3:
+#: ``Program.encoding_paths``)
+ABI = 3
 if _compiled is not None and getattr(_compiled, "ABI", None) != ABI:  # pragma: no cover
     warnings.warn(
         "qlang's compiled executor was built from an older source and is not used "
