@@ -2186,17 +2186,14 @@ HOT static void F(k_diag)(real *restrict s, int64_t N, int64_t dim, const int32_
     }
 }
 
-/* Forward step of a phase-form diagonal op at sample b on one sample's state s (dim
- * amplitudes): the phases (op_diag_phases) multiply s directly, contiguously when the
- * table is in state order, else through the index tables (no payload is built). */
-HOT static void F(apply_diag_phases)(const Ctx *c, int o, int b, real *restrict s, int64_t dim) {
-    const Program *P = c->P;
+/* s[i] *= T[idx(i)] for one sample: contiguous for a table in state order, else through
+ * the op's index tables. */
+HOT static void F(apply_table)(const Program *P, int o, real *restrict s, int64_t dim,
+                               const double *restrict Tr, const double *restrict Ti) {
     const int32_t *r = P->op_i + (int64_t)o * OW;
-    double phi[MAXD], sn[MAXD], cs[MAXD];
-    op_diag_phases(c, o, b, phi, sn, cs);
     if (P->diag_direct[o]) {
         for (int64_t i = 0; i < dim; i++) {
-            double tr = cs[i], ti = sn[i], ar = s[2 * i], ai = s[2 * i + 1];
+            double tr = Tr[i], ti = Ti[i], ar = s[2 * i], ai = s[2 * i + 1];
             s[2 * i] = (real)(tr * ar - ti * ai);
             s[2 * i + 1] = (real)(tr * ai + ti * ar);
         }
@@ -2210,11 +2207,20 @@ HOT static void F(apply_diag_phases)(const Ctx *c, int o, int b, real *restrict 
         real *restrict q = s + 2 * i0;
         for (int64_t j = 0; j < run; j++) {
             int32_t k = h | lo[j];
-            double tr = cs[k], ti = sn[k], ar = q[2 * j], ai = q[2 * j + 1];
+            double tr = Tr[k], ti = Ti[k], ar = q[2 * j], ai = q[2 * j + 1];
             q[2 * j] = (real)(tr * ar - ti * ai);
             q[2 * j + 1] = (real)(tr * ai + ti * ar);
         }
     }
+}
+
+/* Forward step of a phase-form diagonal op at sample b on one sample's state s (dim
+ * amplitudes): the phases (op_diag_phases) multiply s directly, contiguously when the
+ * table is in state order, else through the index tables (no payload is built). */
+HOT static void F(apply_diag_phases)(const Ctx *c, int o, int b, real *restrict s, int64_t dim) {
+    double phi[MAXD], sn[MAXD], cs[MAXD];
+    op_diag_phases(c, o, b, phi, sn, cs);
+    F(apply_table)(c->P, o, s, dim, cs, sn);
 }
 
 static void F(k_adj_diag)(real *restrict p, real *restrict l, int64_t N, int64_t dim,
@@ -2526,33 +2532,6 @@ static void F(wht)(real *s, int64_t N, int *qs, int m) {
     if (m % 2) F(wht1)(s, N, qs[m - 1], scale);
 }
 
-/* s[i] *= T[idx(i)] for one sample: contiguous for a table in state order, else through
- * the op's index tables. */
-HOT static void F(apply_table)(const Program *P, int o, real *restrict s, int64_t dim,
-                               const double *restrict Tr, const double *restrict Ti) {
-    const int32_t *r = P->op_i + (int64_t)o * OW;
-    if (P->diag_direct[o]) {
-        for (int64_t i = 0; i < dim; i++) {
-            double tr = Tr[i], ti = Ti[i], ar = s[2 * i], ai = s[2 * i + 1];
-            s[2 * i] = (real)(tr * ar - ti * ai);
-            s[2 * i + 1] = (real)(tr * ai + ti * ar);
-        }
-        return;
-    }
-    const int32_t *restrict lo = P->aux + r[6], *restrict hi = P->aux + r[7];
-    int cb = r[8];
-    int64_t run = (int64_t)1 << cb;
-    for (int64_t i0 = 0; i0 < dim; i0 += run) {
-        int32_t h = hi[i0 >> cb];
-        real *restrict q = s + 2 * i0;
-        for (int64_t j = 0; j < run; j++) {
-            int32_t k = h | lo[j];
-            double tr = Tr[k], ti = Ti[k], ar = q[2 * j], ai = q[2 * j + 1];
-            q[2 * j] = (real)(tr * ar - ti * ai);
-            q[2 * j + 1] = (real)(tr * ai + ti * ar);
-        }
-    }
-}
 
 #define ENC_CHUNK 64 /* samples per batch of diagonal gate entries */
 
