@@ -31,24 +31,10 @@ def to_source(e: E.Expr) -> str:
     """Python/numpy source of ``e`` over ``x`` (batch, n_in) and ``w`` (n_w,)."""
     if isinstance(e, E.Const):
         return repr(float(e.value))
-    if isinstance(e, E.Input):
-        return f"x[:, {e.index}]"
     if isinstance(e, E.Weight):
         return f"w[{e.index}]"
-    if isinstance(e, E.Add):
-        return f"({to_source(e.lhs)} + {to_source(e.rhs)})"
-    if isinstance(e, E.Mul):
-        return f"({to_source(e.lhs)} * {to_source(e.rhs)})"
-    if isinstance(e, E.Div):
-        return f"({to_source(e.lhs)} / {to_source(e.rhs)})"
-    if isinstance(e, E.Pow):
-        return f"_np.power({to_source(e.base)}, {to_source(e.exponent)})"
-    if isinstance(e, E.Neg):
-        return f"(-{to_source(e.operand)})"
-    if isinstance(e, E.Func):
-        if e.name not in E.FUNCTIONS:
-            raise KeyError(e.name)
-        return f"_np.{e.name}({to_source(e.arg)})"
+    if isinstance(e, E.Input) or _children(e):
+        return _node_source(e, [to_source(c) for c in _children(e)], "x[:, {}]")
     raise TypeError(f"not an expression: {e!r}")
 
 
