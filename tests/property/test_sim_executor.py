@@ -136,23 +136,31 @@ def test_complex64_matches_reference(seed: int) -> None:
 DIAGONAL_GATES = ("rz", "p", "cz", "cp", "crz", "rzz", "s", "t")
 
 
+def diagonal_gates(rng: np.random.Generator, n: int, count: int, cx_rate: float) -> list[Operation]:
+    """``count`` random diagonal gates on random qubits, each followed by a ``cx; rz; cx``
+    parity unit on a random pair with probability ``cx_rate``."""
+    ops: list[Operation] = []
+    for _ in range(count):
+        name = DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]
+        gd = GATES[name]
+        if gd.num_qubits > n:
+            continue
+        qs = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
+        ops.append(Operation(name, qs, tuple(random_angle(rng) for _ in range(gd.num_params))))
+        if n >= 2 and rng.random() < cx_rate:
+            a, b = (int(q) for q in rng.choice(n, 2, replace=False))
+            ops += [Operation("cx", (a, b)), Operation("rz", (b,), (random_angle(rng),)),
+                    Operation("cx", (a, b))]  # fmt: skip
+    return ops
+
+
 def iqp_circuit(rng: np.random.Generator, n: int) -> Circuit:
     """IQP-type layers (ZZ / Pauli-Z feature maps, QAOA cost layers): Hadamards on every
     qubit, then diagonal gates (and ``cx; rz; cx`` parity units) on random qubits."""
     ops: list[Operation] = []
     for _ in range(int(rng.integers(1, 4))):
         ops += [Operation("h", (q,)) for q in range(n)]
-        for _ in range(int(rng.integers(1, 3 * n + 1))):
-            name = DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]
-            gd = GATES[name]
-            if gd.num_qubits > n:
-                continue
-            qs = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
-            ops.append(Operation(name, qs, tuple(random_angle(rng) for _ in range(gd.num_params))))
-            if n >= 2 and rng.random() < 0.3:
-                a, b = (int(q) for q in rng.choice(n, 2, replace=False))
-                ops += [Operation("cx", (a, b)), Operation("rz", (b,), (random_angle(rng),)),
-                        Operation("cx", (a, b))]  # fmt: skip
+        ops += diagonal_gates(rng, n, int(rng.integers(1, 3 * n + 1)), cx_rate=0.3)
     return Circuit(
         n, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),), weights=(ParamDecl("w", (N_W,), 0),)
     )
@@ -500,17 +508,7 @@ def hadamard_diagonal_circuit(rng: np.random.Generator, n: int) -> Circuit:
     for _ in range(int(rng.integers(1, 5))):
         qs = rng.permutation(n)[: int(rng.integers(1, n + 1))]
         ops += [Operation("h", (int(q),)) for q in qs]
-        for _ in range(int(rng.integers(0, 3 * n + 1))):
-            name = DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]
-            gd = GATES[name]
-            if gd.num_qubits > n:
-                continue
-            pair = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
-            ops.append(Operation(name, pair, tuple(random_angle(rng) for _ in range(gd.num_params))))
-            if n >= 2 and rng.random() < 0.2:
-                a, b = (int(q) for q in rng.choice(n, 2, replace=False))
-                ops += [Operation("cx", (a, b)), Operation("rz", (b,), (random_angle(rng),)),
-                        Operation("cx", (a, b))]  # fmt: skip
+        ops += diagonal_gates(rng, n, int(rng.integers(0, 3 * n + 1)), cx_rate=0.2)
         if rng.random() < 0.3:
             ops.append(Operation("ry", (int(rng.integers(n)),), (random_angle(rng),)))
     return Circuit(
