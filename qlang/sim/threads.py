@@ -4,8 +4,9 @@ The reference engine's matrix products are small (block dimension <= 32) and
 memory-bound; on a shared CPU, BLAS worker threads mostly wait on each other, so
 its entry points run with one BLAS thread. This is not a user setting: the one
 thread setting of the package is ``QLANG_THREADS`` (:mod:`qlang.threads`), which
-sets the compiled executor's worker threads. The ``threadpoolctl`` controller is
-created once per process (scanning the loaded libraries is slow).
+sets the compiled executor's worker threads. The loaded libraries are scanned again only
+after new modules were imported (scanning is slow; a BLAS library loaded later, such as
+scipy's own OpenBLAS, is still limited).
 
 Example::
 
@@ -16,17 +17,18 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 #: BLAS threads inside the reference engine's calls
 BLAS_THREADS = 1
 
 
-@cache
 def _controller() -> Any:
-    """The process's ``threadpoolctl`` controller, or None without ``threadpoolctl``."""
+    """A new ``threadpoolctl`` controller (it scans the loaded libraries), or None without
+    ``threadpoolctl``."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
@@ -34,13 +36,18 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
-@cache
-def _blas_libraries() -> tuple[Any, ...]:
-    """The BLAS library controllers of :func:`_controller` (found once, like it)."""
+@lru_cache(maxsize=1)
+def _libraries_at(modules: int) -> tuple[Any, ...]:
+    """The loaded BLAS libraries' controllers, scanned once per count of imported modules."""
     controller = _controller()
-    if controller is None:
-        return ()
-    return tuple(controller.select(user_api="blas").lib_controllers)
+    return () if controller is None else tuple(controller.select(user_api="blas").lib_controllers)
+
+
+def _blas_libraries() -> tuple[Any, ...]:
+    """The loaded BLAS libraries' controllers, scanned again only when modules were imported
+    since the last scan (a BLAS library arrives with an extension module, e.g. scipy's own
+    OpenBLAS with ``scipy.linalg``; scanning takes milliseconds, the check nanoseconds)."""
+    return _libraries_at(len(sys.modules))
 
 
 @contextlib.contextmanager
