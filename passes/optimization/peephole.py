@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from qlang.passes import linear as L
 from qlang.passes.commutation import commutes
-from qlang.passes.optimization.rules import combine
+from qlang.passes.optimization.rules import combine, may_combine
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
@@ -41,15 +41,21 @@ def peephole(
     per_q: list[list[int]] = [[] for _ in range(circuit.num_qubits)]
     # ops by qubit set: a partner must act on the same qubits, so a gate with no
     # such op nearby skips the (commutation) search entirely
-    by_set: dict[frozenset[int], list[int]] = {}
+    by_set: dict[tuple[int, ...], list[int]] = {}
     phase = L.PhaseSum(circuit.global_phase)
     changed = False
     for op in circuit.ops:
         qs = op.qubits
-        key = frozenset(qs)
+        # (the qubit set as a sorted tuple: an op's qubits are distinct, so this groups
+        # exactly as the set would, without building one per op)
+        key = qs if len(qs) == 1 else tuple(sorted(qs))
         near = by_set.get(key)
         if near is not None and op.condition is None and op.name not in NON_UNITARY:
-            lowest = next((k for k in near[-4:] if out[k] is not None), -1)
+            lowest = -1
+            for k in near[-4:]:
+                if out[k] is not None:
+                    lowest = k
+                    break
             if lowest >= 0:
                 fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, lowest)
                 if fused is not None:
@@ -84,13 +90,41 @@ def _try_fuse(
     lowest: int,
 ) -> E.Expr | None:
     n = len(op.qubits)
+    if n == 1:  # (the common case, without the generator: the same walk as _backwards)
+        ks = per_q[op.qubits[0]]
+        name = op.name
+        for i in range(len(ks) - 1, max(-1, len(ks) - WINDOW - 1), -1):
+            k = ks[i]
+            if k < lowest:
+                return None
+            prev = out[k]
+            if prev is None:
+                continue
+            if (
+                len(prev.qubits) == 1
+                and prev.condition is None
+                and prev.name not in NON_UNITARY
+                and may_combine(prev.name, name)
+            ):
+                fused = combine(prev, op, allowed)
+                if fused is not None and (not only_inverses or fused.op is None):
+                    out[k] = fused.op
+                    return fused.phase
+            if not commute or not commutes(prev, op):
+                return None
+        return None
     for k in _backwards(per_q, op.qubits, lowest):
         prev = out[k]
         if prev is None:
             continue
         # (gates on a different number of qubits never fuse: ``combine`` needs the same
         # qubits, as a tuple or, for symmetric gates of the same name, as a set)
-        if len(prev.qubits) == n and prev.condition is None and prev.name not in NON_UNITARY:
+        if (
+            len(prev.qubits) == n
+            and prev.condition is None
+            and prev.name not in NON_UNITARY
+            and may_combine(prev.name, op.name)
+        ):
             fused = combine(prev, op, allowed)
             if fused is not None and (not only_inverses or fused.op is None):
                 out[k] = fused.op

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from qlang.passes import linear as L
 
@@ -93,6 +94,46 @@ def drop_if_zero(op: Operation) -> Fused | None:
         if zero and rest:
             return Fused(None, E.Const(PI * (k % 2)))
     return None
+
+
+@cache
+def may_combine(prev: str, op: str) -> bool:
+    """Whether :func:`combine` can fuse a ``prev`` gate followed by an ``op`` gate at all,
+    by their names alone (False: it returns None whatever the qubits and angles; the
+    merge loop asks this before the full test, which builds inverses and linear forms).
+
+    Example::
+
+        >>> may_combine("rz", "rz"), may_combine("s", "sdg"), may_combine("sx", "rz")
+        (True, True, False)
+    """
+    if prev == op:  # inverse (self-inverse or same-name rule), rotation merge, family
+        return True
+    gd = GATES.get(prev)
+    if gd is None:
+        return False  # combine's first test after the qubits
+    try:  # the inverse's name depends on the name alone (probed with symbolic angles)
+        inv_name, _ = inverse_of(prev, tuple(E.Weight(i) for i in range(gd.num_params)))
+    except ValueError:
+        inv_name = ""
+    if inv_name == op:
+        return True
+    fa, fb = _family_rot(prev), _family_rot(op)
+    if fa is None or fb is None or fa != fb:
+        return False
+    return prev in _ROTATIONS or op in _ROTATIONS
+
+
+_ROTATIONS = frozenset({"rx", "ry", "rz", "p"})
+
+
+def _family_rot(name: str) -> str | None:
+    """The rotation of :func:`family` for a gate name (its first field), or None."""
+    if name in ("rx", "ry", "rz"):
+        return name
+    if name == "p":
+        return "rz"
+    return _FAMILY[name][0] if name in _FAMILY else None
 
 
 def combine(prev: Operation, op: Operation, allowed: frozenset[str] = frozenset()) -> Fused | None:

@@ -230,13 +230,21 @@ def synth_2q(u: np.ndarray, basis_1q: frozenset[str] = frozenset({"u"})) -> tupl
                 local_equivalences(u, core, limit=LOCAL_CANDIDATES, seed=sd) for sd in SEEDS
             )
             for l0, l1, r0, r1, phase in sols:
+                # A solution replaces ``best`` only when strictly shorter and every local
+                # only adds gates: stop as soon as the gates so far (with the core) reach
+                # ``best``'s length. The same choice, without synthesising the rest.
+                limit = len(best[0]) - len(core_seq) if best is not None else None
                 seq: Seq = []
-                for mat, q in ((r0, 0), (r1, 1)):
+                n_local = 0
+                for i, (mat, q) in enumerate(((r0, 0), (r1, 1), (l0, 0), (l1, 1))):
+                    if i == 2:
+                        seq.extend(core_seq)
+                    before = len(seq)
                     phase += _emit_1q(mat, q, basis_1q, seq)
-                seq.extend(core_seq)
-                for mat, q in ((l0, 0), (l1, 1)):
-                    phase += _emit_1q(mat, q, basis_1q, seq)
-                if best is None or len(seq) < len(best[0]):
+                    n_local += len(seq) - before
+                    if limit is not None and n_local >= limit:
+                        break
+                else:
                     best = (seq, phase)
         if best is not None:
             return best
