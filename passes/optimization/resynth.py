@@ -198,26 +198,31 @@ class ConsolidateBlocks(Pass):
         drop: set[int] = set()
         phase = L.PhaseSum(circuit.global_phase)
         memo = active_synthesis_memo()
+        all_ops = circuit.ops
+        allow_swaps = self.allow_swaps
         for pair, idx in blocks:
-            ops = [circuit.ops[i] for i in idx]
-            n2 = sum(_CNOT_COST.get(op.name, 1) for op in ops if len(op.qubits) == 2)
+            ops = [all_ops[i] for i in idx]
+            n2 = 0
+            for op in ops:
+                if len(op.qubits) == 2:
+                    n2 += _CNOT_COST.get(op.name, 1)
             if n2 == 0:
                 continue
             if n2 == 1 and ops_2q_perfect(ops):
                 continue  # one CNOT-class gate cannot get cheaper
-            local = {pair[0]: 0, pair[1]: 1}
+            p0 = pair[0]
             seq = tuple(
-                (op.name, tuple(local[q] for q in op.qubits), _const_params(op)) for op in ops
+                (op.name, _local(op.qubits, p0), _const_params(op)) for op in ops
             )
-            key = (seq, basis, self.allow_swaps)
+            key = (seq, basis, allow_swaps)
             found = memo.lookup(
-                "2q", key, lambda s=seq, n=n2: _consolidated(s, n, basis, self.allow_swaps)
+                "2q", key, lambda s=seq, n=n2: _consolidated_ops(s, n, basis, allow_swaps)
             )
             if found is None:
                 continue
             new, ph = found
             plan[idx[-1]] = [
-                Operation(n, tuple(pair[q] for q in qs), tuple(E.Const(x) for x in ps))
+                Operation(n, (pair[qs[0]],) if len(qs) == 1 else (pair[qs[0]], pair[qs[1]]), ps)
                 for n, qs, ps in new
             ]
             drop.update(idx[:-1])
@@ -226,6 +231,31 @@ class ConsolidateBlocks(Pass):
         if not plan:
             return PassResult(circuit, False)
         return PassResult(rebuild(circuit, plan, drop, phase), True)
+
+
+_Q0, _Q1, _Q01, _Q10 = (0,), (1,), (0, 1), (1, 0)
+
+
+def _local(qubits: tuple[int, ...], p0: int) -> tuple[int, ...]:
+    """A block op's qubits on the block's local qubits (``p0``, the pair's first, is 0)."""
+    if len(qubits) == 1:
+        return _Q0 if qubits[0] == p0 else _Q1
+    return _Q01 if qubits[0] == p0 else _Q10
+
+
+def _consolidated_ops(
+    seq: tuple[tuple[str, tuple[int, ...], tuple[float, ...]], ...],
+    n2: int,
+    basis: frozenset[str],
+    allow_swaps: bool,
+) -> tuple[list[tuple[str, tuple[int, ...], tuple[E.Expr, ...]]], float] | None:
+    """:func:`_consolidated` with each angle as a constant expression (built once per
+    distinct block, not once per occurrence)."""
+    found = _consolidated(seq, n2, basis, allow_swaps)
+    if found is None:
+        return None
+    new, ph = found
+    return [(n, qs, tuple(E.Const(x) for x in ps)) for n, qs, ps in new], ph
 
 
 def _consolidated(
@@ -273,38 +303,45 @@ def collect_blocks(
     owner: dict[int, int] = {}  # qubit -> open block id
     pending: dict[int, list[int]] = {}  # qubit -> constant 1q ops not yet in a block
     blocks: list[tuple[tuple[int, int], list[int]]] = []
-    open_ids: set[int] = set()
-
-    def close(q: int) -> None:
-        b = owner.pop(q, None)
-        if b is not None:
-            open_ids.discard(b)
-            for other in blocks[b][0]:
-                if owner.get(other) == b:
-                    del owner[other]
-        pending.pop(q, None)
+    owner_get, owner_pop, pending_pop = owner.get, owner.pop, pending.pop
 
     for i, op in enumerate(circuit.ops):
         qs = op.qubits
-        if len(qs) == 1 and member(op):
+        n = len(qs)
+        if n == 1 and member(op):
             q = qs[0]
-            if q in owner:
-                blocks[owner[q]][1].append(i)
+            b = owner_get(q)
+            if b is not None:
+                blocks[b][1].append(i)
             else:
-                pending.setdefault(q, []).append(i)
+                run = pending.get(q)
+                if run is None:
+                    pending[q] = [i]
+                else:
+                    run.append(i)
             continue
-        if len(qs) == 2 and member(op):
+        if n == 2 and member(op):
             a, b = qs
-            if a in owner and owner.get(b) == owner[a]:
-                blocks[owner[a]][1].append(i)
+            oa = owner_get(a)
+            if oa is not None and owner_get(b) == oa:
+                blocks[oa][1].append(i)
                 continue
             pre = sorted(pending.get(a, []) + pending.get(b, []))
-            close(a)
-            close(b)
+            for q in qs:  # close the blocks and runs of both qubits
+                ob = owner_pop(q, None)
+                if ob is not None:
+                    for other in blocks[ob][0]:
+                        if owner_get(other) == ob:
+                            del owner[other]
+                pending_pop(q, None)
             blocks.append(((a, b), pre + [i]))
             owner[a] = owner[b] = len(blocks) - 1
-            open_ids.add(len(blocks) - 1)
             continue
         for q in qs:
-            close(q)
+            ob = owner_pop(q, None)
+            if ob is not None:
+                for other in blocks[ob][0]:
+                    if owner_get(other) == ob:
+                        del owner[other]
+            pending_pop(q, None)
     return blocks
