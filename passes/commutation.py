@@ -89,6 +89,49 @@ def commutes(a: Operation, b: Operation) -> bool:
     return True
 
 
+@cache
+def commutes_on_qubit(a: str, arity: int, position: int, b: str) -> bool:
+    """:func:`commutes` of an unconditioned ``a`` gate on ``arity`` qubits and an
+    unconditioned 1-qubit ``b`` gate on ``a``'s qubit number ``position``, by names alone
+    (the merge loop's question, asked tens of thousands of times per compile).
+
+    Example::
+
+        >>> commutes_on_qubit("cx", 2, 0, "rz"), commutes_on_qubit("cx", 2, 1, "rz")
+        (True, False)
+    """
+    if a in NON_UNITARY or b in NON_UNITARY:
+        return False
+    if a == "id" or b == "id":
+        return True
+    k = _kinds(a, arity)[position]
+    return k is not None and k == _kinds(b, 1)[0]
+
+
+@cache
+def commutes_mapped(a: str, where: tuple[int, ...], b: str, arity: int) -> bool:
+    """:func:`commutes` of an unconditioned ``a`` gate and an unconditioned ``b`` gate on
+    ``arity`` qubits that share at least one qubit, by names alone: ``where[i]`` is the
+    position in ``b`` of ``a``'s ``i``-th qubit (-1: not one of ``b``'s).
+
+    Example::
+
+        >>> commutes_mapped("cx", (0, -1), "cx", 2), commutes_mapped("cx", (1, -1), "cx", 2)
+        (True, False)
+    """
+    if a in NON_UNITARY or b in NON_UNITARY:
+        return False
+    if a == "id" or b == "id":
+        return True
+    ka, kb = _kinds(a, len(where)), _kinds(b, arity)
+    for i, j in enumerate(where):
+        if j >= 0:
+            k = ka[i]
+            if k is None or k != kb[j]:
+                return False
+    return True
+
+
 def _clbits(op: Operation) -> set[int]:
     return set(op.clbits) | set(op.condition.clbits if op.condition else ())
 

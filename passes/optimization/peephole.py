@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from qlang.passes import linear as L
-from qlang.passes.commutation import commutes
+from qlang.passes.commutation import commutes, commutes_mapped, commutes_on_qubit
 from qlang.passes.optimization.rules import combine, may_combine
 
 from qlang.ir import expr as E
@@ -91,7 +91,8 @@ def _try_fuse(
 ) -> E.Expr | None:
     n = len(op.qubits)
     if n == 1:  # (the common case, without the generator: the same walk as _backwards)
-        ks = per_q[op.qubits[0]]
+        q = op.qubits[0]
+        ks = per_q[q]
         name = op.name
         for i in range(len(ks) - 1, max(-1, len(ks) - WINDOW - 1), -1):
             k = ks[i]
@@ -110,9 +111,52 @@ def _try_fuse(
                 if fused is not None and (not only_inverses or fused.op is None):
                     out[k] = fused.op
                     return fused.phase
-            if not commute or not commutes(prev, op):
+            if not commute:
+                return None
+            # commutes(prev, op) for this unconditioned 1-qubit op on one of prev's qubits
+            pq = prev.qubits
+            if prev.condition or not commutes_on_qubit(prev.name, len(pq), pq.index(q), name):
                 return None
         return None
+    if n == 2:  # (likewise: _backwards' merge of the two wires, inline)
+        qa, qb = op.qubits
+        wa, wb = per_q[qa], per_q[qb]
+        i, j = len(wa) - 1, len(wb) - 1
+        ia, jb = max(-1, len(wa) - WINDOW - 1), max(-1, len(wb) - WINDOW - 1)
+        name = op.name
+        while True:
+            ka = wa[i] if i > ia and wa[i] >= lowest else -1
+            kb = wb[j] if j > jb and wb[j] >= lowest else -1
+            if ka < 0 and kb < 0:
+                return None
+            if ka >= kb:
+                k = ka
+                i -= 1
+                if ka == kb:
+                    j -= 1
+            else:
+                k = kb
+                j -= 1
+            prev = out[k]
+            if prev is None:
+                continue
+            pq = prev.qubits
+            if (
+                len(pq) == 2
+                and prev.condition is None
+                and prev.name not in NON_UNITARY
+                and may_combine(prev.name, name)
+            ):
+                fused = combine(prev, op, allowed)
+                if fused is not None and (not only_inverses or fused.op is None):
+                    out[k] = fused.op
+                    return fused.phase
+            if not commute:
+                return None
+            # commutes(prev, op) for this unconditioned 2-qubit op sharing prev's qubits
+            where = tuple(0 if x == qa else 1 if x == qb else -1 for x in pq)
+            if prev.condition or not commutes_mapped(prev.name, where, name, 2):
+                return None
     for k in _backwards(per_q, op.qubits, lowest):
         prev = out[k]
         if prev is None:
