@@ -66,6 +66,8 @@ SYNTHESIS_LIMITS: dict[str, int] = {
     "2q": 4096,  # consolidate-blocks: (gate sequence, basis, allow_swaps) -> replacement
     "1q": 4096,  # 1-qubit runs: (synthesis, gate sequence) -> replacement
     "1q_matrix": 50000,  # synth_1q: (basis, exact matrix bytes) -> shortest sequence
+    # resynthesize-cnot-phase: (pair, ids of the block's ops) -> (those ops, replacement)
+    "cnot_phase": 8192,
 }
 
 

@@ -31,6 +31,7 @@ from itertools import product
 from typing import ClassVar
 
 from qlang.passes import linear as L
+from qlang.passes.memo import active_synthesis_memo
 from qlang.passes.base import Pass, PassResult
 from qlang.passes.optimization.resynth import collect_blocks, rebuild
 
@@ -99,7 +100,10 @@ def _emit(sk: Skeleton, pair: tuple[int, int], angles: dict[int, E.Expr]) -> lis
 
 
 def _is_member(op: Operation) -> bool:
-    return op.is_gate and op.condition is None and op.name in ("cx", "rz")
+    return op.name in _MEMBERS and op.condition is None  # (both are gates)
+
+
+_MEMBERS = frozenset({"cx", "rz"})
 
 
 def resynthesize_block(ops: list[Operation], pair: tuple[int, int]) -> list[Operation] | None:
@@ -140,11 +144,22 @@ class ResynthesizeCnotPhase(Pass):
     def run(self, circuit: Circuit) -> PassResult:
         plan: dict[int, list[Operation]] = {}
         drop: set[int] = set()
+        memo = active_synthesis_memo()
+        all_ops = circuit.ops
         for pair, idx in collect_blocks(circuit, _is_member):
-            ops = [circuit.ops[i] for i in idx]
+            ops = [all_ops[i] for i in idx]
             if sum(op.name == "cx" for op in ops) < 2:
                 continue  # 0 or 1 CNOT: only rotation merging could help, a different pass
-            new = resynthesize_block(ops, pair)
+            # The consolidation loop asks again about the blocks it did not change, and the
+            # portfolio's candidates share many: remembered by the identity of the block's
+            # operations (the entry holds them, so no other object can take their ids).
+            key = (pair, tuple(map(id, ops)))
+            hit = memo.get("cnot_phase", key)
+            if hit is not None:
+                new = hit[1]  # type: ignore[index]
+            else:
+                new = resynthesize_block(ops, pair)
+                memo.store("cnot_phase", key, (ops, new))
             if new is None:
                 continue
             plan[idx[-1]] = new

@@ -113,24 +113,32 @@ def resynthesize_runs(
     """
     runs: dict[int, list[int]] = {}
     done: list[list[int]] = []
+    runs_pop = runs.pop
     for i, op in enumerate(circuit.ops):
-        if len(op.qubits) == 1 and _is_const_gate(op):
-            runs.setdefault(op.qubits[0], []).append(i)
+        qs = op.qubits
+        if len(qs) == 1 and _is_const_gate(op):
+            r = runs.get(qs[0])
+            if r is None:
+                runs[qs[0]] = [i]
+            else:
+                r.append(i)
             continue
-        for q in op.qubits:
-            if q in runs:
-                done.append(runs.pop(q))
+        for q in qs:
+            r = runs_pop(q, None)
+            if r is not None:
+                done.append(r)
     done.extend(runs.values())
     plan: dict[int, list[Operation]] = {}
     drop: set[int] = set()
     phase = L.PhaseSum(circuit.global_phase)
     memo: dict[tuple, Any] = {}
     shared = None if memo_key is None else active_synthesis_memo()
+    all_ops = circuit.ops
     for run in done:
-        ops = [circuit.ops[i] for i in run]
+        if len(run) == 1 and all_ops[run[0]].name in basis:
+            continue  # a single gate of the basis: nothing to shorten
+        ops = [all_ops[i] for i in run]
         outside = any(op.name not in basis for op in ops)
-        if len(ops) == 1 and not outside:
-            continue
         key = tuple((op.name, _const_params(op)) for op in ops)
         if key in memo:
             res = memo[key]
