@@ -41,18 +41,20 @@ def orient_swaps(ops: Sequence[Operation]) -> list[Operation]:
 def _neighbour_cx(ops: list[Operation], i: int, step: int) -> Operation | None:
     """The nearest multi-qubit op on the swap's wires in direction ``step`` if it is a
     plain ``cx`` on the same pair and every 1-qubit op in between commutes with it."""
-    pair = set(ops[i].qubits)
+    a, b = ops[i].qubits
     between: list[Operation] = []
     j = i + step
-    while 0 <= j < len(ops):
+    n = len(ops)
+    while 0 <= j < n:
         op = ops[j]
         j += step
-        if not pair & set(op.qubits):
+        qs = op.qubits
+        if a not in qs and b not in qs:  # (the pair's wires only)
             continue
-        if len(op.qubits) == 1 and op.is_gate and op.condition is None:
+        if len(qs) == 1 and op.is_gate and op.condition is None:
             between.append(op)
             continue
-        if op.name == "cx" and op.condition is None and set(op.qubits) == pair:
-            return op if all(commutes(b, op) for b in between) else None
+        if op.name == "cx" and op.condition is None and (qs == (a, b) or qs == (b, a)):
+            return op if all(commutes(g, op) for g in between) else None
         return None
     return None

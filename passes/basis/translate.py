@@ -92,7 +92,7 @@ class BasisTranslation(Pass):
         names = resolve_basis(self.basis)
         uni = check_universal(names)
         allowed = frozenset(names)
-        if all(not op.is_gate or op.name in allowed for op in circuit.ops):
+        if all(op.name in allowed or not op.is_gate for op in circuit.ops):
             return PassResult(circuit, False)
         ops, phase = _expand_multi(circuit.ops, allowed, uni.entangler)
         ops, phase2 = _symbolic_1q(ops, allowed, uni.symbolic_carrier)
@@ -136,7 +136,7 @@ def _expand_multi(
     toffolis: dict[tuple[frozenset[int], int], int] = {}
     while stack:
         op = stack.pop()
-        if not op.is_gate or op.name in allowed or (len(op.qubits) == 1 and op.name != "mcx"):
+        if op.name in allowed or not op.is_gate or (len(op.qubits) == 1 and op.name != "mcx"):
             out.append(op)
             continue
         if op.name == "ccx":  # alternate decompositions of Toffolis with the same controls
@@ -193,7 +193,7 @@ def _symbolic_1q(
     stack = list(reversed(ops))
     while stack:
         op = stack.pop()
-        if not op.is_gate or op.name in allowed or not op.is_parameterized or len(op.qubits) != 1:
+        if op.name in allowed or not op.is_gate or len(op.qubits) != 1 or not op.is_parameterized:
             out.append(op)
             continue
         if op.name in SYMBOLIC_1Q:
