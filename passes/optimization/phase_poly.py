@@ -31,8 +31,8 @@ from itertools import product
 from typing import ClassVar
 
 from qlang.passes import linear as L
-from qlang.passes.memo import active_synthesis_memo
 from qlang.passes.base import Pass, PassResult
+from qlang.passes.memo import active_synthesis_memo
 from qlang.passes.optimization.resynth import collect_blocks, rebuild
 
 from qlang.ir import expr as E
