@@ -19,7 +19,13 @@ from qlang.passes import linear as L
 from qlang.passes.base import IN_BASIS, Pass, PassResult
 from qlang.passes.memo import active_synthesis_memo
 from qlang.passes.synthesis.one_qubit import synth_1q
-from qlang.passes.synthesis.two_qubit import cnot_count, seq_unitary, synth_2q
+from qlang.passes.synthesis.two_qubit import (
+    cnot_count,
+    cnot_count_of,
+    seq_unitary,
+    synth_2q,
+    weyl_coordinates,
+)
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
@@ -277,12 +283,13 @@ def _consolidated(
     ``block = swap . V`` with a cheaper ``V``, emitted as ``V; swap``)."""
     u = seq_unitary(list(seq))
     try:
-        k = cnot_count(u)
+        coords = weyl_coordinates(np.asarray(u, dtype=complex))
+        k = cnot_count_of(coords)  # cnot_count(u)
         k_swap = cnot_count(_SWAP @ u) if allow_swaps else 4
         if min(k, k_swap) >= n2:
             return None
         if k <= k_swap:
-            new, ph = synth_2q(u, basis)
+            new, ph = synth_2q(u, basis, coords=coords)
         else:  # block = swap . V with a cheaper V: emit V, then a swap to elide
             new, ph = synth_2q(_SWAP @ u, basis)
             new = new + [("swap", (0, 1), ())]

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import cmath
+import functools
 import itertools
 import math
 from collections.abc import Iterator
@@ -51,6 +52,14 @@ _ZZ = np.kron(PAULI_MATRICES["Z"], PAULI_MATRICES["Z"])
 _SIGNS = np.array([[1.0] * 4] + [np.real(np.diag(_BD @ p @ _B)) for p in (_XX, _YY, _ZZ)]).T
 
 
+@functools.cache
+def _draws(seed: int) -> tuple[float, ...]:
+    """The 20 normal draws of a fresh ``np.random.default_rng(seed)`` (built once: a new
+    generator per diagonalisation cost more than the diagonalisation)."""
+    rng = np.random.default_rng(seed)
+    return tuple(rng.normal() for _ in range(20))
+
+
 def _special(u: np.ndarray) -> np.ndarray:
     return u / np.linalg.det(u) ** 0.25
 
@@ -58,9 +67,7 @@ def _special(u: np.ndarray) -> np.ndarray:
 def _real_diagonalize(m: np.ndarray, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
     """Real orthogonal ``P`` (det +1) with ``P^T m P`` diagonal, for symmetric unitary ``m``."""
     re, im = m.real, m.imag
-    rng = np.random.default_rng(seed)  # fresh per call: results do not depend on history
-    for _ in range(20):
-        t = rng.normal()
+    for t in _draws(seed):  # the same draws on every call: results do not depend on history
         _, p = np.linalg.eigh(re + t * im)
         d = p.T @ m @ p
         if np.allclose(d - np.diag(np.diag(d)), 0, atol=1e-8):
@@ -73,14 +80,26 @@ def _real_diagonalize(m: np.ndarray, seed: int = 1234) -> tuple[np.ndarray, np.n
 def kron_factor(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(a, b)`` in SU(2) with ``k ~ kron(a, b)`` (up to a phase)."""
     t = k.reshape(2, 2, 2, 2)
-    i, j = max(
-        itertools.product(range(2), range(2)), key=lambda ij: np.linalg.norm(t[ij[0], :, ij[1], :])
-    )
+    i, j = max(itertools.product(range(2), range(2)), key=lambda ij: _norm(t[ij[0], :, ij[1], :]))
     b = t[i, :, j, :]
     b = b / np.sqrt(np.linalg.det(b))
     a = np.array([[np.trace(b.conj().T @ t[r, :, s, :]) / 2 for s in range(2)] for r in range(2)])
     a = a / np.sqrt(np.linalg.det(a))
     return a, b
+
+
+def _norm(x: np.ndarray) -> float:
+    """``np.linalg.norm(x)`` of a complex matrix, computed as it computes it (the same
+    float), without its argument handling."""
+    x = x.ravel(order="K")
+    re, im = x.real, x.imag
+    return np.sqrt(re.dot(re) + im.dot(im))  # type: ignore[no-any-return]
+
+
+def _kron2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.kron(a, b)`` of two 2x2 matrices: the same elementwise products, the same
+    broadcast ``multiply``, without its shape handling."""
+    return np.multiply(a[:, None, :, None], b[None, :, None, :]).reshape(4, 4)
 
 
 def weyl_coordinates(u: np.ndarray) -> tuple[float, float, float]:
@@ -101,7 +120,12 @@ def weyl_coordinates(u: np.ndarray) -> tuple[float, float, float]:
 
 def cnot_count(u: np.ndarray, atol: float = 1e-9) -> int:
     """Minimum number of CNOTs needed for ``u`` (0-3)."""
-    a, b, c = weyl_coordinates(u)
+    return cnot_count_of(weyl_coordinates(u), atol)
+
+
+def cnot_count_of(coords: tuple[float, float, float], atol: float = 1e-9) -> int:
+    """:func:`cnot_count` from ``u``'s Weyl coordinates."""
+    a, b, c = coords
     if a < atol:
         return 0
     if abs(a - PI / 4) < atol and b < atol:
@@ -150,7 +174,7 @@ def local_equivalences(
                 right = _B @ (pc2 @ pu.T) @ _BD
                 l0, l1 = kron_factor(left)
                 r0, r1 = kron_factor(right)
-                ph = phase_between(u, np.kron(l0, l1) @ core @ np.kron(r0, r1))
+                ph = phase_between(u, _kron2(l0, l1) @ core @ _kron2(r0, r1))
                 if ph is not None:
                     yield l0, l1, r0, r1, ph
                     found += 1
@@ -195,13 +219,16 @@ def _cores(k: int, coords: tuple[float, float, float]) -> list[Seq]:
     ]
 
 
+_EYE2 = np.eye(2)
+
+
 def seq_unitary(seq: Seq) -> np.ndarray:
     """The 4x4 matrix (qubit 0 most significant) of a 2-qubit gate sequence."""
     m = np.eye(4, dtype=complex)
     for name, qs, ps in seq:
         g = gate_matrix(name, *ps)
         if len(qs) == 1:
-            g = np.kron(g, np.eye(2)) if qs[0] == 0 else np.kron(np.eye(2), g)
+            g = _kron2(g, _EYE2) if qs[0] == 0 else _kron2(_EYE2, g)
         elif qs == (1, 0):
             sw = gate_matrix("swap")
             g = sw @ g @ sw
@@ -209,14 +236,21 @@ def seq_unitary(seq: Seq) -> np.ndarray:
     return m
 
 
-def synth_2q(u: np.ndarray, basis_1q: frozenset[str] = frozenset({"u"})) -> tuple[Seq, float]:
+def synth_2q(
+    u: np.ndarray,
+    basis_1q: frozenset[str] = frozenset({"u"}),
+    *,
+    coords: tuple[float, float, float] | None = None,
+) -> tuple[Seq, float]:
     """Optimal-CNOT circuit for ``u`` (qubit 0 most significant) and its global phase.
 
-    The local gates are written in ``basis_1q`` (exact 1-qubit synthesis).
+    The local gates are written in ``basis_1q`` (exact 1-qubit synthesis). ``coords``:
+    ``weyl_coordinates(u)`` when the caller has them already.
     """
     u = np.asarray(u, dtype=complex)
-    coords = weyl_coordinates(u)
-    k = cnot_count(u)
+    if coords is None:
+        coords = weyl_coordinates(u)
+    k = cnot_count_of(coords)  # (cnot_count(u), without computing the coordinates again)
     a, b, c = coords
     attempts = [(kk, coords) for kk in range(k, 4)] + [(3, (a, b, -c))]
     best: tuple[Seq, float] | None = None
@@ -262,6 +296,7 @@ def _emit_1q(mat: np.ndarray, q: int, basis: frozenset[str], seq: Seq) -> float:
 
 __all__ = [
     "cnot_count",
+    "cnot_count_of",
     "kron_factor",
     "local_equivalence",
     "seq_unitary",
