@@ -41,22 +41,30 @@ def zyz_angles(u: np.ndarray) -> tuple[float, float, float]:
 
 def seq_matrix(seq: GateSeq) -> np.ndarray:
     """The matrix of a gate sequence in time order."""
-    m = np.eye(2, dtype=complex)
+    m = _EYE
     for name, params in seq:
-        m = gate_matrix(name, *params) @ m
-    return m
+        if name == "rz":  # (gate_matrix's rz, built directly: the same entries)
+            t = params[0]
+            g = np.array([[cmath.exp(-0.5j * t), 0j], [0j, cmath.exp(0.5j * t)]])
+        else:
+            g = gate_matrix(name, *params)
+        m = g @ m  # (a new array: the shared identity is never written)
+    return m.copy() if m is _EYE else m
+
+
+_EYE = np.eye(2, dtype=complex)
 
 
 def phase_between(u: np.ndarray, m: np.ndarray) -> float | None:
     """``phi`` with ``u == e^{i phi} m``, or ``None`` when they differ by more than a phase."""
     flat_m = m.reshape(-1)
-    k = int(np.argmax(np.abs(flat_m)))
+    k = int(np.abs(flat_m).argmax())
     if abs(flat_m[k]) < 1e-12:
         return None
     ph = u.reshape(-1)[k] / flat_m[k]
     if abs(abs(ph) - 1) > 1e-7:
         return None
-    if float(np.max(np.abs(u - ph * m))) > 1e-7:
+    if float(np.abs(u - ph * m).max()) > 1e-7:
         return None
     return cmath.phase(ph)
 

@@ -12,6 +12,7 @@ the same answers, bit for bit.
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
 
@@ -268,3 +269,48 @@ def test_cnot_phase_verdicts_are_remembered_per_block(monkeypatch):
     assert first.circuit == second.circuit and first.changed
     with synthesis_memo():
         assert p.run(c).circuit == first.circuit and len(calls) == 2 * n  # a new run: again
+
+
+def _seq_matrix_reference(seq):  # noqa: ANN001, ANN202
+    m = np.eye(2, dtype=complex)
+    for name, params in seq:
+        m = gate_matrix(name, *params) @ m
+    return m
+
+
+def _phase_between_reference(u, m):  # noqa: ANN001, ANN202
+    flat_m = m.reshape(-1)
+    k = int(np.argmax(np.abs(flat_m)))
+    if abs(flat_m[k]) < 1e-12:
+        return None
+    ph = u.reshape(-1)[k] / flat_m[k]
+    if abs(abs(ph) - 1) > 1e-7:
+        return None
+    if float(np.max(np.abs(u - ph * m))) > 1e-7:
+        return None
+    return cmath.phase(ph)
+
+
+ONE_Q = ["rz", "sx", "x", "rx", "ry", "h", "s", "u", "p"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ONE_Q), st.lists(st.sampled_from(
+            [0.0, -0.0, math.pi, -math.pi, math.pi / 2, 1e-13, 0.3, -2.1]), min_size=3, max_size=3)),
+        max_size=5,
+    ),
+    st.integers(0, 3),
+)  # fmt: skip
+def test_seq_matrix_and_phase_between_are_the_same_floats(gates, shift):
+    from qlang.passes.synthesis.one_qubit import seq_matrix
+
+    seq = [(n, tuple(ps[: GATES[n].num_params])) for n, ps in gates]
+    m = seq_matrix(seq)
+    ref = _seq_matrix_reference(seq)
+    assert m.tobytes() == ref.tobytes()
+    for u in (ref, np.roll(ref.reshape(-1), shift).reshape(2, 2), gate_matrix("h") @ ref):
+        a, b = phase_between(u, m), _phase_between_reference(u, ref)
+        assert (a is None and b is None) or (a is not None and b is not None and
+                                             np.float64(a).tobytes() == np.float64(b).tobytes())  # fmt: skip
