@@ -160,6 +160,21 @@ class Program:
     expr_summed: list[bool] = field(default_factory=list)
     _arrays: tuple | None = field(default=None, repr=False)
 
+    def memory_passes(self) -> float:
+        """Reads and writes of the whole state by a forward run of a larger state (tile mode),
+        in copies (one read and one write = 1): one per chunk run, plus half for the product
+        state's write unless the first run writes it chunk by chunk in cache, and half for
+        the readout's read unless the last run reads out chunk by chunk (a run's chunks are
+        in cache when it has several passes whose qubits are the lowest ones)."""
+        if not self.runs or self.num_qubits <= self.tile_bits:
+            return 0.0
+
+        def in_cache(run: tuple[int, int]) -> bool:
+            bits = set().union(*(self.passes[p].bits for p in range(*run)))
+            return run[1] - run[0] > 1 and bits == set(range(len(bits)))
+
+        return len(self.runs) + 0.5 * (not in_cache(self.runs[0])) + 0.5 * (not in_cache(self.runs[-1]))
+
     def arrays(self) -> tuple:
         """The tables of ``_executor.Program`` (built once per program)."""
         if self._arrays is None:

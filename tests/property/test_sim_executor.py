@@ -317,6 +317,9 @@ def test_chunk_runs_cover_the_passes() -> None:
     c = layered_circuit(np.random.default_rng(3), 9)
     prog = X.build_program(c, 6, True, 8)
     assert len(prog.runs) >= 2
+    plain = X.build_program(c, 6, True, 0)
+    assert plain.memory_passes() == len(plain.passes) + 1  # every pass, product state, readout
+    assert prog.memory_passes() < plain.memory_passes()
     arrays = list(prog.arrays())
     for bad in ([(0, 1)], [(1, len(prog.passes))], [(0, 2), (1, len(prog.passes))]):
         arrays[-1] = np.array(bad, dtype=np.int32).reshape(-1, 2)
