@@ -18,6 +18,10 @@
  *           pass gathers several tiles at once when their runs are short (pass_forward) and
  *           runs a layer of one-qubit ops on distinct qubits as two phase tables and real
  *           rotations (layer_apply); the adjoint sweep runs the ops as they are.
+ *   runs    chunk runs of consecutive passes (tile mode, forward only): every pass of a run
+ *           is applied to one chunk of the state (the qubits its passes touch) before the
+ *           next chunk, so the run reads and writes the state once from memory
+ *           (plan_chunk_runs).
  *
  * forward(x, w, extra, theta, out, threads)
  *     out (B, 2**n) complex128 or complex64 <- the final states (little-endian, qubit q =

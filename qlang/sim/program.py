@@ -66,7 +66,7 @@ TILE_BITS = 13
 RUN_BITS = 3
 #: qubits of a chunk of a chunk run: 2**19 amplitudes, 8 MiB of complex128 per state, a
 #: quarter of this machine's 32 MiB last-level cache (room for a second thread's chunk);
-#: measured against 16-18 and no chunking in docs/benchmarks.md ("Large state")
+#: measured against 17, 18 and no chunk runs in docs/benchmarks.md ("Large state")
 CHUNK_BITS = 19
 #: the largest diagonal and permutation ops (qubits)
 DIAG_MAX = 10
