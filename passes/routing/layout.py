@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
 from qlang.passes.routing.kernels import parallel_map
 from qlang.passes.routing.network import find_path
@@ -46,7 +47,13 @@ def interaction_graph(circuit: Circuit) -> nx.Graph:
 
 def place(circuit: Circuit, device: Device, initial: Sequence[int]) -> Circuit:
     """The circuit on the device's qubits, ``layout = (initial, initial)``."""
-    ops = tuple(replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in circuit.ops)
+    at = tuple(initial).__getitem__
+    # Operation(...) rather than dataclasses.replace: the same operations, several times
+    # faster (the layout search places every candidate layout it judges)
+    ops = tuple(
+        Operation(op.name, tuple(map(at, op.qubits)), op.params, op.clbits, op.condition, op.span)
+        for op in circuit.ops
+    )
     init = tuple(initial)
     return replace(circuit, num_qubits=device.num_qubits, ops=ops, layout=Layout(init, init))
 
@@ -161,6 +168,25 @@ def error_score(ops: Sequence[Operation], device: Device) -> float:
     return total
 
 
+def rcm_order(graph: nx.Graph, memo: RouteMemo | None = None) -> tuple[int, ...]:
+    """``networkx.utils.reverse_cuthill_mckee_ordering(graph)``, memoised in ``memo`` (by
+    default the run's) by the graph's adjacency as networkx iterates it (nodes and each
+    node's neighbours, in order: all the ordering depends on). The layout passes of one
+    -O3 compile ask for the order of the same interaction graph many times (every chain
+    layout restart, every other layout of the portfolio).
+
+    Example::
+
+        >>> g = nx.path_graph(4)
+        >>> rcm_order(g)
+        (0, 1, 2, 3)
+    """
+    key = tuple((u, tuple(graph[u])) for u in graph)
+    return (memo or active_memo()).lookup(
+        "rcm", key, lambda: tuple(nx.utils.reverse_cuthill_mckee_ordering(graph))
+    )
+
+
 def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, ...] | None:
     """Active qubits along a simple path, in reverse Cuthill-McKee order of their graph."""
     g = interaction_graph(circuit)
@@ -170,7 +196,7 @@ def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, .
     path = find_path(device, len(active), seed=seed)
     if path is None:
         return None
-    order = list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))
+    order = rcm_order(g.subgraph(active))
     lay: dict[int, int] = dict(zip(order, path, strict=True))
     used = set(path)
     free = iter(q for q in range(device.num_qubits) if q not in used)

@@ -30,6 +30,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 
 from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import (
@@ -92,20 +93,15 @@ def prepare(
     flat: tuple[array, ...] = ()
     if KERNELS is not None:
         q_ptr, q_idx = _csr(qubits)
-        s_ptr, s_idx = _csr(dag.succs)
-        flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), s_ptr, s_idx,
-                array("i", dag.indeg))  # fmt: skip
+        flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), *dag.flat)
     return Program(qubits, tuple(a), tuple(b), fusable, dag, flat)
 
 
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[array, array]:
     """``rows`` as (offsets, entries) int32 arrays."""
     ptr = array("i", [0])
-    idx = array("i")
-    for r in rows:
-        idx.extend(r)
-        ptr.append(len(idx))
-    return ptr, idx
+    ptr.extend(accumulate(map(len, rows)))
+    return ptr, array("i", [x for r in rows for x in r])
 
 
 def device_arrays(device: Device, memo: RouteMemo | None = None) -> tuple[array, ...]:
