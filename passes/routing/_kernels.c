@@ -37,6 +37,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1093,18 +1094,18 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
         double best_score = 0.0;
         Py_ssize_t nbest = 0;
         if (exact) {
-            int best8 = 0;
-            for (int j = 0; j < k - 1; j++) {
-                if (j == last) continue;
-                int s8 = sc[j];
-                if (s8 < best8) {
-                    best8 = s8;
-                    nbest = 0;
-                } else if (!(nbest && s8 <= best8)) {
-                    continue;
+            /* the positions (but `last`) of the least score, when it is below 0 (a score of
+             * 0 never starts the list), in ascending order: as the float loop below, in two
+             * branch-free passes (the one-pass loop mispredicts its comparisons) */
+            int best8 = 0, keep = 0;
+            if (last >= 0) keep = sc[last], sc[last] = INT_MAX;
+            for (int j = 0; j < k - 1; j++) best8 = sc[j] < best8 ? sc[j] : best8;
+            if (best8 < 0)
+                for (int j = 0; j < k - 1; j++) {
+                    cands[nbest] = j;
+                    nbest += sc[j] == best8;
                 }
-                cands[nbest++] = j;
-            }
+            if (last >= 0) sc[last] = keep;
             best_score = best8 / 8.0;
         } else {
             for (int j = 0; j < k - 1; j++) {
@@ -1737,13 +1738,16 @@ out:
 }
 
 /* --- the chain-order exchange search of chain_layout._exchange ---------------------- */
-static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, int skip) {
+/* How wire w's summed excess distance to its partners (but `skip`), sum max(0, |at -
+ * where[o]| - 1), changes when w moves from position `from` to `to`: one pass for both. */
+static Py_ssize_t local_change(ivec *partners, const int *where, int w, int from, int to, int skip) {
     Py_ssize_t t = 0;
+    const int *d = partners[w].d;
     for (Py_ssize_t m = 0; m < partners[w].len; m++) {
-        int o = partners[w].d[m];
+        int o = d[m];
         if (o == skip) continue;
-        int d = abs(at - where[o]) - 1;
-        t += d > 0 ? d : 0;
+        int x = abs(to - where[o]) - 1, y = abs(from - where[o]) - 1;
+        t += (x > 0 ? x : 0) - (y > 0 ? y : 0);
     }
     return t;
 }
@@ -1793,9 +1797,10 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
             goto out;
         }
         int a = sigma[i], b = sigma[j];
-        Py_ssize_t before = local_cost(partners, where, a, i, b) + local_cost(partners, where, b, j, a);
-        Py_ssize_t after = local_cost(partners, where, a, j, b) + local_cost(partners, where, b, i, a);
-        if (after <= before) {
+        /* kept when the summed excess distance of a and b does not grow */
+        Py_ssize_t change = local_change(partners, where, a, i, j, b) +
+                            local_change(partners, where, b, j, i, a);
+        if (change <= 0) {
             sigma[i] = b;
             sigma[j] = a;
             where[a] = j;
