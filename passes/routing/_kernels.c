@@ -107,9 +107,16 @@ static int heap_pop(ivec *h) {
     return top;
 }
 
-static int cmp_int(const void *a, const void *b) {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
+
+/* ascending order of a short int array (the candidate swaps of a step, a few dozen):
+ * insertion sort, without qsort's call per comparison */
+static void sort_small(int *d, Py_ssize_t n) {
+    for (Py_ssize_t i = 1; i < n; i++) {
+        int x = d[i];
+        Py_ssize_t j = i;
+        for (; j > 0 && d[j - 1] > x; j--) d[j] = d[j - 1];
+        d[j] = x;
+    }
 }
 
 /* --- the search state -------------------------------------------------------------- */
@@ -385,7 +392,7 @@ static int run(State *s, int look, double wgt, double decay_step, double adj, ui
                     if (iv_push(&s->cands, k) < 0) return -1;
                 }
         }
-        qsort(s->cands.d, (size_t)s->cands.len, sizeof(int), cmp_int);
+        sort_small(s->cands.d, s->cands.len);
         double best_score = 1.0 / 0.0;
         s->best.len = 0; /* (edge, df, de) triples */
         for (Py_ssize_t c = 0; c < s->cands.len; c++) {
