@@ -314,7 +314,7 @@ static Py_ssize_t delta(State *s, const ivec *ps, int from, int to, int other) {
 }
 
 typedef struct {
-    Py_buffer b[13];
+    Py_buffer b[24];
     int nb;
 } Buffers;
 
@@ -571,6 +571,119 @@ out:
     return result;
 }
 
+
+/* One search of the program `prog` (the 8 arrays of sabre.Program.flat, `nops` ops) on the
+ * device `dev` (dist, ends, inc_ptr, inc_idx; n qubits) from `start` (one physical qubit
+ * per wire), as search() runs it: the final position of every wire into `final`. 0, or
+ * -1 (out of memory), -2 (disconnected device), -3 (unrouted operations left). */
+static int search_final(int n, const int *const *dev, const int *const *prog, Py_ssize_t nops,
+                        const int *start, int look, double wgt, double decay_step, double adj,
+                        double mb, uint64_t seed, int *final) {
+    State s;
+    memset(&s, 0, sizeof s);
+    s.n = n;
+    s.dist = dev[0], s.ends = dev[1], s.inc_ptr = dev[2], s.inc_idx = dev[3];
+    s.q_ptr = prog[0], s.q_idx = prog[1], s.pa = prog[2], s.pb = prog[3], s.fus = prog[4];
+    s.s_ptr = prog[5], s.s_idx = prog[6];
+    s.mb = mb;
+    size_t M = (size_t)(nops ? nops : 1);
+    s.seen = calloc(M, sizeof(int));
+    s.cmark = calloc((size_t)s.inc_ptr[n] + 1, sizeof(int));
+    s.decay = malloc((size_t)n * sizeof(double));
+    int rc = -1;
+    if (alloc_state(&s, nops, prog[7]) < 0 || !s.seen || !s.cmark || !s.decay) goto out;
+    for (int w = 0; w < n; w++) {
+        s.pos[w] = start[w];
+        s.last[w] = -1;
+    }
+    for (int w = 0; w < n; w++) s.inv[s.pos[w]] = w;
+    rc = run(&s, look, wgt, decay_step, adj, seed);
+    if (rc == 0 && s.ready.len) rc = -3;
+    if (rc == 0) memcpy(final, s.pos, (size_t)n * sizeof(int));
+out:
+    free_state(&s);
+    return rc;
+}
+
+/* layout_trial(n, dist, ends, inc_ptr, inc_idx, *prog.flat, *rprog.flat, lay, iterations,
+ *              lookahead, weight, decay_step, adjacency_bonus, merge_bonus, fseed, bseed)
+ *     -> list[int]
+ * The forward-backward passes of one SABRE layout trial (layout.sabre_layout's trial):
+ * `iterations` times, route the program forward from `lay` (the logical wires' physical
+ * qubits, the idle wires on the unused qubits in ascending order) with seed fseed + it,
+ * then the reversed program `rprog` backward from where the wires ended, with seed
+ * bseed + it; the layout is where the backward pass leaves the logical wires. The same
+ * searches as search() from Python, without a round trip per pass. */
+static PyObject *layout_trial(PyObject *self, PyObject *args) {
+    (void)self;
+    int n, look, iterations;
+    double wgt, decay_step, adj, mb;
+    long long fseed, bseed;
+    PyObject *o[21];
+    if (!PyArg_ParseTuple(args, "iOOOOOOOOOOOOOOOOOOOOOiiddddLL", &n, &o[0], &o[1], &o[2],
+                          &o[3], &o[4], &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11],
+                          &o[12], &o[13], &o[14], &o[15], &o[16], &o[17], &o[18], &o[19],
+                          &o[20], &iterations, &look, &wgt, &decay_step, &adj, &mb, &fseed,
+                          &bseed))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    const int *a[21];
+    Py_ssize_t len[21];
+    PyObject *result = NULL;
+    int *cur = NULL, *end = NULL, *start = NULL, *used = NULL;
+    for (int i = 0; i < 21; i++)
+        if (!(a[i] = buf(&bs, o[i], &len[i]))) goto out;
+    Py_ssize_t nlog = len[20], nops = len[6];
+    if (n <= 0 || len[0] != (Py_ssize_t)n * n || len[2] != n + 1 || nlog > n || len[14] != nops ||
+        len[11] != nops || len[19] != nops) {
+        PyErr_SetString(PyExc_ValueError, "layout_trial: inconsistent sizes");
+        goto out;
+    }
+    size_t N = (size_t)n;
+    cur = malloc(N * sizeof(int)), end = malloc(N * sizeof(int));
+    start = malloc(N * sizeof(int)), used = malloc(N * sizeof(int));
+    if (!cur || !end || !start || !used) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t w = 0; w < nlog; w++) {
+        if (a[20][w] < 0 || a[20][w] >= n) {
+            PyErr_SetString(PyExc_ValueError, "layout_trial: qubit out of range");
+            goto out;
+        }
+        cur[w] = a[20][w];
+    }
+    int rc = 0;
+    Py_BEGIN_ALLOW_THREADS /* touches no Python object: trials can run in threads */
+    for (int it = 0; it < iterations && rc == 0; it++)
+        for (int pass = 0; pass < 2 && rc == 0; pass++) {
+            /* sabre_layout's _start: the logical wires where they are, then the unused
+             * qubits in ascending order */
+            memset(used, 0, N * sizeof(int));
+            for (Py_ssize_t w = 0; w < nlog; w++) start[w] = cur[w], used[cur[w]] = 1;
+            Py_ssize_t m = nlog;
+            for (int q = 0; q < n; q++)
+                if (!used[q]) start[m++] = q;
+            if (m != n) { /* a qubit twice in the layout */
+                rc = -4;
+                break;
+            }
+            const int *const *prog = pass == 0 ? a + 4 : a + 12;
+            uint64_t seed = (uint64_t)((pass == 0 ? fseed : bseed) + it);
+            rc = search_final(n, a, prog, nops, start, look, wgt, decay_step, adj, mb, seed, end);
+            if (rc == 0) memcpy(cur, end, (size_t)nlog * sizeof(int));
+        }
+    Py_END_ALLOW_THREADS
+    if (rc == -2) PyErr_SetString(PyExc_RuntimeError, "routing: device is disconnected");
+    else if (rc == -3) PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
+    else if (rc == -4) PyErr_SetString(PyExc_ValueError, "layout_trial: a qubit twice in the layout");
+    else if (rc < 0) PyErr_NoMemory();
+    if (rc == 0) result = to_list(cur, nlog);
+out:
+    free(cur), free(end), free(start), free(used);
+    release(&bs);
+    return result;
+}
 
 /* --- swap networks (qlang.passes.routing.network.route_network) --------------------- */
 
@@ -2091,6 +2204,8 @@ out:
 
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
+    {"layout_trial", layout_trial, METH_VARARGS,
+     "The forward-backward passes of a SABRE layout trial (see qlang.passes.routing.layout)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
      "The greedy parity-chain planner (see qlang.passes.routing.commuting)."},
     {"exchange", exchange, METH_VARARGS,
@@ -2114,8 +2229,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1,
 
 /* The interface version (kernels.API_VERSION): raised when a function's arguments change
  * meaning, so that an in-place build of an older _kernels.c is not used with newer
- * callers (2: exchange and chain_cost take the caller's random.Random itself). */
-#define KERNELS_API_VERSION 2
+ * callers (2: exchange and chain_cost take the caller's random.Random itself; 3: adds
+ * layout_trial). */
+#define KERNELS_API_VERSION 3
 
 PyMODINIT_FUNC PyInit__kernels(void) {
     PyObject *m = PyModule_Create(&module);

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -24,7 +25,7 @@ import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
 from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
-from qlang.passes.routing.kernels import parallel_map
+from qlang.passes.routing.kernels import KERNELS, parallel_map
 from qlang.passes.routing.network import find_path
 from qlang.passes.routing.rewrite import finish_codes
 from qlang.passes.routing.sabre import Program, Trial, device_arrays, prepare, search
@@ -233,6 +234,52 @@ def _start(lay: Sequence[int], num_qubits: int) -> list[int]:
     return [*lay, *(q for q in range(num_qubits) if q not in used)]
 
 
+def layout_passes(
+    prog: Program,
+    rprog: Program,
+    device: Device,
+    lay: Sequence[int],
+    iterations: int,
+    forward_seed: int,
+    backward_seed: int,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    arrays: tuple[array, ...] | None = None,
+) -> tuple[int, ...]:
+    """The forward-backward passes of a SABRE layout trial: ``iterations`` times, route
+    ``prog`` forward from ``lay`` (logical wire ``w`` on physical qubit ``lay[w]``, the
+    idle wires on the unused qubits in ascending order) with seed ``forward_seed + it``,
+    then ``rprog`` (the reversed program) from where the wires ended with seed
+    ``backward_seed + it``; the layout is where the last pass leaves the logical wires.
+    One call of the compiled ``layout_trial`` when the kernels are built (the same
+    searches), else :func:`.sabre.search` pass by pass.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> from qlang.ir.circuit import Operation
+        >>> ops = [Operation("cx", (0, 2)), Operation("cx", (1, 2))]
+        >>> p, r = prepare(ops), prepare(ops[::-1])
+        >>> layout_passes(p, r, line(4), (0, 1, 2), 2, 5, 9)
+        (0, 1, 2)
+    """
+    n, big = len(lay), device.num_qubits
+    arrays = arrays or device_arrays(device)
+    h = heuristic
+    if KERNELS is not None and prog.flat and rprog.flat and iterations > 0:
+        return tuple(KERNELS.layout_trial(
+            big, *arrays, *prog.flat, *rprog.flat, array("i", lay), iterations, h.lookahead,
+            h.weight, h.decay_step, h.adjacency_bonus, h.merge_bonus, forward_seed,
+            backward_seed,
+        ))  # fmt: skip
+    cur = list(lay)
+    for it in range(iterations):
+        end = search(prog, device, _start(cur, big), seed=forward_seed + it, heuristic=h,
+                     arrays=arrays).final[:n]  # fmt: skip
+        cur = list(search(rprog, device, _start(end, big), seed=backward_seed + it,
+                          heuristic=h, arrays=arrays).final[:n])  # fmt: skip
+    return tuple(cur)
+
+
 def sabre_layout(
     circuit: Circuit,
     device: Device,
@@ -279,12 +326,10 @@ def sabre_layout(
 
     def trial(t: int) -> list[tuple[tuple[int, ...], Trial]]:
         init = starts[t]
-        lay = list(init)
-        for it in range(iterations):
-            end = run(prog, lay, seed + 31 * t + it).final[:n]
-            lay = list(run(rprog, end, seed + 17 * t + it).final[:n])
+        lay = layout_passes(prog, rprog, device, init, iterations, seed + 31 * t,
+                            seed + 17 * t, heuristic, arrays)  # fmt: skip
         given = [tuple(init)] if t < len(start) else []
-        return [(cand, run(prog, cand, seed + t)) for cand in [*given, tuple(lay)]]
+        return [(cand, run(prog, cand, seed + t)) for cand in [*given, lay]]
 
     threaded = len(ops) >= THREADED_MIN_OPS  # trials are independent: run them in threads
     found = parallel_map(trial, range(len(starts))) if threaded else map(trial, range(len(starts)))
