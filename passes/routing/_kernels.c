@@ -1776,6 +1776,70 @@ out:
     return result;
 }
 
+/* chain_costs(orders, pairs, rungs, seed) -> list[int]
+ * chain_cost(order, pairs, rungs, seed, None, 0)[0] of each of `orders` (each a
+ * permutation of the first), with one setup (buffers, the seeded stream's first draws)
+ * for all of them: how the chain layout scores its start orders along each path. */
+static PyObject *chain_costs(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *orders, *pairs, *rungs;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OOOK", &orders, &pairs, &rungs, &seed)) return NULL;
+    PyObject *ords = PySequence_Fast(orders, "orders must be a sequence");
+    if (!ords) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(ords);
+    PyObject *result = PyList_New(m);
+    if (!result || m == 0) {
+        Py_DECREF(ords);
+        return result;
+    }
+    Quick qq, *q = &qq;
+    int *first = NULL, *cur = NULL;
+    unsigned char *member = NULL;
+    if (quick_open(q, PySequence_Fast_GET_ITEM(ords, 0), pairs, rungs, &first) < 0) goto fail;
+    int k = q->k;
+    cur = malloc((size_t)(k ? k : 1) * sizeof(int));
+    member = calloc((size_t)q->nl, 1);
+    if (!cur || !member) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int i = 0; i < k; i++) member[first[i]] = 1;
+    mt_seed(&q->seeded, seed);
+    for (int t = 0; t < MT_N; t++) q->tape[t] = mt_next(&q->seeded);
+    for (Py_ssize_t o = 0; o < m; o++) {
+        PyObject *ord = PySequence_Fast(PySequence_Fast_GET_ITEM(ords, o), "order must be a sequence");
+        if (!ord) goto fail;
+        int bad = PySequence_Fast_GET_SIZE(ord) != k;
+        for (int i = 0; i < k && !bad; i++) {
+            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+            if (v == -1 && PyErr_Occurred()) break;
+            bad = v < 0 || v >= q->nl || member[v] != 1;
+            if (!bad) member[v] = 2, cur[i] = (int)v;
+        }
+        Py_DECREF(ord);
+        for (int i = 0; i < k; i++) member[first[i]] = 1;
+        if (PyErr_Occurred()) goto fail;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "chain_costs: an order is not a permutation of the first");
+            goto fail;
+        }
+        Py_ssize_t c = quick_cost(q, cur);
+        if (c < 0) goto fail;
+        PyObject *x = PyLong_FromSsize_t(c);
+        if (!x) goto fail;
+        PyList_SET_ITEM(result, o, x);
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    free(first), free(cur), free(member);
+    quick_free(q);
+    Py_DECREF(ords);
+    return result;
+}
+
 /* plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
  * commuting.best_plan's cost of each of `plans` (sequences of transpositions) from the
  * chain order `order`, None where a plan leaves a wanted pair unexposed (see plan_eval). */
@@ -2204,6 +2268,8 @@ out:
 
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
+    {"chain_costs", chain_costs, METH_VARARGS,
+     "The chain layout's quick cost of several orders (see qlang.passes.routing.chain_layout)."},
     {"layout_trial", layout_trial, METH_VARARGS,
      "The forward-backward passes of a SABRE layout trial (see qlang.passes.routing.layout)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
@@ -2230,7 +2296,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1,
 /* The interface version (kernels.API_VERSION): raised when a function's arguments change
  * meaning, so that an in-place build of an older _kernels.c is not used with newer
  * callers (2: exchange and chain_cost take the caller's random.Random itself; 3: adds
- * layout_trial). */
+ * layout_trial and chain_costs). */
 #define KERNELS_API_VERSION 3
 
 PyMODINIT_FUNC PyInit__kernels(void) {

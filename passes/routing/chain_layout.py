@@ -138,8 +138,10 @@ def _search(
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
 
     cost = _QuickCost(pairs, device, seed)
+    costs = [c for p in paths for c in cost.many(orders, p)]
     scored = sorted(
-        (cost(o, p), i, o, p) for i, (o, p) in enumerate((o, p) for p in paths for o in orders)
+        (c, i, o, p)
+        for i, (c, (o, p)) in enumerate(zip(costs, ((o, p) for p in paths for o in orders)))
     )
     best_cost, _, best_order, best_path = scored[0]
     rounds = 0 if dense or not thorough else 40 * k if k <= 20 else 100
@@ -228,6 +230,15 @@ class _QuickCost:
             return int(KERNELS.chain_cost(list(order), self.flat, self._rungs(path),
                                           abs(self.seed), None, 0)[0])  # fmt: skip
         return quick_cost(order, self.pairs, self.device, path, self.seed)
+
+    def many(self, orders: Sequence[Sequence[int]], path: Sequence[int]) -> list[int]:
+        """``[self(order, path) for order in orders]`` (compiled: one ``chain_costs`` call
+        for all of them, the orders being permutations of one another)."""
+        if self.compiled and orders:
+            assert KERNELS is not None
+            return list(KERNELS.chain_costs([list(o) for o in orders], self.flat,
+                                            self._rungs(path), abs(self.seed)))  # fmt: skip
+        return [self(order, path) for order in orders]
 
     def refine(
         self, order: Sequence[int], path: Sequence[int], rng: random.Random, rounds: int

@@ -242,9 +242,12 @@ def test_compiled_chain_cost_counts_like_the_python_planner(case):
     seed = [0, 11, 1011, (1 << 40) + 7][case % 4]
     cost = _QuickCost(pairs, dev, seed)
     assert cost.compiled
-    for _ in range(6):
-        order = r.sample(labels, k)
+    orders = [r.sample(labels, k) for _ in range(6)]
+    for order in orders:
         assert cost(order, path) == quick_cost(order, pairs, dev, path, seed)
+    assert cost.many(orders, path) == [cost(o, path) for o in orders]
+    with pytest.raises(ValueError):
+        cost.many([orders[0], [*orders[0][1:], orders[0][1]]], path)  # not a permutation
     r1, r2 = random.Random(case), random.Random(case)
     order = r.sample(labels, k)
     rounds = 5 * k
