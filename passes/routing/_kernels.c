@@ -962,14 +962,18 @@ static inline uint32_t rng_u32(Rng *r) {
 }
 
 /* randrange(n) as CPython draws it (k = n.bit_length() bits until below n) */
-static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
+static inline int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
     if (!r->mt) return below(r->getrandbits, n, out);
     if (n <= 0 || n > 0xffffffffLL) {
         PyErr_SetString(PyExc_ValueError, "randrange out of range");
         return -1;
     }
+#if defined(__GNUC__) || defined(__clang__)
+    int bits = 64 - __builtin_clzll((unsigned long long)n);
+#else
     int bits = 0;
     for (Py_ssize_t m = n; m; m >>= 1) bits++;
+#endif
     for (;;) {
         Py_ssize_t v = (Py_ssize_t)(rng_u32(r) >> (32 - bits));
         if (v < n) {
