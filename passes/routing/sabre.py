@@ -120,7 +120,12 @@ def device_arrays(device: Device, memo: RouteMemo | None = None) -> tuple[array,
 
 
 def _device_arrays(device: Device) -> tuple[array, ...]:
-    incident, ends, _, _ = _device_moves(device)
+    # the incident edge ids of :func:`device_moves`, without its per-edge distance rows
+    ends = device.edges
+    incident: list[list[int]] = [[] for _ in range(device.num_qubits)]
+    for k, (p, q) in enumerate(ends):
+        incident[p].append(k)
+        incident[q].append(k)
     inc_ptr, inc_idx = _csr(incident)
     dist = array("i", [d for row in device.distance_rows for d in row])
     return dist, array("i", [q for e in ends for q in e]), inc_ptr, inc_idx
