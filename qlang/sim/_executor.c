@@ -18,6 +18,10 @@
  *           pass gathers several tiles at once when their runs are short (pass_forward) and
  *           runs a layer of one-qubit ops on distinct qubits as two phase tables and real
  *           rotations (layer_apply); the adjoint sweep runs the ops as they are.
+ *   runs    chunk runs of consecutive passes (tile mode, forward only): every pass of a run
+ *           is applied to one chunk of the state (the qubits its passes touch) before the
+ *           next chunk, so the run reads and writes the state once from memory
+ *           (plan_chunk_runs).
  *
  * forward(x, w, extra, theta, out, threads)
  *     out (B, 2**n) complex128 or complex64 <- the final states (little-endian, qubit q =
@@ -97,6 +101,16 @@ typedef struct {
     double *phases; /* diagonal ops in phase form: base phases, then d(phase)/d(angle) per gate */
     int64_t **runs;  /* per pass: offsets of the contiguous runs of a tile */
     int64_t **bases; /* per pass: global index of every tile's first amplitude */
+    /* chunk runs (forward, tile mode): consecutive passes whose local qubits together span
+     * at most the chunk bits run chunk by chunk (see "chunk runs" in work) */
+    int nruns;
+    int32_t *run_i;   /* per run: first pass, end pass */
+    int64_t **rbases; /* per run: global index of every chunk's first amplitude */
+    int64_t *rcount;  /* per run: chunks */
+    int64_t **tbases; /* per pass: offset of every tile inside a chunk of its run */
+    int64_t *tcount;  /* per pass: tiles per chunk */
+    int64_t *tgroup;  /* per pass: tiles a forward pass gathers together (pass_group) */
+    int *rlow;        /* per run: u when its chunks are the contiguous bits 0 .. u-1, else 0 */
     int64_t *env_off;
     int64_t env_total;
     int64_t payload_total; /* reals of every op's payload (dense V, V^+ / diag tables) */
@@ -161,6 +175,17 @@ static void Program_dealloc(Program *self) {
         for (int p = 0; p < self->npasses; p++) free(self->bases[p]);
     free(self->runs);
     free(self->bases);
+    if (self->rbases)
+        for (int r = 0; r < self->nruns; r++) free(self->rbases[r]);
+    if (self->tbases)
+        for (int p = 0; p < self->npasses; p++) free(self->tbases[p]);
+    free(self->run_i);
+    free(self->rbases);
+    free(self->rcount);
+    free(self->tbases);
+    free(self->tcount);
+    free(self->tgroup);
+    free(self->rlow);
     free(self->env_off);
     free(self->payload_off);
     free(self->snap_slot);
@@ -286,14 +311,81 @@ static int plan_encoding_paths(Program *self) {
     return 0;
 }
 
+static int64_t pass_mask(const Program *P, int p) {
+    int64_t m = 0;
+    int nl = P->pass_i[(int64_t)p * PW + 2];
+    for (int j = 0; j < nl; j++) m |= (int64_t)1 << P->pass_bits[(int64_t)p * MAXN + j];
+    return m;
+}
+
+/* Tiles of pass p that a forward run gathers together: the largest power of two G <=
+ * GROUP_MAX such that tiles t .. t + G - 1 (t a multiple of G, in the order of the chunk's
+ * tile table) lie side by side in memory (the lowest non-local bits follow the pass's
+ * contiguous low bits and are bits of the chunk, umask), when the pass gathers its tiles
+ * in short runs; 1 otherwise. */
+static int64_t pass_group(const Program *P, int p, int64_t umask) {
+    const int32_t *pr = P->pass_i + (int64_t)p * PW;
+    int nl = pr[2], cbits = pr[3];
+    if (cbits >= nl || cbits > GROUP_RUN_BITS) return 1;
+    int64_t smask = pass_mask(P, p), G = 1;
+    for (int bit = cbits; G < GROUP_MAX && bit < P->n && !((smask >> bit) & 1) && ((umask >> bit) & 1);
+         bit++)
+        G *= 2;
+    return G;
+}
+
+/* Chunk runs (tile mode; the runs come from program.py). A run of several passes spans the
+ * qubits U (the union of its passes' local qubits): a chunk is the 2**|U| amplitudes with
+ * the other qubits fixed (rbases), and a forward run applies every pass of the run to one
+ * chunk before the next, so the chunk stays in cache between passes and the run reads and
+ * writes the state once from memory instead of once per pass. A pass's tiles inside a
+ * chunk are its tiles whose non-local qubits outside U are zero (tbases). A run of one pass
+ * is one chunk: the whole state. */
+static int plan_chunk_runs(Program *self) {
+    int n = self->n;
+    int64_t full = ((int64_t)1 << n) - 1;
+    self->rbases = calloc((size_t)self->nruns + 1, sizeof(int64_t *));
+    self->rcount = calloc((size_t)self->nruns + 1, sizeof(int64_t));
+    self->tbases = calloc((size_t)self->npasses + 1, sizeof(int64_t *));
+    self->tcount = calloc((size_t)self->npasses + 1, sizeof(int64_t));
+    self->tgroup = calloc((size_t)self->npasses + 1, sizeof(int64_t));
+    self->rlow = calloc((size_t)self->nruns + 1, sizeof(int));
+    if (!self->rbases || !self->rcount || !self->tbases || !self->tcount || !self->tgroup ||
+        !self->rlow)
+        return -1;
+    for (int r = 0; r < self->nruns; r++) {
+        int p0 = self->run_i[2 * r], p1 = self->run_i[2 * r + 1];
+        int64_t umask = 0;
+        for (int p = p0; p < p1; p++) umask |= pass_mask(self, p);
+        if (p1 - p0 == 1) umask = full;
+        int64_t outside = full & ~umask;
+        if ((umask & (umask + 1)) == 0) self->rlow[r] = __builtin_popcountll((unsigned long long)umask);
+        int64_t nchunks = (int64_t)1 << __builtin_popcountll((unsigned long long)outside);
+        self->rcount[r] = nchunks;
+        self->rbases[r] = malloc(sizeof(int64_t) * (size_t)nchunks);
+        if (!self->rbases[r]) return -1;
+        for (int64_t h = 0; h < nchunks; h++) self->rbases[r][h] = pdep64(h, outside);
+        for (int p = p0; p < p1; p++) {
+            int64_t inner = umask & ~pass_mask(self, p);
+            int64_t cnt = (int64_t)1 << __builtin_popcountll((unsigned long long)inner);
+            self->tcount[p] = cnt;
+            self->tbases[p] = malloc(sizeof(int64_t) * (size_t)cnt);
+            if (!self->tbases[p]) return -1;
+            for (int64_t t = 0; t < cnt; t++) self->tbases[p][t] = pdep64(t, inner);
+            self->tgroup[p] = pass_group(self, p, umask);
+        }
+    }
+    return 0;
+}
+
 static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     (void)kw;
     PyObject *o_slot_i, *o_slot_f, *o_gate_i, *o_gate_f, *o_mats, *o_prefix, *o_op_i, *o_op_q,
-        *o_aux, *o_pass_i, *o_pass_bits, *o_phases;
+        *o_aux, *o_pass_i, *o_pass_bits, *o_phases, *o_run_i;
     int n, L, n_in, n_w, n_expr;
-    if (!PyArg_ParseTuple(args, "iiiiiOOOOOOOOOOOO", &n, &L, &n_in, &n_w, &n_expr, &o_slot_i,
+    if (!PyArg_ParseTuple(args, "iiiiiOOOOOOOOOOOOO", &n, &L, &n_in, &n_w, &n_expr, &o_slot_i,
                           &o_slot_f, &o_gate_i, &o_gate_f, &o_mats, &o_prefix, &o_op_i, &o_op_q,
-                          &o_aux, &o_pass_i, &o_pass_bits, &o_phases))
+                          &o_aux, &o_pass_i, &o_pass_bits, &o_phases, &o_run_i))
         return -1;
     if (n < 1 || n > MAXN || L < 1 || L > 30) {
         PyErr_SetString(PyExc_ValueError, "bad qubit count or tile size");
@@ -325,6 +417,24 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     self->npasses = (int)(len / PW);
     if (copy_buffer(o_pass_bits, "i", 4, (void **)&self->pass_bits, &len) < 0) return -1;
     if (copy_buffer(o_phases, "d", 8, (void **)&self->phases, &len) < 0) return -1;
+    if (copy_buffer(o_run_i, "i", 4, (void **)&self->run_i, &len) < 0) return -1;
+    self->nruns = (int)(len / 2);
+    for (int r = 0, next = 0; r < self->nruns; r++) { /* runs cover the passes in order */
+        if (self->run_i[2 * r] != next || self->run_i[2 * r + 1] <= next ||
+            self->run_i[2 * r + 1] > self->npasses) {
+            PyErr_SetString(PyExc_ValueError, "chunk run table");
+            return -1;
+        }
+        next = self->run_i[2 * r + 1];
+        if (r == self->nruns - 1 && next != self->npasses) {
+            PyErr_SetString(PyExc_ValueError, "chunk run table");
+            return -1;
+        }
+    }
+    if (self->nruns == 0 && self->npasses > 0) {
+        PyErr_SetString(PyExc_ValueError, "chunk run table");
+        return -1;
+    }
     self->grouped = n <= L;
     self->prefix_params = 0;
     for (int q = 0; q < n; q++) {
@@ -428,6 +538,10 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
             }
             for (int64_t r = 0; r < nruns; r++) self->runs[p][r] = pdep64(r << c, smask);
             for (int64_t t = 0; t < ntiles; t++) self->bases[p][t] = pdep64(t, full & ~smask);
+        }
+        if (plan_chunk_runs(self) < 0) {
+            PyErr_NoMemory();
+            return -1;
         }
     }
     return 0;
@@ -1791,7 +1905,7 @@ PyMODINIT_FUNC PyInit__executor(void) {
     PyModule_AddIntConstant(m, "MAXN", MAXN);
     /* the interface version: executor.py uses the module only when it matches (a build left
        over from an older source falls back to the reference engine instead of failing) */
-    PyModule_AddIntConstant(m, "ABI", 3);
+    PyModule_AddIntConstant(m, "ABI", 4);
     return m;
 }
 
@@ -2328,6 +2442,19 @@ static void F(product_state)(real *restrict s, int n, const cdouble *v, cdouble 
             row[2 * l + 1] = (real)cimag(z);
         }
     }
+}
+
+/* The product state on the chunk of amplitudes [off, off + 2**u) (qubits u .. n-1 fixed by
+ * off): the product over qubits 0 .. u-1 scaled by the fixed qubits' entries. */
+static void F(product_chunk)(real *restrict s, int n, int u, int64_t off, const cdouble *v,
+                             cdouble *scratch) {
+    cdouble w[2 * MAXN];
+    memcpy(w, v, sizeof(cdouble) * 2 * (size_t)u);
+    cdouble f = 1.0;
+    for (int q = u; q < n; q++) f *= v[2 * q + ((off >> q) & 1)];
+    w[2 * (u - 1)] *= f;
+    w[2 * (u - 1) + 1] *= f;
+    F(product_state)(s + 2 * off, u, w, scratch);
 }
 
 /* mu (n x 2): contraction of one sample's lam with conj(v) on all other qubits. The first
@@ -2877,25 +3004,36 @@ static void F(group_prefix_grads)(const Ctx *c, Acc *acc, F(Scratch) * S, int b0
 }
 
 /* values[b, k] = sum_i |s[i]|^2 diag[i, k] for one sample's state s. */
-static void F(readout_values)(const Ctx *c, int b, const real *s) {
-    int64_t dim = (int64_t)1 << c->P->n;
+/* values[b, k] += sum_i |s[i]|^2 diag[i, k] over i in [i0, i1) of one sample's state s
+ * (four partial sums when K = 1, so the loop is not bound by the latency of one sum). */
+static void F(readout_range)(const Ctx *c, int b, const real *s, int64_t i0, int64_t i1) {
     int K = c->K;
     double *out = c->values + (int64_t)b * K;
-    for (int k = 0; k < K; k++) out[k] = 0.0;
     if (K == 1) {
-        double acc = 0.0;
-        for (int64_t i = 0; i < dim; i++) {
-            double p = (double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1];
-            acc += p * c->diag[i];
-        }
-        out[0] = acc;
+        double acc[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t i = i0;
+        for (; i + 4 <= i1; i += 4)
+            for (int j = 0; j < 4; j++) {
+                double p = (double)s[2 * (i + j)] * s[2 * (i + j)] +
+                           (double)s[2 * (i + j) + 1] * s[2 * (i + j) + 1];
+                acc[j] += p * c->diag[i + j];
+            }
+        for (; i < i1; i++)
+            acc[0] += ((double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1]) * c->diag[i];
+        out[0] += (acc[0] + acc[1]) + (acc[2] + acc[3]);
         return;
     }
-    for (int64_t i = 0; i < dim; i++) {
+    for (int64_t i = i0; i < i1; i++) {
         double p = (double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1];
         const double *row = c->diag + i * K;
         for (int k = 0; k < K; k++) out[k] += p * row[k];
     }
+}
+
+/* values[b, k] = sum_i |s[i]|^2 diag[i, k] for one sample's state s. */
+static void F(readout_values)(const Ctx *c, int b, const real *s) {
+    for (int k = 0; k < c->K; k++) c->values[(int64_t)b * c->K + k] = 0.0;
+    F(readout_range)(c, b, s, 0, (int64_t)1 << c->P->n);
 }
 
 /* l = s * (diag @ cot[b]) for one sample. */
@@ -3095,36 +3233,22 @@ static void F(layer_apply)(const Program *P, real *s, int nl, int l0, int l1, co
     }
 }
 
-/* Tiles of pass pp that a forward run handles together: the largest power of two G <=
- * GROUP_MAX such that tiles t .. t + G - 1 (t a multiple of G) lie side by side in memory
- * (the lowest non-local bits follow the pass's contiguous low bits), when the pass gathers
- * its tiles in short runs; 1 otherwise. */
-static int64_t F(pass_group)(const Program *P, int pp) {
-    const int32_t *pr = P->pass_i + (int64_t)pp * PW;
-    int nl = pr[2], cbits = pr[3];
-    if (cbits >= nl || cbits > GROUP_RUN_BITS) return 1;
-    int64_t smask = 0;
-    for (int j = 0; j < nl; j++) smask |= (int64_t)1 << P->pass_bits[(int64_t)pp * MAXN + j];
-    int64_t G = 1;
-    for (int bit = cbits; G < GROUP_MAX && bit < P->n && !((smask >> bit) & 1); bit++) G *= 2;
-    return G;
-}
-
-/* One forward pass of one sample, G tiles at a time (G = pass_group(P, pp)). A tile
+/* One forward pass of one sample over the tiles at off + bases[t] (t < ntiles: one chunk
+ * of a chunk run, or the whole state), G tiles at a time (G = pass_group). A tile
  * gathered in short runs touches 2**(nl - c) places a power-of-two stride apart, which
  * share a few cache sets: its lines are evicted before the scatter writes them back, and
  * each pass reads them twice. The G tiles of a group instead read one block of G runs per
  * run index (a few KiB, contiguous); each tile then runs the pass's ops in its own buffer
  * (ping-pong pair per tile) and the group is scattered the same way. The pass's longest
  * rotation layer (layer_find) runs as phase tables and real rotations (layer_apply). */
-static void F(pass_forward)(const Ctx *c, F(Scratch) * S, real *sp, int pp, int64_t G) {
+static void F(pass_forward)(const Ctx *c, F(Scratch) * S, real *sp, int pp, int64_t G,
+                            const int64_t *bases, int64_t ntiles, int64_t off) {
     const Program *P = c->P;
     const int32_t *pr = P->pass_i + (int64_t)pp * PW;
     int o0 = pr[0], o1 = pr[1], nl = pr[2], cbits = pr[3];
     int64_t tile = (int64_t)1 << P->L;
     int64_t run = (int64_t)1 << cbits, nruns = (int64_t)1 << (nl - cbits);
-    int64_t ntiles = (int64_t)1 << (P->n - nl);
-    const int64_t *runs = P->runs[pp], *bases = P->bases[pp];
+    const int64_t *runs = P->runs[pp];
     size_t bytes = sizeof(real) * 2 * (size_t)run;
     real *out[GROUP_MAX];
     int l0 = o1, l1 = o1;
@@ -3134,7 +3258,7 @@ static void F(pass_forward)(const Ctx *c, F(Scratch) * S, real *sp, int pp, int6
     else
         l0 = l1 = o1;
     for (int64_t t = 0; t < ntiles; t += G) {
-        int64_t base = bases[t];
+        int64_t base = off + bases[t];
         for (int64_t r = 0; r < nruns; r++) {
             const real *src = sp + 2 * (base + runs[r]);
             for (int64_t g = 0; g < G; g++)
@@ -3292,17 +3416,29 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
         for (int o = 0; o < P->nops; o++)
             if (op_batched(c, o)) F(payload_of)(c, o, b, S.payload + P->payload_off[o]);
         if (!c->adjoint) {
+            /* chunk runs: every pass of a run on one chunk, then the next. When the first
+             * run's chunks are the low qubits, each chunk's product state is written just
+             * before its passes (still in cache); the same for the readout of the last run */
+            int last = P->nruns - 1, head = P->rlow[0], tail = c->values ? P->rlow[last] : 0;
             group_vectors(c, b, b + 1, S.gvecs, S.gheads);
-            F(product_state)(sp, n, S.gvecs, S.scratch);
+            if (!head) F(product_state)(sp, n, S.gvecs, S.scratch);
+            if (c->values)
+                for (int k = 0; k < c->K; k++) c->values[(int64_t)b * c->K + k] = 0.0;
+            for (int r = 0; r < P->nruns; r++)
+                for (int64_t h = 0; h < P->rcount[r]; h++) {
+                    int64_t off = P->rbases[r][h];
+                    if (r == 0 && head) F(product_chunk)(sp, n, head, off, S.gvecs, S.scratch);
+                    for (int pp = P->run_i[2 * r]; pp < P->run_i[2 * r + 1]; pp++)
+                        F(pass_forward)(c, &S, sp, pp, P->tgroup[pp], P->tbases[pp], P->tcount[pp],
+                                        off);
+                    if (r == last && tail) F(readout_range)(c, b, sp, off, off + ((int64_t)1 << tail));
+                }
+            if (c->values && !tail) F(readout_range)(c, b, sp, 0, dim);
         }
-        for (int pi = 0; pi < P->npasses; pi++) {
-            int pp = c->adjoint ? P->npasses - 1 - pi : pi;
+        for (int pi = 0; c->adjoint && pi < P->npasses; pi++) {
+            int pp = P->npasses - 1 - pi;
             const int32_t *pr = P->pass_i + (int64_t)pp * PW;
             int o0 = pr[0], o1 = pr[1], nl = pr[2], cbits = pr[3];
-            if (!c->adjoint) {
-                F(pass_forward)(c, &S, sp, pp, F(pass_group)(P, pp));
-                continue;
-            }
             int64_t run = (int64_t)1 << cbits, nruns = (int64_t)1 << (nl - cbits);
             int64_t ntiles = (int64_t)1 << (n - nl);
             const int64_t *runs = P->runs[pp], *bases = P->bases[pp];
@@ -3353,7 +3489,6 @@ static int F(work)(Ctx *c, int64_t u0, int64_t u1, double *gw, double *gex, cdou
             }
         }
         if (c->adjoint) F(group_prefix_grads)(c, &acc, &S, b, b + 1, sl, envpre);
-        if (!c->adjoint && c->values) F(readout_values)(c, b, sp);
     }
     free(block);
     return 0;

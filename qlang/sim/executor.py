@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from qlang.ir.circuit import Circuit
-from qlang.sim.program import TILE_BITS, Program, Unsupported, build_program
+from qlang.sim.program import CHUNK_BITS, TILE_BITS, Program, Unsupported, build_program
 from qlang.threads import threads
 
 _compiled: ModuleType | None
@@ -41,8 +41,8 @@ except ImportError:  # pragma: no cover - the extension was not built: the refer
     _compiled = None
 
 #: the interface version of ``_executor.c`` this module drives (its ``ABI`` constant; 3:
-#: ``Program.encoding_paths``)
-ABI = 3
+#: ``Program.encoding_paths``; 4: the chunk-run table)
+ABI = 4
 if _compiled is not None and getattr(_compiled, "ABI", None) != ABI:  # pragma: no cover
     warnings.warn(
         "qlang's compiled executor was built from an older source and is not used "
@@ -52,7 +52,7 @@ if _compiled is not None and getattr(_compiled, "ABI", None) != ABI:  # pragma: 
     )
     _compiled = None
 
-__all__ = ["TILE_BITS", "Executor", "Unsupported", "compiled_available"]
+__all__ = ["CHUNK_BITS", "TILE_BITS", "Executor", "Unsupported", "compiled_available"]
 
 #: largest tape (bytes) a forward run keeps for its adjoint sweep
 TAPE_BYTES = 2**20
@@ -95,12 +95,17 @@ class Executor:
     """Forward runs and adjoint gradients of one unitary circuit in compiled code."""
 
     def __init__(
-        self, circuit: Circuit, dtype: type = np.complex128, tile_bits: int = TILE_BITS
+        self,
+        circuit: Circuit,
+        dtype: type = np.complex128,
+        tile_bits: int = TILE_BITS,
+        chunk_bits: int = CHUNK_BITS,
     ) -> None:
         if _compiled is None:  # pragma: no cover - callers check compiled_available()
             raise RuntimeError("the compiled executor is not built")
         self.circuit = circuit
         self.tile_bits = tile_bits
+        self.chunk_bits = chunk_bits
         self.n = circuit.num_qubits
         self.dtype = np.dtype(dtype)
         self._variants: dict[bool, _Variant] = {}
@@ -111,7 +116,7 @@ class Executor:
         tails = inputs or self.n > OPS_TAILS_QUBITS
         if tails not in self._variants:
             assert _compiled is not None
-            prog = build_program(self.circuit, self.tile_bits, tails)
+            prog = build_program(self.circuit, self.tile_bits, tails, self.chunk_bits)
             nsnap = sum(op.params for op in prog.ops)
             self._variants[tails] = _Variant(
                 prog,

@@ -22,6 +22,11 @@ laid out for a single C call per forward run or adjoint sweep:
   most :data:`TILE_BITS` local qubits (always the lowest ones first, so tiles are gathered in
   contiguous runs) and the ops on them, taken greedily in an order that respects every
   dependency; a pass reads and writes the state once.
+* **chunk runs** (forward runs of larger states): consecutive passes whose local qubits
+  together number at most ``chunk_bits`` (:data:`CHUNK_BITS`) form a run. A forward run
+  applies all passes of a run to one chunk (the ``2**chunk_bits`` or fewer amplitudes with
+  the other qubits fixed) before the next chunk, so the chunk stays in the cache between
+  passes: the run reads and writes the state once from memory (:func:`chunk_runs`).
 
 Example::
 
@@ -59,6 +64,10 @@ OP_DENSE1, OP_DENSE2, OP_DIAG, OP_PERM = 1, 2, 3, 4
 TILE_BITS = 13
 #: lowest qubits every pass keeps local (tiles are gathered in contiguous runs of 2**3)
 RUN_BITS = 3
+#: qubits of a chunk of a chunk run: 2**19 amplitudes, 8 MiB of complex128 per state, a
+#: quarter of this machine's 32 MiB last-level cache (room for a second thread's chunk);
+#: measured against 17, 18 and no chunk runs in docs/benchmarks.md ("Large state")
+CHUNK_BITS = 19
 #: the largest diagonal and permutation ops (qubits)
 DIAG_MAX = 10
 #: table widths shared with _executor.c
@@ -139,6 +148,8 @@ class Program:
     ops: list[Op]
     passes: list[Pass]
     tile_bits: int
+    #: chunk runs: ``[start, stop)`` ranges of passes (see :func:`chunk_runs`)
+    runs: list[tuple[int, int]] = field(default_factory=list)
     #: expressions of the general slots, their evaluator and symbolic derivatives
     exprs: list[E.Expr] = field(default_factory=list)
     expr_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
@@ -148,6 +159,21 @@ class Program:
     #: per expression row: summed over the batch in the adjoint (its gate is shared)
     expr_summed: list[bool] = field(default_factory=list)
     _arrays: tuple | None = field(default=None, repr=False)
+
+    def memory_passes(self) -> float:
+        """Reads and writes of the whole state by a forward run of a larger state (tile mode),
+        in copies (one read and one write = 1): one per chunk run, plus half for the product
+        state's write unless the first run writes it chunk by chunk in cache, and half for
+        the readout's read unless the last run reads out chunk by chunk (a run's chunks are
+        in cache when it has several passes whose qubits are the lowest ones)."""
+        if not self.runs or self.num_qubits <= self.tile_bits:
+            return 0.0
+
+        def in_cache(run: tuple[int, int]) -> bool:
+            bits = set().union(*(self.passes[p].bits for p in range(*run)))
+            return run[1] - run[0] > 1 and bits == set(range(len(bits)))
+
+        return len(self.runs) + 0.5 * (not in_cache(self.runs[0])) + 0.5 * (not in_cache(self.runs[-1]))
 
     def arrays(self) -> tuple:
         """The tables of ``_executor.Program`` (built once per program)."""
@@ -362,28 +388,54 @@ def passes(n: int, ops: list[Op], tile_bits: int) -> tuple[list[Op], list[Pass]]
     return out, found
 
 
+def chunk_runs(n: int, found: list[Pass], chunk_bits: int) -> list[tuple[int, int]]:
+    """Greedy chunk runs: each run extends while the union of its passes' local qubits has at
+    most ``chunk_bits`` qubits (fewer than ``n``: a run over every qubit would be the whole
+    state); a pass that cannot join starts the next run. A run of one pass is a plain pass.
+
+    >>> chunk_runs(6, [Pass(0, 1, (0, 1, 2)), Pass(1, 2, (0, 1, 3)), Pass(2, 3, (0, 4, 5))], 4)
+    [(0, 2), (2, 3)]
+    """
+    runs: list[tuple[int, int]] = []
+    start = 0
+    while start < len(found):
+        union = set(found[start].bits)
+        stop = start + 1
+        while stop < len(found):
+            grown = union | set(found[stop].bits)
+            if len(grown) > min(chunk_bits, n - 1):
+                break
+            union, stop = grown, stop + 1
+        runs.append((start, stop))
+        start = stop
+    return runs
+
+
 class Unsupported(ValueError):
     """The circuit cannot run in the compiled executor (the reference engine runs it)."""
 
 
-def build_program(circuit: Circuit, tile_bits: int = TILE_BITS, tails: bool = True) -> Program:
+def build_program(
+    circuit: Circuit, tile_bits: int = TILE_BITS, tails: bool = True, chunk_bits: int = CHUNK_BITS
+) -> Program:
     """Compile a unitary circuit (``QL0602`` for mid-circuit measurement or reset). Programs
     are cached per circuit structure and options (circuits are immutable).
 
     ``tails=False`` keeps only each qubit's sample-dependent head in the prefix and runs
     the shared rest as ops: the adjoint then needs no per-sample contraction of the
     cotangent unless input gradients are wanted (cheaper for small states).
+    ``chunk_bits``: the chunk size of chunk runs (see the module docstring).
     """
     check_unitary(circuit)
-    return _cached_program(circuit, tile_bits, tails)
+    return _cached_program(circuit, tile_bits, tails, chunk_bits)
 
 
 @lru_cache(maxsize=64)
-def _cached_program(circuit: Circuit, tile_bits: int, tails: bool) -> Program:
-    return _build(circuit, tile_bits, tails)
+def _cached_program(circuit: Circuit, tile_bits: int, tails: bool, chunk_bits: int) -> Program:
+    return _build(circuit, tile_bits, tails, chunk_bits)
 
 
-def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
+def _build(circuit: Circuit, tile_bits: int, tails: bool = True, chunk_bits: int = CHUNK_BITS) -> Program:
     n = circuit.num_qubits
     if n > MAXN or tile_bits < RUN_BITS + 3:
         raise Unsupported(f"at most {MAXN} qubits and at least {RUN_BITS + 3} tile bits")
@@ -430,6 +482,7 @@ def _build(circuit: Circuit, tile_bits: int, tails: bool = True) -> Program:
         ops=ops,
         passes=found,
         tile_bits=tile_bits,
+        runs=chunk_runs(n, found, chunk_bits) if n > tile_bits else [(0, len(found))],
         exprs=exprs,
     )
     if exprs:
@@ -623,4 +676,5 @@ def _arrays(p: Program) -> tuple:
         pass_i,
         pass_bits,
         np.concatenate(phase_parts) if phase_parts else np.zeros(0),
+        np.array(p.runs, dtype=np.int32).reshape(-1, 2),
     )

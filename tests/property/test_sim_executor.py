@@ -260,6 +260,73 @@ def test_rotation_layers_of_tiled_passes_match_reference(seed: int) -> None:
         raise
 
 
+chunked = pytest.mark.skipif(
+    not X.compiled_available(), reason="the compiled executor is not in use (QLANG_PURE_PYTHON or not built)"
+)
+
+
+@chunked
+@pytest.mark.parametrize("seed", range(16))
+def test_chunk_runs_match_reference(seed: int) -> None:
+    """Chunk runs (several cache passes applied to one chunk of the state before the next):
+    forced with 6-bit tiles and chunks of 7 to n - 1 bits on 8 to 10 qubits, random and
+    strongly-entangling-type circuits. States, a diagonal readout computed in the same call
+    (one and two columns) and gradients agree with the reference engine to 1e-10, and the
+    states with those of the same executor without chunk runs."""
+    rng = np.random.default_rng(7000 + seed)
+    n = int(rng.integers(8, 11))
+    c = layered_circuit(rng, n) if seed % 2 else random_circuit(rng, n, int(rng.integers(10, 40)))
+    b = int(rng.integers(1, 4))
+    x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
+    lam = rng.normal(size=(b, 2**n)) + 1j * rng.normal(size=(b, 2**n))
+    ref_psi, (ref_gw, ref_gx) = reference(c, x, w, lam, False)
+    plain = X.Executor(c, tile_bits=6, chunk_bits=0)
+    assert all(stop - start == 1 for start, stop in plain.program.runs)
+    psi0 = plain.forward(x, w)
+    multi = False
+    try:
+        for chunk_bits in (n - 1, n - 2, 7):
+            ex = X.Executor(c, tile_bits=6, chunk_bits=chunk_bits)
+            runs = ex.program.runs
+            multi |= any(stop - start > 1 for start, stop in runs)
+            psi = ex.forward(x, w)
+            assert np.max(np.abs(psi - ref_psi)) < 1e-10
+            assert np.max(np.abs(psi - psi0)) < 1e-12
+            for k in (1, 2):
+                diag = rng.normal(size=(2**n, k))
+                psi2, out = ex.forward(x, w, diag=diag)
+                assert np.max(np.abs(psi2 - ref_psi)) < 1e-10
+                assert np.allclose(out, np.abs(ref_psi) ** 2 @ diag, atol=1e-10, rtol=0)
+            gw, gx = ex.adjoint(x, w, psi.copy(), lam.copy(), False)
+            assert np.allclose(gw, ref_gw, atol=1e-10, rtol=0)
+            assert np.allclose(gx, ref_gx, atol=1e-10, rtol=0)
+            psi64 = X.Executor(c, np.complex64, tile_bits=6, chunk_bits=chunk_bits).forward(x, w)
+            assert np.max(np.abs(psi64 - psi)) < 2e-5
+    except AssertionError:
+        print(f"seed {seed}: n = {n}, runs {runs}; circuit ->")
+        print(c.ops)
+        raise
+    if seed % 2:  # layered circuits always give runs of several passes
+        assert multi
+
+
+@chunked
+def test_chunk_runs_cover_the_passes() -> None:
+    """The compiled program rejects a chunk-run table that does not cover its passes in
+    order (a stale or corrupt table must not run part of the circuit)."""
+    c = layered_circuit(np.random.default_rng(3), 9)
+    prog = X.build_program(c, 6, True, 8)
+    assert len(prog.runs) >= 2
+    plain = X.build_program(c, 6, True, 0)
+    assert plain.memory_passes() == len(plain.passes) + 1  # every pass, product state, readout
+    assert prog.memory_passes() < plain.memory_passes()
+    arrays = list(prog.arrays())
+    for bad in ([(0, 1)], [(1, len(prog.passes))], [(0, 2), (1, len(prog.passes))]):
+        arrays[-1] = np.array(bad, dtype=np.int32).reshape(-1, 2)
+        with pytest.raises(ValueError, match="chunk run"):
+            X._compiled.Program(*arrays)
+
+
 def test_prefix_heads_with_shared_gates_before_the_input_gate() -> None:
     """A qubit's first gates ``h; rx(w); ry(x)`` (shared gates, then the one input gate) run
     as one vectorised head over the batch; states and gradients match the reference."""
