@@ -58,6 +58,7 @@ ROUTE_LIMITS: dict[str, int] = {
     "layout": 8,  # SABRE layout searches per (circuit, device, seed, trials, starts)
     "perfect": 8,  # VF2 answers per (circuit, device, error_aware): {budget: layout}
     "device": 8,  # a device's flat arrays and move tables (sabre.device_arrays, device_moves)
+    "rcm": 8,  # reverse Cuthill-McKee orders per graph (layout.rcm_order)
     "rungs": 64,  # rung positions per (device, path) (commuting.rung_positions)
 }
 

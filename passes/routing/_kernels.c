@@ -37,6 +37,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,9 +107,16 @@ static int heap_pop(ivec *h) {
     return top;
 }
 
-static int cmp_int(const void *a, const void *b) {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
+
+/* ascending order of a short int array (the candidate swaps of a step, a few dozen):
+ * insertion sort, without qsort's call per comparison */
+static void sort_small(int *d, Py_ssize_t n) {
+    for (Py_ssize_t i = 1; i < n; i++) {
+        int x = d[i];
+        Py_ssize_t j = i;
+        for (; j > 0 && d[j - 1] > x; j--) d[j] = d[j - 1];
+        d[j] = x;
+    }
 }
 
 /* --- the search state -------------------------------------------------------------- */
@@ -306,7 +314,7 @@ static Py_ssize_t delta(State *s, const ivec *ps, int from, int to, int other) {
 }
 
 typedef struct {
-    Py_buffer b[13];
+    Py_buffer b[24];
     int nb;
 } Buffers;
 
@@ -384,7 +392,7 @@ static int run(State *s, int look, double wgt, double decay_step, double adj, ui
                     if (iv_push(&s->cands, k) < 0) return -1;
                 }
         }
-        qsort(s->cands.d, (size_t)s->cands.len, sizeof(int), cmp_int);
+        sort_small(s->cands.d, s->cands.len);
         double best_score = 1.0 / 0.0;
         s->best.len = 0; /* (edge, df, de) triples */
         for (Py_ssize_t c = 0; c < s->cands.len; c++) {
@@ -563,6 +571,119 @@ out:
     return result;
 }
 
+
+/* One search of the program `prog` (the 8 arrays of sabre.Program.flat, `nops` ops) on the
+ * device `dev` (dist, ends, inc_ptr, inc_idx; n qubits) from `start` (one physical qubit
+ * per wire), as search() runs it: the final position of every wire into `final`. 0, or
+ * -1 (out of memory), -2 (disconnected device), -3 (unrouted operations left). */
+static int search_final(int n, const int *const *dev, const int *const *prog, Py_ssize_t nops,
+                        const int *start, int look, double wgt, double decay_step, double adj,
+                        double mb, uint64_t seed, int *final) {
+    State s;
+    memset(&s, 0, sizeof s);
+    s.n = n;
+    s.dist = dev[0], s.ends = dev[1], s.inc_ptr = dev[2], s.inc_idx = dev[3];
+    s.q_ptr = prog[0], s.q_idx = prog[1], s.pa = prog[2], s.pb = prog[3], s.fus = prog[4];
+    s.s_ptr = prog[5], s.s_idx = prog[6];
+    s.mb = mb;
+    size_t M = (size_t)(nops ? nops : 1);
+    s.seen = calloc(M, sizeof(int));
+    s.cmark = calloc((size_t)s.inc_ptr[n] + 1, sizeof(int));
+    s.decay = malloc((size_t)n * sizeof(double));
+    int rc = -1;
+    if (alloc_state(&s, nops, prog[7]) < 0 || !s.seen || !s.cmark || !s.decay) goto out;
+    for (int w = 0; w < n; w++) {
+        s.pos[w] = start[w];
+        s.last[w] = -1;
+    }
+    for (int w = 0; w < n; w++) s.inv[s.pos[w]] = w;
+    rc = run(&s, look, wgt, decay_step, adj, seed);
+    if (rc == 0 && s.ready.len) rc = -3;
+    if (rc == 0) memcpy(final, s.pos, (size_t)n * sizeof(int));
+out:
+    free_state(&s);
+    return rc;
+}
+
+/* layout_trial(n, dist, ends, inc_ptr, inc_idx, *prog.flat, *rprog.flat, lay, iterations,
+ *              lookahead, weight, decay_step, adjacency_bonus, merge_bonus, fseed, bseed)
+ *     -> list[int]
+ * The forward-backward passes of one SABRE layout trial (layout.sabre_layout's trial):
+ * `iterations` times, route the program forward from `lay` (the logical wires' physical
+ * qubits, the idle wires on the unused qubits in ascending order) with seed fseed + it,
+ * then the reversed program `rprog` backward from where the wires ended, with seed
+ * bseed + it; the layout is where the backward pass leaves the logical wires. The same
+ * searches as search() from Python, without a round trip per pass. */
+static PyObject *layout_trial(PyObject *self, PyObject *args) {
+    (void)self;
+    int n, look, iterations;
+    double wgt, decay_step, adj, mb;
+    long long fseed, bseed;
+    PyObject *o[21];
+    if (!PyArg_ParseTuple(args, "iOOOOOOOOOOOOOOOOOOOOOiiddddLL", &n, &o[0], &o[1], &o[2],
+                          &o[3], &o[4], &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11],
+                          &o[12], &o[13], &o[14], &o[15], &o[16], &o[17], &o[18], &o[19],
+                          &o[20], &iterations, &look, &wgt, &decay_step, &adj, &mb, &fseed,
+                          &bseed))
+        return NULL;
+    Buffers bs = {.nb = 0};
+    const int *a[21];
+    Py_ssize_t len[21];
+    PyObject *result = NULL;
+    int *cur = NULL, *end = NULL, *start = NULL, *used = NULL;
+    for (int i = 0; i < 21; i++)
+        if (!(a[i] = buf(&bs, o[i], &len[i]))) goto out;
+    Py_ssize_t nlog = len[20], nops = len[6];
+    if (n <= 0 || len[0] != (Py_ssize_t)n * n || len[2] != n + 1 || nlog > n || len[14] != nops ||
+        len[11] != nops || len[19] != nops) {
+        PyErr_SetString(PyExc_ValueError, "layout_trial: inconsistent sizes");
+        goto out;
+    }
+    size_t N = (size_t)n;
+    cur = malloc(N * sizeof(int)), end = malloc(N * sizeof(int));
+    start = malloc(N * sizeof(int)), used = malloc(N * sizeof(int));
+    if (!cur || !end || !start || !used) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t w = 0; w < nlog; w++) {
+        if (a[20][w] < 0 || a[20][w] >= n) {
+            PyErr_SetString(PyExc_ValueError, "layout_trial: qubit out of range");
+            goto out;
+        }
+        cur[w] = a[20][w];
+    }
+    int rc = 0;
+    Py_BEGIN_ALLOW_THREADS /* touches no Python object: trials can run in threads */
+    for (int it = 0; it < iterations && rc == 0; it++)
+        for (int pass = 0; pass < 2 && rc == 0; pass++) {
+            /* sabre_layout's _start: the logical wires where they are, then the unused
+             * qubits in ascending order */
+            memset(used, 0, N * sizeof(int));
+            for (Py_ssize_t w = 0; w < nlog; w++) start[w] = cur[w], used[cur[w]] = 1;
+            Py_ssize_t m = nlog;
+            for (int q = 0; q < n; q++)
+                if (!used[q]) start[m++] = q;
+            if (m != n) { /* a qubit twice in the layout */
+                rc = -4;
+                break;
+            }
+            const int *const *prog = pass == 0 ? a + 4 : a + 12;
+            uint64_t seed = (uint64_t)((pass == 0 ? fseed : bseed) + it);
+            rc = search_final(n, a, prog, nops, start, look, wgt, decay_step, adj, mb, seed, end);
+            if (rc == 0) memcpy(cur, end, (size_t)nlog * sizeof(int));
+        }
+    Py_END_ALLOW_THREADS
+    if (rc == -2) PyErr_SetString(PyExc_RuntimeError, "routing: device is disconnected");
+    else if (rc == -3) PyErr_SetString(PyExc_RuntimeError, "routing ended with unrouted operations");
+    else if (rc == -4) PyErr_SetString(PyExc_ValueError, "layout_trial: a qubit twice in the layout");
+    else if (rc < 0) PyErr_NoMemory();
+    if (rc == 0) result = to_list(cur, nlog);
+out:
+    free(cur), free(end), free(start), free(used);
+    release(&bs);
+    return result;
+}
 
 /* --- swap networks (qlang.passes.routing.network.route_network) --------------------- */
 
@@ -841,14 +962,18 @@ static inline uint32_t rng_u32(Rng *r) {
 }
 
 /* randrange(n) as CPython draws it (k = n.bit_length() bits until below n) */
-static int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
+static inline int rng_below(Rng *r, Py_ssize_t n, Py_ssize_t *out) {
     if (!r->mt) return below(r->getrandbits, n, out);
     if (n <= 0 || n > 0xffffffffLL) {
         PyErr_SetString(PyExc_ValueError, "randrange out of range");
         return -1;
     }
+#if defined(__GNUC__) || defined(__clang__)
+    int bits = 64 - __builtin_clzll((unsigned long long)n);
+#else
     int bits = 0;
     for (Py_ssize_t m = n; m; m >>= 1) bits++;
+#endif
     for (;;) {
         Py_ssize_t v = (Py_ssize_t)(rng_u32(r) >> (32 - bits));
         if (v < n) {
@@ -1093,18 +1218,18 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
         double best_score = 0.0;
         Py_ssize_t nbest = 0;
         if (exact) {
-            int best8 = 0;
-            for (int j = 0; j < k - 1; j++) {
-                if (j == last) continue;
-                int s8 = sc[j];
-                if (s8 < best8) {
-                    best8 = s8;
-                    nbest = 0;
-                } else if (!(nbest && s8 <= best8)) {
-                    continue;
+            /* the positions (but `last`) of the least score, when it is below 0 (a score of
+             * 0 never starts the list), in ascending order: as the float loop below, in two
+             * branch-free passes (the one-pass loop mispredicts its comparisons) */
+            int best8 = 0, keep = 0;
+            if (last >= 0) keep = sc[last], sc[last] = INT_MAX;
+            for (int j = 0; j < k - 1; j++) best8 = sc[j] < best8 ? sc[j] : best8;
+            if (best8 < 0)
+                for (int j = 0; j < k - 1; j++) {
+                    cands[nbest] = j;
+                    nbest += sc[j] == best8;
                 }
-                cands[nbest++] = j;
-            }
+            if (last >= 0) sc[last] = keep;
             best_score = best8 / 8.0;
         } else {
             for (int j = 0; j < k - 1; j++) {
@@ -1655,6 +1780,70 @@ out:
     return result;
 }
 
+/* chain_costs(orders, pairs, rungs, seed) -> list[int]
+ * chain_cost(order, pairs, rungs, seed, None, 0)[0] of each of `orders` (each a
+ * permutation of the first), with one setup (buffers, the seeded stream's first draws)
+ * for all of them: how the chain layout scores its start orders along each path. */
+static PyObject *chain_costs(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *orders, *pairs, *rungs;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OOOK", &orders, &pairs, &rungs, &seed)) return NULL;
+    PyObject *ords = PySequence_Fast(orders, "orders must be a sequence");
+    if (!ords) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(ords);
+    PyObject *result = PyList_New(m);
+    if (!result || m == 0) {
+        Py_DECREF(ords);
+        return result;
+    }
+    Quick qq, *q = &qq;
+    int *first = NULL, *cur = NULL;
+    unsigned char *member = NULL;
+    if (quick_open(q, PySequence_Fast_GET_ITEM(ords, 0), pairs, rungs, &first) < 0) goto fail;
+    int k = q->k;
+    cur = malloc((size_t)(k ? k : 1) * sizeof(int));
+    member = calloc((size_t)q->nl, 1);
+    if (!cur || !member) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int i = 0; i < k; i++) member[first[i]] = 1;
+    mt_seed(&q->seeded, seed);
+    for (int t = 0; t < MT_N; t++) q->tape[t] = mt_next(&q->seeded);
+    for (Py_ssize_t o = 0; o < m; o++) {
+        PyObject *ord = PySequence_Fast(PySequence_Fast_GET_ITEM(ords, o), "order must be a sequence");
+        if (!ord) goto fail;
+        int bad = PySequence_Fast_GET_SIZE(ord) != k;
+        for (int i = 0; i < k && !bad; i++) {
+            long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(ord, i));
+            if (v == -1 && PyErr_Occurred()) break;
+            bad = v < 0 || v >= q->nl || member[v] != 1;
+            if (!bad) member[v] = 2, cur[i] = (int)v;
+        }
+        Py_DECREF(ord);
+        for (int i = 0; i < k; i++) member[first[i]] = 1;
+        if (PyErr_Occurred()) goto fail;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "chain_costs: an order is not a permutation of the first");
+            goto fail;
+        }
+        Py_ssize_t c = quick_cost(q, cur);
+        if (c < 0) goto fail;
+        PyObject *x = PyLong_FromSsize_t(c);
+        if (!x) goto fail;
+        PyList_SET_ITEM(result, o, x);
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    free(first), free(cur), free(member);
+    quick_free(q);
+    Py_DECREF(ords);
+    return result;
+}
+
 /* plan_costs(order, pairs, rungs, plans, rungs_direct) -> list[int | None]
  * commuting.best_plan's cost of each of `plans` (sequences of transpositions) from the
  * chain order `order`, None where a plan leaves a wanted pair unexposed (see plan_eval). */
@@ -1737,13 +1926,16 @@ out:
 }
 
 /* --- the chain-order exchange search of chain_layout._exchange ---------------------- */
-static Py_ssize_t local_cost(ivec *partners, const int *where, int w, int at, int skip) {
+/* How wire w's summed excess distance to its partners (but `skip`), sum max(0, |at -
+ * where[o]| - 1), changes when w moves from position `from` to `to`: one pass for both. */
+static Py_ssize_t local_change(ivec *partners, const int *where, int w, int from, int to, int skip) {
     Py_ssize_t t = 0;
+    const int *d = partners[w].d;
     for (Py_ssize_t m = 0; m < partners[w].len; m++) {
-        int o = partners[w].d[m];
+        int o = d[m];
         if (o == skip) continue;
-        int d = abs(at - where[o]) - 1;
-        t += d > 0 ? d : 0;
+        int x = abs(to - where[o]) - 1, y = abs(from - where[o]) - 1;
+        t += (x > 0 ? x : 0) - (y > 0 ? y : 0);
     }
     return t;
 }
@@ -1793,9 +1985,10 @@ static PyObject *exchange(PyObject *self, PyObject *args) {
             goto out;
         }
         int a = sigma[i], b = sigma[j];
-        Py_ssize_t before = local_cost(partners, where, a, i, b) + local_cost(partners, where, b, j, a);
-        Py_ssize_t after = local_cost(partners, where, a, j, b) + local_cost(partners, where, b, i, a);
-        if (after <= before) {
+        /* kept when the summed excess distance of a and b does not grow */
+        Py_ssize_t change = local_change(partners, where, a, i, j, b) +
+                            local_change(partners, where, b, j, i, a);
+        if (change <= 0) {
             sigma[i] = b;
             sigma[j] = a;
             where[a] = j;
@@ -2079,6 +2272,10 @@ out:
 
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS, "The SABRE swap search (see qlang.passes.routing.sabre)."},
+    {"chain_costs", chain_costs, METH_VARARGS,
+     "The chain layout's quick cost of several orders (see qlang.passes.routing.chain_layout)."},
+    {"layout_trial", layout_trial, METH_VARARGS,
+     "The forward-backward passes of a SABRE layout trial (see qlang.passes.routing.layout)."},
     {"greedy_plan", greedy_plan, METH_VARARGS,
      "The greedy parity-chain planner (see qlang.passes.routing.commuting)."},
     {"exchange", exchange, METH_VARARGS,
@@ -2102,8 +2299,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1,
 
 /* The interface version (kernels.API_VERSION): raised when a function's arguments change
  * meaning, so that an in-place build of an older _kernels.c is not used with newer
- * callers (2: exchange and chain_cost take the caller's random.Random itself). */
-#define KERNELS_API_VERSION 2
+ * callers (2: exchange and chain_cost take the caller's random.Random itself; 3: adds
+ * layout_trial and chain_costs). */
+#define KERNELS_API_VERSION 3
 
 PyMODINIT_FUNC PyInit__kernels(void) {
     PyObject *m = PyModule_Create(&module);

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import networkx as nx
 from qlang.passes.routing.commuting import best_plan, chain_applicable, rung_positions
 from qlang.passes.routing.kernels import KERNELS
-from qlang.passes.routing.layout import interaction_graph
+from qlang.passes.routing.layout import interaction_graph, rcm_order
 from qlang.passes.routing.network import find_path
 
 from qlang.devices import Device
@@ -132,14 +132,16 @@ def _search(
         return None
     k = len(active)
     dense = _dense(pairs, k)
-    starts = [list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))]
+    starts = [list(rcm_order(g.subgraph(active)))]
     starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
     steps = 0 if dense else 150 * k
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
 
     cost = _QuickCost(pairs, device, seed)
+    costs = [c for p in paths for c in cost.many(orders, p)]
     scored = sorted(
-        (cost(o, p), i, o, p) for i, (o, p) in enumerate((o, p) for p in paths for o in orders)
+        (c, i, o, p)
+        for i, (c, (o, p)) in enumerate(zip(costs, ((o, p) for p in paths for o in orders)))
     )
     best_cost, _, best_order, best_path = scored[0]
     rounds = 0 if dense or not thorough else 40 * k if k <= 20 else 100
@@ -168,19 +170,32 @@ def _candidate_paths(
     router will find again from the placed circuit."""
     out = []
     found = [find_path(device, k, seed=rng.randrange(1 << 30))]
+    nbrs = device.neighbours
     for _ in range(regions):
         region = [rng.randrange(device.num_qubits)]
         inside = set(region)
+        # the frontier (neighbours of the region outside it) and, for each of its qubits,
+        # how many neighbours it has inside, kept up to date as the region grows
+        near: dict[int, int] = {}
+        for r in nbrs[region[0]]:
+            if r not in inside:
+                near[r] = near.get(r, 0) + 1
         while len(region) < k:  # the frontier qubit with most neighbours inside
-            frontier = {r for q in region for r in device.neighbours[q]} - inside
-            if not frontier:
+            if not near:
                 break
-            q = max(
-                sorted(frontier),
-                key=lambda r: (len(inside & set(device.neighbours[r])), rng.random()),
-            )
+            # the first of the most, ties broken by a draw per frontier qubit in
+            # ascending order (as max(sorted(frontier), key=(count, rng.random())))
+            q, top = -1, (-1, 0.0)
+            for r in sorted(near):
+                key = (near[r], rng.random())
+                if key > top:
+                    q, top = r, key
             region.append(q)
             inside.add(q)
+            del near[q]
+            for r in nbrs[q]:
+                if r not in inside:
+                    near[r] = near.get(r, 0) + 1
         if len(region) == k:
             found.append(region)
     for cells in found:
@@ -215,6 +230,15 @@ class _QuickCost:
             return int(KERNELS.chain_cost(list(order), self.flat, self._rungs(path),
                                           abs(self.seed), None, 0)[0])  # fmt: skip
         return quick_cost(order, self.pairs, self.device, path, self.seed)
+
+    def many(self, orders: Sequence[Sequence[int]], path: Sequence[int]) -> list[int]:
+        """``[self(order, path) for order in orders]`` (compiled: one ``chain_costs`` call
+        for all of them, the orders being permutations of one another)."""
+        if self.compiled and orders:
+            assert KERNELS is not None
+            return list(KERNELS.chain_costs([list(o) for o in orders], self.flat,
+                                            self._rungs(path), abs(self.seed)))  # fmt: skip
+        return [self(order, path) for order in orders]
 
     def refine(
         self, order: Sequence[int], path: Sequence[int], rng: random.Random, rounds: int
@@ -270,23 +294,44 @@ def _refine(
 
 def _walk(g: nx.Graph, active: Sequence[int], rng: random.Random) -> list[int]:
     """A long walk through the interaction graph (fewest unvisited neighbours first),
-    jumping to the nearest unvisited wire when stuck."""
+    jumping to the nearest unvisited wire when stuck.
+
+    Works on the graph's adjacency lists (in networkx's order) and its own breadth-first
+    distances: the same walk and the same draws as through networkx's views, faster."""
+    adj = {q: list(g[q]) for q in g}
     left = set(active)
-    cur = rng.choice(sorted(active, key=lambda q: g.degree(q))[: max(1, len(active) // 4)])
+    cur = rng.choice(sorted(active, key=lambda q: len(adj[q]))[: max(1, len(active) // 4)])
     order = [cur]
     left.discard(cur)
     while left:
-        nxt = [q for q in g.neighbors(cur) if q in left]
+        nxt = [q for q in adj[cur] if q in left]
         if nxt:
-            cur = min(
-                nxt, key=lambda q: (sum(1 for r in g.neighbors(q) if r in left), rng.random())
-            )
+            cur = min(nxt, key=lambda q: (sum(1 for r in adj[q] if r in left), rng.random()))
         else:
-            dist = nx.single_source_shortest_path_length(g, cur)
-            cur = min(left, key=lambda q: (dist.get(q, len(g) + 1), rng.random()))
+            dist = _distances(adj, cur)
+            cur = min(left, key=lambda q: (dist.get(q, len(adj) + 1), rng.random()))
         order.append(cur)
         left.discard(cur)
     return order
+
+
+def _distances(adj: dict[int, list[int]], source: int) -> dict[int, int]:
+    """Breadth-first distances from ``source`` (``nx.single_source_shortest_path_length``).
+
+    Example::
+
+        >>> _distances({0: [1], 1: [0, 2], 2: [1], 3: []}, 0)
+        {0: 0, 1: 1, 2: 2}
+    """
+    dist = {source: 0}
+    queue = [source]
+    for q in queue:
+        d = dist[q] + 1
+        for r in adj[q]:
+            if r not in dist:
+                dist[r] = d
+                queue.append(r)
+    return dist
 
 
 def _stream(rng: random.Random) -> object:

@@ -26,9 +26,12 @@ Example::
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
 
 from qlang.passes.commutation import dependencies
 from qlang.passes.routing.rewrite import MERGEABLE, cx_cost, drop_trailing_swaps, merge_swaps
@@ -198,6 +201,21 @@ class Dag:
 
     succs: tuple[tuple[int, ...], ...]
     indeg: tuple[int, ...]
+
+    @cached_property
+    def flat(self) -> tuple[array, array, array]:
+        """The successor lists as int32 (offsets, entries) and the in-degrees, as the
+        compiled search reads them: built once per DAG, which every layout of one circuit
+        shares (:func:`.strategy.dag_of`).
+
+        Example::
+
+            >>> [list(a) for a in Dag(((1,), ()), (0, 1)).flat]
+            [[0, 1, 1], [1], [0, 1]]
+        """
+        ptr = array("i", [0])
+        ptr.extend(accumulate(map(len, self.succs)))
+        return ptr, array("i", [s for row in self.succs for s in row]), array("i", self.indeg)
 
 
 def build_dag(ops: Sequence[Operation], commute_aware: bool = True) -> Dag:

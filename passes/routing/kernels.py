@@ -1,11 +1,12 @@
 """The compiled routing kernels (``_kernels``, built from ``_kernels.c``), when available.
 
-Nine inner loops have a C version that decides exactly like its Python reference (listed
-in :data:`FUNCTIONS`): the SABRE swap search :func:`.sabre.search` (reference
-:func:`.sabre.search_python`) and its trace scoring, the parity-chain planner
+The inner loops listed in :data:`FUNCTIONS` have a C version that decides exactly like
+its Python reference: the SABRE swap search :func:`.sabre.search` (reference
+:func:`.sabre.search_python`), its trace scoring and the forward-backward passes of a
+SABRE layout trial (:func:`.layout.layout_passes`), the parity-chain planner
 ``commuting._greedy_plan`` with its plan costing and odd-even networks, the chain-layout
-exchange search and chain costing of ``chain_layout``, and the swap-network builder and
-path search of ``network``.
+exchange search and chain costing (one order, or many at once) of ``chain_layout``, and
+the swap-network builder and path search of ``network``.
 The extension is an optional build; without it, or with ``QLANG_PURE_PYTHON=1``, the Python
 versions run.
 
@@ -37,14 +38,15 @@ except ImportError:  # pragma: no cover - the extension was not built: pure Pyth
 #: every function of ``_kernels`` the routing modules call
 FUNCTIONS = (
     "search", "greedy_plan", "exchange", "network", "trace_key", "chain_cost", "plan_costs",
-    "odd_even", "find_path",
+    "odd_even", "find_path", "layout_trial", "chain_costs",
 )  # fmt: skip
 
 
 #: the interface version the routing modules call (``API_VERSION`` of ``_kernels.c``):
 #: raised when a function's arguments change meaning (2: ``exchange`` and ``chain_cost``
-#: take the caller's ``random.Random`` itself, not its ``getrandbits``)
-API_VERSION = 2
+#: take the caller's ``random.Random`` itself, not its ``getrandbits``; 3: adds
+#: ``layout_trial`` and ``chain_costs``)
+API_VERSION = 3
 
 
 def complete(module: ModuleType | None) -> ModuleType | None:

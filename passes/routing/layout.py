@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import networkx as nx
 from networkx.algorithms.isomorphism import GraphMatcher
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import DEFAULT_HEURISTIC, Heuristic, RouteResult
-from qlang.passes.routing.kernels import parallel_map
+from qlang.passes.routing.kernels import KERNELS, parallel_map
 from qlang.passes.routing.network import find_path
 from qlang.passes.routing.rewrite import finish_codes
 from qlang.passes.routing.sabre import Program, Trial, device_arrays, prepare, search
@@ -46,7 +48,13 @@ def interaction_graph(circuit: Circuit) -> nx.Graph:
 
 def place(circuit: Circuit, device: Device, initial: Sequence[int]) -> Circuit:
     """The circuit on the device's qubits, ``layout = (initial, initial)``."""
-    ops = tuple(replace(op, qubits=tuple(initial[q] for q in op.qubits)) for op in circuit.ops)
+    at = tuple(initial).__getitem__
+    # Operation(...) rather than dataclasses.replace: the same operations, several times
+    # faster (the layout search places every candidate layout it judges)
+    ops = tuple(
+        Operation(op.name, tuple(map(at, op.qubits)), op.params, op.clbits, op.condition, op.span)
+        for op in circuit.ops
+    )
     init = tuple(initial)
     return replace(circuit, num_qubits=device.num_qubits, ops=ops, layout=Layout(init, init))
 
@@ -161,6 +169,25 @@ def error_score(ops: Sequence[Operation], device: Device) -> float:
     return total
 
 
+def rcm_order(graph: nx.Graph, memo: RouteMemo | None = None) -> tuple[int, ...]:
+    """``networkx.utils.reverse_cuthill_mckee_ordering(graph)``, memoised in ``memo`` (by
+    default the run's) by the graph's adjacency as networkx iterates it (nodes and each
+    node's neighbours, in order: all the ordering depends on). The layout passes of one
+    -O3 compile ask for the order of the same interaction graph many times (every chain
+    layout restart, every other layout of the portfolio).
+
+    Example::
+
+        >>> g = nx.path_graph(4)
+        >>> rcm_order(g)
+        (0, 1, 2, 3)
+    """
+    key = tuple((u, tuple(graph[u])) for u in graph)
+    return (memo or active_memo()).lookup(
+        "rcm", key, lambda: tuple(nx.utils.reverse_cuthill_mckee_ordering(graph))
+    )
+
+
 def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, ...] | None:
     """Active qubits along a simple path, in reverse Cuthill-McKee order of their graph."""
     g = interaction_graph(circuit)
@@ -170,7 +197,7 @@ def path_layout(circuit: Circuit, device: Device, seed: int = 0) -> tuple[int, .
     path = find_path(device, len(active), seed=seed)
     if path is None:
         return None
-    order = list(nx.utils.reverse_cuthill_mckee_ordering(g.subgraph(active)))
+    order = rcm_order(g.subgraph(active))
     lay: dict[int, int] = dict(zip(order, path, strict=True))
     used = set(path)
     free = iter(q for q in range(device.num_qubits) if q not in used)
@@ -205,6 +232,52 @@ def _start(lay: Sequence[int], num_qubits: int) -> list[int]:
     """``lay`` extended with the unused physical qubits (ascending) for the idle wires."""
     used = set(lay)
     return [*lay, *(q for q in range(num_qubits) if q not in used)]
+
+
+def layout_passes(
+    prog: Program,
+    rprog: Program,
+    device: Device,
+    lay: Sequence[int],
+    iterations: int,
+    forward_seed: int,
+    backward_seed: int,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    arrays: tuple[array, ...] | None = None,
+) -> tuple[int, ...]:
+    """The forward-backward passes of a SABRE layout trial: ``iterations`` times, route
+    ``prog`` forward from ``lay`` (logical wire ``w`` on physical qubit ``lay[w]``, the
+    idle wires on the unused qubits in ascending order) with seed ``forward_seed + it``,
+    then ``rprog`` (the reversed program) from where the wires ended with seed
+    ``backward_seed + it``; the layout is where the last pass leaves the logical wires.
+    One call of the compiled ``layout_trial`` when the kernels are built (the same
+    searches), else :func:`.sabre.search` pass by pass.
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> from qlang.ir.circuit import Operation
+        >>> ops = [Operation("cx", (0, 2)), Operation("cx", (1, 2))]
+        >>> p, r = prepare(ops), prepare(ops[::-1])
+        >>> layout_passes(p, r, line(4), (0, 1, 2), 2, 5, 9)
+        (0, 1, 2)
+    """
+    n, big = len(lay), device.num_qubits
+    arrays = arrays or device_arrays(device)
+    h = heuristic
+    if KERNELS is not None and prog.flat and rprog.flat and iterations > 0:
+        return tuple(KERNELS.layout_trial(
+            big, *arrays, *prog.flat, *rprog.flat, array("i", lay), iterations, h.lookahead,
+            h.weight, h.decay_step, h.adjacency_bonus, h.merge_bonus, forward_seed,
+            backward_seed,
+        ))  # fmt: skip
+    cur = list(lay)
+    for it in range(iterations):
+        end = search(prog, device, _start(cur, big), seed=forward_seed + it, heuristic=h,
+                     arrays=arrays).final[:n]  # fmt: skip
+        cur = list(search(rprog, device, _start(end, big), seed=backward_seed + it,
+                          heuristic=h, arrays=arrays).final[:n])  # fmt: skip
+    return tuple(cur)
 
 
 def sabre_layout(
@@ -253,12 +326,10 @@ def sabre_layout(
 
     def trial(t: int) -> list[tuple[tuple[int, ...], Trial]]:
         init = starts[t]
-        lay = list(init)
-        for it in range(iterations):
-            end = run(prog, lay, seed + 31 * t + it).final[:n]
-            lay = list(run(rprog, end, seed + 17 * t + it).final[:n])
+        lay = layout_passes(prog, rprog, device, init, iterations, seed + 31 * t,
+                            seed + 17 * t, heuristic, arrays)  # fmt: skip
         given = [tuple(init)] if t < len(start) else []
-        return [(cand, run(prog, cand, seed + t)) for cand in [*given, tuple(lay)]]
+        return [(cand, run(prog, cand, seed + t)) for cand in [*given, lay]]
 
     threaded = len(ops) >= THREADED_MIN_OPS  # trials are independent: run them in threads
     found = parallel_map(trial, range(len(starts))) if threaded else map(trial, range(len(starts)))

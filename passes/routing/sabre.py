@@ -30,6 +30,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 
 from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.engine import (
@@ -92,20 +93,15 @@ def prepare(
     flat: tuple[array, ...] = ()
     if KERNELS is not None:
         q_ptr, q_idx = _csr(qubits)
-        s_ptr, s_idx = _csr(dag.succs)
-        flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), s_ptr, s_idx,
-                array("i", dag.indeg))  # fmt: skip
+        flat = (q_ptr, q_idx, array("i", a), array("i", b), array("i", fusable), *dag.flat)
     return Program(qubits, tuple(a), tuple(b), fusable, dag, flat)
 
 
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[array, array]:
     """``rows`` as (offsets, entries) int32 arrays."""
     ptr = array("i", [0])
-    idx = array("i")
-    for r in rows:
-        idx.extend(r)
-        ptr.append(len(idx))
-    return ptr, idx
+    ptr.extend(accumulate(map(len, rows)))
+    return ptr, array("i", [x for r in rows for x in r])
 
 
 def device_arrays(device: Device, memo: RouteMemo | None = None) -> tuple[array, ...]:
@@ -124,7 +120,12 @@ def device_arrays(device: Device, memo: RouteMemo | None = None) -> tuple[array,
 
 
 def _device_arrays(device: Device) -> tuple[array, ...]:
-    incident, ends, _, _ = _device_moves(device)
+    # the incident edge ids of :func:`device_moves`, without its per-edge distance rows
+    ends = device.edges
+    incident: list[list[int]] = [[] for _ in range(device.num_qubits)]
+    for k, (p, q) in enumerate(ends):
+        incident[p].append(k)
+        incident[q].append(k)
     inc_ptr, inc_idx = _csr(incident)
     dist = array("i", [d for row in device.distance_rows for d in row])
     return dist, array("i", [q for e in ends for q in e]), inc_ptr, inc_idx

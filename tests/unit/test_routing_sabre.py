@@ -137,6 +137,32 @@ def test_compiled_search_decides_exactly_like_the_python_search(device, commute_
             assert fast == ref, (circuit.name, t)
 
 
+@pytest.mark.skipif(not compiled_available(), reason="the compiled search is not built")
+@pytest.mark.parametrize("device", [*DEVICES, heavy_hex(5)], ids=str)
+def test_compiled_layout_trial_passes_like_the_python_searches(device, monkeypatch):
+    """``layout_passes`` in one compiled call (``layout_trial``) ends on the layout of the
+    Python pass-by-pass loop over the pure-Python search, on every heuristic, random start
+    layouts, seeds (also negative and above 2**32) and 0-3 iterations."""
+    from qlang.passes.routing import layout
+
+    circuits = [*CIRCUITS, qaoa(12, regular_graph(12, seed=1), p=3), efficient_su2(10)]
+    seeds = [0, 7, -5, (1 << 40) + 3]
+    for k, circuit in enumerate(c for c in circuits if c.num_qubits <= device.num_qubits):
+        ops = list(circuit.ops)
+        prog, rprog = prepare(ops), prepare(ops[::-1])
+        for t, h in enumerate((*HEURISTICS, Heuristic(decay_step=0.0, lookahead=0))):
+            lay = random_region_layout(device, circuit.num_qubits, random.Random(31 * k + t))
+            args = (prog, rprog, device, lay, t % 4, seeds[t % 4], seeds[(t + 1) % 4] + 17, h)
+            assert layout.KERNELS is not None
+            fast = layout.layout_passes(*args)
+            monkeypatch.setattr(layout, "KERNELS", None)
+            monkeypatch.setattr("qlang.passes.routing.sabre.KERNELS", None)
+            slow = layout.layout_passes(*args)
+            monkeypatch.undo()
+            assert fast == slow, (circuit.name, t)
+            assert len(fast) == circuit.num_qubits and len(set(fast)) == len(fast)
+
+
 @pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
 @pytest.mark.parametrize("case", range(40))
 def test_compiled_chain_kernels_match_the_python_planners(case):
@@ -216,9 +242,12 @@ def test_compiled_chain_cost_counts_like_the_python_planner(case):
     seed = [0, 11, 1011, (1 << 40) + 7][case % 4]
     cost = _QuickCost(pairs, dev, seed)
     assert cost.compiled
-    for _ in range(6):
-        order = r.sample(labels, k)
+    orders = [r.sample(labels, k) for _ in range(6)]
+    for order in orders:
         assert cost(order, path) == quick_cost(order, pairs, dev, path, seed)
+    assert cost.many(orders, path) == [cost(o, path) for o in orders]
+    with pytest.raises(ValueError):
+        cost.many([orders[0], [*orders[0][1:], orders[0][1]]], path)  # not a permutation
     r1, r2 = random.Random(case), random.Random(case)
     order = r.sample(labels, k)
     rounds = 5 * k
