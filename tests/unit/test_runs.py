@@ -230,7 +230,13 @@ def _wait_for_epoch(ckpt: Path, epoch: int, proc: subprocess.Popen, limit: float
 
 def test_a_second_writer_fails_fast_while_the_first_holds_the_lock(tmp_path):
     """Two real processes on one run folder: the second exits 1 with QL0852 at once."""
-    write(tmp_path, ADAM.replace("EPOCHS", "3000"))
+    # no early stopping: the first writer must still be training when the second starts,
+    # however slowly the second process starts on a loaded machine (it is killed below)
+    long_run = ADAM.replace("EPOCHS", "100000").replace(
+        ",\n              early_stopping = early_stopping(patience = 40)", ""
+    )
+    assert "early_stopping" not in long_run
+    write(tmp_path, long_run)
     first = _cli("train", "m.qml", "--out", "r", "-q", cwd=tmp_path)
     try:
         _wait_for_epoch(tmp_path / "r" / "checkpoint.json", 1, first)
