@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from qlang.passes import linear as L
 from qlang.passes.commutation import commutes, commutes_mapped, commutes_on_qubit
-from qlang.passes.optimization.rules import combine, may_combine
+from qlang.passes.optimization.rules import Fused, combine, may_combine
 
 from qlang.ir import expr as E
 from qlang.ir.circuit import Circuit, Operation
@@ -101,16 +101,10 @@ def _try_fuse(
             prev = out[k]
             if prev is None:
                 continue
-            if (
-                len(prev.qubits) == 1
-                and prev.condition is None
-                and prev.name not in NON_UNITARY
-                and may_combine(prev.name, name)
-            ):
-                fused = combine(prev, op, allowed)
-                if fused is not None and (not only_inverses or fused.op is None):
-                    out[k] = fused.op
-                    return fused.phase
+            fused = _fusion(prev, op, 1, allowed, only_inverses)
+            if fused is not None:
+                out[k] = fused.op
+                return fused.phase
             if not commute:
                 return None
             # commutes(prev, op) for this unconditioned 1-qubit op on one of prev's qubits
@@ -141,16 +135,10 @@ def _try_fuse(
             if prev is None:
                 continue
             pq = prev.qubits
-            if (
-                len(pq) == 2
-                and prev.condition is None
-                and prev.name not in NON_UNITARY
-                and may_combine(prev.name, name)
-            ):
-                fused = combine(prev, op, allowed)
-                if fused is not None and (not only_inverses or fused.op is None):
-                    out[k] = fused.op
-                    return fused.phase
+            fused = _fusion(prev, op, 2, allowed, only_inverses)
+            if fused is not None:
+                out[k] = fused.op
+                return fused.phase
             if not commute:
                 return None
             # commutes(prev, op) for this unconditioned 2-qubit op sharing prev's qubits
@@ -161,21 +149,34 @@ def _try_fuse(
         prev = out[k]
         if prev is None:
             continue
-        # (gates on a different number of qubits never fuse: ``combine`` needs the same
-        # qubits, as a tuple or, for symmetric gates of the same name, as a set)
-        if (
-            len(prev.qubits) == n
-            and prev.condition is None
-            and prev.name not in NON_UNITARY
-            and may_combine(prev.name, op.name)
-        ):
-            fused = combine(prev, op, allowed)
-            if fused is not None and (not only_inverses or fused.op is None):
-                out[k] = fused.op
-                return fused.phase
+        fused = _fusion(prev, op, n, allowed, only_inverses)
+        if fused is not None:
+            out[k] = fused.op
+            return fused.phase
         if not commute or not commutes(prev, op):
             return None
     return None
+
+
+def _fusion(
+    prev: Operation, op: Operation, n: int, allowed: frozenset[str], only_inverses: bool
+) -> Fused | None:
+    """``combine(prev, op)`` where the earlier ``prev`` and ``op`` (on ``n`` qubits) may fuse
+    here, else None: gates on a different number of qubits never fuse (``combine`` needs the
+    same qubits, as a tuple or, for symmetric gates of the same name, as a set), nor
+    conditioned or non-unitary ones, nor names that cannot (:func:`may_combine`, checked
+    first because it is cheap); ``only_inverses`` keeps only pairs that cancel."""
+    if (
+        len(prev.qubits) != n
+        or prev.condition is not None
+        or prev.name in NON_UNITARY
+        or not may_combine(prev.name, op.name)
+    ):
+        return None
+    fused = combine(prev, op, allowed)
+    if fused is None or (only_inverses and fused.op is not None):
+        return None
+    return fused
 
 
 def _backwards(per_q: list[list[int]], qubits: tuple[int, ...], lowest: int) -> Iterator[int]:

@@ -335,28 +335,22 @@ def collect_blocks(
                 else:
                     run.append(i)
             continue
-        if n == 2 and member(op):
-            a, b = qs
-            oa = owner_get(a)
-            if oa is not None and owner_get(b) == oa:
+        opens = n == 2 and member(op)  # a 2-qubit member not in its pair's open block
+        if opens:
+            qa, qb = qs
+            oa = owner_get(qa)
+            if oa is not None and owner_get(qb) == oa:
                 blocks[oa][1].append(i)
                 continue
-            pre = sorted(pending.get(a, []) + pending.get(b, []))
-            for q in qs:  # close the blocks and runs of both qubits
-                ob = owner_pop(q, None)
-                if ob is not None:
-                    for other in blocks[ob][0]:
-                        if owner_get(other) == ob:
-                            del owner[other]
-                pending_pop(q, None)
-            blocks.append(((a, b), pre + [i]))
-            owner[a] = owner[b] = len(blocks) - 1
-            continue
-        for q in qs:
+            pre = sorted(pending.get(qa, []) + pending.get(qb, []))
+        for q in qs:  # close the blocks and runs of the op's qubits
             ob = owner_pop(q, None)
             if ob is not None:
                 for other in blocks[ob][0]:
                     if owner_get(other) == ob:
                         del owner[other]
             pending_pop(q, None)
+        if opens:  # ... and open the pair's block with the op and their pending runs
+            blocks.append(((qa, qb), pre + [i]))
+            owner[qa] = owner[qb] = len(blocks) - 1
     return blocks
