@@ -75,6 +75,8 @@ enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 
 /* the doubling plan of a diagonal op (see "encoding fast paths" below) */
 #define DBL_L 4
+/* the largest state of the lane path (qubits; its two lane buffers take 2**(n + 6) bytes) */
+#define LANE_MAXN 10
 typedef double v4d __attribute__((vector_size(32)));
 typedef struct DiagPlan {
     int ok;             /* the doubling path applies */
@@ -122,6 +124,7 @@ typedef struct {
     struct DiagPlan *dplan; /* per op: the doubling plan of a diagonal op (encoding fast path) */
     int8_t *dg;             /* per gate (3 each): doubling level, lower-bit slot, top is pos0 */
     int8_t *hada;           /* per op: a constant one-qubit op equal to the Hadamard gate */
+    int lanes;              /* forward runs (complex128, no tape) take the lane path */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -308,6 +311,16 @@ static int plan_encoding_paths(Program *self) {
         }
         D->ok = ok;
     }
+    /* the lane path: a whole state of at most LANE_MAXN qubits, a first diagonal op over
+     * every qubit with the product state folded in, then only Hadamard ops and diagonal
+     * ops over every qubit (in state order), each with a doubling plan */
+    int lanes = self->grouped && self->n <= LANE_MAXN && self->nops > 0;
+    for (int o = 0; lanes && o < self->nops; o++) {
+        const int32_t *r = self->op_i + (int64_t)o * OW;
+        int diag = r[0] == OP_DIAG && self->dplan[o].ok && self->diag_direct[o] && r[1] == self->n;
+        lanes = diag || (o > 0 && self->hada[o]);
+    }
+    self->lanes = lanes;
     return 0;
 }
 
@@ -597,7 +610,13 @@ static void fill_theta(Ctx *c) {
     for (int s = 0; s < P->nslots; s++) {
         int batched = P->slot_i[(int64_t)s * SW + 2] || c->explicit_theta;
         double *row = c->theta + (int64_t)s * c->B;
-        if (batched) {
+        const int32_t *r = P->slot_i + (int64_t)s * SW;
+        if (batched && !c->explicit_theta && r[0] == S_INPUT) { /* the common case, unswitched */
+            const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1], *x = c->x + r[1];
+            for (int b = 0; b < c->B; b++) row[b] = a * x[(int64_t)b * P->n_in] + k;
+        } else if (batched && !c->explicit_theta && r[0] == S_EXPR) {
+            memcpy(row, c->extra + (int64_t)r[1] * c->B, sizeof(double) * (size_t)c->B);
+        } else if (batched) {
             for (int b = 0; b < c->B; b++) row[b] = slot_value(c, s, b);
         } else {
             row[0] = slot_value(c, s, 0);
@@ -1271,6 +1290,251 @@ HOT static void diag_doubling(const Ctx *c, int o, const cdouble *e, int cnt, in
     }
 }
 
+/* ---------------------------------------------------------------- the lane path
+ * Forward runs (complex128, whole-state programs, no tape) of programs made only of the
+ * encoding fast paths: a first diagonal op over every qubit with the product state folded
+ * in, then Hadamard ops and diagonal ops over every qubit (Program.lanes). Four samples run
+ * side by side, one per vector lane (v4d: the same amplitude of four samples), so every
+ * doubling level and Walsh-Hadamard butterfly is a full vector operation however short its
+ * runs, and the state is kept in a lane buffer (interleaved: S[2z] the real parts of
+ * amplitude z, S[2z + 1] the imaginary parts) until one transposed store writes the four
+ * final states. A diagonal op's last doubling level multiplies the state directly (its
+ * table is never written whole), and the Hadamards' scale is folded into the next
+ * diagonal op's first level (or the final store). */
+#define LANES 4
+#define LANE_CHUNK 64 /* samples per batch of diagonal gate entries */
+typedef long long v4i __attribute__((vector_size(32)));
+
+/* Diagonal entries of the gates of diagonal op o for the chunk samples [sb, se), lane-major:
+ * entry a of gate g at chunk sample i is er/ei[((g - g0) * 4 + a) * cntp + i], cntp = the
+ * sample count rounded up to LANES (the pad repeats the last sample). One vectorised
+ * sincos per gate over the samples (ang, sn, cs: cntp reals each). */
+static void lanes_entries(const Ctx *c, int o, int sb, int se, int cntp, double *er, double *ei,
+                          double *ang, double *sn, double *cs) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int cnt = se - sb;
+    for (int g = r[2]; g < r[3]; g++) {
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        int dg = 1 << gr[0], dd = dg * dg;
+        const cdouble *A = P->mats + gr[5];
+        double *outr = er + (int64_t)(g - r[2]) * 4 * cntp, *outi = ei + (int64_t)(g - r[2]) * 4 * cntp;
+        if (gr[3] < 0) {
+            for (int a = 0; a < dg; a++)
+                for (int i = 0; i < cntp; i++)
+                    outr[a * cntp + i] = creal(A[a * dg + a]), outi[a * cntp + i] = cimag(A[a * dg + a]);
+            continue;
+        }
+        const cdouble *Bm = A + dd, *Cm = A + 2 * dd;
+        double alpha = P->gate_alpha[g];
+        int bat = gate_batched(c, g);
+        const double *th = c->theta + (int64_t)gr[3] * c->B;
+        for (int i = 0; i < cntp; i++) ang[i] = alpha * th[bat ? sb + (i < cnt ? i : cnt - 1) : 0];
+        sincos_array(ang, sn, cs, cntp);
+        for (int a = 0; a < dg; a++) {
+            cdouble A0 = A[a * dg + a], B0 = Bm[a * dg + a], C0 = Cm[a * dg + a];
+            for (int i = 0; i < cntp; i++) {
+                outr[a * cntp + i] = creal(A0) + cs[i] * creal(B0) + sn[i] * creal(C0);
+                outi[a * cntp + i] = cimag(A0) + cs[i] * cimag(B0) + sn[i] * cimag(C0);
+            }
+        }
+    }
+}
+
+static inline v4d lanes_load(const double *p) {
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Doubling levels of diagonal op o for the lanes (chunk samples i0 .. i0 + 3) from the
+ * lane-major gate entries er, ei of lanes_entries (cntp samples). pvr, pvi: the lanes'
+ * prefix vectors (2 per qubit), folded in (T is then the state); else (NULL) the table
+ * multiplies S at the last level and T is scratch. scale multiplies the first level. */
+HOT static void lanes_diag(const Program *P, int o, const double *er, const double *ei, int cntp,
+                           int i0, const v4d *pvr, const v4d *pvi, double scale, v4d *restrict T,
+                           v4d *restrict S) {
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const DiagPlan *D = P->dplan + o;
+    int k = D->k;
+    v4d Fr[2 << DBL_L], Fi[2 << DBL_L];
+    for (int j = 0; j < k; j++) {
+        int nL = D->nL[j], size = 2 << nL, half = 1 << nL;
+        for (int x = 0; x < size; x++) {
+            Fr[x] = pvr ? pvr[2 * j + (x >> nL)] : (v4d){0} + 1.0;
+            Fi[x] = pvr ? pvi[2 * j + (x >> nL)] : (v4d){0};
+        }
+        if (j == 0 && scale != 1.0)
+            for (int x = 0; x < size; x++) Fr[x] *= scale, Fi[x] *= scale;
+        for (int gi = D->first[j]; gi < D->first[j + 1]; gi++) {
+            int g = D->order[gi];
+            const int8_t *dg = P->dg + 3 * g;
+            const double *gr = er + (int64_t)(g - r[2]) * 4 * cntp + i0;
+            const double *gim = ei + (int64_t)(g - r[2]) * 4 * cntp + i0;
+            for (int x = 0; x < size; x++) {
+                int b = x >> nL, a = b;
+                if (dg[1] >= 0) {
+                    int lb = (x >> dg[1]) & 1;
+                    a = dg[2] ? 2 * b + lb : 2 * lb + b;
+                }
+                v4d xr = lanes_load(gr + (int64_t)a * cntp), xi = lanes_load(gim + (int64_t)a * cntp);
+                v4d fr = Fr[x], fi = Fi[x];
+                Fr[x] = fr * xr - fi * xi, Fi[x] = fr * xi + fi * xr;
+            }
+        }
+        int last = S && j == k - 1;
+        if (j == 0) {
+            if (last) { /* k = 1: S *= F */
+                for (int x = 0; x < 2; x++) {
+                    v4d sr = S[2 * x], si = S[2 * x + 1];
+                    S[2 * x] = sr * Fr[x] - si * Fi[x];
+                    S[2 * x + 1] = sr * Fi[x] + si * Fr[x];
+                }
+            } else {
+                T[0] = Fr[0], T[1] = Fi[0], T[2] = Fr[1], T[3] = Fi[1];
+            }
+            continue;
+        }
+        int64_t h = (int64_t)1 << j;
+        /* runs of z sharing the factor index m: 2**L0 long with one lower bit L0, all of
+         * z with none; one z at a time with more */
+        int64_t run = nL == 0 ? h : nL == 1 ? (int64_t)1 << D->L[j][0] : 1;
+        for (int64_t z0 = 0; z0 < h; z0 += run) {
+            int m = 0;
+            for (int q = 0; q < nL; q++) m |= (int)((z0 >> D->L[j][q]) & 1) << q;
+            const v4d f0r = Fr[m], f0i = Fi[m], f1r = Fr[half + m], f1i = Fi[half + m];
+            if (last) {
+                for (int64_t z = z0; z < z0 + run; z++) {
+                    v4d tr = T[2 * z], ti = T[2 * z + 1];
+                    v4d ur = tr * f1r - ti * f1i, ui = tr * f1i + ti * f1r;
+                    v4d vr = tr * f0r - ti * f0i, vi = tr * f0i + ti * f0r;
+                    v4d ar = S[2 * z], ai = S[2 * z + 1], br = S[2 * (z + h)], bi = S[2 * (z + h) + 1];
+                    S[2 * z] = ar * vr - ai * vi, S[2 * z + 1] = ar * vi + ai * vr;
+                    S[2 * (z + h)] = br * ur - bi * ui, S[2 * (z + h) + 1] = br * ui + bi * ur;
+                }
+            } else {
+                for (int64_t z = z0; z < z0 + run; z++) {
+                    v4d tr = T[2 * z], ti = T[2 * z + 1];
+                    T[2 * (z + h)] = tr * f1r - ti * f1i, T[2 * (z + h) + 1] = tr * f1i + ti * f1r;
+                    T[2 * z] = tr * f0r - ti * f0i, T[2 * z + 1] = tr * f0i + ti * f0r;
+                }
+            }
+        }
+    }
+}
+
+/* Unscaled Walsh-Hadamard butterflies of qubits q0 (and q1 >= 0, distinct) on the lanes. */
+HOT static void lanes_hadamard(v4d *restrict S, int64_t dim, int q0, int q1) {
+    if (q1 < 0) {
+        int64_t h = (int64_t)1 << q0;
+        for (int64_t z0 = 0; z0 < dim; z0 += 2 * h)
+            for (int64_t z = z0; z < z0 + h; z++)
+                for (int p = 0; p < 2; p++) {
+                    v4d a = S[2 * z + p], b = S[2 * (z + h) + p];
+                    S[2 * z + p] = a + b, S[2 * (z + h) + p] = a - b;
+                }
+        return;
+    }
+    if (q0 > q1) {
+        int t = q0;
+        q0 = q1, q1 = t;
+    }
+    int64_t h0 = (int64_t)1 << q0, h1 = (int64_t)1 << q1;
+    for (int64_t z1 = 0; z1 < dim; z1 += 2 * h1)
+        for (int64_t z0 = z1; z0 < z1 + h1; z0 += 2 * h0)
+            for (int64_t z = z0; z < z0 + h0; z++)
+                for (int p = 0; p < 2; p++) {
+                    v4d a0 = S[2 * z + p], a1 = S[2 * (z + h0) + p], a2 = S[2 * (z + h1) + p],
+                        a3 = S[2 * (z + h0 + h1) + p];
+                    v4d s0 = a0 + a1, d0 = a0 - a1, s1 = a2 + a3, d1 = a2 - a3;
+                    S[2 * z + p] = s0 + s1, S[2 * (z + h0) + p] = d0 + d1;
+                    S[2 * (z + h1) + p] = s0 - s1, S[2 * (z + h0 + h1) + p] = d0 - d1;
+                }
+}
+
+/* The lanes' states (nl of them, scaled) into out (interleaved complex, 2 dim reals each):
+ * a 4 x 4 transpose per pair of amplitudes. */
+HOT static void lanes_store(const v4d *restrict S, int64_t dim, int nl, double scale,
+                            double *restrict out) {
+    const v4d sc = (v4d){0} + scale;
+    for (int64_t z = 0; z < dim; z += 2) {
+        v4d r0 = S[2 * z] * sc, r1 = S[2 * z + 1] * sc, r2 = S[2 * z + 2] * sc, r3 = S[2 * z + 3] * sc;
+        v4d t0 = __builtin_shuffle(r0, r1, (v4i){0, 4, 2, 6}), t1 = __builtin_shuffle(r0, r1, (v4i){1, 5, 3, 7});
+        v4d t2 = __builtin_shuffle(r2, r3, (v4i){0, 4, 2, 6}), t3 = __builtin_shuffle(r2, r3, (v4i){1, 5, 3, 7});
+        v4d lane[LANES] = {__builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5}), __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5}),
+                           __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7}), __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7})};
+        for (int l = 0; l < nl; l++) memcpy(out + (int64_t)l * 2 * dim + 2 * z, &lane[l], sizeof(v4d));
+    }
+}
+
+/* Forward run of the group [b0, b1) by the lane path into base (cnt * 2**n amplitudes,
+ * complex128) from the prefix vectors gv. Returns 1 when the path does not apply to this
+ * call (nothing written), -1 when out of memory, 0 when done. */
+HOT static int lanes_forward(const Ctx *c, int b0, int b1, double *base, const cdouble *gv) {
+    const Program *P = c->P;
+    int n = P->n;
+    int64_t dim = (int64_t)1 << n;
+    int ng = 0;
+    for (int o = 0; o < P->nops; o++) {
+        const int32_t *r = P->op_i + (int64_t)o * OW;
+        if (P->hada[o] && op_batched(c, o)) return 1;
+        if (r[0] == OP_DIAG) ng += r[3] - r[2];
+    }
+    double *e = malloc(sizeof(double) * 8 * ((size_t)ng + 1) * LANE_CHUNK);
+    double *ang = malloc(sizeof(double) * 3 * LANE_CHUNK);
+    v4d *S = aligned_alloc(32, sizeof(v4d) * 4 * (size_t)dim);
+    v4d *pv = aligned_alloc(32, sizeof(v4d) * 4 * (size_t)n);
+    int64_t *eoff = malloc(sizeof(int64_t) * ((size_t)P->nops + 1));
+    if (!e || !ang || !S || !pv || !eoff) {
+        free(e), free(ang), free(S), free(pv), free(eoff);
+        return -1;
+    }
+    v4d *T = S + 2 * dim;
+    for (int sb = b0; sb < b1; sb += LANE_CHUNK) {
+        int se = sb + LANE_CHUNK < b1 ? sb + LANE_CHUNK : b1, cnt = se - sb;
+        int cntp = (cnt + LANES - 1) / LANES * LANES;
+        int64_t off = 0;
+        for (int o = 0; o < P->nops; o++) {
+            const int32_t *r = P->op_i + (int64_t)o * OW;
+            eoff[o] = off;
+            if (r[0] != OP_DIAG) continue;
+            int64_t len = (int64_t)(r[3] - r[2]) * 4 * cntp;
+            lanes_entries(c, o, sb, se, cntp, e + 2 * off, e + 2 * off + len, ang,
+                          ang + LANE_CHUNK, ang + 2 * LANE_CHUNK);
+            off += len;
+        }
+        for (int i0 = 0; i0 < cnt; i0 += LANES) {
+            int nl = cnt - i0 < LANES ? cnt - i0 : LANES;
+            const cdouble *v[LANES];
+            for (int l = 0; l < LANES; l++) v[l] = gv + (int64_t)(sb - b0 + i0 + (l < nl ? l : nl - 1)) * 2 * n;
+            for (int q = 0; q < 2 * n; q++) {
+                pv[q] = (v4d){creal(v[0][q]), creal(v[1][q]), creal(v[2][q]), creal(v[3][q])};
+                pv[2 * n + q] = (v4d){cimag(v[0][q]), cimag(v[1][q]), cimag(v[2][q]), cimag(v[3][q])};
+            }
+            int64_t len0 = (int64_t)(P->op_i[3] - P->op_i[2]) * 4 * cntp;
+            lanes_diag(P, 0, e, e + len0, cntp, i0, pv, pv + 2 * n, 1.0, S, NULL);
+            double scale = 1.0;
+            for (int o = 1; o < P->nops; o++) {
+                if (P->hada[o]) { /* pairs of consecutive Hadamards on distinct qubits */
+                    int q0 = P->op_q[(int64_t)o * MAXQ], q1 = -1;
+                    if (o + 1 < P->nops && P->hada[o + 1] && P->op_q[(int64_t)(o + 1) * MAXQ] != q0)
+                        q1 = P->op_q[(int64_t)(++o) * MAXQ];
+                    lanes_hadamard(S, dim, q0, q1);
+                    scale *= q1 < 0 ? 0.70710678118654752440 : 0.5;
+                    continue;
+                }
+                const int32_t *r = P->op_i + (int64_t)o * OW;
+                int64_t len = (int64_t)(r[3] - r[2]) * 4 * cntp;
+                lanes_diag(P, o, e + 2 * eoff[o], e + 2 * eoff[o] + len, cntp, i0, NULL, NULL, scale, T, S);
+                scale = 1.0;
+            }
+            lanes_store(S, dim, nl, scale, base + 2 * (int64_t)(sb - b0 + i0) * dim);
+        }
+    }
+    free(e), free(ang), free(S), free(pv), free(eoff);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- templated kernels */
 #define QL_TEMPLATE 1
 #define QL_DOUBLE 1
@@ -1864,10 +2128,18 @@ static PyObject *Program_encoding_paths(Program *self, PyObject *unused) {
     return t;
 }
 
+/* lanes(): whether forward runs (complex128, no tape) take the lane path. */
+static PyObject *Program_lanes(Program *self, PyObject *unused) {
+    (void)unused;
+    return PyBool_FromLong(self->lanes);
+}
+
 static PyMethodDef Program_methods[] = {
     {"encoding_paths", (PyCFunction)Program_encoding_paths, METH_NOARGS,
      "encoding_paths(): per op, 0 general, 1 diagonal by doubling, 2 Hadamard layer, 3 "
      "diagonal with the product state folded in"},
+    {"lanes", (PyCFunction)Program_lanes, METH_NOARGS,
+     "lanes(): forward runs (complex128, no tape) take the lane path (four samples per vector)"},
     {"forward", (PyCFunction)Program_forward, METH_VARARGS,
      "forward(B, x, w, extra, theta, out, diag, K, values, threads, keep): final states into "
      "out (and values = |out|^2 @ diag); keep: returns a Tape for the adjoint sweep"},
@@ -1905,7 +2177,7 @@ PyMODINIT_FUNC PyInit__executor(void) {
     PyModule_AddIntConstant(m, "MAXN", MAXN);
     /* the interface version: executor.py uses the module only when it matches (a build left
        over from an older source falls back to the reference engine instead of failing) */
-    PyModule_AddIntConstant(m, "ABI", 4);
+    PyModule_AddIntConstant(m, "ABI", 5);
     return m;
 }
 
@@ -2679,6 +2951,12 @@ static int F(forward_group)(const Ctx *c, F(Scratch) * S, int b0, int b1, real *
             if (r[1] > maxk) maxk = r[1];
         }
     }
+#ifdef QL_DOUBLE
+    if (P->lanes && !c->snap) {
+        int rc = lanes_forward(c, b0, b1, base_p, gv);
+        if (rc <= 0) return rc;
+    }
+#endif
     cdouble *e = NULL;
     double *ang = NULL, *T = NULL;
     if (maxg) {
