@@ -3,8 +3,9 @@
  *
  * The program is built once per circuit by qlang/sim/program.py (the reference for every
  * rule here is the pure-numpy engine, qlang/sim/engine.py). It holds:
- *   slots   one per gate parameter: a constant, a*x[b, i] + c, a*w[i] + c, or a value the
- *           caller evaluates (general expressions);
+ *   slots   one per gate parameter: a constant, a*x[b, i] + c, a*w[i] + c,
+ *           c + a*x[b, i] + b*x[b, j] + d*x[b, i]*x[b, j], or a value the caller evaluates
+ *           (general expressions);
  *   gates   elementary gates on 1 or 2 qubits: M(t) = A + cos(alpha t) B + sin(alpha t) C
  *           (constant gates: M = A), placed at positions of their op;
  *   prefix  per qubit, the one-qubit gates applied to |0> before any entangling gate (the
@@ -51,10 +52,11 @@
 
 typedef double complex cdouble;
 
-enum { S_CONST = 0, S_INPUT = 1, S_WEIGHT = 2, S_EXPR = 3 };
+enum { S_CONST = 0, S_INPUT = 1, S_WEIGHT = 2, S_EXPR = 3, S_BILIN = 4 };
 enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 /* record widths of the integer tables */
-#define SW 3  /* slot: kind, index, batched */
+#define SW 4  /* slot: kind, index, batched, index2 */
+#define SF 4  /* slot reals: a, c, b, d (value a x + c; bilinear c + a x + b x2 + d x x2) */
 #define GW 6  /* gate: nq, pos0, pos1, slot, diag, mat offset */
 #define PRW 4 /* prefix (per qubit): g0, g1, batched, split (head gates [g0, split)) */
 #define OW 10 /* op: kind, k, g0, g1, batched, params, aux0, aux1, c, phase offset */
@@ -125,6 +127,7 @@ typedef struct {
     int8_t *dg;             /* per gate (3 each): doubling level, lower-bit slot, top is pos0 */
     int8_t *hada;           /* per op: a constant one-qubit op equal to the Hadamard gate */
     int lanes;              /* forward runs (complex128, no tape) take the lane path */
+    int bilin;              /* some slot is bilinear in two inputs */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -413,6 +416,20 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     if (copy_buffer(o_slot_i, "i", 4, (void **)&self->slot_i, &len) < 0) return -1;
     self->nslots = (int)(len / SW);
     if (copy_buffer(o_slot_f, "d", 8, (void **)&self->slot_f, &len) < 0) return -1;
+    if (len != (Py_ssize_t)self->nslots * SF) {
+        PyErr_SetString(PyExc_ValueError, "slot table size");
+        return -1;
+    }
+    for (int s = 0; s < self->nslots; s++) {
+        const int32_t *r = self->slot_i + (int64_t)s * SW;
+        if ((r[0] == S_INPUT || r[0] == S_BILIN) && (r[1] < 0 || r[1] >= n_in)) r = NULL;
+        if (r && r[0] == S_BILIN && (r[3] < 0 || r[3] >= n_in)) r = NULL;
+        if (!r) {
+            PyErr_SetString(PyExc_ValueError, "slot input index");
+            return -1;
+        }
+        self->bilin |= self->slot_i[(int64_t)s * SW] == S_BILIN;
+    }
     if (copy_buffer(o_gate_i, "i", 4, (void **)&self->gate_i, &len) < 0) return -1;
     self->ngates = (int)(len / GW);
     if (copy_buffer(o_gate_f, "d", 8, (void **)&self->gate_alpha, &len) < 0) return -1;
@@ -592,10 +609,14 @@ static double slot_value(const Ctx *c, int s, int b) {
     const Program *P = c->P;
     if (c->explicit_theta) return c->theta_in[(int64_t)s * c->B + b];
     const int32_t *r = P->slot_i + (int64_t)s * SW;
-    const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1];
+    const double a = P->slot_f[SF * s], k = P->slot_f[SF * s + 1];
     switch (r[0]) {
     case S_INPUT:
         return a * c->x[(int64_t)b * P->n_in + r[1]] + k;
+    case S_BILIN: {
+        const double *x = c->x + (int64_t)b * P->n_in, xi = x[r[1]], xj = x[r[3]];
+        return k + a * xi + P->slot_f[SF * s + 2] * xj + P->slot_f[SF * s + 3] * xi * xj;
+    }
     case S_WEIGHT:
         return a * c->w[r[1]] + k;
     case S_EXPR:
@@ -612,8 +633,14 @@ static void fill_theta(Ctx *c) {
         double *row = c->theta + (int64_t)s * c->B;
         const int32_t *r = P->slot_i + (int64_t)s * SW;
         if (batched && !c->explicit_theta && r[0] == S_INPUT) { /* the common case, unswitched */
-            const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1], *x = c->x + r[1];
+            const double a = P->slot_f[SF * s], k = P->slot_f[SF * s + 1], *x = c->x + r[1];
             for (int b = 0; b < c->B; b++) row[b] = a * x[(int64_t)b * P->n_in] + k;
+        } else if (batched && !c->explicit_theta && r[0] == S_BILIN) {
+            const double *f = P->slot_f + SF * s, *xi = c->x + r[1], *xj = c->x + r[3];
+            for (int b = 0; b < c->B; b++) {
+                double u = xi[(int64_t)b * P->n_in], v = xj[(int64_t)b * P->n_in];
+                row[b] = f[1] + f[0] * u + f[2] * v + f[3] * u * v;
+            }
         } else if (batched && !c->explicit_theta && r[0] == S_EXPR) {
             memcpy(row, c->extra + (int64_t)r[1] * c->B, sizeof(double) * (size_t)c->B);
         } else if (batched) {
@@ -929,10 +956,18 @@ typedef struct {
 static void add_slot(const Ctx *c, Acc *acc, int s, int b, double g) {
     const Program *P = c->P;
     const int32_t *r = P->slot_i + (int64_t)s * SW;
-    double a = P->slot_f[2 * s];
+    double a = P->slot_f[SF * s];
     switch (r[0]) {
     case S_INPUT:
         if (b >= 0 && c->inputs) c->gx[(int64_t)b * P->n_in + r[1]] += a * g;
+        break;
+    case S_BILIN:
+        if (b >= 0 && c->inputs) {
+            double *gx = c->gx + (int64_t)b * P->n_in, bb = P->slot_f[SF * s + 2], d = P->slot_f[SF * s + 3];
+            const double *x = c->x + (int64_t)b * P->n_in;
+            gx[r[1]] += (a + d * x[r[3]]) * g;
+            gx[r[3]] += (bb + d * x[r[1]]) * g;
+        }
         break;
     case S_WEIGHT:
         if (c->per_sample && b >= 0)
@@ -1746,7 +1781,8 @@ static int prepare(Ctx *c) {
         for (int g = split; g < pr[1]; g++) c->tail_params |= P->gate_i[(int64_t)g * GW + 3] >= 0;
         for (int g = pr[0]; g < split; g++) {
             int slot = P->gate_i[(int64_t)g * GW + 3];
-            if (slot >= 0 && P->slot_i[(int64_t)slot * SW] != S_INPUT) c->head_weights |= (uint64_t)1 << q;
+            int kind = slot >= 0 ? P->slot_i[(int64_t)slot * SW] : S_INPUT;
+            if (kind != S_INPUT && kind != S_BILIN) c->head_weights |= (uint64_t)1 << q;
         }
     }
     return 0;
@@ -1819,6 +1855,7 @@ typedef struct {
     Ctx c;
     void *block; /* snapshots, prefix vectors and heads */
     size_t size;
+    double *x; /* the run's inputs (bilinear slots' chain rule), or NULL */
 } Tape;
 
 static void Tape_dealloc(Tape *self) {
@@ -1836,6 +1873,7 @@ static void Tape_dealloc(Tape *self) {
         Py_DECREF((PyObject *)P);
     }
     free(self->block);
+    free(self->x);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1892,6 +1930,7 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
         if (!tape) goto done;
         tape->P = NULL;
         tape->block = NULL;
+        tape->x = NULL;
         int64_t dim = (int64_t)1 << self->n;
         size_t snap = (size_t)self->nsnap * (size_t)B * (size_t)dim * 2 * (c.dbl ? 8 : 4);
         size = snap + (size_t)B * 6 * (size_t)self->n * sizeof(cdouble) + 64;
@@ -1919,11 +1958,21 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    if (tape && self->bilin && c.x) { /* the chain rule of a bilinear slot reads the inputs */
+        size_t nx = sizeof(double) * (size_t)B * (size_t)self->n_in;
+        tape->x = malloc(nx ? nx : 1);
+        if (!tape->x) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(tape->x, c.x, nx);
+    }
     if (tape) {
         Py_INCREF((PyObject *)self);
         tape->P = self;
         tape->c = c; /* the tape owns the call's angles, matrices and payloads now */
-        tape->c.x = tape->c.w = tape->c.extra = tape->c.theta_in = NULL;
+        tape->c.x = tape->x;
+        tape->c.w = tape->c.extra = tape->c.theta_in = NULL;
         tape->c.psi = tape->c.lam = NULL;
         tape->c.values = NULL;
         tape->c.diag = NULL;

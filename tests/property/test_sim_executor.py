@@ -76,18 +76,41 @@ def reference(c: Circuit, x: np.ndarray, w: np.ndarray, lam: np.ndarray, per_sam
     return psi, chain_rule(plan, grads, x, w, per_sample=per_sample)
 
 
-def case(seed: int, tile_bits: int = X.TILE_BITS, dtype: type = np.complex128):
+def with_bilinear_angles(rng: np.random.Generator, c: Circuit) -> Circuit:
+    """``c`` with about half of its angles replaced by bilinear ones in two inputs
+    (``k (pi - x_i)(pi - x_j)``, ``a x_i + b x_j + d x_i x_j``: the program's bilinear
+    slots)."""
+
+    first = [True]
+
+    def angle(p: E.Expr) -> E.Expr:
+        if rng.random() < 0.5 and not first[0]:  # the first angle always
+            return p
+        first[0] = False
+        i, j = (int(v) for v in rng.choice(N_IN, 2, replace=False))
+        xi, xj = E.Input(i), E.Input(j)
+        if rng.random() < 0.5:
+            return (np.pi - xi) * (np.pi - xj) * float(rng.normal())
+        return xi * float(rng.normal()) + xj * float(rng.normal()) + xi * xj * float(rng.normal())
+
+    ops = tuple(Operation(op.name, op.qubits, tuple(angle(p) for p in op.params)) for op in c.ops)
+    return Circuit(c.num_qubits, ops, inputs=c.inputs, weights=c.weights)
+
+
+def case(seed: int, tile_bits: int = X.TILE_BITS, dtype: type = np.complex128, bilinear: bool = False):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 9)) if tile_bits >= 9 else int(rng.integers(tile_bits + 1, tile_bits + 4))
     c = random_circuit(rng, n, int(rng.integers(1, 30)))
+    if bilinear:
+        c = with_bilinear_angles(rng, c)
     b = int(rng.integers(1, 6))
     x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
     lam = rng.normal(size=(b, 2**n)) + 1j * rng.normal(size=(b, 2**n))
     return c, x, w, lam
 
 
-def _check(seed: int, tile_bits: int, dtype: type, tol: float) -> None:
-    c, x, w, lam = case(seed, tile_bits, dtype)
+def _check(seed: int, tile_bits: int, dtype: type, tol: float, bilinear: bool = False) -> None:
+    c, x, w, lam = case(seed, tile_bits, dtype, bilinear)
     ex = X.Executor(c, dtype, tile_bits=tile_bits)
     try:
         psi = ex.forward(x, w)
@@ -126,6 +149,20 @@ def test_whole_state_mode_matches_reference(seed: int) -> None:
 def test_tiled_passes_match_reference(seed: int) -> None:
     """Small tiles force the pass-by-pass mode on 7 to 9 qubits."""
     _check(1000 + seed, 6, np.complex128, 1e-10)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bilinear_slots_match_reference(seed: int) -> None:
+    """Angles bilinear in two inputs run as bilinear slots (evaluated in C, the chain rule
+    to both inputs in C): states and gradients agree with the reference engine, whole-state
+    and in small tiles."""
+    from qlang.sim.program import SLOT_BILINEAR, build_program
+
+    c, *_ = case(3000 + seed, bilinear=True)
+    if any(op.params for op in c.ops):
+        assert SLOT_BILINEAR in [s.kind for s in build_program(c).slots]
+    _check(3000 + seed, X.TILE_BITS, np.complex128, 1e-10, bilinear=True)
+    _check(3100 + seed, 6, np.complex128, 1e-10, bilinear=True)
 
 
 @pytest.mark.parametrize("seed", range(15))
