@@ -1125,7 +1125,7 @@ static void prefix_vector(const Ctx *c, int q, int b, cdouble *v, cdouble *u, cd
 /* Prefix vectors of samples [b0, b1): vecs (2n per sample), heads (u at 2q, the one-gate
  * head derivative at 2n + 2q; 4n per sample). A head of one sample-dependent gate is
  * evaluated for the whole range with one vectorised sincos. */
-static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *heads) {
+HOT static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *heads) {
     const Program *P = c->P;
     int n = P->n, cnt = b1 - b0;
     double ang[512], sn[512], cs[512];
@@ -1344,8 +1344,8 @@ typedef long long v4i __attribute__((vector_size(32)));
  * entry a of gate g at chunk sample i is er/ei[((g - g0) * 4 + a) * cntp + i], cntp = the
  * sample count rounded up to LANES (the pad repeats the last sample). One vectorised
  * sincos per gate over the samples (ang, sn, cs: cntp reals each). */
-static void lanes_entries(const Ctx *c, int o, int sb, int se, int cntp, double *er, double *ei,
-                          double *ang, double *sn, double *cs) {
+HOT static void lanes_entries(const Ctx *c, int o, int sb, int se, int cntp, double *er,
+                              double *ei, double *ang, double *sn, double *cs) {
     const Program *P = c->P;
     const int32_t *r = P->op_i + (int64_t)o * OW;
     int cnt = se - sb;
