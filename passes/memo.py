@@ -69,6 +69,8 @@ SYNTHESIS_LIMITS: dict[str, int] = {
     "1q_matrix": 50000,  # synth_1q: (basis, exact matrix bytes) -> shortest sequence
     # resynthesize-cnot-phase: (pair, ids of the block's ops) -> (those ops, replacement)
     "cnot_phase": 8192,
+    # merge-rotations: (names, qubit relation, angles, allowed) -> rules.combine's fusion
+    "combine": 16384,
 }
 
 

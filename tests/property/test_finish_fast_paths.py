@@ -108,7 +108,7 @@ def test_commutation_by_names_equals_commutes(pair):
         assert commutes_on_qubit(a.name, len(a.qubits), pos, b.name) == commutes(a, b)
 
 
-def _try_fuse_reference(op, out, per_q, commute, allowed, only_inverses, lowest):  # noqa: ANN001, ANN202
+def _try_fuse_reference(op, out, per_q, commute, allowed, only_inverses, lowest, memo=None):  # noqa: ANN001, ANN202
     """The merge loop's partner search before its inline walks (the general code)."""
     n = len(op.qubits)
     for k in _backwards(per_q, op.qubits, lowest):
@@ -136,6 +136,42 @@ def test_merge_loop_equals_the_general_search(circuit, commute, only_inverses, i
     assert fast[1] == slow[1]
     assert fast[0].ops == slow[0].ops
     assert repr(fast[0].global_phase) == repr(slow[0].global_phase)
+
+
+def _relabelled(circuit: Circuit, shift: int) -> Circuit:
+    """``circuit`` on qubits moved by ``shift`` (cyclically): the same angles elsewhere."""
+    n = circuit.num_qubits
+    ops = tuple(
+        Operation(op.name, tuple((q + shift) % n for q in op.qubits), op.params) for op in circuit.ops
+    )
+    return Circuit(n, ops, inputs=circuit.inputs, weights=circuit.weights)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(circuits(max_ops=24), min_size=1, max_size=4), st.booleans(), st.booleans())
+def test_remembered_fusions_equal_fresh_ones(batch, commute, in_basis):
+    """Merge loops sharing one run's memo (its ``"combine"`` table filled by earlier
+    circuits, the same circuits on moved qubits, and the loops' own outputs again, as the
+    fixed point and the portfolio's candidates do) give what ``combine`` without a memo
+    gives, operation for operation and phase for phase."""
+    allowed = frozenset({"rz", "sx", "x", "cx"}) if in_basis else frozenset()
+    work = [c for circ in batch for c in (circ, _relabelled(circ, 1), _relabelled(circ, 2))]
+    with synthesis_memo():
+        remembered = []
+        for c in work + work:
+            out = peephole(c, commute=commute, allowed=allowed)
+            remembered.append(out)
+            remembered.append(peephole(out[0], commute=commute, allowed=allowed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(peephole_mod, "combine_remembered", lambda p, o, n, a, m: combine(p, o, a))
+        fresh = []
+        for c in work + work:
+            out = peephole(c, commute=commute, allowed=allowed)
+            fresh.append(out)
+            fresh.append(peephole(out[0], commute=commute, allowed=allowed))
+    for (a, ca), (b, cb) in zip(remembered, fresh, strict=True):
+        assert ca == cb and a.ops == b.ops
+        assert repr(a.global_phase) == repr(b.global_phase)
 
 
 def _collect_blocks_reference(circuit, member):  # noqa: ANN001, ANN202
