@@ -50,7 +50,13 @@ def peephole(
         qs = op.qubits
         # (the qubit set as a sorted tuple: an op's qubits are distinct, so this groups
         # exactly as the set would, without building one per op)
-        key = qs if len(qs) == 1 else tuple(sorted(qs))
+        nq = len(qs)
+        if nq == 1:
+            key = qs
+        elif nq == 2:
+            key = qs if qs[0] < qs[1] else (qs[1], qs[0])
+        else:
+            key = tuple(sorted(qs))
         near = by_set.get(key)
         if near is not None and op.condition is None and op.name not in NON_UNITARY:
             lowest = -1
