@@ -274,27 +274,28 @@ def synth_2q(
             )
             for l0, l1, r0, r1, phase in sols:
                 # A solution replaces ``best`` only when strictly shorter and every local
-                # only adds gates: stop as soon as the gates so far (with the core) reach
+                # only adds gates: stop as soon as the gates so far (with the core), plus
+                # lower bounds of the locals still to come (``length_lower_bound``), reach
                 # ``best``'s length. The same choice, without synthesising the rest.
                 limit = len(best[0]) - len(core_seq) if best is not None else None
-                if limit is not None and (
-                    length_lower_bound(r0, basis_1q) + length_lower_bound(r1, basis_1q)
-                    + length_lower_bound(l0, basis_1q) + length_lower_bound(l1, basis_1q)
-                    >= limit
-                ):  # fmt: skip
-                    continue  # its locals cannot come to fewer gates: it would stop anyway
+                locals_ = ((r0, 0), (r1, 1), (l0, 0), (l1, 1))
+                ahead = [0, 0, 0, 0, 0]  # ahead[i]: the bounds of locals i, i+1, ...
+                if limit is not None:
+                    for i in range(3, -1, -1):
+                        ahead[i] = ahead[i + 1] + length_lower_bound(locals_[i][0], basis_1q)
                 seq: Seq = []
                 n_local = 0
-                for i, (mat, q) in enumerate(((r0, 0), (r1, 1), (l0, 0), (l1, 1))):
+                for i, (mat, q) in enumerate(locals_):
+                    if limit is not None and n_local + ahead[i] >= limit:
+                        break  # (it cannot come to fewer gates than ``best``)
                     if i == 2:
                         seq.extend(core_seq)
                     before = len(seq)
                     phase += _emit_1q(mat, q, basis_1q, seq)
                     n_local += len(seq) - before
-                    if limit is not None and n_local >= limit:
-                        break
                 else:
-                    best = (seq, phase)
+                    if limit is None or n_local < limit:
+                        best = (seq, phase)
         if best is not None:
             return best
     raise ArithmeticError("2-qubit synthesis failed")  # pragma: no cover - numerical failure
