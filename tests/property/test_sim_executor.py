@@ -672,6 +672,24 @@ def test_lane_path_matches_reference() -> None:
     assert taken >= 15, taken  # most circuits of this shape take the path
 
 
+@compiled
+def test_lane_path_with_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker threads split a lane-path run by groups of samples (each with its own lane
+    buffers): the states equal the one-thread run's and the reference engine's."""
+    rng = np.random.default_rng(9300)
+    c = lane_circuit(rng, 6)
+    ex = X.Executor(c)
+    assert ex._variant(True).c.lanes()
+    x = rng.normal(size=(203, N_IN))
+    monkeypatch.setattr(X, "THREADED_WORK", 0)
+    monkeypatch.setenv("QLANG_THREADS", "1")
+    psi1 = ex.forward(x, np.zeros(0))
+    monkeypatch.setenv("QLANG_THREADS", "3")
+    psi3 = ex.forward(x, np.zeros(0))
+    assert np.array_equal(psi1, psi3)
+    assert np.max(np.abs(psi3 - _forward_reference(c, x, np.zeros(0)))) < 1e-10
+
+
 def hadamard_diagonal_circuit(rng: np.random.Generator, n: int) -> Circuit:
     """Layers of Hadamards on random subsets of the qubits and diagonal gates (one- and
     two-qubit, on any pair, with ``cx; rz; cx`` parity units), some one-qubit gates between:
