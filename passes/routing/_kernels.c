@@ -914,10 +914,14 @@ static void mt_seed(MT *r, uint64_t seed) {
     r->index = MT_N;
 }
 
-static uint32_t mt_next(MT *r) {
+/* the next MT_N words of the state (mt_next's regeneration, out of its inline path) */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void mt_twist(MT *r) {
     static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
     uint32_t y, *mt = r->mt;
-    if (r->index >= MT_N) {
+    {
         int kk;
         for (kk = 0; kk < MT_N - MT_M; kk++) {
             y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
@@ -931,7 +935,11 @@ static uint32_t mt_next(MT *r) {
         mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 1U];
         r->index = 0;
     }
-    y = mt[r->index++];
+}
+
+static inline uint32_t mt_next(MT *r) {
+    if (r->index >= MT_N) mt_twist(r);
+    uint32_t y = r->mt[r->index++];
     y ^= (y >> 11);
     y ^= (y << 7) & 0x9d2c5680U;
     y ^= (y << 15) & 0xefc60000U;
