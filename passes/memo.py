@@ -13,7 +13,9 @@ Two memos, one kind of object (:class:`Memo`: bounded tables, one per kind of re
   circuit, whose routed swaps and gates form the same few 2-qubit blocks (a 16-qubit QCNN
   routed on a line asks for about 1,000 block syntheses of 19 distinct blocks); the
   1-qubit synthesis of a matrix (``"1q_matrix"``) is asked for by translation, the 1-qubit
-  resynthesis and the 2-qubit synthesis alike.
+  resynthesis and the 2-qubit synthesis alike; merge-rotations' fusions of two gates
+  (``"combine"``, by names, angles and how the qubits relate) recur in every round and
+  every candidate too.
 
 Each lives for one pipeline run (:class:`qlang.passes.manager.Pipeline` opens both scopes;
 a pass run on its own opens its own for that call) and is cleared when the run ends:
@@ -71,6 +73,8 @@ SYNTHESIS_LIMITS: dict[str, int] = {
     "1q_matrix": 50000,  # synth_1q: (basis, exact matrix bytes) -> shortest sequence
     # resynthesize-cnot-phase: (pair, ids of the block's ops) -> (those ops, replacement)
     "cnot_phase": 8192,
+    # merge-rotations: (names, qubit relation, angles, allowed) -> rules.combine's fusion
+    "combine": 16384,
 }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from qlang.passes import linear as L
 from qlang.passes.commutation import commutes, commutes_mapped, commutes_on_qubit
+from qlang.passes.memo import SynthesisMemo, active_synthesis_memo
 from qlang.passes.optimization.rules import Fused, combine, may_combine
 
 from qlang.ir import expr as E
@@ -44,11 +45,18 @@ def peephole(
     by_set: dict[tuple[int, ...], list[int]] = {}
     phase = L.PhaseSum(circuit.global_phase)
     changed = False
+    memo = active_synthesis_memo()
     for op in circuit.ops:
         qs = op.qubits
         # (the qubit set as a sorted tuple: an op's qubits are distinct, so this groups
         # exactly as the set would, without building one per op)
-        key = qs if len(qs) == 1 else tuple(sorted(qs))
+        nq = len(qs)
+        if nq == 1:
+            key = qs
+        elif nq == 2:
+            key = qs if qs[0] < qs[1] else (qs[1], qs[0])
+        else:
+            key = tuple(sorted(qs))
         near = by_set.get(key)
         if near is not None and op.condition is None and op.name not in NON_UNITARY:
             lowest = -1
@@ -57,7 +65,7 @@ def peephole(
                     lowest = k
                     break
             if lowest >= 0:
-                fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, lowest)
+                fused = _try_fuse(op, out, per_q, commute, allowed, only_inverses, lowest, memo)
                 if fused is not None:
                     changed = True
                     phase.add(fused)
@@ -88,6 +96,7 @@ def _try_fuse(
     allowed: frozenset[str],
     only_inverses: bool,
     lowest: int,
+    memo: SynthesisMemo,
 ) -> E.Expr | None:
     n = len(op.qubits)
     if n == 1:  # (the common case, without the generator: the same walk as _backwards)
@@ -101,7 +110,7 @@ def _try_fuse(
             prev = out[k]
             if prev is None:
                 continue
-            fused = _fusion(prev, op, 1, allowed, only_inverses)
+            fused = _fusion(prev, op, 1, allowed, only_inverses, memo)
             if fused is not None:
                 out[k] = fused.op
                 return fused.phase
@@ -135,7 +144,7 @@ def _try_fuse(
             if prev is None:
                 continue
             pq = prev.qubits
-            fused = _fusion(prev, op, 2, allowed, only_inverses)
+            fused = _fusion(prev, op, 2, allowed, only_inverses, memo)
             if fused is not None:
                 out[k] = fused.op
                 return fused.phase
@@ -149,7 +158,7 @@ def _try_fuse(
         prev = out[k]
         if prev is None:
             continue
-        fused = _fusion(prev, op, n, allowed, only_inverses)
+        fused = _fusion(prev, op, n, allowed, only_inverses, memo)
         if fused is not None:
             out[k] = fused.op
             return fused.phase
@@ -159,7 +168,12 @@ def _try_fuse(
 
 
 def _fusion(
-    prev: Operation, op: Operation, n: int, allowed: frozenset[str], only_inverses: bool
+    prev: Operation,
+    op: Operation,
+    n: int,
+    allowed: frozenset[str],
+    only_inverses: bool,
+    memo: SynthesisMemo,
 ) -> Fused | None:
     """``combine(prev, op)`` where the earlier ``prev`` and ``op`` (on ``n`` qubits) may fuse
     here, else None: gates on a different number of qubits never fuse (``combine`` needs the
@@ -173,10 +187,51 @@ def _fusion(
         or not may_combine(prev.name, op.name)
     ):
         return None
-    fused = combine(prev, op, allowed)
+    fused = combine_remembered(prev, op, n, allowed, memo)
     if fused is None or (only_inverses and fused.op is not None):
         return None
     return fused
+
+
+def combine_remembered(
+    prev: Operation, op: Operation, n: int, allowed: frozenset[str], memo: SynthesisMemo
+) -> Fused | None:
+    """``combine(prev, op, allowed)`` for unconditioned gates on ``n`` qubits, kept in the
+    run's synthesis memo (table ``"combine"``): the fixed-point rounds and the portfolio's
+    candidates ask for the same pairs of angles again and again, and the symbolic ones cost
+    linear forms. ``combine`` depends only on the names, the angles, ``allowed`` and how
+    the qubits relate (the same tuple, the same pair reversed, or not the same pair); the
+    gate it returns is always on ``prev``'s qubits, so a remembered one is moved there.
+
+    Example::
+
+        >>> from qlang.passes.memo import synthesis_memo
+        >>> a, b = Operation("rz", (0,), (E.Weight(0),)), Operation("rz", (0,), (E.Weight(1),))
+        >>> with synthesis_memo() as memo:
+        ...     first = combine_remembered(a, b, 1, frozenset(), memo)
+        ...     a3, b3 = Operation("rz", (3,), a.params), Operation("rz", (3,), b.params)
+        ...     moved = combine_remembered(a3, b3, 1, frozenset(), memo)  # (remembered)
+        >>> E.to_text(first.op.params[0]), moved.op.qubits, moved.op.params is first.op.params
+        ('w[0] + w[1]', (3,), True)
+    """
+    pq = prev.qubits
+    if n == 1:
+        rel = 0 if pq == op.qubits else 2
+    elif n == 2:
+        oq = op.qubits
+        rel = 0 if pq == oq else 1 if pq[0] == oq[1] and pq[1] == oq[0] else 2
+    else:
+        return combine(prev, op, allowed)
+    key = (prev.name, op.name, rel, prev.params, op.params, allowed)
+    hit = memo.get("combine", key)
+    if hit is None:
+        fused = combine(prev, op, allowed)
+        memo.store("combine", key, (fused,))
+        return fused
+    fused = hit[0]  # type: ignore[index]
+    if fused is None or fused.op is None or fused.op.qubits == pq:
+        return fused  # type: ignore[no-any-return]
+    return Fused(Operation(fused.op.name, pq, fused.op.params), fused.phase)
 
 
 def _backwards(per_q: list[list[int]], qubits: tuple[int, ...], lowest: int) -> Iterator[int]:

@@ -29,10 +29,34 @@ ATOL = 1e-9
 _AXIS_GATE = {"Z": "rz", "Y": "ry", "X": "rx"}
 
 
+_C128, _F64 = np.dtype(complex), np.dtype(float)
+_DET = getattr(getattr(np.linalg, "_umath_linalg", None), "det", None)
+
+
+def det(a: np.ndarray) -> complex | float:
+    """``np.linalg.det(a)`` of one square complex or real matrix: the same LAPACK call and
+    the same number, without its argument checks and type resolution (a few microseconds
+    of each of the synthesis's thousands of 2x2 and 4x4 determinants); any other input,
+    or a numpy without the private ufunc, goes through ``np.linalg.det`` itself.
+
+    Example::
+
+        >>> m = np.array([[1j, 2], [3, 4]])
+        >>> bool(det(m) == np.linalg.det(m))
+        True
+    """
+    if _DET is not None and a.ndim == 2:
+        if a.dtype == _C128:
+            return _DET(a, signature="D->D")  # type: ignore[no-any-return]
+        if a.dtype == _F64:
+            return _DET(a, signature="d->d")  # type: ignore[no-any-return]
+    return np.linalg.det(a)  # type: ignore[no-any-return]
+
+
 def zyz_angles(u: np.ndarray) -> tuple[float, float, float]:
     """``(theta, phi, lam)`` with ``u ~ Rz(phi) Ry(theta) Rz(lam)`` up to phase."""
-    det = np.linalg.det(u)
-    v = u / cmath.sqrt(det)
+    det_u = det(u)
+    v = u / cmath.sqrt(det_u)
     theta = 2 * math.atan2(abs(v[1, 0]), abs(v[0, 0]))
     s = 2 * cmath.phase(v[1, 1]) if abs(v[1, 1]) > 1e-12 else 0.0  # phi + lam
     d = 2 * cmath.phase(v[1, 0]) if abs(v[1, 0]) > 1e-12 else 0.0  # phi - lam
@@ -197,6 +221,58 @@ def _synth_1q(u: np.ndarray, basis: frozenset[str]) -> tuple[GateSeq, float] | N
         if ph is not None:
             best = (seq, ph)
     return best
+
+
+#: how far (largest entry) ``u`` must be from a pattern before :func:`length_lower_bound`
+#: rules the pattern out: far above ``phase_between``'s 1e-7, so a sequence that
+#: verification accepts is never ruled out
+_FAR = 1e-5
+
+
+def length_lower_bound(u: np.ndarray, basis: frozenset[str]) -> int:
+    """A lower bound on ``len(synth_1q(u, basis)[0])`` from a few entries of ``u`` (no
+    synthesis): 0 when ``u`` may be a phase times the identity; 1 when one gate may do
+    (``u`` in the basis, or possibly a fixed gate of the basis or a rotation about an
+    axis the basis rotates about, up to phase); else 2. Each candidate form of
+    :func:`candidates` that comes out as one gate after cleaning is such a gate, so the
+    bound holds whichever candidate wins.
+
+    Example::
+
+        >>> ibm = frozenset({"rz", "sx", "x"})
+        >>> [length_lower_bound(gate_matrix(g), ibm) for g in ("id", "t", "x", "h")]
+        [0, 1, 1, 2]
+    """
+    u00, u01, u10, u11 = u[0, 0], u[0, 1], u[1, 0], u[1, 1]
+    if abs(u01) <= _FAR and abs(u10) <= _FAR and abs(u00 - u11) <= _FAR:
+        return 0
+    if "u" in basis:
+        return 1
+    if abs(u01) <= _FAR and abs(u10) <= _FAR and ({"rz", "p"} & basis):
+        return 1  # a z rotation
+    if abs(u00 - u11) <= _FAR and (
+        ("rx" in basis and abs(u01 - u10) <= _FAR) or ("ry" in basis and abs(u01 + u10) <= _FAR)
+    ):
+        return 1  # an x or y rotation
+    for name in basis:
+        if name in _FIXED_1Q and _close_up_to_phase(u, _FIXED_1Q[name]):
+            return 1
+    return 2
+
+
+def _close_up_to_phase(u: np.ndarray, g: np.ndarray) -> bool:
+    """Whether ``u`` may be ``e^{i phi} g`` (``phase_between`` with the loose ``_FAR``)."""
+    k = 0 if abs(g[0, 0]) >= abs(g[0, 1]) else 1  # a largest entry of the unitary g's row
+    ph = u[0, k] / g[0, k]
+    return abs(abs(ph) - 1) <= _FAR and float(np.abs(u - ph * g).max()) <= _FAR
+
+
+#: the matrices of the basis gates without parameters that act on one qubit
+_FIXED_1Q = {
+    name: gate_matrix(name)
+    for name, gd in GATES.items()
+    if gd.num_qubits == 1 and gd.num_params == 0
+}
 
 
 def can_synthesize_exactly(basis: frozenset[str]) -> bool:

@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from qlang.passes.synthesis.one_qubit import phase_between, synth_1q
+from qlang.passes.synthesis.one_qubit import det, length_lower_bound, phase_between, synth_1q
 
 from qlang.ir.gates import PAULI_MATRICES, gate_matrix
 
@@ -61,7 +61,7 @@ def _draws(seed: int) -> tuple[float, ...]:
 
 
 def _special(u: np.ndarray) -> np.ndarray:
-    return u / np.linalg.det(u) ** 0.25
+    return u / det(u) ** 0.25
 
 
 def _real_diagonalize(m: np.ndarray, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +71,7 @@ def _real_diagonalize(m: np.ndarray, seed: int = 1234) -> tuple[np.ndarray, np.n
         _, p = np.linalg.eigh(re + t * im)
         d = p.T @ m @ p
         if np.allclose(d - np.diag(np.diag(d)), 0, atol=1e-8):
-            if np.linalg.det(p) < 0:
+            if det(p) < 0:
                 p[:, 0] = -p[:, 0]
             return p, np.diag(d).copy()
     raise ArithmeticError("magic-basis diagonalisation failed")
@@ -82,9 +82,10 @@ def kron_factor(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = k.reshape(2, 2, 2, 2)
     i, j = max(itertools.product(range(2), range(2)), key=lambda ij: _norm(t[ij[0], :, ij[1], :]))
     b = t[i, :, j, :]
-    b = b / np.sqrt(np.linalg.det(b))
-    a = np.array([[np.trace(b.conj().T @ t[r, :, s, :]) / 2 for s in range(2)] for r in range(2)])
-    a = a / np.sqrt(np.linalg.det(a))
+    b = b / np.sqrt(det(b))
+    bh = b.conj().T
+    a = np.array([[(bh @ t[r, :, s, :]).trace() / 2 for s in range(2)] for r in range(2)])
+    a = a / np.sqrt(det(a))
     return a, b
 
 
@@ -160,14 +161,18 @@ def local_equivalences(
     k1u = up @ pu @ a_inv
     found = 0
     signs = [np.ones(4)] + ([np.array(v) for v in _SIGN_FLIPS] if limit > 1 else [])
+    # np.allclose(dc[perm] * s, du, atol=1e-7) for every permutation at once: the same
+    # elementwise test (isclose's formula), one row per permutation, in the same order
+    tol = 1e-7 + 1e-5 * np.abs(du)
+    finite = np.isfinite(du)
     for s in (1, -1):
         cp2 = cp if s == 1 else 1j * cp
-        for perm in itertools.permutations(range(4)):
-            if not np.allclose(dc[list(perm)] * s, du, atol=1e-7):
-                continue
+        x = dc[_PERMS] * s
+        close = ((np.abs(x - du) <= tol) & finite | (x == du)).all(axis=1)
+        for perm in _PERM_LISTS[close]:
             for flip in signs:
-                pc2 = pc[:, list(perm)] * flip
-                if np.linalg.det(pc2) < 0:
+                pc2 = pc[:, perm] * flip
+                if det(pc2) < 0:
                     pc2[:, 0] = -pc2[:, 0]
                 k1c = cp2 @ pc2 @ a_inv
                 left = _B @ (k1u @ k1c.T) @ _BD
@@ -183,6 +188,10 @@ def local_equivalences(
 
 
 _SIGN_FLIPS = [(1, 1, -1, -1), (1, -1, 1, -1), (1, -1, -1, 1)]
+#: the permutations of the four eigenvalues, in ``itertools.permutations`` order
+_PERMS = np.array(list(itertools.permutations(range(4))))
+_PERM_LISTS = np.empty(len(_PERMS), dtype=object)
+_PERM_LISTS[:] = [list(p) for p in itertools.permutations(range(4))]
 
 
 def _cores(k: int, coords: tuple[float, float, float]) -> list[Seq]:
@@ -265,21 +274,28 @@ def synth_2q(
             )
             for l0, l1, r0, r1, phase in sols:
                 # A solution replaces ``best`` only when strictly shorter and every local
-                # only adds gates: stop as soon as the gates so far (with the core) reach
+                # only adds gates: stop as soon as the gates so far (with the core), plus
+                # lower bounds of the locals still to come (``length_lower_bound``), reach
                 # ``best``'s length. The same choice, without synthesising the rest.
                 limit = len(best[0]) - len(core_seq) if best is not None else None
+                locals_ = ((r0, 0), (r1, 1), (l0, 0), (l1, 1))
+                ahead = [0, 0, 0, 0, 0]  # ahead[i]: the bounds of locals i, i+1, ...
+                if limit is not None:
+                    for i in range(3, -1, -1):
+                        ahead[i] = ahead[i + 1] + length_lower_bound(locals_[i][0], basis_1q)
                 seq: Seq = []
                 n_local = 0
-                for i, (mat, q) in enumerate(((r0, 0), (r1, 1), (l0, 0), (l1, 1))):
+                for i, (mat, q) in enumerate(locals_):
+                    if limit is not None and n_local + ahead[i] >= limit:
+                        break  # (it cannot come to fewer gates than ``best``)
                     if i == 2:
                         seq.extend(core_seq)
                     before = len(seq)
                     phase += _emit_1q(mat, q, basis_1q, seq)
                     n_local += len(seq) - before
-                    if limit is not None and n_local >= limit:
-                        break
                 else:
-                    best = (seq, phase)
+                    if limit is None or n_local < limit:
+                        best = (seq, phase)
         if best is not None:
             return best
     raise ArithmeticError("2-qubit synthesis failed")  # pragma: no cover - numerical failure

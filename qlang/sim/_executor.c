@@ -3,8 +3,9 @@
  *
  * The program is built once per circuit by qlang/sim/program.py (the reference for every
  * rule here is the pure-numpy engine, qlang/sim/engine.py). It holds:
- *   slots   one per gate parameter: a constant, a*x[b, i] + c, a*w[i] + c, or a value the
- *           caller evaluates (general expressions);
+ *   slots   one per gate parameter: a constant, a*x[b, i] + c, a*w[i] + c,
+ *           c + a*x[b, i] + b*x[b, j] + d*x[b, i]*x[b, j], or a value the caller evaluates
+ *           (general expressions);
  *   gates   elementary gates on 1 or 2 qubits: M(t) = A + cos(alpha t) B + sin(alpha t) C
  *           (constant gates: M = A), placed at positions of their op;
  *   prefix  per qubit, the one-qubit gates applied to |0> before any entangling gate (the
@@ -51,10 +52,11 @@
 
 typedef double complex cdouble;
 
-enum { S_CONST = 0, S_INPUT = 1, S_WEIGHT = 2, S_EXPR = 3 };
+enum { S_CONST = 0, S_INPUT = 1, S_WEIGHT = 2, S_EXPR = 3, S_BILIN = 4 };
 enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 /* record widths of the integer tables */
-#define SW 3  /* slot: kind, index, batched */
+#define SW 4  /* slot: kind, index, batched, index2 */
+#define SF 4  /* slot reals: a, c, b, d (value a x + c; bilinear c + a x + b x2 + d x x2) */
 #define GW 6  /* gate: nq, pos0, pos1, slot, diag, mat offset */
 #define PRW 4 /* prefix (per qubit): g0, g1, batched, split (head gates [g0, split)) */
 #define OW 10 /* op: kind, k, g0, g1, batched, params, aux0, aux1, c, phase offset */
@@ -75,6 +77,8 @@ enum { OP_DENSE1 = 1, OP_DENSE2 = 2, OP_DIAG = 3, OP_PERM = 4 };
 
 /* the doubling plan of a diagonal op (see "encoding fast paths" below) */
 #define DBL_L 4
+/* the largest state of the lane path (qubits; its two lane buffers take 2**(n + 6) bytes) */
+#define LANE_MAXN 10
 typedef double v4d __attribute__((vector_size(32)));
 typedef struct DiagPlan {
     int ok;             /* the doubling path applies */
@@ -122,6 +126,8 @@ typedef struct {
     struct DiagPlan *dplan; /* per op: the doubling plan of a diagonal op (encoding fast path) */
     int8_t *dg;             /* per gate (3 each): doubling level, lower-bit slot, top is pos0 */
     int8_t *hada;           /* per op: a constant one-qubit op equal to the Hadamard gate */
+    int lanes;              /* forward runs (complex128, no tape) take the lane path */
+    int bilin;              /* some slot is bilinear in two inputs */
     int nsnap;
     void *tape_block; /* tape memory kept for the next tape */
     size_t tape_size;
@@ -308,6 +314,16 @@ static int plan_encoding_paths(Program *self) {
         }
         D->ok = ok;
     }
+    /* the lane path: a whole state of at most LANE_MAXN qubits, a first diagonal op over
+     * every qubit with the product state folded in, then only Hadamard ops and diagonal
+     * ops over every qubit (in state order), each with a doubling plan */
+    int lanes = self->grouped && self->n <= LANE_MAXN && self->nops > 0;
+    for (int o = 0; lanes && o < self->nops; o++) {
+        const int32_t *r = self->op_i + (int64_t)o * OW;
+        int diag = r[0] == OP_DIAG && self->dplan[o].ok && self->diag_direct[o] && r[1] == self->n;
+        lanes = diag || (o > 0 && self->hada[o]);
+    }
+    self->lanes = lanes;
     return 0;
 }
 
@@ -400,6 +416,20 @@ static int Program_init(Program *self, PyObject *args, PyObject *kw) {
     if (copy_buffer(o_slot_i, "i", 4, (void **)&self->slot_i, &len) < 0) return -1;
     self->nslots = (int)(len / SW);
     if (copy_buffer(o_slot_f, "d", 8, (void **)&self->slot_f, &len) < 0) return -1;
+    if (len != (Py_ssize_t)self->nslots * SF) {
+        PyErr_SetString(PyExc_ValueError, "slot table size");
+        return -1;
+    }
+    for (int s = 0; s < self->nslots; s++) {
+        const int32_t *r = self->slot_i + (int64_t)s * SW;
+        if ((r[0] == S_INPUT || r[0] == S_BILIN) && (r[1] < 0 || r[1] >= n_in)) r = NULL;
+        if (r && r[0] == S_BILIN && (r[3] < 0 || r[3] >= n_in)) r = NULL;
+        if (!r) {
+            PyErr_SetString(PyExc_ValueError, "slot input index");
+            return -1;
+        }
+        self->bilin |= self->slot_i[(int64_t)s * SW] == S_BILIN;
+    }
     if (copy_buffer(o_gate_i, "i", 4, (void **)&self->gate_i, &len) < 0) return -1;
     self->ngates = (int)(len / GW);
     if (copy_buffer(o_gate_f, "d", 8, (void **)&self->gate_alpha, &len) < 0) return -1;
@@ -579,10 +609,14 @@ static double slot_value(const Ctx *c, int s, int b) {
     const Program *P = c->P;
     if (c->explicit_theta) return c->theta_in[(int64_t)s * c->B + b];
     const int32_t *r = P->slot_i + (int64_t)s * SW;
-    const double a = P->slot_f[2 * s], k = P->slot_f[2 * s + 1];
+    const double a = P->slot_f[SF * s], k = P->slot_f[SF * s + 1];
     switch (r[0]) {
     case S_INPUT:
         return a * c->x[(int64_t)b * P->n_in + r[1]] + k;
+    case S_BILIN: {
+        const double *x = c->x + (int64_t)b * P->n_in, xi = x[r[1]], xj = x[r[3]];
+        return k + a * xi + P->slot_f[SF * s + 2] * xj + P->slot_f[SF * s + 3] * xi * xj;
+    }
     case S_WEIGHT:
         return a * c->w[r[1]] + k;
     case S_EXPR:
@@ -597,7 +631,19 @@ static void fill_theta(Ctx *c) {
     for (int s = 0; s < P->nslots; s++) {
         int batched = P->slot_i[(int64_t)s * SW + 2] || c->explicit_theta;
         double *row = c->theta + (int64_t)s * c->B;
-        if (batched) {
+        const int32_t *r = P->slot_i + (int64_t)s * SW;
+        if (batched && !c->explicit_theta && r[0] == S_INPUT) { /* the common case, unswitched */
+            const double a = P->slot_f[SF * s], k = P->slot_f[SF * s + 1], *x = c->x + r[1];
+            for (int b = 0; b < c->B; b++) row[b] = a * x[(int64_t)b * P->n_in] + k;
+        } else if (batched && !c->explicit_theta && r[0] == S_BILIN) {
+            const double *f = P->slot_f + SF * s, *xi = c->x + r[1], *xj = c->x + r[3];
+            for (int b = 0; b < c->B; b++) {
+                double u = xi[(int64_t)b * P->n_in], v = xj[(int64_t)b * P->n_in];
+                row[b] = f[1] + f[0] * u + f[2] * v + f[3] * u * v;
+            }
+        } else if (batched && !c->explicit_theta && r[0] == S_EXPR) {
+            memcpy(row, c->extra + (int64_t)r[1] * c->B, sizeof(double) * (size_t)c->B);
+        } else if (batched) {
             for (int b = 0; b < c->B; b++) row[b] = slot_value(c, s, b);
         } else {
             row[0] = slot_value(c, s, 0);
@@ -910,10 +956,18 @@ typedef struct {
 static void add_slot(const Ctx *c, Acc *acc, int s, int b, double g) {
     const Program *P = c->P;
     const int32_t *r = P->slot_i + (int64_t)s * SW;
-    double a = P->slot_f[2 * s];
+    double a = P->slot_f[SF * s];
     switch (r[0]) {
     case S_INPUT:
         if (b >= 0 && c->inputs) c->gx[(int64_t)b * P->n_in + r[1]] += a * g;
+        break;
+    case S_BILIN:
+        if (b >= 0 && c->inputs) {
+            double *gx = c->gx + (int64_t)b * P->n_in, bb = P->slot_f[SF * s + 2], d = P->slot_f[SF * s + 3];
+            const double *x = c->x + (int64_t)b * P->n_in;
+            gx[r[1]] += (a + d * x[r[3]]) * g;
+            gx[r[3]] += (bb + d * x[r[1]]) * g;
+        }
         break;
     case S_WEIGHT:
         if (c->per_sample && b >= 0)
@@ -1071,7 +1125,7 @@ static void prefix_vector(const Ctx *c, int q, int b, cdouble *v, cdouble *u, cd
 /* Prefix vectors of samples [b0, b1): vecs (2n per sample), heads (u at 2q, the one-gate
  * head derivative at 2n + 2q; 4n per sample). A head of one sample-dependent gate is
  * evaluated for the whole range with one vectorised sincos. */
-static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *heads) {
+HOT static void group_vectors(const Ctx *c, int b0, int b1, cdouble *vecs, cdouble *heads) {
     const Program *P = c->P;
     int n = P->n, cnt = b1 - b0;
     double ang[512], sn[512], cs[512];
@@ -1269,6 +1323,251 @@ HOT static void diag_doubling(const Ctx *c, int o, const cdouble *e, int cnt, in
             }
         }
     }
+}
+
+/* ---------------------------------------------------------------- the lane path
+ * Forward runs (complex128, whole-state programs, no tape) of programs made only of the
+ * encoding fast paths: a first diagonal op over every qubit with the product state folded
+ * in, then Hadamard ops and diagonal ops over every qubit (Program.lanes). Four samples run
+ * side by side, one per vector lane (v4d: the same amplitude of four samples), so every
+ * doubling level and Walsh-Hadamard butterfly is a full vector operation however short its
+ * runs, and the state is kept in a lane buffer (interleaved: S[2z] the real parts of
+ * amplitude z, S[2z + 1] the imaginary parts) until one transposed store writes the four
+ * final states. A diagonal op's last doubling level multiplies the state directly (its
+ * table is never written whole), and the Hadamards' scale is folded into the next
+ * diagonal op's first level (or the final store). */
+#define LANES 4
+#define LANE_CHUNK 64 /* samples per batch of diagonal gate entries */
+typedef long long v4i __attribute__((vector_size(32)));
+
+/* Diagonal entries of the gates of diagonal op o for the chunk samples [sb, se), lane-major:
+ * entry a of gate g at chunk sample i is er/ei[((g - g0) * 4 + a) * cntp + i], cntp = the
+ * sample count rounded up to LANES (the pad repeats the last sample). One vectorised
+ * sincos per gate over the samples (ang, sn, cs: cntp reals each). */
+HOT static void lanes_entries(const Ctx *c, int o, int sb, int se, int cntp, double *er,
+                              double *ei, double *ang, double *sn, double *cs) {
+    const Program *P = c->P;
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    int cnt = se - sb;
+    for (int g = r[2]; g < r[3]; g++) {
+        const int32_t *gr = P->gate_i + (int64_t)g * GW;
+        int dg = 1 << gr[0], dd = dg * dg;
+        const cdouble *A = P->mats + gr[5];
+        double *outr = er + (int64_t)(g - r[2]) * 4 * cntp, *outi = ei + (int64_t)(g - r[2]) * 4 * cntp;
+        if (gr[3] < 0) {
+            for (int a = 0; a < dg; a++)
+                for (int i = 0; i < cntp; i++)
+                    outr[a * cntp + i] = creal(A[a * dg + a]), outi[a * cntp + i] = cimag(A[a * dg + a]);
+            continue;
+        }
+        const cdouble *Bm = A + dd, *Cm = A + 2 * dd;
+        double alpha = P->gate_alpha[g];
+        int bat = gate_batched(c, g);
+        const double *th = c->theta + (int64_t)gr[3] * c->B;
+        for (int i = 0; i < cntp; i++) ang[i] = alpha * th[bat ? sb + (i < cnt ? i : cnt - 1) : 0];
+        sincos_array(ang, sn, cs, cntp);
+        for (int a = 0; a < dg; a++) {
+            cdouble A0 = A[a * dg + a], B0 = Bm[a * dg + a], C0 = Cm[a * dg + a];
+            for (int i = 0; i < cntp; i++) {
+                outr[a * cntp + i] = creal(A0) + cs[i] * creal(B0) + sn[i] * creal(C0);
+                outi[a * cntp + i] = cimag(A0) + cs[i] * cimag(B0) + sn[i] * cimag(C0);
+            }
+        }
+    }
+}
+
+static inline v4d lanes_load(const double *p) {
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Doubling levels of diagonal op o for the lanes (chunk samples i0 .. i0 + 3) from the
+ * lane-major gate entries er, ei of lanes_entries (cntp samples). pvr, pvi: the lanes'
+ * prefix vectors (2 per qubit), folded in (T is then the state); else (NULL) the table
+ * multiplies S at the last level and T is scratch. scale multiplies the first level. */
+HOT static void lanes_diag(const Program *P, int o, const double *er, const double *ei, int cntp,
+                           int i0, const v4d *pvr, const v4d *pvi, double scale, v4d *restrict T,
+                           v4d *restrict S) {
+    const int32_t *r = P->op_i + (int64_t)o * OW;
+    const DiagPlan *D = P->dplan + o;
+    int k = D->k;
+    v4d Fr[2 << DBL_L], Fi[2 << DBL_L];
+    for (int j = 0; j < k; j++) {
+        int nL = D->nL[j], size = 2 << nL, half = 1 << nL;
+        for (int x = 0; x < size; x++) {
+            Fr[x] = pvr ? pvr[2 * j + (x >> nL)] : (v4d){0} + 1.0;
+            Fi[x] = pvr ? pvi[2 * j + (x >> nL)] : (v4d){0};
+        }
+        if (j == 0 && scale != 1.0)
+            for (int x = 0; x < size; x++) Fr[x] *= scale, Fi[x] *= scale;
+        for (int gi = D->first[j]; gi < D->first[j + 1]; gi++) {
+            int g = D->order[gi];
+            const int8_t *dg = P->dg + 3 * g;
+            const double *gr = er + (int64_t)(g - r[2]) * 4 * cntp + i0;
+            const double *gim = ei + (int64_t)(g - r[2]) * 4 * cntp + i0;
+            for (int x = 0; x < size; x++) {
+                int b = x >> nL, a = b;
+                if (dg[1] >= 0) {
+                    int lb = (x >> dg[1]) & 1;
+                    a = dg[2] ? 2 * b + lb : 2 * lb + b;
+                }
+                v4d xr = lanes_load(gr + (int64_t)a * cntp), xi = lanes_load(gim + (int64_t)a * cntp);
+                v4d fr = Fr[x], fi = Fi[x];
+                Fr[x] = fr * xr - fi * xi, Fi[x] = fr * xi + fi * xr;
+            }
+        }
+        int last = S && j == k - 1;
+        if (j == 0) {
+            if (last) { /* k = 1: S *= F */
+                for (int x = 0; x < 2; x++) {
+                    v4d sr = S[2 * x], si = S[2 * x + 1];
+                    S[2 * x] = sr * Fr[x] - si * Fi[x];
+                    S[2 * x + 1] = sr * Fi[x] + si * Fr[x];
+                }
+            } else {
+                T[0] = Fr[0], T[1] = Fi[0], T[2] = Fr[1], T[3] = Fi[1];
+            }
+            continue;
+        }
+        int64_t h = (int64_t)1 << j;
+        /* runs of z sharing the factor index m: 2**L0 long with one lower bit L0, all of
+         * z with none; one z at a time with more */
+        int64_t run = nL == 0 ? h : nL == 1 ? (int64_t)1 << D->L[j][0] : 1;
+        for (int64_t z0 = 0; z0 < h; z0 += run) {
+            int m = 0;
+            for (int q = 0; q < nL; q++) m |= (int)((z0 >> D->L[j][q]) & 1) << q;
+            const v4d f0r = Fr[m], f0i = Fi[m], f1r = Fr[half + m], f1i = Fi[half + m];
+            if (last) {
+                for (int64_t z = z0; z < z0 + run; z++) {
+                    v4d tr = T[2 * z], ti = T[2 * z + 1];
+                    v4d ur = tr * f1r - ti * f1i, ui = tr * f1i + ti * f1r;
+                    v4d vr = tr * f0r - ti * f0i, vi = tr * f0i + ti * f0r;
+                    v4d ar = S[2 * z], ai = S[2 * z + 1], br = S[2 * (z + h)], bi = S[2 * (z + h) + 1];
+                    S[2 * z] = ar * vr - ai * vi, S[2 * z + 1] = ar * vi + ai * vr;
+                    S[2 * (z + h)] = br * ur - bi * ui, S[2 * (z + h) + 1] = br * ui + bi * ur;
+                }
+            } else {
+                for (int64_t z = z0; z < z0 + run; z++) {
+                    v4d tr = T[2 * z], ti = T[2 * z + 1];
+                    T[2 * (z + h)] = tr * f1r - ti * f1i, T[2 * (z + h) + 1] = tr * f1i + ti * f1r;
+                    T[2 * z] = tr * f0r - ti * f0i, T[2 * z + 1] = tr * f0i + ti * f0r;
+                }
+            }
+        }
+    }
+}
+
+/* Unscaled Walsh-Hadamard butterflies of qubits q0 (and q1 >= 0, distinct) on the lanes. */
+HOT static void lanes_hadamard(v4d *restrict S, int64_t dim, int q0, int q1) {
+    if (q1 < 0) {
+        int64_t h = (int64_t)1 << q0;
+        for (int64_t z0 = 0; z0 < dim; z0 += 2 * h)
+            for (int64_t z = z0; z < z0 + h; z++)
+                for (int p = 0; p < 2; p++) {
+                    v4d a = S[2 * z + p], b = S[2 * (z + h) + p];
+                    S[2 * z + p] = a + b, S[2 * (z + h) + p] = a - b;
+                }
+        return;
+    }
+    if (q0 > q1) {
+        int t = q0;
+        q0 = q1, q1 = t;
+    }
+    int64_t h0 = (int64_t)1 << q0, h1 = (int64_t)1 << q1;
+    for (int64_t z1 = 0; z1 < dim; z1 += 2 * h1)
+        for (int64_t z0 = z1; z0 < z1 + h1; z0 += 2 * h0)
+            for (int64_t z = z0; z < z0 + h0; z++)
+                for (int p = 0; p < 2; p++) {
+                    v4d a0 = S[2 * z + p], a1 = S[2 * (z + h0) + p], a2 = S[2 * (z + h1) + p],
+                        a3 = S[2 * (z + h0 + h1) + p];
+                    v4d s0 = a0 + a1, d0 = a0 - a1, s1 = a2 + a3, d1 = a2 - a3;
+                    S[2 * z + p] = s0 + s1, S[2 * (z + h0) + p] = d0 + d1;
+                    S[2 * (z + h1) + p] = s0 - s1, S[2 * (z + h0 + h1) + p] = d0 - d1;
+                }
+}
+
+/* The lanes' states (nl of them, scaled) into out (interleaved complex, 2 dim reals each):
+ * a 4 x 4 transpose per pair of amplitudes. */
+HOT static void lanes_store(const v4d *restrict S, int64_t dim, int nl, double scale,
+                            double *restrict out) {
+    const v4d sc = (v4d){0} + scale;
+    for (int64_t z = 0; z < dim; z += 2) {
+        v4d r0 = S[2 * z] * sc, r1 = S[2 * z + 1] * sc, r2 = S[2 * z + 2] * sc, r3 = S[2 * z + 3] * sc;
+        v4d t0 = __builtin_shuffle(r0, r1, (v4i){0, 4, 2, 6}), t1 = __builtin_shuffle(r0, r1, (v4i){1, 5, 3, 7});
+        v4d t2 = __builtin_shuffle(r2, r3, (v4i){0, 4, 2, 6}), t3 = __builtin_shuffle(r2, r3, (v4i){1, 5, 3, 7});
+        v4d lane[LANES] = {__builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5}), __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5}),
+                           __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7}), __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7})};
+        for (int l = 0; l < nl; l++) memcpy(out + (int64_t)l * 2 * dim + 2 * z, &lane[l], sizeof(v4d));
+    }
+}
+
+/* Forward run of the group [b0, b1) by the lane path into base (cnt * 2**n amplitudes,
+ * complex128) from the prefix vectors gv. Returns 1 when the path does not apply to this
+ * call (nothing written), -1 when out of memory, 0 when done. */
+HOT static int lanes_forward(const Ctx *c, int b0, int b1, double *base, const cdouble *gv) {
+    const Program *P = c->P;
+    int n = P->n;
+    int64_t dim = (int64_t)1 << n;
+    int ng = 0;
+    for (int o = 0; o < P->nops; o++) {
+        const int32_t *r = P->op_i + (int64_t)o * OW;
+        if (P->hada[o] && op_batched(c, o)) return 1;
+        if (r[0] == OP_DIAG) ng += r[3] - r[2];
+    }
+    double *e = malloc(sizeof(double) * 8 * ((size_t)ng + 1) * LANE_CHUNK);
+    double *ang = malloc(sizeof(double) * 3 * LANE_CHUNK);
+    v4d *S = aligned_alloc(32, sizeof(v4d) * 4 * (size_t)dim);
+    v4d *pv = aligned_alloc(32, sizeof(v4d) * 4 * (size_t)n);
+    int64_t *eoff = malloc(sizeof(int64_t) * ((size_t)P->nops + 1));
+    if (!e || !ang || !S || !pv || !eoff) {
+        free(e), free(ang), free(S), free(pv), free(eoff);
+        return -1;
+    }
+    v4d *T = S + 2 * dim;
+    for (int sb = b0; sb < b1; sb += LANE_CHUNK) {
+        int se = sb + LANE_CHUNK < b1 ? sb + LANE_CHUNK : b1, cnt = se - sb;
+        int cntp = (cnt + LANES - 1) / LANES * LANES;
+        int64_t off = 0;
+        for (int o = 0; o < P->nops; o++) {
+            const int32_t *r = P->op_i + (int64_t)o * OW;
+            eoff[o] = off;
+            if (r[0] != OP_DIAG) continue;
+            int64_t len = (int64_t)(r[3] - r[2]) * 4 * cntp;
+            lanes_entries(c, o, sb, se, cntp, e + 2 * off, e + 2 * off + len, ang,
+                          ang + LANE_CHUNK, ang + 2 * LANE_CHUNK);
+            off += len;
+        }
+        for (int i0 = 0; i0 < cnt; i0 += LANES) {
+            int nl = cnt - i0 < LANES ? cnt - i0 : LANES;
+            const cdouble *v[LANES];
+            for (int l = 0; l < LANES; l++) v[l] = gv + (int64_t)(sb - b0 + i0 + (l < nl ? l : nl - 1)) * 2 * n;
+            for (int q = 0; q < 2 * n; q++) {
+                pv[q] = (v4d){creal(v[0][q]), creal(v[1][q]), creal(v[2][q]), creal(v[3][q])};
+                pv[2 * n + q] = (v4d){cimag(v[0][q]), cimag(v[1][q]), cimag(v[2][q]), cimag(v[3][q])};
+            }
+            int64_t len0 = (int64_t)(P->op_i[3] - P->op_i[2]) * 4 * cntp;
+            lanes_diag(P, 0, e, e + len0, cntp, i0, pv, pv + 2 * n, 1.0, S, NULL);
+            double scale = 1.0;
+            for (int o = 1; o < P->nops; o++) {
+                if (P->hada[o]) { /* pairs of consecutive Hadamards on distinct qubits */
+                    int q0 = P->op_q[(int64_t)o * MAXQ], q1 = -1;
+                    if (o + 1 < P->nops && P->hada[o + 1] && P->op_q[(int64_t)(o + 1) * MAXQ] != q0)
+                        q1 = P->op_q[(int64_t)(++o) * MAXQ];
+                    lanes_hadamard(S, dim, q0, q1);
+                    scale *= q1 < 0 ? 0.70710678118654752440 : 0.5;
+                    continue;
+                }
+                const int32_t *r = P->op_i + (int64_t)o * OW;
+                int64_t len = (int64_t)(r[3] - r[2]) * 4 * cntp;
+                lanes_diag(P, o, e + 2 * eoff[o], e + 2 * eoff[o] + len, cntp, i0, NULL, NULL, scale, T, S);
+                scale = 1.0;
+            }
+            lanes_store(S, dim, nl, scale, base + 2 * (int64_t)(sb - b0 + i0) * dim);
+        }
+    }
+    free(e), free(ang), free(S), free(pv), free(eoff);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- templated kernels */
@@ -1482,7 +1781,8 @@ static int prepare(Ctx *c) {
         for (int g = split; g < pr[1]; g++) c->tail_params |= P->gate_i[(int64_t)g * GW + 3] >= 0;
         for (int g = pr[0]; g < split; g++) {
             int slot = P->gate_i[(int64_t)g * GW + 3];
-            if (slot >= 0 && P->slot_i[(int64_t)slot * SW] != S_INPUT) c->head_weights |= (uint64_t)1 << q;
+            int kind = slot >= 0 ? P->slot_i[(int64_t)slot * SW] : S_INPUT;
+            if (kind != S_INPUT && kind != S_BILIN) c->head_weights |= (uint64_t)1 << q;
         }
     }
     return 0;
@@ -1555,6 +1855,7 @@ typedef struct {
     Ctx c;
     void *block; /* snapshots, prefix vectors and heads */
     size_t size;
+    double *x; /* the run's inputs (bilinear slots' chain rule), or NULL */
 } Tape;
 
 static void Tape_dealloc(Tape *self) {
@@ -1572,6 +1873,7 @@ static void Tape_dealloc(Tape *self) {
         Py_DECREF((PyObject *)P);
     }
     free(self->block);
+    free(self->x);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1628,6 +1930,7 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
         if (!tape) goto done;
         tape->P = NULL;
         tape->block = NULL;
+        tape->x = NULL;
         int64_t dim = (int64_t)1 << self->n;
         size_t snap = (size_t)self->nsnap * (size_t)B * (size_t)dim * 2 * (c.dbl ? 8 : 4);
         size = snap + (size_t)B * 6 * (size_t)self->n * sizeof(cdouble) + 64;
@@ -1655,11 +1958,21 @@ static PyObject *Program_forward(Program *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    if (tape && self->bilin && c.x) { /* the chain rule of a bilinear slot reads the inputs */
+        size_t nx = sizeof(double) * (size_t)B * (size_t)self->n_in;
+        tape->x = malloc(nx ? nx : 1);
+        if (!tape->x) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(tape->x, c.x, nx);
+    }
     if (tape) {
         Py_INCREF((PyObject *)self);
         tape->P = self;
         tape->c = c; /* the tape owns the call's angles, matrices and payloads now */
-        tape->c.x = tape->c.w = tape->c.extra = tape->c.theta_in = NULL;
+        tape->c.x = tape->x;
+        tape->c.w = tape->c.extra = tape->c.theta_in = NULL;
         tape->c.psi = tape->c.lam = NULL;
         tape->c.values = NULL;
         tape->c.diag = NULL;
@@ -1864,10 +2177,18 @@ static PyObject *Program_encoding_paths(Program *self, PyObject *unused) {
     return t;
 }
 
+/* lanes(): whether forward runs (complex128, no tape) take the lane path. */
+static PyObject *Program_lanes(Program *self, PyObject *unused) {
+    (void)unused;
+    return PyBool_FromLong(self->lanes);
+}
+
 static PyMethodDef Program_methods[] = {
     {"encoding_paths", (PyCFunction)Program_encoding_paths, METH_NOARGS,
      "encoding_paths(): per op, 0 general, 1 diagonal by doubling, 2 Hadamard layer, 3 "
      "diagonal with the product state folded in"},
+    {"lanes", (PyCFunction)Program_lanes, METH_NOARGS,
+     "lanes(): forward runs (complex128, no tape) take the lane path (four samples per vector)"},
     {"forward", (PyCFunction)Program_forward, METH_VARARGS,
      "forward(B, x, w, extra, theta, out, diag, K, values, threads, keep): final states into "
      "out (and values = |out|^2 @ diag); keep: returns a Tape for the adjoint sweep"},
@@ -1905,7 +2226,7 @@ PyMODINIT_FUNC PyInit__executor(void) {
     PyModule_AddIntConstant(m, "MAXN", MAXN);
     /* the interface version: executor.py uses the module only when it matches (a build left
        over from an older source falls back to the reference engine instead of failing) */
-    PyModule_AddIntConstant(m, "ABI", 4);
+    PyModule_AddIntConstant(m, "ABI", 5);
     return m;
 }
 
@@ -2679,6 +3000,12 @@ static int F(forward_group)(const Ctx *c, F(Scratch) * S, int b0, int b1, real *
             if (r[1] > maxk) maxk = r[1];
         }
     }
+#ifdef QL_DOUBLE
+    if (P->lanes && !c->snap) {
+        int rc = lanes_forward(c, b0, b1, base_p, gv);
+        if (rc <= 0) return rc;
+    }
+#endif
     cdouble *e = NULL;
     double *ang = NULL, *T = NULL;
     if (maxg) {

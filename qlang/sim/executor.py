@@ -41,8 +41,9 @@ except ImportError:  # pragma: no cover - the extension was not built: the refer
     _compiled = None
 
 #: the interface version of ``_executor.c`` this module drives (its ``ABI`` constant; 3:
-#: ``Program.encoding_paths``; 4: the chunk-run table)
-ABI = 4
+#: ``Program.encoding_paths``; 4: the chunk-run table; 5: ``Program.lanes`` and bilinear slots
+#: in 4-wide slot tables)
+ABI = 5
 if _compiled is not None and getattr(_compiled, "ABI", None) != ABI:  # pragma: no cover
     warnings.warn(
         "qlang's compiled executor was built from an older source and is not used "

@@ -4,8 +4,9 @@ The program is the same computation as the reference engine's plan (:mod:`qlang.
 laid out for a single C call per forward run or adjoint sweep:
 
 * **slots**: one per gate parameter, in circuit order (the plan's numbering). A slot is a
-  constant, ``a * x[i] + c``, ``a * w[i] + c`` (evaluated in C, with the chain rule in C),
-  or a general expression evaluated by one generated numpy function (:attr:`Program.exprs`).
+  constant, ``a * x[i] + c``, ``a * w[i] + c``, ``c + a x[i] + b x[j] + d x[i] x[j]``
+  (evaluated in C, with the chain rule in C), or a general expression evaluated by one
+  generated numpy function (:attr:`Program.exprs`).
 * **elementary gates** on one or two qubits, each ``M(t) = A + cos(alpha t) B + sin(alpha t) C``
   (a constant gate is ``A``); ``u`` is ``p(phi) ry(theta) p(lambda)``; in a unit
   ``cx(a, b); diagonal gates on b; cx(a, b)`` every inner gate becomes a two-qubit diagonal
@@ -58,7 +59,7 @@ from qlang.sim.compile_expr import ExprFunction, compile_exprs, compile_rows
 from qlang.sim.gatelib import constant_matrix, gate_matrix, permute_bits
 from qlang.sim.plan import PERMUTATION_GATES, check_unitary, fusion_units
 
-SLOT_CONST, SLOT_INPUT, SLOT_WEIGHT, SLOT_EXPR = 0, 1, 2, 3
+SLOT_CONST, SLOT_INPUT, SLOT_WEIGHT, SLOT_EXPR, SLOT_BILINEAR = 0, 1, 2, 3, 4
 OP_DENSE1, OP_DENSE2, OP_DIAG, OP_PERM = 1, 2, 3, 4
 #: local qubits of one cache tile: 2**13 amplitudes (128 KiB of complex128 per state)
 TILE_BITS = 13
@@ -77,14 +78,19 @@ MAXN = 40
 
 @dataclass(frozen=True)
 class Slot:
-    """One gate parameter: ``kind`` (constant, input, weight, expression), the symbol or
-    expression row ``index``, ``value = a * symbol + c`` for the affine kinds."""
+    """One gate parameter: ``kind`` (constant, input, weight, expression, bilinear), the
+    symbol or expression row ``index``, ``value = a * symbol + c`` for the affine kinds;
+    a bilinear slot is ``c + a * x[index] + b * x[index2] + d * x[index] * x[index2]``
+    (a ZZ feature map's ``2 (pi - x_i)(pi - x_j)``: evaluated and differentiated in C)."""
 
     kind: int
     index: int
     a: float
     c: float
     batched: bool
+    index2: int = -1
+    b: float = 0.0
+    d: float = 0.0
 
 
 @dataclass
@@ -201,8 +207,44 @@ def classify(e: E.Expr, exprs: list[E.Expr]) -> Slot:
             if math.isfinite(a) and math.isfinite(c):
                 kind = SLOT_INPUT if isinstance(s, E.Input) else SLOT_WEIGHT
                 return Slot(kind, s.index, float(a), float(c), batched)
+    if len(syms) == 2 and all(isinstance(s, E.Input) for s in syms):
+        slot = bilinear(e)
+        if slot is not None:
+            return slot
     exprs.append(e)
     return Slot(SLOT_EXPR, len(exprs) - 1, 0.0, 0.0, batched)
+
+
+def bilinear(e: E.Expr) -> Slot | None:
+    """A bilinear slot for ``e`` of two inputs ``x_i, x_j`` when it is
+    ``c + a x_i + b x_j + d x_i x_j`` (symbolically, and checked at three points), else None.
+
+    Example::
+
+        >>> s = bilinear(2 * (math.pi - E.Input(0)) * (math.pi - E.Input(1)))
+        >>> (s.index, s.index2, round(s.c, 6), round(s.a, 6), round(s.d, 6))
+        (0, 1, 19.739209, -6.283185, 2.0)
+    """
+    xi, xj = sorted(E.symbols(e), key=_sym_key)
+    di, dj = E.simplify(E.diff(e, xi)), E.simplify(E.diff(e, xj))
+    second = [E.simplify(E.diff(di, xi)), E.simplify(E.diff(dj, xj)), E.simplify(E.diff(di, xj))]
+    if not all(E.is_constant(t) for t in second):
+        return None
+    if E.const_value(second[0]) != 0.0 or E.const_value(second[1]) != 0.0:
+        return None
+
+    def at(t: E.Expr, u: float, v: float) -> float:
+        return float(E.const_value(E.simplify(E.bind(t, inputs={xi.index: u, xj.index: v}))))
+
+    d = float(E.const_value(second[2]))
+    a, b, c = at(di, 0.0, 0.0), at(dj, 0.0, 0.0), at(e, 0.0, 0.0)
+    if not all(math.isfinite(v) for v in (a, b, c, d)):
+        return None
+    for u, v in ((0.7, -1.3), (2.9, 4.1), (-5.3, 0.2)):
+        want = at(e, u, v)
+        if abs(c + a * u + b * v + d * u * v - want) > 1e-12 * max(1.0, abs(want)):
+            return None
+    return Slot(SLOT_BILINEAR, xi.index, a, c, True, xj.index, b, d)
 
 
 # --- elementary gates -------------------------------------------------------------------
@@ -578,8 +620,8 @@ def phase_form(op: Op) -> np.ndarray | None:
 
 def _arrays(p: Program) -> tuple:
     n = p.num_qubits
-    slot_i = np.array([[s.kind, s.index, int(s.batched)] for s in p.slots], dtype=np.int32)
-    slot_f = np.array([[s.a, s.c] for s in p.slots], dtype=np.float64)
+    slot_i = np.array([[s.kind, s.index, int(s.batched), s.index2] for s in p.slots], dtype=np.int32)
+    slot_f = np.array([[s.a, s.c, s.b, s.d] for s in p.slots], dtype=np.float64)
     gate_rows: list[list[int]] = []
     alphas: list[float] = []
     mats: list[np.ndarray] = []
@@ -664,8 +706,8 @@ def _arrays(p: Program) -> tuple:
         p.num_inputs,
         p.num_weights,
         len(p.exprs),
-        slot_i.reshape(-1, 3),
-        slot_f.reshape(-1, 2),
+        slot_i.reshape(-1, 4),
+        slot_f.reshape(-1, 4),
         gate_i,
         np.array(alphas, dtype=np.float64),
         np.concatenate(mats) if mats else np.zeros(0, dtype=complex),

@@ -26,6 +26,7 @@ from qlang.passes.optimization import peephole as peephole_mod
 from qlang.passes.optimization.peephole import _backwards, peephole
 from qlang.passes.optimization.resynth import _is_const_gate, collect_blocks
 from qlang.passes.optimization.rules import combine, may_combine
+from qlang.passes.synthesis import one_qubit
 from qlang.passes.synthesis import two_qubit as T
 from qlang.passes.synthesis.one_qubit import phase_between
 
@@ -107,7 +108,7 @@ def test_commutation_by_names_equals_commutes(pair):
         assert commutes_on_qubit(a.name, len(a.qubits), pos, b.name) == commutes(a, b)
 
 
-def _try_fuse_reference(op, out, per_q, commute, allowed, only_inverses, lowest):  # noqa: ANN001, ANN202
+def _try_fuse_reference(op, out, per_q, commute, allowed, only_inverses, lowest, memo=None):  # noqa: ANN001, ANN202
     """The merge loop's partner search before its inline walks (the general code)."""
     n = len(op.qubits)
     for k in _backwards(per_q, op.qubits, lowest):
@@ -135,6 +136,42 @@ def test_merge_loop_equals_the_general_search(circuit, commute, only_inverses, i
     assert fast[1] == slow[1]
     assert fast[0].ops == slow[0].ops
     assert repr(fast[0].global_phase) == repr(slow[0].global_phase)
+
+
+def _relabelled(circuit: Circuit, shift: int) -> Circuit:
+    """``circuit`` on qubits moved by ``shift`` (cyclically): the same angles elsewhere."""
+    n = circuit.num_qubits
+    ops = tuple(
+        Operation(op.name, tuple((q + shift) % n for q in op.qubits), op.params) for op in circuit.ops
+    )
+    return Circuit(n, ops, inputs=circuit.inputs, weights=circuit.weights)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(circuits(max_ops=24), min_size=1, max_size=4), st.booleans(), st.booleans())
+def test_remembered_fusions_equal_fresh_ones(batch, commute, in_basis):
+    """Merge loops sharing one run's memo (its ``"combine"`` table filled by earlier
+    circuits, the same circuits on moved qubits, and the loops' own outputs again, as the
+    fixed point and the portfolio's candidates do) give what ``combine`` without a memo
+    gives, operation for operation and phase for phase."""
+    allowed = frozenset({"rz", "sx", "x", "cx"}) if in_basis else frozenset()
+    work = [c for circ in batch for c in (circ, _relabelled(circ, 1), _relabelled(circ, 2))]
+    with synthesis_memo():
+        remembered = []
+        for c in work + work:
+            out = peephole(c, commute=commute, allowed=allowed)
+            remembered.append(out)
+            remembered.append(peephole(out[0], commute=commute, allowed=allowed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(peephole_mod, "combine_remembered", lambda p, o, n, a, m: combine(p, o, a))
+        fresh = []
+        for c in work + work:
+            out = peephole(c, commute=commute, allowed=allowed)
+            fresh.append(out)
+            fresh.append(peephole(out[0], commute=commute, allowed=allowed))
+    for (a, ca), (b, cb) in zip(remembered, fresh, strict=True):
+        assert ca == cb and a.ops == b.ops
+        assert repr(a.global_phase) == repr(b.global_phase)
 
 
 def _collect_blocks_reference(circuit, member):  # noqa: ANN001, ANN202
@@ -227,8 +264,15 @@ def _random_block(rng: np.random.Generator, kind: int) -> np.ndarray:
     return local() @ m @ local()
 
 
-@pytest.mark.parametrize("basis", [frozenset({"rz", "sx", "x"}), frozenset({"u"})], ids=["rz-sx-x", "u"])
+_BASES_2Q = [frozenset({"rz", "sx", "x"}), frozenset({"u"}), frozenset({"rz", "ry"}),
+             frozenset({"p", "sx"}), frozenset({"rx", "ry", "h"})]  # fmt: skip
+
+
+@pytest.mark.parametrize("basis", _BASES_2Q, ids=lambda b: "-".join(sorted(b)))
 def test_synth_2q_early_stop_chooses_what_the_full_search_chose(basis):
+    """The early stop, and the skip of a solution whose locals' lower bounds
+    (``length_lower_bound``) already reach the best length, choose what emitting every
+    solution in full chooses."""
     rng = np.random.default_rng(5)
     for i in range(24):
         u = _random_block(rng, i % 4)
@@ -314,3 +358,116 @@ def test_seq_matrix_and_phase_between_are_the_same_floats(gates, shift):
         a, b = phase_between(u, m), _phase_between_reference(u, ref)
         assert (a is None and b is None) or (a is not None and b is not None and
                                              np.float64(a).tobytes() == np.float64(b).tobytes())  # fmt: skip
+
+
+def _kron_factor_reference(k):  # noqa: ANN001, ANN202
+    """``kron_factor`` before the determinants and traces lost numpy's argument handling."""
+    t = k.reshape(2, 2, 2, 2)
+    i, j = max(itertools.product(range(2), range(2)), key=lambda ij: T._norm(t[ij[0], :, ij[1], :]))
+    b = t[i, :, j, :]
+    b = b / np.sqrt(np.linalg.det(b))
+    a = np.array([[np.trace(b.conj().T @ t[r, :, s, :]) / 2 for s in range(2)] for r in range(2)])
+    a = a / np.sqrt(np.linalg.det(a))
+    return a, b
+
+
+def _local_equivalences_reference(u, core, limit=1, seed=1234):  # noqa: ANN001, ANN202
+    """``local_equivalences`` as it was: one ``np.allclose`` per permutation, numpy's own
+    ``det`` and ``trace``."""
+    special = lambda m: m / np.linalg.det(m) ** 0.25  # noqa: E731
+    up = T._BD @ special(u) @ T._B
+    cp = T._BD @ special(core) @ T._B
+    pu, du = T._real_diagonalize(up.T @ up, seed)
+    pc, dc = T._real_diagonalize(cp.T @ cp)
+    a_inv = np.diag(np.exp(-0.5j * np.angle(du)))
+    k1u = up @ pu @ a_inv
+    found = 0
+    signs = [np.ones(4)] + ([np.array(v) for v in T._SIGN_FLIPS] if limit > 1 else [])
+    for s in (1, -1):
+        cp2 = cp if s == 1 else 1j * cp
+        for perm in itertools.permutations(range(4)):
+            if not np.allclose(dc[list(perm)] * s, du, atol=1e-7):
+                continue
+            for flip in signs:
+                pc2 = pc[:, list(perm)] * flip
+                if np.linalg.det(pc2) < 0:
+                    pc2[:, 0] = -pc2[:, 0]
+                k1c = cp2 @ pc2 @ a_inv
+                left = T._B @ (k1u @ k1c.T) @ T._BD
+                right = T._B @ (pc2 @ pu.T) @ T._BD
+                l0, l1 = _kron_factor_reference(left)
+                r0, r1 = _kron_factor_reference(right)
+                ph = phase_between(u, T._kron2(l0, l1) @ core @ T._kron2(r0, r1))
+                if ph is not None:
+                    yield l0, l1, r0, r1, ph
+                    found += 1
+                    if found >= limit:
+                        return
+
+
+def _bits(x) -> bytes:  # noqa: ANN001
+    return np.asarray(x).tobytes()
+
+
+def test_local_equivalences_are_the_same_floats_as_before():
+    """Every solution, of every core synthesis tries, bit for bit as the previous code."""
+    rng = np.random.default_rng(11)
+    solutions = 0
+    for i in range(32):
+        u = _random_block(rng, i % 4)
+        coords = T.weyl_coordinates(u)
+        for kk in range(T.cnot_count(u), 4):
+            for core_seq in T._cores(kk, coords):
+                core = T.seq_unitary(core_seq)
+                for limit in (1, T.LOCAL_CANDIDATES):
+                    new = list(T.local_equivalences(u, core, limit=limit))
+                    ref = list(_local_equivalences_reference(u, core, limit=limit))
+                    assert [[_bits(x) for x in sol] for sol in new] == [
+                        [_bits(x) for x in sol] for sol in ref
+                    ]
+                    solutions += len(new)
+    assert solutions > 300  # (degenerate spectra give many: a real comparison)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.complex_numbers(max_magnitude=3, allow_nan=False, allow_infinity=False),
+                min_size=16, max_size=16), st.booleans())  # fmt: skip
+def test_det_is_numpys_det(entries, real):
+    """``det`` gives numpy's determinant bit for bit: 2x2 and 4x4, complex and real, and
+    strided views like kron_factor's."""
+    m4 = np.array(entries, dtype=complex).reshape(4, 4)
+    if real:
+        m4 = m4.real.copy()
+    for m in (m4, m4[:2, :2], m4[::2, 1::2], m4.T, m4.reshape(2, 2, 2, 2)[1, :, 0, :]):
+        assert _bits(one_qubit.det(m)) == _bits(np.linalg.det(m))
+
+
+def _near_patterns(rng: np.random.Generator) -> list[np.ndarray]:
+    """1-qubit unitaries on and next to the short forms: the identity, the fixed gates,
+    the axis rotations (times a phase, with tiny perturbations), and generic ones."""
+    out = []
+    for name, params in [("id", ()), ("x", ()), ("sx", ()), ("h", ()), ("s", ()), ("y", ()),
+                         ("rz", (0.4,)), ("rx", (1.3,)), ("ry", (-2.0,)), ("p", (0.2,)),
+                         ("u", (0.3, 0.1, -0.7))]:  # fmt: skip
+        g = gate_matrix(name, *params) * cmath.exp(1j * rng.uniform(-3, 3))
+        for eps in (0.0, 1e-9, 1e-6, 1e-3):
+            out.append(g @ gate_matrix("u", *(eps * rng.uniform(-1, 1, 3))))
+    out += [gate_matrix("u", *rng.uniform(-4, 4, 3)) for _ in range(20)]
+    return out
+
+
+@pytest.mark.parametrize("basis", _BASES_2Q + [frozenset({"rz", "h"}), frozenset({"rx", "rz", "x"})],
+                         ids=lambda b: "-".join(sorted(b)))  # fmt: skip
+def test_length_lower_bound_never_exceeds_the_synthesised_length(basis):
+    """The bound is never above what ``synth_1q`` emits (so skipping a local solution on it
+    is exact); it is not the trivial 0 either: a generic unitary gets 2 where no single gate
+    of the basis can express it."""
+    rng = np.random.default_rng(3)
+    for u in _near_patterns(rng):
+        with synthesis_memo():
+            res = one_qubit.synth_1q(u, basis)
+        assert res is not None
+        assert one_qubit.length_lower_bound(u, basis) <= len(res[0])
+    generic = gate_matrix("u", 1.1, 0.4, -0.9)
+    assert one_qubit.length_lower_bound(generic, basis) == (1 if "u" in basis else 2)
+    assert one_qubit.length_lower_bound(np.eye(2) * 1j, basis) == 0

@@ -76,18 +76,41 @@ def reference(c: Circuit, x: np.ndarray, w: np.ndarray, lam: np.ndarray, per_sam
     return psi, chain_rule(plan, grads, x, w, per_sample=per_sample)
 
 
-def case(seed: int, tile_bits: int = X.TILE_BITS, dtype: type = np.complex128):
+def with_bilinear_angles(rng: np.random.Generator, c: Circuit) -> Circuit:
+    """``c`` with about half of its angles replaced by bilinear ones in two inputs
+    (``k (pi - x_i)(pi - x_j)``, ``a x_i + b x_j + d x_i x_j``: the program's bilinear
+    slots)."""
+
+    first = [True]
+
+    def angle(p: E.Expr) -> E.Expr:
+        if rng.random() < 0.5 and not first[0]:  # the first angle always
+            return p
+        first[0] = False
+        i, j = (int(v) for v in rng.choice(N_IN, 2, replace=False))
+        xi, xj = E.Input(i), E.Input(j)
+        if rng.random() < 0.5:
+            return (np.pi - xi) * (np.pi - xj) * float(rng.normal())
+        return xi * float(rng.normal()) + xj * float(rng.normal()) + xi * xj * float(rng.normal())
+
+    ops = tuple(Operation(op.name, op.qubits, tuple(angle(p) for p in op.params)) for op in c.ops)
+    return Circuit(c.num_qubits, ops, inputs=c.inputs, weights=c.weights)
+
+
+def case(seed: int, tile_bits: int = X.TILE_BITS, dtype: type = np.complex128, bilinear: bool = False):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 9)) if tile_bits >= 9 else int(rng.integers(tile_bits + 1, tile_bits + 4))
     c = random_circuit(rng, n, int(rng.integers(1, 30)))
+    if bilinear:
+        c = with_bilinear_angles(rng, c)
     b = int(rng.integers(1, 6))
     x, w = rng.normal(size=(b, N_IN)), rng.normal(size=N_W)
     lam = rng.normal(size=(b, 2**n)) + 1j * rng.normal(size=(b, 2**n))
     return c, x, w, lam
 
 
-def _check(seed: int, tile_bits: int, dtype: type, tol: float) -> None:
-    c, x, w, lam = case(seed, tile_bits, dtype)
+def _check(seed: int, tile_bits: int, dtype: type, tol: float, bilinear: bool = False) -> None:
+    c, x, w, lam = case(seed, tile_bits, dtype, bilinear)
     ex = X.Executor(c, dtype, tile_bits=tile_bits)
     try:
         psi = ex.forward(x, w)
@@ -126,6 +149,20 @@ def test_whole_state_mode_matches_reference(seed: int) -> None:
 def test_tiled_passes_match_reference(seed: int) -> None:
     """Small tiles force the pass-by-pass mode on 7 to 9 qubits."""
     _check(1000 + seed, 6, np.complex128, 1e-10)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bilinear_slots_match_reference(seed: int) -> None:
+    """Angles bilinear in two inputs run as bilinear slots (evaluated in C, the chain rule
+    to both inputs in C): states and gradients agree with the reference engine, whole-state
+    and in small tiles."""
+    from qlang.sim.program import SLOT_BILINEAR, build_program
+
+    c, *_ = case(3000 + seed, bilinear=True)
+    if any(op.params for op in c.ops):
+        assert SLOT_BILINEAR in [s.kind for s in build_program(c).slots]
+    _check(3000 + seed, X.TILE_BITS, np.complex128, 1e-10, bilinear=True)
+    _check(3100 + seed, 6, np.complex128, 1e-10, bilinear=True)
 
 
 @pytest.mark.parametrize("seed", range(15))
@@ -558,12 +595,81 @@ def test_zz_feature_map_takes_the_encoding_fast_paths() -> None:
         c = zz_feature_map(n, entanglement=ent)
         ex = X.Executor(c)
         assert ex._variant(True).c.encoding_paths() == paths
+        assert ex._variant(True).c.lanes() == (ent == "linear")  # the lane path: fast paths only
         x = np.random.default_rng(n).uniform(0, 2 * np.pi, (150, n))
         ref = _forward_reference(c, x, np.zeros(0))
         assert np.max(np.abs(ex.forward(x, np.zeros(0)) - ref)) < 1e-10
         kept, _ = ex.forward(x, np.zeros(0), keep=True)
         assert np.max(np.abs(kept - ref)) < 1e-10
         assert np.max(np.abs(X.Executor(c, np.complex64).forward(x, np.zeros(0)) - ref)) < 2e-5
+
+
+def lane_angle(rng: np.random.Generator) -> E.Expr:
+    """An encoding's angle: affine in one input or a product of two (a weight or a constant
+    angle would split a layer into ops that share parameters and ops that do not)."""
+    xi = E.Input(int(rng.integers(N_IN)))
+    if rng.random() < 0.5:
+        return xi * float(rng.normal()) + float(rng.normal())
+    return (np.pi - xi) * (np.pi - E.Input(int(rng.integers(N_IN)))) * float(rng.normal())
+
+
+def lane_circuit(rng: np.random.Generator, n: int) -> Circuit:
+    """The shape of the lane path: a product state (``h`` and a random one-qubit gate per
+    qubit), a diagonal layer over every qubit (two-qubit gates on neighbours), then Hadamards on random subsets of the
+    qubits, each followed by another diagonal layer over every qubit (or, sometimes, none);
+    diagonal gates of every kind on random qubits, angles as an encoding's."""
+    ops: list[Operation] = []
+    for q in range(n):
+        name = ("p", "rz", "ry", "rx")[int(rng.integers(4))]
+        ops += [Operation("h", (q,)), Operation(name, (q,), (lane_angle(rng),))]
+    for layer in range(int(rng.integers(1, 4))):
+        if layer:
+            qs = rng.permutation(n)[: int(rng.integers(1, n + 1))]
+            ops += [Operation("h", (int(q),)) for q in qs]
+            if rng.random() < 0.15:
+                break
+        for q in range(n - 1):  # neighbours: the layer covers every qubit
+            two = ("cz", "cp", "crz", "rzz")[int(rng.integers(4))]
+            pair = (q, q + 1) if rng.random() < 0.5 else (q + 1, q)
+            ops.append(Operation(two, pair, tuple(lane_angle(rng) for _ in range(GATES[two].num_params))))
+        ops += [Operation(("rz", "p")[int(rng.integers(2))], (q,), (lane_angle(rng),)) for q in range(n)]
+        for _ in range(int(rng.integers(0, n + 1))):
+            gd = GATES[name := DIAGONAL_GATES[int(rng.integers(len(DIAGONAL_GATES)))]]
+            if gd.num_qubits <= n:
+                qs = tuple(int(q) for q in rng.choice(n, gd.num_qubits, replace=False))
+                ops.append(Operation(name, qs, tuple(lane_angle(rng) for _ in range(gd.num_params))))
+    return Circuit(n, tuple(ops), inputs=(ParamDecl("x", (N_IN,), 0),))
+
+
+@compiled
+def test_lane_path_matches_reference() -> None:
+    """The lane path (four samples per vector lane: the folded product state, Hadamard
+    pairs and singles, diagonal ops whose last doubling level multiplies the state, the
+    Hadamards' scale folded into the next level or the final store, and the transposed
+    store of 1 to 4 lanes) on random circuits of its shape: states agree with the reference
+    engine to 1e-10 for batch sizes around the lane width and the batch of gate entries,
+    and with explicit angles (the shift rules' calls)."""
+    taken = 0
+    for seed in range(30):
+        rng = np.random.default_rng(9100 + seed)
+        n = int(rng.integers(1, 11))
+        c = lane_circuit(rng, n)
+        ex = X.Executor(c)
+        if not ex._variant(True).c.lanes():
+            continue
+        taken += 1
+        for b in (1, 3, 4, 7, 67, 130):
+            x, w = rng.normal(size=(b, N_IN)), np.zeros(0)
+            ref = _forward_reference(c, x, w)
+            err = np.max(np.abs(ex.forward(x, w) - ref))
+            assert err < 1e-10, (seed, n, b, err, c.ops)
+        sim = Simulator(c)
+        values = list(sim.plan.evaluate(x, w))
+        if values:
+            values[0] = values[0] + 0.3
+        ref2 = canonical(sim.run(x, w, tuple(values))).copy()
+        assert np.max(np.abs(ex.forward(x, w, tuple(values)) - ref2)) < 1e-10, (seed, c.ops)
+    assert taken >= 15, taken  # most circuits of this shape take the path
 
 
 def hadamard_diagonal_circuit(rng: np.random.Generator, n: int) -> Circuit:
