@@ -62,6 +62,8 @@ ROUTE_LIMITS: dict[str, int] = {
     "device": 8,  # a device's flat arrays and move tables (sabre.device_arrays, device_moves)
     "rcm": 8,  # reverse Cuthill-McKee orders per graph (layout.rcm_order)
     "rungs": 64,  # rung positions per (device, path) (commuting.rung_positions)
+    "sabre_programs": 4,  # a circuit's SABRE layout programs, forward and reversed
+    "chain_path": 256,  # chain-layout paths per (device, length, region, seed)
 }
 
 #: synthesis memo: table name -> the most entries it keeps

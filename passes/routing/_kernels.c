@@ -914,10 +914,14 @@ static void mt_seed(MT *r, uint64_t seed) {
     r->index = MT_N;
 }
 
-static uint32_t mt_next(MT *r) {
+/* the next MT_N words of the state (mt_next's regeneration, out of its inline path) */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void mt_twist(MT *r) {
     static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
     uint32_t y, *mt = r->mt;
-    if (r->index >= MT_N) {
+    {
         int kk;
         for (kk = 0; kk < MT_N - MT_M; kk++) {
             y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
@@ -931,7 +935,11 @@ static uint32_t mt_next(MT *r) {
         mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 1U];
         r->index = 0;
     }
-    y = mt[r->index++];
+}
+
+static inline uint32_t mt_next(MT *r) {
+    if (r->index >= MT_N) mt_twist(r);
+    uint32_t y = r->mt[r->index++];
     y ^= (y >> 11);
     y ^= (y << 7) & 0x9d2c5680U;
     y ^= (y << 15) & 0xefc60000U;
@@ -1060,6 +1068,37 @@ out:
     return rc;
 }
 
+/* --- a lower bound on a plan's cost while it is planned --------------------------- */
+/* plan_eval's cost of a plan is the sum over its transpositions j of 1 + links[j - 1],
+ * plus 2 x (links in use + rungs run directly). While a plan is built, its prefix already
+ * fixes part of that: every transposed link is in use, and on a path without rungs also
+ * every link where a pending pair is first exposed and where a pair is adjacent at the
+ * start (with rungs, a pair exposed there may be an end rung that needs no link). `lb`
+ * is that part, counted for the links known so far (a transposition at j whose link j - 1
+ * becomes known later is counted then, from cnt[j]): it never decreases and never exceeds
+ * the finished plan's cost, so once it is above `bound` the plan costs more than `bound`
+ * and the planner can stop (the refinement only wants to know whether a cost is at most
+ * its best). `in` and `cnt` have k entries, zero at the start. */
+typedef struct {
+    Py_ssize_t lb, bound;
+    int k, expose;
+    unsigned char *in;
+    int *cnt;
+} Bound;
+
+static inline void bd_link(Bound *b, int i) {
+    if (!b->in[i]) {
+        b->in[i] = 1;
+        b->lb += 2 + (i + 1 < b->k - 1 ? b->cnt[i + 1] : 0);
+    }
+}
+
+static inline void bd_step(Bound *b, int j) {
+    b->cnt[j]++;
+    b->lb += 1 + (j >= 1 && b->in[j - 1]);
+    bd_link(b, j);
+}
+
 /* --- the greedy parity-chain planner ----------------------------------------------- */
 /* Its buffers for chains of up to `cap` wires, allocated once for many plans. */
 typedef struct {
@@ -1120,7 +1159,7 @@ static void g_unpend(Chain *c, ivec *partners, int *side, int u, int v) {
 /* transpose() for the greedy planner, keeping the side counts: swapping the wires at j,
  * j + 1 moves no other wire across either of them, so only their own pair (if pending)
  * changes sides. Returns how many pending pairs became adjacent. */
-static int g_transpose(Chain *c, int j, ivec *partners, int *side) {
+static int g_transpose(Chain *c, int j, ivec *partners, int *side, Bound *bd) {
     int a = c->sigma[j], b = c->sigma[j + 1], exposed = 0;
     c->sigma[j] = b;
     c->sigma[j + 1] = a;
@@ -1135,6 +1174,7 @@ static int g_transpose(Chain *c, int j, ivec *partners, int *side) {
         if (PEND(c, u, v)) {
             g_unpend(c, partners, side, u, v);
             exposed++;
+            if (bd && bd->expose) bd_link(bd, x);
         }
     }
     return exposed;
@@ -1173,13 +1213,17 @@ static inline int g_score8(const Chain *c, const int *side, int j, int gw4) {
 /* The plan for chain indices 0..k-1 (labels `lab`, for the valve's tie-break) and the
  * pending pairs (pu[t], pv[t]) of chain indices: 1 and `plan` when every pair was made
  * adjacent, 0 when the budget ran out first (the caller falls back to odd-even), -1 on
- * error. commuting._greedy_plan_python, decision for decision, in O(k) a step: the
+ * error; 2 when `bd` (NULL: none) is given and the plan's cost is above bd->bound for
+ * sure (bd->lb is then a lower bound of it above bd->bound: the prefix's part, see Bound,
+ * plus one CNOT for each transposition still needed, at least the summed excess distance
+ * of the pending pairs over 2 x their most partners, the most a transposition can remove).
+ * commuting._greedy_plan_python, decision for decision, in O(k) a step: the
  * summed distance change of transposing the wires a, b at j, j + 1 (each partner o of a
  * other than b adds +1 when left of a, -1 when right; mirrored for b) is
  * side[a] - side[b] + 2 [a, b pending], with side[w] = partners of w left of it minus
  * partners right of it, kept up to date by g_transpose and g_unpend. `w` holds >= k. */
 static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const int *pv,
-                       Py_ssize_t npairs, Rng *rng, double gw, ivec *plan) {
+                       Py_ssize_t npairs, Rng *rng, double gw, ivec *plan, Bound *bd) {
     Chain c = w->c;
     ivec *partners = w->partners, *best = &w->best;
     int *side = w->side;
@@ -1207,6 +1251,21 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
     plan->len = 0;
     Py_ssize_t budget = 4 * (Py_ssize_t)k * k + 16;
     int last = -1, stall = 0;
+    /* for `bd`: the pending pairs' summed excess distance (each transposition changes the
+     * summed distance by its delta; a pair unpended at distance 1 has no excess) and the
+     * most partners of a wire (partner lists only shrink) */
+    Py_ssize_t excess = 0, twice_most = 2;
+    if (bd) {
+        for (int i = 0; i < k; i++)
+            for (Py_ssize_t t = 0; t < partners[i].len; t++)
+                if (partners[i].d[t] > i) excess += partners[i].d[t] - i - 1;
+        for (int i = 0; i < k; i++)
+            if (2 * partners[i].len > twice_most) twice_most = 2 * partners[i].len;
+        if (bd->lb + (excess + twice_most - 1) / twice_most > bd->bound) {
+            bd->lb += (excess + twice_most - 1) / twice_most;
+            return 2;
+        }
+    }
     /* the scores in eighths: (delta - gw gain) / (1 or 2) x 8 is an integer when 4 gw is
      * one (gw = 0, 0.5, 1, ...), and scores that differ differ by at least 1/8, far above
      * the 1e-9 of the comparisons below: the same choices, in integers */
@@ -1264,7 +1323,16 @@ static int greedy_core(GreedyWs *w, int k, const int *lab, const int *pu, const 
             PyErr_NoMemory();
             return -1;
         }
-        last = g_transpose(&c, j, partners, side) ? -1 : j;
+        if (bd) {
+            int a = c.sigma[j], b = c.sigma[j + 1];
+            excess += side[a] - side[b] + 2 * PEND(&c, a, b);
+            bd_step(bd, j);
+        }
+        last = g_transpose(&c, j, partners, side, bd) ? -1 : j;
+        if (bd && bd->lb + (excess + twice_most - 1) / twice_most > bd->bound) {
+            bd->lb += (excess + twice_most - 1) / twice_most;
+            return 2;
+        }
         if (exact) {
             int lo = j - 3 < 0 ? 0 : j - 3, hi = j + 3 > k - 2 ? k - 2 : j + 3;
             for (int x = lo; x <= hi; x++) sc[x] = g_score8(&c, side, x, gw4);
@@ -1297,7 +1365,7 @@ static PyObject *greedy_plan(PyObject *self, PyObject *args) {
         if (pair_index(PySequence_Fast_GET_ITEM(prs, t), lab, k, &pu[t], &pv[t]) < 0) goto out;
     GreedyWs ws;
     if (gws_init(&ws, k) < 0) goto out;
-    int rc = greedy_core(&ws, k, lab, pu, pv, np, &rng, gw, &plan);
+    int rc = greedy_core(&ws, k, lab, pu, pv, np, &rng, gw, &plan, NULL);
     gws_free(&ws);
     if (rc < 0) goto out;
     if (rc == 0) {
@@ -1315,9 +1383,10 @@ out:
 
 /* --- the planned cost of a chain order (chain_layout's quick cost and refinement) -- */
 /* Odd-even transposition layers until every pending pair (pu[t], pv[t]) has been
- * chain-adjacent: commuting._odd_even_plan. `pend` (k x k) and `sigma` (k) are scratch. */
+ * chain-adjacent: commuting._odd_even_plan. `pend` (k x k) and `sigma` (k) are scratch.
+ * 0, -1 on error, 2 when `bd` (NULL: none) is given and its lower bound passed bd->bound. */
 static int odd_even_core(int k, const int *pu, const int *pv, Py_ssize_t n, unsigned char *pend,
-                         int *sigma, ivec *plan) {
+                         int *sigma, ivec *plan, Bound *bd) {
     memset(pend, 0, (size_t)k * (size_t)k);
     Py_ssize_t npend = 0;
     for (Py_ssize_t t = 0; t < n; t++) {
@@ -1347,7 +1416,12 @@ static int odd_even_core(int k, const int *pu, const int *pv, Py_ssize_t n, unsi
                 if (pend[(Py_ssize_t)u * k + v]) {
                     pend[(Py_ssize_t)u * k + v] = pend[(Py_ssize_t)v * k + u] = 0;
                     npend--;
+                    if (bd && bd->expose) bd_link(bd, x);
                 }
+            }
+            if (bd) {
+                bd_step(bd, j);
+                if (bd->lb > bd->bound) return 2;
             }
         }
     }
@@ -1366,6 +1440,8 @@ typedef struct {
     Py_ssize_t nstart;    /* the start rungs chain_setup marked (rm = 1) */
     ivec plan;
     GreedyWs ws;
+    unsigned char *bin; /* k: a Bound's links known */
+    int *bcnt;          /* k: a Bound's transpositions per position */
     MT seeded, mt; /* random.Random(seed), fresh for every evaluation */
     uint32_t tape[MT_N]; /* its first MT_N draws (seeded is then the state past them) */
 } Quick;
@@ -1503,10 +1579,51 @@ static Py_ssize_t plan_eval(Quick *q, const int *plan, Py_ssize_t nplan, int run
     return result;
 }
 
+/* A lower bound of the cost of the odd-even plan for the pending pairs (pu[t], pv[t]) of
+ * chain indices 0..k-1, without planning it: a layer moves every wire by at most one
+ * position, so a pair at distance d is adjacent after ceil((d - 1) / 2) layers at the
+ * earliest, and the layers before the last one the farthest pair needs are full (a
+ * transposition at every position of the layer's parity). Their cost, as plan_eval
+ * counts it: 1 per transposition, 1 more from the second layer on where the link below
+ * was transposed in the layer before (every position but 0), 2 per link transposed; and
+ * at least one transposition more. 0 without pending pairs. */
+static Py_ssize_t odd_even_floor(int k, const int *pu, const int *pv, Py_ssize_t n) {
+    int far = 0;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        int d = abs(pu[t] - pv[t]);
+        if (d > far) far = d;
+    }
+    if (far < 2) return 0;
+    int full = far / 2 - 1; /* far / 2 = ceil((far - 1) / 2) layers at least: all but one full */
+    Py_ssize_t even = k / 2, odd = (k - 1) / 2;   /* positions 0, 2, .. and 1, 3, .. <= k - 2 */
+    Py_ssize_t cost = 1;
+    for (int layer = 0; layer < full; layer++) {
+        Py_ssize_t m = layer % 2 ? odd : even;
+        cost += layer == 0 ? m : 2 * m - (layer % 2 == 0 && m > 0);
+    }
+    Py_ssize_t links = full >= 2 ? even + odd : full == 1 ? even : 0;
+    return cost + 2 * links;
+}
+
+/* A fresh bound for `q`'s order (set up by chain_setup): the links known before any
+ * transposition (on a path without rungs, those of the pairs adjacent at the start). */
+static Bound quick_bound(Quick *q, Py_ssize_t bound) {
+    Bound b = {0, bound, q->k, q->nr == 0, q->bin, q->bcnt};
+    memset(q->bin, 0, (size_t)q->k);
+    memset(q->bcnt, 0, (size_t)q->k * sizeof(int));
+    if (b.expose)
+        for (int i = 0; i + 1 < q->k; i++)
+            if (AT(q->pp, i, i + 1)) bd_link(&b, i);
+    return b;
+}
+
 /* commuting.best_plan(order, pairs, device, path, random.Random(seed), 1, quick=True).cost
  * for the chain order `order` (wire labels): the plan (greedy, or odd-even for a dense
- * block or when greedy runs out of budget), evaluated by plan_eval. -1 on error. */
-static Py_ssize_t quick_cost(Quick *q, const int *order) {
+ * block or when greedy runs out of budget), evaluated by plan_eval. -1 on error.
+ * With `bound` (PY_SSIZE_T_MAX: none), a cost above `bound` may come back as a number
+ * above `bound` that is not the cost (a lower bound of it: see Bound), found without
+ * finishing the plan; a cost of at most `bound` is always exact. */
+static Py_ssize_t quick_cost_below(Quick *q, const int *order, Py_ssize_t bound) {
     int k = q->k;
     if (chain_setup(q, order) < 0) return -1;
     Py_ssize_t nrest = 0;
@@ -1515,18 +1632,51 @@ static Py_ssize_t quick_cost(Quick *q, const int *order) {
         if (!AT(q->rm, u, v) && abs(u - v) > 1) q->pu[nrest] = u, q->pv[nrest++] = v;
     }
     ivec *plan = &q->plan;
+    int bounded = bound < PY_SSIZE_T_MAX;
+    Bound bd = quick_bound(q, bound);
     if (4 * nrest > (Py_ssize_t)k * (k - 1)) {
-        if (odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0) return -1;
+        int rc = odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan, bounded ? &bd : NULL);
+        if (rc < 0) return -1;
+        if (rc == 2) return bd.lb;
     } else {
         Rng rng = {NULL, &q->mt, q->tape, 0, &q->seeded};
-        int rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &rng, 0.0, plan);
+        int rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &rng, 0.0, plan, bounded ? &bd : NULL);
         if (rc < 0) return -1;
-        if (rc == 0 && odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan) < 0)
-            return -1;
+        if (rc == 2) {
+            /* the greedy plan, if it finishes within its budget, costs more than `bound`;
+             * if it does not, the cost is the odd-even plan's: above `bound` too when
+             * that plan's bound passes it or its cost is above, else the greedy plan
+             * decides after all (planned again in full, from the same stream) */
+            Py_ssize_t lb = bd.lb;
+            if (odd_even_floor(k, q->pu, q->pv, nrest) > bound) return lb;
+            bd = quick_bound(q, bound);
+            int oe = odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan, &bd);
+            if (oe < 0) return -1;
+            if (oe == 2) return lb;
+            Py_ssize_t c = plan_eval(q, plan->d, plan->len, 1);
+            if (c == -1) return -1;
+            if (c > bound) return lb;
+            Rng again = {NULL, &q->mt, q->tape, 0, &q->seeded};
+            rc = greedy_core(&q->ws, k, q->lab, q->pu, q->pv, nrest, &again, 0.0, plan, NULL);
+            if (rc < 0) return -1;
+            if (rc == 0) {
+                if (c == -2) PyErr_SetString(PyExc_RuntimeError, "chain plan leaves pairs unexposed");
+                return c < 0 ? -1 : c;
+            }
+        } else if (rc == 0) {
+            bd = quick_bound(q, bound);
+            int oe = odd_even_core(k, q->pu, q->pv, nrest, q->scratch, q->sigma, plan, bounded ? &bd : NULL);
+            if (oe < 0) return -1;
+            if (oe == 2) return bd.lb;
+        }
     }
     Py_ssize_t c = plan_eval(q, plan->d, plan->len, 1);
     if (c == -2) PyErr_SetString(PyExc_RuntimeError, "chain plan leaves pairs unexposed");
     return c < 0 ? -1 : c;
+}
+
+static Py_ssize_t quick_cost(Quick *q, const int *order) {
+    return quick_cost_below(q, order, PY_SSIZE_T_MAX);
 }
 #undef AT
 
@@ -1534,6 +1684,7 @@ static void quick_free(Quick *q) {
     free(q->pa), free(q->pb), free(q->ri), free(q->rj), free(q->ci), free(q->lab);
     free(q->sigma), free(q->pu), free(q->pv), free(q->pp), free(q->rm), free(q->done);
     free(q->scratch), free(q->links), free(q->plan.d), free(q->left), free(q->eu), free(q->ev);
+    free(q->bin), free(q->bcnt);
     gws_free(&q->ws);
 }
 
@@ -1622,8 +1773,9 @@ static int quick_open(Quick *q, PyObject *order, PyObject *pairs, PyObject *rung
     q->links = malloc(K);
     size_t R = (size_t)(q->nr ? q->nr : 1);
     q->eu = malloc(R * sizeof(int)), q->ev = malloc(R * sizeof(int));
+    q->bin = malloc(K), q->bcnt = malloc(K * sizeof(int));
     if (!q->ci || !q->lab || !q->sigma || !q->pu || !q->pv || !q->pp || !q->rm || !q->done ||
-        !q->scratch || !q->links || !q->left || !q->eu || !q->ev) {
+        !q->scratch || !q->links || !q->left || !q->eu || !q->ev || !q->bin || !q->bcnt) {
         PyErr_NoMemory();
         goto out;
     }
@@ -1686,12 +1838,14 @@ static size_t cm_slot(const CostMemo *m, const int *order) {
     return at;
 }
 
-/* quick_cost(q, order) through the memo (the table holds at most cap / 2 orders; a
- * refinement of `rounds` rounds evaluates at most rounds + 1) */
-static Py_ssize_t cm_cost(CostMemo *m, Quick *q, const int *order) {
+/* quick_cost_below(q, order, bound) through the memo (the table holds at most cap / 2
+ * orders; a refinement of `rounds` rounds evaluates at most rounds + 1). A cost above the
+ * bound may be kept as a lower bound above it: the refinement's bound (its best cost so
+ * far) only decreases, so that order is rejected again as it would be by its cost. */
+static Py_ssize_t cm_cost(CostMemo *m, Quick *q, const int *order, Py_ssize_t bound) {
     size_t at = cm_slot(m, order);
     if (m->used[at]) return m->costs[at];
-    Py_ssize_t c = quick_cost(q, order);
+    Py_ssize_t c = quick_cost_below(q, order, bound);
     if (c >= 0 && 2 * (m->len + 1) <= m->cap) {
         memcpy(&m->keys[at * (size_t)m->k], order, (size_t)m->k * sizeof(int));
         m->costs[at] = c;
@@ -1735,7 +1889,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
         if (cm_init(&memo, k, rounds) < 0) goto out;
         if (rng_open(&rng, &mt, source, &state) < 0) goto out;
     }
-    Py_ssize_t best_cost = memo.cap ? cm_cost(&memo, q, best) : quick_cost(q, best);
+    Py_ssize_t best_cost = memo.cap ? cm_cost(&memo, q, best, PY_SSIZE_T_MAX) : quick_cost(q, best);
     if (best_cost < 0) goto out;
     for (Py_ssize_t r = 0; r < rounds && k > 0; r++) {
         Py_ssize_t i, j;
@@ -1757,7 +1911,7 @@ static PyObject *chain_cost(PyObject *self, PyObject *args) {
                 cand[lo] = cand[hi], cand[hi] = t;
             }
         }
-        Py_ssize_t c = cm_cost(&memo, q, cand);
+        Py_ssize_t c = cm_cost(&memo, q, cand, best_cost);
         if (c < 0) goto out;
         if (c <= best_cost) {
             int *t = best;
@@ -1916,7 +2070,7 @@ static PyObject *odd_even(PyObject *self, PyObject *args) {
     if (PyErr_Occurred()) goto out;
     for (Py_ssize_t t = 0; t < np; t++)
         if (pair_index(PySequence_Fast_GET_ITEM(prs, t), lab, k, &pu[t], &pv[t]) < 0) goto out;
-    if (odd_even_core(k, pu, pv, np, pend, sigma, &plan) < 0) goto out;
+    if (odd_even_core(k, pu, pv, np, pend, sigma, &plan, NULL) < 0) goto out;
     result = to_list(plan.d, plan.len);
 out:
     free(lab), free(pu), free(pv), free(sigma), free(pend), free(plan.d);

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import networkx as nx
+from qlang.passes.memo import RouteMemo, active_memo
 from qlang.passes.routing.commuting import best_plan, chain_applicable, rung_positions
 from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.layout import interaction_graph, rcm_order
@@ -76,10 +77,12 @@ def chain_layouts(
         return []
     pairs = frozenset((min(a, b), max(a, b)) for a, b in g.edges())
     found: dict[tuple[int, ...], int] = {}
+    rcm = list(rcm_order(g.subgraph(sorted(g))))  # every restart's first start order
     for r in range(1 if _dense(pairs, len(g)) else restart_budget(len(g), restarts)):
         # restart 0 is the single search's stream; the paths keep ``seed`` (see below)
         rng = random.Random(seed if r == 0 else (seed << 8) + r)
-        hit = _search(g, pairs, device, n, rng, seed, thorough and len(g) <= THOROUGH_WIRES)
+        hit = _search(g, pairs, device, n, rng, seed, thorough and len(g) <= THOROUGH_WIRES,
+                      rcm)  # fmt: skip
         if hit is not None and hit[1] not in found:
             found[hit[1]] = hit[0]
     return sorted(found, key=lambda lay: found[lay])
@@ -117,11 +120,13 @@ def _search(
     rng: random.Random,
     seed: int,
     thorough: bool,
+    rcm: list[int],
 ) -> tuple[int, tuple[int, ...]] | None:
     """One layout search: (planned CNOT cost, layout), or None when no path fits.
 
     Candidate paths: one through the whole device and ones inside compact regions (more
-    rungs). Start orders (reverse Cuthill-McKee and greedy walks in the interaction graph)
+    rungs). Start orders (``rcm``, the reverse Cuthill-McKee order of the interaction
+    graph, the same for every restart, and greedy walks in the graph)
     are improved by random exchanges that do not increase the summed excess chain
     distance; the best few are then refined by exchanges and segment reversals judged by
     the block's planned CNOT cost (:func:`best_plan`), more of them when ``thorough``.
@@ -132,7 +137,7 @@ def _search(
         return None
     k = len(active)
     dense = _dense(pairs, k)
-    starts = [list(rcm_order(g.subgraph(active)))]
+    starts = [list(rcm)]
     starts += [_walk(g, active, rng) for _ in range(0 if dense else 8 if thorough else 2)]
     steps = 0 if dense else 150 * k
     orders = [_exchange(order, sorted(pairs), rng, steps) for order in starts]
@@ -198,12 +203,31 @@ def _candidate_paths(
                     near[r] = near.get(r, 0) + 1
         if len(region) == k:
             found.append(region)
+    memo = active_memo()
     for cells in found:
         if cells is not None:
-            path = find_path(device, k, within=frozenset(cells), seed=seed)
+            path = _path_within(memo, device, k, frozenset(cells), seed)
             if path is not None and path not in out:
                 out.append(path)
     return out
+
+
+def _path_within(
+    memo: RouteMemo, device: Device, k: int, cells: frozenset[int], seed: int
+) -> list[int] | None:
+    """``find_path(device, k, within=cells, seed=seed)``, memoised in ``memo``: the
+    restarts of one search, and the searches of the portfolio's layouts with the same seed,
+    grow many regions of the same qubits (on a line, every region of ``k`` qubits among
+    ``k`` is the whole line)."""
+    found = memo.lookup(
+        "chain_path", (device, k, cells, seed),
+        lambda: _as_tuple(find_path(device, k, within=cells, seed=seed)),
+    )  # fmt: skip
+    return None if found is None else list(found)
+
+
+def _as_tuple(path: list[int] | None) -> tuple[int, ...] | None:
+    return None if path is None else tuple(path)
 
 
 class _QuickCost:

@@ -105,10 +105,12 @@ def chain_plan(
     *,
     seed: int = 0,
     trials: int = 2,
+    applicable: bool = False,
 ) -> ChainPlan | None:
     """The schedule :func:`chain_route` would follow, with its exact CNOT cost, without
     building the operations (``.result`` builds them, once): what judging many candidate
-    layouts needs.
+    layouts needs. ``applicable``: the caller has checked :func:`chain_applicable` for
+    ``ops`` on ``path``'s qubits (the check depends only on that set).
 
     Example::
 
@@ -119,7 +121,7 @@ def chain_plan(
         >>> plan.cost == plan.result.cost == chain_route(ops, line(4), [0, 1, 2, 3]).cost
         True
     """
-    if len(path) < 2 or not chain_applicable(ops, path):
+    if len(path) < 2 or not (applicable or chain_applicable(ops, path)):
         return None
     router = _ChainRouter(device, path, random.Random(seed), max(1, trials), build=False)
     _walk(router, ops)

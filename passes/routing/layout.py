@@ -301,10 +301,67 @@ def sabre_layout(
     Each trial starts from a random layout (or one of ``start``), routes forward and
     backward ``iterations`` times, each pass starting where the previous one ended.
     """
+    lay, trial = _sabre_search(circuit, device, seed, trials, iterations, heuristic, start,
+                               error_aware, ranking)  # fmt: skip
+    return lay, trial.result(list(circuit.ops))
+
+
+def sabre_layout_only(
+    circuit: Circuit,
+    device: Device,
+    *,
+    seed: int = 0,
+    trials: int = 4,
+    iterations: int = 2,
+    heuristic: Heuristic = DEFAULT_HEURISTIC,
+    start: Sequence[Sequence[int]] = (),
+    error_aware: bool = False,
+    ranking: list[tuple[int, tuple[int, ...]]] | None = None,
+) -> tuple[int, ...]:
+    """The layout of :func:`sabre_layout` (and its ``ranking``), without building the
+    forward route of the best trial (the layout pass judges its candidates by their own
+    routes).
+
+    Example::
+
+        >>> from qlang.devices import line
+        >>> c = Circuit(3, (Operation("cx", (0, 2)), Operation("cx", (1, 2))))
+        >>> sabre_layout_only(c, line(3), seed=1) == sabre_layout(c, line(3), seed=1)[0]
+        True
+    """
+    return _sabre_search(circuit, device, seed, trials, iterations, heuristic, start,
+                         error_aware, ranking)[0]  # fmt: skip
+
+
+def _programs(ops: Sequence[Operation], memo: RouteMemo | None = None) -> tuple[
+    Program, Program, array
+]:
+    """The search programs of ``ops`` and of ``ops`` reversed, and their ``finish_codes``,
+    memoised in ``memo`` (by default the run's): the layout passes of one -O3 compile run
+    SABRE layout searches of the same circuit with several seeds."""
+    ops = tuple(ops)
+    return (memo or active_memo()).lookup(
+        "sabre_programs", ops,
+        lambda: (prepare(ops), prepare(ops[::-1]), finish_codes(ops)),
+    )  # fmt: skip
+
+
+def _sabre_search(
+    circuit: Circuit,
+    device: Device,
+    seed: int,
+    trials: int,
+    iterations: int,
+    heuristic: Heuristic,
+    start: Sequence[Sequence[int]],
+    error_aware: bool,
+    ranking: list[tuple[int, tuple[int, ...]]] | None,
+) -> tuple[tuple[int, ...], Trial]:
+    """:func:`sabre_layout`'s search: the best layout and its forward trial."""
     n, big = circuit.num_qubits, device.num_qubits
     ops = list(circuit.ops)
-    prog, rprog = prepare(ops), prepare(ops[::-1])
-    codes = None if error_aware else finish_codes(ops)  # candidates scored without finishing
+    prog, rprog, finish = _programs(ops)
+    codes = None if error_aware else finish  # candidates scored without finishing
     rng = random.Random(seed)
     starts = [tuple(s) for s in start]
     while len(starts) < trials:
@@ -343,4 +400,4 @@ def sabre_layout(
     ranked.sort(key=lambda r: (r[0], r[1]))
     if ranking is not None:
         ranking.extend((t, lay) for _, t, lay in ranked)
-    return best[0], best[1].result(ops)
+    return best

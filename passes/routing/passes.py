@@ -42,7 +42,7 @@ from qlang.passes.routing.layout import (
     path_layout,
     perfect_layout,
     place,
-    sabre_layout,
+    sabre_layout_only,
 )
 from qlang.passes.routing.strategy import (
     Known,
@@ -176,7 +176,7 @@ class LayoutPass(_DevicePass):
 
         def compute() -> tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
             ranking: list[tuple[int, tuple[int, ...]]] = []
-            lay, _ = sabre_layout(
+            lay = sabre_layout_only(
                 circuit, self.device, seed=self.seed, trials=trials, start=starts,
                 error_aware=self.error_aware, ranking=ranking,
             )  # fmt: skip

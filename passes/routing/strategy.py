@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NamedTuple, Protocol, TypeAlias
 
 from qlang.passes.memo import RouteMemo, active_memo
-from qlang.passes.routing.commuting import ChainPlan, chain_plan
+from qlang.passes.routing.commuting import ChainPlan, chain_applicable, chain_plan
 from qlang.passes.routing.engine import Dag, Heuristic, RouteResult, build_dag
 from qlang.passes.routing.kernels import KERNELS
 from qlang.passes.routing.network import (
@@ -363,7 +363,8 @@ def _plan_chains(
     memo: RouteMemo, ops: tuple[Operation, ...], device: Device, seed: int, thorough: bool
 ) -> list[ChainPlan]:
     active = _active(ops)
-    if len(active) < 2:
+    # every path runs through the ``active`` qubits: the chain router applies on all or none
+    if len(active) < 2 or not chain_applicable(ops, active):
         return []
     path = _path(memo, device, active, seed, 1)
     if path is None:
@@ -376,7 +377,7 @@ def _plan_chains(
                 paths.append(p)
     out = []
     for p in [q for path in paths for q in (path, path[::-1])]:  # anchor at either end
-        chain = chain_plan(ops, device, p, seed=seed, trials=4)
+        chain = chain_plan(ops, device, p, seed=seed, trials=4, applicable=True)
         if chain is not None:
             out.append(chain)
     return out

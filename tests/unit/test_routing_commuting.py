@@ -185,9 +185,9 @@ def test_chain_layout_effort_shrinks_with_the_block(monkeypatch: pytest.MonkeyPa
     calls: list[tuple[int, bool]] = []
     search = C._search
 
-    def counting(g, pairs, device, n, rng, seed, thorough):  # noqa: ANN001, ANN202
+    def counting(g, pairs, device, n, rng, seed, thorough, rcm):  # noqa: ANN001, ANN202
         calls.append((len(g), thorough))
-        return search(g, pairs, device, n, rng, seed, thorough)
+        return search(g, pairs, device, n, rng, seed, thorough, rcm)
 
     monkeypatch.setattr(C, "_search", counting)
     assert [C.restart_budget(k, 8) for k in (3, 16, 17, 32, 45, 46, 100)] == [8, 8, 7, 2, 1, 1, 1]

@@ -115,13 +115,13 @@ def test_o3_runs_the_sabre_layout_search_once_for_its_layout_and_o2s(monkeypatch
     """-O2's layout (a portfolio candidate) asks for the same SABRE layout search as the
     -O3 layout pass (same seed and trials): the memo answers the second time."""
     calls: list[tuple[int, int]] = []
-    orig = routing_passes.sabre_layout
+    orig = routing_passes.sabre_layout_only
 
     def counting(circuit, device, **kw):  # noqa: ANN001, ANN003, ANN202
         calls.append((kw["seed"], kw["trials"]))
         return orig(circuit, device, **kw)
 
-    monkeypatch.setattr(routing_passes, "sabre_layout", counting)
+    monkeypatch.setattr(routing_passes, "sabre_layout_only", counting)
     out = build_preset(3, basis=IBM, device=line(8), seed=5).run(qcnn(8))
     assert calls.count((5, 16)) == 1 and len(calls) > 1  # other layouts: other seeds
     monkeypatch.setattr(routing_passes, "active_memo", RouteMemo)  # a fresh memo per call
@@ -149,3 +149,54 @@ def test_o3_runs_vf2_once_when_it_finds_no_perfect_layout(monkeypatch):
     budgets.clear()
     again = build_preset(3, basis=IBM, device=line(8), seed=5).run(qcnn(8))
     assert len(budgets) > 2 and to_qasm3(again) == to_qasm3(out)
+
+
+def test_o3_prepares_the_sabre_layout_programs_once_for_all_its_seeds(monkeypatch):
+    """The -O3 layout pass and the portfolio's other layouts run SABRE layout searches of
+    the same circuit with several seeds: the search programs (forward and reversed) are
+    prepared once per run, and the output is the one of a compile that prepares them for
+    every search."""
+    from qlang.passes.routing import layout as layout_mod
+
+    prepared: list[int] = []
+    orig = layout_mod.prepare
+
+    def counting(ops):  # noqa: ANN001, ANN202
+        prepared.append(len(ops))
+        return orig(ops)
+
+    monkeypatch.setattr(layout_mod, "prepare", counting)
+    c = efficient_su2(8, 1, "full")
+    out = build_preset(3, basis=IBM, device=line(8), seed=5).run(c)
+    assert len(prepared) == 2  # forward and reversed, once
+    monkeypatch.setattr(layout_mod, "active_memo", RouteMemo)  # a fresh memo per call
+    prepared.clear()
+    again = build_preset(3, basis=IBM, device=line(8), seed=5).run(c)
+    assert len(prepared) > 2 and to_qasm3(again) == to_qasm3(out)
+
+
+def test_chain_layout_paths_are_searched_once_per_region_and_seed(monkeypatch):
+    """The chain layout's restarts grow many regions of the same qubits (on a line, every
+    region is the whole line): the path through a region is searched once per run, and
+    the layouts are those of searching it every time."""
+    from qlang.passes.routing import chain_layout as chain_mod
+
+    searched: list[frozenset[int] | None] = []
+    orig = chain_mod.find_path
+
+    def counting(device, k, **kw):  # noqa: ANN001, ANN003, ANN202
+        searched.append(kw.get("within"))
+        return orig(device, k, **kw)
+
+    monkeypatch.setattr(chain_mod, "find_path", counting)
+    c = qaoa(12, regular_graph(12, 2), 1)
+    with route_memo() as memo:
+        lays = chain_mod.chain_layouts(c, line(12), seed=3, thorough=True, restarts=8)
+        assert memo.size("chain_path") == 1
+    within = [w for w in searched if w is not None]
+    assert len(within) == 1
+    monkeypatch.setattr(chain_mod, "active_memo", RouteMemo)  # a fresh memo per restart
+    searched.clear()
+    with route_memo():
+        assert chain_mod.chain_layouts(c, line(12), seed=3, thorough=True, restarts=8) == lays
+    assert len([w for w in searched if w is not None]) == 8

@@ -385,3 +385,55 @@ def test_compiled_chain_kernels_draw_from_a_random_subclass_through_getrandbits(
         order, path, lambda o, p: quick_cost(o, frozenset(pairs), dev, p, 11), r2, 6 * k
     )
     assert r1.random() == r2.random()
+
+
+@pytest.mark.skipif(not compiled_available(), reason="the compiled kernels are not built")
+@pytest.mark.parametrize("case", range(12))
+def test_compiled_refinement_with_its_cost_bound_keeps_the_python_loops_choices(case):
+    """The compiled refinement stops planning a candidate order once a lower bound of its
+    cost (the plan prefix's transpositions and links, the transpositions the pending pairs
+    still need; the odd-even fallback's full layers) is above the best cost so far. On the
+    benchmark's kind of blocks (sparse: 3-regular and random graphs, where most candidates
+    cost more and are stopped early), on paths with and without rungs and in long runs,
+    it returns the Python loop's cost and order and leaves the stream alike."""
+    from qlang.passes.routing.chain_layout import _QuickCost, _refine, quick_cost
+    from qlang.passes.routing.network import find_path
+
+    r = random.Random(100 + case)
+    dev = [line(14), grid(4, 4), heavy_hex(3)][case % 3]
+    k = r.choice([6, 8, 10, 12])
+    labels = r.sample(range(2 * k), k)
+    if case % 2:
+        edges = regular_graph(k, seed=case)
+    else:
+        edges = [(a, b) for a in range(k) for b in range(a + 1, k) if r.random() < 0.3]
+    pairs = frozenset((min(labels[a], labels[b]), max(labels[a], labels[b])) for a, b in edges)
+    path = find_path(dev, k, seed=case)
+    assert path is not None and pairs
+    seed = [11, 1011, 7][case % 3]
+    cost = _QuickCost(pairs, dev, seed)
+    order = r.sample(labels, k)
+    rounds = 40 * k
+    r1, r2 = random.Random(case), random.Random(case)
+    got = cost.refine(order, path, r1, rounds)
+    assert got == _refine(order, path, lambda o, p: quick_cost(o, pairs, dev, p, seed), r2, rounds)
+    assert got[0] == quick_cost(got[1], pairs, dev, path, seed)  # the cost returned is exact
+    assert r1.random() == r2.random()
+
+
+@pytest.mark.parametrize("circuit", CIRCUITS, ids=lambda c: c.name)
+def test_sabre_layout_only_is_sabre_layouts_layout_and_ranking(circuit):
+    """The layout pass's SABRE search without the best trial's route: the same layout and
+    ranking as :func:`sabre_layout`, with the run's memo (programs prepared once for
+    several seeds) and without."""
+    from qlang.passes.routing.layout import sabre_layout_only
+
+    dev = grid(3, 4)
+    for seed in (1, 1001):
+        want_rank: list = []
+        want, _ = sabre_layout(circuit, dev, seed=seed, trials=5, ranking=want_rank)
+        with route_memo():
+            got_rank: list = []
+            got = sabre_layout_only(circuit, dev, seed=seed, trials=5, ranking=got_rank)
+            assert sabre_layout_only(circuit, dev, seed=seed + 1, trials=3) is not None
+        assert (got, got_rank) == (want, want_rank)
